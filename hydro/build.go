@@ -1,0 +1,517 @@
+package hydro
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geo"
+)
+
+// Options tune Build. The zero value is what most callers want.
+type Options struct {
+	// Geographic says Geometry is lon/lat degrees; lengths are then geodesic.
+	// Otherwise coordinates are projected metres.
+	Geographic bool
+	// Strict turns dangling references into fatal errors.
+	Strict bool
+	// KeepGeometry keeps reach polylines in the network for snapping and
+	// GeoJSON output.
+	KeepGeometry bool
+	// Progress, when set, is told the build's stage; builds of millions of
+	// reaches take seconds and the CLI shows them.
+	Progress func(stage string)
+}
+
+// Topology names where a network's topology came from.
+type Topology string
+
+// The topology sources, richest first.
+const (
+	TopologyNHDPlus  Topology = "nhdplus"
+	TopologyToID     Topology = "toid"
+	TopologyNodes    Topology = "fromnode/tonode"
+	TopologyGeometry Topology = "geometry"
+)
+
+// Build validates reaches and builds the indexed network. Fatal problems
+// (cycles, duplicate ids, unusable geometry, and dangling references when
+// Strict) return a *BuildError listing all of them; warnings are kept in
+// Network.Problems. Build never hangs on a cyclic network: cycles are found
+// by a linear-time topological sort before any traversal.
+func Build(ctx context.Context, reaches []Reach, opt Options) (*Network, error) {
+	b := &builder{in: reaches, opt: opt, n: len(reaches)}
+	return b.build(ctx)
+}
+
+type builder struct {
+	in       []Reach
+	opt      Options
+	n        int
+	topo     Topology
+	problems []Problem
+	fatal    bool
+
+	ids   idIndex
+	down  []int32   // main downstream, -1 outlet
+	minor [][2]int32 // minor downstream edges (from, to)
+}
+
+func (b *builder) add(p Problem) {
+	b.problems = append(b.problems, p)
+	if p.Severity() == Fatal {
+		b.fatal = true
+	}
+}
+
+func (b *builder) stage(s string) {
+	if b.opt.Progress != nil {
+		b.opt.Progress(s)
+	}
+}
+
+func (b *builder) build(ctx context.Context) (*Network, error) {
+	if b.n == 0 {
+		return nil, fmt.Errorf("hydro: network has no reaches")
+	}
+	if b.n >= math.MaxInt32 {
+		return nil, fmt.Errorf("hydro: %d reaches exceed the supported %d", b.n, math.MaxInt32-1)
+	}
+	b.stage("ids")
+	b.topo = detectTopology(b.in)
+	if err := b.indexIDs(); err != nil {
+		return nil, err
+	}
+	b.stage("topology")
+	b.edges()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	b.stage("validate")
+	lengths := b.lengths()
+	topo := b.toposort()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if b.fatal {
+		return nil, &BuildError{Problems: b.problems}
+	}
+	b.stage("attributes")
+	net := b.attributes(topo, lengths)
+	b.stage("index")
+	net.index()
+	net.Problems = b.problems
+	net.Topology = b.topo
+	return net, nil
+}
+
+func detectTopology(in []Reach) Topology {
+	nhd, toid, nodes := true, false, false
+	for i := range in {
+		r := &in[i]
+		if r.NHD == nil {
+			nhd = false
+		}
+		if len(r.ToIDs) > 0 {
+			toid = true
+		}
+		if r.FromNode != "" || r.ToNode != "" {
+			nodes = true
+		}
+	}
+	switch {
+	case nhd:
+		return TopologyNHDPlus
+	case toid:
+		return TopologyToID
+	case nodes:
+		return TopologyNodes
+	}
+	return TopologyGeometry
+}
+
+func (b *builder) indexIDs() error {
+	ids := make([]string, b.n)
+	seen := make(map[string]int, b.n)
+	for i := range b.in {
+		id := b.in[i].ID
+		if id == "" {
+			return fmt.Errorf("hydro: record %d has no reach id", i+1)
+		}
+		if j, ok := seen[id]; ok {
+			b.add(&DuplicateIDError{ID: id, Rows: []int{j + 1, i + 1}})
+			continue
+		}
+		seen[id] = i
+		ids[i] = id
+	}
+	if b.fatal {
+		return &BuildError{Problems: b.problems}
+	}
+	b.ids = newIDIndex(ids)
+	return nil
+}
+
+// hseqKey renders an NHDPlus sequence number as a lookup key.
+func hseqKey(v float64) int64 { return int64(math.Round(v)) }
+
+func (b *builder) edges() {
+	n := b.n
+	b.down = make([]int32, n)
+	for i := range b.down {
+		b.down[i] = -1
+	}
+	switch b.topo {
+	case TopologyNHDPlus:
+		byH := make(map[int64]int32, n)
+		for i := range b.in {
+			byH[hseqKey(b.in[i].NHD.Hydroseq)] = int32(i)
+		}
+		for i := range b.in {
+			a := b.in[i].NHD
+			if a.DnHydroseq != 0 && !math.IsNaN(a.DnHydroseq) {
+				if j, ok := byH[hseqKey(a.DnHydroseq)]; ok {
+					b.down[i] = j
+				} else {
+					b.dangling(i, "dnhydroseq", strconv.FormatInt(hseqKey(a.DnHydroseq), 10))
+				}
+			}
+			if a.DnMinorHyd != 0 && !math.IsNaN(a.DnMinorHyd) {
+				if j, ok := byH[hseqKey(a.DnMinorHyd)]; ok {
+					b.minor = append(b.minor, [2]int32{int32(i), j})
+				} else {
+					b.dangling(i, "dnminorhyd", strconv.FormatInt(hseqKey(a.DnMinorHyd), 10))
+				}
+			}
+		}
+	case TopologyToID:
+		for i := range b.in {
+			var outs []int32
+			for _, t := range b.in[i].ToIDs {
+				if t == "" {
+					continue
+				}
+				j, ok := b.ids.lookup(t)
+				if !ok {
+					if t != "0" { // toid 0 marks an outlet
+						b.dangling(i, "toid", t)
+					}
+					continue
+				}
+				if !slices.Contains(outs, j) {
+					outs = append(outs, j)
+				}
+			}
+			b.setDowns(i, outs)
+		}
+	case TopologyNodes, TopologyGeometry:
+		byFrom := make(map[string][]int32, n)
+		for i := range b.in {
+			if f := b.in[i].FromNode; f != "" {
+				byFrom[f] = append(byFrom[f], int32(i))
+			}
+		}
+		for i := range b.in {
+			r := &b.in[i]
+			if r.ToNode == "" || r.ToNode == "0" {
+				continue
+			}
+			if r.FromNode == r.ToNode {
+				b.add(&SinkWarning{ID: r.ID})
+				continue
+			}
+			b.setDowns(i, byFrom[r.ToNode])
+		}
+	}
+}
+
+func (b *builder) dangling(i int, field, ref string) {
+	b.add(&DanglingRefError{ID: b.in[i].ID, Field: field, Ref: ref, Fatal: b.opt.Strict})
+}
+
+// setDowns applies the main-path rule to a reach's downstream reaches.
+func (b *builder) setDowns(i int, outs []int32) {
+	switch len(outs) {
+	case 0:
+		return
+	case 1:
+		b.down[i] = outs[0]
+		return
+	}
+	main := -1
+	// A divergence attribute names the minor paths (2); the main path is
+	// the one that is not minor.
+	hasDiv := false
+	for k, j := range outs {
+		if d := b.in[j].Divergence; d == 1 || d == 2 {
+			hasDiv = true
+			if d == 1 && main < 0 {
+				main = k
+			}
+		}
+	}
+	if hasDiv && main < 0 {
+		for k, j := range outs {
+			if b.in[j].Divergence != 2 {
+				main = k
+				break
+			}
+		}
+	}
+	if !hasDiv || main < 0 {
+		main = 0
+		if name := b.in[i].Name; name != "" {
+			for k, j := range outs {
+				if b.in[j].Name == name {
+					main = k
+					break
+				}
+			}
+		}
+	}
+	b.down[i] = outs[main]
+	w := &MultipleDownstreamWarning{ID: b.in[i].ID, Main: b.in[outs[main]].ID}
+	for k, j := range outs {
+		if k != main {
+			b.minor = append(b.minor, [2]int32{int32(i), j})
+			w.Minor = append(w.Minor, b.in[j].ID)
+		}
+	}
+	if !hasDiv {
+		b.add(w)
+	}
+}
+
+// lengths returns reach lengths in km, from the source or the geometry, and
+// reports unusable geometry.
+func (b *builder) lengths() []float64 {
+	out := make([]float64, b.n)
+	for i := range b.in {
+		r := &b.in[i]
+		g := r.Geometry
+		if len(g) > 0 || b.topo == TopologyGeometry {
+			if reason := lineProblem(g); reason != "" {
+				b.add(&GeometryError{ID: r.ID, Row: i + 1, Reason: reason})
+				continue
+			}
+		}
+		if !math.IsNaN(r.LengthKm) && r.LengthKm > 0 {
+			out[i] = r.LengthKm
+			continue
+		}
+		if len(g) > 1 {
+			out[i] = lineLengthKm(g, b.opt.Geographic)
+			continue
+		}
+		if !math.IsNaN(r.LengthKm) && r.LengthKm == 0 && b.topo != TopologyNHDPlus {
+			b.add(&GeometryError{ID: r.ID, Row: i + 1, Reason: "zero length"})
+		}
+		// Length unknown: zero keeps the reach navigable; distances through it
+		// are then understated and the distance limit cannot exclude it.
+	}
+	return out
+}
+
+func lineProblem(g orb.LineString) string {
+	if len(g) == 0 {
+		return "empty line"
+	}
+	for _, p := range g {
+		if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.IsInf(p[0], 0) || math.IsInf(p[1], 0) {
+			return "non-finite coordinate"
+		}
+	}
+	if len(g) < 2 {
+		return "a line needs at least two vertices"
+	}
+	for _, p := range g[1:] {
+		if p != g[0] {
+			return ""
+		}
+	}
+	return "zero length (all vertices equal)"
+}
+
+func lineLengthKm(g orb.LineString, geographic bool) float64 {
+	if geographic {
+		return geo.Length(g) / 1000
+	}
+	var s float64
+	for i := 1; i < len(g); i++ {
+		s += math.Hypot(g[i][0]-g[i-1][0], g[i][1]-g[i-1][1])
+	}
+	return s / 1000
+}
+
+// toposort orders reaches upstream to downstream (Kahn's algorithm over main
+// and minor edges). Reaches left over sit on or above cycles; each cycle is
+// reported with its reach ids.
+func (b *builder) toposort() []int32 {
+	n := b.n
+	indeg := make([]int32, n)
+	for _, d := range b.down {
+		if d >= 0 {
+			indeg[d]++
+		}
+	}
+	minorFrom := make(map[int32][]int32, len(b.minor))
+	for _, e := range b.minor {
+		indeg[e[1]]++
+		minorFrom[e[0]] = append(minorFrom[e[0]], e[1])
+	}
+	order := make([]int32, 0, n)
+	for i := 0; i < n; i++ {
+		if indeg[i] == 0 {
+			order = append(order, int32(i))
+		}
+	}
+	for k := 0; k < len(order); k++ {
+		u := order[k]
+		if d := b.down[u]; d >= 0 {
+			indeg[d]--
+			if indeg[d] == 0 {
+				order = append(order, d)
+			}
+		}
+		for _, d := range minorFrom[u] {
+			indeg[d]--
+			if indeg[d] == 0 {
+				order = append(order, d)
+			}
+		}
+	}
+	if len(order) < n {
+		b.findCycles(indeg, minorFrom)
+	}
+	return order
+}
+
+// findCycles reports one loop for each strongly connected component left
+// after the topological sort, using an iterative Tarjan search so that deep
+// networks cannot overflow the stack.
+func (b *builder) findCycles(indeg []int32, minorFrom map[int32][]int32) {
+	succ := func(u int32) []int32 {
+		var s []int32
+		if d := b.down[u]; d >= 0 && indeg[d] > 0 {
+			s = append(s, d)
+		}
+		for _, d := range minorFrom[u] {
+			if indeg[d] > 0 {
+				s = append(s, d)
+			}
+		}
+		return s
+	}
+	const unvisited = -1
+	n := b.n
+	idx := make([]int32, n)
+	low := make([]int32, n)
+	on := make([]bool, n)
+	for i := range idx {
+		idx[i] = unvisited
+	}
+	var stack []int32
+	var counter int32
+	type frame struct {
+		v    int32
+		next []int32
+	}
+	for s := 0; s < n; s++ {
+		if indeg[s] == 0 || idx[s] != unvisited {
+			continue
+		}
+		call := []frame{{v: int32(s), next: succ(int32(s))}}
+		idx[s], low[s] = counter, counter
+		counter++
+		stack = append(stack, int32(s))
+		on[s] = true
+		for len(call) > 0 {
+			f := &call[len(call)-1]
+			if len(f.next) > 0 {
+				w := f.next[0]
+				f.next = f.next[1:]
+				if idx[w] == unvisited {
+					idx[w], low[w] = counter, counter
+					counter++
+					stack = append(stack, w)
+					on[w] = true
+					call = append(call, frame{v: w, next: succ(w)})
+				} else if on[w] && idx[w] < low[f.v] {
+					low[f.v] = idx[w]
+				}
+				continue
+			}
+			v := f.v
+			call = call[:len(call)-1]
+			if len(call) > 0 {
+				p := call[len(call)-1].v
+				if low[v] < low[p] {
+					low[p] = low[v]
+				}
+			}
+			if low[v] != idx[v] {
+				continue
+			}
+			var comp []int32
+			for {
+				w := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				on[w] = false
+				comp = append(comp, w)
+				if w == v {
+					break
+				}
+			}
+			if len(comp) > 1 || slices.Contains(succ(v), v) {
+				b.add(&CycleError{Loop: b.loopIn(comp, succ)})
+			}
+		}
+	}
+}
+
+// loopIn walks inside one strongly connected component until it returns to
+// a reach it has seen, and returns that loop in flow order.
+func (b *builder) loopIn(comp []int32, succ func(int32) []int32) []string {
+	in := make(map[int32]bool, len(comp))
+	for _, v := range comp {
+		in[v] = true
+	}
+	start := slices.Min(comp)
+	pos := map[int32]int{}
+	var path []int32
+	v := start
+	for {
+		if k, ok := pos[v]; ok {
+			path = path[k:]
+			break
+		}
+		pos[v] = len(path)
+		path = append(path, v)
+		next := int32(-1)
+		for _, w := range succ(v) {
+			if in[w] {
+				next = w
+				break
+			}
+		}
+		if next < 0 { // cannot happen inside a component; stay safe
+			break
+		}
+		v = next
+	}
+	// Rotate so the smallest id leads, for stable reports.
+	minAt := 0
+	for k := range path {
+		if b.in[path[k]].ID < b.in[path[minAt]].ID {
+			minAt = k
+		}
+	}
+	out := make([]string, 0, len(path))
+	for k := range path {
+		out = append(out, b.in[path[(minAt+k)%len(path)]].ID)
+	}
+	return out
+}

@@ -1,0 +1,390 @@
+package hydro
+
+import (
+	"math"
+	"slices"
+
+	"github.com/paulmach/orb"
+)
+
+const (
+	flagStart uint8 = 1 << iota
+	flagTerminal
+	flagCoast
+)
+
+// edge is a minor-divergence edge: water leaves From for To off the main path.
+type edge struct{ From, To int32 }
+
+// Network is a validated, indexed river network. Reaches are stored in
+// upstream-index order (see package doc), so an internal reach index is also
+// its pre-order number; callers use Index and ID to cross to external ids.
+// A Network is immutable after Build and safe for concurrent queries.
+type Network struct {
+	// Topology says which source the topology came from.
+	Topology Topology
+	// Problems holds the warnings found while building.
+	Problems []Problem
+
+	n      int32
+	ids    idIndex
+	hasNHD bool
+
+	down   []int32 // main downstream reach, -1 at an outlet
+	upMain []int32 // main-stem upstream reach, -1 at a headwater
+	size   []int32 // size of the upstream subtree in the index tree
+	umLen  []int32 // reaches of the upstream main stem laid out contiguously from here
+
+	lenKm    []float64
+	cumKm    []float64 // distance from the reach's downstream end to its outlet
+	cumHours []float64 // travel time from the reach's downstream end to its outlet
+	pathKm   []float64 // NHDPlus pathlength, or cumKm when computed
+
+	hydroseq     []int64
+	levelPath    []int64
+	terminalPath []int64
+	order        []uint8   // Strahler order
+	arbolate     []float32 // km of stream upstream, this reach included
+	velocity     []float32 // m/s used for travel time
+	flags        []uint8
+
+	minorUp   []edge // sorted by To (for upstream queries)
+	minorDown []edge // sorted by From (for downstream queries)
+
+	geom  []orb.LineString
+	names []string
+}
+
+// Len is the number of reaches.
+func (n *Network) Len() int { return int(n.n) }
+
+// Index finds a reach by its external id.
+func (n *Network) Index(id string) (int32, bool) { return n.ids.lookup(id) }
+
+// ID returns the external id of reach i.
+func (n *Network) ID(i int32) string { return n.ids.id(i) }
+
+// Attrs are the routing attributes of one reach, given or computed, as the
+// PostGIS write-back and the CLI report them.
+type Attrs struct {
+	ID                string
+	Name              string
+	Down              string // main downstream reach id, "" at an outlet
+	LengthKm          float64
+	PathLengthKm      float64
+	ArbolateSumKm     float64
+	Hydroseq          int64
+	LevelPathID       int64
+	TerminalPathID    int64
+	StreamOrder       int
+	StartFlag         bool
+	TerminalFlag      bool
+	VelocityMS        float64
+	TravelHours       float64 // time to cross this reach
+	IntervalLo        int32   // upstream index interval [IntervalLo, IntervalHi)
+	IntervalHi        int32
+	MinorDownstreamTo []string
+}
+
+// Attrs reports reach i's attributes.
+func (n *Network) Attrs(i int32) Attrs {
+	a := Attrs{
+		ID:             n.ID(i),
+		LengthKm:       n.lenKm[i],
+		PathLengthKm:   n.pathKm[i],
+		ArbolateSumKm:  float64(n.arbolate[i]),
+		Hydroseq:       n.hydroseq[i],
+		LevelPathID:    n.levelPath[i],
+		TerminalPathID: n.terminalPath[i],
+		StreamOrder:    int(n.order[i]),
+		StartFlag:      n.flags[i]&flagStart != 0,
+		TerminalFlag:   n.flags[i]&flagTerminal != 0,
+		VelocityMS:     float64(n.velocity[i]),
+		TravelHours:    n.reachHours(i),
+		IntervalLo:     i,
+		IntervalHi:     i + n.size[i],
+	}
+	if n.names != nil {
+		a.Name = n.names[i]
+	}
+	if d := n.down[i]; d >= 0 {
+		a.Down = n.ID(d)
+	}
+	for _, e := range n.minorDownOf(i) {
+		a.MinorDownstreamTo = append(a.MinorDownstreamTo, n.ID(e.To))
+	}
+	return a
+}
+
+// StreamOrder is reach i's Strahler order.
+func (n *Network) StreamOrder(i int32) int { return int(n.order[i]) }
+
+// LengthKm is reach i's length.
+func (n *Network) LengthKm(i int32) float64 { return n.lenKm[i] }
+
+// Geometry is reach i's polyline, nil when the network was built without
+// KeepGeometry.
+func (n *Network) Geometry(i int32) orb.LineString {
+	if n.geom == nil {
+		return nil
+	}
+	return n.geom[i]
+}
+
+// HasGeometry says whether reach polylines were kept.
+func (n *Network) HasGeometry() bool { return n.geom != nil }
+
+// Down is reach i's main downstream reach, -1 at an outlet.
+func (n *Network) Down(i int32) int32 { return n.down[i] }
+
+// Outlets lists reaches with no downstream reach.
+func (n *Network) Outlets() []int32 {
+	var out []int32
+	for i := int32(0); i < n.n; i++ {
+		if n.down[i] < 0 {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// MinorDivergences is the number of minor-divergence edges.
+func (n *Network) MinorDivergences() int { return len(n.minorDown) }
+
+// Headwaters counts reaches with nothing upstream.
+func (n *Network) Headwaters() int {
+	c := 0
+	for _, f := range n.flags {
+		if f&flagStart != 0 {
+			c++
+		}
+	}
+	return c
+}
+
+// UpstreamCount is the number of reaches in reach i's main-path subtree,
+// i included: a drainage-size proxy that costs nothing to read.
+func (n *Network) UpstreamCount(i int32) int { return int(n.size[i]) }
+
+func (n *Network) reachHours(i int32) float64 {
+	return n.lenKm[i] * 1000 / float64(n.velocity[i]) / 3600
+}
+
+func (n *Network) minorDownOf(i int32) []edge {
+	lo, _ := slices.BinarySearchFunc(n.minorDown, i, func(e edge, t int32) int { return int(e.From - t) })
+	hi := lo
+	for hi < len(n.minorDown) && n.minorDown[hi].From == i {
+		hi++
+	}
+	return n.minorDown[lo:hi]
+}
+
+// MemoryBytes estimates the bytes held by topology, attributes and the
+// upstream index, geometry excluded.
+func (n *Network) MemoryBytes() int {
+	r := int(n.n)
+	per := 4*4 + 8*4 + 8*3 + 1 + 4 + 4 + 1
+	return r*per + n.ids.bytes() + (len(n.minorUp)+len(n.minorDown))*8
+}
+
+// attributes computes what the source lacks and returns a network in input
+// order; index() then renumbers it.
+func (b *builder) attributes(topo []int32, lengths []float64) *Network {
+	n := b.n
+	net := &Network{
+		n:            int32(n),
+		ids:          b.ids,
+		hasNHD:       b.topo == TopologyNHDPlus,
+		down:         b.down,
+		upMain:       make([]int32, n),
+		lenKm:        lengths,
+		cumKm:        make([]float64, n),
+		cumHours:     make([]float64, n),
+		hydroseq:     make([]int64, n),
+		levelPath:    make([]int64, n),
+		terminalPath: make([]int64, n),
+		order:        make([]uint8, n),
+		arbolate:     make([]float32, n),
+		velocity:     make([]float32, n),
+		flags:        make([]uint8, n),
+	}
+	in := b.in
+	hasMinorIn := make([]bool, n)
+	minorInMax := make([]uint8, n)
+	for _, e := range b.minor {
+		hasMinorIn[e[1]] = true
+		net.minorDown = append(net.minorDown, edge{e[0], e[1]})
+	}
+	minorFrom := map[int32][]int32{}
+	for _, e := range b.minor {
+		minorFrom[e[0]] = append(minorFrom[e[0]], e[1])
+	}
+
+	// Strahler order and arbolate sum, upstream first.
+	maxChild := make([]uint8, n)
+	cntMax := make([]uint8, n)
+	hasChild := make([]bool, n)
+	arb := make([]float64, n)
+	for _, u := range topo {
+		var o uint8
+		switch {
+		case maxChild[u] > 0 && cntMax[u] >= 2:
+			o = maxChild[u] + 1
+		case maxChild[u] > 0:
+			o = maxChild[u]
+		case minorInMax[u] > 0:
+			o = minorInMax[u]
+		default:
+			o = 1
+		}
+		if in[u].StreamOrder > 0 && in[u].StreamOrder < 256 && b.topo == TopologyNHDPlus {
+			o = uint8(in[u].StreamOrder)
+		}
+		net.order[u] = o
+		arb[u] += lengths[u]
+		net.arbolate[u] = float32(arb[u])
+		if d := b.down[u]; d >= 0 {
+			hasChild[d] = true
+			arb[d] += arb[u]
+			switch {
+			case o > maxChild[d]:
+				maxChild[d], cntMax[d] = o, 1
+			case o == maxChild[d] && cntMax[d] < 255:
+				cntMax[d]++
+			}
+		}
+		for _, d := range minorFrom[u] {
+			if o > minorInMax[d] {
+				minorInMax[d] = o
+			}
+		}
+	}
+
+	// Main-stem upstream reach: NHDPlus uphydroseq when given, else the
+	// tree child with the largest drainage area, arbolate sum, stream order.
+	for i := range net.upMain {
+		net.upMain[i] = -1
+	}
+	if b.topo == TopologyNHDPlus {
+		byH := make(map[int64]int32, n)
+		for i := range in {
+			byH[hseqKey(in[i].NHD.Hydroseq)] = int32(i)
+		}
+		for i := range in {
+			if u := in[i].NHD.UpHydroseq; u != 0 && !math.IsNaN(u) {
+				if j, ok := byH[hseqKey(u)]; ok {
+					net.upMain[i] = j
+				}
+			}
+		}
+	} else {
+		better := func(a, c int32) bool { // is a a better main stem than c?
+			da, dc := in[a].TotDASqKm, in[c].TotDASqKm
+			if !math.IsNaN(da) && !math.IsNaN(dc) && da != dc {
+				return da > dc
+			}
+			if arb[a] != arb[c] {
+				return arb[a] > arb[c]
+			}
+			if net.order[a] != net.order[c] {
+				return net.order[a] > net.order[c]
+			}
+			return a < c
+		}
+		for u := int32(0); u < int32(n); u++ {
+			if d := b.down[u]; d >= 0 {
+				if c := net.upMain[d]; c < 0 || better(u, c) {
+					net.upMain[d] = u
+				}
+			}
+		}
+	}
+
+	// Distances, travel times and sequence numbers, downstream first.
+	for k := len(topo) - 1; k >= 0; k-- {
+		u := topo[k]
+		v := in[u].VelocityFps * FtPerSec
+		if math.IsNaN(v) || v <= 0 {
+			v = DefaultVelocity(int(net.order[u]))
+		}
+		net.velocity[u] = float32(v)
+		if d := b.down[u]; d >= 0 {
+			net.cumKm[u] = net.cumKm[d] + lengths[d]
+			net.cumHours[u] = net.cumHours[d] + net.reachHours(d)
+		}
+	}
+	if b.topo == TopologyNHDPlus {
+		net.pathKm = make([]float64, n)
+		for i := range in {
+			a := in[i].NHD
+			net.hydroseq[i] = hseqKey(a.Hydroseq)
+			net.levelPath[i] = hseqKey(a.LevelPathID)
+			net.terminalPath[i] = hseqKey(a.TerminalPathID)
+			net.pathKm[i] = a.PathLength
+			if a.StartFlag == 1 {
+				net.flags[i] |= flagStart
+			}
+			if a.TerminalFlag == 1 {
+				net.flags[i] |= flagTerminal
+			}
+			if a.FCode == FCodeCoastline {
+				net.flags[i] |= flagCoast
+			}
+		}
+	} else {
+		net.pathKm = net.cumKm
+		for k := len(topo) - 1; k >= 0; k-- {
+			u := topo[k]
+			net.hydroseq[u] = int64(len(topo) - k)
+		}
+		for k := len(topo) - 1; k >= 0; k-- {
+			u := topo[k]
+			d := b.down[u]
+			if d < 0 {
+				net.levelPath[u] = net.hydroseq[u]
+				net.terminalPath[u] = net.hydroseq[u]
+				net.flags[u] |= flagTerminal
+				continue
+			}
+			net.terminalPath[u] = net.terminalPath[d]
+			if net.upMain[d] == u {
+				net.levelPath[u] = net.levelPath[d]
+			} else {
+				net.levelPath[u] = net.hydroseq[u]
+			}
+		}
+		for u := range in {
+			if !hasChild[u] && !hasMinorIn[u] {
+				net.flags[u] |= flagStart
+			}
+		}
+	}
+	if b.opt.KeepGeometry {
+		net.geom = make([]orb.LineString, n)
+		for i := range in {
+			net.geom[i] = in[i].Geometry
+		}
+	}
+	hasNames := false
+	for i := range in {
+		if in[i].Name != "" {
+			hasNames = true
+			break
+		}
+	}
+	if hasNames {
+		net.names = make([]string, n)
+		for i := range in {
+			net.names[i] = in[i].Name
+		}
+	}
+	return net
+}
+
+// Name is reach i's stream name, "" when unknown.
+func (n *Network) Name(i int32) string {
+	if n.names == nil {
+		return ""
+	}
+	return n.names[i]
+}

@@ -1,0 +1,83 @@
+package hydro
+
+// referenceWalk answers a query by walking the graph breadth-first, the way
+// the NLDI's recursive SQL does. It is the yardstick the indexed fast paths
+// are tested and benchmarked against, not a production path.
+func (n *Network) referenceWalk(q Query) map[int32]bool {
+	out := map[int32]bool{q.Start: true}
+	queue := []int32{q.Start}
+	s := q.Start
+	switch q.Mode {
+	case UT:
+		// Invert the downstream edges once.
+		up := make(map[int32][]int32)
+		for i := int32(0); i < n.n; i++ {
+			if d := n.down[i]; d >= 0 {
+				up[d] = append(up[d], i)
+			}
+		}
+		if !q.SkipMinor {
+			for _, e := range n.minorDown {
+				up[e.To] = append(up[e.To], e.From)
+			}
+		}
+		limit := n.pathKm[s] + q.DistanceKm
+		for k := 0; k < len(queue); k++ {
+			v := queue[k]
+			if n.flags[v]&flagStart != 0 {
+				continue
+			}
+			for _, x := range up[v] {
+				if out[x] || n.flags[x]&flagCoast != 0 {
+					continue
+				}
+				if q.DistanceKm > 0 && n.pathKm[x] > limit {
+					continue
+				}
+				out[x] = true
+				queue = append(queue, x)
+			}
+		}
+	case UM:
+		limit := n.pathKm[s] + q.DistanceKm
+		for v := s; ; {
+			x := n.upMain[v]
+			if x < 0 || n.levelPath[x] != n.levelPath[v] || n.flags[x]&flagCoast != 0 || out[x] {
+				break
+			}
+			if q.DistanceKm > 0 && n.pathKm[x] > limit {
+				break
+			}
+			out[x] = true
+			v = x
+		}
+	case DM, DD:
+		limit := n.pathKm[s] + n.lenKm[s] - q.DistanceKm
+		for k := 0; k < len(queue); k++ {
+			v := queue[k]
+			if q.Mode == DD && n.flags[v]&flagTerminal != 0 {
+				continue
+			}
+			next := []int32{n.down[v]}
+			if q.Mode == DD && !q.SkipMinor {
+				for _, e := range n.minorDownOf(v) {
+					next = append(next, e.To)
+				}
+			}
+			for _, x := range next {
+				if x < 0 || out[x] || n.flags[x]&flagCoast != 0 {
+					continue
+				}
+				if q.Mode == DM && n.terminalPath[x] != n.terminalPath[v] {
+					continue
+				}
+				if q.DistanceKm > 0 && n.pathKm[x]+n.lenKm[x] < limit {
+					continue
+				}
+				out[x] = true
+				queue = append(queue, x)
+			}
+		}
+	}
+	return out
+}
