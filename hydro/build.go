@@ -56,7 +56,7 @@ type builder struct {
 	fatal    bool
 
 	ids   idIndex
-	down  []int32   // main downstream, -1 outlet
+	down  []int32    // main downstream, -1 outlet
 	minor [][2]int32 // minor downstream edges (from, to)
 }
 
@@ -105,6 +105,7 @@ func (b *builder) build(ctx context.Context) (*Network, error) {
 	net.index()
 	net.Problems = b.problems
 	net.Topology = b.topo
+	net.Geographic = b.opt.Geographic
 	return net, nil
 }
 

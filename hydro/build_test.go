@@ -51,7 +51,7 @@ func nav(t *testing.T, n *Network, mode Mode, start string, km float64) []string
 	if !ok {
 		t.Fatalf("no reach %s", start)
 	}
-	hits, err := n.NavigateAll(context.Background(), Query{Mode: mode, Start: i, DistanceKm: km})
+	hits, err := n.NavigateAll(context.Background(), Query{Mode: mode, Start: i, DistanceKm: km, HasDistance: km > 0})
 	if err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
@@ -249,7 +249,7 @@ func TestNavigateErrors(t *testing.T) {
 		want string
 	}{
 		{"unknown reach", Query{Mode: UT, Start: 99}, "unknown reach"},
-		{"negative distance", Query{Mode: UT, DistanceKm: -1}, "distance limit"},
+		{"negative distance", Query{Mode: UT, DistanceKm: -1, HasDistance: true}, "distance limit"},
 		{"bad mode", Query{Mode: "XX"}, "unknown navigation mode"},
 	}
 	for _, tc := range tests {

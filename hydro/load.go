@@ -52,11 +52,16 @@ func Load(ctx context.Context, path string, opt LoadOptions) (*Network, *Source,
 	src.Path = path
 	bo := opt.Build
 	bo.Geographic = isGeographic(src.SRID, reaches)
+	bo.KeepGeometry = true
 	net, err := Build(ctx, reaches, bo)
 	if err != nil {
 		return nil, src, fmt.Errorf("%s: %w", path, err)
 	}
 	src.Topology = net.Topology
+	net.SRID = src.SRID
+	if net.SRID == 0 && bo.Geographic {
+		net.SRID = 4326
+	}
 	return net, src, nil
 }
 

@@ -37,8 +37,10 @@ func ParseMode(s string) (Mode, error) {
 type Query struct {
 	Mode  Mode
 	Start int32 // internal reach index, from Network.Index
-	// DistanceKm limits the result by distance; 0 means no limit.
-	DistanceKm float64
+	// DistanceKm limits the result by distance when HasDistance is set; a
+	// limit of 0 keeps only the start (and zero-length reaches), as NLDI does.
+	DistanceKm  float64
+	HasDistance bool
 	// MaxHours limits the result by travel time; 0 means no limit.
 	MaxHours float64
 	// SkipMinor stops navigation from climbing (UT) or following (DD)
@@ -108,7 +110,7 @@ type limits struct {
 
 func (n *Network) upLimits(q Query) limits {
 	l := limits{pathMax: math.Inf(1), distMax: math.Inf(1), hoursMax: math.Inf(1)}
-	if q.DistanceKm > 0 {
+	if q.HasDistance {
 		if n.hasNHD {
 			l.pathMax = n.pathKm[q.Start] + q.DistanceKm
 		} else {
@@ -269,7 +271,7 @@ func (n *Network) downPass(q Query, x int32, d, h float64) bool {
 	if q.MaxHours > 0 && h > q.MaxHours+1e-12 {
 		return false
 	}
-	if q.DistanceKm <= 0 {
+	if !q.HasDistance {
 		return true
 	}
 	if n.hasNHD {

@@ -25,6 +25,10 @@ type Network struct {
 	Topology Topology
 	// Problems holds the warnings found while building.
 	Problems []Problem
+	// Geographic says coordinates are lon/lat degrees.
+	Geographic bool
+	// SRID is the EPSG code of the reach geometry, 0 when unknown.
+	SRID int
 
 	n      int32
 	ids    idIndex
@@ -53,6 +57,7 @@ type Network struct {
 
 	geom  []orb.LineString
 	names []string
+	snap  snapIndex
 }
 
 // Len is the number of reaches.

@@ -31,7 +31,7 @@ func (n *Network) referenceWalk(q Query) map[int32]bool {
 				if out[x] || n.flags[x]&flagCoast != 0 {
 					continue
 				}
-				if q.DistanceKm > 0 && n.pathKm[x] > limit {
+				if q.HasDistance && n.pathKm[x] > limit {
 					continue
 				}
 				out[x] = true
@@ -45,7 +45,7 @@ func (n *Network) referenceWalk(q Query) map[int32]bool {
 			if x < 0 || n.levelPath[x] != n.levelPath[v] || n.flags[x]&flagCoast != 0 || out[x] {
 				break
 			}
-			if q.DistanceKm > 0 && n.pathKm[x] > limit {
+			if q.HasDistance && n.pathKm[x] > limit {
 				break
 			}
 			out[x] = true
@@ -71,7 +71,7 @@ func (n *Network) referenceWalk(q Query) map[int32]bool {
 				if q.Mode == DM && n.terminalPath[x] != n.terminalPath[v] {
 					continue
 				}
-				if q.DistanceKm > 0 && n.pathKm[x]+n.lenKm[x] < limit {
+				if q.HasDistance && n.pathKm[x]+n.lenKm[x] < limit {
 					continue
 				}
 				out[x] = true

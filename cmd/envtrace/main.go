@@ -1,0 +1,148 @@
+// Command envtrace is the one binary of envtrace: it parses flags and wires
+// the hydro, tracing, gis and api packages together. Run `envtrace help`.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/envtrace/envtrace/internal/config"
+)
+
+const usage = `envtrace: trace pollution to its source over river networks.
+
+Usage:
+  envtrace navigate --network PATH [--layer NAME] (--start ID | --start-point X,Y [--crs EPSG:N])
+                    --mode UT|UM|DM|DD [--distance-km D] [--max-hours H] [--no-minor] [--format ids|csv|geojson]
+  envtrace snap     --network PATH [--layer NAME] --point X,Y [--crs EPSG:N] [--k N]
+  envtrace network check --network PATH [--layer NAME]
+
+Every command also takes --config FILE (JSON); settings come from defaults,
+then the file, then ENVTRACE_* variables, then flags.
+`
+
+// exitError carries an exit status with its message.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErr marks a command-line mistake (exit status 2).
+func usageErr(format string, a ...any) error {
+	return &exitError{code: 2, err: fmt.Errorf(format, a...)}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// env is what a subcommand needs from the process, passed in so tests can
+// run commands in-process.
+type env struct {
+	stdout, stderr io.Writer
+	cfg            config.Config
+	lookup         func(string) (string, bool)
+}
+
+type command func(ctx context.Context, e *env, args []string) error
+
+func commands() map[string]command {
+	return map[string]command{
+		"navigate": cmdNavigate,
+		"snap":     cmdSnap,
+		"network":  cmdNetwork,
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	e := &env{stdout: stdout, stderr: stderr, cfg: config.Default(), lookup: os.LookupEnv}
+	cmd, ok := commands()[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "envtrace: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	rest, err := e.loadConfig(args[1:])
+	if err == nil {
+		err = cmd(ctx, e, rest)
+	}
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	fmt.Fprintf(stderr, "envtrace %s: %v\n", args[0], err)
+	var xe *exitError
+	if errors.As(err, &xe) {
+		return xe.code
+	}
+	return 1
+}
+
+// loadConfig applies --config FILE (or ENVTRACE_CONFIG) and the environment
+// before the subcommand's own flags are parsed.
+func (e *env) loadConfig(args []string) ([]string, error) {
+	path, _ := e.lookup("ENVTRACE_CONFIG")
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--config" || a == "-config":
+			if i+1 >= len(args) {
+				return nil, usageErr("--config needs a file")
+			}
+			path = args[i+1]
+			i++
+		case strings.HasPrefix(a, "--config=") || strings.HasPrefix(a, "-config="):
+			path = a[strings.Index(a, "=")+1:]
+		default:
+			rest = append(rest, a)
+		}
+	}
+	if path != "" {
+		if err := e.cfg.LoadFile(path); err != nil {
+			return nil, err
+		}
+	}
+	if err := e.cfg.ApplyEnv(e.lookup); err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return rest, nil
+}
+
+// flags makes a FlagSet that reports errors instead of exiting.
+func (e *env) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &exitError{code: 2, err: err}
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}

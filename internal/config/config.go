@@ -1,0 +1,145 @@
+// Package config holds envtrace's runtime settings in one typed struct.
+// Values come from defaults in code, then a JSON file, then ENVTRACE_*
+// environment variables, then command-line flags: each later source wins, so
+// an operator can pin a deployment in a file and still override one value
+// for a single run.
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting the binary reads. Packages receive the parts they
+// need as arguments; none of them reads configuration globally.
+type Config struct {
+	// Addr is where `serve` listens.
+	Addr string `json:"addr"`
+	// Data is a data directory to serve or trace instead of the embedded
+	// fixture.
+	Data string `json:"data"`
+	// DB is a PostgreSQL URL; with it, PostGIS is the system of record.
+	DB string `json:"db"`
+	// Network is a GIS file holding a river network.
+	Network string `json:"network"`
+	// Layer picks a layer of a multi-layer network file.
+	Layer string `json:"layer"`
+	// SnapToleranceM is the geometry-noding tolerance in the file's units.
+	SnapTolerance float64 `json:"snap_tolerance"`
+	// RequestTimeout bounds one HTTP request.
+	RequestTimeout Duration `json:"request_timeout"`
+	// StatementTimeout bounds one SQL statement.
+	StatementTimeout Duration `json:"statement_timeout"`
+}
+
+// Duration is a time.Duration that reads "30s" from JSON and environment.
+type Duration struct{ time.Duration }
+
+// UnmarshalJSON accepts a Go duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string like \"30s\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalJSON writes the Go duration string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+// Default is the configuration with nothing set: serve the embedded
+// fixture on loopback.
+func Default() Config {
+	return Config{
+		Addr:             "127.0.0.1:8080",
+		RequestTimeout:   Duration{30 * time.Second},
+		StatementTimeout: Duration{15 * time.Second},
+	}
+}
+
+// LoadFile overlays a JSON file on c. A missing file is an error: a path
+// the operator named must exist.
+func (c *Config) LoadFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(c); err != nil {
+		return fmt.Errorf("config: %s: %w", path, err)
+	}
+	return nil
+}
+
+// ApplyEnv overlays ENVTRACE_* variables (ENVTRACE_ADDR, ENVTRACE_DATA,
+// ENVTRACE_DB, ENVTRACE_NETWORK, ENVTRACE_LAYER, ENVTRACE_SNAP_TOLERANCE,
+// ENVTRACE_REQUEST_TIMEOUT, ENVTRACE_STATEMENT_TIMEOUT) read through
+// lookup, so tests need not touch the process environment.
+func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
+	var errs []error
+	str := func(name string, dst *string) {
+		if v, ok := lookup("ENVTRACE_" + name); ok && v != "" {
+			*dst = v
+		}
+	}
+	str("ADDR", &c.Addr)
+	str("DATA", &c.Data)
+	str("DB", &c.DB)
+	str("NETWORK", &c.Network)
+	str("LAYER", &c.Layer)
+	if v, ok := lookup("ENVTRACE_SNAP_TOLERANCE"); ok && v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 {
+			errs = append(errs, fmt.Errorf("ENVTRACE_SNAP_TOLERANCE=%q: want a number ≥ 0", v))
+		} else {
+			c.SnapTolerance = f
+		}
+	}
+	dur := func(name string, dst *Duration) {
+		if v, ok := lookup("ENVTRACE_" + name); ok && v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				errs = append(errs, fmt.Errorf("ENVTRACE_%s=%q: want a positive duration like 30s", name, v))
+				return
+			}
+			dst.Duration = d
+		}
+	}
+	dur("REQUEST_TIMEOUT", &c.RequestTimeout)
+	dur("STATEMENT_TIMEOUT", &c.StatementTimeout)
+	return errors.Join(errs...)
+}
+
+// Bind registers the flags a subcommand accepts onto fs, with the current
+// values (defaults, file, environment) as their defaults, so that parsing
+// the command line applies the last override.
+func (c *Config) Bind(fs *flag.FlagSet, names ...string) {
+	for _, n := range names {
+		switch n {
+		case "addr":
+			fs.StringVar(&c.Addr, "addr", c.Addr, "listen address HOST:PORT")
+		case "data":
+			fs.StringVar(&c.Data, "data", c.Data, "data directory (see docs/data-directory.md)")
+		case "db":
+			fs.StringVar(&c.DB, "db", c.DB, "PostgreSQL URL, e.g. postgres://user@host/db")
+		case "network":
+			fs.StringVar(&c.Network, "network", c.Network, "river network file (.gpkg, .geojson, .csv, .shp)")
+		case "layer":
+			fs.StringVar(&c.Layer, "layer", c.Layer, "layer of a multi-layer file (default: first line layer)")
+		case "snap-tolerance":
+			fs.Float64Var(&c.SnapTolerance, "snap-tolerance", c.SnapTolerance, "line-end snap tolerance for geometry-only networks, in file units (0 = 0.5 m)")
+		}
+	}
+}
