@@ -23,6 +23,10 @@ Usage:
                     --mode UT|UM|DM|DD [--distance-km D] [--max-hours H] [--no-minor] [--format ids|csv|geojson]
   envtrace snap     --network PATH [--layer NAME] --point X,Y [--crs EPSG:N] [--k N]
   envtrace network check --network PATH [--layer NAME]
+  envtrace trace    [--data DIR] --station ID --parameter P --value V --unit U --time T [--flow Q] [--json]
+  envtrace check permits [--data DIR] [--json]
+
+Without --data, trace and check use the embedded central-Taiwan fixture.
 
 Every command also takes --config FILE (JSON); settings come from defaults,
 then the file, then ENVTRACE_* variables, then flags.
@@ -64,6 +68,8 @@ func commands() map[string]command {
 		"navigate": cmdNavigate,
 		"snap":     cmdSnap,
 		"network":  cmdNetwork,
+		"trace":    cmdTrace,
+		"check":    cmdCheck,
 	}
 }
 

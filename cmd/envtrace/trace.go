@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/envtrace/envtrace/tracing/basin"
+	"github.com/envtrace/envtrace/tracing/model"
+	"github.com/envtrace/envtrace/tracing/permits"
+	"github.com/envtrace/envtrace/tracing/suspect"
+)
+
+// loadBasin reads a data directory and its network and places the dataset
+// on it.
+func (e *env) loadBasin(ctx context.Context, dir string) (*basin.Basin, error) {
+	ds, err := model.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	netPath := ds.NetworkPath
+	if netPath == "" {
+		return nil, fmt.Errorf("data directory %s has no network file", dir)
+	}
+	if !filepath.IsAbs(netPath) {
+		netPath = filepath.Join(dir, netPath)
+	}
+	e.cfg.Network = netPath
+	net, _, err := e.loadNetwork(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b, err := basin.New(net, ds, 0)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range b.Unplaced {
+		fmt.Fprintf(e.stderr, "warning: %s\n", u)
+	}
+	return b, nil
+}
+
+// dataDir resolves --data, defaulting to the embedded fixture written to a
+// temporary directory.
+func (e *env) dataDir() (string, func(), error) {
+	if e.cfg.Data != "" {
+		return e.cfg.Data, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "envtrace-fixture-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	if err := writeFixture(dir); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return dir, cleanup, nil
+}
+
+// parseTime accepts RFC 3339 with a zone; a time without a zone is
+// ambiguous by eight hours and refused.
+func parseTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00", "2006-01-02 15:04:05Z07:00"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, usageErr("--time %q: want RFC 3339 with a zone, e.g. 2026-07-14T02:30:00+08:00", s)
+}
+
+func cmdTrace(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("trace")
+	e.cfg.Bind(fs, "data")
+	station := fs.String("station", "", "station id")
+	parameter := fs.String("parameter", "", "parameter (e.g. Cu, COD, NH3-N)")
+	valueS := fs.String("value", "", "the reading's value")
+	unit := fs.String("unit", "", "its unit (e.g. mg/L)")
+	timeS := fs.String("time", "", "when it was taken, RFC 3339 with zone")
+	flow := fs.Float64("flow", 0, "river flow at the station in m³/s (default: from the station's readings)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	horizon := fs.Float64("max-hours", 72, "travel-time horizon upstream, hours")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	for name, v := range map[string]string{"station": *station, "parameter": *parameter, "value": *valueS, "unit": *unit, "time": *timeS} {
+		if v == "" {
+			return usageErr("--%s is required", name)
+		}
+	}
+	value, err := strconv.ParseFloat(*valueS, 64)
+	if err != nil {
+		return usageErr("--value %q is not a number", *valueS)
+	}
+	t, err := parseTime(*timeS)
+	if err != nil {
+		return err
+	}
+	dir, cleanup, err := e.dataDir()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	b, err := e.loadBasin(ctx, dir)
+	if err != nil {
+		return err
+	}
+	eng := suspect.New(b, suspect.Options{HorizonHours: *horizon})
+	res, err := eng.Trace(ctx, suspect.Request{Station: *station, Parameter: *parameter, Value: value, Unit: *unit, Time: t, FlowM3s: *flow})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	printTrace(e, res)
+	return nil
+}
+
+func printTrace(e *env, r *suspect.Result) {
+	o := r.Observation
+	fmt.Fprintf(e.stdout, "Station %s (reach %s, measure %.1f): %s %.4g %s at %s\n", r.Station, o.Reach, o.Measure, r.Parameter, o.Value, o.Unit, o.Time.Format(time.RFC3339))
+	fmt.Fprintf(e.stdout, "Background %.4g %s, flow %.3g m³/s (%s), excess load %.4g kg/day\n\n", o.Background, o.Unit, o.FlowM3s, o.FlowSource, o.ExcessKgDay)
+	if len(r.Upstream) > 0 {
+		fmt.Fprintln(e.stdout, "Upstream stations at the matching time:")
+		for _, c := range r.Upstream {
+			fmt.Fprintf(e.stdout, "  %-10s %6.1f h upstream  %s  %.4g (background %.4g)  %s\n", c.Station, c.TravelHours, c.Time.Format("2006-01-02 15:04"), c.Value, c.Background, strings.ToUpper(c.Verdict))
+		}
+		fmt.Fprintln(e.stdout)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RANK\tFACILITY\tNAME\tINDUSTRY\tSCORE\tKM\tHOURS\tPERMIT\tREQ/PERMITTED\tPAST EXC.\tDISCHARGE WINDOW")
+	for _, s := range r.Suspects {
+		ev := s.Evidence
+		cover := "no"
+		switch {
+		case ev.PermitCovers:
+			cover = "limit"
+		case ev.ProfileCovers:
+			cover = "profile"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.3f\t%.2f\t%.1f\t%s\t%.2f\t%d\t%s – %s\n", s.Rank, s.FacilityID, s.Name, ev.Industry, s.Score,
+			s.DistanceKm, s.TravelHours, cover, ev.LoadRatio, ev.ExceedancesParam,
+			ev.DischargeWindow.From.Format("01-02 15:04"), ev.DischargeWindow.To.Format("01-02 15:04"))
+	}
+	tw.Flush()
+	if len(r.RuledOut) > 0 {
+		fmt.Fprintf(e.stdout, "\nRuled out:\n")
+		for _, s := range r.RuledOut {
+			fmt.Fprintf(e.stdout, "  %s %s: %s\n", s.FacilityID, s.Name, s.Evidence.Bracketing)
+		}
+	}
+	fmt.Fprintf(e.stdout, "\n%s\n", r.Unexplained.Reason)
+}
+
+func cmdCheck(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] != "permits" {
+		return usageErr("usage: envtrace check permits --data DIR [--json]")
+	}
+	fs := e.flags("check permits")
+	e.cfg.Bind(fs, "data")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	dir, cleanup, err := e.dataDir()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	ds, err := model.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	rep := permits.Check(ds)
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	counts := map[permits.Severity]int{}
+	for _, f := range rep.Findings {
+		counts[f.Severity]++
+	}
+	fmt.Fprintf(e.stdout, "Permit rationality: %d facilities, %d findings (%d high, %d medium, %d low)\n\n",
+		rep.Facilities, len(rep.Findings), counts[permits.High], counts[permits.Medium], counts[permits.Low])
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEVERITY\tFACILITY\tPERMIT\tCHECK\tFINDING")
+	for _, f := range rep.Findings {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Severity, f.Facility, f.Permit, f.Check, f.Message)
+	}
+	return tw.Flush()
+}
+

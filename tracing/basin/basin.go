@@ -1,0 +1,176 @@
+// Package basin places a dataset's outfalls and monitoring stations on the
+// river network and answers "what lies upstream of this point, how far, and
+// how long does the water take": the shared ground of suspect tracing and
+// load balances.
+package basin
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/paulmach/orb"
+
+	"github.com/envtrace/envtrace/gis/crs"
+	"github.com/envtrace/envtrace/hydro"
+	"github.com/envtrace/envtrace/tracing/model"
+)
+
+// Place is a point located on the network.
+type Place struct {
+	Reach int32
+	// Measure runs 0–100 from the reach's downstream end.
+	Measure float64
+	// OffsetM is the distance from the point to the reach.
+	OffsetM float64
+}
+
+// PlacedOutfall is an outfall with its place on the network.
+type PlacedOutfall struct {
+	Outfall *model.Outfall
+	Place   Place
+}
+
+// Basin is a network with a dataset placed on it. It is read-only after
+// New and safe for concurrent use.
+type Basin struct {
+	Net *hydro.Network
+	DS  *model.Dataset
+
+	outfalls map[int32][]PlacedOutfall
+	stations map[string]Place
+	// Unplaced lists outfalls and stations too far from any reach, so a
+	// data steward can fix them.
+	Unplaced []string
+}
+
+// New places every outfall and station within maxM metres of a reach
+// (0 means 200 m).
+func New(net *hydro.Network, ds *model.Dataset, maxM float64) (*Basin, error) {
+	if maxM <= 0 {
+		maxM = 200
+	}
+	b := &Basin{Net: net, DS: ds, outfalls: map[int32][]PlacedOutfall{}, stations: map[string]Place{}}
+	for i := range ds.Outfalls {
+		o := &ds.Outfalls[i]
+		p, err := b.locate(o.Point, maxM)
+		if err != nil {
+			b.Unplaced = append(b.Unplaced, fmt.Sprintf("outfall %s/%s: %v", o.Facility, o.ID, err))
+			continue
+		}
+		b.outfalls[p.Reach] = append(b.outfalls[p.Reach], PlacedOutfall{o, p})
+	}
+	for i := range ds.Stations {
+		s := &ds.Stations[i]
+		p, err := b.locate(s.Point, maxM)
+		if err != nil {
+			b.Unplaced = append(b.Unplaced, fmt.Sprintf("station %s: %v", s.ID, err))
+			continue
+		}
+		b.stations[s.ID] = p
+	}
+	return b, nil
+}
+
+// ToNetwork converts a TWD97 point into the network's coordinates.
+func (b *Basin) ToNetwork(p model.Point) (orb.Point, error) {
+	pt := orb.Point{p.X, p.Y}
+	switch {
+	case b.Net.SRID == 3826 || (b.Net.SRID == 0 && !b.Net.Geographic):
+		return pt, nil
+	case b.Net.Geographic:
+		return crs.Transform(crs.Code(3826), crs.Code(4326), pt)
+	}
+	return crs.Transform(crs.Code(3826), crs.Code(b.Net.SRID), pt)
+}
+
+func (b *Basin) locate(p model.Point, maxM float64) (Place, error) {
+	pt, err := b.ToNetwork(p)
+	if err != nil {
+		return Place{}, err
+	}
+	snaps, err := b.Net.SnapPoint(pt, 1, maxM)
+	if err != nil {
+		return Place{}, err
+	}
+	if len(snaps) == 0 {
+		return Place{}, fmt.Errorf("no reach within %.0f m of (%.1f, %.1f)", maxM, p.X, p.Y)
+	}
+	return Place{Reach: snaps[0].Reach, Measure: snaps[0].Measure, OffsetM: snaps[0].OffsetM}, nil
+}
+
+// Station returns a station's place.
+func (b *Basin) Station(id string) (Place, bool) {
+	p, ok := b.stations[id]
+	return p, ok
+}
+
+// StationIDs lists the placed stations in id order.
+func (b *Basin) StationIDs() []string {
+	out := make([]string, 0, len(b.stations))
+	for id := range b.stations {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// OutfallsOn lists the outfalls placed on reach r.
+func (b *Basin) OutfallsOn(r int32) []PlacedOutfall { return b.outfalls[r] }
+
+// Upstream is everything upstream of a place, with distances and travel
+// times to it.
+type Upstream struct {
+	from    Place
+	reaches map[int32][2]float64 // km and hours from the reach's downstream end
+	lenKm   float64
+	hours   float64
+	net     *hydro.Network
+}
+
+// UpstreamOf navigates upstream of p (UT), within maxHours of travel
+// (0 = no limit).
+func (b *Basin) UpstreamOf(ctx context.Context, p Place, maxHours float64) (*Upstream, error) {
+	u := &Upstream{from: p, reaches: map[int32][2]float64{}, net: b.Net}
+	a := b.Net.Attrs(p.Reach)
+	u.lenKm, u.hours = a.LengthKm, a.TravelHours
+	err := b.Net.Navigate(ctx, hydro.Query{Mode: hydro.UT, Start: p.Reach, MaxHours: maxHours}, func(h hydro.Hit) bool {
+		u.reaches[h.Reach] = [2]float64{h.DistanceKm, h.TravelHours}
+		return true
+	})
+	return u, err
+}
+
+// Reaches lists the upstream reaches.
+func (u *Upstream) Reaches() []int32 {
+	out := make([]int32, 0, len(u.reaches))
+	for r := range u.reaches {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a] < out[b] })
+	return out
+}
+
+// Along gives the network distance (km) and travel time (hours) from a
+// point on reach r at measure m down to the place, and false when the point
+// is not upstream of it.
+func (u *Upstream) Along(r int32, m float64) (km, hours float64, ok bool) {
+	v, ok := u.reaches[r]
+	if !ok {
+		return 0, 0, false
+	}
+	if r == u.from.Reach && m <= u.from.Measure {
+		return 0, 0, false
+	}
+	a := u.net.Attrs(r)
+	km = v[0] + a.LengthKm*m/100 - u.lenKm*u.from.Measure/100
+	hours = v[1] + a.TravelHours*m/100 - u.hours*u.from.Measure/100
+	return math.Max(km, 0), math.Max(hours, 0), true
+}
+
+// Contains says whether a point on reach r at measure m is upstream.
+func (u *Upstream) Contains(r int32, m float64) bool {
+	_, _, ok := u.Along(r, m)
+	return ok
+}

@@ -1,0 +1,285 @@
+// Package model is envtrace's domain model — facilities, outfalls, permits
+// and their limits, discharge monitoring reports, monitoring stations and
+// river readings — and the on-disk "data directory" that holds them: plain
+// CSV files, one per kind, plus a river network GIS file that this package
+// only locates (the network engine reads it). The format is documented
+// for users in docs/data-directory.md; ReadDir and WriteDir are its only
+// reader and writer.
+//
+// Geometry is stored in TWD97 / TM2 zone 121 (EPSG:3826) metres, columns x
+// and y; lon/lat (WGS84, degrees) columns are accepted instead, or as well
+// (they must then agree with x/y within 10 m).
+//
+// Every value with a unit is checked with tracing/param on read and on
+// write: an unknown parameter or unit, or a unit that does not fit the
+// parameter (mg/L for pH), is an error naming the file, line and column.
+// Reading times must carry a zone offset: a time without one is ambiguous
+// by eight hours between UTC and Taiwan time, and is rejected.
+package model
+
+import (
+	"time"
+
+	"github.com/envtrace/envtrace/tracing/dmr"
+)
+
+// Facility is a controlled discharger, keyed by its MOENV control number.
+type Facility struct {
+	EmsNo    string // ems_no, unique
+	Name     string // fac_name
+	Industry string // industry category (行業別), free text
+	// Location is the facility's site, nil when unknown; outfalls carry
+	// the positions that matter for tracing.
+	Location       *Point
+	ReceivingWater string // receiving water body (river name or code)
+	Note           string
+}
+
+// Outfall is a discharge point of a facility (MOENV "let"). Its id is
+// unique within the facility only ("D01" recurs across facilities).
+type Outfall struct {
+	Facility       string // ems_no
+	ID             string // let
+	Point          Point
+	ReceivingWater string // let_watertype
+	Note           string
+}
+
+// OutfallKey identifies an outfall across the dataset.
+type OutfallKey struct{ Facility, ID string }
+
+// Permit is a water-pollution discharge permit (排放許可證).
+type Permit struct {
+	PerNo     string    // per_no, unique
+	Facility  string    // ems_no
+	ValidFrom time.Time // per_sdate (a date, stored at 00:00 UTC)
+	ValidTo   time.Time // per_edate, inclusive
+	Type      string    // per_type, free text
+	// MaxDailyM3 is per_water: the permitted maximum daily discharge,
+	// m³/day. Load rationality checks compare reported flows with it.
+	MaxDailyM3 float64
+	// IntakeSource is the water source (tap water, groundwater, river ...).
+	IntakeSource string
+	// IntakeM3PerDay is the permitted intake; nil when not recorded.
+	IntakeM3PerDay *float64
+	// TreatmentCapacityM3PerDay is the wastewater plant's design
+	// capacity; nil when not recorded.
+	TreatmentCapacityM3PerDay *float64
+	Note                      string
+}
+
+// Valid reports whether the permit is in force on day d (inclusive of
+// both validity dates).
+func (p Permit) Valid(d time.Time) bool {
+	day := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
+	return !day.Before(p.ValidFrom) && !day.After(p.ValidTo)
+}
+
+// PermitLimit is one numeric condition of a permit, optionally for one
+// outfall.
+type PermitLimit struct {
+	Permit  string // per_no
+	Outfall string // let; empty when the limit applies to every outfall
+	dmr.Limit
+	Note string
+}
+
+// Report is one value of a discharge monitoring report (定期申報).
+type Report struct {
+	Facility string // ems_no
+	Permit   string // per_no; may be empty
+	Outfall  string // let; may be empty
+	dmr.Report
+	// Flow is the discharge reported for the period, in FlowUnit (usually
+	// m³/day); FlowUnit == "" means no flow was reported.
+	Flow     float64
+	FlowUnit string
+	Note     string
+}
+
+// StationKind distinguishes periodic grab-sample stations from automatic
+// continuous monitors, whose readings differ in frequency and reliability.
+type StationKind string
+
+// The station kinds.
+const (
+	Fixed      StationKind = "fixed"      // 定點: periodic manual sampling
+	Continuous StationKind = "continuous" // 連續自動監測
+)
+
+// Station is a river water-quality monitoring station.
+type Station struct {
+	ID    string
+	Name  string
+	Kind  StationKind
+	Point Point
+	River string // river name or WRA river code
+	Note  string
+}
+
+// Reading is one measured value at a station.
+type Reading struct {
+	Station   string
+	Time      time.Time // with its zone offset
+	Parameter string    // tracing/param id
+	Value     float64   // the detection limit when Censored
+	Unit      string    // canonical unit symbol
+	Censored  bool      // "<Value"
+	// Flow is the river flow measured with the sample, in FlowUnit;
+	// FlowUnit == "" means none was measured.
+	Flow     float64
+	FlowUnit string
+	Note     string
+}
+
+// Dataset is everything in one data directory, in memory. Slices keep file
+// order; the lookup methods use indexes built by Index (ReadDir and
+// WriteDir call it). A Dataset built in code builds its indexes lazily on
+// the first lookup, which is not safe for concurrent use: call Index
+// before sharing it between goroutines, and again after changing it.
+type Dataset struct {
+	// NetworkPath is the path of the river network file found in the
+	// directory (network.geojson or network.gpkg), "" if none.
+	NetworkPath string
+
+	Facilities []Facility
+	Outfalls   []Outfall
+	Permits    []Permit
+	Limits     []PermitLimit
+	Reports    []Report
+	Stations   []Station
+	Readings   []Reading
+
+	idx *indexes
+}
+
+type indexes struct {
+	facility   map[string]int
+	outfall    map[OutfallKey]int
+	outfallsOf map[string][]int
+	permit     map[string]int
+	permitsOf  map[string][]int
+	limitsOf   map[string][]int
+	reportsOf  map[string][]int
+	station    map[string]int
+	readingsAt map[string][]int
+}
+
+// Facility returns the facility with the given control number.
+func (d *Dataset) Facility(emsNo string) (*Facility, bool) {
+	i, ok := d.index().facility[emsNo]
+	if !ok {
+		return nil, false
+	}
+	return &d.Facilities[i], true
+}
+
+// Outfall returns one outfall of a facility.
+func (d *Dataset) Outfall(emsNo, let string) (*Outfall, bool) {
+	i, ok := d.index().outfall[OutfallKey{emsNo, let}]
+	if !ok {
+		return nil, false
+	}
+	return &d.Outfalls[i], true
+}
+
+// OutfallsOf returns a facility's outfalls in file order.
+func (d *Dataset) OutfallsOf(emsNo string) []*Outfall {
+	return pick(d.Outfalls, d.index().outfallsOf[emsNo])
+}
+
+// Permit returns the permit with the given number.
+func (d *Dataset) Permit(perNo string) (*Permit, bool) {
+	i, ok := d.index().permit[perNo]
+	if !ok {
+		return nil, false
+	}
+	return &d.Permits[i], true
+}
+
+// PermitsOf returns a facility's permits in file order.
+func (d *Dataset) PermitsOf(emsNo string) []*Permit {
+	return pick(d.Permits, d.index().permitsOf[emsNo])
+}
+
+// LimitsOf returns a permit's limits in file order.
+func (d *Dataset) LimitsOf(perNo string) []*PermitLimit {
+	return pick(d.Limits, d.index().limitsOf[perNo])
+}
+
+// ReportsOf returns a facility's monitoring reports in file order.
+func (d *Dataset) ReportsOf(emsNo string) []*Report {
+	return pick(d.Reports, d.index().reportsOf[emsNo])
+}
+
+// Station returns the station with the given id.
+func (d *Dataset) Station(id string) (*Station, bool) {
+	i, ok := d.index().station[id]
+	if !ok {
+		return nil, false
+	}
+	return &d.Stations[i], true
+}
+
+// ReadingsAt returns a station's readings in file order.
+func (d *Dataset) ReadingsAt(stationID string) []*Reading {
+	return pick(d.Readings, d.index().readingsAt[stationID])
+}
+
+func pick[T any](s []T, idx []int) []*T {
+	out := make([]*T, len(idx))
+	for k, i := range idx {
+		out[k] = &s[i]
+	}
+	return out
+}
+
+func (d *Dataset) index() *indexes {
+	if d.idx == nil {
+		// Lookups on a Dataset built in code without Index: build what
+		// can be built; duplicates resolve to the first record.
+		d.idx = buildIndexes(d)
+	}
+	return d.idx
+}
+
+func buildIndexes(d *Dataset) *indexes {
+	ix := &indexes{
+		facility: map[string]int{}, outfall: map[OutfallKey]int{}, outfallsOf: map[string][]int{},
+		permit: map[string]int{}, permitsOf: map[string][]int{}, limitsOf: map[string][]int{},
+		reportsOf: map[string][]int{}, station: map[string]int{}, readingsAt: map[string][]int{},
+	}
+	for i, f := range d.Facilities {
+		if _, dup := ix.facility[f.EmsNo]; !dup {
+			ix.facility[f.EmsNo] = i
+		}
+	}
+	for i, o := range d.Outfalls {
+		k := OutfallKey{o.Facility, o.ID}
+		if _, dup := ix.outfall[k]; !dup {
+			ix.outfall[k] = i
+		}
+		ix.outfallsOf[o.Facility] = append(ix.outfallsOf[o.Facility], i)
+	}
+	for i, p := range d.Permits {
+		if _, dup := ix.permit[p.PerNo]; !dup {
+			ix.permit[p.PerNo] = i
+		}
+		ix.permitsOf[p.Facility] = append(ix.permitsOf[p.Facility], i)
+	}
+	for i, l := range d.Limits {
+		ix.limitsOf[l.Permit] = append(ix.limitsOf[l.Permit], i)
+	}
+	for i, r := range d.Reports {
+		ix.reportsOf[r.Facility] = append(ix.reportsOf[r.Facility], i)
+	}
+	for i, s := range d.Stations {
+		if _, dup := ix.station[s.ID]; !dup {
+			ix.station[s.ID] = i
+		}
+	}
+	for i, r := range d.Readings {
+		ix.readingsAt[r.Station] = append(ix.readingsAt[r.Station], i)
+	}
+	return ix
+}

@@ -1,0 +1,94 @@
+package param
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// Sentinel errors let callers branch with errors.Is without caring which
+// typed error carried the details.
+var (
+	// ErrUnknownUnit is matched by *UnknownUnitError.
+	ErrUnknownUnit = errors.New("unknown unit")
+	// ErrUnknownParameter is matched by *UnknownParameterError.
+	ErrUnknownParameter = errors.New("unknown parameter")
+	// ErrIncompatibleUnit is matched by *IncompatibleUnitError.
+	ErrIncompatibleUnit = errors.New("incompatible unit")
+	// ErrInvalidValue is matched by *InvalidValueError.
+	ErrInvalidValue = errors.New("invalid value")
+)
+
+// UnknownUnitError reports a unit spelling that is not in the registry. The
+// registry refuses rather than guesses because a wrong guess (say "ppm" in
+// brine, or "tons" metric versus short) silently corrupts every load built
+// on it.
+type UnknownUnitError struct {
+	Unit string
+}
+
+// Error names the unit and where to find the accepted spellings.
+func (e *UnknownUnitError) Error() string {
+	return fmt.Sprintf("unknown unit %q (see param.Units for the accepted spellings)", e.Unit)
+}
+
+// Is makes errors.Is(err, ErrUnknownUnit) true.
+func (e *UnknownUnitError) Is(target error) bool { return target == ErrUnknownUnit }
+
+// UnknownParameterError reports a parameter name or alias that is not in the
+// registry.
+type UnknownParameterError struct {
+	Name string
+}
+
+// Error names the parameter and where to find the accepted names.
+func (e *UnknownParameterError) Error() string {
+	return fmt.Sprintf("unknown parameter %q (see param.All for the accepted names)", e.Name)
+}
+
+// Is makes errors.Is(err, ErrUnknownParameter) true.
+func (e *UnknownParameterError) Is(target error) bool { return target == ErrUnknownParameter }
+
+// IncompatibleUnitError reports a value whose unit measures a different
+// quantity from the one required, e.g. copper in m³/s or pH in mg/L. It
+// names the value so that the message points at the offending record.
+type IncompatibleUnitError struct {
+	Parameter string    // parameter id, empty for a bare unit conversion
+	Value     float64   // the value as given
+	Unit      string    // the unit as given (canonical symbol)
+	Got       Dimension // what Unit measures
+	Want      Dimension // what was required
+	Target    string    // the unit converted to, when known
+}
+
+// Error names the value, its unit and the dimension that was required.
+func (e *IncompatibleUnitError) Error() string {
+	v := strconv.FormatFloat(e.Value, 'g', -1, 64)
+	if e.Parameter != "" {
+		return fmt.Sprintf("value %s %s does not fit parameter %s: unit measures %s, parameter needs %s (e.g. %s)",
+			v, e.Unit, e.Parameter, e.Got, e.Want, e.Target)
+	}
+	return fmt.Sprintf("cannot convert %s %s to %s: %s is not %s", v, e.Unit, e.Target, e.Got, e.Want)
+}
+
+// Is makes errors.Is(err, ErrIncompatibleUnit) true.
+func (e *IncompatibleUnitError) Is(target error) bool { return target == ErrIncompatibleUnit }
+
+// InvalidValueError reports NaN or an infinity, which no unit conversion can
+// give meaning to and which would otherwise poison sums downstream.
+type InvalidValueError struct {
+	Parameter string
+	Value     float64
+	Unit      string
+}
+
+// Error names the invalid value.
+func (e *InvalidValueError) Error() string {
+	if e.Parameter != "" {
+		return fmt.Sprintf("invalid value %v %s for parameter %s", e.Value, e.Unit, e.Parameter)
+	}
+	return fmt.Sprintf("invalid value %v %s", e.Value, e.Unit)
+}
+
+// Is makes errors.Is(err, ErrInvalidValue) true.
+func (e *InvalidValueError) Is(target error) bool { return target == ErrInvalidValue }

@@ -1,0 +1,248 @@
+package param
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+)
+
+func near(a, b, rel float64) bool {
+	if a == b {
+		return true
+	}
+	return math.Abs(a-b) <= rel*math.Max(math.Abs(a), math.Abs(b))
+}
+
+func TestConvert(t *testing.T) {
+	tests := []struct {
+		name     string
+		v        float64
+		from, to string
+		want     float64
+	}{
+		{"ug to mg", 20, "µg/L", "mg/L", 0.02},
+		{"ug ascii spelling", 20, "ug/L", "mg/L", 0.02},
+		{"ug greek mu", 20, "μg/L", "mg/L", 0.02},
+		{"mg to ug", 0.005, "mg/L", "ug/L", 5},
+		{"cms to CMD", 1, "cms", "CMD", 86400},
+		{"m3/d to m3/s", 86400, "m3/d", "m3/s", 1},
+		{"cfs to m3/s", 1, "cfs", "m3/s", 0.028316846592},
+		{"ft3/s spelling", 100, "ft3/s", "m³/s", 2.8316846592},
+		{"MGD to m3/day", 1, "MGD", "m3/d", 3785.411784},
+		{"L/s to m3/day", 1, "L/s", "CMD", 86.4},
+		{"degC to degF", 100, "degC", "degF", 212},
+		{"degF to C", 32, "°F", "C", 0},
+		{"uS to mS", 1500, "uS/cm", "mS/cm", 1.5},
+		{"umho equals uS", 666, "umho/cm", "µS/cm", 666},
+		{"short tons to kg", 1, "tons/day", "kg/day", 907.18474},
+		{"metric tonnes to kg", 1, "t/d", "kg/d", 1000},
+		{"lb to kg", 1, "lb/d", "kg/day", 0.45359237},
+		{"pH units", 7.2, "s.u.", "pH", 7.2},
+		{"pH dash", 7.2, "-", "pH", 7.2},
+		{"case and blanks", 3, " MG / L ", "mg/L", 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Convert(tc.v, tc.from, tc.to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !near(got, tc.want, 1e-12) && math.Abs(got-tc.want) > 1e-12 {
+				t.Fatalf("Convert(%v, %q, %q) = %v, want %v", tc.v, tc.from, tc.to, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestConvertErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		v        float64
+		from, to string
+		is       error
+		mention  string
+	}{
+		{"unknown from", 1, "ppm", "mg/L", ErrUnknownUnit, `"ppm"`},
+		{"unknown to", 1, "mg/L", "furlongs", ErrUnknownUnit, `"furlongs"`},
+		{"flow to conc", 2.5, "m3/s", "mg/L", ErrIncompatibleUnit, "2.5"},
+		{"ADMI to Pt-Co", 100, "ADMI", "Pt-Co", ErrIncompatibleUnit, "100"},
+		{"NaN", math.NaN(), "mg/L", "ug/L", ErrInvalidValue, "NaN"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Convert(tc.v, tc.from, tc.to)
+			if !errors.Is(err, tc.is) {
+				t.Fatalf("err = %v, want %v", err, tc.is)
+			}
+			if !strings.Contains(err.Error(), tc.mention) {
+				t.Fatalf("error %q does not name %q", err, tc.mention)
+			}
+		})
+	}
+}
+
+func TestLookup(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"id", "BOD5", "BOD5"},
+		{"short", "bod", "BOD5"},
+		{"chinese BOD", "生化需氧量", "BOD5"},
+		{"chinese COD", "化學需氧量", "COD"},
+		{"chinese SS", "懸浮固體", "SS"},
+		{"chinese NH3-N", "氨氮", "NH3-N"},
+		{"ammonia spelled without dash", "NH3N", "NH3-N"},
+		{"chinese DO", "溶氧", "DO"},
+		{"chinese conductivity", "導電度", "COND"},
+		{"chinese temperature", "水溫", "TEMP"},
+		{"chinese colour", "真色色度", "COLOUR"},
+		{"IDB pH header", "氫離子濃度指標", "pH"},
+		{"hexavalent", "Cr(VI)", "Cr6+"},
+		{"total chromium", "總鉻", "Cr"},
+		{"mercury", "mercury", "Hg"},
+		{"cyanide", "氰化物", "CN"},
+		{"oil and grease", "oil and grease", "OG"},
+		{"flow", "流量", "FLOW"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := Lookup(tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.ID != tc.want {
+				t.Fatalf("Lookup(%q).ID = %q, want %q", tc.in, p.ID, tc.want)
+			}
+		})
+	}
+	if _, err := Lookup("unobtainium"); !errors.Is(err, ErrUnknownParameter) {
+		t.Fatalf("unknown parameter: err = %v", err)
+	}
+}
+
+func TestCanonical(t *testing.T) {
+	tests := []struct {
+		name, param string
+		v           float64
+		unit        string
+		want        float64
+		is          error
+	}{
+		{"Cu in ug/L", "Cu", 20, "µg/L", 0.02, nil},
+		{"Cu in mg/L", "銅", 1.2, "mg/L", 1.2, nil},
+		{"flow in cfs", "flow", 100, "cfs", 2.8316846592, nil},
+		{"flow in CMD", "FLOW", 86400, "CMD", 1, nil},
+		{"conductivity in mS/cm", "EC", 1.5, "mS/cm", 1500, nil},
+		{"temperature F", "水溫", 212, "degF", 100, nil},
+		{"pH in mg/L rejected", "pH", 7, "mg/L", 0, ErrIncompatibleUnit},
+		{"Cu in m3/s rejected", "Cu", 1, "m3/s", 0, ErrIncompatibleUnit},
+		{"BOD in degC rejected", "BOD", 1, "degC", 0, ErrIncompatibleUnit},
+		{"colour Pt-Co rejected", "真色色度", 30, "Pt-Co", 0, ErrIncompatibleUnit},
+		{"flow in mg/L rejected", "flow", 1, "mg/L", 0, ErrIncompatibleUnit},
+		{"unknown unit", "Cu", 1, "ppb", 0, ErrUnknownUnit},
+		{"unknown param", "kryptonite", 1, "mg/L", 0, ErrUnknownParameter},
+		{"infinite value", "Cu", math.Inf(1), "mg/L", 0, ErrInvalidValue},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Canonical(tc.param, tc.v, tc.unit)
+			if tc.is != nil {
+				if !errors.Is(err, tc.is) {
+					t.Fatalf("err = %v, want %v", err, tc.is)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !near(got, tc.want, 1e-12) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestIncompatibleErrorNamesValue(t *testing.T) {
+	_, err := Canonical("pH", 7.25, "mg/L")
+	var ie *IncompatibleUnitError
+	if !errors.As(err, &ie) {
+		t.Fatalf("want *IncompatibleUnitError, got %T %v", err, err)
+	}
+	if ie.Parameter != "pH" || ie.Value != 7.25 || ie.Got != DimConcentration || ie.Want != DimPH {
+		t.Fatalf("bad fields %+v", ie)
+	}
+	for _, s := range []string{"7.25", "mg/L", "pH"} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error %q does not mention %q", err, s)
+		}
+	}
+}
+
+func TestRegistryInvariants(t *testing.T) {
+	for _, p := range All() {
+		t.Run(p.ID, func(t *testing.T) {
+			u, err := LookupUnit(p.Unit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch p.Kind {
+			case KindConcentration:
+				if u.Dimension != DimConcentration {
+					t.Errorf("concentration in %s", u.Dimension)
+				}
+			case KindFlow:
+				if u.Dimension != DimFlow {
+					t.Errorf("flow in %s", u.Dimension)
+				}
+			case KindIntensive:
+				if u.Dimension == DimConcentration || u.Dimension == DimFlow || u.Dimension == DimLoad {
+					t.Errorf("intensive in %s", u.Dimension)
+				}
+			default:
+				t.Errorf("no kind")
+			}
+			if (p.Fate == FateFirstOrder) != (p.DecayPerDay > 0) {
+				t.Errorf("fate %v with k=%v", p.Fate, p.DecayPerDay)
+			}
+			if p.HasLimit && p.Limit <= 0 {
+				t.Errorf("limit %v", p.Limit)
+			}
+		})
+	}
+}
+
+func TestGeneralLimits(t *testing.T) {
+	want := map[string]float64{"Cu": 3.0, "Zn": 5.0, "Cr": 2.0, "Cr6+": 0.5, "Ni": 1.0, "Cd": 0.03, "Pb": 1.0, "Hg": 0.005, "As": 0.5, "CN": 1.0,
+		"BOD5": 30, "COD": 100, "SS": 30}
+	for id, v := range want {
+		p := MustLookup(id)
+		if !p.HasLimit || p.Limit != v {
+			t.Errorf("%s limit = %v (%v), want %v", id, p.Limit, p.HasLimit, v)
+		}
+	}
+	for _, id := range []string{"Cu", "Zn", "Ni", "Cr", "Cd", "Pb", "Hg", "As"} {
+		if MustLookup(id).Fate != FateConservative {
+			t.Errorf("%s should be conservative", id)
+		}
+	}
+	if MustLookup("NH3-N").HasLimit {
+		t.Error("NH3-N has no general limit in the reference")
+	}
+}
+
+func TestDecayRate(t *testing.T) {
+	bod := MustLookup("BOD5")
+	if got := bod.DecayRate(20); got != 0.23 {
+		t.Fatalf("k20 = %v", got)
+	}
+	if got, want := bod.DecayRate(30), 0.23*math.Pow(1.047, 10); !near(got, want, 1e-12) {
+		t.Fatalf("k30 = %v, want %v", got, want)
+	}
+	if got := bod.DecayRate(math.NaN()); got != 0.23 {
+		t.Fatalf("unknown temperature: %v", got)
+	}
+	if got := MustLookup("Cu").DecayRate(25); got != 0 {
+		t.Fatalf("copper decays at %v", got)
+	}
+}
