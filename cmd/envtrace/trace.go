@@ -199,4 +199,3 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 	}
 	return tw.Flush()
 }
-
