@@ -1,0 +1,112 @@
+package api
+
+import (
+	"compress/gzip"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Config holds every tunable of the HTTP server. The zero value is usable:
+// New fills unset fields with the defaults below, so callers (the CLI, tests)
+// set only what they mean to change and no setting lives in a global.
+type Config struct {
+	// RequestTimeout bounds one request: it becomes the deadline of the
+	// request context that handlers and backends see. Default 30s.
+	RequestTimeout time.Duration
+	// ReadHeaderTimeout bounds reading request headers, the guard against
+	// slow-loris clients. Default 5s.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a whole request. Default 15s.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds writing a response. It must exceed RequestTimeout
+	// or streamed results would be cut by the socket before the context
+	// expires; default RequestTimeout + 10s.
+	WriteTimeout time.Duration
+	// IdleTimeout bounds an idle keep-alive connection. Default 120s.
+	IdleTimeout time.Duration
+	// ShutdownTimeout is how long Serve waits for in-flight requests after
+	// its context ends before closing connections. Default 15s.
+	ShutdownTimeout time.Duration
+	// MaxHeaderBytes bounds request headers. Default 64 KiB.
+	MaxHeaderBytes int
+	// FlushInterval is how often a streamed result is pushed to the client
+	// while it is being produced, so a web map starts drawing early.
+	// Default 200ms.
+	FlushInterval time.Duration
+	// StreamBufferBytes is the size of the buffered writer in front of a
+	// streamed response. Default 64 KiB.
+	StreamBufferBytes int
+	// GzipLevel is the compression level for clients that accept gzip
+	// (compress/gzip levels; 0 means gzip.DefaultCompression).
+	GzipLevel int
+	// Logger receives access and error logs. Default: text to stderr.
+	Logger *slog.Logger
+	// Registry receives the HTTP metrics and is what /metrics exposes. Pass
+	// the process's registry to publish other components' metrics on the
+	// same endpoint; default a new registry with Go and process collectors.
+	Registry *prometheus.Registry
+}
+
+// DefaultConfig returns the configuration New uses for unset fields, for
+// callers that want to print or adjust the defaults.
+func DefaultConfig() Config {
+	var c Config
+	c.setDefaults()
+	return c
+}
+
+// setDefaults fills zero fields.
+func (c *Config) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&c.RequestTimeout, 30*time.Second)
+	def(&c.ReadHeaderTimeout, 5*time.Second)
+	def(&c.ReadTimeout, 15*time.Second)
+	def(&c.WriteTimeout, c.RequestTimeout+10*time.Second)
+	def(&c.IdleTimeout, 120*time.Second)
+	def(&c.ShutdownTimeout, 15*time.Second)
+	def(&c.FlushInterval, 200*time.Millisecond)
+	if c.MaxHeaderBytes == 0 {
+		c.MaxHeaderBytes = 64 << 10
+	}
+	if c.StreamBufferBytes == 0 {
+		c.StreamBufferBytes = 64 << 10
+	}
+	if c.GzipLevel == 0 {
+		c.GzipLevel = gzip.DefaultCompression
+	}
+}
+
+// validate rejects settings that cannot work, so a bad deployment fails at
+// start rather than on the first request.
+func (c *Config) validate() error {
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"RequestTimeout", c.RequestTimeout}, {"ReadHeaderTimeout", c.ReadHeaderTimeout},
+		{"ReadTimeout", c.ReadTimeout}, {"WriteTimeout", c.WriteTimeout},
+		{"IdleTimeout", c.IdleTimeout}, {"ShutdownTimeout", c.ShutdownTimeout},
+		{"FlushInterval", c.FlushInterval},
+	} {
+		if d.v < 0 {
+			return fmt.Errorf("api: config %s must not be negative, got %s", d.name, d.v)
+		}
+	}
+	if c.WriteTimeout < c.RequestTimeout {
+		return fmt.Errorf("api: config WriteTimeout (%s) must be at least RequestTimeout (%s), or streamed results are cut off", c.WriteTimeout, c.RequestTimeout)
+	}
+	if c.MaxHeaderBytes < 0 || c.StreamBufferBytes < 0 {
+		return fmt.Errorf("api: config MaxHeaderBytes and StreamBufferBytes must not be negative")
+	}
+	if c.GzipLevel < gzip.HuffmanOnly || c.GzipLevel > gzip.BestCompression {
+		return fmt.Errorf("api: config GzipLevel %d out of range %d..%d", c.GzipLevel, gzip.HuffmanOnly, gzip.BestCompression)
+	}
+	return nil
+}

@@ -1,0 +1,41 @@
+// Package api is envtrace's HTTP interface: a JSON API over echo v4 that
+// lets inspectors' web maps and scripts navigate the river network, snap
+// stations and outfalls to reaches, and (later) run pollution tracing.
+//
+// # Shape
+//
+// New builds a Server from a typed Config (timeouts and limits, with
+// defaults in code) and a Backend. The Backend is the only thing handlers
+// talk to, so the in-memory MemoryBackend used today and a PostGIS backend
+// are interchangeable. Routes are registered by area (operations, network,
+// and later tracing and OGC API Features), each area in its own function, so
+// adding one is a new register function and a new Backend interface, not an
+// edit of existing handlers.
+//
+// # Conventions
+//
+//   - Query parameters are parsed into typed structs at the HTTP edge and
+//     validated there; unknown or repeated parameters are rejected so that
+//     a typo such as distance=5 cannot silently return a whole basin.
+//   - Every error is written by one central HTTPErrorHandler as RFC 9457
+//     problem JSON (application/problem+json) with an invalid-params list
+//     for bad input. Handlers return typed errors (*ParamError,
+//     ParamErrors, *NotFoundError) wrapped with %w; nothing else decides a
+//     status code, and unexpected errors become a 500 that reveals nothing
+//     but the request id.
+//   - Geometry leaves the server in EPSG:4326 longitude/latitude order
+//     (GeoJSON, RFC 7946), whatever CRS the network is stored in.
+//     Coordinates a client sends are X,Y in the CRS named by the crs
+//     parameter (lon,lat for geographic systems).
+//   - Navigation results stream: features are encoded as the backend
+//     yields them, through a buffered writer that is flushed to the client
+//     periodically, so memory does not grow with the size of a trace. A
+//     failure after the first byte has been sent cannot become a problem
+//     document any more; the server then aborts the connection so the
+//     client sees a truncated transfer instead of a short but valid-looking
+//     result.
+//
+// The OpenAPI 3 document served at /openapi.json describes every route; its
+// tests check that each registered route is documented and that handler
+// responses validate against it.
+package api

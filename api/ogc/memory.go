@@ -1,0 +1,568 @@
+package ogc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
+
+	"github.com/envtrace/envtrace/gis/crs"
+	"github.com/envtrace/envtrace/hydro"
+	"github.com/envtrace/envtrace/tracing/model"
+	"github.com/envtrace/envtrace/tracing/param"
+	"github.com/envtrace/envtrace/tracing/rpi"
+)
+
+// Collection ids served by MemorySource.
+const (
+	CollectionReaches        = "reaches"
+	CollectionStations       = "stations"
+	CollectionFacilities     = "facilities"
+	CollectionOutfalls       = "outfalls"
+	CollectionReadingsLatest = "readings-latest"
+)
+
+// MemorySource serves a river network and a data directory held in
+// memory. It is the Source of the single-process server: reaches are
+// read straight from the hydro.Network (through an R-tree of their bounds
+// for bbox queries, and never copied for paging), while the small
+// point collections are built once as features and scanned.
+//
+// The dataset is read once, in NewMemorySource; later changes to it are
+// not seen. A MemorySource is immutable and safe for concurrent use.
+type MemorySource struct {
+	cols []Collection
+	byID map[string]*memCollection
+}
+
+// memCollection is one collection's data: either a network (reaches) or a
+// list of prepared features.
+type memCollection struct {
+	col Collection
+
+	net  *hydro.Network
+	tree *rtree.RTreeGN[float64, int32]
+
+	feats []memFeature
+	index map[string]int
+}
+
+// memFeature is a prepared point-collection feature.
+type memFeature struct {
+	Feature
+	bound orb.Bound
+	time  time.Time // the datetime filter's subject, for temporal collections
+}
+
+// NewMemorySource prepares the collections of net (reaches) and ds
+// (stations, facilities, outfalls, readings-latest); either may be nil to
+// serve only the other. The network must have geometry and a known,
+// supported CRS (its SRID, or Geographic for lon/lat), since a feature
+// service without coordinates is of no use to a map.
+func NewMemorySource(net *hydro.Network, ds *model.Dataset) (*MemorySource, error) {
+	s := &MemorySource{byID: map[string]*memCollection{}}
+	if net != nil {
+		mc, err := reachCollection(net)
+		if err != nil {
+			return nil, err
+		}
+		s.add(mc)
+	}
+	if ds != nil {
+		for _, mc := range datasetCollections(ds) {
+			s.add(mc)
+		}
+	}
+	return s, nil
+}
+
+func (s *MemorySource) add(mc *memCollection) {
+	s.cols = append(s.cols, mc.col)
+	s.byID[mc.col.ID] = mc
+}
+
+// Collections lists the prepared collections: reaches first, then the
+// dataset's.
+func (s *MemorySource) Collections(context.Context) ([]Collection, error) {
+	return s.cols, nil
+}
+
+func (s *MemorySource) lookup(id string) (*memCollection, error) {
+	mc, ok := s.byID[id]
+	if !ok {
+		return nil, &NotFoundError{Kind: "collection", ID: id}
+	}
+	return mc, nil
+}
+
+// Items pages through a collection in its fixed order: network order for
+// reaches, file order (stations, facilities, outfalls) or station then
+// parameter (readings-latest) for the rest.
+func (s *MemorySource) Items(ctx context.Context, collection string, q Query, yield func(Feature) bool) (int, error) {
+	mc, err := s.lookup(collection)
+	if err != nil {
+		return 0, err
+	}
+	filter, err := newBoxFilter(q, mc.col.StorageCRS, mc.col.BBox)
+	if err != nil {
+		return 0, err
+	}
+	if mc.net != nil {
+		return mc.reachItems(ctx, q, filter, yield)
+	}
+	matched, sent := 0, 0
+	for i := range mc.feats {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+		}
+		f := &mc.feats[i]
+		if filter != nil && !filter.match(f.Geometry, f.bound) {
+			continue
+		}
+		if q.Datetime != nil && (f.time.IsZero() || !q.Datetime.Contains(f.time)) {
+			continue
+		}
+		matched++
+		if matched <= q.Offset || sent >= q.Limit {
+			continue
+		}
+		sent++
+		if !yield(f.Feature) {
+			// The consumer stopped early; keep counting for numberMatched.
+			sent = q.Limit
+		}
+	}
+	return matched, nil
+}
+
+// Item returns one feature by id.
+func (s *MemorySource) Item(_ context.Context, collection, id string) (Feature, error) {
+	mc, err := s.lookup(collection)
+	if err != nil {
+		return Feature{}, err
+	}
+	if mc.net != nil {
+		i, ok := mc.net.Index(id)
+		if !ok {
+			return Feature{}, &NotFoundError{Kind: "feature", ID: id, Collection: collection}
+		}
+		return reachFeature(mc.net, i), nil
+	}
+	i, ok := mc.index[id]
+	if !ok {
+		return Feature{}, &NotFoundError{Kind: "feature", ID: id, Collection: collection}
+	}
+	return mc.feats[i].Feature, nil
+}
+
+// networkCRS is the CRS a network's geometry is in.
+func networkCRS(net *hydro.Network) (crs.Code, error) {
+	switch {
+	case net.SRID == 0 && net.Geographic:
+		return crs.CRS84, nil
+	case net.SRID == 0:
+		return 0, errors.New("ogc: the network's CRS is unknown (set Network.SRID)")
+	}
+	c := crs.Code(net.SRID)
+	if !c.Supported() {
+		return 0, fmt.Errorf("ogc: the network's CRS EPSG:%d: %w", net.SRID, crs.ErrUnsupported)
+	}
+	if c.IsGeographic() {
+		// Geometry is always longitude first in envtrace, which is what
+		// CRS84 (not the latitude-first EPSG:4326) denotes.
+		return crs.CRS84, nil
+	}
+	return c, nil
+}
+
+// toCRS84 maps a storage-CRS bound to a CRS84 extent, padded slightly so
+// that it covers the mapped outline's curvature.
+func toCRS84(b orb.Bound, from crs.Code) (*[4]float64, error) {
+	if !from.IsGeographic() {
+		t, err := crs.NewTransformer(from, crs.CRS84)
+		if err != nil {
+			return nil, err
+		}
+		g, err := t.InPlace(b)
+		if err != nil {
+			return nil, err
+		}
+		b = g.(orb.Bound).Pad(padFor(crs.CRS84))
+	}
+	return &[4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}, nil
+}
+
+func reachCollection(net *hydro.Network) (*memCollection, error) {
+	if !net.HasGeometry() {
+		return nil, errors.New("ogc: the network has no reach geometry (build it with KeepGeometry)")
+	}
+	storage, err := networkCRS(net)
+	if err != nil {
+		return nil, err
+	}
+	mc := &memCollection{
+		col: Collection{
+			ID:          CollectionReaches,
+			Title:       "River reaches",
+			Description: "Reaches of the river network with their routing attributes (stream order, lengths, hydrologic sequence and level path), digitised upstream to downstream.",
+			ItemType:    ItemTypeFeature,
+			StorageCRS:  storage,
+		},
+		net:  net,
+		tree: &rtree.RTreeGN[float64, int32]{},
+	}
+	var all orb.Bound
+	first := true
+	for i := int32(0); i < int32(net.Len()); i++ {
+		g := net.Geometry(i)
+		if len(g) == 0 {
+			continue
+		}
+		b := g.Bound()
+		mc.tree.Insert(b.Min, b.Max, i)
+		if first {
+			all, first = b, false
+		} else {
+			all = all.Union(b)
+		}
+	}
+	if !first {
+		if mc.col.BBox, err = toCRS84(all, storage); err != nil {
+			return nil, fmt.Errorf("ogc: reach extent: %w", err)
+		}
+	}
+	return mc, nil
+}
+
+// reachFeature builds reach i's feature on demand, sharing its geometry.
+func reachFeature(net *hydro.Network, i int32) Feature {
+	a := net.Attrs(i)
+	props := map[string]any{
+		"id":              a.ID,
+		"name":            nilIfEmpty(a.Name),
+		"down":            nilIfEmpty(a.Down),
+		"stream_order":    a.StreamOrder,
+		"length_km":       a.LengthKm,
+		"pathlength_km":   a.PathLengthKm,
+		"arbolate_sum_km": a.ArbolateSumKm,
+		"hydroseq":        a.Hydroseq,
+		"levelpath":       a.LevelPathID,
+		"terminalpath":    a.TerminalPathID,
+		"start_flag":      a.StartFlag,
+		"terminal_flag":   a.TerminalFlag,
+		"velocity_ms":     a.VelocityMS,
+		"travel_hours":    a.TravelHours,
+	}
+	var g orb.Geometry
+	if l := net.Geometry(i); len(l) > 0 {
+		g = l
+	}
+	return Feature{ID: a.ID, Geometry: g, Properties: props}
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// reachItems pages reaches. Without a bbox it walks the requested index
+// range only; with one it collects the matching reach indexes (not the
+// features) from the R-tree, sorts them into network order and walks the
+// page.
+func (mc *memCollection) reachItems(ctx context.Context, q Query, filter *boxFilter, yield func(Feature) bool) (int, error) {
+	net := mc.net
+	if filter == nil {
+		n := net.Len()
+		for i := q.Offset; i < n && i < q.Offset+q.Limit; i++ {
+			if !yield(reachFeature(net, int32(i))) {
+				break
+			}
+		}
+		return n, nil
+	}
+	var hits []int32
+	var cerr error
+	checked := 0
+	for _, sb := range filter.search {
+		mc.tree.Search(sb.Min, sb.Max, func(min, max [2]float64, i int32) bool {
+			if checked++; checked%4096 == 0 {
+				if cerr = ctx.Err(); cerr != nil {
+					return false
+				}
+			}
+			if filter.match(net.Geometry(i), orb.Bound{Min: min, Max: max}) {
+				hits = append(hits, i)
+			}
+			return true
+		})
+		if cerr != nil {
+			return 0, cerr
+		}
+	}
+	slices.Sort(hits)
+	hits = slices.Compact(hits) // two search boxes may both find a reach
+	for k := q.Offset; k < len(hits) && k < q.Offset+q.Limit; k++ {
+		if !yield(reachFeature(net, hits[k])) {
+			break
+		}
+	}
+	return len(hits), nil
+}
+
+// point converts a model point to an orb point in EPSG:3826.
+func point(p model.Point) orb.Point { return orb.Point{p.X, p.Y} }
+
+// datasetCollections builds the point collections of a data directory.
+func datasetCollections(ds *model.Dataset) []*memCollection {
+	stationAt := map[string]int{}
+	for i, st := range ds.Stations {
+		if _, dup := stationAt[st.ID]; !dup {
+			stationAt[st.ID] = i
+		}
+	}
+	latest, samples := latestReadings(ds)
+
+	// Stations, with the RPI of their latest complete sample.
+	stations := newPointCollection(Collection{
+		ID:          CollectionStations,
+		Title:       "Water-quality monitoring stations",
+		Description: "River monitoring stations with the River Pollution Index (RPI) of each station's most recent sample that measured DO, BOD5, SS and NH3-N together.",
+	})
+	for _, st := range ds.Stations {
+		props := map[string]any{
+			"id": st.ID, "name": nilIfEmpty(st.Name), "kind": nilIfEmpty(string(st.Kind)), "river": nilIfEmpty(st.River),
+			"rpi": nil, "rpi_class": nil, "rpi_class_zh": nil, "rpi_time": nil,
+		}
+		if r, t, ok := latestRPI(samples[st.ID]); ok {
+			props["rpi"] = r.Index
+			props["rpi_class"] = r.Class.String()
+			props["rpi_class_zh"] = r.Class.Chinese()
+			props["rpi_time"] = t.Format(time.RFC3339)
+		}
+		stations.addFeature(Feature{ID: st.ID, Geometry: point(st.Point), Properties: props}, time.Time{})
+	}
+
+	// Facilities, at their site or else their first outfall.
+	firstOutfall := map[string]model.Point{}
+	for _, o := range ds.Outfalls {
+		if _, ok := firstOutfall[o.Facility]; !ok {
+			firstOutfall[o.Facility] = o.Point
+		}
+	}
+	facilities := newPointCollection(Collection{
+		ID:          CollectionFacilities,
+		Title:       "Controlled dischargers",
+		Description: "Facilities under water-pollution control, located at their site or, when the site is unknown, at their first outfall (location_source says which).",
+	})
+	facName := map[string]string{}
+	for _, f := range ds.Facilities {
+		if _, dup := facName[f.EmsNo]; !dup {
+			facName[f.EmsNo] = f.Name
+		}
+		props := map[string]any{
+			"ems_no": f.EmsNo, "name": nilIfEmpty(f.Name), "industry": nilIfEmpty(f.Industry),
+			"receiving_water": nilIfEmpty(f.ReceivingWater), "location_source": nil,
+		}
+		var g orb.Geometry
+		switch p, ok := firstOutfall[f.EmsNo]; {
+		case f.Location != nil:
+			g, props["location_source"] = point(*f.Location), "site"
+		case ok:
+			g, props["location_source"] = point(p), "outfall"
+		}
+		facilities.addFeature(Feature{ID: f.EmsNo, Geometry: g, Properties: props}, time.Time{})
+	}
+
+	outfalls := newPointCollection(Collection{
+		ID:          CollectionOutfalls,
+		Title:       "Outfalls",
+		Description: "Discharge points of controlled facilities. Feature ids are ems_no:outfall, since outfall ids repeat across facilities.",
+	})
+	for _, o := range ds.Outfalls {
+		props := map[string]any{
+			"facility": o.Facility, "facility_name": nilIfEmpty(facName[o.Facility]), "id": o.ID,
+			"receiving_water": nilIfEmpty(o.ReceivingWater),
+		}
+		outfalls.addFeature(Feature{ID: o.Facility + ":" + o.ID, Geometry: point(o.Point), Properties: props}, time.Time{})
+	}
+
+	readings := newPointCollection(Collection{
+		ID:          CollectionReadingsLatest,
+		Title:       "Latest readings",
+		Description: "The most recent value of every parameter measured at every station, at the station's position. datetime filters on the reading's time. Feature ids are station:parameter.",
+		HasTime:     true,
+	})
+	for _, r := range latest {
+		var g orb.Geometry
+		props := map[string]any{
+			"station": r.Station, "station_name": nil, "river": nil, "parameter": r.Parameter,
+			"value": r.Value, "unit": nilIfEmpty(r.Unit), "censored": r.Censored, "time": r.Time.Format(time.RFC3339),
+		}
+		if i, ok := stationAt[r.Station]; ok {
+			st := ds.Stations[i]
+			g = point(st.Point)
+			props["station_name"], props["river"] = nilIfEmpty(st.Name), nilIfEmpty(st.River)
+		}
+		readings.addFeature(Feature{ID: r.Station + ":" + r.Parameter, Geometry: g, Properties: props}, r.Time)
+		readings.extendTime(r.Time)
+	}
+
+	out := []*memCollection{stations, facilities, outfalls, readings}
+	for _, mc := range out {
+		mc.finish()
+	}
+	return out
+}
+
+func newPointCollection(col Collection) *memCollection {
+	col.ItemType = ItemTypeFeature
+	col.StorageCRS = crs.TWD97TM2
+	return &memCollection{col: col, index: map[string]int{}}
+}
+
+func (mc *memCollection) addFeature(f Feature, t time.Time) {
+	mf := memFeature{Feature: f, time: t}
+	if f.Geometry != nil {
+		mf.bound = f.Geometry.Bound()
+	}
+	if _, dup := mc.index[f.ID]; !dup {
+		mc.index[f.ID] = len(mc.feats)
+	}
+	mc.feats = append(mc.feats, mf)
+}
+
+func (mc *memCollection) extendTime(t time.Time) {
+	if mc.col.TimeStart.IsZero() || t.Before(mc.col.TimeStart) {
+		mc.col.TimeStart = t
+	}
+	if mc.col.TimeEnd.IsZero() || t.After(mc.col.TimeEnd) {
+		mc.col.TimeEnd = t
+	}
+}
+
+// finish computes the CRS84 extent from the features' positions.
+func (mc *memCollection) finish() {
+	t, err := crs.NewTransformer(mc.col.StorageCRS, crs.CRS84)
+	if err != nil {
+		return
+	}
+	b := [4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	found := false
+	for _, f := range mc.feats {
+		if f.Geometry == nil {
+			continue
+		}
+		for _, p := range []orb.Point{f.bound.Min, f.bound.Max, {f.bound.Min[0], f.bound.Max[1]}, {f.bound.Max[0], f.bound.Min[1]}} {
+			q, err := t.Transform(p)
+			if err != nil {
+				continue
+			}
+			b = [4]float64{math.Min(b[0], q[0]), math.Min(b[1], q[1]), math.Max(b[2], q[0]), math.Max(b[3], q[1])}
+			found = true
+		}
+	}
+	if found {
+		mc.col.BBox = &b
+	}
+}
+
+// latestReadings returns the latest reading of every (station, parameter),
+// ordered by station then parameter, and every station's RPI inputs
+// grouped by sampling time.
+func latestReadings(ds *model.Dataset) ([]model.Reading, map[string]map[int64]*sample) {
+	type key struct{ station, param string }
+	latest := map[key]int{}
+	samples := map[string]map[int64]*sample{}
+	for i, r := range ds.Readings {
+		k := key{r.Station, r.Parameter}
+		if j, ok := latest[k]; !ok || !r.Time.Before(ds.Readings[j].Time) {
+			latest[k] = i
+		}
+		id, ok := rpiParam(r.Parameter)
+		if !ok {
+			continue
+		}
+		v, err := param.Canonical(id, r.Value, r.Unit)
+		if err != nil {
+			continue
+		}
+		byTime := samples[r.Station]
+		if byTime == nil {
+			byTime = map[int64]*sample{}
+			samples[r.Station] = byTime
+		}
+		t := r.Time.UnixNano()
+		s := byTime[t]
+		if s == nil {
+			s = &sample{time: r.Time, values: rpi.Measurements{}}
+			byTime[t] = s
+		}
+		s.values[id] = v
+	}
+	out := make([]model.Reading, 0, len(latest))
+	for _, i := range latest {
+		out = append(out, ds.Readings[i])
+	}
+	sort.Slice(out, func(a, b int) bool {
+		if out[a].Station != out[b].Station {
+			return out[a].Station < out[b].Station
+		}
+		return out[a].Parameter < out[b].Parameter
+	})
+	return out, samples
+}
+
+// sample is the RPI inputs measured at one station at one instant.
+type sample struct {
+	time   time.Time
+	values rpi.Measurements
+}
+
+// rpiParam reports whether a parameter id is one of the RPI inputs.
+func rpiParam(id string) (string, bool) {
+	p, err := param.Lookup(id)
+	if err != nil {
+		return "", false
+	}
+	for _, in := range rpi.Inputs {
+		if p.ID == in {
+			return p.ID, true
+		}
+	}
+	return "", false
+}
+
+// latestRPI computes the index of the most recent sample that has all
+// four inputs. RPI is defined per sample, so values from different days
+// are never mixed. A censored value ("<LOD") counts at its detection
+// limit: for BOD5, SS and NH3-N, the inputs reported that way, this can
+// only overstate pollution, never hide it.
+func latestRPI(byTime map[int64]*sample) (rpi.Result, time.Time, bool) {
+	var best *sample
+	for _, s := range byTime {
+		if len(s.values) < len(rpi.Inputs) {
+			continue
+		}
+		if best == nil || s.time.After(best.time) {
+			best = s
+		}
+	}
+	if best == nil {
+		return rpi.Result{}, time.Time{}, false
+	}
+	r, err := rpi.Compute(best.values)
+	if err != nil {
+		return rpi.Result{}, time.Time{}, false
+	}
+	return r, best.time, true
+}

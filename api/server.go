@@ -1,0 +1,174 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Server is the envtrace HTTP API: an echo instance with its routes,
+// middleware and metrics, plus the http.Server settings to run it. Build it
+// with New; run it with Serve, or mount Handler in another server.
+type Server struct {
+	cfg     Config
+	backend Backend
+	echo    *echo.Echo
+	log     *slog.Logger
+	reg     *prometheus.Registry
+	metrics *httpMetrics
+	// routePaths holds every registered route pattern (string → bool), so
+	// metrics label requests no route matched as "unmatched" instead of
+	// echo's nearest partial match.
+	routePaths sync.Map
+}
+
+// New builds the server. It validates cfg (after filling defaults) and
+// returns an error rather than exiting, so the caller decides what a bad
+// configuration means.
+func New(cfg Config, backend Backend) (*Server, error) {
+	if backend == nil {
+		return nil, errors.New("api: nil backend")
+	}
+	cfg.setDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, backend: backend, log: cfg.Logger, reg: cfg.Registry}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if s.reg == nil {
+		s.reg = prometheus.NewRegistry()
+		s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	m, err := newHTTPMetrics(s.reg)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics = m
+
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = s.handleError
+	e.OnAddRouteHandler = func(_ string, r echo.Route, _ echo.HandlerFunc, _ []echo.MiddlewareFunc) {
+		s.routePaths.Store(r.Path, true)
+	}
+	s.echo = e
+
+	// Outermost first. requestID runs before everything so that every log
+	// line and problem carries the id; observe owns error handling and
+	// metrics; recover turns panics into 500s inside it.
+	e.Use(s.requestID, s.observe, s.recover, s.timeout)
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
+		Level: cfg.GzipLevel,
+		// promhttp negotiates its own compression; gzipping it again
+		// would double-encode.
+		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
+	}))
+	s.routes()
+	return s, nil
+}
+
+// routes registers every endpoint, one function per area, so that a new
+// area (tracing, OGC API Features, the web map) is one more call here.
+func (s *Server) routes() {
+	s.registerOps(s.echo)
+	v1 := s.echo.Group("/api/v1")
+	s.registerNetwork(v1, s.backend)
+	// Tracing endpoints (suspects, load balance, permit checks, facilities,
+	// stations, readings) go here once a TracingBackend interface exists:
+	//	if tb, ok := s.backend.(TracingBackend); ok { s.registerTracing(v1, tb) }
+}
+
+// Echo exposes the underlying echo instance, for tests and for callers that
+// mount extra routes (they inherit the middleware and error handling).
+func (s *Server) Echo() *echo.Echo { return s.echo }
+
+// Handler is the server as an http.Handler, for mounting in another server
+// or in httptest.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Config returns the effective configuration, defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
+
+// Registry returns the Prometheus registry /metrics exposes, so other
+// components can register their collectors on it.
+func (s *Server) Registry() *prometheus.Registry { return s.reg }
+
+// httpServer builds the net/http server with the configured timeouts.
+func (s *Server) httpServer(ctx context.Context) *http.Server {
+	return &http.Server{
+		Handler:           s.echo,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		// Requests inherit the serve context's values but not its
+		// cancellation: a shutdown lets in-flight requests finish.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+}
+
+// Serve listens on addr and serves until ctx is cancelled, then shuts down
+// gracefully: it stops accepting connections, waits up to ShutdownTimeout
+// for in-flight requests and closes the rest. It returns nil after a clean
+// shutdown and the listener or server error otherwise. This is what
+// `envtrace serve` calls with a signal.NotifyContext context.
+func (s *Server) Serve(ctx context.Context, addr string) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("api: listen %s: %w", addr, err)
+	}
+	return s.ServeListener(ctx, ln)
+}
+
+// ServeListener is Serve on an existing listener (tests listen on port 0;
+// systemd passes sockets). It closes ln.
+func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
+	srv := s.httpServer(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.log.Info("serving", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("api: serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+	defer cancel()
+	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout.String())
+	err := srv.Shutdown(sctx)
+	if err != nil {
+		// In-flight requests outlived the grace period: cut them off.
+		_ = srv.Close()
+		err = fmt.Errorf("api: shutdown: %w", err)
+	}
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = fmt.Errorf("api: serve: %w", serr)
+	}
+	return err
+}
+
+// routeLabel is the metrics and log label of a request: the route pattern
+// (bounded cardinality), or "unmatched" for requests no route matched.
+func (s *Server) routeLabel(c echo.Context) string {
+	p := c.Path()
+	if _, ok := s.routePaths.Load(p); !ok {
+		return "unmatched"
+	}
+	return p
+}
