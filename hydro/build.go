@@ -294,7 +294,10 @@ func (b *builder) lengths() []float64 {
 		r := &b.in[i]
 		g := r.Geometry
 		if len(g) > 0 || b.topo == TopologyGeometry {
-			if reason := lineProblem(g); reason != "" {
+			// A closed ring (DEM pit) is a sink, reported by edges(), even
+			// when it has collapsed to a point.
+			ring := r.FromNode != "" && r.FromNode == r.ToNode && len(g) >= 2
+			if reason := lineProblem(g); reason != "" && !ring {
 				b.add(&GeometryError{ID: r.ID, Row: i + 1, Reason: reason})
 				continue
 			}

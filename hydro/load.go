@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -332,13 +333,6 @@ func containsStr(s []string, v string) bool {
 // T-junctions. Split pieces of a reach with a source id get "id.1", "id.2";
 // without an id column every output line is numbered 1..n in file order.
 func nodeGeometry(in []Reach, src *Source, haveIDs bool, opt LoadOptions) ([]Reach, error) {
-	lines := make([]orb.LineString, len(in))
-	for i := range in {
-		if reason := lineProblem(in[i].Geometry); reason != "" {
-			return nil, &BuildError{Problems: []Problem{&GeometryError{ID: in[i].ID, Row: src.Rows[in[i].ID], Reason: reason}}}
-		}
-		lines[i] = in[i].Geometry
-	}
 	tol := opt.SnapTolerance
 	if tol <= 0 {
 		tol = 0.5
@@ -346,36 +340,80 @@ func nodeGeometry(in []Reach, src *Source, haveIDs bool, opt LoadOptions) ([]Rea
 			tol = 5e-6
 		}
 	}
+	// Lines collapsed to a point with first vertex = last are DEM pits:
+	// they are kept as sinks and noded by position, not by linework.
+	var lines []orb.LineString
+	var lineOf []int // index into in
+	var pits []int
+	for i := range in {
+		g := in[i].Geometry
+		if reason := lineProblem(g); reason != "" {
+			if len(g) >= 2 && g[0] == g[len(g)-1] && !strings.Contains(reason, "finite") {
+				pits = append(pits, i)
+				continue
+			}
+			return nil, &BuildError{Problems: []Problem{&GeometryError{ID: in[i].ID, Row: src.Rows[in[i].ID], Reason: reason}}}
+		}
+		lines = append(lines, g)
+		lineOf = append(lineOf, i)
+	}
 	res, err := linework.Node(lines, linework.Options{Tolerance: tol, SplitTJunctions: true})
 	if err != nil {
 		return nil, err
 	}
 	src.Splits = res.Splits
-	rows := map[string]int{}
-	out := make([]Reach, len(res.Lines))
-	piece := map[int]int{}
 	count := map[int]int{}
 	for _, s := range res.Source {
-		count[s]++
+		count[lineOf[s]]++
 	}
+	type piece struct {
+		in       int
+		line     orb.LineString
+		from, to int
+	}
+	var pieces []piece
 	for i, line := range res.Lines {
-		s := res.Source[i]
-		r := in[s]
-		r.Geometry = line
-		if count[s] > 1 {
+		pieces = append(pieces, piece{lineOf[res.Source[i]], line, res.FromNode[i], res.ToNode[i]})
+	}
+	nodes := len(res.NodeXY)
+	for _, i := range pits {
+		pt := in[i].Geometry[0]
+		node := -1
+		for k, xy := range res.NodeXY {
+			if math.Hypot(xy[0]-pt[0], xy[1]-pt[1]) <= tol {
+				node = k
+				break
+			}
+		}
+		if node < 0 {
+			node = nodes
+			nodes++
+		}
+		pieces = append(pieces, piece{i, in[i].Geometry, node, node})
+		count[i] = 1
+	}
+	// Keep file order: pieces of input line i, in digitised order.
+	sort.SliceStable(pieces, func(a, b int) bool { return pieces[a].in < pieces[b].in })
+	rows := map[string]int{}
+	out := make([]Reach, len(pieces))
+	seq := map[int]int{}
+	for k, pc := range pieces {
+		r := in[pc.in]
+		r.Geometry = pc.line
+		if count[pc.in] > 1 {
 			r.LengthKm = Missing
 		}
-		piece[s]++
+		seq[pc.in]++
 		switch {
 		case !haveIDs:
-			r.ID = strconv.Itoa(i + 1)
-		case count[s] > 1:
-			r.ID = fmt.Sprintf("%s.%d", in[s].ID, piece[s])
+			r.ID = strconv.Itoa(k + 1)
+		case count[pc.in] > 1:
+			r.ID = fmt.Sprintf("%s.%d", in[pc.in].ID, seq[pc.in])
 		}
-		r.FromNode = strconv.Itoa(res.FromNode[i] + 1)
-		r.ToNode = strconv.Itoa(res.ToNode[i] + 1)
-		rows[r.ID] = src.Rows[in[s].ID]
-		out[i] = r
+		r.FromNode = strconv.Itoa(pc.from + 1)
+		r.ToNode = strconv.Itoa(pc.to + 1)
+		rows[r.ID] = src.Rows[in[pc.in].ID]
+		out[k] = r
 	}
 	src.Rows = rows
 	return out, nil
