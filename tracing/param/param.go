@@ -220,9 +220,10 @@ func buildParamIndex() map[string]*Parameter {
 	return idx
 }
 
+var nameSpelling = strings.NewReplacer(" ", "", "-", "", "_", "", ".", "", "\t", "", "\u00a0", "", "（", "(", "）", ")")
+
 func normaliseName(s string) string {
-	r := strings.NewReplacer(" ", "", "-", "", "_", "", ".", "", "\t", "", "\u00a0", "", "（", "(", "）", ")")
-	return strings.ToLower(r.Replace(strings.TrimSpace(s)))
+	return strings.ToLower(nameSpelling.Replace(strings.TrimSpace(s)))
 }
 
 // Lookup finds a parameter by id, English name, Chinese name or alias.

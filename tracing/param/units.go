@@ -115,10 +115,10 @@ func buildUnitIndex() map[string]*Unit {
 
 // normalise folds the spelling variations seen in real files: case, blanks,
 // µ (micro sign) vs μ (Greek mu) vs u, superscript ³ vs 3, and ℃.
+var unitSpelling = strings.NewReplacer("µ", "u", "μ", "u", "³", "3", " ", "", "\t", "", "\u00a0", "")
+
 func normalise(s string) string {
-	s = strings.TrimSpace(s)
-	r := strings.NewReplacer("µ", "u", "μ", "u", "³", "3", " ", "", "\t", "", "\u00a0", "")
-	return strings.ToLower(r.Replace(s))
+	return strings.ToLower(unitSpelling.Replace(strings.TrimSpace(s)))
 }
 
 // LookupUnit finds a unit by any of its spellings. It never guesses: a

@@ -20,8 +20,10 @@
 // A candidate's score multiplies:
 //   - coverage: 1 when its permit limits the parameter, 0.8 when only its
 //     industry profile emits it, 0.02 otherwise;
-//   - feasibility: 1 when the needed concentration is at most ten times the
-//     industry's raw-wastewater maximum (a bath dump), falling in
+//   - feasibility: 1 when the needed concentration is at most the
+//     industry's raw-wastewater maximum times a dump factor (10 for
+//     conservative metals, since a dumped plating bath is far stronger than
+//     rinse water; 1.5 for organic and nutrient loads), falling in
 //     proportion beyond it;
 //   - history: 1 + 0.25 per past exceedance of this parameter in its
 //     reports over the year before the reading (at most 4), + 0.05 per
@@ -508,9 +510,15 @@ func (e *Engine) evaluate(of basin.PlacedOutfall, r int32, p param.Parameter, c,
 			ev.LoadRatio = round(required/ev.PermittedLoadKgDay, 3)
 		}
 	}
-	plausible := 10 * sig.MaxRaw
+	// Metals can leave a plant far above rinse-water strength when a
+	// plating bath is dumped; organic loads cannot exceed raw wastewater.
+	dump := 1.5
+	if p.Fate == param.FateConservative {
+		dump = 10
+	}
+	plausible := dump * sig.MaxRaw
 	if !emits && ev.PermitLimit != nil {
-		plausible = 10 * 10 * *ev.PermitLimit // a parameter the permit limits but the profile does not list
+		plausible = dump * 10 * *ev.PermitLimit // a parameter the permit limits but the profile does not list
 	}
 	ev.PlausibleMaxConc = plausible
 	switch {

@@ -1,0 +1,116 @@
+package suspect_test
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/envtrace/envtrace/fixtures"
+	"github.com/envtrace/envtrace/hydro"
+	"github.com/envtrace/envtrace/tracing/basin"
+	"github.com/envtrace/envtrace/tracing/model"
+	"github.com/envtrace/envtrace/tracing/suspect"
+)
+
+var (
+	centralOnce  sync.Once
+	centralBasin *basin.Basin
+	centralErr   error
+)
+
+// central loads the embedded central-Taiwan fixture once per test binary.
+func central(t *testing.T) *basin.Basin {
+	t.Helper()
+	centralOnce.Do(func() {
+		dir := filepath.Join(t.TempDir(), "central")
+		if centralErr = fixtures.WriteCentral(dir); centralErr != nil {
+			return
+		}
+		ds, err := model.ReadDir(dir)
+		if err != nil {
+			centralErr = err
+			return
+		}
+		netPath := ds.NetworkPath
+		if !filepath.IsAbs(netPath) {
+			netPath = filepath.Join(dir, netPath)
+		}
+		net, _, err := hydro.Load(context.Background(), netPath, hydro.LoadOptions{})
+		if err != nil {
+			centralErr = err
+			return
+		}
+		centralBasin, centralErr = basin.New(net, ds, 0)
+	})
+	if centralErr != nil {
+		t.Fatal(centralErr)
+	}
+	return centralBasin
+}
+
+// TestScenarios traces every fixture scenario: the culprit ranks first and
+// every distractor ranks below it or is ruled out; an unpermitted source is
+// reported as unexplained between the named stations.
+func TestScenarios(t *testing.T) {
+	b := central(t)
+	if len(b.Unplaced) > 0 {
+		t.Fatalf("unplaced: %v", b.Unplaced)
+	}
+	eng := suspect.New(b, suspect.Options{})
+	scenarios, err := fixtures.Scenarios()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(scenarios) < 3 {
+		t.Fatalf("%d scenarios; the fixture promises at least 3", len(scenarios))
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.ID, func(t *testing.T) {
+			res, err := eng.Trace(context.Background(), suspect.Request{
+				Station: sc.Station, Parameter: sc.Parameter, Value: sc.Value, Unit: sc.Unit, Time: sc.Time,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range res.Suspects {
+				t.Logf("#%d %s %s score %.4f %.1f km %.1f h cover %v/%v feas %.3f hist %.2f brk %.1f req %.4g",
+					s.Rank, s.FacilityID, s.Evidence.Industry, s.Score, s.DistanceKm, s.TravelHours,
+					s.Evidence.PermitCovers, s.Evidence.ProfileCovers, s.Evidence.Factors.Feasibility,
+					s.Evidence.Factors.History, s.Evidence.Factors.Bracketing, s.Evidence.RequiredConcMgL)
+			}
+			for _, s := range res.RuledOut {
+				t.Logf("ruled out %s: %s", s.FacilityID, s.Evidence.Bracketing)
+			}
+			t.Logf("verdict: %+v", res.Unexplained)
+			if sc.Culprit != "" {
+				if len(res.Suspects) == 0 || res.Suspects[0].FacilityID != sc.Culprit {
+					t.Fatalf("culprit %s is not ranked first", sc.Culprit)
+				}
+				if !res.Unexplained.Explained {
+					t.Fatalf("the culprit explains the load, but the verdict is %q", res.Unexplained.Reason)
+				}
+				top := res.Suspects[0].Score
+				for _, d := range sc.Distractors {
+					for _, s := range res.Suspects {
+						if s.FacilityID == d && s.Score >= top {
+							t.Errorf("distractor %s scores %.4f, not below the culprit's %.4f", d, s.Score, top)
+						}
+					}
+				}
+				w := res.Suspects[0].Evidence.DischargeWindow
+				if sc.DischargeTime.Before(w.From) || sc.DischargeTime.After(w.To) {
+					t.Errorf("discharge at %s falls outside the window %s – %s", sc.DischargeTime, w.From, w.To)
+				}
+				return
+			}
+			if res.Unexplained.Explained {
+				t.Fatalf("an unpermitted source was explained: %s", res.Unexplained.Reason)
+			}
+			if !slices.Equal(res.Unexplained.Between, sc.UnexplainedBetween) {
+				t.Fatalf("unexplained between %v, want %v", res.Unexplained.Between, sc.UnexplainedBetween)
+			}
+		})
+	}
+}
