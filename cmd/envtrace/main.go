@@ -25,6 +25,7 @@ Usage:
   envtrace network check --network PATH [--layer NAME]
   envtrace trace    [--data DIR] --station ID --parameter P --value V --unit U --time T [--flow Q] [--json]
   envtrace check permits [--data DIR] [--json]
+  envtrace serve    [--addr HOST:PORT] [--data DIR | --db URL]
 
 Without --data, trace and check use the embedded central-Taiwan fixture.
 
@@ -70,6 +71,7 @@ func commands() map[string]command {
 		"network":  cmdNetwork,
 		"trace":    cmdTrace,
 		"check":    cmdCheck,
+		"serve":    cmdServe,
 	}
 }
 

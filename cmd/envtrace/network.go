@@ -25,11 +25,17 @@ func (e *env) loadNetwork(ctx context.Context) (*hydro.Network, *hydro.Source, e
 	}
 	t0 := time.Now()
 	opt := hydro.LoadOptions{Layer: e.cfg.Layer, SnapTolerance: e.cfg.SnapTolerance}
+	// Stages are shown once the build has run for a second: small
+	// networks stay quiet, national ones show where the time goes.
 	opt.Build.Progress = func(stage string) {
-		fmt.Fprintf(e.stderr, "\rbuilding network: %-12s %6.1fs", stage, time.Since(t0).Seconds())
+		if el := time.Since(t0); el > time.Second {
+			fmt.Fprintf(e.stderr, "building network: %s (%.1fs)\n", stage, el.Seconds())
+		}
 	}
 	net, src, err := hydro.Load(ctx, e.cfg.Network, opt)
-	fmt.Fprintf(e.stderr, "\r%60s\r", "")
+	if el := time.Since(t0); el > time.Second && err == nil {
+		fmt.Fprintf(e.stderr, "network built: %d reaches in %.1fs\n", net.Len(), el.Seconds())
+	}
 	return net, src, err
 }
 

@@ -64,8 +64,11 @@ type Options struct {
 	// BackgroundDays is how far back the background median looks.
 	BackgroundDays int // default 90
 	// MatchHours is the half-width of the window in which an upstream
-	// station's reading counts as matching in time (after travel time).
-	MatchHours float64 // default 6 h for continuous stations, 36 h for fixed
+	// station's reading counts as sampling the same water (after travel
+	// time). The default is max(2 h, a quarter of the travel time): a
+	// monthly grab sample taken a day away says nothing about a night-time
+	// release.
+	MatchHours float64
 }
 
 func (o *Options) defaults() {
@@ -266,7 +269,11 @@ func (e *Engine) Trace(ctx context.Context, req Request) (*Result, error) {
 		if !ok {
 			continue
 		}
-		sc, found := e.matchingReading(id, p.ID, req.Time.Add(-time.Duration(hrs*float64(time.Hour))))
+		win := e.opt.MatchHours
+		if win <= 0 {
+			win = math.Max(2, hrs/4)
+		}
+		sc, found := e.matchingReading(id, p.ID, req.Time.Add(-time.Duration(hrs*float64(time.Hour))), win)
 		if !found {
 			continue
 		}
@@ -346,15 +353,8 @@ type matched struct {
 }
 
 // matchingReading finds the station's reading of the parameter nearest to
-// t within the match window.
-func (e *Engine) matchingReading(station, paramID string, t time.Time) (matched, bool) {
-	win := e.opt.MatchHours
-	if win <= 0 {
-		win = 36
-		if s, ok := e.ds.Station(station); ok && s.Kind == model.Continuous {
-			win = 6
-		}
-	}
+// t within win hours.
+func (e *Engine) matchingReading(station, paramID string, t time.Time, win float64) (matched, bool) {
 	var best *model.Reading
 	bestGap := time.Duration(math.MaxInt64)
 	for _, r := range e.ds.ReadingsAt(station) {
@@ -454,7 +454,8 @@ func (e *Engine) evaluate(of basin.PlacedOutfall, r int32, p param.Parameter, c,
 	ev := Evidence{Outfall: of.Outfall.ID, Reach: e.net.ID(r), Industry: f.Industry, DecayPerDay: round(kDay, 4)}
 	u := math.Max(1, hrs/4)
 	center := t.Add(-time.Duration(hrs * float64(time.Hour)))
-	ev.DischargeWindow = Window{From: center.Add(-time.Duration(u * float64(time.Hour))), To: center.Add(time.Duration(u * float64(time.Hour)))}
+	half := time.Duration(u * float64(time.Hour))
+	ev.DischargeWindow = Window{From: center.Add(-half).Round(time.Minute), To: center.Add(half).Round(time.Minute)}
 
 	// Permit in force and its limit for the parameter.
 	var volume float64
