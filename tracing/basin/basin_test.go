@@ -1,0 +1,89 @@
+package basin_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/envtrace/envtrace/fixtures"
+	"github.com/envtrace/envtrace/hydro"
+	"github.com/envtrace/envtrace/tracing/basin"
+	"github.com/envtrace/envtrace/tracing/model"
+)
+
+func central(t testing.TB) *basin.Basin {
+	t.Helper()
+	dir := t.TempDir()
+	if err := fixtures.WriteCentral(dir); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := model.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, _, err := hydro.Load(context.Background(), ds.NetworkPath, hydro.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := basin.New(net, ds, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Every station and outfall lands on the reach its note names.
+func TestPlacement(t *testing.T) {
+	b := central(t)
+	if len(b.Unplaced) != 0 {
+		t.Fatalf("unplaced: %v", b.Unplaced)
+	}
+	for _, s := range b.DS.Stations {
+		want := strings.TrimPrefix(s.Note, "on reach ")
+		p, ok := b.Station(s.ID)
+		if !ok || b.Net.ID(p.Reach) != want || p.OffsetM > 20 {
+			t.Errorf("station %s on %s (%.1f m), want %s", s.ID, b.Net.ID(p.Reach), p.OffsetM, want)
+		}
+	}
+	placed := 0
+	for i := int32(0); i < int32(b.Net.Len()); i++ {
+		for _, o := range b.OutfallsOn(i) {
+			placed++
+			if want := strings.TrimPrefix(o.Outfall.Note, "discharges to reach "); b.Net.ID(i) != want {
+				t.Errorf("outfall %s/%s on %s, want %s", o.Outfall.Facility, o.Outfall.ID, b.Net.ID(i), want)
+			}
+		}
+	}
+	if placed != len(b.DS.Outfalls) {
+		t.Fatalf("placed %d of %d outfalls", placed, len(b.DS.Outfalls))
+	}
+}
+
+// Along measures to the station's own position: a point just above it on
+// the same reach is close, a point below it is not upstream at all.
+func TestAlong(t *testing.T) {
+	b := central(t)
+	p, _ := b.Station("WQ-M06")
+	u, err := b.UpstreamOf(context.Background(), p, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Contains(p.Reach, p.Measure-1) {
+		t.Fatal("a point downstream of the station on its reach counts as upstream")
+	}
+	km, h, ok := u.Along(p.Reach, p.Measure+1)
+	l := b.Net.LengthKm(p.Reach)
+	if !ok || km > l*0.011 || km < l*0.009 || h <= 0 {
+		t.Fatalf("1%% of the reach above the station: %.4f km %.4f h %v (reach %.3f km)", km, h, ok, l)
+	}
+	// Distances grow upstream along the main stem.
+	prev := -1.0
+	for _, id := range []string{"WQ-M05", "WQ-M04", "WQ-M03"} {
+		q, _ := b.Station(id)
+		km, _, ok := u.Along(q.Reach, q.Measure)
+		if !ok || km <= prev {
+			t.Fatalf("%s: %.2f km (ok %v) after %.2f", id, km, ok, prev)
+		}
+		prev = km
+	}
+}
