@@ -1,0 +1,63 @@
+package config
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Flags beat the environment, which beats the file, which beats defaults.
+func TestPrecedence(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "envtrace.json")
+	if err := os.WriteFile(file, []byte(`{"addr": "0.0.0.0:9000", "data": "/file/data", "layer": "from-file", "request_timeout": "5s"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := Default()
+	if err := c.LoadFile(file); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"ENVTRACE_DATA": "/env/data", "ENVTRACE_LAYER": "from-env"}
+	if err := c.ApplyEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+		t.Fatal(err)
+	}
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	c.Bind(fs, "addr", "data", "layer", "network")
+	if err := fs.Parse([]string{"--layer", "from-flag"}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, got, want string }{
+		{"addr from file", c.Addr, "0.0.0.0:9000"},
+		{"data from env over file", c.Data, "/env/data"},
+		{"layer from flag over env", c.Layer, "from-flag"},
+		{"network default", c.Network, ""},
+	}
+	for _, tc := range tests {
+		if tc.got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, tc.got, tc.want)
+		}
+	}
+	if c.RequestTimeout.Duration != 5*time.Second || c.StatementTimeout.Duration != 15*time.Second {
+		t.Fatalf("timeouts %v %v", c.RequestTimeout, c.StatementTimeout)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	c := Default()
+	err := c.ApplyEnv(func(k string) (string, bool) {
+		return map[string]string{"ENVTRACE_REQUEST_TIMEOUT": "soon", "ENVTRACE_SNAP_TOLERANCE": "-1"}[k], true
+	})
+	if err == nil || !strings.Contains(err.Error(), "ENVTRACE_REQUEST_TIMEOUT") || !strings.Contains(err.Error(), "ENVTRACE_SNAP_TOLERANCE") {
+		t.Fatalf("err = %v", err)
+	}
+	file := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(file, []byte(`{"adress": "typo"}`), 0o644)
+	if err := c.LoadFile(file); err == nil || !strings.Contains(err.Error(), "adress") {
+		t.Fatalf("unknown field: %v", err)
+	}
+	if err := c.LoadFile(filepath.Join(t.TempDir(), "missing.json")); err == nil {
+		t.Fatal("a named config file that does not exist must be an error")
+	}
+}
