@@ -24,6 +24,9 @@ type Options struct {
 	// Progress, when set, is told the build's stage; builds of millions of
 	// reaches take seconds and the CLI shows them.
 	Progress func(stage string)
+	// SnapTolerance is used when reaches carry geometry only: their ends
+	// are noded within it (0 = 0.5 m, or 5e-6° for lon/lat).
+	SnapTolerance float64
 }
 
 // Topology names where a network's topology came from.
@@ -43,8 +46,35 @@ const (
 // Network.Problems. Build never hangs on a cyclic network: cycles are found
 // by a linear-time topological sort before any traversal.
 func Build(ctx context.Context, reaches []Reach, opt Options) (*Network, error) {
+	if len(reaches) > 0 && detectTopology(reaches) == TopologyGeometry && allHaveGeometry(reaches) {
+		// Geometry alone (rows stored without topology): node the line
+		// ends first. Ids are kept; split pieces get "id.1", "id.2".
+		src := &Source{Rows: map[string]int{}}
+		if opt.Geographic {
+			src.SRID = 4326
+		} else {
+			src.SRID = -1 // projected, unknown code
+		}
+		for i := range reaches {
+			src.Rows[reaches[i].ID] = i + 1
+		}
+		noded, err := nodeGeometry(reaches, src, true, LoadOptions{SnapTolerance: opt.SnapTolerance})
+		if err != nil {
+			return nil, err
+		}
+		reaches = noded
+	}
 	b := &builder{in: reaches, opt: opt, n: len(reaches)}
 	return b.build(ctx)
+}
+
+func allHaveGeometry(rs []Reach) bool {
+	for i := range rs {
+		if len(rs[i].Geometry) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 type builder struct {

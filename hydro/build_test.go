@@ -292,3 +292,26 @@ func TestNavigateCancelled(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// Reaches that carry only geometry (as SQL users insert them) are noded by
+// Build itself.
+func TestBuildFromGeometryOnly(t *testing.T) {
+	rs := []Reach{
+		{ID: "a", LengthKm: Missing, Geometry: orb.LineString{{0, 100}, {0, 50}}},
+		{ID: "b", LengthKm: Missing, Geometry: orb.LineString{{50, 50}, {0, 50}}},
+		{ID: "c", LengthKm: Missing, Geometry: orb.LineString{{0, 50}, {0, 0}}},
+		// d ends in the middle of c: c is split there.
+		{ID: "d", LengthKm: Missing, Geometry: orb.LineString{{40, 25}, {0, 25}}},
+	}
+	n, err := Build(context.Background(), rs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Len() != 5 {
+		t.Fatalf("%d reaches, want 5 after splitting c", n.Len())
+	}
+	got := strings.Join(nav(t, n, UT, "c.2", 0), ",")
+	if got != "a,b,c.1,c.2,d" {
+		t.Fatalf("UT from c.2 = %s", got)
+	}
+}

@@ -52,6 +52,7 @@ func Load(ctx context.Context, path string, opt LoadOptions) (*Network, *Source,
 	}
 	src.Path = path
 	bo := opt.Build
+	bo.SnapTolerance = opt.SnapTolerance
 	bo.Geographic = isGeographic(src.SRID, reaches)
 	bo.KeepGeometry = true
 	net, err := Build(ctx, reaches, bo)

@@ -364,3 +364,47 @@ func (n *Network) downDiversions(ctx context.Context, q Query, yield func(Hit) b
 	}
 	return nil
 }
+
+// upstreamSpans returns, sorted and disjoint, the index intervals whose
+// union is q's UT result without distance or time limits: the start's
+// subtree and the subtree of every reach a minor divergence leads from into
+// the result. A set of items keyed by reach index (dischargers, say) sorted
+// by that index is then filtered upstream of a station with two binary
+// searches a span, whatever the number of reaches. buf is reused.
+func (n *Network) upstreamSpans(q Query, buf []span) []span {
+	done := buf[:0]
+	work := []int32{q.Start}
+	for len(work) > 0 {
+		r := work[len(work)-1]
+		work = work[:len(work)-1]
+		lo, hi := r, r+n.size[r]
+		k, _ := slices.BinarySearchFunc(done, lo, func(s span, t int32) int { return int(s.lo - t) })
+		if (k < len(done) && done[k].lo == lo) || (k > 0 && done[k-1].hi > lo) {
+			continue
+		}
+		j := k
+		for j < len(done) && done[j].lo < hi {
+			j++
+		}
+		// Edges into intervals already processed were followed then.
+		inner := done[k:j]
+		if !q.SkipMinor {
+			e, _ := slices.BinarySearchFunc(n.minorUp, lo, func(x edge, t int32) int { return int(x.To - t) })
+			ix := 0
+			for ; e < len(n.minorUp) && n.minorUp[e].To < hi; e++ {
+				t := n.minorUp[e].To
+				for ix < len(inner) && inner[ix].hi <= t {
+					ix++
+				}
+				if ix < len(inner) && inner[ix].lo <= t {
+					continue
+				}
+				if f := n.minorUp[e].From; f < lo || f >= hi {
+					work = append(work, f)
+				}
+			}
+		}
+		done = slices.Replace(done, k, j, span{lo, hi})
+	}
+	return done
+}

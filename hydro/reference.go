@@ -4,23 +4,40 @@ package hydro
 // the NLDI's recursive SQL does. It is the yardstick the indexed fast paths
 // are tested and benchmarked against, not a production path.
 func (n *Network) referenceWalk(q Query) map[int32]bool {
+	var up walkGraph
+	if q.Mode == UT {
+		up = n.newWalkGraph(q.SkipMinor)
+	}
+	return n.walk(q, up)
+}
+
+// walkGraph inverts the downstream edges for an upstream walk: what the
+// NLDI's covering indexes on dnhydroseq and dnminorhyd give its recursive
+// SQL. Benchmarks build it once, as a database keeps its indexes.
+type walkGraph map[int32][]int32
+
+func (n *Network) newWalkGraph(skipMinor bool) walkGraph {
+	up := make(walkGraph)
+	for i := int32(0); i < n.n; i++ {
+		if d := n.down[i]; d >= 0 {
+			up[d] = append(up[d], i)
+		}
+	}
+	if !skipMinor {
+		for _, e := range n.minorDown {
+			up[e.To] = append(up[e.To], e.From)
+		}
+	}
+	return up
+}
+
+// walk is referenceWalk over a prebuilt graph (used by UT only).
+func (n *Network) walk(q Query, up walkGraph) map[int32]bool {
 	out := map[int32]bool{q.Start: true}
 	queue := []int32{q.Start}
 	s := q.Start
 	switch q.Mode {
 	case UT:
-		// Invert the downstream edges once.
-		up := make(map[int32][]int32)
-		for i := int32(0); i < n.n; i++ {
-			if d := n.down[i]; d >= 0 {
-				up[d] = append(up[d], i)
-			}
-		}
-		if !q.SkipMinor {
-			for _, e := range n.minorDown {
-				up[e.To] = append(up[e.To], e.From)
-			}
-		}
 		limit := n.pathKm[s] + q.DistanceKm
 		for k := 0; k < len(queue); k++ {
 			v := queue[k]

@@ -1,0 +1,122 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/envtrace/envtrace/gis/postgis"
+	"github.com/envtrace/envtrace/hydro"
+	"github.com/envtrace/envtrace/store"
+	"github.com/envtrace/envtrace/tracing/model"
+)
+
+// outcome is what a scenario observed through the Store interface.
+type outcome struct {
+	Ingest     [][2]int
+	Errors     []string
+	Dataset    *model.Dataset
+	Reaches    int
+	LoadedSRID int
+}
+
+// scenario drives a Store the way the CLI and the server will: import a
+// network and a dataset, ingest readings with repeats, try bad data.
+func scenario(t *testing.T, s store.Store) outcome {
+	t.Helper()
+	ctx := context.Background()
+	var o outcome
+	reaches, srid := readReaches(t, touqian)
+	if err := s.ImportNetwork(ctx, touqian.name, reaches, srid, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ImportNetwork(ctx, touqian.name, reaches, srid, nil); err != nil {
+		t.Fatal(err)
+	}
+	back, gotSRID, err := s.LoadReaches(ctx, touqian.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range reaches {
+		if !store.SameReach(reaches[i], back[i]) {
+			t.Fatalf("reach %d changed", i)
+		}
+	}
+	o.Reaches, o.LoadedSRID = len(back), gotSRID
+	net, err := hydro.Build(ctx, back, hydro.Options{KeepGeometry: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WriteLabels(ctx, touqian.name, net); err != nil {
+		t.Fatal(err)
+	}
+
+	ds := realDataset(t)
+	part := *ds
+	part.Readings = ds.Readings[:1000]
+	if err := s.ImportDataset(ctx, &part, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, batch := range [][]model.Reading{ds.Readings[500:1500], ds.Readings[1000:2000], ds.Readings[2000:2001]} {
+		ins, dup, err := s.IngestReadings(ctx, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Ingest = append(o.Ingest, [2]int{ins, dup})
+	}
+	bad := append([]model.Reading(nil), ds.Readings[3000:3010]...)
+	bad[4].Unit = "furlongs"
+	_, _, err = s.IngestReadings(ctx, bad)
+	o.Errors = append(o.Errors, err.Error())
+	if err := s.ImportDataset(ctx, &model.Dataset{Readings: bad}, nil); err != nil {
+		o.Errors = append(o.Errors, err.Error())
+	}
+	if _, _, err := s.LoadReaches(ctx, "nowhere"); !errors.Is(err, store.ErrUnknownNetwork) {
+		t.Fatalf("unknown network: %v", err)
+	}
+	loaded, err := s.LoadDataset(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Dataset = plain(loaded)
+	return o
+}
+
+// TestMemoryMatchesPostGIS runs one scenario against both implementations
+// of Store and requires identical observations: the in-memory store is a
+// faithful stand-in, and the PostGIS store does what the reference does.
+func TestMemoryMatchesPostGIS(t *testing.T) {
+	mem := scenario(t, store.NewMemory())
+	pg := scenario(t, store.New(migrated(t, postgis.Options{})))
+	if !reflect.DeepEqual(mem.Ingest, pg.Ingest) || mem.Ingest[0] != [2]int{500, 500} || mem.Ingest[2] != [2]int{1, 0} {
+		t.Fatalf("ingest counts: memory %v, PostGIS %v", mem.Ingest, pg.Ingest)
+	}
+	if !reflect.DeepEqual(mem.Errors, pg.Errors) || len(mem.Errors) != 2 {
+		t.Fatalf("errors:\nmemory  %q\nPostGIS %q", mem.Errors, pg.Errors)
+	}
+	if mem.Reaches != pg.Reaches || mem.LoadedSRID != pg.LoadedSRID {
+		t.Fatalf("networks: memory %d reaches SRID %d, PostGIS %d SRID %d", mem.Reaches, mem.LoadedSRID, pg.Reaches, pg.LoadedSRID)
+	}
+	assertSameDataset(t, mem.Dataset, pg.Dataset)
+	if len(pg.Dataset.Readings) != 2001 {
+		t.Fatalf("%d readings stored", len(pg.Dataset.Readings))
+	}
+}
+
+// TestDocsShowTheSQL keeps docs/postgis.md honest: the upstream queries it
+// shows are the ones the tests run against the engine.
+func TestDocsShowTheSQL(t *testing.T) {
+	b, err := os.ReadFile("../docs/postgis.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for name, q := range map[string]string{"UpstreamRangeSQL": store.UpstreamRangeSQL, "UpstreamSQL": store.UpstreamSQL} {
+		if !strings.Contains(doc, q) {
+			t.Errorf("docs/postgis.md does not show %s verbatim:\n%s", name, q)
+		}
+	}
+}

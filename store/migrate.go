@@ -1,0 +1,230 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/envtrace/envtrace/gis/postgis"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migration is one versioned schema change, embedded in the binary so that
+// the schema a program needs always travels with it.
+type Migration struct {
+	Version int    // from the file name's numeric prefix, 1-based
+	Name    string // the file name, e.g. "0001_init.sql"
+	SQL     string
+	// Checksum is the SHA-256 of SQL; Migrate refuses to run when an
+	// applied migration's file has changed, because the database would then
+	// silently differ from what the file describes.
+	Checksum string
+}
+
+// migrateLockKey is the advisory-lock key that serialises Migrate across
+// processes ("envtrace" in ASCII).
+const migrateLockKey int64 = 0x656e767472616365
+
+// Migrations returns the embedded migrations in version order.
+func Migrations() ([]Migration, error) {
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var out []Migration
+	for _, n := range names {
+		base := path.Base(n)
+		num, _, ok := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("store: migration %s: name must start with a positive version number and '_'", base)
+		}
+		b, err := migrationFiles.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(b)
+		out = append(out, Migration{Version: v, Name: base, SQL: string(b), Checksum: hex.EncodeToString(sum[:])})
+	}
+	slices.SortFunc(out, func(a, b Migration) int { return a.Version - b.Version })
+	for i := range out {
+		if out[i].Version != i+1 {
+			return nil, fmt.Errorf("store: migrations must be numbered 1, 2, 3 ... without gaps or repeats; %s is number %d", out[i].Name, i+1)
+		}
+	}
+	return out, nil
+}
+
+// SchemaVersion is the version the embedded migrations bring a database
+// to: what this binary needs.
+func SchemaVersion() int {
+	ms, err := Migrations()
+	if err != nil {
+		return 0
+	}
+	return len(ms)
+}
+
+// Migrate brings the database schema up to date: it applies every embedded
+// migration not yet recorded in schema_migrations, in version order, each in
+// its own transaction together with its record, so that a failure leaves
+// the schema at the last complete version. It is idempotent, and safe when
+// several processes start at once: each transaction holds a
+// transaction-scoped advisory lock and re-reads schema_migrations under it,
+// so a migration is applied exactly once. It fails when an applied
+// migration's embedded file no longer matches the checksum recorded for it.
+func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	ms, err := Migrations()
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if err := applyMigration(ctx, pool, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func applyMigration(ctx context.Context, pool *pgxpool.Pool, m Migration) error {
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		// Building indexes on a large table can outlast the interactive
+		// statement timeout.
+		if err := setBulkTimeout(ctx, tx); err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		if _, err := tx.Exec(ctx, "select pg_advisory_xact_lock($1)", migrateLockKey); err != nil {
+			return fmt.Errorf("store: migrate: lock: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `create table if not exists schema_migrations (
+			version    integer primary key,
+			name       text not null,
+			checksum   text not null,
+			applied_at timestamptz not null default now())`); err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		var sum string
+		err := tx.QueryRow(ctx, "select checksum from schema_migrations where version = $1", m.Version).Scan(&sum)
+		switch {
+		case err == nil:
+			if sum != m.Checksum {
+				return fmt.Errorf("store: migration %s was changed after it was applied (recorded checksum %.12s, file %.12s); add a new migration instead of editing an applied one", m.Name, sum, m.Checksum)
+			}
+			return nil
+		case !errors.Is(err, pgx.ErrNoRows):
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return fmt.Errorf("store: migration %s: %w", m.Name, err)
+		}
+		if _, err := tx.Exec(ctx, "insert into schema_migrations (version, name, checksum) values ($1, $2, $3)", m.Version, m.Name, m.Checksum); err != nil {
+			return fmt.Errorf("store: migration %s: record: %w", m.Name, err)
+		}
+		return nil
+	})
+}
+
+// Requirements lists the extensions, tables and indexes the store's
+// queries rely on, for postgis.Check at startup. An index is listed because
+// a missing one fails no query, it only makes an upstream lookup or an
+// ingest's duplicate check scan a whole table.
+func Requirements() postgis.Requirements {
+	return postgis.Requirements{
+		Extensions: []string{"postgis"},
+		Tables: []string{
+			"schema_migrations", "networks", "reaches", "reach_minor_edges",
+			"facilities", "outfalls", "permits", "permit_limits", "reports", "stations", "readings",
+		},
+		Indexes: []string{
+			"schema_migrations_pkey", "networks_pkey", "networks_name_srid_key",
+			"reaches_pkey", "reaches_geom_gist", "reaches_network_idx_lo", "reaches_network_hydroseq",
+			"reach_minor_edges_pkey", "reach_minor_edges_to_idx",
+			"facilities_pkey", "facilities_location_gist",
+			"outfalls_pkey", "outfalls_location_gist",
+			"permits_pkey", "permits_ems_no",
+			"permit_limits_pkey",
+			"reports_pkey", "reports_parameter_period",
+			"stations_pkey", "stations_location_gist",
+			"readings_station_time_parameter", "readings_parameter_time",
+		},
+		Hint: "run envtrace db migrate",
+	}
+}
+
+// SchemaError says the database schema is older than this binary needs,
+// or was migrated from different migration files.
+type SchemaError struct {
+	Have, Want int
+	Reason     string
+}
+
+// Error says which version the database has and what to do.
+func (e *SchemaError) Error() string {
+	if e.Reason != "" {
+		return "store: database schema: " + e.Reason
+	}
+	return fmt.Sprintf("store: database schema is at version %d, this program needs %d (run envtrace db migrate)", e.Have, e.Want)
+}
+
+// Ready is the startup check for a program that uses the store (serve,
+// import): it fails fast, naming what is wrong, when PostGIS or a table or
+// index is missing or the schema is behind this binary. A database migrated
+// by a newer binary passes as long as it contains every migration this one
+// knows, so that old and new instances can run side by side during a
+// rolling upgrade.
+func Ready(ctx context.Context, pool *pgxpool.Pool) error {
+	ms, err := Migrations()
+	if err != nil {
+		return err
+	}
+	var regclass *string
+	if err := pool.QueryRow(ctx, "select to_regclass('schema_migrations')::text").Scan(&regclass); err != nil {
+		return fmt.Errorf("store: check database: %w", err)
+	}
+	if regclass == nil {
+		return &SchemaError{Have: 0, Want: len(ms)}
+	}
+	rows, err := pool.Query(ctx, "select version, name, checksum from schema_migrations order by version")
+	if err != nil {
+		return fmt.Errorf("store: check database: %w", err)
+	}
+	applied := map[int]string{}
+	have := 0
+	for rows.Next() {
+		var v int
+		var name, sum string
+		if err := rows.Scan(&v, &name, &sum); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: check database: %w", err)
+		}
+		applied[v] = sum
+		have = max(have, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: check database: %w", err)
+	}
+	for _, m := range ms {
+		sum, ok := applied[m.Version]
+		if !ok {
+			return &SchemaError{Have: have, Want: len(ms)}
+		}
+		if sum != m.Checksum {
+			return &SchemaError{Have: have, Want: len(ms), Reason: fmt.Sprintf("migration %s was applied from a different file than this binary's", m.Name)}
+		}
+	}
+	return postgis.Check(ctx, pool, Requirements())
+}
