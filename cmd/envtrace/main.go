@@ -25,7 +25,9 @@ Usage:
   envtrace network check --network PATH [--layer NAME]
   envtrace trace    [--data DIR] --station ID --parameter P --value V --unit U --time T [--flow Q] [--json]
   envtrace check permits [--data DIR] [--json]
-  envtrace serve    [--addr HOST:PORT] [--data DIR | --db URL]
+  envtrace serve    [--addr HOST:PORT] [--data DIR | --db URL [--network-name NAME]]
+  envtrace db migrate --db URL
+  envtrace import   --db URL [--data DIR] [--network PATH [--layer NAME] [--name NAME]]
 
 Without --data, trace and check use the embedded central-Taiwan fixture.
 
@@ -72,6 +74,8 @@ func commands() map[string]command {
 		"trace":    cmdTrace,
 		"check":    cmdCheck,
 		"serve":    cmdServe,
+		"db":       cmdDB,
+		"import":   cmdImport,
 	}
 }
 

@@ -14,6 +14,7 @@ func writeFixture(dir string) error { return fixtures.WriteCentral(dir) }
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("serve")
 	e.cfg.Bind(fs, "addr", "data", "db")
+	network := fs.String("network-name", "", "with --db: the stored network to serve (default: the only one)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -21,7 +22,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return usageErr("give --data or --db, not both")
 	}
 	if e.cfg.DB != "" {
-		return serveDB(ctx, e)
+		return serveDB(ctx, e, *network)
 	}
 	dir, cleanup, err := e.dataDir()
 	if err != nil {
@@ -32,7 +33,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	backend, err := newMemoryBackend(b)
+	backend, err := newMemoryBackend(b, e.cfg.Data == "")
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/envtrace/envtrace/gis/layer"
+	"github.com/envtrace/envtrace/gis/postgis"
+	"github.com/envtrace/envtrace/hydro"
+	"github.com/envtrace/envtrace/store"
+	"github.com/envtrace/envtrace/tracing/model"
+)
+
+// openDB opens the pool with the configured statement timeout.
+func (e *env) openDB(ctx context.Context) (*pgxpool.Pool, error) {
+	if e.cfg.DB == "" {
+		return nil, usageErr("--db URL is required")
+	}
+	return postgis.Open(ctx, e.cfg.DB, postgis.Options{StatementTimeout: e.cfg.StatementTimeout.Duration, ApplicationName: "envtrace"})
+}
+
+func cmdDB(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] != "migrate" {
+		return usageErr("usage: envtrace db migrate --db URL")
+	}
+	fs := e.flags("db migrate")
+	e.cfg.Bind(fs, "db")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	pool, err := e.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := store.Migrate(ctx, pool); err != nil {
+		return err
+	}
+	if err := store.Ready(ctx, pool); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "database is at schema version %d\n", store.SchemaVersion())
+	return nil
+}
+
+// progressPrinter reports long writes on stderr, about once a second.
+func (e *env) progressPrinter(what string) store.Progress {
+	var last time.Time
+	return func(done, total int) {
+		if time.Since(last) < time.Second && done != total {
+			return
+		}
+		last = time.Now()
+		fmt.Fprintf(e.stderr, "%s: %d/%d\n", what, done, total)
+	}
+}
+
+func cmdImport(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("import")
+	e.cfg.Bind(fs, "db", "data", "network", "layer", "snap-tolerance")
+	name := fs.String("name", "", "name of the stored network (default: the network file's base name)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if e.cfg.Data == "" && e.cfg.Network == "" {
+		return usageErr("give --data DIR and/or --network PATH")
+	}
+	pool, err := e.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := store.Ready(ctx, pool); err != nil {
+		return fmt.Errorf("%w (run: envtrace db migrate --db URL)", err)
+	}
+	var ds *model.Dataset
+	netPath := e.cfg.Network
+	if e.cfg.Data != "" {
+		if ds, err = model.ReadDir(e.cfg.Data); err != nil {
+			return err
+		}
+		if netPath == "" {
+			netPath = ds.NetworkPath
+			if netPath != "" && !filepath.IsAbs(netPath) {
+				netPath = filepath.Join(e.cfg.Data, netPath)
+			}
+		}
+	}
+	if netPath != "" {
+		if err := importNetwork(ctx, e, pool, netPath, *name); err != nil {
+			return retryHint(err)
+		}
+	}
+	if ds != nil {
+		if err := store.ImportDataset(ctx, pool, ds, e.progressPrinter("dataset")); err != nil {
+			return retryHint(err)
+		}
+		fmt.Fprintf(e.stdout, "imported %s: %d facilities, %d outfalls, %d permits, %d limits, %d reports, %d stations, %d readings\n",
+			e.cfg.Data, len(ds.Facilities), len(ds.Outfalls), len(ds.Permits), len(ds.Limits), len(ds.Reports), len(ds.Stations), len(ds.Readings))
+	}
+	return nil
+}
+
+func retryHint(err error) error {
+	if postgis.Retryable(err) {
+		return fmt.Errorf("%w (the database connection failed; the import is idempotent: run it again)", err)
+	}
+	return err
+}
+
+// importNetwork stores a GIS network file, builds it from what was stored
+// and writes the computed labels back.
+func importNetwork(ctx context.Context, e *env, pool *pgxpool.Pool, path, name string) error {
+	if name == "" {
+		name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	fmt.Fprintf(e.stderr, "reading %s\n", path)
+	l, err := layer.Read(path, layer.Options{Layer: e.cfg.Layer, Progress: func(done, total int) {}})
+	if err != nil {
+		return err
+	}
+	reaches, src, err := hydro.FromLayer(l, hydro.LoadOptions{Layer: e.cfg.Layer, SnapTolerance: e.cfg.SnapTolerance})
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := store.ImportNetwork(ctx, pool, name, reaches, src.SRID, e.progressPrinter("reaches")); err != nil {
+		return err
+	}
+	net, err := store.BuildNetwork(ctx, pool, name, hydro.Options{SnapTolerance: e.cfg.SnapTolerance})
+	if err != nil {
+		return err
+	}
+	if err := store.WriteLabels(ctx, pool, name, net); err != nil {
+		return err
+	}
+	warnings := 0
+	for _, p := range net.Problems {
+		if p.Severity() == hydro.Warning {
+			warnings++
+		}
+	}
+	fmt.Fprintf(e.stdout, "imported network %q: %d reaches (%s topology, %d warnings), labels written\n", name, net.Len(), net.Topology, warnings)
+	return nil
+}
+
+// loadDBBasin builds the network from PostGIS and loads the dataset, after
+// checking the schema: startup fails fast, naming what is missing.
+func loadDBBasin(ctx context.Context, e *env, pool *pgxpool.Pool, network string) (*hydroBasin, error) {
+	if err := store.Ready(ctx, pool); err != nil {
+		return nil, fmt.Errorf("refusing to start: %w", err)
+	}
+	nets, err := store.Networks(ctx, pool)
+	if err != nil {
+		return nil, err
+	}
+	if len(nets) == 0 {
+		return nil, errors.New("refusing to start: the database holds no network (run: envtrace import --db URL --network PATH)")
+	}
+	info := nets[0]
+	if network != "" {
+		found := false
+		for _, n := range nets {
+			if n.Name == network {
+				info, found = n, true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("network %q is not in the database", network)
+		}
+	} else if len(nets) > 1 {
+		var names []string
+		for _, n := range nets {
+			names = append(names, n.Name)
+		}
+		return nil, usageErr("the database holds %d networks (%s): choose one with --network-name", len(nets), strings.Join(names, ", "))
+	}
+	net, err := store.BuildNetwork(ctx, pool, info.Name, hydro.Options{SnapTolerance: e.cfg.SnapTolerance})
+	if err != nil {
+		return nil, err
+	}
+	if info.LabelledAt == nil {
+		if err := store.WriteLabels(ctx, pool, info.Name, net); err != nil {
+			return nil, err
+		}
+	}
+	ds, err := store.LoadDataset(ctx, pool)
+	if err != nil {
+		return nil, err
+	}
+	return &hydroBasin{name: info.Name, net: net, ds: ds}, nil
+}
+
+type hydroBasin struct {
+	name string
+	net  *hydro.Network
+	ds   *model.Dataset
+}

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/envtrace/envtrace/fixtures"
+	"github.com/envtrace/envtrace/internal/realdata"
+)
+
+// runCmd runs the binary's entry point in-process.
+func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestNavigateCommand(t *testing.T) {
+	nldi := realdata.Path(t, "nldi/flowlines_921.geojson")
+	tests := []struct {
+		name  string
+		args  []string
+		code  int
+		check func(t *testing.T, out string)
+	}{
+		{"ids", []string{"navigate", "--network", nldi, "--start", "13293750", "--mode", "UT"}, 0, func(t *testing.T, out string) {
+			lines := strings.Fields(out)
+			if len(lines) < 2 || !contains(lines, "13293750") {
+				t.Fatalf("UT ids = %v", lines)
+			}
+		}},
+		{"csv", []string{"navigate", "--network", nldi, "--start", "13293750", "--mode", "DM", "--format", "csv", "--distance-km", "5"}, 0, func(t *testing.T, out string) {
+			if !strings.HasPrefix(out, "id,distance_km,travel_hours\n13293750,0.0000,0.0000\n") {
+				t.Fatalf("csv = %q", out)
+			}
+		}},
+		{"geojson", []string{"navigate", "--network", nldi, "--start", "13293750", "--mode", "UM", "--format", "geojson"}, 0, func(t *testing.T, out string) {
+			var fc struct {
+				Type     string
+				Features []struct {
+					Geometry struct{ Coordinates [][2]float64 }
+				}
+			}
+			if err := json.Unmarshal([]byte(out), &fc); err != nil || fc.Type != "FeatureCollection" || len(fc.Features) == 0 {
+				t.Fatalf("geojson: %v %q", err, out[:min(len(out), 200)])
+			}
+			c := fc.Features[0].Geometry.Coordinates[0]
+			if c[0] > -80 || c[0] < -100 || c[1] < 25 || c[1] > 50 {
+				t.Fatalf("coordinates %v are not lon/lat in the US", c)
+			}
+		}},
+		{"start point", []string{"navigate", "--network", nldi, "--start-point", "-89.32869,43.026352", "--mode", "DM", "--format", "ids"}, 0, func(t *testing.T, out string) {
+			if len(strings.Fields(out)) == 0 {
+				t.Fatal("no reaches")
+			}
+		}},
+		{"unknown reach", []string{"navigate", "--network", nldi, "--start", "42", "--mode", "UT"}, 1, nil},
+		{"bad mode", []string{"navigate", "--network", nldi, "--start", "13293750", "--mode", "XX"}, 2, nil},
+		{"no network", []string{"navigate", "--start", "1", "--mode", "UT"}, 2, nil},
+		{"both starts", []string{"navigate", "--network", nldi, "--start", "1", "--start-point", "1,2", "--mode", "UT"}, 2, nil},
+		{"bad format", []string{"navigate", "--network", nldi, "--start", "13293750", "--mode", "UT", "--format", "kml"}, 2, nil},
+		{"missing file", []string{"navigate", "--network", "/nonexistent.gpkg", "--start", "1", "--mode", "UT"}, 1, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := runCmd(t, tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr %s", code, tc.code, errs)
+			}
+			if code != 0 && !strings.Contains(errs, "envtrace navigate:") {
+				t.Fatalf("error message does not say where: %q", errs)
+			}
+			if tc.check != nil {
+				tc.check(t, out)
+			}
+		})
+	}
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func TestSnapCommand(t *testing.T) {
+	gpkg := realdata.Path(t, "nhdplus/sample_natseamless.gpkg")
+	// Gage 05428668's official event point lies on reach 13293744.
+	code, out, errs := runCmd(t, "snap", "--network", gpkg, "--point", "-89.33324521740178,43.0920139293479", "--k", "3")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got struct {
+		ReachID     string  `json:"reach_id"`
+		Measure     float64 `json:"measure"`
+		OffsetM     float64 `json:"offset_m"`
+		StreamOrder int     `json:"stream_order"`
+		Candidates  []struct {
+			ReachID string `json:"reach_id"`
+		} `json:"candidates"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.ReachID != "13293744" || got.OffsetM > 1 || got.StreamOrder < 1 || len(got.Candidates) != 3 {
+		t.Fatalf("snap = %+v", got)
+	}
+	// TWD97 input is converted: the Touqian river mouth.
+	tq := realdata.Path(t, "taiwan/touqian_streams_order6.epsg3826.geojson")
+	code, out, errs = runCmd(t, "snap", "--network", tq, "--point", "120.9331,24.8501", "--crs", "EPSG:4326")
+	if code != 0 || !strings.Contains(out, `"reach_id"`) {
+		t.Fatalf("exit %d %s %s", code, out, errs)
+	}
+	if code, _, _ := runCmd(t, "snap", "--network", tq, "--point", "1,2", "--crs", "EPSG:9999"); code != 2 {
+		t.Fatalf("unknown CRS: exit %d, want 2", code)
+	}
+}
+
+func TestNetworkCheckCommand(t *testing.T) {
+	code, out, _ := runCmd(t, "network", "check", "--network", realdata.Path(t, "hydroloom/loop2.csv"))
+	if code != 1 || strings.Count(out, "cycle of") != 2 || !strings.Contains(out, "INVALID") {
+		t.Fatalf("loop2: exit %d\n%s", code, out)
+	}
+	code, out, errs := runCmd(t, "network", "check", "--network", realdata.Path(t, "taiwan/touqian_streams_order6.epsg3826.geojson"))
+	if code != 0 {
+		t.Fatalf("touqian: exit %d %s", code, errs)
+	}
+	for _, want := range []string{"reaches:     2034", "outlets:     6", "closed ring", "status:      OK"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("touqian summary lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestTraceCommand(t *testing.T) {
+	scenarios, err := fixtures.Scenarios()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := scenarios[0]
+	code, out, errs := runCmd(t, "trace", "--station", sc.Station, "--parameter", sc.Parameter,
+		"--value", ftoa(sc.Value), "--unit", sc.Unit, "--time", sc.Time.Format("2006-01-02T15:04:05Z07:00"), "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var res struct {
+		Station   string `json:"station"`
+		Parameter string `json:"parameter"`
+		Suspects  []struct {
+			FacilityID  string          `json:"facility_id"`
+			Name        string          `json:"name"`
+			Rank        int             `json:"rank"`
+			Score       float64         `json:"score"`
+			DistanceKm  float64         `json:"distance_km"`
+			TravelHours float64         `json:"travel_hours"`
+			Evidence    json.RawMessage `json:"evidence"`
+		} `json:"suspects"`
+		Unexplained map[string]any `json:"unexplained"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Station != sc.Station || len(res.Suspects) == 0 || res.Suspects[0].FacilityID != sc.Culprit || res.Suspects[0].Rank != 1 || res.Unexplained == nil {
+		t.Fatalf("trace = %s", out)
+	}
+	// The table names the culprit too.
+	code, out, _ = runCmd(t, "trace", "--station", sc.Station, "--parameter", sc.Parameter,
+		"--value", ftoa(sc.Value), "--unit", sc.Unit, "--time", sc.Time.Format("2006-01-02T15:04:05Z07:00"))
+	if code != 0 || !strings.Contains(out, sc.Culprit) || !strings.Contains(out, "RANK") {
+		t.Fatalf("table: exit %d\n%s", code, out)
+	}
+	bad := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"time without zone", []string{"--time", "2026-08-14T04:00:00"}, 2, "zone"},
+		{"unknown unit", []string{"--unit", "furlongs"}, 1, "furlongs"},
+		{"unknown station", []string{"--station", "NOPE"}, 1, "NOPE"},
+		{"unknown parameter", []string{"--parameter", "unobtainium"}, 1, "unobtainium"},
+		{"value not a number", []string{"--value", "lots"}, 2, "lots"},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			args := map[string]string{"--station": sc.Station, "--parameter": sc.Parameter, "--value": ftoa(sc.Value), "--unit": sc.Unit, "--time": sc.Time.Format("2006-01-02T15:04:05Z07:00")}
+			args[tc.args[0]] = tc.args[1]
+			argv := []string{"trace"}
+			for k, v := range args {
+				argv = append(argv, k, v)
+			}
+			code, _, errs := runCmd(t, argv...)
+			if code != tc.code || !strings.Contains(errs, tc.msg) {
+				t.Fatalf("exit %d, want %d; stderr %q should mention %q", code, tc.code, errs, tc.msg)
+			}
+		})
+	}
+}
+
+func ftoa(v float64) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func TestCheckPermitsCommand(t *testing.T) {
+	code, out, errs := runCmd(t, "check", "permits")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"Permit rationality", "constant-flow", "water-balance", "capacity", "limit"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
+
+func TestUsage(t *testing.T) {
+	if code, out, _ := runCmd(t, "help"); code != 0 || !strings.Contains(out, "envtrace navigate") {
+		t.Fatalf("help: %d %s", code, out)
+	}
+	if code, _, errs := runCmd(t, "frobnicate"); code != 2 || !strings.Contains(errs, "unknown command") {
+		t.Fatalf("unknown command: %d %s", code, errs)
+	}
+}
