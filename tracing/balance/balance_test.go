@@ -3,36 +3,17 @@ package balance_test
 import (
 	"context"
 	"math"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/envtrace/envtrace/fixtures"
-	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/tracing/balance"
 	"github.com/envtrace/envtrace/tracing/basin"
-	"github.com/envtrace/envtrace/tracing/model"
 )
 
 func centralBasin(t *testing.T) *basin.Basin {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "central")
-	if err := fixtures.WriteCentral(dir); err != nil {
-		t.Fatal(err)
-	}
-	ds, err := model.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	netPath := ds.NetworkPath
-	if !filepath.IsAbs(netPath) {
-		netPath = filepath.Join(dir, netPath)
-	}
-	net, _, err := hydro.Load(context.Background(), netPath, hydro.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := basin.New(net, ds, 0)
+	b, err := fixtures.LoadCentral(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

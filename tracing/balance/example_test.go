@@ -7,10 +7,7 @@ import (
 	"time"
 
 	"github.com/envtrace/envtrace/fixtures"
-	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/tracing/balance"
-	"github.com/envtrace/envtrace/tracing/basin"
-	"github.com/envtrace/envtrace/tracing/model"
 )
 
 // The ammonia gained between two main-stem stations during an unpermitted
@@ -18,10 +15,11 @@ import (
 func ExampleCompute() {
 	dir, _ := os.MkdirTemp("", "central")
 	defer os.RemoveAll(dir)
-	_ = fixtures.WriteCentral(dir)
-	ds, _ := model.ReadDir(dir)
-	net, _, _ := hydro.Load(context.Background(), ds.NetworkPath, hydro.LoadOptions{})
-	b, _ := basin.New(net, ds, 0)
+	b, err := fixtures.LoadCentral(context.Background(), dir)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	t := time.Date(2026, 9, 5, 3, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	rep, err := balance.Compute(context.Background(), b, "NH3-N", t.Add(-30*time.Minute), t.Add(30*time.Minute))
 	if err != nil {

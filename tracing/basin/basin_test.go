@@ -6,26 +6,12 @@ import (
 	"testing"
 
 	"github.com/envtrace/envtrace/fixtures"
-	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/tracing/basin"
-	"github.com/envtrace/envtrace/tracing/model"
 )
 
 func central(t testing.TB) *basin.Basin {
 	t.Helper()
-	dir := t.TempDir()
-	if err := fixtures.WriteCentral(dir); err != nil {
-		t.Fatal(err)
-	}
-	ds, err := model.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	net, _, err := hydro.Load(context.Background(), ds.NetworkPath, hydro.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := basin.New(net, ds, 0)
+	b, err := fixtures.LoadCentral(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,9 +6,6 @@ import (
 	"os"
 
 	"github.com/envtrace/envtrace/fixtures"
-	"github.com/envtrace/envtrace/hydro"
-	"github.com/envtrace/envtrace/tracing/basin"
-	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/suspect"
 )
 
@@ -17,18 +14,11 @@ import (
 func ExampleEngine_Trace() {
 	dir, _ := os.MkdirTemp("", "central")
 	defer os.RemoveAll(dir)
-	_ = fixtures.WriteCentral(dir)
-	ds, err := model.ReadDir(dir)
+	b, err := fixtures.LoadCentral(context.Background(), dir)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	net, _, err := hydro.Load(context.Background(), ds.NetworkPath, hydro.LoadOptions{})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	b, _ := basin.New(net, ds, 0)
 	sc, _ := fixtures.Scenarios()
 	res, err := suspect.New(b, suspect.Options{}).Trace(context.Background(), suspect.Request{
 		Station: sc[0].Station, Parameter: sc[0].Parameter, Value: sc[0].Value, Unit: sc[0].Unit, Time: sc[0].Time,

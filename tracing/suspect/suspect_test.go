@@ -2,15 +2,13 @@ package suspect_test
 
 import (
 	"context"
-	"path/filepath"
+	"os"
 	"slices"
 	"sync"
 	"testing"
 
 	"github.com/envtrace/envtrace/fixtures"
-	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/tracing/basin"
-	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/suspect"
 )
 
@@ -24,25 +22,12 @@ var (
 func central(t *testing.T) *basin.Basin {
 	t.Helper()
 	centralOnce.Do(func() {
-		dir := filepath.Join(t.TempDir(), "central")
-		if centralErr = fixtures.WriteCentral(dir); centralErr != nil {
-			return
-		}
-		ds, err := model.ReadDir(dir)
+		dir, err := os.MkdirTemp("", "central")
 		if err != nil {
 			centralErr = err
 			return
 		}
-		netPath := ds.NetworkPath
-		if !filepath.IsAbs(netPath) {
-			netPath = filepath.Join(dir, netPath)
-		}
-		net, _, err := hydro.Load(context.Background(), netPath, hydro.LoadOptions{})
-		if err != nil {
-			centralErr = err
-			return
-		}
-		centralBasin, centralErr = basin.New(net, ds, 0)
+		centralBasin, centralErr = fixtures.LoadCentral(context.Background(), dir)
 	})
 	if centralErr != nil {
 		t.Fatal(centralErr)
