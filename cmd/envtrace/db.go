@@ -201,3 +201,33 @@ type hydroBasin struct {
 	net  *hydro.Network
 	ds   *model.Dataset
 }
+
+func cmdIngest(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("ingest")
+	e.cfg.Bind(fs, "db")
+	file := fs.String("readings", "", "CSV file in the readings.csv format")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *file == "" {
+		return usageErr("--readings FILE is required")
+	}
+	rs, err := model.ReadReadings(*file)
+	if err != nil {
+		return err
+	}
+	pool, err := e.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := store.Ready(ctx, pool); err != nil {
+		return fmt.Errorf("%w (run: envtrace db migrate --db URL)", err)
+	}
+	inserted, dup, err := store.IngestReadings(ctx, pool, rs)
+	if err != nil {
+		return retryHint(err)
+	}
+	fmt.Fprintf(e.stdout, "ingested %s: %d new readings, %d already stored\n", *file, inserted, dup)
+	return nil
+}

@@ -28,6 +28,7 @@ Usage:
   envtrace serve    [--addr HOST:PORT] [--data DIR | --db URL [--network-name NAME]]
   envtrace db migrate --db URL
   envtrace import   --db URL [--data DIR] [--network PATH [--layer NAME] [--name NAME]]
+  envtrace ingest   --db URL --readings FILE.csv
 
 Without --data, trace and check use the embedded central-Taiwan fixture.
 
@@ -76,6 +77,7 @@ func commands() map[string]command {
 		"serve":    cmdServe,
 		"db":       cmdDB,
 		"import":   cmdImport,
+		"ingest":   cmdIngest,
 	}
 }
 

@@ -363,3 +363,22 @@ func TestWriteDirSafety(t *testing.T) {
 		}
 	})
 }
+
+func TestReadReadings(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "batch-0814.csv")
+	os.WriteFile(good, []byte("station_id,time,parameter,value,unit,flow,flow_unit\nWQ-1,2026-08-14T04:00:00+08:00,Cu,1.8,mg/L,0.6,m3/s\nWQ-1,2026-08-14T05:00:00+08:00,銅,<0.02,mg/L,0.6,m3/s\n"), 0o644)
+	rs, err := ReadReadings(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 2 || rs[0].Parameter != "Cu" || rs[1].Parameter != "Cu" || !rs[1].Censored {
+		t.Fatalf("readings = %+v", rs)
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("station_id,time,parameter,value,unit\nWQ-1,2026-08-14T04:00:00,Cu,1.8,mg/L\nWQ-1,2026-08-14T04:00:00+08:00,Cu,1.8,furlongs\n"), 0o644)
+	_, err = ReadReadings(bad)
+	if err == nil || !strings.Contains(err.Error(), "bad.csv") || !strings.Contains(err.Error(), "furlongs") || !strings.Contains(err.Error(), "bad.csv:2") {
+		t.Fatalf("err = %v", err)
+	}
+}

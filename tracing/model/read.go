@@ -106,6 +106,30 @@ func ReadDir(dir string) (*Dataset, error) {
 	return ds, nil
 }
 
+// ReadReadings reads one CSV file in the readings.csv format (any name), for
+// ingesting new readings into a running system. Each row is validated
+// (parameter, unit, time zone, censored flag); whether its station exists
+// is for the receiving store to decide.
+func ReadReadings(path string) ([]Reading, error) {
+	var p problems
+	r := &reader{p: &p, loc: locator{}, intern: map[string]string{}}
+	t, err := r.openAs(path, FileReadings)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		if err := p.err(); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("model: %s: %w", path, os.ErrNotExist)
+	}
+	out := readRows(r, t, (*row).reading)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 type reader struct {
 	p      *problems
 	loc    locator
@@ -130,7 +154,14 @@ type row struct {
 }
 
 func (r *reader) open(dir, name string) (*table, error) {
-	f, err := os.Open(filepath.Join(dir, name))
+	return r.openAs(filepath.Join(dir, name), name)
+}
+
+// openAs opens the CSV at path as a file of the given kind (a schema name
+// such as FileReadings), reporting problems under the path's base name.
+func (r *reader) openAs(path, kind string) (*table, error) {
+	name := filepath.Base(path)
+	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -152,7 +183,7 @@ func (r *reader) open(dir, name string) (*table, error) {
 		return nil, nil
 	}
 	t := &table{file: name, col: map[string]int{}, cr: cr, f: f}
-	spec := schema[name]
+	spec := schema[kind]
 	allowed := map[string]bool{}
 	for _, c := range append(append([]string{}, spec.required...), spec.optional...) {
 		allowed[c] = true

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/envtrace/envtrace/fixtures"
+	"github.com/envtrace/envtrace/gis/postgis"
+	"github.com/envtrace/envtrace/store/storetest"
+)
+
+// TestDatabaseCommands migrates a fresh PostGIS database, imports the
+// fixture twice (the second import changes nothing), ingests a readings
+// file twice (stored once), and checks that serve refuses to start when a
+// required index is missing, naming it.
+func TestDatabaseCommands(t *testing.T) {
+	url := storetest.DatabaseURL(t)
+	dir := filepath.Join(t.TempDir(), "central")
+	if err := fixtures.WriteCentral(dir); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCmd(t, "import", "--db", url, "--data", dir); code != 1 || !strings.Contains(errs, "migrate") {
+		t.Fatalf("import before migrate: exit %d %s %s", code, out, errs)
+	}
+	if code, out, errs := runCmd(t, "db", "migrate", "--db", url); code != 0 || !strings.Contains(out, "schema version") {
+		t.Fatalf("migrate: exit %d %s %s", code, out, errs)
+	}
+	for i := 0; i < 2; i++ {
+		code, out, errs := runCmd(t, "import", "--db", url, "--data", dir)
+		if code != 0 || !strings.Contains(out, `imported network "network": 303 reaches`) || !strings.Contains(out, "18 stations") {
+			t.Fatalf("import %d: exit %d\n%s\n%s", i, code, out, errs)
+		}
+	}
+	batch := filepath.Join(t.TempDir(), "batch.csv")
+	os.WriteFile(batch, []byte("station_id,time,parameter,value,unit\nWQ-M06,2026-10-01T08:00:00+08:00,NH3-N,0.31,mg/L\nWQ-M06,2026-10-01T09:00:00+08:00,NH3-N,0.29,mg/L\n"), 0o644)
+	if code, out, errs := runCmd(t, "ingest", "--db", url, "--readings", batch); code != 0 || !strings.Contains(out, "2 new readings, 0 already stored") {
+		t.Fatalf("ingest: exit %d %s %s", code, out, errs)
+	}
+	if code, out, errs := runCmd(t, "ingest", "--db", url, "--readings", batch); code != 0 || !strings.Contains(out, "0 new readings, 2 already stored") {
+		t.Fatalf("ingest again: exit %d %s %s", code, out, errs)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	os.WriteFile(bad, []byte("station_id,time,parameter,value,unit\nWQ-M06,2026-10-01T08:00:00+08:00,NH3-N,0.31,furlongs\n"), 0o644)
+	if code, _, errs := runCmd(t, "ingest", "--db", url, "--readings", bad); code != 1 || !strings.Contains(errs, "furlongs") {
+		t.Fatalf("bad unit: exit %d %s", code, errs)
+	}
+
+	// Fail fast: drop the upstream-interval index, serve refuses to start.
+	pool, err := postgis.Open(context.Background(), url, postgis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(context.Background(), "drop index reaches_network_idx_lo"); err != nil {
+		t.Fatal(err)
+	}
+	pool.Close()
+	code, _, errs := runCmd(t, "serve", "--db", url, "--addr", "127.0.0.1:0")
+	if code == 0 || !strings.Contains(errs, "reaches_network_idx_lo") {
+		t.Fatalf("serve without its index: exit %d %s", code, errs)
+	}
+}
