@@ -1,0 +1,84 @@
+// Package archtest guards the dependency direction the README documents:
+// cmd → api → store → tracing → hydro → gis, with fixtures beside tracing
+// and internal/* importing nothing of envtrace above it.
+package archtest
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/envtrace/envtrace/internal/realdata"
+)
+
+const module = "github.com/envtrace/envtrace/"
+
+// layer ranks top-level folders; a package may import only lower ranks (or
+// its own folder).
+var layer = map[string]int{
+	"internal": 0,
+	"gis":      1,
+	"hydro":    2,
+	"tracing":  3,
+	"fixtures": 4,
+	"store":    5,
+	"api":      6,
+	"cmd":      7,
+}
+
+func TestDependenciesPointOneWay(t *testing.T) {
+	root, err := realdata.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "node_modules") && path != root {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, path)
+		top := strings.Split(filepath.ToSlash(rel), "/")[0]
+		from, ok := layer[top]
+		if !ok {
+			t.Errorf("%s: top-level folder %q is not in the documented architecture", rel, top)
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			if !strings.HasPrefix(p, module) {
+				continue
+			}
+			dep := strings.Split(strings.TrimPrefix(p, module), "/")[0]
+			to, ok := layer[dep]
+			if !ok {
+				t.Errorf("%s imports %s from an undocumented folder", rel, p)
+				continue
+			}
+			if dep != top && to >= from {
+				t.Errorf("%s (%s) imports %s (%s): dependencies must point down %v", rel, top, p, dep, layer)
+			}
+			checked++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < 50 {
+		t.Fatalf("only %d imports checked; the walk missed the tree", checked)
+	}
+}
