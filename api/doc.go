@@ -1,6 +1,8 @@
 // Package api is envtrace's HTTP interface: a JSON API over echo v4 that
 // lets inspectors' web maps and scripts navigate the river network, snap
-// stations and outfalls to reaches, and (later) run pollution tracing.
+// stations and outfalls to reaches, trace a bad reading to its likely
+// sources, balance loads between stations, check permits and ingest new
+// readings; and the web map itself (package api/webmap), served at /.
 //
 // # Shape
 //
@@ -8,9 +10,22 @@
 // defaults in code) and a Backend. The Backend is the only thing handlers
 // talk to, so the in-memory MemoryBackend used today and a PostGIS backend
 // are interchangeable. Routes are registered by area (operations, network,
-// and later tracing and OGC API Features), each area in its own function, so
-// adding one is a new register function and a new Backend interface, not an
-// edit of existing handlers.
+// tracing, the web map), each area in its own function, so adding one is a
+// new register function and a new Backend interface, not an edit of
+// existing handlers.
+//
+// Areas beyond the network are optional method sets that New detects with
+// a type assertion: TracingBackend (stations, facilities, permits, checks,
+// trace, balance), ReadingIngester (POST /api/v1/readings), ScenarioBackend
+// (demonstration cases for the web map) and ReachLister (the whole network
+// as GeoJSON). MemoryBackend implements them all; built with
+// NewMemoryBackend over a bare network it reports TracingEnabled false and
+// only the network routes exist, built with NewMemoryBackendWithBasin it
+// serves everything:
+//
+//	b, _ := basin.New(net, ds, 0)
+//	backend, _ := api.NewMemoryBackendWithBasin(b, api.WithScenarios(list))
+//	srv, _ := api.New(api.Config{}, backend)
 //
 // # Conventions
 //
@@ -27,6 +42,10 @@
 //     (GeoJSON, RFC 7946), whatever CRS the network is stored in.
 //     Coordinates a client sends are X,Y in the CRS named by the crs
 //     parameter (lon,lat for geographic systems).
+//   - Times a client sends (readings, trace times, balance periods) must be
+//     RFC 3339 with a zone offset: a local time without one is ambiguous by
+//     eight hours between UTC and Taiwan time. An offset whose '+' arrived
+//     as a space (an unencoded query string) is repaired.
 //   - Navigation results stream: features are encoded as the backend
 //     yields them, through a buffered writer that is flushed to the client
 //     periodically, so memory does not grow with the size of a trace. A

@@ -16,10 +16,12 @@ import (
 // networks have thousands of pits, and the summary must stay small.
 const maxOutletsListed = 20
 
-// MemoryBackend serves a *hydro.Network held in memory. It is what the
-// demo and single-machine deployments run, and the reference the PostGIS
-// backend must agree with. It is safe for concurrent use because the
-// network is immutable.
+// MemoryBackend serves a *hydro.Network held in memory and, when built
+// with NewMemoryBackendWithBasin, the enforcement dataset placed on it. It
+// is what the demo and single-machine deployments run, and the reference
+// the PostGIS backend must agree with. It is safe for concurrent use: the
+// network is immutable, and the dataset is replaced, never changed, when
+// readings are ingested.
 type MemoryBackend struct {
 	net *hydro.Network
 	// toWGS84 converts stored geometry for output; nil when the network's
@@ -30,6 +32,9 @@ type MemoryBackend struct {
 
 	infoOnce sync.Once
 	info     NetworkInfo
+
+	// tr holds the tracing data; nil for a bare network.
+	tr *tracingData
 }
 
 // NewMemoryBackend wraps net. It fails when the network declares an SRID

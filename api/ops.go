@@ -55,6 +55,11 @@ func (s *Server) openAPI(c echo.Context) error {
 	return c.Blob(http.StatusOK, mediaJSON, openAPIDocument)
 }
 
+// Unavailable marks err as the backend being unable to serve now (a
+// database that is down or restarting), so the client gets a 503 it can
+// retry, without the backend's own error text.
+func Unavailable(err error) error { return &unavailableError{err: err} }
+
 // unavailableError says the backend cannot serve requests now; it becomes a
 // 503 without revealing the backend's own error text.
 type unavailableError struct{ err error }

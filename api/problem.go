@@ -22,7 +22,8 @@ const (
 	// ProblemInvalidParams: one or more query or path parameters were
 	// missing, malformed or out of range; see invalid-params.
 	ProblemInvalidParams = "urn:envtrace:problem:invalid-parameters"
-	// ProblemNotFound: a named object (a reach) does not exist.
+	// ProblemNotFound: a named object (a reach, station, facility or
+	// permit) does not exist.
 	ProblemNotFound = "urn:envtrace:problem:not-found"
 	// ProblemNotNavigable: the start reach is one navigation never enters
 	// (a coastline).
@@ -152,6 +153,7 @@ func (s *Server) problemFor(err error) Problem {
 		pe  *ParamError
 		pes ParamErrors
 		nf  *NotFoundError
+		tie *TracingInputError
 		he  *echo.HTTPError
 		pn  ParamNamer
 		se  StatusError
@@ -173,6 +175,9 @@ func (s *Server) problemFor(err error) Problem {
 		return Problem{Type: ProblemInvalidParams, Title: "Invalid request parameters", Status: http.StatusBadRequest,
 			Detail:        fmt.Sprintf("parameter %s: %s", pe.Name, pe.Reason),
 			InvalidParams: []InvalidParam{{Name: pe.Name, Reason: pe.Reason}}}
+	case errors.As(err, &tie):
+		return Problem{Type: ProblemUntraceable, Title: "Cannot answer with the data held", Status: http.StatusUnprocessableEntity,
+			Detail: tie.Reason, InvalidParams: []InvalidParam{{Name: tie.Param, Reason: tie.Reason}}}
 	case errors.As(err, &nf):
 		return Problem{Type: ProblemNotFound, Title: "Not found", Status: http.StatusNotFound, Detail: nf.Error()}
 	case errors.Is(err, ErrNothingNear):

@@ -14,6 +14,8 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/envtrace/envtrace/api/webmap"
 )
 
 // Server is the envtrace HTTP API: an echo instance with its routes,
@@ -86,9 +88,22 @@ func (s *Server) routes() {
 	s.registerOps(s.echo)
 	v1 := s.echo.Group("/api/v1")
 	s.registerNetwork(v1, s.backend)
-	// Tracing endpoints (suspects, load balance, permit checks, facilities,
-	// stations, readings) go here once a TracingBackend interface exists:
-	//	if tb, ok := s.backend.(TracingBackend); ok { s.registerTracing(v1, tb) }
+	if rl, ok := s.backend.(ReachLister); ok {
+		s.registerNetworkGeoJSON(v1, rl)
+	}
+	if tb, ok := s.backend.(TracingBackend); ok && tracingEnabled(s.backend) {
+		s.registerTracing(v1, tb)
+	}
+	webmap.Register(s.echo)
+}
+
+// tracingEnabled asks a backend that may lack tracing data whether it has
+// them; backends that do not say are taken at their type's word.
+func tracingEnabled(b Backend) bool {
+	if ta, ok := b.(TracingAvailability); ok {
+		return ta.TracingEnabled()
+	}
+	return true
 }
 
 // Echo exposes the underlying echo instance, for tests and for callers that

@@ -25,7 +25,23 @@
 //
 // Data come from a Source, an interface small enough for both the
 // in-memory MemorySource (a hydro.Network plus a model.Dataset) and a
-// PostGIS backend to implement.
+// PostGIS backend to implement. OpenAPI returns the definition served at
+// /ogc/api; a server that keeps a single OpenAPI document can merge its
+// paths and point Config.ServiceDescURL there.
+//
+// # Feature responses
+//
+// Items pages are streamed: features are encoded as the Source yields
+// them, reprojected vertex by vertex, and the body is committed once 256
+// KiB are buffered. An error before that becomes a normal error response;
+// an error after it (a client gone, a failing database) is returned with
+// the response already committed, and the caller's handler must abort the
+// connection so the client sees a truncated transfer.
+//
+// A feature matches bbox when its vertices, joined by straight segments in
+// the bbox's CRS, touch the box (boundary included). MemorySource finds
+// candidate reaches with an R-tree in the storage CRS and tests them
+// exactly; numberMatched is exact.
 //
 // # Errors
 //

@@ -144,9 +144,10 @@ func problemHandler(err error, c echo.Context) {
 		return
 	}
 	p := map[string]any{"type": "about:blank", "title": http.StatusText(status), "status": status, "detail": err.Error()}
-	var pe *ogc.ParamError
-	if errors.As(err, &pe) {
-		p["invalid-params"] = []map[string]string{{"name": pe.Name, "reason": pe.Reason}}
+	var pn interface{ InvalidParam() (name, reason string) }
+	if errors.As(err, &pn) {
+		name, reason := pn.InvalidParam()
+		p["invalid-params"] = []map[string]string{{"name": name, "reason": reason}}
 	}
 	b, _ := json.Marshal(p)
 	_ = c.Blob(status, "application/problem+json", b)

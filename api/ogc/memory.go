@@ -88,9 +88,9 @@ func (s *MemorySource) add(mc *memCollection) {
 }
 
 // Collections lists the prepared collections: reaches first, then the
-// dataset's.
+// dataset's. The slice is a copy, so callers cannot alter the source.
 func (s *MemorySource) Collections(context.Context) ([]Collection, error) {
-	return s.cols, nil
+	return slices.Clone(s.cols), nil
 }
 
 func (s *MemorySource) lookup(id string) (*memCollection, error) {

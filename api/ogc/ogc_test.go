@@ -325,6 +325,8 @@ func TestBBoxMatchesBruteForce(t *testing.T) {
 			box: orb.Bound{Min: orb.Point{10, 40}, Max: orb.Point{11, 41}}},
 		{name: "CRS84 6 numbers", bbox: "120.7055,24.38,-10,120.7101,24.392,100", test: crs.CRS84,
 			box: orb.Bound{Min: orb.Point{120.7055, 24.38}, Max: orb.Point{120.7101, 24.392}}},
+		{name: "CRS84 across the antimeridian", bbox: "170,24.38,120.7101,24.392", test: crs.CRS84,
+			box: orb.Bound{Min: orb.Point{-180, 24.38}, Max: orb.Point{120.7101, 24.392}}},
 		{name: "EPSG:4326 is lat,lon", bboxCRS: "EPSG:4326", bbox: "24.38,120.7055,24.392,120.7101", test: crs.CRS84,
 			box: orb.Bound{Min: orb.Point{120.7055, 24.38}, Max: orb.Point{120.7101, 24.392}}},
 		{name: "EPSG:3826 box", bboxCRS: uri3826, bbox: "219500,2681000,220900,2685270", test: crs.TWD97TM2,

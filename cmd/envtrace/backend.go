@@ -6,8 +6,10 @@ import (
 
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/fixtures"
+	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/basin"
+	"github.com/envtrace/envtrace/tracing/model"
 )
 
 // newMemoryBackend serves a basin from memory; the embedded fixture also
@@ -43,6 +45,18 @@ type dbBackend struct {
 // Ping implements api.Pinger: /healthz fails while the database is down.
 func (d *dbBackend) Ping(ctx context.Context) error { return d.st.Ping(ctx) }
 
+// durableIngest writes readings to PostGIS before the server acknowledges
+// them; a lost connection becomes a 503 the client retries.
+func durableIngest(st *store.PostGIS) api.IngestSink {
+	return func(ctx context.Context, rs []model.Reading) (int, int, error) {
+		in, dup, err := st.IngestReadings(ctx, rs)
+		if err != nil && postgis.Retryable(err) {
+			return 0, 0, api.Unavailable(err)
+		}
+		return in, dup, err
+	}
+}
+
 // serveDB serves the network and dataset stored in PostGIS.
 func serveDB(ctx context.Context, e *env, network string) error {
 	pool, err := e.openDB(ctx)
@@ -62,7 +76,7 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		fmt.Fprintf(e.stderr, "warning: %s\n", u)
 	}
 	st := store.New(pool)
-	mb, err := api.NewMemoryBackendWithBasin(b) // PENDING-SINK
+	mb, err := api.NewMemoryBackendWithBasin(b, api.WithIngestSink(durableIngest(st)))
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,129 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/envtrace/envtrace/api"
+	"github.com/envtrace/envtrace/fixtures"
+	"github.com/envtrace/envtrace/hydro"
+	"github.com/envtrace/envtrace/tracing/basin"
+	"github.com/envtrace/envtrace/tracing/model"
+)
+
+// tempDirs are the directories made outside a test's own TempDir (shared
+// fixtures), removed by TestMain.
+var (
+	tempMu   sync.Mutex
+	tempDirs []string
+)
+
+func mkdirTemp() (string, error) {
+	d, err := os.MkdirTemp("", "envtrace-api-test-")
+	if err == nil {
+		tempMu.Lock()
+		tempDirs = append(tempDirs, d)
+		tempMu.Unlock()
+	}
+	return d, err
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, d := range tempDirs {
+		os.RemoveAll(d)
+	}
+	os.Exit(code)
+}
+
+// centralData loads the central-Taiwan fixture once per test binary: the
+// network build and the 27 000 readings take a moment, and every tracing
+// test reads the same data. Sharing the basin between tests is safe
+// because a MemoryBackend never changes the dataset it is given: ingested
+// readings go into its own copies.
+var centralData = sync.OnceValues(func() (*centralFixture, error) {
+	dir, err := mkdirTemp()
+	if err != nil {
+		return nil, err
+	}
+	if err := fixtures.WriteCentral(dir); err != nil {
+		return nil, err
+	}
+	ds, err := model.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	net, _, err := hydro.Load(context.Background(), ds.NetworkPath, hydro.LoadOptions{})
+	if err != nil {
+		return nil, err
+	}
+	b, err := basin.New(net, ds, 0)
+	if err != nil {
+		return nil, err
+	}
+	scen, err := fixtures.Scenarios()
+	if err != nil {
+		return nil, err
+	}
+	return &centralFixture{net: net, basin: b, scenarios: scen}, nil
+})
+
+type centralFixture struct {
+	net       *hydro.Network
+	basin     *basin.Basin
+	scenarios []fixtures.Scenario
+}
+
+// apiScenarios converts the fixture's scenarios, as the CLI does.
+func apiScenarios(in []fixtures.Scenario) []api.Scenario {
+	out := make([]api.Scenario, len(in))
+	for i, s := range in {
+		out[i] = api.Scenario{ID: s.ID, Description: s.Description, Station: s.Station, Parameter: s.Parameter,
+			Value: s.Value, Unit: s.Unit, Time: s.Time, FlowM3s: s.FlowM3s, Culprit: s.Culprit,
+			UnexplainedBetween: s.UnexplainedBetween, TravelHours: s.TravelHours}
+	}
+	return out
+}
+
+// centralBackend builds a fresh backend over the fixture: each test gets
+// its own copy-on-write view, so ingest tests cannot leak readings into
+// others.
+func centralBackend(t testing.TB) (*api.MemoryBackend, *centralFixture) {
+	t.Helper()
+	fx, err := centralData()
+	if err != nil {
+		t.Fatalf("central fixture: %v", err)
+	}
+	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithScenarios(apiScenarios(fx.scenarios)))
+	if err != nil {
+		t.Fatalf("NewMemoryBackendWithBasin: %v", err)
+	}
+	return mb, fx
+}
+
+// centralServer is the full server over the fixture.
+func centralServer(t testing.TB) (*api.Server, *centralFixture) {
+	t.Helper()
+	b, fx := centralBackend(t)
+	return newServer(t, quietConfig(), b), fx
+}
+
+// do runs one request with an optional JSON body in-process.
+func do(t testing.TB, h http.Handler, method, target, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	var req *http.Request
+	if body != "" {
+		req = httptest.NewRequest(method, target, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+	} else {
+		req = httptest.NewRequest(method, target, nil)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}

@@ -1,0 +1,249 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/envtrace/envtrace/tracing/model"
+	"github.com/envtrace/envtrace/tracing/param"
+)
+
+// Bounds of POST /api/v1/readings.
+const (
+	// maxIngestReadings matches the store's MaxIngestBatch, so a batch the
+	// in-memory server accepts is one the PostGIS server accepts too.
+	maxIngestReadings = 100_000
+	// maxIngestBody bounds the body: 100 000 readings of about 250 bytes.
+	maxIngestBody = 32 << 20
+	// maxIngestErrors bounds the invalid-params list of one batch.
+	maxIngestErrors = 50
+	// maxNoteBytes bounds a reading's free-text note.
+	maxNoteBytes = 2000
+)
+
+// ingestReading is one reading as POSTed. Pointers tell an absent field
+// from a zero one; the shape is readingJSON's, so readings read from GET
+// .../readings can be sent back as they are.
+type ingestReading struct {
+	Station   *string  `json:"station"`
+	Time      *string  `json:"time"`
+	Parameter *string  `json:"parameter"`
+	Value     *float64 `json:"value"`
+	Unit      *string  `json:"unit"`
+	Censored  *bool    `json:"censored"`
+	Flow      *float64 `json:"flow"`
+	FlowUnit  *string  `json:"flow_unit"`
+	Note      *string  `json:"note"`
+}
+
+// toReading validates one posted reading and makes it canonical: the
+// parameter's id, the value converted to the parameter's canonical unit
+// (the tracing engine compares a parameter's values without converting
+// them), the flow unit's canonical symbol, the time with the zone it was
+// sent in.
+func (in ingestReading) toReading(fail func(field, reason string)) model.Reading {
+	var r model.Reading
+	switch {
+	case in.Station == nil:
+		fail("station", "required")
+	case checkID(*in.Station) != "":
+		fail("station", checkID(*in.Station))
+	default:
+		r.Station = *in.Station
+	}
+	if in.Time == nil {
+		fail("time", "required: "+timeFormatHint)
+	} else if t, reason := parseTime(*in.Time); reason != "" {
+		fail("time", reason)
+	} else {
+		r.Time = t
+	}
+	var p param.Parameter
+	okParam := false
+	if in.Parameter == nil {
+		fail("parameter", "required")
+	} else if pp, reason := lookupParameter(*in.Parameter); reason != "" {
+		fail("parameter", reason)
+	} else {
+		p, okParam, r.Parameter = pp, true, pp.ID
+	}
+	if in.Value == nil {
+		fail("value", "required")
+	}
+	switch {
+	case in.Unit == nil:
+		fail("unit", "required")
+	case okParam && checkUnit(p, *in.Unit) != "":
+		fail("unit", checkUnit(p, *in.Unit))
+	case okParam && in.Value != nil:
+		v, err := p.Canonical(*in.Value, *in.Unit)
+		switch {
+		case err != nil:
+			fail("value", err.Error())
+		case v < 0 && p.Kind != param.KindIntensive:
+			fail("value", fmt.Sprintf("a %s cannot be negative, got %g", p.Kind, *in.Value))
+		default:
+			r.Value, r.Unit = v, p.Unit
+		}
+	}
+	if in.Censored != nil {
+		r.Censored = *in.Censored
+	}
+	switch {
+	case in.Flow == nil && in.FlowUnit == nil:
+	case in.Flow == nil:
+		fail("flow", "flow_unit given without flow")
+	case in.FlowUnit == nil:
+		fail("flow_unit", "required with flow, e.g. m³/s")
+	default:
+		u, err := param.LookupUnit(*in.FlowUnit)
+		_, cerr := param.Canonical("FLOW", *in.Flow, *in.FlowUnit)
+		switch {
+		case err != nil:
+			fail("flow_unit", fmt.Sprintf("unknown unit %q; give the flow in m³/s or another flow unit", *in.FlowUnit))
+		case cerr != nil && errors.Is(cerr, param.ErrIncompatibleUnit):
+			fail("flow_unit", fmt.Sprintf("%q is not a unit of flow; use m³/s or another flow unit", *in.FlowUnit))
+		case checkNumber(*in.Flow, 0) != "":
+			fail("flow", checkNumber(*in.Flow, 0))
+		default:
+			r.Flow, r.FlowUnit = *in.Flow, u.Symbol
+		}
+	}
+	if in.Note != nil {
+		if len(*in.Note) > maxNoteBytes {
+			fail("note", fmt.Sprintf("must be at most %d bytes", maxNoteBytes))
+		} else {
+			r.Note = *in.Note
+		}
+	}
+	return r
+}
+
+// ingestResult is the answer of POST /api/v1/readings.
+type ingestResult struct {
+	// Received counts the readings in the request.
+	Received int `json:"received"`
+	// Inserted counts the readings stored by this request.
+	Inserted int `json:"inserted"`
+	// Duplicates counts readings skipped because the same station, time
+	// and parameter was stored already (or repeated within the request).
+	Duplicates int `json:"duplicates"`
+}
+
+// ingest answers POST /api/v1/readings. The whole batch is validated
+// before anything is stored, and the answer lists every bad field (up to
+// 50) by its place in the array, e.g. "[3].unit".
+func (h *tracingHandlers) ingest(c echo.Context) error {
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
+	if err := requireJSON(c); err != nil {
+		return err
+	}
+	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxIngestBody+1))
+	if err != nil {
+		return fmt.Errorf("read body: %w", err)
+	}
+	if len(body) > maxIngestBody {
+		return echo.NewHTTPError(http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("the body exceeds %d MiB; send the readings in smaller batches", maxIngestBody>>20))
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		if bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
+			return &ParamError{Name: "body", Reason: "must be a JSON array of readings, even for one reading", Err: err}
+		}
+		return bodyError("", err)
+	}
+	if len(raw) > maxIngestReadings {
+		return &ParamError{Name: "body", Reason: fmt.Sprintf("at most %d readings per request, got %d; split the batch", maxIngestReadings, len(raw))}
+	}
+	var errs ParamErrors
+	readings := make([]model.Reading, 0, len(raw))
+	for i, m := range raw {
+		if len(errs) >= maxIngestErrors {
+			break
+		}
+		prefix := fmt.Sprintf("[%d].", i)
+		var in ingestReading
+		dec := json.NewDecoder(bytes.NewReader(m))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&in); err != nil {
+			var pe *ParamError
+			if errors.As(bodyError(prefix, err), &pe) {
+				if pe.Name == "body" {
+					pe.Name = fmt.Sprintf("[%d]", i)
+					pe.Reason = "must be a JSON object (a reading)"
+				}
+				errs = append(errs, pe)
+			}
+			continue
+		}
+		r := in.toReading(func(field, reason string) {
+			if len(errs) < maxIngestErrors {
+				errs = append(errs, &ParamError{Name: prefix + field, Reason: reason})
+			}
+		})
+		readings = append(readings, r)
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	inserted, dups, err := h.ingester.IngestReadings(c.Request().Context(), readings)
+	if err != nil {
+		if pes := fieldParamErrors(err); len(pes) > 0 {
+			return pes
+		}
+		return fmt.Errorf("ingest readings: %w", err)
+	}
+	return c.JSON(http.StatusOK, ingestResult{Received: len(readings), Inserted: inserted, Duplicates: dups})
+}
+
+// readingFields maps readings.csv columns to the JSON fields of a posted
+// reading, for errors a backend reports in the data directory's terms.
+var readingFields = map[string]string{
+	"station_id": "station", "time": "time", "parameter": "parameter", "value": "value", "unit": "unit",
+	"censored": "censored", "flow": "flow", "flow_unit": "flow_unit", "note": "note",
+}
+
+// fieldParamErrors finds the *model.FieldError values of readings in an
+// error tree (a backend's verdict on a batch, joined with errors.Join) and
+// names each as the posted field it blames.
+func fieldParamErrors(err error) ParamErrors {
+	var out ParamErrors
+	var walk func(error)
+	walk = func(e error) {
+		if e == nil || len(out) >= maxIngestErrors {
+			return
+		}
+		if fe, ok := e.(*model.FieldError); ok && fe.File == model.FileReadings {
+			name := readingFields[fe.Column]
+			if name == "" {
+				name = strings.ToLower(fe.Column)
+			}
+			reason := "invalid"
+			if fe.Err != nil {
+				reason = fe.Err.Error()
+			}
+			out = append(out, &ParamError{Name: fmt.Sprintf("[%d].%s", fe.Record, name), Reason: reason, Err: fe})
+			return
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() []error }:
+			for _, x := range u.Unwrap() {
+				walk(x)
+			}
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		}
+	}
+	walk(err)
+	return out
+}

@@ -1,0 +1,617 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/envtrace/envtrace/tracing/balance"
+	"github.com/envtrace/envtrace/tracing/basin"
+	"github.com/envtrace/envtrace/tracing/model"
+	"github.com/envtrace/envtrace/tracing/param"
+	"github.com/envtrace/envtrace/tracing/permits"
+	"github.com/envtrace/envtrace/tracing/rpi"
+	"github.com/envtrace/envtrace/tracing/suspect"
+)
+
+// MemoryOption configures the tracing side of a MemoryBackend.
+type MemoryOption func(*memoryOptions)
+
+type memoryOptions struct {
+	scenarios []Scenario
+	trace     suspect.Options
+	sink      IngestSink
+}
+
+// IngestSink stores readings durably (the PostGIS store's IngestReadings)
+// before the memory backend acknowledges them.
+type IngestSink func(ctx context.Context, readings []model.Reading) (inserted, duplicates int, err error)
+
+// WithIngestSink makes ingest write each new batch through sink first: the
+// readings join the in-memory data only after the sink has committed them,
+// so an acknowledged reading is never lost, and a failing sink leaves the
+// memory unchanged and fails the request.
+func WithIngestSink(sink IngestSink) MemoryOption {
+	return func(o *memoryOptions) { o.sink = sink }
+}
+
+// WithScenarios makes the backend offer demonstration scenarios at GET
+// /api/v1/scenarios (the CLI passes the central fixture's when it serves
+// the fixture, and nothing for real data).
+func WithScenarios(s []Scenario) MemoryOption {
+	return func(o *memoryOptions) { o.scenarios = slices.Clone(s) }
+}
+
+// WithTraceOptions sets the suspect engine's tuning (background window,
+// matching windows). A request's max_hours overrides HorizonHours.
+func WithTraceOptions(opt suspect.Options) MemoryOption {
+	return func(o *memoryOptions) { o.trace = opt }
+}
+
+// tracingData is the enforcement data of a MemoryBackend.
+//
+// The data are copy-on-write snapshots: a request takes the current
+// snapshot once and works on it without a lock, because the tracing
+// packages read a Dataset without synchronisation. An ingest builds a new
+// Dataset (sharing every unchanged slice), re-indexes it and swaps the
+// pointer, so a trace never sees a half-appended slice or an index being
+// rebuilt. mu (an RWMutex) guards only the pointer swap; ingestMu
+// serialises ingests so that duplicates are decided against the latest
+// data.
+type tracingData struct {
+	mu  sync.RWMutex
+	cur *tracingSnapshot
+
+	ingestMu sync.Mutex
+	seen     map[readingKey]struct{} // guarded by ingestMu
+
+	opt memoryOptions
+
+	// Permit checks read facilities, permits, limits and reports, which
+	// an ingest of readings never changes, so they are computed once.
+	checksOnce sync.Once
+	checks     *permits.Report
+}
+
+// tracingSnapshot is one immutable state of the data.
+type tracingSnapshot struct {
+	basin *basin.Basin
+	ds    *model.Dataset
+
+	latestOnce sync.Once
+	latest     map[string]*stationLatest
+
+	placedOnce sync.Once
+	placed     map[model.OutfallKey]basin.Place
+}
+
+// stationLatest is what the station endpoints derive from all readings.
+type stationLatest struct {
+	// byParam holds the index in ds.Readings of the latest reading of
+	// each parameter.
+	byParam map[string]int
+	time    time.Time
+	rpi     *RPIInfo
+}
+
+// readingKey is a reading's identity, as the store's unique key: a
+// reading re-sent with another value is still the same reading.
+type readingKey struct {
+	station string
+	at      int64 // Unix nanoseconds: the same instant in any zone
+	param   string
+}
+
+func keyOf(r *model.Reading) readingKey {
+	return readingKey{station: r.Station, at: r.Time.UnixNano(), param: r.Parameter}
+}
+
+// NewMemoryBackendWithBasin serves a basin held in memory: its network
+// (everything NewMemoryBackend serves) and the dataset placed on it (the
+// tracing endpoints and reading ingest). This is what `envtrace serve`
+// builds from a data directory.
+//
+// It re-indexes the dataset, which validates it and makes it safe for
+// concurrent lookups, and fails when it is invalid. The backend takes
+// ownership of the basin: ingested readings go into copies, never into
+// b.DS, but the caller must not change b afterwards either.
+func NewMemoryBackendWithBasin(b *basin.Basin, opts ...MemoryOption) (*MemoryBackend, error) {
+	if b == nil || b.Net == nil || b.DS == nil {
+		return nil, errors.New("api: basin without network or dataset")
+	}
+	mb, err := NewMemoryBackend(b.Net)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.DS.Index(); err != nil {
+		return nil, fmt.Errorf("api: dataset: %w", err)
+	}
+	td := &tracingData{seen: make(map[readingKey]struct{}, len(b.DS.Readings))}
+	for _, o := range opts {
+		o(&td.opt)
+	}
+	for i := range b.DS.Readings {
+		td.seen[keyOf(&b.DS.Readings[i])] = struct{}{}
+	}
+	td.cur = &tracingSnapshot{basin: b, ds: b.DS}
+	mb.tr = td
+	return mb, nil
+}
+
+// TracingEnabled implements TracingAvailability: the tracing routes exist
+// only when the backend was built with a basin.
+func (b *MemoryBackend) TracingEnabled() bool { return b.tr != nil }
+
+// Basin returns the current basin (its dataset includes every ingested
+// reading), nil without tracing data. The basin must not be modified.
+func (b *MemoryBackend) Basin() *basin.Basin {
+	s, err := b.snapshot()
+	if err != nil {
+		return nil
+	}
+	return s.basin
+}
+
+// snapshot returns the current data.
+func (b *MemoryBackend) snapshot() (*tracingSnapshot, error) {
+	if b.tr == nil {
+		return nil, ErrNoTracingData
+	}
+	b.tr.mu.RLock()
+	defer b.tr.mu.RUnlock()
+	return b.tr.cur, nil
+}
+
+// latestByStation computes, once per snapshot, every station's latest
+// reading of each parameter and its latest RPI.
+func (s *tracingSnapshot) latestByStation() map[string]*stationLatest {
+	s.latestOnce.Do(func() {
+		type sample struct {
+			time   time.Time
+			values rpi.Measurements
+		}
+		out := map[string]*stationLatest{}
+		samples := map[string]map[int64]*sample{}
+		for i := range s.ds.Readings {
+			r := &s.ds.Readings[i]
+			sl := out[r.Station]
+			if sl == nil {
+				sl = &stationLatest{byParam: map[string]int{}}
+				out[r.Station] = sl
+			}
+			if j, ok := sl.byParam[r.Parameter]; !ok || !r.Time.Before(s.ds.Readings[j].Time) {
+				sl.byParam[r.Parameter] = i
+			}
+			if r.Time.After(sl.time) {
+				sl.time = r.Time
+			}
+			if !isRPIInput(r.Parameter) {
+				continue
+			}
+			v, err := param.Canonical(r.Parameter, r.Value, r.Unit)
+			if err != nil {
+				continue
+			}
+			byTime := samples[r.Station]
+			if byTime == nil {
+				byTime = map[int64]*sample{}
+				samples[r.Station] = byTime
+			}
+			sm := byTime[r.Time.UnixNano()]
+			if sm == nil {
+				sm = &sample{time: r.Time, values: rpi.Measurements{}}
+				byTime[r.Time.UnixNano()] = sm
+			}
+			sm.values[r.Parameter] = v
+		}
+		// RPI is defined per sample: take the latest sample that measured
+		// all four inputs together, never values from different days.
+		for st, byTime := range samples {
+			var best *sample
+			for _, sm := range byTime {
+				if len(sm.values) == len(rpi.Inputs) && (best == nil || sm.time.After(best.time)) {
+					best = sm
+				}
+			}
+			if best == nil {
+				continue
+			}
+			if r, err := rpi.Compute(best.values); err == nil {
+				out[st].rpi = &RPIInfo{Index: r.Index, Class: r.Class, Time: best.time, Points: r.Points}
+			}
+		}
+		s.latest = out
+	})
+	return s.latest
+}
+
+func isRPIInput(id string) bool { return slices.Contains(rpi.Inputs[:], id) }
+
+// lonLat converts a TWD97 point to EPSG:4326.
+func lonLat(p model.Point) orb.Point {
+	lon, lat := p.LonLat()
+	return orb.Point{lon, lat}
+}
+
+func (s *tracingSnapshot) place(p basin.Place) *PlaceInfo {
+	return &PlaceInfo{Reach: s.basin.Net.ID(p.Reach), Measure: p.Measure, OffsetM: p.OffsetM}
+}
+
+func (s *tracingSnapshot) stationInfo(st *model.Station) StationInfo {
+	info := StationInfo{Station: *st, Position: lonLat(st.Point)}
+	if p, ok := s.basin.Station(st.ID); ok {
+		info.Place = s.place(p)
+	}
+	if sl := s.latestByStation()[st.ID]; sl != nil {
+		info.RPI, info.LatestTime = sl.rpi, sl.time
+	}
+	return info
+}
+
+// Stations implements TracingBackend.
+func (b *MemoryBackend) Stations(ctx context.Context) ([]StationInfo, error) {
+	s, err := b.snapshot()
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]StationInfo, 0, len(s.ds.Stations))
+	for i := range s.ds.Stations {
+		out = append(out, s.stationInfo(&s.ds.Stations[i]))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Station.ID < out[j].Station.ID })
+	return out, nil
+}
+
+// Station implements TracingBackend.
+func (b *MemoryBackend) Station(ctx context.Context, id string) (StationDetail, error) {
+	s, err := b.snapshot()
+	if err != nil {
+		return StationDetail{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return StationDetail{}, err
+	}
+	st, ok := s.ds.Station(id)
+	if !ok {
+		return StationDetail{}, unknownStation(id)
+	}
+	d := StationDetail{StationInfo: s.stationInfo(st), Latest: []model.Reading{}}
+	if sl := s.latestByStation()[id]; sl != nil {
+		for _, i := range sl.byParam {
+			d.Latest = append(d.Latest, s.ds.Readings[i])
+		}
+	}
+	sort.Slice(d.Latest, func(i, j int) bool { return d.Latest[i].Parameter < d.Latest[j].Parameter })
+	return d, nil
+}
+
+// Readings implements TracingBackend.
+func (b *MemoryBackend) Readings(ctx context.Context, q ReadingsQuery) (ReadingsPage, error) {
+	s, err := b.snapshot()
+	if err != nil {
+		return ReadingsPage{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return ReadingsPage{}, err
+	}
+	if _, ok := s.ds.Station(q.Station); !ok {
+		return ReadingsPage{}, unknownStation(q.Station)
+	}
+	page := ReadingsPage{Readings: []model.Reading{}}
+	for _, r := range s.ds.ReadingsAt(q.Station) {
+		if q.Parameter != "" && r.Parameter != q.Parameter {
+			continue
+		}
+		if !q.From.IsZero() && r.Time.Before(q.From) || !q.To.IsZero() && !r.Time.Before(q.To) {
+			continue
+		}
+		page.Readings = append(page.Readings, *r)
+	}
+	sort.SliceStable(page.Readings, func(i, j int) bool { return page.Readings[i].Time.Before(page.Readings[j].Time) })
+	if q.Limit > 0 && len(page.Readings) > q.Limit {
+		page.Readings, page.Truncated = page.Readings[:q.Limit], true
+	}
+	return page, nil
+}
+
+// placedOutfalls maps every outfall the basin placed to its place,
+// computed once per snapshot: the basin indexes outfalls by reach only.
+func (s *tracingSnapshot) placedOutfalls() map[model.OutfallKey]basin.Place {
+	s.placedOnce.Do(func() {
+		s.placed = map[model.OutfallKey]basin.Place{}
+		for i := 0; i < s.basin.Net.Len(); i++ {
+			for _, p := range s.basin.OutfallsOn(int32(i)) {
+				s.placed[model.OutfallKey{Facility: p.Outfall.Facility, ID: p.Outfall.ID}] = p.Place
+			}
+		}
+	})
+	return s.placed
+}
+
+func (s *tracingSnapshot) facilityInfo(f *model.Facility) FacilityInfo {
+	placed := s.placedOutfalls()
+	info := FacilityInfo{Facility: *f, Outfalls: []OutfallInfo{}}
+	for _, o := range s.ds.OutfallsOf(f.EmsNo) {
+		oi := OutfallInfo{Outfall: *o, Position: lonLat(o.Point)}
+		if p, ok := placed[model.OutfallKey{Facility: o.Facility, ID: o.ID}]; ok {
+			oi.Place = s.place(p)
+		}
+		info.Outfalls = append(info.Outfalls, oi)
+	}
+	switch {
+	case f.Location != nil:
+		p := lonLat(*f.Location)
+		info.Position, info.LocationSource = &p, "site"
+	case len(info.Outfalls) > 0:
+		p := info.Outfalls[0].Position
+		info.Position, info.LocationSource = &p, "outfall"
+	}
+	return info
+}
+
+// Facilities implements TracingBackend.
+func (b *MemoryBackend) Facilities(ctx context.Context) ([]FacilityInfo, error) {
+	s, err := b.snapshot()
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]FacilityInfo, 0, len(s.ds.Facilities))
+	for i := range s.ds.Facilities {
+		out = append(out, s.facilityInfo(&s.ds.Facilities[i]))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Facility.EmsNo < out[j].Facility.EmsNo })
+	return out, nil
+}
+
+func (s *tracingSnapshot) permitInfo(pm *model.Permit) PermitInfo {
+	pi := PermitInfo{Permit: *pm, Limits: []model.PermitLimit{}}
+	if f, ok := s.ds.Facility(pm.Facility); ok {
+		pi.FacilityName = f.Name
+	}
+	for _, l := range s.ds.LimitsOf(pm.PerNo) {
+		pi.Limits = append(pi.Limits, *l)
+	}
+	return pi
+}
+
+// Facility implements TracingBackend.
+func (b *MemoryBackend) Facility(ctx context.Context, id string) (FacilityDetail, error) {
+	s, err := b.snapshot()
+	if err != nil {
+		return FacilityDetail{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return FacilityDetail{}, err
+	}
+	f, ok := s.ds.Facility(id)
+	if !ok {
+		return FacilityDetail{}, unknownFacility(id)
+	}
+	d := FacilityDetail{FacilityInfo: s.facilityInfo(f), Permits: []PermitInfo{}}
+	for _, pm := range s.ds.PermitsOf(id) {
+		d.Permits = append(d.Permits, s.permitInfo(pm))
+	}
+	return d, nil
+}
+
+// Permit implements TracingBackend.
+func (b *MemoryBackend) Permit(ctx context.Context, id string) (PermitInfo, error) {
+	s, err := b.snapshot()
+	if err != nil {
+		return PermitInfo{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return PermitInfo{}, err
+	}
+	pm, ok := s.ds.Permit(id)
+	if !ok {
+		return PermitInfo{}, unknownPermit(id)
+	}
+	return s.permitInfo(pm), nil
+}
+
+// PermitChecks implements TracingBackend. The report is shared between
+// callers and must not be modified.
+func (b *MemoryBackend) PermitChecks(ctx context.Context) (*permits.Report, error) {
+	s, err := b.snapshot()
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	b.tr.checksOnce.Do(func() { b.tr.checks = permits.Check(s.ds) })
+	return b.tr.checks, nil
+}
+
+// FacilityChecks implements TracingBackend.
+func (b *MemoryBackend) FacilityChecks(ctx context.Context, id string) ([]permits.Finding, error) {
+	rep, err := b.PermitChecks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, _ := b.snapshot()
+	if _, ok := s.ds.Facility(id); !ok {
+		return nil, unknownFacility(id)
+	}
+	out := rep.ForFacility(id)
+	if out == nil {
+		out = []permits.Finding{}
+	}
+	return out, nil
+}
+
+// hasFlow reports whether the suspect engine can find a river flow at a
+// station without one given: it uses any positive flow measured with the
+// station's readings (the nearest in time, else their median).
+func hasFlow(ds *model.Dataset, station string) bool {
+	for _, r := range ds.ReadingsAt(station) {
+		if r.FlowUnit == "" {
+			continue
+		}
+		if q, err := param.Convert(r.Flow, r.FlowUnit, "m3/s"); err == nil && q > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Trace implements TracingBackend.
+func (b *MemoryBackend) Trace(ctx context.Context, req TraceRequest) (*TraceResult, error) {
+	s, err := b.snapshot()
+	if err != nil {
+		return nil, err
+	}
+	st, ok := s.ds.Station(req.Station)
+	if !ok {
+		return nil, unknownStation(req.Station)
+	}
+	if _, ok := s.basin.Station(req.Station); !ok {
+		return nil, &TracingInputError{Param: "station",
+			Reason: fmt.Sprintf("station %s lies too far from every reach of the network to be traced from", req.Station)}
+	}
+	if req.FlowM3s <= 0 && !hasFlow(s.ds, req.Station) {
+		return nil, &TracingInputError{Param: "flow",
+			Reason: fmt.Sprintf("no river flow has been measured at station %s: give the flow (m³/s) with the reading", req.Station)}
+	}
+	opt := b.tr.opt.trace
+	opt.HorizonHours = req.MaxHours
+	res, err := suspect.New(s.basin, opt).Trace(ctx, req.Request)
+	if err != nil {
+		if errors.Is(err, suspect.ErrUnknownStation) {
+			return nil, unknownStation(req.Station)
+		}
+		return nil, fmt.Errorf("trace %s %s: %w", req.Station, req.Parameter, err)
+	}
+	out := &TraceResult{Result: res, StationPosition: lonLat(st.Point), Outfalls: map[model.OutfallKey]orb.Point{}}
+	for _, list := range [][]suspect.Suspect{res.Suspects, res.RuledOut} {
+		for _, sp := range list {
+			k := model.OutfallKey{Facility: sp.FacilityID, ID: sp.Evidence.Outfall}
+			if o, ok := s.ds.Outfall(k.Facility, k.ID); ok {
+				out.Outfalls[k] = lonLat(o.Point)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Balance implements TracingBackend.
+func (b *MemoryBackend) Balance(ctx context.Context, parameter string, from, to time.Time) (*balance.Report, error) {
+	s, err := b.snapshot()
+	if err != nil {
+		return nil, err
+	}
+	rep, err := balance.Compute(ctx, s.basin, parameter, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("balance %s: %w", parameter, err)
+	}
+	return rep, nil
+}
+
+// Scenarios implements ScenarioBackend.
+func (b *MemoryBackend) Scenarios(ctx context.Context) ([]Scenario, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := []Scenario{}
+	if b.tr != nil {
+		out = append(out, b.tr.opt.scenarios...)
+	}
+	return out, nil
+}
+
+// IngestReadings implements ReadingIngester: it appends the new readings
+// to a copy of the dataset, re-indexes the copy and makes it current. A
+// large dataset pays for the copy and the re-validation on every batch;
+// feeds that send many small batches belong on the PostGIS backend.
+func (b *MemoryBackend) IngestReadings(ctx context.Context, readings []model.Reading) (inserted, duplicates int, err error) {
+	if b.tr == nil {
+		return 0, 0, ErrNoTracingData
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, 0, err
+	}
+	td := b.tr
+	td.ingestMu.Lock()
+	defer td.ingestMu.Unlock()
+	old, _ := b.snapshot()
+
+	var errs []error
+	for i := range readings {
+		if _, ok := old.ds.Station(readings[i].Station); !ok && len(errs) < 50 {
+			errs = append(errs, &model.FieldError{File: model.FileReadings, Record: i, Column: "station_id",
+				Value: readings[i].Station, Err: errors.New("no such station")})
+		}
+	}
+	if len(errs) > 0 {
+		return 0, 0, errors.Join(errs...)
+	}
+	var fresh []model.Reading
+	batch := map[readingKey]struct{}{}
+	for i := range readings {
+		k := keyOf(&readings[i])
+		_, stored := td.seen[k]
+		_, repeated := batch[k]
+		if stored || repeated {
+			duplicates++
+			continue
+		}
+		batch[k] = struct{}{}
+		fresh = append(fresh, readings[i])
+	}
+	if len(fresh) == 0 {
+		return 0, duplicates, nil
+	}
+	if td.opt.sink != nil {
+		if _, _, err := td.opt.sink(ctx, fresh); err != nil {
+			return 0, 0, fmt.Errorf("ingest readings: %w", err)
+		}
+	}
+	ds := *old.ds
+	ds.Readings = slices.Concat(old.ds.Readings, fresh)
+	if err := ds.Index(); err != nil {
+		// The readings were validated at the edge; a failure here is a
+		// rule the edge does not know, so nothing is stored.
+		return 0, 0, fmt.Errorf("ingest readings: %w", err)
+	}
+	bs := *old.basin
+	bs.DS = &ds
+	next := &tracingSnapshot{basin: &bs, ds: &ds}
+	td.mu.Lock()
+	td.cur = next
+	td.mu.Unlock()
+	for k := range batch {
+		td.seen[k] = struct{}{}
+	}
+	return len(fresh), duplicates, nil
+}
+
+// Reaches implements ReachLister.
+func (b *MemoryBackend) Reaches(ctx context.Context, yield func(NavigateHit) bool) error {
+	n := b.net
+	var buf orb.LineString
+	for i := int32(0); i < int32(n.Len()); i++ {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		buf = b.geometry(i, buf)
+		if !yield(NavigateHit{ReachID: n.ID(i), Name: n.Name(i), StreamOrder: n.StreamOrder(i), Geometry: buf}) {
+			return nil
+		}
+	}
+	return ctx.Err()
+}
