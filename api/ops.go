@@ -52,7 +52,7 @@ func (s *Server) openAPI(c echo.Context) error {
 	if err := newQuery(c).err(); err != nil {
 		return err
 	}
-	return c.Blob(http.StatusOK, mediaJSON, openAPIDocument)
+	return c.Blob(http.StatusOK, mediaJSON, s.openapi)
 }
 
 // Unavailable marks err as the backend being unable to serve now (a

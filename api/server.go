@@ -32,6 +32,9 @@ type Server struct {
 	// metrics label requests no route matched as "unmatched" instead of
 	// echo's nearest partial match.
 	routePaths sync.Map
+	// openapi is the document served at /openapi.json: openapi.json plus
+	// the OGC API paths when they are mounted.
+	openapi []byte
 }
 
 // New builds the server. It validates cfg (after filling defaults) and
@@ -78,13 +81,16 @@ func New(cfg Config, backend Backend) (*Server, error) {
 		// would double-encode.
 		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
 	}))
-	s.routes()
+	s.openapi = openAPIDocument
+	if err := s.routes(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
 // routes registers every endpoint, one function per area, so that a new
 // area (tracing, OGC API Features, the web map) is one more call here.
-func (s *Server) routes() {
+func (s *Server) routes() error {
 	s.registerOps(s.echo)
 	v1 := s.echo.Group("/api/v1")
 	s.registerNetwork(v1, s.backend)
@@ -94,7 +100,11 @@ func (s *Server) routes() {
 	if tb, ok := s.backend.(TracingBackend); ok && tracingEnabled(s.backend) {
 		s.registerTracing(v1, tb)
 	}
+	if err := s.registerOGC(); err != nil {
+		return err
+	}
 	webmap.Register(s.echo)
+	return nil
 }
 
 // tracingEnabled asks a backend that may lack tracing data whether it has

@@ -1,0 +1,163 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/envtrace/envtrace/api/ogc"
+)
+
+// OpenAPIDocument returns the document served at /openapi.json: every
+// route of this server, OGC API paths included when they are mounted.
+func (s *Server) OpenAPIDocument() []byte { return append([]byte(nil), s.openapi...) }
+
+// OGCBackend is an optional method set for backends that can publish their
+// network and enforcement data as OGC API – Features collections, so QGIS
+// and GDAL can add them as layers.
+type OGCBackend interface {
+	OGCSource() (ogc.Source, error)
+}
+
+// ogcRoot is where the OGC API is mounted; "/" is the web map.
+const ogcRoot = "/ogc"
+
+// registerOGC mounts OGC API – Features at /ogc and merges its paths into
+// the server's one OpenAPI document.
+func (s *Server) registerOGC() error {
+	ob, ok := s.backend.(OGCBackend)
+	if !ok {
+		return nil
+	}
+	src, err := ob.OGCSource()
+	if err != nil {
+		return fmt.Errorf("api: OGC API source: %w", err)
+	}
+	if src == nil {
+		return nil
+	}
+	cfg := ogc.Config{ServiceDescURL: "/openapi.json"}
+	ogc.Register(s.echo.Group(ogcRoot), src, cfg)
+	doc, err := mergeOpenAPI(openAPIDocument, ogc.OpenAPI(cfg, ogcRoot))
+	if err != nil {
+		return err
+	}
+	s.openapi = doc
+	return nil
+}
+
+// mergeOpenAPI adds another document's paths, under their server's root,
+// to the main document.
+func mergeOpenAPI(main []byte, other map[string]any) ([]byte, error) {
+	var doc map[string]any
+	if err := json.Unmarshal(main, &doc); err != nil {
+		return nil, fmt.Errorf("api: openapi.json: %w", err)
+	}
+	paths, _ := doc["paths"].(map[string]any)
+	if paths == nil {
+		paths = map[string]any{}
+		doc["paths"] = paths
+	}
+	op, _ := other["paths"].(map[string]any)
+	for p, item := range op {
+		paths[ogcRoot+p] = item
+		if p == "/" {
+			// The landing page answers with and without the slash; the
+			// copy needs its own operation id.
+			paths[ogcRoot] = renameOperations(item, "Slashless")
+		}
+	}
+	if _, ok := paths[ogcRoot+"/api"]; !ok {
+		paths[ogcRoot+"/api"] = map[string]any{"get": map[string]any{
+			"summary":     "The OGC API's own OpenAPI 3.0 definition (the oas30 conformance class).",
+			"operationId": "ogcAPIDefinition",
+			"responses": map[string]any{"200": map[string]any{
+				"description": "OpenAPI 3.0 document of the OGC API.",
+				"content":     map[string]any{"application/vnd.oai.openapi+json;version=3.0": map[string]any{"schema": map[string]any{"type": "object"}}, "application/json": map[string]any{"schema": map[string]any{"type": "object"}}},
+			}},
+		}}
+	}
+	return json.MarshalIndent(doc, "", "  ")
+}
+
+// OGCSource implements OGCBackend. The collections follow the backend's
+// current data: after an ingest the next request sees the new readings.
+func (b *MemoryBackend) OGCSource() (ogc.Source, error) {
+	if !b.net.HasGeometry() {
+		return nil, nil // nothing to draw: the OGC API is not mounted
+	}
+	if b.tr == nil {
+		return ogc.NewMemorySource(b.net, nil)
+	}
+	return &memoryOGC{b: b}, nil
+}
+
+// memoryOGC builds one ogc.MemorySource per data snapshot, lazily.
+type memoryOGC struct {
+	b     *MemoryBackend
+	mu    sync.Mutex
+	snap  *tracingSnapshot
+	cache *ogc.MemorySource
+}
+
+func (m *memoryOGC) current() (*ogc.MemorySource, error) {
+	snap, err := m.b.snapshot()
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.snap != snap || m.cache == nil {
+		src, err := ogc.NewMemorySource(m.b.net, snap.ds)
+		if err != nil {
+			return nil, err
+		}
+		m.snap, m.cache = snap, src
+	}
+	return m.cache, nil
+}
+
+// Collections implements ogc.Source.
+func (m *memoryOGC) Collections(ctx context.Context) ([]ogc.Collection, error) {
+	src, err := m.current()
+	if err != nil {
+		return nil, err
+	}
+	return src.Collections(ctx)
+}
+
+// Items implements ogc.Source.
+func (m *memoryOGC) Items(ctx context.Context, collection string, q ogc.Query, yield func(ogc.Feature) bool) (int, error) {
+	src, err := m.current()
+	if err != nil {
+		return 0, err
+	}
+	return src.Items(ctx, collection, q, yield)
+}
+
+// Item implements ogc.Source.
+func (m *memoryOGC) Item(ctx context.Context, collection, id string) (ogc.Feature, error) {
+	src, err := m.current()
+	if err != nil {
+		return ogc.Feature{}, err
+	}
+	return src.Item(ctx, collection, id)
+}
+
+// renameOperations copies a path item, suffixing its operation ids.
+func renameOperations(item any, suffix string) any {
+	b, _ := json.Marshal(item)
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil {
+		return item
+	}
+	for _, op := range m {
+		if o, ok := op.(map[string]any); ok {
+			if id, ok := o["operationId"].(string); ok {
+				o["operationId"] = id + suffix
+			}
+		}
+	}
+	return m
+}
