@@ -88,6 +88,40 @@ type builder struct {
 	ids   idIndex
 	down  []int32    // main downstream, -1 outlet
 	minor [][2]int32 // minor downstream edges (from, to)
+	upH   []int32    // NHDPlus uphydroseq resolved to a reach, -1 none
+
+	// minor edges by source in CSR form: targets of u are
+	// minorTo[minorOff[u]:minorOff[u+1]], in b.minor order.
+	minorOff, minorTo []int32
+}
+
+// minorFrom lists the reaches u drains to off its main path.
+func (b *builder) minorFrom(u int32) []int32 {
+	if b.minorOff == nil {
+		return nil
+	}
+	return b.minorTo[b.minorOff[u]:b.minorOff[u+1]]
+}
+
+// minorCSR lays out b.minor by source.
+func (b *builder) minorCSR() {
+	if len(b.minor) == 0 {
+		return
+	}
+	off := make([]int32, b.n+1)
+	for _, e := range b.minor {
+		off[e[0]+1]++
+	}
+	for i := 0; i < b.n; i++ {
+		off[i+1] += off[i]
+	}
+	to := make([]int32, len(b.minor))
+	fill := make([]int32, b.n)
+	for _, e := range b.minor {
+		to[off[e[0]]+fill[e[0]]] = e[1]
+		fill[e[0]]++
+	}
+	b.minorOff, b.minorTo = off, to
 }
 
 func (b *builder) add(p Problem) {
@@ -121,6 +155,7 @@ func (b *builder) build(ctx context.Context) (*Network, error) {
 		return nil, err
 	}
 	b.stage("validate")
+	b.minorCSR()
 	lengths := b.lengths()
 	topo := b.toposort()
 	if err := ctx.Err(); err != nil {
@@ -130,9 +165,9 @@ func (b *builder) build(ctx context.Context) (*Network, error) {
 		return nil, &BuildError{Problems: b.problems}
 	}
 	b.stage("attributes")
-	net := b.attributes(topo, lengths)
+	net, raw := b.attributes(topo, lengths)
 	b.stage("index")
-	net.index()
+	net.index(raw, topo)
 	net.Problems = b.problems
 	net.Topology = b.topo
 	net.Geographic = b.opt.Geographic
@@ -165,13 +200,42 @@ func detectTopology(in []Reach) Topology {
 }
 
 func (b *builder) indexIDs() error {
+	for i := range b.in {
+		if b.in[i].ID == "" {
+			return fmt.Errorf("hydro: record %d has no reach id", i+1)
+		}
+	}
+	if nums, ok := parseNumericIDs(b.in); ok {
+		// Numeric ids (COMIDs): sort once; duplicates are then neighbours.
+		sorted, order := radixOrder(nums)
+		var dups [][2]int32
+		for k := 1; k < len(sorted); k++ {
+			if sorted[k] == sorted[k-1] {
+				first := k - 1
+				for first > 0 && sorted[first-1] == sorted[k] {
+					first--
+				}
+				dups = append(dups, [2]int32{order[first], order[k]})
+			}
+		}
+		slices.SortFunc(dups, func(a, c [2]int32) int { return int(a[1] - c[1]) })
+		for _, d := range dups {
+			b.add(&DuplicateIDError{ID: b.in[d[0]].ID, Rows: []int{int(d[0]) + 1, int(d[1]) + 1}})
+		}
+		if b.fatal {
+			return &BuildError{Problems: b.problems}
+		}
+		vals := make([]int64, len(nums))
+		for i, k := range nums {
+			vals[i] = int64(k ^ (1 << 63))
+		}
+		b.ids = &numericIDs{raw: vals, sorted: order}
+		return nil
+	}
 	ids := make([]string, b.n)
 	seen := make(map[string]int, b.n)
 	for i := range b.in {
 		id := b.in[i].ID
-		if id == "" {
-			return fmt.Errorf("hydro: record %d has no reach id", i+1)
-		}
 		if j, ok := seen[id]; ok {
 			b.add(&DuplicateIDError{ID: id, Rows: []int{j + 1, i + 1}})
 			continue
@@ -197,25 +261,51 @@ func (b *builder) edges() {
 	}
 	switch b.topo {
 	case TopologyNHDPlus:
-		byH := make(map[int64]int32, n)
-		for i := range b.in {
-			byH[hseqKey(b.in[i].NHD.Hydroseq)] = int32(i)
-		}
+		// Resolve dnhydroseq, dnminorhyd and uphydroseq by sorting rather
+		// than through a map of millions of entries: sort the hydroseq
+		// numbers once, sort the references, and merge.
+		hk := make([]uint64, n)
+		qk := make([]uint64, 0, 2*n)
+		qOwner := make([]int32, 0, 2*n)
+		qKind := make([]uint8, 0, 2*n)
+		valid := func(v float64) bool { return v != 0 && !math.IsNaN(v) }
 		for i := range b.in {
 			a := b.in[i].NHD
-			if a.DnHydroseq != 0 && !math.IsNaN(a.DnHydroseq) {
-				if j, ok := byH[hseqKey(a.DnHydroseq)]; ok {
-					b.down[i] = j
-				} else {
-					b.dangling(i, "dnhydroseq", strconv.FormatInt(hseqKey(a.DnHydroseq), 10))
+			hk[i] = orderKey(hseqKey(a.Hydroseq))
+			for kind, v := range [3]float64{a.DnHydroseq, a.DnMinorHyd, a.UpHydroseq} {
+				if valid(v) {
+					qk = append(qk, orderKey(hseqKey(v)))
+					qOwner = append(qOwner, int32(i))
+					qKind = append(qKind, uint8(kind))
 				}
 			}
-			if a.DnMinorHyd != 0 && !math.IsNaN(a.DnMinorHyd) {
-				if j, ok := byH[hseqKey(a.DnMinorHyd)]; ok {
-					b.minor = append(b.minor, [2]int32{int32(i), j})
+		}
+		sorted, pos := radixOrder(hk)
+		hk = nil
+		found := joinLast(sorted, pos, qk)
+		sorted, pos, qk = nil, nil, nil
+		b.upH = make([]int32, n)
+		for i := range b.upH {
+			b.upH[i] = -1
+		}
+		for k, i := range qOwner {
+			j := found[k]
+			a := b.in[i].NHD
+			switch qKind[k] {
+			case 0:
+				if j >= 0 {
+					b.down[i] = j
 				} else {
-					b.dangling(i, "dnminorhyd", strconv.FormatInt(hseqKey(a.DnMinorHyd), 10))
+					b.dangling(int(i), "dnhydroseq", strconv.FormatInt(hseqKey(a.DnHydroseq), 10))
 				}
+			case 1:
+				if j >= 0 {
+					b.minor = append(b.minor, [2]int32{i, j})
+				} else {
+					b.dangling(int(i), "dnminorhyd", strconv.FormatInt(hseqKey(a.DnMinorHyd), 10))
+				}
+			case 2:
+				b.upH[i] = j
 			}
 		}
 	case TopologyToID:
@@ -391,10 +481,8 @@ func (b *builder) toposort() []int32 {
 			indeg[d]++
 		}
 	}
-	minorFrom := make(map[int32][]int32, len(b.minor))
 	for _, e := range b.minor {
 		indeg[e[1]]++
-		minorFrom[e[0]] = append(minorFrom[e[0]], e[1])
 	}
 	order := make([]int32, 0, n)
 	for i := 0; i < n; i++ {
@@ -410,7 +498,7 @@ func (b *builder) toposort() []int32 {
 				order = append(order, d)
 			}
 		}
-		for _, d := range minorFrom[u] {
+		for _, d := range b.minorFrom(u) {
 			indeg[d]--
 			if indeg[d] == 0 {
 				order = append(order, d)
@@ -418,7 +506,7 @@ func (b *builder) toposort() []int32 {
 		}
 	}
 	if len(order) < n {
-		b.findCycles(indeg, minorFrom)
+		b.findCycles(indeg)
 	}
 	return order
 }
@@ -426,13 +514,13 @@ func (b *builder) toposort() []int32 {
 // findCycles reports one loop for each strongly connected component left
 // after the topological sort, using an iterative Tarjan search so that deep
 // networks cannot overflow the stack.
-func (b *builder) findCycles(indeg []int32, minorFrom map[int32][]int32) {
+func (b *builder) findCycles(indeg []int32) {
 	succ := func(u int32) []int32 {
 		var s []int32
 		if d := b.down[u]; d >= 0 && indeg[d] > 0 {
 			s = append(s, d)
 		}
-		for _, d := range minorFrom[u] {
+		for _, d := range b.minorFrom(u) {
 			if indeg[d] > 0 {
 				s = append(s, d)
 			}

@@ -17,6 +17,7 @@ const (
 	Fatal
 )
 
+// String names the severity as the CLI prints it.
 func (s Severity) String() string {
 	if s == Fatal {
 		return "error"
@@ -40,6 +41,7 @@ type CycleError struct {
 	Loop []string
 }
 
+// Error implements error, naming the reaches involved.
 func (e *CycleError) Error() string {
 	return fmt.Sprintf("cycle of %d reaches: %s -> %s", len(e.Loop), strings.Join(e.Loop, " -> "), e.Loop[0])
 }
@@ -57,6 +59,7 @@ type DuplicateIDError struct {
 	Rows []int // 1-based record numbers
 }
 
+// Error implements error, naming the reaches involved.
 func (e *DuplicateIDError) Error() string {
 	return fmt.Sprintf("duplicate reach id %q in records %v", e.ID, e.Rows)
 }
@@ -79,6 +82,7 @@ type DanglingRefError struct {
 	Fatal bool
 }
 
+// Error implements error, naming the reaches involved.
 func (e *DanglingRefError) Error() string {
 	return fmt.Sprintf("reach %s: %s %s is not in the network", e.ID, e.Field, e.Ref)
 }
@@ -102,6 +106,7 @@ type GeometryError struct {
 	Reason string
 }
 
+// Error implements error, naming the reaches involved.
 func (e *GeometryError) Error() string {
 	return fmt.Sprintf("reach %s (record %d): invalid geometry: %s", e.ID, e.Row, e.Reason)
 }
@@ -121,6 +126,7 @@ type MultipleDownstreamWarning struct {
 	Minor []string
 }
 
+// Error implements error, naming the reaches involved.
 func (e *MultipleDownstreamWarning) Error() string {
 	return fmt.Sprintf("reach %s drains into %d reaches without a divergence attribute: main path %s, minor %s",
 		e.ID, 1+len(e.Minor), e.Main, strings.Join(e.Minor, ","))
@@ -141,6 +147,7 @@ type SinkWarning struct {
 	ID string
 }
 
+// Error implements error, naming the reaches involved.
 func (e *SinkWarning) Error() string {
 	return fmt.Sprintf("reach %s is a closed ring (DEM pit); treated as a sink", e.ID)
 }
@@ -157,6 +164,7 @@ type BuildError struct {
 	Problems []Problem
 }
 
+// Error implements error, naming the reaches involved.
 func (e *BuildError) Error() string {
 	var b strings.Builder
 	fatal := 0

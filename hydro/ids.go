@@ -1,6 +1,7 @@
 package hydro
 
 import (
+	"math"
 	"slices"
 	"strconv"
 )
@@ -11,45 +12,86 @@ import (
 type idIndex interface {
 	id(i int32) string
 	lookup(s string) (int32, bool)
-	permute(perm []int32) idIndex // perm[new] = old
+	permute(perm, inv []int32) idIndex // perm[new] = old, inv[old] = new
 	bytes() int
 }
 
 func newIDIndex(ids []string) idIndex {
 	nums := make([]int64, len(ids))
 	for i, s := range ids {
-		v, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || strconv.FormatInt(v, 10) != s {
+		v, ok := parseCanonical(s)
+		if !ok {
 			return newStringIDs(ids)
 		}
 		nums[i] = v
 	}
-	return newNumericIDs(nums)
+	keys := make([]uint64, len(nums))
+	for i, v := range nums {
+		keys[i] = orderKey(v)
+	}
+	_, order := radixOrder(keys)
+	return &numericIDs{raw: nums, sorted: order}
+}
+
+// parseCanonical parses s as an int64 written the way strconv.FormatInt
+// writes it (no sign but '-', no leading zeros), so that the id text can be
+// given back exactly.
+func parseCanonical(s string) (int64, bool) {
+	d := s
+	if len(d) > 0 && d[0] == '-' {
+		d = d[1:]
+	}
+	if len(d) == 0 || len(d) > 19 || (d[0] == '0' && (len(d) > 1 || len(s) > 1)) {
+		return 0, false
+	}
+	var u uint64
+	for i := 0; i < len(d); i++ {
+		c := d[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		u = u*10 + uint64(c-'0')
+	}
+	if s[0] == '-' {
+		if u > 1<<63 {
+			return 0, false
+		}
+		return int64(-u), true
+	}
+	if u > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(u), true
+}
+
+// parseNumericIDs returns the reaches' ids as order keys (see orderKey)
+// when every id is a canonical integer.
+func parseNumericIDs(in []Reach) ([]uint64, bool) {
+	keys := make([]uint64, len(in))
+	for i := range in {
+		v, ok := parseCanonical(in[i].ID)
+		if !ok {
+			return nil, false
+		}
+		keys[i] = orderKey(v)
+	}
+	return keys, true
 }
 
 type numericIDs struct {
-	vals   []int64 // by internal index
+	raw    []int64 // by build index, until permute
+	vals   i64col  // by internal index
 	sorted []int32 // internal indexes ordered by value
 }
 
-func newNumericIDs(vals []int64) *numericIDs {
-	s := make([]int32, len(vals))
-	for i := range s {
-		s[i] = int32(i)
+func (n *numericIDs) val(i int32) int64 {
+	if n.raw != nil {
+		return n.raw[i]
 	}
-	slices.SortFunc(s, func(a, b int32) int {
-		switch {
-		case vals[a] < vals[b]:
-			return -1
-		case vals[a] > vals[b]:
-			return 1
-		}
-		return 0
-	})
-	return &numericIDs{vals: vals, sorted: s}
+	return n.vals.at(i)
 }
 
-func (n *numericIDs) id(i int32) string { return strconv.FormatInt(n.vals[i], 10) }
+func (n *numericIDs) id(i int32) string { return strconv.FormatInt(n.val(i), 10) }
 
 func (n *numericIDs) lookup(s string) (int32, bool) {
 	v, err := strconv.ParseInt(s, 10, 64)
@@ -62,10 +104,10 @@ func (n *numericIDs) lookup(s string) (int32, bool) {
 		v = int64(f)
 	}
 	i, ok := slices.BinarySearchFunc(n.sorted, v, func(e int32, t int64) int {
-		switch {
-		case n.vals[e] < t:
+		switch x := n.val(e); {
+		case x < t:
 			return -1
-		case n.vals[e] > t:
+		case x > t:
 			return 1
 		}
 		return 0
@@ -76,15 +118,26 @@ func (n *numericIDs) lookup(s string) (int32, bool) {
 	return n.sorted[i], true
 }
 
-func (n *numericIDs) permute(perm []int32) idIndex {
-	vals := make([]int64, len(perm))
-	for nw, old := range perm {
-		vals[nw] = n.vals[old]
+// permute renumbers: the value order is unchanged, so the sorted list is
+// remapped rather than sorted again.
+func (n *numericIDs) permute(perm, inv []int32) idIndex {
+	out := &numericIDs{sorted: make([]int32, len(n.sorted))}
+	if n.raw != nil {
+		out.vals = newI64col(n.raw, perm)
+	} else {
+		raw := make([]int64, len(perm))
+		for nw, old := range perm {
+			raw[nw] = n.vals.at(old)
+		}
+		out.vals = newI64col(raw, nil)
 	}
-	return newNumericIDs(vals)
+	for k, old := range n.sorted {
+		out.sorted[k] = inv[old]
+	}
+	return out
 }
 
-func (n *numericIDs) bytes() int { return len(n.vals)*8 + len(n.sorted)*4 }
+func (n *numericIDs) bytes() int { return n.vals.bytes() + 8*len(n.raw) + 4*len(n.sorted) }
 
 type stringIDs struct {
 	vals []string
@@ -106,7 +159,7 @@ func (s *stringIDs) lookup(v string) (int32, bool) {
 	return i, ok
 }
 
-func (s *stringIDs) permute(perm []int32) idIndex {
+func (s *stringIDs) permute(perm, _ []int32) idIndex {
 	vals := make([]string, len(perm))
 	for nw, old := range perm {
 		vals[nw] = s.vals[old]

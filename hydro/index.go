@@ -16,69 +16,59 @@ func (n *Network) indexParent(i int32) int32 {
 }
 
 // index numbers the index tree in pre-order (main-stem child first),
-// renumbers every per-reach array into that order, and lays out the
-// minor-divergence edges for interval queries.
-func (n *Network) index() {
+// renumbers every per-reach column into that order (compacting it), and
+// lays out the minor-divergence edges for interval queries.
+func (n *Network) index(raw *rawAttrs, topo []int32) {
 	N := n.n
-	// Children in CSR form, main-stem child first, others in input order.
-	cnt := make([]int32, N+1)
+	parent := make([]int32, N)
 	for i := int32(0); i < N; i++ {
-		if p := n.indexParent(i); p >= 0 {
-			cnt[p+1]++
+		parent[i] = n.indexParent(i)
+	}
+	// Pre-order numbers without a depth-first search (whose stack walk is
+	// a cache miss a reach at national scale): subtree sizes upstream
+	// first, then each reach's offset among its siblings (main-stem child
+	// first, the others in input order), then positions downstream first.
+	size0 := make([]int32, N) // by old index
+	for _, u := range topo {
+		size0[u]++
+		if p := parent[u]; p >= 0 {
+			size0[p] += size0[u]
 		}
 	}
-	for i := int32(0); i < N; i++ {
-		cnt[i+1] += cnt[i]
-	}
-	kids := make([]int32, cnt[N])
-	fill := slices.Clone(cnt[:N])
-	for i := int32(0); i < N; i++ {
-		if p := n.indexParent(i); p >= 0 && n.upMain[p] == i {
-			kids[fill[p]] = i
-			fill[p]++
+	off := make([]int32, N) // position below the parent, less one
+	acc := make([]int32, N) // per parent: sizes of the siblings placed so far
+	for i, p := range parent {
+		if p >= 0 && raw.upMain[p] == int32(i) {
+			acc[p] = size0[i]
 		}
 	}
-	for i := int32(0); i < N; i++ {
-		if p := n.indexParent(i); p >= 0 && n.upMain[p] != i {
-			kids[fill[p]] = i
-			fill[p]++
+	for i, p := range parent {
+		if p >= 0 && raw.upMain[p] != int32(i) {
+			off[i] = acc[p]
+			acc[p] += size0[i]
 		}
 	}
-
-	// Iterative pre-order DFS from every root, roots in input order.
-	perm := make([]int32, 0, N) // perm[new] = old
-	size := make([]int32, N)    // by old index
-	stack := make([]int32, 0, 64)
-	post := make([]int32, 0, 64)
-	for r := int32(0); r < N; r++ {
-		if n.indexParent(r) >= 0 {
-			continue
-		}
-		stack = append(stack[:0], r)
-		for len(stack) > 0 {
-			v := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			perm = append(perm, v)
-			post = append(post, v)
-			ks := kids[cnt[v]:cnt[v+1]]
-			for k := len(ks) - 1; k >= 0; k-- {
-				stack = append(stack, ks[k])
-			}
-		}
-		// Subtree sizes: children precede parents in reverse pre-order.
-		for k := len(post) - 1; k >= 0; k-- {
-			v := post[k]
-			size[v]++
-			if p := n.indexParent(v); p >= 0 {
-				size[p] += size[v]
-			}
-		}
-		post = post[:0]
-	}
+	acc = nil
 	inv := make([]int32, N) // inv[old] = new
-	for nw, old := range perm {
-		inv[old] = int32(nw)
+	next := int32(0)
+	for r := int32(0); r < N; r++ {
+		if parent[r] < 0 {
+			inv[r] = next
+			next += size0[r]
+		}
 	}
+	for k := len(topo) - 1; k >= 0; k-- {
+		if u := topo[k]; parent[u] >= 0 {
+			inv[u] = inv[parent[u]] + 1 + off[u]
+		}
+	}
+	off = nil
+	perm := make([]int32, N) // perm[new] = old
+	for old, nw := range inv {
+		perm[nw] = int32(old)
+	}
+	size := permute(size0, perm)
+	size0, parent = nil, nil
 	remap := func(s []int32) []int32 {
 		out := make([]int32, N)
 		for nw, old := range perm {
@@ -91,21 +81,22 @@ func (n *Network) index() {
 		return out
 	}
 	n.down = remap(n.down)
-	n.upMain = remap(n.upMain)
-	n.size = permute(size, perm)
-	n.lenKm = permute(n.lenKm, perm)
-	cum := permute(n.cumKm, perm)
+	upMain := remap(raw.upMain)
+	raw.upMain = nil
+	n.size = size
+	n.lenKm = newKmCol(raw.lenKm, perm)
+	n.cumKm = permute(n.cumKm, perm)
 	if n.hasNHD {
-		n.pathKm = permute(n.pathKm, perm)
-		n.cumKm = cum
+		n.pathKm = newKmCol(raw.pathKm, perm)
 	} else {
-		n.cumKm = cum
-		n.pathKm = cum
+		n.pathKm = kmCol{f: n.cumKm}
 	}
+	raw.lenKm, raw.pathKm = nil, nil
 	n.cumHours = permute(n.cumHours, perm)
-	n.hydroseq = permute(n.hydroseq, perm)
-	n.levelPath = permute(n.levelPath, perm)
-	n.terminalPath = permute(n.terminalPath, perm)
+	n.hydroseq = newI64col(raw.hydroseq, perm)
+	n.levelPath = newI64col(raw.levelPath, perm)
+	n.terminalPath = newI64col(raw.terminalPath, perm)
+	raw.hydroseq, raw.levelPath, raw.terminalPath = nil, nil, nil
 	n.order = permute(n.order, perm)
 	n.arbolate = permute(n.arbolate, perm)
 	n.velocity = permute(n.velocity, perm)
@@ -116,14 +107,19 @@ func (n *Network) index() {
 	if n.names != nil {
 		n.names = permute(n.names, perm)
 	}
-	n.ids = n.ids.permute(perm)
+	n.ids = n.ids.permute(perm, inv)
 
-	// Upstream main stem runs laid out contiguously.
-	n.umLen = make([]int32, N)
-	for i := N - 1; i >= 0; i-- {
-		n.umLen[i] = 1
-		if u := n.upMain[i]; u == i+1 && n.levelPath[u] == n.levelPath[i] && n.flags[u]&flagCoast == 0 {
-			n.umLen[i] += n.umLen[u]
+	// The upstream main stem is almost always the next reach in index
+	// order (main-stem child first): a flag bit says so, and the few
+	// exceptions are listed.
+	n.upMainExc = nil
+	for i, u := range upMain {
+		switch {
+		case u < 0:
+		case u == int32(i)+1:
+			n.flags[i] |= flagUpNext
+		default:
+			n.upMainExc = append(n.upMainExc, edge{int32(i), u})
 		}
 	}
 

@@ -112,7 +112,7 @@ func (n *Network) upLimits(q Query) limits {
 	l := limits{pathMax: math.Inf(1), distMax: math.Inf(1), hoursMax: math.Inf(1)}
 	if q.HasDistance {
 		if n.hasNHD {
-			l.pathMax = n.pathKm[q.Start] + q.DistanceKm
+			l.pathMax = n.pathKm.at(q.Start) + q.DistanceKm
 		} else {
 			l.distMax = q.DistanceKm
 		}
@@ -121,6 +121,11 @@ func (n *Network) upLimits(q Query) limits {
 		l.hoursMax = q.MaxHours
 	}
 	return l
+}
+
+// none says the query has no limit.
+func (l limits) none() bool {
+	return math.IsInf(l.pathMax, 1) && math.IsInf(l.distMax, 1) && math.IsInf(l.hoursMax, 1)
 }
 
 func (l limits) pass(path, dist, hours float64) bool {
@@ -165,32 +170,60 @@ func (n *Network) upstream(ctx context.Context, q Query, yield func(Hit) bool) e
 		done = slices.Replace(done, k, j, span{lo, hi})
 
 		c0, h0 := n.cumKm[lo], n.cumHours[lo]
-		p, ix := lo, 0
-		for p < hi {
-			if ix < len(inner) && inner[ix].lo == p {
-				p = inner[ix].hi
-				ix++
-				continue
+		if lim.none() {
+			// No limit: the interval less the processed ones, in runs.
+			bk, bh := rt.baseKm, rt.base
+			p := lo
+			for ix := 0; ix <= len(inner); ix++ {
+				end := hi
+				if ix < len(inner) {
+					end = inner[ix].lo
+				}
+				for p < end {
+					stop := min(end, p+checkEvery)
+					cum, hrs := n.cumKm[p:stop], n.cumHours[p:stop]
+					for k := range cum {
+						if !yield(Hit{Reach: p + int32(k), DistanceKm: cum[k] - c0 + bk, TravelHours: hrs[k] - h0 + bh}) {
+							return nil
+						}
+					}
+					p = stop
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+				}
+				if ix < len(inner) {
+					p = inner[ix].hi
+				}
 			}
-			d := n.cumKm[p] - c0 + rt.baseKm
-			h := n.cumHours[p] - h0 + rt.base
-			if !lim.pass(n.pathKm[p], d, h) {
-				p += n.size[p]
-				for ix < len(inner) && inner[ix].lo < p {
+		} else {
+			p, ix := lo, 0
+			for p < hi {
+				if ix < len(inner) && inner[ix].lo == p {
+					p = inner[ix].hi
 					ix++
+					continue
 				}
-				continue
-			}
-			if !yield(Hit{Reach: p, DistanceKm: d, TravelHours: h}) {
-				return nil
-			}
-			emitted++
-			if emitted%checkEvery == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
+				d := n.cumKm[p] - c0 + rt.baseKm
+				h := n.cumHours[p] - h0 + rt.base
+				if !lim.pass(n.pathKm.at(p), d, h) {
+					p += n.size[p]
+					for ix < len(inner) && inner[ix].lo < p {
+						ix++
+					}
+					continue
 				}
+				if !yield(Hit{Reach: p, DistanceKm: d, TravelHours: h}) {
+					return nil
+				}
+				emitted++
+				if emitted%checkEvery == 0 {
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+				}
+				p++
 			}
-			p++
 		}
 		if q.SkipMinor {
 			continue
@@ -204,7 +237,7 @@ func (n *Network) upstream(ctx context.Context, q Query, yield func(Hit) bool) e
 			if !n.reachedWithin(lo, t, lim, rt.baseKm, rt.base) {
 				continue
 			}
-			d := n.cumKm[t] - c0 + rt.baseKm + n.lenKm[t]
+			d := n.cumKm[t] - c0 + rt.baseKm + n.lenKm.at(t)
 			h := n.cumHours[t] - h0 + rt.base + n.reachHours(t)
 			work = append(work, root{r: n.minorUp[e].From, baseKm: d, base: h})
 		}
@@ -217,7 +250,7 @@ func (n *Network) upstream(ctx context.Context, q Query, yield func(Hit) bool) e
 func (n *Network) reachedWithin(lo, t int32, lim limits, baseKm, baseH float64) bool {
 	d := n.cumKm[t] - n.cumKm[lo] + baseKm
 	h := n.cumHours[t] - n.cumHours[lo] + baseH
-	return lim.pass(n.pathKm[t], d, h)
+	return lim.pass(n.pathKm.at(t), d, h)
 }
 
 func inSpans(s []span, v int32) bool {
@@ -234,24 +267,21 @@ func inSpans(s []span, v int32) bool {
 // followed only where a source's uphydroseq leaves that layout.
 func (n *Network) upMainStem(ctx context.Context, q Query, yield func(Hit) bool) error {
 	lim := n.upLimits(q)
-	lp := n.levelPath[q.Start]
+	lp := n.levelPath.at(q.Start)
 	cur := q.Start
 	var d, h float64
 	for steps := 1; ; steps++ {
-		if !lim.pass(n.pathKm[cur], d, h) {
+		if !lim.pass(n.pathKm.at(cur), d, h) {
 			return nil
 		}
 		if !yield(Hit{Reach: cur, DistanceKm: d, TravelHours: h}) {
 			return nil
 		}
-		next := cur + 1
-		if n.umLen[cur] < 2 {
-			next = n.upMain[cur]
-			if next < 0 || n.levelPath[next] != lp || n.flags[next]&flagCoast != 0 {
-				return nil
-			}
+		next := n.upMain(cur)
+		if next < 0 || n.levelPath.at(next) != lp || n.flags[next]&flagCoast != 0 {
+			return nil
 		}
-		d += n.lenKm[cur]
+		d += n.lenKm.at(cur)
 		h += n.reachHours(cur)
 		cur = next
 		if steps%checkEvery == 0 {
@@ -276,7 +306,7 @@ func (n *Network) downPass(q Query, x int32, d, h float64) bool {
 	}
 	if n.hasNHD {
 		s := q.Start
-		return n.pathKm[x]+n.lenKm[x] >= n.pathKm[s]+n.lenKm[s]-q.DistanceKm
+		return n.pathKm.at(x)+n.lenKm.at(x) >= n.pathKm.at(s)+n.lenKm.at(s)-q.DistanceKm
 	}
 	return d <= q.DistanceKm+1e-9
 }
@@ -288,16 +318,16 @@ func (n *Network) downMainStem(ctx context.Context, q Query, yield func(Hit) boo
 	if !yield(Hit{Reach: s}) {
 		return nil
 	}
-	tp := n.terminalPath[s]
+	tp := n.terminalPath.at(s)
 	var d, h float64
 	cur := s
 	for steps := 1; ; steps++ {
 		x := n.down[cur]
-		if x < 0 || n.flags[x]&flagCoast != 0 || n.terminalPath[x] != tp {
+		if x < 0 || n.flags[x]&flagCoast != 0 || n.terminalPath.at(x) != tp {
 			return nil
 		}
 		if cur != s {
-			d += n.lenKm[cur]
+			d += n.lenKm.at(cur)
 			h += n.reachHours(cur)
 		}
 		if !n.downPass(q, x, d, h) {
@@ -335,7 +365,7 @@ func (n *Network) downDiversions(ctx context.Context, q Query, yield func(Hit) b
 		}
 		d, h := it.d, it.h
 		if it.r != s {
-			d += n.lenKm[it.r]
+			d += n.lenKm.at(it.r)
 			h += n.reachHours(it.r)
 		}
 		next := func(x int32) bool {

@@ -11,6 +11,7 @@ const (
 	flagStart uint8 = 1 << iota
 	flagTerminal
 	flagCoast
+	flagUpNext // the upstream main-stem reach is the next in index order
 )
 
 // edge is a minor-divergence edge: water leaves From for To off the main path.
@@ -20,6 +21,9 @@ type edge struct{ From, To int32 }
 // upstream-index order (see package doc), so an internal reach index is also
 // its pre-order number; callers use Index and ID to cross to external ids.
 // A Network is immutable after Build and safe for concurrent queries.
+//
+// Per-reach columns are kept compact (see compact.go): about 62 bytes a
+// reach for an NHDPlus network with numeric ids.
 type Network struct {
 	// Topology says which source the topology came from.
 	Topology Topology
@@ -34,19 +38,21 @@ type Network struct {
 	ids    idIndex
 	hasNHD bool
 
-	down   []int32 // main downstream reach, -1 at an outlet
-	upMain []int32 // main-stem upstream reach, -1 at a headwater
-	size   []int32 // size of the upstream subtree in the index tree
-	umLen  []int32 // reaches of the upstream main stem laid out contiguously from here
+	down []int32 // main downstream reach, -1 at an outlet
+	size []int32 // size of the upstream subtree in the index tree
+	// upMainExc holds the upstream main-stem reach (To) of reaches (From)
+	// whose main stem is not the next reach in index order (flagUpNext),
+	// sorted by From: uphydroseq values that leave the layout.
+	upMainExc []edge
 
-	lenKm    []float64
+	lenKm    kmCol
 	cumKm    []float64 // distance from the reach's downstream end to its outlet
 	cumHours []float64 // travel time from the reach's downstream end to its outlet
-	pathKm   []float64 // NHDPlus pathlength, or cumKm when computed
+	pathKm   kmCol     // NHDPlus pathlength, or cumKm when computed
 
-	hydroseq     []int64
-	levelPath    []int64
-	terminalPath []int64
+	hydroseq     i64col
+	levelPath    i64col
+	terminalPath i64col
 	order        []uint8   // Strahler order
 	arbolate     []float32 // km of stream upstream, this reach included
 	velocity     []float32 // m/s used for travel time
@@ -58,6 +64,21 @@ type Network struct {
 	geom  []orb.LineString
 	names []string
 	snap  snapIndex
+}
+
+// upMain is reach i's main-stem upstream reach, -1 at a headwater.
+func (n *Network) upMain(i int32) int32 {
+	if n.flags[i]&flagUpNext != 0 {
+		return i + 1
+	}
+	if len(n.upMainExc) == 0 {
+		return -1
+	}
+	k, ok := slices.BinarySearchFunc(n.upMainExc, i, func(e edge, t int32) int { return int(e.From - t) })
+	if !ok {
+		return -1
+	}
+	return n.upMainExc[k].To
 }
 
 // Len is the number of reaches.
@@ -95,12 +116,12 @@ type Attrs struct {
 func (n *Network) Attrs(i int32) Attrs {
 	a := Attrs{
 		ID:             n.ID(i),
-		LengthKm:       n.lenKm[i],
-		PathLengthKm:   n.pathKm[i],
+		LengthKm:       n.lenKm.at(i),
+		PathLengthKm:   n.pathKm.at(i),
 		ArbolateSumKm:  float64(n.arbolate[i]),
-		Hydroseq:       n.hydroseq[i],
-		LevelPathID:    n.levelPath[i],
-		TerminalPathID: n.terminalPath[i],
+		Hydroseq:       n.hydroseq.at(i),
+		LevelPathID:    n.levelPath.at(i),
+		TerminalPathID: n.terminalPath.at(i),
 		StreamOrder:    int(n.order[i]),
 		StartFlag:      n.flags[i]&flagStart != 0,
 		TerminalFlag:   n.flags[i]&flagTerminal != 0,
@@ -125,7 +146,7 @@ func (n *Network) Attrs(i int32) Attrs {
 func (n *Network) StreamOrder(i int32) int { return int(n.order[i]) }
 
 // LengthKm is reach i's length.
-func (n *Network) LengthKm(i int32) float64 { return n.lenKm[i] }
+func (n *Network) LengthKm(i int32) float64 { return n.lenKm.at(i) }
 
 // Geometry is reach i's polyline, nil when the network was built without
 // KeepGeometry.
@@ -172,7 +193,7 @@ func (n *Network) Headwaters() int {
 func (n *Network) UpstreamCount(i int32) int { return int(n.size[i]) }
 
 func (n *Network) reachHours(i int32) float64 {
-	return n.lenKm[i] * 1000 / float64(n.velocity[i]) / 3600
+	return n.lenKm.at(i) * 1000 / float64(n.velocity[i]) / 3600
 }
 
 func (n *Network) minorDownOf(i int32) []edge {
@@ -188,41 +209,69 @@ func (n *Network) minorDownOf(i int32) []edge {
 // upstream index, geometry excluded.
 func (n *Network) MemoryBytes() int {
 	r := int(n.n)
-	per := 4*4 + 8*4 + 8*3 + 1 + 4 + 4 + 1
-	return r*per + n.ids.bytes() + (len(n.minorUp)+len(n.minorDown))*8
+	b := r * (4 + 4 + 1 + 1 + 4 + 4) // down, size, order, flags, arbolate, velocity
+	b += n.lenKm.bytes() + n.pathKm.bytes()
+	b += 8 * (len(n.cumKm) + len(n.cumHours))
+	if sameFloats(n.pathKm.f, n.cumKm) {
+		b -= 8 * len(n.cumKm)
+	}
+	b += n.hydroseq.bytes() + n.levelPath.bytes() + n.terminalPath.bytes()
+	b += n.ids.bytes()
+	b += (len(n.minorUp) + len(n.minorDown) + len(n.upMainExc)) * 8
+	return b
+}
+
+// rawAttrs are the per-reach columns in input order, before index()
+// renumbers and compacts them.
+type rawAttrs struct {
+	upMain                            []int32
+	lenKm, pathKm                     []float64
+	hydroseq, levelPath, terminalPath []int64
 }
 
 // attributes computes what the source lacks and returns a network in input
-// order; index() then renumbers it.
-func (b *builder) attributes(topo []int32, lengths []float64) *Network {
+// order with its raw columns; index() then renumbers and compacts them.
+// Every pass over the input records is sequential: at national scale a
+// record is a cache miss, so values needed in topological order are copied
+// out first.
+func (b *builder) attributes(topo []int32, lengths []float64) (*Network, *rawAttrs) {
 	n := b.n
 	net := &Network{
-		n:            int32(n),
-		ids:          b.ids,
-		hasNHD:       b.topo == TopologyNHDPlus,
-		down:         b.down,
+		n:        int32(n),
+		ids:      b.ids,
+		hasNHD:   b.topo == TopologyNHDPlus,
+		down:     b.down,
+		cumKm:    make([]float64, n),
+		cumHours: make([]float64, n),
+		order:    make([]uint8, n),
+		arbolate: make([]float32, n),
+		velocity: make([]float32, n),
+		flags:    make([]uint8, n),
+	}
+	raw := &rawAttrs{
 		upMain:       make([]int32, n),
 		lenKm:        lengths,
-		cumKm:        make([]float64, n),
-		cumHours:     make([]float64, n),
 		hydroseq:     make([]int64, n),
 		levelPath:    make([]int64, n),
 		terminalPath: make([]int64, n),
-		order:        make([]uint8, n),
-		arbolate:     make([]float32, n),
-		velocity:     make([]float32, n),
-		flags:        make([]uint8, n),
 	}
 	in := b.in
+	nhd := b.topo == TopologyNHDPlus
 	hasMinorIn := make([]bool, n)
 	minorInMax := make([]uint8, n)
 	for _, e := range b.minor {
 		hasMinorIn[e[1]] = true
 		net.minorDown = append(net.minorDown, edge{e[0], e[1]})
 	}
-	minorFrom := map[int32][]int32{}
-	for _, e := range b.minor {
-		minorFrom[e[0]] = append(minorFrom[e[0]], e[1])
+
+	// Source stream orders, copied out in input order.
+	srcOrder := make([]uint8, n)
+	if nhd {
+		for i := range in {
+			if o := in[i].StreamOrder; o > 0 && o < 256 {
+				srcOrder[i] = uint8(o)
+			}
+		}
 	}
 
 	// Strahler order and arbolate sum, upstream first.
@@ -242,8 +291,8 @@ func (b *builder) attributes(topo []int32, lengths []float64) *Network {
 		default:
 			o = 1
 		}
-		if in[u].StreamOrder > 0 && in[u].StreamOrder < 256 && b.topo == TopologyNHDPlus {
-			o = uint8(in[u].StreamOrder)
+		if srcOrder[u] > 0 {
+			o = srcOrder[u]
 		}
 		net.order[u] = o
 		arb[u] += lengths[u]
@@ -258,31 +307,23 @@ func (b *builder) attributes(topo []int32, lengths []float64) *Network {
 				cntMax[d]++
 			}
 		}
-		for _, d := range minorFrom[u] {
+		for _, d := range b.minorFrom(u) {
 			if o > minorInMax[d] {
 				minorInMax[d] = o
 			}
 		}
 	}
+	maxChild, cntMax, minorInMax, srcOrder = nil, nil, nil, nil
 
 	// Main-stem upstream reach: NHDPlus uphydroseq when given, else the
 	// tree child with the largest drainage area, arbolate sum, stream order.
-	for i := range net.upMain {
-		net.upMain[i] = -1
-	}
-	if b.topo == TopologyNHDPlus {
-		byH := make(map[int64]int32, n)
-		for i := range in {
-			byH[hseqKey(in[i].NHD.Hydroseq)] = int32(i)
-		}
-		for i := range in {
-			if u := in[i].NHD.UpHydroseq; u != 0 && !math.IsNaN(u) {
-				if j, ok := byH[hseqKey(u)]; ok {
-					net.upMain[i] = j
-				}
-			}
-		}
+	upMain := raw.upMain
+	if nhd {
+		copy(upMain, b.upH)
 	} else {
+		for i := range upMain {
+			upMain[i] = -1
+		}
 		better := func(a, c int32) bool { // is a a better main stem than c?
 			da, dc := in[a].TotDASqKm, in[c].TotDASqKm
 			if !math.IsNaN(da) && !math.IsNaN(dc) && da != dc {
@@ -298,34 +339,38 @@ func (b *builder) attributes(topo []int32, lengths []float64) *Network {
 		}
 		for u := int32(0); u < int32(n); u++ {
 			if d := b.down[u]; d >= 0 {
-				if c := net.upMain[d]; c < 0 || better(u, c) {
-					net.upMain[d] = u
+				if c := upMain[d]; c < 0 || better(u, c) {
+					upMain[d] = u
 				}
 			}
 		}
 	}
+	arb = nil
 
-	// Distances, travel times and sequence numbers, downstream first.
+	// Velocities (input order), then distances and travel times,
+	// downstream first.
+	for i := range in {
+		v := in[i].VelocityFps * FtPerSec
+		if math.IsNaN(v) || v <= 0 {
+			v = DefaultVelocity(int(net.order[i]))
+		}
+		net.velocity[i] = float32(v)
+	}
 	for k := len(topo) - 1; k >= 0; k-- {
 		u := topo[k]
-		v := in[u].VelocityFps * FtPerSec
-		if math.IsNaN(v) || v <= 0 {
-			v = DefaultVelocity(int(net.order[u]))
-		}
-		net.velocity[u] = float32(v)
 		if d := b.down[u]; d >= 0 {
 			net.cumKm[u] = net.cumKm[d] + lengths[d]
-			net.cumHours[u] = net.cumHours[d] + net.reachHours(d)
+			net.cumHours[u] = net.cumHours[d] + lengths[d]*1000/float64(net.velocity[d])/3600
 		}
 	}
-	if b.topo == TopologyNHDPlus {
-		net.pathKm = make([]float64, n)
+	if nhd {
+		raw.pathKm = make([]float64, n)
 		for i := range in {
 			a := in[i].NHD
-			net.hydroseq[i] = hseqKey(a.Hydroseq)
-			net.levelPath[i] = hseqKey(a.LevelPathID)
-			net.terminalPath[i] = hseqKey(a.TerminalPathID)
-			net.pathKm[i] = a.PathLength
+			raw.hydroseq[i] = hseqKey(a.Hydroseq)
+			raw.levelPath[i] = hseqKey(a.LevelPathID)
+			raw.terminalPath[i] = hseqKey(a.TerminalPathID)
+			raw.pathKm[i] = a.PathLength
 			if a.StartFlag == 1 {
 				net.flags[i] |= flagStart
 			}
@@ -337,25 +382,25 @@ func (b *builder) attributes(topo []int32, lengths []float64) *Network {
 			}
 		}
 	} else {
-		net.pathKm = net.cumKm
+		raw.pathKm = net.cumKm
 		for k := len(topo) - 1; k >= 0; k-- {
 			u := topo[k]
-			net.hydroseq[u] = int64(len(topo) - k)
+			raw.hydroseq[u] = int64(len(topo) - k)
 		}
 		for k := len(topo) - 1; k >= 0; k-- {
 			u := topo[k]
 			d := b.down[u]
 			if d < 0 {
-				net.levelPath[u] = net.hydroseq[u]
-				net.terminalPath[u] = net.hydroseq[u]
+				raw.levelPath[u] = raw.hydroseq[u]
+				raw.terminalPath[u] = raw.hydroseq[u]
 				net.flags[u] |= flagTerminal
 				continue
 			}
-			net.terminalPath[u] = net.terminalPath[d]
-			if net.upMain[d] == u {
-				net.levelPath[u] = net.levelPath[d]
+			raw.terminalPath[u] = raw.terminalPath[d]
+			if upMain[d] == u {
+				raw.levelPath[u] = raw.levelPath[d]
 			} else {
-				net.levelPath[u] = net.hydroseq[u]
+				raw.levelPath[u] = raw.hydroseq[u]
 			}
 		}
 		for u := range in {
@@ -383,7 +428,7 @@ func (b *builder) attributes(topo []int32, lengths []float64) *Network {
 			net.names[i] = in[i].Name
 		}
 	}
-	return net
+	return net, raw
 }
 
 // Name is reach i's stream name, "" when unknown.

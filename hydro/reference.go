@@ -38,7 +38,7 @@ func (n *Network) walk(q Query, up walkGraph) map[int32]bool {
 	s := q.Start
 	switch q.Mode {
 	case UT:
-		limit := n.pathKm[s] + q.DistanceKm
+		limit := n.pathKm.at(s) + q.DistanceKm
 		for k := 0; k < len(queue); k++ {
 			v := queue[k]
 			if n.flags[v]&flagStart != 0 {
@@ -48,7 +48,7 @@ func (n *Network) walk(q Query, up walkGraph) map[int32]bool {
 				if out[x] || n.flags[x]&flagCoast != 0 {
 					continue
 				}
-				if q.HasDistance && n.pathKm[x] > limit {
+				if q.HasDistance && n.pathKm.at(x) > limit {
 					continue
 				}
 				out[x] = true
@@ -56,20 +56,20 @@ func (n *Network) walk(q Query, up walkGraph) map[int32]bool {
 			}
 		}
 	case UM:
-		limit := n.pathKm[s] + q.DistanceKm
+		limit := n.pathKm.at(s) + q.DistanceKm
 		for v := s; ; {
-			x := n.upMain[v]
-			if x < 0 || n.levelPath[x] != n.levelPath[v] || n.flags[x]&flagCoast != 0 || out[x] {
+			x := n.upMain(v)
+			if x < 0 || n.levelPath.at(x) != n.levelPath.at(v) || n.flags[x]&flagCoast != 0 || out[x] {
 				break
 			}
-			if q.HasDistance && n.pathKm[x] > limit {
+			if q.HasDistance && n.pathKm.at(x) > limit {
 				break
 			}
 			out[x] = true
 			v = x
 		}
 	case DM, DD:
-		limit := n.pathKm[s] + n.lenKm[s] - q.DistanceKm
+		limit := n.pathKm.at(s) + n.lenKm.at(s) - q.DistanceKm
 		for k := 0; k < len(queue); k++ {
 			v := queue[k]
 			if q.Mode == DD && n.flags[v]&flagTerminal != 0 {
@@ -85,10 +85,10 @@ func (n *Network) walk(q Query, up walkGraph) map[int32]bool {
 				if x < 0 || out[x] || n.flags[x]&flagCoast != 0 {
 					continue
 				}
-				if q.Mode == DM && n.terminalPath[x] != n.terminalPath[v] {
+				if q.Mode == DM && n.terminalPath.at(x) != n.terminalPath.at(v) {
 					continue
 				}
-				if q.HasDistance && n.pathKm[x]+n.lenKm[x] < limit {
+				if q.HasDistance && n.pathKm.at(x)+n.lenKm.at(x) < limit {
 					continue
 				}
 				out[x] = true

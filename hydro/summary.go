@@ -30,7 +30,7 @@ type Outlet struct {
 func Summarize(n *Network) Summary {
 	s := Summary{Reaches: n.Len(), Headwaters: n.Headwaters(), Divergences: n.MinorDivergences()}
 	for i := int32(0); i < n.n; i++ {
-		s.LengthKm += n.lenKm[i]
+		s.LengthKm += n.lenKm.at(i)
 		if int(n.order[i]) > s.MaxOrder {
 			s.MaxOrder = int(n.order[i])
 		}
