@@ -1,0 +1,464 @@
+// Package linework turns loose polylines into a noded line network: it
+// decides which line ends meet, and where a line end touches the middle of
+// another line. Stream lines traced from a DEM, or digitised by hand, come
+// with geometry only — no reach ids, no from/to nodes — and river topology
+// (what is upstream of a discharge, where a pollutant goes) has to be built
+// from where the lines touch.
+package linework
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/paulmach/orb"
+	"github.com/tidwall/rtree"
+)
+
+// Options control how Node decides that lines touch.
+type Options struct {
+	// Tolerance is the snap distance, in the lines' units (metres for
+	// projected data): line ends at most this far apart share a node, and
+	// with SplitTJunctions a line end at most this far from another line's
+	// interior splits that line. 0 means exact coincidence.
+	Tolerance float64
+	// SplitTJunctions splits a line where another line's end touches its
+	// interior (farther than Tolerance from both of its ends), so that a
+	// tributary drawn to the side of a main stem joins it at a node.
+	SplitTJunctions bool
+	// AllowZeroLength accepts lines of two or more vertices that all
+	// coincide, instead of rejecting them. DEM stream tracers emit such
+	// stubs where flow ends in a pit (the Touqian River network has three),
+	// and one artefact should not make a whole network unusable. Such a
+	// line is reported in Rings and gets FromNode == ToNode; it is never
+	// split.
+	AllowZeroLength bool
+}
+
+// Result is a noded network: every output line runs from one node to
+// another, so a graph of reaches can be built from FromNode/ToNode alone.
+type Result struct {
+	// Lines are the output lines: the inputs in input order, each possibly
+	// split into pieces, pieces in digitised order. Each line's first and
+	// last vertex are moved onto the position of its node (by at most
+	// Tolerance, or a few times it where a chain of ends forms one node), so
+	// lines that share a node share the coordinate exactly. Lines are new
+	// slices; the input is not modified.
+	Lines []orb.LineString
+	// Source[i] is the index of the input line that Lines[i] came from.
+	Source []int
+	// FromNode[i] is the node at the first vertex of Lines[i].
+	FromNode []int
+	// ToNode[i] is the node at the last vertex of Lines[i].
+	ToNode []int
+	// NodeXY[n] is the position of node n. Node ids are numbered in order of
+	// first appearance along Lines (from node, then to node). A node made of
+	// line ends sits at the first of those ends in input order; a
+	// T-junction node sits at the split point on the line that was split.
+	NodeXY []orb.Point
+	// Rings lists the input lines whose first and last vertex are within
+	// Tolerance of each other (closed rings, such as lines around a DEM
+	// pit). Their pieces still get nodes: an unsplit ring has
+	// FromNode == ToNode.
+	Rings []int
+	// Splits is the number of T-junction splits made: how many more output
+	// lines there are than input lines.
+	Splits int
+}
+
+// InputError reports an input line Node cannot use, with its index, so the
+// caller can point the user at the offending feature.
+type InputError struct {
+	// Line is the index of the line in the input slice.
+	Line int
+	// Reason says what is wrong with it, for a person to read.
+	Reason string
+}
+
+// Error formats the error as "linework: line N: reason".
+func (e *InputError) Error() string {
+	return fmt.Sprintf("linework: line %d: %s", e.Line, e.Reason)
+}
+
+// validate checks one input line.
+func validate(i int, l orb.LineString, allowZero bool) error {
+	if len(l) == 0 {
+		return &InputError{Line: i, Reason: "empty line"}
+	}
+	for j, p := range l {
+		if !finite(p) {
+			return &InputError{Line: i, Reason: fmt.Sprintf("vertex %d has a non-finite coordinate (%v, %v)", j, p[0], p[1])}
+		}
+	}
+	distinct := false
+	for _, p := range l[1:] {
+		if p != l[0] {
+			distinct = true
+			break
+		}
+	}
+	if !distinct && allowZero && len(l) >= 2 {
+		return nil
+	}
+	if !distinct {
+		return &InputError{Line: i, Reason: fmt.Sprintf("fewer than 2 distinct vertices (%d given, all at %v)", len(l), l[0])}
+	}
+	length := 0.0
+	for j := 1; j < len(l); j++ {
+		length += dist(l[j-1], l[j])
+	}
+	if length == 0 || math.IsInf(length, 0) || math.IsNaN(length) {
+		return &InputError{Line: i, Reason: fmt.Sprintf("zero or non-finite length (%v)", length)}
+	}
+	return nil
+}
+
+func finite(p orb.Point) bool {
+	return !math.IsNaN(p[0]) && !math.IsInf(p[0], 0) && !math.IsNaN(p[1]) && !math.IsInf(p[1], 0)
+}
+
+func dist(a, b orb.Point) float64 { return math.Hypot(b[0]-a[0], b[1]-a[1]) }
+
+// closest returns the parameter t in [0,1] of the point of segment a-b
+// closest to p, that point and its distance to p.
+func closest(p, a, b orb.Point) (t float64, q orb.Point, d float64) {
+	ux, uy := b[0]-a[0], b[1]-a[1]
+	if l2 := ux*ux + uy*uy; l2 > 0 {
+		t = ((p[0]-a[0])*ux + (p[1]-a[1])*uy) / l2
+		t = math.Max(0, math.Min(1, t))
+	}
+	switch t {
+	case 0:
+		q = a
+	case 1:
+		q = b
+	default:
+		q = orb.Point{a[0] + t*ux, a[1] + t*uy}
+	}
+	return t, q, dist(p, q)
+}
+
+// unionFind joins clusters of line-end elements. The root of a cluster is
+// always its smallest element, which makes the result independent of the
+// order of unions.
+type unionFind []int32
+
+func newUnionFind(n int) unionFind {
+	u := make(unionFind, n)
+	for i := range u {
+		u[i] = int32(i)
+	}
+	return u
+}
+
+func (u unionFind) find(x int) int {
+	r := x
+	for int(u[r]) != r {
+		r = int(u[r])
+	}
+	for int(u[x]) != r { // path compression
+		next := int(u[x])
+		u[x] = int32(r)
+		x = next
+	}
+	return r
+}
+
+func (u unionFind) union(a, b int) {
+	ra, rb := u.find(a), u.find(b)
+	if ra == rb {
+		return
+	}
+	if rb < ra {
+		ra, rb = rb, ra
+	}
+	u[rb] = int32(ra)
+}
+
+// split is a place where a line end (cluster elem) touches the interior of
+// line `line`, on segment seg at parameter t.
+type split struct {
+	line int
+	seg  int
+	t    float64
+	pt   orb.Point
+	elem int // an end element of the touching cluster
+}
+
+// vertexEps is how close (as a fraction of a segment) a split point must
+// be to a vertex to reuse that vertex instead of inserting a new one.
+const vertexEps = 1e-9
+
+// segKey is an R-tree payload: segments seg .. seg+chunkSegs-1 of a line
+// (fewer at the line's end). Indexing short runs of segments rather than
+// single ones makes the tree several times cheaper to build while keeping
+// its boxes tight.
+type segKey struct {
+	line, seg int32
+}
+
+// chunkSegs is the number of consecutive segments per R-tree entry.
+const chunkSegs = 8
+
+// Node nodes lines: it snaps line ends within opt.Tolerance of each other to
+// shared nodes and, with opt.SplitTJunctions, splits lines where another
+// line's end touches their interior. Line ends are clustered transitively
+// (single linkage): a chain of ends each within Tolerance of the next forms
+// one node. A line end never splits a line it is itself an end of, so a line
+// touching its own interior is not split.
+//
+// Invalid input is rejected with an *InputError naming the line: an empty
+// line, a NaN or infinite coordinate, fewer than 2 distinct vertices (unless
+// opt.AllowZeroLength), or a zero (or overflowing) length. A negative, NaN or
+// infinite tolerance is an error too. Node does not modify lines.
+//
+// Both searches use R-trees (line ends; segments), so the cost is
+// O(n log n) in the number of vertices for networks without pathological
+// pile-ups of ends.
+func Node(lines []orb.LineString, opt Options) (*Result, error) {
+	tol := opt.Tolerance
+	if math.IsNaN(tol) || math.IsInf(tol, 0) || tol < 0 {
+		return nil, fmt.Errorf("linework: tolerance must be finite and >= 0, got %v", tol)
+	}
+	if len(lines) > math.MaxInt32/2 {
+		return nil, errors.New("linework: too many lines")
+	}
+	for i, l := range lines {
+		if err := validate(i, l, opt.AllowZeroLength); err != nil {
+			return nil, err
+		}
+	}
+	n := len(lines)
+	endPos := func(e int) orb.Point {
+		l := lines[e/2]
+		if e%2 == 0 {
+			return l[0]
+		}
+		return l[len(l)-1]
+	}
+
+	// 1. Cluster line ends: element 2i is line i's first vertex, 2i+1 its last.
+	uf := newUnionFind(2 * n)
+	var ends rtree.RTreeG[int32]
+	for e := 0; e < 2*n; e++ {
+		p := endPos(e)
+		ends.Insert(p, p, int32(e))
+	}
+	var found []int
+	for e := 0; e < 2*n; e++ {
+		p := endPos(e)
+		found = found[:0]
+		ends.Search(orb.Point{p[0] - tol, p[1] - tol}, orb.Point{p[0] + tol, p[1] + tol},
+			func(_, _ [2]float64, f int32) bool {
+				found = append(found, int(f))
+				return true
+			})
+		for _, f := range found {
+			if f != e && dist(p, endPos(f)) <= tol {
+				uf.union(e, f)
+			}
+		}
+	}
+
+	// 2. T-junctions: a cluster of ends within tolerance of another line's
+	// interior splits that line.
+	var splits []split
+	if opt.SplitTJunctions {
+		splits = findSplits(lines, uf, endPos, tol)
+	}
+
+	// 3. Lay out the pieces of each line with their vertex positions.
+	bySource := make([][]split, n)
+	for _, s := range splits {
+		bySource[s.line] = append(bySource[s.line], s)
+	}
+	res := &Result{}
+	type piece struct {
+		line     orb.LineString
+		src      int
+		from, to int // union-find elements
+	}
+	var pieces []piece
+	for i, l := range lines {
+		ss := bySource[i]
+		if len(ss) == 0 {
+			pieces = append(pieces, piece{line: slices.Clone(l), src: i, from: 2 * i, to: 2*i + 1})
+			continue
+		}
+		slices.SortFunc(ss, func(a, b split) int {
+			if a.seg != b.seg {
+				return a.seg - b.seg
+			}
+			if a.t < b.t {
+				return -1
+			}
+			if a.t > b.t {
+				return 1
+			}
+			return a.elem - b.elem
+		})
+		// Build the line with split vertices inserted, remembering the
+		// index of each split's vertex. Splits at the same place merge
+		// their clusters into one node.
+		var verts orb.LineString
+		var cuts []int  // vertex index of each distinct split location
+		var elems []int // cluster element at each cut
+		k := 0
+		for j := 0; j < len(l)-1; j++ {
+			verts = append(verts, l[j])
+			for ; k < len(ss) && ss[k].seg == j; k++ {
+				s := ss[k]
+				if s.t > 0 && verts[len(verts)-1] != s.pt {
+					verts = append(verts, s.pt)
+				}
+				v := len(verts) - 1
+				if len(cuts) > 0 && cuts[len(cuts)-1] == v {
+					uf.union(elems[len(elems)-1], s.elem)
+					continue
+				}
+				cuts = append(cuts, v)
+				elems = append(elems, s.elem)
+			}
+		}
+		verts = append(verts, l[len(l)-1])
+		from, start := 2*i, 0
+		for c, v := range cuts {
+			// findSplits keeps splits away from line ends; stay safe anyway.
+			if v == 0 {
+				uf.union(elems[c], 2*i)
+				continue
+			}
+			if v >= len(verts)-1 {
+				uf.union(elems[c], 2*i+1)
+				continue
+			}
+			pieces = append(pieces, piece{line: slices.Clone(verts[start : v+1]), src: i, from: from, to: elems[c]})
+			from, start = elems[c], v
+		}
+		pieces = append(pieces, piece{line: slices.Clone(verts[start:]), src: i, from: from, to: 2*i + 1})
+	}
+
+	// 4. Number the nodes in order of first appearance and place them.
+	splitPos := map[int]orb.Point{}
+	for _, s := range splits {
+		r := uf.find(s.elem)
+		if _, ok := splitPos[r]; !ok {
+			splitPos[r] = s.pt
+		}
+	}
+	nodeOf := map[int]int{}
+	nodeID := func(elem int) int {
+		r := uf.find(elem)
+		if id, ok := nodeOf[r]; ok {
+			return id
+		}
+		id := len(res.NodeXY)
+		nodeOf[r] = id
+		if p, ok := splitPos[r]; ok {
+			res.NodeXY = append(res.NodeXY, p)
+		} else {
+			res.NodeXY = append(res.NodeXY, endPos(r))
+		}
+		return id
+	}
+	res.Lines = make([]orb.LineString, len(pieces))
+	res.Source = make([]int, len(pieces))
+	res.FromNode = make([]int, len(pieces))
+	res.ToNode = make([]int, len(pieces))
+	for i, pc := range pieces {
+		f, t := nodeID(pc.from), nodeID(pc.to)
+		pc.line[0] = res.NodeXY[f]
+		pc.line[len(pc.line)-1] = res.NodeXY[t]
+		res.Lines[i], res.Source[i], res.FromNode[i], res.ToNode[i] = pc.line, pc.src, f, t
+	}
+	for i, l := range lines {
+		if dist(l[0], l[len(l)-1]) <= tol {
+			res.Rings = append(res.Rings, i)
+		}
+	}
+	res.Splits = len(res.Lines) - n
+	return res, nil
+}
+
+// findSplits finds, for every cluster of line ends, the lines whose interior
+// it touches, and where.
+func findSplits(lines []orb.LineString, uf unionFind, endPos func(int) orb.Point, tol float64) []split {
+	var segs rtree.RTreeG[segKey]
+	for i, l := range lines {
+		for j := 0; j < len(l)-1; j += chunkSegs {
+			lo := [2]float64{l[j][0], l[j][1]}
+			hi := lo
+			for _, p := range l[j+1 : min(j+chunkSegs+1, len(l))] {
+				lo = [2]float64{math.Min(lo[0], p[0]), math.Min(lo[1], p[1])}
+				hi = [2]float64{math.Max(hi[0], p[0]), math.Max(hi[1], p[1])}
+			}
+			segs.Insert(lo, hi, segKey{int32(i), int32(j)})
+		}
+	}
+	// Members of each cluster, in element order.
+	members := map[int][]int{}
+	var roots []int
+	for e := 0; e < 2*len(lines); e++ {
+		r := uf.find(e)
+		if _, ok := members[r]; !ok {
+			roots = append(roots, r)
+		}
+		members[r] = append(members[r], e)
+	}
+	var out []split
+	var cands []segKey
+	for _, r := range roots {
+		// best touch per line over all ends of the cluster
+		best := map[int]split{}
+		bestD := map[int]float64{}
+		for _, e := range members[r] {
+			p := endPos(e)
+			cands = cands[:0]
+			segs.Search([2]float64{p[0] - tol, p[1] - tol}, [2]float64{p[0] + tol, p[1] + tol},
+				func(_, _ [2]float64, k segKey) bool {
+					cands = append(cands, k)
+					return true
+				})
+			for _, k := range cands {
+				li := int(k.line)
+				if uf.find(2*li) == r || uf.find(2*li+1) == r {
+					continue // the cluster holds an end of this line
+				}
+				l := lines[li]
+				for sj := int(k.seg); sj < min(int(k.seg)+chunkSegs, len(l)-1); sj++ {
+					t, q, d := closest(p, l[sj], l[sj+1])
+					if d > tol {
+						continue
+					}
+					if old, ok := bestD[li]; ok && (old < d || old == d && (best[li].seg < sj || best[li].seg == sj && best[li].t <= t)) {
+						continue
+					}
+					best[li] = split{line: li, seg: sj, t: t, pt: q, elem: r}
+					bestD[li] = d
+				}
+			}
+		}
+		touched := make([]int, 0, len(best))
+		for li := range best {
+			touched = append(touched, li)
+		}
+		slices.Sort(touched)
+		for _, li := range touched {
+			s := best[li]
+			l := lines[li]
+			if dist(s.pt, l[0]) <= tol || dist(s.pt, l[len(l)-1]) <= tol {
+				continue // near the line's own end: that is an end-to-end node
+			}
+			// A touch at (or within rounding of) a vertex reuses the vertex,
+			// described as the start of its segment.
+			if s.t <= vertexEps {
+				s.t, s.pt = 0, l[s.seg]
+			} else if s.t >= 1-vertexEps {
+				s.seg, s.t, s.pt = s.seg+1, 0, l[s.seg+1]
+			}
+			out = append(out, s)
+		}
+	}
+	return out
+}
