@@ -7,8 +7,9 @@ import (
 )
 
 // idIndex maps external reach ids to dense internal indexes. Numeric ids
-// (COMIDs, RouteLink links) are kept as sorted int64 with a permutation,
-// 12 bytes a reach instead of a string header, its bytes and a map entry.
+// (COMIDs, RouteLink links) are kept as an int64 column (uint32 offsets
+// when their range allows) with a permutation sorting them: 8 or 12 bytes
+// a reach instead of a string header, its bytes and a map entry.
 type idIndex interface {
 	id(i int32) string
 	lookup(s string) (int32, bool)

@@ -1,0 +1,101 @@
+package hydro
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"testing"
+)
+
+// TestCompactColumnsExact checks that every compact column gives back the
+// exact value it was given, and falls back to the plain form when it
+// cannot.
+func TestCompactColumnsExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	perm := make([]int32, 1000)
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	rng.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+
+	threeDec := make([]float64, 1000)
+	for i := range threeDec {
+		// As a CSV parser gives them.
+		v, _ := strconv.ParseFloat(strconv.FormatFloat(rng.Float64()*5000, 'f', 3, 64), 64)
+		threeDec[i] = v
+	}
+	c := newKmCol(threeDec, perm)
+	if c.m == nil {
+		t.Fatal("three-decimal lengths were not stored as metres")
+	}
+	for k, old := range perm {
+		if got := c.at(int32(k)); got != threeDec[old] {
+			t.Fatalf("at(%d) = %v, want %v", k, got, threeDec[old])
+		}
+	}
+	for _, bad := range []float64{math.Nextafter(0.3, 1), math.NaN(), -1, math.Copysign(0, -1), 5e6, 1.0001e-4} {
+		in := append(slices.Clone(threeDec[:10]), bad)
+		c := newKmCol(in, nil)
+		if c.f == nil {
+			t.Fatalf("%v stored as metres", bad)
+		}
+		if got := c.at(10); got != bad && !(math.IsNaN(bad) && math.IsNaN(got)) {
+			t.Fatalf("fallback gives %v for %v", got, bad)
+		}
+	}
+
+	for _, vals := range [][]int64{
+		{510146312, 510083868, 350002977, 0},
+		{10000100000001, 10000100000002, 10000100000003 + math.MaxUint32},
+		{math.MinInt64, math.MaxInt64, -5},
+		{-3, -2, -1},
+	} {
+		c := newI64col(vals, nil)
+		for i, v := range vals {
+			if got := c.at(int32(i)); got != v {
+				t.Fatalf("%v: at(%d) = %d", vals, i, got)
+			}
+		}
+	}
+	if c := newI64col([]int64{1 << 40, 1<<40 + 7}, nil); c.small == nil {
+		t.Fatal("a narrow range was not stored as offsets")
+	}
+}
+
+func TestRadixOrderStable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	keys := make([]uint64, 5000)
+	for i := range keys {
+		keys[i] = orderKey(rng.Int64N(300) - 150)
+	}
+	sorted, pos := radixOrder(keys)
+	for k := range sorted {
+		if keys[pos[k]] != sorted[k] {
+			t.Fatal("positions do not match keys")
+		}
+		if k > 0 && (sorted[k-1] > sorted[k] || (sorted[k-1] == sorted[k] && pos[k-1] > pos[k])) {
+			t.Fatalf("not a stable ascending order at %d", k)
+		}
+	}
+	found := joinLast(sorted, pos, []uint64{orderKey(-150), orderKey(1000), keys[7]})
+	if found[1] != -1 || keys[found[2]] != keys[7] {
+		t.Fatalf("joinLast = %v", found)
+	}
+	for i := len(keys) - 1; i >= 0; i-- {
+		if keys[i] == keys[7] {
+			if found[2] != int32(i) {
+				t.Fatalf("joinLast picked %d, want the last, %d", found[2], i)
+			}
+			break
+		}
+	}
+	for _, s := range []string{"0", "-0", "007", "+5", "", "-", "9223372036854775807", "-9223372036854775808", "9223372036854775808", "12a"} {
+		v, ok := parseCanonical(s)
+		want, err := strconv.ParseInt(s, 10, 64)
+		wantOK := err == nil && strconv.FormatInt(want, 10) == s
+		if ok != wantOK || (ok && v != want) {
+			t.Errorf("parseCanonical(%q) = %d, %v; want %d, %v", s, v, ok, want, wantOK)
+		}
+	}
+}
