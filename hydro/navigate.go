@@ -395,6 +395,29 @@ func (n *Network) downDiversions(ctx context.Context, q Query, yield func(Hit) b
 	return nil
 }
 
+// Span is an interval [Lo(), Hi()) of internal reach indexes in the
+// upstream index; reach i belongs to it when Lo() <= i < Hi().
+type Span = span
+
+// Lo is the first reach of the span.
+func (s span) Lo() int32 { return s.lo }
+
+// Hi is one past the last reach of the span.
+func (s span) Hi() int32 { return s.hi }
+
+// UpstreamSpans answers an unlimited UT query from q.Start (q.SkipMinor
+// honoured; distance and time limits are not) as sorted, disjoint
+// intervals of internal reach indexes, reusing buf. It is the O(k) answer
+// with no per-reach work at all: "which dischargers lie upstream of this
+// station" becomes interval lookups, and ids are read as n.ID(i) for i in
+// each span. Coastline starts return nil.
+func (n *Network) UpstreamSpans(q Query, buf []Span) []Span {
+	if q.Start < 0 || q.Start >= n.n || n.flags[q.Start]&flagCoast != 0 {
+		return buf[:0]
+	}
+	return n.upstreamSpans(q, buf)
+}
+
 // upstreamSpans returns, sorted and disjoint, the index intervals whose
 // union is q's UT result without distance or time limits: the start's
 // subtree and the subtree of every reach a minor divergence leads from into
