@@ -86,6 +86,7 @@ func Compute(ctx context.Context, b *basin.Basin, parameter string, from, to tim
 	}
 	// Upstream sets of every placed station.
 	ups := map[string]*basin.Upstream{}
+	above := map[string]*basin.Upstream{}
 	for _, id := range b.StationIDs() {
 		pl, _ := b.Station(id)
 		u, err := b.UpstreamOf(ctx, pl, 0)
@@ -93,6 +94,7 @@ func Compute(ctx context.Context, b *basin.Basin, parameter string, from, to tim
 			return nil, err
 		}
 		ups[id] = u
+		above[id] = b.Above(pl)
 	}
 	for _, id := range b.StationIDs() {
 		sl, ok := loads[id]
@@ -101,23 +103,23 @@ func Compute(ctx context.Context, b *basin.Basin, parameter string, from, to tim
 		}
 		u := ups[id]
 		// Stations upstream of id.
-		var above []string
+		var upStations []string
 		for _, o := range b.StationIDs() {
 			if o == id {
 				continue
 			}
 			op, _ := b.Station(o)
-			if u.Contains(op.Reach, op.Measure) {
-				above = append(above, o)
+			if above[id].Contains(op.Reach, op.Measure) {
+				upStations = append(upStations, o)
 			}
 		}
 		// Neighbours: upstream stations not upstream of another upstream station.
 		var nbrs []string
-		for _, a := range above {
+		for _, a := range upStations {
 			direct := true
 			ap, _ := b.Station(a)
-			for _, c := range above {
-				if c != a && ups[c].Contains(ap.Reach, ap.Measure) {
+			for _, c := range upStations {
+				if c != a && above[c].Contains(ap.Reach, ap.Measure) {
 					direct = false
 					break
 				}
@@ -145,7 +147,7 @@ func Compute(ctx context.Context, b *basin.Basin, parameter string, from, to tim
 				}
 				inner := false
 				for _, nb := range nbrs {
-					if ups[nb].Contains(r, of.Place.Measure) {
+					if above[nb].Contains(r, of.Place.Measure) {
 						inner = true
 						break
 					}

@@ -40,6 +40,9 @@ type Basin struct {
 
 	outfalls map[int32][]PlacedOutfall
 	stations map[string]Place
+	// marked flags the reaches holding an outfall or a station: the only
+	// reaches whose distances an upstream query needs to keep.
+	marked []bool
 	// Unplaced lists outfalls and stations too far from any reach, so a
 	// data steward can fix them.
 	Unplaced []string
@@ -69,6 +72,13 @@ func New(net *hydro.Network, ds *model.Dataset, maxM float64) (*Basin, error) {
 			continue
 		}
 		b.stations[s.ID] = p
+	}
+	b.marked = make([]bool, net.Len())
+	for r := range b.outfalls {
+		b.marked[r] = true
+	}
+	for _, p := range b.stations {
+		b.marked[p.Reach] = true
 	}
 	return b, nil
 }
@@ -120,29 +130,41 @@ func (b *Basin) StationIDs() []string {
 func (b *Basin) OutfallsOn(r int32) []PlacedOutfall { return b.outfalls[r] }
 
 // Upstream is everything upstream of a place, with distances and travel
-// times to it.
+// times to it for the reaches that hold an outfall or a station.
 type Upstream struct {
 	from    Place
 	reaches map[int32][2]float64 // km and hours from the reach's downstream end
+	spans   []hydro.Span         // set when membership comes from the index
 	lenKm   float64
 	hours   float64
 	net     *hydro.Network
 }
 
-// UpstreamOf navigates upstream of p (UT), within maxHours of travel
-// (0 = no limit).
+// UpstreamOf navigates upstream of p (UT) within maxHours of travel, and
+// keeps distances and travel times for the reaches that hold outfalls or
+// stations. With maxHours 0 there is no limit, and membership is read from
+// the upstream index's intervals without visiting every reach.
 func (b *Basin) UpstreamOf(ctx context.Context, p Place, maxHours float64) (*Upstream, error) {
 	u := &Upstream{from: p, reaches: map[int32][2]float64{}, net: b.Net}
 	a := b.Net.Attrs(p.Reach)
 	u.lenKm, u.hours = a.LengthKm, a.TravelHours
 	err := b.Net.Navigate(ctx, hydro.Query{Mode: hydro.UT, Start: p.Reach, MaxHours: maxHours}, func(h hydro.Hit) bool {
-		u.reaches[h.Reach] = [2]float64{h.DistanceKm, h.TravelHours}
+		if b.marked[h.Reach] {
+			u.reaches[h.Reach] = [2]float64{h.DistanceKm, h.TravelHours}
+		}
 		return true
 	})
 	return u, err
 }
 
-// Reaches lists the upstream reaches.
+// Above is the set of reaches upstream of a place with no limit, answered
+// from the upstream index: membership only, in O(log k) a lookup.
+func (b *Basin) Above(p Place) *Upstream {
+	return &Upstream{from: p, spans: b.Net.UpstreamSpans(hydro.Query{Mode: hydro.UT, Start: p.Reach}, nil), net: b.Net}
+}
+
+// Reaches lists the upstream reaches that hold an outfall or a station,
+// in index order (UpstreamOf only).
 func (u *Upstream) Reaches() []int32 {
 	out := make([]int32, 0, len(u.reaches))
 	for r := range u.reaches {
@@ -154,7 +176,7 @@ func (u *Upstream) Reaches() []int32 {
 
 // Along gives the network distance (km) and travel time (hours) from a
 // point on reach r at measure m down to the place, and false when the point
-// is not upstream of it.
+// is not upstream of it or r holds no outfall or station (UpstreamOf only).
 func (u *Upstream) Along(r int32, m float64) (km, hours float64, ok bool) {
 	v, ok := u.reaches[r]
 	if !ok {
@@ -169,8 +191,16 @@ func (u *Upstream) Along(r int32, m float64) (km, hours float64, ok bool) {
 	return math.Max(km, 0), math.Max(hours, 0), true
 }
 
-// Contains says whether a point on reach r at measure m is upstream.
+// Contains says whether a point on reach r at measure m is upstream: any
+// reach for an Above set, reaches with outfalls or stations for UpstreamOf.
 func (u *Upstream) Contains(r int32, m float64) bool {
-	_, _, ok := u.Along(r, m)
+	if r == u.from.Reach && m <= u.from.Measure {
+		return false
+	}
+	if u.spans != nil {
+		k := sort.Search(len(u.spans), func(i int) bool { return u.spans[i].Hi() > r })
+		return k < len(u.spans) && u.spans[k].Lo() <= r
+	}
+	_, ok := u.reaches[r]
 	return ok
 }

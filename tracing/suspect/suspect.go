@@ -291,11 +291,7 @@ func (e *Engine) Trace(ctx context.Context, req Request) (*Result, error) {
 		}
 		check := StationCheck{Station: id, TravelHours: round(hrs, 2), Time: sc.Time, Value: sc.Value, Background: round(bg, 4), Verdict: verdict}
 		res.Upstream = append(res.Upstream, check)
-		above, err := e.b.UpstreamOf(ctx, q, 0)
-		if err != nil {
-			return nil, err
-		}
-		checks = append(checks, stationHit{id: id, travelHours: hrs, dirty: dirty, above: above})
+		checks = append(checks, stationHit{id: id, travelHours: hrs, dirty: dirty, above: e.b.Above(q)})
 	}
 	sort.Slice(res.Upstream, func(a, b int) bool { return res.Upstream[a].TravelHours < res.Upstream[b].TravelHours })
 	isAbove := func(s stationHit, r int32, m float64) bool { return s.above.Contains(r, m) }
