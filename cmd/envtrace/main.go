@@ -25,6 +25,7 @@ Usage:
   envtrace network check --network PATH [--layer NAME]
   envtrace trace    [--data DIR] --station ID --parameter P --value V --unit U --time T [--flow Q] [--json]
   envtrace check permits [--data DIR] [--json]
+  envtrace balance  [--data DIR] --parameter P --from T --to T [--json]
   envtrace serve    [--addr HOST:PORT] [--data DIR | --db URL [--network-name NAME]]
   envtrace db migrate --db URL
   envtrace import   --db URL [--data DIR] [--network PATH [--layer NAME] [--name NAME]]
@@ -74,6 +75,7 @@ func commands() map[string]command {
 		"network":  cmdNetwork,
 		"trace":    cmdTrace,
 		"check":    cmdCheck,
+		"balance":  cmdBalance,
 		"serve":    cmdServe,
 		"db":       cmdDB,
 		"import":   cmdImport,

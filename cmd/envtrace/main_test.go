@@ -229,3 +229,13 @@ func TestUsage(t *testing.T) {
 		t.Fatalf("unknown command: %d %s", code, errs)
 	}
 }
+
+func TestBalanceCommand(t *testing.T) {
+	code, out, errs := runCmd(t, "balance", "--parameter", "NH3-N", "--from", "2026-09-05T02:30:00+08:00", "--to", "2026-09-05T03:30:00+08:00")
+	if code != 0 || !strings.Contains(out, "WQ-M06") || !strings.Contains(out, "2119.22 !") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, _, errs := runCmd(t, "balance", "--parameter", "pH", "--from", "2026-09-05T02:30:00+08:00", "--to", "2026-09-05T03:30:00+08:00"); code != 1 || !strings.Contains(errs, "pH") {
+		t.Fatalf("pH: exit %d %s", code, errs)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/envtrace/envtrace/tracing/balance"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/permits"
@@ -196,6 +197,59 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintln(tw, "SEVERITY\tFACILITY\tPERMIT\tCHECK\tFINDING")
 	for _, f := range rep.Findings {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.Severity, f.Facility, f.Permit, f.Check, f.Message)
+	}
+	return tw.Flush()
+}
+
+func cmdBalance(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("balance")
+	e.cfg.Bind(fs, "data")
+	parameter := fs.String("parameter", "", "parameter (e.g. NH3-N, COD, Cu)")
+	fromS := fs.String("from", "", "period start, RFC 3339 with zone")
+	toS := fs.String("to", "", "period end, RFC 3339 with zone")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *parameter == "" || *fromS == "" || *toS == "" {
+		return usageErr("--parameter, --from and --to are required")
+	}
+	from, err := parseTime(*fromS)
+	if err != nil {
+		return err
+	}
+	to, err := parseTime(*toS)
+	if err != nil {
+		return err
+	}
+	dir, cleanup, err := e.dataDir()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	b, err := e.loadBasin(ctx, dir)
+	if err != nil {
+		return err
+	}
+	rep, err := balance.Compute(ctx, b, *parameter, from, to)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	fmt.Fprintf(e.stdout, "Load balance of %s, %s to %s (kg/day)\n\n", rep.Parameter, rep.From.Format(time.RFC3339), rep.To.Format(time.RFC3339))
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "STATION\tUPSTREAM\tLOAD\tUPSTREAM LOAD\tGAIN\tPERMITTED\tUNEXPLAINED\tDISCHARGERS")
+	for _, s := range rep.Segments {
+		flag := ""
+		if s.ExceedsPermitted {
+			flag = " !"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f%s\t%d\n", s.Station, strings.Join(s.Upstream, ","), s.LoadKgDay,
+			s.UpstreamLoadKgDay, s.GainKgDay, s.PermittedKgDay, s.UnexplainedKgDay, flag, len(s.Dischargers))
 	}
 	return tw.Flush()
 }
