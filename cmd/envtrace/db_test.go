@@ -9,6 +9,7 @@ import (
 
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/gis/postgis"
+	"github.com/envtrace/envtrace/internal/realdata"
 	"github.com/envtrace/envtrace/store/storetest"
 )
 
@@ -60,5 +61,35 @@ func TestDatabaseCommands(t *testing.T) {
 	code, _, errs := runCmd(t, "serve", "--db", url, "--addr", "127.0.0.1:0")
 	if code == 0 || !strings.Contains(errs, "reaches_network_idx_lo") {
 		t.Fatalf("serve without its index: exit %d %s", code, errs)
+	}
+}
+
+// TestImportRealNetworks loads the NHDPlus GeoPackages and the Touqian
+// GeoJSON into PostGIS as they are, then imports them again unchanged.
+func TestImportRealNetworks(t *testing.T) {
+	url := storetest.DatabaseURL(t)
+	if code, _, errs := runCmd(t, "db", "migrate", "--db", url); code != 0 {
+		t.Fatal(errs)
+	}
+	tests := []struct {
+		file    string
+		reaches string
+	}{
+		{"nhdplus/sample_natseamless.gpkg", "267 reaches (nhdplus"},
+		{"nhdplus/new_hope.gpkg", "746 reaches (nhdplus"},
+		{"nhdplus/petapsco_flowlines.gpkg", "707 reaches (nhdplus"},
+		{"nhdplus/walker.gpkg", "62 reaches (nhdplus"},
+		{"taiwan/touqian_streams_order6.epsg3826.geojson", "2034 reaches (fromnode/tonode"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			path := realdata.Path(t, tc.file)
+			for i := 0; i < 2; i++ {
+				code, out, errs := runCmd(t, "import", "--db", url, "--network", path)
+				if code != 0 || !strings.Contains(out, tc.reaches) {
+					t.Fatalf("import %d: exit %d\n%s\n%s", i, code, out, errs)
+				}
+			}
+		})
 	}
 }
