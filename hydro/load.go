@@ -25,6 +25,9 @@ type LoadOptions struct {
 	SnapTolerance float64
 	// Build is passed to Build.
 	Build Options
+	// ReadProgress, when set, is told how much of the file has been read
+	// (features, or bytes for GeoJSON), for progress on large files.
+	ReadProgress func(done, total int)
 }
 
 // Source describes where a loaded network came from, for summaries.
@@ -42,7 +45,7 @@ type Source struct {
 // Load reads a network from a GeoJSON, GeoPackage, CSV or shapefile and
 // builds it.
 func Load(ctx context.Context, path string, opt LoadOptions) (*Network, *Source, error) {
-	l, err := layer.Read(path, layer.Options{Layer: opt.Layer})
+	l, err := layer.Read(path, layer.Options{Layer: opt.Layer, Progress: opt.ReadProgress})
 	if err != nil {
 		return nil, nil, err
 	}

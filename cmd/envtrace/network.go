@@ -32,6 +32,14 @@ func (e *env) loadNetwork(ctx context.Context) (*hydro.Network, *hydro.Source, e
 			fmt.Fprintf(e.stderr, "building network: %s (%.1fs)\n", stage, el.Seconds())
 		}
 	}
+	last := t0
+	opt.ReadProgress = func(done, total int) {
+		if time.Since(last) < time.Second || total <= 0 {
+			return
+		}
+		last = time.Now()
+		fmt.Fprintf(e.stderr, "reading %s: %.0f%%\n", e.cfg.Network, 100*float64(done)/float64(total))
+	}
 	net, src, err := hydro.Load(ctx, e.cfg.Network, opt)
 	if el := time.Since(t0); el > time.Second && err == nil {
 		fmt.Fprintf(e.stderr, "network built: %d reaches in %.1fs\n", net.Len(), el.Seconds())
