@@ -165,7 +165,20 @@ func (b *builder) build(ctx context.Context) (*Network, error) {
 		return nil, &BuildError{Problems: b.problems}
 	}
 	b.stage("attributes")
-	net, raw := b.attributes(topo, lengths)
+	if b.topo == TopologyNHDPlus {
+		// The index tree is known before the attributes (uphydroseq names
+		// the main stems): renumber into index order first, so that the
+		// attribute passes read memory nearly in sequence.
+		inv, size, topo, lengths := b.renumberPreorder(topo, lengths)
+		net, raw := b.attributes(topo, lengths, inv)
+		b.stage("index")
+		net.renumber(raw, nil, nil, size)
+		net.Problems = b.problems
+		net.Topology = b.topo
+		net.Geographic = b.opt.Geographic
+		return net, nil
+	}
+	net, raw := b.attributes(topo, lengths, nil)
 	b.stage("index")
 	net.index(raw, topo)
 	net.Problems = b.problems
@@ -636,4 +649,101 @@ func (b *builder) loopIn(comp []int32, succ func(int32) []int32) []string {
 		out = append(out, b.in[path[(minAt+k)%len(path)]].ID)
 	}
 	return out
+}
+
+// renumberPreorder numbers an NHDPlus network's index tree (see
+// Network.indexParent; uphydroseq gives the main stems) and renumbers the
+// builder's topology into that order: down, upH, the minor edges and the
+// ids. It returns inv (inv[input record] = new index), the subtree sizes and the
+// lengths by new index, and a topological order (upstream first) that
+// follows the new numbering closely, so that passes over it stay local.
+func (b *builder) renumberPreorder(topo []int32, lengths []float64) (inv, size, topo2 []int32, lengths2 []float64) {
+	n := b.n
+	fl := make([]uint8, n) // the flags the index tree needs, in input order
+	for i := range b.in {
+		a := b.in[i].NHD
+		if a.StartFlag == 1 {
+			fl[i] |= flagStart
+		}
+		if a.FCode == FCodeCoastline {
+			fl[i] |= flagCoast
+		}
+	}
+	parent := make([]int32, n)
+	for i, d := range b.down {
+		if d < 0 || fl[i]&flagCoast != 0 || fl[d]&(flagCoast|flagStart) != 0 {
+			parent[i] = -1
+		} else {
+			parent[i] = d
+		}
+	}
+	fl = nil
+	perm, inv, size := preorder(parent, b.upH, topo)
+	parent = nil
+	remap := func(s []int32) []int32 {
+		out := make([]int32, n)
+		for nw, old := range perm {
+			if v := s[old]; v >= 0 {
+				out[nw] = inv[v]
+			} else {
+				out[nw] = -1
+			}
+		}
+		return out
+	}
+	b.down = remap(b.down)
+	b.upH = remap(b.upH)
+	for k, e := range b.minor {
+		b.minor[k] = [2]int32{inv[e[0]], inv[e[1]]}
+	}
+	b.minorOff, b.minorTo = nil, nil
+	b.minorCSR()
+	b.ids = b.ids.permute(perm, inv)
+	lengths2 = permute(lengths, perm)
+	return inv, size, b.localTopo(), lengths2
+}
+
+// localTopo is a topological order (upstream first) of an acyclic network
+// numbered in index pre-order. It scans reaches from the last to the first
+// and emits a reach as soon as everything upstream of it has been: in
+// pre-order a reach's tree children come after it, so the order follows
+// the numbering backwards except around the few edges that leave the tree.
+func (b *builder) localTopo() []int32 {
+	n := b.n
+	indeg := make([]int32, n)
+	for _, d := range b.down {
+		if d >= 0 {
+			indeg[d]++
+		}
+	}
+	for _, d := range b.minorTo {
+		indeg[d]++
+	}
+	order := make([]int32, 0, n)
+	var stack []int32
+	for i := int32(n) - 1; i >= 0; i-- {
+		if indeg[i] != 0 {
+			continue // waiting for upstream reaches, or emitted already (-1)
+		}
+		indeg[i] = -1
+		stack = append(stack[:0], i)
+		for len(stack) > 0 {
+			u := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			order = append(order, u)
+			if d := b.down[u]; d >= 0 {
+				if indeg[d]--; indeg[d] == 0 {
+					indeg[d] = -1
+					stack = append(stack, d)
+				}
+			}
+			for _, d := range b.minorFrom(u) {
+				if indeg[d]--; indeg[d] == 0 {
+					indeg[d] = -1
+					stack = append(stack, d)
+				}
+			}
+		}
+	}
+	return order
 }

@@ -24,10 +24,20 @@ func (n *Network) index(raw *rawAttrs, topo []int32) {
 	for i := int32(0); i < N; i++ {
 		parent[i] = n.indexParent(i)
 	}
-	// Pre-order numbers without a depth-first search (whose stack walk is
-	// a cache miss a reach at national scale): subtree sizes upstream
-	// first, then each reach's offset among its siblings (main-stem child
-	// first, the others in input order), then positions downstream first.
+	perm, inv, size := preorder(parent, raw.upMain, topo)
+	n.renumber(raw, perm, inv, size)
+}
+
+// preorder numbers the index tree given by parent (-1 at a root) in
+// pre-order, the main-stem child (upMain) first and the other children in
+// index order; topo is a topological order, upstream first. It returns
+// perm[new] = old, inv[old] = new and the subtree sizes by new index.
+//
+// There is no depth-first search (whose stack walk is a cache miss a reach
+// at national scale): subtree sizes upstream first, then each reach's
+// offset among its siblings, then positions downstream first.
+func preorder(parent, upMain, topo []int32) (perm, inv, size []int32) {
+	N := int32(len(parent))
 	size0 := make([]int32, N) // by old index
 	for _, u := range topo {
 		size0[u]++
@@ -38,18 +48,18 @@ func (n *Network) index(raw *rawAttrs, topo []int32) {
 	off := make([]int32, N) // position below the parent, less one
 	acc := make([]int32, N) // per parent: sizes of the siblings placed so far
 	for i, p := range parent {
-		if p >= 0 && raw.upMain[p] == int32(i) {
+		if p >= 0 && upMain[p] == int32(i) {
 			acc[p] = size0[i]
 		}
 	}
 	for i, p := range parent {
-		if p >= 0 && raw.upMain[p] != int32(i) {
+		if p >= 0 && upMain[p] != int32(i) {
 			off[i] = acc[p]
 			acc[p] += size0[i]
 		}
 	}
 	acc = nil
-	inv := make([]int32, N) // inv[old] = new
+	inv = make([]int32, N) // inv[old] = new
 	next := int32(0)
 	for r := int32(0); r < N; r++ {
 		if parent[r] < 0 {
@@ -63,13 +73,22 @@ func (n *Network) index(raw *rawAttrs, topo []int32) {
 		}
 	}
 	off = nil
-	perm := make([]int32, N) // perm[new] = old
+	perm = make([]int32, N) // perm[new] = old
 	for old, nw := range inv {
 		perm[nw] = int32(old)
 	}
-	size := permute(size0, perm)
-	size0, parent = nil, nil
+	return perm, inv, permute(size0, perm)
+}
+
+// renumber moves every per-reach column into the index order given by perm
+// and inv (both nil: the columns are in that order already), compacts the
+// raw columns and lays out the minor-divergence edges.
+func (n *Network) renumber(raw *rawAttrs, perm, inv []int32, size []int32) {
+	N := n.n
 	remap := func(s []int32) []int32 {
+		if perm == nil {
+			return s
+		}
 		out := make([]int32, N)
 		for nw, old := range perm {
 			if v := s[old]; v >= 0 {
@@ -80,34 +99,42 @@ func (n *Network) index(raw *rawAttrs, topo []int32) {
 		}
 		return out
 	}
+	permF := func(s []float64) []float64 {
+		if perm == nil {
+			return s
+		}
+		return permute(s, perm)
+	}
 	n.down = remap(n.down)
 	upMain := remap(raw.upMain)
 	raw.upMain = nil
 	n.size = size
 	n.lenKm = newKmCol(raw.lenKm, perm)
-	n.cumKm = permute(n.cumKm, perm)
+	n.cumKm = permF(n.cumKm)
 	if n.hasNHD {
 		n.pathKm = newKmCol(raw.pathKm, perm)
 	} else {
 		n.pathKm = kmCol{f: n.cumKm}
 	}
 	raw.lenKm, raw.pathKm = nil, nil
-	n.cumHours = permute(n.cumHours, perm)
+	n.cumHours = permF(n.cumHours)
 	n.hydroseq = newI64col(raw.hydroseq, perm)
 	n.levelPath = newI64col(raw.levelPath, perm)
 	n.terminalPath = newI64col(raw.terminalPath, perm)
 	raw.hydroseq, raw.levelPath, raw.terminalPath = nil, nil, nil
-	n.order = permute(n.order, perm)
-	n.arbolate = permute(n.arbolate, perm)
-	n.velocity = permute(n.velocity, perm)
-	n.flags = permute(n.flags, perm)
-	if n.geom != nil {
-		n.geom = permute(n.geom, perm)
+	if perm != nil {
+		n.order = permute(n.order, perm)
+		n.arbolate = permute(n.arbolate, perm)
+		n.velocity = permute(n.velocity, perm)
+		n.flags = permute(n.flags, perm)
+		if n.geom != nil {
+			n.geom = permute(n.geom, perm)
+		}
+		if n.names != nil {
+			n.names = permute(n.names, perm)
+		}
+		n.ids = n.ids.permute(perm, inv)
 	}
-	if n.names != nil {
-		n.names = permute(n.names, perm)
-	}
-	n.ids = n.ids.permute(perm, inv)
 
 	// The upstream main stem is almost always the next reach in index
 	// order (main-stem child first): a flag bit says so, and the few
@@ -129,7 +156,10 @@ func (n *Network) index(raw *rawAttrs, topo []int32) {
 	down := make([]edge, 0, len(n.minorDown))
 	up := make([]edge, 0, len(n.minorDown))
 	for _, e := range n.minorDown {
-		f, t := inv[e.From], inv[e.To]
+		f, t := e.From, e.To
+		if inv != nil {
+			f, t = inv[f], inv[t]
+		}
 		if (n.flags[f]|n.flags[t])&flagCoast != 0 {
 			continue
 		}

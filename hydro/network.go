@@ -229,12 +229,12 @@ type rawAttrs struct {
 	hydroseq, levelPath, terminalPath []int64
 }
 
-// attributes computes what the source lacks and returns a network in input
-// order with its raw columns; index() then renumbers and compacts them.
-// Every pass over the input records is sequential: at national scale a
-// record is a cache miss, so values needed in topological order are copied
-// out first.
-func (b *builder) attributes(topo []int32, lengths []float64) (*Network, *rawAttrs) {
+// attributes computes what the source lacks and returns a network with its
+// raw columns; index() then renumbers and compacts them. Input record i is
+// reach inv[i] of the builder's topology (inv nil: reach i). The input
+// records are read once, in sequence: at national scale a record is a
+// cache miss, so values needed in topological order are copied out first.
+func (b *builder) attributes(topo []int32, lengths []float64, inv []int32) (*Network, *rawAttrs) {
 	n := b.n
 	net := &Network{
 		n:        int32(n),
@@ -264,15 +264,57 @@ func (b *builder) attributes(topo []int32, lengths []float64) (*Network, *rawAtt
 		net.minorDown = append(net.minorDown, edge{e[0], e[1]})
 	}
 
-	// Source stream orders, copied out in input order.
+	// Every value read from the records, in one pass over them in input
+	// order: source stream orders, velocities (NaN: none given, set from
+	// the order below) and the NHDPlus columns and flags. When the
+	// topology is renumbered (inv not nil), each record's values go to its
+	// new position packed in one struct, a single scattered write a
+	// record, and are then split into columns in sequence.
 	srcOrder := make([]uint8, n)
 	if nhd {
-		for i := range in {
-			if o := in[i].StreamOrder; o > 0 && o < 256 {
-				srcOrder[i] = uint8(o)
+		raw.pathKm = make([]float64, n)
+	}
+	var packed []recVals
+	if inv != nil {
+		packed = make([]recVals, n)
+	}
+	for i := range in {
+		r := &in[i]
+		var p recVals
+		if v := r.VelocityFps * FtPerSec; math.IsNaN(v) || v <= 0 {
+			p.vel = float32(math.NaN())
+		} else {
+			p.vel = float32(v)
+		}
+		if nhd {
+			if o := r.StreamOrder; o > 0 && o < 256 {
+				p.order = uint8(o)
+			}
+			a := r.NHD
+			p.hydroseq = hseqKey(a.Hydroseq)
+			p.levelPath = hseqKey(a.LevelPathID)
+			p.terminalPath = hseqKey(a.TerminalPathID)
+			p.pathKm = a.PathLength
+			if a.StartFlag == 1 {
+				p.flags |= flagStart
+			}
+			if a.TerminalFlag == 1 {
+				p.flags |= flagTerminal
+			}
+			if a.FCode == FCodeCoastline {
+				p.flags |= flagCoast
 			}
 		}
+		if packed != nil {
+			packed[inv[i]] = p
+			continue
+		}
+		p.store(net, raw, srcOrder, i, nhd)
 	}
+	for k := range packed {
+		packed[k].store(net, raw, srcOrder, k, nhd)
+	}
+	packed = nil
 
 	// Strahler order and arbolate sum, upstream first.
 	maxChild := make([]uint8, n)
@@ -347,14 +389,12 @@ func (b *builder) attributes(topo []int32, lengths []float64) (*Network, *rawAtt
 	}
 	arb = nil
 
-	// Velocities (input order), then distances and travel times,
-	// downstream first.
-	for i := range in {
-		v := in[i].VelocityFps * FtPerSec
-		if math.IsNaN(v) || v <= 0 {
-			v = DefaultVelocity(int(net.order[i]))
+	// Velocities not given, then distances and travel times, downstream
+	// first.
+	for k, v := range net.velocity {
+		if v != v {
+			net.velocity[k] = float32(DefaultVelocity(int(net.order[k])))
 		}
-		net.velocity[i] = float32(v)
 	}
 	for k := len(topo) - 1; k >= 0; k-- {
 		u := topo[k]
@@ -363,25 +403,7 @@ func (b *builder) attributes(topo []int32, lengths []float64) (*Network, *rawAtt
 			net.cumHours[u] = net.cumHours[d] + lengths[d]*1000/float64(net.velocity[d])/3600
 		}
 	}
-	if nhd {
-		raw.pathKm = make([]float64, n)
-		for i := range in {
-			a := in[i].NHD
-			raw.hydroseq[i] = hseqKey(a.Hydroseq)
-			raw.levelPath[i] = hseqKey(a.LevelPathID)
-			raw.terminalPath[i] = hseqKey(a.TerminalPathID)
-			raw.pathKm[i] = a.PathLength
-			if a.StartFlag == 1 {
-				net.flags[i] |= flagStart
-			}
-			if a.TerminalFlag == 1 {
-				net.flags[i] |= flagTerminal
-			}
-			if a.FCode == FCodeCoastline {
-				net.flags[i] |= flagCoast
-			}
-		}
-	} else {
+	if !nhd {
 		raw.pathKm = net.cumKm
 		for k := len(topo) - 1; k >= 0; k-- {
 			u := topo[k]
@@ -412,7 +434,7 @@ func (b *builder) attributes(topo []int32, lengths []float64) (*Network, *rawAtt
 	if b.opt.KeepGeometry {
 		net.geom = make([]orb.LineString, n)
 		for i := range in {
-			net.geom[i] = in[i].Geometry
+			net.geom[at(inv, i)] = in[i].Geometry
 		}
 	}
 	hasNames := false
@@ -425,7 +447,7 @@ func (b *builder) attributes(topo []int32, lengths []float64) (*Network, *rawAtt
 	if hasNames {
 		net.names = make([]string, n)
 		for i := range in {
-			net.names[i] = in[i].Name
+			net.names[at(inv, i)] = in[i].Name
 		}
 	}
 	return net, raw
@@ -437,4 +459,33 @@ func (n *Network) Name(i int32) string {
 		return ""
 	}
 	return n.names[i]
+}
+
+// recVals are the values attributes reads from one input record.
+type recVals struct {
+	hydroseq, levelPath, terminalPath int64
+	pathKm                            float64
+	vel                               float32
+	order, flags                      uint8
+}
+
+func (p *recVals) store(net *Network, raw *rawAttrs, srcOrder []uint8, k int, nhd bool) {
+	net.velocity[k] = p.vel
+	if !nhd {
+		return
+	}
+	srcOrder[k] = p.order
+	raw.hydroseq[k] = p.hydroseq
+	raw.levelPath[k] = p.levelPath
+	raw.terminalPath[k] = p.terminalPath
+	raw.pathKm[k] = p.pathKm
+	net.flags[k] = p.flags
+}
+
+// at is input record i's position: inv[i], or i when inv is nil.
+func at(inv []int32, i int) int {
+	if inv == nil {
+		return i
+	}
+	return int(inv[i])
 }
