@@ -150,7 +150,7 @@ func Requirements() postgis.Requirements {
 		},
 		Indexes: []string{
 			"schema_migrations_pkey", "networks_pkey", "networks_name_srid_key",
-			"reaches_pkey", "reaches_geom_gist", "reaches_network_idx_lo", "reaches_network_hydroseq",
+			"reaches_pkey", "reaches_geom_gist", "reaches_network_idx_lo", "reaches_network_idx_lo_id", "reaches_network_hydroseq",
 			"reach_minor_edges_pkey", "reach_minor_edges_to_idx",
 			"facilities_pkey", "facilities_location_gist",
 			"outfalls_pkey", "outfalls_location_gist",

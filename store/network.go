@@ -595,6 +595,10 @@ const UpstreamSQL = `with recursive spans (lo, hi) as (
     from spans s
     join reach_minor_edges e
       on e.network = $1 and e.upstream and e.to_idx >= s.lo and e.to_idx < s.hi
+    -- an edge from inside the span being searched leads to a nested span
+    -- whose own edges are found there: skipping it changes no answer and
+    -- keeps braids from multiplying the spans
+    where not (e.from_lo >= s.lo and e.from_lo < s.hi)
 )
 select distinct r.id
 from spans s
