@@ -89,6 +89,12 @@ type tracingSnapshot struct {
 
 	placedOnce sync.Once
 	placed     map[model.OutfallKey]basin.Place
+
+	// engineOnce builds one suspect engine per snapshot: its caches (flow
+	// series, compliance histories) live as long as the data they were
+	// built from.
+	engineOnce sync.Once
+	engine     *suspect.Engine
 }
 
 // stationLatest is what the station endpoints derive from all readings.
@@ -453,20 +459,6 @@ func (b *MemoryBackend) FacilityChecks(ctx context.Context, id string) ([]permit
 	return out, nil
 }
 
-// hasFlow reports whether the suspect engine can find a river flow at a
-// station without one given: it uses any positive flow measured with the
-// station's readings (the nearest in time, else their median).
-func hasFlow(ds *model.Dataset, station string) bool {
-	for _, r := range ds.ReadingsAt(station) {
-		if r.FlowUnit == "" {
-			continue
-		}
-		if q, err := param.Convert(r.Flow, r.FlowUnit, "m3/s"); err == nil && q > 0 {
-			return true
-		}
-	}
-	return false
-}
 
 // Trace implements TracingBackend.
 func (b *MemoryBackend) Trace(ctx context.Context, req TraceRequest) (*TraceResult, error) {
@@ -482,13 +474,14 @@ func (b *MemoryBackend) Trace(ctx context.Context, req TraceRequest) (*TraceResu
 		return nil, &TracingInputError{Param: "station",
 			Reason: fmt.Sprintf("station %s lies too far from every reach of the network to be traced from", req.Station)}
 	}
-	if req.FlowM3s <= 0 && !hasFlow(s.ds, req.Station) {
+	s.engineOnce.Do(func() { s.engine = suspect.New(s.basin, b.tr.opt.trace) })
+	if req.FlowM3s <= 0 && !s.engine.HasFlow(req.Station) {
 		return nil, &TracingInputError{Param: "flow",
 			Reason: fmt.Sprintf("no river flow has been measured at station %s: give the flow (m³/s) with the reading", req.Station)}
 	}
-	opt := b.tr.opt.trace
-	opt.HorizonHours = req.MaxHours
-	res, err := suspect.New(s.basin, opt).Trace(ctx, req.Request)
+	r := req.Request
+	r.HorizonHours = req.MaxHours
+	res, err := s.engine.Trace(ctx, r)
 	if err != nil {
 		if errors.Is(err, suspect.ErrUnknownStation) {
 			return nil, unknownStation(req.Station)

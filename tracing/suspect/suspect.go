@@ -47,6 +47,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/envtrace/envtrace/hydro"
@@ -80,12 +81,31 @@ func (o *Options) defaults() {
 	}
 }
 
-// Engine traces readings over one basin. It is safe for concurrent use.
+// Engine traces readings over one basin. It is safe for concurrent use,
+// and worth keeping for as long as the basin's data do not change: it
+// caches each station's flow series and each facility's compliance history
+// the first time a trace needs them.
 type Engine struct {
 	b   *basin.Basin
 	net *hydro.Network
 	ds  *model.Dataset
 	opt Options
+
+	flows      sync.Map // station id → *flowSeries
+	exceedance sync.Map // facility ems_no → []exceeded
+}
+
+// flowSeries is a station's measured flows in m³/s, in time order.
+type flowSeries struct {
+	times  []time.Time
+	q      []float64
+	median float64
+}
+
+// exceeded is one reported exceedance of a permit limit.
+type exceeded struct {
+	start, end time.Time
+	param      string // canonical parameter id, "" when unknown
 }
 
 // ErrUnknownStation is returned for a station id the dataset lacks.
@@ -107,6 +127,9 @@ type Request struct {
 	// FlowM3s overrides the river flow at the station; 0 looks it up from
 	// the station's readings.
 	FlowM3s float64
+	// HorizonHours overrides Options.HorizonHours for this trace; 0 keeps
+	// the engine's.
+	HorizonHours float64
 }
 
 // Window is a time interval.
@@ -252,7 +275,11 @@ func (e *Engine) Trace(ctx context.Context, req Request) (*Result, error) {
 	kDay := p.DecayRate(25)
 
 	// Upstream reaches within the horizon.
-	ups, err := e.b.UpstreamOf(ctx, sp, e.opt.HorizonHours)
+	horizon := e.opt.HorizonHours
+	if req.HorizonHours > 0 {
+		horizon = req.HorizonHours
+	}
+	ups, err := e.b.UpstreamOf(ctx, sp, horizon)
 	if err != nil {
 		return nil, err
 	}
@@ -411,9 +438,45 @@ func (e *Engine) flowAt(station string, t time.Time, override float64) (float64,
 	if override > 0 {
 		return override, "given"
 	}
-	var near float64
-	gapBest := time.Duration(math.MaxInt64)
-	var all []float64
+	fs := e.flowSeries(station)
+	if len(fs.q) == 0 {
+		return 0, ""
+	}
+	// The measurement nearest in time.
+	k := sort.Search(len(fs.times), func(i int) bool { return !fs.times[i].Before(t) })
+	best, gapBest := -1, time.Duration(math.MaxInt64)
+	for _, i := range []int{k - 1, k} {
+		if i < 0 || i >= len(fs.times) {
+			continue
+		}
+		gap := fs.times[i].Sub(t)
+		if gap < 0 {
+			gap = -gap
+		}
+		if gap < gapBest {
+			best, gapBest = i, gap
+		}
+	}
+	if gapBest <= 72*time.Hour {
+		return fs.q[best], "measured with a reading at the station"
+	}
+	return fs.median, "median of flows measured at the station"
+}
+
+// HasFlow says whether any river flow was measured at a station, so an
+// edge can ask for one before tracing.
+func (e *Engine) HasFlow(station string) bool { return len(e.flowSeries(station).q) > 0 }
+
+// flowSeries converts a station's measured flows once.
+func (e *Engine) flowSeries(station string) *flowSeries {
+	if v, ok := e.flows.Load(station); ok {
+		return v.(*flowSeries)
+	}
+	type tq struct {
+		t time.Time
+		q float64
+	}
+	var pts []tq
 	for _, r := range e.ds.ReadingsAt(station) {
 		if r.FlowUnit == "" {
 			continue
@@ -422,23 +485,42 @@ func (e *Engine) flowAt(station string, t time.Time, override float64) (float64,
 		if err != nil || q <= 0 {
 			continue
 		}
-		all = append(all, q)
-		gap := r.Time.Sub(t)
-		if gap < 0 {
-			gap = -gap
+		pts = append(pts, tq{r.Time, q})
+	}
+	sort.SliceStable(pts, func(a, b int) bool { return pts[a].t.Before(pts[b].t) })
+	fs := &flowSeries{}
+	for _, p := range pts {
+		fs.times = append(fs.times, p.t)
+		fs.q = append(fs.q, p.q)
+	}
+	if len(fs.q) > 0 {
+		sorted := slices.Clone(fs.q)
+		slices.Sort(sorted)
+		fs.median = sorted[len(sorted)/2]
+	}
+	v, _ := e.flows.LoadOrStore(station, fs)
+	return v.(*flowSeries)
+}
+
+// exceedances lists a facility's reported exceedances once.
+func (e *Engine) exceedances(ems string) []exceeded {
+	if v, ok := e.exceedance.Load(ems); ok {
+		return v.([]exceeded)
+	}
+	var out []exceeded
+	for _, rep := range e.ds.ReportsOf(ems) {
+		cmp, ok := e.compare(ems, rep)
+		if !ok || cmp.Status != dmr.StatusExceeded {
+			continue
 		}
-		if gap < gapBest {
-			gapBest, near = gap, q
+		id := ""
+		if rp, err := param.Lookup(rep.Parameter); err == nil {
+			id = rp.ID
 		}
+		out = append(out, exceeded{start: rep.Period.Start, end: rep.Period.End, param: id})
 	}
-	if gapBest <= 72*time.Hour {
-		return near, "measured with a reading at the station"
-	}
-	if len(all) > 0 {
-		slices.Sort(all)
-		return all[len(all)/2], "median of flows measured at the station"
-	}
-	return 0, ""
+	v, _ := e.exceedance.LoadOrStore(ems, out)
+	return v.([]exceeded)
 }
 
 func (e *Engine) evaluate(of basin.PlacedOutfall, r int32, p param.Parameter, c, excess float64, obs Observation, kDay, dist, hrs float64,
@@ -526,17 +608,13 @@ func (e *Engine) evaluate(of basin.PlacedOutfall, r int32, p param.Parameter, c,
 	}
 	// Compliance history over the year before the reading.
 	from := t.AddDate(-1, 0, 0)
-	for _, rep := range e.ds.ReportsOf(f.EmsNo) {
-		if rep.Period.End.Before(from) || rep.Period.Start.After(t) {
+	for _, x := range e.exceedances(f.EmsNo) {
+		if x.end.Before(from) || x.start.After(t) {
 			continue
 		}
-		cmp, ok := e.compare(f.EmsNo, rep, t)
-		if !ok || cmp.Status != dmr.StatusExceeded {
-			continue
-		}
-		if rp, err := param.Lookup(rep.Parameter); err == nil && rp.ID == p.ID {
+		if x.param == p.ID {
 			ev.ExceedancesParam++
-			ev.ExceedancePeriods = append(ev.ExceedancePeriods, rep.Period.Start.Format("2006-01-02"))
+			ev.ExceedancePeriods = append(ev.ExceedancePeriods, x.start.Format("2006-01-02"))
 		} else {
 			ev.ExceedancesOther++
 		}
@@ -584,7 +662,7 @@ func (e *Engine) evaluate(of basin.PlacedOutfall, r int32, p param.Parameter, c,
 }
 
 // compare checks one report against the permit limit it falls under.
-func (e *Engine) compare(ems string, rep *model.Report, t time.Time) (dmr.Comparison, bool) {
+func (e *Engine) compare(ems string, rep *model.Report) (dmr.Comparison, bool) {
 	for _, pm := range e.ds.PermitsOf(ems) {
 		if rep.Permit != "" && rep.Permit != pm.PerNo {
 			continue
