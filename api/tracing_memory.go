@@ -459,7 +459,6 @@ func (b *MemoryBackend) FacilityChecks(ctx context.Context, id string) ([]permit
 	return out, nil
 }
 
-
 // Trace implements TracingBackend.
 func (b *MemoryBackend) Trace(ctx context.Context, req TraceRequest) (*TraceResult, error) {
 	s, err := b.snapshot()
