@@ -86,10 +86,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		if netPath == "" {
-			netPath = ds.NetworkPath
-			if netPath != "" && !filepath.IsAbs(netPath) {
-				netPath = filepath.Join(e.cfg.Data, netPath)
-			}
+			netPath = ds.NetworkPath // ReadDir already joined it to the directory
 		}
 	}
 	if netPath != "" {

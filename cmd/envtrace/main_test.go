@@ -239,3 +239,17 @@ func TestBalanceCommand(t *testing.T) {
 		t.Fatalf("pH: exit %d %s", code, errs)
 	}
 }
+
+// A data directory given as a relative path is read where it is, not
+// joined to itself.
+func TestRelativeDataDir(t *testing.T) {
+	dir := t.TempDir()
+	if err := fixtures.WriteCentral(dir + "/central"); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	code, out, errs := runCmd(t, "balance", "--data", "central", "--parameter", "NH3-N", "--from", "2026-09-05T02:30:00+08:00", "--to", "2026-09-05T03:30:00+08:00")
+	if code != 0 || !strings.Contains(out, "WQ-M06") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -25,14 +24,10 @@ func (e *env) loadBasin(ctx context.Context, dir string) (*basin.Basin, error) {
 	if err != nil {
 		return nil, err
 	}
-	netPath := ds.NetworkPath
-	if netPath == "" {
+	if ds.NetworkPath == "" {
 		return nil, fmt.Errorf("data directory %s has no network file", dir)
 	}
-	if !filepath.IsAbs(netPath) {
-		netPath = filepath.Join(dir, netPath)
-	}
-	e.cfg.Network = netPath
+	e.cfg.Network = ds.NetworkPath // ReadDir already joined it to dir
 	net, _, err := e.loadNetwork(ctx)
 	if err != nil {
 		return nil, err
