@@ -24,15 +24,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if e.cfg.DB != "" {
 		return serveDB(ctx, e, *network)
 	}
-	dir, cleanup, err := e.dataDir()
+	b, cleanup, err := e.dataBasin(ctx)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	b, err := e.loadBasin(ctx, dir)
-	if err != nil {
-		return err
-	}
 	backend, err := newMemoryBackend(b, e.cfg.Data == "")
 	if err != nil {
 		return err

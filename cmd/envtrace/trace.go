@@ -42,6 +42,21 @@ func (e *env) loadBasin(ctx context.Context, dir string) (*basin.Basin, error) {
 	return b, nil
 }
 
+// dataBasin loads --data (or the embedded fixture) as a basin; cleanup
+// removes the fixture's temporary copy.
+func (e *env) dataBasin(ctx context.Context) (*basin.Basin, func(), error) {
+	dir, cleanup, err := e.dataDir()
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := e.loadBasin(ctx, dir)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return b, cleanup, nil
+}
+
 // dataDir resolves --data, defaulting to the embedded fixture written to a
 // temporary directory.
 func (e *env) dataDir() (string, func(), error) {
@@ -98,15 +113,11 @@ func cmdTrace(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	dir, cleanup, err := e.dataDir()
+	b, cleanup, err := e.dataBasin(ctx)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	b, err := e.loadBasin(ctx, dir)
-	if err != nil {
-		return err
-	}
 	eng := suspect.New(b, suspect.Options{HorizonHours: *horizon})
 	res, err := eng.Trace(ctx, suspect.Request{Station: *station, Parameter: *parameter, Value: value, Unit: *unit, Time: t, FlowM3s: *flow})
 	if err != nil {
@@ -217,15 +228,11 @@ func cmdBalance(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	dir, cleanup, err := e.dataDir()
+	b, cleanup, err := e.dataBasin(ctx)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	b, err := e.loadBasin(ctx, dir)
-	if err != nil {
-		return err
-	}
 	rep, err := balance.Compute(ctx, b, *parameter, from, to)
 	if err != nil {
 		return err
