@@ -87,41 +87,14 @@ func nationalNetwork(b *testing.B) *benchData {
 	return shared.d
 }
 
-// pickStarts chooses the outlet of the largest basin, a mid-basin reach
-// (the one draining closest to 5% of that basin) and a small tributary
-// (closest to 20 reaches), deterministically.
+// pickStarts takes the benchmark starts shared with the PostgreSQL
+// benchmarks.
 func pickStarts(g *synth.Network, net *hydro.Network) []benchStart {
-	outlet, _ := net.Index(g.ID(g.LargestOutlet()))
-	basin := net.UpstreamCount(outlet)
-	closest := func(want int) int32 {
-		best, diff := int32(-1), -1
-		for i := outlet; i < outlet+int32(basin); i++ {
-			d := net.UpstreamCount(i) - want
-			if d < 0 {
-				d = -d
-			}
-			if diff < 0 || d < diff {
-				best, diff = i, d
-			}
-		}
-		return best
+	var out []benchStart
+	for _, st := range g.Starts(net) {
+		out = append(out, benchStart{st.Name, st.Reach})
 	}
-	// The outlet whose UT gathers the most index spans: a basin fed by
-	// distributaries or canals from others.
-	recv, most := int32(-1), 0
-	var spans []hydro.Span
-	for _, o := range net.Outlets() {
-		spans = net.UpstreamSpans(hydro.Query{Mode: hydro.UT, Start: o}, spans)
-		if len(spans) > most {
-			recv, most = o, len(spans)
-		}
-	}
-	return []benchStart{
-		{"outlet", outlet},
-		{"mid-basin", closest(basin / 20)},
-		{"small-tributary", closest(20)},
-		{"distributary-fed-outlet", recv},
-	}
+	return out
 }
 
 // timeRuns is the mean wall time of f over runs calls.

@@ -368,43 +368,14 @@ func (env *pgEnv) placeDischargers(ctx context.Context) error {
 	return nil
 }
 
-// pickPGStarts chooses, as hydro's benchmarks do, the outlet of the largest
-// basin, the reach whose main-path tree is closest to 5% of that basin, a
-// small tributary (closest to 20 reaches), and the outlet whose UT gathers
-// the most interval spans (a basin fed by distributaries from others).
+// pickPGStarts takes the starts of hydro's benchmarks, so both sets of
+// figures describe the same reaches.
 func pickPGStarts(g *synth.Network, net *hydro.Network) []pgStart {
-	outlet, _ := net.Index(g.ID(g.LargestOutlet()))
-	basin := net.UpstreamCount(outlet)
-	closest := func(want int) int32 {
-		best, diff := int32(-1), -1
-		for i := outlet; i < outlet+int32(basin); i++ {
-			d := net.UpstreamCount(i) - want
-			if d < 0 {
-				d = -d
-			}
-			if diff < 0 || d < diff {
-				best, diff = i, d
-			}
-		}
-		return best
+	var out []pgStart
+	for _, st := range g.Starts(net) {
+		out = append(out, pgStart{st.Name, st.Reach})
 	}
-	recv, most := int32(-1), 0
-	var buf []hydro.Span
-	for _, o := range net.Outlets() {
-		buf = memSpans(net, o, buf)
-		if len(buf) > most {
-			recv, most = o, len(buf)
-		}
-	}
-	starts := []pgStart{
-		{"outlet", outlet},
-		{"mid-basin", closest(basin / 20)},
-		{"small-tributary", closest(20)},
-	}
-	if recv >= 0 && most > 1 {
-		starts = append(starts, pgStart{"distributary-fed-outlet", recv})
-	}
-	return starts
+	return out
 }
 
 // memSpans is UT from start as sorted, disjoint intervals of the pre-order
