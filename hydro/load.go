@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -300,7 +301,7 @@ func FromLayer(l *layer.Layer, opt LoadOptions) ([]Reach, *Source, error) {
 			r.ToNode = propString(p, toNode)
 		}
 		if toCol != "" && !hasNHD {
-			if j, seen := byID[r.ID]; seen && len(r.ToIDs) == 1 && !containsStr(out[j].ToIDs, r.ToIDs[0]) {
+			if j, seen := byID[r.ID]; seen && len(r.ToIDs) == 1 && !slices.Contains(out[j].ToIDs, r.ToIDs[0]) {
 				out[j].ToIDs = append(out[j].ToIDs, r.ToIDs[0])
 				continue
 			}
@@ -322,15 +323,6 @@ func FromLayer(l *layer.Layer, opt LoadOptions) ([]Reach, *Source, error) {
 		}
 	}
 	return out, src, nil
-}
-
-func containsStr(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // nodeGeometry derives fromnode/tonode from line ends, splitting lines at

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -269,14 +270,8 @@ func cmdSnap(ctx context.Context, e *env, args []string) error {
 }
 
 func round(v float64, places int) float64 {
-	p := 1.0
-	for i := 0; i < places; i++ {
-		p *= 10
-	}
-	if v < 0 {
-		return -float64(int64(-v*p+0.5)) / p
-	}
-	return float64(int64(v*p+0.5)) / p
+	p := math.Pow(10, float64(places))
+	return math.Round(v*p) / p
 }
 
 func cmdNetwork(ctx context.Context, e *env, args []string) error {

@@ -14,6 +14,7 @@ package balance
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"time"
 
@@ -231,12 +232,6 @@ func permitted(ds *model.Dataset, ems string, p param.Parameter, t time.Time) (D
 }
 
 func round(v float64, places int) float64 {
-	p := 1.0
-	for i := 0; i < places; i++ {
-		p *= 10
-	}
-	if v < 0 {
-		return -float64(int64(-v*p+0.5)) / p
-	}
-	return float64(int64(v*p+0.5)) / p
+	p := math.Pow(10, float64(places))
+	return math.Round(v*p) / p
 }
