@@ -1,0 +1,134 @@
+package param
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// Direction says which way a river value is bad. A baseline tests a
+// reading only on its bad side: a DO of 12 mg/L is not pollution, a COD of
+// 2 mg/L is not either, and a pH is bad both ways.
+type Direction int
+
+// The directions.
+const (
+	// HighIsBad: pollutants, whose excess above background is traced.
+	HighIsBad Direction = iota + 1
+	// LowIsBad: dissolved oxygen, whose deficit below background is traced.
+	LowIsBad
+	// BothWays: pH, where an acid and an alkaline excursion are both bad.
+	BothWays
+)
+
+// String names the direction in JSON and reports.
+func (d Direction) String() string {
+	switch d {
+	case HighIsBad:
+		return "high_is_bad"
+	case LowIsBad:
+		return "low_is_bad"
+	case BothWays:
+		return "both_ways"
+	}
+	return "none"
+}
+
+// MarshalText writes the direction's name, so JSON carries words.
+func (d Direction) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// Method is how an abnormal river reading of a parameter is related to a
+// discharge upstream. The tracing engine picks its arithmetic by Method,
+// so each parameter is traced the way its chemistry allows and no other.
+type Method int
+
+// The tracing methods.
+const (
+	// MethodNone: the parameter cannot be traced; Parameter.Untraceable
+	// says why.
+	MethodNone Method = iota
+	// MethodLoad: a mass balance. The excess concentration times the river
+	// flow is a load (kg/day), carried back upstream by the parameter's
+	// Fate (first-order decay or none) and compared with what a discharger
+	// can release (tracing/load).
+	MethodLoad
+	// MethodMixing: a conservative intensive tracer (conductivity, colour,
+	// temperature). The excess times the river flow is shared out by
+	// mixing, so a discharger must release the excess × Q / q above
+	// background; temperature's excess also relaxes by surface heat
+	// exchange (ExcessDecayPerDay).
+	MethodMixing
+	// MethodDeficit: dissolved oxygen. A deficit below background is
+	// traced to oxygen-demanding discharges (BOD5, COD, NH3-N) through the
+	// Streeter–Phelps deficit model (tracing/oxygen).
+	MethodDeficit
+	// MethodTiming: pH. It is logarithmic and buffered, so no load
+	// arithmetic applies: an acid or alkaline excursion is traced by travel
+	// time and by the dischargers whose industry handles acids or alkalis.
+	MethodTiming
+)
+
+// String names the method in JSON and reports.
+func (m Method) String() string {
+	switch m {
+	case MethodLoad:
+		return "load"
+	case MethodMixing:
+		return "mixing"
+	case MethodDeficit:
+		return "oxygen_deficit"
+	case MethodTiming:
+		return "timing"
+	}
+	return "none"
+}
+
+// MarshalText writes the method's name, so JSON carries words.
+func (m Method) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// Traceable reports whether an abnormal reading of p can be traced, and
+// if not, why: the reason is written for the user who asked.
+func (p Parameter) Traceable() (bool, string) {
+	if p.Method == MethodNone {
+		return false, fmt.Sprintf("%s cannot be traced: %s", p.ID, p.Untraceable)
+	}
+	return true, ""
+}
+
+// ImplausibleValueError reports a finite value outside a parameter's
+// physical range (pH 99, DO 40 mg/L, a negative flow): a data error that
+// would otherwise pass for pollution.
+type ImplausibleValueError struct {
+	Parameter string
+	Value     float64 // in Unit
+	Unit      string  // the canonical unit
+	Min, Max  float64
+}
+
+// Error names the value and the range it must lie in.
+func (e *ImplausibleValueError) Error() string {
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	return fmt.Sprintf("%s %s %s is not physically plausible: it must lie between %s and %s %s",
+		e.Parameter, f(e.Value), e.Unit, f(e.Min), f(e.Max), e.Unit)
+}
+
+// Is makes errors.Is(err, ErrInvalidValue) true: an implausible value is an
+// invalid one.
+func (e *ImplausibleValueError) Is(target error) bool { return target == ErrInvalidValue }
+
+// Plausible checks a value in p's canonical unit against p's physical
+// range [Min, Max] (pH 0–14, DO 0–25 mg/L, concentrations 0 to 1 kg/L,
+// flows 0 to MaxFlowM3s). NaN and infinities are never plausible.
+func (p Parameter) Plausible(v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return &InvalidValueError{Parameter: p.ID, Value: v, Unit: p.Unit}
+	}
+	if v < p.Min || v > p.Max {
+		return &ImplausibleValueError{Parameter: p.ID, Value: v, Unit: p.Unit, Min: p.Min, Max: p.Max}
+	}
+	return nil
+}
+
+// PlausibleFlow checks a flow in m³/s: it must be finite, not negative and
+// at most MaxFlowM3s.
+func PlausibleFlow(q float64) error { return MustLookup("FLOW").Plausible(q) }
