@@ -14,7 +14,6 @@ import (
 	"github.com/envtrace/envtrace/tracing/balance"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/model"
-	"github.com/envtrace/envtrace/tracing/param"
 	"github.com/envtrace/envtrace/tracing/permits"
 	"github.com/envtrace/envtrace/tracing/rpi"
 	"github.com/envtrace/envtrace/tracing/suspect"
@@ -175,15 +174,10 @@ func (b *MemoryBackend) snapshot() (*tracingSnapshot, error) {
 }
 
 // latestByStation computes, once per snapshot, every station's latest
-// reading of each parameter and its latest RPI.
+// reading of each parameter and its latest RPI (tracing/rpi).
 func (s *tracingSnapshot) latestByStation() map[string]*stationLatest {
 	s.latestOnce.Do(func() {
-		type sample struct {
-			time   time.Time
-			values rpi.Measurements
-		}
 		out := map[string]*stationLatest{}
-		samples := map[string]map[int64]*sample{}
 		for i := range s.ds.Readings {
 			r := &s.ds.Readings[i]
 			sl := out[r.Station]
@@ -197,47 +191,14 @@ func (s *tracingSnapshot) latestByStation() map[string]*stationLatest {
 			if r.Time.After(sl.time) {
 				sl.time = r.Time
 			}
-			if !isRPIInput(r.Parameter) {
-				continue
-			}
-			v, err := param.Canonical(r.Parameter, r.Value, r.Unit)
-			if err != nil {
-				continue
-			}
-			byTime := samples[r.Station]
-			if byTime == nil {
-				byTime = map[int64]*sample{}
-				samples[r.Station] = byTime
-			}
-			sm := byTime[r.Time.UnixNano()]
-			if sm == nil {
-				sm = &sample{time: r.Time, values: rpi.Measurements{}}
-				byTime[r.Time.UnixNano()] = sm
-			}
-			sm.values[r.Parameter] = v
 		}
-		// RPI is defined per sample: take the latest sample that measured
-		// all four inputs together, never values from different days.
-		for st, byTime := range samples {
-			var best *sample
-			for _, sm := range byTime {
-				if len(sm.values) == len(rpi.Inputs) && (best == nil || sm.time.After(best.time)) {
-					best = sm
-				}
-			}
-			if best == nil {
-				continue
-			}
-			if r, err := rpi.Compute(best.values); err == nil {
-				out[st].rpi = &RPIInfo{Index: r.Index, Class: r.Class, Time: best.time, Points: r.Points}
-			}
+		for st, l := range rpi.LatestByStation(s.ds.Readings) {
+			out[st].rpi = &RPIInfo{Index: l.Index, Class: l.Class, Time: l.Time, Points: l.Points}
 		}
 		s.latest = out
 	})
 	return s.latest
 }
-
-func isRPIInput(id string) bool { return slices.Contains(rpi.Inputs[:], id) }
 
 // lonLat converts a TWD97 point to EPSG:4326.
 func lonLat(p model.Point) orb.Point {

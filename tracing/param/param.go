@@ -180,6 +180,7 @@ const (
 
 // The not-traceable reasons, shown to users.
 const (
+	whySS   = "suspended solids settle in slow water and are resuspended and washed in by rain: their river concentration follows the flow, not the dischargers, so no load can be carried upstream"
 	whyOG   = "oil and grease floats, coats banks and is skimmed by structures: its river concentration does not follow dilution, so no load can be carried upstream"
 	whyCr6  = "hexavalent chromium is reduced to Cr(III) in river water at an unknown rate; trace total chromium (Cr) from the same samples"
 	whyCN   = "cyanide volatilises and degrades at rates that depend on pH and light; trace the metals (Cu, Ni, Zn) of the same plating event"
@@ -195,7 +196,7 @@ var params = []Parameter{
 		Direction: HighIsBad, Method: MethodLoad, Max: maxConcMgL},
 	{ID: "SS", Name: "suspended solids", NameZH: "懸浮固體", Aliases: []string{"TSS", "suspended solids", "total suspended solids", "懸浮固體(SS)"},
 		Unit: "mg/L", Kind: KindConcentration, Fate: FateNotModelled, Limit: 30, HasLimit: true, LimitNote: industryNote,
-		Direction: HighIsBad, Method: MethodLoad, Max: maxConcMgL},
+		Direction: HighIsBad, Untraceable: whySS, Max: maxConcMgL},
 	{ID: "NH3-N", Name: "ammonia nitrogen", NameZH: "氨氮", Aliases: []string{"NH3N", "ammonia-N", "ammonia as N", "ammonia nitrogen", "NH4-N", "氨氮(NH3-N)"},
 		Unit: "mg/L", Kind: KindConcentration, Fate: FateFirstOrder, DecayPerDay: 0.30, Theta: 1.08,
 		LimitNote: "no general limit in the reference; the 2024 revision sets ammonia limits per category (PCB, tanning, slaughterhouses, meat markets, hospitals, ...)",
