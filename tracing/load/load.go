@@ -260,3 +260,12 @@ func EffluentExcess(riverExcess, riverM3s, effluentM3Day float64) float64 {
 	}
 	return riverExcess * riverM3s * m3DayPerM3s / effluentM3Day
 }
+
+// Dilution is the share of a river of riverM3s that a discharge of
+// effluentM3Day makes up once mixed, q / Q (0 for a dry river).
+func Dilution(effluentM3Day, riverM3s float64) float64 {
+	if riverM3s <= 0 {
+		return 0
+	}
+	return effluentM3Day / (riverM3s * m3DayPerM3s)
+}

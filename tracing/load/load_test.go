@@ -195,6 +195,8 @@ func TestCanonicalArithmetic(t *testing.T) {
 		{"AtRelease conservative", AtRelease(5, 0, 48), 5},
 		// 1 000 µS/cm × 2 m³/s = 172 800 000 µS/cm·m³/day; ÷ 864 m³/day.
 		{"EffluentExcess conductivity", EffluentExcess(1000, 2, 864), 200000},
+		// 864 m³/day = 0.01 m³/s, in 2 m³/s of river: 0.5 %.
+		{"Dilution 864 m³/day in 2 m³/s", Dilution(864, 2), 0.005},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

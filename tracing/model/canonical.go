@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -21,22 +22,37 @@ const (
 // unit (µg/L → mg/L, mS/cm → µS/cm, °F → °C) and its flow in m³/s, after
 // checking both are physically plausible. It is the one conversion every
 // entry point applies (data directory, PostGIS load and import, CLI and
-// HTTP ingest), so the tracing code never converts again.
+// HTTP ingest), so the tracing code never converts again. An error is a
+// *FieldError of readings.csv naming the column at fault (Record and Line
+// are the caller's to set).
 func (r Reading) Canonical() (Reading, error) {
 	p, err := param.Lookup(r.Parameter)
 	if err != nil {
-		return r, err
+		return r, &FieldError{File: FileReadings, Column: "parameter", Value: r.Parameter, Err: err}
 	}
 	v, err := p.Canonical(r.Value, r.Unit)
+	if err == nil {
+		err = p.Plausible(v)
+	}
 	if err != nil {
-		return r, err
+		return r, valueError(FileReadings, "value", "unit", r.Value, r.Unit, err)
 	}
-	if err := p.Plausible(v); err != nil {
-		return r, err
+	c := r
+	c.Parameter, c.Value, c.Unit = p.ID, v, p.Unit
+	c.Flow, c.FlowUnit, err = canonicalFlow(r.Flow, r.FlowUnit, RiverFlowUnit)
+	if err != nil {
+		return r, valueError(FileReadings, "flow", "flow_unit", r.Flow, r.FlowUnit, err)
 	}
-	r.Parameter, r.Value, r.Unit = p.ID, v, p.Unit
-	r.Flow, r.FlowUnit, err = canonicalFlow(r.Flow, r.FlowUnit, RiverFlowUnit)
-	return r, err
+	return c, nil
+}
+
+// valueError blames a unit error on the unit column and any other on the
+// value column.
+func valueError(file, valueCol, unitCol string, v float64, unit string, err error) *FieldError {
+	if errors.Is(err, param.ErrUnknownUnit) || errors.Is(err, param.ErrIncompatibleUnit) {
+		return &FieldError{File: file, Column: unitCol, Value: unit, Err: err}
+	}
+	return &FieldError{File: file, Column: valueCol, Value: strconv.FormatFloat(v, 'g', -1, 64), Err: err}
 }
 
 // Canonical returns the report with its value in the parameter's canonical
@@ -163,4 +179,41 @@ func MeasurementString(r *Reading) string {
 		v = "<" + v
 	}
 	return v + " " + r.Unit
+}
+
+// SortNew sorts a batch of canonical readings arriving for a store against
+// what it holds (stored looks a key up) and against each other: the new
+// ones to add, in batch order; the number that repeat a stored or earlier
+// reading with the same measurement (a re-sent batch, skipped); and the
+// conflicts, readings with another value for a key already held, each a
+// *ConflictError, joined. It is the one rule every reading store applies
+// (the memory backends and PostGIS), so a duplicate is idempotent
+// everywhere and a contradiction is refused everywhere.
+func SortNew(readings []Reading, stored func(ReadingKey) (*Reading, bool)) (fresh []Reading, duplicates int, conflicts error) {
+	batch := map[ReadingKey]int{}
+	var errs []error
+	for i := range readings {
+		r := &readings[i]
+		k := KeyOf(r)
+		prev, where := stored(k)
+		whereText := "stored"
+		if !where {
+			if j, repeated := batch[k]; repeated {
+				prev, where, whereText = &fresh[j], true, "earlier in the same batch"
+			}
+		}
+		switch {
+		case !where:
+			batch[k] = len(fresh)
+			fresh = append(fresh, *r)
+		case SameMeasurement(prev, r):
+			duplicates++
+		case len(errs) < maxErrors:
+			errs = append(errs, &ConflictError{Station: r.Station, Time: r.Time, Parameter: r.Parameter, First: *prev, Second: *r, FirstWhere: whereText})
+		}
+	}
+	if len(errs) > 0 {
+		return nil, 0, errors.Join(errs...)
+	}
+	return fresh, duplicates, nil
 }

@@ -127,10 +127,13 @@ func ReadReadings(path string) ([]Reading, error) {
 		return nil, fmt.Errorf("model: %s: %w", path, os.ErrNotExist)
 	}
 	out := readRows(r, t, (*row).reading)
+	lines := r.loc[t.file]
 	for i := range out {
 		c, err := out[i].Canonical()
-		if err != nil {
-			p.add(r.loc.fe(t.file, i, "value", fmtF(out[i].Value), err))
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			fe.File, fe.Record, fe.Line = t.file, i, lines[i]
+			p.add(fe)
 			continue
 		}
 		out[i] = c
