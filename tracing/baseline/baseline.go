@@ -75,9 +75,9 @@ type Window string
 
 // The windows, in the order the rule tries them.
 const (
-	Season       Window = "season"       // ±45 days of the day of year
+	Season       Window = "season"        // ±45 days of the day of year
 	Year         Window = "previous_year" // the previous 365 days
-	Insufficient Window = "insufficient" // fewer than MinSamples either way
+	Insufficient Window = "insufficient"  // fewer than MinSamples either way
 )
 
 // Baseline is a station's normal range for one parameter at one time.

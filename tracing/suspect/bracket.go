@@ -153,7 +153,7 @@ func bracket(checks []stationHit, r int32, m float64, loc *time.Location) (float
 		cf := cleanFactor(cleanW)
 		at := clean.time.In(loc).Format("2006-01-02 15:04 -07:00")
 		if cf == 0 {
-			return 0, cleanW, fmt.Sprintf("ruled out: station %s, downstream of this outfall, read clean at %s, near when the same water passed (weight %.2f)", clean.id, at, cleanW)
+			return 0, cleanW, fmt.Sprintf("station %s, downstream of this outfall, read clean at %s, near when the same water passed (weight %.2f)", clean.id, at, cleanW)
 		}
 		f *= cf
 		why = joinWhy(why, fmt.Sprintf("station %s downstream of this outfall read clean at %s, at the edge of the window (weight %.2f): the score is lowered, not cleared", clean.id, at, cleanW))

@@ -149,6 +149,7 @@ func (e *Engine) Trace(ctx context.Context, req Request) (*Result, error) {
 	sd := e.station(st.ID)
 	s := sd.byParam[p.ID]
 	res.Baseline = baseline.Compute(s.pointsBefore(req.Time), baseline.Query{Time: req.Time, ByHour: st.Kind == model.Continuous, Resolution: s.res()})
+	roundBaseline(&res.Baseline)
 	res.Observation.Background = res.Baseline.Median
 	res.Standard = standardCheck(st.WaterClass, p, v)
 	j := judge(p, v, res.Baseline, res.Standard)
@@ -433,6 +434,17 @@ func (e *Engine) dataVersion() string {
 		e.version = "sha256:" + hex.EncodeToString(h.Sum(nil)[:16])
 	})
 	return e.version
+}
+
+// roundBaseline rounds a baseline's numbers for display (6 decimals), the
+// bounds included, so that background and median stay equal.
+func roundBaseline(b *baseline.Baseline) {
+	b.Median, b.MAD, b.Spread, b.MedianFlowM3s = round(b.Median, 6), round(b.MAD, 6), round(b.Spread, 6), round(b.MedianFlowM3s, 4)
+	for _, p := range []*float64{b.Lower, b.Upper} {
+		if p != nil {
+			*p = round(*p, 6)
+		}
+	}
 }
 
 func contains(list []string, s string) bool {
