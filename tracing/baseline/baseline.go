@@ -11,7 +11,9 @@
 //  1. readings within ±SeasonDays (45) days of the traced reading's day of
 //     year, in any earlier year (the same season: flows and temperatures
 //     alike);
-//  2. if fewer than MinSamples (5), the previous FallbackDays (365) days;
+//  2. if fewer than MinSamples (5), the previous FallbackDays (365) days
+//     (not for a quantity that follows the seasons, water temperature,
+//     whose year-round history says nothing about one season);
 //  3. if still fewer than MinSamples, the history is insufficient: the
 //     median and MAD of what there is are reported, but no bounds.
 //
@@ -25,12 +27,15 @@
 //	s = max(1.4826·MAD, floor)
 //
 // where 1.4826·MAD estimates a normal standard deviation, and floor is the
-// smallest spread the measurement itself supports (the caller's
-// resolution: detection limit or reporting precision) or RelativeFloor
-// (15 %) of |m|, whichever is larger: a handful of monthly samples can
-// agree by chance more closely than any laboratory can measure, and river
-// analyses of COD, BOD5 and ammonia carry relative uncertainties of 10–20 %. The bounds
-// are m ± K·s with K = 3.5, and a reading is abnormal when it lies beyond
+// smallest spread the measurement itself supports: the caller's resolution
+// (detection limit or reporting step) or RelativeFloor (20 %) of |m|,
+// whichever is larger. A handful of monthly samples can agree by chance
+// more closely than any laboratory measures, river analyses of COD, BOD5
+// and ammonia carry relative uncertainties of 10–20 %, and an hourly
+// monitor's day-to-day swings are wider than its hour-to-hour noise. For
+// pH and temperature, whose zero is arbitrary, the floor is only their
+// instrument uncertainty (0.2 pH, 0.5 °C), passed as the resolution. The
+// bounds are m ± K·s with K = 3.5, and a reading is abnormal when it lies beyond
 // the bound on the side its parameter's direction makes bad (above for
 // pollutants, below for dissolved oxygen, either for pH).
 //
@@ -130,9 +135,16 @@ type Query struct {
 	// monitors).
 	ByHour bool
 	// Resolution is the smallest difference the measurement resolves, in
-	// the parameter's unit: its detection limit or reporting step (0 if
+	// the parameter's unit: its detection limit, reporting step or, for an
+	// interval-scale quantity (pH, °C), its instrument uncertainty (0 if
 	// unknown).
 	Resolution float64
+	// Absolute drops the relative floor: for interval-scale quantities
+	// (pH, °C) a share of the median means nothing.
+	Absolute bool
+	// SeasonOnly skips the previous-year fallback, for a quantity that
+	// follows the seasons (water temperature).
+	SeasonOnly bool
 }
 
 // Compute applies the rule to a station's history of one parameter,
@@ -143,7 +155,7 @@ func Compute(history []Point, q Query) Baseline {
 	keep := func(p Point) bool { return !q.ByHour || sameHour(p.Time, t) }
 	pts := seasonal(history, t, end, keep)
 	win := Season
-	if len(pts) < MinSamples {
+	if len(pts) < MinSamples && !q.SeasonOnly {
 		pts = between(history, t.AddDate(0, 0, -FallbackDays), end, keep, nil)
 		win = Year
 	}
@@ -169,7 +181,11 @@ func Compute(history []Point, q Query) Baseline {
 		dev[i] = math.Abs(v - b.Median)
 	}
 	b.MAD = median(dev)
-	b.Spread = math.Max(MADScale*b.MAD, math.Max(q.Resolution, RelativeFloor*math.Abs(b.Median)))
+	floor := q.Resolution
+	if !q.Absolute {
+		floor = math.Max(floor, RelativeFloor*math.Abs(b.Median))
+	}
+	b.Spread = math.Max(MADScale*b.MAD, floor)
 	if len(vals) < MinSamples {
 		b.Window = Insufficient
 		return b

@@ -152,3 +152,15 @@ func TestMedianFlow(t *testing.T) {
 		t.Fatalf("median flow %v (flows 2 4 6 8, one unknown)", b.MedianFlowM3s)
 	}
 }
+
+// TestSeasonOnly: water temperature is judged against the same season
+// only; a year of winter readings says nothing about June.
+func TestSeasonOnly(t *testing.T) {
+	h := monthly(at(2026, 1, 10, 9), at(2026, 5, 10, 9), 16, 17, 19, 22, 25)
+	if b := Compute(h, Query{Time: at(2026, 6, 10, 9), SeasonOnly: true}); b.Sufficient() || b.Window != Insufficient || b.N != 1 {
+		t.Fatalf("season only: %+v", b)
+	}
+	if b := Compute(h, Query{Time: at(2026, 6, 10, 9)}); !b.Sufficient() || b.Window != Year {
+		t.Fatalf("with the fallback: %+v", b)
+	}
+}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/envtrace/envtrace/tracing/baseline"
 	"github.com/envtrace/envtrace/tracing/basin"
-	"github.com/envtrace/envtrace/tracing/model"
 )
 
 // The plume window: when did the water read at the traced station pass an
@@ -80,7 +79,7 @@ func (e *Engine) checkStation(id string, hrs, km float64, d *demand, tr *traceCt
 		Window: Window{From: win.From.In(tr.loc).Round(time.Minute), To: win.To.In(tr.loc).Round(time.Minute)}, Verdict: NotComparable}
 	hit := stationHit{id: id, travelHours: hrs, verdict: NotComparable}
 	st, _ := e.ds.Station(id)
-	bl := baseline.Compute(s.pointsBefore(centre), baseline.Query{Time: centre, ByHour: st != nil && st.Kind == model.Continuous, Resolution: s.res()})
+	bl := baselineAt(st, d.p, s, centre)
 	c.Background = round(bl.Median, 4)
 	inWin := s.within(win.From, win.To)
 	if len(inWin) == 0 {
@@ -93,7 +92,7 @@ func (e *Engine) checkStation(id string, hrs, km float64, d *demand, tr *traceCt
 	bestW, dirty := -1.0, false
 	for _, p := range inWin {
 		w := sampleWeight(p.Time.Sub(centre).Hours(), sigma)
-		isDirty := d.carries(p, bl.Median, hrs)
+		isDirty := d.carries(p, bl, hrs)
 		switch {
 		case isDirty && (!dirty || w > bestW):
 			best, bestW, dirty = p, w, true

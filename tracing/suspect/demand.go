@@ -34,24 +34,34 @@ type demand struct {
 	background float64
 }
 
-// carries reports whether an upstream sample holds at least half the
-// excess the traced reading shows, carried back up by decay: such a
-// station was already dirty when the water passed it. Loads are compared
-// where flows are known (dilution differs), concentrations otherwise.
-func (d *demand) carries(pt baseline.Point, bg, hours float64) bool {
-	ex := pt.Value - bg
-	switch {
-	case d.method == param.MethodDeficit:
-		ex = bg - pt.Value
-	case d.method == param.MethodTiming && !d.high:
-		ex = bg - pt.Value
+// carries reports whether an upstream sample shows the excess the traced
+// reading does, carried back up: it must be abnormal against its own
+// station's baseline on the same side (when that baseline suffices), and
+// hold at least half the excess the water that passed it would have had.
+// Where flows are known, that water had the traced excess × Q_t / Q_s if
+// it was diluted on its way down (Q_s < Q_t), and the traced excess itself
+// if it was divided (a canal taking part of a river, Q_s > Q_t).
+func (d *demand) carries(pt baseline.Point, bl baseline.Baseline, hours float64) bool {
+	dir := d.p.Direction
+	if d.method == param.MethodTiming {
+		dir = param.LowIsBad
+		if d.high {
+			dir = param.HighIsBad
+		}
+	}
+	if bl.Sufficient() && !bl.Abnormal(pt.Value, dir) {
+		return false
+	}
+	ex := pt.Value - bl.Median
+	if dir == param.LowIsBad {
+		ex = -ex
 	}
 	if ex <= 0 {
 		return false
 	}
 	want := 0.5 * d.excess * math.Exp(d.k*hours/24)
 	if (d.method == param.MethodLoad || d.method == param.MethodMixing) && pt.Flow > 0 && d.flow > 0 {
-		return ex*pt.Flow >= want*d.flow
+		want *= math.Max(1, d.flow/pt.Flow)
 	}
 	return ex >= want
 }

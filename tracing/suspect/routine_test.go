@@ -54,6 +54,9 @@ func TestRoutineReadingsNameNobody(t *testing.T) {
 			t.Fatalf("%s %s %s: %v", r.Station, r.Parameter, r.Time, err)
 		}
 		verdicts[res.Verdict]++
+		if res.Verdict == suspect.VerdictUnexplained || res.Verdict == suspect.VerdictExplained {
+			t.Logf("abnormal routine reading %s %s %g at %s: %s", r.Station, r.Parameter, r.Value, r.Time.Format(time.RFC3339), res.Reason)
+		}
 		if len(res.Suspects) > 0 || res.Verdict == suspect.VerdictExplained {
 			t.Errorf("routine %s %s %g at %s names %s: %s", r.Station, r.Parameter, r.Value, r.Time.Format(time.RFC3339), res.Suspects[0].FacilityID, res.Reason)
 		}

@@ -148,7 +148,7 @@ func (e *Engine) Trace(ctx context.Context, req Request) (*Result, error) {
 	res := e.newResult(st, place, p, v, tr)
 	sd := e.station(st.ID)
 	s := sd.byParam[p.ID]
-	res.Baseline = baseline.Compute(s.pointsBefore(req.Time), baseline.Query{Time: req.Time, ByHour: st.Kind == model.Continuous, Resolution: s.res()})
+	res.Baseline = baselineAt(st, p, s, req.Time)
 	roundBaseline(&res.Baseline)
 	res.Observation.Background = res.Baseline.Median
 	res.Standard = standardCheck(st.WaterClass, p, v)
@@ -434,6 +434,14 @@ func (e *Engine) dataVersion() string {
 		e.version = "sha256:" + hex.EncodeToString(h.Sum(nil)[:16])
 	})
 	return e.version
+}
+
+// baselineAt is a station's baseline of p at t (tracing/baseline): by hour
+// of day for a continuous monitor, never tighter than the series resolves
+// or, for pH and temperature, than their instruments measure.
+func baselineAt(st *model.Station, p param.Parameter, s *series, t time.Time) baseline.Baseline {
+	return baseline.Compute(s.pointsBefore(t), baseline.Query{Time: t, ByHour: st != nil && st.Kind == model.Continuous,
+		Resolution: math.Max(s.res(), p.Uncertainty), Absolute: p.IntervalScale, SeasonOnly: p.SeasonOnly})
 }
 
 // roundBaseline rounds a baseline's numbers for display (6 decimals), the
