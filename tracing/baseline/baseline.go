@@ -28,13 +28,12 @@
 //
 // where 1.4826·MAD estimates a normal standard deviation, and floor is the
 // smallest spread the measurement itself supports: the caller's resolution
-// (detection limit or reporting step) or RelativeFloor (20 %) of |m|,
-// whichever is larger. A handful of monthly samples can agree by chance
-// more closely than any laboratory measures, river analyses of COD, BOD5
-// and ammonia carry relative uncertainties of 10–20 %, and an hourly
-// monitor's day-to-day swings are wider than its hour-to-hour noise. For
-// pH and temperature, whose zero is arbitrary, the floor is only their
-// instrument uncertainty (0.2 pH, 0.5 °C), passed as the resolution. The
+// (detection limit, reporting step or instrument uncertainty) or its
+// relative floor times |m|, whichever is larger. A handful of monthly
+// samples can agree by chance more closely than any laboratory measures,
+// and an hourly monitor's day-to-day swings are wider than its hour-to-hour
+// noise. tracing/param says which floor each parameter has (25 % for
+// laboratory analyses; 0.2 pH, 0.5 °C and 0.5 mg/L of DO as amounts). The
 // bounds are m ± K·s with K = 3.5, and a reading is abnormal when it lies beyond
 // the bound on the side its parameter's direction makes bad (above for
 // pollutants, below for dissolved oxygen, either for pH).
@@ -60,10 +59,9 @@ const (
 	FallbackDays  = 365
 	MinSamples    = 5
 	GuardHours    = 12
-	HourWindow    = 1
-	K             = 3.5
-	MADScale      = 1.4826
-	RelativeFloor = 0.20
+	HourWindow   = 1
+	K            = 3.5
+	MADScale     = 1.4826
 )
 
 // Point is one earlier reading: when, its value in the parameter's
@@ -135,13 +133,12 @@ type Query struct {
 	// monitors).
 	ByHour bool
 	// Resolution is the smallest difference the measurement resolves, in
-	// the parameter's unit: its detection limit, reporting step or, for an
-	// interval-scale quantity (pH, °C), its instrument uncertainty (0 if
-	// unknown).
+	// the parameter's unit: its detection limit, reporting step or
+	// instrument uncertainty (0 if unknown).
 	Resolution float64
-	// Absolute drops the relative floor: for interval-scale quantities
-	// (pH, °C) a share of the median means nothing.
-	Absolute bool
+	// RelativeFloor is the share of the median the spread never falls
+	// below (0 for none).
+	RelativeFloor float64
 	// SeasonOnly skips the previous-year fallback, for a quantity that
 	// follows the seasons (water temperature).
 	SeasonOnly bool
@@ -181,11 +178,7 @@ func Compute(history []Point, q Query) Baseline {
 		dev[i] = math.Abs(v - b.Median)
 	}
 	b.MAD = median(dev)
-	floor := q.Resolution
-	if !q.Absolute {
-		floor = math.Max(floor, RelativeFloor*math.Abs(b.Median))
-	}
-	b.Spread = math.Max(MADScale*b.MAD, floor)
+	b.Spread = math.Max(MADScale*b.MAD, math.Max(q.Resolution, q.RelativeFloor*math.Abs(b.Median)))
 	if len(vals) < MinSamples {
 		b.Window = Insufficient
 		return b

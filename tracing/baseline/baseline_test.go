@@ -34,11 +34,11 @@ func TestBounds(t *testing.T) {
 		resolution          float64
 		median, mad, spread float64
 	}{
-		// median 12; |x−12| = 2 1 0 1 18 → MAD 1; 1.4826 < 0.2·12 = 2.4.
-		{"relative floor", []float64{10, 11, 12, 13, 30}, 0, 12, 1, 2.4},
-		// median 20; |x−20| = 10 6 0 6 10 → MAD 6; 1.4826·6 = 8.8956 > 4.
+		// median 12; |x−12| = 2 1 0 1 18 → MAD 1; 1.4826 < 0.25·12 = 3.
+		{"relative floor", []float64{10, 11, 12, 13, 30}, 0, 12, 1, 3},
+		// median 20; |x−20| = 10 6 0 6 10 → MAD 6; 1.4826·6 = 8.8956 > 5.
 		{"MAD", []float64{10, 14, 20, 26, 30}, 0, 20, 6, 8.8956},
-		// all 0.002: MAD 0; the reporting step 0.001 beats 0.2·0.002.
+		// all 0.002: MAD 0; the reporting step 0.001 beats 0.25·0.002.
 		{"resolution floor", []float64{0.002, 0.002, 0.002, 0.002, 0.002, 0.002}, 0.001, 0.002, 0, 0.001},
 		// even count: median (3+4)/2 = 3.5; |x−3.5| = 2.5 1.5 .5 .5 1.5 2.5 → MAD 1.5.
 		{"even count", []float64{1, 2, 3, 4, 5, 6}, 0, 3.5, 1.5, 2.2239},
@@ -46,7 +46,7 @@ func TestBounds(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := monthly(at(2025, 1, 10, 9), at(2026, 1, 1, 0), tc.vals...)
-			b := Compute(h, Query{Time: at(2026, 1, 10, 9), Resolution: tc.resolution})
+			b := Compute(h, Query{Time: at(2026, 1, 10, 9), Resolution: tc.resolution, RelativeFloor: 0.25})
 			if b.N != len(tc.vals) || !near(b.Median, tc.median) || !near(b.MAD, tc.mad) || !near(b.Spread, tc.spread) {
 				t.Fatalf("n %d median %v MAD %v spread %v, want %d %v %v %v", b.N, b.Median, b.MAD, b.Spread, len(tc.vals), tc.median, tc.mad, tc.spread)
 			}
@@ -58,16 +58,16 @@ func TestBounds(t *testing.T) {
 }
 
 func TestAbnormalByDirection(t *testing.T) {
-	h := monthly(at(2025, 1, 10, 9), at(2026, 1, 1, 0), 10, 11, 12, 13, 30) // bounds 3.6 and 20.4
-	b := Compute(h, Query{Time: at(2026, 1, 10, 9)})
+	h := monthly(at(2025, 1, 10, 9), at(2026, 1, 1, 0), 10, 11, 12, 13, 30) // bounds 1.5 and 22.5
+	b := Compute(h, Query{Time: at(2026, 1, 10, 9), RelativeFloor: 0.25})
 	tests := []struct {
 		v    float64
 		dir  param.Direction
 		want bool
 	}{
-		{21, param.HighIsBad, true}, {20, param.HighIsBad, false}, {2, param.HighIsBad, false},
-		{2, param.LowIsBad, true}, {4, param.LowIsBad, false}, {25, param.LowIsBad, false},
-		{2, param.BothWays, true}, {25, param.BothWays, true}, {12, param.BothWays, false},
+		{23, param.HighIsBad, true}, {22, param.HighIsBad, false}, {1, param.HighIsBad, false},
+		{1, param.LowIsBad, true}, {2, param.LowIsBad, false}, {25, param.LowIsBad, false},
+		{1, param.BothWays, true}, {25, param.BothWays, true}, {12, param.BothWays, false},
 	}
 	for _, tc := range tests {
 		if got := b.Abnormal(tc.v, tc.dir); got != tc.want {

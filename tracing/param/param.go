@@ -150,13 +150,15 @@ type Parameter struct {
 	// Min and Max bound a physically plausible river or effluent value in
 	// Unit (Plausible); values outside are data errors, not pollution.
 	Min, Max float64
-	// IntervalScale marks a quantity whose zero is arbitrary (pH, °C): its
-	// uncertainty is an amount (Uncertainty, in Unit), not a share of its
-	// value. The others' analytical uncertainty is relative.
-	IntervalScale bool
-	// Uncertainty is, for an interval-scale quantity, the smallest spread
-	// a station's baseline of it can have: what field instruments resolve.
+	// Uncertainty is, for a quantity measured by a field instrument whose
+	// error is an amount rather than a share (pH, temperature, DO), that
+	// amount in Unit: the smallest spread a station's baseline of it can
+	// have. Zero means the uncertainty is relative (BaselineFloor).
 	Uncertainty float64
+	// RelUncertainty overrides RelativeUncertainty for a quantity whose
+	// relative spread is known to be smaller (conductivity, read by a
+	// probe); zero keeps the default.
+	RelUncertainty float64
 	// SeasonOnly marks a quantity that follows the seasons so closely
 	// (water temperature) that only the same season of earlier years can
 	// say what is normal: a year-round history cannot.
@@ -223,17 +225,15 @@ var params = []Parameter{
 	{ID: "Cl", Name: "chloride", NameZH: "氯鹽", Aliases: []string{"chloride", "Cl-", "氯離子", "氯化物"},
 		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative, Direction: HighIsBad, Method: MethodLoad, Max: maxConcMgL},
 	{ID: "DO", Name: "dissolved oxygen", NameZH: "溶氧", Aliases: []string{"溶氧量", "dissolved oxygen", "溶解氧"},
-		Unit: "mg/L", Kind: KindConcentration, Fate: FateNotModelled, Direction: LowIsBad, Method: MethodDeficit, Max: 25},
+		Unit: "mg/L", Kind: KindConcentration, Fate: FateNotModelled, Direction: LowIsBad, Method: MethodDeficit, Max: 25, Uncertainty: 0.5},
 	{ID: "pH", Name: "pH", NameZH: "氫離子濃度指數", Aliases: []string{"氫離子濃度指標", "酸鹼值"},
-		Unit: "pH", Kind: KindIntensive, Fate: FateNotModelled, Direction: BothWays, Method: MethodTiming, Max: 14,
-		IntervalScale: true, Uncertainty: 0.2},
+		Unit: "pH", Kind: KindIntensive, Fate: FateNotModelled, Direction: BothWays, Method: MethodTiming, Max: 14, Uncertainty: 0.2},
 	{ID: "TEMP", Name: "water temperature", NameZH: "水溫", Aliases: []string{"temperature", "water temperature", "temp", "溫度", "水溫(℃)"},
 		Unit: "°C", Kind: KindIntensive, Fate: FateNotModelled, Limit: 38, HasLimit: true,
 		LimitNote: "38 °C from May to September and 35 °C otherwise (discharges to non-marine waters)",
-		Direction: HighIsBad, Method: MethodMixing, ExcessDecayPerDay: 0.6, Min: -5, Max: 100, IntervalScale: true, Uncertainty: 0.5,
-		SeasonOnly: true},
+		Direction: HighIsBad, Method: MethodMixing, ExcessDecayPerDay: 0.6, Min: -5, Max: 100, Uncertainty: 0.5, SeasonOnly: true},
 	{ID: "COND", Name: "electrical conductivity", NameZH: "導電度", Aliases: []string{"conductivity", "EC", "specific conductance", "電導度"},
-		Unit: "µS/cm", Kind: KindIntensive, Fate: FateConservative, Direction: HighIsBad, Method: MethodMixing, Max: 3e5},
+		Unit: "µS/cm", Kind: KindIntensive, Fate: FateConservative, Direction: HighIsBad, Method: MethodMixing, Max: 3e5, RelUncertainty: 0.15},
 	{ID: "COLOUR", Name: "true colour", NameZH: "真色色度", Aliases: []string{"true colour", "true color", "colour", "color", "色度"},
 		Unit: "ADMI", Kind: KindIntensive, Fate: FateConservative,
 		LimitNote: "Taiwan measures true colour in ADMI units; Pt-Co values cannot be converted to ADMI and are rejected",

@@ -246,3 +246,48 @@ func TestDecayRate(t *testing.T) {
 		t.Fatalf("copper decays at %v", got)
 	}
 }
+
+// TestDirectionMethodPlausibility checks the tracing side of the registry.
+func TestDirectionMethodPlausibility(t *testing.T) {
+	tests := []struct {
+		id     string
+		dir    Direction
+		method Method
+	}{
+		{"COD", HighIsBad, MethodLoad}, {"BOD5", HighIsBad, MethodLoad}, {"NH3-N", HighIsBad, MethodLoad}, {"Cu", HighIsBad, MethodLoad},
+		{"Cl", HighIsBad, MethodLoad}, {"DO", LowIsBad, MethodDeficit}, {"pH", BothWays, MethodTiming},
+		{"COND", HighIsBad, MethodMixing}, {"TEMP", HighIsBad, MethodMixing}, {"SS", HighIsBad, MethodNone}, {"OG", HighIsBad, MethodNone},
+	}
+	for _, tc := range tests {
+		p := MustLookup(tc.id)
+		if p.Direction != tc.dir || p.Method != tc.method {
+			t.Errorf("%s: %v %v, want %v %v", tc.id, p.Direction, p.Method, tc.dir, tc.method)
+		}
+		if ok, why := p.Traceable(); ok != (tc.method != MethodNone) || (!ok && !strings.Contains(why, tc.id)) {
+			t.Errorf("%s traceable %v: %q", tc.id, ok, why)
+		}
+	}
+	bad := []struct {
+		id string
+		v  float64
+	}{{"pH", 99}, {"pH", -1}, {"DO", 25.1}, {"COD", -0.1}, {"COD", 1e300}, {"TEMP", 120}, {"FLOW", -1}, {"FLOW", 1e6}, {"Cu", math.NaN()}, {"Cu", math.Inf(1)}}
+	for _, b := range bad {
+		if err := MustLookup(b.id).Plausible(b.v); !errors.Is(err, ErrInvalidValue) || !strings.Contains(err.Error(), b.id) {
+			t.Errorf("%s %v: %v", b.id, b.v, err)
+		}
+	}
+	for _, ok := range []struct {
+		id string
+		v  float64
+	}{{"pH", 0}, {"pH", 14}, {"DO", 25}, {"COD", 0}, {"TEMP", -2}, {"FLOW", 4e5}} {
+		if err := MustLookup(ok.id).Plausible(ok.v); err != nil {
+			t.Errorf("%s %v: %v", ok.id, ok.v, err)
+		}
+	}
+	if abs, rel := MustLookup("pH").BaselineFloor(); abs != 0.2 || rel != 0 {
+		t.Errorf("pH floor %v %v", abs, rel)
+	}
+	if abs, rel := MustLookup("COD").BaselineFloor(); abs != 0 || rel != RelativeUncertainty {
+		t.Errorf("COD floor %v %v", abs, rel)
+	}
+}

@@ -132,3 +132,29 @@ func (p Parameter) Plausible(v float64) error {
 // PlausibleFlow checks a flow in m³/s: it must be finite, not negative and
 // at most MaxFlowM3s.
 func PlausibleFlow(q float64) error { return MustLookup("FLOW").Plausible(q) }
+
+// RelativeUncertainty is the share of a station's median that its
+// baseline's spread never falls below, for laboratory analyses: river COD,
+// BOD5, ammonia and metal results carry relative uncertainties of 10–20 %,
+// and a handful of monthly samples can agree more closely than the river
+// does from day to day. With the baseline's 3.5 spreads, a reading must
+// be nearly twice its station's median before history alone calls it
+// abnormal.
+const RelativeUncertainty = 0.25
+
+// BaselineFloor is the smallest spread a station's baseline of p may have:
+// its instrument's uncertainty as an amount (pH 0.2, 0.5 °C, DO 0.5 mg/L),
+// or a share of the median for everything else: RelativeUncertainty, or
+// 15 % for conductivity, which a probe reads to a few per cent and which
+// varies with dilution from day to day. A DO deficit or a pH excursion is
+// an amount, not a share: a share of a pH or a temperature means nothing,
+// and a share of DO would make a sag invisible.
+func (p Parameter) BaselineFloor() (absolute, relative float64) {
+	switch {
+	case p.Uncertainty > 0:
+		return p.Uncertainty, 0
+	case p.RelUncertainty > 0:
+		return 0, p.RelUncertainty
+	}
+	return 0, RelativeUncertainty
+}

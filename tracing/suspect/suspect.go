@@ -438,10 +438,11 @@ func (e *Engine) dataVersion() string {
 
 // baselineAt is a station's baseline of p at t (tracing/baseline): by hour
 // of day for a continuous monitor, never tighter than the series resolves
-// or, for pH and temperature, than their instruments measure.
+// or than the parameter's floor (param.BaselineFloor).
 func baselineAt(st *model.Station, p param.Parameter, s *series, t time.Time) baseline.Baseline {
+	abs, rel := p.BaselineFloor()
 	return baseline.Compute(s.pointsBefore(t), baseline.Query{Time: t, ByHour: st != nil && st.Kind == model.Continuous,
-		Resolution: math.Max(s.res(), p.Uncertainty), Absolute: p.IntervalScale, SeasonOnly: p.SeasonOnly})
+		Resolution: math.Max(s.res(), abs), RelativeFloor: rel, SeasonOnly: p.SeasonOnly})
 }
 
 // roundBaseline rounds a baseline's numbers for display (6 decimals), the
