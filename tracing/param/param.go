@@ -294,8 +294,22 @@ func normaliseName(s string) string {
 	return strings.ToLower(nameSpelling.Replace(strings.TrimSpace(s)))
 }
 
+// paramByID finds a parameter by its exact id without normalising: the
+// spelling every canonical record uses, so the common case allocates
+// nothing.
+var paramByID = func() map[string]*Parameter {
+	m := map[string]*Parameter{}
+	for i := range params {
+		m[params[i].ID] = &params[i]
+	}
+	return m
+}()
+
 // Lookup finds a parameter by id, English name, Chinese name or alias.
 func Lookup(nameOrAlias string) (Parameter, error) {
+	if p, ok := paramByID[nameOrAlias]; ok {
+		return clone(*p), nil
+	}
 	if p, ok := paramIndex[normaliseName(nameOrAlias)]; ok {
 		return clone(*p), nil
 	}
@@ -322,8 +336,12 @@ func All() []Parameter {
 	return out
 }
 
+// clone returns a parameter whose Aliases a caller cannot grow into the
+// registry's (full slice expression: an append copies). Callers must not
+// write to its elements; copying them on every Lookup would cost an
+// allocation per reading where data enter.
 func clone(p Parameter) Parameter {
-	p.Aliases = append([]string(nil), p.Aliases...)
+	p.Aliases = p.Aliases[:len(p.Aliases):len(p.Aliases)]
 	return p
 }
 
