@@ -55,10 +55,10 @@ import (
 
 // The constants of the rule (package doc).
 const (
-	SeasonDays    = 45
-	FallbackDays  = 365
-	MinSamples    = 5
-	GuardHours    = 12
+	SeasonDays   = 45
+	FallbackDays = 365
+	MinSamples   = 5
+	GuardHours   = 12
 	HourWindow   = 1
 	K            = 3.5
 	MADScale     = 1.4826
