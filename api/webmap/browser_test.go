@@ -296,6 +296,26 @@ func TestBrowserTrace(t *testing.T) {
 	}
 	saveArtifact(t, "webmap-trace.png", shot)
 
+	// 3b. Another station, its latest routine reading prefilled: the
+	// verdict names nobody and no rank marker is drawn.
+	step("trace a routine reading",
+		chromedp.Click(chromedp.CSS(`path.station-marker.st-WQ-M02`)),
+		chromedp.WaitReady(chromedp.CSS(`.station[data-station="WQ-M02"] #trace-form`)),
+		chromedp.Click(chromedp.ID("trace-button")),
+		chromedp.WaitReady(chromedp.CSS(`#trace-results[data-done="true"] #verdict`)),
+	)
+	routine, err := runStep(ctx, chromedp.AttributeValue(chromedp.ID("verdict"), "data-verdict"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if routine.Value != "within_normal_range" || count(".suspect-icon") != 0 || count("#suspects") != 0 {
+		t.Errorf("routine reading: verdict %q, %d rank markers", routine.Value, count(".suspect-icon"))
+	}
+	step("back to the scenario's station",
+		chromedp.Click(chromedp.CSS(`path.station-marker.st-`+sc.Station)),
+		chromedp.WaitReady(chromedp.CSS(`.station[data-station="`+sc.Station+`"] #trace-form`)),
+	)
+
 	// 4. A bad reading: the problem is shown in the page, naming the field.
 	step("trace a bad time",
 		chromedp.SetValue(chromedp.ID("f-time"), "yesterday evening"),

@@ -417,18 +417,33 @@
     return el('span', { class: 'cover-none', title: 'neither permit nor industry covers the parameter' }, 'none');
   }
 
+  // verdictText names each verdict of the trace contract.
+  const verdictText = {
+    explained: 'Explained by a permitted discharger',
+    unexplained: 'Not explained by permitted dischargers',
+    within_normal_range: 'Within the station\'s normal range: nobody is named',
+    not_traceable: 'Not traceable',
+  };
+
   function traceResults(res) {
     const o = res.observation;
     const u = res.unexplained;
-    const verdict = el('div', { class: 'verdict ' + (u.explained ? 'explained' : 'unexplained'), id: 'verdict' },
-      el('strong', { text: u.explained ? 'Explained by a permitted discharger' : 'Not explained by permitted dischargers' }),
-      u.reason,
-      u.between && u.between.length === 2 ? el('div', { class: 'small', text: 'Look between ' + u.between[0] + ' and ' + u.between[1] + '.' }) : null);
+    const b = res.baseline;
+    const verdict = el('div', { class: 'verdict ' + (res.verdict === 'explained' ? 'explained' : 'unexplained'), id: 'verdict', dataset: { verdict: res.verdict } },
+      el('strong', { text: verdictText[res.verdict] || res.verdict }),
+      res.reason,
+      res.verdict === 'unexplained' && u.between && u.between.length === 2 ? el('div', { class: 'small', text: 'Look between ' + u.between[0] + ' and ' + u.between[1] + '.' }) : null,
+      (res.warnings || []).map((w) => el('div', { class: 'small', text: '⚠ ' + w })));
+    const range = b.lower !== null && b.upper !== null ? fmt(b.lower, 4) + '–' + fmt(b.upper, 4) + ' ' + o.unit : 'too little history (' + b.n + ' readings)';
     const obs = el('dl', { class: 'obs' },
       el('dt', { text: 'Reading' }), el('dd', { text: res.parameter + ' ' + fmt(o.value, 4) + ' ' + o.unit + ' at ' + fmtTime(o.time) }),
-      el('dt', { text: 'Background' }), el('dd', { text: fmt(o.background, 4) + ' ' + o.unit }),
-      el('dt', { text: 'River flow' }), el('dd', { text: fmt(o.flow_m3s, 3) + ' m³/s (' + o.flow_source + ')' }),
+      el('dt', { text: 'Background' }), el('dd', { text: fmt(o.background, 4) + ' ' + o.unit + ' (median of ' + b.n + ')' }),
+      el('dt', { text: 'Normal range' }), el('dd', { text: range }),
+      el('dt', { text: 'River flow' }), el('dd', { text: o.flow_m3s ? fmt(o.flow_m3s, 3) + ' m³/s (' + o.flow_source + ')' : '—' }),
       el('dt', { text: 'Excess load' }), el('dd', { text: fmt(o.excess_load_kg_day, 3) + ' kg/day' }));
+    if (res.verdict !== 'explained' && res.verdict !== 'unexplained') {
+      return el('div', null, el('h3', { text: 'Result' }), obs, verdict);
+    }
 
     const suspects = res.suspects.length
       ? el('table', { id: 'suspects', class: 'suspects' },
@@ -452,15 +467,20 @@
           row.addEventListener('click', () => focusOutfall(s.facility_id, ev.outfall));
           return row;
         })))
-      : el('p', { class: 'hint', text: 'No permitted discharger upstream within the horizon.' });
+      : el('p', { class: 'hint', text: 'No permitted discharger upstream can carry the excess.' });
 
     // A long list of ruled-out facilities is folded so the ranking stays
     // in view; a short one is shown.
+    const insufficient = res.insufficient.length
+      ? el('ul', { id: 'insufficient', class: 'ruled' }, res.insufficient.map((s) => el('li', null,
+        el('strong', { text: s.name }), ' (' + s.facility_id + ') — ', s.evidence.reason)))
+      : null;
+
     const ruled = res.ruled_out.length
       ? el('details', { id: 'ruled-out', open: res.ruled_out.length <= 5 },
-        el('summary', { text: 'Ruled out (' + res.ruled_out.length + ') — by clean upstream stations' }),
+        el('summary', { text: 'Ruled out (' + res.ruled_out.length + ') — by clean upstream stations, or not emitting ' + res.parameter }),
         el('ul', { class: 'ruled' }, res.ruled_out.map((s) => el('li', null,
-          el('strong', { text: s.name }), ' (' + s.facility_id + ') — ', s.evidence.bracketing || 'ruled out'))))
+          el('strong', { text: s.name }), ' (' + s.facility_id + ') — ', s.evidence.reason || 'ruled out'))))
       : el('p', { class: 'hint', text: 'No facility was ruled out.' });
 
     const ups = res.upstream_stations.length
@@ -471,18 +491,21 @@
           el('td', { class: 'nowrap', text: c.station }), el('td', { class: 'num', text: fmt(c.travel_hours, 1) }),
           el('td', { class: 'small', text: fmtTime(c.time) }), el('td', { class: 'num', text: fmt(c.value, 4) }),
           el('td', { class: 'num', text: fmt(c.background, 4) }),
-          el('td', null, el('span', { class: c.verdict === 'dirty' ? 'cover-none' : 'cover-limit', text: c.verdict }))))))
+          el('td', null, el('span', { class: { dirty: 'cover-none', clean: 'cover-limit' }[c.verdict] || 'cover-profile', text: c.verdict.replace('_', ' ') }))))))
       : el('p', { class: 'hint', text: 'No upstream station read this parameter at the matching time.' });
 
     return el('div', null,
       el('h3', { text: 'Result' }), obs, verdict,
       el('h3', { text: 'Ranked suspects (' + res.suspects.length + ')' }), suspects,
+      insufficient ? el('h3', { text: 'Could carry only part of it (' + res.insufficient.length + ')' }) : null, insufficient,
       el('h3', { text: 'Ruled out' }), ruled,
       el('h3', { text: 'Upstream stations at the matching time' }), ups);
   }
 
   function drawTrace(fc) {
     if (state.traceLayer) state.traceLayer.remove();
+    // Rank markers only where the verdict names suspects.
+    const explained = fc.trace && fc.trace.verdict === 'explained';
     const reaches = L.geoJSON(fc, {
       pane: 'traced',
       interactive: false,
@@ -493,13 +516,13 @@
       filter: (f) => f.properties.kind !== 'reach' && f.geometry,
       pointToLayer: (f, latlng) => {
         const p = f.properties;
-        if (p.kind === 'suspect') {
+        if (p.kind === 'suspect' && explained) {
           const icon = L.divIcon({ className: 'suspect-icon' + (p.rank === 1 ? ' first' : ''), html: String(p.rank), iconSize: [22, 22] });
           return L.marker(latlng, { icon, pane: 'traceMarks', title: '#' + p.rank + ' ' + p.name + ' (score ' + p.score + ')' });
         }
-        if (p.kind === 'ruled_out') {
+        if (p.kind === 'ruled_out' || p.kind === 'insufficient' || p.kind === 'suspect') {
           const icon = L.divIcon({ className: 'ruled-icon', html: '×', iconSize: [16, 16] });
-          return L.marker(latlng, { icon, pane: 'traceMarks', title: p.name + ' — ruled out: ' + (p.reason || '') });
+          return L.marker(latlng, { icon, pane: 'traceMarks', title: p.name + ' — ' + (p.reason || p.kind) });
         }
         return L.circleMarker(latlng, { pane: 'traceMarks', radius: 13, color: '#ff7f00', weight: 3, fill: false, interactive: false });
       },
