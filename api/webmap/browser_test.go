@@ -311,10 +311,6 @@ func TestBrowserTrace(t *testing.T) {
 	if routine.Value != "within_normal_range" || count(".suspect-icon") != 0 || count("#suspects") != 0 {
 		t.Errorf("routine reading: verdict %q, %d rank markers", routine.Value, count(".suspect-icon"))
 	}
-	step("back to the scenario's station",
-		chromedp.Click(chromedp.CSS(`path.station-marker.st-`+sc.Station)),
-		chromedp.WaitReady(chromedp.CSS(`.station[data-station="`+sc.Station+`"] #trace-form`)),
-	)
 
 	// 4. A bad reading: the problem is shown in the page, naming the field.
 	step("trace a bad time",
