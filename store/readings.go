@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"maps"
 	"slices"
 	"time"
 
@@ -22,26 +21,15 @@ const MaxIngestBatch = 100_000
 // split them, each call is its own transaction.
 var ErrBatchTooLarge = errors.New("store: too many readings in one call")
 
-// ingestSQL inserts readings passed as parallel arrays in one statement,
-// skipping any whose (station, time, parameter) is stored already, and
-// returns every reading's key with whether it was inserted and, for a
-// skipped one, the stored measurement, so that the caller can tell a
-// re-sent reading (the same value) from a conflict (another value) without
-// a second round trip.
-const ingestSQL = `with b as (
-	select * from unnest($1::text[], $2::timestamptz[], $3::integer[], $4::text[], $5::double precision[], $6::text[],
-		$7::boolean[], $8::double precision[], $9::text[], $10::text[])
-		as b(station_id, time, utc_offset, parameter, value, unit, censored, flow, flow_unit, note)
-), ins as (
-	insert into readings (station_id, time, utc_offset, parameter, value, unit, censored, flow, flow_unit, note)
-	select * from b
-	on conflict (station_id, time, parameter) do nothing
-	returning station_id, time, parameter
-)
-select b.station_id, b.time, b.parameter, ins.station_id is not null, r.utc_offset, r.value, r.unit, r.censored
-from b
-left join ins on ins.station_id = b.station_id and ins.time = b.time and ins.parameter = b.parameter
-left join readings r on ins.station_id is null and r.station_id = b.station_id and r.time = b.time and r.parameter = b.parameter`
+// ingestSQL inserts readings passed as parallel arrays in one statement and
+// skips any whose (station, time, parameter) is stored already. When some
+// were skipped, the caller reads the stored values back (storedSQL) and
+// tells a re-sent reading (the same value) from a conflict (another value)
+// with model.SortNew, in the same transaction.
+const ingestSQL = `insert into readings (station_id, time, utc_offset, parameter, value, unit, censored, flow, flow_unit, note)
+select * from unnest($1::text[], $2::timestamptz[], $3::integer[], $4::text[], $5::double precision[], $6::text[],
+	$7::boolean[], $8::double precision[], $9::text[], $10::text[])
+on conflict (station_id, time, parameter) do nothing`
 
 // storedSQL reads the stored readings of a list of keys.
 const storedSQL = `select r.station_id, r.time, r.utc_offset, r.parameter, r.value, r.unit, r.censored
@@ -119,8 +107,11 @@ func missingStations(ctx context.Context, tx pgx.Tx, readings []model.Reading) e
 	return &InvalidError{Err: errors.Join(errs...)}
 }
 
-// insertNew inserts the batch (unique keys), then compares the readings it
-// skipped with the stored ones: a conflict refuses the whole batch.
+// insertNew inserts the batch (unique keys). When some were stored
+// already, it reads the stored values of the batch's keys back, after the
+// insert and in its transaction: each is the batch's own reading (just
+// inserted), the same measurement sent again, or a conflict that refuses
+// the whole batch.
 func insertNew(ctx context.Context, tx pgx.Tx, batch []model.Reading) (int, error) {
 	n := len(batch)
 	var (
@@ -135,54 +126,19 @@ func insertNew(ctx context.Context, tx pgx.Tx, batch []model.Reading) (int, erro
 		station[i], at[i], off[i], par[i], value[i], unit[i] = r.Station, r.Time, int32(o), r.Parameter, r.Value, r.Unit
 		censored[i], flow[i], flowUnit[i], note[i] = r.Censored, r.Flow, r.FlowUnit, r.Note
 	}
-	rows, err := tx.Query(ctx, ingestSQL, station, at, off, par, value, unit, censored, flow, flowUnit, note)
+	tag, err := tx.Exec(ctx, ingestSQL, station, at, off, par, value, unit, censored, flow, flowUnit, note)
 	if err != nil {
 		return 0, err
 	}
-	inserted := 0
-	stored := map[model.ReadingKey]*model.Reading{}
-	var skipped, unseen []model.Reading
-	for rows.Next() {
-		var r model.Reading
-		var ok bool
-		var sOff *int32
-		var sValue *float64
-		var sUnit *string
-		var sCens *bool
-		if err := rows.Scan(&r.Station, &r.Time, &r.Parameter, &ok, &sOff, &sValue, &sUnit, &sCens); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		switch {
-		case ok:
-			inserted++
-		case sValue == nil:
-			unseen = append(unseen, r) // committed by another ingest since this statement began
-		default:
-			s := model.Reading{Station: r.Station, Time: inOffset(r.Time, int(*sOff)), Parameter: r.Parameter, Value: *sValue, Unit: *sUnit, Censored: *sCens}
-			stored[model.KeyOf(&s)] = &s
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
+	inserted := int(tag.RowsAffected())
 	if inserted == n {
 		return n, nil
 	}
-	if len(unseen) > 0 {
-		more, err := storedReadings(ctx, tx, unseen)
-		if err != nil {
-			return 0, err
-		}
-		maps.Copy(stored, more)
+	stored, err := storedReadings(ctx, tx, batch)
+	if err != nil {
+		return 0, err
 	}
-	for _, r := range batch {
-		if _, ok := stored[model.KeyOf(&r)]; ok {
-			skipped = append(skipped, r)
-		}
-	}
-	if _, _, err := model.SortNew(skipped, func(k model.ReadingKey) (*model.Reading, bool) {
+	if _, _, err := model.SortNew(batch, func(k model.ReadingKey) (*model.Reading, bool) {
 		r, ok := stored[k]
 		return r, ok
 	}); err != nil {
