@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/tidwall/rtree"
 
 	"github.com/envtrace/envtrace/gis/crs"
+	"github.com/envtrace/envtrace/gis/spatial"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/param"
@@ -47,7 +47,7 @@ type memCollection struct {
 	col Collection
 
 	net  *hydro.Network
-	tree *rtree.RTreeGN[float64, int32]
+	tree *spatial.BoundIndex
 
 	feats []memFeature
 	index map[string]int
@@ -217,7 +217,7 @@ func reachCollection(net *hydro.Network) (*memCollection, error) {
 			StorageCRS:  storage,
 		},
 		net:  net,
-		tree: &rtree.RTreeGN[float64, int32]{},
+		tree: &spatial.BoundIndex{},
 	}
 	var all orb.Bound
 	first := true
@@ -227,7 +227,7 @@ func reachCollection(net *hydro.Network) (*memCollection, error) {
 			continue
 		}
 		b := g.Bound()
-		mc.tree.Insert(b.Min, b.Max, i)
+		mc.tree.Add(i, b)
 		if first {
 			all, first = b, false
 		} else {
@@ -294,13 +294,13 @@ func (mc *memCollection) reachItems(ctx context.Context, q Query, filter *boxFil
 	var cerr error
 	checked := 0
 	for _, sb := range filter.search {
-		mc.tree.Search(sb.Min, sb.Max, func(min, max [2]float64, i int32) bool {
+		mc.tree.Search(sb, func(i int32, b orb.Bound) bool {
 			if checked++; checked%4096 == 0 {
 				if cerr = ctx.Err(); cerr != nil {
 					return false
 				}
 			}
-			if filter.match(net.Geometry(i), orb.Bound{Min: min, Max: max}) {
+			if filter.match(net.Geometry(i), b) {
 				hits = append(hits, i)
 			}
 			return true
