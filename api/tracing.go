@@ -112,8 +112,9 @@ type ReachLister interface {
 }
 
 // Scenario is a demonstration reading whose cause is known. Its fields and
-// JSON names are those of fixtures.Scenario, so a caller converts with a
-// field copy.
+// JSON names are those of fixtures.Scenario, so the command converts with
+// one function (cmd/envtrace apiScenarios) that a test checks field by
+// field.
 type Scenario struct {
 	ID          string    `json:"id"`
 	Description string    `json:"description"`
