@@ -78,7 +78,8 @@ type TracingAvailability interface {
 
 // ReadingIngester is an optional method set for backends that accept new
 // river readings (POST /api/v1/readings). Its signature is the one of the
-// store package's IngestReadings, so a PostGIS backend forwards to it.
+// store package's IngestReadings, so a durable sink (cmd/envtrace's
+// PostGIS ingest, see WithIngestSink) forwards to it.
 //
 // Readings arrive validated and canonical (parameter id, unit symbol, time
 // with its zone). The call is all or nothing: a reading the backend

@@ -23,9 +23,9 @@
 //	GET /ogc/collections/{collectionId}/items     features (GeoJSON)
 //	GET /ogc/collections/{collectionId}/items/{featureId}
 //
-// Data come from a Source, an interface small enough for both the
-// in-memory MemorySource (a hydro.Network plus a model.Dataset) and a
-// PostGIS backend to implement. OpenAPI returns the definition served at
+// Data come from a Source, an interface small enough for the in-memory
+// MemorySource (a hydro.Network plus a model.Dataset, what envtrace serves
+// today) and a database-backed source to implement alike. OpenAPI returns the definition served at
 // /ogc/api; a server that keeps a single OpenAPI document can merge its
 // paths and point Config.ServiceDescURL there.
 //
