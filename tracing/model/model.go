@@ -6,9 +6,11 @@
 // for users in docs/data-directory.md; ReadDir and WriteDir are its only
 // reader and writer.
 //
-// Geometry is stored in TWD97 / TM2 zone 121 (EPSG:3826) metres, columns x
-// and y; lon/lat (WGS84, degrees) columns are accepted instead, or as well
-// (they must then agree with x/y within 10 m).
+// Geometry is stored in TWD97 / TM2 zone 121 (EPSG:3826) metres. Files
+// give x and y in zone 121, or in zone 119 (EPSG:3825: Penghu, Kinmen,
+// Matsu) when their crs column says so; lon/lat (WGS84, degrees) columns
+// are accepted instead, or as well (they must then agree with x/y within
+// 10 m).
 //
 // Every value with a unit is checked with tracing/param on read and on
 // write: an unknown parameter or unit, or a unit that does not fit the

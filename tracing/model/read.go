@@ -23,12 +23,12 @@ const dateLayout = "2006-01-02"
 // columns not listed here, so a misspelt header ("lng", "per_wate") is an
 // error instead of silently missing data.
 var schema = map[string]struct{ required, optional []string }{
-	FileFacilities: {[]string{"ems_no", "fac_name"}, []string{"industry", "x", "y", "lon", "lat", "receiving_water", "note"}},
-	FileOutfalls:   {[]string{"ems_no", "let"}, []string{"x", "y", "lon", "lat", "receiving_water", "note"}},
+	FileFacilities: {[]string{"ems_no", "fac_name"}, []string{"industry", "x", "y", "crs", "lon", "lat", "receiving_water", "note"}},
+	FileOutfalls:   {[]string{"ems_no", "let"}, []string{"x", "y", "crs", "lon", "lat", "receiving_water", "note"}},
 	FilePermits:    {[]string{"per_no", "ems_no", "per_sdate", "per_edate", "per_water"}, []string{"per_type", "intake_source", "intake_m3d", "treatment_capacity_m3d", "note"}},
 	FileLimits:     {[]string{"per_no", "parameter", "value", "unit", "stat_base"}, []string{"let", "bound", "note"}},
 	FileReports:    {[]string{"ems_no", "period_start", "period_end", "parameter", "value", "unit", "stat_base"}, []string{"per_no", "let", "no_data", "flow", "flow_unit", "note"}},
-	FileStations:   {[]string{"station_id", "name", "kind"}, []string{"x", "y", "lon", "lat", "river", "note"}},
+	FileStations:   {[]string{"station_id", "name", "kind"}, []string{"x", "y", "crs", "lon", "lat", "river", "note"}},
 	FileReadings:   {[]string{"station_id", "time", "parameter", "value", "unit"}, []string{"censored", "flow", "flow_unit", "note"}},
 }
 
@@ -338,7 +338,9 @@ func (w *row) required(cols ...string) {
 	}
 }
 
-// point reads x/y or lon/lat; with both, they must agree within 10 m.
+// point reads x/y (in the grid the crs column names, EPSG:3826 by
+// default) or lon/lat, and returns it in EPSG:3826; with both, they must
+// agree within 10 m.
 func (w *row) point(required bool) *Point {
 	xs, ys := strings.TrimSpace(w.raw("x")), strings.TrimSpace(w.raw("y"))
 	los, las := strings.TrimSpace(w.raw("lon")), strings.TrimSpace(w.raw("lat"))
@@ -351,11 +353,19 @@ func (w *row) point(required bool) *Point {
 	}
 	var p *Point
 	if hasXY {
-		pt := Point{w.num("x"), w.num("y")}
+		x, y := w.num("x"), w.num("y")
+		c, err := parseXYCRS(w.raw("crs"))
+		if err != nil {
+			w.fail("crs", err)
+		}
 		if w.bad {
 			return nil
 		}
-		if err := checkXY(pt); err != nil {
+		pt, err := fromXY(x, y, c)
+		if err == nil {
+			err = checkXY(pt)
+		}
+		if err != nil {
 			w.fail("x", err)
 			return nil
 		}
