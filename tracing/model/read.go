@@ -30,11 +30,12 @@ var schema = map[string]struct{ required, optional []string }{
 	FileReports:    {[]string{"ems_no", "period_start", "period_end", "parameter", "value", "unit", "stat_base"}, []string{"per_no", "let", "no_data", "flow", "flow_unit", "note"}},
 	FileStations:   {[]string{"station_id", "name", "kind"}, []string{"x", "y", "crs", "lon", "lat", "river", "note"}},
 	FileReadings:   {[]string{"station_id", "time", "parameter", "value", "unit"}, []string{"censored", "flow", "flow_unit", "note"}},
+	FileEffluent:   effluentSchema,
 }
 
 // fileOrder is the order files are read and written in (referenced kinds
 // first).
-var fileOrder = []string{FileFacilities, FileOutfalls, FilePermits, FileLimits, FileReports, FileStations, FileReadings}
+var fileOrder = []string{FileFacilities, FileOutfalls, FilePermits, FileLimits, FileReports, FileEffluent, FileStations, FileReadings}
 
 // ReadDir reads and validates a data directory. Every kind is optional (a
 // missing file means no records of that kind), but a .csv or .geojson file
@@ -91,6 +92,8 @@ func ReadDir(dir string) (*Dataset, error) {
 			ds.Limits = readRows(r, t, (*row).limit)
 		case FileReports:
 			ds.Reports = readRows(r, t, (*row).report)
+		case FileEffluent:
+			ds.Effluent = readRows(r, t, (*row).effluent)
 		case FileStations:
 			ds.Stations = readRows(r, t, (*row).station)
 		case FileReadings:

@@ -280,6 +280,11 @@ func writeKind(w *csv.Writer, file string, ds *Dataset) error {
 			rows = append(rows, cat([]string{r.Facility, r.Permit, r.Outfall, r.Period.Start.Format(dateLayout), r.Period.End.Format(dateLayout),
 				paramID(r.Parameter), v, unitSym(r.Unit), string(r.StatBase), r.NoData}, flowCols(r.Flow, r.FlowUnit), []string{r.Note}))
 		}
+	case FileEffluent:
+		head = effluentHead
+		for _, r := range ds.Effluent {
+			rows = append(rows, effluentRow(r))
+		}
 	case FileStations:
 		head = []string{"station_id", "name", "kind", "x", "y", "lon", "lat", "river", "note"}
 		for _, s := range ds.Stations {
