@@ -13,8 +13,8 @@ import (
 	"github.com/envtrace/envtrace/internal/realdata"
 	"github.com/envtrace/envtrace/tracing/anomaly"
 	"github.com/envtrace/envtrace/tracing/model"
-	"github.com/envtrace/envtrace/tracing/permits"
 	"github.com/envtrace/envtrace/tracing/param"
+	"github.com/envtrace/envtrace/tracing/permits"
 )
 
 type plantSeries struct {

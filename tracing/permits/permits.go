@@ -57,11 +57,11 @@ type Finding struct {
 	// finding; empty for the other checks.
 	Outfall   string             `json:"outfall,omitempty"`
 	Parameter string             `json:"parameter,omitempty"`
-	Check    string             `json:"check"`
-	Severity Severity           `json:"severity"`
-	Message  string             `json:"message"`
-	Numbers  map[string]float64 `json:"numbers"`
-	Period   string             `json:"period,omitempty"`
+	Check     string             `json:"check"`
+	Severity  Severity           `json:"severity"`
+	Message   string             `json:"message"`
+	Numbers   map[string]float64 `json:"numbers"`
+	Period    string             `json:"period,omitempty"`
 }
 
 // Report is the rationality report of a dataset.
