@@ -39,7 +39,11 @@ func (s *Server) registerOGC() error {
 	}
 	cfg := ogc.Config{ServiceDescURL: "/openapi.json"}
 	ogc.Register(s.echo.Group(ogcRoot), src, cfg)
-	doc, err := mergeOpenAPI(openAPIDocument, ogc.OpenAPI(cfg, ogcRoot))
+	cols, err := src.Collections(context.Background())
+	if err != nil {
+		return fmt.Errorf("api: OGC API collections: %w", err)
+	}
+	doc, err := mergeOpenAPI(openAPIDocument, ogc.OpenAPI(cfg, ogcRoot, cols))
 	if err != nil {
 		return err
 	}
@@ -109,7 +113,11 @@ func (m *memoryOGC) current() (*ogc.MemorySource, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.snap != snap || m.cache == nil {
-		src, err := ogc.NewMemorySource(m.b.net, snap.ds)
+		checks, err := m.b.PermitChecks(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		src, err := ogc.NewMemorySource(m.b.net, snap.ds, ogc.WithFindings(checks))
 		if err != nil {
 			return nil, err
 		}

@@ -241,7 +241,11 @@ func (h *handler) openAPI(c echo.Context) error {
 	if q.Has(paramF) {
 		mt = MediaJSON
 	}
-	return writeJSON(c, http.StatusOK, mt, OpenAPI(h.cfg, h.root(c, routeAPI)))
+	cols, err := h.src.Collections(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, mt, OpenAPI(h.cfg, h.root(c, routeAPI), cols))
 }
 
 // collectionJSON is a collection resource.

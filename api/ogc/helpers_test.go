@@ -96,6 +96,13 @@ func testDataset() *model.Dataset {
 			{EmsNo: "L0000002", Name: "乙工廠", Industry: "染整業"},
 			{EmsNo: "L0000003", Name: "丙工廠", Industry: "食品業"},
 		},
+		// L0000001 has an expired permit and a current one that allows more
+		// than its plant can treat (a high capacity finding).
+		Permits: []model.Permit{
+			{PerNo: "P-OLD", Facility: "L0000001", ValidFrom: ts("2019-01-01T00:00:00Z"), ValidTo: ts("2023-12-31T00:00:00Z"), MaxDailyM3: 500},
+			{PerNo: "P-NEW", Facility: "L0000001", ValidFrom: ts("2024-01-01T00:00:00Z"), ValidTo: ts("2028-12-31T00:00:00Z"), MaxDailyM3: 1200,
+				TreatmentCapacityM3PerDay: ptr(800.0)},
+		},
 		Outfalls: []model.Outfall{
 			{Facility: "L0000001", ID: "D01", Point: p(-2000, -3100), ReceivingWater: "大甲溪"},
 			{Facility: "L0000002", ID: "D01", Point: p(900, -8050), ReceivingWater: "大甲溪"},
@@ -309,3 +316,5 @@ func query(kv ...string) string {
 	}
 	return v.Encode()
 }
+
+func ptr[T any](v T) *T { return &v }

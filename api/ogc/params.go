@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -343,8 +344,25 @@ type itemsRequest struct {
 // collection.
 func parseItems(q url.Values, accept string, col Collection, cfg Config) (itemsRequest, error) {
 	req := itemsRequest{out: crs.CRS84, query: Query{Limit: cfg.DefaultLimit, BBoxCRS: crs.CRS84}}
-	if err := checkParams(q, itemsParams); err != nil {
+	allowed := slices.Clone(itemsParams)
+	for _, f := range col.Filters {
+		allowed = append(allowed, f.Name)
+	}
+	if err := checkParams(q, allowed); err != nil {
 		return req, err
+	}
+	for _, f := range col.Filters {
+		if !q.Has(f.Name) {
+			continue
+		}
+		v := strings.TrimSpace(q.Get(f.Name))
+		if v == "" {
+			return req, &ParamError{Name: f.Name, Reason: "must not be empty"}
+		}
+		if req.query.Properties == nil {
+			req.query.Properties = map[string]string{}
+		}
+		req.query.Properties[f.Name] = v
 	}
 	var err error
 	if req.format, err = parseFormat(q, accept, true); err != nil {
