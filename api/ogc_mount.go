@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/envtrace/envtrace/api/ogc"
+	"github.com/envtrace/envtrace/api/webmap"
 )
 
 // OpenAPIDocument returns the document served at /openapi.json: every
@@ -37,7 +38,9 @@ func (s *Server) registerOGC() error {
 	if src == nil {
 		return nil
 	}
-	cfg := ogc.Config{ServiceDescURL: "/openapi.json"}
+	// The HTML pages draw their maps with the web map's vendored Leaflet,
+	// so a browser exploring the layers loads nothing from elsewhere.
+	cfg := ogc.Config{ServiceDescURL: "/openapi.json", LeafletURL: webmap.Prefix + "vendor/leaflet"}
 	ogc.Register(s.echo.Group(ogcRoot), src, cfg)
 	cols, err := src.Collections(context.Background())
 	if err != nil {
