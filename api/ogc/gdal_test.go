@@ -257,3 +257,52 @@ func TestGDALReadsService(t *testing.T) {
 		})
 	}
 }
+
+// TestGDALCoordinateOrder checks the axis order GDAL's OAPIF driver gets.
+// GDAL before 3.7 (Debian 12 ships 3.6.2) negotiates no CRS: it reads the
+// default CRS84, longitude first. Each station read through ogr2ogr must
+// sit at the source's longitude and latitude, not swapped, and the layer
+// must be labelled WGS 84 with longitude as the first data axis.
+func TestGDALCoordinateOrder(t *testing.T) {
+	ogrinfo := gdalTool(t, "ogrinfo")
+	ogr2ogr := gdalTool(t, "ogr2ogr")
+	src, _, ds := testSource(t)
+	root, _ := serveReal(t, src, ogc.Config{})
+
+	info := runGDAL(t, ogrinfo, "-ro", "-so", "OAPIF:"+root, "stations")
+	if !strings.Contains(info, "WGS 84") || !strings.Contains(info, "Data axis to CRS axis mapping: 2,1") {
+		t.Errorf("ogrinfo does not describe the stations as WGS 84, longitude first:\n%s", info)
+	}
+	dst := filepath.Join(t.TempDir(), "stations.geojson")
+	runGDAL(t, ogr2ogr, "-f", "GeoJSON", dst, "OAPIF:"+root, "stations")
+	b, err := os.ReadFile(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fc struct {
+		Features []struct {
+			Properties map[string]any `json:"properties"`
+			Geometry   struct {
+				Coordinates [2]float64 `json:"coordinates"`
+			} `json:"geometry"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(b, &fc); err != nil {
+		t.Fatal(err)
+	}
+	if len(fc.Features) != len(ds.Stations) {
+		t.Fatalf("GDAL read %d stations, the source has %d", len(fc.Features), len(ds.Stations))
+	}
+	for _, f := range fc.Features {
+		id, _ := f.Properties["id"].(string)
+		st, ok := ds.Station(id)
+		if !ok {
+			t.Fatalf("GDAL read unknown station %q", id)
+		}
+		lon, lat := st.Point.LonLat()
+		got := f.Geometry.Coordinates
+		if math.Abs(got[0]-lon) > 1e-7 || math.Abs(got[1]-lat) > 1e-7 {
+			t.Errorf("station %s at %v through GDAL, want lon %.8f lat %.8f", id, got, lon, lat)
+		}
+	}
+}
