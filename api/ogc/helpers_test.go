@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -307,14 +306,6 @@ func pageAll(t testing.TB, first string) (got []string, matched []int, pages int
 		}
 	}
 	return got, matched, pages
-}
-
-func query(kv ...string) string {
-	v := url.Values{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		v.Set(kv[i], kv[i+1])
-	}
-	return v.Encode()
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -228,9 +228,8 @@ func parseBBox(v string, c crs.Code) (native, crs84 [4]float64, err error) {
 	if c.LatLonAxisOrder() {
 		b = [4]float64{b[1], b[0], b[3], b[2]}
 	}
-	axes := "x,y"
 	if c.IsGeographic() {
-		axes = "longitude,latitude"
+		axes := "longitude,latitude"
 		if c.LatLonAxisOrder() {
 			axes = "latitude,longitude"
 		}

@@ -175,7 +175,7 @@ func (r *reader) openAs(path, kind string) (*table, error) {
 	cr.FieldsPerRecord = 0
 	cr.ReuseRecord = false
 	head, err := cr.Read()
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		f.Close()
 		r.p.add(&FieldError{File: name, Line: 1, Err: errors.New("empty file: a header line is required")})
 		return nil, nil
@@ -183,7 +183,7 @@ func (r *reader) openAs(path, kind string) (*table, error) {
 	if err != nil {
 		f.Close()
 		r.p.add(&FieldError{File: name, Line: 1, Err: err})
-		return nil, nil
+		return nil, nil //nolint:nilerr // the problem is collected and reported with the others
 	}
 	t := &table{file: name, col: map[string]int{}, cr: cr, f: f}
 	spec := schema[kind]

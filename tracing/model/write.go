@@ -91,7 +91,7 @@ func WriteDir(dir string, ds *Dataset) error {
 	if err := os.Rename(tmp, dir); err != nil {
 		if old != "" {
 			if rerr := os.Rename(old, dir); rerr != nil {
-				return fmt.Errorf("model: WriteDir: %w (and restoring the old directory from %s failed: %v)", err, old, rerr)
+				return fmt.Errorf("model: WriteDir: %w (and restoring the old directory from %s failed: %w)", err, old, rerr)
 			}
 		}
 		return fmt.Errorf("model: WriteDir: %w", err)
