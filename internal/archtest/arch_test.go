@@ -1,6 +1,7 @@
 // Package archtest guards the dependency direction the README documents:
-// cmd → api → store → tracing → hydro → gis, with fixtures beside tracing
-// and internal/* importing nothing of envtrace above it.
+// each top-level folder has a rank (layer below) and imports only lower
+// ranks or itself, so cmd → api, store, fixtures → tracing → hydro → gis →
+// internal; and the binary never links the data generators.
 package archtest
 
 import (
