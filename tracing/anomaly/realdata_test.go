@@ -1,6 +1,8 @@
 package anomaly_test
 
 import (
+	"maps"
+	"slices"
 	"encoding/csv"
 	"math"
 	"os"
@@ -242,12 +244,7 @@ func idbDataset(t *testing.T, plants map[string]*plantSeries) *model.Dataset {
 	taipei := time.FixedZone("Asia/Taipei", 8*3600)
 	units := map[string]string{"pH": "pH", "TEMP": "°C", "COND": "µS/cm"}
 	ds := &model.Dataset{}
-	names := make([]string, 0, len(plants))
-	for name := range plants {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(plants)) {
 		ps := plants[name]
 		ds.Facilities = append(ds.Facilities, model.Facility{EmsNo: name, Name: name, Industry: "industrial-park wastewater plant"})
 		for i, d := range ps.dates {
