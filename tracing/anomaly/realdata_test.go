@@ -1,11 +1,11 @@
 package anomaly_test
 
 import (
-	"maps"
-	"slices"
 	"encoding/csv"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
