@@ -20,7 +20,7 @@
 //	GET /ogc/conformance                          conformance declaration
 //	GET /ogc/collections                          collection list
 //	GET /ogc/collections/{collectionId}           one collection
-//	GET /ogc/collections/{collectionId}/items     features (GeoJSON)
+//	GET /ogc/collections/{collectionId}/items     features (GeoJSON, JSON or HTML)
 //	GET /ogc/collections/{collectionId}/items/{featureId}
 //
 // Data come from a Source, an interface small enough for the in-memory
