@@ -22,9 +22,11 @@ func OpenAPI(cfg Config, serverURL string, cols []Collection) map[string]any {
 		return obj("name", name, "in", "query", "required", false, "description", desc,
 			"schema", schema, "style", "form", "explode", false)
 	}
-	fMeta := query(paramF, "Output format; only json is offered.", obj("type", "string", "enum", []string{"json"}))
-	fFeat := query(paramF, "Output format: geojson (application/geo+json, the default) or json (the same document as application/json).",
-		obj("type", "string", "enum", []string{"geojson", "json"}))
+	fMeta := query(paramF, "Output format: json (the default) or html (a page for browsers, also chosen by an Accept header that lists text/html first).",
+		obj("type", "string", "enum", []string{"json", "html"}))
+	fAPI := query(paramF, "Output format; only json is offered.", obj("type", "string", "enum", []string{"json"}))
+	fFeat := query(paramF, "Output format: geojson (application/geo+json, the default), json (the same document as application/json) or html (a table and a map for browsers).",
+		obj("type", "string", "enum", []string{"geojson", "json", "html"}))
 	crsURIList := crsURIs(offeredCRS)
 	crsParam := query(paramCRS, "CRS of the returned geometries, as an OGC URI from the collection's crs list. Default CRS84 (longitude, latitude); EPSG:4326 is written latitude first.",
 		obj("type", "string", "format", "uri", "example", crsURIList[2]))
@@ -32,15 +34,17 @@ func OpenAPI(cfg Config, serverURL string, cols []Collection) map[string]any {
 	featureID := obj("name", "featureId", "in", "path", "required", true, "description", "Feature id.", "schema", str)
 	problem := obj("description", "An error, as an RFC 9457 problem document.",
 		"content", obj("application/problem+json", obj("schema", obj("type", "object"))))
+	html := obj("schema", obj("type", "string"))
 	jsonResp := func(desc string) map[string]any {
-		return obj("description", desc, "content", obj(MediaJSON, obj("schema", obj("type", "object"))))
+		return obj("description", desc, "content", obj(MediaJSON, obj("schema", obj("type", "object")), "text/html", html))
 	}
 	featResp := func(desc string) map[string]any {
 		return obj("description", desc,
 			"headers", obj("Content-Crs", obj("description", "The CRS of the geometries, an OGC URI in angle brackets.", "schema", str)),
 			"content", obj(
 				MediaGeoJSON, obj("schema", obj("type", "object")),
-				MediaJSON, obj("schema", obj("type", "object"))))
+				MediaJSON, obj("schema", obj("type", "object")),
+				"text/html", html))
 	}
 	op := func(id, summary string, params []any, ok map[string]any, notFound bool) map[string]any {
 		resp := obj("200", ok, "400", problem, "500", problem)
@@ -70,7 +74,7 @@ func OpenAPI(cfg Config, serverURL string, cols []Collection) map[string]any {
 		"servers", []any{obj("url", serverURL)},
 		"paths", obj(
 			"/", op("getLandingPage", "Landing page", []any{fMeta}, jsonResp("Links to the API definition, conformance and collections."), false),
-			"/api", op("getAPI", "This API definition", []any{fMeta},
+			"/api", op("getAPI", "This API definition", []any{fAPI},
 				obj("description", "The OpenAPI 3.0 document.", "content", obj(MediaOpenAPI, obj("schema", obj("type", "object")))), false),
 			"/conformance", op("getConformance", "Conformance classes implemented", []any{fMeta}, jsonResp("The conformsTo list."), false),
 			"/collections", op("getCollections", "Feature collections", []any{fMeta}, jsonResp("The collections with their extents and CRS lists."), false),
