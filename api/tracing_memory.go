@@ -479,8 +479,9 @@ func (b *MemoryBackend) Scenarios(ctx context.Context) ([]Scenario, error) {
 // reading already stored with the same value is a duplicate and skipped; one
 // with another value conflicts (a *model.ConflictError with both values) and
 // the whole batch is refused. A large dataset pays for the copy and the
-// re-validation on every batch; feeds that send many small batches belong on
-// the PostGIS backend.
+// re-validation on every batch; feeds that send many small batches should
+// batch them, or use `envtrace ingest` against PostGIS and restart the
+// server.
 func (b *MemoryBackend) IngestReadings(ctx context.Context, readings []model.Reading) (inserted, duplicates int, err error) {
 	if b.tr == nil {
 		return 0, 0, ErrNoTracingData

@@ -72,6 +72,7 @@ func (d *Dataset) validate(loc locator) error {
 	v.permits()
 	v.limits()
 	v.reports()
+	v.d.validateEffluent(v.ix, v.loc, &v.p)
 	v.stations()
 	v.readings()
 	if err := v.p.err(); err != nil {
@@ -312,8 +313,8 @@ func (v *validator) readingConflicts() {
 	}
 }
 
-// toCanonical converts every value to its canonical unit; validate has
-// checked that each converts.
+// toCanonical converts every value to its canonical unit (effluent
+// monitoring series too); validate has checked that each converts.
 func (d *Dataset) toCanonical() {
 	for i := range d.Readings {
 		d.Readings[i], _ = d.Readings[i].Canonical()
@@ -323,6 +324,14 @@ func (d *Dataset) toCanonical() {
 	}
 	for i := range d.Limits {
 		d.Limits[i], _ = d.Limits[i].Canonical()
+	}
+	for i := range d.Effluent {
+		r := &d.Effluent[i]
+		if p, err := param.Lookup(r.Parameter); err == nil {
+			if v, err := p.Canonical(r.Value, r.Unit); err == nil {
+				r.Parameter, r.Value, r.Unit = p.ID, v, p.Unit
+			}
+		}
 	}
 }
 
@@ -352,6 +361,20 @@ func checkParam(bad func(string, string, error), name string) (param.Parameter, 
 // converted, against the parameter's physical range (param.Plausible):
 // concentrations and flows cannot be negative, pH lies in 0–14.
 func checkValue(bad func(string, string, error), pr param.Parameter, v float64, unit string) {
+	c, ok := checkMeasured(bad, pr, v, unit)
+	if !ok {
+		return
+	}
+	if err := pr.Plausible(c); err != nil {
+		bad("value", fmtF(v), err)
+	}
+}
+
+// checkMeasured checks a value's unit and sign and returns it converted,
+// without the plausibility check: an online effluent monitor's impossible
+// value (pH 14.8) is a finding of the anomaly screen about the monitor,
+// not a file to refuse.
+func checkMeasured(bad func(string, string, error), pr param.Parameter, v float64, unit string) (float64, bool) {
 	c, err := pr.Canonical(v, unit)
 	if err != nil {
 		col := "unit"
@@ -359,15 +382,13 @@ func checkValue(bad func(string, string, error), pr param.Parameter, v float64, 
 			col = "value"
 		}
 		bad(col, unit, err)
-		return
+		return 0, false
 	}
 	if c < 0 && pr.Kind != param.KindIntensive {
 		bad("value", fmtF(v), fmt.Errorf("negative %s", pr.Kind))
-		return
+		return 0, false
 	}
-	if err := pr.Plausible(c); err != nil {
-		bad("value", fmtF(v), err)
-	}
+	return c, true
 }
 
 func checkFlow(bad func(string, string, error), flow float64, unit string) {
