@@ -194,34 +194,40 @@ var readingFields = map[string]string{
 // names each as the posted field it blames.
 func fieldParamErrors(err error) ParamErrors {
 	var out ParamErrors
-	var walk func(error)
-	walk = func(e error) {
-		if e == nil || len(out) >= maxIngestErrors {
-			return
+	eachError(err, func(e error) bool {
+		// eachError unwraps the tree itself, one level at a time, so a
+		// plain assertion is what it means here.
+		fe, ok := e.(*model.FieldError) //nolint:errorlint // see above
+		if !ok || fe.File != model.FileReadings || len(out) >= maxIngestErrors {
+			return ok
 		}
-		// The walk unwraps joins itself, one level at a time, so a plain
-		// assertion is what it means here.
-		if fe, ok := e.(*model.FieldError); ok && fe.File == model.FileReadings { //nolint:errorlint // see above
-			name := readingFields[fe.Column]
-			if name == "" {
-				name = strings.ToLower(fe.Column)
-			}
-			reason := "invalid"
-			if fe.Err != nil {
-				reason = fe.Err.Error()
-			}
-			out = append(out, &ParamError{Name: fmt.Sprintf("[%d].%s", fe.Record, name), Reason: reason, Err: fe})
-			return
+		name := readingFields[fe.Column]
+		if name == "" {
+			name = strings.ToLower(fe.Column)
 		}
-		switch u := e.(type) { //nolint:errorlint // walks the join tree by hand
-		case interface{ Unwrap() []error }:
-			for _, x := range u.Unwrap() {
-				walk(x)
-			}
-		case interface{ Unwrap() error }:
-			walk(u.Unwrap())
+		reason := "invalid"
+		if fe.Err != nil {
+			reason = fe.Err.Error()
 		}
-	}
-	walk(err)
+		out = append(out, &ParamError{Name: fmt.Sprintf("[%d].%s", fe.Record, name), Reason: reason, Err: fe})
+		return true
+	})
 	return out
+}
+
+// eachError visits every error of a tree built by wrapping and
+// errors.Join, depth first; visit returning true stops the descent below
+// that error.
+func eachError(err error, visit func(error) bool) {
+	if err == nil || visit(err) {
+		return
+	}
+	switch u := err.(type) { //nolint:errorlint // walks the tree by hand
+	case interface{ Unwrap() []error }:
+		for _, x := range u.Unwrap() {
+			eachError(x, visit)
+		}
+	case interface{ Unwrap() error }:
+		eachError(u.Unwrap(), visit)
+	}
 }

@@ -111,27 +111,15 @@ func (e *ConflictError) Status() int { return http.StatusConflict }
 // verdict on a batch, joined with errors.Join).
 func conflicts(err error) []ReadingConflict {
 	var out []ReadingConflict
-	var walk func(error)
-	walk = func(e error) {
-		if e == nil || len(out) >= maxIngestErrors {
-			return
-		}
-		if ce, ok := e.(*model.ConflictError); ok {
+	eachError(err, func(e error) bool {
+		ce, ok := e.(*model.ConflictError) //nolint:errorlint // eachError unwraps the tree itself
+		if ok && len(out) < maxIngestErrors {
 			out = append(out, ReadingConflict{Station: ce.Station, Time: ce.Time.Format(time.RFC3339Nano), Parameter: ce.Parameter,
 				Stored: MeasurementValue{ce.First.Value, ce.First.Unit, ce.First.Censored},
 				Sent:   MeasurementValue{ce.Second.Value, ce.Second.Unit, ce.Second.Censored}})
-			return
 		}
-		switch u := e.(type) {
-		case interface{ Unwrap() []error }:
-			for _, x := range u.Unwrap() {
-				walk(x)
-			}
-		case interface{ Unwrap() error }:
-			walk(u.Unwrap())
-		}
-	}
-	walk(err)
+		return ok
+	})
 	return out
 }
 
