@@ -22,7 +22,7 @@
 // ±HourWindow (1) hour of the traced reading's time of day.
 //
 // From the n chosen values: the median m and the median absolute deviation
-// MAD = median(|xᵢ − m|) (unscaled). The spread is
+// MAD = Median(|xᵢ − m|) (unscaled). The spread is
 //
 //	s = max(1.4826·MAD, floor)
 //
@@ -166,18 +166,18 @@ func Compute(history []Point, q Query) Baseline {
 	}
 	b := Baseline{N: len(vals), ByHour: q.ByHour, Window: win}
 	if len(flows) > 0 {
-		b.MedianFlowM3s = median(flows)
+		b.MedianFlowM3s = Median(flows)
 	}
 	if len(vals) == 0 {
 		b.Window = Insufficient
 		return b
 	}
-	b.Median = median(vals)
+	b.Median = Median(vals)
 	dev := make([]float64, len(vals))
 	for i, v := range vals {
 		dev[i] = math.Abs(v - b.Median)
 	}
-	b.MAD = median(dev)
+	b.MAD = Median(dev)
 	b.Spread = math.Max(MADScale*b.MAD, math.Max(q.Resolution, q.RelativeFloor*math.Abs(b.Median)))
 	if len(vals) < MinSamples {
 		b.Window = Insufficient
@@ -230,7 +230,12 @@ func sameHour(a, b time.Time) bool {
 	return math.Min(d, 1440-d) <= HourWindow*60
 }
 
-func median(v []float64) float64 {
+// Median is the median of v (v is not changed): the middle value, or the
+// mean of the two middle ones; 0 for no values.
+func Median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
 	s := slices.Clone(v)
 	slices.Sort(s)
 	n := len(s)

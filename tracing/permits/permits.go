@@ -29,9 +29,9 @@ package permits
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 
+	"github.com/envtrace/envtrace/tracing/baseline"
 	"github.com/envtrace/envtrace/tracing/dmr"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/param"
@@ -246,16 +246,6 @@ func meanSD(xs []float64) (float64, float64) {
 	return m, math.Sqrt(v)
 }
 
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
 func peerFindings(ds *model.Dataset) []Finding {
 	type point struct {
 		ems, permit string
@@ -272,7 +262,7 @@ func peerFindings(ds *model.Dataset) []Finding {
 			if pm.TreatmentCapacityM3PerDay == nil || *pm.TreatmentCapacityM3PerDay <= 0 {
 				continue
 			}
-			groups[f.Industry] = append(groups[f.Industry], point{f.EmsNo, pm.PerNo, median(qs) / *pm.TreatmentCapacityM3PerDay})
+			groups[f.Industry] = append(groups[f.Industry], point{f.EmsNo, pm.PerNo, baseline.Median(qs) / *pm.TreatmentCapacityM3PerDay})
 			break
 		}
 	}
@@ -291,12 +281,12 @@ func peerFindings(ds *model.Dataset) []Finding {
 		for i, p := range g {
 			rs[i] = p.ratio
 		}
-		med := median(rs)
+		med := baseline.Median(rs)
 		dev := make([]float64, len(rs))
 		for i, r := range rs {
 			dev[i] = math.Abs(r - med)
 		}
-		mad := median(dev)
+		mad := baseline.Median(dev)
 		if mad == 0 {
 			continue
 		}
