@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -112,10 +113,49 @@ type readingJSON struct {
 	Flow      *float64  `json:"flow"`
 	FlowUnit  *string   `json:"flow_unit"`
 	Note      string    `json:"note,omitempty"`
+	sampleJSON
+}
+
+// sampleJSON is a reading's laboratory record (model.Sample); absent
+// fields are not written.
+type sampleJSON struct {
+	SampleID      *string `json:"sample_id,omitempty"`
+	Method        *string `json:"method,omitempty"`
+	Lab           *string `json:"lab,omitempty"`
+	Accreditation *string `json:"accreditation,omitempty"`
+	QA            *string `json:"qa_flag,omitempty"`
+}
+
+func toSampleJSON(s model.Sample) sampleJSON {
+	opt := func(v string) *string {
+		if v == "" {
+			return nil
+		}
+		return &v
+	}
+	return sampleJSON{SampleID: opt(s.ID), Method: opt(s.Method), Lab: opt(s.Lab), Accreditation: opt(s.Accreditation), QA: opt(s.QA)}
+}
+
+// sample validates a posted laboratory record.
+func (j sampleJSON) sample(fail func(field, reason string)) model.Sample {
+	val := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return strings.TrimSpace(*p)
+	}
+	s := model.Sample{ID: val(j.SampleID), Method: val(j.Method), Lab: val(j.Lab), Accreditation: val(j.Accreditation), QA: val(j.QA)}
+	switch s.QA {
+	case "", model.QAValid, model.QAQualified, model.QAInvalid:
+	default:
+		fail("qa_flag", fmt.Sprintf("must be %s, %s or %s, got %q", model.QAValid, model.QAQualified, model.QAInvalid, s.QA))
+	}
+	return s
 }
 
 func toReadingJSON(r model.Reading) readingJSON {
-	out := readingJSON{Station: r.Station, Time: r.Time, Parameter: r.Parameter, Value: r.Value, Unit: r.Unit, Censored: r.Censored, Note: r.Note}
+	out := readingJSON{Station: r.Station, Time: r.Time, Parameter: r.Parameter, Value: r.Value, Unit: r.Unit, Censored: r.Censored, Note: r.Note,
+		sampleJSON: toSampleJSON(r.Sample)}
 	if r.FlowUnit != "" {
 		f, u := r.Flow, r.FlowUnit
 		out.Flow, out.FlowUnit = &f, &u

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/envtrace/envtrace/casework"
+	"github.com/envtrace/envtrace/casework/casetest"
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/store"
@@ -119,4 +121,14 @@ func TestDocsShowTheSQL(t *testing.T) {
 			t.Errorf("docs/postgis.md does not show %s verbatim:\n%s", name, q)
 		}
 	}
+}
+
+// TestCaseRepositories runs the casework repository tests on both stores.
+func TestCaseRepositories(t *testing.T) {
+	t.Run("memory", func(t *testing.T) {
+		casetest.Run(t, func(*testing.T) casework.Repository { return store.NewMemory() })
+	})
+	t.Run("postgis", func(t *testing.T) {
+		casetest.Run(t, func(t *testing.T) casework.Repository { return store.New(migrated(t, postgis.Options{})) })
+	})
 }
