@@ -98,7 +98,10 @@ func (s *Server) routes() error {
 		s.registerNetworkGeoJSON(v1, rl)
 	}
 	if tb, ok := s.backend.(TracingBackend); ok && tracingEnabled(s.backend) {
-		s.registerTracing(v1, tb)
+		th := s.registerTracing(v1, tb)
+		if ck, ok := s.backend.(CaseKeeper); ok && ck.CaseRepository() != nil {
+			s.registerCases(v1, th, ck.CaseRepository())
+		}
 	}
 	if err := s.registerOGC(); err != nil {
 		return err

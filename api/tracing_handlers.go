@@ -16,8 +16,9 @@ import (
 // registerTracing mounts the tracing area under g: stations and readings,
 // facilities and permits, permit checks, suspect tracing, load balances,
 // demonstration scenarios and, for backends that accept them, reading
-// ingest.
-func (s *Server) registerTracing(g *echo.Group, b TracingBackend) {
+// ingest. It returns the handlers, which the case area reuses to run the
+// trace it saves.
+func (s *Server) registerTracing(g *echo.Group, b TracingBackend) *tracingHandlers {
 	h := &tracingHandlers{s: s, b: b}
 	g.GET("/stations", h.stations)
 	g.GET("/stations/:id", h.station)
@@ -25,6 +26,8 @@ func (s *Server) registerTracing(g *echo.Group, b TracingBackend) {
 	g.GET("/facilities", h.facilities)
 	g.GET("/facilities/:id", h.facility)
 	g.GET("/facilities/:id/checks", h.facilityChecks)
+	g.GET("/facilities/:id/effluent", h.facilityEffluent)
+	g.GET("/stations/:id/rpi", h.stationRPI)
 	g.GET("/permits/:id", h.permit)
 	g.GET("/checks/permits", h.permitChecks)
 	g.GET("/trace", h.traceGet)
@@ -35,6 +38,7 @@ func (s *Server) registerTracing(g *echo.Group, b TracingBackend) {
 		h.ingester = ing
 		g.POST("/readings", h.ingest)
 	}
+	return h
 }
 
 // tracingHandlers are the handlers of the tracing area.
@@ -371,10 +375,14 @@ func (h *tracingHandlers) facility(c echo.Context) error {
 	}
 	out := struct {
 		facilityJSON
-		Permits []permitJSON `json:"permits"`
-	}{facilityJSON: toFacilityJSON(d.FacilityInfo), Permits: make([]permitJSON, len(d.Permits))}
+		Permits    []permitJSON        `json:"permits"`
+		Downstream []nearbyStationJSON `json:"downstream_stations"`
+	}{facilityJSON: toFacilityJSON(d.FacilityInfo), Permits: make([]permitJSON, len(d.Permits)), Downstream: []nearbyStationJSON{}}
 	for i, p := range d.Permits {
 		out.Permits[i] = toPermitJSON(p)
+	}
+	for _, n := range d.Downstream {
+		out.Downstream = append(out.Downstream, nearbyStationJSON{Station: n.Station, DistanceKm: roundTo(n.DistanceKm, 3), TravelHours: roundTo(n.TravelHours, 3)})
 	}
 	return c.JSON(http.StatusOK, out)
 }
