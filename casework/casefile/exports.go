@@ -285,4 +285,3 @@ func kml(v *view) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
-
