@@ -106,8 +106,7 @@ func (s *Server) routes() error {
 	if err := s.registerOGC(); err != nil {
 		return err
 	}
-	webmap.Register(s.echo)
-	return nil
+	return webmap.Register(s.echo, webmap.Options{Basemaps: s.cfg.Basemaps})
 }
 
 // tracingEnabled asks a backend that may lack tracing data whether it has

@@ -118,7 +118,7 @@ func TestTracingResponsesMatchOpenAPI(t *testing.T) {
 		validInput           bool
 	}{
 		{"GET", "/", "", true},
-		{"GET", "/webmap/app.js", "", true},
+		{"GET", "/webmap/style.css", "", true},
 		{"GET", "/webmap/nope.js", "", true},
 		{"GET", "/api/v1/network.geojson", "", true},
 		{"GET", "/api/v1/stations", "", true},
@@ -848,7 +848,7 @@ func TestTracingNeedsBasin(t *testing.T) {
 			t.Errorf("%s: status %d", target, rec.Code)
 		}
 	}
-	for _, target := range []string{"/api/v1/network.geojson", "/", "/webmap/app.js", "/webmap/vendor/leaflet/leaflet.js"} {
+	for _, target := range []string{"/api/v1/network.geojson", "/", "/webmap/js/app.js", "/webmap/vendor/leaflet/leaflet.js"} {
 		if rec := get(t, s.Handler(), target); rec.Code != 200 {
 			t.Errorf("%s: status %d", target, rec.Code)
 		}

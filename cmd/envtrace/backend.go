@@ -79,7 +79,7 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration}, &dbBackend{MemoryBackend: mb, st: st})
+	srv, err := api.New(api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration, Basemaps: e.cfg.Basemaps}, &dbBackend{MemoryBackend: mb, st: st})
 	if err != nil {
 		return err
 	}
