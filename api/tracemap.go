@@ -131,6 +131,13 @@ func (h *tracingHandlers) upstreamOf(ctx context.Context, station string, maxHou
 	})
 }
 
+// Roles of the outfalls on a saved trace's map.
+const (
+	roleSuspect      = "suspect"
+	roleInsufficient = "insufficient"
+	roleRuledOut     = "ruled_out"
+)
+
 // demoPrincipal is who saves cases until the identity work lands: every
 // request then runs as the demo identity.
 const demoPrincipal = "user:demo"
@@ -171,15 +178,21 @@ func (h *tracingHandlers) traceMap(ctx context.Context, req TraceRequest, tr *Tr
 			k := model.OutfallKey{Facility: sp.FacilityID, ID: sp.Evidence.Outfall}
 			if p, ok := tr.Outfalls[k]; ok {
 				o := casework.MapOutfall{FacilityID: sp.FacilityID, Name: sp.Name, Outfall: k.ID, Role: role, Position: roundPoint(p)}
-				if role == "suspect" {
+				if role == roleSuspect {
 					o.Rank = sp.Rank
 				}
 				m.Outfalls = append(m.Outfalls, o)
 			}
 		}
 	}
-	add("suspect", res.Suspects)
-	add("ruled_out", res.RuledOut)
+	// Only an explained verdict ranks anyone; under the others the
+	// facilities named could carry at most part of the load.
+	if verdictOf(res) == verdictExplained {
+		add(roleSuspect, res.Suspects)
+	} else {
+		add(roleInsufficient, res.Suspects)
+	}
+	add(roleRuledOut, res.RuledOut)
 	rc, err := h.classifyReaches(ctx, req, res)
 	if err != nil || !rc.draw {
 		return m, err

@@ -26,6 +26,9 @@ export function verdictOf(res) {
 export function drawTrace(map, features, verdict, onFacility) {
   const fc = { type: 'FeatureCollection', features };
   const marksNobody = NAMES_NOBODY.includes(verdict);
+  // Only an explained verdict ranks anyone: under the others a named
+  // facility could carry at most part of the load, and gets no number.
+  const ranks = verdict === 'explained';
   const reaches = L.geoJSON(fc, {
     pane: 'traced', interactive: false,
     filter: (f) => f.properties.kind === 'reach' && f.geometry,
@@ -34,7 +37,8 @@ export function drawTrace(map, features, verdict, onFacility) {
   const marks = L.geoJSON(fc, {
     filter: (f) => f.properties.kind !== 'reach' && f.geometry && !(marksNobody && f.properties.kind === 'suspect'),
     pointToLayer: (f, latlng) => {
-      const p = f.properties;
+      const p = Object.assign({}, f.properties);
+      if (p.kind === 'suspect' && !ranks) p.kind = 'insufficient';
       if (p.kind === 'suspect') {
         const icon = L.divIcon({ className: 'suspect-icon' + (p.rank === 1 ? ' first' : ''), html: '', iconSize: [24, 24] });
         const m = L.marker(latlng, { icon, pane: 'traceMarks', title: t('trace.marker_suspect', { rank: p.rank, name: p.name }) });
@@ -148,7 +152,10 @@ function suspectCard(s, res, onFocus) {
 export function traceResults(res, onFocus) {
   const o = res.observation;
   const v = verdictOf(res);
-  const marks = !NAMES_NOBODY.includes(v);
+  const marks = v === 'explained';
+  // Engines before the verdict contract listed unexplained candidates as
+  // suspects: they are shown as insufficient, never ranked.
+  const insufficientList = res.insufficient || (v === 'unexplained' ? res.suspects : []);
   const obs = dl([
     [t('trace.reading'), paramName(res.parameter) + ' ' + num(o.value, 4) + ' ' + unit(o.unit)],
     [t('trace.sampled'), timeWithROC(o.time)],
@@ -158,10 +165,10 @@ export function traceResults(res, onFocus) {
   ]);
   const suspects = marks && res.suspects.length
     ? el('div', { id: 'suspects', class: 'suspects' }, res.suspects.map((s) => suspectCard(s, res, onFocus)))
-    : el('p', { class: 'hint', id: 'suspects-none', text: t(marks ? 'trace.no_suspects' : 'trace.nobody_marked') });
-  const insufficient = res.insufficient && res.insufficient.length
-    ? el('details', { id: 'insufficient', open: true }, el('summary', { text: t('trace.insufficient', { n: res.insufficient.length }) }),
-      el('ul', { class: 'ruled' }, res.insufficient.map((s) => el('li', null, el('strong', { text: s.name }), ' (' + s.facility_id + ') — ',
+    : el('p', { class: 'hint', id: 'suspects-none', text: t(marks ? 'trace.no_suspects' : v === 'unexplained' ? 'trace.none_ranked' : 'trace.nobody_marked') });
+  const insufficient = insufficientList.length
+    ? el('details', { id: 'insufficient', open: true }, el('summary', { text: t('trace.insufficient', { n: insufficientList.length }) }),
+      el('ul', { class: 'ruled' }, insufficientList.map((s) => el('li', null, el('strong', { text: s.name }), ' (' + s.facility_id + ') — ',
         t('evidence.load_value', { req: num(s.evidence.required_load_kg_day, 1), perm: num(s.evidence.permitted_load_kg_day, 1) })))))
     : null;
   const ruled = res.ruled_out.length
