@@ -1,10 +1,8 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -61,14 +59,9 @@ func (h *caseHandlers) create(c echo.Context) error {
 	if err := newQuery(c).err(); err != nil {
 		return err
 	}
-	if err := requireJSON(c); err != nil {
-		return err
-	}
 	var b caseBody
-	dec := json.NewDecoder(io.LimitReader(c.Request().Body, maxCaseBody+1))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&b); err != nil {
-		return bodyError("", err)
+	if err := decodeObject(c, maxCaseBody, &b); err != nil {
+		return err
 	}
 	var errs ParamErrors
 	fail := func(name, reason string) { errs = append(errs, &ParamError{Name: name, Reason: reason}) }

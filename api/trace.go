@@ -143,17 +143,9 @@ func (h *tracingHandlers) tracePost(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	if err := requireJSON(c); err != nil {
-		return err
-	}
 	var b traceBody
-	dec := json.NewDecoder(io.LimitReader(c.Request().Body, maxTraceBody+1))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&b); err != nil {
-		return bodyError("", err)
-	}
-	if dec.More() {
-		return &ParamError{Name: "body", Reason: "must hold one JSON object"}
+	if err := decodeObject(c, maxTraceBody, &b); err != nil {
+		return err
 	}
 	var errs ParamErrors
 	req := b.validate(func(name, reason string) { errs = append(errs, &ParamError{Name: name, Reason: reason}) })
@@ -161,6 +153,24 @@ func (h *tracingHandlers) tracePost(c echo.Context) error {
 		return errs
 	}
 	return h.trace(c, req, format)
+}
+
+// decodeObject reads a request body that must be one JSON object of v's
+// shape, declared as JSON and at most limit bytes; an unknown field, a
+// wrong type or trailing data is a parameter error naming the field.
+func decodeObject(c echo.Context, limit int64, v any) error {
+	if err := requireJSON(c); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(io.LimitReader(c.Request().Body, limit+1))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return bodyError("", err)
+	}
+	if dec.More() {
+		return &ParamError{Name: "body", Reason: "must hold one JSON object"}
+	}
+	return nil
 }
 
 // failed reports whether name has been rejected already.
