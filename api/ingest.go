@@ -124,7 +124,7 @@ func (in ingestReading) toReading(fail func(field, reason string)) model.Reading
 			r.Note = *in.Note
 		}
 	}
-	r.Sample = in.sampleJSON.sample(fail)
+	r.Sample = in.sample(fail)
 	return r
 }
 
