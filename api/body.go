@@ -37,6 +37,17 @@ func readJSONBody(c echo.Context, limit int64) ([]byte, error) {
 	return body, nil
 }
 
+// decodeObject reads a request body that must be one JSON object of v's
+// shape: readJSONBody's gate, then decodeStrict (an unknown field, a
+// wrong type or trailing data is a parameter error naming the field).
+func decodeObject(c echo.Context, limit int64, v any) error {
+	body, err := readJSONBody(c, limit)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(body, "", v)
+}
+
 // requireJSON rejects a request body that is not declared as JSON, so a
 // form post is not misread.
 func requireJSON(c echo.Context) error {

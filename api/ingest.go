@@ -40,6 +40,7 @@ type ingestReading struct {
 	Flow      *float64 `json:"flow"`
 	FlowUnit  *string  `json:"flow_unit"`
 	Note      *string  `json:"note"`
+	sampleJSON
 }
 
 // toReading validates one posted reading (its measured value as trace
@@ -98,6 +99,7 @@ func (in ingestReading) toReading(fail func(field, reason string)) model.Reading
 			r.Note = *in.Note
 		}
 	}
+	r.Sample = in.sample(bad)
 	if !ok {
 		return r
 	}

@@ -113,12 +113,8 @@ func (h *tracingHandlers) tracePost(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	body, err := readJSONBody(c, maxTraceBody)
-	if err != nil {
-		return err
-	}
 	var b traceBody
-	if err := decodeStrict(body, "", &b); err != nil {
+	if err := decodeObject(c, maxTraceBody, &b); err != nil {
 		return err
 	}
 	var errs ParamErrors
@@ -136,8 +132,7 @@ func (h *tracingHandlers) trace(c echo.Context, req TraceRequest, format string)
 	if err != nil {
 		return fmt.Errorf("trace: %w", err)
 	}
-	// The engine's lists are never null, as the contract requires.
-	res := *tr.Result
+	res := traceJSON(tr.Result)
 	if format != formatGeoJSON {
 		return c.JSON(http.StatusOK, res)
 	}
@@ -167,8 +162,10 @@ type traceFeatProps struct {
 	Rank       *int     `json:"rank,omitempty"`
 	Score      *float64 `json:"score,omitempty"`
 	Reason     string   `json:"reason,omitempty"`
-	// Reach fields, for reach features.
+	// Reach fields, for reach features. Status is suspect, cleared or
+	// unexplained (see reachClasses).
 	ReachID     string `json:"reach_id,omitempty"`
+	Status      string `json:"status,omitempty"`
 	StreamOrder int    `json:"stream_order,omitempty"`
 	// DistanceKm and TravelHours are from the feature down to the
 	// station (outfalls and reaches).
@@ -220,6 +217,10 @@ func (h *tracingHandlers) traceGeoJSON(c echo.Context, req TraceRequest, tr *Tra
 		Explained    bool            `json:"explained"`
 	}{res.Station, res.Parameter, res.Observation.Reach, req.MaxHours, res.Verdict, res.Reason, len(res.Suspects),
 		len(res.Insufficient), len(res.RuledOut), res.Unexplained.Explained})
+	// The whole result rides along, so that a map draws and explains a
+	// trace from one request.
+	sw.raw(`,"result":`)
+	_ = sw.enc.Encode(res)
 	sw.raw(`,"features":[`)
 	sw.item(traceFeature{Type: "Feature", ID: "station:" + res.Station,
 		Geometry:   pointGeom{Type: "Point", Coordinates: *pointJSON(&tr.StationPosition)},
@@ -234,12 +235,20 @@ func (h *tracingHandlers) traceGeoJSON(c echo.Context, req TraceRequest, tr *Tra
 		sw.item(outfall("ruled_out", sp))
 	}
 	var buf []orb.Point
+	rc, err := h.classifyReaches(c.Request().Context(), req, res)
+	if err != nil {
+		return fmt.Errorf("trace geojson: %w", err)
+	}
 	nav := NavigateRequest{Start: res.Observation.Reach, Mode: hydro.UT, MaxHours: req.MaxHours, Geometry: true}
-	err := nb.Navigate(c.Request().Context(), nav, func(hit NavigateHit) bool {
+	err = nb.Navigate(c.Request().Context(), nav, func(hit NavigateHit) bool {
+		status, ok := rc.status(hit.ReachID)
+		if !ok {
+			return false // a verdict that names nobody draws no reach
+		}
 		var g *lineJSON
 		g, buf = toLine(hit.Geometry, buf)
 		f := traceFeature{Type: "Feature", ID: "reach:" + hit.ReachID, Properties: traceFeatProps{Kind: "reach",
-			ReachID: hit.ReachID, Name: hit.Name, StreamOrder: hit.StreamOrder,
+			ReachID: hit.ReachID, Status: string(status), Name: hit.Name, StreamOrder: hit.StreamOrder,
 			DistanceKm: ptrTo(roundTo(hit.DistanceKm, 6)), TravelHours: ptrTo(roundTo(hit.TravelHours, 6))}}
 		if g != nil {
 			f.Geometry = g

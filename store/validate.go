@@ -263,6 +263,9 @@ func validateReadings(readings []model.Reading) ([]model.Reading, error) {
 		} else if err := checkTime(r.Time); err != nil {
 			bad(i, "time", r.Time.Format(time.RFC3339Nano), err)
 		}
+		if err := model.CheckQA(r.Sample.QA); err != nil {
+			bad(i, "qa_flag", r.Sample.QA, err)
+		}
 		c, err := r.Canonical()
 		var fe *model.FieldError
 		if errors.As(err, &fe) {

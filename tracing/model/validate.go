@@ -280,6 +280,9 @@ func (v *validator) readings() {
 			checkValue(bad, pr, r.Value, r.Unit)
 		}
 		checkFlow(bad, r.Flow, r.FlowUnit)
+		if err := CheckQA(r.Sample.QA); err != nil {
+			bad("qa_flag", r.Sample.QA, err)
+		}
 	}
 	if v.p.err() == nil {
 		v.readingConflicts()

@@ -1,6 +1,7 @@
 package param
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"strings"
@@ -289,5 +290,34 @@ func TestDirectionMethodPlausibility(t *testing.T) {
 	}
 	if abs, rel := MustLookup("COD").BaselineFloor(); abs != 0 || rel != RelativeUncertainty {
 		t.Errorf("COD floor %v %v", abs, rel)
+	}
+}
+
+// TestDirectionMethodText: directions and methods are words in JSON, and
+// read back as the same values (a case file stores a trace's result and
+// reads it again); an unknown word is an error.
+func TestDirectionMethodText(t *testing.T) {
+	type pair struct {
+		D Direction `json:"d"`
+		M Method    `json:"m"`
+	}
+	for _, d := range []Direction{0, HighIsBad, LowIsBad, BothWays} {
+		for _, m := range []Method{MethodNone, MethodLoad, MethodMixing, MethodDeficit, MethodTiming} {
+			b, err := json.Marshal(pair{d, m})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back pair
+			if err := json.Unmarshal(b, &back); err != nil || back != (pair{d, m}) {
+				t.Errorf("%s: read back %+v, %v", b, back, err)
+			}
+		}
+	}
+	var p pair
+	if err := json.Unmarshal([]byte(`{"d":"sideways"}`), &p); err == nil {
+		t.Error("an unknown direction was accepted")
+	}
+	if err := json.Unmarshal([]byte(`{"m":"guess"}`), &p); err == nil {
+		t.Error("an unknown method was accepted")
 	}
 }

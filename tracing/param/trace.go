@@ -37,6 +37,18 @@ func (d Direction) String() string {
 // MarshalText writes the direction's name, so JSON carries words.
 func (d Direction) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
+// UnmarshalText reads a name String writes, so a saved result (a case
+// file's trace) reads back.
+func (d *Direction) UnmarshalText(b []byte) error {
+	for _, x := range []Direction{0, HighIsBad, LowIsBad, BothWays} {
+		if x.String() == string(b) {
+			*d = x
+			return nil
+		}
+	}
+	return fmt.Errorf("param: unknown direction %q", b)
+}
+
 // Method is how an abnormal river reading of a parameter is related to a
 // discharge upstream. The tracing engine picks its arithmetic by Method,
 // so each parameter is traced the way its chemistry allows and no other.
@@ -85,6 +97,17 @@ func (m Method) String() string {
 
 // MarshalText writes the method's name, so JSON carries words.
 func (m Method) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// UnmarshalText reads a name String writes.
+func (m *Method) UnmarshalText(b []byte) error {
+	for _, x := range []Method{MethodNone, MethodLoad, MethodMixing, MethodDeficit, MethodTiming} {
+		if x.String() == string(b) {
+			*m = x
+			return nil
+		}
+	}
+	return fmt.Errorf("param: unknown method %q", b)
+}
 
 // Traceable reports whether an abnormal reading of p can be traced, and
 // if not, why: the reason is written for the user who asked.

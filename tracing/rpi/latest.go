@@ -7,25 +7,25 @@ import (
 	"github.com/envtrace/envtrace/tracing/model"
 )
 
-// Latest is the index of a station's most recent complete sample.
+// Latest is the index of one complete sample of a station.
 type Latest struct {
 	Result
 	// Time is when that sample was taken.
 	Time time.Time
 }
 
-// LatestByStation computes, for every station of the readings, the index
-// of its most recent sample that measured DO, BOD5, SS and NH3-N together
-// (at the same instant): the RPI is defined per sample, so values from
-// different days are never mixed. A station with no complete sample is
-// absent from the map.
+// SeriesByStation computes, for every station of the readings, the index
+// of each sample that measured DO, BOD5, SS and NH3-N together (at the
+// same instant), oldest first: the RPI is defined per sample, so values
+// from different days are never mixed. A station with no complete sample
+// is absent from the map.
 //
 // Censoring rule: a censored value ("<0.02") counts at its detection
 // limit. For BOD5, SS and NH3-N, the inputs laboratories report that way,
 // this can only overstate the pollution class, never hide it; DO is not
 // reported censored. Readings must be canonical (mg/L), as every Dataset
 // is once indexed.
-func LatestByStation(readings []model.Reading) map[string]Latest {
+func SeriesByStation(readings []model.Reading) map[string][]Latest {
 	type sample struct {
 		time   time.Time
 		values Measurements
@@ -48,20 +48,32 @@ func LatestByStation(readings []model.Reading) map[string]Latest {
 		}
 		s.values[r.Parameter] = r.Value // the detection limit when censored
 	}
-	out := map[string]Latest{}
+	out := map[string][]Latest{}
 	for st, byTime := range samples {
-		var best *sample
+		var series []Latest
 		for _, s := range byTime {
-			if len(s.values) == len(Inputs) && (best == nil || s.time.After(best.time)) {
-				best = s
+			if len(s.values) != len(Inputs) {
+				continue
+			}
+			if res, err := Compute(s.values); err == nil {
+				series = append(series, Latest{Result: res, Time: s.time})
 			}
 		}
-		if best == nil {
+		if len(series) == 0 {
 			continue
 		}
-		if res, err := Compute(best.values); err == nil {
-			out[st] = Latest{Result: res, Time: best.time}
-		}
+		slices.SortFunc(series, func(a, b Latest) int { return a.Time.Compare(b.Time) })
+		out[st] = series
+	}
+	return out
+}
+
+// LatestByStation is each station's most recent complete sample of
+// SeriesByStation.
+func LatestByStation(readings []model.Reading) map[string]Latest {
+	out := map[string]Latest{}
+	for st, series := range SeriesByStation(readings) {
+		out[st] = series[len(series)-1]
 	}
 	return out
 }

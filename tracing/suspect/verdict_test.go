@@ -1,7 +1,9 @@
 package suspect_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -43,7 +45,7 @@ func TestIssueExamples(t *testing.T) {
 }
 
 // TestContractShape: lists are never nil, versions are set, the data
-// version names the data.
+// version names the data, the JSON reads back.
 func TestContractShape(t *testing.T) {
 	b := central(t)
 	eng := suspect.New(b, suspect.Options{})
@@ -57,6 +59,22 @@ func TestContractShape(t *testing.T) {
 	again := trace(t, suspect.New(b, suspect.Options{}), "WQ-M02", "COD", 7.2, "mg/L", time.Date(2026, 9, 9, 9, 15, 0, 0, taipei))
 	if again.DataVersion != res.DataVersion {
 		t.Fatal("the same data gave another data version")
+	}
+	// A result reads back from its JSON unchanged (a case file keeps the
+	// JSON and renders its report from it).
+	plating := trace(t, eng, "WQ-C1-01", "Cu", 1.815, "mg/L", time.Date(2026, 8, 14, 4, 0, 0, 0, taipei))
+	for _, r := range []*suspect.Result{res, plating} {
+		raw, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back suspect.Result
+		if err := json.Unmarshal(raw, &back); err != nil {
+			t.Fatalf("%s: read back: %v", r.Verdict, err)
+		}
+		if again, _ := json.Marshal(&back); !bytes.Equal(again, raw) {
+			t.Errorf("%s: the JSON changed on a round trip:\n%s\n%s", r.Verdict, raw, again)
+		}
 	}
 	other := withDataset(t, b, func(ds *model.Dataset) { ds.Readings[0].Value += 0.1 })
 	if trace(t, suspect.New(other, suspect.Options{}), "WQ-M02", "COD", 7.2, "mg/L", time.Date(2026, 9, 9, 9, 15, 0, 0, taipei)).DataVersion == res.DataVersion {
