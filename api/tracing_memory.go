@@ -353,9 +353,10 @@ func (s *tracingSnapshot) facilityInfo(f *model.Facility) FacilityInfo {
 		}
 		info.Outfalls = append(info.Outfalls, oi)
 	}
+	lon, lat, sited := f.Position()
 	switch {
-	case f.Location != nil:
-		p := lonLat(*f.Location)
+	case sited:
+		p := orb.Point{lon, lat}
 		info.Position, info.LocationSource = &p, "site"
 	case len(info.Outfalls) > 0:
 		p := info.Outfalls[0].Position

@@ -1,6 +1,7 @@
 // Package archtest guards the dependency direction the README documents:
-// cmd → api → store → tracing → hydro → gis, with fixtures beside tracing
-// and internal/* importing nothing of envtrace above it.
+// cmd → api → store → tracing → hydro, atmos → gis, with fixtures beside
+// tracing and internal/* importing nothing of envtrace above it. hydro and
+// atmos share a rank: water and air transport never import each other.
 package archtest
 
 import (
@@ -23,6 +24,7 @@ var layer = map[string]int{
 	"internal": 0,
 	"gis":      1,
 	"hydro":    2,
+	"atmos":    2,
 	"tracing":  3,
 	"fixtures": 4,
 	"store":    5,

@@ -243,6 +243,8 @@ func writeKind(w *csv.Writer, file string, ds *Dataset) error {
 			xy := []string{"", "", "", ""}
 			if f.Location != nil {
 				xy = coords(*f.Location)
+			} else if f.Geo != nil {
+				xy = []string{"", "", strconv.FormatFloat(f.Geo.Lon, 'f', 7, 64), strconv.FormatFloat(f.Geo.Lat, 'f', 7, 64)}
 			}
 			rows = append(rows, cat([]string{f.EmsNo, f.Name, f.Industry}, xy, []string{f.ReceivingWater, f.Note}))
 		}
