@@ -153,6 +153,10 @@ func codisRow(get func(string) string) (Observation, error) {
 			o.Direction = v
 		}
 	}
+	// The CWA writes north as 360 and a calm's missing direction as 0.
+	if o.Direction == 0 {
+		o.Direction = math.NaN()
+	}
 	o = Classify(o)
 	if err := Check(o); err != nil {
 		return o, &csvtab.FieldError{Column: "WS", Value: get("WS") + "/" + get("WD"), Err: err}

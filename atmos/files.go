@@ -108,7 +108,7 @@ func WriteMonitors(w io.Writer, ms []Monitor) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"monitor_id", "name", "lon", "lat", "kind", "altitude_m", "note"})
 	for _, m := range ms {
-		_ = cw.Write([]string{m.ID, m.Name, fmtCoord(m.Lon), fmtCoord(m.Lat), string(m.Kind), fmtOpt(m.AltitudeM, 1), m.Note})
+		_ = cw.Write([]string{m.ID, m.Name, fmtCoord(m.Lon), fmtCoord(m.Lat), string(m.Kind), fmtOpt(m.AltitudeM), m.Note})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -184,7 +184,7 @@ func WriteWind(w io.Writer, obs []Observation) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"monitor_id", "time", "speed", "direction", "flag", "sigma_theta"})
 	for _, o := range obs {
-		_ = cw.Write([]string{o.Station, o.Time.Format(time.RFC3339), fmtOpt(o.Speed, 2), fmtOpt(o.Direction, 1), string(o.Flag), fmtOpt(o.SigmaTheta, 1)})
+		_ = cw.Write([]string{o.Station, o.Time.Format(time.RFC3339), fmtOpt(o.Speed), fmtOpt(o.Direction), string(o.Flag), fmtOpt(o.SigmaTheta)})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -192,17 +192,14 @@ func WriteWind(w io.Writer, obs []Observation) error {
 
 func fmtCoord(v float64) string { return strconv.FormatFloat(v, 'f', 7, 64) }
 
-// fmtOpt writes a number with at most prec decimals, "" for NaN.
-func fmtOpt(v float64, prec int) string {
+// fmtOpt writes a number in the shortest form that reads back to the same
+// float64, "" for NaN: a speed converted from mph must survive the file
+// exactly, or an hour of exactly 1 mph would fall below a 1 mph threshold.
+func fmtOpt(v float64) string {
 	if math.IsNaN(v) {
 		return ""
 	}
-	return strconv.FormatFloat(roundTo(v, prec), 'f', -1, 64)
-}
-
-func roundTo(v float64, prec int) float64 {
-	p := math.Pow(10, float64(prec))
-	return math.Round(v*p) / p
+	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
 // ConflictError reports an import that would change a record already in
@@ -250,15 +247,15 @@ func MergeWind(existing, obs []Observation) ([]Observation, int, error) {
 	return out, added, nil
 }
 
-// sameObservation compares as written to wind.csv (rounded), so that a
+// sameObservation compares as written to wind.csv, so that a
 // re-import of a file equals what an earlier import wrote.
 func sameObservation(a, b Observation) bool {
-	return a.Flag == b.Flag && fmtOpt(a.Speed, 2) == fmtOpt(b.Speed, 2) &&
-		fmtOpt(a.Direction, 1) == fmtOpt(b.Direction, 1) && fmtOpt(a.SigmaTheta, 1) == fmtOpt(b.SigmaTheta, 1)
+	return a.Flag == b.Flag && fmtOpt(a.Speed) == fmtOpt(b.Speed) &&
+		fmtOpt(a.Direction) == fmtOpt(b.Direction) && fmtOpt(a.SigmaTheta) == fmtOpt(b.SigmaTheta)
 }
 
 func describe(o Observation) string {
-	return fmt.Sprintf("speed %s direction %s flag %q", fmtOpt(o.Speed, 2), fmtOpt(o.Direction, 1), o.Flag)
+	return fmt.Sprintf("speed %s direction %s flag %q", fmtOpt(o.Speed), fmtOpt(o.Direction), o.Flag)
 }
 
 // MergeMonitors adds monitors to existing by id: an identical monitor is

@@ -23,8 +23,9 @@ type Flag string
 // The flags. They are written as they are into wind.csv's flag column.
 const (
 	Good Flag = ""
-	// Calm: mean speed below CalmSpeed; the speed is kept, the direction is
-	// not meaningful.
+	// Calm: mean speed below CalmSpeed; the speed is kept, and the
+	// direction when the instrument gave one (a sonic anemometer does; the
+	// CWA writes 0 for "no direction").
 	Calm Flag = "calm"
 	// Fault: the instrument reported a fault (CODiS x or X).
 	Fault Flag = "fault"
@@ -55,7 +56,8 @@ type Observation struct {
 	// Speed is the mean speed in m/s; NaN when not measured.
 	Speed float64
 	// Direction is where the wind blows from, degrees clockwise from north
-	// in [0, 360); NaN for calm, variable and unmeasured hours.
+	// in [0, 360); NaN for variable and unmeasured hours and for calms
+	// reported without a direction.
 	Direction float64
 	// SigmaTheta is the standard deviation of the direction within the
 	// hour, degrees; NaN when the station does not report it.
@@ -65,9 +67,11 @@ type Observation struct {
 
 // Classify returns the observation with its flag and values made
 // consistent, the one place where the calm rule is applied: a good hour
-// slower than CalmSpeed becomes Calm, a calm hour loses its direction, a
-// direction of 360° becomes 0°, and hours flagged as not measured lose
-// their numbers. Every reader calls it as data enters.
+// slower than CalmSpeed becomes Calm (it keeps a measured direction, which
+// wind-sector statistics with their own speed threshold may use, but it
+// transports nothing), a direction of 360° becomes 0°, and hours flagged
+// as not measured lose their numbers. Every reader calls it as data
+// enters.
 func Classify(o Observation) Observation {
 	switch o.Flag {
 	case Fault, Unknown, Missing:
@@ -78,9 +82,6 @@ func Classify(o Observation) Observation {
 		if o.Speed < CalmSpeed {
 			o.Flag = Calm
 		}
-	}
-	if o.Flag == Calm {
-		o.Direction = math.NaN()
 	}
 	if o.Direction == 360 {
 		o.Direction = 0

@@ -31,7 +31,7 @@ func mustSeries(t *testing.T, id string, x, y float64, o ...Observation) *Series
 func TestSeriesInterpolatesComponents(t *testing.T) {
 	s := mustSeries(t, "A", 0, 0,
 		obs("A", 0, 4, 350), obs("A", 1, 4, 10), // across north
-		obs("A", 2, 0.2, 0), // calm
+		obs("A", 2, 0.2, 200), // calm: the direction is kept but moves nothing
 		flagged("A", 3, Fault),
 		obs("A", 4, 2, 90),
 		flagged("A", 5, Fault), flagged("A", 6, Fault),
@@ -98,7 +98,7 @@ func TestClassify(t *testing.T) {
 		dir  float64
 	}{
 		{Observation{Speed: 3, Direction: 360}, Good, 0},
-		{Observation{Speed: 0.4, Direction: 120}, Calm, math.NaN()},
+		{Observation{Speed: 0.4, Direction: 120}, Calm, 120},
 		{Observation{Speed: 0.3, Flag: Variable, Direction: math.NaN()}, Variable, math.NaN()},
 		{Observation{Speed: 3, Direction: 40, Flag: Fault}, Fault, math.NaN()},
 	}
