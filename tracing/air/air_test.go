@@ -64,9 +64,9 @@ func TestReadingsFile(t *testing.T) {
 	}
 	const head = "monitor_id,time,parameter,value,unit\n"
 	for body, want := range map[string]string{
-		"A,2024-03-01T00:00:00,SO2,3,ppb\n":                                 "no zone offset",
-		"A,2024-03-01T00:00:00Z,SO2,,ppb\n":                                 "column value: required",
-		"A,2024-03-01T00:00:00Z,Cu,3,ppm\n":                                 "water parameter",
+		"A,2024-03-01T00:00:00,SO2,3,ppb\n":                                         "no zone offset",
+		"A,2024-03-01T00:00:00Z,SO2,,ppb\n":                                         "column value: required",
+		"A,2024-03-01T00:00:00Z,Cu,3,ppm\n":                                         "water parameter",
 		"A,2024-03-01T00:00:00Z,SO2,3,ppb\nA,2024-03-01T08:00:00+08:00,SO2,4,ppb\n": "already has SO2",
 	} {
 		_, err := ReadReadings(strings.NewReader(head + body))

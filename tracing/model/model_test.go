@@ -427,7 +427,7 @@ func TestFacilitiesOutsideTaiwan(t *testing.T) {
 		t.Errorf("after WriteDir: %+v", g)
 	}
 	for _, bad := range []string{
-		"ems_no,fac_name,x,y\nF,Plant,-79.8,40.3\n",        // lon/lat in x/y
+		"ems_no,fac_name,x,y\nF,Plant,-79.8,40.3\n",         // lon/lat in x/y
 		"ems_no,fac_name,lon,lat\nF,Plant,216829,2671419\n", // metres in lon/lat
 		"ems_no,fac_name,x,y,lon,lat\nF,Plant,216829.433,2671419.288,-79.8,40.3\n",
 	} {
