@@ -1,6 +1,7 @@
 package atmos
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"time"
@@ -143,4 +144,23 @@ func directionError(a, b Sample) float64 {
 		return calmDirectionError
 	}
 	return AngleDiff(a.FromDirection(), b.FromDirection())
+}
+
+// MarshalJSON writes errors that could not be estimated (NaN) as null,
+// since JSON has no NaN.
+func (c Confidence) MarshalJSON() ([]byte, error) {
+	type plain Confidence
+	out := struct {
+		plain
+		DirectionErrorDeg *float64 `json:"direction_error_deg"`
+		SpeedErrorMS      *float64 `json:"speed_error_ms"`
+	}{plain: plain(c), DirectionErrorDeg: finite(c.DirectionErrorDeg), SpeedErrorMS: finite(c.SpeedErrorMS)}
+	return json.Marshal(out)
+}
+
+func finite(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
 }

@@ -101,3 +101,20 @@ func (p Plume) vertical(sz float64) float64 {
 	b := p.ReceptorM + p.HeightM
 	return math.Exp(-a*a/(2*sz*sz)) + math.Exp(-b*b/(2*sz*sz))
 }
+
+// Ratio is Concentration over Centreline at refX for the same source,
+// wind, class and spread: the source strength and the wind speed cancel,
+// leaving how much of a reference plume's strength at refX reaches the
+// receptor. It is what attribution compares, since no source strength is
+// known.
+func (p Plume) Ratio(dx, dy float64, w Sample, class Stability, spreadDeg, refX float64) float64 {
+	if w.Calm {
+		return 0
+	}
+	x, y := Geometry(dx, dy, w.FromDirection())
+	ref := p.at(1, refX, 0, w, class, spreadDeg)
+	if x <= 0 || ref <= 0 {
+		return 0
+	}
+	return p.at(1, x, y, w, class, spreadDeg) / ref
+}

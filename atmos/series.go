@@ -20,8 +20,10 @@ type Series struct {
 	// X, Y are the station's grid position, metres.
 	X, Y float64
 	obs  []Observation
-	// unix caches each observation's time for the binary search.
+	// unix caches each observation's time for the binary search, and u, v
+	// its velocity.
 	unix []int64
+	u, v []float64
 }
 
 // DuplicateError reports two observations of one station at the same
@@ -42,8 +44,12 @@ func NewSeries(station string, x, y float64, obs []Observation) (*Series, error)
 	s := &Series{Station: station, X: x, Y: y, obs: slices.Clone(obs)}
 	sort.SliceStable(s.obs, func(i, j int) bool { return s.obs[i].Time.Before(s.obs[j].Time) })
 	s.unix = make([]int64, len(s.obs))
+	s.u, s.v = make([]float64, len(s.obs)), make([]float64, len(s.obs))
 	for i, o := range s.obs {
 		s.unix[i] = o.Time.Unix()
+		if usable(o) {
+			s.u[i], s.v[i] = velocity(o)
+		}
 		if i > 0 && s.unix[i] == s.unix[i-1] {
 			return nil, &DuplicateError{Station: station, Time: o.Time}
 		}
@@ -91,7 +97,7 @@ func (s *Series) At(t time.Time) (Sample, bool) {
 		return Sample{}, false
 	}
 	if s.unix[j] == tu {
-		return s.sample(s.obs[j], s.obs[j], 0), true
+		return s.sample(j, j, 0), true
 	}
 	k := i - 1
 	for k >= 0 && !usable(s.obs[k]) && tu-s.unix[k] <= int64(MaxGap/time.Second) {
@@ -101,12 +107,13 @@ func (s *Series) At(t time.Time) (Sample, bool) {
 		return Sample{}, false
 	}
 	w := float64(tu-s.unix[k]) / float64(s.unix[j]-s.unix[k])
-	return s.sample(s.obs[k], s.obs[j], w), true
+	return s.sample(k, j, w), true
 }
 
-func (s *Series) sample(a, b Observation, w float64) Sample {
-	ua, va := velocity(a)
-	ub, vb := velocity(b)
+// sample interpolates between observations i and j with weight w on j.
+func (s *Series) sample(i, j int, w float64) Sample {
+	a, b := &s.obs[i], &s.obs[j]
+	ua, va, ub, vb := s.u[i], s.v[i], s.u[j], s.v[j]
 	out := Sample{
 		U:          ua + w*(ub-ua),
 		V:          va + w*(vb-va),
