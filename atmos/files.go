@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -174,12 +175,12 @@ func ReadWind(r io.Reader) ([]Observation, error) {
 // WriteWind writes wind.csv sorted by monitor then time; times keep their
 // zone.
 func WriteWind(w io.Writer, obs []Observation) error {
-	obs = append([]Observation(nil), obs...)
-	sort.SliceStable(obs, func(i, j int) bool {
-		if obs[i].Station != obs[j].Station {
-			return obs[i].Station < obs[j].Station
+	obs = slices.Clone(obs)
+	slices.SortStableFunc(obs, func(a, b Observation) int {
+		if c := strings.Compare(a.Station, b.Station); c != 0 {
+			return c
 		}
-		return obs[i].Time.Before(obs[j].Time)
+		return a.Time.Compare(b.Time)
 	})
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"monitor_id", "time", "speed", "direction", "flag", "sigma_theta"})

@@ -35,8 +35,9 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/envtrace/envtrace/internal/csvtab"
@@ -149,16 +150,15 @@ func ReadReadings(r io.Reader) ([]Reading, error) {
 // WriteReadings writes air_readings.csv sorted by monitor, parameter and
 // time, in canonical units.
 func WriteReadings(w io.Writer, rs []Reading) error {
-	rs = append([]Reading(nil), rs...)
-	sort.SliceStable(rs, func(i, j int) bool {
-		a, b := rs[i], rs[j]
-		if a.Monitor != b.Monitor {
-			return a.Monitor < b.Monitor
+	rs = slices.Clone(rs)
+	slices.SortStableFunc(rs, func(a, b Reading) int {
+		if c := strings.Compare(a.Monitor, b.Monitor); c != 0 {
+			return c
 		}
-		if a.Parameter != b.Parameter {
-			return a.Parameter < b.Parameter
+		if c := strings.Compare(a.Parameter, b.Parameter); c != 0 {
+			return c
 		}
-		return a.Time.Before(b.Time)
+		return a.Time.Compare(b.Time)
 	})
 	cw := csv.NewWriter(w)
 	_ = cw.Write(readingSchema.Required)
