@@ -194,7 +194,9 @@ func TestPittsburghEventDays(t *testing.T) {
 	for day := range perDay {
 		days = append(days, day)
 	}
-	sort.Slice(days, func(i, j int) bool { return perDay[days[i]] > perDay[days[j]] || perDay[days[i]] == perDay[days[j]] && days[i].Before(days[j]) })
+	sort.Slice(days, func(i, j int) bool {
+		return perDay[days[i]] > perDay[days[j]] || perDay[days[i]] == perDay[days[j]] && days[i].Before(days[j])
+	})
 	for _, day := range days[:2] {
 		res, err := e.Rank(context.Background(), day, day.Add(24*time.Hour))
 		if err != nil {

@@ -134,11 +134,11 @@ func TestPetitionsFile(t *testing.T) {
 func TestPetitionsErrors(t *testing.T) {
 	const head = "petition_id,time,lon,lat,category,intensity\n"
 	for body, want := range map[string]string{
-		"P1,2024-05-01 21:30,120.5,24.2,industrial,3\n":                                    "no zone offset",
-		"P1,2024-05-01T21:30:00+08:00,120.5,24.2,smells,3\n":                               "unknown odour category",
-		"P1,2024-05-01T21:30:00+08:00,120.5,24.2,industrial,7\n":                           "between 0 and 6",
-		"P1,2024-05-01T21:30:00+08:00,,,industrial,3\n":                                    "no position",
-		"P1,2024-05-01T21:30:00+08:00,216829,2671419,industrial,3\n":                       "not a longitude",
+		"P1,2024-05-01 21:30,120.5,24.2,industrial,3\n":                                                                "no zone offset",
+		"P1,2024-05-01T21:30:00+08:00,120.5,24.2,smells,3\n":                                                           "unknown odour category",
+		"P1,2024-05-01T21:30:00+08:00,120.5,24.2,industrial,7\n":                                                       "between 0 and 6",
+		"P1,2024-05-01T21:30:00+08:00,,,industrial,3\n":                                                                "no position",
+		"P1,2024-05-01T21:30:00+08:00,216829,2671419,industrial,3\n":                                                   "not a longitude",
 		"P1,2024-05-01T21:30:00+08:00,120.5,24.2,industrial,3\nP1,2024-05-01T22:30:00+08:00,120.5,24.2,industrial,3\n": "duplicate petition id",
 	} {
 		if _, _, err := ReadPetitions(strings.NewReader(head + body)); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "petitions.csv:") {

@@ -87,12 +87,12 @@ type Vote struct {
 	// DistanceM, BearingDeg (petition to facility), UpwindDeg (where the
 	// wind came from), OffsetDeg (between the two) and TravelMinutes
 	// (distance over wind speed).
-	DistanceM     float64 `json:"distance_m"`
-	BearingDeg    float64 `json:"bearing_deg"`
+	DistanceM     float64  `json:"distance_m"`
+	BearingDeg    float64  `json:"bearing_deg"`
 	UpwindDeg     *float64 `json:"upwind_deg"`
 	OffsetDeg     *float64 `json:"offset_deg"`
-	TravelMinutes float64 `json:"travel_minutes"`
-	WindSpeed     float64 `json:"wind_speed"`
+	TravelMinutes float64  `json:"travel_minutes"`
+	WindSpeed     float64  `json:"wind_speed"`
 	// WindSource names the stations the wind came from and WindClass the
 	// wind confidence of the petition.
 	WindSource string      `json:"wind_source"`
