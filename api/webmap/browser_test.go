@@ -246,7 +246,7 @@ func TestBrowserTrace(t *testing.T) {
 	)
 	stations, rivers, facilities := count("path.station-marker"), count(".leaflet-rivers-pane path"), count(".facility-icon")
 	legendRows, options := count("#legend .row"), count("#scenario option")
-	if stations != 18 || rivers < 100 || facilities != 40 || legendRows < 9 || options != len(scen)+1 {
+	if stations != 18 || rivers < 100 || facilities != 43 || legendRows < 9 || options != len(scen)+1 {
 		t.Errorf("map: %d stations, %d river paths, %d facilities, %d legend rows, %d scenario options",
 			stations, rivers, facilities, legendRows, options)
 	}

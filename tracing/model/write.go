@@ -124,7 +124,7 @@ func checkReplaceable(dir string) error {
 		return fmt.Errorf("model: WriteDir: %w", err)
 	}
 	known := map[string]bool{}
-	for _, f := range append(append([]string{}, fileOrder...), NetworkFiles...) {
+	for _, f := range append(append(append([]string{}, fileOrder...), NetworkFiles...), OwnedFiles...) {
 		known[f] = true
 	}
 	for _, e := range entries {
