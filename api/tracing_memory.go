@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/envtrace/envtrace/tracing/balance"
+	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/param"
@@ -27,6 +28,7 @@ type memoryOptions struct {
 	scenarios []Scenario
 	trace     suspect.Options
 	sink      IngestSink
+	airData   *datadir.Dir
 }
 
 // IngestSink stores readings durably (the PostGIS store's IngestReadings)
@@ -147,6 +149,9 @@ func NewMemoryBackendWithBasin(b *basin.Basin, opts ...MemoryOption) (*MemoryBac
 	}
 	td.cur = &tracingSnapshot{basin: b, ds: b.DS}
 	mb.tr = td
+	if mb.od, err = newOdourData(td.opt.airData); err != nil {
+		return nil, err
+	}
 	return mb, nil
 }
 

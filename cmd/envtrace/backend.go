@@ -14,8 +14,7 @@ import (
 
 // newMemoryBackend serves a basin from memory; the embedded fixture also
 // offers its scenarios to the web map.
-func newMemoryBackend(b *basin.Basin, withScenarios bool) (api.Backend, error) {
-	var opts []api.MemoryOption
+func newMemoryBackend(b *basin.Basin, withScenarios bool, opts ...api.MemoryOption) (api.Backend, error) {
 	if withScenarios {
 		scs, err := fixtures.Scenarios()
 		if err != nil {

@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/fixtures"
+	"github.com/envtrace/envtrace/tracing/datadir"
 )
 
 // writeFixture writes the embedded central-Taiwan fixture to dir.
@@ -29,7 +31,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer cleanup()
-	backend, err := newMemoryBackend(b, e.cfg.Data == "")
+	airData, err := datadir.ReadWith(filepath.Dir(b.DS.NetworkPath), b.DS)
+	if err != nil {
+		return err
+	}
+	backend, err := newMemoryBackend(b, e.cfg.Data == "", api.WithAirData(airData))
 	if err != nil {
 		return err
 	}

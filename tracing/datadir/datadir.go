@@ -40,6 +40,13 @@ func Read(dir string) (*Dir, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ReadWith(dir, ds)
+}
+
+// ReadWith reads dir's air and odour files beside a water dataset already
+// read from it (by model.ReadDir, or built by the caller), so that a
+// server that has loaded the water data does not read it twice.
+func ReadWith(dir string, ds *model.Dataset) (*Dir, error) {
 	d := &Dir{Path: dir, Water: ds, Contacts: odour.Contacts{}}
 	var errs []error
 	read := func(name string, fn func(io.Reader) error) {
