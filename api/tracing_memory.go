@@ -12,8 +12,8 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/envtrace/envtrace/tracing/balance"
-	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/basin"
+	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/param"
 	"github.com/envtrace/envtrace/tracing/permits"
