@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/envtrace/envtrace/atmos"
 	"github.com/envtrace/envtrace/gis/crs"
+	"github.com/envtrace/envtrace/internal/realdata"
 	"github.com/envtrace/envtrace/tracing/model"
 )
 
@@ -420,4 +423,22 @@ func TestRepeatTiers(t *testing.T) {
 
 func orbBound(lon, lat float64) orb.Bound {
 	return orb.Bound{Min: orb.Point{lon - 0.1, lat - 0.1}, Max: orb.Point{lon + 0.1, lat + 0.1}}
+}
+
+// TestTaxonomyDocumented keeps docs/odour.md's taxonomy table in step with
+// the code: every category the code knows is listed there.
+func TestTaxonomyDocumented(t *testing.T) {
+	root, err := realdata.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile(filepath.Join(root, "docs", "odour.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range Taxonomy() {
+		if !bytes.Contains(doc, []byte("| `"+e.Category+"` | "+e.Name+" | "+e.NameZH+" |")) {
+			t.Errorf("docs/odour.md does not list %s (%s, %s)", e.Category, e.Name, e.NameZH)
+		}
+	}
 }
