@@ -41,6 +41,7 @@ type ingestReading struct {
 	Flow      *float64 `json:"flow"`
 	FlowUnit  *string  `json:"flow_unit"`
 	Note      *string  `json:"note"`
+	sampleJSON
 }
 
 // toReading validates one posted reading and makes it canonical: the
@@ -123,6 +124,7 @@ func (in ingestReading) toReading(fail func(field, reason string)) model.Reading
 			r.Note = *in.Note
 		}
 	}
+	r.Sample = in.sample(fail)
 	return r
 }
 
@@ -223,7 +225,9 @@ func fieldParamErrors(err error) ParamErrors {
 		if e == nil || len(out) >= maxIngestErrors {
 			return
 		}
-		if fe, ok := e.(*model.FieldError); ok && fe.File == model.FileReadings {
+		// The walk unwraps joins itself, one level at a time, so a plain
+		// assertion is what it means here.
+		if fe, ok := e.(*model.FieldError); ok && fe.File == model.FileReadings { //nolint:errorlint // see above
 			name := readingFields[fe.Column]
 			if name == "" {
 				name = strings.ToLower(fe.Column)
@@ -235,7 +239,7 @@ func fieldParamErrors(err error) ParamErrors {
 			out = append(out, &ParamError{Name: fmt.Sprintf("[%d].%s", fe.Record, name), Reason: reason, Err: fe})
 			return
 		}
-		switch u := e.(type) {
+		switch u := e.(type) { //nolint:errorlint // walks the join tree by hand
 		case interface{ Unwrap() []error }:
 			for _, x := range u.Unwrap() {
 				walk(x)

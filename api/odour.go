@@ -77,7 +77,7 @@ func (h *odourHandlers) rank(c echo.Context) error {
 
 func (h *odourHandlers) trace(c echo.Context) error {
 	q := newQuery(c, "petition")
-	id := q.idParam("petition", true)
+	id := q.requiredID("petition")
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func (h *odourHandlers) trace(c echo.Context) error {
 
 func (h *odourHandlers) cpf(c echo.Context) error {
 	q := newQuery(c, "monitor", "parameter", "percentile", "sector_deg", "min_speed")
-	cq := CPFQuery{Monitor: q.idParam("monitor", true)}
+	cq := CPFQuery{Monitor: q.requiredID("monitor")}
 	if !q.has("parameter") {
 		q.fail("parameter", "required: an air parameter such as H2S, SO2 or PM2.5", nil)
 	} else if p, reason := lookupParameter(q.str("parameter")); reason != "" {
@@ -126,4 +126,18 @@ func optionParam(o air.CPFOptions) string {
 		return "min_speed"
 	}
 	return "sector_deg"
+}
+
+// requiredID reads a required identifier query parameter.
+func (q *query) requiredID(name string) string {
+	if !q.has(name) {
+		q.fail(name, "required", nil)
+		return ""
+	}
+	v := q.str(name)
+	if reason := checkID(v); reason != "" {
+		q.fail(name, reason, nil)
+		return ""
+	}
+	return v
 }

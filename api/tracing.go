@@ -43,6 +43,13 @@ type TracingBackend interface {
 	// Station returns one station with the latest reading of every
 	// parameter measured there.
 	Station(ctx context.Context, id string) (StationDetail, error)
+	// StationRPI returns the River Pollution Index of every sample of a
+	// station that measured its four inputs together, oldest first.
+	StationRPI(ctx context.Context, id string) ([]RPIInfo, error)
+	// FacilityEffluent returns every reported value of a facility judged
+	// against the permit limit it answers to, in report order: the data
+	// of its effluent chart.
+	FacilityEffluent(ctx context.Context, id string) ([]permits.Compared, error)
 	// Readings returns a station's readings matching q, oldest first, at
 	// most q.Limit of them (Truncated says whether more matched).
 	Readings(ctx context.Context, q ReadingsQuery) (ReadingsPage, error)
@@ -78,7 +85,8 @@ type TracingAvailability interface {
 
 // ReadingIngester is an optional method set for backends that accept new
 // river readings (POST /api/v1/readings). Its signature is the one of the
-// store package's IngestReadings, so a PostGIS backend forwards to it.
+// store package's IngestReadings, so a durable sink (cmd/envtrace's
+// PostGIS ingest, see WithIngestSink) forwards to it.
 //
 // Readings arrive validated and canonical (parameter id, unit symbol, time
 // with its zone). The call is all or nothing: a reading the backend
@@ -112,8 +120,9 @@ type ReachLister interface {
 }
 
 // Scenario is a demonstration reading whose cause is known. Its fields and
-// JSON names are those of fixtures.Scenario, so a caller converts with a
-// field copy.
+// JSON names are those of fixtures.Scenario, so the command converts with
+// one function (cmd/envtrace apiScenarios) that a test checks field by
+// field.
 type Scenario struct {
 	ID          string    `json:"id"`
 	Description string    `json:"description"`
@@ -222,6 +231,18 @@ type PermitInfo struct {
 type FacilityDetail struct {
 	FacilityInfo
 	Permits []PermitInfo
+	// Downstream lists the monitoring stations below the facility's
+	// outfalls, nearest first.
+	Downstream []NearbyStation
+}
+
+// NearbyStation is a monitoring station below a facility, with the network
+// distance and travel time from the nearest outfall (the start reach's
+// downstream end, as hydro measures).
+type NearbyStation struct {
+	Station     string
+	DistanceKm  float64
+	TravelHours float64
 }
 
 // TraceRequest is a validated trace: the reading and the travel-time

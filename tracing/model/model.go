@@ -1,16 +1,18 @@
 // Package model is envtrace's domain model — facilities, outfalls, permits
-// and their limits, discharge monitoring reports, monitoring stations and
-// river readings — and the on-disk "data directory" that holds them: plain
+// and their limits, discharge monitoring reports, online effluent
+// monitoring series, monitoring stations and river readings — and the
+// on-disk "data directory" that holds them: plain
 // CSV files, one per kind, plus a river network GIS file that this package
 // only locates (the network engine reads it). The format is documented
 // for users in docs/data-directory.md; ReadDir and WriteDir are its only
 // reader and writer.
 //
-// Geometry is stored in TWD97 / TM2 zone 121 (EPSG:3826) metres, columns x
-// and y; lon/lat (WGS84, degrees) columns are accepted instead, or as well
-// (they must then agree with x/y within 10 m). A facility given by lon/lat
-// alone outside Taiwan keeps them (Facility.Geo): the air and odour files
-// may describe other regions.
+// Geometry is stored in TWD97 / TM2 zone 121 (EPSG:3826) metres. Files
+// give x and y in zone 121, or in zone 119 (EPSG:3825: Penghu, Kinmen,
+// Matsu) when their crs column says so; lon/lat (WGS84, degrees) columns
+// are accepted instead, or as well (they must then agree with x/y within
+// 10 m). A facility given by lon/lat alone outside Taiwan keeps them
+// (Facility.Geo): the air and odour files may describe other regions.
 //
 // Every value with a unit is checked with tracing/param on read and on
 // write: an unknown parameter or unit, or a unit that does not fit the
@@ -119,6 +121,30 @@ type Report struct {
 	Note     string
 }
 
+// Sample is the laboratory record of a reading: what makes a river sample
+// fit to be evidence rather than screening data. Every field is optional.
+type Sample struct {
+	// ID is the sample's identifier in the lab's chain of custody.
+	ID string
+	// Method is the analytical method, an NIEA code such as
+	// "NIEA W515.55A" for Taiwan's official methods.
+	Method string
+	// Lab names the laboratory that analysed the sample, Accreditation
+	// its certificate (環境部認可 or TAF number).
+	Lab           string
+	Accreditation string
+	// QA is the laboratory's quality flag: "valid", "qualified" or
+	// "invalid"; "" when not given.
+	QA string
+}
+
+// QA flag values of a Sample.
+const (
+	QAValid     = "valid"
+	QAQualified = "qualified"
+	QAInvalid   = "invalid"
+)
+
 // StationKind distinguishes periodic grab-sample stations from automatic
 // continuous monitors, whose readings differ in frequency and reliability.
 type StationKind string
@@ -152,6 +178,10 @@ type Reading struct {
 	Flow     float64
 	FlowUnit string
 	Note     string
+	// Sample says how the value was obtained, where the data says: the
+	// chain of custody an enforcement case needs. Zero for sensors and
+	// for sources that do not carry it.
+	Sample Sample
 }
 
 // Dataset is everything in one data directory, in memory. Slices keep file
@@ -169,6 +199,7 @@ type Dataset struct {
 	Permits    []Permit
 	Limits     []PermitLimit
 	Reports    []Report
+	Effluent   []EffluentReading
 	Stations   []Station
 	Readings   []Reading
 
@@ -185,6 +216,7 @@ type indexes struct {
 	reportsOf  map[string][]int
 	station    map[string]int
 	readingsAt map[string][]int
+	effluentOf map[string][]int
 }
 
 // Facility returns the facility with the given control number.
@@ -270,6 +302,7 @@ func buildIndexes(d *Dataset) *indexes {
 		facility: map[string]int{}, outfall: map[OutfallKey]int{}, outfallsOf: map[string][]int{},
 		permit: map[string]int{}, permitsOf: map[string][]int{}, limitsOf: map[string][]int{},
 		reportsOf: map[string][]int{}, station: map[string]int{}, readingsAt: map[string][]int{},
+		effluentOf: map[string][]int{},
 	}
 	for i, f := range d.Facilities {
 		if _, dup := ix.facility[f.EmsNo]; !dup {
@@ -302,6 +335,9 @@ func buildIndexes(d *Dataset) *indexes {
 	}
 	for i, r := range d.Readings {
 		ix.readingsAt[r.Station] = append(ix.readingsAt[r.Station], i)
+	}
+	for i, r := range d.Effluent {
+		ix.effluentOf[r.Facility] = append(ix.effluentOf[r.Facility], i)
 	}
 	return ix
 }

@@ -193,6 +193,7 @@ func (d *Dataset) validate(loc locator) error {
 		}
 		checkFlow(bad, r.Flow, r.FlowUnit)
 	}
+	d.validateEffluent(ix, loc, &p)
 	for i, s := range d.Stations {
 		bad := func(col, val string, err error) { p.add(loc.fe(FileStations, i, col, val, err)) }
 		if s.ID == "" {
@@ -222,6 +223,11 @@ func (d *Dataset) validate(loc locator) error {
 			checkValue(bad, pr, r.Value, r.Unit)
 		}
 		checkFlow(bad, r.Flow, r.FlowUnit)
+		switch r.Sample.QA {
+		case "", QAValid, QAQualified, QAInvalid:
+		default:
+			bad("qa_flag", r.Sample.QA, fmt.Errorf("must be %s, %s or %s (or empty)", QAValid, QAQualified, QAInvalid))
+		}
 	}
 	if err := p.err(); err != nil {
 		return err

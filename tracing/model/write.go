@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -91,7 +92,7 @@ func WriteDir(dir string, ds *Dataset) error {
 	if err := os.Rename(tmp, dir); err != nil {
 		if old != "" {
 			if rerr := os.Rename(old, dir); rerr != nil {
-				return fmt.Errorf("model: WriteDir: %w (and restoring the old directory from %s failed: %v)", err, old, rerr)
+				return fmt.Errorf("model: WriteDir: %w (and restoring the old directory from %s failed: %w)", err, old, rerr)
 			}
 		}
 		return fmt.Errorf("model: WriteDir: %w", err)
@@ -282,6 +283,11 @@ func writeKind(w *csv.Writer, file string, ds *Dataset) error {
 			rows = append(rows, cat([]string{r.Facility, r.Permit, r.Outfall, r.Period.Start.Format(dateLayout), r.Period.End.Format(dateLayout),
 				paramID(r.Parameter), v, unitSym(r.Unit), string(r.StatBase), r.NoData}, flowCols(r.Flow, r.FlowUnit), []string{r.Note}))
 		}
+	case FileEffluent:
+		head = effluentHead
+		for _, r := range ds.Effluent {
+			rows = append(rows, effluentRow(r))
+		}
 	case FileStations:
 		head = []string{"station_id", "name", "kind", "x", "y", "lon", "lat", "river", "note"}
 		for _, s := range ds.Stations {
@@ -289,9 +295,18 @@ func writeKind(w *csv.Writer, file string, ds *Dataset) error {
 		}
 	case FileReadings:
 		head = []string{"station_id", "time", "parameter", "value", "unit", "censored", "flow", "flow_unit", "note"}
+		withSamples := slices.ContainsFunc(ds.Readings, func(r Reading) bool { return r.Sample != (Sample{}) })
+		if withSamples {
+			head = append(head, "sample_id", "method", "lab", "accreditation", "qa_flag")
+		}
 		for _, r := range ds.Readings {
-			rows = append(rows, cat([]string{r.Station, r.Time.Format(time.RFC3339Nano), paramID(r.Parameter), ff(r.Value), unitSym(r.Unit),
-				strconv.FormatBool(r.Censored)}, flowCols(r.Flow, r.FlowUnit), []string{r.Note}))
+			row := cat([]string{r.Station, r.Time.Format(time.RFC3339Nano), paramID(r.Parameter), ff(r.Value), unitSym(r.Unit),
+				strconv.FormatBool(r.Censored)}, flowCols(r.Flow, r.FlowUnit), []string{r.Note})
+			if withSamples {
+				s := r.Sample
+				row = append(row, s.ID, s.Method, s.Lab, s.Accreditation, s.QA)
+			}
+			rows = append(rows, row)
 		}
 	default:
 		return fmt.Errorf("unknown file %s", file)

@@ -16,7 +16,14 @@
 //   - peer: reported discharge per unit of treatment capacity, compared
 //     among plants of the same industry with a robust z-score
 //     (0.6745·(x − median)/MAD, outlier beyond 3.5, after Iglewicz and
-//     Hoaglin).
+//     Hoaglin);
+//   - effluent-spike, effluent-shift, effluent-stuck, effluent-impossible:
+//     each online effluent monitoring series (effluent.csv: a facility's
+//     outfall and parameter, day by day) screened by tracing/anomaly for
+//     isolated spikes, level shifts, flat lines and physically impossible
+//     values, with the value, the local median or the level before, the
+//     robust score and the dates. Monthly discharge monitoring reports
+//     are too short a series for this screen and are not part of it.
 package permits
 
 import (
@@ -44,13 +51,17 @@ var severityRank = map[Severity]int{High: 0, Medium: 1, Low: 2}
 
 // Finding is one result of one check.
 type Finding struct {
-	Facility string             `json:"facility"`
-	Permit   string             `json:"permit,omitempty"`
-	Check    string             `json:"check"`
-	Severity Severity           `json:"severity"`
-	Message  string             `json:"message"`
-	Numbers  map[string]float64 `json:"numbers"`
-	Period   string             `json:"period,omitempty"`
+	Facility string `json:"facility"`
+	Permit   string `json:"permit,omitempty"`
+	// Outfall and Parameter name the monitored series of an effluent
+	// finding; empty for the other checks.
+	Outfall   string             `json:"outfall,omitempty"`
+	Parameter string             `json:"parameter,omitempty"`
+	Check     string             `json:"check"`
+	Severity  Severity           `json:"severity"`
+	Message   string             `json:"message"`
+	Numbers   map[string]float64 `json:"numbers"`
+	Period    string             `json:"period,omitempty"`
 }
 
 // Report is the rationality report of a dataset.
@@ -71,6 +82,7 @@ func Check(ds *model.Dataset) *Report {
 			r.Findings = append(r.Findings, balanceFindings(ds, f, pm)...)
 		}
 		r.Findings = append(r.Findings, constantFlowFindings(ds, f)...)
+		r.Findings = append(r.Findings, effluentFindings(ds, f)...)
 	}
 	r.Findings = append(r.Findings, peerFindings(ds)...)
 	sort.SliceStable(r.Findings, func(a, b int) bool {
@@ -94,10 +106,24 @@ func (r *Report) ForFacility(ems string) []Finding {
 	return out
 }
 
-func limitFindings(ds *model.Dataset, f *model.Facility) []Finding {
-	var out []Finding
-	for _, rep := range ds.ReportsOf(f.EmsNo) {
-		for _, pm := range ds.PermitsOf(f.EmsNo) {
+// Compared is one reported value judged against one permit limit: a point
+// of a facility's effluent chart (as ECHO draws it).
+type Compared struct {
+	Permit string
+	Limit  model.PermitLimit
+	Report model.Report
+	dmr.Comparison
+}
+
+// Comparisons judges every report of a facility against every limit of its
+// permits that applies to it (same permit when the report names one, same
+// outfall when both name one, same parameter and statistical base), in
+// report order. It is the one pairing rule behind the limit findings and
+// the effluent charts.
+func Comparisons(ds *model.Dataset, ems string) []Compared {
+	var out []Compared
+	for _, rep := range ds.ReportsOf(ems) {
+		for _, pm := range ds.PermitsOf(ems) {
 			if rep.Permit != "" && rep.Permit != pm.PerNo {
 				continue
 			}
@@ -106,22 +132,34 @@ func limitFindings(ds *model.Dataset, f *model.Facility) []Finding {
 					continue
 				}
 				c, err := dmr.Compare(l.Limit, rep.Report)
-				if err != nil || c.Status != dmr.StatusExceeded {
+				if err != nil {
 					continue
 				}
-				sev := Medium
-				if c.ExceedancePct >= 100 {
-					sev = High
-				}
-				out = append(out, Finding{
-					Facility: f.EmsNo, Permit: pm.PerNo, Check: "limit", Severity: sev,
-					Message: fmt.Sprintf("%s %s %.4g %s exceeds the %s limit %.4g %s by %.0f%%",
-						rep.Period.Start.Format("2006-01-02"), rep.Parameter, c.Reported, l.Unit, l.StatBase, l.Value, l.Unit, c.ExceedancePct),
-					Numbers: map[string]float64{"reported": c.Reported, "limit": l.Value, "exceedance_pct": math.Round(c.ExceedancePct*10) / 10},
-					Period:  rep.Period.Start.Format("2006-01-02"),
-				})
+				out = append(out, Compared{Permit: pm.PerNo, Limit: *l, Report: *rep, Comparison: c})
 			}
 		}
+	}
+	return out
+}
+
+func limitFindings(ds *model.Dataset, f *model.Facility) []Finding {
+	var out []Finding
+	for _, c := range Comparisons(ds, f.EmsNo) {
+		if c.Status != dmr.StatusExceeded {
+			continue
+		}
+		rep, l := c.Report, c.Limit
+		sev := Medium
+		if c.ExceedancePct >= 100 {
+			sev = High
+		}
+		out = append(out, Finding{
+			Facility: f.EmsNo, Permit: c.Permit, Check: "limit", Severity: sev,
+			Message: fmt.Sprintf("%s %s %.4g %s exceeds the %s limit %.4g %s by %.0f%%",
+				rep.Period.Start.Format("2006-01-02"), rep.Parameter, c.Reported, l.Unit, l.StatBase, l.Value, l.Unit, c.ExceedancePct),
+			Numbers: map[string]float64{"reported": c.Reported, "limit": l.Value, "exceedance_pct": math.Round(c.ExceedancePct*10) / 10},
+			Period:  rep.Period.Start.Format("2006-01-02"),
+		})
 	}
 	return out
 }
