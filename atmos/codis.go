@@ -73,7 +73,7 @@ func ReadCODiS(r io.Reader, name string) (*CODiSFile, error) {
 	var errs []error
 	for {
 		rec, err := cr.Read()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		line, _ := cr.FieldPos(0)

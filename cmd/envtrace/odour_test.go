@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
@@ -130,7 +131,7 @@ func TestOdourCommandsMatchREST(t *testing.T) {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
 			rec := httptest.NewRecorder()
-			srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", tc.rest, nil))
+			srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tc.rest, nil))
 			if rec.Code != 200 {
 				t.Fatalf("REST %d: %s", rec.Code, rec.Body)
 			}

@@ -80,7 +80,7 @@ func ReadESDR(r io.Reader, name string) (*ESDRFeed, error) {
 	seen := map[int64]int{}
 	for {
 		rec, err := cr.Read()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		line, _ := cr.FieldPos(0)
