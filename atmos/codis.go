@@ -1,7 +1,6 @@
 package atmos
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -54,62 +53,27 @@ var flagRank = map[Flag]int{Good: 0, Variable: 1, Unknown: 2, Missing: 3, Fault:
 // numbers (see the package documentation). name is used in errors. A file
 // must hold one station.
 func ReadCODiS(r io.Reader, name string) (*CODiSFile, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	head, err := cr.Read()
-	if err != nil {
-		return nil, fmt.Errorf("atmos: %s: header: %w", name, err)
-	}
-	col := map[string]int{}
-	for i, h := range head {
-		col[strings.TrimPrefix(strings.TrimSpace(h), "\ufeff")] = i
-	}
-	for _, c := range []string{"Date", "Station", "ObsTime", "WS", "WD"} {
-		if _, ok := col[c]; !ok {
-			return nil, &csvtab.FieldError{File: name, Line: 1, Column: c, Err: errors.New("CODiS column missing")}
-		}
-	}
+	t := csvtab.Open(name, r, csvtab.Schema{Required: []string{"Date", "Station", "ObsTime", "WS", "WD"}, Optional: []string{"Lon", "Lat"}, Others: true})
 	f := &CODiSFile{Flags: map[Flag]int{}, Lon: math.NaN(), Lat: math.NaN()}
-	var errs []error
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
-			return nil, fmt.Errorf("atmos: %s:%d: %w", name, line, err)
-		}
-		get := func(c string) string {
-			if i, ok := col[c]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
-		o, err := codisRow(get)
+	t.Rows(func(row *csvtab.Row) {
+		o, col, err := codisRow(row.Str)
 		if err == nil && f.Station != "" && o.Station != f.Station {
-			err = &csvtab.FieldError{Column: "Station", Value: o.Station, Err: fmt.Errorf("a CODiS file holds one station; this one started with %s", f.Station)}
+			col, err = "Station", fmt.Errorf("a CODiS file holds one station; this one started with %s", f.Station)
 		}
 		if err != nil {
-			var fe *csvtab.FieldError
-			if errors.As(err, &fe) {
-				fe.File, fe.Line = name, line
-			}
-			if len(errs) < csvtab.MaxErrors {
-				errs = append(errs, err)
-			}
-			continue
+			row.Fail(col, err)
+			return
 		}
 		if f.Station == "" {
 			f.Station = o.Station
-			f.Lon, _ = strconv.ParseFloat(get("Lon"), 64)
-			f.Lat, _ = strconv.ParseFloat(get("Lat"), 64)
+			f.Lon, _ = row.Float("Lon")
+			f.Lat, _ = row.Float("Lat")
 		}
 		f.Obs = append(f.Obs, o)
 		f.Flags[o.Flag]++
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	})
+	if err := t.Err(); err != nil {
+		return nil, err
 	}
 	if f.Station == "" {
 		return nil, fmt.Errorf("atmos: %s: no observations", name)
@@ -117,20 +81,19 @@ func ReadCODiS(r io.Reader, name string) (*CODiSFile, error) {
 	return f, nil
 }
 
-// codisRow parses one row; problems are *csvtab.FieldError without file
-// and line.
-func codisRow(get func(string) string) (Observation, error) {
+// codisRow parses one row; an error names the column to blame.
+func codisRow(get func(string) string) (Observation, string, error) {
 	o := Observation{Station: get("Station"), SigmaTheta: math.NaN()}
 	if o.Station == "" {
-		return o, &csvtab.FieldError{Column: "Station", Err: errors.New("required")}
+		return o, "Station", errors.New("required")
 	}
 	day, err := time.ParseInLocation("2006-01-02", get("Date"), TaipeiTime)
 	if err != nil {
-		return o, &csvtab.FieldError{Column: "Date", Value: get("Date"), Err: errors.New("not a date YYYY-MM-DD")}
+		return o, "Date", errors.New("not a date YYYY-MM-DD")
 	}
 	h, err := strconv.Atoi(get("ObsTime"))
 	if err != nil || h < 1 || h > 24 {
-		return o, &csvtab.FieldError{Column: "ObsTime", Value: get("ObsTime"), Err: errors.New("must be an hour 1–24")}
+		return o, "ObsTime", errors.New("must be an hour 1–24")
 	}
 	// ObsTime names the end of the hour: 24 is 00:00 of the next day.
 	o.Time = day.Add(time.Duration(h) * time.Hour)
@@ -145,7 +108,7 @@ func codisRow(get func(string) string) (Observation, error) {
 		}
 		v, err := strconv.ParseFloat(s, 64)
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			return o, &csvtab.FieldError{Column: c, Value: s, Err: errors.New("neither a number nor a CODiS marker (x, X, V, /, ...)")}
+			return o, c, errors.New("neither a number nor a CODiS marker (x, X, V, /, ...)")
 		}
 		if c == "WS" {
 			o.Speed = v
@@ -159,9 +122,9 @@ func codisRow(get func(string) string) (Observation, error) {
 	}
 	o = Classify(o)
 	if err := Check(o); err != nil {
-		return o, &csvtab.FieldError{Column: "WS", Value: get("WS") + "/" + get("WD"), Err: err}
+		return o, "WS", err
 	}
-	return o, nil
+	return o, "", nil
 }
 
 // ReadCODiSMeta reads CODiS's station list (meta.csv: StationID,

@@ -6,9 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -215,98 +212,17 @@ func cmdImportData(ctx context.Context, e *env, kind string, args []string) erro
 	case len(files) == 0:
 		return usageErr("give the files to import")
 	}
+	progress := func(line string) { fmt.Fprintln(e.stderr, line) }
+	var got datadir.Imported
+	var err error
 	if kind == "wind" {
-		return importCODiS(e, *out, *meta, files)
-	}
-	return importESDR(e, *out, *meta, files)
-}
-
-func importCODiS(e *env, out, meta string, files []string) error {
-	if meta == "" {
-		meta = filepath.Join(filepath.Dir(files[0]), "meta.csv")
-	}
-	stations := map[string]atmos.Monitor{}
-	if f, err := os.Open(meta); err == nil {
-		ms, err := atmos.ReadCODiSMeta(f, filepath.Base(meta))
-		f.Close()
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			stations[m.ID] = m
-		}
+		got, err = datadir.ImportCODiS(*out, *meta, files, progress)
 	} else {
-		fmt.Fprintf(e.stderr, "warning: no station metadata (%v); using each file's coordinates and the station id as its name\n", err)
+		got, err = datadir.ImportESDR(*out, *meta, files, progress)
 	}
-	var ms []atmos.Monitor
-	var obs []atmos.Observation
-	for _, path := range files {
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		c, err := atmos.ReadCODiS(f, filepath.Base(path))
-		f.Close()
-		if err != nil {
-			return err
-		}
-		m, ok := stations[c.Station]
-		if !ok {
-			m = atmos.Monitor{ID: c.Station, Name: c.Station, Lon: c.Lon, Lat: c.Lat, Kind: atmos.Weather, AltitudeM: math.NaN()}
-		}
-		ms, obs = append(ms, m), append(obs, c.Obs...)
-		fmt.Fprintf(e.stderr, "%s: station %s %s, %d hours (%d fault, %d variable, %d unknown, %d missing, %d calm)\n", path, m.ID, m.Name,
-			len(c.Obs), c.Flags[atmos.Fault], c.Flags[atmos.Variable], c.Flags[atmos.Unknown], c.Flags[atmos.Missing], c.Flags[atmos.Calm])
-	}
-	got, err := datadir.Extend(out, ms, obs, nil)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "imported into %s: %d new monitors, %d new wind hours\n", out, got.Monitors, got.Wind)
-	return nil
-}
-
-func importESDR(e *env, out, meta string, files []string) error {
-	if meta == "" {
-		meta = filepath.Join(filepath.Dir(filepath.Dir(files[0])), "esdr_metadata.json")
-	}
-	f, err := os.Open(meta)
-	if err != nil {
-		return usageErr("ESDR feeds need their monitor list (--meta esdr_metadata.json): %v", err)
-	}
-	list, err := air.ReadESDRMetadata(f)
-	f.Close()
-	if err != nil {
-		return err
-	}
-	byID := map[string]atmos.Monitor{}
-	for _, m := range list {
-		byID[m.ID] = m
-	}
-	var ms []atmos.Monitor
-	var obs []atmos.Observation
-	var rs []air.Reading
-	for _, path := range files {
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		feed, err := air.ReadESDR(f, filepath.Base(path))
-		f.Close()
-		if err != nil {
-			return err
-		}
-		m, ok := byID[feed.Monitor]
-		if !ok {
-			return fmt.Errorf("%s: monitor %s is not in %s", path, feed.Monitor, meta)
-		}
-		ms, obs, rs = append(ms, m), append(obs, feed.Wind...), append(rs, feed.Readings...)
-		fmt.Fprintf(e.stderr, "%s: monitor %s %s, %d wind hours, %d readings, %d blank values\n", path, m.ID, m.Name, len(feed.Wind), len(feed.Readings), feed.Skipped)
-	}
-	got, err := datadir.Extend(out, ms, obs, rs)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "imported into %s: %d new monitors, %d new wind hours, %d new readings\n", out, got.Monitors, got.Wind, got.Readings)
+	fmt.Fprintf(e.stdout, "imported into %s: %d new monitors, %d new wind hours, %d new readings\n", *out, got.Monitors, got.Wind, got.Readings)
 	return nil
 }

@@ -29,7 +29,7 @@ func TestImportWindCODiS(t *testing.T) {
 	file := realdata.Path(t, "air/cwa_hourly/467770.csv")
 	out := filepath.Join(t.TempDir(), "data")
 	code, stdout, stderr := runCmd(t, "import", "wind", "--format", "codis", "--out", out, file)
-	if code != 0 || !strings.Contains(stdout, "1 new monitors, 15360 new wind hours") {
+	if code != 0 || !strings.Contains(stdout, "1 new monitors, 15360 new wind hours, 0 new readings") {
 		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
 	}
 	if !strings.Contains(stderr, "137 fault, 2 variable") {
@@ -197,7 +197,7 @@ func TestOdourCommandErrors(t *testing.T) {
 		{[]string{"import", "wind", "--format", "csv", "--out", "x", "f"}, 2, "--format codis"},
 		{[]string{"import", "wind", "--format", "codis", "f"}, 2, "--out DIR is required"},
 		{[]string{"import", "wind", "--format", "codis", "--out", "x"}, 2, "give the files"},
-		{[]string{"import", "air", "--format", "esdr", "--out", "x", "--meta", "/nonexistent.json", "f"}, 2, "monitor list"},
+		{[]string{"import", "air", "--format", "esdr", "--out", "x", "--meta", "/nonexistent.json", "f"}, 1, "monitor list"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -19,15 +19,19 @@ import (
 )
 
 // ErrInvalid is matched (errors.Is) by every *FieldError, so callers can
-// tell "the data is wrong" from I/O failures.
+// tell "the data is wrong" from I/O failures. tracing/model's ErrInvalid
+// is the same value: every file of a data directory reports through it.
 var ErrInvalid = errors.New("invalid data")
 
-// FieldError locates one problem precisely enough for a user to fix the
-// file.
+// FieldError locates one problem in a data file precisely enough for a
+// user to fix it: file, line, column and the offending value. For records
+// built in memory (model.WriteDir) Line is 0 and Record is the index in
+// the dataset's slice. tracing/model's FieldError is this type.
 type FieldError struct {
 	File   string // base name, e.g. "wind.csv"
-	Line   int    // 1-based line (the header is line 1); 0 for a whole-file problem
-	Column string // "" for a whole-row or whole-file problem
+	Line   int    // 1-based line (the header is line 1); 0 if in memory or for a whole-file problem
+	Record int    // 0-based index of the record in its slice, when Line is 0
+	Column string // column name; "" for a whole-row or whole-file problem
 	Value  string // the offending value as written
 	Err    error
 }
@@ -35,8 +39,11 @@ type FieldError struct {
 // Error formats the problem as `file:line: column c: "value": cause`.
 func (e *FieldError) Error() string {
 	where := e.File
-	if e.Line > 0 {
+	switch {
+	case e.Line > 0:
 		where = fmt.Sprintf("%s:%d", e.File, e.Line)
+	case e.Column != "" || e.Value != "":
+		where = fmt.Sprintf("%s record %d", e.File, e.Record)
 	}
 	switch {
 	case e.Column != "" && e.Value != "":
@@ -63,6 +70,10 @@ const MaxErrors = 50
 type Schema struct {
 	Required, Optional []string
 	Pairs              [][2]string
+	// Others lets a header hold columns not listed, which are then
+	// ignored: foreign formats (CWA CODiS) carry columns envtrace does not
+	// read. Files of the data directory leave it false.
+	Others bool
 }
 
 // Table is one CSV file being read.
@@ -108,7 +119,9 @@ func Open(name string, r io.Reader, s Schema) *Table {
 			h = strings.TrimPrefix(h, "\ufeff") // Excel's UTF-8 BOM
 		}
 		if !allowed[h] {
-			t.add(&FieldError{File: name, Line: 1, Column: h, Err: fmt.Errorf("unknown column (allowed: %s)", strings.Join(all, ", "))})
+			if !s.Others {
+				t.add(&FieldError{File: name, Line: 1, Column: h, Err: fmt.Errorf("unknown column (allowed: %s)", strings.Join(all, ", "))})
+			}
 			continue
 		}
 		if _, dup := t.col[h]; dup {

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/envtrace/envtrace/atmos"
 	"github.com/envtrace/envtrace/internal/realdata"
 	"github.com/envtrace/envtrace/tracing/air"
 	"github.com/envtrace/envtrace/tracing/model"
@@ -31,39 +30,11 @@ const smell = "odour/smellpgh_v1/"
 func pittsburgh(t testing.TB, withReports bool) string {
 	t.Helper()
 	dir := t.TempDir()
-	mf, err := os.Open(realdata.Path(t, smell+"esdr_metadata.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mf.Close()
-	meta, err := air.ReadESDRMetadata(mf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	byID := map[string]atmos.Monitor{}
-	for _, m := range meta {
-		byID[m.ID] = m
-	}
 	feeds, err := filepath.Glob(filepath.Join(realdata.Dir(t), smell, "esdr_raw", "*.csv"))
 	if err != nil || len(feeds) != 5 {
 		t.Fatalf("ESDR feeds: %v %v", feeds, err)
 	}
-	var ms []atmos.Monitor
-	var wind []atmos.Observation
-	var rs []air.Reading
-	for _, path := range feeds {
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		feed, err := air.ReadESDR(f, filepath.Base(path))
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		ms, wind, rs = append(ms, byID[feed.Monitor]), append(wind, feed.Wind...), append(rs, feed.Readings...)
-	}
-	if _, err := Extend(dir, ms, wind, rs); err != nil {
+	if _, err := ImportESDR(dir, "", feeds, nil); err != nil {
 		t.Fatal(err)
 	}
 	sf, err := os.Open(realdata.Path(t, smell+"pgh_candidate_sources.csv"))
