@@ -8,13 +8,17 @@ import (
 	"time"
 )
 
-// Digest is a fingerprint of every record of the dataset: "sha256:" and
+// Digest is a fingerprint of the records of the dataset: "sha256:" and
 // the first 16 bytes of the SHA-256 of a canonical serialisation (each
 // record's fields in order, numbers in their shortest decimal form, times
 // as instants with their offset). Two datasets with the same records in
 // the same order have the same digest wherever they were loaded from (a
 // data directory, PostGIS), so a verdict can name the data it was computed
-// from and be reproduced later. The network path is not part of it.
+// from and be reproduced later. It covers what a river trace reads, with
+// each reading's laboratory record (what a case file grades as evidence);
+// not the network path, the online effluent series (effluent.csv) or the
+// lon/lat of facilities outside Taiwan, which no trace reads and the
+// PostGIS store does not hold, so that both stores give one digest.
 func (d *Dataset) Digest() string {
 	w := &digester{h: sha256.New()}
 	for _, f := range d.Facilities {
@@ -54,6 +58,7 @@ func (d *Dataset) Digest() string {
 	for _, r := range d.Readings {
 		w.kind("reading")
 		w.s(r.Station, r.Parameter, r.Unit, r.FlowUnit, r.Note, strconv.FormatBool(r.Censored))
+		w.s(r.Sample.ID, r.Sample.Method, r.Sample.Lab, r.Sample.Accreditation, r.Sample.QA)
 		w.t(r.Time)
 		w.f(r.Value, r.Flow)
 	}

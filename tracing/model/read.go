@@ -57,11 +57,14 @@ func ReadDir(dir string) (*Dataset, error) {
 	for _, n := range NetworkFiles {
 		known[n] = true
 	}
+	for _, n := range OwnedFiles {
+		known[n] = true
+	}
 	for _, e := range entries {
 		name := e.Name()
 		ext := strings.ToLower(filepath.Ext(name))
 		if !e.IsDir() && (ext == ".csv" || ext == ".geojson" || ext == ".gpkg") && !known[name] {
-			p.add(&FieldError{File: name, Err: fmt.Errorf("unexpected data file; known files are %s and %s", strings.Join(fileOrder, ", "), strings.Join(NetworkFiles, ", "))})
+			p.add(&FieldError{File: name, Err: fmt.Errorf("unexpected data file; known files are %s, %s and %s", strings.Join(fileOrder, ", "), strings.Join(OwnedFiles, ", "), strings.Join(NetworkFiles, ", "))})
 		}
 	}
 	for _, n := range NetworkFiles {
@@ -417,6 +420,10 @@ func (w *row) param(col string) string {
 		w.fail(col, err)
 		return s
 	}
+	if p.Air() {
+		w.fail(col, fmt.Errorf("%s is measured in air; air-quality readings belong in air_readings.csv", p.ID))
+		return s
+	}
 	return p.ID
 }
 
@@ -487,8 +494,31 @@ func (w *row) flow() (float64, string) {
 
 func (w *row) facility() Facility {
 	w.required("ems_no", "fac_name")
-	return Facility{EmsNo: w.str("ems_no"), Name: w.str("fac_name"), Industry: w.str("industry"),
-		Location: w.point(false), ReceivingWater: w.str("receiving_water"), Note: w.str("note")}
+	f := Facility{EmsNo: w.str("ems_no"), Name: w.str("fac_name"), Industry: w.str("industry"),
+		ReceivingWater: w.str("receiving_water"), Note: w.str("note")}
+	if g := w.geoOutsideTaiwan(); g != nil {
+		f.Geo = g
+	} else {
+		f.Location = w.point(false)
+	}
+	return f
+}
+
+// geoOutsideTaiwan returns a facility's lon/lat when it is given alone and
+// lies outside the area EPSG:3826 serves (odour data from Pittsburgh), nil
+// otherwise (the row is then read by point, which reports any problem).
+func (w *row) geoOutsideTaiwan() *GeoPoint {
+	if strings.TrimSpace(w.raw("x")) != "" || strings.TrimSpace(w.raw("y")) != "" {
+		return nil
+	}
+	lon, err1 := strconv.ParseFloat(strings.TrimSpace(w.raw("lon")), 64)
+	lat, err2 := strconv.ParseFloat(strings.TrimSpace(w.raw("lat")), 64)
+	// Inside Taiwan, and numbers that are no lon/lat at all (metres typed
+	// into lon/lat), go through point, which converts or reports them.
+	if err1 != nil || err2 != nil || checkLonLat(lon, lat) == nil || math.Abs(lon) > 180 || math.Abs(lat) > 90 {
+		return nil
+	}
+	return &GeoPoint{Lon: lon, Lat: lat}
 }
 
 func (w *row) outfall() Outfall {
