@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -527,5 +528,43 @@ func TestFacilitiesOutsideTaiwan(t *testing.T) {
 		if _, err := ReadDir(writeFiles(t, map[string]string{FileFacilities: bad})); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%q: err = %v", bad, err)
 		}
+	}
+}
+
+// TestIndexCopyWhileReading: a copy of an indexed dataset that shares its
+// record slices, with a reading appended, is indexed while the original
+// serves lookups, as the in-memory server does on every ingest. Index
+// writes no record that is canonical already; under -race a write would
+// be reported.
+func TestIndexCopyWhileReading(t *testing.T) {
+	ds := sample(t)
+	if err := ds.Index(); err != nil {
+		t.Fatal(err)
+	}
+	next := *ds
+	next.Readings = append(slices.Clone(ds.Readings),
+		Reading{Station: "1001", Time: time.Date(2024, 6, 1, 9, 30, 0, 0, taipei), Parameter: "Cu", Value: 7, Unit: "µg/L"})
+	done := make(chan float64)
+	go func() {
+		var sum float64
+		for range 200 {
+			for i := range ds.Limits {
+				sum += ds.Limits[i].Value
+			}
+			for i := range ds.Reports {
+				sum += ds.Reports[i].Value
+			}
+			for i := range ds.Readings {
+				sum += ds.Readings[i].Value
+			}
+		}
+		done <- sum
+	}()
+	if err := next.Index(); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if last := next.Readings[len(next.Readings)-1]; last.Value != 0.007 || last.Unit != "mg/L" {
+		t.Errorf("the appended reading was not converted: %+v", last)
 	}
 }

@@ -73,8 +73,11 @@ func fmtF(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 // reports and limits to the parameter's unit, river flows to m³/s,
 // reported discharges to m³/day) and builds the lookup indexes. Call it
 // after building or modifying a Dataset in code; ReadDir and WriteDir call
-// it themselves. Converting twice changes nothing. Once indexed, a Dataset
-// is safe for concurrent lookups.
+// it themselves. Converting twice changes nothing, and a record already
+// canonical is not written at all: a copy of an indexed Dataset that shares
+// its record slices (one with readings appended) can be indexed while the
+// original serves lookups. Once indexed, a Dataset is safe for concurrent
+// lookups.
 func (d *Dataset) Index() error {
 	return d.validate(nil)
 }
@@ -341,23 +344,32 @@ func (v *validator) readingConflicts() {
 }
 
 // toCanonical converts every value to its canonical unit (effluent
-// monitoring series too); validate has checked that each converts.
+// monitoring series too); validate has checked that each converts. It
+// writes only the records the conversion changes (see Index).
 func (d *Dataset) toCanonical() {
 	for i := range d.Readings {
-		d.Readings[i], _ = d.Readings[i].Canonical()
+		if c, err := d.Readings[i].Canonical(); err == nil && c != d.Readings[i] {
+			d.Readings[i] = c
+		}
 	}
 	for i := range d.Reports {
-		d.Reports[i], _ = d.Reports[i].Canonical()
+		if c, err := d.Reports[i].Canonical(); err == nil && c != d.Reports[i] {
+			d.Reports[i] = c
+		}
 	}
 	for i := range d.Limits {
-		d.Limits[i], _ = d.Limits[i].Canonical()
+		if c, err := d.Limits[i].Canonical(); err == nil && c != d.Limits[i] {
+			d.Limits[i] = c
+		}
 	}
 	for i := range d.Effluent {
 		r := &d.Effluent[i]
-		if p, err := param.Lookup(r.Parameter); err == nil {
-			if v, err := p.Canonical(r.Value, r.Unit); err == nil {
-				r.Parameter, r.Value, r.Unit = p.ID, v, p.Unit
-			}
+		p, err := param.Lookup(r.Parameter)
+		if err != nil {
+			continue
+		}
+		if v, err := p.Canonical(r.Value, r.Unit); err == nil && (r.Parameter != p.ID || r.Value != v || r.Unit != p.Unit) {
+			r.Parameter, r.Value, r.Unit = p.ID, v, p.Unit
 		}
 	}
 }
