@@ -66,6 +66,8 @@ func (k Kind) String() string {
 		return "flow"
 	case KindIntensive:
 		return "intensive"
+	case KindAirConcentration:
+		return "air concentration"
 	}
 	return "unknown"
 }
@@ -204,6 +206,7 @@ var paramIndex = buildParamIndex()
 
 func buildParamIndex() map[string]*Parameter {
 	idx := map[string]*Parameter{}
+	params = append(params, airParams...) // the air table (air.go) joins here
 	for i := range params {
 		p := &params[i]
 		if _, err := LookupUnit(p.Unit); err != nil {

@@ -63,7 +63,8 @@ func TestConvertErrors(t *testing.T) {
 		is       error
 		mention  string
 	}{
-		{"unknown from", 1, "ppm", "mg/L", ErrUnknownUnit, `"ppm"`},
+		{"unknown from", 1, "grains/gal", "mg/L", ErrUnknownUnit, `"grains/gal"`},
+		{"mixing ratio to water concentration", 1, "ppm", "mg/L", ErrIncompatibleUnit, "ppm"},
 		{"unknown to", 1, "mg/L", "furlongs", ErrUnknownUnit, `"furlongs"`},
 		{"flow to conc", 2.5, "m3/s", "mg/L", ErrIncompatibleUnit, "2.5"},
 		{"ADMI to Pt-Co", 100, "ADMI", "Pt-Co", ErrIncompatibleUnit, "100"},
@@ -140,7 +141,8 @@ func TestCanonical(t *testing.T) {
 		{"BOD in degC rejected", "BOD", 1, "degC", 0, ErrIncompatibleUnit},
 		{"colour Pt-Co rejected", "真色色度", 30, "Pt-Co", 0, ErrIncompatibleUnit},
 		{"flow in mg/L rejected", "flow", 1, "mg/L", 0, ErrIncompatibleUnit},
-		{"unknown unit", "Cu", 1, "ppb", 0, ErrUnknownUnit},
+		{"unknown unit", "Cu", 1, "grains/gal", 0, ErrUnknownUnit},
+		{"Cu in ppb rejected", "Cu", 1, "ppb", 0, ErrIncompatibleUnit},
 		{"unknown param", "kryptonite", 1, "mg/L", 0, ErrUnknownParameter},
 		{"infinite value", "Cu", math.Inf(1), "mg/L", 0, ErrInvalidValue},
 	}
@@ -195,6 +197,10 @@ func TestRegistryInvariants(t *testing.T) {
 				if u.Dimension != DimFlow {
 					t.Errorf("flow in %s", u.Dimension)
 				}
+			case KindAirConcentration:
+				if u.Dimension != DimAirConcentration && u.Dimension != DimStackConcentration && u.Dimension != DimMixingRatio {
+					t.Errorf("air concentration in %s", u.Dimension)
+				}
 			case KindIntensive:
 				if u.Dimension == DimConcentration || u.Dimension == DimFlow || u.Dimension == DimLoad {
 					t.Errorf("intensive in %s", u.Dimension)
@@ -244,5 +250,45 @@ func TestDecayRate(t *testing.T) {
 	}
 	if got := MustLookup("Cu").DecayRate(25); got != 0 {
 		t.Fatalf("copper decays at %v", got)
+	}
+}
+
+// TestAirUnits checks the air table's conversions against hand-computed
+// values and that ambient and stack concentrations never convert into each
+// other.
+func TestAirUnits(t *testing.T) {
+	tests := []struct {
+		name     string
+		v        float64
+		from, to string
+		want     float64
+	}{
+		{"mg/m³ to µg/m³", 0.035, "mg/m3", "µg/m³", 35},
+		{"ppb to ppm", 250, "ppb", "ppm", 0.25},
+		{"%vol to ppm", 6, "%vol", "ppm", 60000},
+		{"公秉 is m³", 12, "公秉", "m³", 12},
+		{"千立方公尺 to m³", 3, "千立方公尺", "m³", 3000},
+		{"公噸 to kg", 2.5, "公噸", "kg", 2500},
+		{"t/y to kg/h", 8760, "t/y", "kg/h", 1000},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Convert(tc.v, tc.from, tc.to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !near(got, tc.want, 1e-9) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if _, err := Convert(1, "mg/Nm3", "mg/m3"); !errors.Is(err, ErrIncompatibleUnit) {
+		t.Fatalf("stack mg/Nm³ converted to ambient mg/m³: %v", err)
+	}
+	if _, err := Canonical("PM2.5", 12, "mg/L"); !errors.Is(err, ErrIncompatibleUnit) {
+		t.Fatalf("PM2.5 accepted mg/L: %v", err)
+	}
+	if m, ok := MolarMass("SO2"); !ok || m != 64.066 {
+		t.Fatalf("SO2 molar mass %v %v", m, ok)
 	}
 }

@@ -100,8 +100,9 @@ var unitIndex = buildUnitIndex()
 
 func buildUnitIndex() map[string]*Unit {
 	idx := map[string]*Unit{}
-	for i := range units {
-		u := &units[i]
+	all := append(units[:len(units):len(units)], airUnits...)
+	for i := range all {
+		u := &all[i]
 		for _, s := range append([]string{u.Symbol}, u.Aliases...) {
 			k := normalise(s)
 			if prev, dup := idx[k]; dup && prev != u {
@@ -133,8 +134,7 @@ func LookupUnit(s string) (Unit, error) {
 // Units lists every known unit sorted by dimension then symbol, for
 // documentation and for user interfaces that offer a choice.
 func Units() []Unit {
-	out := make([]Unit, len(units))
-	copy(out, units)
+	out := append(append([]Unit{}, units...), airUnits...)
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Dimension != out[j].Dimension {
 			return out[i].Dimension < out[j].Dimension
