@@ -52,14 +52,14 @@ func ReadDir(dir string) (*Dataset, error) {
 	for _, f := range fileOrder {
 		known[f] = true
 	}
-	for _, n := range NetworkFiles {
+	for _, n := range append(append([]string{}, NetworkFiles...), AirFiles...) {
 		known[n] = true
 	}
 	for _, e := range entries {
 		name := e.Name()
 		ext := strings.ToLower(filepath.Ext(name))
 		if !e.IsDir() && (ext == ".csv" || ext == ".geojson" || ext == ".gpkg") && !known[name] {
-			p.add(&FieldError{File: name, Err: fmt.Errorf("unexpected data file; known files are %s and %s", strings.Join(fileOrder, ", "), strings.Join(NetworkFiles, ", "))})
+			p.add(&FieldError{File: name, Err: fmt.Errorf("unexpected data file; known files are %s, %s and %s", strings.Join(fileOrder, ", "), strings.Join(AirFiles, ", "), strings.Join(NetworkFiles, ", "))})
 		}
 	}
 	for _, n := range NetworkFiles {
@@ -340,47 +340,71 @@ func (w *row) required(cols ...string) {
 
 // point reads x/y or lon/lat; with both, they must agree within 10 m.
 func (w *row) point(required bool) *Point {
-	xs, ys := strings.TrimSpace(w.raw("x")), strings.TrimSpace(w.raw("y"))
-	los, las := strings.TrimSpace(w.raw("lon")), strings.TrimSpace(w.raw("lat"))
+	p, col, err := ParsePoint(w.raw("x"), w.raw("y"), w.raw("lon"), w.raw("lat"))
+	switch {
+	case err != nil:
+		w.fail(col, err)
+		return nil
+	case p == nil && required:
+		w.fail("x", errors.New("a location is required: give x,y (EPSG:3826) or lon,lat (WGS84)"))
+	}
+	return p
+}
+
+// ParsePoint is the one rule for a location written as columns: x,y in
+// TWD97 / TM2 zone 121 metres, or lon,lat in degrees, or both (then they
+// must agree within 10 m). It returns nil and no error when all four are
+// empty, and on error the column to blame. Every data-directory reader
+// (water, sensors, air permits) locates its records through it.
+func ParsePoint(x, y, lon, lat string) (*Point, string, error) {
+	xs, ys := strings.TrimSpace(x), strings.TrimSpace(y)
+	los, las := strings.TrimSpace(lon), strings.TrimSpace(lat)
 	hasXY, hasLL := xs != "" || ys != "", los != "" || las != ""
 	if !hasXY && !hasLL {
-		if required {
-			w.fail("x", errors.New("a location is required: give x,y (EPSG:3826) or lon,lat (WGS84)"))
-		}
-		return nil
+		return nil, "", nil
 	}
 	var p *Point
 	if hasXY {
-		pt := Point{w.num("x"), w.num("y")}
-		if w.bad {
-			return nil
+		pt, col, err := parsePair(xs, ys, "x", "y")
+		if err != nil {
+			return nil, col, err
 		}
 		if err := checkXY(pt); err != nil {
-			w.fail("x", err)
-			return nil
+			return nil, "x", err
 		}
 		p = &pt
 	}
 	if hasLL {
-		lon, lat := w.num("lon"), w.num("lat")
-		if w.bad {
-			return nil
+		ll, col, err := parsePair(los, las, "lon", "lat")
+		if err != nil {
+			return nil, col, err
 		}
-		if err := checkLonLat(lon, lat); err != nil {
-			w.fail("lon", err)
-			return nil
+		if err := checkLonLat(ll.X, ll.Y); err != nil {
+			return nil, "lon", err
 		}
-		q := FromLonLat(lon, lat)
+		q := FromLonLat(ll.X, ll.Y)
 		if p != nil {
 			if d := math.Hypot(q.X-p.X, q.Y-p.Y); d > 10 {
-				w.fail("lon", fmt.Errorf("lon/lat is %.0f m from x/y; they must describe the same point", d))
-				return nil
+				return nil, "lon", fmt.Errorf("lon/lat is %.0f m from x/y; they must describe the same point", d)
 			}
 		} else {
 			p = &q
 		}
 	}
-	return p
+	return p, "", nil
+}
+
+// parsePair reads two finite numbers, naming the column that is not one.
+func parsePair(a, b, ca, cb string) (Point, string, error) {
+	var out [2]float64
+	for i, s := range []string{a, b} {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return Point{}, []string{ca, cb}[i], errors.New("not a number")
+		}
+		out[i] = v
+	}
+	return Point{out[0], out[1]}, "", nil
 }
 
 func (w *row) param(col string) string {

@@ -22,6 +22,25 @@ const (
 	FileReadings   = "readings.csv"
 )
 
+// Air files of a data directory. Each kind's type and reader live beside
+// the code that uses it (tracing/sensor reads the sensor files,
+// tracing/airpermit the permit, fuel, CEMS, rainfall and factor files);
+// this list is the one place that names every file a directory may hold,
+// so ReadDir accepts them. WriteDir writes only the water kinds and
+// refuses to replace a directory holding these files.
+const (
+	FileSensors          = "sensors.csv"
+	FileSensorReadings   = "sensor_readings.csv"
+	FileAirPermits       = "air_permits.csv"
+	FileFuelDeclarations = "fuel_declarations.csv"
+	FileCEMS             = "cems.csv"
+	FileRainfall         = "rainfall.csv"
+	FileEmissionFactors  = "emission_factors.csv"
+)
+
+// AirFiles lists the air files in the order their readers compose them.
+var AirFiles = []string{FileSensors, FileSensorReadings, FileAirPermits, FileFuelDeclarations, FileCEMS, FileRainfall, FileEmissionFactors}
+
 // NetworkFiles are the accepted names of the river network file, in order
 // of preference. Only single-file formats are accepted so that the
 // directory can be written atomically.
