@@ -160,6 +160,11 @@ func (r *reader) open(dir, name string) (*table, error) {
 // openAs opens the CSV at path as a file of the given kind (a schema name
 // such as FileReadings), reporting problems under the path's base name.
 func (r *reader) openAs(path, kind string) (*table, error) {
+	return r.openSpec(path, schema[kind])
+}
+
+// openSpec opens the CSV at path checking its header against spec.
+func (r *reader) openSpec(path string, spec struct{ required, optional []string }) (*table, error) {
 	name := filepath.Base(path)
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -183,7 +188,6 @@ func (r *reader) openAs(path, kind string) (*table, error) {
 		return nil, nil
 	}
 	t := &table{file: name, col: map[string]int{}, cr: cr, f: f}
-	spec := schema[kind]
 	allowed := map[string]bool{}
 	for _, c := range append(append([]string{}, spec.required...), spec.optional...) {
 		allowed[c] = true
