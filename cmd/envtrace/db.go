@@ -62,6 +62,9 @@ func (e *env) progressPrinter(what string) store.Progress {
 }
 
 func cmdImport(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "sensors" {
+		return cmdImportSensors(ctx, e, args[1:])
+	}
 	fs := e.flags("import")
 	e.cfg.Bind(fs, "db", "data", "network", "layer", "snap-tolerance")
 	name := fs.String("name", "", "name of the stored network (default: the network file's base name)")

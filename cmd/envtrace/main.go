@@ -30,6 +30,12 @@ Usage:
   envtrace db migrate --db URL
   envtrace import   --db URL [--data DIR] [--network PATH [--layer NAME] [--name NAME]]
   envtrace ingest   --db URL --readings FILE.csv
+  envtrace import sensors --format civiliot --out DIR [--json] FILE
+  envtrace air anomalies  --data DIR --from T --to T [--distance geodesic|course] [--json]
+  envtrace hotspots --data DIR --signal petitions|sensor-exceedances|violations --method gi|ehsa|scan
+                    [--hex-edge M | --areas FILE] [--band M] [--step D] [--from T] [--to T]
+                    [--replicates N] [--seed N] [--limit UG_M3] [--json]
+  envtrace check air-permits [--data DIR] [--json]
 
 Without --data, trace and check use the embedded central-Taiwan fixture.
 
@@ -80,6 +86,8 @@ func commands() map[string]command {
 		"db":       cmdDB,
 		"import":   cmdImport,
 		"ingest":   cmdIngest,
+		"air":      cmdAir,
+		"hotspots": cmdHotspots,
 	}
 }
 

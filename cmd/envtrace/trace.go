@@ -169,8 +169,11 @@ func printTrace(e *env, r *suspect.Result) {
 }
 
 func cmdCheck(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "air-permits" {
+		return checkAirPermits(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "permits" {
-		return usageErr("usage: envtrace check permits --data DIR [--json]")
+		return usageErr("usage: envtrace check permits|air-permits --data DIR [--json]")
 	}
 	fs := e.flags("check permits")
 	e.cfg.Bind(fs, "data")
