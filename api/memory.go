@@ -35,6 +35,9 @@ type MemoryBackend struct {
 
 	// tr holds the tracing data; nil for a bare network.
 	tr *tracingData
+	// air holds the air sources and the sensor window; nil for a bare
+	// network.
+	air *airData
 }
 
 // NewMemoryBackend wraps net. It fails when the network declares an SRID

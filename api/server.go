@@ -99,6 +99,9 @@ func (s *Server) routes() error {
 	}
 	if tb, ok := s.backend.(TracingBackend); ok && tracingEnabled(s.backend) {
 		s.registerTracing(v1, tb)
+		if ab, ok := s.backend.(AirBackend); ok {
+			s.registerAir(v1, ab)
+		}
 	}
 	if err := s.registerOGC(); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/balance"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/model"
@@ -24,6 +25,7 @@ import (
 type MemoryOption func(*memoryOptions)
 
 type memoryOptions struct {
+	air       *airquery.Sources
 	scenarios []Scenario
 	trace     suspect.Options
 	sink      IngestSink
@@ -147,6 +149,16 @@ func NewMemoryBackendWithBasin(b *basin.Basin, opts ...MemoryOption) (*MemoryBac
 	}
 	td.cur = &tracingSnapshot{basin: b, ds: b.DS}
 	mb.tr = td
+	air := td.opt.air
+	if air == nil {
+		air = &airquery.Sources{}
+	}
+	if air.Water == nil {
+		air.Water = b.DS
+	}
+	if mb.air, err = newAirData(air); err != nil {
+		return nil, err
+	}
 	return mb, nil
 }
 

@@ -8,14 +8,15 @@ import (
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/store"
+	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/model"
 )
 
 // newMemoryBackend serves a basin from memory; the embedded fixture also
 // offers its scenarios to the web map.
-func newMemoryBackend(b *basin.Basin, withScenarios bool) (api.Backend, error) {
-	var opts []api.MemoryOption
+func newMemoryBackend(b *basin.Basin, withScenarios bool, air *airquery.Sources) (api.Backend, error) {
+	opts := []api.MemoryOption{api.WithAir(air)}
 	if withScenarios {
 		scs, err := fixtures.Scenarios()
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/fixtures"
+	"github.com/envtrace/envtrace/tracing/airquery"
 )
 
 // writeFixture writes the embedded central-Taiwan fixture to dir.
@@ -29,7 +30,13 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer cleanup()
-	backend, err := newMemoryBackend(b, e.cfg.Data == "")
+	var air *airquery.Sources
+	if e.cfg.Data != "" {
+		if air, err = airquery.Load(e.cfg.Data); err != nil {
+			return err
+		}
+	}
+	backend, err := newMemoryBackend(b, e.cfg.Data == "", air)
 	if err != nil {
 		return err
 	}
