@@ -15,6 +15,7 @@ import (
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/model"
+	"github.com/envtrace/envtrace/tracing/sensor"
 )
 
 // openDB opens the pool with the configured statement timeout.
@@ -103,7 +104,26 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "imported %s: %d facilities, %d outfalls, %d permits, %d limits, %d reports, %d stations, %d readings\n",
 			e.cfg.Data, len(ds.Facilities), len(ds.Outfalls), len(ds.Permits), len(ds.Limits), len(ds.Reports), len(ds.Stations), len(ds.Readings))
+		return importSensors(ctx, e, pool)
 	}
+	return nil
+}
+
+// importSensors copies the data directory's sensors and sensor readings
+// into the partitioned sensor_readings table.
+func importSensors(ctx context.Context, e *env, pool *pgxpool.Pool) error {
+	sd, err := sensor.ReadDir(e.cfg.Data)
+	if err != nil {
+		return err
+	}
+	if len(sd.Sensors) == 0 {
+		return nil
+	}
+	in, dup, err := store.IngestSensorReadings(ctx, pool, sd)
+	if err != nil {
+		return retryHint(err)
+	}
+	fmt.Fprintf(e.stdout, "imported %d sensors: %d new sensor readings, %d already stored\n", len(sd.Sensors), in, dup)
 	return nil
 }
 
