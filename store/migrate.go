@@ -281,6 +281,7 @@ func Requirements() postgis.Requirements {
 		Tables: []string{
 			"schema_migrations", "networks", "reaches", "reach_minor_edges",
 			"facilities", "outfalls", "permits", "permit_limits", "reports", "stations", "readings",
+			"sensors", "sensor_readings",
 		},
 		Indexes: []string{
 			"schema_migrations_pkey", "networks_pkey", "networks_name_srid_key",
@@ -293,6 +294,7 @@ func Requirements() postgis.Requirements {
 			"reports_pkey", "reports_parameter_period",
 			"stations_pkey", "stations_location_gist",
 			"readings_station_time_parameter", "readings_parameter_time",
+			"sensors_pkey", "sensors_geom_idx", "sensor_readings_pkey",
 		},
 		Hint: "run envtrace db migrate",
 	}
