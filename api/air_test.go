@@ -8,32 +8,45 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/internal/realdata"
+	"github.com/envtrace/envtrace/tracing/airpermit"
 	"github.com/envtrace/envtrace/tracing/airquery"
+	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/sensor"
 )
 
-// airServer serves the central fixture with the course's sensors and the
-// air-permit sample as its air sources.
-func airServer(t *testing.T) (*api.Server, *airquery.Sources) {
+// allLocData reads the course file once per test binary.
+var allLocData = sync.OnceValues(func() (*sensor.Data, error) {
+	path, err := realdata.Locate()
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(filepath.Join(path, "air/civiliot_kaohsiung/allLoc.csv"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return sensor.ReadCivilIoT(f, "allLoc.csv")
+})
+
+// airServer serves the central fixture with air sources: the course's
+// sensors (or the given ones) and the air-permit sample.
+func airServer(t *testing.T, sensors *sensor.Data) (*api.Server, *airquery.Sources) {
 	t.Helper()
+	if sensors == nil {
+		realdata.Path(t, "air/civiliot_kaohsiung/allLoc.csv") // skips, or fails under REQUIRE_REALDATA, when missing
+		d, err := allLocData()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sensors = d
+	}
 	dir := t.TempDir()
-	f, err := os.Open(realdata.Path(t, "air/civiliot_kaohsiung/allLoc.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := sensor.ReadCivilIoT(f, "allLoc.csv")
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sensor.WriteDir(dir, d); err != nil {
-		t.Fatal(err)
-	}
 	for _, n := range []string{"air_permits.csv", "fuel_declarations.csv"} {
 		b, err := os.ReadFile(filepath.Join("..", "tracing", "airpermit", "testdata", "sample", n))
 		if err != nil {
@@ -41,10 +54,11 @@ func airServer(t *testing.T) (*api.Server, *airquery.Sources) {
 		}
 		os.WriteFile(filepath.Join(dir, n), b, 0o644)
 	}
-	src, err := airquery.Load(dir)
+	permits, err := airpermit.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	src := &airquery.Sources{Sensors: sensors, Permits: permits, AreasDir: filepath.Join(dir, "areas")}
 	fx, err := centralData()
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +74,7 @@ func airServer(t *testing.T) (*api.Server, *airquery.Sources) {
 // as `envtrace air anomalies --json` (airquery.RunAnomalies on the same
 // data), and the classes are the reference's.
 func TestAirAnomaliesTwin(t *testing.T) {
-	s, src := airServer(t)
+	s, src := airServer(t, nil)
 	rec := get(t, s.Handler(), "/api/v1/air/anomalies?from=2022-10-15T00:00:00%2B08:00&to=2022-10-29T00:00:00%2B08:00")
 	if rec.Code != 200 {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
@@ -88,7 +102,7 @@ func TestAirAnomaliesTwin(t *testing.T) {
 // document.
 func TestAirRoutesMatchOpenAPI(t *testing.T) {
 	_, router := loadOpenAPI(t)
-	s, _ := airServer(t)
+	s, _ := airServer(t, nil)
 	tests := []struct {
 		target     string
 		validInput bool
@@ -123,7 +137,8 @@ func TestAirRoutesMatchOpenAPI(t *testing.T) {
 // again are duplicates, a conflicting value is a 400 naming the body.
 func TestAirIngest(t *testing.T) {
 	_, router := loadOpenAPI(t)
-	s, _ := airServer(t)
+	seed := &sensor.Data{Sensors: []sensor.Sensor{{ID: "OLD001", Point: model.FromLonLat(120.3, 22.6), Lon: 120.3, Lat: 22.6, Kind: sensor.KindAirBox}}}
+	s, _ := airServer(t, seed)
 	body := "device_id,date,time,temperature,RH,PM2.5,lat,lon\nNEW001,2022-10-28,12:00:00,27,80,15,22.61,120.30\n"
 	post := func(b string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodPost, "/api/v1/air/readings?format=civiliot", bytes.NewBufferString(b))

@@ -58,10 +58,7 @@ func (w scanWorld) jaccard(c Cluster) float64 {
 // scanRates runs the scan on runs seeded worlds and returns the share of
 // injected runs recovered (p ≤ 0.01 and Jaccard ≥ 0.6) and the share of
 // null runs with p ≤ 0.05.
-func scanRates(t testing.TB, runs, replicates int) (recovered, falseAlarm float64) {
-	opt := DefaultScan()
-	opt.Replicates = replicates
-	opt.MaxSteps = 7 // a week, as the NYCfever sample
+func scanRates(t testing.TB, runs int, opt ScanOptions) (recovered, falseAlarm float64) {
 	hit, alarm := 0, 0
 	for r := range runs {
 		opt.Seed = uint64(1000 + r)
@@ -85,11 +82,13 @@ func scanRates(t testing.TB, runs, replicates int) (recovered, falseAlarm float6
 	return float64(hit) / float64(runs), float64(alarm) / float64(runs)
 }
 
-// TestScanSample is the CI sample of E-T2: 16 seeded runs of each kind
-// with 99 replicates (the fewest that can give p = 0.01). The full rates (more runs, 999 replicates) are
+// TestScanSample is the CI sample of E-T2: 12 seeded runs of each kind
+// with 99 replicates (the fewest that can give p = 0.01), cylinders of at
+// most 5 townships and 5 days to keep it fast. The full rates (200 runs,
+// 999 replicates, SaTScan's half of the units, a week) are
 // BenchmarkScanRates'.
 func TestScanSample(t *testing.T) {
-	rec, fa := scanRates(t, 16, 99)
+	rec, fa := scanRates(t, 12, ScanOptions{MaxUnitsShare: 0.2, MaxSteps: 5, Replicates: 99})
 	t.Logf("recovered %.3f, null p ≤ 0.05 in %.3f", rec, fa)
 	if rec < 0.9 {
 		t.Errorf("injected cluster recovered in %.0f%% of runs, want ≥ 90%%", rec*100)
@@ -119,7 +118,7 @@ func TestScanRejects(t *testing.T) {
 func BenchmarkScanRates(b *testing.B) {
 	var rec, fa float64
 	for b.Loop() {
-		rec, fa = scanRates(b, 200, 999)
+		rec, fa = scanRates(b, 200, ScanOptions{MaxUnitsShare: 0.5, MaxSteps: 7, Replicates: 999})
 	}
 	b.ReportMetric(rec, "recovered_share")
 	b.ReportMetric(fa, "null_alarm_share")
