@@ -26,12 +26,7 @@ var allLocData = sync.OnceValues(func() (*sensor.Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(filepath.Join(path, "air/civiliot_kaohsiung/allLoc.csv"))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return sensor.ReadCivilIoT(f, "allLoc.csv")
+	return sensor.ReadCivilIoTFile(filepath.Join(path, "air/civiliot_kaohsiung/allLoc.csv"))
 })
 
 // airServer serves the central fixture with air sources: the course's

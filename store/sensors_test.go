@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"testing"
 	"time"
 
@@ -17,12 +16,7 @@ import (
 
 func allLoc(t testing.TB) *sensor.Data {
 	t.Helper()
-	f, err := os.Open(realdata.Path(t, "air/civiliot_kaohsiung/allLoc.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d, err := sensor.ReadCivilIoT(f, "allLoc.csv")
+	d, err := sensor.ReadCivilIoTFile(realdata.Path(t, "air/civiliot_kaohsiung/allLoc.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}

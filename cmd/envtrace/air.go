@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -56,12 +54,7 @@ func cmdImportSensors(ctx context.Context, e *env, args []string) error {
 	if *out == "" {
 		return usageErr("--out DIR is required")
 	}
-	f, err := os.Open(file)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	in, err := sensor.ReadCivilIoT(f, filepath.Base(file))
+	in, err := sensor.ReadCivilIoTFile(file)
 	if err != nil {
 		return err
 	}
@@ -116,11 +109,7 @@ func cmdAir(ctx context.Context, e *env, args []string) error {
 	if *fromS == "" || *toS == "" {
 		return usageErr("--from and --to are required")
 	}
-	from, err := parseTime(*fromS)
-	if err != nil {
-		return err
-	}
-	to, err := parseTime(*toS)
+	from, to, err := parsePeriod(*fromS, *toS)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package adf
 
 import (
 	"context"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -22,12 +21,7 @@ var (
 
 func loadAllLoc(t testing.TB) *sensor.Data {
 	t.Helper()
-	f, err := os.Open(realdata.Path(t, "air/civiliot_kaohsiung/allLoc.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d, err := sensor.ReadCivilIoT(f, "allLoc.csv")
+	d, err := sensor.ReadCivilIoTFile(realdata.Path(t, "air/civiliot_kaohsiung/allLoc.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}

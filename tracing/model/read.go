@@ -141,7 +141,7 @@ type table struct {
 	file string
 	col  map[string]int
 	cr   *csv.Reader
-	f    *os.File
+	f    io.Closer
 }
 
 // row is one record being parsed; get/err helpers report against it.
@@ -165,7 +165,6 @@ func (r *reader) openAs(path, kind string) (*table, error) {
 
 // openSpec opens the CSV at path checking its header against spec.
 func (r *reader) openSpec(path string, spec struct{ required, optional []string }) (*table, error) {
-	name := filepath.Base(path)
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -173,6 +172,14 @@ func (r *reader) openSpec(path string, spec struct{ required, optional []string 
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
+	return r.openReader(f, filepath.Base(path), spec), nil
+}
+
+// openReader reads a CSV header from rc (closed when the table is read or
+// refused) and checks it against spec; nil when the header is unusable
+// (the problems are recorded).
+func (r *reader) openReader(rc io.ReadCloser, name string, spec struct{ required, optional []string }) *table {
+	f := rc
 	cr := csv.NewReader(f)
 	cr.FieldsPerRecord = 0
 	cr.ReuseRecord = false
@@ -180,12 +187,12 @@ func (r *reader) openSpec(path string, spec struct{ required, optional []string 
 	if err == io.EOF {
 		f.Close()
 		r.p.add(&FieldError{File: name, Line: 1, Err: errors.New("empty file: a header line is required")})
-		return nil, nil
+		return nil
 	}
 	if err != nil {
 		f.Close()
 		r.p.add(&FieldError{File: name, Line: 1, Err: err})
-		return nil, nil
+		return nil
 	}
 	t := &table{file: name, col: map[string]int{}, cr: cr, f: f}
 	allowed := map[string]bool{}
@@ -224,9 +231,9 @@ func (r *reader) openSpec(path string, spec struct{ required, optional []string 
 	}
 	if !ok {
 		f.Close()
-		return nil, nil
+		return nil
 	}
-	return t, nil
+	return t
 }
 
 func readRows[T any](r *reader, t *table, parse func(*row) T) []T {

@@ -1,7 +1,11 @@
 package model
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -56,15 +60,22 @@ func (r Row) Line() int { return r.w.line }
 // how the readers of the other data kinds (air permits, CEMS, fuel
 // declarations) share the water files' conventions.
 func ReadCSV[T any](path string, required, optional []string, parse func(Row) T) ([]T, error) {
-	if _, err := os.Stat(path); os.IsNotExist(err) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	return ReadCSVFrom(f, filepath.Base(path), required, optional, parse)
+}
+
+// ReadCSVFrom is ReadCSV on an open stream (an upload, a pipe); name labels
+// the problems. It closes rc.
+func ReadCSVFrom[T any](rc io.ReadCloser, name string, required, optional []string, parse func(Row) T) ([]T, error) {
 	var p problems
 	r := &reader{p: &p, loc: locator{}, intern: map[string]string{}}
-	t, err := r.openSpec(path, struct{ required, optional []string }{required, optional})
-	if err != nil {
-		return nil, err
-	}
+	t := r.openReader(rc, name, struct{ required, optional []string }{required, optional})
 	if t == nil {
 		return nil, p.err()
 	}

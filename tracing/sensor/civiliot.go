@@ -1,13 +1,12 @@
 package sensor
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"strconv"
-	"strings"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/envtrace/envtrace/tracing/model"
@@ -27,15 +26,30 @@ var civilIoTColumns = []string{"device_id", "date", "time", "temperature", "RH",
 // lat/lon (the sensors are fixed; the course computes it the same way) and
 // its kind is airbox. name labels errors (the file's base name).
 func ReadCivilIoT(r io.Reader, name string) (*Data, error) {
-	cr := csv.NewReader(r)
-	head, err := cr.Read()
-	if err != nil {
-		return nil, &model.FieldError{File: name, Line: 1, Err: fmt.Errorf("a header line is required: %w", err)}
+	type row struct {
+		id       string
+		at       time.Time
+		lon, lat float64
+		values   [3]*float64 // PM2.5, temperature, RH
 	}
-	var errs problems
-	col, ok := header(name, head, [2][]string{civilIoTColumns, nil}, &errs)
-	if !ok {
-		return nil, errs.err()
+	rows, err := model.ReadCSVFrom(io.NopCloser(r), name, civilIoTColumns, nil, func(r model.Row) row {
+		r.Required("device_id")
+		w := row{id: r.Str("device_id")}
+		t, err := time.ParseInLocation("2006-01-02 15:04:05", r.Str("date")+" "+r.Str("time"), Taipei)
+		if err != nil {
+			r.Fail("time", errors.New("date and time must be YYYY-MM-DD and hh:mm:ss (Taiwan time)"))
+		}
+		w.at = t
+		if p := r.Point(true); p != nil {
+			w.lon, w.lat = r.Num("lon"), r.Num("lat")
+		}
+		for i, c := range []string{"PM2.5", "temperature", "RH"} {
+			w.values[i] = r.OptNum(c)
+		}
+		return w
+	})
+	if err != nil {
+		return nil, err
 	}
 	type acc struct {
 		lon, lat kahan
@@ -44,55 +58,21 @@ func ReadCivilIoT(r io.Reader, name string) (*Data, error) {
 	pos := map[string]*acc{}
 	var order []string
 	d := &Data{}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
-			errs.add(&model.FieldError{File: name, Line: line, Err: err})
-			break
-		}
-		row := &record{file: name, col: col, rec: rec, line: line, errs: &errs}
-		id := row.raw("device_id")
-		t, err := time.ParseInLocation("2006-01-02 15:04:05", row.raw("date")+" "+row.raw("time"), Taipei)
-		if id == "" {
-			row.fail("device_id", errors.New("required"))
-		}
-		if err != nil {
-			row.fail("time", errors.New("date and time must be YYYY-MM-DD and hh:mm:ss (Taiwan time)"))
-		}
-		lat, lon := row.num("lat"), row.num("lon")
-		if row.bad {
-			continue
-		}
-		if _, _, perr := model.ParsePoint("", "", row.raw("lon"), row.raw("lat")); perr != nil {
-			row.fail("lon", perr)
-			continue
-		}
-		a := pos[id]
+	for _, w := range rows {
+		a := pos[w.id]
 		if a == nil {
 			a = &acc{}
-			pos[id] = a
-			order = append(order, id)
+			pos[w.id] = a
+			order = append(order, w.id)
 		}
-		a.lon.add(lon)
-		a.lat.add(lat)
+		a.lon.add(w.lon)
+		a.lat.add(w.lat)
 		a.n++
-		for _, m := range [][3]string{{"PM2.5", "PM2.5", "µg/m³"}, {"temperature", "AIR_TEMP", "°C"}, {"RH", "RH", "%RH"}} {
-			if row.raw(m[0]) == "" {
-				continue
+		for i, m := range [][2]string{{"PM2.5", "µg/m³"}, {"AIR_TEMP", "°C"}, {"RH", "%RH"}} {
+			if v := w.values[i]; v != nil {
+				d.Readings = append(d.Readings, Reading{Device: w.id, Time: w.at, Parameter: m[0], Value: *v, Unit: m[1]})
 			}
-			v := row.num(m[0])
-			if row.bad {
-				break
-			}
-			d.Readings = append(d.Readings, Reading{Device: id, Time: t, Parameter: m[1], Value: v, Unit: m[2]})
 		}
-	}
-	if err := errs.err(); err != nil {
-		return nil, err
 	}
 	for _, id := range order {
 		a := pos[id]
@@ -104,15 +84,6 @@ func ReadCivilIoT(r io.Reader, name string) (*Data, error) {
 		return nil, err
 	}
 	return d, nil
-}
-
-func (r *record) num(c string) float64 {
-	v, err := strconv.ParseFloat(strings.TrimSpace(r.raw(c)), 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		r.fail(c, errors.New("not a finite number"))
-		return 0
-	}
-	return v
 }
 
 // kahan is a compensated (Neumaier) sum: the mean of 2,600 copies of one
@@ -130,3 +101,14 @@ func (k *kahan) add(v float64) {
 }
 
 func (k *kahan) sum() float64 { return k.s + k.c }
+
+// ReadCivilIoTFile reads the Civil IoT CSV at path (errors name its base
+// name).
+func ReadCivilIoTFile(path string) (*Data, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("sensor: %w", err)
+	}
+	defer f.Close()
+	return ReadCivilIoT(f, filepath.Base(path))
+}

@@ -4,8 +4,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,50 +14,38 @@ import (
 	"github.com/envtrace/envtrace/tracing/param"
 )
 
-// The columns of the two files (required first, then optional).
+// The columns of the two files (required, then optional).
 var (
 	sensorCols  = [2][]string{{"device_id"}, {"lon", "lat", "x", "y", "kind"}}
 	readingCols = [2][]string{{"device_id", "time", "parameter", "value", "unit"}, nil}
 )
 
-// maxProblems bounds the errors one read reports.
-const maxProblems = 50
-
-// ReadDir reads dir's sensors.csv and sensor_readings.csv; a missing file
-// means no records of that kind. Every reading's device must be in
-// sensors.csv. All problems found (up to 50) are returned together as
-// *model.FieldError values naming file, line and column.
+// ReadDir reads dir's sensors.csv and sensor_readings.csv (with the data
+// directory's CSV conventions, model.ReadCSV); a missing file means no
+// records of that kind. Every reading's device must be in sensors.csv.
+// Problems come back as *model.FieldError values naming file, line and
+// column.
 func ReadDir(dir string) (*Data, error) {
 	d := &Data{}
-	var errs problems
-	if err := readFile(filepath.Join(dir, model.FileSensors), sensorCols, &errs, func(r *record) {
-		if s, ok := r.sensor(); ok {
-			d.Sensors = append(d.Sensors, s)
-		}
-	}); err != nil {
+	var err error
+	if d.Sensors, err = model.ReadCSV(filepath.Join(dir, model.FileSensors), sensorCols[0], sensorCols[1], readSensor); err != nil {
 		return nil, err
 	}
 	known := map[string]bool{}
 	for _, s := range d.Sensors {
 		if known[s.ID] {
-			errs.add(&model.FieldError{File: model.FileSensors, Column: "device_id", Value: s.ID, Err: errors.New("duplicate device")})
+			return nil, &model.FieldError{File: model.FileSensors, Column: "device_id", Value: s.ID, Err: errors.New("duplicate device")}
 		}
 		known[s.ID] = true
 	}
-	if err := readFile(filepath.Join(dir, model.FileSensorReadings), readingCols, &errs, func(r *record) {
-		rd, ok := r.reading()
-		if !ok {
-			return
+	d.Readings, err = model.ReadCSV(filepath.Join(dir, model.FileSensorReadings), readingCols[0], readingCols[1], func(r model.Row) Reading {
+		rd := readReading(r)
+		if !r.Bad() && !known[rd.Device] {
+			r.Fail("device_id", errors.New("unknown device: add it to sensors.csv"))
 		}
-		if !known[rd.Device] {
-			r.fail("device_id", errors.New("unknown device: add it to sensors.csv"))
-			return
-		}
-		d.Readings = append(d.Readings, rd)
-	}); err != nil {
-		return nil, err
-	}
-	if err := errs.err(); err != nil {
+		return rd
+	})
+	if err != nil {
 		return nil, err
 	}
 	sortData(d)
@@ -81,174 +67,43 @@ func checkDuplicates(rs []Reading) error {
 	return nil
 }
 
-// problems collects FieldErrors up to maxProblems.
-type problems struct {
-	errs    []error
-	dropped int
-}
-
-func (p *problems) add(e error) {
-	if len(p.errs) >= maxProblems {
-		p.dropped++
-		return
-	}
-	p.errs = append(p.errs, e)
-}
-
-func (p *problems) err() error {
-	if len(p.errs) == 0 {
-		return nil
-	}
-	if p.dropped > 0 {
-		return errors.Join(append(p.errs, fmt.Errorf("sensor: %d more problems not shown", p.dropped))...)
-	}
-	return errors.Join(p.errs...)
-}
-
-// record is one CSV row being parsed.
-type record struct {
-	file string
-	col  map[string]int
-	rec  []string
-	line int
-	errs *problems
-	bad  bool
-}
-
-func (r *record) raw(c string) string {
-	if i, ok := r.col[c]; ok {
-		return strings.TrimSpace(r.rec[i])
-	}
-	return ""
-}
-
-func (r *record) fail(c string, err error) {
-	r.bad = true
-	r.errs.add(&model.FieldError{File: r.file, Line: r.line, Column: c, Value: r.raw(c), Err: err})
-}
-
-// readFile streams one CSV file through row; a missing file is no error.
-func readFile(path string, cols [2][]string, errs *problems, row func(*record)) error {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("sensor: %w", err)
-	}
-	defer f.Close()
-	name := filepath.Base(path)
-	cr := csv.NewReader(f)
-	head, err := cr.Read()
-	if err != nil {
-		errs.add(&model.FieldError{File: name, Line: 1, Err: fmt.Errorf("a header line is required: %w", err)})
-		return nil
-	}
-	col, ok := header(name, head, cols, errs)
-	if !ok {
-		return nil
-	}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return nil
-		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
-			errs.add(&model.FieldError{File: name, Line: line, Err: err})
-			var pe *csv.ParseError
-			if errors.As(err, &pe) && errors.Is(err, csv.ErrFieldCount) {
-				continue
-			}
-			return nil
-		}
-		row(&record{file: name, col: col, rec: rec, line: line, errs: errs})
-	}
-}
-
-// header maps column names, rejecting unknown, duplicate and missing ones.
-func header(name string, head []string, cols [2][]string, errs *problems) (map[string]int, bool) {
-	allowed := map[string]bool{}
-	for _, c := range append(append([]string{}, cols[0]...), cols[1]...) {
-		allowed[c] = true
-	}
-	col := map[string]int{}
-	ok := true
-	for i, h := range head {
-		h = strings.TrimSpace(h)
-		if i == 0 {
-			h = strings.TrimPrefix(h, "\ufeff")
-		}
-		if _, dup := col[h]; dup || !allowed[h] {
-			errs.add(&model.FieldError{File: name, Line: 1, Column: h, Err: errors.New("unknown or duplicate column")})
-			ok = false
-		}
-		col[h] = i
-	}
-	for _, c := range cols[0] {
-		if _, has := col[c]; !has {
-			errs.add(&model.FieldError{File: name, Line: 1, Column: c, Err: errors.New("required column missing")})
-			ok = false
-		}
-	}
-	return col, ok
-}
-
-func (r *record) sensor() (Sensor, bool) {
-	s := Sensor{ID: r.raw("device_id"), Kind: strings.ToLower(r.raw("kind"))}
-	if s.ID == "" {
-		r.fail("device_id", errors.New("required"))
-	}
+func readSensor(r model.Row) Sensor {
+	r.Required("device_id")
+	s := Sensor{ID: r.Str("device_id"), Kind: strings.ToLower(r.Str("kind"))}
 	switch s.Kind {
 	case "":
 		s.Kind = KindAirBox
 	case KindAirBox, KindLowCost, KindReference:
 	default:
-		r.fail("kind", fmt.Errorf("must be %s, %s or %s", KindAirBox, KindLowCost, KindReference))
+		r.Fail("kind", fmt.Errorf("must be %s, %s or %s", KindAirBox, KindLowCost, KindReference))
 	}
-	p, c, err := model.ParsePoint(r.raw("x"), r.raw("y"), r.raw("lon"), r.raw("lat"))
-	switch {
-	case err != nil:
-		r.fail(c, err)
-	case p == nil:
-		r.fail("lon", errors.New("a location is required: give lon,lat (WGS84) or x,y (EPSG:3826)"))
-	default:
-		s.Point = *p
-		s.Lon, s.Lat = p.LonLat()
-		if r.raw("lon") != "" {
-			s.Lon, _ = strconv.ParseFloat(r.raw("lon"), 64)
-			s.Lat, _ = strconv.ParseFloat(r.raw("lat"), 64)
-		}
+	p := r.Point(true)
+	if p == nil {
+		return s
 	}
-	return s, !r.bad
+	s.Point = *p
+	s.Lon, s.Lat = p.LonLat()
+	if r.Str("lon") != "" {
+		s.Lon, s.Lat = r.Num("lon"), r.Num("lat")
+	}
+	return s
 }
 
-func (r *record) reading() (Reading, bool) {
-	rd := Reading{Device: r.raw("device_id")}
-	if rd.Device == "" {
-		r.fail("device_id", errors.New("required"))
+func readReading(r model.Row) Reading {
+	r.Required("device_id")
+	rd := Reading{Device: r.Str("device_id"), Time: r.Time("time"), Parameter: r.Param("parameter")}
+	v := r.Num("value")
+	unit := r.Unit("unit")
+	if r.Bad() {
+		return rd
 	}
-	t, err := time.Parse(time.RFC3339Nano, r.raw("time"))
+	p := param.MustLookup(rd.Parameter)
+	c, err := p.Canonical(v, unit)
 	if err != nil {
-		r.fail("time", errors.New("not an RFC 3339 time with a zone offset, such as 2022-10-15T00:00:05+08:00"))
+		r.Fail("unit", err)
 	}
-	rd.Time = t
-	p, err := param.Lookup(r.raw("parameter"))
-	if err != nil {
-		r.fail("parameter", err)
-		return rd, false
-	}
-	rd.Parameter = p.ID
-	v, err := strconv.ParseFloat(r.raw("value"), 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		r.fail("value", errors.New("not a finite number"))
-		return rd, false
-	}
-	if rd.Value, err = p.Canonical(v, r.raw("unit")); err != nil {
-		r.fail("unit", err)
-	}
-	rd.Unit = p.Unit
-	return rd, !r.bad
+	rd.Value, rd.Unit = c, p.Unit
+	return rd
 }
 
 // WriteDir writes d as dir's sensors.csv and sensor_readings.csv (creating

@@ -19,12 +19,7 @@ var allLoc = sync.OnceValues(func() (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(filepath.Join(dir, "air/civiliot_kaohsiung/allLoc.csv"))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return ReadCivilIoT(f, "allLoc.csv")
+	return ReadCivilIoTFile(filepath.Join(dir, "air/civiliot_kaohsiung/allLoc.csv"))
 })
 
 // openAllLoc reads the course file once per test binary; the callers must
