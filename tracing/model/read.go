@@ -23,18 +23,19 @@ const dateLayout = "2006-01-02"
 // columns not listed here, so a misspelt header ("lng", "per_wate") is an
 // error instead of silently missing data.
 var schema = map[string]struct{ required, optional []string }{
-	FileFacilities: {[]string{"ems_no", "fac_name"}, []string{"industry", "x", "y", "lon", "lat", "receiving_water", "note"}},
-	FileOutfalls:   {[]string{"ems_no", "let"}, []string{"x", "y", "lon", "lat", "receiving_water", "note"}},
+	FileFacilities: {[]string{"ems_no", "fac_name"}, []string{"industry", "x", "y", "crs", "lon", "lat", "receiving_water", "note"}},
+	FileOutfalls:   {[]string{"ems_no", "let"}, []string{"x", "y", "crs", "lon", "lat", "receiving_water", "note"}},
 	FilePermits:    {[]string{"per_no", "ems_no", "per_sdate", "per_edate", "per_water"}, []string{"per_type", "intake_source", "intake_m3d", "treatment_capacity_m3d", "note"}},
 	FileLimits:     {[]string{"per_no", "parameter", "value", "unit", "stat_base"}, []string{"let", "bound", "note"}},
 	FileReports:    {[]string{"ems_no", "period_start", "period_end", "parameter", "value", "unit", "stat_base"}, []string{"per_no", "let", "no_data", "flow", "flow_unit", "note"}},
-	FileStations:   {[]string{"station_id", "name", "kind"}, []string{"x", "y", "lon", "lat", "river", "note"}},
+	FileStations:   {[]string{"station_id", "name", "kind"}, []string{"x", "y", "crs", "lon", "lat", "river", "note"}},
 	FileReadings:   {[]string{"station_id", "time", "parameter", "value", "unit"}, []string{"censored", "flow", "flow_unit", "note"}},
+	FileEffluent:   effluentSchema,
 }
 
 // fileOrder is the order files are read and written in (referenced kinds
 // first).
-var fileOrder = []string{FileFacilities, FileOutfalls, FilePermits, FileLimits, FileReports, FileStations, FileReadings}
+var fileOrder = []string{FileFacilities, FileOutfalls, FilePermits, FileLimits, FileReports, FileEffluent, FileStations, FileReadings}
 
 // ReadDir reads and validates a data directory. Every kind is optional (a
 // missing file means no records of that kind), but a .csv or .geojson file
@@ -91,6 +92,8 @@ func ReadDir(dir string) (*Dataset, error) {
 			ds.Limits = readRows(r, t, (*row).limit)
 		case FileReports:
 			ds.Reports = readRows(r, t, (*row).report)
+		case FileEffluent:
+			ds.Effluent = readRows(r, t, (*row).effluent)
 		case FileStations:
 			ds.Stations = readRows(r, t, (*row).station)
 		case FileReadings:
@@ -184,7 +187,7 @@ func (r *reader) openReader(rc io.ReadCloser, name string, spec struct{ required
 	cr.FieldsPerRecord = 0
 	cr.ReuseRecord = false
 	head, err := cr.Read()
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		f.Close()
 		r.p.add(&FieldError{File: name, Line: 1, Err: errors.New("empty file: a header line is required")})
 		return nil
@@ -349,9 +352,11 @@ func (w *row) required(cols ...string) {
 	}
 }
 
-// point reads x/y or lon/lat; with both, they must agree within 10 m.
+// point reads x/y (in the grid the crs column names, EPSG:3826 by
+// default) or lon/lat, and returns it in EPSG:3826; with both, they must
+// agree within 10 m.
 func (w *row) point(required bool) *Point {
-	p, col, err := ParsePoint(w.raw("x"), w.raw("y"), w.raw("lon"), w.raw("lat"))
+	p, col, err := ParsePoint(w.raw("x"), w.raw("y"), w.raw("lon"), w.raw("lat"), w.raw("crs"))
 	switch {
 	case err != nil:
 		w.fail(col, err)
@@ -362,12 +367,14 @@ func (w *row) point(required bool) *Point {
 	return p
 }
 
-// ParsePoint is the one rule for a location written as columns: x,y in
-// TWD97 / TM2 zone 121 metres, or lon,lat in degrees, or both (then they
-// must agree within 10 m). It returns nil and no error when all four are
-// empty, and on error the column to blame. Every data-directory reader
-// (water, sensors, air permits) locates its records through it.
-func ParsePoint(x, y, lon, lat string) (*Point, string, error) {
+// ParsePoint is the one rule for a location written as columns: x,y in the
+// grid xyCRS names (EPSG:3826, TWD97 / TM2 zone 121, when empty; EPSG:3825
+// for the outlying islands), or lon,lat in degrees, or both (then they must
+// agree within 10 m). It returns the point in EPSG:3826, nil and no error
+// when all the coordinates are empty, and on error the column to blame.
+// Every data-directory reader (water, sensors, air permits) locates its
+// records through it.
+func ParsePoint(x, y, lon, lat, xyCRS string) (*Point, string, error) {
 	xs, ys := strings.TrimSpace(x), strings.TrimSpace(y)
 	los, las := strings.TrimSpace(lon), strings.TrimSpace(lat)
 	hasXY, hasLL := xs != "" || ys != "", los != "" || las != ""
@@ -376,11 +383,19 @@ func ParsePoint(x, y, lon, lat string) (*Point, string, error) {
 	}
 	var p *Point
 	if hasXY {
-		pt, col, err := parsePair(xs, ys, "x", "y")
+		xy, col, err := parsePair(xs, ys, "x", "y")
 		if err != nil {
 			return nil, col, err
 		}
-		if err := checkXY(pt); err != nil {
+		c, err := parseXYCRS(xyCRS)
+		if err != nil {
+			return nil, "crs", err
+		}
+		pt, err := fromXY(xy.X, xy.Y, c)
+		if err == nil {
+			err = checkXY(pt)
+		}
+		if err != nil {
 			return nil, "x", err
 		}
 		p = &pt
