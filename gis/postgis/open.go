@@ -204,6 +204,9 @@ func Retryable(err error) bool {
 		return true
 	}
 	// A connection pgx already closed after an earlier failure reports
-	// itself only by this message.
-	return strings.Contains(err.Error(), "conn closed")
+	// itself only by this message; and when every pooled connection was
+	// terminated at once, pgxpool gives up after three dead ones with an
+	// unexported error of its own. Both pass once the pool reconnects.
+	msg := err.Error()
+	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "too many failed attempts acquiring connection")
 }
