@@ -8,15 +8,13 @@ import (
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/store"
-	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/model"
 )
 
 // newMemoryBackend serves a basin from memory; the embedded fixture also
 // offers its scenarios to the web map.
-func newMemoryBackend(b *basin.Basin, withScenarios bool, air *airquery.Sources) (api.Backend, error) {
-	opts := []api.MemoryOption{api.WithAir(air)}
+func newMemoryBackend(b *basin.Basin, withScenarios bool, opts ...api.MemoryOption) (api.Backend, error) {
 	if withScenarios {
 		scs, err := fixtures.Scenarios()
 		if err != nil {
@@ -84,11 +82,11 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		fmt.Fprintf(e.stderr, "warning: %s\n", u)
 	}
 	st := store.New(pool)
-	mb, err := api.NewMemoryBackendWithBasin(b, api.WithIngestSink(durableIngest(st)))
+	mb, err := api.NewMemoryBackendWithBasin(b, api.WithIngestSink(durableIngest(st)), api.WithCases(st))
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration}, &dbBackend{MemoryBackend: mb, st: st})
+	srv, err := api.New(api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration, Basemaps: e.cfg.Basemaps}, &dbBackend{MemoryBackend: mb, st: st})
 	if err != nil {
 		return err
 	}

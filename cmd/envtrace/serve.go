@@ -6,8 +6,23 @@ import (
 
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/fixtures"
+	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/airquery"
+	"github.com/envtrace/envtrace/tracing/basin"
 )
+
+// storedBasin imports b's dataset into st and places what st gives back on
+// b's network, so that the server answers from the store's records.
+func storedBasin(ctx context.Context, st store.Store, b *basin.Basin) (*basin.Basin, error) {
+	if err := st.ImportDataset(ctx, b.DS, nil); err != nil {
+		return nil, err
+	}
+	ds, err := st.LoadDataset(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return basin.New(b.Net, ds, 0)
+}
 
 // writeFixture writes the embedded central-Taiwan fixture to dir.
 func writeFixture(dir string) error { return fixtures.WriteCentral(dir) }
@@ -36,11 +51,18 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	backend, err := newMemoryBackend(b, e.cfg.Data == "", air)
+	// The demo keeps its system of record in store.Memory, behind the same
+	// interface as PostGIS: the dataset is imported into it and served
+	// from it, ingested readings go through it, and cases live in it.
+	st := store.NewMemory()
+	if b, err = storedBasin(ctx, st, b); err != nil {
+		return err
+	}
+	backend, err := newMemoryBackend(b, e.cfg.Data == "", api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAir(air))
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration}, backend)
+	srv, err := api.New(api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration, Basemaps: e.cfg.Basemaps}, backend)
 	if err != nil {
 		return err
 	}

@@ -204,9 +204,9 @@ func Retryable(err error) bool {
 		return true
 	}
 	// A connection pgx already closed after an earlier failure reports
-	// itself only by this message; and when every pooled connection was
-	// terminated at once, pgxpool gives up after three dead ones with an
-	// unexported error of its own. Both pass once the pool reconnects.
+	// itself only by this message; pgxpool gives up acquiring with the
+	// second when every pooled connection it tried had been terminated
+	// (a server restart, pg_terminate_backend), which a retry outlives.
 	msg := err.Error()
-	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "too many failed attempts acquiring connection")
+	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "pgxpool: too many failed attempts acquiring connection")
 }

@@ -1,7 +1,8 @@
 // Package archtest guards the dependency direction the README documents:
 // each top-level folder has a rank (layer below) and imports only lower
-// ranks or itself, so cmd → api, store, fixtures → tracing → hydro → gis →
-// internal; and the binary never links the data generators.
+// ranks or itself, so cmd → api → store → fixtures → casework → tracing →
+// hydro, atmos → access → gis → internal; and the binary never links the
+// data generators.
 package archtest
 
 import (
@@ -23,12 +24,15 @@ const module = "github.com/envtrace/envtrace/"
 var layer = map[string]int{
 	"internal": 0,
 	"gis":      1,
-	"hydro":    2,
-	"tracing":  3,
-	"fixtures": 4,
-	"store":    5,
-	"api":      6,
-	"cmd":      7,
+	"access":   2,
+	"hydro":    3,
+	"atmos":    3,
+	"tracing":  4,
+	"casework": 5,
+	"fixtures": 6,
+	"store":    7,
+	"api":      8,
+	"cmd":      9,
 }
 
 func TestDependenciesPointOneWay(t *testing.T) {
