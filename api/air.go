@@ -42,12 +42,6 @@ type airData struct {
 	window *sensor.Window
 }
 
-// WithAir gives the backend the air sources of a data directory; without
-// it the air endpoints answer from empty data.
-func WithAir(src *airquery.Sources) MemoryOption {
-	return func(o *memoryOptions) { o.air = src }
-}
-
 func newAirData(src *airquery.Sources) (*airData, error) {
 	a := &airData{window: sensor.NewWindow(SensorWindow)}
 	if src != nil {

@@ -14,8 +14,8 @@ import (
 
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/internal/realdata"
-	"github.com/envtrace/envtrace/tracing/airpermit"
 	"github.com/envtrace/envtrace/tracing/airquery"
+	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/sensor"
 )
@@ -49,19 +49,23 @@ func airServer(t *testing.T, sensors *sensor.Data) (*api.Server, *airquery.Sourc
 		}
 		os.WriteFile(filepath.Join(dir, n), b, 0o644)
 	}
-	permits, err := airpermit.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := &airquery.Sources{Sensors: sensors, Permits: permits, AreasDir: filepath.Join(dir, "areas")}
 	fx, err := centralData()
 	if err != nil {
 		t.Fatal(err)
 	}
-	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithAir(src))
+	d, err := datadir.ReadWith(dir, fx.basin.DS) // the permit sample, read as serve reads a directory
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(d.AirPermits.Permits) == 0 {
+		t.Fatal("the directory's air permits were not read")
+	}
+	d.Sensors = sensors
+	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithAirData(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := airquery.FromDir(d)
 	return newServer(t, quietConfig(), mb), src
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/basin"
+	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/model"
 )
 
@@ -71,13 +72,19 @@ var centralData = sync.OnceValues(func() (*centralFixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &centralFixture{net: net, basin: b, scenarios: scen}, nil
+	air, err := datadir.ReadWith(dir, ds)
+	if err != nil {
+		return nil, err
+	}
+	return &centralFixture{net: net, basin: b, scenarios: scen, air: air}, nil
 })
 
 type centralFixture struct {
 	net       *hydro.Network
 	basin     *basin.Basin
 	scenarios []fixtures.Scenario
+	// air holds the fixture's wind, H2S readings and odour petitions.
+	air *datadir.Dir
 }
 
 // apiScenarios converts the fixture's scenarios, as the CLI does.
@@ -100,7 +107,7 @@ func centralBackend(t testing.TB) (*api.MemoryBackend, *centralFixture) {
 	if err != nil {
 		t.Fatalf("central fixture: %v", err)
 	}
-	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithScenarios(apiScenarios(fx.scenarios)), api.WithCases(store.NewMemory()))
+	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithScenarios(apiScenarios(fx.scenarios)), api.WithCases(store.NewMemory()), api.WithAirData(fx.air))
 	if err != nil {
 		t.Fatalf("NewMemoryBackendWithBasin: %v", err)
 	}

@@ -38,6 +38,8 @@ type MemoryBackend struct {
 	// air holds the air sources and the sensor window; nil for a bare
 	// network.
 	air *airData
+	// od holds the odour and CPF data; nil without wind.
+	od *odourData
 }
 
 // NewMemoryBackend wraps net. It fails when the network declares an SRID

@@ -16,6 +16,7 @@ import (
 	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/balance"
 	"github.com/envtrace/envtrace/tracing/basin"
+	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/param"
 	"github.com/envtrace/envtrace/tracing/permits"
@@ -27,11 +28,11 @@ import (
 type MemoryOption func(*memoryOptions)
 
 type memoryOptions struct {
-	air       *airquery.Sources
 	cases     casework.Repository
 	scenarios []Scenario
 	trace     suspect.Options
 	sink      IngestSink
+	airData   *datadir.Dir
 }
 
 // IngestSink stores readings durably (the PostGIS store's IngestReadings)
@@ -168,14 +169,17 @@ func NewMemoryBackendWithBasin(b *basin.Basin, opts ...MemoryOption) (*MemoryBac
 	}
 	td.cur = &tracingSnapshot{basin: b, ds: b.DS}
 	mb.tr = td
-	air := td.opt.air
-	if air == nil {
-		air = &airquery.Sources{}
+	air := &airquery.Sources{}
+	if td.opt.airData != nil {
+		air = airquery.FromDir(td.opt.airData)
 	}
 	if air.Water == nil {
 		air.Water = b.DS
 	}
 	if mb.air, err = newAirData(air); err != nil {
+		return nil, err
+	}
+	if mb.od, err = newOdourData(td.opt.airData); err != nil {
 		return nil, err
 	}
 	return mb, nil
@@ -422,9 +426,10 @@ func (s *tracingSnapshot) facilityInfo(f *model.Facility) FacilityInfo {
 		}
 		info.Outfalls = append(info.Outfalls, oi)
 	}
+	lon, lat, sited := f.Position()
 	switch {
-	case f.Location != nil:
-		p := lonLat(*f.Location)
+	case sited:
+		p := orb.Point{lon, lat}
 		info.Position, info.LocationSource = &p, "site"
 	case len(info.Outfalls) > 0:
 		p := info.Outfalls[0].Position

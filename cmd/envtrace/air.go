@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -12,13 +11,6 @@ import (
 	"github.com/envtrace/envtrace/tracing/sensor"
 	"github.com/envtrace/envtrace/tracing/signal"
 )
-
-// printJSON writes v indented, as every --json does.
-func (e *env) printJSON(v any) error {
-	enc := json.NewEncoder(e.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
 
 // queryErr turns a query's invalid field into a usage error (exit 2);
 // other errors (data not available, bad files) exit 1 with their message.
@@ -73,37 +65,44 @@ func cmdImportSensors(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *asJSON {
-		return e.printJSON(st)
+		return printJSON(e, st)
 	}
 	fmt.Fprintf(e.stdout, "imported %s into %s: %d new sensors, %d new readings, %d already held\n", file, *out, st.Sensors, st.Readings, st.Duplicates)
 	return nil
 }
 
-// airSources loads --data for the air commands.
+// airSources loads --data (or the embedded fixture) for the air commands.
 func (e *env) airSources() (*airquery.Sources, func(), error) {
-	dir, cleanup, err := e.dataDir()
+	d, cleanup, err := e.readDataDir()
 	if err != nil {
 		return nil, nil, err
 	}
-	src, err := airquery.Load(dir)
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	return src, cleanup, nil
+	return airquery.FromDir(d), cleanup, nil
 }
 
+// cmdAir dispatches `envtrace air anomalies` (the sensors' ADF screen) and
+// `envtrace air cpf` (a monitor's conditional probability function).
 func cmdAir(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "anomalies" {
-		return usageErr("usage: envtrace air anomalies --data DIR --from T --to T [--distance geodesic|course] [--json]")
+	if len(args) > 0 {
+		switch args[0] {
+		case "anomalies":
+			return cmdAirAnomalies(ctx, e, args[1:])
+		case "cpf":
+			return cmdAirCPF(ctx, e, args[1:])
+		}
 	}
+	return usageErr("usage: envtrace air anomalies --data DIR --from T --to T [--distance geodesic|course] [--json]\n" +
+		"       envtrace air cpf [--data DIR] --monitor ID --parameter P [--percentile 90] [--sector-deg 10] [--min-speed M] [--json]")
+}
+
+func cmdAirAnomalies(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("air anomalies")
 	e.cfg.Bind(fs, "data")
 	fromS := fs.String("from", "", "start, RFC 3339 with zone")
 	toS := fs.String("to", "", "end (exclusive; the MD windows end here), RFC 3339 with zone")
 	dist := fs.String("distance", "geodesic", "neighbour distance: geodesic, or course (the LearnCIOT course's latitude-only distance)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args[1:]); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *fromS == "" || *toS == "" {
@@ -123,7 +122,7 @@ func cmdAir(ctx context.Context, e *env, args []string) error {
 		return queryErr(err)
 	}
 	if *asJSON {
-		return e.printJSON(res)
+		return printJSON(e, res)
 	}
 	fmt.Fprintf(e.stdout, "ADF on %d devices, %s to %s (%s distance, MD threshold %.4f): %d RED flags\n\n",
 		len(res.Devices), from.Format(time.RFC3339), to.Format(time.RFC3339), res.Parameters.Distance, res.Parameters.MDThreshold, len(res.RED))
@@ -157,13 +156,13 @@ func cmdHotspots(ctx context.Context, e *env, args []string) error {
 	}
 	q.Step, q.Seed = *step, *seed
 	for _, t := range []struct {
-		s   string
-		dst *time.Time
-	}{{*fromS, &q.From}, {*toS, &q.To}} {
+		name, s string
+		dst     *time.Time
+	}{{"from", *fromS, &q.From}, {"to", *toS, &q.To}} {
 		if t.s == "" {
 			continue
 		}
-		v, err := parseTime(t.s)
+		v, err := parseTimeFlag(t.name, t.s)
 		if err != nil {
 			return err
 		}
@@ -182,7 +181,7 @@ func cmdHotspots(ctx context.Context, e *env, args []string) error {
 		return queryErr(err)
 	}
 	if *asJSON {
-		return e.printJSON(res)
+		return printJSON(e, res)
 	}
 	fmt.Fprintf(e.stdout, "%s of %s on %d %s units, %s to %s: %d events (%d outside the units)\n\n", strings.ToUpper(res.Method), q.Signal,
 		len(res.Units), res.Partition, res.From.Format("2006-01-02"), res.To.Format("2006-01-02"), res.Events, res.Outside)
@@ -230,7 +229,7 @@ func checkAirPermits(ctx context.Context, e *env, args []string) error {
 	defer cleanup()
 	rep := airquery.CheckPermits(src)
 	if *asJSON {
-		return e.printJSON(rep)
+		return printJSON(e, rep)
 	}
 	fmt.Fprintf(e.stdout, "Air-permit rationality: %d facilities, %d findings\n\n", rep.Facilities, len(rep.Findings))
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/envtrace/envtrace/internal/realdata"
 	"github.com/envtrace/envtrace/tracing/airquery"
+	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/sensor"
 )
 
@@ -53,10 +54,11 @@ func TestAirCommands(t *testing.T) {
 		t.Fatalf("second import: %d %s", code, out)
 	}
 	from, to := time.Date(2022, 10, 27, 0, 0, 0, 0, sensor.Taipei), time.Date(2022, 10, 29, 0, 0, 0, 0, sensor.Taipei)
-	src, err := airquery.Load(dir)
+	d, err := datadir.Read(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	src := airquery.FromDir(d)
 	want, err := airquery.RunAnomalies(context.Background(), src, airquery.Anomalies{From: from, To: to})
 	if err != nil {
 		t.Fatal(err)

@@ -63,8 +63,13 @@ func (e *env) progressPrinter(what string) store.Progress {
 }
 
 func cmdImport(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 && args[0] == "sensors" {
-		return cmdImportSensors(ctx, e, args[1:])
+	if len(args) > 0 {
+		switch args[0] {
+		case "sensors":
+			return cmdImportSensors(ctx, e, args[1:])
+		case "wind", "air":
+			return cmdImportData(ctx, e, args[0], args[1:])
+		}
 	}
 	fs := e.flags("import")
 	e.cfg.Bind(fs, "db", "data", "network", "layer", "snap-tolerance")

@@ -3,12 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/store"
-	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/basin"
+	"github.com/envtrace/envtrace/tracing/datadir"
 )
 
 // storedBasin imports b's dataset into st and places what st gives back on
@@ -45,11 +46,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer cleanup()
-	var air *airquery.Sources
-	if e.cfg.Data != "" {
-		if air, err = airquery.Load(e.cfg.Data); err != nil {
-			return err
-		}
+	// The air, sensor, air-permit and odour files are read beside the
+	// water files the network was loaded with.
+	airData, err := datadir.ReadWith(filepath.Dir(b.DS.NetworkPath), b.DS)
+	if err != nil {
+		return err
 	}
 	// The demo keeps its system of record in store.Memory, behind the same
 	// interface as PostGIS: the dataset is imported into it and served
@@ -58,7 +59,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if b, err = storedBasin(ctx, st, b); err != nil {
 		return err
 	}
-	backend, err := newMemoryBackend(b, e.cfg.Data == "", api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAir(air))
+	backend, err := newMemoryBackend(b, e.cfg.Data == "", api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData))
 	if err != nil {
 		return err
 	}

@@ -88,11 +88,11 @@ func parseTime(s string) (time.Time, error) {
 
 // parsePeriod reads --from and --to.
 func parsePeriod(fromS, toS string) (time.Time, time.Time, error) {
-	from, err := parseTime(fromS)
+	from, err := parseTimeFlag("from", fromS)
 	if err != nil {
 		return time.Time{}, time.Time{}, err
 	}
-	to, err := parseTime(toS)
+	to, err := parseTimeFlag("to", toS)
 	return from, to, err
 }
 

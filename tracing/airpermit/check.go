@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/envtrace/envtrace/atmos"
 	"github.com/envtrace/envtrace/tracing/param"
 	"github.com/envtrace/envtrace/tracing/permits"
 )
@@ -395,8 +396,9 @@ func b2f(b bool) float64 {
 	return 0
 }
 
-// taipei is Taiwan time, for days, quarters and working hours.
-var taipei = time.FixedZone("Asia/Taipei", 8*3600)
+// taipei is Taiwan time (atmos.TaipeiTime), for days, quarters and
+// working hours.
+var taipei = atmos.TaipeiTime
 
 // stackKey identifies one CEMS series.
 type stackKey struct{ facility, stack, param string }
@@ -476,31 +478,21 @@ func (s *stacks) massKg(facility, stack, pollutant string, from, to time.Time) (
 }
 
 // MassConcentration brings a CEMS value to mg/Nm³, dry, at the O₂
-// actually measured: a mixing ratio times molar mass over 22.414 L/mol; a
-// value corrected to reference O₂ back by (21 − O₂ measured)/(21 − O₂
-// reference). A wet-basis value, or a corrected one without a measured
+// actually measured: a mixing ratio by the registry's gas rule at normal
+// conditions (param.MolarVolumeNormal, 22.414 L/mol); a value corrected to
+// reference O₂ back by (21 − O₂ measured)/(21 − O₂ reference). A wet-basis value, or a corrected one without a measured
 // O₂, cannot be brought there (false): the moisture or oxygen needed is
 // unknown, and guessing would mix bases.
 func MassConcentration(r CEMSRecord, o2Measured *float64) (float64, bool) {
 	if !r.Dry {
 		return 0, false
 	}
-	c := r.Value
-	u, err := param.LookupUnit(r.Unit)
+	p, err := param.Lookup(r.Parameter)
 	if err != nil {
 		return 0, false
 	}
-	switch u.Dimension {
-	case param.DimStackConcentration:
-		c, _ = param.Convert(c, r.Unit, "mg/Nm³")
-	case param.DimMixingRatio:
-		m, ok := param.MolarMass(r.Parameter)
-		if !ok {
-			return 0, false
-		}
-		ppm, _ := param.Convert(c, r.Unit, "ppm")
-		c = ppm * m / param.MolarVolumeNormal
-	default:
+	c, err := p.In(r.Value, r.Unit, "mg/Nm³")
+	if err != nil {
 		return 0, false
 	}
 	if r.O2Ref > 0 {

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/envtrace/envtrace/internal/csvtab"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/param"
 )
@@ -82,6 +83,20 @@ type Data struct {
 // RainyMM is the hourly rainfall from which an hour counts as rainy.
 const RainyMM = 0.5
 
+// The columns of the air-permit files.
+var (
+	permitSchema = csvtab.Schema{
+		Required: []string{"ems_no", "per_no", "stack_id", "pollutant", "permitted_rate", "permitted_unit", "capacity", "capacity_unit", "fuel"},
+		Optional: []string{"process_id", "industry", "sulphur_pct", "per_sdate", "per_edate", "note"}}
+	declarationSchema = csvtab.Schema{
+		Required: []string{"ems_no", "stack_id", "period_start", "period_end", "fuel", "fuel_amount", "fuel_unit"},
+		Optional: []string{"industry", "sulphur_pct", "control_efficiency_pct", "production", "production_unit", "declared_so2_kg", "note"}}
+	cemsSchema = csvtab.Schema{
+		Required: []string{"ems_no", "stack_id", "time", "parameter", "value", "unit", "status"},
+		Optional: []string{"basis", "o2_ref_pct", "note"}}
+	rainSchema = csvtab.Schema{Required: []string{"time", "rain_mm"}, Optional: []string{"station_id", "note"}}
+)
+
 // ReadDir reads the air-permit files of dir; missing files mean no
 // records. Problems come back as *model.FieldError values.
 func ReadDir(dir string) (*Data, error) {
@@ -90,24 +105,18 @@ func ReadDir(dir string) (*Data, error) {
 	f, err := readFactors(filepath.Join(dir, model.FileEmissionFactors))
 	errs = append(errs, err)
 	d.Factors = f
-	d.Permits, err = model.ReadCSV(filepath.Join(dir, model.FileAirPermits),
-		[]string{"ems_no", "per_no", "stack_id", "pollutant", "permitted_rate", "permitted_unit", "capacity", "capacity_unit", "fuel"},
-		[]string{"process_id", "industry", "sulphur_pct", "per_sdate", "per_edate", "note"}, func(r model.Row) Permit { return readPermit(r, f) })
+	d.Permits, err = csvtab.ReadFile(filepath.Join(dir, model.FileAirPermits), permitSchema, func(r *csvtab.Row) Permit { return readPermit(r, f) })
 	errs = append(errs, err)
-	d.Declarations, err = model.ReadCSV(filepath.Join(dir, model.FileFuelDeclarations),
-		[]string{"ems_no", "stack_id", "period_start", "period_end", "fuel", "fuel_amount", "fuel_unit"},
-		[]string{"industry", "sulphur_pct", "control_efficiency_pct", "production", "production_unit", "declared_so2_kg", "note"}, func(r model.Row) Declaration { return readDeclaration(r, f) })
+	d.Declarations, err = csvtab.ReadFile(filepath.Join(dir, model.FileFuelDeclarations), declarationSchema, func(r *csvtab.Row) Declaration { return readDeclaration(r, f) })
 	errs = append(errs, err)
-	d.CEMS, err = model.ReadCSV(filepath.Join(dir, model.FileCEMS),
-		[]string{"ems_no", "stack_id", "time", "parameter", "value", "unit", "status"},
-		[]string{"basis", "o2_ref_pct", "note"}, readCEMS)
+	d.CEMS, err = csvtab.ReadFile(filepath.Join(dir, model.FileCEMS), cemsSchema, readCEMS)
 	errs = append(errs, err)
 	type rain struct {
 		at time.Time
 		mm float64
 	}
-	rs, err := model.ReadCSV(filepath.Join(dir, model.FileRainfall), []string{"time", "rain_mm"}, []string{"station_id", "note"},
-		func(r model.Row) rain { return rain{r.Time("time"), r.Num("rain_mm")} })
+	rs, err := csvtab.ReadFile(filepath.Join(dir, model.FileRainfall), rainSchema,
+		func(r *csvtab.Row) rain { return rain{r.Time("time"), r.Number("rain_mm")} })
 	errs = append(errs, err)
 	for _, r := range rs {
 		if r.mm >= RainyMM {
@@ -120,14 +129,14 @@ func ReadDir(dir string) (*Data, error) {
 	return d, nil
 }
 
-func readPermit(r model.Row, f *Factors) Permit {
+func readPermit(r *csvtab.Row, f *Factors) Permit {
 	r.Required("ems_no", "per_no", "stack_id")
 	p := Permit{Facility: r.Str("ems_no"), PerNo: r.Str("per_no"), Process: r.Str("process_id"), Stack: r.Str("stack_id"),
-		Industry: r.Str("industry"), Pollutant: r.Param("pollutant"), Fuel: r.Str("fuel")}
+		Industry: r.Str("industry"), Pollutant: csvtab.Parse(r, "pollutant", param.LookupAir).ID, Fuel: r.Str("fuel")}
 	p.PermittedKgH = convertCol(r, "permitted_rate", "permitted_unit", "kg/h")
 	p.Capacity = fuelRate(r, f, p.Fuel)
-	if v := r.OptNum("sulphur_pct"); v != nil {
-		p.SulphurPct = percent(r, "sulphur_pct", *v)
+	if v, ok := r.Float("sulphur_pct"); ok {
+		p.SulphurPct = percent(r, "sulphur_pct", v)
 	}
 	if r.Str("per_sdate") != "" {
 		p.ValidFrom = r.Date("per_sdate")
@@ -138,7 +147,7 @@ func readPermit(r model.Row, f *Factors) Permit {
 	return p
 }
 
-func readDeclaration(r model.Row, f *Factors) Declaration {
+func readDeclaration(r *csvtab.Row, f *Factors) Declaration {
 	r.Required("ems_no", "stack_id")
 	d := Declaration{Facility: r.Str("ems_no"), Stack: r.Str("stack_id"), Industry: r.Str("industry"),
 		From: r.Date("period_start"), To: r.Date("period_end"), Fuel: r.Str("fuel"), ProductionUnit: r.Str("production_unit")}
@@ -150,32 +159,32 @@ func readDeclaration(r model.Row, f *Factors) Declaration {
 		return d
 	}
 	d.FuelAmount = fuelAmount(r, f, d.Fuel, "fuel_amount", "fuel_unit")
-	if v := r.OptNum("sulphur_pct"); v != nil {
-		d.SulphurPct = percent(r, "sulphur_pct", *v)
+	if v, ok := r.Float("sulphur_pct"); ok {
+		d.SulphurPct = percent(r, "sulphur_pct", v)
 	}
-	if v := r.OptNum("control_efficiency_pct"); v != nil {
-		d.ControlEfficiency = percent(r, "control_efficiency_pct", *v) / 100
+	if v, ok := r.Float("control_efficiency_pct"); ok {
+		d.ControlEfficiency = percent(r, "control_efficiency_pct", v) / 100
 	}
-	if v := r.OptNum("production"); v != nil {
-		d.Production = *v
+	if v, ok := r.Float("production"); ok {
+		d.Production = v
 		if d.Production <= 0 {
 			r.Fail("production", errors.New("must be positive"))
 		}
 	}
-	if v := r.OptNum("declared_so2_kg"); v != nil {
-		d.DeclaredSO2Kg, d.HasDeclaredSO2 = *v, true
-		if *v < 0 {
+	if v, ok := r.Float("declared_so2_kg"); ok {
+		d.DeclaredSO2Kg, d.HasDeclaredSO2 = v, true
+		if v < 0 {
 			r.Fail("declared_so2_kg", errors.New("must not be negative"))
 		}
 	}
 	return d
 }
 
-func readCEMS(r model.Row) CEMSRecord {
+func readCEMS(r *csvtab.Row) CEMSRecord {
 	r.Required("ems_no", "stack_id")
-	c := CEMSRecord{Facility: r.Str("ems_no"), Stack: r.Str("stack_id"), Time: r.Time("time"), Parameter: r.Param("parameter"), Dry: true}
-	v := r.Num("value")
-	unit := r.Unit("unit")
+	c := CEMSRecord{Facility: r.Str("ems_no"), Stack: r.Str("stack_id"), Time: r.Time("time"), Parameter: csvtab.Parse(r, "parameter", param.LookupAir).ID, Dry: true}
+	v := r.Number("value")
+	unit := csvtab.Parse(r, "unit", param.LookupUnit).Symbol
 	if !r.Bad() {
 		p := param.MustLookup(c.Parameter)
 		if !p.Accepts(unit) {
@@ -195,19 +204,19 @@ func readCEMS(r model.Row) CEMSRecord {
 	default:
 		r.Fail("basis", errors.New(`must be "dry" or "wet"`))
 	}
-	if v := r.OptNum("o2_ref_pct"); v != nil {
-		if *v <= 0 || *v >= 21 {
+	if v, ok := r.Float("o2_ref_pct"); ok {
+		if v <= 0 || v >= 21 {
 			r.Fail("o2_ref_pct", errors.New("reference O₂ must be between 0 and 21 %"))
 		}
-		c.O2Ref = *v
+		c.O2Ref = v
 	}
 	return c
 }
 
 // convertCol reads value and unit columns and converts into target.
-func convertCol(r model.Row, vcol, ucol, target string) float64 {
-	v := r.Num(vcol)
-	u := r.Unit(ucol)
+func convertCol(r *csvtab.Row, vcol, ucol, target string) float64 {
+	v := r.Number(vcol)
+	u := csvtab.Parse(r, ucol, param.LookupUnit).Symbol
 	if r.Bad() {
 		return 0
 	}
@@ -222,7 +231,7 @@ func convertCol(r model.Row, vcol, ucol, target string) float64 {
 }
 
 // fuelAmount converts an amount of fuel into the fuel's base unit.
-func fuelAmount(r model.Row, f *Factors, fuel, vcol, ucol string) float64 {
+func fuelAmount(r *csvtab.Row, f *Factors, fuel, vcol, ucol string) float64 {
 	base, ok := f.base(fuel)
 	if !ok {
 		r.Fail("fuel", fmt.Errorf("unknown fuel; known fuels are %s", strings.Join(f.fuels(), ", ")))
@@ -233,7 +242,7 @@ func fuelAmount(r model.Row, f *Factors, fuel, vcol, ucol string) float64 {
 
 // fuelRate reads capacity per hour ("kL/h", "t/h", "10³ m³/h") into the
 // fuel's base unit per hour.
-func fuelRate(r model.Row, f *Factors, fuel string) float64 {
+func fuelRate(r *csvtab.Row, f *Factors, fuel string) float64 {
 	u := strings.TrimSpace(r.Str("capacity_unit"))
 	amount, ok := strings.CutSuffix(u, "/h")
 	if !ok {
@@ -245,7 +254,7 @@ func fuelRate(r model.Row, f *Factors, fuel string) float64 {
 		r.Fail("fuel", fmt.Errorf("unknown fuel; known fuels are %s", strings.Join(f.fuels(), ", ")))
 		return 0
 	}
-	v := r.Num("capacity")
+	v := r.Number("capacity")
 	if r.Bad() {
 		return 0
 	}
@@ -256,7 +265,7 @@ func fuelRate(r model.Row, f *Factors, fuel string) float64 {
 	return out
 }
 
-func percent(r model.Row, col string, v float64) float64 {
+func percent(r *csvtab.Row, col string, v float64) float64 {
 	if v < 0 || v > 100 {
 		r.Fail(col, errors.New("a percentage must be between 0 and 100"))
 	}

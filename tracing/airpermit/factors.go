@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/envtrace/envtrace/internal/csvtab"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/param"
 )
@@ -130,12 +131,12 @@ func readFactors(path string) (*Factors, error) {
 		fuel, base, pollutant string
 		fa                    Factor
 	}
-	rows, err := model.ReadCSV(path, []string{"fuel", "base_unit", "pollutant", "factor", "factor_unit", "source"}, []string{"per_sulphur_pct", "note"},
-		func(r model.Row) row {
+	rows, err := csvtab.ReadFile(path, csvtab.Schema{Required: []string{"fuel", "base_unit", "pollutant", "factor", "factor_unit", "source"}, Optional: []string{"per_sulphur_pct", "note"}},
+		func(r *csvtab.Row) row {
 			r.Required("fuel", "source")
-			out := row{fuel: strings.ToLower(r.Str("fuel")), base: r.Unit("base_unit"), pollutant: r.Param("pollutant")}
+			out := row{fuel: strings.ToLower(r.Str("fuel")), base: csvtab.Parse(r, "base_unit", param.LookupUnit).Symbol, pollutant: csvtab.Parse(r, "pollutant", param.LookupAir).ID}
 			out.fa.Source = r.Str("source")
-			v := r.Num("factor")
+			v := r.Number("factor")
 			unit, ok := strings.CutPrefix(strings.TrimSpace(r.Str("factor_unit")), "kg/")
 			if !ok {
 				r.Fail("factor_unit", errors.New(`write the factor per amount of fuel, e.g. "kg/kL", "kg/t", "kg/10³ m³"`))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/envtrace/envtrace/tracing/adf"
 	"github.com/envtrace/envtrace/tracing/airpermit"
+	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/hotspot"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/sensor"
@@ -32,21 +33,10 @@ type Sources struct {
 	AreasDir string
 }
 
-// Load reads a data directory's files for the air questions.
-func Load(dir string) (*Sources, error) {
-	ds, err := model.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	sd, err := sensor.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	ap, err := airpermit.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	return &Sources{Water: ds, Sensors: sd, Permits: ap, AreasDir: filepath.Join(dir, "areas")}, nil
+// FromDir takes the air questions' sources from a data directory read by
+// tracing/datadir (the one reader of a whole directory).
+func FromDir(d *datadir.Dir) *Sources {
+	return &Sources{Water: d.Water, Sensors: d.Sensors, Permits: d.AirPermits, AreasDir: filepath.Join(d.Path, "areas")}
 }
 
 // InvalidError blames one query field; the CLI reports it as a usage

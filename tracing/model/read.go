@@ -8,16 +8,16 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/envtrace/envtrace/internal/csvtab"
 	"github.com/envtrace/envtrace/tracing/dmr"
 	"github.com/envtrace/envtrace/tracing/param"
 )
 
-const dateLayout = "2006-01-02"
+const dateLayout = csvtab.DateLayout
 
 // columns of each file: required first, then optional. The reader rejects
 // columns not listed here, so a misspelt header ("lng", "per_wate") is an
@@ -53,14 +53,17 @@ func ReadDir(dir string) (*Dataset, error) {
 	for _, f := range fileOrder {
 		known[f] = true
 	}
-	for _, n := range append(append([]string{}, NetworkFiles...), AirFiles...) {
+	for _, n := range NetworkFiles {
+		known[n] = true
+	}
+	for _, n := range OwnedFiles {
 		known[n] = true
 	}
 	for _, e := range entries {
 		name := e.Name()
 		ext := strings.ToLower(filepath.Ext(name))
 		if !e.IsDir() && (ext == ".csv" || ext == ".geojson" || ext == ".gpkg") && !known[name] {
-			p.add(&FieldError{File: name, Err: fmt.Errorf("unexpected data file; known files are %s, %s and %s", strings.Join(fileOrder, ", "), strings.Join(AirFiles, ", "), strings.Join(NetworkFiles, ", "))})
+			p.add(&FieldError{File: name, Err: fmt.Errorf("unexpected data file; known files are %s, %s and %s", strings.Join(fileOrder, ", "), strings.Join(OwnedFiles, ", "), strings.Join(NetworkFiles, ", "))})
 		}
 	}
 	for _, n := range NetworkFiles {
@@ -144,7 +147,7 @@ type table struct {
 	file string
 	col  map[string]int
 	cr   *csv.Reader
-	f    io.Closer
+	f    *os.File
 }
 
 // row is one record being parsed; get/err helpers report against it.
@@ -163,11 +166,7 @@ func (r *reader) open(dir, name string) (*table, error) {
 // openAs opens the CSV at path as a file of the given kind (a schema name
 // such as FileReadings), reporting problems under the path's base name.
 func (r *reader) openAs(path, kind string) (*table, error) {
-	return r.openSpec(path, schema[kind])
-}
-
-// openSpec opens the CSV at path checking its header against spec.
-func (r *reader) openSpec(path string, spec struct{ required, optional []string }) (*table, error) {
+	name := filepath.Base(path)
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -175,14 +174,6 @@ func (r *reader) openSpec(path string, spec struct{ required, optional []string 
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
-	return r.openReader(f, filepath.Base(path), spec), nil
-}
-
-// openReader reads a CSV header from rc (closed when the table is read or
-// refused) and checks it against spec; nil when the header is unusable
-// (the problems are recorded).
-func (r *reader) openReader(rc io.ReadCloser, name string, spec struct{ required, optional []string }) *table {
-	f := rc
 	cr := csv.NewReader(f)
 	cr.FieldsPerRecord = 0
 	cr.ReuseRecord = false
@@ -190,14 +181,15 @@ func (r *reader) openReader(rc io.ReadCloser, name string, spec struct{ required
 	if errors.Is(err, io.EOF) {
 		f.Close()
 		r.p.add(&FieldError{File: name, Line: 1, Err: errors.New("empty file: a header line is required")})
-		return nil
+		return nil, nil
 	}
 	if err != nil {
 		f.Close()
 		r.p.add(&FieldError{File: name, Line: 1, Err: err})
-		return nil
+		return nil, nil //nolint:nilerr // the problem is collected and reported with the others
 	}
 	t := &table{file: name, col: map[string]int{}, cr: cr, f: f}
+	spec := schema[kind]
 	allowed := map[string]bool{}
 	for _, c := range append(append([]string{}, spec.required...), spec.optional...) {
 		allowed[c] = true
@@ -234,9 +226,9 @@ func (r *reader) openReader(rc io.ReadCloser, name string, spec struct{ required
 	}
 	if !ok {
 		f.Close()
-		return nil
+		return nil, nil
 	}
-	return t
+	return t, nil
 }
 
 func readRows[T any](r *reader, t *table, parse func(*row) T) []T {
@@ -311,37 +303,20 @@ func (w *row) optNum(col string) *float64 {
 	return &v
 }
 
-var rocDate = regexp.MustCompile(`^\d{6,7}$|^\d{2,3}[/.-]\d{1,2}[/.-]\d{1,2}$`)
-
 func (w *row) date(col string) time.Time {
-	s := strings.TrimSpace(w.raw(col))
-	t, err := time.Parse(dateLayout, s)
+	t, err := csvtab.ParseDate(strings.TrimSpace(w.raw(col)))
 	if err != nil {
-		msg := "not a date; write YYYY-MM-DD"
-		if rocDate.MatchString(s) {
-			msg = "looks like a ROC (民國) date; write the Gregorian date as YYYY-MM-DD"
-		}
-		w.fail(col, errors.New(msg))
+		w.fail(col, err)
 	}
 	return t
 }
 
-var zoneless = []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"}
-
 func (w *row) time(col string) time.Time {
-	s := strings.TrimSpace(w.raw(col))
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err == nil {
-		return t
+	t, err := csvtab.ParseTime(strings.TrimSpace(w.raw(col)))
+	if err != nil {
+		w.fail(col, err)
 	}
-	for _, l := range zoneless {
-		if _, e := time.Parse(l, s); e == nil {
-			w.fail(col, errors.New("time has no zone offset; write RFC 3339 with the offset, e.g. 2024-05-01T09:30:00+08:00 for Taiwan time"))
-			return time.Time{}
-		}
-	}
-	w.fail(col, errors.New("not an RFC 3339 time such as 2024-05-01T09:30:00+08:00"))
-	return time.Time{}
+	return t
 }
 
 func (w *row) required(cols ...string) {
@@ -356,81 +331,55 @@ func (w *row) required(cols ...string) {
 // default) or lon/lat, and returns it in EPSG:3826; with both, they must
 // agree within 10 m.
 func (w *row) point(required bool) *Point {
-	p, col, err := ParsePoint(w.raw("x"), w.raw("y"), w.raw("lon"), w.raw("lat"), w.raw("crs"))
-	switch {
-	case err != nil:
-		w.fail(col, err)
-		return nil
-	case p == nil && required:
-		w.fail("x", errors.New("a location is required: give x,y (EPSG:3826) or lon,lat (WGS84)"))
-	}
-	return p
-}
-
-// ParsePoint is the one rule for a location written as columns: x,y in the
-// grid xyCRS names (EPSG:3826, TWD97 / TM2 zone 121, when empty; EPSG:3825
-// for the outlying islands), or lon,lat in degrees, or both (then they must
-// agree within 10 m). It returns the point in EPSG:3826, nil and no error
-// when all the coordinates are empty, and on error the column to blame.
-// Every data-directory reader (water, sensors, air permits) locates its
-// records through it.
-func ParsePoint(x, y, lon, lat, xyCRS string) (*Point, string, error) {
-	xs, ys := strings.TrimSpace(x), strings.TrimSpace(y)
-	los, las := strings.TrimSpace(lon), strings.TrimSpace(lat)
+	xs, ys := strings.TrimSpace(w.raw("x")), strings.TrimSpace(w.raw("y"))
+	los, las := strings.TrimSpace(w.raw("lon")), strings.TrimSpace(w.raw("lat"))
 	hasXY, hasLL := xs != "" || ys != "", los != "" || las != ""
 	if !hasXY && !hasLL {
-		return nil, "", nil
+		if required {
+			w.fail("x", errors.New("a location is required: give x,y (EPSG:3826) or lon,lat (WGS84)"))
+		}
+		return nil
 	}
 	var p *Point
 	if hasXY {
-		xy, col, err := parsePair(xs, ys, "x", "y")
+		x, y := w.num("x"), w.num("y")
+		c, err := parseXYCRS(w.raw("crs"))
 		if err != nil {
-			return nil, col, err
+			w.fail("crs", err)
 		}
-		c, err := parseXYCRS(xyCRS)
-		if err != nil {
-			return nil, "crs", err
+		if w.bad {
+			return nil
 		}
-		pt, err := fromXY(xy.X, xy.Y, c)
+		pt, err := fromXY(x, y, c)
 		if err == nil {
 			err = checkXY(pt)
 		}
 		if err != nil {
-			return nil, "x", err
+			w.fail("x", err)
+			return nil
 		}
 		p = &pt
 	}
 	if hasLL {
-		ll, col, err := parsePair(los, las, "lon", "lat")
-		if err != nil {
-			return nil, col, err
+		lon, lat := w.num("lon"), w.num("lat")
+		if w.bad {
+			return nil
 		}
-		if err := checkLonLat(ll.X, ll.Y); err != nil {
-			return nil, "lon", err
+		if err := checkLonLat(lon, lat); err != nil {
+			w.fail("lon", err)
+			return nil
 		}
-		q := FromLonLat(ll.X, ll.Y)
+		q := FromLonLat(lon, lat)
 		if p != nil {
 			if d := math.Hypot(q.X-p.X, q.Y-p.Y); d > 10 {
-				return nil, "lon", fmt.Errorf("lon/lat is %.0f m from x/y; they must describe the same point", d)
+				w.fail("lon", fmt.Errorf("lon/lat is %.0f m from x/y; they must describe the same point", d))
+				return nil
 			}
 		} else {
 			p = &q
 		}
 	}
-	return p, "", nil
-}
-
-// parsePair reads two finite numbers, naming the column that is not one.
-func parsePair(a, b, ca, cb string) (Point, string, error) {
-	var out [2]float64
-	for i, s := range []string{a, b} {
-		v, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			return Point{}, []string{ca, cb}[i], errors.New("not a number")
-		}
-		out[i] = v
-	}
-	return Point{out[0], out[1]}, "", nil
+	return p
 }
 
 func (w *row) param(col string) string {
@@ -438,6 +387,10 @@ func (w *row) param(col string) string {
 	p, err := param.Lookup(s)
 	if err != nil {
 		w.fail(col, err)
+		return s
+	}
+	if p.Air() {
+		w.fail(col, fmt.Errorf("%s is measured in air; air-quality readings belong in air_readings.csv", p.ID))
 		return s
 	}
 	return p.ID
@@ -510,8 +463,31 @@ func (w *row) flow() (float64, string) {
 
 func (w *row) facility() Facility {
 	w.required("ems_no", "fac_name")
-	return Facility{EmsNo: w.str("ems_no"), Name: w.str("fac_name"), Industry: w.str("industry"),
-		Location: w.point(false), ReceivingWater: w.str("receiving_water"), Note: w.str("note")}
+	f := Facility{EmsNo: w.str("ems_no"), Name: w.str("fac_name"), Industry: w.str("industry"),
+		ReceivingWater: w.str("receiving_water"), Note: w.str("note")}
+	if g := w.geoOutsideTaiwan(); g != nil {
+		f.Geo = g
+	} else {
+		f.Location = w.point(false)
+	}
+	return f
+}
+
+// geoOutsideTaiwan returns a facility's lon/lat when it is given alone and
+// lies outside the area EPSG:3826 serves (odour data from Pittsburgh), nil
+// otherwise (the row is then read by point, which reports any problem).
+func (w *row) geoOutsideTaiwan() *GeoPoint {
+	if strings.TrimSpace(w.raw("x")) != "" || strings.TrimSpace(w.raw("y")) != "" {
+		return nil
+	}
+	lon, err1 := strconv.ParseFloat(strings.TrimSpace(w.raw("lon")), 64)
+	lat, err2 := strconv.ParseFloat(strings.TrimSpace(w.raw("lat")), 64)
+	// Inside Taiwan, and numbers that are no lon/lat at all (metres typed
+	// into lon/lat), go through point, which converts or reports them.
+	if err1 != nil || err2 != nil || checkLonLat(lon, lat) == nil || math.Abs(lon) > 180 || math.Abs(lat) > 90 {
+		return nil
+	}
+	return &GeoPoint{Lon: lon, Lat: lat}
 }
 
 func (w *row) outfall() Outfall {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/envtrace/envtrace/atmos"
 	"github.com/envtrace/envtrace/tracing/dmr"
 	"github.com/envtrace/envtrace/tracing/param"
 )
@@ -22,13 +23,18 @@ const (
 	FileReadings   = "readings.csv"
 )
 
-// Air files of a data directory. Each kind's type and reader live beside
-// the code that uses it (tracing/sensor reads the sensor files,
-// tracing/airpermit the permit, fuel, CEMS, rainfall and factor files);
-// this list is the one place that names every file a directory may hold,
-// so ReadDir accepts them. WriteDir writes only the water kinds and
-// refuses to replace a directory holding these files.
+// Files of the air and odour data, read by the packages that own their
+// kinds (atmos: monitors and wind; tracing/air: air readings;
+// tracing/odour: petitions; tracing/sensor: the micro-sensors and their
+// readings; tracing/airpermit: air permits, fuel declarations, CEMS,
+// rainfall and emission factors) and composed by tracing/datadir. They are
+// listed here so that this file names every file a data directory may
+// hold; ReadDir accepts them and leaves them to their owners.
 const (
+	FileMonitors         = atmos.FileMonitors
+	FileWind             = atmos.FileWind
+	FileAirReadings      = "air_readings.csv"
+	FilePetitions        = "petitions.csv"
 	FileSensors          = "sensors.csv"
 	FileSensorReadings   = "sensor_readings.csv"
 	FileAirPermits       = "air_permits.csv"
@@ -38,8 +44,9 @@ const (
 	FileEmissionFactors  = "emission_factors.csv"
 )
 
-// AirFiles lists the air files in the order their readers compose them.
-var AirFiles = []string{FileSensors, FileSensorReadings, FileAirPermits, FileFuelDeclarations, FileCEMS, FileRainfall, FileEmissionFactors}
+// OwnedFiles lists the files ReadDir leaves to other readers.
+var OwnedFiles = []string{FileMonitors, FileWind, FileAirReadings, FilePetitions,
+	FileSensors, FileSensorReadings, FileAirPermits, FileFuelDeclarations, FileCEMS, FileRainfall, FileEmissionFactors}
 
 // NetworkFiles are the accepted names of the river network file, in order
 // of preference. Only single-file formats are accepted so that the
@@ -85,6 +92,14 @@ func (d *Dataset) validate(loc locator) error {
 		if f.Location != nil {
 			if err := checkXY(*f.Location); err != nil {
 				bad("x", fmtF(f.Location.X), err)
+			}
+		}
+		if g := f.Geo; g != nil {
+			switch {
+			case f.Location != nil:
+				bad("lon", fmtF(g.Lon), errors.New("a facility with an EPSG:3826 location needs no separate lon/lat"))
+			case math.IsNaN(g.Lon) || math.IsNaN(g.Lat) || math.Abs(g.Lon) > 180 || math.Abs(g.Lat) > 90:
+				bad("lon", fmtF(g.Lon), errors.New("not a longitude and latitude in degrees"))
 			}
 		}
 	}

@@ -125,7 +125,7 @@ func checkReplaceable(dir string) error {
 		return fmt.Errorf("model: WriteDir: %w", err)
 	}
 	known := map[string]bool{}
-	for _, f := range append(append([]string{}, fileOrder...), NetworkFiles...) {
+	for _, f := range append(append(append([]string{}, fileOrder...), NetworkFiles...), OwnedFiles...) {
 		known[f] = true
 	}
 	for _, e := range entries {
@@ -244,6 +244,8 @@ func writeKind(w *csv.Writer, file string, ds *Dataset) error {
 			xy := []string{"", "", "", ""}
 			if f.Location != nil {
 				xy = coords(*f.Location)
+			} else if f.Geo != nil {
+				xy = []string{"", "", strconv.FormatFloat(f.Geo.Lon, 'f', 7, 64), strconv.FormatFloat(f.Geo.Lat, 'f', 7, 64)}
 			}
 			rows = append(rows, cat([]string{f.EmsNo, f.Name, f.Industry}, xy, []string{f.ReceivingWater, f.Note}))
 		}

@@ -1,6 +1,7 @@
-// Package param is the registry of water-quality parameters and units that
-// every other envtrace package uses, so that a value is never combined with
-// another in the wrong unit and no conversion factor is written twice.
+// Package param is the registry of water-quality and air-quality
+// parameters and units that every other envtrace package uses, so that a
+// value is never combined with another in the wrong unit and no conversion
+// factor is written twice.
 //
 // A Parameter knows its canonical unit (mg/L for concentrations, m³/s for
 // flow, °C, pH units, µS/cm, ADMI), its Kind, how it behaves in a river (its
@@ -11,6 +12,20 @@
 // Bare "ammonia", "NH3", "nitrate" and "NO3" are deliberately not aliases:
 // expressed as the ion rather than as N they differ by a factor of 1.2 and
 // 4.4, so the writer must say which (NH3-N, NO3-N).
+//
+// Air parameters (gases such as H2S and SO2, particles PM2.5 and PM10,
+// the stack's O2, flow and dust, the micro-sensors' air temperature and
+// humidity) live in air.go with their units: ppm, ppb, µg/m³, mg/m³ and
+// the stack's mg/Nm³. Water parameters take none of them, and "ppm" for a
+// water parameter is refused as ambiguous (mg/L or mg/kg?). A gas converts
+// between a mixing ratio and a mass concentration by one rule, through its
+// molar mass M and the molar volume Vm = R·T/p of an ideal gas at the
+// reference conditions the mass concentration is stated at: mg/m³ =
+// ppm · M / Vm. Ambient µg/m³ are at 25 °C and 101.325 kPa, those of
+// Taiwan's and the US's ambient air standards (Vm = 24.465 L/mol, so 1 ppb
+// of SO2 is 2.619 µg/m³); a stack's mg/Nm³ are at MOENV's normal
+// conditions, 0 °C and 101.325 kPa (Vm = 22.414 L/mol). Particles have no
+// molar mass and take only mass concentrations.
 //
 // The registry never guesses: an unknown name or unit spelling, or a unit of
 // the wrong dimension for the parameter (mg/L for pH, m³/s for Cu), is a
@@ -55,6 +70,11 @@ const (
 	KindConcentration Kind = iota + 1
 	KindFlow
 	KindIntensive
+	// KindGas is a gas in air: a mixing ratio, convertible to a mass
+	// concentration through its molar mass.
+	KindGas
+	// KindParticle is particulate matter in air: a mass concentration.
+	KindParticle
 )
 
 // String names the kind in reports and logs.
@@ -66,8 +86,10 @@ func (k Kind) String() string {
 		return "flow"
 	case KindIntensive:
 		return "intensive"
-	case KindAirConcentration:
-		return "air concentration"
+	case KindGas:
+		return "gas"
+	case KindParticle:
+		return "particle"
 	}
 	return "unknown"
 }
@@ -126,7 +148,15 @@ type Parameter struct {
 	HasLimit bool
 	// LimitNote qualifies Limit (industry-specific values, seasons, zones).
 	LimitNote string
+	// MolarMass is a gas's molar mass in g/mol, zero for everything else.
+	MolarMass float64
+	// air is set on every parameter of the air table; see Air.
+	air bool
 }
+
+// Air reports whether the parameter is measured in air (ambient or in a
+// stack) rather than in water: every parameter of the air table (air.go).
+func (p Parameter) Air() bool { return p.air }
 
 // DecayRate returns the first-order rate (1/day) at the given water
 // temperature, k_T = k_20·θ^(T−20), because nitrification in a 30 °C Taiwan
@@ -206,7 +236,10 @@ var paramIndex = buildParamIndex()
 
 func buildParamIndex() map[string]*Parameter {
 	idx := map[string]*Parameter{}
-	params = append(params, airParams...) // the air table (air.go) joins here
+	for _, p := range airParams { // the air table (air.go) joins here
+		p.air = true
+		params = append(params, p)
+	}
 	for i := range params {
 		p := &params[i]
 		if _, err := LookupUnit(p.Unit); err != nil {
@@ -235,6 +268,16 @@ func Lookup(nameOrAlias string) (Parameter, error) {
 		return clone(*p), nil
 	}
 	return Parameter{}, &UnknownParameterError{Name: nameOrAlias}
+}
+
+// LookupAir is Lookup for the air files: a water parameter is a
+// *NotAirError.
+func LookupAir(nameOrAlias string) (Parameter, error) {
+	p, err := Lookup(nameOrAlias)
+	if err == nil && !p.air {
+		return Parameter{}, &NotAirError{Parameter: p.ID}
+	}
+	return p, err
 }
 
 // MustLookup is Lookup for names fixed in source code, where an unknown name
@@ -276,27 +319,51 @@ func Canonical(parameter string, value float64, unit string) (float64, error) {
 
 // Canonical converts value in unit into p.Unit; see the package function.
 func (p Parameter) Canonical(value float64, unit string) (float64, error) {
+	return p.In(value, unit, p.Unit)
+}
+
+// In converts value from one unit into another that the parameter may be
+// written in: within a dimension by the unit table, and for a gas between
+// a mixing ratio and a mass concentration by its molar mass (the package's
+// one gas rule). The stack checks use it to bring a CEMS value reported in
+// ppm to mg/Nm³; Canonical is In towards p.Unit. A mixing ratio for a water
+// parameter is an *AmbiguousUnitError.
+func (p Parameter) In(value float64, from, to string) (float64, error) {
 	if math.IsNaN(value) || math.IsInf(value, 0) {
-		return 0, &InvalidValueError{Parameter: p.ID, Value: value, Unit: unit}
+		return 0, &InvalidValueError{Parameter: p.ID, Value: value, Unit: from}
 	}
-	u, err := LookupUnit(unit)
+	u, err := LookupUnit(from)
 	if err != nil {
 		return 0, err
 	}
-	want, _ := LookupUnit(p.Unit)
-	if u.Dimension != want.Dimension {
-		return 0, &IncompatibleUnitError{Parameter: p.ID, Value: value, Unit: u.Symbol, Got: u.Dimension, Want: want.Dimension, Target: want.Symbol}
+	t, err := LookupUnit(to)
+	if err != nil {
+		return 0, err
 	}
-	return convert(value, u, want), nil
+	if u.Dimension == t.Dimension {
+		return convert(value, u, t), nil
+	}
+	if u.Dimension == DimMixingRatio && !p.air {
+		return 0, &AmbiguousUnitError{Parameter: p.ID, Unit: u.Symbol, Want: t.Symbol}
+	}
+	if v, ok := p.gasConvert(value, u, t); ok {
+		return v, nil
+	}
+	return 0, &IncompatibleUnitError{Parameter: p.ID, Value: value, Unit: u.Symbol, Got: u.Dimension, Want: t.Dimension, Target: t.Symbol}
 }
 
 // Accepts reports whether unit is a known unit of this parameter's
-// dimension, for validating a column before any value is read.
+// dimension (or, for a gas, a mass concentration it converts into), for
+// validating a column before any value is read.
 func (p Parameter) Accepts(unit string) bool {
 	u, err := LookupUnit(unit)
 	if err != nil {
 		return false
 	}
 	want, _ := LookupUnit(p.Unit)
-	return u.Dimension == want.Dimension
+	if u.Dimension == want.Dimension {
+		return true
+	}
+	_, ok := p.gasConvert(1, u, want)
+	return ok
 }

@@ -64,7 +64,9 @@ func TestConvertErrors(t *testing.T) {
 		mention  string
 	}{
 		{"unknown from", 1, "grains/gal", "mg/L", ErrUnknownUnit, `"grains/gal"`},
-		{"mixing ratio to water concentration", 1, "ppm", "mg/L", ErrIncompatibleUnit, "ppm"},
+		{"ppm is not mg/L", 1, "ppm", "mg/L", ErrIncompatibleUnit, "ppm"},
+		{"µg/m³ of air is not µg/L of water", 1, "ug/m3", "ug/L", ErrIncompatibleUnit, "µg/m³"},
+		{"stack mg/Nm³ is not ambient mg/m³", 1, "mg/Nm3", "mg/m3", ErrIncompatibleUnit, "mg/Nm³"},
 		{"unknown to", 1, "mg/L", "furlongs", ErrUnknownUnit, `"furlongs"`},
 		{"flow to conc", 2.5, "m3/s", "mg/L", ErrIncompatibleUnit, "2.5"},
 		{"ADMI to Pt-Co", 100, "ADMI", "Pt-Co", ErrIncompatibleUnit, "100"},
@@ -141,8 +143,20 @@ func TestCanonical(t *testing.T) {
 		{"BOD in degC rejected", "BOD", 1, "degC", 0, ErrIncompatibleUnit},
 		{"colour Pt-Co rejected", "真色色度", 30, "Pt-Co", 0, ErrIncompatibleUnit},
 		{"flow in mg/L rejected", "flow", 1, "mg/L", 0, ErrIncompatibleUnit},
-		{"unknown unit", "Cu", 1, "grains/gal", 0, ErrUnknownUnit},
-		{"Cu in ppb rejected", "Cu", 1, "ppb", 0, ErrIncompatibleUnit},
+		{"unknown unit", "Cu", 1, "ppt", 0, ErrUnknownUnit},
+		{"Cu in ppb is ambiguous", "Cu", 1, "ppb", 0, ErrAmbiguousUnit},
+		{"COD in ppm is ambiguous", "COD", 120, "ppm", 0, ErrIncompatibleUnit},
+		{"Cu in µg/m³ rejected", "Cu", 1, "µg/m³", 0, ErrIncompatibleUnit},
+		{"H2S in ppm", "H2S", 0.008, "ppm", 8, nil},
+		{"CO in ppb", "一氧化碳", 1500, "ppb", 1.5, nil},
+		{"PM2.5 in mg/m3", "PM2.5", 0.035, "mg/m3", 35, nil},
+		{"PM10 spelt PM10", "懸浮微粒", 50, "μg/m3", 50, nil},
+		{"PM2.5 in ppm rejected", "PM25", 1, "ppm", 0, ErrIncompatibleUnit},
+		{"SO2 in mg/L rejected", "SO2", 1, "mg/L", 0, ErrIncompatibleUnit},
+		{"CEMS SOx in ppm", "SOx", 120, "ppm", 120000, nil},
+		{"stack dust in mg/m3 rejected", "TSP", 20, "mg/m3", 0, ErrIncompatibleUnit},
+		{"stack dust in ppm rejected", "粒狀物", 20, "ppm", 0, ErrIncompatibleUnit},
+		{"O2 in vol%", "O₂", 6, "vol%", 6, nil},
 		{"unknown param", "kryptonite", 1, "mg/L", 0, ErrUnknownParameter},
 		{"infinite value", "Cu", math.Inf(1), "mg/L", 0, ErrInvalidValue},
 	}
@@ -197,16 +211,25 @@ func TestRegistryInvariants(t *testing.T) {
 				if u.Dimension != DimFlow {
 					t.Errorf("flow in %s", u.Dimension)
 				}
-			case KindAirConcentration:
-				if u.Dimension != DimAirConcentration && u.Dimension != DimStackConcentration && u.Dimension != DimMixingRatio {
-					t.Errorf("air concentration in %s", u.Dimension)
-				}
 			case KindIntensive:
 				if u.Dimension == DimConcentration || u.Dimension == DimFlow || u.Dimension == DimLoad {
 					t.Errorf("intensive in %s", u.Dimension)
 				}
+			case KindGas:
+				if u.Dimension != DimMixingRatio || p.MolarMass <= 0 {
+					t.Errorf("gas in %s with molar mass %v", u.Dimension, p.MolarMass)
+				}
+			case KindParticle:
+				if (u.Dimension != DimAirConcentration && u.Dimension != DimStackConcentration) || p.MolarMass != 0 {
+					t.Errorf("particles in %s with molar mass %v", u.Dimension, p.MolarMass)
+				}
 			default:
 				t.Errorf("no kind")
+			}
+			inAir := p.Kind == KindGas || p.Kind == KindParticle ||
+				u.Dimension == DimMixingRatio || u.Dimension == DimAirConcentration || u.Dimension == DimStackConcentration
+			if inAir && !p.Air() {
+				t.Errorf("an air kind or unit outside the air table")
 			}
 			if (p.Fate == FateFirstOrder) != (p.DecayPerDay > 0) {
 				t.Errorf("fate %v with k=%v", p.Fate, p.DecayPerDay)
@@ -282,13 +305,70 @@ func TestAirUnits(t *testing.T) {
 			}
 		})
 	}
-	if _, err := Convert(1, "mg/Nm3", "mg/m3"); !errors.Is(err, ErrIncompatibleUnit) {
-		t.Fatalf("stack mg/Nm³ converted to ambient mg/m³: %v", err)
-	}
 	if _, err := Canonical("PM2.5", 12, "mg/L"); !errors.Is(err, ErrIncompatibleUnit) {
 		t.Fatalf("PM2.5 accepted mg/L: %v", err)
 	}
-	if m, ok := MolarMass("SO2"); !ok || m != 64.066 {
-		t.Fatalf("SO2 molar mass %v %v", m, ok)
+}
+
+// TestStackGas checks the gas rule at the stack's normal conditions: 100
+// ppm of SO2 is 100 × 64.066 / 22.414 = 285.83 mg/Nm³ (MOENV's 0 °C,
+// 101.325 kPa), and back; a gas's stack mass concentration never becomes an
+// ambient one, and a water parameter refuses mg/Nm³.
+func TestStackGas(t *testing.T) {
+	so2 := MustLookup("SO2")
+	got, err := so2.In(100, "ppm", "mg/Nm³")
+	if err != nil || math.Abs(got-285.83) > 0.01 {
+		t.Fatalf("100 ppm SO2 = %v mg/Nm³ (%v), want 285.83", got, err)
+	}
+	back, err := so2.In(got, "mg/Nm3", "ppm")
+	if err != nil || math.Abs(back-100) > 1e-9 {
+		t.Fatalf("round trip %v (%v)", back, err)
+	}
+	if math.Abs(MolarVolumeNormal-22.414) > 0.001 {
+		t.Errorf("normal molar volume %.4f L/mol, want 22.414 at 0 °C and 101.325 kPa", MolarVolumeNormal)
+	}
+	if _, err := so2.In(1, "mg/Nm3", "µg/m³"); !errors.Is(err, ErrIncompatibleUnit) {
+		t.Errorf("stack mg/Nm³ converted to ambient µg/m³: %v", err)
+	}
+	if !so2.Accepts("mg/Nm3") || MustLookup("TSP").Accepts("ppm") || MustLookup("Cu").Accepts("mg/Nm3") {
+		t.Error("the stack units are accepted by the wrong parameters")
+	}
+	if !MustLookup("RH").Air() || !MustLookup("STACK_FLOW").Air() || MustLookup("TEMP").Air() {
+		t.Error("Air() does not follow the air table")
+	}
+	if _, err := LookupAir("銅"); !errors.Is(err, ErrNotAir) || !strings.Contains(err.Error(), "Cu") {
+		t.Errorf("LookupAir(銅) = %v", err)
+	}
+	if p, err := LookupAir("s_d0"); err != nil || p.ID != "PM2.5" {
+		t.Errorf("LookupAir(s_d0) = %v, %v", p.ID, err)
+	}
+}
+
+// TestGasConversions checks the molar-volume conversions against the
+// factors agencies publish for 25 °C and 1 atm: 1 ppb of SO2 is 2.62 µg/m³,
+// of NO2 1.88 µg/m³, of O3 1.96 µg/m³, of H2S 1.39 µg/m³, and 1 ppm of CO
+// is 1.145 mg/m³ (US EPA and EU conversion tables).
+func TestGasConversions(t *testing.T) {
+	for _, tc := range []struct {
+		id, unit string
+		perUnit  float64 // µg/m³ per unit
+	}{{"SO2", "ppb", 2.62}, {"NO2", "ppb", 1.88}, {"O3", "ppb", 1.96}, {"H2S", "ppb", 1.39}, {"CO", "ppm", 1145}} {
+		p := MustLookup(tc.id)
+		got, err := p.Canonical(tc.perUnit, "µg/m³")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(got-1) > 0.005 {
+			t.Errorf("%s: %.4g µg/m³ = %.5f %s, want 1", tc.id, tc.perUnit, got, tc.unit)
+		}
+		if !p.Accepts("mg/m3") || !p.Accepts("ppm") || p.Accepts("mg/L") {
+			t.Errorf("%s accepts the wrong units", tc.id)
+		}
+	}
+	if math.Abs(MolarVolume-24.465) > 0.001 {
+		t.Errorf("molar volume %.4f L/mol, want 24.465 at 25 °C and 101.325 kPa", MolarVolume)
+	}
+	if MustLookup("PM2.5").Accepts("ppb") || MustLookup("Cu").Accepts("ppm") {
+		t.Error("particles or water accept a mixing ratio")
 	}
 }

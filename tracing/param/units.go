@@ -12,9 +12,10 @@ import (
 // of silently producing a number.
 type Dimension string
 
-// The dimensions known to the registry. True colour has two dimensions because
-// the Pt-Co (APHA/Hazen) and ADMI scales measure different things (ADMI is
-// hue-independent) and no fixed factor converts one into the other.
+// The water dimensions (the air ones are in air.go). True colour has two
+// dimensions because the Pt-Co (APHA/Hazen) and ADMI scales measure
+// different things (ADMI is hue-independent) and no fixed factor converts
+// one into the other.
 const (
 	DimConcentration Dimension = "concentration" // mass per volume, base mg/L
 	DimFlow          Dimension = "flow"          // volume per time, base m³/s

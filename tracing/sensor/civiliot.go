@@ -9,12 +9,15 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/envtrace/envtrace/atmos"
+	"github.com/envtrace/envtrace/internal/csvtab"
 	"github.com/envtrace/envtrace/tracing/model"
 )
 
-// Taipei is Taiwan's zone. Civil IoT exports write local wall-clock time
-// without an offset; only this reader assigns it.
-var Taipei = time.FixedZone("Asia/Taipei", 8*3600)
+// Taipei is Taiwan's zone (atmos.TaipeiTime, the one definition). Civil
+// IoT exports write local wall-clock time without an offset; only this
+// reader assigns it.
+var Taipei = atmos.TaipeiTime
 
 // civilIoTColumns are the columns of the LearnCIOT allLoc.csv layout:
 // device_id, date, time, temperature (°C), RH (%), PM2.5 (µg/m³), lat, lon.
@@ -32,7 +35,7 @@ func ReadCivilIoT(r io.Reader, name string) (*Data, error) {
 		lon, lat float64
 		values   [3]*float64 // PM2.5, temperature, RH
 	}
-	rows, err := model.ReadCSVFrom(io.NopCloser(r), name, civilIoTColumns, nil, func(r model.Row) row {
+	rows, err := csvtab.Read(name, r, csvtab.Schema{Required: civilIoTColumns}, func(r *csvtab.Row) row {
 		r.Required("device_id")
 		w := row{id: r.Str("device_id")}
 		t, err := time.ParseInLocation("2006-01-02 15:04:05", r.Str("date")+" "+r.Str("time"), Taipei)
@@ -40,11 +43,11 @@ func ReadCivilIoT(r io.Reader, name string) (*Data, error) {
 			r.Fail("time", errors.New("date and time must be YYYY-MM-DD and hh:mm:ss (Taiwan time)"))
 		}
 		w.at = t
-		if p := r.Point(true); p != nil {
-			w.lon, w.lat = r.Num("lon"), r.Num("lat")
-		}
+		w.lon, w.lat, _ = position(r)
 		for i, c := range []string{"PM2.5", "temperature", "RH"} {
-			w.values[i] = r.OptNum(c)
+			if v, ok := r.Float(c); ok {
+				w.values[i] = &v
+			}
 		}
 		return w
 	})

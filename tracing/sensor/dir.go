@@ -10,25 +10,27 @@ import (
 	"strings"
 	"time"
 
+	"github.com/envtrace/envtrace/gis/crs"
+	"github.com/envtrace/envtrace/internal/csvtab"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/param"
 )
 
-// The columns of the two files (required, then optional).
+// The columns of the two files.
 var (
-	sensorCols  = [2][]string{{"device_id"}, {"lon", "lat", "x", "y", "kind"}}
-	readingCols = [2][]string{{"device_id", "time", "parameter", "value", "unit"}, nil}
+	sensorSchema  = csvtab.Schema{Required: []string{"device_id"}, Optional: []string{"lon", "lat", "x", "y", "kind"}, Pairs: [][2]string{{"x", "y"}, {"lon", "lat"}}}
+	readingSchema = csvtab.Schema{Required: []string{"device_id", "time", "parameter", "value", "unit"}}
 )
 
 // ReadDir reads dir's sensors.csv and sensor_readings.csv (with the data
-// directory's CSV conventions, model.ReadCSV); a missing file means no
+// directory's CSV conventions, internal/csvtab); a missing file means no
 // records of that kind. Every reading's device must be in sensors.csv.
 // Problems come back as *model.FieldError values naming file, line and
 // column.
 func ReadDir(dir string) (*Data, error) {
 	d := &Data{}
 	var err error
-	if d.Sensors, err = model.ReadCSV(filepath.Join(dir, model.FileSensors), sensorCols[0], sensorCols[1], readSensor); err != nil {
+	if d.Sensors, err = csvtab.ReadFile(filepath.Join(dir, model.FileSensors), sensorSchema, readSensor); err != nil {
 		return nil, err
 	}
 	known := map[string]bool{}
@@ -38,7 +40,7 @@ func ReadDir(dir string) (*Data, error) {
 		}
 		known[s.ID] = true
 	}
-	d.Readings, err = model.ReadCSV(filepath.Join(dir, model.FileSensorReadings), readingCols[0], readingCols[1], func(r model.Row) Reading {
+	d.Readings, err = csvtab.ReadFile(filepath.Join(dir, model.FileSensorReadings), readingSchema, func(r *csvtab.Row) Reading {
 		rd := readReading(r)
 		if !r.Bad() && !known[rd.Device] {
 			r.Fail("device_id", errors.New("unknown device: add it to sensors.csv"))
@@ -67,7 +69,7 @@ func checkDuplicates(rs []Reading) error {
 	return nil
 }
 
-func readSensor(r model.Row) Sensor {
+func readSensor(r *csvtab.Row) Sensor {
 	r.Required("device_id")
 	s := Sensor{ID: r.Str("device_id"), Kind: strings.ToLower(r.Str("kind"))}
 	switch s.Kind {
@@ -77,32 +79,36 @@ func readSensor(r model.Row) Sensor {
 	default:
 		r.Fail("kind", fmt.Errorf("must be %s, %s or %s", KindAirBox, KindLowCost, KindReference))
 	}
-	p := r.Point(true)
-	if p == nil {
-		return s
-	}
-	s.Point = *p
-	s.Lon, s.Lat = p.LonLat()
-	if r.Str("lon") != "" {
-		s.Lon, s.Lat = r.Num("lon"), r.Num("lat")
-	}
+	s.Lon, s.Lat, s.Point = position(r)
 	return s
 }
 
-func readReading(r model.Row) Reading {
+// position reads a sensor's x,y (EPSG:3826) or lon,lat by the data
+// directory's one rule (crs.PositionFrom) and returns it in lon/lat and in
+// EPSG:3826 metres, the ADF's neighbour grid.
+func position(r *csvtab.Row) (lon, lat float64, p model.Point) {
+	ll, col, err := crs.PositionFrom(r.Str("x"), r.Str("y"), r.Str("lon"), r.Str("lat"))
+	if err != nil {
+		r.Fail(col, err)
+		return 0, 0, model.Point{}
+	}
+	return ll[0], ll[1], model.FromLonLat(ll[0], ll[1])
+}
+
+func readReading(r *csvtab.Row) Reading {
 	r.Required("device_id")
-	rd := Reading{Device: r.Str("device_id"), Time: r.Time("time"), Parameter: r.Param("parameter")}
-	v := r.Num("value")
-	unit := r.Unit("unit")
+	rd := Reading{Device: r.Str("device_id"), Time: r.Time("time")}
+	p := csvtab.Parse(r, "parameter", param.LookupAir)
+	v := r.Number("value")
+	unit := r.Str("unit")
 	if r.Bad() {
 		return rd
 	}
-	p := param.MustLookup(rd.Parameter)
 	c, err := p.Canonical(v, unit)
 	if err != nil {
 		r.Fail("unit", err)
 	}
-	rd.Value, rd.Unit = c, p.Unit
+	rd.Parameter, rd.Value, rd.Unit = p.ID, c, p.Unit
 	return rd
 }
 
@@ -128,7 +134,7 @@ func WriteDir(dir string, d *Data) error {
 		return err
 	}
 	return writeAtomic(filepath.Join(dir, model.FileSensorReadings), func(w *csv.Writer) error {
-		if err := w.Write(readingCols[0]); err != nil {
+		if err := w.Write(readingSchema.Required); err != nil {
 			return err
 		}
 		for _, r := range d.Readings {

@@ -1,7 +1,8 @@
 // Package signal turns the data envtrace holds into events that the
 // hotspot and risk screens count: sensor exceedances now, permit
 // violations (the DMR exceedances the water checks find) now, petitions
-// and dumping reports when their intake lands. Each signal is one small
+// once their locations can be fuzzed for the viewer's role, and dumping
+// reports when their intake lands. Each signal is one small
 // type behind the Signal interface, so a new one plugs in without
 // touching the screens.
 package signal
@@ -164,8 +165,10 @@ func span(from, to, first, last time.Time) (time.Time, time.Time) {
 	return from, to
 }
 
-// ByName returns the named signal over the data held; petitions are not
-// available until the petition intake lands (ErrUnavailable).
+// ByName returns the named signal over the data held. Petitions are not
+// available (ErrUnavailable): petitions.csv's locations are private, and a
+// hotspot of them would publish each one until the identity work can
+// fuzz them for the viewer's role.
 func ByName(name string, ds *model.Dataset, sensors *sensor.Data, limit float64) (Signal, error) {
 	switch name {
 	case NameSensorExceedances:
@@ -173,7 +176,7 @@ func ByName(name string, ds *model.Dataset, sensors *sensor.Data, limit float64)
 	case NameViolations:
 		return Violations(ds), nil
 	case NamePetitions:
-		return nil, fmt.Errorf("%w: petitions: the petition intake is not part of this build yet; use sensor-exceedances or violations", ErrUnavailable)
+		return nil, fmt.Errorf("%w: petitions: petition locations are private and cannot be mapped until they can be fuzzed for the viewer's role; use sensor-exceedances or violations", ErrUnavailable)
 	}
 	return nil, fmt.Errorf("signal: unknown signal %q: want petitions, sensor-exceedances or violations", name)
 }
