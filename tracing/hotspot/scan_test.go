@@ -2,6 +2,7 @@ package hotspot
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"testing"
 )
@@ -100,7 +101,7 @@ func TestScanSample(t *testing.T) {
 
 func TestScanRejects(t *testing.T) {
 	w := newScanWorld(1, false)
-	if _, err := Scan(context.Background(), w.units[:2], w.steps, nil, DefaultScan()); err != ErrTooFew {
+	if _, err := Scan(context.Background(), w.units[:2], w.steps, nil, DefaultScan()); !errors.Is(err, ErrTooFew) {
 		t.Fatalf("two units: %v", err)
 	}
 	if _, err := Scan(context.Background(), w.units, w.steps, []Case{{Unit: 30, Step: 0}}, DefaultScan()); err == nil {
