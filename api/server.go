@@ -102,6 +102,9 @@ func (s *Server) routes() error {
 		if ck, ok := s.backend.(CaseKeeper); ok && ck.CaseRepository() != nil {
 			s.registerCases(v1, th, ck.CaseRepository())
 		}
+		if ab, ok := s.backend.(AirBackend); ok {
+			s.registerAir(v1, ab)
+		}
 	}
 	if ob, ok := s.backend.(OdourBackend); ok && odourEnabled(s.backend) {
 		s.registerOdour(v1, ob)

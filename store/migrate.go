@@ -281,6 +281,7 @@ func Requirements() postgis.Requirements {
 		Tables: []string{
 			"schema_migrations", "networks", "reaches", "reach_minor_edges",
 			"facilities", "outfalls", "permits", "permit_limits", "reports", "stations", "readings",
+			"sensors", "sensor_readings",
 			"cases", "case_items", "case_shares", "case_exports",
 		},
 		Indexes: []string{
@@ -294,6 +295,7 @@ func Requirements() postgis.Requirements {
 			"reports_pkey", "reports_parameter_period",
 			"stations_pkey", "stations_location_gist",
 			"readings_station_time_parameter", "readings_parameter_time",
+			"sensors_pkey", "sensors_geom_idx", "sensor_readings_pkey",
 			"cases_pkey", "cases_created_at", "case_items_pkey", "case_shares_pkey", "case_shares_principal", "case_exports_pkey",
 		},
 		Hint: "run envtrace db migrate",

@@ -15,6 +15,7 @@ import (
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/model"
+	"github.com/envtrace/envtrace/tracing/sensor"
 )
 
 // openDB opens the pool with the configured statement timeout.
@@ -62,8 +63,13 @@ func (e *env) progressPrinter(what string) store.Progress {
 }
 
 func cmdImport(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 && (args[0] == "wind" || args[0] == "air") {
-		return cmdImportData(ctx, e, args[0], args[1:])
+	if len(args) > 0 {
+		switch args[0] {
+		case "sensors":
+			return cmdImportSensors(ctx, e, args[1:])
+		case "wind", "air":
+			return cmdImportData(ctx, e, args[0], args[1:])
+		}
 	}
 	fs := e.flags("import")
 	e.cfg.Bind(fs, "db", "data", "network", "layer", "snap-tolerance")
@@ -109,7 +115,26 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stderr, "warning: %s: %d online effluent monitoring values not imported (PostGIS does not store them yet; `check permits --data` and `serve --data` screen them)\n",
 				model.FileEffluent, n)
 		}
+		return importSensors(ctx, e, pool)
 	}
+	return nil
+}
+
+// importSensors copies the data directory's sensors and sensor readings
+// into the partitioned sensor_readings table.
+func importSensors(ctx context.Context, e *env, pool *pgxpool.Pool) error {
+	sd, err := sensor.ReadDir(e.cfg.Data)
+	if err != nil {
+		return err
+	}
+	if len(sd.Sensors) == 0 {
+		return nil
+	}
+	in, dup, err := store.IngestSensorReadings(ctx, pool, sd)
+	if err != nil {
+		return retryHint(err)
+	}
+	fmt.Fprintf(e.stdout, "imported %d sensors: %d new sensor readings, %d already stored\n", len(sd.Sensors), in, dup)
 	return nil
 }
 

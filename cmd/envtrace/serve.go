@@ -46,8 +46,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer cleanup()
-	// The air and odour files are read beside the water files the
-	// network was loaded with.
+	// The air, sensor, air-permit and odour files are read beside the
+	// water files the network was loaded with.
 	airData, err := datadir.ReadWith(filepath.Dir(b.DS.NetworkPath), b.DS)
 	if err != nil {
 		return err
