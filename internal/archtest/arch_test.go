@@ -1,6 +1,6 @@
 // Package archtest guards the dependency direction the README documents:
-// cmd → api → store → tracing → hydro → gis, with fixtures beside tracing
-// and internal/* importing nothing of envtrace above it.
+// cmd → api → store → fixtures → casework → tracing → hydro, atmos →
+// access → gis, with internal/* importing nothing of envtrace above it.
 package archtest
 
 import (
@@ -22,12 +22,15 @@ const module = "github.com/envtrace/envtrace/"
 var layer = map[string]int{
 	"internal": 0,
 	"gis":      1,
-	"hydro":    2,
-	"tracing":  3,
-	"fixtures": 4,
-	"store":    5,
-	"api":      6,
-	"cmd":      7,
+	"access":   2,
+	"hydro":    3,
+	"atmos":    3,
+	"tracing":  4,
+	"casework": 5,
+	"fixtures": 6,
+	"store":    7,
+	"api":      8,
+	"cmd":      9,
 }
 
 func TestDependenciesPointOneWay(t *testing.T) {
