@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/envtrace/envtrace/internal/datadir"
 	"github.com/envtrace/envtrace/tracing/dmr"
 	"github.com/envtrace/envtrace/tracing/param"
 )
@@ -36,9 +37,10 @@ var schema = map[string]struct{ required, optional []string }{
 // first).
 var fileOrder = []string{FileFacilities, FileOutfalls, FilePermits, FileLimits, FileReports, FileStations, FileReadings}
 
-// ReadDir reads and validates a data directory. Every kind is optional (a
-// missing file means no records of that kind), but a .csv or .geojson file
-// with an unknown name is an error, as is any invalid value or broken
+// ReadDir reads and validates a data directory's water data. Every kind is
+// optional (a missing file means no records of that kind); files of other
+// kinds listed in internal/datadir are left to their readers, but a .csv or
+// .geojson file no kind owns is an error, as is any invalid value or broken
 // reference. All problems found (up to 50) are returned together, each a
 // *FieldError naming file, line and column.
 func ReadDir(dir string) (*Dataset, error) {
@@ -48,18 +50,11 @@ func ReadDir(dir string) (*Dataset, error) {
 	}
 	ds := &Dataset{}
 	var p problems
-	known := map[string]bool{}
-	for _, f := range fileOrder {
-		known[f] = true
-	}
-	for _, n := range NetworkFiles {
-		known[n] = true
-	}
 	for _, e := range entries {
 		name := e.Name()
 		ext := strings.ToLower(filepath.Ext(name))
-		if !e.IsDir() && (ext == ".csv" || ext == ".geojson" || ext == ".gpkg") && !known[name] {
-			p.add(&FieldError{File: name, Err: fmt.Errorf("unexpected data file; known files are %s and %s", strings.Join(fileOrder, ", "), strings.Join(NetworkFiles, ", "))})
+		if !e.IsDir() && (ext == ".csv" || ext == ".geojson" || ext == ".gpkg") && !datadir.Known(name) {
+			p.add(&FieldError{File: name, Err: fmt.Errorf("unexpected data file; known files are %s", strings.Join(datadir.Names(), ", "))})
 		}
 	}
 	for _, n := range NetworkFiles {

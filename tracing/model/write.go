@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/envtrace/envtrace/internal/datadir"
 	"github.com/envtrace/envtrace/tracing/dmr"
 	"github.com/envtrace/envtrace/tracing/param"
 )
@@ -107,7 +108,7 @@ func WriteDir(dir string, ds *Dataset) error {
 }
 
 // checkReplaceable refuses to replace a directory holding anything but
-// data-directory files.
+// data-directory files (of any kind, internal/datadir).
 func checkReplaceable(dir string) error {
 	st, err := os.Lstat(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -123,12 +124,8 @@ func checkReplaceable(dir string) error {
 	if err != nil {
 		return fmt.Errorf("model: WriteDir: %w", err)
 	}
-	known := map[string]bool{}
-	for _, f := range append(append([]string{}, fileOrder...), NetworkFiles...) {
-		known[f] = true
-	}
 	for _, e := range entries {
-		if !known[e.Name()] || e.IsDir() {
+		if !datadir.Known(e.Name()) || e.IsDir() {
 			return fmt.Errorf("model: WriteDir: %s holds %s, which is not a data-directory file; refusing to replace it", dir, e.Name())
 		}
 	}
