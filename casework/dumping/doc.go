@@ -23,8 +23,8 @@
 //  1. Parcels: every parcel containing the point, or whose boundary lies
 //     within Router.BoundaryM (default 5 m) of it, is a candidate, ranked by
 //     distance (0 inside). The nearest containing parcel decides. Several
-//     candidates of different agencies make the answer Ambiguous: the
-//     engine names them all and the first one is asked first.
+//     candidates make the answer Ambiguous: the engine names them all and
+//     the first one is asked first.
 //  2. The parcel's manager value resolves to an agency: an agency id, or a
 //     value the agency lists in its manages column (an industrial park's
 //     TYPE), or a role resolved through the point's jurisdiction: county

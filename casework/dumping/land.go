@@ -348,9 +348,22 @@ func ReadJurisdictions(path string) ([]Jurisdiction, error) {
 	return out, errors.Join(errs...)
 }
 
+// managerClasses maps the manager classes Taiwanese layers write in words
+// to the roles routing resolves through the jurisdiction.
+var managerClasses = map[string]string{
+	"縣市開發工業區": RoleCounty,
+	"縣市政府":    RoleCounty,
+	"鄉鎮市公所":   RoleTownship,
+	"私有":      RolePrivate,
+	"私有地":     RolePrivate,
+}
+
 // ParcelsFromLayer turns a GIS layer into parcels, reading the manager
 // from managerField and, when present, parcel_id (else id, else the row
-// number), owner, section and land_no. Geometry is converted to EPSG:3826;
+// number), owner, section and land_no. Manager classes written in words
+// (縣市開發工業區, 私有 ...) become the roles county, township, private. A
+// row whose manager text is damaged (a layer warning on that field) is
+// left out: the warning names it. Geometry is converted to EPSG:3826;
 // a layer without a declared CRS must hold TM2 metres or lon/lat degrees,
 // told apart by range.
 func ParcelsFromLayer(ly *layer.Layer, managerField string) ([]Parcel, error) {
@@ -363,6 +376,12 @@ func ParcelsFromLayer(ly *layer.Layer, managerField string) ([]Parcel, error) {
 	to3826, err := toTWD97(ly)
 	if err != nil {
 		return nil, err
+	}
+	damaged := map[int]bool{}
+	for _, w := range ly.Warnings {
+		if strings.EqualFold(w.Field, managerField) {
+			damaged[w.Row] = true
+		}
 	}
 	var out []Parcel
 	var errs []error
@@ -392,6 +411,14 @@ func ParcelsFromLayer(ly *layer.Layer, managerField string) ([]Parcel, error) {
 		if p.Manager == "" {
 			errs = append(errs, &layer.RowError{File: ly.Name, Row: f.Row, Field: managerField, Err: errors.New("no manager")})
 			continue
+		}
+		if damaged[f.Row] {
+			// The manager's text was lost (see ly.Warnings): routing it would
+			// guess, so the parcel is left out and the warning stands.
+			continue
+		}
+		if role, ok := managerClasses[p.Manager]; ok {
+			p.Manager = role
 		}
 		g, err := polygonIn(f.Geometry, to3826)
 		if err != nil {
@@ -517,4 +544,3 @@ func (l *Land) Validate() error {
 	}
 	return errors.Join(errs...)
 }
-

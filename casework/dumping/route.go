@@ -42,9 +42,10 @@ type Decision struct {
 	Agency     string      `json:"agency"`
 	ParcelID   string      `json:"parcel_id"`
 	Candidates []Candidate `json:"candidates"`
-	// Rule says which rule decided; Ambiguous that candidates of more than
-	// one agency lie within the boundary distance, so the first one is
-	// asked first and the others are named.
+	// Rule says which rule decided; Ambiguous that more than one parcel
+	// lies within the boundary distance (a point on or near a shared
+	// boundary), so the first candidate is asked first and the others are
+	// named.
 	Rule      Rule `json:"rule"`
 	Ambiguous bool `json:"ambiguous"`
 	// PublicLand is false on private land: still a case, but not one for
@@ -168,14 +169,12 @@ func (r *Router) Route(p orb.Point) Decision {
 		d.Jurisdiction = j.ID
 	}
 	hits := r.parcels.Near(p, r.boundaryM)
-	agencies := map[string]bool{}
 	for _, h := range hits {
 		pc := &r.land.Parcels[h.Item]
 		aid, _ := r.resolve(pc.Manager, j)
 		d.Candidates = append(d.Candidates, Candidate{AgencyID: aid, ParcelID: pc.ID, DistanceM: roundCm(h.Distance)})
-		agencies[aid] = true
 	}
-	d.Ambiguous = len(agencies) > 1
+	d.Ambiguous = len(hits) > 1
 	if len(hits) > 0 && hits[0].Distance == 0 {
 		pc := &r.land.Parcels[hits[0].Item]
 		d.ParcelID, d.Manager, d.Owner, d.Section, d.LandNo = pc.ID, pc.Manager, pc.Owner, pc.Section, pc.LandNo

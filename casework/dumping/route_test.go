@@ -246,4 +246,3 @@ func TestRouteRules(t *testing.T) {
 		t.Errorf("Taipei 101, outside the fixture: %+v", d)
 	}
 }
-
