@@ -30,8 +30,10 @@ Usage:
   envtrace db migrate --db URL
   envtrace import   --db URL [--data DIR] [--network PATH [--layer NAME] [--name NAME]]
   envtrace ingest   --db URL --readings FILE.csv
+  envtrace import parcels --db URL --manager-field NAME FILE
+  envtrace route    [--data DIR] --point X,Y [--crs EPSG:N] [--boundary-m M] [--json]
 
-Without --data, trace and check use the embedded central-Taiwan fixture.
+Without --data, trace, check and route use the embedded central-Taiwan fixture.
 
 Every command also takes --config FILE (JSON); settings come from defaults,
 then the file, then ENVTRACE_* variables, then flags.
@@ -80,6 +82,7 @@ func commands() map[string]command {
 		"db":       cmdDB,
 		"import":   cmdImport,
 		"ingest":   cmdIngest,
+		"route":    cmdRoute,
 	}
 }
 

@@ -36,6 +36,33 @@ type Config struct {
 	RequestTimeout Duration `json:"request_timeout"`
 	// StatementTimeout bounds one SQL statement.
 	StatementTimeout Duration `json:"statement_timeout"`
+	// BoundaryM is how near a parcel boundary (m) a dumping report makes
+	// the neighbouring parcel a routing candidate; 0 means the default 5 m.
+	BoundaryM float64 `json:"boundary_m"`
+	// Dumping holds the dumping-report desk's settings.
+	Dumping Dumping `json:"dumping"`
+}
+
+// Dumping configures illegal-dumping intake and notifications.
+type Dumping struct {
+	// DuplicateRadiusM and DuplicateWindow decide when a new report is a
+	// duplicate of an open one (default 50 m and 7 days).
+	DuplicateRadiusM float64  `json:"duplicate_radius_m"`
+	DuplicateWindow  Duration `json:"duplicate_window"`
+	// MaxPhotoBytes bounds one uploaded photo (default 8 MiB).
+	MaxPhotoBytes int64 `json:"max_photo_bytes"`
+	// ContactKeyFile holds the 32-byte key (hex) that seals reporters'
+	// contacts; required to take reports with a contact.
+	ContactKeyFile string `json:"contact_key_file"`
+	// SMTPAddr and MailFrom send e-mail notifications; empty SMTPAddr
+	// leaves e-mail messages in the outbox.
+	SMTPAddr string `json:"smtp_addr"`
+	MailFrom string `json:"mail_from"`
+	// WebhookSecret signs webhook deliveries (HMAC-SHA256).
+	WebhookSecret string `json:"webhook_secret"`
+	// AgencyKeysFile maps API keys to agencies and roles (see
+	// docs/dumping.md) until the identity service lands.
+	AgencyKeysFile string `json:"agency_keys_file"`
 }
 
 // Duration is a time.Duration that reads "30s" from JSON and environment.
@@ -117,6 +144,19 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 			dst.Duration = d
 		}
 	}
+	if v, ok := lookup("ENVTRACE_BOUNDARY_M"); ok && v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f > 1000 {
+			errs = append(errs, fmt.Errorf("ENVTRACE_BOUNDARY_M=%q: want metres in [0, 1000]", v))
+		} else {
+			c.BoundaryM = f
+		}
+	}
+	str("SMTP_ADDR", &c.Dumping.SMTPAddr)
+	str("MAIL_FROM", &c.Dumping.MailFrom)
+	str("CONTACT_KEY_FILE", &c.Dumping.ContactKeyFile)
+	str("AGENCY_KEYS_FILE", &c.Dumping.AgencyKeysFile)
+	str("WEBHOOK_SECRET", &c.Dumping.WebhookSecret)
 	dur("REQUEST_TIMEOUT", &c.RequestTimeout)
 	dur("STATEMENT_TIMEOUT", &c.StatementTimeout)
 	return errors.Join(errs...)
@@ -138,6 +178,8 @@ func (c *Config) Bind(fs *flag.FlagSet, names ...string) {
 			fs.StringVar(&c.Network, "network", c.Network, "river network file (.gpkg, .geojson, .csv, .shp)")
 		case "layer":
 			fs.StringVar(&c.Layer, "layer", c.Layer, "layer of a multi-layer file (default: first line layer)")
+		case "boundary-m":
+			fs.Float64Var(&c.BoundaryM, "boundary-m", c.BoundaryM, "parcel-boundary distance (m) within which neighbours become routing candidates (0 = 5 m)")
 		case "snap-tolerance":
 			fs.Float64Var(&c.SnapTolerance, "snap-tolerance", c.SnapTolerance, "line-end snap tolerance for geometry-only networks, in file units (0 = 0.5 m)")
 		}

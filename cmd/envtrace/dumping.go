@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/envtrace/envtrace/casework/dumping"
+	"github.com/envtrace/envtrace/gis/crs"
+)
+
+// loadLand reads the dumping land of a data directory and builds its
+// router; a directory without agencies.csv is an error here.
+func (e *env) loadLand(dir string) (*dumping.Router, error) {
+	land, err := dumping.ReadLand(dir)
+	if err != nil {
+		return nil, err
+	}
+	if land == nil {
+		return nil, fmt.Errorf("data directory %s has no %s: no land to route on", dir, dumping.FileAgencies)
+	}
+	for _, w := range land.Warnings {
+		fmt.Fprintf(e.stderr, "warning: %v\n", w)
+	}
+	return dumping.NewRouter(land, e.cfg.BoundaryM)
+}
+
+func cmdRoute(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("route")
+	e.cfg.Bind(fs, "data", "boundary-m")
+	point := fs.String("point", "", "report location X,Y (lon,lat for geographic CRS)")
+	code := fs.String("crs", "EPSG:3826", "CRS of --point (EPSG:3826 TWD97 / TM2, EPSG:4326 lon,lat)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *point == "" {
+		return usageErr("--point X,Y is required")
+	}
+	p, err := parsePoint(*point)
+	if err != nil {
+		return err
+	}
+	c, err := crs.Parse(*code)
+	if err != nil {
+		return usageErr("--crs: %v", err)
+	}
+	q, err := dumping.ToTWD97(p, c)
+	if err != nil {
+		var pe *dumping.PointError
+		if errors.As(err, &pe) {
+			return usageErr("--point: %v", err)
+		}
+		return err
+	}
+	dir, cleanup, err := e.dataDir()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	rt, err := e.loadLand(dir)
+	if err != nil {
+		return err
+	}
+	d := rt.Route(q)
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(d)
+	}
+	fmt.Fprintf(e.stdout, "%s (%s), rule %s", d.Agency, d.AgencyID, d.Rule)
+	if d.ParcelID != "" {
+		fmt.Fprintf(e.stdout, ", parcel %s", d.ParcelID)
+	}
+	if !d.PublicLand {
+		fmt.Fprintf(e.stdout, ", private land (owner %s)", d.Owner)
+	}
+	if d.Ambiguous {
+		fmt.Fprint(e.stdout, ", ambiguous: near a boundary")
+	}
+	fmt.Fprintln(e.stdout)
+	if len(d.Candidates) > 0 {
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "candidate\tagency\tparcel\tdistance_m")
+		for i, cd := range d.Candidates {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%.2f\n", i+1, cd.AgencyID, cd.ParcelID, cd.DistanceM)
+		}
+		return tw.Flush()
+	}
+	return nil
+}
