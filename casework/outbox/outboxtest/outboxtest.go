@@ -318,4 +318,3 @@ func RunStoreSuite(t *testing.T, newStore func(t *testing.T) (outbox.Store, Enqu
 		}
 	})
 }
-
