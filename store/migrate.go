@@ -147,6 +147,8 @@ func Requirements() postgis.Requirements {
 		Tables: []string{
 			"schema_migrations", "networks", "reaches", "reach_minor_edges",
 			"facilities", "outfalls", "permits", "permit_limits", "reports", "stations", "readings",
+			"dumping_agencies", "dumping_jurisdictions", "dumping_parcels", "dumping_reports", "dumping_report_seq",
+			"dumping_audit", "dumping_photos", "dumping_patrols", "dumping_measures", "outbox",
 		},
 		Indexes: []string{
 			"schema_migrations_pkey", "networks_pkey", "networks_name_srid_key",
@@ -159,6 +161,7 @@ func Requirements() postgis.Requirements {
 			"reports_pkey", "reports_parameter_period",
 			"stations_pkey", "stations_location_gist",
 			"readings_station_time_parameter", "readings_parameter_time",
+			"dumping_parcels_geom_gist", "dumping_reports_geom_gist", "dumping_reports_agency_state", "dumping_audit_report", "outbox_due",
 		},
 		Hint: "run envtrace db migrate",
 	}
