@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/gis/layer"
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/hydro"
@@ -62,6 +63,9 @@ func (e *env) progressPrinter(what string) store.Progress {
 }
 
 func cmdImport(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "parcels" {
+		return cmdImportParcels(ctx, e, args[1:])
+	}
 	fs := e.flags("import")
 	e.cfg.Bind(fs, "db", "data", "network", "layer", "snap-tolerance")
 	name := fs.String("name", "", "name of the stored network (default: the network file's base name)")
@@ -92,6 +96,18 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	if netPath != "" {
 		if err := importNetwork(ctx, e, pool, netPath, *name); err != nil {
 			return retryHint(err)
+		}
+	}
+	if e.cfg.Data != "" {
+		land, err := dumping.ReadLand(e.cfg.Data)
+		if err != nil {
+			return err
+		}
+		if land != nil {
+			if err := store.ImportLand(ctx, pool, land, filepath.Base(e.cfg.Data), e.progressPrinter("parcels")); err != nil {
+				return retryHint(err)
+			}
+			fmt.Fprintf(e.stdout, "imported %s: %d agencies, %d jurisdictions, %d parcels\n", e.cfg.Data, len(land.Agencies), len(land.Jurisdictions), len(land.Parcels))
 		}
 	}
 	if ds != nil {

@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
+	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/gis/crs"
+	"github.com/envtrace/envtrace/gis/layer"
+	"github.com/envtrace/envtrace/store"
 )
 
 // loadLand reads the dumping land of a data directory and builds its
@@ -90,5 +94,53 @@ func cmdRoute(ctx context.Context, e *env, args []string) error {
 		}
 		return tw.Flush()
 	}
+	return nil
+}
+
+// cmdImportParcels stores a GIS file of parcels or management areas with
+// the field naming each one's manager.
+func cmdImportParcels(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("import parcels")
+	e.cfg.Bind(fs, "db", "layer")
+	field := fs.String("manager-field", "", "attribute naming the managing agency (an agency id, a manages value, or county / township / private)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &exitError{code: 2, err: err}
+	}
+	if fs.NArg() != 1 {
+		return usageErr("usage: envtrace import parcels --db URL --manager-field NAME FILE")
+	}
+	if *field == "" {
+		return usageErr("--manager-field NAME is required")
+	}
+	path := fs.Arg(0)
+	ly, err := layer.Read(path, layer.Options{Layer: e.cfg.Layer})
+	if err != nil {
+		return err
+	}
+	for _, w := range ly.Warnings {
+		fmt.Fprintf(e.stderr, "warning: %v\n", w)
+	}
+	parcels, err := dumping.ParcelsFromLayer(ly, *field)
+	if err != nil {
+		return err
+	}
+	if skipped := len(ly.Features) - len(parcels); skipped > 0 {
+		fmt.Fprintf(e.stderr, "warning: %d features left out: their %s is damaged (see the warnings above)\n", skipped, *field)
+	}
+	pool, err := e.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := store.Ready(ctx, pool); err != nil {
+		return fmt.Errorf("%w (run: envtrace db migrate --db URL)", err)
+	}
+	if err := store.ImportParcels(ctx, pool, parcels, filepath.Base(path), e.progressPrinter("parcels")); err != nil {
+		return retryHint(err)
+	}
+	fmt.Fprintf(e.stdout, "imported %d parcels from %s (manager field %s)\n", len(parcels), path, *field)
 	return nil
 }
