@@ -161,7 +161,10 @@ func Requirements() postgis.Requirements {
 			"reports_pkey", "reports_parameter_period",
 			"stations_pkey", "stations_location_gist",
 			"readings_station_time_parameter", "readings_parameter_time",
-			"dumping_parcels_geom_gist", "dumping_reports_geom_gist", "dumping_reports_agency_state", "dumping_audit_report", "outbox_due",
+			"dumping_agencies_pkey", "dumping_jurisdictions_pkey", "dumping_parcels_pkey", "dumping_parcels_geom_gist",
+			"dumping_reports_pkey", "dumping_reports_geom_gist", "dumping_reports_agency_state", "dumping_reports_requested",
+			"dumping_report_seq_pkey", "dumping_audit_pkey", "dumping_audit_report", "dumping_photos_pkey",
+			"dumping_patrols_pkey", "dumping_patrols_agency", "dumping_measures_pkey", "outbox_pkey", "outbox_due",
 		},
 		Hint: "run envtrace db migrate",
 	}
