@@ -8,8 +8,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/envtrace/envtrace/api"
+	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/tracing/basin"
@@ -70,13 +72,18 @@ var centralData = sync.OnceValues(func() (*centralFixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &centralFixture{net: net, basin: b, scenarios: scen}, nil
+	land, err := dumping.ReadLand(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &centralFixture{net: net, basin: b, scenarios: scen, land: land}, nil
 })
 
 type centralFixture struct {
 	net       *hydro.Network
 	basin     *basin.Basin
 	scenarios []fixtures.Scenario
+	land      *dumping.Land
 }
 
 // apiScenarios converts the fixture's scenarios, as the CLI does.
@@ -106,11 +113,13 @@ func centralBackend(t testing.TB) (*api.MemoryBackend, *centralFixture) {
 	return mb, fx
 }
 
-// centralServer is the full server over the fixture.
+// centralServer is the full server over the fixture, the dumping desk
+// included.
 func centralServer(t testing.TB) (*api.Server, *centralFixture) {
 	t.Helper()
 	b, fx := centralBackend(t)
-	return newServer(t, quietConfig(), b), fx
+	d := newDumpingArea(t, fx.land, time.Now)
+	return newServer(t, quietConfig(), &withDumping{MemoryBackend: b, area: d.area}), fx
 }
 
 // do runs one request with an optional JSON body in-process.

@@ -100,6 +100,9 @@ func (s *Server) routes() error {
 	if tb, ok := s.backend.(TracingBackend); ok && tracingEnabled(s.backend) {
 		s.registerTracing(v1, tb)
 	}
+	if db, ok := s.backend.(DumpingBackend); ok && db.DumpingArea() != nil && db.DumpingArea().Desk != nil {
+		s.registerDumping(v1, db.DumpingArea())
+	}
 	if err := s.registerOGC(); err != nil {
 		return err
 	}

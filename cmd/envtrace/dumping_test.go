@@ -30,7 +30,7 @@ func TestRouteCommand(t *testing.T) {
 				t.Errorf("Taipei 101: %s", out)
 			}
 		}},
-		{"Changhua township fallback as text", []string{"route", "--point", "205000,2650000"}, 0, func(t *testing.T, out, _ string) {
+		{"Changhua township fallback as text", []string{"route", "--point", "205000,2650000", "--crs", "EPSG:3826"}, 0, func(t *testing.T, out, _ string) {
 			if !strings.Contains(out, "rule township-fallback") && !strings.Contains(out, "rule parcel") && !strings.Contains(out, "rule private-land") {
 				t.Errorf("output %q", out)
 			}

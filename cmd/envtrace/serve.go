@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/envtrace/envtrace/api"
+	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/fixtures"
 )
 
@@ -24,14 +25,31 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if e.cfg.DB != "" {
 		return serveDB(ctx, e, *network)
 	}
-	b, cleanup, err := e.dataBasin(ctx)
+	dir, cleanup, err := e.dataDir()
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	backend, err := newMemoryBackend(b, e.cfg.Data == "")
+	b, err := e.loadBasin(ctx, dir)
 	if err != nil {
 		return err
+	}
+	mb, err := newMemoryBackend(b, e.cfg.Data == "")
+	if err != nil {
+		return err
+	}
+	var backend api.Backend = mb
+	land, err := dumping.ReadLand(dir)
+	if err != nil {
+		return err
+	}
+	if land != nil {
+		repo := dumping.NewMemory()
+		area, err := e.dumpingArea(ctx, land, repo, repo.Outbox, true)
+		if err != nil {
+			return err
+		}
+		backend = &dumpingBackend{MemoryBackend: mb, area: area}
 	}
 	srv, err := api.New(api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration}, backend)
 	if err != nil {

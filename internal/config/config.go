@@ -63,6 +63,9 @@ type Dumping struct {
 	// AgencyKeysFile maps API keys to agencies and roles (see
 	// docs/dumping.md) until the identity service lands.
 	AgencyKeysFile string `json:"agency_keys_file"`
+	// Deliver runs the outbox worker; without it notifications wait in
+	// the outbox (the demo's example addresses lead nowhere).
+	Deliver bool `json:"deliver"`
 }
 
 // Duration is a time.Duration that reads "30s" from JSON and environment.
@@ -157,6 +160,13 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 	str("CONTACT_KEY_FILE", &c.Dumping.ContactKeyFile)
 	str("AGENCY_KEYS_FILE", &c.Dumping.AgencyKeysFile)
 	str("WEBHOOK_SECRET", &c.Dumping.WebhookSecret)
+	if v, ok := lookup("ENVTRACE_DELIVER"); ok && v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ENVTRACE_DELIVER=%q: want true or false", v))
+		}
+		c.Dumping.Deliver = b
+	}
 	dur("REQUEST_TIMEOUT", &c.RequestTimeout)
 	dur("STATEMENT_TIMEOUT", &c.StatementTimeout)
 	return errors.Join(errs...)
