@@ -377,3 +377,63 @@ func TestDumpingPhotoUpload(t *testing.T) {
 		t.Errorf("photo: %d %s", ph.Code, ph.Header().Get("Content-Type"))
 	}
 }
+
+// TestDumpingResponsesMatchOpenAPI validates the dumping and Open311
+// answers, good and bad, against the OpenAPI document.
+func TestDumpingResponsesMatchOpenAPI(t *testing.T) {
+	s, fx := dumpingServer(t)
+	_, router := loadOpenAPIFrom(t, s.OpenAPIDocument())
+	h := s.Handler()
+	ll, _ := lonLatOn(t, fx.rt, "npa-central")
+	intake, _ := json.Marshal(map[string]any{"service_code": "dumping-household", "description": "舊沙發", "x": ll[0], "y": ll[1]})
+	rec := call(t, h, "POST", "/api/v1/dumping/reports", "application/json", intake, "")
+	id := decode[dumping.PublicReport](t, rec.Body.Bytes()).ID
+	req := func(method, target, ctype, key string) *http.Request {
+		r := httptest.NewRequest(method, target, nil)
+		if ctype != "" {
+			r.Header.Set("Content-Type", ctype)
+		}
+		if key != "" {
+			r.Header.Set("Authorization", "Bearer "+key)
+		}
+		return r
+	}
+	form := url.Values{"service_code": {"dumping-other"}, "lat": {ftoa(ll[1] + 0.01)}, "long": {ftoa(ll[0])}, "description": {"不明廢棄物"}}.Encode()
+	tests := []struct {
+		name  string
+		r     *http.Request
+		body  []byte
+		valid bool
+	}{
+		{"route", req("GET", "/api/v1/dumping/route?point="+ftoa(ll[0])+","+ftoa(ll[1]), "", ""), nil, true},
+		{"route without point", req("GET", "/api/v1/dumping/route", "", ""), nil, false},
+		{"services", req("GET", "/api/v1/dumping/services", "", ""), nil, true},
+		{"agencies", req("GET", "/api/v1/dumping/agencies", "", ""), nil, true},
+		{"submit", req("POST", "/api/v1/dumping/reports", "application/json", ""), intake, true},
+		{"queue", req("GET", "/api/v1/dumping/reports?agency=npa-central&open=true", "", "k-npa-central"), nil, true},
+		{"queue forbidden", req("GET", "/api/v1/dumping/reports?agency=npa-central", "", "k-wra-river3"), nil, true},
+		{"report", req("GET", "/api/v1/dumping/reports/"+id, "", "k-centre"), nil, true},
+		{"transition", req("POST", "/api/v1/dumping/reports/"+id+"/transitions", "application/json", "k-npa-central"), []byte(`{"state":"investigating"}`), true},
+		{"transition conflict", req("POST", "/api/v1/dumping/reports/"+id+"/transitions", "application/json", "k-npa-central"), []byte(`{"state":"received"}`), true},
+		{"reply", req("POST", "/api/v1/dumping/reports/"+id+"/replies", "application/json", "k-npa-central"), []byte(`{"inspected":false,"finding":"排定明日現勘"}`), true},
+		{"audit", req("GET", "/api/v1/dumping/reports/"+id+"/audit", "", "k-centre"), nil, true},
+		{"public list", req("GET", "/api/v1/dumping/public/reports", "", ""), nil, true},
+		{"public one", req("GET", "/api/v1/dumping/public/reports/"+id, "", ""), nil, true},
+		{"dashboard", req("GET", "/api/v1/dumping/dashboard", "", "k-centre"), nil, true},
+		{"sites", req("GET", "/api/v1/dumping/sites", "", "k-centre"), nil, true},
+		{"measure", req("POST", "/api/v1/dumping/sites/"+id+"/measures", "application/json", "k-npa-central"), []byte(`{"kind":"fence","note":"加設圍籬"}`), true},
+		{"patrol", req("POST", "/api/v1/dumping/patrols", "application/json", "k-npa-central"), []byte(`{"x":` + ftoa(ll[0]) + `,"y":` + ftoa(ll[1]) + `,"finding":"無異狀"}`), true},
+		{"patrols", req("GET", "/api/v1/dumping/patrols", "", "k-npa-central"), nil, true},
+		{"open311 services", req("GET", "/open311/v2/services.json", "", ""), nil, true},
+		{"open311 definition", req("GET", "/open311/v2/services/dumping-other.json", "", ""), nil, true},
+		{"open311 post", req("POST", "/open311/v2/requests.json", "application/x-www-form-urlencoded", ""), []byte(form), true},
+		{"open311 list", req("GET", "/open311/v2/requests.json", "", ""), nil, true},
+		{"open311 one", req("GET", "/open311/v2/requests/"+id+".json", "", ""), nil, true},
+		{"open311 unknown", req("GET", "/open311/v2/requests/DR2000-000009.json", "", ""), nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkOpenAPI(t, router, h, tc.r, tc.body, tc.valid)
+		})
+	}
+}
