@@ -12,8 +12,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/envtrace/envtrace/gis/postgis"
@@ -32,32 +34,48 @@ type Migration struct {
 	// applied migration's file has changed, because the database would then
 	// silently differ from what the file describes.
 	Checksum string
+	// NoTransaction is set by a line "-- envtrace:no-transaction" in the
+	// file. Such a migration runs statement by statement outside a
+	// transaction, which CREATE INDEX CONCURRENTLY requires: building an
+	// index on a large table then blocks no writer. It must be written to
+	// be re-run whole (drop index concurrently if exists, then create),
+	// because a failure part-way leaves its earlier statements applied and
+	// the version unrecorded.
+	NoTransaction bool
 }
+
+// NoTransactionDirective marks a migration file that must run outside a
+// transaction (see Migration.NoTransaction).
+const NoTransactionDirective = "-- envtrace:no-transaction"
 
 // migrateLockKey is the advisory-lock key that serialises Migrate across
 // processes ("envtrace" in ASCII).
 const migrateLockKey int64 = 0x656e767472616365
 
+// migrateLockPoll is how often Migrate retries the advisory lock while
+// another process holds it. Waiting by polling rather than blocking in
+// pg_advisory_lock matters: a session blocked in that call holds a
+// snapshot, and CREATE INDEX CONCURRENTLY in the lock holder waits for
+// every older snapshot to end, so the two would deadlock.
+const migrateLockPoll = 50 * time.Millisecond
+
 // Migrations returns the embedded migrations in version order.
-func Migrations() ([]Migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+func Migrations() ([]Migration, error) { return migrationsFrom(migrationFiles) }
+
+// migrationsFrom reads migrations/*.sql from fsys: the binary's embedded
+// files, or a test's own.
+func migrationsFrom(fsys fs.FS) ([]Migration, error) {
+	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return nil, err
 	}
 	var out []Migration
 	for _, n := range names {
-		base := path.Base(n)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("store: migration %s: name must start with a positive version number and '_'", base)
-		}
-		b, err := migrationFiles.ReadFile(n)
+		m, err := readMigration(fsys, n)
 		if err != nil {
 			return nil, err
 		}
-		sum := sha256.Sum256(b)
-		out = append(out, Migration{Version: v, Name: base, SQL: string(b), Checksum: hex.EncodeToString(sum[:])})
+		out = append(out, m)
 	}
 	slices.SortFunc(out, func(a, b Migration) int { return a.Version - b.Version })
 	for i := range out {
@@ -66,6 +84,30 @@ func Migrations() ([]Migration, error) {
 		}
 	}
 	return out, nil
+}
+
+func readMigration(fsys fs.FS, name string) (Migration, error) {
+	base := path.Base(name)
+	num, _, ok := strings.Cut(base, "_")
+	v, err := strconv.Atoi(num)
+	if !ok || err != nil || v <= 0 {
+		return Migration{}, fmt.Errorf("store: migration %s: name must start with a positive version number and '_'", base)
+	}
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return Migration{}, err
+	}
+	sum := sha256.Sum256(b)
+	m := Migration{Version: v, Name: base, SQL: string(b), Checksum: hex.EncodeToString(sum[:])}
+	for line := range strings.Lines(m.SQL) {
+		if strings.TrimSpace(line) == NoTransactionDirective {
+			m.NoTransaction = true
+		}
+	}
+	if m.NoTransaction && strings.Contains(m.SQL, "$$") {
+		return Migration{}, fmt.Errorf("store: migration %s: a no-transaction migration runs one statement at a time and cannot hold dollar-quoted bodies; put functions in a transactional migration", base)
+	}
+	return m, nil
 }
 
 // SchemaVersion is the version the embedded migrations bring a database
@@ -79,62 +121,154 @@ func SchemaVersion() int {
 }
 
 // Migrate brings the database schema up to date: it applies every embedded
-// migration not yet recorded in schema_migrations, in version order, each in
-// its own transaction together with its record, so that a failure leaves
-// the schema at the last complete version. It is idempotent, and safe when
-// several processes start at once: each transaction holds a
-// transaction-scoped advisory lock and re-reads schema_migrations under it,
-// so a migration is applied exactly once. It fails when an applied
-// migration's embedded file no longer matches the checksum recorded for it.
+// migration not yet recorded in schema_migrations, in version order. A
+// migration runs in its own transaction together with its record, so that a
+// failure leaves the schema at the last complete version; one marked
+// NoTransaction runs statement by statement and is recorded after its last
+// statement. It is idempotent, and safe when several processes start at
+// once: the whole run holds a session-level advisory lock and re-reads
+// schema_migrations under it, so a migration is applied exactly once. It
+// fails when an applied migration's embedded file no longer matches the
+// checksum recorded for it.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	ms, err := Migrations()
 	if err != nil {
 		return err
 	}
+	return migrate(ctx, pool, ms)
+}
+
+func migrate(ctx context.Context, pool *pgxpool.Pool, ms []Migration) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	defer conn.Release()
+	if err := lockMigrations(ctx, conn.Conn()); err != nil {
+		return err
+	}
+	defer unlockMigrations(conn.Conn())
+	if _, err := conn.Exec(ctx, `create table if not exists schema_migrations (
+		version    integer primary key,
+		name       text not null,
+		checksum   text not null,
+		applied_at timestamptz not null default now())`); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
 	for _, m := range ms {
-		if err := applyMigration(ctx, pool, m); err != nil {
+		if err := applyMigration(ctx, conn.Conn(), m); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func applyMigration(ctx context.Context, pool *pgxpool.Pool, m Migration) error {
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+// lockMigrations takes the session-level migration lock, polling (see
+// migrateLockPoll) until it is free or ctx ends.
+func lockMigrations(ctx context.Context, conn *pgx.Conn) error {
+	for {
+		var got bool
+		if err := conn.QueryRow(ctx, "select pg_try_advisory_lock($1)", migrateLockKey).Scan(&got); err != nil {
+			return fmt.Errorf("store: migrate: lock: %w", err)
+		}
+		if got {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("store: migrate: waiting for another migration: %w", ctx.Err())
+		case <-time.After(migrateLockPoll):
+		}
+	}
+}
+
+// unlockMigrations releases the lock even when the run's context has
+// ended; if it cannot, it closes the connection, which releases every
+// session lock.
+func unlockMigrations(conn *pgx.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := conn.Exec(ctx, "select pg_advisory_unlock($1)", migrateLockKey); err != nil {
+		_ = conn.Close(ctx)
+	}
+}
+
+// applyMigration applies m unless it is recorded, under the migration lock.
+func applyMigration(ctx context.Context, conn *pgx.Conn, m Migration) error {
+	var sum string
+	err := conn.QueryRow(ctx, "select checksum from schema_migrations where version = $1", m.Version).Scan(&sum)
+	switch {
+	case err == nil:
+		if sum != m.Checksum {
+			return fmt.Errorf("store: migration %s was changed after it was applied (recorded checksum %.12s, file %.12s); add a new migration instead of editing an applied one", m.Name, sum, m.Checksum)
+		}
+		return nil
+	case !errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	if m.NoTransaction {
+		return applyWithoutTransaction(ctx, conn, m)
+	}
+	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		// Building indexes on a large table can outlast the interactive
 		// statement timeout.
 		if err := setBulkTimeout(ctx, tx); err != nil {
 			return fmt.Errorf("store: migrate: %w", err)
 		}
-		if _, err := tx.Exec(ctx, "select pg_advisory_xact_lock($1)", migrateLockKey); err != nil {
-			return fmt.Errorf("store: migrate: lock: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `create table if not exists schema_migrations (
-			version    integer primary key,
-			name       text not null,
-			checksum   text not null,
-			applied_at timestamptz not null default now())`); err != nil {
-			return fmt.Errorf("store: migrate: %w", err)
-		}
-		var sum string
-		err := tx.QueryRow(ctx, "select checksum from schema_migrations where version = $1", m.Version).Scan(&sum)
-		switch {
-		case err == nil:
-			if sum != m.Checksum {
-				return fmt.Errorf("store: migration %s was changed after it was applied (recorded checksum %.12s, file %.12s); add a new migration instead of editing an applied one", m.Name, sum, m.Checksum)
-			}
-			return nil
-		case !errors.Is(err, pgx.ErrNoRows):
-			return fmt.Errorf("store: migrate: %w", err)
-		}
 		if _, err := tx.Exec(ctx, m.SQL); err != nil {
 			return fmt.Errorf("store: migration %s: %w", m.Name, err)
 		}
-		if _, err := tx.Exec(ctx, "insert into schema_migrations (version, name, checksum) values ($1, $2, $3)", m.Version, m.Name, m.Checksum); err != nil {
-			return fmt.Errorf("store: migration %s: record: %w", m.Name, err)
-		}
-		return nil
+		return recordMigration(ctx, tx, m)
 	})
+}
+
+// applyWithoutTransaction runs m's statements one by one in autocommit
+// mode, with the bulk statement timeout for the session while it runs.
+func applyWithoutTransaction(ctx context.Context, conn *pgx.Conn, m Migration) error {
+	if _, err := conn.Exec(ctx, "select set_config('statement_timeout', $1, false)", bulkTimeout); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), "reset statement_timeout") }()
+	for i, stmt := range splitStatements(m.SQL) {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("store: migration %s, statement %d (it runs outside a transaction: statements before it stay applied, and the whole file runs again next time): %w", m.Name, i+1, err)
+		}
+	}
+	return recordMigration(ctx, conn, m)
+}
+
+func recordMigration(ctx context.Context, db interface {
+	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+}, m Migration) error {
+	if _, err := db.Exec(ctx, "insert into schema_migrations (version, name, checksum) values ($1, $2, $3)", m.Version, m.Name, m.Checksum); err != nil {
+		return fmt.Errorf("store: migration %s: record: %w", m.Name, err)
+	}
+	return nil
+}
+
+// splitStatements cuts a no-transaction migration into statements: a
+// statement ends with a line whose text ends in ';'. Lines that are only
+// comments or blank do not make a statement of their own.
+func splitStatements(sql string) []string {
+	var out []string
+	var cur strings.Builder
+	code := false
+	for line := range strings.Lines(sql) {
+		t := strings.TrimSpace(line)
+		cur.WriteString(line)
+		if t != "" && !strings.HasPrefix(t, "--") {
+			code = true
+		}
+		if code && !strings.HasPrefix(t, "--") && strings.HasSuffix(t, ";") {
+			out = append(out, cur.String())
+			cur.Reset()
+			code = false
+		}
+	}
+	if code {
+		out = append(out, cur.String())
+	}
+	return out
 }
 
 // Requirements lists the extensions, tables and indexes the store's

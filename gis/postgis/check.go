@@ -52,7 +52,10 @@ func (e *MissingError) Error() string {
 }
 
 // Check verifies that every object in req exists, in one round trip. It
-// returns a *MissingError naming what is missing, or the query's error.
+// returns a *MissingError naming what is missing, or the query's error. An
+// invalid index (left by a CREATE INDEX CONCURRENTLY that failed or was
+// interrupted) counts as missing: PostgreSQL maintains it but never uses it
+// for a query.
 func Check(ctx context.Context, pool *pgxpool.Pool, req Requirements) error {
 	const q = `
 select 'extension', n, o from unnest($1::text[]) with ordinality as x(n, o)
@@ -62,7 +65,8 @@ select 'table', n, o from unnest($2::text[]) with ordinality as x(n, o)
  where coalesce((select relkind in ('r', 'p', 'v', 'm', 'f') from pg_class where oid = to_regclass(n)), false) = false
 union all
 select 'index', n, o from unnest($3::text[]) with ordinality as x(n, o)
- where coalesce((select relkind in ('i', 'I') from pg_class where oid = to_regclass(n)), false) = false
+ where coalesce((select c.relkind in ('i', 'I') and i.indisvalid from pg_class c join pg_index i on i.indexrelid = c.oid
+                  where c.oid = to_regclass(n)), false) = false
 order by 1, 3`
 	rows, err := pool.Query(ctx, q, nonNil(req.Extensions), nonNil(req.Tables), nonNil(req.Indexes))
 	if err != nil {
