@@ -326,12 +326,9 @@ func (d *Desk) Move(ctx context.Context, v Viewer, id string, t Transition) (*Re
 	}
 	var out *Report
 	err := d.repo.Update(ctx, func(ctx context.Context, tx Tx) error {
-		r, err := tx.Report(ctx, id)
+		r, err := handled(ctx, tx, v, id)
 		if err != nil {
 			return err
-		}
-		if !canHandle(v, r) {
-			return &NotFoundError{"report", id}
 		}
 		agency := r.AgencyID
 		switch t.To {
@@ -381,6 +378,19 @@ func (d *Desk) Move(ctx context.Context, v Viewer, id string, t Transition) (*Re
 	return out, nil
 }
 
+// handled reads a report for update if v may handle it; another agency's
+// report is not shown to exist.
+func handled(ctx context.Context, tx Tx, v Viewer, id string) (*Report, error) {
+	r, err := tx.Report(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !canHandle(v, r) {
+		return nil, &NotFoundError{"report", id}
+	}
+	return r, nil
+}
+
 // bureauFor returns the environmental bureau of the report's jurisdiction,
 // or the centre.
 func (d *Desk) bureauFor(r *Report) string {
@@ -401,12 +411,9 @@ func (d *Desk) AddReply(ctx context.Context, v Viewer, id string, inspected bool
 	}
 	var out *Report
 	err := d.repo.Update(ctx, func(ctx context.Context, tx Tx) error {
-		r, err := tx.Report(ctx, id)
+		r, err := handled(ctx, tx, v, id)
 		if err != nil {
 			return err
-		}
-		if !canHandle(v, r) {
-			return &NotFoundError{"report", id}
 		}
 		a, _ := d.router.Agency(r.AgencyID)
 		now := d.cfg.Now().UTC()

@@ -26,6 +26,20 @@ func (e *env) openDB(ctx context.Context) (*pgxpool.Pool, error) {
 	return postgis.Open(ctx, e.cfg.DB, postgis.Options{StatementTimeout: e.cfg.StatementTimeout.Duration, ApplicationName: "envtrace"})
 }
 
+// openReadyDB opens the pool and checks the schema is what this binary
+// needs, closing the pool again when it is not.
+func (e *env) openReadyDB(ctx context.Context) (*pgxpool.Pool, error) {
+	pool, err := e.openDB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Ready(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("%w (run: envtrace db migrate --db URL)", err)
+	}
+	return pool, nil
+}
+
 func cmdDB(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "migrate" {
 		return usageErr("usage: envtrace db migrate --db URL")
@@ -75,14 +89,11 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	if e.cfg.Data == "" && e.cfg.Network == "" {
 		return usageErr("give --data DIR and/or --network PATH")
 	}
-	pool, err := e.openDB(ctx)
+	pool, err := e.openReadyDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if err := store.Ready(ctx, pool); err != nil {
-		return fmt.Errorf("%w (run: envtrace db migrate --db URL)", err)
-	}
 	var ds *model.Dataset
 	netPath := e.cfg.Network
 	if e.cfg.Data != "" {
@@ -229,14 +240,11 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	pool, err := e.openDB(ctx)
+	pool, err := e.openReadyDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if err := store.Ready(ctx, pool); err != nil {
-		return fmt.Errorf("%w (run: envtrace db migrate --db URL)", err)
-	}
 	inserted, dup, err := store.IngestReadings(ctx, pool, rs)
 	if err != nil {
 		return retryHint(err)

@@ -137,14 +137,11 @@ func cmdImportParcels(ctx context.Context, e *env, args []string) error {
 	if skipped := len(ly.Features) - len(parcels); skipped > 0 {
 		fmt.Fprintf(e.stderr, "warning: %d features left out: their %s is damaged (see the warnings above)\n", skipped, *field)
 	}
-	pool, err := e.openDB(ctx)
+	pool, err := e.openReadyDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if err := store.Ready(ctx, pool); err != nil {
-		return fmt.Errorf("%w (run: envtrace db migrate --db URL)", err)
-	}
 	if err := store.ImportParcels(ctx, pool, parcels, filepath.Base(path), e.progressPrinter("parcels")); err != nil {
 		return retryHint(err)
 	}
