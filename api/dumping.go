@@ -150,7 +150,7 @@ func bind(c echo.Context, v any) error {
 	if ct := c.Request().Header.Get(echo.HeaderContentType); !strings.HasPrefix(ct, echo.MIMEApplicationJSON) {
 		return &ParamError{Name: "body", Reason: "send JSON with Content-Type: application/json"}
 	}
-	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 1<<20))
+	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 12<<20)) // a base64 photo of 8 MiB
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return &ParamError{Name: "body", Reason: "not the expected JSON object: " + err.Error(), Err: err}
@@ -233,6 +233,10 @@ type intakeJSON struct {
 	Size        string  `json:"size"`
 	WasteType   string  `json:"waste_type"`
 	Source      string  `json:"source"`
+	// Photo is a JPEG or PNG (base64 in JSON); with UsePhotoLocation, the
+	// reporter's consent, and no x, y, its GPS position places the report.
+	Photo            []byte `json:"photo"`
+	UsePhotoLocation bool   `json:"use_photo_location"`
 }
 
 func (h *dumpingHandlers) submit(c echo.Context) error {
@@ -257,7 +261,7 @@ func (h *dumpingHandlers) submit(c echo.Context) error {
 	}
 	r, err := h.area.Desk.Submit(c.Request().Context(), v, dumping.Intake{ServiceCode: in.ServiceCode, Description: in.Description,
 		Address: in.Address, Point: [2]float64{in.X, in.Y}, CRS: code, Contact: in.Contact, SeenIt: in.SeenIt, Witness: in.Witness,
-		Size: in.Size, WasteType: in.WasteType, Source: src})
+		Size: in.Size, WasteType: in.WasteType, Source: src, Photo: in.Photo, UsePhotoLocation: in.UsePhotoLocation, MaxPhotoBytes: h.area.MaxPhotoBytes})
 	if err != nil {
 		return err
 	}

@@ -80,6 +80,13 @@ type Intake struct {
 	WasteType string
 	// Source is the channel: open311, api, web, remote-sensing.
 	Source string
+	// Photo, when given, is stored (without its metadata) as the report's
+	// first photo. With UsePhotoLocation (the reporter's consent) and no
+	// Point, the location is read from the photo's EXIF GPS position
+	// first; without consent the position is never read.
+	Photo            []byte
+	UsePhotoLocation bool
+	MaxPhotoBytes    int
 }
 
 // validate checks an intake, naming the field at fault.
@@ -125,6 +132,27 @@ func (d *Desk) Submit(ctx context.Context, v Viewer, in Intake) (*Report, error)
 	if in.CRS == 0 {
 		in.CRS = crs.WGS84
 	}
+	var photo struct {
+		clean []byte
+		ct    string
+		w, h  int
+	}
+	if in.Photo != nil {
+		if in.UsePhotoLocation && in.Point == (orb.Point{}) {
+			ll, ok := PhotoLocation(in.Photo)
+			if !ok {
+				return nil, &InputError{"location", "no location was given and the photo carries no GPS position"}
+			}
+			in.Point, in.CRS = ll, crs.WGS84
+		}
+		var err error
+		if photo.clean, photo.ct, photo.w, photo.h, err = CleanPhoto(in.Photo, in.MaxPhotoBytes); err != nil {
+			return nil, err
+		}
+	}
+	if in.Point == (orb.Point{}) {
+		return nil, &InputError{"location", "required: where the waste lies (or a photo with its GPS position and consent to read it)"}
+	}
 	p, err := ToTWD97(in.Point, in.CRS)
 	if err != nil {
 		return nil, &InputError{"location", err.Error()}
@@ -166,10 +194,16 @@ func (d *Desk) Submit(ctx context.Context, v Viewer, in Intake) (*Report, error)
 		}
 		d.linkSite(r, near)
 		if primary := d.openDuplicate(r, near, now); primary != nil {
-			return d.markDuplicate(ctx, tx, r, primary, now)
+			err = d.markDuplicate(ctx, tx, r, primary, now)
+		} else {
+			r.Route = route
+			err = d.move(ctx, tx, r, system, StateAssigned, route.AgencyID, fmt.Sprintf("routed by rule %s", route.Rule), "", "")
 		}
-		r.Route = route
-		return d.move(ctx, tx, r, system, StateAssigned, route.AgencyID, fmt.Sprintf("routed by rule %s", route.Rule), "", "")
+		if err != nil || photo.clean == nil {
+			return err
+		}
+		_, err = attachPhoto(ctx, tx, v, r, photo.clean, photo.ct, photo.w, photo.h, now)
+		return err
 	})
 	if err != nil {
 		return nil, err

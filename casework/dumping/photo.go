@@ -9,7 +9,12 @@ import (
 	"image"
 	_ "image/jpeg" // decoders for the formats photos may come in
 	_ "image/png"
+	"math"
 	"time"
+
+	exif "github.com/dsoprea/go-exif/v3"
+	exifcommon "github.com/dsoprea/go-exif/v3/common"
+	"github.com/paulmach/orb"
 )
 
 // Photo limits.
@@ -124,6 +129,60 @@ func stripPNG(b []byte) ([]byte, error) {
 	return nil, errShort
 }
 
+// PhotoLocation reads the GPS position (lon, lat, WGS84) a camera wrote
+// into a photo's EXIF. Call it only with the reporter's consent, before
+// CleanPhoto removes the EXIF. ok is false when the photo carries no usable
+// position; a malformed EXIF block is the same as none.
+func PhotoLocation(b []byte) (p orb.Point, ok bool) {
+	defer func() {
+		if recover() != nil { // the EXIF library panics on some malformed input
+			p, ok = orb.Point{}, false
+		}
+	}()
+	raw, err := exif.SearchAndExtractExif(b)
+	if err != nil {
+		return orb.Point{}, false
+	}
+	im, err := exifcommon.NewIfdMappingWithStandard()
+	if err != nil {
+		return orb.Point{}, false
+	}
+	_, index, err := exif.Collect(im, exif.NewTagIndex(), raw)
+	if err != nil {
+		return orb.Point{}, false
+	}
+	ifd, err := index.RootIfd.ChildWithIfdPath(exifcommon.IfdGpsInfoStandardIfdIdentity)
+	if err != nil {
+		return orb.Point{}, false
+	}
+	gi, err := ifd.GpsInfo()
+	if err != nil {
+		return orb.Point{}, false
+	}
+	lon, lat := gi.Longitude.Decimal(), gi.Latitude.Decimal()
+	if math.IsNaN(lon) || math.IsNaN(lat) || math.Abs(lon) > 180 || math.Abs(lat) > 90 || lon == 0 && lat == 0 {
+		return orb.Point{}, false
+	}
+	return orb.Point{lon, lat}, true
+}
+
+// attachPhoto stores a cleaned photo with report r inside tx.
+func attachPhoto(ctx context.Context, tx Tx, v Viewer, r *Report, clean []byte, ct string, w, h int, now time.Time) (*Photo, error) {
+	if len(r.Photos) >= 10 {
+		return nil, &InputError{"photo", "a report holds at most 10 photos"}
+	}
+	p := &Photo{ID: fmt.Sprintf("%s-%d", r.ID, len(r.Photos)+1), ReportID: r.ID, Type: ct, Data: clean, Width: w, Height: h, TakenAt: now}
+	r.Photos = append(r.Photos, p.ID)
+	r.UpdatedAt = now
+	if err := tx.AddPhoto(ctx, p); err != nil {
+		return nil, err
+	}
+	if err := tx.Audit(ctx, AuditRecord{At: now, Actor: v.String(), Action: "photo", ReportID: r.ID, Detail: fmt.Sprintf("%s %d×%d, %d bytes", ct, w, h, len(clean))}); err != nil {
+		return nil, err
+	}
+	return p, tx.Put(ctx, r)
+}
+
 // AddPhoto attaches a cleaned photo to a report: its reporter may within a
 // day of reporting, the handling agency and the centre at any time.
 func (d *Desk) AddPhoto(ctx context.Context, v Viewer, reportID string, data []byte, maxBytes int) (*Photo, error) {
@@ -141,20 +200,8 @@ func (d *Desk) AddPhoto(ctx context.Context, v Viewer, reportID string, data []b
 		if !canHandle(v, r) && (v.Role != RolePublic || now.Sub(r.RequestedAt) > photoWindow || !r.State.Open()) {
 			return &ForbiddenError{v, "add photos to report " + reportID}
 		}
-		if len(r.Photos) >= 10 {
-			return &InputError{"photo", "a report holds at most 10 photos"}
-		}
-		p := &Photo{ID: fmt.Sprintf("%s-%d", r.ID, len(r.Photos)+1), ReportID: r.ID, Type: ct, Data: clean, Width: w, Height: h, TakenAt: now}
-		r.Photos = append(r.Photos, p.ID)
-		r.UpdatedAt = now
-		if err := tx.AddPhoto(ctx, p); err != nil {
-			return err
-		}
-		if err := tx.Audit(ctx, AuditRecord{At: now, Actor: v.String(), Action: "photo", ReportID: r.ID, Detail: fmt.Sprintf("%s %d×%d, %d bytes", ct, w, h, len(clean))}); err != nil {
-			return err
-		}
-		out = p
-		return tx.Put(ctx, r)
+		out, err = attachPhoto(ctx, tx, v, r, clean, ct, w, h, now)
+		return err
 	})
 	return out, err
 }
