@@ -233,6 +233,7 @@ func collectReports(rows pgx.Rows) ([]*dumping.Report, error) {
 	return out, rows.Err()
 }
 
+// NextID implements dumping.Tx.
 func (t *pgDumpingTx) NextID(ctx context.Context, at time.Time) (string, error) {
 	y := at.In(dumping.Taipei).Year()
 	var n int
@@ -244,6 +245,7 @@ func (t *pgDumpingTx) NextID(ctx context.Context, at time.Time) (string, error) 
 	return fmt.Sprintf("DR%d-%06d", y, n), nil
 }
 
+// Report implements dumping.Tx.
 func (t *pgDumpingTx) Report(ctx context.Context, id string) (*dumping.Report, error) {
 	rep, err := scanReport(t.tx.QueryRow(ctx, `select `+reportCols+` from dumping_reports where id = $1 for update`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -252,6 +254,7 @@ func (t *pgDumpingTx) Report(ctx context.Context, id string) (*dumping.Report, e
 	return rep, err
 }
 
+// Near implements dumping.Tx.
 func (t *pgDumpingTx) Near(ctx context.Context, x, y, radius float64, since time.Time) ([]*dumping.Report, error) {
 	rows, err := t.tx.Query(ctx, `select `+reportCols+` from dumping_reports
 		where st_dwithin(geom, st_setsrid(st_makepoint($1, $2), 3826), $3) and requested_at >= $4
@@ -262,6 +265,7 @@ func (t *pgDumpingTx) Near(ctx context.Context, x, y, radius float64, since time
 	return collectReports(rows)
 }
 
+// Put implements dumping.Tx.
 func (t *pgDumpingTx) Put(ctx context.Context, rep *dumping.Report) error {
 	doc, err := json.Marshal(rep)
 	if err != nil {
@@ -275,18 +279,21 @@ func (t *pgDumpingTx) Put(ctx context.Context, rep *dumping.Report) error {
 	return err
 }
 
+// Audit implements dumping.Tx.
 func (t *pgDumpingTx) Audit(ctx context.Context, a dumping.AuditRecord) error {
 	_, err := t.tx.Exec(ctx, `insert into dumping_audit (at, actor, action, report_id, detail) values ($1, $2, $3, $4, $5)`,
 		a.At, a.Actor, a.Action, a.ReportID, a.Detail)
 	return err
 }
 
+// AddPhoto implements dumping.Tx.
 func (t *pgDumpingTx) AddPhoto(ctx context.Context, p *dumping.Photo) error {
 	_, err := t.tx.Exec(ctx, `insert into dumping_photos (id, report_id, content_type, width, height, uploaded_at, data)
 		values ($1, $2, $3, $4, $5, $6, $7)`, p.ID, p.ReportID, p.Type, p.Width, p.Height, p.TakenAt, p.Data)
 	return err
 }
 
+// AddPatrol implements dumping.Tx.
 func (t *pgDumpingTx) AddPatrol(ctx context.Context, p dumping.Patrol) error {
 	doc, err := json.Marshal(p)
 	if err != nil {
@@ -296,6 +303,7 @@ func (t *pgDumpingTx) AddPatrol(ctx context.Context, p dumping.Patrol) error {
 	return err
 }
 
+// AddMeasure implements dumping.Tx.
 func (t *pgDumpingTx) AddMeasure(ctx context.Context, m dumping.Measure) error {
 	doc, err := json.Marshal(m)
 	if err != nil {
@@ -305,6 +313,7 @@ func (t *pgDumpingTx) AddMeasure(ctx context.Context, m dumping.Measure) error {
 	return err
 }
 
+// Enqueue implements dumping.Tx.
 func (t *pgDumpingTx) Enqueue(ctx context.Context, ms ...outbox.Message) error {
 	return enqueue(ctx, t.tx, ms...)
 }

@@ -94,6 +94,7 @@ func clone(r *Report) *Report {
 	return &c
 }
 
+// NextID implements Tx.
 func (t *memTx) NextID(_ context.Context, at time.Time) (string, error) {
 	y := at.In(Taipei).Year()
 	n, ok := t.seq[y]
@@ -105,6 +106,7 @@ func (t *memTx) NextID(_ context.Context, at time.Time) (string, error) {
 	return fmt.Sprintf("DR%d-%06d", y, n), nil
 }
 
+// Report implements Tx.
 func (t *memTx) Report(_ context.Context, id string) (*Report, error) {
 	if r, ok := t.reports[id]; ok {
 		return r, nil
@@ -118,6 +120,7 @@ func (t *memTx) Report(_ context.Context, id string) (*Report, error) {
 	return c, nil
 }
 
+// Near implements Tx.
 func (t *memTx) Near(_ context.Context, x, y, radius float64, since time.Time) ([]*Report, error) {
 	var out []*Report
 	seen := map[string]bool{}
@@ -138,31 +141,37 @@ func (t *memTx) Near(_ context.Context, x, y, radius float64, since time.Time) (
 	return out, nil
 }
 
+// Put implements Tx.
 func (t *memTx) Put(_ context.Context, r *Report) error {
 	t.reports[r.ID] = r
 	return nil
 }
 
+// Audit implements Tx.
 func (t *memTx) Audit(_ context.Context, a AuditRecord) error {
 	t.audit = append(t.audit, a)
 	return nil
 }
 
+// AddPhoto implements Tx.
 func (t *memTx) AddPhoto(_ context.Context, p *Photo) error {
 	t.photos = append(t.photos, p)
 	return nil
 }
 
+// AddPatrol implements Tx.
 func (t *memTx) AddPatrol(_ context.Context, p Patrol) error {
 	t.patrols = append(t.patrols, p)
 	return nil
 }
 
+// AddMeasure implements Tx.
 func (t *memTx) AddMeasure(_ context.Context, m Measure) error {
 	t.measures = append(t.measures, m)
 	return nil
 }
 
+// Enqueue implements Tx.
 func (t *memTx) Enqueue(_ context.Context, ms ...outbox.Message) error {
 	t.msgs = append(t.msgs, ms...)
 	return nil
