@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net"
@@ -299,6 +300,46 @@ func RunStoreSuite(t *testing.T, newStore func(t *testing.T) (outbox.Store, Enqu
 		}
 		if got := hook.Received(); len(got) != 1 || got[0].IdempotencyKey != "dumping-DR1-assigned-hook" {
 			t.Errorf("deliveries %+v", got)
+		}
+	})
+
+	t.Run("concurrent workers never claim the same message", func(t *testing.T) {
+		st, enqueue := newStore(t)
+		sink, hook := StartSMTP(t), StartWebhook(t)
+		var ms []outbox.Message
+		for i := range 30 {
+			m := msgs(sink, hook)[1]
+			m.ID = fmt.Sprintf("hook-%02d", i)
+			ms = append(ms, m)
+		}
+		if err := enqueue(ctx, ms...); err != nil {
+			t.Fatal(err)
+		}
+		now := t0
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				w := worker(st, sink, &now)
+				w.Batch = 4
+				for range 20 {
+					if _, _, err := w.RunOnce(ctx); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		seen := map[string]int{}
+		for _, h := range hook.Received() {
+			seen[h.IdempotencyKey]++
+		}
+		for _, m := range ms {
+			if seen[m.ID] != 1 {
+				t.Errorf("%s delivered %d times", m.ID, seen[m.ID])
+			}
 		}
 	})
 
