@@ -12,16 +12,21 @@ import (
 	"github.com/envtrace/envtrace/hydro"
 )
 
-// Backend is everything the HTTP handlers may ask of the data layer. It is
-// an interface so that the in-memory network (MemoryBackend) and a future
-// PostGIS backend can be swapped without touching a handler.
+// Backend is what every server needs from its data: the river network.
+// Handlers see data only through this interface and the optional ones
+// below, so they never know where the data live.
 //
-// Backend is grouped by area: each area is its own interface, embedded
-// here, and its routes are registered by one function. Areas that not every
-// backend can serve yet (tracing: suspects, load balance, permit checks,
-// facilities, stations, readings) will be added as separate interfaces that
-// New detects with a type assertion, registering their routes only when the
-// backend implements them, so existing backends keep compiling.
+// Today every backend is a MemoryBackend: `serve --data` builds one from a
+// data directory, and `serve --db` loads the network and dataset from
+// PostGIS into one at start-up and wraps it (cmd/envtrace's dbBackend) to
+// add Pinger and durable ingest. A backend that queries PostGIS per
+// request would implement the same interfaces.
+//
+// Each further area is its own optional interface, detected by New with a
+// type assertion, which registers that area's routes only when the backend
+// implements it: TracingBackend (stations, facilities, permits, checks,
+// trace, balance; gated by TracingAvailability), ReadingIngester,
+// ScenarioBackend, ReachLister, OGCBackend and Pinger.
 type Backend interface {
 	NetworkBackend
 }

@@ -8,8 +8,9 @@
 //
 // New builds a Server from a typed Config (timeouts and limits, with
 // defaults in code) and a Backend. The Backend is the only thing handlers
-// talk to, so the in-memory MemoryBackend used today and a PostGIS backend
-// are interchangeable. Routes are registered by area (operations, network,
+// talk to. Every server runs a MemoryBackend today: `serve --db` loads
+// PostGIS into one at start-up (see Backend), so handlers never know where
+// the data came from. Routes are registered by area (operations, network,
 // tracing, the web map), each area in its own function, so adding one is a
 // new register function and a new Backend interface, not an edit of
 // existing handlers.
@@ -17,8 +18,8 @@
 // Areas beyond the network are optional method sets that New detects with
 // a type assertion: TracingBackend (stations, facilities, permits, checks,
 // trace, balance), ReadingIngester (POST /api/v1/readings), ScenarioBackend
-// (demonstration cases for the web map) and ReachLister (the whole network
-// as GeoJSON). MemoryBackend implements them all; built with
+// (demonstration cases for the web map), ReachLister (the whole network
+// as GeoJSON), OGCBackend (OGC API Features at /ogc) and Pinger (/healthz). MemoryBackend implements them all; built with
 // NewMemoryBackend over a bare network it reports TracingEnabled false and
 // only the network routes exist, built with NewMemoryBackendWithBasin it
 // serves everything:

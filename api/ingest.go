@@ -223,7 +223,9 @@ func fieldParamErrors(err error) ParamErrors {
 		if e == nil || len(out) >= maxIngestErrors {
 			return
 		}
-		if fe, ok := e.(*model.FieldError); ok && fe.File == model.FileReadings {
+		// The walk unwraps joins itself, one level at a time, so a plain
+		// assertion is what it means here.
+		if fe, ok := e.(*model.FieldError); ok && fe.File == model.FileReadings { //nolint:errorlint // see above
 			name := readingFields[fe.Column]
 			if name == "" {
 				name = strings.ToLower(fe.Column)
@@ -235,7 +237,7 @@ func fieldParamErrors(err error) ParamErrors {
 			out = append(out, &ParamError{Name: fmt.Sprintf("[%d].%s", fe.Record, name), Reason: reason, Err: fe})
 			return
 		}
-		switch u := e.(type) {
+		switch u := e.(type) { //nolint:errorlint // walks the join tree by hand
 		case interface{ Unwrap() []error }:
 			for _, x := range u.Unwrap() {
 				walk(x)

@@ -18,10 +18,10 @@ const maxOutletsListed = 20
 
 // MemoryBackend serves a *hydro.Network held in memory and, when built
 // with NewMemoryBackendWithBasin, the enforcement dataset placed on it. It
-// is what the demo and single-machine deployments run, and the reference
-// the PostGIS backend must agree with. It is safe for concurrent use: the
-// network is immutable, and the dataset is replaced, never changed, when
-// readings are ingested.
+// is what every server answers from: the demo, `serve --data`, and
+// `serve --db`, which loads PostGIS into it at start-up. It is safe for
+// concurrent use: the network is immutable, and the dataset is replaced,
+// never changed, when readings are ingested.
 type MemoryBackend struct {
 	net *hydro.Network
 	// toWGS84 converts stored geometry for output; nil when the network's

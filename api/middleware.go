@@ -181,7 +181,7 @@ func (s *Server) recover(next echo.HandlerFunc) echo.HandlerFunc {
 			if r == nil {
 				return
 			}
-			if r == http.ErrAbortHandler {
+			if r == http.ErrAbortHandler { //nolint:errorlint // a recovered panic value, compared as net/http does
 				panic(r)
 			}
 			buf := make([]byte, 8<<10)

@@ -253,7 +253,7 @@ func (h *networkHandlers) snap(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cands, err := h.snapTo(c, SnapRequest{Point: p.Point, CRS: p.CRS, K: p.K, MaxDistanceM: p.MaxDistanceM})
+	cands, err := h.snapTo(c, SnapRequest(p))
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/envtrace/envtrace/api/ogc"
+	"github.com/envtrace/envtrace/api/webmap"
 )
 
 // OpenAPIDocument returns the document served at /openapi.json: every
@@ -37,9 +38,15 @@ func (s *Server) registerOGC() error {
 	if src == nil {
 		return nil
 	}
-	cfg := ogc.Config{ServiceDescURL: "/openapi.json"}
+	// The HTML pages draw their maps with the web map's vendored Leaflet,
+	// so a browser exploring the layers loads nothing from elsewhere.
+	cfg := ogc.Config{ServiceDescURL: "/openapi.json", LeafletURL: webmap.Prefix + "vendor/leaflet"}
 	ogc.Register(s.echo.Group(ogcRoot), src, cfg)
-	doc, err := mergeOpenAPI(openAPIDocument, ogc.OpenAPI(cfg, ogcRoot))
+	cols, err := src.Collections(context.Background())
+	if err != nil {
+		return fmt.Errorf("api: OGC API collections: %w", err)
+	}
+	doc, err := mergeOpenAPI(openAPIDocument, ogc.OpenAPI(cfg, ogcRoot, cols))
 	if err != nil {
 		return err
 	}
@@ -109,7 +116,11 @@ func (m *memoryOGC) current() (*ogc.MemorySource, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.snap != snap || m.cache == nil {
-		src, err := ogc.NewMemorySource(m.b.net, snap.ds)
+		checks, err := m.b.PermitChecks(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		src, err := ogc.NewMemorySource(m.b.net, snap.ds, ogc.WithFindings(checks))
 		if err != nil {
 			return nil, err
 		}

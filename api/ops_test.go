@@ -212,7 +212,7 @@ func TestInternalErrorsDoNotLeak(t *testing.T) {
 		{name: "panic", info: func(context.Context) (api.NetworkInfo, error) { panic(secret) }},
 		{name: "nil map panic", info: func(context.Context) (api.NetworkInfo, error) {
 			var m map[string]int
-			m[secret]++
+			m[secret]++ //nolint:staticcheck // the test provokes this panic
 			return api.NetworkInfo{}, nil
 		}},
 	}
@@ -285,7 +285,7 @@ func TestAbortedStream(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer res.Body.Close()
-			if res.StatusCode != 200 {
+			if res.StatusCode != http.StatusOK {
 				t.Fatalf("status %d", res.StatusCode)
 			}
 			body, err := io.ReadAll(res.Body)
@@ -337,7 +337,8 @@ func TestServeGracefulShutdown(t *testing.T) {
 	}
 	cancel() // SIGTERM: stop accepting, let the in-flight request finish
 	time.Sleep(50 * time.Millisecond)
-	if _, err := http.Get(url + "/healthz"); err == nil {
+	if res, err := http.Get(url + "/healthz"); err == nil {
+		res.Body.Close()
 		t.Error("new connection accepted after shutdown began")
 	}
 	close(release)

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -134,7 +136,7 @@ func FuzzQueryParsing(f *testing.F) {
 			if p.DistanceKm != nil && !(*p.DistanceKm >= 0) || !(p.MaxHours >= 0) {
 				t.Fatalf("accepted bad limits %q", raw)
 			}
-		} else if pes, ok := err.(ParamErrors); !ok || len(pes) == 0 {
+		} else if pes, ok := errors.AsType[ParamErrors](err); !ok || len(pes) == 0 {
 			t.Fatalf("error of type %T", err)
 		}
 		if p, err := parseSnapParams(c); err == nil && (p.K < 1 || p.K > maxSnapCandidates) {
@@ -145,7 +147,7 @@ func FuzzQueryParsing(f *testing.F) {
 
 // newFuzzContext is an echo context for a GET with the given raw query.
 func newFuzzContext(rawQuery string) echo.Context {
-	req := httptest.NewRequest("GET", "/", nil)
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
 	req.URL.RawQuery = rawQuery
 	return echo.New().NewContext(req, httptest.NewRecorder())
 }

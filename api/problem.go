@@ -99,7 +99,7 @@ func (e *ParamError) Status() int { return http.StatusBadRequest }
 func (e *ParamError) InvalidParam() (name, reason string) { return e.Name, e.Reason }
 
 // ParamNamer is implemented by errors, from this package or from packages
-// mounted on the server (api/ogc, future tracing areas), that blame one
+// mounted on the server (api/ogc), that blame one
 // request parameter; the central error handler lists it in invalid-params
 // without importing the package that made it.
 type ParamNamer interface {

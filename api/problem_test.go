@@ -40,6 +40,7 @@ func checkProblem(t *testing.T, rec interface {
 }, body []byte, status int) problem {
 	t.Helper()
 	res := rec.Result()
+	defer res.Body.Close()
 	if res.StatusCode != status {
 		t.Fatalf("status %d, want %d: %s", res.StatusCode, status, body)
 	}

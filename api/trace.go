@@ -163,16 +163,6 @@ func (h *tracingHandlers) tracePost(c echo.Context) error {
 	return h.trace(c, req, format)
 }
 
-// failed reports whether name has been rejected already.
-func (q *query) failed(name string) bool {
-	for _, e := range q.errs {
-		if e.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
 // requireJSON rejects a request body that is not declared as JSON, so a
 // form post is not misread.
 func requireJSON(c echo.Context) error {

@@ -78,7 +78,8 @@ type TracingAvailability interface {
 
 // ReadingIngester is an optional method set for backends that accept new
 // river readings (POST /api/v1/readings). Its signature is the one of the
-// store package's IngestReadings, so a PostGIS backend forwards to it.
+// store package's IngestReadings, so a durable sink (cmd/envtrace's
+// PostGIS ingest, see WithIngestSink) forwards to it.
 //
 // Readings arrive validated and canonical (parameter id, unit symbol, time
 // with its zone). The call is all or nothing: a reading the backend
@@ -112,8 +113,9 @@ type ReachLister interface {
 }
 
 // Scenario is a demonstration reading whose cause is known. Its fields and
-// JSON names are those of fixtures.Scenario, so a caller converts with a
-// field copy.
+// JSON names are those of fixtures.Scenario, so the command converts with
+// one function (cmd/envtrace apiScenarios) that a test checks field by
+// field.
 type Scenario struct {
 	ID          string    `json:"id"`
 	Description string    `json:"description"`

@@ -527,7 +527,8 @@ func (b *MemoryBackend) Scenarios(ctx context.Context) ([]Scenario, error) {
 // IngestReadings implements ReadingIngester: it appends the new readings
 // to a copy of the dataset, re-indexes the copy and makes it current. A
 // large dataset pays for the copy and the re-validation on every batch;
-// feeds that send many small batches belong on the PostGIS backend.
+// feeds that send many small batches should batch them, or use
+// `envtrace ingest` against PostGIS and restart the server.
 func (b *MemoryBackend) IngestReadings(ctx context.Context, readings []model.Reading) (inserted, duplicates int, err error) {
 	if b.tr == nil {
 		return 0, 0, ErrNoTracingData

@@ -75,22 +75,6 @@ func (q *query) timeParam(name string, required bool) time.Time {
 	return t
 }
 
-// idParam reads a required or optional identifier.
-func (q *query) idParam(name string, required bool) string {
-	if !q.has(name) {
-		if required {
-			q.fail(name, "required", nil)
-		}
-		return ""
-	}
-	v := q.str(name)
-	if reason := checkID(v); reason != "" {
-		q.fail(name, reason, nil)
-		return ""
-	}
-	return v
-}
-
 // lookupParameter resolves a parameter name (id, alias or Chinese name)
 // to the registry, explaining a miss with the accepted ids.
 func lookupParameter(s string) (param.Parameter, string) {

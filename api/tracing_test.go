@@ -463,10 +463,12 @@ func TestPermitChecks(t *testing.T) {
 	if rep.Facilities != 40 || len(rep.Findings) == 0 {
 		t.Fatalf("report: %d facilities, %d findings", rep.Facilities, len(rep.Findings))
 	}
-	// Every planted exceedance of the fixture is a limit finding, both in
-	// the report and on its facility's own checks.
+	// Every planted exceedance and effluent anomaly of the fixture is a
+	// finding, both in the report and on its facility's own checks.
 	kinds := map[string]string{"exceedance": "limit", "constant_flow": "constant-flow",
-		"permit_above_treatment_capacity": "capacity", "discharge_above_intake": "water-balance"}
+		"permit_above_treatment_capacity": "capacity", "discharge_above_intake": "water-balance",
+		"effluent_spike": "effluent-spike", "effluent_shift": "effluent-shift", "effluent_stuck": "effluent-stuck",
+		"effluent_impossible": "effluent-impossible"}
 	for _, c := range checks {
 		want := kinds[c.Kind]
 		if want == "" {

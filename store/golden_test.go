@@ -37,7 +37,6 @@ func goldenCases(t *testing.T) []goldenCase {
 	}
 	var cases []goldenCase
 	for _, sc := range scenarios {
-		sc := sc
 		cases = append(cases, goldenCase{name: "trace-" + sc.ID, run: func(b *basin.Basin) (any, error) {
 			return suspect.New(b, suspect.Options{}).Trace(context.Background(), suspect.Request{
 				Station: sc.Station, Parameter: sc.Parameter, Value: sc.Value, Unit: sc.Unit, Time: sc.Time,
@@ -49,7 +48,6 @@ func goldenCases(t *testing.T) []goldenCase {
 		start string
 		km    float64
 	}{{hydro.UT, "R040", 0}, {hydro.UT, "C1-07", 0}, {hydro.UM, "R030", 10}, {hydro.DM, "T2-01", 0}, {hydro.DD, "R010", 25}} {
-		nv := nv
 		cases = append(cases, goldenCase{name: fmt.Sprintf("navigate-%s-%s", nv.mode, nv.start), run: func(b *basin.Basin) (any, error) {
 			i, ok := b.Net.Index(nv.start)
 			if !ok {

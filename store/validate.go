@@ -24,7 +24,6 @@ type known struct {
 type refs struct {
 	facilities []string
 	permits    []string
-	outfalls   []model.OutfallKey // resolved after permits: a limit's outfall belongs to its permit's facility
 	stations   []string
 }
 

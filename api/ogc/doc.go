@@ -20,12 +20,12 @@
 //	GET /ogc/conformance                          conformance declaration
 //	GET /ogc/collections                          collection list
 //	GET /ogc/collections/{collectionId}           one collection
-//	GET /ogc/collections/{collectionId}/items     features (GeoJSON)
+//	GET /ogc/collections/{collectionId}/items     features (GeoJSON, JSON or HTML)
 //	GET /ogc/collections/{collectionId}/items/{featureId}
 //
-// Data come from a Source, an interface small enough for both the
-// in-memory MemorySource (a hydro.Network plus a model.Dataset) and a
-// PostGIS backend to implement. OpenAPI returns the definition served at
+// Data come from a Source, an interface small enough for the in-memory
+// MemorySource (a hydro.Network plus a model.Dataset, what envtrace serves
+// today) and a database-backed source to implement alike. OpenAPI returns the definition served at
 // /ogc/api; a server that keeps a single OpenAPI document can merge its
 // paths and point Config.ServiceDescURL there.
 //
@@ -85,8 +85,15 @@
 //     that asks only for application/json returns the same document as
 //     application/json for clients that do not know the GeoJSON media
 //     type. Other resources are application/json (the API definition is
-//     application/vnd.oai.openapi+json;version=3.0). An unsupported f value
-//     is a 400; an Accept header is never refused.
+//     application/vnd.oai.openapi+json;version=3.0). Every resource but the
+//     API definition is also an HTML page (html.go), chosen by f=html or
+//     by an Accept header that lists text/html first, as browsers send and
+//     GIS clients never do. An unsupported f value is a 400; an Accept
+//     header is never refused.
+//   - A collection may name properties its items can be filtered on by
+//     equality (Collection.Filters; readings-latest takes station and
+//     parameter). Each is a query parameter of the same name, listed in
+//     the API definition; elsewhere it is an unknown parameter.
 //   - Coordinates are written with 8 decimals for degrees (about 1 mm) and
 //     3 for metres.
 package ogc

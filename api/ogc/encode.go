@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -290,7 +291,7 @@ func (s *stream) flush() error {
 		for k, v := range s.headers {
 			res.Header().Set(k, v)
 		}
-		res.WriteHeader(200)
+		res.WriteHeader(http.StatusOK)
 		s.committed = true
 	}
 	if len(s.buf) == 0 {

@@ -118,6 +118,21 @@ func runGDAL(t *testing.T, tool string, args ...string) string {
 	return string(out)
 }
 
+// ogr2ogrJSON copies a layer with ogr2ogr into a GeoJSON file (args
+// before the source, such as -spat) and decodes the file into v.
+func ogr2ogrJSON(t *testing.T, ogr2ogr, root, layer string, v any, args ...string) {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), layer+".geojson")
+	runGDAL(t, ogr2ogr, append(append([]string{"-f", "GeoJSON"}, args...), dst, "OAPIF:"+root, layer)...)
+	b, err := os.ReadFile(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("decode ogr2ogr output: %v", err)
+	}
+}
+
 // extentCRS84 is the CRS84 bound of a network in EPSG:3826.
 func extentCRS84(t *testing.T, netw *hydro.Network) orb.Bound {
 	t.Helper()
@@ -176,16 +191,6 @@ func TestGDALReadsService(t *testing.T) {
 			}
 
 			before := len(log.matching("/collections/reaches/items"))
-			dst := filepath.Join(t.TempDir(), "reaches.geojson")
-			runGDAL(t, ogr2ogr, "-f", "GeoJSON", dst, "OAPIF:"+root, "reaches")
-			pages := len(log.matching("/collections/reaches/items")) - before
-			if want := (netw.Len() + pageSize - 1) / pageSize; pages < want {
-				t.Errorf("ogr2ogr made %d items requests, want at least %d pages of %d", pages, want, pageSize)
-			}
-			b, err := os.ReadFile(dst)
-			if err != nil {
-				t.Fatal(err)
-			}
 			var fc struct {
 				Features []struct {
 					Properties map[string]any `json:"properties"`
@@ -194,8 +199,10 @@ func TestGDALReadsService(t *testing.T) {
 					} `json:"geometry"`
 				} `json:"features"`
 			}
-			if err := json.Unmarshal(b, &fc); err != nil {
-				t.Fatalf("decode ogr2ogr output: %v", err)
+			ogr2ogrJSON(t, ogr2ogr, root, "reaches", &fc)
+			pages := len(log.matching("/collections/reaches/items")) - before
+			if want := (netw.Len() + pageSize - 1) / pageSize; pages < want {
+				t.Errorf("ogr2ogr made %d items requests, want at least %d pages of %d", pages, want, pageSize)
 			}
 			if len(fc.Features) != netw.Len() {
 				t.Errorf("GDAL read %d reaches, the source has %d", len(fc.Features), netw.Len())
@@ -225,23 +232,14 @@ func TestGDALReadsService(t *testing.T) {
 			box := orb.Bound{Min: orb.Point{c[0] - (c[0]-ext.Min[0])/3, c[1] - (c[1]-ext.Min[1])/4},
 				Max: orb.Point{c[0] + (ext.Max[0]-c[0])/5, c[1] + (ext.Max[1]-c[1])/2}}
 			f := func(v float64) string { return strconv.FormatFloat(v, 'f', 6, 64) }
-			dst = filepath.Join(t.TempDir(), "bbox.geojson")
-			runGDAL(t, ogr2ogr, "-f", "GeoJSON", "-spat", f(box.Min[0]), f(box.Min[1]), f(box.Max[0]), f(box.Max[1]),
-				dst, "OAPIF:"+root, "reaches")
-			if len(log.matching("bbox=")) == 0 {
-				t.Error("GDAL sent no bbox parameter")
-			}
-			b, err = os.ReadFile(dst)
-			if err != nil {
-				t.Fatal(err)
-			}
 			var sub struct {
 				Features []struct {
 					Properties map[string]any `json:"properties"`
 				} `json:"features"`
 			}
-			if err := json.Unmarshal(b, &sub); err != nil {
-				t.Fatal(err)
+			ogr2ogrJSON(t, ogr2ogr, root, "reaches", &sub, "-spat", f(box.Min[0]), f(box.Min[1]), f(box.Max[0]), f(box.Max[1]))
+			if len(log.matching("bbox=")) == 0 {
+				t.Error("GDAL sent no bbox parameter")
 			}
 			var got []string
 			for _, f := range sub.Features {
@@ -255,5 +253,46 @@ func TestGDALReadsService(t *testing.T) {
 				t.Errorf("GDAL with -spat read %d reaches, brute force %d", len(got), len(want))
 			}
 		})
+	}
+}
+
+// TestGDALCoordinateOrder checks the axis order GDAL's OAPIF driver gets.
+// GDAL before 3.7 (Debian 12 ships 3.6.2) negotiates no CRS: it reads the
+// default CRS84, longitude first. Each station read through ogr2ogr must
+// sit at the source's longitude and latitude, not swapped, and the layer
+// must be labelled WGS 84 with longitude as the first data axis.
+func TestGDALCoordinateOrder(t *testing.T) {
+	ogrinfo := gdalTool(t, "ogrinfo")
+	ogr2ogr := gdalTool(t, "ogr2ogr")
+	src, _, ds := testSource(t)
+	root, _ := serveReal(t, src, ogc.Config{})
+
+	info := runGDAL(t, ogrinfo, "-ro", "-so", "OAPIF:"+root, "stations")
+	if !strings.Contains(info, "WGS 84") || !strings.Contains(info, "Data axis to CRS axis mapping: 2,1") {
+		t.Errorf("ogrinfo does not describe the stations as WGS 84, longitude first:\n%s", info)
+	}
+	var fc struct {
+		Features []struct {
+			Properties map[string]any `json:"properties"`
+			Geometry   struct {
+				Coordinates [2]float64 `json:"coordinates"`
+			} `json:"geometry"`
+		} `json:"features"`
+	}
+	ogr2ogrJSON(t, ogr2ogr, root, "stations", &fc)
+	if len(fc.Features) != len(ds.Stations) {
+		t.Fatalf("GDAL read %d stations, the source has %d", len(fc.Features), len(ds.Stations))
+	}
+	for _, f := range fc.Features {
+		id, _ := f.Properties["id"].(string)
+		st, ok := ds.Station(id)
+		if !ok {
+			t.Fatalf("GDAL read unknown station %q", id)
+		}
+		lon, lat := st.Point.LonLat()
+		got := f.Geometry.Coordinates
+		if math.Abs(got[0]-lon) > 1e-7 || math.Abs(got[1]-lat) > 1e-7 {
+			t.Errorf("station %s at %v through GDAL, want lon %.8f lat %.8f", id, got, lon, lat)
+		}
 	}
 }

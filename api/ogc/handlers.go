@@ -23,6 +23,9 @@ const (
 	// MediaOpenAPI is the media type of the API definition, as Part 1's
 	// OpenAPI 3.0 conformance class names it.
 	MediaOpenAPI = "application/vnd.oai.openapi+json;version=3.0"
+	// MediaHTML is the media type of the pages for people browsing the
+	// service (f=html, or a browser's Accept header).
+	MediaHTML = "text/html; charset=utf-8"
 )
 
 // Conformance class URIs declared at /conformance.
@@ -69,6 +72,11 @@ type Config struct {
 	// Now returns the time reported as timeStamp; time.Now when nil.
 	// Tests set it for reproducible output.
 	Now func() time.Time
+	// LeafletURL is the folder holding leaflet.js and leaflet.css; when
+	// set, the HTML items and item pages draw their features on a map.
+	// envtrace points it at the web map's vendored copy, so no page loads
+	// anything from outside the server.
+	LeafletURL string
 }
 
 func (c Config) withDefaults() Config {
@@ -156,21 +164,26 @@ func withQuery(href string, v url.Values) string {
 	return href + "?" + v.Encode()
 }
 
-// selfAndAlternate builds the self link of the current request and an
-// alternate link for the other representation.
-func selfAndAlternate(href string, q url.Values, f format, features bool) []link {
-	self := link{Href: withQuery(href, q), Rel: "self", Type: MediaJSON, Title: "this document"}
-	if !features {
-		return []link{self}
+// formatMedia and formatTitle describe each format in links.
+var (
+	formatMedia = map[format]string{formatJSON: MediaJSON, formatGeoJSON: MediaGeoJSON, formatHTML: MediaHTML}
+	formatTitle = map[format]string{formatJSON: "as plain JSON", formatGeoJSON: "as GeoJSON", formatHTML: "as HTML"}
+)
+
+// selfAndAlternate builds the self link of the current request, in the
+// format f it is answered in, and an alternate link for each other format
+// the resource offers.
+func selfAndAlternate(href string, q url.Values, f format, o offer) []link {
+	links := []link{{Href: withQuery(href, q), Rel: "self", Type: formatMedia[f], Title: "this document"}}
+	for _, g := range o.formats() {
+		if g == f {
+			continue
+		}
+		alt := cloneValues(q)
+		alt.Set(paramF, formatName[g])
+		links = append(links, link{Href: withQuery(href, alt), Rel: "alternate", Type: formatMedia[g], Title: "this document " + formatTitle[g]})
 	}
-	alt := cloneValues(q)
-	if f == formatGeoJSON {
-		self.Type = MediaGeoJSON
-		alt.Set(paramF, "json")
-		return []link{self, {Href: withQuery(href, alt), Rel: "alternate", Type: MediaJSON, Title: "this document as plain JSON"}}
-	}
-	alt.Set(paramF, "geojson")
-	return []link{self, {Href: withQuery(href, alt), Rel: "alternate", Type: MediaGeoJSON, Title: "this document as GeoJSON"}}
+	return links
 }
 
 func cloneValues(v url.Values) url.Values {
@@ -190,12 +203,24 @@ func writeJSON(c echo.Context, status int, mediaType string, v any) error {
 	return c.Blob(status, mediaType, append(b, '\n'))
 }
 
-func (h *handler) landing(c echo.Context) error {
+// metaOffer is what the landing page, conformance, collections and
+// collection resources are offered as.
+var metaOffer = offer{html: true}
+
+// metaFormat validates a non-feature request's parameters and picks its
+// format.
+func metaFormat(c echo.Context, o offer) (url.Values, format, error) {
 	q := c.QueryParams()
 	if err := checkParams(q, metaParams); err != nil {
-		return err
+		return q, 0, err
 	}
-	if _, err := parseFormat(q, "", false); err != nil {
+	f, err := parseFormat(q, c.Request().Header.Get(echo.HeaderAccept), o)
+	return q, f, err
+}
+
+func (h *handler) landing(c echo.Context) error {
+	q, f, err := metaFormat(c, metaOffer)
+	if err != nil {
 		return err
 	}
 	root := h.root(c, "")
@@ -203,7 +228,7 @@ func (h *handler) landing(c echo.Context) error {
 	if desc == "" {
 		desc = root + routeAPI
 	}
-	links := selfAndAlternate(root, q, formatJSON, false)
+	links := selfAndAlternate(root, q, f, metaOffer)
 	links = append(links,
 		link{Href: desc, Rel: "service-desc", Type: MediaOpenAPI, Title: "the API definition (OpenAPI 3.0)"},
 		link{Href: root + routeConformance, Rel: "conformance", Type: MediaJSON, Title: "conformance classes implemented"},
@@ -211,6 +236,9 @@ func (h *handler) landing(c echo.Context) error {
 		link{Href: root + routeCollections, Rel: "data", Type: MediaJSON, Title: "feature collections"},
 		link{Href: root + routeCollections, Rel: "http://www.opengis.net/def/rel/ogc/1.0/data", Type: MediaJSON, Title: "feature collections"},
 	)
+	if f == formatHTML {
+		return h.page(c, "landing", h.cfg.Title, root, nil, links, nil)
+	}
 	return writeJSON(c, http.StatusOK, MediaJSON, map[string]any{
 		"title":       h.cfg.Title,
 		"description": h.cfg.Description,
@@ -219,29 +247,32 @@ func (h *handler) landing(c echo.Context) error {
 }
 
 func (h *handler) conformance(c echo.Context) error {
-	q := c.QueryParams()
-	if err := checkParams(q, metaParams); err != nil {
+	q, f, err := metaFormat(c, metaOffer)
+	if err != nil {
 		return err
 	}
-	if _, err := parseFormat(q, "", false); err != nil {
-		return err
+	if f == formatHTML {
+		root := h.root(c, routeConformance)
+		return h.page(c, "conformance", "符合類別 Conformance", root, []crumb{{"符合類別", ""}},
+			selfAndAlternate(root+routeConformance, q, f, metaOffer), Conformance)
 	}
 	return writeJSON(c, http.StatusOK, MediaJSON, map[string]any{"conformsTo": Conformance})
 }
 
 func (h *handler) openAPI(c echo.Context) error {
-	q := c.QueryParams()
-	if err := checkParams(q, metaParams); err != nil {
-		return err
-	}
-	if _, err := parseFormat(q, "", false); err != nil {
+	q, _, err := metaFormat(c, offer{})
+	if err != nil {
 		return err
 	}
 	mt := MediaOpenAPI
 	if q.Has(paramF) {
 		mt = MediaJSON
 	}
-	return writeJSON(c, http.StatusOK, mt, OpenAPI(h.cfg, h.root(c, routeAPI)))
+	cols, err := h.src.Collections(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, http.StatusOK, mt, OpenAPI(h.cfg, h.root(c, routeAPI), cols))
 }
 
 // collectionJSON is a collection resource.
@@ -296,6 +327,7 @@ func (h *handler) describe(root string, col Collection) collectionJSON {
 			{Href: href, Rel: "self", Type: MediaJSON, Title: "this collection"},
 			{Href: href + "/items", Rel: "items", Type: MediaGeoJSON, Title: col.Title + " as GeoJSON"},
 			{Href: href + "/items?f=json", Rel: "items", Type: MediaJSON, Title: col.Title + " as plain JSON"},
+			{Href: href + "/items?f=html", Rel: "items", Type: MediaHTML, Title: col.Title + " as HTML"},
 		},
 	}
 	if out.ItemType == "" {
@@ -320,11 +352,8 @@ func (h *handler) describe(root string, col Collection) collectionJSON {
 }
 
 func (h *handler) collections(c echo.Context) error {
-	q := c.QueryParams()
-	if err := checkParams(q, metaParams); err != nil {
-		return err
-	}
-	if _, err := parseFormat(q, "", false); err != nil {
+	q, f, err := metaFormat(c, metaOffer)
+	if err != nil {
 		return err
 	}
 	cols, err := h.src.Collections(c.Request().Context())
@@ -336,8 +365,12 @@ func (h *handler) collections(c echo.Context) error {
 	for i, col := range cols {
 		out[i] = h.describe(root, col)
 	}
+	links := selfAndAlternate(root+routeCollections, q, f, metaOffer)
+	if f == formatHTML {
+		return h.page(c, "collections", "圖層 Collections", root, []crumb{{"圖層", ""}}, links, out)
+	}
 	return writeJSON(c, http.StatusOK, MediaJSON, map[string]any{
-		"links":       selfAndAlternate(root+routeCollections, q, formatJSON, false),
+		"links":       links,
 		"collections": out,
 		"crs":         crsURIs(offeredCRS),
 	})
@@ -372,11 +405,8 @@ func pathParam(c echo.Context, name string) (string, error) {
 }
 
 func (h *handler) collection(c echo.Context) error {
-	q := c.QueryParams()
-	if err := checkParams(q, metaParams); err != nil {
-		return err
-	}
-	if _, err := parseFormat(q, "", false); err != nil {
+	q, f, err := metaFormat(c, metaOffer)
+	if err != nil {
 		return err
 	}
 	id, err := pathParam(c, "collectionId")
@@ -387,18 +417,20 @@ func (h *handler) collection(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, MediaJSON, h.describe(h.root(c, routeCollection), col))
+	root := h.root(c, routeCollection)
+	d := h.describe(root, col)
+	if f == formatHTML {
+		alt := selfAndAlternate(root+"/collections/"+url.PathEscape(col.ID), q, f, metaOffer)
+		return h.page(c, "collection", col.Title, root, []crumb{{"圖層", root + routeCollections + "?f=html"}, {col.Title, ""}}, alt,
+			collectionPage{Collection: col, JSON: d})
+	}
+	return writeJSON(c, http.StatusOK, MediaJSON, d)
 }
 
 // contentCRS is the Content-Crs header value for c (Part 2).
 func contentCRS(c crs.Code) string { return "<" + c.URI() + ">" }
 
-func mediaOf(f format) string {
-	if f == formatGeoJSON {
-		return MediaGeoJSON
-	}
-	return MediaJSON
-}
+func mediaOf(f format) string { return formatMedia[f] }
 
 func (h *handler) items(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -421,6 +453,9 @@ func (h *handler) items(c echo.Context) error {
 	}
 	root := h.root(c, routeItems)
 	href := root + "/collections/" + url.PathEscape(col.ID) + "/items"
+	if req.format == formatHTML {
+		return h.itemsPage(c, col, req, root, href)
+	}
 
 	s := newStream(c, map[string]string{
 		echo.HeaderContentType: mediaOf(req.format),
@@ -455,21 +490,7 @@ func (h *handler) items(c echo.Context) error {
 		return err
 	}
 
-	links := selfAndAlternate(href, q, req.format, true)
-	page := func(offset int, rel, title string) link {
-		v := cloneValues(q)
-		v.Set(paramOffset, strconv.Itoa(offset))
-		v.Set(paramLimit, strconv.Itoa(req.query.Limit))
-		return link{Href: withQuery(href, v), Rel: rel, Type: mediaOf(req.format), Title: title}
-	}
-	end := req.query.Offset + returned
-	if (matched >= 0 && end < matched) || (matched < 0 && returned == req.query.Limit) {
-		links = append(links, page(end, "next", "next page"))
-	}
-	if req.query.Offset > 0 {
-		links = append(links, page(max(0, req.query.Offset-req.query.Limit), "prev", "previous page"))
-	}
-	links = append(links, link{Href: root + "/collections/" + url.PathEscape(col.ID), Rel: "collection", Type: MediaJSON, Title: col.Title})
+	links := itemsLinks(root, href, q, col, req, returned, matched)
 	tail := struct {
 		NumberMatched  *int   `json:"numberMatched,omitempty"`
 		NumberReturned int    `json:"numberReturned"`
@@ -489,6 +510,33 @@ func (h *handler) items(c echo.Context) error {
 	return s.flush()
 }
 
+// itemsLinks are the links of an items page: self and alternates, next
+// and prev when there are such pages (in the page's own format), and the
+// collection.
+func itemsLinks(root, href string, q url.Values, col Collection, req itemsRequest, returned, matched int) []link {
+	links := selfAndAlternate(href, q, req.format, featureOffer)
+	page := func(offset int, rel, title string) link {
+		v := cloneValues(q)
+		v.Set(paramOffset, strconv.Itoa(offset))
+		v.Set(paramLimit, strconv.Itoa(req.query.Limit))
+		if req.format == formatHTML {
+			v.Set(paramF, formatName[formatHTML]) // a page chosen by Accept keeps its format when shared
+		}
+		return link{Href: withQuery(href, v), Rel: rel, Type: mediaOf(req.format), Title: title}
+	}
+	end := req.query.Offset + returned
+	if (matched >= 0 && end < matched) || (matched < 0 && returned == req.query.Limit) {
+		links = append(links, page(end, "next", "next page"))
+	}
+	if req.query.Offset > 0 {
+		links = append(links, page(max(0, req.query.Offset-req.query.Limit), "prev", "previous page"))
+	}
+	return append(links, link{Href: root + "/collections/" + url.PathEscape(col.ID), Rel: "collection", Type: MediaJSON, Title: col.Title})
+}
+
+// featureOffer is what items and single features are offered as.
+var featureOffer = offer{features: true, html: true}
+
 func (h *handler) item(c echo.Context) error {
 	ctx := c.Request().Context()
 	id, err := pathParam(c, "collectionId")
@@ -507,7 +555,7 @@ func (h *handler) item(c echo.Context) error {
 	if err := checkParams(q, itemParams); err != nil {
 		return err
 	}
-	f, err := parseFormat(q, c.Request().Header.Get(echo.HeaderAccept), true)
+	f, err := parseFormat(q, c.Request().Header.Get(echo.HeaderAccept), featureOffer)
 	if err != nil {
 		return err
 	}
@@ -528,8 +576,11 @@ func (h *handler) item(c echo.Context) error {
 	}
 	root := h.root(c, routeItem)
 	colHref := root + "/collections/" + url.PathEscape(col.ID)
-	links := selfAndAlternate(colHref+"/items/"+url.PathEscape(feat.ID), q, f, true)
+	links := selfAndAlternate(colHref+"/items/"+url.PathEscape(feat.ID), q, f, featureOffer)
 	links = append(links, link{Href: colHref, Rel: "collection", Type: MediaJSON, Title: col.Title})
+	if f == formatHTML {
+		return h.itemPage(c, col, feat, root, links)
+	}
 	buf, err := appendFeature(nil, feat, p, links)
 	if err != nil {
 		return err

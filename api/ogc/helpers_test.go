@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -95,6 +94,13 @@ func testDataset() *model.Dataset {
 			{EmsNo: "L0000001", Name: "甲工廠", Industry: "電鍍業", Location: &site},
 			{EmsNo: "L0000002", Name: "乙工廠", Industry: "染整業"},
 			{EmsNo: "L0000003", Name: "丙工廠", Industry: "食品業"},
+		},
+		// L0000001 has an expired permit and a current one that allows more
+		// than its plant can treat (a high capacity finding).
+		Permits: []model.Permit{
+			{PerNo: "P-OLD", Facility: "L0000001", ValidFrom: ts("2019-01-01T00:00:00Z"), ValidTo: ts("2023-12-31T00:00:00Z"), MaxDailyM3: 500},
+			{PerNo: "P-NEW", Facility: "L0000001", ValidFrom: ts("2024-01-01T00:00:00Z"), ValidTo: ts("2028-12-31T00:00:00Z"), MaxDailyM3: 1200,
+				TreatmentCapacityM3PerDay: ptr(800.0)},
 		},
 		Outfalls: []model.Outfall{
 			{Facility: "L0000001", ID: "D01", Point: p(-2000, -3100), ReceivingWater: "大甲溪"},
@@ -302,10 +308,4 @@ func pageAll(t testing.TB, first string) (got []string, matched []int, pages int
 	return got, matched, pages
 }
 
-func query(kv ...string) string {
-	v := url.Values{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		v.Set(kv[i], kv[i+1])
-	}
-	return v.Encode()
-}
+func ptr[T any](v T) *T { return &v }

@@ -4,18 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/tidwall/rtree"
 
 	"github.com/envtrace/envtrace/gis/crs"
+	"github.com/envtrace/envtrace/gis/spatial"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/param"
+	"github.com/envtrace/envtrace/tracing/permits"
 	"github.com/envtrace/envtrace/tracing/rpi"
 )
 
@@ -47,10 +50,14 @@ type memCollection struct {
 	col Collection
 
 	net  *hydro.Network
-	tree *rtree.RTreeGN[float64, int32]
+	tree *spatial.BoundIndex
 
 	feats []memFeature
 	index map[string]int
+	// normalize turns a filter value into the form the properties hold
+	// (a parameter alias into its id); filters without one compare as
+	// given.
+	normalize map[string]func(string) (string, error)
 }
 
 // memFeature is a prepared point-collection feature.
@@ -65,7 +72,11 @@ type memFeature struct {
 // serve only the other. The network must have geometry and a known,
 // supported CRS (its SRID, or Geographic for lon/lat), since a feature
 // service without coordinates is of no use to a map.
-func NewMemorySource(net *hydro.Network, ds *model.Dataset) (*MemorySource, error) {
+func NewMemorySource(net *hydro.Network, ds *model.Dataset, opts ...SourceOption) (*MemorySource, error) {
+	var o sourceOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	s := &MemorySource{byID: map[string]*memCollection{}}
 	if net != nil {
 		mc, err := reachCollection(net)
@@ -75,11 +86,29 @@ func NewMemorySource(net *hydro.Network, ds *model.Dataset) (*MemorySource, erro
 		s.add(mc)
 	}
 	if ds != nil {
-		for _, mc := range datasetCollections(ds) {
+		if o.findings == nil {
+			o.findings = permits.Check(ds)
+		}
+		for _, mc := range datasetCollections(ds, o.findings) {
 			s.add(mc)
 		}
 	}
 	return s, nil
+}
+
+// SourceOption tunes NewMemorySource.
+type SourceOption func(*sourceOptions)
+
+type sourceOptions struct {
+	findings *permits.Report
+}
+
+// WithFindings gives the permit checks of the dataset, which the
+// facilities collection summarises, so that a server that has run them
+// already (api.MemoryBackend caches them) does not run them twice. Without
+// it NewMemorySource runs permits.Check itself.
+func WithFindings(rep *permits.Report) SourceOption {
+	return func(o *sourceOptions) { o.findings = rep }
 }
 
 func (s *MemorySource) add(mc *memCollection) {
@@ -116,6 +145,10 @@ func (s *MemorySource) Items(ctx context.Context, collection string, q Query, yi
 	if mc.net != nil {
 		return mc.reachItems(ctx, q, filter, yield)
 	}
+	want, err := mc.filterValues(q.Properties)
+	if err != nil {
+		return 0, err
+	}
 	matched, sent := 0, 0
 	for i := range mc.feats {
 		if i%4096 == 0 {
@@ -130,6 +163,9 @@ func (s *MemorySource) Items(ctx context.Context, collection string, q Query, yi
 		if q.Datetime != nil && (f.time.IsZero() || !q.Datetime.Contains(f.time)) {
 			continue
 		}
+		if !propertiesEqual(f.Properties, want) {
+			continue
+		}
 		matched++
 		if matched <= q.Offset || sent >= q.Limit {
 			continue
@@ -141,6 +177,35 @@ func (s *MemorySource) Items(ctx context.Context, collection string, q Query, yi
 		}
 	}
 	return matched, nil
+}
+
+// filterValues normalises a request's property filters.
+func (mc *memCollection) filterValues(props map[string]string) (map[string]string, error) {
+	if len(props) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(props))
+	for k, v := range props {
+		if norm := mc.normalize[k]; norm != nil {
+			n, err := norm(v)
+			if err != nil {
+				return nil, &ParamError{Name: k, Reason: err.Error()}
+			}
+			v = n
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// propertiesEqual reports whether every wanted property has its value.
+func propertiesEqual(props map[string]any, want map[string]string) bool {
+	for k, v := range want {
+		if s, ok := props[k].(string); !ok || s != v {
+			return false
+		}
+	}
+	return true
 }
 
 // Item returns one feature by id.
@@ -217,7 +282,7 @@ func reachCollection(net *hydro.Network) (*memCollection, error) {
 			StorageCRS:  storage,
 		},
 		net:  net,
-		tree: &rtree.RTreeGN[float64, int32]{},
+		tree: &spatial.BoundIndex{},
 	}
 	var all orb.Bound
 	first := true
@@ -227,7 +292,7 @@ func reachCollection(net *hydro.Network) (*memCollection, error) {
 			continue
 		}
 		b := g.Bound()
-		mc.tree.Insert(b.Min, b.Max, i)
+		mc.tree.Add(i, b)
 		if first {
 			all, first = b, false
 		} else {
@@ -294,13 +359,13 @@ func (mc *memCollection) reachItems(ctx context.Context, q Query, filter *boxFil
 	var cerr error
 	checked := 0
 	for _, sb := range filter.search {
-		mc.tree.Search(sb.Min, sb.Max, func(min, max [2]float64, i int32) bool {
+		mc.tree.Search(sb, func(i int32, b orb.Bound) bool {
 			if checked++; checked%4096 == 0 {
 				if cerr = ctx.Err(); cerr != nil {
 					return false
 				}
 			}
-			if filter.match(net.Geometry(i), orb.Bound{Min: min, Max: max}) {
+			if filter.match(net.Geometry(i), b) {
 				hits = append(hits, i)
 			}
 			return true
@@ -323,7 +388,7 @@ func (mc *memCollection) reachItems(ctx context.Context, q Query, filter *boxFil
 func point(p model.Point) orb.Point { return orb.Point{p.X, p.Y} }
 
 // datasetCollections builds the point collections of a data directory.
-func datasetCollections(ds *model.Dataset) []*memCollection {
+func datasetCollections(ds *model.Dataset, findings *permits.Report) []*memCollection {
 	stationAt := map[string]int{}
 	for i, st := range ds.Stations {
 		if _, dup := stationAt[st.ID]; !dup {
@@ -362,8 +427,12 @@ func datasetCollections(ds *model.Dataset) []*memCollection {
 	facilities := newPointCollection(Collection{
 		ID:          CollectionFacilities,
 		Title:       "Controlled dischargers",
-		Description: "Facilities under water-pollution control, located at their site or, when the site is unknown, at their first outfall (location_source says which).",
+		Description: "Facilities under water-pollution control, located at their site or, when the site is unknown, at their first outfall (location_source says which), with their current permit (the one valid longest) and a summary of their permit-check findings.",
 	})
+	byFacility := map[string][]permits.Finding{}
+	for _, f := range findings.Findings {
+		byFacility[f.Facility] = append(byFacility[f.Facility], f)
+	}
 	facName := map[string]string{}
 	for _, f := range ds.Facilities {
 		if _, dup := facName[f.EmsNo]; !dup {
@@ -372,7 +441,10 @@ func datasetCollections(ds *model.Dataset) []*memCollection {
 		props := map[string]any{
 			"ems_no": f.EmsNo, "name": nilIfEmpty(f.Name), "industry": nilIfEmpty(f.Industry),
 			"receiving_water": nilIfEmpty(f.ReceivingWater), "location_source": nil,
+			"online_monitoring": len(ds.EffluentOf(f.EmsNo)) > 0,
 		}
+		maps.Copy(props, permitProps(ds.PermitsOf(f.EmsNo)))
+		maps.Copy(props, findingProps(byFacility[f.EmsNo]))
 		var g orb.Geometry
 		switch p, ok := firstOutfall[f.EmsNo]; {
 		case f.Location != nil:
@@ -399,9 +471,20 @@ func datasetCollections(ds *model.Dataset) []*memCollection {
 	readings := newPointCollection(Collection{
 		ID:          CollectionReadingsLatest,
 		Title:       "Latest readings",
-		Description: "The most recent value of every parameter measured at every station, at the station's position. datetime filters on the reading's time. Feature ids are station:parameter.",
+		Description: "The most recent value of every parameter measured at every station, at the station's position. datetime filters on the reading's time; station and parameter select by equality. Feature ids are station:parameter.",
 		HasTime:     true,
+		Filters: []Filter{
+			{Name: "station", Description: "Only the readings of this station id."},
+			{Name: "parameter", Description: "Only this parameter: its id (NH3-N) or any name tracing/param accepts (氨氮, ammonia nitrogen)."},
+		},
 	})
+	readings.normalize = map[string]func(string) (string, error){"parameter": func(v string) (string, error) {
+		p, err := param.Lookup(v)
+		if err != nil {
+			return "", err
+		}
+		return p.ID, nil
+	}}
 	for _, r := range latest {
 		var g orb.Geometry
 		props := map[string]any{
@@ -565,4 +648,54 @@ func latestRPI(byTime map[int64]*sample) (rpi.Result, time.Time, bool) {
 		return rpi.Result{}, time.Time{}, false
 	}
 	return r, best.time, true
+}
+
+// permitProps flattens a facility's permits into layer attributes: GIS
+// clients show flat columns, not lists. The permit that runs longest is the
+// one described; permits counts them all.
+func permitProps(pms []*model.Permit) map[string]any {
+	out := map[string]any{"permits": len(pms), "permit_no": nil, "permit_valid_from": nil, "permit_valid_to": nil,
+		"permitted_m3_day": nil, "treatment_capacity_m3_day": nil}
+	var cur *model.Permit
+	for _, pm := range pms {
+		if cur == nil || pm.ValidTo.After(cur.ValidTo) {
+			cur = pm
+		}
+	}
+	if cur == nil {
+		return out
+	}
+	out["permit_no"] = cur.PerNo
+	out["permit_valid_from"] = cur.ValidFrom.Format(time.DateOnly)
+	out["permit_valid_to"] = cur.ValidTo.Format(time.DateOnly)
+	out["permitted_m3_day"] = cur.MaxDailyM3
+	if cur.TreatmentCapacityM3PerDay != nil {
+		out["treatment_capacity_m3_day"] = *cur.TreatmentCapacityM3PerDay
+	}
+	return out
+}
+
+// findingProps summarises a facility's permit-check findings: counts by
+// severity, the worst severity and the checks that found something.
+func findingProps(fs []permits.Finding) map[string]any {
+	count := map[permits.Severity]int{}
+	var checks []string
+	for _, f := range fs {
+		count[f.Severity]++
+		if !slices.Contains(checks, f.Check) {
+			checks = append(checks, f.Check)
+		}
+	}
+	slices.Sort(checks)
+	out := map[string]any{"findings": len(fs), "findings_high": count[permits.High], "findings_medium": count[permits.Medium],
+		"findings_low": count[permits.Low], "worst_severity": nil, "finding_checks": nil}
+	for _, s := range []permits.Severity{permits.Low, permits.Medium, permits.High} {
+		if count[s] > 0 {
+			out["worst_severity"] = string(s)
+		}
+	}
+	if len(checks) > 0 {
+		out["finding_checks"] = strings.Join(checks, ", ")
+	}
+	return out
 }

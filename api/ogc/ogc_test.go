@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -563,9 +564,10 @@ func TestBadParameters(t *testing.T) {
 		{"datetime two slashes", "/ogc/collections/readings-latest/items?datetime=2024-05-01/2024-05-02/2024-05-03", "datetime"},
 		{"unknown parameter", items + "bbx=1,2,3,4", "bbx"},
 		{"repeated parameter", items + "limit=5&limit=6", "limit"},
-		{"unknown format", items + "f=html", "f"},
+		{"unknown format", items + "f=xml", "f"},
 		{"unknown parameter on landing page", "/ogc?foo=1", "foo"},
 		{"format on collections", "/ogc/collections?f=geojson", "f"},
+		{"HTML API definition", "/ogc/api?f=html", "f"},
 		{"limit on a single feature", "/ogc/collections/reaches/items/m00?limit=1", "limit"},
 		{"crs on a single feature", "/ogc/collections/reaches/items/m00?crs=EPSG:9999", "crs"},
 	}
@@ -685,7 +687,13 @@ func TestPointCollectionProperties(t *testing.T) {
 		{"station without readings", "stations/items/S3", map[string]any{"id": "S3", "rpi": nil}, true},
 		{"facility at its site", "facilities/items/L0000001", map[string]any{
 			"ems_no": "L0000001", "name": "甲工廠", "industry": "電鍍業", "location_source": "site"}, true},
-		{"facility at its first outfall", "facilities/items/L0000002", map[string]any{"location_source": "outfall"}, true},
+		{"facility with its current permit and findings", "facilities/items/L0000001", map[string]any{
+			"permits": 2.0, "permit_no": "P-NEW", "permit_valid_from": "2024-01-01", "permit_valid_to": "2028-12-31",
+			"permitted_m3_day": 1200.0, "treatment_capacity_m3_day": 800.0, "online_monitoring": false,
+			"findings": 1.0, "findings_high": 1.0, "findings_medium": 0.0, "findings_low": 0.0,
+			"worst_severity": "high", "finding_checks": "capacity"}, true},
+		{"facility at its first outfall", "facilities/items/L0000002", map[string]any{"location_source": "outfall",
+			"permits": 0.0, "permit_no": nil, "findings": 0.0, "worst_severity": nil, "finding_checks": nil}, true},
 		{"facility without location", "facilities/items/L0000003", map[string]any{"location_source": nil}, false},
 		{"outfall", "outfalls/items/L0000002:D02", map[string]any{
 			"facility": "L0000002", "facility_name": "乙工廠", "id": "D02", "receiving_water": "大甲溪"}, true},
@@ -721,7 +729,11 @@ func TestPlainJSONNegotiation(t *testing.T) {
 	}{
 		{"default", u, "", "application/geo+json"},
 		{"GDAL's Accept", u, "application/geo+json, application/json", "application/geo+json"},
-		{"browser", u, "text/html,application/xhtml+xml,*/*;q=0.8", "application/geo+json"},
+		{"browser", u, "text/html,application/xhtml+xml,*/*;q=0.8", "text/html; charset=UTF-8"},
+		{"script that accepts anything", u, "*/*", "application/geo+json"},
+		{"HTML only second", u, "application/geo+json, text/html", "application/geo+json"},
+		{"f=html", u + "?f=html", "", "text/html; charset=UTF-8"},
+		{"f=geojson beats a browser", u + "?f=geojson", "text/html,*/*", "application/geo+json"},
 		{"plain JSON only", u, "application/json", "application/json"},
 		{"f=json", u + "?f=json", "", "application/json"},
 		{"f=geojson beats Accept", u + "?f=geojson", "application/json", "application/geo+json"},
@@ -885,5 +897,82 @@ func TestStatusOf(t *testing.T) {
 				t.Errorf("StatusOf(%v) = %d, want %d", tt.err, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestReadingsLatestFilters selects latest readings by station and by
+// parameter (any accepted name), alone and together, and checks that the
+// filters travel in the paging links and are refused elsewhere.
+func TestReadingsLatestFilters(t *testing.T) {
+	src, _, ds := testSource(t)
+	srv := newTestServer(t, src, ogc.Config{})
+	latest := map[string]bool{}
+	for _, r := range ds.Readings {
+		latest[r.Station+":"+r.Parameter] = true
+	}
+	tests := []struct {
+		name, query string
+		keep        func(station, parameter string) bool
+	}{
+		{"station", "station=S1", func(s, _ string) bool { return s == "S1" }},
+		{"parameter id", "parameter=DO", func(_, p string) bool { return p == "DO" }},
+		{"parameter in Chinese", "parameter=" + url.QueryEscape("氨氮"), func(_, p string) bool { return p == "NH3-N" }},
+		{"both", "station=S2&parameter=SS", func(s, p string) bool { return s == "S2" && p == "SS" }},
+		{"no match", "station=S3", func(string, string) bool { return false }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var want []string
+			for k := range latest {
+				st, p, _ := strings.Cut(k, ":")
+				if tt.keep(st, p) {
+					want = append(want, k)
+				}
+			}
+			sort.Strings(want)
+			r := get(t, srv.URL+"/ogc/collections/readings-latest/items?limit=2&"+tt.query)
+			if r.status != http.StatusOK {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+			var fc collectionJSON
+			r.json(t, &fc)
+			if fc.NumberMatched == nil || *fc.NumberMatched != len(want) {
+				t.Fatalf("numberMatched %v, want %d", fc.NumberMatched, len(want))
+			}
+			var got []string
+			for {
+				for _, f := range fc.Features {
+					got = append(got, f.ID)
+				}
+				next, ok := findLink(fc.Links, "next")
+				if !ok {
+					break
+				}
+				u, err := url.Parse(next.Href)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if q := u.Query(); !q.Has("station") && !q.Has("parameter") {
+					t.Fatalf("next link %s lost the filter", next.Href)
+				}
+				r = get(t, next.Href)
+				fc = collectionJSON{}
+				r.json(t, &fc)
+			}
+			sort.Strings(got)
+			if !slices.Equal(got, want) {
+				t.Fatalf("got %v, want %v", got, want)
+			}
+		})
+	}
+	for _, bad := range []struct{ path, param string }{
+		{"readings-latest/items?parameter=Kr", "parameter"},
+		{"readings-latest/items?station=", "station"},
+		{"stations/items?station=S1", "station"},
+	} {
+		r := get(t, srv.URL+"/ogc/collections/"+bad.path)
+		if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), bad.param) {
+			t.Errorf("%s: %d %s", bad.path, r.status, r.body)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -90,31 +91,64 @@ type format int
 const (
 	formatJSON    format = iota // application/json
 	formatGeoJSON               // application/geo+json
+	formatHTML                  // text/html, for people browsing the service
 )
 
-// parseFormat reads the f parameter. Feature resources default to GeoJSON
-// but honour an Accept header that wants plain JSON only; other resources
-// only have JSON.
-func parseFormat(q url.Values, accept string, features bool) (format, error) {
+// formatName is each format's f value.
+var formatName = map[format]string{formatJSON: "json", formatGeoJSON: "geojson", formatHTML: "html"}
+
+// offer lists the formats a resource has: features are GeoJSON, JSON and
+// HTML; other resources JSON and HTML, except the API definition, which
+// is JSON only.
+type offer struct{ features, html bool }
+
+// formats returns the formats of an offer, the default first.
+func (o offer) formats() []format {
+	out := []format{formatJSON}
+	if o.features {
+		out = []format{formatGeoJSON, formatJSON}
+	}
+	if o.html {
+		out = append(out, formatHTML)
+	}
+	return out
+}
+
+// parseFormat reads the f parameter, or else the Accept header: a browser
+// (text/html listed first) gets HTML where there is some, a client that
+// wants only application/json gets plain JSON for features, and everyone
+// else the default.
+func parseFormat(q url.Values, accept string, o offer) (format, error) {
 	if !q.Has(paramF) {
-		if features && wantsPlainJSON(accept) {
+		switch {
+		case o.html && wantsHTML(accept):
+			return formatHTML, nil
+		case o.features && wantsPlainJSON(accept):
 			return formatJSON, nil
 		}
-		if features {
-			return formatGeoJSON, nil
+		return o.formats()[0], nil
+	}
+	v := q.Get(paramF)
+	var names []string
+	for _, f := range o.formats() {
+		if formatName[f] == v {
+			return f, nil
 		}
-		return formatJSON, nil
+		names = append(names, formatName[f])
 	}
-	switch v := q.Get(paramF); {
-	case v == "json":
-		return formatJSON, nil
-	case v == "geojson" && features:
-		return formatGeoJSON, nil
-	case features:
-		return 0, &ParamError{Name: paramF, Reason: fmt.Sprintf("unsupported format %q; use geojson or json", v)}
-	default:
-		return 0, &ParamError{Name: paramF, Reason: fmt.Sprintf("unsupported format %q; use json", v)}
+	return 0, &ParamError{Name: paramF, Reason: fmt.Sprintf("unsupported format %q; use %s", v, strings.Join(names, " or "))}
+}
+
+// wantsHTML reports whether an Accept header puts an HTML type first, as
+// browsers do; GIS clients and scripts never do.
+func wantsHTML(accept string) bool {
+	first, _, _ := strings.Cut(accept, ",")
+	mt, _, _ := strings.Cut(first, ";")
+	switch strings.ToLower(strings.TrimSpace(mt)) {
+	case "text/html", "application/xhtml+xml":
+		return true
 	}
+	return false
 }
 
 // wantsPlainJSON reports whether an Accept header names application/json
@@ -194,9 +228,8 @@ func parseBBox(v string, c crs.Code) (native, crs84 [4]float64, err error) {
 	if c.LatLonAxisOrder() {
 		b = [4]float64{b[1], b[0], b[3], b[2]}
 	}
-	axes := "x,y"
 	if c.IsGeographic() {
-		axes = "longitude,latitude"
+		axes := "longitude,latitude"
 		if c.LatLonAxisOrder() {
 			axes = "latitude,longitude"
 		}
@@ -343,11 +376,28 @@ type itemsRequest struct {
 // collection.
 func parseItems(q url.Values, accept string, col Collection, cfg Config) (itemsRequest, error) {
 	req := itemsRequest{out: crs.CRS84, query: Query{Limit: cfg.DefaultLimit, BBoxCRS: crs.CRS84}}
-	if err := checkParams(q, itemsParams); err != nil {
+	allowed := slices.Clone(itemsParams)
+	for _, f := range col.Filters {
+		allowed = append(allowed, f.Name)
+	}
+	if err := checkParams(q, allowed); err != nil {
 		return req, err
 	}
+	for _, f := range col.Filters {
+		if !q.Has(f.Name) {
+			continue
+		}
+		v := strings.TrimSpace(q.Get(f.Name))
+		if v == "" {
+			return req, &ParamError{Name: f.Name, Reason: "must not be empty"}
+		}
+		if req.query.Properties == nil {
+			req.query.Properties = map[string]string{}
+		}
+		req.query.Properties[f.Name] = v
+	}
 	var err error
-	if req.format, err = parseFormat(q, accept, true); err != nil {
+	if req.format, err = parseFormat(q, accept, offer{features: true, html: true}); err != nil {
 		return req, err
 	}
 	if q.Has(paramCRS) {

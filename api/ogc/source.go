@@ -41,6 +41,19 @@ type Collection struct {
 	// TimeStart and TimeEnd are the temporal extent when HasTime; a zero
 	// time is an open or unknown end.
 	TimeStart, TimeEnd time.Time
+	// Filters are the properties an items request may filter on by
+	// equality, each as a query parameter of the same name (Part 1's
+	// /rec/core/fc-filters): station=WQ-M01&parameter=NH3-N. Parameters
+	// not listed here stay unknown parameters, a 400.
+	Filters []Filter
+}
+
+// Filter is one property a collection's items can be selected by.
+type Filter struct {
+	// Name is the property and the query parameter.
+	Name string
+	// Description is shown in the API definition and the HTML pages.
+	Description string
 }
 
 // Interval is a closed time interval from the datetime parameter; a zero
@@ -80,6 +93,10 @@ type Query struct {
 	// Datetime filters features by their time; nil for no filter. It is
 	// only set for collections with HasTime.
 	Datetime *Interval
+	// Properties holds the equality filters of the request, by property
+	// name; only names in the collection's Filters appear. The Source
+	// decides what equal means (it may accept aliases of a value).
+	Properties map[string]string
 	// Limit is the page size, 1 to Config.MaxLimit.
 	Limit int
 	// Offset is the number of matching features to skip.

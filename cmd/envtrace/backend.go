@@ -21,17 +21,24 @@ func newMemoryBackend(b *basin.Basin, withScenarios bool) (*api.MemoryBackend, e
 		if err != nil {
 			return nil, err
 		}
-		var out []api.Scenario
-		for _, s := range scs {
-			out = append(out, api.Scenario{
-				ID: s.ID, Description: s.Description, Station: s.Station, Parameter: s.Parameter,
-				Value: s.Value, Unit: s.Unit, Time: s.Time, FlowM3s: s.FlowM3s, Culprit: s.Culprit,
-				UnexplainedBetween: s.UnexplainedBetween, TravelHours: s.TravelHours,
-			})
-		}
-		opts = append(opts, api.WithScenarios(out))
+		opts = append(opts, api.WithScenarios(apiScenarios(scs)))
 	}
 	return api.NewMemoryBackendWithBasin(b, opts...)
+}
+
+// apiScenarios converts the fixture's scenarios to the web map's. The
+// answer-key fields the map does not show (distractors, evidence, loads)
+// are dropped; the shared fields keep their names, types and JSON names.
+func apiScenarios(scs []fixtures.Scenario) []api.Scenario {
+	out := make([]api.Scenario, len(scs))
+	for i, s := range scs {
+		out[i] = api.Scenario{
+			ID: s.ID, Description: s.Description, Station: s.Station, Parameter: s.Parameter,
+			Value: s.Value, Unit: s.Unit, Time: s.Time, FlowM3s: s.FlowM3s, Culprit: s.Culprit,
+			UnexplainedBetween: s.UnexplainedBetween, TravelHours: s.TravelHours,
+		}
+	}
+	return out
 }
 
 // dbBackend answers from memory what it built from PostGIS, stores ingested

@@ -127,6 +127,12 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "imported %s: %d facilities, %d outfalls, %d permits, %d limits, %d reports, %d stations, %d readings\n",
 			e.cfg.Data, len(ds.Facilities), len(ds.Outfalls), len(ds.Permits), len(ds.Limits), len(ds.Reports), len(ds.Stations), len(ds.Readings))
+		if n := len(ds.Effluent); n > 0 {
+			// PostGIS has no table for the online monitoring series yet;
+			// say so rather than drop them silently.
+			fmt.Fprintf(e.stderr, "warning: %s: %d online effluent monitoring values not imported (PostGIS does not store them yet; `check permits --data` and `serve --data` screen them)\n",
+				model.FileEffluent, n)
+		}
 	}
 	return nil
 }

@@ -64,7 +64,7 @@ func TestServedIngestSurvivesLostConnections(t *testing.T) {
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
 
-	post := func(body string) (*http.Response, map[string]any) {
+	post := func(body string) (int, map[string]any) {
 		resp, err := http.Post(ts.URL+"/api/v1/readings", "application/json", bytes.NewBufferString(body))
 		if err != nil {
 			t.Fatal(err)
@@ -72,7 +72,7 @@ func TestServedIngestSurvivesLostConnections(t *testing.T) {
 		defer resp.Body.Close()
 		var m map[string]any
 		json.NewDecoder(resp.Body).Decode(&m)
-		return resp, m
+		return resp.StatusCode, m
 	}
 	batch := `[{"station":"WQ-M06","time":"2026-10-02T08:00:00+08:00","parameter":"NH3-N","value":0.33,"unit":"mg/L"}]`
 
@@ -96,8 +96,8 @@ func TestServedIngestSurvivesLostConnections(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		resp, m := post(batch)
-		done <- result{resp.StatusCode, m}
+		status, m := post(batch)
+		done <- result{status, m}
 	}()
 	// Wait until the ingest waits on the lock, then kill the server's sessions.
 	deadline := time.Now().Add(10 * time.Second)
@@ -126,22 +126,27 @@ func TestServedIngestSurvivesLostConnections(t *testing.T) {
 	}
 	// Queries are answered from memory throughout.
 	resp, err := http.Get(ts.URL + "/api/v1/navigate?start=R040&mode=UT&format=ids")
-	if err != nil || resp.StatusCode != 200 {
+	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("navigate after the outage: %v %v", err, resp)
 	}
 	resp.Body.Close()
 	// The retry succeeds on the same server, and the reading is stored once.
-	if resp, m := post(batch); resp.StatusCode != 200 || m["inserted"] != float64(1) {
-		t.Fatalf("retry: %d %v", resp.StatusCode, m)
+	if status, m := post(batch); status != http.StatusOK || m["inserted"] != float64(1) {
+		t.Fatalf("retry: %d %v", status, m)
 	}
-	if resp, m := post(batch); resp.StatusCode != 200 || m["duplicates"] != float64(1) {
-		t.Fatalf("second retry: %d %v", resp.StatusCode, m)
+	if status, m := post(batch); status != http.StatusOK || m["duplicates"] != float64(1) {
+		t.Fatalf("second retry: %d %v", status, m)
 	}
 	var n int
 	if err := admin.QueryRow(ctx, "select count(*) from readings where station_id = 'WQ-M06' and time = '2026-10-02T08:00:00+08:00'").Scan(&n); err != nil || n != 1 {
 		t.Fatalf("acknowledged reading stored %d times (%v)", n, err)
 	}
-	if resp, err := http.Get(ts.URL + "/healthz"); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("healthz after recovery: %v %v", err, resp)
+	resp, err = http.Get(ts.URL + "/healthz")
+	if err != nil {
+		t.Fatalf("healthz after recovery: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz after recovery: %d", resp.StatusCode)
 	}
 }

@@ -214,7 +214,7 @@ func TestCheckPermitsCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	for _, want := range []string{"Permit rationality", "constant-flow", "water-balance", "capacity", "limit"} {
+	for _, want := range []string{"Permit rationality", "constant-flow", "water-balance", "capacity", "limit", "effluent-stuck", "effluent-shift"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q", want)
 		}

@@ -147,8 +147,17 @@ func cmdNavigate(ctx context.Context, e *env, args []string) error {
 		}
 	})
 	w := bufio.NewWriterSize(e.stdout, 1<<16)
-	defer w.Flush()
-	switch *format {
+	err = writeNavigation(ctx, w, net, q, *format)
+	if ferr := w.Flush(); err == nil {
+		err = ferr // a closed pipe shows here: the writes keep their first error
+	}
+	return err
+}
+
+// writeNavigation writes a navigation result in one of the --format
+// choices; the caller flushes w and reports its error.
+func writeNavigation(ctx context.Context, w *bufio.Writer, net *hydro.Network, q hydro.Query, format string) error {
+	switch format {
 	case "ids":
 		return net.Navigate(ctx, q, func(h hydro.Hit) bool {
 			w.WriteString(net.ID(h.Reach))

@@ -32,7 +32,7 @@ func readCSV(path string, opt Options) (*Layer, error) {
 	r.FieldsPerRecord = -1 // checked below, with the row number
 	r.Comma = sniffComma(data)
 	header, err := r.Read()
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("layer: %s: empty file, no header row", base)
 	}
 	if err != nil {

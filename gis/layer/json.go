@@ -267,7 +267,7 @@ func (s *jsonScanner) scalar() (any, error) {
 		v, err := strconv.ParseFloat(string(t), 64)
 		if err != nil {
 			var ne *strconv.NumError
-			if !errors.As(err, &ne) || ne.Err != strconv.ErrRange {
+			if !errors.As(err, &ne) || !errors.Is(ne.Err, strconv.ErrRange) {
 				return nil, &jsonSyntaxError{off: start, msg: fmt.Sprintf("bad number %q", t)}
 			}
 		}

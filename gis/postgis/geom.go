@@ -30,7 +30,7 @@ func EWKB(g orb.Geometry, srid int) ([]byte, error) {
 	}
 	b, err := ewkb.Marshal(g, srid)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrGeometry, err)
+		return nil, fmt.Errorf("%w: %w", ErrGeometry, err)
 	}
 	return b, nil
 }
@@ -44,7 +44,7 @@ func ParseEWKB(b []byte) (orb.Geometry, int, error) {
 	}
 	g, srid, err := ewkb.Unmarshal(b)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%w: %v", ErrGeometry, err)
+		return nil, 0, fmt.Errorf("%w: %w", ErrGeometry, err)
 	}
 	return g, srid, nil
 }

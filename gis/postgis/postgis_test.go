@@ -20,7 +20,7 @@ import (
 func TestEWKBRoundTrip(t *testing.T) {
 	geoms := []orb.Geometry{
 		orb.Point{250123.456789012, 2745678.123456789},
-		orb.LineString{{121.0000000001, 24.5}, {121.1, 24.6}, {-0.0, 1e-300}},
+		orb.LineString{{121.0000000001, 24.5}, {121.1, 24.6}, {math.Copysign(0, -1), 1e-300}},
 		orb.Polygon{{{0, 0}, {1, 0}, {1, 1}, {0, 0}}},
 		orb.MultiLineString{{{0, 0}, {1, 1}}, {{2, 2}, {3, 3}}},
 	}

@@ -42,3 +42,16 @@ func ExampleNewLineIndex_geographic() {
 	// Output:
 	// 81.5 m east of the reach, measure 75.0
 }
+
+// Find the reaches whose bounding boxes touch a map window; a caller then
+// tests each candidate's exact geometry.
+func ExampleBoundIndex() {
+	var ix spatial.BoundIndex
+	ix.Add(0, orb.LineString{{0, 0}, {1000, 0}}.Bound())
+	ix.Add(1, orb.LineString{{5000, 5000}, {6000, 5200}}.Bound())
+	ix.Search(orb.Bound{Min: orb.Point{900, -50}, Max: orb.Point{1100, 50}}, func(i int32, _ orb.Bound) bool {
+		fmt.Println("candidate reach", i)
+		return true
+	})
+	// Output: candidate reach 0
+}

@@ -1,6 +1,8 @@
 // Package archtest guards the dependency direction the README documents:
-// cmd → api → store → fixtures → casework → tracing → hydro, atmos →
-// access → gis, with internal/* importing nothing of envtrace above it.
+// each top-level folder has a rank (layer below) and imports only lower
+// ranks or itself, so cmd → api → store → fixtures → casework → tracing →
+// hydro, atmos → access → gis → internal; and the binary never links the
+// data generators.
 package archtest
 
 import (
@@ -83,5 +85,55 @@ func TestDependenciesPointOneWay(t *testing.T) {
 	}
 	if checked < 50 {
 		t.Fatalf("only %d imports checked; the walk missed the tree", checked)
+	}
+}
+
+// testOnly are packages the production binary must never link: generators
+// of data the repository embeds or tests use. They are reachable from tests
+// and from their own commands only.
+var testOnly = []string{"fixtures/generate", "fixtures/synth"}
+
+// TestBinaryLeavesGeneratorsOut follows the non-test imports of
+// cmd/envtrace and fails when a generator is among them.
+func TestBinaryLeavesGeneratorsOut(t *testing.T) {
+	root, err := realdata.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	var walk func(pkg string, path []string)
+	walk = func(pkg string, path []string) {
+		if seen[pkg] {
+			return
+		}
+		seen[pkg] = true
+		for _, bad := range testOnly {
+			if pkg == bad {
+				t.Errorf("the envtrace binary links %s through %s", bad, strings.Join(path, " → "))
+			}
+		}
+		files, err := filepath.Glob(filepath.Join(root, filepath.FromSlash(pkg), "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range af.Imports {
+				p, _ := strconv.Unquote(imp.Path.Value)
+				if dep, ok := strings.CutPrefix(p, module); ok {
+					walk(dep, append(path[:len(path):len(path)], dep))
+				}
+			}
+		}
+	}
+	walk("cmd/envtrace", []string{"cmd/envtrace"})
+	if !seen["fixtures"] || !seen["api"] {
+		t.Fatalf("the walk from cmd/envtrace missed packages it links: %v", seen)
 	}
 }

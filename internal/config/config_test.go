@@ -53,8 +53,8 @@ func TestBadInput(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	file := filepath.Join(t.TempDir(), "bad.json")
-	os.WriteFile(file, []byte(`{"adress": "typo"}`), 0o644)
-	if err := c.LoadFile(file); err == nil || !strings.Contains(err.Error(), "adress") {
+	os.WriteFile(file, []byte(`{"adress": "typo"}`), 0o644)                              //nolint:misspell // the typo is the test
+	if err := c.LoadFile(file); err == nil || !strings.Contains(err.Error(), "adress") { //nolint:misspell // the typo is the test
 		t.Fatalf("unknown field: %v", err)
 	}
 	if err := c.LoadFile(filepath.Join(t.TempDir(), "missing.json")); err == nil {

@@ -27,6 +27,7 @@ var Files = []File{
 	{"permits.csv", "tracing/model", "discharge permits"},
 	{"permit_limits.csv", "tracing/model", "permit limits"},
 	{"dmr.csv", "tracing/model", "discharge monitoring reports"},
+	{"effluent.csv", "tracing/model", "online effluent monitoring series"},
 	{"stations.csv", "tracing/model", "monitoring stations"},
 	{"readings.csv", "tracing/model", "river readings"},
 	{"agencies.csv", "casework/dumping", "the agency directory: contacts and service levels"},

@@ -1,9 +1,11 @@
-package anomaly
+package anomaly_test
 
 import (
 	"encoding/csv"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,7 +13,10 @@ import (
 	"time"
 
 	"github.com/envtrace/envtrace/internal/realdata"
+	"github.com/envtrace/envtrace/tracing/anomaly"
+	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/param"
+	"github.com/envtrace/envtrace/tracing/permits"
 )
 
 type plantSeries struct {
@@ -76,23 +81,23 @@ func readIDB(t *testing.T) map[string]*plantSeries {
 	return out
 }
 
-func screen(t *testing.T, id string, xs []float64) []Flag {
+func screen(t *testing.T, id string, xs []float64) []anomaly.Flag {
 	t.Helper()
-	c, err := ForParameter(id)
+	c, err := anomaly.ForParameter(id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	flags, err := Screen(xs, c)
+	flags, err := anomaly.Screen(xs, c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return flags
 }
 
-func flagAt(flags []Flag, i int, kinds ...Kind) bool {
+func flagAt(flags []anomaly.Flag, i int, kinds ...anomaly.Kind) bool {
 	for _, f := range flags {
 		for _, k := range kinds {
-			if f.Kind == k && (f.Index == i || (f.Kind == Stuck && i >= f.Index && i < f.Index+f.Len)) {
+			if f.Kind == k && (f.Index == i || (f.Kind == anomaly.Stuck && i >= f.Index && i < f.Index+f.Len)) {
 				return true
 			}
 		}
@@ -123,7 +128,7 @@ func TestIDBEffluent(t *testing.T) {
 					continue
 				}
 				implausible++
-				if flagAt(flags, i, Impossible, Spike) {
+				if flagAt(flags, i, anomaly.Impossible, anomaly.Spike) {
 					caught++
 				} else {
 					t.Errorf("%s %s %s = %v not flagged", name, ps.dates[i].Format(time.DateOnly), id, x)
@@ -144,7 +149,7 @@ func TestIDBEffluent(t *testing.T) {
 			flags := screen(t, id, xs)
 			pts := 0
 			for _, f := range flags {
-				if f.Kind == Spike || f.Kind == Impossible {
+				if f.Kind == anomaly.Spike || f.Kind == anomaly.Impossible {
 					pts++
 				}
 			}
@@ -184,7 +189,7 @@ func TestIDBKnownShift(t *testing.T) {
 		flags := screen(t, tc.id, ps.values[tc.id])
 		found := false
 		for _, f := range flags {
-			if f.Kind != Shift {
+			if f.Kind != anomaly.Shift {
 				continue
 			}
 			d := ps.dates[f.Index].Sub(want)
@@ -202,7 +207,7 @@ func TestIDBKnownShift(t *testing.T) {
 	for _, day := range []string{"2019-10-19", "2019-10-27"} {
 		d, _ := time.Parse(time.DateOnly, day)
 		i := sort.Search(len(ps.dates), func(i int) bool { return !ps.dates[i].Before(d) })
-		if !flagAt(pH, i, Spike) {
+		if !flagAt(pH, i, anomaly.Spike) {
 			t.Errorf("pH spike on %s not flagged", day)
 		}
 	}
@@ -215,12 +220,12 @@ func TestIDBStuckTemperature(t *testing.T) {
 	flags := screen(t, "TEMP", ps.values["TEMP"])
 	d, _ := time.Parse(time.DateOnly, "2020-02-15")
 	i := sort.Search(len(ps.dates), func(i int) bool { return !ps.dates[i].Before(d) })
-	if !flagAt(flags, i, Stuck) {
+	if !flagAt(flags, i, anomaly.Stuck) {
 		t.Errorf("flat temperature around %s not flagged; flags %+v", d.Format(time.DateOnly), flags)
 	}
 	long := 0
 	for _, f := range flags {
-		if f.Kind == Stuck {
+		if f.Kind == anomaly.Stuck {
 			t.Logf("stuck from %s for %d values at %.2f", ps.dates[f.Index].Format(time.DateOnly), f.Len, f.Value)
 			long = max(long, f.Len)
 		}
@@ -228,4 +233,90 @@ func TestIDBStuckTemperature(t *testing.T) {
 	if long < 14 {
 		t.Errorf("longest stuck run %d values, want ≥ 14", long)
 	}
+}
+
+// idbDataset turns the IDB plants into a data directory's dataset: each
+// plant a facility (its name as the control number), each daily value an
+// online effluent monitoring reading stamped at Taiwan midnight, so the
+// permit checks screen them as they screen a facility's effluent.csv.
+func idbDataset(t *testing.T, plants map[string]*plantSeries) *model.Dataset {
+	t.Helper()
+	taipei := time.FixedZone("Asia/Taipei", 8*3600)
+	units := map[string]string{"pH": "pH", "TEMP": "°C", "COND": "µS/cm"}
+	ds := &model.Dataset{}
+	for _, name := range slices.Sorted(maps.Keys(plants)) {
+		ps := plants[name]
+		ds.Facilities = append(ds.Facilities, model.Facility{EmsNo: name, Name: name, Industry: "industrial-park wastewater plant"})
+		for i, d := range ps.dates {
+			at := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, taipei)
+			for _, id := range []string{"pH", "TEMP", "COND"} {
+				ds.Effluent = append(ds.Effluent, model.EffluentReading{Facility: name, Time: at, Parameter: id,
+					Value: ps.values[id][i], Unit: units[id]})
+			}
+		}
+	}
+	if err := ds.Index(); err != nil {
+		t.Fatalf("the IDB series as a dataset: %v", err)
+	}
+	return ds
+}
+
+// TestIDBPermitChecks runs the permit checks over the real IDB effluent
+// series: the Yunlin Technology park's December 2019 shift, the Douliu
+// plant's flat temperature and every implausible reading become findings
+// of their facility, with their numbers and dates.
+func TestIDBPermitChecks(t *testing.T) {
+	plants := readIDB(t)
+	rep := permits.Check(idbDataset(t, plants))
+	find := func(ems, check, param string, match func(permits.Finding) bool) *permits.Finding {
+		for i := range rep.Findings {
+			f := &rep.Findings[i]
+			if f.Facility == ems && f.Check == check && f.Parameter == param && match(*f) {
+				return f
+			}
+		}
+		return nil
+	}
+	shift := find("雲林科技", permits.CheckEffluentShift, "pH", func(f permits.Finding) bool { return f.Period == "2019-12-05" })
+	if shift == nil {
+		t.Fatal("雲林科技 pH shift on 2019-12-05 not reported")
+	}
+	if b, v := shift.Numbers["before"], shift.Numbers["value"]; b < 3 || b > 4 || v < 6.3 || v > 7.1 || shift.Numbers["score"] < 6 {
+		t.Errorf("雲林科技 pH shift numbers %v, want before ≈ 3.5 and after ≈ 6.7", shift.Numbers)
+	}
+	if find("雲林科技", permits.CheckEffluentShift, "TEMP", func(f permits.Finding) bool { return f.Period == "2019-12-05" }) == nil {
+		t.Error("雲林科技 temperature shift on 2019-12-05 not reported")
+	}
+	stuck := find("斗六", permits.CheckEffluentStuck, "TEMP", func(f permits.Finding) bool {
+		return f.Period <= "2020-02-15" && f.Numbers["values"] >= 14
+	})
+	if stuck == nil {
+		t.Fatal("斗六's flat temperature from February 2020 not reported")
+	}
+	t.Logf("斗六: %s", stuck.Message)
+
+	// Every reading the plain test above calls implausible is a spike or
+	// an impossible-value finding of its plant on its day.
+	missed, total := 0, 0
+	for name, ps := range plants {
+		for _, id := range []string{"pH", "TEMP", "COND"} {
+			for i, x := range ps.values[id] {
+				if !((id == "pH" && (x < 2 || x > 14)) || (id == "TEMP" && (x >= 60 || x < 5)) || (id == "COND" && x <= 0)) {
+					continue
+				}
+				total++
+				day := ps.dates[i].Format(time.DateOnly)
+				if find(name, permits.CheckEffluentSpike, id, func(f permits.Finding) bool { return f.Period == day }) == nil &&
+					find(name, permits.CheckEffluentImpossible, id, func(f permits.Finding) bool { return f.Period == day }) == nil {
+					missed++
+					t.Errorf("%s %s %s = %v: no finding", name, day, id, x)
+				}
+			}
+		}
+	}
+	counts := map[string]int{}
+	for _, f := range rep.Findings {
+		counts[f.Check]++
+	}
+	t.Logf("%d implausible readings, %d missed; findings by check: %v", total, missed, counts)
 }

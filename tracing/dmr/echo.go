@@ -92,7 +92,7 @@ func ReadECHO(r io.Reader) ([]ECHORow, error) {
 	var out []ECHORow
 	for {
 		rec, err := cr.Read()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		line, _ := cr.FieldPos(0)

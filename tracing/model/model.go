@@ -1,14 +1,17 @@
 // Package model is envtrace's domain model — facilities, outfalls, permits
-// and their limits, discharge monitoring reports, monitoring stations and
-// river readings — and the on-disk "data directory" that holds them: plain
+// and their limits, discharge monitoring reports, online effluent
+// monitoring series, monitoring stations and river readings — and the
+// on-disk "data directory" that holds them: plain
 // CSV files, one per kind, plus a river network GIS file that this package
 // only locates (the network engine reads it). The format is documented
 // for users in docs/data-directory.md; ReadDir and WriteDir are its only
 // reader and writer.
 //
-// Geometry is stored in TWD97 / TM2 zone 121 (EPSG:3826) metres, columns x
-// and y; lon/lat (WGS84, degrees) columns are accepted instead, or as well
-// (they must then agree with x/y within 10 m).
+// Geometry is stored in TWD97 / TM2 zone 121 (EPSG:3826) metres. Files
+// give x and y in zone 121, or in zone 119 (EPSG:3825: Penghu, Kinmen,
+// Matsu) when their crs column says so; lon/lat (WGS84, degrees) columns
+// are accepted instead, or as well (they must then agree with x/y within
+// 10 m).
 //
 // Every value with a unit is checked with tracing/param on read and on
 // write: an unknown parameter or unit, or a unit that does not fit the
@@ -147,6 +150,7 @@ type Dataset struct {
 	Permits    []Permit
 	Limits     []PermitLimit
 	Reports    []Report
+	Effluent   []EffluentReading
 	Stations   []Station
 	Readings   []Reading
 
@@ -163,6 +167,7 @@ type indexes struct {
 	reportsOf  map[string][]int
 	station    map[string]int
 	readingsAt map[string][]int
+	effluentOf map[string][]int
 }
 
 // Facility returns the facility with the given control number.
@@ -248,6 +253,7 @@ func buildIndexes(d *Dataset) *indexes {
 		facility: map[string]int{}, outfall: map[OutfallKey]int{}, outfallsOf: map[string][]int{},
 		permit: map[string]int{}, permitsOf: map[string][]int{}, limitsOf: map[string][]int{},
 		reportsOf: map[string][]int{}, station: map[string]int{}, readingsAt: map[string][]int{},
+		effluentOf: map[string][]int{},
 	}
 	for i, f := range d.Facilities {
 		if _, dup := ix.facility[f.EmsNo]; !dup {
@@ -280,6 +286,9 @@ func buildIndexes(d *Dataset) *indexes {
 	}
 	for i, r := range d.Readings {
 		ix.readingsAt[r.Station] = append(ix.readingsAt[r.Station], i)
+	}
+	for i, r := range d.Effluent {
+		ix.effluentOf[r.Facility] = append(ix.effluentOf[r.Facility], i)
 	}
 	return ix
 }

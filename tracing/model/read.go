@@ -24,18 +24,19 @@ const dateLayout = "2006-01-02"
 // columns not listed here, so a misspelt header ("lng", "per_wate") is an
 // error instead of silently missing data.
 var schema = map[string]struct{ required, optional []string }{
-	FileFacilities: {[]string{"ems_no", "fac_name"}, []string{"industry", "x", "y", "lon", "lat", "receiving_water", "note"}},
-	FileOutfalls:   {[]string{"ems_no", "let"}, []string{"x", "y", "lon", "lat", "receiving_water", "note"}},
+	FileFacilities: {[]string{"ems_no", "fac_name"}, []string{"industry", "x", "y", "crs", "lon", "lat", "receiving_water", "note"}},
+	FileOutfalls:   {[]string{"ems_no", "let"}, []string{"x", "y", "crs", "lon", "lat", "receiving_water", "note"}},
 	FilePermits:    {[]string{"per_no", "ems_no", "per_sdate", "per_edate", "per_water"}, []string{"per_type", "intake_source", "intake_m3d", "treatment_capacity_m3d", "note"}},
 	FileLimits:     {[]string{"per_no", "parameter", "value", "unit", "stat_base"}, []string{"let", "bound", "note"}},
 	FileReports:    {[]string{"ems_no", "period_start", "period_end", "parameter", "value", "unit", "stat_base"}, []string{"per_no", "let", "no_data", "flow", "flow_unit", "note"}},
-	FileStations:   {[]string{"station_id", "name", "kind"}, []string{"x", "y", "lon", "lat", "river", "note"}},
+	FileStations:   {[]string{"station_id", "name", "kind"}, []string{"x", "y", "crs", "lon", "lat", "river", "note"}},
 	FileReadings:   {[]string{"station_id", "time", "parameter", "value", "unit"}, []string{"censored", "flow", "flow_unit", "note"}},
+	FileEffluent:   effluentSchema,
 }
 
 // fileOrder is the order files are read and written in (referenced kinds
 // first).
-var fileOrder = []string{FileFacilities, FileOutfalls, FilePermits, FileLimits, FileReports, FileStations, FileReadings}
+var fileOrder = []string{FileFacilities, FileOutfalls, FilePermits, FileLimits, FileReports, FileEffluent, FileStations, FileReadings}
 
 // ReadDir reads and validates a data directory's water data. Every kind is
 // optional (a missing file means no records of that kind); files of other
@@ -86,6 +87,8 @@ func ReadDir(dir string) (*Dataset, error) {
 			ds.Limits = readRows(r, t, (*row).limit)
 		case FileReports:
 			ds.Reports = readRows(r, t, (*row).report)
+		case FileEffluent:
+			ds.Effluent = readRows(r, t, (*row).effluent)
 		case FileStations:
 			ds.Stations = readRows(r, t, (*row).station)
 		case FileReadings:
@@ -167,7 +170,7 @@ func (r *reader) openAs(path, kind string) (*table, error) {
 	cr.FieldsPerRecord = 0
 	cr.ReuseRecord = false
 	head, err := cr.Read()
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		f.Close()
 		r.p.add(&FieldError{File: name, Line: 1, Err: errors.New("empty file: a header line is required")})
 		return nil, nil
@@ -175,7 +178,7 @@ func (r *reader) openAs(path, kind string) (*table, error) {
 	if err != nil {
 		f.Close()
 		r.p.add(&FieldError{File: name, Line: 1, Err: err})
-		return nil, nil
+		return nil, nil //nolint:nilerr // the problem is collected and reported with the others
 	}
 	t := &table{file: name, col: map[string]int{}, cr: cr, f: f}
 	spec := schema[kind]
@@ -333,7 +336,9 @@ func (w *row) required(cols ...string) {
 	}
 }
 
-// point reads x/y or lon/lat; with both, they must agree within 10 m.
+// point reads x/y (in the grid the crs column names, EPSG:3826 by
+// default) or lon/lat, and returns it in EPSG:3826; with both, they must
+// agree within 10 m.
 func (w *row) point(required bool) *Point {
 	xs, ys := strings.TrimSpace(w.raw("x")), strings.TrimSpace(w.raw("y"))
 	los, las := strings.TrimSpace(w.raw("lon")), strings.TrimSpace(w.raw("lat"))
@@ -346,11 +351,19 @@ func (w *row) point(required bool) *Point {
 	}
 	var p *Point
 	if hasXY {
-		pt := Point{w.num("x"), w.num("y")}
+		x, y := w.num("x"), w.num("y")
+		c, err := parseXYCRS(w.raw("crs"))
+		if err != nil {
+			w.fail("crs", err)
+		}
 		if w.bad {
 			return nil
 		}
-		if err := checkXY(pt); err != nil {
+		pt, err := fromXY(x, y, c)
+		if err == nil {
+			err = checkXY(pt)
+		}
+		if err != nil {
 			w.fail("x", err)
 			return nil
 		}

@@ -101,12 +101,8 @@ func TestRealStationsAndPlants(t *testing.T) {
 
 	var b strings.Builder
 	w := csv.NewWriter(&b)
-	h := st[0]
-
-	b.Reset()
-	w = csv.NewWriter(&b)
 	w.Write([]string{"ems_no", "fac_name", "industry", "lon", "lat"})
-	h = plants[0]
+	h := plants[0]
 	for _, r := range plants[1:] {
 		wkt := strings.TrimSpace(strings.TrimPrefix(r[col(h, "坐標")], "POINT"))
 		lon, lat, _ := strings.Cut(strings.Trim(wkt, "()"), " ")

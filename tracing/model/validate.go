@@ -169,6 +169,7 @@ func (d *Dataset) validate(loc locator) error {
 		}
 		checkFlow(bad, r.Flow, r.FlowUnit)
 	}
+	d.validateEffluent(ix, loc, &p)
 	for i, s := range d.Stations {
 		bad := func(col, val string, err error) { p.add(loc.fe(FileStations, i, col, val, err)) }
 		if s.ID == "" {

@@ -92,7 +92,7 @@ func WriteDir(dir string, ds *Dataset) error {
 	if err := os.Rename(tmp, dir); err != nil {
 		if old != "" {
 			if rerr := os.Rename(old, dir); rerr != nil {
-				return fmt.Errorf("model: WriteDir: %w (and restoring the old directory from %s failed: %v)", err, old, rerr)
+				return fmt.Errorf("model: WriteDir: %w (and restoring the old directory from %s failed: %w)", err, old, rerr)
 			}
 		}
 		return fmt.Errorf("model: WriteDir: %w", err)
@@ -276,6 +276,11 @@ func writeKind(w *csv.Writer, file string, ds *Dataset) error {
 			}
 			rows = append(rows, cat([]string{r.Facility, r.Permit, r.Outfall, r.Period.Start.Format(dateLayout), r.Period.End.Format(dateLayout),
 				paramID(r.Parameter), v, unitSym(r.Unit), string(r.StatBase), r.NoData}, flowCols(r.Flow, r.FlowUnit), []string{r.Note}))
+		}
+	case FileEffluent:
+		head = effluentHead
+		for _, r := range ds.Effluent {
+			rows = append(rows, effluentRow(r))
 		}
 	case FileStations:
 		head = []string{"station_id", "name", "kind", "x", "y", "lon", "lat", "river", "note"}

@@ -16,7 +16,14 @@
 //   - peer: reported discharge per unit of treatment capacity, compared
 //     among plants of the same industry with a robust z-score
 //     (0.6745·(x − median)/MAD, outlier beyond 3.5, after Iglewicz and
-//     Hoaglin).
+//     Hoaglin);
+//   - effluent-spike, effluent-shift, effluent-stuck, effluent-impossible:
+//     each online effluent monitoring series (effluent.csv: a facility's
+//     outfall and parameter, day by day) screened by tracing/anomaly for
+//     isolated spikes, level shifts, flat lines and physically impossible
+//     values, with the value, the local median or the level before, the
+//     robust score and the dates. Monthly discharge monitoring reports
+//     are too short a series for this screen and are not part of it.
 package permits
 
 import (
@@ -44,13 +51,17 @@ var severityRank = map[Severity]int{High: 0, Medium: 1, Low: 2}
 
 // Finding is one result of one check.
 type Finding struct {
-	Facility string             `json:"facility"`
-	Permit   string             `json:"permit,omitempty"`
-	Check    string             `json:"check"`
-	Severity Severity           `json:"severity"`
-	Message  string             `json:"message"`
-	Numbers  map[string]float64 `json:"numbers"`
-	Period   string             `json:"period,omitempty"`
+	Facility string `json:"facility"`
+	Permit   string `json:"permit,omitempty"`
+	// Outfall and Parameter name the monitored series of an effluent
+	// finding; empty for the other checks.
+	Outfall   string             `json:"outfall,omitempty"`
+	Parameter string             `json:"parameter,omitempty"`
+	Check     string             `json:"check"`
+	Severity  Severity           `json:"severity"`
+	Message   string             `json:"message"`
+	Numbers   map[string]float64 `json:"numbers"`
+	Period    string             `json:"period,omitempty"`
 }
 
 // Report is the rationality report of a dataset.
@@ -71,6 +82,7 @@ func Check(ds *model.Dataset) *Report {
 			r.Findings = append(r.Findings, balanceFindings(ds, f, pm)...)
 		}
 		r.Findings = append(r.Findings, constantFlowFindings(ds, f)...)
+		r.Findings = append(r.Findings, effluentFindings(ds, f)...)
 	}
 	r.Findings = append(r.Findings, peerFindings(ds)...)
 	sort.SliceStable(r.Findings, func(a, b int) bool {

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/envtrace/envtrace/fixtures"
@@ -34,8 +35,11 @@ func TestFixtureAnswerKey(t *testing.T) {
 	byCheck := map[string][]string{}
 	for _, f := range rep.Findings {
 		id := f.Facility
-		if f.Check == "limit" {
+		switch {
+		case f.Check == "limit":
 			id += " " + f.Period[:7]
+		case strings.HasPrefix(f.Check, "effluent-"):
+			id += " " + f.Outfall + " " + f.Parameter + " " + f.Period
 		}
 		byCheck[f.Check] = append(byCheck[f.Check], id)
 		if len(f.Numbers) == 0 || f.Message == "" || f.Severity == "" {
@@ -46,15 +50,21 @@ func TestFixtureAnswerKey(t *testing.T) {
 	kinds := map[string]string{
 		"exceedance": "limit", "constant_flow": "constant-flow",
 		"permit_above_treatment_capacity": "capacity", "discharge_above_intake": "water-balance",
+		"effluent_spike": permits.CheckEffluentSpike, "effluent_shift": permits.CheckEffluentShift,
+		"effluent_stuck": permits.CheckEffluentStuck, "effluent_impossible": permits.CheckEffluentImpossible,
 	}
 	for _, k := range key {
 		id := k.EmsNo
-		if k.Kind == "exceedance" {
+		switch {
+		case k.Kind == "exceedance":
 			id += " " + k.Period
+		case strings.HasPrefix(k.Kind, "effluent_"):
+			id += " " + k.Outfall + " " + k.Parameter + " " + k.Period
 		}
 		want[kinds[k.Kind]] = append(want[kinds[k.Kind]], id)
 	}
-	tests := []string{"limit", "constant-flow", "capacity", "water-balance"}
+	tests := []string{"limit", "constant-flow", "capacity", "water-balance",
+		permits.CheckEffluentSpike, permits.CheckEffluentShift, permits.CheckEffluentStuck, permits.CheckEffluentImpossible}
 	for _, check := range tests {
 		t.Run(check, func(t *testing.T) {
 			got, exp := byCheck[check], want[check]
