@@ -137,9 +137,9 @@ func LoadLand(ctx context.Context, pool *pgxpool.Pool) (*dumping.Land, error) {
 		if err := json.Unmarshal(d, &s); err != nil {
 			return nil, fmt.Errorf("store: load land: agency: %w", err)
 		}
-		s.Agency.SLA = dumping.ServiceLevels{}
+		s.SLA = dumping.ServiceLevels{}
 		for st, h := range s.SLAHours {
-			s.Agency.SLA[st] = time.Duration(h * float64(time.Hour))
+			s.SLA[st] = time.Duration(h * float64(time.Hour))
 		}
 		land.Agencies = append(land.Agencies, s.Agency)
 	}

@@ -535,7 +535,7 @@ func TestRealDataIndustrialParksDamagedRecord(t *testing.T) {
 			t.Errorf("warning %q does not name the file, row and field", w.Error())
 		}
 	}
-	if want := []string{"73/FNAME", "73/TYPE", "73/CATAGORY"}; !slices.Equal(got, want) {
+	if want := []string{"73/FNAME", "73/TYPE", "73/CATAGORY"}; !slices.Equal(got, want) { //nolint:misspell // the DBF field is spelt CATAGORY
 		t.Errorf("damaged cells %v, want %v", got, want)
 	}
 	if fd, _ := l.Features[72].String("FD"); fd != "T06" {
