@@ -1,10 +1,21 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/envtrace/envtrace/api"
+	"github.com/envtrace/envtrace/casework/dumping"
+	"github.com/envtrace/envtrace/fixtures"
+	"github.com/envtrace/envtrace/gis/crs"
+	"github.com/envtrace/envtrace/internal/config"
 	"github.com/envtrace/envtrace/internal/realdata"
 	"github.com/envtrace/envtrace/store/storetest"
 )
@@ -85,5 +96,72 @@ func TestImportParcelsCommand(t *testing.T) {
 	}
 	if code, _, errs := runCmd(t, "import", "parcels", "--db", db, "--manager-field", "NOPE", parks); code != 1 || !strings.Contains(errs, `no field "NOPE"`) {
 		t.Errorf("unknown field: exit %d, %q", code, errs)
+	}
+}
+
+// TestRouteTwins checks that `envtrace route --json` and GET
+// /api/v1/dumping/route give the same JSON for the same points, wired the
+// way serve wires them.
+func TestRouteTwins(t *testing.T) {
+	dir := t.TempDir()
+	if err := fixtures.WriteCentral(dir); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{stdout: io.Discard, stderr: io.Discard, cfg: config.Default(), lookup: func(string) (string, bool) { return "", false }}
+	land, err := dumping.ReadLand(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	repo := dumping.NewMemory()
+	area, err := e.dumpingArea(ctx, land, repo, repo.Outbox, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, cleanup, err := e.dataBasin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	mb, err := newMemoryBackend(b, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := api.New(api.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, &dumpingBackend{MemoryBackend: mb, area: area})
+	if err != nil {
+		t.Fatal(err)
+	}
+	points := []string{"120.5654,24.0330", "120.60,24.10", "120.45,23.98", "121.5654,25.033"}
+	for _, pc := range land.Parcels[:400] { // berm land and a few blocks: inside parcels
+		if ll, err := crs.Transform(crs.TWD97TM2, crs.WGS84, pc.Geometry.Bound().Center()); err == nil && len(points) < 12 {
+			points = append(points, strconv.FormatFloat(ll[0], 'f', 7, 64)+","+strconv.FormatFloat(ll[1], 'f', 7, 64))
+		}
+	}
+	parcels := 0
+	for _, p := range points {
+		code, cli, errs := runCmd(t, "route", "--point", p, "--json")
+		if code != 0 {
+			t.Fatalf("route %s: %s", p, errs)
+		}
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/dumping/route?point="+p, nil))
+		var a, b map[string]any
+		if err := json.Unmarshal([]byte(cli), &a); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &b); err != nil {
+			t.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+		delete(a, "owner") // a private owner's name is for agencies, not the public caller
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("point %s:\nCLI  %v\nREST %v", p, a, b)
+		}
+		if a["parcel_id"] != "" {
+			parcels++
+		}
+	}
+	if parcels < 4 {
+		t.Errorf("only %d of the points fell on parcels", parcels)
 	}
 }
