@@ -449,29 +449,18 @@ func (h *dumpingHandlers) contact(c echo.Context) error {
 // allows servers to cap it; 90 days).
 const maxWindow = 90 * 24 * time.Hour
 
-// window reads start_date and end_date (RFC 3339): at most 90 days, the
-// last 90 days by default.
+// window reads start_date and end_date (RFC 3339 with a zone): at most 90
+// days, the last 90 days by default.
 func window(q *query, now time.Time) (time.Time, time.Time) {
-	parse := func(name string) (time.Time, bool) {
-		if !q.has(name) {
-			return time.Time{}, false
-		}
-		t, err := time.Parse(time.RFC3339, repairOffset(q.str(name)))
-		if err != nil {
-			q.fail(name, "must be an RFC 3339 time with a zone, e.g. 2026-08-01T00:00:00+08:00", err)
-			return time.Time{}, false
-		}
-		return t, true
-	}
-	from, okFrom := parse("start_date")
-	to, okTo := parse("end_date")
+	from := q.timeParam("start_date", false)
+	to := q.timeParam("end_date", false)
 	switch {
-	case !okTo && !okFrom:
+	case from.IsZero() && to.IsZero():
 		to = now
 		from = to.Add(-maxWindow)
-	case !okTo:
+	case to.IsZero():
 		to = from.Add(maxWindow)
-	case !okFrom:
+	case from.IsZero():
 		from = to.Add(-maxWindow)
 	}
 	if to.Before(from) {
@@ -480,14 +469,6 @@ func window(q *query, now time.Time) (time.Time, time.Time) {
 		q.fail("end_date", "the period may span at most 90 days (Open311 GeoReport v2 lets servers cap it)", nil)
 	}
 	return from, to
-}
-
-// repairOffset restores a '+' that arrived as a space in a query string.
-func repairOffset(s string) string {
-	if i := strings.LastIndex(s, " "); i > 0 && i >= len(s)-6 {
-		return s[:i] + "+" + s[i+1:]
-	}
-	return s
 }
 
 func (h *dumpingHandlers) publicList(c echo.Context) error {
