@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/envtrace/envtrace/internal/config"
 )
 
 // Config holds every tunable of the HTTP server. The zero value is usable:
@@ -42,6 +44,9 @@ type Config struct {
 	// GzipLevel is the compression level for clients that accept gzip
 	// (compress/gzip levels; 0 means gzip.DefaultCompression).
 	GzipLevel int
+	// Basemaps are the tile layers the web map offers; none means the map
+	// draws only its own context from the data (as tests run, offline).
+	Basemaps []config.Basemap
 	// Logger receives access and error logs. Default: text to stderr.
 	Logger *slog.Logger
 	// Registry receives the HTTP metrics and is what /metrics exposes. Pass

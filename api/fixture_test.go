@@ -14,6 +14,7 @@ import (
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/hydro"
+	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/model"
 )
@@ -106,7 +107,7 @@ func centralBackend(t testing.TB) (*api.MemoryBackend, *centralFixture) {
 	if err != nil {
 		t.Fatalf("central fixture: %v", err)
 	}
-	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithScenarios(apiScenarios(fx.scenarios)))
+	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithScenarios(apiScenarios(fx.scenarios)), api.WithCases(store.NewMemory()))
 	if err != nil {
 		t.Fatalf("NewMemoryBackendWithBasin: %v", err)
 	}

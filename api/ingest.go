@@ -41,6 +41,7 @@ type ingestReading struct {
 	Flow      *float64 `json:"flow"`
 	FlowUnit  *string  `json:"flow_unit"`
 	Note      *string  `json:"note"`
+	sampleJSON
 }
 
 // toReading validates one posted reading and makes it canonical: the
@@ -123,6 +124,7 @@ func (in ingestReading) toReading(fail func(field, reason string)) model.Reading
 			r.Note = *in.Note
 		}
 	}
+	r.Sample = in.sample(fail)
 	return r
 }
 

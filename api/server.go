@@ -98,7 +98,10 @@ func (s *Server) routes() error {
 		s.registerNetworkGeoJSON(v1, rl)
 	}
 	if tb, ok := s.backend.(TracingBackend); ok && tracingEnabled(s.backend) {
-		s.registerTracing(v1, tb)
+		th := s.registerTracing(v1, tb)
+		if ck, ok := s.backend.(CaseKeeper); ok && ck.CaseRepository() != nil {
+			s.registerCases(v1, th, ck.CaseRepository())
+		}
 	}
 	if db, ok := s.backend.(DumpingBackend); ok && db.DumpingArea() != nil && db.DumpingArea().Desk != nil {
 		s.registerDumping(v1, db.DumpingArea())
@@ -106,8 +109,7 @@ func (s *Server) routes() error {
 	if err := s.registerOGC(); err != nil {
 		return err
 	}
-	webmap.Register(s.echo)
-	return nil
+	return webmap.Register(s.echo, webmap.Options{Basemaps: s.cfg.Basemaps})
 }
 
 // tracingEnabled asks a backend that may lack tracing data whether it has

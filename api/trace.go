@@ -143,17 +143,9 @@ func (h *tracingHandlers) tracePost(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	if err := requireJSON(c); err != nil {
-		return err
-	}
 	var b traceBody
-	dec := json.NewDecoder(io.LimitReader(c.Request().Body, maxTraceBody+1))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&b); err != nil {
-		return bodyError("", err)
-	}
-	if dec.More() {
-		return &ParamError{Name: "body", Reason: "must hold one JSON object"}
+	if err := decodeObject(c, maxTraceBody, &b); err != nil {
+		return err
 	}
 	var errs ParamErrors
 	req := b.validate(func(name, reason string) { errs = append(errs, &ParamError{Name: name, Reason: reason}) })
@@ -161,6 +153,24 @@ func (h *tracingHandlers) tracePost(c echo.Context) error {
 		return errs
 	}
 	return h.trace(c, req, format)
+}
+
+// decodeObject reads a request body that must be one JSON object of v's
+// shape, declared as JSON and at most limit bytes; an unknown field, a
+// wrong type or trailing data is a parameter error naming the field.
+func decodeObject(c echo.Context, limit int64, v any) error {
+	if err := requireJSON(c); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(io.LimitReader(c.Request().Body, limit+1))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return bodyError("", err)
+	}
+	if dec.More() {
+		return &ParamError{Name: "body", Reason: "must hold one JSON object"}
+	}
+	return nil
 }
 
 // requireJSON rejects a request body that is not declared as JSON, so a
@@ -226,17 +236,7 @@ func (h *tracingHandlers) trace(c echo.Context, req TraceRequest, format string)
 	if err != nil {
 		return fmt.Errorf("trace: %w", err)
 	}
-	res := *tr.Result
-	// Lists are never null in the contract.
-	if res.Suspects == nil {
-		res.Suspects = []suspect.Suspect{}
-	}
-	if res.RuledOut == nil {
-		res.RuledOut = []suspect.Suspect{}
-	}
-	if res.Upstream == nil {
-		res.Upstream = []suspect.StationCheck{}
-	}
+	res := traceJSON(tr.Result)
 	if format != formatGeoJSON {
 		return c.JSON(http.StatusOK, res)
 	}
@@ -266,8 +266,10 @@ type traceFeatProps struct {
 	Rank       *int     `json:"rank,omitempty"`
 	Score      *float64 `json:"score,omitempty"`
 	Reason     string   `json:"reason,omitempty"`
-	// Reach fields, for reach features.
+	// Reach fields, for reach features. Status is suspect, cleared or
+	// unexplained (see reachClasses).
 	ReachID     string `json:"reach_id,omitempty"`
+	Status      string `json:"status,omitempty"`
 	StreamOrder int    `json:"stream_order,omitempty"`
 	// DistanceKm and TravelHours are from the feature down to the
 	// station (outfalls and reaches).
@@ -317,6 +319,10 @@ func (h *tracingHandlers) traceGeoJSON(c echo.Context, req TraceRequest, tr *Tra
 		Unexplained string  `json:"verdict"`
 	}{res.Station, res.Parameter, res.Observation.Reach, req.MaxHours, len(res.Suspects), len(res.RuledOut),
 		res.Unexplained.Explained, res.Unexplained.Reason})
+	// The whole result rides along, so that a map draws and explains a
+	// trace from one request.
+	sw.raw(`,"result":`)
+	_ = sw.enc.Encode(res)
 	sw.raw(`,"features":[`)
 	sw.item(traceFeature{Type: "Feature", ID: "station:" + res.Station,
 		Geometry:   pointGeom{Type: "Point", Coordinates: *pointJSON(&tr.StationPosition)},
@@ -328,12 +334,20 @@ func (h *tracingHandlers) traceGeoJSON(c echo.Context, req TraceRequest, tr *Tra
 		sw.item(outfall("ruled_out", sp))
 	}
 	var buf []orb.Point
+	rc, err := h.classifyReaches(c.Request().Context(), req, res)
+	if err != nil {
+		return fmt.Errorf("trace geojson: %w", err)
+	}
 	nav := NavigateRequest{Start: res.Observation.Reach, Mode: hydro.UT, MaxHours: req.MaxHours, Geometry: true}
-	err := nb.Navigate(c.Request().Context(), nav, func(hit NavigateHit) bool {
+	err = nb.Navigate(c.Request().Context(), nav, func(hit NavigateHit) bool {
+		status, ok := rc.status(hit.ReachID)
+		if !ok {
+			return false // a verdict that names nobody draws no reach
+		}
 		var g *lineJSON
 		g, buf = toLine(hit.Geometry, buf)
 		f := traceFeature{Type: "Feature", ID: "reach:" + hit.ReachID, Properties: traceFeatProps{Kind: "reach",
-			ReachID: hit.ReachID, Name: hit.Name, StreamOrder: hit.StreamOrder,
+			ReachID: hit.ReachID, Status: string(status), Name: hit.Name, StreamOrder: hit.StreamOrder,
 			DistanceKm: ptrTo(roundTo(hit.DistanceKm, 6)), TravelHours: ptrTo(roundTo(hit.TravelHours, 6))}}
 		if g != nil {
 			f.Geometry = g

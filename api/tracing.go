@@ -43,6 +43,13 @@ type TracingBackend interface {
 	// Station returns one station with the latest reading of every
 	// parameter measured there.
 	Station(ctx context.Context, id string) (StationDetail, error)
+	// StationRPI returns the River Pollution Index of every sample of a
+	// station that measured its four inputs together, oldest first.
+	StationRPI(ctx context.Context, id string) ([]RPIInfo, error)
+	// FacilityEffluent returns every reported value of a facility judged
+	// against the permit limit it answers to, in report order: the data
+	// of its effluent chart.
+	FacilityEffluent(ctx context.Context, id string) ([]permits.Compared, error)
 	// Readings returns a station's readings matching q, oldest first, at
 	// most q.Limit of them (Truncated says whether more matched).
 	Readings(ctx context.Context, q ReadingsQuery) (ReadingsPage, error)
@@ -224,6 +231,18 @@ type PermitInfo struct {
 type FacilityDetail struct {
 	FacilityInfo
 	Permits []PermitInfo
+	// Downstream lists the monitoring stations below the facility's
+	// outfalls, nearest first.
+	Downstream []NearbyStation
+}
+
+// NearbyStation is a monitoring station below a facility, with the network
+// distance and travel time from the nearest outfall (the start reach's
+// downstream end, as hydro measures).
+type NearbyStation struct {
+	Station     string
+	DistanceKm  float64
+	TravelHours float64
 }
 
 // TraceRequest is a validated trace: the reading and the travel-time

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -15,8 +16,9 @@ import (
 // registerTracing mounts the tracing area under g: stations and readings,
 // facilities and permits, permit checks, suspect tracing, load balances,
 // demonstration scenarios and, for backends that accept them, reading
-// ingest.
-func (s *Server) registerTracing(g *echo.Group, b TracingBackend) {
+// ingest. It returns the handlers, which the case area reuses to run the
+// trace it saves.
+func (s *Server) registerTracing(g *echo.Group, b TracingBackend) *tracingHandlers {
 	h := &tracingHandlers{s: s, b: b}
 	g.GET("/stations", h.stations)
 	g.GET("/stations/:id", h.station)
@@ -24,6 +26,8 @@ func (s *Server) registerTracing(g *echo.Group, b TracingBackend) {
 	g.GET("/facilities", h.facilities)
 	g.GET("/facilities/:id", h.facility)
 	g.GET("/facilities/:id/checks", h.facilityChecks)
+	g.GET("/facilities/:id/effluent", h.facilityEffluent)
+	g.GET("/stations/:id/rpi", h.stationRPI)
 	g.GET("/permits/:id", h.permit)
 	g.GET("/checks/permits", h.permitChecks)
 	g.GET("/trace", h.traceGet)
@@ -34,6 +38,7 @@ func (s *Server) registerTracing(g *echo.Group, b TracingBackend) {
 		h.ingester = ing
 		g.POST("/readings", h.ingest)
 	}
+	return h
 }
 
 // tracingHandlers are the handlers of the tracing area.
@@ -112,10 +117,49 @@ type readingJSON struct {
 	Flow      *float64  `json:"flow"`
 	FlowUnit  *string   `json:"flow_unit"`
 	Note      string    `json:"note,omitempty"`
+	sampleJSON
+}
+
+// sampleJSON is a reading's laboratory record (model.Sample); absent
+// fields are not written.
+type sampleJSON struct {
+	SampleID      *string `json:"sample_id,omitempty"`
+	Method        *string `json:"method,omitempty"`
+	Lab           *string `json:"lab,omitempty"`
+	Accreditation *string `json:"accreditation,omitempty"`
+	QA            *string `json:"qa_flag,omitempty"`
+}
+
+func toSampleJSON(s model.Sample) sampleJSON {
+	opt := func(v string) *string {
+		if v == "" {
+			return nil
+		}
+		return &v
+	}
+	return sampleJSON{SampleID: opt(s.ID), Method: opt(s.Method), Lab: opt(s.Lab), Accreditation: opt(s.Accreditation), QA: opt(s.QA)}
+}
+
+// sample validates a posted laboratory record.
+func (j sampleJSON) sample(fail func(field, reason string)) model.Sample {
+	val := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return strings.TrimSpace(*p)
+	}
+	s := model.Sample{ID: val(j.SampleID), Method: val(j.Method), Lab: val(j.Lab), Accreditation: val(j.Accreditation), QA: val(j.QA)}
+	switch s.QA {
+	case "", model.QAValid, model.QAQualified, model.QAInvalid:
+	default:
+		fail("qa_flag", fmt.Sprintf("must be %s, %s or %s, got %q", model.QAValid, model.QAQualified, model.QAInvalid, s.QA))
+	}
+	return s
 }
 
 func toReadingJSON(r model.Reading) readingJSON {
-	out := readingJSON{Station: r.Station, Time: r.Time, Parameter: r.Parameter, Value: r.Value, Unit: r.Unit, Censored: r.Censored, Note: r.Note}
+	out := readingJSON{Station: r.Station, Time: r.Time, Parameter: r.Parameter, Value: r.Value, Unit: r.Unit, Censored: r.Censored, Note: r.Note,
+		sampleJSON: toSampleJSON(r.Sample)}
 	if r.FlowUnit != "" {
 		f, u := r.Flow, r.FlowUnit
 		out.Flow, out.FlowUnit = &f, &u
@@ -331,10 +375,14 @@ func (h *tracingHandlers) facility(c echo.Context) error {
 	}
 	out := struct {
 		facilityJSON
-		Permits []permitJSON `json:"permits"`
-	}{facilityJSON: toFacilityJSON(d.FacilityInfo), Permits: make([]permitJSON, len(d.Permits))}
+		Permits    []permitJSON        `json:"permits"`
+		Downstream []nearbyStationJSON `json:"downstream_stations"`
+	}{facilityJSON: toFacilityJSON(d.FacilityInfo), Permits: make([]permitJSON, len(d.Permits)), Downstream: []nearbyStationJSON{}}
 	for i, p := range d.Permits {
 		out.Permits[i] = toPermitJSON(p)
+	}
+	for _, n := range d.Downstream {
+		out.Downstream = append(out.Downstream, nearbyStationJSON{Station: n.Station, DistanceKm: roundTo(n.DistanceKm, 3), TravelHours: roundTo(n.TravelHours, 3)})
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/envtrace/envtrace/casework"
+	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/tracing/balance"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/model"
@@ -24,6 +26,7 @@ import (
 type MemoryOption func(*memoryOptions)
 
 type memoryOptions struct {
+	cases     casework.Repository
 	scenarios []Scenario
 	trace     suspect.Options
 	sink      IngestSink
@@ -39,6 +42,20 @@ type IngestSink func(ctx context.Context, readings []model.Reading) (inserted, d
 // memory unchanged and fails the request.
 func WithIngestSink(sink IngestSink) MemoryOption {
 	return func(o *memoryOptions) { o.sink = sink }
+}
+
+// WithCases makes the backend keep case files in repo (store.Memory in
+// the demo, store.PostGIS under --db), which mounts /api/v1/cases.
+func WithCases(repo casework.Repository) MemoryOption {
+	return func(o *memoryOptions) { o.cases = repo }
+}
+
+// CaseRepository implements CaseKeeper; nil when built without WithCases.
+func (b *MemoryBackend) CaseRepository() casework.Repository {
+	if b.tr == nil {
+		return nil
+	}
+	return b.tr.opt.cases
 }
 
 // WithScenarios makes the backend offer demonstration scenarios at GET
@@ -104,6 +121,8 @@ type stationLatest struct {
 	byParam map[string]int
 	time    time.Time
 	rpi     *RPIInfo
+	// rpiSeries holds the RPI of every complete sample, oldest first.
+	rpiSeries []RPIInfo
 }
 
 // readingKey is a reading's identity, as the store's unique key: a
@@ -216,21 +235,25 @@ func (s *tracingSnapshot) latestByStation() map[string]*stationLatest {
 			}
 			sm.values[r.Parameter] = v
 		}
-		// RPI is defined per sample: take the latest sample that measured
-		// all four inputs together, never values from different days.
+		// RPI is defined per sample: only samples that measured all four
+		// inputs together have one, never values from different days. The
+		// station's RPI is its latest sample's.
 		for st, byTime := range samples {
-			var best *sample
+			var series []RPIInfo
 			for _, sm := range byTime {
-				if len(sm.values) == len(rpi.Inputs) && (best == nil || sm.time.After(best.time)) {
-					best = sm
+				if len(sm.values) != len(rpi.Inputs) {
+					continue
+				}
+				if r, err := rpi.Compute(sm.values); err == nil {
+					series = append(series, RPIInfo{Index: r.Index, Class: r.Class, Time: sm.time, Points: r.Points})
 				}
 			}
-			if best == nil {
+			if len(series) == 0 {
 				continue
 			}
-			if r, err := rpi.Compute(best.values); err == nil {
-				out[st].rpi = &RPIInfo{Index: r.Index, Class: r.Class, Time: best.time, Points: r.Points}
-			}
+			sort.Slice(series, func(i, j int) bool { return series[i].Time.Before(series[j].Time) })
+			out[st].rpiSeries = series
+			out[st].rpi = &series[len(series)-1]
 		}
 		s.latest = out
 	})
@@ -298,6 +321,40 @@ func (b *MemoryBackend) Station(ctx context.Context, id string) (StationDetail, 
 	}
 	sort.Slice(d.Latest, func(i, j int) bool { return d.Latest[i].Parameter < d.Latest[j].Parameter })
 	return d, nil
+}
+
+// StationRPI implements TracingBackend.
+func (b *MemoryBackend) StationRPI(ctx context.Context, id string) ([]RPIInfo, error) {
+	s, err := b.snapshot()
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if _, ok := s.ds.Station(id); !ok {
+		return nil, unknownStation(id)
+	}
+	out := []RPIInfo{}
+	if sl := s.latestByStation()[id]; sl != nil {
+		out = append(out, sl.rpiSeries...)
+	}
+	return out, nil
+}
+
+// FacilityEffluent implements TracingBackend.
+func (b *MemoryBackend) FacilityEffluent(ctx context.Context, id string) ([]permits.Compared, error) {
+	s, err := b.snapshot()
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if _, ok := s.ds.Facility(id); !ok {
+		return nil, unknownFacility(id)
+	}
+	return permits.Comparisons(s.ds, id), nil
 }
 
 // Readings implements TracingBackend.
@@ -409,7 +466,58 @@ func (b *MemoryBackend) Facility(ctx context.Context, id string) (FacilityDetail
 	for _, pm := range s.ds.PermitsOf(id) {
 		d.Permits = append(d.Permits, s.permitInfo(pm))
 	}
-	return d, nil
+	d.Downstream, err = s.downstreamStations(ctx, d.Outfalls)
+	return d, err
+}
+
+// downstreamKm is how far below a facility's outfalls its view looks for
+// monitoring stations: a day's travel at a typical 0.3 m/s.
+const downstreamKm = 25
+
+// downstreamStations lists the stations within downstreamKm below any of
+// outfalls along the main path, nearest first: the stations whose
+// readings a discharge there would reach.
+func (s *tracingSnapshot) downstreamStations(ctx context.Context, outfalls []OutfallInfo) ([]NearbyStation, error) {
+	onReach := map[int32][]string{}
+	for _, id := range s.basin.StationIDs() {
+		if p, ok := s.basin.Station(id); ok {
+			onReach[p.Reach] = append(onReach[p.Reach], id)
+		}
+	}
+	best := map[string]NearbyStation{}
+	n := s.basin.Net
+	for _, o := range outfalls {
+		if o.Place == nil {
+			continue
+		}
+		start, ok := n.Index(o.Place.Reach)
+		if !ok {
+			continue
+		}
+		q := hydro.Query{Mode: hydro.DM, Start: start, DistanceKm: downstreamKm, HasDistance: true}
+		err := n.Navigate(ctx, q, func(h hydro.Hit) bool {
+			for _, st := range onReach[h.Reach] {
+				if cur, ok := best[st]; !ok || h.DistanceKm < cur.DistanceKm {
+					best[st] = NearbyStation{Station: st, DistanceKm: h.DistanceKm, TravelHours: h.TravelHours}
+				}
+			}
+			return true
+		})
+		if err != nil {
+			return nil, fmt.Errorf("stations below outfall %s: %w", o.Outfall.ID, err)
+		}
+	}
+	out := []NearbyStation{}
+	for _, v := range best {
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].DistanceKm != out[j].DistanceKm {
+			return out[i].DistanceKm < out[j].DistanceKm
+		}
+		return out[i].Station < out[j].Station
+	})
+	return out, nil
 }
 
 // Permit implements TracingBackend.

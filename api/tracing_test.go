@@ -118,7 +118,7 @@ func TestTracingResponsesMatchOpenAPI(t *testing.T) {
 		validInput           bool
 	}{
 		{"GET", "/", "", true},
-		{"GET", "/webmap/app.js", "", true},
+		{"GET", "/webmap/style.css", "", true},
 		{"GET", "/webmap/nope.js", "", true},
 		{"GET", "/api/v1/network.geojson", "", true},
 		{"GET", "/api/v1/stations", "", true},
@@ -149,6 +149,14 @@ func TestTracingResponsesMatchOpenAPI(t *testing.T) {
 		{"GET", "/api/v1/balance?parameter=NH3-N&from=2026-08-01T00:00:00%2B08:00&to=2026-09-01T00:00:00%2B08:00", "", true},
 		{"GET", "/api/v1/balance?parameter=NH3-N&from=2026-08-01T00:00:00", "", false},
 		{"GET", "/api/v1/scenarios", "", true},
+		{"GET", "/api/v1/stations/WQ-M01/rpi", "", true},
+		{"GET", "/api/v1/stations/nope/rpi", "", true},
+		{"GET", "/api/v1/facilities/N1489153/effluent", "", true},
+		{"POST", "/api/v1/cases", `{"title":"福田圳 銅","trace":{"station":"WQ-C1-01","parameter":"Cu","value":1.815,"unit":"mg/L","time":"2026-08-14T04:00:00+08:00"}}`, true},
+		{"POST", "/api/v1/cases", `{"title":"","trace":{"station":"WQ-C1-01"}}`, false},
+		{"GET", "/api/v1/cases", "", true},
+		{"GET", "/api/v1/cases/C-20260101-00000000", "", true},
+		{"GET", "/api/v1/cases/C-20260101-00000000/export?f=pdf", "", false},
 		{"POST", "/api/v1/readings", reading, true},
 		{"POST", "/api/v1/readings", `[{"station":"WQ-M01","time":"2026-10-01T09:00:00","parameter":"COD","value":1,"unit":"m3/s"}]`, true},
 		{"POST", "/api/v1/readings", `[{"station":"WQ-M01"}]`, false},
@@ -842,7 +850,7 @@ func TestTracingNeedsBasin(t *testing.T) {
 			t.Errorf("%s: status %d", target, rec.Code)
 		}
 	}
-	for _, target := range []string{"/api/v1/network.geojson", "/", "/webmap/app.js", "/webmap/vendor/leaflet/leaflet.js"} {
+	for _, target := range []string{"/api/v1/network.geojson", "/", "/webmap/js/app.js", "/webmap/vendor/leaflet/leaflet.js"} {
 		if rec := get(t, s.Handler(), target); rec.Code != 200 {
 			t.Errorf("%s: status %d", target, rec.Code)
 		}

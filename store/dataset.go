@@ -158,11 +158,14 @@ func kinds(ds *model.Dataset) []*kind {
 }
 
 var readingCols = []col{{"station_id", "text"}, {"time", "timestamptz"}, {"utc_offset", "integer"}, {"parameter", "text"},
-	{"value", "double precision"}, {"unit", "text"}, {"censored", "boolean"}, {"flow", "double precision"}, {"flow_unit", "text"}, {"note", "text"}}
+	{"value", "double precision"}, {"unit", "text"}, {"censored", "boolean"}, {"flow", "double precision"}, {"flow_unit", "text"}, {"note", "text"},
+	{"sample_id", "text"}, {"method", "text"}, {"lab", "text"}, {"accreditation", "text"}, {"qa_flag", "text"}}
 
 func readingRow(r model.Reading) []any {
 	_, off := r.Time.Zone()
-	return []any{r.Station, r.Time, int32(off), r.Parameter, r.Value, r.Unit, r.Censored, r.Flow, r.FlowUnit, r.Note}
+	s := r.Sample
+	return []any{r.Station, r.Time, int32(off), r.Parameter, r.Value, r.Unit, r.Censored, r.Flow, r.FlowUnit, r.Note,
+		s.ID, s.Method, s.Lab, s.Accreditation, s.QA}
 }
 
 // lookupKnown finds, in the store, the records ds refers to without
@@ -415,10 +418,12 @@ func LoadDataset(ctx context.Context, pool *pgxpool.Pool) (*model.Dataset, error
 		}); err != nil {
 			return err
 		}
-		return loadRows(ctx, tx, "select station_id, time, utc_offset, parameter, value, unit, censored, flow, flow_unit, note from readings order by seq", func(r pgx.Rows) error {
+		return loadRows(ctx, tx, "select station_id, time, utc_offset, parameter, value, unit, censored, flow, flow_unit, note, sample_id, method, lab, accreditation, qa_flag from readings order by seq", func(r pgx.Rows) error {
 			var x model.Reading
 			var off int32
-			if err := r.Scan(&x.Station, &x.Time, &off, &x.Parameter, &x.Value, &x.Unit, &x.Censored, &x.Flow, &x.FlowUnit, &x.Note); err != nil {
+			s := &x.Sample
+			if err := r.Scan(&x.Station, &x.Time, &off, &x.Parameter, &x.Value, &x.Unit, &x.Censored, &x.Flow, &x.FlowUnit, &x.Note,
+				&s.ID, &s.Method, &s.Lab, &s.Accreditation, &s.QA); err != nil {
 				return err
 			}
 			x.Time = inOffset(x.Time, int(off))

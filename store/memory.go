@@ -30,6 +30,8 @@ type Memory struct {
 	reports    keyed[model.Report]
 	stations   keyed[model.Station]
 	readings   keyed[model.Reading]
+
+	cases memCases
 }
 
 type memNetwork struct {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/envtrace/envtrace/casework"
+	"github.com/envtrace/envtrace/casework/casetest"
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/store"
@@ -118,5 +120,50 @@ func TestDocsShowTheSQL(t *testing.T) {
 		if !strings.Contains(doc, q) {
 			t.Errorf("docs/postgis.md does not show %s verbatim:\n%s", name, q)
 		}
+	}
+}
+
+// TestCaseRepositories runs the casework repository tests on both stores.
+func TestCaseRepositories(t *testing.T) {
+	t.Run("memory", func(t *testing.T) {
+		casetest.Run(t, func(*testing.T) casework.Repository { return store.NewMemory() })
+	})
+	t.Run("postgis", func(t *testing.T) {
+		casetest.Run(t, func(t *testing.T) casework.Repository { return store.New(migrated(t, postgis.Options{})) })
+	})
+}
+
+// TestSampleRecordsRoundTrip ingests readings with and without their
+// laboratory record into both stores and reads the records back intact.
+func TestSampleRecordsRoundTrip(t *testing.T) {
+	ds := realDataset(t)
+	lab := model.Sample{ID: "S-0814-01", Method: "NIEA W306.56A", Lab: "中部環境檢驗室", Accreditation: "環境部認可", QA: model.QAValid}
+	for name, s := range map[string]store.Store{"memory": store.NewMemory(), "postgis": store.New(migrated(t, postgis.Options{}))} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			if err := s.ImportDataset(ctx, &model.Dataset{Stations: ds.Stations}, nil); err != nil {
+				t.Fatal(err)
+			}
+			plainBatch := append([]model.Reading(nil), ds.Readings[:3]...)
+			withLab := append([]model.Reading(nil), ds.Readings[3:5]...)
+			withLab[0].Sample = lab
+			for _, b := range [][]model.Reading{plainBatch, withLab} {
+				if _, _, err := s.IngestReadings(ctx, b); err != nil {
+					t.Fatal(err)
+				}
+			}
+			bad := append([]model.Reading(nil), ds.Readings[5:6]...)
+			bad[0].Sample.QA = "ok"
+			if _, _, err := s.IngestReadings(ctx, bad); err == nil || !strings.Contains(err.Error(), "qa_flag") {
+				t.Errorf("QA flag %q accepted: %v", "ok", err)
+			}
+			back, err := s.LoadDataset(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(back.Readings) != 5 || back.Readings[3].Sample != lab || back.Readings[4].Sample != (model.Sample{}) || back.Readings[0].Sample != (model.Sample{}) {
+				t.Errorf("readings back: %d, samples %+v %+v", len(back.Readings), back.Readings[3].Sample, back.Readings[4].Sample)
+			}
+		})
 	}
 }

@@ -283,6 +283,7 @@ func Requirements() postgis.Requirements {
 			"facilities", "outfalls", "permits", "permit_limits", "reports", "stations", "readings",
 			"dumping_agencies", "dumping_jurisdictions", "dumping_parcels", "dumping_reports", "dumping_report_seq",
 			"dumping_audit", "dumping_photos", "dumping_patrols", "dumping_measures", "outbox",
+			"cases", "case_items", "case_shares", "case_exports",
 		},
 		Indexes: []string{
 			"schema_migrations_pkey", "networks_pkey", "networks_name_srid_key",
@@ -299,6 +300,7 @@ func Requirements() postgis.Requirements {
 			"dumping_reports_pkey", "dumping_reports_geom_gist", "dumping_reports_agency_state", "dumping_reports_requested",
 			"dumping_report_seq_pkey", "dumping_audit_pkey", "dumping_audit_report", "dumping_photos_pkey",
 			"dumping_patrols_pkey", "dumping_patrols_agency", "dumping_measures_pkey", "outbox_pkey", "outbox_due",
+			"cases_pkey", "cases_created_at", "case_items_pkey", "case_shares_pkey", "case_shares_principal", "case_exports_pkey",
 		},
 		Hint: "run envtrace db migrate",
 	}

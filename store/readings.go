@@ -29,6 +29,15 @@ select * from unnest($1::text[], $2::timestamptz[], $3::integer[], $4::text[], $
 	$7::boolean[], $8::double precision[], $9::text[], $10::text[])
 on conflict (station_id, time, parameter) do nothing`
 
+// ingestSampleSQL is ingestSQL with the readings' laboratory records, for
+// batches that carry any (sensor feeds do not, and skip sending five
+// arrays of empty strings).
+const ingestSampleSQL = `insert into readings (station_id, time, utc_offset, parameter, value, unit, censored, flow, flow_unit, note,
+	sample_id, method, lab, accreditation, qa_flag)
+select * from unnest($1::text[], $2::timestamptz[], $3::integer[], $4::text[], $5::double precision[], $6::text[],
+	$7::boolean[], $8::double precision[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+on conflict (station_id, time, parameter) do nothing`
+
 // IngestReadings stores readings arriving from monitors and lab feeds. It
 // validates every reading first with tracing/param (parameter known, unit
 // known and fitting the parameter, finite value; flow and flow unit
@@ -52,17 +61,21 @@ func IngestReadings(ctx context.Context, pool *pgxpool.Pool, readings []model.Re
 	n := len(readings)
 	var (
 		station, par, unit, flowUnit, note = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		sampleID, method, lab, accr, qa    = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		at                                 = make([]time.Time, n)
 		off                                = make([]int32, n)
 		value, flow                        = make([]float64, n), make([]float64, n)
 		censored                           = make([]bool, n)
 		stations                           = map[string]int{}
+		withSamples                        bool
 	)
 	for i, r := range readings {
 		r = canonReading(r)
 		_, o := r.Time.Zone()
 		station[i], at[i], off[i], par[i], value[i], unit[i] = r.Station, r.Time, int32(o), r.Parameter, r.Value, r.Unit
 		censored[i], flow[i], flowUnit[i], note[i] = r.Censored, r.Flow, r.FlowUnit, r.Note
+		sampleID[i], method[i], lab[i], accr[i], qa[i] = r.Sample.ID, r.Sample.Method, r.Sample.Lab, r.Sample.Accreditation, r.Sample.QA
+		withSamples = withSamples || r.Sample != (model.Sample{})
 		if _, ok := stations[r.Station]; !ok {
 			stations[r.Station] = i
 		}
@@ -94,7 +107,12 @@ func IngestReadings(ctx context.Context, pool *pgxpool.Pool, readings []model.Re
 			}
 			return &InvalidError{Err: errors.Join(errs...)}
 		}
-		tag, err := tx.Exec(ctx, ingestSQL, station, at, off, par, value, unit, censored, flow, flowUnit, note)
+		args := []any{station, at, off, par, value, unit, censored, flow, flowUnit, note}
+		q := ingestSQL
+		if withSamples {
+			q, args = ingestSampleSQL, append(args, sampleID, method, lab, accr, qa)
+		}
+		tag, err := tx.Exec(ctx, q, args...)
 		if err != nil {
 			return err
 		}

@@ -4,11 +4,13 @@
 // confirms a bad reading at a station and traces it upstream to its ranked
 // suspects.
 //
-// The page is plain HTML, CSS and JavaScript with no build step, and it
-// works offline: Leaflet is vendored under static/vendor/leaflet (with its
-// licence) and there is no tile layer; the rivers are drawn from the API's
-// own GeoJSON. Everything is embedded in the binary, so `envtrace serve`
-// needs no files beside it.
+// The page is plain HTML, CSS and JavaScript ES modules with no build step
+// (docs/webmap.md), in Traditional Chinese by default and English with
+// ?lang=en. It works offline: Leaflet and uPlot are vendored under
+// static/vendor (with their licences), the rivers, their names and the
+// basin outline are drawn from the API's own GeoJSON, and the configured
+// basemaps (Options.Basemaps) are only an addition. Everything is embedded
+// in the binary, so `envtrace serve` needs no files beside it.
 //
 // The page talks only to the JSON API of package api (/api/v1/...), so it
 // is the API's first client and a working example of it. This package does
@@ -16,16 +18,23 @@
 package webmap
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"io/fs"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/envtrace/envtrace/internal/config"
 )
 
 // Prefix is the URL path under which the page's assets are served.
@@ -72,37 +81,108 @@ func loadAssets() map[string]asset {
 	return out
 }
 
-// Register mounts the page at / and its assets under Prefix on e, so they
-// inherit the server's middleware (request ids, metrics, gzip) and its
-// error handler (an unknown asset is a 404 problem like any other).
-func Register(e *echo.Echo) {
-	e.GET("/", func(c echo.Context) error { return serve(c, "index.html") })
-	e.GET(Prefix+"*", func(c echo.Context) error {
-		p := c.Param("*")
-		if p == "" || strings.HasSuffix(p, "/") || p == "index.html" {
-			return echo.ErrNotFound
-		}
-		return serve(c, p)
-	})
+// Options configure the page.
+type Options struct {
+	// Basemaps are the tile layers offered in the layer switcher; none
+	// means the page draws only its own context from the data.
+	Basemaps []config.Basemap
 }
 
-// serve writes one asset, answering If-None-Match with 304 so a reload
-// does not fetch Leaflet again. The page itself must be revalidated every
-// time so that a new server version is picked up at once.
-func serve(c echo.Context, p string) error {
-	a, ok := assets[path.Clean(p)]
-	if !ok {
-		return echo.ErrNotFound
+// site is the page as configured: its config.json, the two language
+// variants of index.html and the Content-Security-Policy that lets the
+// configured tile servers (and nothing else) in.
+type site struct {
+	config asset
+	index  map[string]asset // by language: "zh-TW", "en"
+	csp    string
+}
+
+func newSite(o Options) (*site, error) {
+	if err := config.CheckBasemaps(o.Basemaps); err != nil {
+		return nil, err
 	}
+	bs := o.Basemaps
+	if bs == nil {
+		bs = []config.Basemap{}
+	}
+	cfg, err := json.Marshal(struct {
+		Basemaps []config.Basemap `json:"basemaps"`
+	}{bs})
+	if err != nil {
+		return nil, err
+	}
+	imgSrc := []string{"'self'", "data:"}
+	for _, b := range bs {
+		u, err := url.Parse(strings.NewReplacer("{z}", "0", "{x}", "0", "{y}", "0").Replace(b.URL))
+		if err != nil {
+			return nil, fmt.Errorf("webmap: basemap %s: %w", b.ID, err)
+		}
+		if o := u.Scheme + "://" + u.Host; !slices.Contains(imgSrc, o) {
+			imgSrc = append(imgSrc, o)
+		}
+	}
+	zh := assets["index.html"]
+	en := bytes.Replace(zh.body, []byte(`<html lang="zh-Hant-TW">`), []byte(`<html lang="en">`), 1)
+	return &site{
+		config: newAsset(cfg, "application/json"),
+		index:  map[string]asset{"zh-TW": zh, "en": newAsset(en, zh.contentType)},
+		csp: "default-src 'self'; img-src " + strings.Join(imgSrc, " ") +
+			"; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+	}, nil
+}
+
+func newAsset(b []byte, contentType string) asset {
+	sum := sha256.Sum256(b)
+	return asset{body: b, contentType: contentType, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+}
+
+// Register mounts the page at / (zh-Hant-TW, or English with ?lang=en),
+// its configuration at Prefix+"config.json" and its assets under Prefix on
+// e, so they inherit the server's middleware (request ids, metrics, gzip)
+// and its error handler (an unknown asset is a 404 problem like any other).
+// It fails on a basemap the page could not use.
+func Register(e *echo.Echo, o Options) error {
+	st, err := newSite(o)
+	if err != nil {
+		return err
+	}
+	e.GET("/", func(c echo.Context) error {
+		lang := "zh-TW"
+		if c.QueryParam("lang") == "en" {
+			lang = "en"
+		}
+		h := c.Response().Header()
+		// The page loads only its own assets, talks only to its own
+		// server and shows only the configured tiles.
+		h.Set("Content-Security-Policy", st.csp)
+		h.Set("Vary", "Accept-Encoding")
+		return send(c, st.index[lang])
+	})
+	e.GET(Prefix+"*", func(c echo.Context) error {
+		p := c.Param("*")
+		switch {
+		case p == "config.json":
+			return send(c, st.config)
+		case p == "" || strings.HasSuffix(p, "/") || p == "index.html":
+			return echo.ErrNotFound
+		}
+		a, ok := assets[path.Clean(p)]
+		if !ok {
+			return echo.ErrNotFound
+		}
+		return send(c, a)
+	})
+	return nil
+}
+
+// send writes one asset, answering If-None-Match with 304 so a reload
+// does not fetch Leaflet again. Everything is revalidated (no-cache), so
+// that a new server version is picked up at once.
+func send(c echo.Context, a asset) error {
 	h := c.Response().Header()
 	h.Set("ETag", a.etag)
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Content-Type-Options", "nosniff")
-	if p == "index.html" {
-		// The page loads only its own assets and talks only to its own
-		// server: nothing else may run in it.
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'")
-	}
 	if match := c.Request().Header.Get("If-None-Match"); match != "" && match == a.etag {
 		return c.NoContent(http.StatusNotModified)
 	}

@@ -14,8 +14,7 @@ import (
 
 // newMemoryBackend serves a basin from memory; the embedded fixture also
 // offers its scenarios to the web map.
-func newMemoryBackend(b *basin.Basin, withScenarios bool) (*api.MemoryBackend, error) {
-	var opts []api.MemoryOption
+func newMemoryBackend(b *basin.Basin, withScenarios bool, opts ...api.MemoryOption) (*api.MemoryBackend, error) {
 	if withScenarios {
 		scs, err := fixtures.Scenarios()
 		if err != nil {
@@ -88,7 +87,7 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		fmt.Fprintf(e.stderr, "warning: %s\n", u)
 	}
 	st := store.New(pool)
-	mb, err := api.NewMemoryBackendWithBasin(b, api.WithIngestSink(durableIngest(st)))
+	mb, err := api.NewMemoryBackendWithBasin(b, api.WithIngestSink(durableIngest(st)), api.WithCases(st))
 	if err != nil {
 		return err
 	}
@@ -103,7 +102,7 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		}
 		fmt.Fprintf(e.stdout, "envtrace: dumping desk over %d parcels and %d agencies\n", len(land.Parcels), len(land.Agencies))
 	}
-	srv, err := api.New(api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration}, db)
+	srv, err := api.New(api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration, Basemaps: e.cfg.Basemaps}, db)
 	if err != nil {
 		return err
 	}

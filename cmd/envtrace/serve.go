@@ -7,7 +7,22 @@ import (
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/fixtures"
+	"github.com/envtrace/envtrace/store"
+	"github.com/envtrace/envtrace/tracing/basin"
 )
+
+// storedBasin imports b's dataset into st and places what st gives back on
+// b's network, so that the server answers from the store's records.
+func storedBasin(ctx context.Context, st store.Store, b *basin.Basin) (*basin.Basin, error) {
+	if err := st.ImportDataset(ctx, b.DS, nil); err != nil {
+		return nil, err
+	}
+	ds, err := st.LoadDataset(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return basin.New(b.Net, ds, 0)
+}
 
 // writeFixture writes the embedded central-Taiwan fixture to dir.
 func writeFixture(dir string) error { return fixtures.WriteCentral(dir) }
@@ -34,7 +49,14 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	mb, err := newMemoryBackend(b, e.cfg.Data == "")
+	// The demo keeps its system of record in store.Memory, behind the same
+	// interface as PostGIS: the dataset is imported into it and served
+	// from it, ingested readings go through it, and cases live in it.
+	st := store.NewMemory()
+	if b, err = storedBasin(ctx, st, b); err != nil {
+		return err
+	}
+	mb, err := newMemoryBackend(b, e.cfg.Data == "", api.WithCases(st), api.WithIngestSink(st.IngestReadings))
 	if err != nil {
 		return err
 	}
@@ -51,7 +73,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		}
 		backend = &dumpingBackend{MemoryBackend: mb, area: area}
 	}
-	srv, err := api.New(api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration}, backend)
+	srv, err := api.New(api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration, Basemaps: e.cfg.Basemaps}, backend)
 	if err != nil {
 		return err
 	}

@@ -204,6 +204,9 @@ func Retryable(err error) bool {
 		return true
 	}
 	// A connection pgx already closed after an earlier failure reports
-	// itself only by this message.
-	return strings.Contains(err.Error(), "conn closed")
+	// itself only by this message; pgxpool gives up acquiring with the
+	// second when every pooled connection it tried had been terminated
+	// (a server restart, pg_terminate_backend), which a retry outlives.
+	msg := err.Error()
+	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "pgxpool: too many failed attempts acquiring connection")
 }

@@ -41,6 +41,60 @@ type Config struct {
 	BoundaryM float64 `json:"boundary_m"`
 	// Dumping holds the dumping-report desk's settings.
 	Dumping Dumping `json:"dumping"`
+	// Basemaps are the tile layers the web map offers in its layer
+	// switcher; the map draws its own context from the data when none
+	// answers. Set them in the config file (or ENVTRACE_BASEMAPS as the
+	// same JSON array, "[]" for none).
+	Basemaps []Basemap `json:"basemaps"`
+}
+
+// Basemap is one tile layer of the web map: an XYZ template, or a WMTS
+// RESTful template in the GoogleMapsCompatible tile matrix set (the two
+// are the same to the map).
+type Basemap struct {
+	// ID names the layer; the page's catalogues translate map.basemap.<id>.
+	ID string `json:"id"`
+	// Name is shown when the catalogues do not know the id.
+	Name string `json:"name"`
+	// URL is the template with {z}, {x} and {y}; https only.
+	URL         string `json:"url"`
+	Attribution string `json:"attribution"`
+	MaxZoom     int    `json:"max_zoom"`
+	// Default selects the layer when the page opens.
+	Default bool `json:"default"`
+}
+
+// DefaultBasemaps are the National Land Surveying and Mapping Center's
+// Taiwan e-Map (臺灣通用電子地圖) and orthophotos (WMTS,
+// GoogleMapsCompatible), and OpenStreetMap.
+func DefaultBasemaps() []Basemap {
+	return []Basemap{
+		{ID: "nlsc-emap", Name: "臺灣通用電子地圖", URL: "https://wmts.nlsc.gov.tw/wmts/EMAP/default/GoogleMapsCompatible/{z}/{y}/{x}",
+			Attribution: "© 內政部國土測繪中心", MaxZoom: 20, Default: true},
+		{ID: "nlsc-photo", Name: "正射影像", URL: "https://wmts.nlsc.gov.tw/wmts/PHOTO2/default/GoogleMapsCompatible/{z}/{y}/{x}",
+			Attribution: "© 內政部國土測繪中心", MaxZoom: 20},
+		{ID: "osm", Name: "OpenStreetMap", URL: "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+			Attribution: "© OpenStreetMap contributors", MaxZoom: 19},
+	}
+}
+
+// CheckBasemaps rejects layers the page could not use: a template without
+// {z}, {x} and {y}, a scheme other than https (or http to a loopback
+// test server), or two layers with one id.
+func CheckBasemaps(bs []Basemap) error {
+	seen := map[string]bool{}
+	for i, b := range bs {
+		switch {
+		case b.ID == "" || seen[b.ID]:
+			return fmt.Errorf("config: basemaps[%d]: id %q must be set and unique", i, b.ID)
+		case !strings.Contains(b.URL, "{z}") || !strings.Contains(b.URL, "{x}") || !strings.Contains(b.URL, "{y}"):
+			return fmt.Errorf("config: basemaps[%d] (%s): url %q needs {z}, {x} and {y}", i, b.ID, b.URL)
+		case !strings.HasPrefix(b.URL, "https://") && !strings.HasPrefix(b.URL, "http://127.0.0.1") && !strings.HasPrefix(b.URL, "http://localhost"):
+			return fmt.Errorf("config: basemaps[%d] (%s): url %q must use https", i, b.ID, b.URL)
+		}
+		seen[b.ID] = true
+	}
+	return nil
 }
 
 // Dumping configures illegal-dumping intake and notifications.
@@ -93,6 +147,7 @@ func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()
 func Default() Config {
 	return Config{
 		Addr:             "127.0.0.1:8080",
+		Basemaps:         DefaultBasemaps(),
 		RequestTimeout:   Duration{30 * time.Second},
 		StatementTimeout: Duration{15 * time.Second},
 	}
@@ -115,7 +170,7 @@ func (c *Config) LoadFile(path string) error {
 
 // ApplyEnv overlays ENVTRACE_* variables (ENVTRACE_ADDR, ENVTRACE_DATA,
 // ENVTRACE_DB, ENVTRACE_NETWORK, ENVTRACE_LAYER, ENVTRACE_SNAP_TOLERANCE,
-// ENVTRACE_REQUEST_TIMEOUT, ENVTRACE_STATEMENT_TIMEOUT) read through
+// ENVTRACE_REQUEST_TIMEOUT, ENVTRACE_STATEMENT_TIMEOUT, ENVTRACE_BASEMAPS) read through
 // lookup, so tests need not touch the process environment.
 func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 	var errs []error
@@ -169,6 +224,14 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 	}
 	dur("REQUEST_TIMEOUT", &c.RequestTimeout)
 	dur("STATEMENT_TIMEOUT", &c.StatementTimeout)
+	if v, ok := lookup("ENVTRACE_BASEMAPS"); ok && v != "" {
+		var bs []Basemap
+		if err := json.Unmarshal([]byte(v), &bs); err != nil {
+			errs = append(errs, fmt.Errorf("ENVTRACE_BASEMAPS: want a JSON array of basemaps: %w", err))
+		} else {
+			c.Basemaps = bs
+		}
+	}
 	return errors.Join(errs...)
 }
 

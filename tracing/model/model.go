@@ -100,6 +100,30 @@ type Report struct {
 	Note     string
 }
 
+// Sample is the laboratory record of a reading: what makes a river sample
+// fit to be evidence rather than screening data. Every field is optional.
+type Sample struct {
+	// ID is the sample's identifier in the lab's chain of custody.
+	ID string
+	// Method is the analytical method, an NIEA code such as
+	// "NIEA W515.55A" for Taiwan's official methods.
+	Method string
+	// Lab names the laboratory that analysed the sample, Accreditation
+	// its certificate (環境部認可 or TAF number).
+	Lab           string
+	Accreditation string
+	// QA is the laboratory's quality flag: "valid", "qualified" or
+	// "invalid"; "" when not given.
+	QA string
+}
+
+// QA flag values of a Sample.
+const (
+	QAValid     = "valid"
+	QAQualified = "qualified"
+	QAInvalid   = "invalid"
+)
+
 // StationKind distinguishes periodic grab-sample stations from automatic
 // continuous monitors, whose readings differ in frequency and reliability.
 type StationKind string
@@ -133,6 +157,10 @@ type Reading struct {
 	Flow     float64
 	FlowUnit string
 	Note     string
+	// Sample says how the value was obtained, where the data says: the
+	// chain of custody an enforcement case needs. Zero for sensors and
+	// for sources that do not carry it.
+	Sample Sample
 }
 
 // Dataset is everything in one data directory, in memory. Slices keep file

@@ -30,7 +30,7 @@ var schema = map[string]struct{ required, optional []string }{
 	FileLimits:     {[]string{"per_no", "parameter", "value", "unit", "stat_base"}, []string{"let", "bound", "note"}},
 	FileReports:    {[]string{"ems_no", "period_start", "period_end", "parameter", "value", "unit", "stat_base"}, []string{"per_no", "let", "no_data", "flow", "flow_unit", "note"}},
 	FileStations:   {[]string{"station_id", "name", "kind"}, []string{"x", "y", "crs", "lon", "lat", "river", "note"}},
-	FileReadings:   {[]string{"station_id", "time", "parameter", "value", "unit"}, []string{"censored", "flow", "flow_unit", "note"}},
+	FileReadings:   {[]string{"station_id", "time", "parameter", "value", "unit"}, []string{"censored", "flow", "flow_unit", "note", "sample_id", "method", "lab", "accreditation", "qa_flag"}},
 	FileEffluent:   effluentSchema,
 }
 
@@ -572,5 +572,6 @@ func (w *row) reading() Reading {
 		w.fail("censored", errors.New(`must be true or false (or empty)`))
 	}
 	r.Flow, r.FlowUnit = w.flow()
+	r.Sample = Sample{ID: w.str("sample_id"), Method: w.str("method"), Lab: w.str("lab"), Accreditation: w.str("accreditation"), QA: w.str("qa_flag")}
 	return r
 }

@@ -199,6 +199,11 @@ func (d *Dataset) validate(loc locator) error {
 			checkValue(bad, pr, r.Value, r.Unit)
 		}
 		checkFlow(bad, r.Flow, r.FlowUnit)
+		switch r.Sample.QA {
+		case "", QAValid, QAQualified, QAInvalid:
+		default:
+			bad("qa_flag", r.Sample.QA, fmt.Errorf("must be %s, %s or %s (or empty)", QAValid, QAQualified, QAInvalid))
+		}
 	}
 	if err := p.err(); err != nil {
 		return err

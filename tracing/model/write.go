@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -289,9 +290,18 @@ func writeKind(w *csv.Writer, file string, ds *Dataset) error {
 		}
 	case FileReadings:
 		head = []string{"station_id", "time", "parameter", "value", "unit", "censored", "flow", "flow_unit", "note"}
+		withSamples := slices.ContainsFunc(ds.Readings, func(r Reading) bool { return r.Sample != (Sample{}) })
+		if withSamples {
+			head = append(head, "sample_id", "method", "lab", "accreditation", "qa_flag")
+		}
 		for _, r := range ds.Readings {
-			rows = append(rows, cat([]string{r.Station, r.Time.Format(time.RFC3339Nano), paramID(r.Parameter), ff(r.Value), unitSym(r.Unit),
-				strconv.FormatBool(r.Censored)}, flowCols(r.Flow, r.FlowUnit), []string{r.Note}))
+			row := cat([]string{r.Station, r.Time.Format(time.RFC3339Nano), paramID(r.Parameter), ff(r.Value), unitSym(r.Unit),
+				strconv.FormatBool(r.Censored)}, flowCols(r.Flow, r.FlowUnit), []string{r.Note})
+			if withSamples {
+				s := r.Sample
+				row = append(row, s.ID, s.Method, s.Lab, s.Accreditation, s.QA)
+			}
+			rows = append(rows, row)
 		}
 	default:
 		return fmt.Errorf("unknown file %s", file)

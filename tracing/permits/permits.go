@@ -106,10 +106,24 @@ func (r *Report) ForFacility(ems string) []Finding {
 	return out
 }
 
-func limitFindings(ds *model.Dataset, f *model.Facility) []Finding {
-	var out []Finding
-	for _, rep := range ds.ReportsOf(f.EmsNo) {
-		for _, pm := range ds.PermitsOf(f.EmsNo) {
+// Compared is one reported value judged against one permit limit: a point
+// of a facility's effluent chart (as ECHO draws it).
+type Compared struct {
+	Permit string
+	Limit  model.PermitLimit
+	Report model.Report
+	dmr.Comparison
+}
+
+// Comparisons judges every report of a facility against every limit of its
+// permits that applies to it (same permit when the report names one, same
+// outfall when both name one, same parameter and statistical base), in
+// report order. It is the one pairing rule behind the limit findings and
+// the effluent charts.
+func Comparisons(ds *model.Dataset, ems string) []Compared {
+	var out []Compared
+	for _, rep := range ds.ReportsOf(ems) {
+		for _, pm := range ds.PermitsOf(ems) {
 			if rep.Permit != "" && rep.Permit != pm.PerNo {
 				continue
 			}
@@ -118,22 +132,34 @@ func limitFindings(ds *model.Dataset, f *model.Facility) []Finding {
 					continue
 				}
 				c, err := dmr.Compare(l.Limit, rep.Report)
-				if err != nil || c.Status != dmr.StatusExceeded {
+				if err != nil {
 					continue
 				}
-				sev := Medium
-				if c.ExceedancePct >= 100 {
-					sev = High
-				}
-				out = append(out, Finding{
-					Facility: f.EmsNo, Permit: pm.PerNo, Check: "limit", Severity: sev,
-					Message: fmt.Sprintf("%s %s %.4g %s exceeds the %s limit %.4g %s by %.0f%%",
-						rep.Period.Start.Format("2006-01-02"), rep.Parameter, c.Reported, l.Unit, l.StatBase, l.Value, l.Unit, c.ExceedancePct),
-					Numbers: map[string]float64{"reported": c.Reported, "limit": l.Value, "exceedance_pct": math.Round(c.ExceedancePct*10) / 10},
-					Period:  rep.Period.Start.Format("2006-01-02"),
-				})
+				out = append(out, Compared{Permit: pm.PerNo, Limit: *l, Report: *rep, Comparison: c})
 			}
 		}
+	}
+	return out
+}
+
+func limitFindings(ds *model.Dataset, f *model.Facility) []Finding {
+	var out []Finding
+	for _, c := range Comparisons(ds, f.EmsNo) {
+		if c.Status != dmr.StatusExceeded {
+			continue
+		}
+		rep, l := c.Report, c.Limit
+		sev := Medium
+		if c.ExceedancePct >= 100 {
+			sev = High
+		}
+		out = append(out, Finding{
+			Facility: f.EmsNo, Permit: c.Permit, Check: "limit", Severity: sev,
+			Message: fmt.Sprintf("%s %s %.4g %s exceeds the %s limit %.4g %s by %.0f%%",
+				rep.Period.Start.Format("2006-01-02"), rep.Parameter, c.Reported, l.Unit, l.StatBase, l.Value, l.Unit, c.ExceedancePct),
+			Numbers: map[string]float64{"reported": c.Reported, "limit": l.Value, "exceedance_pct": math.Round(c.ExceedancePct*10) / 10},
+			Period:  rep.Period.Start.Format("2006-01-02"),
+		})
 	}
 	return out
 }

@@ -1,0 +1,214 @@
+// Package casetest holds the tests every casework.Repository must pass, so
+// that the PostGIS store and the in-memory store of the demo behave alike.
+// A store's test calls Run with a function that makes an empty repository.
+package casetest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/envtrace/envtrace/casework"
+	"github.com/envtrace/envtrace/tracing/model"
+)
+
+// Run runs every repository test on repositories made by fresh.
+func Run(t *testing.T, fresh func(t *testing.T) casework.Repository) {
+	t.Run("round trip", func(t *testing.T) { roundTrip(t, fresh(t)) })
+	t.Run("errors", func(t *testing.T) { errorCases(t, fresh(t)) })
+	t.Run("list", func(t *testing.T) { list(t, fresh(t)) })
+	t.Run("exports", func(t *testing.T) { exports(t, fresh(t)) })
+}
+
+// Trace makes a trace item of a reading at station, as a saved trace
+// would hold it: a result with Chinese text and numbers a JSON round trip
+// could reorder or reformat, a map with all three reach statuses and one
+// evidence and one screening reading.
+func Trace(station, verdict string) *casework.TraceItem {
+	at := time.Date(2026, 8, 14, 4, 0, 0, 0, casework.Taipei)
+	result := fmt.Sprintf(`{"station":%q,"parameter":"Cu","verdict":%q,"suspects":[{"facility_id":"N1489153","name":"偉成金屬表面處理股份有限公司","rank":1,"score":0.8123456789012345}],"zeta":1e-7,"alpha":null}`, station, verdict)
+	lab := model.Sample{ID: "S-0814-01", Method: "NIEA W306.56A", Lab: "中部環境檢驗室", Accreditation: "環境部認可 第000號", QA: model.QAValid}
+	return &casework.TraceItem{
+		Inputs:  casework.TraceInputs{Station: station, Parameter: "Cu", Value: 1.815, Unit: "mg/L", Time: at, MaxHours: 72},
+		Verdict: verdict, DataVersion: "sha256:abc", MethodVersion: "suspect/1",
+		Result: json.RawMessage(result),
+		Map: casework.TraceMap{
+			Station: orb.Point{120.65, 24.05},
+			Outfalls: []casework.MapOutfall{{FacilityID: "N1489153", Name: "偉成", Outfall: "D01", Role: "suspect", Rank: 1,
+				Position: orb.Point{120.653, 24.057}}},
+			Reaches: []casework.MapReach{
+				{ID: "R1", Name: "福田圳", Status: casework.ReachSuspect, Line: orb.LineString{{120.65, 24.05}, {120.66, 24.06}}},
+				{ID: "R2", Status: casework.ReachCleared, Line: orb.LineString{{120.66, 24.06}, {120.67, 24.07}}},
+				{ID: "R3", Status: casework.ReachUnexplained, Line: orb.LineString{{120.67, 24.07}, {120.68, 24.08}}},
+			},
+		},
+		Readings: []casework.EvidenceReading{
+			casework.NewEvidenceReading("traced", model.Fixed, model.Reading{Station: station, Time: at, Parameter: "Cu", Value: 1.815, Unit: "mg/L", Sample: lab}, true),
+			casework.NewEvidenceReading("upstream", model.Continuous, model.Reading{Station: "WQ-M03", Time: at.Add(-3 * time.Hour), Parameter: "Cu", Value: 0.013, Unit: "mg/L"}, true),
+		},
+	}
+}
+
+func newCase(t *testing.T, title, by string, at time.Time, items ...casework.Body) *casework.Case {
+	t.Helper()
+	c, err := casework.New(title, by, at, items...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// roundTrip stores a case and reads back the same bytes: the item body
+// verbatim (numbers, key order and Chinese text intact), the digest, the
+// shares and times.
+func roundTrip(t *testing.T, r casework.Repository) {
+	ctx := context.Background()
+	at := time.Date(2026, 8, 14, 9, 30, 15, 123456789, casework.Taipei)
+	c := newCase(t, "福田圳 銅 夜間排放", "user:officer-1", at, Trace("WQ-C1-01", "explained"))
+	if err := r.CreateCase(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	back, err := r.Case(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, got := mustJSON(t, c), mustJSON(t, back); !bytes.Equal(want, got) {
+		t.Fatalf("case changed in the store:\nsaved %s\nread  %s", want, got)
+	}
+	tr := back.Trace()
+	if tr == nil || tr.Inputs.Station != "WQ-C1-01" || len(tr.Map.Reaches) != 3 || tr.Readings[0].Grade != casework.GradeEvidence ||
+		tr.Readings[1].Grade != casework.GradeScreening {
+		t.Fatalf("trace read back: %+v", tr)
+	}
+	if back.Items[0].Digest != casework.Digest(back.Items[0].Raw()) || !bytes.Contains(back.Items[0].Raw(), []byte(`"zeta":1e-7`)) {
+		t.Errorf("item body not kept byte for byte: %s", back.Items[0].Raw())
+	}
+	if !back.CreatedAt.Equal(at.Truncate(time.Microsecond)) || back.CreatedAt.Location() != time.UTC {
+		t.Errorf("created_at %v, want %v in UTC", back.CreatedAt, at)
+	}
+	// A copy handed out is the caller's: changing it changes nothing stored.
+	back.Title = "changed"
+	back.Trace().Verdict = "changed"
+	again, err := r.Case(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Title != c.Title || again.Trace().Verdict != "explained" {
+		t.Errorf("the stored case changed through a returned copy: %q %q", again.Title, again.Trace().Verdict)
+	}
+}
+
+func errorCases(t *testing.T, r casework.Repository) {
+	ctx := context.Background()
+	c := newCase(t, "case", "user:a", time.Now(), Trace("WQ-M06", "unexplained"))
+	if err := r.CreateCase(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.CreateCase(ctx, c); !errors.Is(err, casework.ErrExists) {
+		t.Errorf("second create: %v, want ErrExists", err)
+	}
+	if _, err := r.Case(ctx, "C-20260101-00000000"); !errors.Is(err, casework.ErrNotFound) {
+		t.Errorf("unknown case: %v, want ErrNotFound", err)
+	}
+	bad := *c
+	bad.ID, bad.Title = "C-20260101-0000000A", ""
+	if err := r.CreateCase(ctx, &bad); !errors.Is(err, casework.ErrInvalid) {
+		t.Errorf("untitled case: %v, want ErrInvalid", err)
+	}
+	if _, err := r.Case(ctx, bad.ID); !errors.Is(err, casework.ErrNotFound) {
+		t.Errorf("an invalid case was stored: %v", err)
+	}
+}
+
+// list checks visibility (own and shared cases), order (newest first)
+// and the limit.
+func list(t *testing.T, r casework.Repository) {
+	ctx := context.Background()
+	base := time.Date(2026, 9, 1, 8, 0, 0, 0, casework.Taipei)
+	var ids []string
+	for i, by := range []string{"user:a", "user:b", "user:a"} {
+		c := newCase(t, fmt.Sprintf("case %d", i), by, base.Add(time.Duration(i)*time.Hour), Trace(fmt.Sprintf("WQ-M0%d", i+1), "explained"))
+		if i == 1 {
+			c.SharedWith = append(c.SharedWith, casework.Share{Principal: "role:inspector", Access: casework.AccessRead, Since: c.CreatedAt})
+		}
+		if err := r.CreateCase(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	tests := []struct {
+		name, principal string
+		limit           int
+		want            []string
+	}{
+		{"everyone's, newest first", "", 10, []string{ids[2], ids[1], ids[0]}},
+		{"limit", "", 2, []string{ids[2], ids[1]}},
+		{"own", "user:a", 10, []string{ids[2], ids[0]}},
+		{"shared", "role:inspector", 10, []string{ids[1]}},
+		{"nobody's", "user:z", 10, []string{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := r.Cases(ctx, tc.principal, tc.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotIDs := []string{}
+			for _, s := range got {
+				gotIDs = append(gotIDs, s.ID)
+			}
+			if fmt.Sprint(gotIDs) != fmt.Sprint(tc.want) {
+				t.Fatalf("got %v, want %v", gotIDs, tc.want)
+			}
+			if len(got) > 0 && (got[0].Station == "" || got[0].Verdict != "explained" || len(got[0].Kinds) != 1 || got[0].Kinds[0] != casework.KindTrace) {
+				t.Errorf("summary %+v", got[0])
+			}
+		})
+	}
+}
+
+func exports(t *testing.T, r casework.Repository) {
+	ctx := context.Background()
+	c := newCase(t, "case", "user:a", time.Now(), Trace("WQ-C1-01", "explained"))
+	if err := r.CreateCase(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UTC().Truncate(time.Microsecond)
+	e := casework.Export{Format: casework.FormatCSV, SHA256: casework.Digest([]byte("a,b\n")), Bytes: 4, At: at, By: "user:a"}
+	for i, want := range []bool{true, false} {
+		added, err := r.RecordExport(ctx, c.ID, e)
+		if err != nil || added != want {
+			t.Fatalf("export %d: added %v, %v; want %v", i, added, err, want)
+		}
+	}
+	x := e
+	x.Format = casework.FormatKML
+	if added, err := r.RecordExport(ctx, c.ID, x); err != nil || !added {
+		t.Fatalf("another format: %v %v", added, err)
+	}
+	if _, err := r.RecordExport(ctx, "C-20260101-00000000", e); !errors.Is(err, casework.ErrNotFound) {
+		t.Errorf("export of an unknown case: %v", err)
+	}
+	back, err := r.Case(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Exports) != 2 || back.Exports[0] != e || back.Exports[1].Format != casework.FormatKML {
+		t.Errorf("exports %+v", back.Exports)
+	}
+}

@@ -1,0 +1,22 @@
+package casework
+
+import "context"
+
+// Repository keeps cases. Package store implements it over PostGIS and in
+// memory (the demo); both pass casework/casetest. Every method takes the
+// caller's context and returns an error wrapping ErrNotFound for an
+// unknown id.
+type Repository interface {
+	// CreateCase stores a new, validated case with its items and shares;
+	// an id stored already wraps ErrExists.
+	CreateCase(ctx context.Context, c *Case) error
+	// Case returns one case with its items, shares and exports.
+	Case(ctx context.Context, id string) (*Case, error)
+	// Cases lists the cases visible to principal (its own and those
+	// shared with it; every case when principal is ""), newest first, at
+	// most limit of them.
+	Cases(ctx context.Context, principal string, limit int) ([]Summary, error)
+	// RecordExport adds an export to a case's list unless the same format
+	// and digest is recorded already; it reports whether it was added.
+	RecordExport(ctx context.Context, id string, e Export) (bool, error)
+}
