@@ -116,3 +116,28 @@ func isInput(err error, field string) bool {
 	var ie *dumping.InputError
 	return errors.As(err, &ie) && ie.Field == field
 }
+
+// FuzzCleanPhoto feeds broken and hostile bytes to the photo path: it
+// must answer with an error or with an image that decodes and carries no
+// metadata segment, and never panic.
+func FuzzCleanPhoto(f *testing.F) {
+	var j bytes.Buffer
+	_ = jpeg.Encode(&j, image.NewGray(image.Rect(0, 0, 4, 4)), nil)
+	f.Add(j.Bytes())
+	f.Add(append([]byte{0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF}, []byte("Exif\x00\x00MM\x00*")...))
+	f.Add([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR"))
+	f.Add([]byte("GIF89a"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = dumping.PhotoLocation(b)
+		out, ct, _, _, err := dumping.CleanPhoto(b, 1<<20)
+		if err != nil {
+			return
+		}
+		if _, _, err := image.Decode(bytes.NewReader(out)); err != nil {
+			t.Fatalf("cleaned %s does not decode: %v", ct, err)
+		}
+		if ct == "image/jpeg" && bytes.Contains(out, []byte{0xFF, 0xE1}) && bytes.Contains(out, []byte("Exif")) {
+			t.Fatal("an EXIF segment survived")
+		}
+	})
+}
