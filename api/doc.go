@@ -17,9 +17,11 @@
 //
 // Areas beyond the network are optional method sets that New detects with
 // a type assertion: TracingBackend (stations, facilities, permits, checks,
-// trace, balance), ReadingIngester (POST /api/v1/readings), ScenarioBackend
-// (demonstration cases for the web map), ReachLister (the whole network
-// as GeoJSON), OGCBackend (OGC API Features at /ogc) and Pinger (/healthz). MemoryBackend implements them all; built with
+// trace, balance), OdourBackend (odour rank and trace, air CPF: the REST
+// twins of the CLI commands), ReadingIngester (POST /api/v1/readings),
+// ScenarioBackend (demonstration cases for the web map), ReachLister (the
+// whole network as GeoJSON), OGCBackend (OGC API Features at /ogc) and
+// Pinger (/healthz). MemoryBackend implements them all; built with
 // NewMemoryBackend over a bare network it reports TracingEnabled false and
 // only the network routes exist, built with NewMemoryBackendWithBasin it
 // serves everything:

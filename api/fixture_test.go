@@ -16,6 +16,7 @@ import (
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/basin"
+	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/model"
 )
 
@@ -77,7 +78,11 @@ var centralData = sync.OnceValues(func() (*centralFixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &centralFixture{net: net, basin: b, scenarios: scen, land: land}, nil
+	air, err := datadir.ReadWith(dir, ds)
+	if err != nil {
+		return nil, err
+	}
+	return &centralFixture{net: net, basin: b, scenarios: scen, land: land, air: air}, nil
 })
 
 type centralFixture struct {
@@ -85,6 +90,8 @@ type centralFixture struct {
 	basin     *basin.Basin
 	scenarios []fixtures.Scenario
 	land      *dumping.Land
+	// air holds the fixture's wind, H2S readings and odour petitions.
+	air *datadir.Dir
 }
 
 // apiScenarios converts the fixture's scenarios, as the CLI does.
@@ -107,7 +114,7 @@ func centralBackend(t testing.TB) (*api.MemoryBackend, *centralFixture) {
 	if err != nil {
 		t.Fatalf("central fixture: %v", err)
 	}
-	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithScenarios(apiScenarios(fx.scenarios)), api.WithCases(store.NewMemory()))
+	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithScenarios(apiScenarios(fx.scenarios)), api.WithCases(store.NewMemory()), api.WithAirData(fx.air))
 	if err != nil {
 		t.Fatalf("NewMemoryBackendWithBasin: %v", err)
 	}

@@ -35,6 +35,8 @@ type MemoryBackend struct {
 
 	// tr holds the tracing data; nil for a bare network.
 	tr *tracingData
+	// od holds the odour and air data; nil without wind.
+	od *odourData
 }
 
 // NewMemoryBackend wraps net. It fails when the network declares an SRID

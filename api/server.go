@@ -106,6 +106,9 @@ func (s *Server) routes() error {
 	if db, ok := s.backend.(DumpingBackend); ok && db.DumpingArea() != nil && db.DumpingArea().Desk != nil {
 		s.registerDumping(v1, db.DumpingArea())
 	}
+	if ob, ok := s.backend.(OdourBackend); ok && odourEnabled(s.backend) {
+		s.registerOdour(v1, ob)
+	}
 	if err := s.registerOGC(); err != nil {
 		return err
 	}
@@ -117,6 +120,14 @@ func (s *Server) routes() error {
 func tracingEnabled(b Backend) bool {
 	if ta, ok := b.(TracingAvailability); ok {
 		return ta.TracingEnabled()
+	}
+	return true
+}
+
+// odourEnabled asks a backend that may lack wind data whether it has it.
+func odourEnabled(b Backend) bool {
+	if oa, ok := b.(OdourAvailability); ok {
+		return oa.OdourEnabled()
 	}
 	return true
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/tracing/balance"
 	"github.com/envtrace/envtrace/tracing/basin"
+	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/param"
 	"github.com/envtrace/envtrace/tracing/permits"
@@ -30,6 +31,7 @@ type memoryOptions struct {
 	scenarios []Scenario
 	trace     suspect.Options
 	sink      IngestSink
+	airData   *datadir.Dir
 }
 
 // IngestSink stores readings durably (the PostGIS store's IngestReadings)
@@ -166,6 +168,9 @@ func NewMemoryBackendWithBasin(b *basin.Basin, opts ...MemoryOption) (*MemoryBac
 	}
 	td.cur = &tracingSnapshot{basin: b, ds: b.DS}
 	mb.tr = td
+	if mb.od, err = newOdourData(td.opt.airData); err != nil {
+		return nil, err
+	}
 	return mb, nil
 }
 
@@ -410,9 +415,10 @@ func (s *tracingSnapshot) facilityInfo(f *model.Facility) FacilityInfo {
 		}
 		info.Outfalls = append(info.Outfalls, oi)
 	}
+	lon, lat, sited := f.Position()
 	switch {
-	case f.Location != nil:
-		p := lonLat(*f.Location)
+	case sited:
+		p := orb.Point{lon, lat}
 		info.Position, info.LocationSource = &p, "site"
 	case len(info.Outfalls) > 0:
 		p := info.Outfalls[0].Position

@@ -366,8 +366,8 @@ func TestFacilities(t *testing.T) {
 		} `json:"facilities"`
 		Count int `json:"count"`
 	}](t, rec.Body.Bytes())
-	if out.Count != 40 {
-		t.Errorf("count %d, want the fixture's 40", out.Count)
+	if out.Count != 43 {
+		t.Errorf("count %d, want the fixture's 43", out.Count)
 	}
 	for _, f := range out.Facilities {
 		if f.Position == nil {
@@ -375,7 +375,7 @@ func TestFacilities(t *testing.T) {
 		} else {
 			inTaiwan(t, *f.Position)
 		}
-		if len(f.Outfalls) == 0 {
+		if len(f.Outfalls) == 0 && !strings.HasPrefix(f.ID, "Q73") { // the fixture's odour sources discharge nothing
 			t.Errorf("facility %s has no outfall", f.ID)
 		}
 		for _, o := range f.Outfalls {
@@ -468,7 +468,7 @@ func TestPermitChecks(t *testing.T) {
 		Findings   []finding `json:"findings"`
 		Facilities int       `json:"facilities"`
 	}](t, rec.Body.Bytes())
-	if rep.Facilities != 40 || len(rep.Findings) == 0 {
+	if rep.Facilities != 43 || len(rep.Findings) == 0 {
 		t.Fatalf("report: %d facilities, %d findings", rep.Facilities, len(rep.Findings))
 	}
 	// Every planted exceedance and effluent anomaly of the fixture is a

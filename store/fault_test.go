@@ -194,11 +194,21 @@ func TestAcknowledgedReadingsSurviveRepeatedTermination(t *testing.T) {
 	}
 	const batches, size = 40, 250
 	var stop atomic.Bool
-	var kills atomic.Int64
+	var kills, progress atomic.Int64
 	var wg sync.WaitGroup
+	// However the test ends, the killer stops before the test returns, so
+	// it never reports into a finished test.
+	defer func() { stop.Store(true); wg.Wait() }()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		// The killer strikes every 15 ms while batches get through. When a
+		// kill lands before any batch was acknowledged since the previous
+		// one, it waits twice as long next time (up to 1 s): on a loaded
+		// machine a batch may need longer than 15 ms, and the test checks
+		// that acknowledged readings survive, not that a busy server can
+		// be starved.
+		pause, seen := 15*time.Millisecond, int64(-1)
 		for !stop.Load() {
 			var n int
 			if err := killer.QueryRow(ctx, `select count(pg_terminate_backend(pid)) from pg_stat_activity
@@ -207,7 +217,12 @@ func TestAcknowledgedReadingsSurviveRepeatedTermination(t *testing.T) {
 				return
 			}
 			kills.Add(int64(n))
-			time.Sleep(15 * time.Millisecond)
+			if p := progress.Load(); p == seen {
+				pause = min(2*pause, time.Second)
+			} else {
+				pause, seen = 15*time.Millisecond, p
+			}
+			time.Sleep(pause)
 		}
 	}()
 	acked, failures, dups := 0, 0, 0
@@ -223,6 +238,7 @@ func TestAcknowledgedReadingsSurviveRepeatedTermination(t *testing.T) {
 				}
 				acked += size
 				dups += dup
+				progress.Add(1)
 				break
 			}
 			if errors.Is(err, context.DeadlineExceeded) {

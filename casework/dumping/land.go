@@ -20,12 +20,12 @@ import (
 	"github.com/envtrace/envtrace/tracing/model"
 )
 
-// Data-directory files this package owns (see internal/datadir, which
-// lists every file a directory may hold).
+// Data-directory files this package reads (tracing/model.OwnedFiles lists
+// them among the files a directory may hold).
 const (
-	FileAgencies      = "agencies.csv"
-	FileParcels       = "parcels.geojson"
-	FileJurisdictions = "jurisdictions.geojson"
+	FileAgencies      = model.FileAgencies
+	FileParcels       = model.FileParcels
+	FileJurisdictions = model.FileJurisdictions
 )
 
 // AgencyKind says what kind of body an agency is, which decides the roles

@@ -123,7 +123,7 @@ func TestRouteAgreesWithBruteForce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(land.Parcels) < 2000 {
+	if len(land.Parcels) < 1000 {
 		t.Fatalf("only %d synthetic parcels", len(land.Parcels))
 	}
 	bounds := make([]orb.Bound, len(land.Parcels))

@@ -80,6 +80,9 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && args[0] == "parcels" {
 		return cmdImportParcels(ctx, e, args[1:])
 	}
+	if len(args) > 0 && (args[0] == "wind" || args[0] == "air") {
+		return cmdImportData(ctx, e, args[0], args[1:])
+	}
 	fs := e.flags("import")
 	e.cfg.Bind(fs, "db", "data", "network", "layer", "snap-tolerance")
 	name := fs.String("name", "", "name of the stored network (default: the network file's base name)")

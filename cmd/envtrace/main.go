@@ -16,7 +16,7 @@ import (
 	"github.com/envtrace/envtrace/internal/config"
 )
 
-const usage = `envtrace: trace pollution to its source over river networks.
+const usage = `envtrace: trace pollution to its source, over river networks and with the wind.
 
 Usage:
   envtrace navigate --network PATH [--layer NAME] (--start ID | --start-point X,Y [--crs EPSG:N])
@@ -29,11 +29,17 @@ Usage:
   envtrace serve    [--addr HOST:PORT] [--data DIR | --db URL [--network-name NAME]]
   envtrace db migrate --db URL
   envtrace import   --db URL [--data DIR] [--network PATH [--layer NAME] [--name NAME]]
+  envtrace import wind --format codis --out DIR [--meta meta.csv] FILE...
+  envtrace import air  --format esdr --out DIR [--meta esdr_metadata.json] FILE...
   envtrace ingest   --db URL --readings FILE.csv
   envtrace import parcels --db URL --manager-field NAME FILE
   envtrace route    [--data DIR] --point X,Y [--crs EPSG:N] [--boundary-m M] [--json]
+  envtrace odour rank  [--data DIR] --from T --to T [--json]
+  envtrace odour trace [--data DIR] --petition ID [--json]
+  envtrace air cpf  [--data DIR] --monitor ID --parameter P [--percentile 90] [--sector-deg 10]
+                    [--min-speed M] [--json]
 
-Without --data, trace, check and route use the embedded central-Taiwan fixture.
+Without --data, trace, check, odour, air and route use the embedded central-Taiwan fixture.
 
 Every command also takes --config FILE (JSON); settings come from defaults,
 then the file, then ENVTRACE_* variables, then flags.
@@ -83,6 +89,8 @@ func commands() map[string]command {
 		"import":   cmdImport,
 		"ingest":   cmdIngest,
 		"route":    cmdRoute,
+		"odour":    cmdOdour,
+		"air":      cmdAir,
 	}
 }
 

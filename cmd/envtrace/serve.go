@@ -9,6 +9,7 @@ import (
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/basin"
+	"github.com/envtrace/envtrace/tracing/datadir"
 )
 
 // storedBasin imports b's dataset into st and places what st gives back on
@@ -49,6 +50,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The air and odour files are read beside the water files.
+	airData, err := datadir.ReadWith(dir, b.DS)
+	if err != nil {
+		return err
+	}
 	// The demo keeps its system of record in store.Memory, behind the same
 	// interface as PostGIS: the dataset is imported into it and served
 	// from it, ingested readings go through it, and cases live in it.
@@ -56,7 +62,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if b, err = storedBasin(ctx, st, b); err != nil {
 		return err
 	}
-	mb, err := newMemoryBackend(b, e.cfg.Data == "", api.WithCases(st), api.WithIngestSink(st.IngestReadings))
+	mb, err := newMemoryBackend(b, e.cfg.Data == "", api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData))
 	if err != nil {
 		return err
 	}

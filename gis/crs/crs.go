@@ -27,6 +27,14 @@
 // accuracy of a few nanometers", 2011), which is accurate to well below a
 // millimetre across a TM2 zone and to better than a millimetre some 30°
 // from the central meridian.
+//
+// # Planar grids for point data
+//
+// Planar (PlanarFor, NewLocalTM) projects lon/lat point data to metres for
+// distance, bearing and grid arithmetic: TWD97 / TM2 in Taiwan, and a local
+// Transverse Mercator centred on the data elsewhere (odour data from
+// Pittsburgh). PositionFrom reads the x,y-or-lon,lat columns of the data
+// files that accept points outside Taiwan.
 package crs
 
 import (

@@ -2,6 +2,7 @@ package crs_test
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/envtrace/envtrace/gis/crs"
 	"github.com/paulmach/orb"
@@ -83,4 +84,18 @@ func ExampleFromWKT() {
 	fmt.Println(c, ok)
 	// Output:
 	// EPSG:3826 true
+}
+
+// Measure on a local grid in Pittsburgh, where TWD97 / TM2 does not apply:
+// Clairton Coke Works lies 2.2 km from the Liberty monitor at 199°.
+func ExamplePlanarFor() {
+	liberty, clairton := orb.Point{-79.868062, 40.323768}, orb.Point{-79.876692, 40.305062}
+	p, err := crs.PlanarFor(orb.Bound{Min: liberty, Max: liberty}.Extend(clairton))
+	if err != nil {
+		panic(err)
+	}
+	x1, y1 := p.Forward(liberty[0], liberty[1])
+	x2, y2 := p.Forward(clairton[0], clairton[1])
+	fmt.Printf("%.2f km at %.0f°\n", math.Hypot(x2-x1, y2-y1)/1000, math.Mod(math.Atan2(x2-x1, y2-y1)*180/math.Pi+360, 360))
+	// Output: 2.20 km at 199°
 }

@@ -91,7 +91,7 @@ func TestDependenciesPointOneWay(t *testing.T) {
 // testOnly are packages the production binary must never link: generators
 // of data the repository embeds or tests use. They are reachable from tests
 // and from their own commands only.
-var testOnly = []string{"fixtures/generate", "fixtures/synth"}
+var testOnly = []string{"fixtures/generate", "fixtures/synth", "fixtures/odoursynth"}
 
 // TestBinaryLeavesGeneratorsOut follows the non-test imports of
 // cmd/envtrace and fails when a generator is among them.

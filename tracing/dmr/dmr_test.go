@@ -59,7 +59,8 @@ func TestCompareErrors(t *testing.T) {
 		{"parameter", l, Report{Parameter: "Zn", Value: 1, Unit: "mg/L", StatBase: DailyMax}, ErrMismatch},
 		{"stat base", l, Report{Parameter: "Cu", Value: 1, Unit: "mg/L", StatBase: MonthlyAvg}, ErrMismatch},
 		{"unit dimension", l, Report{Parameter: "Cu", Value: 1, Unit: "MGD", StatBase: DailyMax}, param.ErrIncompatibleUnit},
-		{"unknown unit", l, Report{Parameter: "Cu", Value: 1, Unit: "ppm", StatBase: DailyMax}, param.ErrUnknownUnit},
+		{"unknown unit", l, Report{Parameter: "Cu", Value: 1, Unit: "grains/gal", StatBase: DailyMax}, param.ErrUnknownUnit},
+		{"ppm is refused for water", l, Report{Parameter: "Cu", Value: 1, Unit: "ppm", StatBase: DailyMax}, param.ErrIncompatibleUnit},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,5 +1,6 @@
 // Package industry holds the pollutant profiles of the industries that
-// Taiwan's water-pollution permits name. Tracing uses them to ask "could a
+// Taiwan's water-pollution permits name (and of the industries odour
+// petitions point at, whose odours tracing/odour profiles). Tracing uses them to ask "could a
 // plant of this kind have discharged this parameter at all, and at what
 // concentration?" when a permit does not list the parameter, and inspection
 // planning uses the risk flags.
@@ -105,6 +106,29 @@ var profiles = []Profile{
 		Signatures: with(organic(300, 800, 300), map[string]Signature{
 			"NH3-N": {10, 60}, "TN": {15, 80}, "TP": {2, 15}, "Cu": {0.3, 5}, "Zn": {0.5, 5}, "Ni": {0.2, 3}, "Cr": {0.1, 3}, "COND": {2000, 8000},
 		})},
+
+	// Industries that matter mostly for odour petitions; their water
+	// signatures follow the same order-of-magnitude rule.
+	{ID: "petrochemical", Name: "petrochemical and refining", NameZH: "石油化學業", Aliases: []string{"refinery", "石化業", "煉油業"}, HighRisk: true,
+		Signatures: with(organic(400, 1500, 300), map[string]Signature{"OG": {5, 1000}, "COND": {2000, 15000}})},
+	{ID: "chemical", Name: "chemical materials manufacturing", NameZH: "化學材料製造業", Aliases: []string{"chemicals", "化學工業", "化工業"}, HighRisk: true,
+		Signatures: with(organic(300, 2000, 200), map[string]Signature{"NH3-N": {10, 500}, "COND": {2500, 30000}, "pH": {7, 14}})},
+	{ID: "rendering", Name: "rendering (animal by-products)", NameZH: "化製業", Aliases: []string{"rendering plant", "化製場", "fishmeal"},
+		Signatures: with(organic(5000, 15000, 3000), map[string]Signature{"NH3-N": {30, 1500}, "OG": {10, 3000}})},
+	{ID: "waste", Name: "waste treatment and landfill", NameZH: "廢棄物處理業", Aliases: []string{"landfill", "incinerator", "掩埋場", "焚化廠", "廢棄物清除處理業"},
+		Signatures: with(organic(2000, 6000, 500), map[string]Signature{"NH3-N": {20, 1500}, "COND": {3000, 20000}})},
+	{ID: "composting", Name: "composting", NameZH: "堆肥場", Aliases: []string{"compost", "organic fertiliser", "有機肥料製造業"},
+		Signatures: with(organic(3000, 8000, 2000), map[string]Signature{"NH3-N": {30, 1000}})},
+	{ID: "feed", Name: "animal feed manufacturing", NameZH: "飼料製造業", Aliases: []string{"feed mill", "飼料業"},
+		Signatures: organic(1000, 3000, 800)},
+	{ID: "rubber", Name: "rubber products", NameZH: "橡膠製品製造業", Aliases: []string{"tyres", "橡膠業"},
+		Signatures: with(organic(200, 800, 200), map[string]Signature{"Zn": {0.5, 30}})},
+	{ID: "plastics", Name: "plastic products", NameZH: "塑膠製品製造業", Aliases: []string{"plastic products", "塑膠業"},
+		Signatures: organic(100, 500, 100)},
+	{ID: "asphalt", Name: "asphalt mixing", NameZH: "瀝青拌合業", Aliases: []string{"asphalt plant", "瀝青業"},
+		Signatures: map[string]Signature{"SS": {20, 2000}, "OG": {5, 200}}},
+	{ID: "coating", Name: "surface coating and painting", NameZH: "表面塗裝業", Aliases: []string{"painting", "spray painting", "塗裝業"},
+		Signatures: with(organic(200, 1500, 200), map[string]Signature{"Zn": {0.5, 20}})},
 }
 
 var byName = func() map[string]*Profile {

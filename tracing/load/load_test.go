@@ -66,7 +66,8 @@ func TestKgPerDayErrors(t *testing.T) {
 	}{
 		{"flow unit as concentration", 1, "m3/s", 1, "m3/s", param.ErrIncompatibleUnit},
 		{"concentration unit as flow", 1, "mg/L", 1, "mg/L", param.ErrIncompatibleUnit},
-		{"unknown unit", 1, "ppm", 1, "m3/s", param.ErrUnknownUnit},
+		{"unknown unit", 1, "grains/gal", 1, "m3/s", param.ErrUnknownUnit},
+		{"ppm is refused for water", 1, "ppm", 1, "m3/s", param.ErrIncompatibleUnit},
 		{"negative flow", 1, "mg/L", -1, "m3/s", ErrInvalid},
 	}
 	for _, tc := range tests {

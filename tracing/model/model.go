@@ -11,7 +11,8 @@
 // give x and y in zone 121, or in zone 119 (EPSG:3825: Penghu, Kinmen,
 // Matsu) when their crs column says so; lon/lat (WGS84, degrees) columns
 // are accepted instead, or as well (they must then agree with x/y within
-// 10 m).
+// 10 m). A facility given by lon/lat alone outside Taiwan keeps them
+// (Facility.Geo): the air and odour files may describe other regions.
 //
 // Every value with a unit is checked with tracing/param on read and on
 // write: an unknown parameter or unit, or a unit that does not fit the
@@ -33,9 +34,29 @@ type Facility struct {
 	Industry string // industry category (行業別), free text
 	// Location is the facility's site, nil when unknown; outfalls carry
 	// the positions that matter for tracing.
-	Location       *Point
+	Location *Point
+	// Geo is the site in lon/lat when it lies outside the area EPSG:3826
+	// serves (Location is then nil): such a facility cannot sit on a TM2
+	// river network, but air and odour tracing use it.
+	Geo            *GeoPoint
 	ReceivingWater string // receiving water body (river name or code)
 	Note           string
+}
+
+// GeoPoint is a WGS84 longitude and latitude in degrees.
+type GeoPoint struct{ Lon, Lat float64 }
+
+// Position returns the facility's site in lon/lat from Location or Geo;
+// ok is false when neither is known.
+func (f Facility) Position() (lon, lat float64, ok bool) {
+	switch {
+	case f.Location != nil:
+		lon, lat = f.Location.LonLat()
+		return lon, lat, true
+	case f.Geo != nil:
+		return f.Geo.Lon, f.Geo.Lat, true
+	}
+	return 0, 0, false
 }
 
 // Outfall is a discharge point of a facility (MOENV "let"). Its id is

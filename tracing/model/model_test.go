@@ -192,8 +192,14 @@ func TestReadDirErrors(t *testing.T) {
 			FileReadings: "station_id,time,parameter,value,unit\nS1,2024-05-01T09:30:00Z,銅,1,m3/s\n"},
 			FileReadings, 2, "unit", param.ErrIncompatibleUnit},
 		{"unknown unit", map[string]string{FileStations: okStations,
-			FileReadings: "station_id,time,parameter,value,unit\nS1,2024-05-01T09:30:00Z,Cu,1,ppm\n"},
+			FileReadings: "station_id,time,parameter,value,unit\nS1,2024-05-01T09:30:00Z,Cu,1,grains/gal\n"},
 			FileReadings, 2, "unit", param.ErrUnknownUnit},
+		{"copper in ppm is ambiguous", map[string]string{FileStations: okStations,
+			FileReadings: "station_id,time,parameter,value,unit\nS1,2024-05-01T09:30:00Z,Cu,1,ppm\n"},
+			FileReadings, 2, "unit", param.ErrAmbiguousUnit},
+		{"air parameter in river readings", map[string]string{FileStations: okStations,
+			FileReadings: "station_id,time,parameter,value,unit\nS1,2024-05-01T09:30:00Z,SO2,3,ppb\n"},
+			FileReadings, 2, "parameter", nil},
 		{"unknown parameter", map[string]string{FileStations: okStations,
 			FileReadings: "station_id,time,parameter,value,unit\nS1,2024-05-01T09:30:00Z,Kr,1,mg/L\n"},
 			FileReadings, 2, "parameter", param.ErrUnknownParameter},
@@ -380,5 +386,53 @@ func TestReadReadings(t *testing.T) {
 	_, err = ReadReadings(bad)
 	if err == nil || !strings.Contains(err.Error(), "bad.csv") || !strings.Contains(err.Error(), "furlongs") || !strings.Contains(err.Error(), "bad.csv:2") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestFacilitiesOutsideTaiwan reads a facility given by lon/lat in
+// Pittsburgh (the odour test data): it keeps its lon/lat, has no TM2
+// location, survives WriteDir, and the air and odour files beside it are
+// left to their owners rather than refused.
+func TestFacilitiesOutsideTaiwan(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		FileFacilities:  "ems_no,fac_name,industry,lon,lat\nCLAIRTON,Clairton Coke Works,coke,-79.876692,40.305062\nF1,Plant,,120.6736,24.1477\n",
+		FilePetitions:   "read by tracing/odour",
+		FileWind:        "read by atmos",
+		FileMonitors:    "read by atmos",
+		FileAirReadings: "read by tracing/air",
+	})
+	ds, err := ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := ds.Facility("CLAIRTON")
+	if f == nil || f.Location != nil || f.Geo == nil || f.Geo.Lon != -79.876692 {
+		t.Fatalf("facility %+v", f)
+	}
+	if lon, lat, ok := f.Position(); !ok || lon != -79.876692 || lat != 40.305062 {
+		t.Errorf("Position = %v %v %v", lon, lat, ok)
+	}
+	if tw, _ := ds.Facility("F1"); tw.Geo != nil || tw.Location == nil {
+		t.Errorf("a Taiwanese facility got %+v", tw)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	if err := WriteDir(out, ds); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, _ := back.Facility("CLAIRTON"); g.Geo == nil || *g.Geo != *f.Geo {
+		t.Errorf("after WriteDir: %+v", g)
+	}
+	for _, bad := range []string{
+		"ems_no,fac_name,x,y\nF,Plant,-79.8,40.3\n",         // lon/lat in x/y
+		"ems_no,fac_name,lon,lat\nF,Plant,216829,2671419\n", // metres in lon/lat
+		"ems_no,fac_name,x,y,lon,lat\nF,Plant,216829.433,2671419.288,-79.8,40.3\n",
+	} {
+		if _, err := ReadDir(writeFiles(t, map[string]string{FileFacilities: bad})); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%q: err = %v", bad, err)
+		}
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/envtrace/envtrace/internal/datadir"
 	"github.com/envtrace/envtrace/tracing/dmr"
 	"github.com/envtrace/envtrace/tracing/param"
 )
@@ -38,10 +37,9 @@ var schema = map[string]struct{ required, optional []string }{
 // first).
 var fileOrder = []string{FileFacilities, FileOutfalls, FilePermits, FileLimits, FileReports, FileEffluent, FileStations, FileReadings}
 
-// ReadDir reads and validates a data directory's water data. Every kind is
-// optional (a missing file means no records of that kind); files of other
-// kinds listed in internal/datadir are left to their readers, but a .csv or
-// .geojson file no kind owns is an error, as is any invalid value or broken
+// ReadDir reads and validates a data directory. Every kind is optional (a
+// missing file means no records of that kind), but a .csv or .geojson file
+// with an unknown name is an error, as is any invalid value or broken
 // reference. All problems found (up to 50) are returned together, each a
 // *FieldError naming file, line and column.
 func ReadDir(dir string) (*Dataset, error) {
@@ -51,11 +49,21 @@ func ReadDir(dir string) (*Dataset, error) {
 	}
 	ds := &Dataset{}
 	var p problems
+	known := map[string]bool{}
+	for _, f := range fileOrder {
+		known[f] = true
+	}
+	for _, n := range NetworkFiles {
+		known[n] = true
+	}
+	for _, n := range OwnedFiles {
+		known[n] = true
+	}
 	for _, e := range entries {
 		name := e.Name()
 		ext := strings.ToLower(filepath.Ext(name))
-		if !e.IsDir() && (ext == ".csv" || ext == ".geojson" || ext == ".gpkg") && !datadir.Known(name) {
-			p.add(&FieldError{File: name, Err: fmt.Errorf("unexpected data file; known files are %s", strings.Join(datadir.Names(), ", "))})
+		if !e.IsDir() && (ext == ".csv" || ext == ".geojson" || ext == ".gpkg") && !known[name] {
+			p.add(&FieldError{File: name, Err: fmt.Errorf("unexpected data file; known files are %s, %s and %s", strings.Join(fileOrder, ", "), strings.Join(OwnedFiles, ", "), strings.Join(NetworkFiles, ", "))})
 		}
 	}
 	for _, n := range NetworkFiles {
@@ -398,6 +406,10 @@ func (w *row) param(col string) string {
 		w.fail(col, err)
 		return s
 	}
+	if p.Air() {
+		w.fail(col, fmt.Errorf("%s is measured in air; air-quality readings belong in air_readings.csv", p.ID))
+		return s
+	}
 	return p.ID
 }
 
@@ -468,8 +480,31 @@ func (w *row) flow() (float64, string) {
 
 func (w *row) facility() Facility {
 	w.required("ems_no", "fac_name")
-	return Facility{EmsNo: w.str("ems_no"), Name: w.str("fac_name"), Industry: w.str("industry"),
-		Location: w.point(false), ReceivingWater: w.str("receiving_water"), Note: w.str("note")}
+	f := Facility{EmsNo: w.str("ems_no"), Name: w.str("fac_name"), Industry: w.str("industry"),
+		ReceivingWater: w.str("receiving_water"), Note: w.str("note")}
+	if g := w.geoOutsideTaiwan(); g != nil {
+		f.Geo = g
+	} else {
+		f.Location = w.point(false)
+	}
+	return f
+}
+
+// geoOutsideTaiwan returns a facility's lon/lat when it is given alone and
+// lies outside the area EPSG:3826 serves (odour data from Pittsburgh), nil
+// otherwise (the row is then read by point, which reports any problem).
+func (w *row) geoOutsideTaiwan() *GeoPoint {
+	if strings.TrimSpace(w.raw("x")) != "" || strings.TrimSpace(w.raw("y")) != "" {
+		return nil
+	}
+	lon, err1 := strconv.ParseFloat(strings.TrimSpace(w.raw("lon")), 64)
+	lat, err2 := strconv.ParseFloat(strings.TrimSpace(w.raw("lat")), 64)
+	// Inside Taiwan, and numbers that are no lon/lat at all (metres typed
+	// into lon/lat), go through point, which converts or reports them.
+	if err1 != nil || err2 != nil || checkLonLat(lon, lat) == nil || math.Abs(lon) > 180 || math.Abs(lat) > 90 {
+		return nil
+	}
+	return &GeoPoint{Lon: lon, Lat: lat}
 }
 
 func (w *row) outfall() Outfall {

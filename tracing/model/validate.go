@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/envtrace/envtrace/atmos"
 	"github.com/envtrace/envtrace/tracing/dmr"
 	"github.com/envtrace/envtrace/tracing/param"
 )
@@ -21,6 +22,25 @@ const (
 	FileStations   = "stations.csv"
 	FileReadings   = "readings.csv"
 )
+
+// Files of the air and odour data, read by the packages that own their
+// kinds (atmos: monitors and wind; tracing/air: air readings;
+// tracing/odour: petitions) and composed by tracing/datadir. They are
+// listed here so that this file names every file a data directory may
+// hold; ReadDir accepts them and leaves them to their owners.
+const (
+	FileMonitors    = atmos.FileMonitors
+	FileWind        = atmos.FileWind
+	FileAirReadings = "air_readings.csv"
+	FilePetitions   = "petitions.csv"
+	// The land of illegal-dumping routing, read by casework/dumping.
+	FileAgencies      = "agencies.csv"
+	FileParcels       = "parcels.geojson"
+	FileJurisdictions = "jurisdictions.geojson"
+)
+
+// OwnedFiles lists the files ReadDir leaves to other readers.
+var OwnedFiles = []string{FileMonitors, FileWind, FileAirReadings, FilePetitions, FileAgencies, FileParcels, FileJurisdictions}
 
 // NetworkFiles are the accepted names of the river network file, in order
 // of preference. Only single-file formats are accepted so that the
@@ -66,6 +86,14 @@ func (d *Dataset) validate(loc locator) error {
 		if f.Location != nil {
 			if err := checkXY(*f.Location); err != nil {
 				bad("x", fmtF(f.Location.X), err)
+			}
+		}
+		if g := f.Geo; g != nil {
+			switch {
+			case f.Location != nil:
+				bad("lon", fmtF(g.Lon), errors.New("a facility with an EPSG:3826 location needs no separate lon/lat"))
+			case math.IsNaN(g.Lon) || math.IsNaN(g.Lat) || math.Abs(g.Lon) > 180 || math.Abs(g.Lat) > 90:
+				bad("lon", fmtF(g.Lon), errors.New("not a longitude and latitude in degrees"))
 			}
 		}
 	}

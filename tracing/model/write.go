@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/envtrace/envtrace/internal/datadir"
 	"github.com/envtrace/envtrace/tracing/dmr"
 	"github.com/envtrace/envtrace/tracing/param"
 )
@@ -109,7 +108,7 @@ func WriteDir(dir string, ds *Dataset) error {
 }
 
 // checkReplaceable refuses to replace a directory holding anything but
-// data-directory files (of any kind, internal/datadir).
+// data-directory files.
 func checkReplaceable(dir string) error {
 	st, err := os.Lstat(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -125,8 +124,12 @@ func checkReplaceable(dir string) error {
 	if err != nil {
 		return fmt.Errorf("model: WriteDir: %w", err)
 	}
+	known := map[string]bool{}
+	for _, f := range append(append(append([]string{}, fileOrder...), NetworkFiles...), OwnedFiles...) {
+		known[f] = true
+	}
 	for _, e := range entries {
-		if !datadir.Known(e.Name()) || e.IsDir() {
+		if !known[e.Name()] || e.IsDir() {
 			return fmt.Errorf("model: WriteDir: %s holds %s, which is not a data-directory file; refusing to replace it", dir, e.Name())
 		}
 	}
@@ -241,6 +244,8 @@ func writeKind(w *csv.Writer, file string, ds *Dataset) error {
 			xy := []string{"", "", "", ""}
 			if f.Location != nil {
 				xy = coords(*f.Location)
+			} else if f.Geo != nil {
+				xy = []string{"", "", strconv.FormatFloat(f.Geo.Lon, 'f', 7, 64), strconv.FormatFloat(f.Geo.Lat, 'f', 7, 64)}
 			}
 			rows = append(rows, cat([]string{f.EmsNo, f.Name, f.Industry}, xy, []string{f.ReceivingWater, f.Note}))
 		}

@@ -17,7 +17,29 @@ var (
 	ErrIncompatibleUnit = errors.New("incompatible unit")
 	// ErrInvalidValue is matched by *InvalidValueError.
 	ErrInvalidValue = errors.New("invalid value")
+	// ErrAmbiguousUnit is matched by *AmbiguousUnitError.
+	ErrAmbiguousUnit = errors.New("ambiguous unit")
 )
+
+// AmbiguousUnitError reports a unit that means different things for the
+// parameter's medium: "ppm" for a water parameter may be mg/L (by volume)
+// or mg/kg (by mass), which differ by the density of the sample, so it is
+// refused rather than guessed. It also matches ErrIncompatibleUnit.
+type AmbiguousUnitError struct {
+	Parameter string
+	Unit      string
+	Want      string // the unit to write instead
+}
+
+// Error names the parameter, the unit and what to write instead.
+func (e *AmbiguousUnitError) Error() string {
+	return fmt.Sprintf("unit %s is ambiguous for water parameter %s (mg/L or mg/kg?); write the value in %s", e.Unit, e.Parameter, e.Want)
+}
+
+// Is makes errors.Is true for ErrAmbiguousUnit and ErrIncompatibleUnit.
+func (e *AmbiguousUnitError) Is(target error) bool {
+	return target == ErrAmbiguousUnit || target == ErrIncompatibleUnit
+}
 
 // UnknownUnitError reports a unit spelling that is not in the registry. The
 // registry refuses rather than guesses because a wrong guess (say "ppm" in

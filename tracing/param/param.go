@@ -1,6 +1,7 @@
-// Package param is the registry of water-quality parameters and units that
-// every other envtrace package uses, so that a value is never combined with
-// another in the wrong unit and no conversion factor is written twice.
+// Package param is the registry of water-quality and air-quality
+// parameters and units that every other envtrace package uses, so that a
+// value is never combined with another in the wrong unit and no conversion
+// factor is written twice.
 //
 // A Parameter knows its canonical unit (mg/L for concentrations, m³/s for
 // flow, °C, pH units, µS/cm, ADMI), its Kind, how it behaves in a river (its
@@ -11,6 +12,16 @@
 // Bare "ammonia", "NH3", "nitrate" and "NO3" are deliberately not aliases:
 // expressed as the ion rather than as N they differ by a factor of 1.2 and
 // 4.4, so the writer must say which (NH3-N, NO3-N).
+//
+// Air parameters (gases such as H2S and SO2, particles PM2.5 and PM10)
+// take ppm, ppb, µg/m³ and mg/m³; water parameters take none of them, and
+// "ppm" for a water parameter is refused as ambiguous (mg/L or mg/kg?).
+// A gas converts between a mixing ratio and a mass concentration through
+// its molar mass M and the molar volume of an ideal gas at the reference
+// conditions of Taiwan's and the US's ambient air standards, 25 °C and
+// 101.325 kPa: Vm = R·T/p = 24.465 L/mol, so 1 ppb = M/24.465 µg/m³ (1 ppb
+// of SO2 is 2.619 µg/m³). Particles have no molar mass and take only mass
+// concentrations.
 //
 // The registry never guesses: an unknown name or unit spelling, or a unit of
 // the wrong dimension for the parameter (mg/L for pH, m³/s for Cu), is a
@@ -55,6 +66,11 @@ const (
 	KindConcentration Kind = iota + 1
 	KindFlow
 	KindIntensive
+	// KindGas is a gas in air: a mixing ratio, convertible to a mass
+	// concentration through its molar mass.
+	KindGas
+	// KindParticle is particulate matter in air: a mass concentration.
+	KindParticle
 )
 
 // String names the kind in reports and logs.
@@ -66,6 +82,10 @@ func (k Kind) String() string {
 		return "flow"
 	case KindIntensive:
 		return "intensive"
+	case KindGas:
+		return "gas"
+	case KindParticle:
+		return "particle"
 	}
 	return "unknown"
 }
@@ -124,7 +144,13 @@ type Parameter struct {
 	HasLimit bool
 	// LimitNote qualifies Limit (industry-specific values, seasons, zones).
 	LimitNote string
+	// MolarMass is a gas's molar mass in g/mol, zero for everything else.
+	MolarMass float64
 }
+
+// Air reports whether the parameter is measured in air (a gas or
+// particles) rather than in water.
+func (p Parameter) Air() bool { return p.Kind == KindGas || p.Kind == KindParticle }
 
 // DecayRate returns the first-order rate (1/day) at the given water
 // temperature, k_T = k_20·θ^(T−20), because nitrification in a 30 °C Taiwan
@@ -198,7 +224,34 @@ var params = []Parameter{
 		LimitNote: "cyanide volatilises and degrades; not attenuated by a fixed rate"},
 	{ID: "FLOW", Name: "flow", NameZH: "流量", Aliases: []string{"discharge", "Q", "streamflow", "水量"},
 		Unit: "m³/s", Kind: KindFlow, Fate: FateNotModelled},
+
+	// Air. Gases are kept in ppb (CO in ppm), particles in µg/m³, as
+	// MOENV's air-quality network reports them. Molar masses from the
+	// standard atomic weights; NOx is counted as NO2, as monitors report it.
+	{ID: "H2S", Name: "hydrogen sulfide", NameZH: "硫化氫", Aliases: []string{"hydrogen sulphide"}, Unit: "ppb", Kind: KindGas, MolarMass: 34.081},
+	{ID: "SO2", Name: "sulfur dioxide", NameZH: "二氧化硫", Aliases: []string{"sulphur dioxide"}, Unit: "ppb", Kind: KindGas, MolarMass: 64.066},
+	{ID: "NO2", Name: "nitrogen dioxide", NameZH: "二氧化氮", Unit: "ppb", Kind: KindGas, MolarMass: 46.0055},
+	{ID: "NO", Name: "nitric oxide", NameZH: "一氧化氮", Aliases: []string{"nitrogen monoxide"}, Unit: "ppb", Kind: KindGas, MolarMass: 30.006},
+	{ID: "NOx", Name: "nitrogen oxides (as NO2)", NameZH: "氮氧化物", Aliases: []string{"nitrogen oxides"}, Unit: "ppb", Kind: KindGas, MolarMass: 46.0055},
+	{ID: "CO", Name: "carbon monoxide", NameZH: "一氧化碳", Unit: "ppm", Kind: KindGas, MolarMass: 28.010},
+	{ID: "O3", Name: "ozone", NameZH: "臭氧", Aliases: []string{"ozone"}, Unit: "ppb", Kind: KindGas, MolarMass: 47.997},
+	{ID: "PM2.5", Name: "fine particulate matter", NameZH: "細懸浮微粒", Aliases: []string{"PM25", "fine particles"}, Unit: "µg/m³", Kind: KindParticle},
+	{ID: "PM10", Name: "particulate matter below 10 µm", NameZH: "懸浮微粒", Aliases: []string{"coarse particles"}, Unit: "µg/m³", Kind: KindParticle},
 }
+
+// Reference conditions of gas conversions: 25 °C and 101.325 kPa, those of
+// Taiwan's and the US's ambient air quality standards.
+const (
+	gasConstant   = 8.314462618 // J/(mol·K), exact since 2019
+	referenceT    = 298.15      // K
+	referenceP    = 101325      // Pa
+	litresPerM3   = 1000
+	ugPerMgPerPPM = 1000 // 1 ppm = 1000 ppb, and µg/m³ per (ppb · g/mol / (L/mol))
+)
+
+// MolarVolume is the volume of one mole of ideal gas at the reference
+// conditions, in litres: R·T/p = 24.465 L/mol.
+const MolarVolume = gasConstant * referenceT / referenceP * litresPerM3
 
 var paramIndex = buildParamIndex()
 
@@ -281,10 +334,33 @@ func (p Parameter) Canonical(value float64, unit string) (float64, error) {
 		return 0, err
 	}
 	want, _ := LookupUnit(p.Unit)
-	if u.Dimension != want.Dimension {
-		return 0, &IncompatibleUnitError{Parameter: p.ID, Value: value, Unit: u.Symbol, Got: u.Dimension, Want: want.Dimension, Target: want.Symbol}
+	if u.Dimension == want.Dimension {
+		return convert(value, u, want), nil
 	}
-	return convert(value, u, want), nil
+	if u.Dimension == DimMixingRatio && !p.Air() {
+		return 0, &AmbiguousUnitError{Parameter: p.ID, Unit: u.Symbol, Want: want.Symbol}
+	}
+	if v, ok := p.gasConvert(value, u, want); ok {
+		return v, nil
+	}
+	return 0, &IncompatibleUnitError{Parameter: p.ID, Value: value, Unit: u.Symbol, Got: u.Dimension, Want: want.Dimension, Target: want.Symbol}
+}
+
+// gasConvert converts a gas between a mixing ratio and a mass
+// concentration: µg/m³ = ppm · 1000 · M / Vm (Vm in L/mol).
+func (p Parameter) gasConvert(value float64, from, to Unit) (float64, bool) {
+	if p.Kind != KindGas || p.MolarMass <= 0 {
+		return 0, false
+	}
+	perPPM := ugPerMgPerPPM * p.MolarMass / MolarVolume // µg/m³ per ppm
+	base := value * from.Factor
+	switch {
+	case from.Dimension == DimMixingRatio && to.Dimension == DimAirConcentration:
+		return base * perPPM / to.Factor, true
+	case from.Dimension == DimAirConcentration && to.Dimension == DimMixingRatio:
+		return base / perPPM / to.Factor, true
+	}
+	return 0, false
 }
 
 // Accepts reports whether unit is a known unit of this parameter's
@@ -295,5 +371,9 @@ func (p Parameter) Accepts(unit string) bool {
 		return false
 	}
 	want, _ := LookupUnit(p.Unit)
-	return u.Dimension == want.Dimension
+	if u.Dimension == want.Dimension {
+		return true
+	}
+	_, ok := p.gasConvert(1, u, want)
+	return ok
 }

@@ -63,7 +63,9 @@ func TestConvertErrors(t *testing.T) {
 		is       error
 		mention  string
 	}{
-		{"unknown from", 1, "ppm", "mg/L", ErrUnknownUnit, `"ppm"`},
+		{"unknown from", 1, "grains/gal", "mg/L", ErrUnknownUnit, `"grains/gal"`},
+		{"ppm is not mg/L", 1, "ppm", "mg/L", ErrIncompatibleUnit, "ppm"},
+		{"µg/m³ of air is not µg/L of water", 1, "ug/m3", "ug/L", ErrIncompatibleUnit, "µg/m³"},
 		{"unknown to", 1, "mg/L", "furlongs", ErrUnknownUnit, `"furlongs"`},
 		{"flow to conc", 2.5, "m3/s", "mg/L", ErrIncompatibleUnit, "2.5"},
 		{"ADMI to Pt-Co", 100, "ADMI", "Pt-Co", ErrIncompatibleUnit, "100"},
@@ -140,7 +142,16 @@ func TestCanonical(t *testing.T) {
 		{"BOD in degC rejected", "BOD", 1, "degC", 0, ErrIncompatibleUnit},
 		{"colour Pt-Co rejected", "真色色度", 30, "Pt-Co", 0, ErrIncompatibleUnit},
 		{"flow in mg/L rejected", "flow", 1, "mg/L", 0, ErrIncompatibleUnit},
-		{"unknown unit", "Cu", 1, "ppb", 0, ErrUnknownUnit},
+		{"unknown unit", "Cu", 1, "ppt", 0, ErrUnknownUnit},
+		{"Cu in ppb is ambiguous", "Cu", 1, "ppb", 0, ErrAmbiguousUnit},
+		{"COD in ppm is ambiguous", "COD", 120, "ppm", 0, ErrIncompatibleUnit},
+		{"Cu in µg/m³ rejected", "Cu", 1, "µg/m³", 0, ErrIncompatibleUnit},
+		{"H2S in ppm", "H2S", 0.008, "ppm", 8, nil},
+		{"CO in ppb", "一氧化碳", 1500, "ppb", 1.5, nil},
+		{"PM2.5 in mg/m3", "PM2.5", 0.035, "mg/m3", 35, nil},
+		{"PM10 spelt PM10", "懸浮微粒", 50, "μg/m3", 50, nil},
+		{"PM2.5 in ppm rejected", "PM25", 1, "ppm", 0, ErrIncompatibleUnit},
+		{"SO2 in mg/L rejected", "SO2", 1, "mg/L", 0, ErrIncompatibleUnit},
 		{"unknown param", "kryptonite", 1, "mg/L", 0, ErrUnknownParameter},
 		{"infinite value", "Cu", math.Inf(1), "mg/L", 0, ErrInvalidValue},
 	}
@@ -199,6 +210,14 @@ func TestRegistryInvariants(t *testing.T) {
 				if u.Dimension == DimConcentration || u.Dimension == DimFlow || u.Dimension == DimLoad {
 					t.Errorf("intensive in %s", u.Dimension)
 				}
+			case KindGas:
+				if u.Dimension != DimMixingRatio || p.MolarMass <= 0 {
+					t.Errorf("gas in %s with molar mass %v", u.Dimension, p.MolarMass)
+				}
+			case KindParticle:
+				if u.Dimension != DimAirConcentration || p.MolarMass != 0 {
+					t.Errorf("particles in %s with molar mass %v", u.Dimension, p.MolarMass)
+				}
 			default:
 				t.Errorf("no kind")
 			}
@@ -244,5 +263,34 @@ func TestDecayRate(t *testing.T) {
 	}
 	if got := MustLookup("Cu").DecayRate(25); got != 0 {
 		t.Fatalf("copper decays at %v", got)
+	}
+}
+
+// TestGasConversions checks the molar-volume conversions against the
+// factors agencies publish for 25 °C and 1 atm: 1 ppb of SO2 is 2.62 µg/m³,
+// of NO2 1.88 µg/m³, of O3 1.96 µg/m³, of H2S 1.39 µg/m³, and 1 ppm of CO
+// is 1.145 mg/m³ (US EPA and EU conversion tables).
+func TestGasConversions(t *testing.T) {
+	for _, tc := range []struct {
+		id, unit string
+		perUnit  float64 // µg/m³ per unit
+	}{{"SO2", "ppb", 2.62}, {"NO2", "ppb", 1.88}, {"O3", "ppb", 1.96}, {"H2S", "ppb", 1.39}, {"CO", "ppm", 1145}} {
+		p := MustLookup(tc.id)
+		got, err := p.Canonical(tc.perUnit, "µg/m³")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(got-1) > 0.005 {
+			t.Errorf("%s: %.4g µg/m³ = %.5f %s, want 1", tc.id, tc.perUnit, got, tc.unit)
+		}
+		if !p.Accepts("mg/m3") || !p.Accepts("ppm") || p.Accepts("mg/L") {
+			t.Errorf("%s accepts the wrong units", tc.id)
+		}
+	}
+	if math.Abs(MolarVolume-24.465) > 0.001 {
+		t.Errorf("molar volume %.4f L/mol, want 24.465 at 25 °C and 101.325 kPa", MolarVolume)
+	}
+	if MustLookup("PM2.5").Accepts("ppb") || MustLookup("Cu").Accepts("ppm") {
+		t.Error("particles or water accept a mixing ratio")
 	}
 }

@@ -24,6 +24,15 @@ const (
 	DimConductivity  Dimension = "conductivity"  // base µS/cm
 	DimColourADMI    Dimension = "colour-ADMI"   // ADMI colour units
 	DimColourPtCo    Dimension = "colour-Pt-Co"  // platinum-cobalt colour units
+	// DimMixingRatio is a gas's volume mixing ratio in air, base ppm. It
+	// is not a water unit: "ppm" in water may mean mg/L or mg/kg, so a
+	// water parameter refuses it (AmbiguousUnitError).
+	DimMixingRatio Dimension = "mixing ratio"
+	// DimAirConcentration is mass per volume of air, base µg/m³. It is a
+	// separate dimension from DimConcentration (mass per volume of water)
+	// so that a water reading in µg/m³ or an air reading in mg/L, both
+	// certainly mistakes, are refused rather than converted.
+	DimAirConcentration Dimension = "air concentration"
 )
 
 // Unit is one unit of measure. Value_in_base = Value × Factor + Offset, so
@@ -91,6 +100,14 @@ var units = []Unit{
 	{Symbol: "mS/m", Dimension: DimConductivity, Factor: 10},
 	{Symbol: "ADMI", Dimension: DimColourADMI, Factor: 1, Aliases: []string{"ADMI units"}},
 	{Symbol: "Pt-Co", Dimension: DimColourPtCo, Factor: 1, Aliases: []string{"PtCo", "Pt/Co", "CU", "APHA", "Hazen", "HU"}},
+
+	// air: gas mixing ratios (base ppm) and mass concentrations (base
+	// µg/m³); a gas converts between the two through its molar mass (see
+	// MolarVolume).
+	{Symbol: "ppm", Dimension: DimMixingRatio, Factor: 1, Aliases: []string{"ppmv", "μmol/mol", "umol/mol"}},
+	{Symbol: "ppb", Dimension: DimMixingRatio, Factor: 1e-3, Aliases: []string{"ppbv", "nmol/mol"}},
+	{Symbol: "µg/m³", Dimension: DimAirConcentration, Factor: 1, Aliases: []string{"ug/m3", "μg/m3", "µg/m3", "ug/m³", "微克/立方公尺"}},
+	{Symbol: "mg/m³", Dimension: DimAirConcentration, Factor: 1000, Aliases: []string{"mg/m3", "毫克/立方公尺"}},
 }
 
 // unitIndex is built by a variable initialiser (not init) so that Go's
