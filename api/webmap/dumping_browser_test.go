@@ -75,7 +75,7 @@ func TestBrowserDumping(t *testing.T) {
 	exe := chromium(t)
 	base, _ := serveCentral(t)
 	post := func(path, key, body string) {
-		req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+key)
 		res, err := http.DefaultClient.Do(req)

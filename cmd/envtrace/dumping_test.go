@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strconv"
@@ -145,7 +146,7 @@ func TestRouteTwins(t *testing.T) {
 			t.Fatalf("route %s: %s", p, errs)
 		}
 		rec := httptest.NewRecorder()
-		srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/dumping/route?point="+p, nil))
+		srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/dumping/route?point="+p, nil))
 		var a, b map[string]any
 		if err := json.Unmarshal([]byte(cli), &a); err != nil {
 			t.Fatal(err)
