@@ -106,6 +106,9 @@ func (s *Server) routes() error {
 			s.registerAir(v1, ab)
 		}
 	}
+	if db, ok := s.backend.(DumpingBackend); ok && db.DumpingArea() != nil && db.DumpingArea().Desk != nil {
+		s.registerDumping(v1, db.DumpingArea())
+	}
 	if ob, ok := s.backend.(OdourBackend); ok && odourEnabled(s.backend) {
 		s.registerOdour(v1, ob)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/gis/layer"
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/hydro"
@@ -24,6 +25,20 @@ func (e *env) openDB(ctx context.Context) (*pgxpool.Pool, error) {
 		return nil, usageErr("--db URL is required")
 	}
 	return postgis.Open(ctx, e.cfg.DB, postgis.Options{StatementTimeout: e.cfg.StatementTimeout.Duration, ApplicationName: "envtrace"})
+}
+
+// openReadyDB opens the pool and checks the schema is what this binary
+// needs, closing the pool again when it is not.
+func (e *env) openReadyDB(ctx context.Context) (*pgxpool.Pool, error) {
+	pool, err := e.openDB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Ready(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("%w (run: envtrace db migrate --db URL)", err)
+	}
+	return pool, nil
 }
 
 func cmdDB(ctx context.Context, e *env, args []string) error {
@@ -67,6 +82,8 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		switch args[0] {
 		case "sensors":
 			return cmdImportSensors(ctx, e, args[1:])
+		case "parcels":
+			return cmdImportParcels(ctx, e, args[1:])
 		case "wind", "air":
 			return cmdImportData(ctx, e, args[0], args[1:])
 		}
@@ -80,14 +97,11 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	if e.cfg.Data == "" && e.cfg.Network == "" {
 		return usageErr("give --data DIR and/or --network PATH")
 	}
-	pool, err := e.openDB(ctx)
+	pool, err := e.openReadyDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if err := store.Ready(ctx, pool); err != nil {
-		return fmt.Errorf("%w (run: envtrace db migrate --db URL)", err)
-	}
 	var ds *model.Dataset
 	netPath := e.cfg.Network
 	if e.cfg.Data != "" {
@@ -101,6 +115,18 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	if netPath != "" {
 		if err := importNetwork(ctx, e, pool, netPath, *name); err != nil {
 			return retryHint(err)
+		}
+	}
+	if e.cfg.Data != "" {
+		land, err := dumping.ReadLand(e.cfg.Data)
+		if err != nil {
+			return err
+		}
+		if land != nil {
+			if err := store.ImportLand(ctx, pool, land, filepath.Base(e.cfg.Data), e.progressPrinter("parcels")); err != nil {
+				return retryHint(err)
+			}
+			fmt.Fprintf(e.stdout, "imported %s: %d agencies, %d jurisdictions, %d parcels\n", e.cfg.Data, len(land.Agencies), len(land.Jurisdictions), len(land.Parcels))
 		}
 	}
 	if ds != nil {
@@ -247,14 +273,11 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	pool, err := e.openDB(ctx)
+	pool, err := e.openReadyDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if err := store.Ready(ctx, pool); err != nil {
-		return fmt.Errorf("%w (run: envtrace db migrate --db URL)", err)
-	}
 	inserted, dup, err := store.IngestReadings(ctx, pool, rs)
 	if err != nil {
 		return retryHint(err)

@@ -33,6 +33,8 @@ Usage:
   envtrace import air  --format esdr --out DIR [--meta esdr_metadata.json] FILE...
   envtrace ingest   --db URL --readings FILE.csv
   envtrace import sensors --format civiliot --out DIR [--json] FILE
+  envtrace import parcels --db URL --manager-field NAME FILE
+  envtrace route    [--data DIR] --point X,Y [--crs EPSG:N] [--boundary-m M] [--json]
   envtrace odour rank  [--data DIR] --from T --to T [--json]
   envtrace odour trace [--data DIR] --petition ID [--json]
   envtrace air cpf  [--data DIR] --monitor ID --parameter P [--percentile 90] [--sector-deg 10]
@@ -43,7 +45,7 @@ Usage:
                     [--replicates N] [--seed N] [--limit UG_M3] [--json]
   envtrace check air-permits [--data DIR] [--json]
 
-Without --data, trace, check, odour, air and hotspots use the embedded
+Without --data, trace, check, odour, air, hotspots and route use the embedded
 central-Taiwan fixture.
 
 Every command also takes --config FILE (JSON); settings come from defaults,
@@ -93,6 +95,7 @@ func commands() map[string]command {
 		"db":       cmdDB,
 		"import":   cmdImport,
 		"ingest":   cmdIngest,
+		"route":    cmdRoute,
 		"odour":    cmdOdour,
 		"air":      cmdAir,
 		"hotspots": cmdHotspots,

@@ -42,11 +42,16 @@ const (
 	FileCEMS             = "cems.csv"
 	FileRainfall         = "rainfall.csv"
 	FileEmissionFactors  = "emission_factors.csv"
+	// The land of illegal-dumping routing, read by casework/dumping.
+	FileAgencies      = "agencies.csv"
+	FileParcels       = "parcels.geojson"
+	FileJurisdictions = "jurisdictions.geojson"
 )
 
 // OwnedFiles lists the files ReadDir leaves to other readers.
 var OwnedFiles = []string{FileMonitors, FileWind, FileAirReadings, FilePetitions,
-	FileSensors, FileSensorReadings, FileAirPermits, FileFuelDeclarations, FileCEMS, FileRainfall, FileEmissionFactors}
+	FileSensors, FileSensorReadings, FileAirPermits, FileFuelDeclarations, FileCEMS, FileRainfall, FileEmissionFactors,
+	FileAgencies, FileParcels, FileJurisdictions}
 
 // NetworkFiles are the accepted names of the river network file, in order
 // of preference. Only single-file formats are accepted so that the
