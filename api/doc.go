@@ -18,7 +18,8 @@
 // Areas beyond the network are optional method sets that New detects with
 // a type assertion: TracingBackend (stations, facilities, permits, checks,
 // trace, balance), OdourBackend (odour rank and trace, air CPF: the REST
-// twins of the CLI commands), ReadingIngester (POST /api/v1/readings),
+// twins of the CLI commands), AirBackend (the sensors' ADF screen,
+// hotspots, air-permit checks, sensor ingest), ReadingIngester (POST /api/v1/readings),
 // ScenarioBackend (demonstration cases for the web map), ReachLister (the
 // whole network as GeoJSON), OGCBackend (OGC API Features at /ogc) and
 // Pinger (/healthz). MemoryBackend implements them all; built with

@@ -8,8 +8,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/envtrace/envtrace/api"
+	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/store"
@@ -72,17 +74,22 @@ var centralData = sync.OnceValues(func() (*centralFixture, error) {
 	if err != nil {
 		return nil, err
 	}
+	land, err := dumping.ReadLand(dir)
+	if err != nil {
+		return nil, err
+	}
 	air, err := datadir.ReadWith(dir, ds)
 	if err != nil {
 		return nil, err
 	}
-	return &centralFixture{net: net, basin: b, scenarios: scen, air: air}, nil
+	return &centralFixture{net: net, basin: b, scenarios: scen, land: land, air: air}, nil
 })
 
 type centralFixture struct {
 	net       *hydro.Network
 	basin     *basin.Basin
 	scenarios []fixtures.Scenario
+	land      *dumping.Land
 	// air holds the fixture's wind, H2S readings and odour petitions.
 	air *datadir.Dir
 }
@@ -114,11 +121,13 @@ func centralBackend(t testing.TB) (*api.MemoryBackend, *centralFixture) {
 	return mb, fx
 }
 
-// centralServer is the full server over the fixture.
+// centralServer is the full server over the fixture, the dumping desk
+// included.
 func centralServer(t testing.TB) (*api.Server, *centralFixture) {
 	t.Helper()
 	b, fx := centralBackend(t)
-	return newServer(t, quietConfig(), b), fx
+	d := newDumpingArea(t, fx.land, time.Now)
+	return newServer(t, quietConfig(), &withDumping{MemoryBackend: b, area: d.area}), fx
 }
 
 // do runs one request with an optional JSON body in-process.

@@ -35,7 +35,10 @@ type MemoryBackend struct {
 
 	// tr holds the tracing data; nil for a bare network.
 	tr *tracingData
-	// od holds the odour and air data; nil without wind.
+	// air holds the air sources and the sensor window; nil for a bare
+	// network.
+	air *airData
+	// od holds the odour and CPF data; nil without wind.
 	od *odourData
 }
 

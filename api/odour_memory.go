@@ -11,9 +11,11 @@ import (
 	"github.com/envtrace/envtrace/tracing/odour"
 )
 
-// WithAirData gives the backend a data directory's wind, air readings and
-// odour petitions (with its facilities), for the odour and air endpoints.
-// A directory without wind leaves those endpoints disabled.
+// WithAirData gives the backend a data directory's wind, air readings,
+// odour petitions, sensors and air-permit files (with its facilities), for
+// the odour, CPF and air endpoints. A directory without wind leaves the
+// odour and CPF endpoints disabled; without this option the sensor and
+// air-permit endpoints answer from empty data.
 func WithAirData(d *datadir.Dir) MemoryOption {
 	return func(o *memoryOptions) { o.airData = d }
 }

@@ -102,6 +102,12 @@ func (s *Server) routes() error {
 		if ck, ok := s.backend.(CaseKeeper); ok && ck.CaseRepository() != nil {
 			s.registerCases(v1, th, ck.CaseRepository())
 		}
+		if ab, ok := s.backend.(AirBackend); ok {
+			s.registerAir(v1, ab)
+		}
+	}
+	if db, ok := s.backend.(DumpingBackend); ok && db.DumpingArea() != nil && db.DumpingArea().Desk != nil {
+		s.registerDumping(v1, db.DumpingArea())
 	}
 	if ob, ok := s.backend.(OdourBackend); ok && odourEnabled(s.backend) {
 		s.registerOdour(v1, ob)

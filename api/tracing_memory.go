@@ -13,6 +13,7 @@ import (
 
 	"github.com/envtrace/envtrace/casework"
 	"github.com/envtrace/envtrace/hydro"
+	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/balance"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/datadir"
@@ -158,6 +159,16 @@ func NewMemoryBackendWithBasin(b *basin.Basin, opts ...MemoryOption) (*MemoryBac
 	}
 	td.cur = &tracingSnapshot{basin: b, ds: b.DS}
 	mb.tr = td
+	air := &airquery.Sources{}
+	if td.opt.airData != nil {
+		air = airquery.FromDir(td.opt.airData)
+	}
+	if air.Water == nil {
+		air.Water = b.DS
+	}
+	if mb.air, err = newAirData(air); err != nil {
+		return nil, err
+	}
 	if mb.od, err = newOdourData(td.opt.airData); err != nil {
 		return nil, err
 	}

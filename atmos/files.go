@@ -277,7 +277,7 @@ func MergeMonitors(existing, ms []Monitor) ([]Monitor, error) {
 			continue
 		}
 		old := &out[i]
-		if d := approxMetres(old.Lon, old.Lat, m.Lon, m.Lat); d > 100 {
+		if d := crs.GeodesicDistance(old.Lon, old.Lat, m.Lon, m.Lat); d > 100 {
 			return nil, &ConflictError{What: "monitor", Key: m.ID, Old: fmt.Sprintf("%s at %.6f, %.6f", old.Name, old.Lon, old.Lat),
 				New: fmt.Sprintf("%s at %.6f, %.6f (%.0f m away)", m.Name, m.Lon, m.Lat, d)}
 		}
@@ -286,14 +286,4 @@ func MergeMonitors(existing, ms []Monitor) ([]Monitor, error) {
 		}
 	}
 	return out, nil
-}
-
-// approxMetres is the equirectangular distance between two nearby
-// lon/lat points, enough to tell "the same station" from "another".
-func approxMetres(lon1, lat1, lon2, lat2 float64) float64 {
-	const r = 6371008.8
-	k := math.Pi / 180
-	dx := (lon2 - lon1) * k * math.Cos((lat1+lat2)/2*k)
-	dy := (lat2 - lat1) * k
-	return r * math.Hypot(dx, dy)
 }

@@ -281,6 +281,9 @@ func Requirements() postgis.Requirements {
 		Tables: []string{
 			"schema_migrations", "networks", "reaches", "reach_minor_edges",
 			"facilities", "outfalls", "permits", "permit_limits", "reports", "stations", "readings",
+			"sensors", "sensor_readings",
+			"dumping_agencies", "dumping_jurisdictions", "dumping_parcels", "dumping_reports", "dumping_report_seq",
+			"dumping_audit", "dumping_photos", "dumping_patrols", "dumping_measures", "outbox",
 			"cases", "case_items", "case_shares", "case_exports",
 		},
 		Indexes: []string{
@@ -294,6 +297,11 @@ func Requirements() postgis.Requirements {
 			"reports_pkey", "reports_parameter_period",
 			"stations_pkey", "stations_location_gist",
 			"readings_station_time_parameter", "readings_parameter_time",
+			"sensors_pkey", "sensors_geom_idx", "sensor_readings_pkey",
+			"dumping_agencies_pkey", "dumping_jurisdictions_pkey", "dumping_parcels_pkey", "dumping_parcels_geom_gist",
+			"dumping_reports_pkey", "dumping_reports_geom_gist", "dumping_reports_agency_state", "dumping_reports_requested",
+			"dumping_report_seq_pkey", "dumping_audit_pkey", "dumping_audit_report", "dumping_photos_pkey",
+			"dumping_patrols_pkey", "dumping_patrols_agency", "dumping_measures_pkey", "outbox_pkey", "outbox_due",
 			"cases_pkey", "cases_created_at", "case_items_pkey", "case_shares_pkey", "case_shares_principal", "case_exports_pkey",
 		},
 		Hint: "run envtrace db migrate",

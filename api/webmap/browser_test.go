@@ -82,10 +82,11 @@ func serveCentral(t *testing.T) (string, []fixtures.Scenario) {
 			Value: s.Value, Unit: s.Unit, Time: s.Time, FlowM3s: s.FlowM3s, Culprit: s.Culprit,
 			UnexplainedBetween: s.UnexplainedBetween, TravelHours: s.TravelHours}
 	}
-	backend, err := api.NewMemoryBackendWithBasin(b, api.WithScenarios(list), api.WithCases(store.NewMemory()))
+	mb, err := api.NewMemoryBackendWithBasin(b, api.WithScenarios(list), api.WithCases(store.NewMemory()))
 	if err != nil {
 		t.Fatal(err)
 	}
+	backend := &withDumping{MemoryBackend: mb, area: dumpingArea(t, dir)}
 	// The basemap's tile server does not exist: the page must work with
 	// no tile server, as it does offline.
 	dead := []config.Basemap{{ID: "osm", URL: "http://127.0.0.1:9/{z}/{x}/{y}.png", Default: true}}

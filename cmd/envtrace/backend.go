@@ -14,7 +14,7 @@ import (
 
 // newMemoryBackend serves a basin from memory; the embedded fixture also
 // offers its scenarios to the web map.
-func newMemoryBackend(b *basin.Basin, withScenarios bool, opts ...api.MemoryOption) (api.Backend, error) {
+func newMemoryBackend(b *basin.Basin, withScenarios bool, opts ...api.MemoryOption) (*api.MemoryBackend, error) {
 	if withScenarios {
 		scs, err := fixtures.Scenarios()
 		if err != nil {
@@ -45,8 +45,13 @@ func apiScenarios(scs []fixtures.Scenario) []api.Scenario {
 // database's health.
 type dbBackend struct {
 	*api.MemoryBackend
-	st *store.PostGIS
+	st   *store.PostGIS
+	area *api.DumpingArea
 }
+
+// DumpingArea implements api.DumpingBackend; nil when the database holds
+// no agencies.
+func (d *dbBackend) DumpingArea() *api.DumpingArea { return d.area }
 
 // Ping implements api.Pinger: /healthz fails while the database is down.
 func (d *dbBackend) Ping(ctx context.Context) error { return d.st.Ping(ctx) }
@@ -86,7 +91,18 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration, Basemaps: e.cfg.Basemaps}, &dbBackend{MemoryBackend: mb, st: st})
+	db := &dbBackend{MemoryBackend: mb, st: st}
+	land, err := store.LoadLand(ctx, pool)
+	if err != nil {
+		return err
+	}
+	if land != nil {
+		if db.area, err = e.dumpingArea(ctx, land, store.NewDumpingRepo(pool), store.NewOutbox(pool), false); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "envtrace: dumping desk over %d parcels and %d agencies\n", len(land.Parcels), len(land.Agencies))
+	}
+	srv, err := api.New(api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration, Basemaps: e.cfg.Basemaps}, db)
 	if err != nil {
 		return err
 	}

@@ -10,11 +10,13 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/gis/layer"
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/model"
+	"github.com/envtrace/envtrace/tracing/sensor"
 )
 
 // openDB opens the pool with the configured statement timeout.
@@ -23,6 +25,20 @@ func (e *env) openDB(ctx context.Context) (*pgxpool.Pool, error) {
 		return nil, usageErr("--db URL is required")
 	}
 	return postgis.Open(ctx, e.cfg.DB, postgis.Options{StatementTimeout: e.cfg.StatementTimeout.Duration, ApplicationName: "envtrace"})
+}
+
+// openReadyDB opens the pool and checks the schema is what this binary
+// needs, closing the pool again when it is not.
+func (e *env) openReadyDB(ctx context.Context) (*pgxpool.Pool, error) {
+	pool, err := e.openDB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Ready(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("%w (run: envtrace db migrate --db URL)", err)
+	}
+	return pool, nil
 }
 
 func cmdDB(ctx context.Context, e *env, args []string) error {
@@ -62,8 +78,15 @@ func (e *env) progressPrinter(what string) store.Progress {
 }
 
 func cmdImport(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 && (args[0] == "wind" || args[0] == "air") {
-		return cmdImportData(ctx, e, args[0], args[1:])
+	if len(args) > 0 {
+		switch args[0] {
+		case "sensors":
+			return cmdImportSensors(ctx, e, args[1:])
+		case "parcels":
+			return cmdImportParcels(ctx, e, args[1:])
+		case "wind", "air":
+			return cmdImportData(ctx, e, args[0], args[1:])
+		}
 	}
 	fs := e.flags("import")
 	e.cfg.Bind(fs, "db", "data", "network", "layer", "snap-tolerance")
@@ -74,14 +97,11 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	if e.cfg.Data == "" && e.cfg.Network == "" {
 		return usageErr("give --data DIR and/or --network PATH")
 	}
-	pool, err := e.openDB(ctx)
+	pool, err := e.openReadyDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if err := store.Ready(ctx, pool); err != nil {
-		return fmt.Errorf("%w (run: envtrace db migrate --db URL)", err)
-	}
 	var ds *model.Dataset
 	netPath := e.cfg.Network
 	if e.cfg.Data != "" {
@@ -97,6 +117,18 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 			return retryHint(err)
 		}
 	}
+	if e.cfg.Data != "" {
+		land, err := dumping.ReadLand(e.cfg.Data)
+		if err != nil {
+			return err
+		}
+		if land != nil {
+			if err := store.ImportLand(ctx, pool, land, filepath.Base(e.cfg.Data), e.progressPrinter("parcels")); err != nil {
+				return retryHint(err)
+			}
+			fmt.Fprintf(e.stdout, "imported %s: %d agencies, %d jurisdictions, %d parcels\n", e.cfg.Data, len(land.Agencies), len(land.Jurisdictions), len(land.Parcels))
+		}
+	}
 	if ds != nil {
 		if err := store.ImportDataset(ctx, pool, ds, e.progressPrinter("dataset")); err != nil {
 			return retryHint(err)
@@ -109,7 +141,26 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stderr, "warning: %s: %d online effluent monitoring values not imported (PostGIS does not store them yet; `check permits --data` and `serve --data` screen them)\n",
 				model.FileEffluent, n)
 		}
+		return importSensors(ctx, e, pool)
 	}
+	return nil
+}
+
+// importSensors copies the data directory's sensors and sensor readings
+// into the partitioned sensor_readings table.
+func importSensors(ctx context.Context, e *env, pool *pgxpool.Pool) error {
+	sd, err := sensor.ReadDir(e.cfg.Data)
+	if err != nil {
+		return err
+	}
+	if len(sd.Sensors) == 0 {
+		return nil
+	}
+	in, dup, err := store.IngestSensorReadings(ctx, pool, sd)
+	if err != nil {
+		return retryHint(err)
+	}
+	fmt.Fprintf(e.stdout, "imported %d sensors: %d new sensor readings, %d already stored\n", len(sd.Sensors), in, dup)
 	return nil
 }
 
@@ -222,14 +273,11 @@ func cmdIngest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	pool, err := e.openDB(ctx)
+	pool, err := e.openReadyDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if err := store.Ready(ctx, pool); err != nil {
-		return fmt.Errorf("%w (run: envtrace db migrate --db URL)", err)
-	}
 	inserted, dup, err := store.IngestReadings(ctx, pool, rs)
 	if err != nil {
 		return retryHint(err)

@@ -32,12 +32,21 @@ Usage:
   envtrace import wind --format codis --out DIR [--meta meta.csv] FILE...
   envtrace import air  --format esdr --out DIR [--meta esdr_metadata.json] FILE...
   envtrace ingest   --db URL --readings FILE.csv
+  envtrace import sensors --format civiliot --out DIR [--json] FILE
+  envtrace import parcels --db URL --manager-field NAME FILE
+  envtrace route    [--data DIR] --point X,Y [--crs EPSG:N] [--boundary-m M] [--json]
   envtrace odour rank  [--data DIR] --from T --to T [--json]
   envtrace odour trace [--data DIR] --petition ID [--json]
   envtrace air cpf  [--data DIR] --monitor ID --parameter P [--percentile 90] [--sector-deg 10]
                     [--min-speed M] [--json]
+  envtrace air anomalies  [--data DIR] --from T --to T [--distance geodesic|course] [--json]
+  envtrace hotspots [--data DIR] --signal petitions|sensor-exceedances|violations --method gi|ehsa|scan
+                    [--hex-edge M | --areas FILE] [--band M] [--step D] [--from T] [--to T]
+                    [--replicates N] [--seed N] [--limit UG_M3] [--json]
+  envtrace check air-permits [--data DIR] [--json]
 
-Without --data, trace, check, odour and air use the embedded central-Taiwan fixture.
+Without --data, trace, check, odour, air, hotspots and route use the embedded
+central-Taiwan fixture.
 
 Every command also takes --config FILE (JSON); settings come from defaults,
 then the file, then ENVTRACE_* variables, then flags.
@@ -86,8 +95,10 @@ func commands() map[string]command {
 		"db":       cmdDB,
 		"import":   cmdImport,
 		"ingest":   cmdIngest,
+		"route":    cmdRoute,
 		"odour":    cmdOdour,
 		"air":      cmdAir,
+		"hotspots": cmdHotspots,
 	}
 }
 

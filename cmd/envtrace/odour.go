@@ -30,6 +30,7 @@ func (e *env) readDataDir() (*datadir.Dir, func(), error) {
 	return d, cleanup, nil
 }
 
+// printJSON writes v indented, as every --json does.
 func printJSON(e *env, v any) error {
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
@@ -55,10 +56,7 @@ func cmdOdour(ctx context.Context, e *env, args []string) error {
 			return usageErr("--from and --to are required")
 		}
 		var err error
-		if from, err = parseTimeFlag("from", *fromS); err != nil {
-			return err
-		}
-		if to, err = parseTimeFlag("to", *toS); err != nil {
+		if from, to, err = parsePeriod(*fromS, *toS); err != nil {
 			return err
 		}
 		if !to.After(from) {
@@ -136,10 +134,8 @@ func printOdour(e *env, r *odour.Result) {
 	}
 }
 
-func cmdAir(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "cpf" {
-		return usageErr("usage: envtrace air cpf [--data DIR] --monitor ID --parameter P [--percentile 90] [--sector-deg 10] [--min-speed M] [--json]")
-	}
+// cmdAirCPF is `envtrace air cpf`.
+func cmdAirCPF(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("air cpf")
 	e.cfg.Bind(fs, "data")
 	monitor := fs.String("monitor", "", "monitor id")
@@ -148,7 +144,7 @@ func cmdAir(ctx context.Context, e *env, args []string) error {
 	sector := fs.Float64("sector-deg", 10, "sector width in degrees (divides 360)")
 	minSpeed := fs.Float64("min-speed", atmos.CalmSpeed, "minimum wind speed in m/s (1 mph = 0.44704)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args[1:]); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *monitor == "" || *parameter == "" {

@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 
 	"github.com/envtrace/envtrace/api"
+	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/basin"
@@ -41,14 +41,18 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if e.cfg.DB != "" {
 		return serveDB(ctx, e, *network)
 	}
-	b, cleanup, err := e.dataBasin(ctx)
+	dir, cleanup, err := e.dataDir()
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	// The air and odour files are read beside the water files the
-	// network was loaded with.
-	airData, err := datadir.ReadWith(filepath.Dir(b.DS.NetworkPath), b.DS)
+	b, err := e.loadBasin(ctx, dir)
+	if err != nil {
+		return err
+	}
+	// The air, sensor, air-permit and odour files are read beside the
+	// water files.
+	airData, err := datadir.ReadWith(dir, b.DS)
 	if err != nil {
 		return err
 	}
@@ -59,9 +63,22 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if b, err = storedBasin(ctx, st, b); err != nil {
 		return err
 	}
-	backend, err := newMemoryBackend(b, e.cfg.Data == "", api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData))
+	mb, err := newMemoryBackend(b, e.cfg.Data == "", api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData))
 	if err != nil {
 		return err
+	}
+	var backend api.Backend = mb
+	land, err := dumping.ReadLand(dir)
+	if err != nil {
+		return err
+	}
+	if land != nil {
+		repo := dumping.NewMemory()
+		area, err := e.dumpingArea(ctx, land, repo, repo.Outbox, true)
+		if err != nil {
+			return err
+		}
+		backend = &dumpingBackend{MemoryBackend: mb, area: area}
 	}
 	srv, err := api.New(api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration, Basemaps: e.cfg.Basemaps}, backend)
 	if err != nil {

@@ -86,6 +86,16 @@ func parseTime(s string) (time.Time, error) {
 	return time.Time{}, usageErr("--time %q: want RFC 3339 with a zone, e.g. 2026-07-14T02:30:00+08:00", s)
 }
 
+// parsePeriod reads --from and --to.
+func parsePeriod(fromS, toS string) (time.Time, time.Time, error) {
+	from, err := parseTimeFlag("from", fromS)
+	if err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	to, err := parseTimeFlag("to", toS)
+	return from, to, err
+}
+
 func cmdTrace(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("trace")
 	e.cfg.Bind(fs, "data")
@@ -221,8 +231,11 @@ func coverage(ev suspect.Evidence) string {
 }
 
 func cmdCheck(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "air-permits" {
+		return checkAirPermits(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "permits" {
-		return usageErr("usage: envtrace check permits --data DIR [--json]")
+		return usageErr("usage: envtrace check permits|air-permits --data DIR [--json]")
 	}
 	fs := e.flags("check permits")
 	e.cfg.Bind(fs, "data")
@@ -272,11 +285,7 @@ func cmdBalance(ctx context.Context, e *env, args []string) error {
 	if *parameter == "" || *fromS == "" || *toS == "" {
 		return usageErr("--parameter, --from and --to are required")
 	}
-	from, err := parseTime(*fromS)
-	if err != nil {
-		return err
-	}
-	to, err := parseTime(*toS)
+	from, to, err := parsePeriod(*fromS, *toS)
 	if err != nil {
 		return err
 	}

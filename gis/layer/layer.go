@@ -33,6 +33,11 @@ type Layer struct {
 	Fields   []string // attribute column names in file order (no geometry column)
 	SRID     int      // EPSG code of the geometry, 0 when the file does not say
 	Features []Feature
+	// Warnings lists problems that did not stop the read, each naming its
+	// row and field: today, damaged text in shapefile attributes (a name
+	// cut mid-character by a dBASE field width, or already holding U+FFFD).
+	// The features keep the values as well as they decode.
+	Warnings []*RowError
 }
 
 // Feature is one row of a Layer: its attributes and its geometry. Row is

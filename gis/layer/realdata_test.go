@@ -3,9 +3,11 @@ package layer_test
 import (
 	"database/sql"
 	"errors"
+	"fmt"
 	"github.com/paulmach/orb/geojson"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -509,4 +511,34 @@ func baseline(b *testing.B, runs int, f func(b *testing.B)) float64 {
 		f(b)
 	}
 	return float64(time.Since(t0).Nanoseconds()) / float64(runs)
+}
+
+// TestRealDataIndustrialParksDamagedRecord reads the Industrial
+// Development Administration's park boundaries: 249 parks, one of whose
+// DBF records (row 73, park T06) lost its characters in an earlier
+// conversion. The read must succeed and name that record's damaged fields.
+func TestRealDataIndustrialParksDamagedRecord(t *testing.T) {
+	l, err := layer.Read(realdata.Path(t, "taiwan/industrial_parks_2021.shp"), layer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Features) != 249 || l.SRID != 3826 {
+		t.Fatalf("%d parks in SRID %d, want 249 in 3826", len(l.Features), l.SRID)
+	}
+	var got []string
+	for _, w := range l.Warnings {
+		got = append(got, fmt.Sprintf("%d/%s", w.Row, w.Field))
+		if !errors.Is(w, layer.ErrTextReplaced) && !errors.Is(w, layer.ErrTextCut) {
+			t.Errorf("warning %v is not a text-damage error", w)
+		}
+		if !strings.Contains(w.Error(), "industrial_parks_2021.shp: row 73: field") {
+			t.Errorf("warning %q does not name the file, row and field", w.Error())
+		}
+	}
+	if want := []string{"73/FNAME", "73/TYPE", "73/CATAGORY"}; !slices.Equal(got, want) { //nolint:misspell // the DBF field is spelt CATAGORY
+		t.Errorf("damaged cells %v, want %v", got, want)
+	}
+	if fd, _ := l.Features[72].String("FD"); fd != "T06" {
+		t.Errorf("row 73 is park %q, want T06", fd)
+	}
 }

@@ -195,9 +195,9 @@ func readShapefile(path string, opt Options) (*Layer, error) {
 			return nil, &RowError{File: path, Row: row,
 				Err: fmt.Errorf("%s has %d records but the .shp ends after %d", filepath.Base(dbfPath), d.n, row-1)}
 		}
-		props, deleted, err := d.record(row)
-		if err != nil {
-			return nil, &RowError{File: path, Row: row, Field: err.field, Err: err.err}
+		props, deleted, damaged := d.record(row)
+		for _, f := range damaged {
+			l.Warnings = append(l.Warnings, &RowError{File: path, Row: row, Field: f.field, Err: f.err})
 		}
 		if !deleted {
 			l.Features = append(l.Features, Feature{Row: row, Props: props, Geometry: g, schema: sc})
@@ -525,19 +525,26 @@ type fieldErr struct {
 	err   error
 }
 
-// record decodes record row (1-based).
-func (d *dbfFile) record(row int) (map[string]any, bool, *fieldErr) {
+// record decodes record row (1-based). damaged lists the text cells whose
+// bytes were not clean text (see textDecoder.decode); their values are
+// kept as well as they decode.
+func (d *dbfFile) record(row int) (props map[string]any, deleted bool, damaged []fieldErr) {
 	off := d.headerLen + (row-1)*d.recLen
 	rec := d.b[off : off+d.recLen]
 	if rec[0] == '*' {
 		return nil, true, nil
 	}
-	props := make(map[string]any, len(d.fields))
+	props = make(map[string]any, len(d.fields))
 	for _, f := range d.fields {
 		raw := rec[f.off : f.off+f.len]
 		props[f.name] = d.value(f, raw)
+		if f.typ == 'C' {
+			if err := d.dec.damage(bytes.TrimRight(raw, " \x00")); err != nil {
+				damaged = append(damaged, fieldErr{field: f.name, err: err})
+			}
+		}
 	}
-	return props, false, nil
+	return props, false, damaged
 }
 
 // value converts one dBASE cell: C → string (decoded), N/F → int64 or
@@ -633,6 +640,53 @@ func shapefileDecoder(shpPath string) textDecoder {
 		return textDecoder{enc: e, declare: true}
 	}
 	return textDecoder{enc: traditionalchinese.Big5}
+}
+
+// Damage found in text cells, reported as Layer.Warnings.
+var (
+	// ErrTextCut: declared UTF-8 text ends in part of a character, because
+	// the field's fixed width cut it; the fragment is dropped.
+	ErrTextCut = errors.New("text is cut mid-character by the field width; the partial character was dropped")
+	// ErrTextReplaced: the stored text already holds U+FFFD replacement
+	// characters, so an earlier conversion lost the original characters.
+	ErrTextReplaced = errors.New("text holds U+FFFD replacement characters: the original characters were lost before the file was written")
+	// ErrTextEncoding: bytes that are not valid in the declared encoding.
+	ErrTextEncoding = errors.New("text is not valid in the file's encoding; invalid bytes were replaced")
+)
+
+// damage says what, if anything, is wrong with the bytes of one text cell,
+// so that readers can report the row and field instead of silently
+// keeping mangled names.
+func (t textDecoder) damage(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	if t.enc == nil || !t.declare && utf8.Valid(b) {
+		switch {
+		case !utf8.Valid(b) && utf8.Valid(b[:lastRuneStart(b)]):
+			return ErrTextCut
+		case !utf8.Valid(b):
+			return ErrTextEncoding
+		case bytes.ContainsRune(b, utf8.RuneError):
+			return ErrTextReplaced
+		}
+		return nil
+	}
+	if _, err := t.enc.NewDecoder().Bytes(b); err != nil {
+		return ErrTextEncoding
+	}
+	return nil
+}
+
+// lastRuneStart returns the offset of the last UTF-8 lead byte in b (the
+// start of a possibly incomplete final character).
+func lastRuneStart(b []byte) int {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			return i
+		}
+	}
+	return len(b)
 }
 
 func (t textDecoder) decode(b []byte) string {

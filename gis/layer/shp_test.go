@@ -319,13 +319,15 @@ func TestShapefilePointsAndEncodings(t *testing.T) {
 		cell []byte
 		cpg  string
 		want string
+		warn error // the damage reported for the NAME cell, nil for clean text
 	}{
-		{"Point, UTF-8 without .cpg", shpPoint, shpPointRec(shpPoint, orb.Point{1, 2}), orb.Point{1, 2}, []byte("竹東"), "", "竹東"},
-		{"PointZ, Big5 without .cpg", shpPointZ, shpPointRec(shpPointZ, orb.Point{3, 4}), orb.Point{3, 4}, big5(t, "新竹"), "", "新竹"},
-		{"PointM, Big5 declared", shpPointM, shpPointRec(shpPointM, orb.Point{5, 6}), orb.Point{5, 6}, big5(t, "苗栗"), "BIG5", "苗栗"},
-		{"MultiPoint, cp950 declared", shpMultiPoint, shpMultiPointRec(shpMultiPoint, []orb.Point{{1, 1}, {2, 2}}), orb.MultiPoint{{1, 1}, {2, 2}}, big5(t, "台中"), "950", "台中"},
-		{"MultiPointM, Latin-1 declared", shpMultiPointM, shpMultiPointRec(shpMultiPointM, []orb.Point{{1, 1}}), orb.MultiPoint{{1, 1}}, []byte{'R', 0xE9, 's'}, "ISO-8859-1", "Rés"},
-		{"UTF-8 declared, character cut by the field width", shpPoint, shpPointRec(shpPoint, orb.Point{1, 2}), orb.Point{1, 2}, []byte("頭前溪")[:8], "UTF-8", "頭前"},
+		{"Point, UTF-8 without .cpg", shpPoint, shpPointRec(shpPoint, orb.Point{1, 2}), orb.Point{1, 2}, []byte("竹東"), "", "竹東", nil},
+		{"PointZ, Big5 without .cpg", shpPointZ, shpPointRec(shpPointZ, orb.Point{3, 4}), orb.Point{3, 4}, big5(t, "新竹"), "", "新竹", nil},
+		{"PointM, Big5 declared", shpPointM, shpPointRec(shpPointM, orb.Point{5, 6}), orb.Point{5, 6}, big5(t, "苗栗"), "BIG5", "苗栗", nil},
+		{"MultiPoint, cp950 declared", shpMultiPoint, shpMultiPointRec(shpMultiPoint, []orb.Point{{1, 1}, {2, 2}}), orb.MultiPoint{{1, 1}, {2, 2}}, big5(t, "台中"), "950", "台中", nil},
+		{"MultiPointM, Latin-1 declared", shpMultiPointM, shpMultiPointRec(shpMultiPointM, []orb.Point{{1, 1}}), orb.MultiPoint{{1, 1}}, []byte{'R', 0xE9, 's'}, "ISO-8859-1", "Rés", nil},
+		{"UTF-8 declared, character cut by the field width", shpPoint, shpPointRec(shpPoint, orb.Point{1, 2}), orb.Point{1, 2}, []byte("頭前溪")[:8], "UTF-8", "頭前", ErrTextCut},
+		{"UTF-8 declared, replacement characters already stored", shpPoint, shpPointRec(shpPoint, orb.Point{1, 2}), orb.Point{1, 2}, []byte("農業?\uFFFD"), "UTF-8", "農業?\uFFFD", ErrTextReplaced},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -343,6 +345,12 @@ func TestShapefilePointsAndEncodings(t *testing.T) {
 			}
 			if l.SRID != 0 {
 				t.Errorf("SRID %d without .prj", l.SRID)
+			}
+			switch {
+			case tt.warn == nil && len(l.Warnings) > 0:
+				t.Errorf("clean text reported as damaged: %v", l.Warnings)
+			case tt.warn != nil && (len(l.Warnings) != 1 || !errors.Is(l.Warnings[0], tt.warn) || l.Warnings[0].Row != 1 || l.Warnings[0].Field != "NAME"):
+				t.Errorf("warnings %v, want row 1 field NAME: %v", l.Warnings, tt.warn)
 			}
 		})
 	}

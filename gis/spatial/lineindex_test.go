@@ -1,6 +1,7 @@
 package spatial
 
 import (
+	"github.com/envtrace/envtrace/gis/crs"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -199,46 +200,10 @@ func TestGeographicAccuracy(t *testing.T) {
 	}
 }
 
-// geodesicDistance is Vincenty's inverse formula on GRS80, used as the
-// reference for the equirectangular approximation.
+// geodesicDistance is the reference for the equirectangular
+// approximation: Vincenty's inverse formula on the ellipsoid.
 func geodesicDistance(lon1, lat1, lon2, lat2 float64) float64 {
-	const a, f = ellipsoidA, ellipsoidF
-	b := a * (1 - f)
-	rad := math.Pi / 180
-	L := (lon2 - lon1) * rad
-	U1 := math.Atan((1 - f) * math.Tan(lat1*rad))
-	U2 := math.Atan((1 - f) * math.Tan(lat2*rad))
-	sinU1, cosU1 := math.Sincos(U1)
-	sinU2, cosU2 := math.Sincos(U2)
-	lambda := L
-	var sinSigma, cosSigma, sigma, cos2Alpha, cos2SigmaM float64
-	for iter := 0; iter < 200; iter++ {
-		sinL, cosL := math.Sincos(lambda)
-		sinSigma = math.Hypot(cosU2*sinL, cosU1*sinU2-sinU1*cosU2*cosL)
-		if sinSigma == 0 {
-			return 0
-		}
-		cosSigma = sinU1*sinU2 + cosU1*cosU2*cosL
-		sigma = math.Atan2(sinSigma, cosSigma)
-		sinAlpha := cosU1 * cosU2 * sinL / sinSigma
-		cos2Alpha = 1 - sinAlpha*sinAlpha
-		cos2SigmaM = 0
-		if cos2Alpha != 0 {
-			cos2SigmaM = cosSigma - 2*sinU1*sinU2/cos2Alpha
-		}
-		C := f / 16 * cos2Alpha * (4 + f*(4-3*cos2Alpha))
-		prev := lambda
-		lambda = L + (1-C)*f*sinAlpha*(sigma+C*sinSigma*(cos2SigmaM+C*cosSigma*(-1+2*cos2SigmaM*cos2SigmaM)))
-		if math.Abs(lambda-prev) < 1e-13 {
-			break
-		}
-	}
-	u2 := cos2Alpha * (a*a - b*b) / (b * b)
-	A := 1 + u2/16384*(4096+u2*(-768+u2*(320-175*u2)))
-	B := u2 / 1024 * (256 + u2*(-128+u2*(74-47*u2)))
-	deltaSigma := B * sinSigma * (cos2SigmaM + B/4*(cosSigma*(-1+2*cos2SigmaM*cos2SigmaM)-
-		B/6*cos2SigmaM*(-3+4*sinSigma*sinSigma)*(-3+4*cos2SigmaM*cos2SigmaM)))
-	return b * A * (sigma - deltaSigma)
+	return crs.GeodesicDistance(lon1, lat1, lon2, lat2)
 }
 
 // bruteNearest is an independent linear scan: per line, the minimum exact

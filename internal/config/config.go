@@ -36,6 +36,11 @@ type Config struct {
 	RequestTimeout Duration `json:"request_timeout"`
 	// StatementTimeout bounds one SQL statement.
 	StatementTimeout Duration `json:"statement_timeout"`
+	// BoundaryM is how near a parcel boundary (m) a dumping report makes
+	// the neighbouring parcel a routing candidate; 0 means the default 5 m.
+	BoundaryM float64 `json:"boundary_m"`
+	// Dumping holds the dumping-report desk's settings.
+	Dumping Dumping `json:"dumping"`
 	// Basemaps are the tile layers the web map offers in its layer
 	// switcher; the map draws its own context from the data when none
 	// answers. Set them in the config file (or ENVTRACE_BASEMAPS as the
@@ -90,6 +95,31 @@ func CheckBasemaps(bs []Basemap) error {
 		seen[b.ID] = true
 	}
 	return nil
+}
+
+// Dumping configures illegal-dumping intake and notifications.
+type Dumping struct {
+	// DuplicateRadiusM and DuplicateWindow decide when a new report is a
+	// duplicate of an open one (default 50 m and 7 days).
+	DuplicateRadiusM float64  `json:"duplicate_radius_m"`
+	DuplicateWindow  Duration `json:"duplicate_window"`
+	// MaxPhotoBytes bounds one uploaded photo (default 8 MiB).
+	MaxPhotoBytes int64 `json:"max_photo_bytes"`
+	// ContactKeyFile holds the 32-byte key (hex) that seals reporters'
+	// contacts; required to take reports with a contact.
+	ContactKeyFile string `json:"contact_key_file"`
+	// SMTPAddr and MailFrom send e-mail notifications; empty SMTPAddr
+	// leaves e-mail messages in the outbox.
+	SMTPAddr string `json:"smtp_addr"`
+	MailFrom string `json:"mail_from"`
+	// WebhookSecret signs webhook deliveries (HMAC-SHA256).
+	WebhookSecret string `json:"webhook_secret"`
+	// AgencyKeysFile maps API keys to agencies and roles (see
+	// docs/dumping.md) until the identity service lands.
+	AgencyKeysFile string `json:"agency_keys_file"`
+	// Deliver runs the outbox worker; without it notifications wait in
+	// the outbox (the demo's example addresses lead nowhere).
+	Deliver bool `json:"deliver"`
 }
 
 // Duration is a time.Duration that reads "30s" from JSON and environment.
@@ -172,6 +202,26 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 			dst.Duration = d
 		}
 	}
+	if v, ok := lookup("ENVTRACE_BOUNDARY_M"); ok && v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f > 1000 {
+			errs = append(errs, fmt.Errorf("ENVTRACE_BOUNDARY_M=%q: want metres in [0, 1000]", v))
+		} else {
+			c.BoundaryM = f
+		}
+	}
+	str("SMTP_ADDR", &c.Dumping.SMTPAddr)
+	str("MAIL_FROM", &c.Dumping.MailFrom)
+	str("CONTACT_KEY_FILE", &c.Dumping.ContactKeyFile)
+	str("AGENCY_KEYS_FILE", &c.Dumping.AgencyKeysFile)
+	str("WEBHOOK_SECRET", &c.Dumping.WebhookSecret)
+	if v, ok := lookup("ENVTRACE_DELIVER"); ok && v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ENVTRACE_DELIVER=%q: want true or false", v))
+		}
+		c.Dumping.Deliver = b
+	}
 	dur("REQUEST_TIMEOUT", &c.RequestTimeout)
 	dur("STATEMENT_TIMEOUT", &c.StatementTimeout)
 	if v, ok := lookup("ENVTRACE_BASEMAPS"); ok && v != "" {
@@ -201,6 +251,8 @@ func (c *Config) Bind(fs *flag.FlagSet, names ...string) {
 			fs.StringVar(&c.Network, "network", c.Network, "river network file (.gpkg, .geojson, .csv, .shp)")
 		case "layer":
 			fs.StringVar(&c.Layer, "layer", c.Layer, "layer of a multi-layer file (default: first line layer)")
+		case "boundary-m":
+			fs.Float64Var(&c.BoundaryM, "boundary-m", c.BoundaryM, "parcel-boundary distance (m) within which neighbours become routing candidates (0 = 5 m)")
 		case "snap-tolerance":
 			fs.Float64Var(&c.SnapTolerance, "snap-tolerance", c.SnapTolerance, "line-end snap tolerance for geometry-only networks, in file units (0 = 0.5 m)")
 		}

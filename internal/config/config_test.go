@@ -61,3 +61,29 @@ func TestBadInput(t *testing.T) {
 		t.Fatal("a named config file that does not exist must be an error")
 	}
 }
+
+// The dumping settings come from the file and the environment like the
+// rest; bad values are named.
+func TestDumpingSettings(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "envtrace.json")
+	if err := os.WriteFile(file, []byte(`{"boundary_m": 8, "dumping": {"duplicate_radius_m": 30, "duplicate_window": "72h", "smtp_addr": "file:25"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := Default()
+	if err := c.LoadFile(file); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"ENVTRACE_SMTP_ADDR": "relay.example.tw:25", "ENVTRACE_DELIVER": "true", "ENVTRACE_BOUNDARY_M": "10"}
+	if err := c.ApplyEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+		t.Fatal(err)
+	}
+	if c.BoundaryM != 10 || c.Dumping.DuplicateRadiusM != 30 || c.Dumping.DuplicateWindow.Duration != 72*time.Hour ||
+		c.Dumping.SMTPAddr != "relay.example.tw:25" || !c.Dumping.Deliver {
+		t.Errorf("settings %+v", c)
+	}
+	bad := map[string]string{"ENVTRACE_BOUNDARY_M": "-3", "ENVTRACE_DELIVER": "sometimes"}
+	err := c.ApplyEnv(func(k string) (string, bool) { v, ok := bad[k]; return v, ok })
+	if err == nil || !strings.Contains(err.Error(), "ENVTRACE_BOUNDARY_M") || !strings.Contains(err.Error(), "ENVTRACE_DELIVER") {
+		t.Errorf("err = %v", err)
+	}
+}

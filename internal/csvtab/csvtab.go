@@ -1,10 +1,12 @@
 // Package csvtab reads the plain CSV files of a data directory that are
 // owned by the packages using them (wind, monitors, petitions, air
-// readings): it checks the header against the file's columns, walks the
-// rows with their line numbers, and collects every problem as a
-// *FieldError naming file, line, column and value, so that one read reports
-// all the mistakes of a file instead of the first. The water files keep
-// their own reader (tracing/model), which follows the same rules.
+// readings, sensors, air permits, CEMS): it checks the header against the
+// file's columns, walks the rows with their line numbers, and collects
+// every problem as a *FieldError naming file, line, column and value, so
+// that one read reports all the mistakes of a file instead of the first.
+// It is the one CSV reader of those files; the water files keep their own
+// reader (tracing/model), which follows the same rules and parses times
+// and dates here.
 package csvtab
 
 import (
@@ -13,6 +15,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -190,6 +195,39 @@ func (t *Table) Rows(fn func(*Row)) {
 	}
 }
 
+// Read reads r as file name with schema s, calling parse for each row and
+// keeping what it returns for the rows without a problem; every problem
+// comes back together (Err).
+func Read[T any](name string, r io.Reader, s Schema, parse func(*Row) T) ([]T, error) {
+	t := Open(name, r, s)
+	var out []T
+	t.Rows(func(row *Row) {
+		v := parse(row)
+		if !row.Bad() {
+			out = append(out, v)
+		}
+	})
+	if err := t.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ReadFile is Read on the file at path, named by its base name. A missing
+// file gives no records and no error: a data directory holds only the
+// kinds it has.
+func ReadFile[T any](path string, s Schema, parse func(*Row) T) ([]T, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Read(filepath.Base(path), f, s, parse)
+}
+
 // Err joins every problem found so far, nil when there is none.
 func (t *Table) Err() error {
 	if len(t.errs) == 0 {
@@ -246,6 +284,29 @@ func (r *Row) Float(col string) (v float64, ok bool) {
 	return v, true
 }
 
+// Number parses column col as a required finite number; a problem gives 0.
+func (r *Row) Number(col string) float64 {
+	if r.Str(col) == "" {
+		r.Fail(col, errors.New("required"))
+		return 0
+	}
+	v, ok := r.Float(col)
+	if !ok {
+		return 0
+	}
+	return v
+}
+
+// Parse reads column col through parse (a registry lookup, a list of
+// allowed words), recording parse's error against the row.
+func Parse[T any](r *Row, col string, parse func(string) (T, error)) T {
+	v, err := parse(r.Str(col))
+	if err != nil {
+		r.Fail(col, err)
+	}
+	return v
+}
+
 // Int parses column col as an integer within [lo, hi]; empty gives ok false
 // without a problem.
 func (r *Row) Int(col string, lo, hi int) (v int, ok bool) {
@@ -292,4 +353,33 @@ func ParseTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, errors.New("not an RFC 3339 time such as 2024-05-01T09:30:00+08:00")
+}
+
+// DateLayout is the one date format of the data directory: Gregorian
+// YYYY-MM-DD.
+const DateLayout = "2006-01-02"
+
+var rocDate = regexp.MustCompile(`^\d{6,7}$|^\d{2,3}[/.-]\d{1,2}[/.-]\d{1,2}$`)
+
+// Date parses column col as a date (ParseDate).
+func (r *Row) Date(col string) time.Time {
+	t, err := ParseDate(r.Str(col))
+	if err != nil {
+		r.Fail(col, err)
+	}
+	return t
+}
+
+// ParseDate parses a Gregorian YYYY-MM-DD date. A ROC (民國) date such as
+// 113/05/01, common in Taiwanese records, is refused with a message saying
+// so rather than read as the year 113.
+func ParseDate(s string) (time.Time, error) {
+	t, err := time.Parse(DateLayout, s)
+	if err != nil {
+		if rocDate.MatchString(s) {
+			return time.Time{}, errors.New("looks like a ROC (民國) date; write the Gregorian date as YYYY-MM-DD")
+		}
+		return time.Time{}, errors.New("not a date; write YYYY-MM-DD")
+	}
+	return t, nil
 }

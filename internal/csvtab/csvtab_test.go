@@ -85,3 +85,52 @@ func TestMaxErrors(t *testing.T) {
 		t.Errorf("error does not count the dropped problems: %s", msg[len(msg)-80:])
 	}
 }
+
+// TestReadKeepsGoodRows reads typed records with Read's collector: bad rows
+// are dropped and reported together, Number requires a value, Date refuses
+// ROC dates with a hint, and Parse records its parser's error.
+func TestReadKeepsGoodRows(t *testing.T) {
+	type rec struct {
+		id   string
+		v    float64
+		day  string
+		kind int
+	}
+	kinds := func(s string) (int, error) {
+		switch s {
+		case "a":
+			return 1, nil
+		case "b":
+			return 2, nil
+		}
+		return 0, errors.New("must be a or b")
+	}
+	data := "id,v,day,kind\nA,1.5,2024-05-01,a\nB,,2024-05-01,b\nC,2,113/05/01,a\nD,3,2024-05-02,z\nE,4,2024-05-03,b\n"
+	got, err := Read("r.csv", strings.NewReader(data), Schema{Required: []string{"id", "v", "day", "kind"}}, func(r *Row) rec {
+		return rec{r.Str("id"), r.Number("v"), r.Date("day").Format(DateLayout), Parse(r, "kind", kinds)}
+	})
+	msg := fmt.Sprint(err)
+	for _, w := range []string{`r.csv:3: column v: required`, `r.csv:4: column day: "113/05/01": looks like a ROC (民國) date`, `r.csv:5: column kind: "z": must be a or b`} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("error %q lacks %q", msg, w)
+		}
+	}
+	if got != nil {
+		t.Errorf("records returned with an error: %v", got)
+	}
+	good := "id,v,day,kind\nA,1.5,2024-05-01,a\nE,4,2024-05-03,b\n"
+	got, err = Read("r.csv", strings.NewReader(good), Schema{Required: []string{"id", "v", "day", "kind"}}, func(r *Row) rec {
+		return rec{r.Str("id"), r.Number("v"), r.Date("day").Format(DateLayout), Parse(r, "kind", kinds)}
+	})
+	if err != nil || len(got) != 2 || got[1] != (rec{"E", 4, "2024-05-03", 2}) {
+		t.Fatalf("Read = %v, %v", got, err)
+	}
+}
+
+// TestReadFileMissing: a data directory may leave a kind out.
+func TestReadFileMissing(t *testing.T) {
+	got, err := ReadFile(t.TempDir()+"/absent.csv", Schema{Required: []string{"id"}}, func(r *Row) string { return r.Str("id") })
+	if err != nil || got != nil {
+		t.Fatalf("missing file: %v, %v", got, err)
+	}
+}

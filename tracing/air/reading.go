@@ -70,7 +70,8 @@ type Reading struct {
 }
 
 // negativeFloor is the most negative value kept, in the base unit of each
-// kind: 5 ppb of a gas, 5 µg/m³ of particles.
+// kind: 5 ppb of a gas, 5 µg/m³ of particles. Intensive air parameters
+// (air temperature) may be negative.
 var negativeFloor = map[param.Kind]struct {
 	v    float64
 	unit string
@@ -95,8 +96,7 @@ func NewReading(monitor string, t time.Time, parameter string, value float64, un
 		return Reading{}, err
 	}
 	r := Reading{Monitor: monitor, Time: t, Parameter: p.ID, Value: v, Unit: p.Unit}
-	if v < 0 {
-		floor := negativeFloor[p.Kind]
+	if floor, ok := negativeFloor[p.Kind]; ok && v < 0 {
 		min, err := p.Canonical(floor.v, floor.unit)
 		if err != nil {
 			return Reading{}, err

@@ -1,9 +1,11 @@
 // Package datadir reads a whole data directory by composing the readers of
 // the packages that own each kind: tracing/model (the water files: the
 // network, facilities, permits, reports, stations, readings), atmos
-// (monitors.csv, wind.csv), tracing/air (air_readings.csv) and
-// tracing/odour (petitions.csv). model lists every file a directory may
-// hold; this package checks the references between kinds (a wind
+// (monitors.csv, wind.csv), tracing/air (air_readings.csv), tracing/odour
+// (petitions.csv), tracing/sensor (sensors.csv, sensor_readings.csv) and
+// tracing/airpermit (air_permits.csv, fuel_declarations.csv, cems.csv,
+// rainfall.csv, emission_factors.csv). model lists every file a directory
+// may hold; this package checks the references between kinds (a wind
 // observation's monitor exists and measures wind) and builds the odour and
 // CPF answers from a directory, so the CLI and the API share one path.
 package datadir
@@ -17,8 +19,10 @@ import (
 
 	"github.com/envtrace/envtrace/atmos"
 	"github.com/envtrace/envtrace/tracing/air"
+	"github.com/envtrace/envtrace/tracing/airpermit"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/odour"
+	"github.com/envtrace/envtrace/tracing/sensor"
 )
 
 // Dir is a data directory in memory.
@@ -31,6 +35,12 @@ type Dir struct {
 	Petitions   []odour.Petition
 	// Contacts are the petitioners' private contacts; see odour.Contact.
 	Contacts odour.Contacts
+	// Sensors are the micro-sensors and their readings (never nil after
+	// Read).
+	Sensors *sensor.Data
+	// AirPermits are the air permits, fuel declarations, CEMS records,
+	// rainfall and emission factors (never nil after Read).
+	AirPermits *airpermit.Data
 }
 
 // Read reads and validates every file of dir. Each file's problems are
@@ -43,7 +53,7 @@ func Read(dir string) (*Dir, error) {
 	return ReadWith(dir, ds)
 }
 
-// ReadWith reads dir's air and odour files beside a water dataset already
+// ReadWith reads dir's air, sensor and odour files beside a water dataset already
 // read from it (by model.ReadDir, or built by the caller), so that a
 // server that has loaded the water data does not read it twice.
 func ReadWith(dir string, ds *model.Dataset) (*Dir, error) {
@@ -67,6 +77,13 @@ func ReadWith(dir string, ds *model.Dataset) (*Dir, error) {
 	read(model.FileWind, func(r io.Reader) (err error) { d.Wind, err = atmos.ReadWind(r); return })
 	read(model.FileAirReadings, func(r io.Reader) (err error) { d.AirReadings, err = air.ReadReadings(r); return })
 	read(model.FilePetitions, func(r io.Reader) (err error) { d.Petitions, d.Contacts, err = odour.ReadPetitions(r); return })
+	var err error
+	if d.Sensors, err = sensor.ReadDir(dir); err != nil {
+		errs = append(errs, err)
+	}
+	if d.AirPermits, err = airpermit.ReadDir(dir); err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}

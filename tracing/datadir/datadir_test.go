@@ -40,6 +40,9 @@ func TestReadChecksReferences(t *testing.T) {
 			model.FileAirReadings: "monitor_id,time,parameter,value,unit\nW,2024-01-01T00:00:00+08:00,SO2,3,ppb\n"}, "does not measure air quality"},
 		{"a bad petition", map[string]string{model.FilePetitions: "petition_id,time,lon,lat,category,intensity\nP1,2024-01-01T00:00:00+08:00,120.5,24.2,smells,3\n"}, "petitions.csv:2"},
 		{"a bad monitor", map[string]string{model.FileMonitors: "monitor_id,name,kind,lon,lat\nW,Wuqi,rain,120.5,24.2\n"}, "monitors.csv:2: column kind"},
+		{"a water parameter at a sensor", map[string]string{model.FileSensors: "device_id,lon,lat\nS1,120.3,22.6\n",
+			model.FileSensorReadings: "device_id,time,parameter,value,unit\nS1,2024-01-01T00:00:00+08:00,Cu,3,mg/L\n"}, "sensor_readings.csv:2: column parameter"},
+		{"a bad CEMS status", map[string]string{model.FileCEMS: "ems_no,stack_id,time,parameter,value,unit,status\nE1,P001,2024-05-06T00:00:00+08:00,SO2,1,ppm,99\n"}, "cems.csv:2: column status"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,6 +54,31 @@ func TestReadChecksReferences(t *testing.T) {
 				t.Errorf("%v is neither ErrInvalid nor located", err)
 			}
 		})
+	}
+}
+
+// TestReadComposesEveryKind reads the monitors' and the micro-sensors'
+// readings side by side (air_readings.csv and sensor_readings.csv are
+// different files) with an air permit, through the one directory reader.
+func TestReadComposesEveryKind(t *testing.T) {
+	d, err := Read(write(t, map[string]string{
+		model.FileMonitors:       "monitor_id,name,kind,lon,lat\nA,Shalu,air,120.5697,24.2255\n",
+		model.FileAirReadings:    "monitor_id,time,parameter,value,unit\nA,2024-01-01T00:00:00+08:00,SO2,3,ppb\n",
+		model.FileSensors:        "device_id,lon,lat\nS1,120.3,22.6\n",
+		model.FileSensorReadings: "device_id,time,parameter,value,unit\nS1,2024-01-01T00:00:00+08:00,PM2.5,0.035,mg/m3\n",
+		model.FileAirPermits:     "ems_no,per_no,stack_id,pollutant,permitted_rate,permitted_unit,capacity,capacity_unit,fuel\nE1,X,P001,SOx,10,kg/h,2,kL/h,重油\n",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.AirReadings) != 1 || d.AirReadings[0].Value != 3 || d.AirReadings[0].Unit != "ppb" {
+		t.Errorf("air readings %+v", d.AirReadings)
+	}
+	if len(d.Sensors.Sensors) != 1 || len(d.Sensors.Readings) != 1 || d.Sensors.Readings[0].Value != 35 || d.Sensors.Readings[0].Unit != "µg/m³" {
+		t.Errorf("sensors %+v", d.Sensors)
+	}
+	if len(d.AirPermits.Permits) != 1 || d.AirPermits.Permits[0].Pollutant != "SO2" || d.AirPermits.Permits[0].PermittedKgH != 10 {
+		t.Errorf("air permits %+v", d.AirPermits.Permits)
 	}
 }
 

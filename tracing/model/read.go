@@ -8,17 +8,17 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/envtrace/envtrace/internal/csvtab"
 	"github.com/envtrace/envtrace/tracing/dmr"
 	"github.com/envtrace/envtrace/tracing/param"
 	"github.com/envtrace/envtrace/tracing/standard"
 )
 
-const dateLayout = "2006-01-02"
+const dateLayout = csvtab.DateLayout
 
 // columns of each file: required first, then optional. The reader rejects
 // columns not listed here, so a misspelt header ("lng", "per_wate") is an
@@ -317,37 +317,20 @@ func (w *row) optNum(col string) *float64 {
 	return &v
 }
 
-var rocDate = regexp.MustCompile(`^\d{6,7}$|^\d{2,3}[/.-]\d{1,2}[/.-]\d{1,2}$`)
-
 func (w *row) date(col string) time.Time {
-	s := strings.TrimSpace(w.raw(col))
-	t, err := time.Parse(dateLayout, s)
+	t, err := csvtab.ParseDate(strings.TrimSpace(w.raw(col)))
 	if err != nil {
-		msg := "not a date; write YYYY-MM-DD"
-		if rocDate.MatchString(s) {
-			msg = "looks like a ROC (民國) date; write the Gregorian date as YYYY-MM-DD"
-		}
-		w.fail(col, errors.New(msg))
+		w.fail(col, err)
 	}
 	return t
 }
 
-var zoneless = []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"}
-
 func (w *row) time(col string) time.Time {
-	s := strings.TrimSpace(w.raw(col))
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err == nil {
-		return t
+	t, err := csvtab.ParseTime(strings.TrimSpace(w.raw(col)))
+	if err != nil {
+		w.fail(col, err)
 	}
-	for _, l := range zoneless {
-		if _, e := time.Parse(l, s); e == nil {
-			w.fail(col, errors.New("time has no zone offset; write RFC 3339 with the offset, e.g. 2024-05-01T09:30:00+08:00 for Taiwan time"))
-			return time.Time{}
-		}
-	}
-	w.fail(col, errors.New("not an RFC 3339 time such as 2024-05-01T09:30:00+08:00"))
-	return time.Time{}
+	return t
 }
 
 func (w *row) required(cols ...string) {

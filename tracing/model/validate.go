@@ -27,18 +27,33 @@ const (
 
 // Files of the air and odour data, read by the packages that own their
 // kinds (atmos: monitors and wind; tracing/air: air readings;
-// tracing/odour: petitions) and composed by tracing/datadir. They are
+// tracing/odour: petitions; tracing/sensor: the micro-sensors and their
+// readings; tracing/airpermit: air permits, fuel declarations, CEMS,
+// rainfall and emission factors) and composed by tracing/datadir. They are
 // listed here so that this file names every file a data directory may
 // hold; ReadDir accepts them and leaves them to their owners.
 const (
-	FileMonitors    = atmos.FileMonitors
-	FileWind        = atmos.FileWind
-	FileAirReadings = "air_readings.csv"
-	FilePetitions   = "petitions.csv"
+	FileMonitors         = atmos.FileMonitors
+	FileWind             = atmos.FileWind
+	FileAirReadings      = "air_readings.csv"
+	FilePetitions        = "petitions.csv"
+	FileSensors          = "sensors.csv"
+	FileSensorReadings   = "sensor_readings.csv"
+	FileAirPermits       = "air_permits.csv"
+	FileFuelDeclarations = "fuel_declarations.csv"
+	FileCEMS             = "cems.csv"
+	FileRainfall         = "rainfall.csv"
+	FileEmissionFactors  = "emission_factors.csv"
+	// The land of illegal-dumping routing, read by casework/dumping.
+	FileAgencies      = "agencies.csv"
+	FileParcels       = "parcels.geojson"
+	FileJurisdictions = "jurisdictions.geojson"
 )
 
 // OwnedFiles lists the files ReadDir leaves to other readers.
-var OwnedFiles = []string{FileMonitors, FileWind, FileAirReadings, FilePetitions}
+var OwnedFiles = []string{FileMonitors, FileWind, FileAirReadings, FilePetitions,
+	FileSensors, FileSensorReadings, FileAirPermits, FileFuelDeclarations, FileCEMS, FileRainfall, FileEmissionFactors,
+	FileAgencies, FileParcels, FileJurisdictions}
 
 // NetworkFiles are the accepted names of the river network file, in order
 // of preference. Only single-file formats are accepted so that the

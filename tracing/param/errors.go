@@ -17,6 +17,8 @@ var (
 	ErrIncompatibleUnit = errors.New("incompatible unit")
 	// ErrInvalidValue is matched by *InvalidValueError.
 	ErrInvalidValue = errors.New("invalid value")
+	// ErrNotAir is matched by *NotAirError.
+	ErrNotAir = errors.New("not an air parameter")
 	// ErrAmbiguousUnit is matched by *AmbiguousUnitError.
 	ErrAmbiguousUnit = errors.New("ambiguous unit")
 )
@@ -70,6 +72,20 @@ func (e *UnknownParameterError) Error() string {
 
 // Is makes errors.Is(err, ErrUnknownParameter) true.
 func (e *UnknownParameterError) Is(target error) bool { return target == ErrUnknownParameter }
+
+// NotAirError reports a water parameter where only air parameters belong
+// (a sensor reading, a CEMS channel, an air permit's pollutant).
+type NotAirError struct {
+	Parameter string
+}
+
+// Error names the parameter.
+func (e *NotAirError) Error() string {
+	return fmt.Sprintf("%s is a water parameter, not measured in air", e.Parameter)
+}
+
+// Is makes errors.Is(err, ErrNotAir) true.
+func (e *NotAirError) Is(target error) bool { return target == ErrNotAir }
 
 // IncompatibleUnitError reports a value whose unit measures a different
 // quantity from the one required, e.g. copper in m³/s or pH in mg/L. It

@@ -13,15 +13,19 @@
 // expressed as the ion rather than as N they differ by a factor of 1.2 and
 // 4.4, so the writer must say which (NH3-N, NO3-N).
 //
-// Air parameters (gases such as H2S and SO2, particles PM2.5 and PM10)
-// take ppm, ppb, µg/m³ and mg/m³; water parameters take none of them, and
-// "ppm" for a water parameter is refused as ambiguous (mg/L or mg/kg?).
-// A gas converts between a mixing ratio and a mass concentration through
-// its molar mass M and the molar volume of an ideal gas at the reference
-// conditions of Taiwan's and the US's ambient air standards, 25 °C and
-// 101.325 kPa: Vm = R·T/p = 24.465 L/mol, so 1 ppb = M/24.465 µg/m³ (1 ppb
-// of SO2 is 2.619 µg/m³). Particles have no molar mass and take only mass
-// concentrations.
+// Air parameters (gases such as H2S and SO2, particles PM2.5 and PM10,
+// the stack's O2, flow and dust, the micro-sensors' air temperature and
+// humidity) live in air.go with their units: ppm, ppb, µg/m³, mg/m³ and
+// the stack's mg/Nm³. Water parameters take none of them, and "ppm" for a
+// water parameter is refused as ambiguous (mg/L or mg/kg?). A gas converts
+// between a mixing ratio and a mass concentration by one rule, through its
+// molar mass M and the molar volume Vm = R·T/p of an ideal gas at the
+// reference conditions the mass concentration is stated at: mg/m³ =
+// ppm · M / Vm. Ambient µg/m³ are at 25 °C and 101.325 kPa, those of
+// Taiwan's and the US's ambient air standards (Vm = 24.465 L/mol, so 1 ppb
+// of SO2 is 2.619 µg/m³); a stack's mg/Nm³ are at MOENV's normal
+// conditions, 0 °C and 101.325 kPa (Vm = 22.414 L/mol). Particles have no
+// molar mass and take only mass concentrations.
 //
 // The registry never guesses: an unknown name or unit spelling, or a unit of
 // the wrong dimension for the parameter (mg/L for pH, m³/s for Cu), is a
@@ -185,11 +189,13 @@ type Parameter struct {
 	SeasonOnly bool
 	// MolarMass is a gas's molar mass in g/mol, zero for everything else.
 	MolarMass float64
+	// air is set on every parameter of the air table; see Air.
+	air bool
 }
 
-// Air reports whether the parameter is measured in air (a gas or
-// particles) rather than in water.
-func (p Parameter) Air() bool { return p.Kind == KindGas || p.Kind == KindParticle }
+// Air reports whether the parameter is measured in air (ambient or in a
+// stack) rather than in water: every parameter of the air table (air.go).
+func (p Parameter) Air() bool { return p.air }
 
 // DecayRate returns the first-order rate (1/day) at the given water
 // temperature, k_T = k_20·θ^(T−20), because nitrification in a 30 °C Taiwan
@@ -215,11 +221,6 @@ const (
 	// the largest discharge ever measured on Earth (the Amazon in flood,
 	// about 3.4×10⁵ m³/s) and some ten times Taiwan's largest flood.
 	MaxFlowM3s = 4e5
-	// Air: a gas cannot exceed the whole air (10⁹ ppb, 10⁶ ppm); 10 g/m³
-	// of particles is beyond the densest dust storm or ash plume sampled.
-	maxGasPPB       = 1e9
-	maxGasPPM       = 1e6
-	maxParticleUgM3 = 1e7
 )
 
 // The not-traceable reasons, shown to users.
@@ -229,7 +230,7 @@ const (
 	whyCr6  = "hexavalent chromium is reduced to Cr(III) in river water at an unknown rate; trace total chromium (Cr) from the same samples"
 	whyCN   = "cyanide volatilises and degrades at rates that depend on pH and light; trace the metals (Cu, Ni, Zn) of the same plating event"
 	whyFlow = "flow is the carrier, not a pollutant"
-	whyAir  = "an air pollutant is carried by the wind, not along a river: use the odour and air tools (odour trace, air cpf)"
+	whyAir  = "it is measured in air, which the wind carries, not a river: use the air and odour tools"
 )
 
 var params = []Parameter{
@@ -298,48 +299,17 @@ var params = []Parameter{
 		LimitNote: "cyanide volatilises and degrades; not attenuated by a fixed rate", Direction: HighIsBad, Untraceable: whyCN, Max: maxConcMgL},
 	{ID: "FLOW", Name: "flow", NameZH: "流量", Aliases: []string{"discharge", "Q", "streamflow", "水量"},
 		Unit: "m³/s", Kind: KindFlow, Fate: FateNotModelled, Untraceable: whyFlow, Max: MaxFlowM3s},
-
-	// Air. Gases are kept in ppb (CO in ppm), particles in µg/m³, as
-	// MOENV's air-quality network reports them. Molar masses from the
-	// standard atomic weights; NOx is counted as NO2, as monitors report it.
-	{ID: "H2S", Name: "hydrogen sulfide", NameZH: "硫化氫", Aliases: []string{"hydrogen sulphide"}, Unit: "ppb", Kind: KindGas, MolarMass: 34.081,
-		Direction: HighIsBad, Untraceable: whyAir, Max: maxGasPPB},
-	{ID: "SO2", Name: "sulfur dioxide", NameZH: "二氧化硫", Aliases: []string{"sulphur dioxide"}, Unit: "ppb", Kind: KindGas, MolarMass: 64.066,
-		Direction: HighIsBad, Untraceable: whyAir, Max: maxGasPPB},
-	{ID: "NO2", Name: "nitrogen dioxide", NameZH: "二氧化氮", Unit: "ppb", Kind: KindGas, MolarMass: 46.0055,
-		Direction: HighIsBad, Untraceable: whyAir, Max: maxGasPPB},
-	{ID: "NO", Name: "nitric oxide", NameZH: "一氧化氮", Aliases: []string{"nitrogen monoxide"}, Unit: "ppb", Kind: KindGas, MolarMass: 30.006,
-		Direction: HighIsBad, Untraceable: whyAir, Max: maxGasPPB},
-	{ID: "NOx", Name: "nitrogen oxides (as NO2)", NameZH: "氮氧化物", Aliases: []string{"nitrogen oxides"}, Unit: "ppb", Kind: KindGas, MolarMass: 46.0055,
-		Direction: HighIsBad, Untraceable: whyAir, Max: maxGasPPB},
-	{ID: "CO", Name: "carbon monoxide", NameZH: "一氧化碳", Unit: "ppm", Kind: KindGas, MolarMass: 28.010,
-		Direction: HighIsBad, Untraceable: whyAir, Max: maxGasPPM},
-	{ID: "O3", Name: "ozone", NameZH: "臭氧", Aliases: []string{"ozone"}, Unit: "ppb", Kind: KindGas, MolarMass: 47.997,
-		Direction: HighIsBad, Untraceable: whyAir, Max: maxGasPPB},
-	{ID: "PM2.5", Name: "fine particulate matter", NameZH: "細懸浮微粒", Aliases: []string{"PM25", "fine particles"}, Unit: "µg/m³", Kind: KindParticle,
-		Direction: HighIsBad, Untraceable: whyAir, Max: maxParticleUgM3},
-	{ID: "PM10", Name: "particulate matter below 10 µm", NameZH: "懸浮微粒", Aliases: []string{"coarse particles"}, Unit: "µg/m³", Kind: KindParticle,
-		Direction: HighIsBad, Untraceable: whyAir, Max: maxParticleUgM3},
 }
-
-// Reference conditions of gas conversions: 25 °C and 101.325 kPa, those of
-// Taiwan's and the US's ambient air quality standards.
-const (
-	gasConstant   = 8.314462618 // J/(mol·K), exact since 2019
-	referenceT    = 298.15      // K
-	referenceP    = 101325      // Pa
-	litresPerM3   = 1000
-	ugPerMgPerPPM = 1000 // 1 ppm = 1000 ppb, and µg/m³ per (ppb · g/mol / (L/mol))
-)
-
-// MolarVolume is the volume of one mole of ideal gas at the reference
-// conditions, in litres: R·T/p = 24.465 L/mol.
-const MolarVolume = gasConstant * referenceT / referenceP * litresPerM3
 
 var paramIndex = buildParamIndex()
 
 func buildParamIndex() map[string]*Parameter {
 	idx := map[string]*Parameter{}
+	for _, p := range airParams { // the air table (air.go) joins here
+		p.air = true
+		p.airTracing()
+		params = append(params, p)
+	}
 	for i := range params {
 		p := &params[i]
 		if _, err := LookupUnit(p.Unit); err != nil {
@@ -382,6 +352,16 @@ func Lookup(nameOrAlias string) (Parameter, error) {
 		return clone(*p), nil
 	}
 	return Parameter{}, &UnknownParameterError{Name: nameOrAlias}
+}
+
+// LookupAir is Lookup for the air files: a water parameter is a
+// *NotAirError.
+func LookupAir(nameOrAlias string) (Parameter, error) {
+	p, err := Lookup(nameOrAlias)
+	if err == nil && !p.air {
+		return Parameter{}, &NotAirError{Parameter: p.ID}
+	}
+	return p, err
 }
 
 // MustLookup is Lookup for names fixed in source code, where an unknown name
@@ -427,45 +407,42 @@ func Canonical(parameter string, value float64, unit string) (float64, error) {
 
 // Canonical converts value in unit into p.Unit; see the package function.
 func (p Parameter) Canonical(value float64, unit string) (float64, error) {
+	return p.In(value, unit, p.Unit)
+}
+
+// In converts value from one unit into another that the parameter may be
+// written in: within a dimension by the unit table, and for a gas between
+// a mixing ratio and a mass concentration by its molar mass (the package's
+// one gas rule). The stack checks use it to bring a CEMS value reported in
+// ppm to mg/Nm³; Canonical is In towards p.Unit. A mixing ratio for a water
+// parameter is an *AmbiguousUnitError.
+func (p Parameter) In(value float64, from, to string) (float64, error) {
 	if math.IsNaN(value) || math.IsInf(value, 0) {
-		return 0, &InvalidValueError{Parameter: p.ID, Value: value, Unit: unit}
+		return 0, &InvalidValueError{Parameter: p.ID, Value: value, Unit: from}
 	}
-	u, err := LookupUnit(unit)
+	u, err := LookupUnit(from)
 	if err != nil {
 		return 0, err
 	}
-	want, _ := LookupUnit(p.Unit)
-	if u.Dimension == want.Dimension {
-		return convert(value, u, want), nil
+	t, err := LookupUnit(to)
+	if err != nil {
+		return 0, err
 	}
-	if u.Dimension == DimMixingRatio && !p.Air() {
-		return 0, &AmbiguousUnitError{Parameter: p.ID, Unit: u.Symbol, Want: want.Symbol}
+	if u.Dimension == t.Dimension {
+		return convert(value, u, t), nil
 	}
-	if v, ok := p.gasConvert(value, u, want); ok {
+	if u.Dimension == DimMixingRatio && !p.air {
+		return 0, &AmbiguousUnitError{Parameter: p.ID, Unit: u.Symbol, Want: t.Symbol}
+	}
+	if v, ok := p.gasConvert(value, u, t); ok {
 		return v, nil
 	}
-	return 0, &IncompatibleUnitError{Parameter: p.ID, Value: value, Unit: u.Symbol, Got: u.Dimension, Want: want.Dimension, Target: want.Symbol}
-}
-
-// gasConvert converts a gas between a mixing ratio and a mass
-// concentration: µg/m³ = ppm · 1000 · M / Vm (Vm in L/mol).
-func (p Parameter) gasConvert(value float64, from, to Unit) (float64, bool) {
-	if p.Kind != KindGas || p.MolarMass <= 0 {
-		return 0, false
-	}
-	perPPM := ugPerMgPerPPM * p.MolarMass / MolarVolume // µg/m³ per ppm
-	base := value * from.Factor
-	switch {
-	case from.Dimension == DimMixingRatio && to.Dimension == DimAirConcentration:
-		return base * perPPM / to.Factor, true
-	case from.Dimension == DimAirConcentration && to.Dimension == DimMixingRatio:
-		return base / perPPM / to.Factor, true
-	}
-	return 0, false
+	return 0, &IncompatibleUnitError{Parameter: p.ID, Value: value, Unit: u.Symbol, Got: u.Dimension, Want: t.Dimension, Target: t.Symbol}
 }
 
 // Accepts reports whether unit is a known unit of this parameter's
-// dimension, for validating a column before any value is read.
+// dimension (or, for a gas, a mass concentration it converts into), for
+// validating a column before any value is read.
 func (p Parameter) Accepts(unit string) bool {
 	u, err := LookupUnit(unit)
 	if err != nil {

@@ -67,6 +67,7 @@ func TestConvertErrors(t *testing.T) {
 		{"unknown from", 1, "grains/gal", "mg/L", ErrUnknownUnit, `"grains/gal"`},
 		{"ppm is not mg/L", 1, "ppm", "mg/L", ErrIncompatibleUnit, "ppm"},
 		{"µg/m³ of air is not µg/L of water", 1, "ug/m3", "ug/L", ErrIncompatibleUnit, "µg/m³"},
+		{"stack mg/Nm³ is not ambient mg/m³", 1, "mg/Nm3", "mg/m3", ErrIncompatibleUnit, "mg/Nm³"},
 		{"unknown to", 1, "mg/L", "furlongs", ErrUnknownUnit, `"furlongs"`},
 		{"flow to conc", 2.5, "m3/s", "mg/L", ErrIncompatibleUnit, "2.5"},
 		{"ADMI to Pt-Co", 100, "ADMI", "Pt-Co", ErrIncompatibleUnit, "100"},
@@ -153,6 +154,10 @@ func TestCanonical(t *testing.T) {
 		{"PM10 spelt PM10", "懸浮微粒", 50, "μg/m3", 50, nil},
 		{"PM2.5 in ppm rejected", "PM25", 1, "ppm", 0, ErrIncompatibleUnit},
 		{"SO2 in mg/L rejected", "SO2", 1, "mg/L", 0, ErrIncompatibleUnit},
+		{"CEMS SOx in ppm", "SOx", 120, "ppm", 120000, nil},
+		{"stack dust in mg/m3 rejected", "TSP", 20, "mg/m3", 0, ErrIncompatibleUnit},
+		{"stack dust in ppm rejected", "粒狀物", 20, "ppm", 0, ErrIncompatibleUnit},
+		{"O2 in vol%", "O₂", 6, "vol%", 6, nil},
 		{"unknown param", "kryptonite", 1, "mg/L", 0, ErrUnknownParameter},
 		{"infinite value", "Cu", math.Inf(1), "mg/L", 0, ErrInvalidValue},
 	}
@@ -216,11 +221,16 @@ func TestRegistryInvariants(t *testing.T) {
 					t.Errorf("gas in %s with molar mass %v", u.Dimension, p.MolarMass)
 				}
 			case KindParticle:
-				if u.Dimension != DimAirConcentration || p.MolarMass != 0 {
+				if (u.Dimension != DimAirConcentration && u.Dimension != DimStackConcentration) || p.MolarMass != 0 {
 					t.Errorf("particles in %s with molar mass %v", u.Dimension, p.MolarMass)
 				}
 			default:
 				t.Errorf("no kind")
+			}
+			inAir := p.Kind == KindGas || p.Kind == KindParticle ||
+				u.Dimension == DimMixingRatio || u.Dimension == DimAirConcentration || u.Dimension == DimStackConcentration
+			if inAir && !p.Air() {
+				t.Errorf("an air kind or unit outside the air table")
 			}
 			if (p.Fate == FateFirstOrder) != (p.DecayPerDay > 0) {
 				t.Errorf("fate %v with k=%v", p.Fate, p.DecayPerDay)
@@ -291,7 +301,7 @@ func TestDirectionMethodPlausibility(t *testing.T) {
 	bad := []struct {
 		id string
 		v  float64
-	}{{"pH", 99}, {"pH", -1}, {"DO", 25.1}, {"COD", -0.1}, {"COD", 1e300}, {"TEMP", 120}, {"FLOW", -1}, {"FLOW", 1e6}, {"Cu", math.NaN()}, {"Cu", math.Inf(1)}}
+	}{{"pH", 99}, {"pH", -1}, {"DO", 25.1}, {"COD", -0.1}, {"COD", 1e300}, {"TEMP", 120}, {"FLOW", -1}, {"FLOW", 1e6}, {"Cu", math.NaN()}, {"Cu", math.Inf(1)}, {"RH", 101}, {"O2", 120}, {"SO2", -1}}
 	for _, b := range bad {
 		if err := MustLookup(b.id).Plausible(b.v); !errors.Is(err, ErrInvalidValue) || !strings.Contains(err.Error(), b.id) {
 			t.Errorf("%s %v: %v", b.id, b.v, err)
@@ -300,7 +310,7 @@ func TestDirectionMethodPlausibility(t *testing.T) {
 	for _, ok := range []struct {
 		id string
 		v  float64
-	}{{"pH", 0}, {"pH", 14}, {"DO", 25}, {"COD", 0}, {"TEMP", -2}, {"FLOW", 4e5}, {"H2S", 5000}, {"CO", 40}, {"PM10", 2000}} {
+	}{{"pH", 0}, {"pH", 14}, {"DO", 25}, {"COD", 0}, {"TEMP", -2}, {"FLOW", 4e5}, {"H2S", 5000}, {"CO", 40}, {"PM10", 2000}, {"AIR_TEMP", -20}, {"RH", 100}} {
 		if err := MustLookup(ok.id).Plausible(ok.v); err != nil {
 			t.Errorf("%s %v: %v", ok.id, ok.v, err)
 		}
@@ -339,6 +349,74 @@ func TestDirectionMethodText(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"m":"guess"}`), &p); err == nil {
 		t.Error("an unknown method was accepted")
+	}
+}
+
+// TestAirUnits checks the air table's conversions against hand-computed
+// values and that ambient and stack concentrations never convert into each
+// other.
+func TestAirUnits(t *testing.T) {
+	tests := []struct {
+		name     string
+		v        float64
+		from, to string
+		want     float64
+	}{
+		{"mg/m³ to µg/m³", 0.035, "mg/m3", "µg/m³", 35},
+		{"ppb to ppm", 250, "ppb", "ppm", 0.25},
+		{"%vol to ppm", 6, "%vol", "ppm", 60000},
+		{"公秉 is m³", 12, "公秉", "m³", 12},
+		{"千立方公尺 to m³", 3, "千立方公尺", "m³", 3000},
+		{"公噸 to kg", 2.5, "公噸", "kg", 2500},
+		{"t/y to kg/h", 8760, "t/y", "kg/h", 1000},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Convert(tc.v, tc.from, tc.to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !near(got, tc.want, 1e-9) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if _, err := Canonical("PM2.5", 12, "mg/L"); !errors.Is(err, ErrIncompatibleUnit) {
+		t.Fatalf("PM2.5 accepted mg/L: %v", err)
+	}
+}
+
+// TestStackGas checks the gas rule at the stack's normal conditions: 100
+// ppm of SO2 is 100 × 64.066 / 22.414 = 285.83 mg/Nm³ (MOENV's 0 °C,
+// 101.325 kPa), and back; a gas's stack mass concentration never becomes an
+// ambient one, and a water parameter refuses mg/Nm³.
+func TestStackGas(t *testing.T) {
+	so2 := MustLookup("SO2")
+	got, err := so2.In(100, "ppm", "mg/Nm³")
+	if err != nil || math.Abs(got-285.83) > 0.01 {
+		t.Fatalf("100 ppm SO2 = %v mg/Nm³ (%v), want 285.83", got, err)
+	}
+	back, err := so2.In(got, "mg/Nm3", "ppm")
+	if err != nil || math.Abs(back-100) > 1e-9 {
+		t.Fatalf("round trip %v (%v)", back, err)
+	}
+	if math.Abs(MolarVolumeNormal-22.414) > 0.001 {
+		t.Errorf("normal molar volume %.4f L/mol, want 22.414 at 0 °C and 101.325 kPa", MolarVolumeNormal)
+	}
+	if _, err := so2.In(1, "mg/Nm3", "µg/m³"); !errors.Is(err, ErrIncompatibleUnit) {
+		t.Errorf("stack mg/Nm³ converted to ambient µg/m³: %v", err)
+	}
+	if !so2.Accepts("mg/Nm3") || MustLookup("TSP").Accepts("ppm") || MustLookup("Cu").Accepts("mg/Nm3") {
+		t.Error("the stack units are accepted by the wrong parameters")
+	}
+	if !MustLookup("RH").Air() || !MustLookup("STACK_FLOW").Air() || MustLookup("TEMP").Air() {
+		t.Error("Air() does not follow the air table")
+	}
+	if _, err := LookupAir("銅"); !errors.Is(err, ErrNotAir) || !strings.Contains(err.Error(), "Cu") {
+		t.Errorf("LookupAir(銅) = %v", err)
+	}
+	if p, err := LookupAir("s_d0"); err != nil || p.ID != "PM2.5" {
+		t.Errorf("LookupAir(s_d0) = %v, %v", p.ID, err)
 	}
 }
 

@@ -181,3 +181,25 @@ func (p Parameter) BaselineFloor() (absolute, relative float64) {
 	}
 	return 0, RelativeUncertainty
 }
+
+// airTracing gives an air parameter the tracing fields of the registry:
+// it is not traced along a river (whyAir), a pollutant is bad high, and
+// its plausible range is the physical one of its canonical unit: a gas
+// cannot exceed the whole air, 10 g/m³ of particles is beyond the densest
+// dust storm or ash plume sampled, 100 g/Nm³ beyond raw flue gas, and air
+// temperatures lie within Earth's records.
+func (p *Parameter) airTracing() {
+	p.Method, p.Untraceable = MethodNone, whyAir
+	if p.Kind == KindGas || p.Kind == KindParticle {
+		p.Direction = HighIsBad
+	}
+	ranges := map[string][2]float64{
+		"ppb": {0, 1e9}, "ppm": {0, 1e6}, "%vol": {0, 100}, "µg/m³": {0, 1e7}, "mg/Nm³": {0, 1e5},
+		"%RH": {0, 100}, "°C": {-90, 60}, "Nm³/h": {0, 1e8},
+	}
+	r, ok := ranges[p.Unit]
+	if !ok {
+		panic("param: " + p.ID + ": no plausible range for air unit " + p.Unit)
+	}
+	p.Min, p.Max = r[0], r[1]
+}

@@ -12,9 +12,10 @@ import (
 // of silently producing a number.
 type Dimension string
 
-// The dimensions known to the registry. True colour has two dimensions because
-// the Pt-Co (APHA/Hazen) and ADMI scales measure different things (ADMI is
-// hue-independent) and no fixed factor converts one into the other.
+// The water dimensions (the air ones are in air.go). True colour has two
+// dimensions because the Pt-Co (APHA/Hazen) and ADMI scales measure
+// different things (ADMI is hue-independent) and no fixed factor converts
+// one into the other.
 const (
 	DimConcentration Dimension = "concentration" // mass per volume, base mg/L
 	DimFlow          Dimension = "flow"          // volume per time, base m³/s
@@ -24,15 +25,6 @@ const (
 	DimConductivity  Dimension = "conductivity"  // base µS/cm
 	DimColourADMI    Dimension = "colour-ADMI"   // ADMI colour units
 	DimColourPtCo    Dimension = "colour-Pt-Co"  // platinum-cobalt colour units
-	// DimMixingRatio is a gas's volume mixing ratio in air, base ppm. It
-	// is not a water unit: "ppm" in water may mean mg/L or mg/kg, so a
-	// water parameter refuses it (AmbiguousUnitError).
-	DimMixingRatio Dimension = "mixing ratio"
-	// DimAirConcentration is mass per volume of air, base µg/m³. It is a
-	// separate dimension from DimConcentration (mass per volume of water)
-	// so that a water reading in µg/m³ or an air reading in mg/L, both
-	// certainly mistakes, are refused rather than converted.
-	DimAirConcentration Dimension = "air concentration"
 )
 
 // Unit is one unit of measure. Value_in_base = Value × Factor + Offset, so
@@ -100,14 +92,6 @@ var units = []Unit{
 	{Symbol: "mS/m", Dimension: DimConductivity, Factor: 10},
 	{Symbol: "ADMI", Dimension: DimColourADMI, Factor: 1, Aliases: []string{"ADMI units"}},
 	{Symbol: "Pt-Co", Dimension: DimColourPtCo, Factor: 1, Aliases: []string{"PtCo", "Pt/Co", "CU", "APHA", "Hazen", "HU"}},
-
-	// air: gas mixing ratios (base ppm) and mass concentrations (base
-	// µg/m³); a gas converts between the two through its molar mass (see
-	// MolarVolume).
-	{Symbol: "ppm", Dimension: DimMixingRatio, Factor: 1, Aliases: []string{"ppmv", "μmol/mol", "umol/mol"}},
-	{Symbol: "ppb", Dimension: DimMixingRatio, Factor: 1e-3, Aliases: []string{"ppbv", "nmol/mol"}},
-	{Symbol: "µg/m³", Dimension: DimAirConcentration, Factor: 1, Aliases: []string{"ug/m3", "μg/m3", "µg/m3", "ug/m³", "微克/立方公尺"}},
-	{Symbol: "mg/m³", Dimension: DimAirConcentration, Factor: 1000, Aliases: []string{"mg/m3", "毫克/立方公尺"}},
 }
 
 // unitIndex is built by a variable initialiser (not init) so that Go's
@@ -117,8 +101,9 @@ var unitIndex = buildUnitIndex()
 
 func buildUnitIndex() map[string]*Unit {
 	idx := map[string]*Unit{}
-	for i := range units {
-		u := &units[i]
+	all := append(units[:len(units):len(units)], airUnits...)
+	for i := range all {
+		u := &all[i]
 		for _, s := range append([]string{u.Symbol}, u.Aliases...) {
 			k := normalise(s)
 			if prev, dup := idx[k]; dup && prev != u {
@@ -163,8 +148,7 @@ func LookupUnit(s string) (Unit, error) {
 // Units lists every known unit sorted by dimension then symbol, for
 // documentation and for user interfaces that offer a choice.
 func Units() []Unit {
-	out := make([]Unit, len(units))
-	copy(out, units)
+	out := append(append([]Unit{}, units...), airUnits...)
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Dimension != out[j].Dimension {
 			return out[i].Dimension < out[j].Dimension

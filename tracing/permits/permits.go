@@ -307,18 +307,13 @@ func peerFindings(ds *model.Dataset) []Finding {
 		for i, p := range g {
 			rs[i] = p.ratio
 		}
-		med := baseline.Median(rs)
-		dev := make([]float64, len(rs))
-		for i, r := range rs {
-			dev[i] = math.Abs(r - med)
-		}
-		mad := baseline.Median(dev)
-		if mad == 0 {
+		zs, med, ok := RobustZ(rs)
+		if !ok {
 			continue
 		}
-		for _, p := range g {
-			z := 0.6745 * (p.ratio - med) / mad
-			if math.Abs(z) <= 3.5 {
+		for i, p := range g {
+			z := zs[i]
+			if math.Abs(z) <= PeerOutlierZ {
 				continue
 			}
 			out = append(out, Finding{
@@ -330,6 +325,30 @@ func peerFindings(ds *model.Dataset) []Finding {
 		}
 	}
 	return out
+}
+
+// PeerOutlierZ is the robust z-score beyond which a facility is an
+// outlier among its peers (Iglewicz and Hoaglin's 3.5).
+const PeerOutlierZ = 3.5
+
+// RobustZ returns each value's robust z-score 0.6745·(x − median)/MAD and
+// the median; ok is false when the MAD is zero (no spread to judge
+// against). Peer comparisons of water and air permits both use it.
+func RobustZ(xs []float64) (z []float64, med float64, ok bool) {
+	med = baseline.Median(xs)
+	dev := make([]float64, len(xs))
+	for i, x := range xs {
+		dev[i] = math.Abs(x - med)
+	}
+	mad := baseline.Median(dev)
+	if mad == 0 {
+		return nil, med, false
+	}
+	z = make([]float64, len(xs))
+	for i, x := range xs {
+		z[i] = 0.6745 * (x - med) / mad
+	}
+	return z, med, true
 }
 
 func round(v float64, places int) float64 {

@@ -1,7 +1,8 @@
 // The map's features, each a module with an id (naming its message
 // catalogue, static/i18n/<id>.<lang>.json) and an init(ctx) that adds its
-// layers, legend rows and panels. Odour, air, dumping, farmland and
-// inspection add themselves here.
+// layers, legend rows and panels. Odour, air, farmland and inspection add
+// themselves here.
 import { water } from './water.js';
+import { dumping } from './dumping.js';
 
-export const features = [water];
+export const features = [water, dumping];

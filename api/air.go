@@ -1,0 +1,209 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/envtrace/envtrace/tracing/adf"
+	"github.com/envtrace/envtrace/tracing/airpermit"
+	"github.com/envtrace/envtrace/tracing/airquery"
+	"github.com/envtrace/envtrace/tracing/hotspot"
+	"github.com/envtrace/envtrace/tracing/sensor"
+	"github.com/envtrace/envtrace/tracing/signal"
+)
+
+// AirBackend answers the air questions: the ADF sensor screen, hotspots,
+// the air-permit checks, and the ingest of Civil IoT sensor data. Results
+// are the CLI's result types (adf.Result, hotspot.Result,
+// airpermit.Report), so GET /api/v1/air/anomalies is `envtrace air
+// anomalies --json` byte for byte in content.
+type AirBackend interface {
+	AirAnomalies(ctx context.Context, q airquery.Anomalies) (*adf.Result, error)
+	Hotspots(ctx context.Context, q airquery.Hotspots) (*hotspot.Result, error)
+	AirPermitChecks(ctx context.Context) (*airpermit.Report, error)
+	IngestSensors(ctx context.Context, d *sensor.Data) (sensor.Stats, error)
+}
+
+// SensorWindow is how long a server keeps sensor readings in memory: the
+// ADF's longest MD window (14 days) plus a day.
+const SensorWindow = 15 * 24 * time.Hour
+
+// airData is a MemoryBackend's air state: the sources read at start and
+// the recent window of sensor readings, which ingest extends.
+type airData struct {
+	src    airquery.Sources
+	window *sensor.Window
+}
+
+func newAirData(src *airquery.Sources) (*airData, error) {
+	a := &airData{window: sensor.NewWindow(SensorWindow)}
+	if src != nil {
+		a.src = *src
+		if src.Sensors != nil {
+			if _, err := a.window.Add(src.Sensors); err != nil {
+				return nil, fmt.Errorf("api: sensors: %w", err)
+			}
+		}
+	}
+	return a, nil
+}
+
+// sources returns the sources with the current sensor window.
+func (a *airData) sources() *airquery.Sources {
+	s := a.src
+	s.Sensors = a.window.Snapshot()
+	return &s
+}
+
+// AirAnomalies implements AirBackend.
+func (b *MemoryBackend) AirAnomalies(ctx context.Context, q airquery.Anomalies) (*adf.Result, error) {
+	return airquery.RunAnomalies(ctx, b.air.sources(), q)
+}
+
+// Hotspots implements AirBackend; named areas come from the data
+// directory's areas folder.
+func (b *MemoryBackend) Hotspots(ctx context.Context, q airquery.Hotspots) (*hotspot.Result, error) {
+	src := b.air.sources()
+	return airquery.RunHotspots(ctx, src, q, airquery.AreaInDir(src.AreasDir))
+}
+
+// AirPermitChecks implements AirBackend.
+func (b *MemoryBackend) AirPermitChecks(ctx context.Context) (*airpermit.Report, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return airquery.CheckPermits(b.air.sources()), nil
+}
+
+// IngestSensors implements AirBackend: the readings join the in-memory
+// window (conflicting records change nothing).
+func (b *MemoryBackend) IngestSensors(ctx context.Context, d *sensor.Data) (sensor.Stats, error) {
+	if err := ctx.Err(); err != nil {
+		return sensor.Stats{}, err
+	}
+	return b.air.window.Add(d)
+}
+
+// registerAir mounts the air area.
+func (s *Server) registerAir(g *echo.Group, b AirBackend) {
+	h := &airHandlers{b: b}
+	g.GET("/air/anomalies", h.anomalies)
+	g.GET("/hotspots", h.hotspots)
+	g.GET("/checks/air-permits", h.permitChecks)
+	g.POST("/air/readings", h.ingest)
+}
+
+type airHandlers struct{ b AirBackend }
+
+// airError turns the air queries' errors into the problems' typed errors:
+// a blamed field is a 400 naming it, data the backend lacks a 422.
+func airError(err error) error {
+	if ie, ok := airquery.IsInvalid(err); ok {
+		return &ParamError{Name: ie.Field, Reason: ie.Reason, Err: err}
+	}
+	if errors.Is(err, signal.ErrUnavailable) {
+		return &TracingInputError{Param: "signal", Reason: err.Error(), Err: err}
+	}
+	return err
+}
+
+func (h *airHandlers) anomalies(c echo.Context) error {
+	q := newQuery(c, "from", "to", "distance")
+	aq := airquery.Anomalies{From: q.timeParam("from", true), To: q.timeParam("to", true),
+		Distance: q.enum("distance", "geodesic", "geodesic", "course")}
+	if err := q.err(); err != nil {
+		return err
+	}
+	res, err := h.b.AirAnomalies(c.Request().Context(), aq)
+	if err != nil {
+		return airError(err)
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+func (h *airHandlers) hotspots(c echo.Context) error {
+	q := newQuery(c, "signal", "method", "hex_edge", "areas", "band", "step", "from", "to", "replicates", "seed", "limit")
+	hq := airquery.Hotspots{
+		Signal:  q.enum("signal", "", signal.NamePetitions, signal.NameSensorExceedances, signal.NameViolations),
+		Method:  q.enum("method", "", hotspot.MethodGi, hotspot.MethodEHSA, hotspot.MethodScan),
+		HexEdge: q.nonNegative("hex_edge", 0), Areas: q.str("areas"), Band: q.nonNegative("band", 0),
+		From: q.timeParam("from", false), To: q.timeParam("to", false),
+		Replicates: q.intRange("replicates", 999, 1, 99999), Limit: q.nonNegative("limit", signal.DefaultExceedance), Step: 24 * time.Hour,
+	}
+	for _, name := range []string{"signal", "method"} {
+		if !q.has(name) {
+			q.fail(name, "required", nil)
+		}
+	}
+	if q.has("step") {
+		d, err := time.ParseDuration(q.str("step"))
+		if err != nil || d <= 0 {
+			q.fail("step", `must be a positive duration such as "24h"`, err)
+		}
+		hq.Step = d
+	}
+	hq.Seed = 1
+	if q.has("seed") {
+		v, err := strconv.ParseUint(q.str("seed"), 10, 64)
+		if err != nil {
+			q.fail("seed", "must be a non-negative integer", err)
+		}
+		hq.Seed = v
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	res, err := h.b.Hotspots(c.Request().Context(), hq)
+	if err != nil {
+		return airError(err)
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+func (h *airHandlers) permitChecks(c echo.Context) error {
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
+	rep, err := h.b.AirPermitChecks(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, rep)
+}
+
+// maxSensorUpload bounds one ingest body (the 3.4 MB course file fits
+// many times over).
+const maxSensorUpload = 64 << 20
+
+// ingest is the REST twin of `envtrace import sensors --format civiliot`:
+// the body is a Civil IoT CSV; the answer is the import's counts.
+func (h *airHandlers) ingest(c echo.Context) error {
+	q := newQuery(c, "format")
+	if f := q.enum("format", "civiliot", "civiliot"); f != "civiliot" {
+		q.fail("format", "the supported format is civiliot", nil)
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	body := http.MaxBytesReader(c.Response(), c.Request().Body, maxSensorUpload)
+	d, err := sensor.ReadCivilIoT(body, "body")
+	if err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return &ParamError{Name: "body", Reason: fmt.Sprintf("at most %d bytes", maxSensorUpload), Err: err}
+		}
+		return &ParamError{Name: "body", Reason: err.Error(), Err: err}
+	}
+	st, err := h.b.IngestSensors(c.Request().Context(), d)
+	if err != nil {
+		return &ParamError{Name: "body", Reason: err.Error(), Err: err}
+	}
+	return c.JSON(http.StatusOK, st)
+}

@@ -1,0 +1,164 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/envtrace/envtrace/api"
+	"github.com/envtrace/envtrace/internal/realdata"
+	"github.com/envtrace/envtrace/tracing/airquery"
+	"github.com/envtrace/envtrace/tracing/datadir"
+	"github.com/envtrace/envtrace/tracing/model"
+	"github.com/envtrace/envtrace/tracing/sensor"
+)
+
+// allLocData reads the course file once per test binary.
+var allLocData = sync.OnceValues(func() (*sensor.Data, error) {
+	path, err := realdata.Locate()
+	if err != nil {
+		return nil, err
+	}
+	return sensor.ReadCivilIoTFile(filepath.Join(path, "air/civiliot_kaohsiung/allLoc.csv"))
+})
+
+// airServer serves the central fixture with air sources: the course's
+// sensors (or the given ones) and the air-permit sample.
+func airServer(t *testing.T, sensors *sensor.Data) (*api.Server, *airquery.Sources) {
+	t.Helper()
+	if sensors == nil {
+		realdata.Path(t, "air/civiliot_kaohsiung/allLoc.csv") // skips, or fails under REQUIRE_REALDATA, when missing
+		d, err := allLocData()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sensors = d
+	}
+	dir := t.TempDir()
+	for _, n := range []string{"air_permits.csv", "fuel_declarations.csv"} {
+		b, err := os.ReadFile(filepath.Join("..", "tracing", "airpermit", "testdata", "sample", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, n), b, 0o644)
+	}
+	fx, err := centralData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := datadir.ReadWith(dir, fx.basin.DS) // the permit sample, read as serve reads a directory
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.AirPermits.Permits) == 0 {
+		t.Fatal("the directory's air permits were not read")
+	}
+	d.Sensors = sensors
+	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithAirData(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := airquery.FromDir(d)
+	return newServer(t, quietConfig(), mb), src
+}
+
+// TestAirAnomaliesTwin: GET /api/v1/air/anomalies answers the same JSON
+// as `envtrace air anomalies --json` (airquery.RunAnomalies on the same
+// data), and the classes are the reference's.
+func TestAirAnomaliesTwin(t *testing.T) {
+	s, src := airServer(t, nil)
+	rec := get(t, s.Handler(), "/api/v1/air/anomalies?from=2022-10-15T00:00:00%2B08:00&to=2022-10-29T00:00:00%2B08:00")
+	if rec.Code != 200 {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	from := time.Date(2022, 10, 15, 0, 0, 0, 0, sensor.Taipei)
+	want, err := airquery.RunAnomalies(context.Background(), src, airquery.Anomalies{From: from, To: from.AddDate(0, 0, 14)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb, _ := json.Marshal(want)
+	var a, b any
+	json.Unmarshal(rec.Body.Bytes(), &a)
+	json.Unmarshal(wb, &b)
+	ab, _ := json.Marshal(a)
+	bb, _ := json.Marshal(b)
+	if !bytes.Equal(ab, bb) {
+		t.Fatal("the REST answer differs from the CLI's")
+	}
+	if len(want.RED) != 157 {
+		t.Fatalf("RED %d", len(want.RED))
+	}
+}
+
+// TestAirRoutesMatchOpenAPI validates answers, good and bad, against the
+// document.
+func TestAirRoutesMatchOpenAPI(t *testing.T) {
+	_, router := loadOpenAPI(t)
+	s, _ := airServer(t, nil)
+	tests := []struct {
+		target     string
+		validInput bool
+		status     int
+	}{
+		{"/api/v1/air/anomalies?from=2022-10-27T00:00:00%2B08:00&to=2022-10-29T00:00:00%2B08:00&distance=course", true, 200},
+		{"/api/v1/air/anomalies?from=2022-10-27T00:00:00%2B08:00", false, 400},
+		{"/api/v1/air/anomalies?from=2022-10-29T00:00:00%2B08:00&to=2022-10-27T00:00:00%2B08:00", true, 400},
+		{"/api/v1/air/anomalies?from=2022-10-27T00:00:00%2B08:00&to=2022-10-29T00:00:00%2B08:00&distance=manhattan", false, 400},
+		{"/api/v1/hotspots?signal=sensor-exceedances&method=gi&hex_edge=1000", true, 200},
+		{"/api/v1/hotspots?signal=sensor-exceedances&method=ehsa", true, 200},
+		{"/api/v1/hotspots?signal=sensor-exceedances&method=scan&replicates=19", true, 200},
+		{"/api/v1/hotspots?signal=petitions&method=gi", true, 422},
+		{"/api/v1/hotspots?signal=sensor-exceedances&method=kde", false, 400},
+		{"/api/v1/hotspots?signal=sensor-exceedances&method=gi&areas=../../etc/passwd", true, 400},
+		{"/api/v1/checks/air-permits", true, 200},
+	}
+	for _, tc := range tests {
+		t.Run(tc.target, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, tc.target, nil)
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, req)
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tc.status, rec.Body)
+			}
+			checkOpenAPI(t, router, s.Handler(), httptest.NewRequest(http.MethodGet, tc.target, nil), nil, tc.validInput)
+		})
+	}
+}
+
+// TestAirIngest posts Civil IoT rows: new ones are added, the same rows
+// again are duplicates, a conflicting value is a 400 naming the body.
+func TestAirIngest(t *testing.T) {
+	_, router := loadOpenAPI(t)
+	seed := &sensor.Data{Sensors: []sensor.Sensor{{ID: "OLD001", Point: model.FromLonLat(120.3, 22.6), Lon: 120.3, Lat: 22.6, Kind: sensor.KindAirBox}}}
+	s, _ := airServer(t, seed)
+	body := "device_id,date,time,temperature,RH,PM2.5,lat,lon\nNEW001,2022-10-28,12:00:00,27,80,15,22.61,120.30\n"
+	post := func(b string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/air/readings?format=civiliot", bytes.NewBufferString(b))
+		req.Header.Set("Content-Type", "text/csv")
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		return rec
+	}
+	rec := post(body)
+	if rec.Code != 200 || !bytes.Contains(rec.Body.Bytes(), []byte(`"readings_added":3`)) {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	rec = post(body)
+	if !bytes.Contains(rec.Body.Bytes(), []byte(`"duplicates":3`)) {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	rec = post("device_id,date,time,temperature,RH,PM2.5,lat,lon\nNEW001,2022-10-28,12:00:00,27,80,99,22.61,120.30\n")
+	if rec.Code != 400 {
+		t.Fatalf("conflict answered %d", rec.Code)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/air/readings?format=civiliot", nil)
+	req.Header.Set("Content-Type", "text/csv")
+	checkOpenAPI(t, router, s.Handler(), req, []byte(body), true)
+}

@@ -1,0 +1,182 @@
+// Package signal turns the data envtrace holds into events that the
+// hotspot and risk screens count: sensor exceedances now, permit
+// violations (the DMR exceedances the water checks find) now, petitions
+// once their locations can be fuzzed for the viewer's role, and dumping
+// reports when their intake lands. Each signal is one small
+// type behind the Signal interface, so a new one plugs in without
+// touching the screens.
+package signal
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/envtrace/envtrace/tracing/hotspot"
+	"github.com/envtrace/envtrace/tracing/model"
+	"github.com/envtrace/envtrace/tracing/permits"
+	"github.com/envtrace/envtrace/tracing/sensor"
+)
+
+// Signal names accepted by the hotspot command and endpoint.
+const (
+	NamePetitions         = "petitions"
+	NameSensorExceedances = "sensor-exceedances"
+	NameViolations        = "violations"
+)
+
+// ErrUnavailable says a signal's data kind is not part of this build or
+// of the data held.
+var ErrUnavailable = errors.New("signal: not available")
+
+// Signal produces events and the sites that could produce them.
+type Signal interface {
+	Name() string
+	// Input returns the events in [from, to); zero times take the span of
+	// the data (whole Taiwan days).
+	Input(from, to time.Time) (hotspot.Input, error)
+}
+
+// DefaultExceedance is the default hourly PM2.5 level (µg/m³) above which
+// a sensor hour counts as an exceedance; configurable per call.
+const DefaultExceedance = 35.0
+
+// SensorExceedances counts sensor-hours whose mean PM2.5 is above limit
+// (µg/m³), one event per sensor and hour, at the sensor.
+func SensorExceedances(d *sensor.Data, limit float64) Signal { return &exceedances{d: d, limit: limit} }
+
+type exceedances struct {
+	d     *sensor.Data
+	limit float64
+}
+
+func (e *exceedances) Name() string { return NameSensorExceedances }
+
+func (e *exceedances) Input(from, to time.Time) (hotspot.Input, error) {
+	var in hotspot.Input
+	if e.d == nil || len(e.d.Sensors) == 0 {
+		return in, fmt.Errorf("%w: the data directory has no sensors (sensors.csv)", ErrUnavailable)
+	}
+	pos := map[string]orb.Point{}
+	for _, s := range e.d.Sensors {
+		p := orb.Point{s.Point.X, s.Point.Y}
+		pos[s.ID] = p
+		in.Sites = append(in.Sites, p)
+	}
+	type hour struct {
+		dev string
+		at  int64
+	}
+	sums := map[hour][2]float64{}
+	var order []hour
+	var first, last time.Time
+	for _, r := range e.d.Readings {
+		if r.Parameter != "PM2.5" || (!from.IsZero() && r.Time.Before(from)) || (!to.IsZero() && !r.Time.Before(to)) {
+			continue
+		}
+		if first.IsZero() || r.Time.Before(first) {
+			first = r.Time
+		}
+		if r.Time.After(last) {
+			last = r.Time
+		}
+		h := hour{r.Device, r.Time.Truncate(time.Hour).Unix()}
+		s, ok := sums[h]
+		if !ok {
+			order = append(order, h)
+		}
+		sums[h] = [2]float64{s[0] + r.Value, s[1] + 1}
+	}
+	for _, h := range order {
+		if s := sums[h]; s[0]/s[1] > e.limit {
+			in.Events = append(in.Events, hotspot.Event{Point: pos[h.dev], Time: time.Unix(h.at, 0).In(sensor.Taipei), Source: h.dev})
+		}
+	}
+	in.From, in.To = span(from, to, first, last)
+	return in, nil
+}
+
+// Violations are the permit-limit exceedances of the water checks
+// (permits.Check, check "limit"), one event per finding at the facility's
+// site (or its first outfall) on the report period's first day.
+func Violations(ds *model.Dataset) Signal { return &violations{ds: ds} }
+
+type violations struct{ ds *model.Dataset }
+
+func (v *violations) Name() string { return NameViolations }
+
+func (v *violations) Input(from, to time.Time) (hotspot.Input, error) {
+	var in hotspot.Input
+	if v.ds == nil || len(v.ds.Facilities) == 0 {
+		return in, fmt.Errorf("%w: the data directory has no facilities", ErrUnavailable)
+	}
+	site := map[string]orb.Point{}
+	for _, f := range v.ds.Facilities {
+		if p, ok := facilityPoint(v.ds, f); ok {
+			site[f.EmsNo] = p
+			in.Sites = append(in.Sites, p)
+		}
+	}
+	var first, last time.Time
+	for _, f := range permits.Check(v.ds).Findings {
+		p, ok := site[f.Facility]
+		if f.Check != "limit" || !ok {
+			continue
+		}
+		t, err := time.ParseInLocation("2006-01-02", f.Period, sensor.Taipei)
+		if err != nil || (!from.IsZero() && t.Before(from)) || (!to.IsZero() && !t.Before(to)) {
+			continue
+		}
+		if first.IsZero() || t.Before(first) {
+			first = t
+		}
+		if t.After(last) {
+			last = t
+		}
+		in.Events = append(in.Events, hotspot.Event{Point: p, Time: t, Source: f.Facility})
+	}
+	in.From, in.To = span(from, to, first, last)
+	return in, nil
+}
+
+func facilityPoint(ds *model.Dataset, f model.Facility) (orb.Point, bool) {
+	if f.Location != nil {
+		return orb.Point{f.Location.X, f.Location.Y}, true
+	}
+	if os := ds.OutfallsOf(f.EmsNo); len(os) > 0 {
+		return orb.Point{os[0].Point.X, os[0].Point.Y}, true
+	}
+	return orb.Point{}, false
+}
+
+// span fills a zero from/to with the data's first and last day (Taiwan
+// days), so steps start at midnight.
+func span(from, to, first, last time.Time) (time.Time, time.Time) {
+	if from.IsZero() && !first.IsZero() {
+		f := first.In(sensor.Taipei)
+		from = time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, sensor.Taipei)
+	}
+	if to.IsZero() && !last.IsZero() {
+		l := last.In(sensor.Taipei)
+		to = time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, sensor.Taipei).AddDate(0, 0, 1)
+	}
+	return from, to
+}
+
+// ByName returns the named signal over the data held. Petitions are not
+// available (ErrUnavailable): petitions.csv's locations are private, and a
+// hotspot of them would publish each one until the identity work can
+// fuzz them for the viewer's role.
+func ByName(name string, ds *model.Dataset, sensors *sensor.Data, limit float64) (Signal, error) {
+	switch name {
+	case NameSensorExceedances:
+		return SensorExceedances(sensors, limit), nil
+	case NameViolations:
+		return Violations(ds), nil
+	case NamePetitions:
+		return nil, fmt.Errorf("%w: petitions: petition locations are private and cannot be mapped until they can be fuzzed for the viewer's role; use sensor-exceedances or violations", ErrUnavailable)
+	}
+	return nil, fmt.Errorf("signal: unknown signal %q: want petitions, sensor-exceedances or violations", name)
+}
