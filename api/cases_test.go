@@ -29,9 +29,11 @@ type savedCase struct {
 			Inputs struct {
 				Station string `json:"station"`
 			} `json:"inputs"`
-			Verdict string          `json:"verdict"`
-			Result  json.RawMessage `json:"result"`
-			Map     struct {
+			Verdict       string          `json:"verdict"`
+			DataVersion   string          `json:"data_version"`
+			MethodVersion string          `json:"method_version"`
+			Result        json.RawMessage `json:"result"`
+			Map           struct {
 				Outfalls []struct {
 					FacilityID string `json:"facility_id"`
 					Role       string `json:"role"`
@@ -264,6 +266,34 @@ func checkExport(t *testing.T, format string, body []byte, sc fixtures.Scenario)
 		rank, _ := f.GetCellValue("嫌疑對象", "B2")
 		if id != sc.Culprit || rank != "1" {
 			t.Errorf("xlsx first suspect %q rank %q, want %s rank 1", id, rank, sc.Culprit)
+		}
+	}
+}
+
+// TestCaseOfRoutineReading: a case saved from a routine reading (WQ-M02's
+// COD 7.2 mg/L) keeps the verdict that names nobody: no outfall or reach
+// on its map, its versions, and a report that says so with the station's
+// normal range.
+func TestCaseOfRoutineReading(t *testing.T) {
+	s, _ := centralServer(t)
+	rec := do(t, s.Handler(), "POST", "/api/v1/cases",
+		`{"title":"WQ-M02 例行採樣","trace":{"station":"WQ-M02","parameter":"COD","value":7.2,"unit":"mg/L","time":"2026-09-09T09:15:00+08:00"}}`)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	c := decode[savedCase](t, rec.Body.Bytes())
+	tr := c.Items[0].Trace
+	if tr.Verdict != "within_normal_range" || len(tr.Map.Outfalls) != 0 || len(tr.Map.Reaches) != 0 {
+		t.Fatalf("verdict %s, %d outfalls and %d reaches on the map", tr.Verdict, len(tr.Map.Outfalls), len(tr.Map.Reaches))
+	}
+	if !strings.HasPrefix(tr.DataVersion, "sha256:") || tr.MethodVersion == "" {
+		t.Errorf("versions %q %q", tr.DataVersion, tr.MethodVersion)
+	}
+	report := get(t, s.Handler(), "/api/v1/cases/"+c.ID+"/report")
+	body := report.Body.String()
+	for _, want := range []string{"屬正常範圍，不指認任何對象", "本案不指認任何排放源", `id="baseline"`, "is within the station", tr.DataVersion} {
+		if report.Code != 200 || !strings.Contains(body, want) {
+			t.Errorf("report (status %d) lacks %q", report.Code, want)
 		}
 	}
 }

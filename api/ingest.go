@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -44,55 +43,32 @@ type ingestReading struct {
 	sampleJSON
 }
 
-// toReading validates one posted reading and makes it canonical: the
-// parameter's id, the value converted to the parameter's canonical unit
-// (the tracing engine compares a parameter's values without converting
-// them), the flow unit's canonical symbol, the time with the zone it was
-// sent in.
+// toReading validates one posted reading (its measured value as trace
+// does, with measurement) and makes it canonical with model.Reading's
+// Canonical, the conversion every entry point applies: the parameter's id,
+// the value in its canonical unit, the flow in m³/s, the time with the zone
+// it was sent in.
 func (in ingestReading) toReading(fail func(field, reason string)) model.Reading {
 	var r model.Reading
+	ok := true
+	bad := func(field, reason string) { ok = false; fail(field, reason) }
 	switch {
 	case in.Station == nil:
-		fail("station", "required")
+		bad("station", "required")
 	case checkID(*in.Station) != "":
-		fail("station", checkID(*in.Station))
+		bad("station", checkID(*in.Station))
 	default:
 		r.Station = *in.Station
 	}
 	if in.Time == nil {
-		fail("time", "required: "+timeFormatHint)
+		bad("time", "required: "+timeFormatHint)
 	} else if t, reason := parseTime(*in.Time); reason != "" {
-		fail("time", reason)
+		bad("time", reason)
 	} else {
 		r.Time = t
 	}
-	var p param.Parameter
-	okParam := false
-	if in.Parameter == nil {
-		fail("parameter", "required")
-	} else if pp, reason := lookupParameter(*in.Parameter); reason != "" {
-		fail("parameter", reason)
-	} else {
-		p, okParam, r.Parameter = pp, true, pp.ID
-	}
-	if in.Value == nil {
-		fail("value", "required")
-	}
-	switch {
-	case in.Unit == nil:
-		fail("unit", "required")
-	case okParam && checkUnit(p, *in.Unit) != "":
-		fail("unit", checkUnit(p, *in.Unit))
-	case okParam && in.Value != nil:
-		v, err := p.Canonical(*in.Value, *in.Unit)
-		switch {
-		case err != nil:
-			fail("value", err.Error())
-		case v < 0 && p.Kind != param.KindIntensive:
-			fail("value", fmt.Sprintf("a %s cannot be negative, got %g", p.Kind, *in.Value))
-		default:
-			r.Value, r.Unit = v, p.Unit
-		}
+	if p, valid := measurement(in.Parameter, in.Value, in.Unit, bad); valid {
+		r.Parameter, r.Value, r.Unit = p.ID, *in.Value, *in.Unit
 	}
 	if in.Censored != nil {
 		r.Censored = *in.Censored
@@ -100,32 +76,38 @@ func (in ingestReading) toReading(fail func(field, reason string)) model.Reading
 	switch {
 	case in.Flow == nil && in.FlowUnit == nil:
 	case in.Flow == nil:
-		fail("flow", "flow_unit given without flow")
+		bad("flow", "flow_unit given without flow")
 	case in.FlowUnit == nil:
-		fail("flow_unit", "required with flow, e.g. m³/s")
+		bad("flow_unit", "required with flow, e.g. m³/s")
 	default:
-		u, err := param.LookupUnit(*in.FlowUnit)
-		_, cerr := param.Canonical("FLOW", *in.Flow, *in.FlowUnit)
+		_, err := param.Canonical("FLOW", 1, *in.FlowUnit)
 		switch {
+		case errors.Is(err, param.ErrUnknownUnit):
+			bad("flow_unit", fmt.Sprintf("unknown unit %q; give the flow in m³/s or another flow unit", *in.FlowUnit))
 		case err != nil:
-			fail("flow_unit", fmt.Sprintf("unknown unit %q; give the flow in m³/s or another flow unit", *in.FlowUnit))
-		case cerr != nil && errors.Is(cerr, param.ErrIncompatibleUnit):
-			fail("flow_unit", fmt.Sprintf("%q is not a unit of flow; use m³/s or another flow unit", *in.FlowUnit))
-		case checkNumber(*in.Flow, 0) != "":
-			fail("flow", checkNumber(*in.Flow, 0))
+			bad("flow_unit", fmt.Sprintf("%q is not a unit of flow; use m³/s or another flow unit", *in.FlowUnit))
+		case flowField(*in.Flow, *in.FlowUnit, false) != "":
+			bad("flow", flowField(*in.Flow, *in.FlowUnit, false))
 		default:
-			r.Flow, r.FlowUnit = *in.Flow, u.Symbol
+			r.Flow, r.FlowUnit = *in.Flow, *in.FlowUnit
 		}
 	}
 	if in.Note != nil {
 		if len(*in.Note) > maxNoteBytes {
-			fail("note", fmt.Sprintf("must be at most %d bytes", maxNoteBytes))
+			bad("note", fmt.Sprintf("must be at most %d bytes", maxNoteBytes))
 		} else {
 			r.Note = *in.Note
 		}
 	}
-	r.Sample = in.sample(fail)
-	return r
+	r.Sample = in.sample(bad)
+	if !ok {
+		return r
+	}
+	c, err := r.Canonical()
+	if err != nil {
+		fail("value", err.Error()) // cannot happen: every field was checked
+	}
+	return c
 }
 
 // ingestResult is the answer of POST /api/v1/readings.
@@ -146,16 +128,9 @@ func (h *tracingHandlers) ingest(c echo.Context) error {
 	if err := newQuery(c).err(); err != nil {
 		return err
 	}
-	if err := requireJSON(c); err != nil {
-		return err
-	}
-	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxIngestBody+1))
+	body, err := readJSONBody(c, maxIngestBody)
 	if err != nil {
-		return fmt.Errorf("read body: %w", err)
-	}
-	if len(body) > maxIngestBody {
-		return echo.NewHTTPError(http.StatusRequestEntityTooLarge,
-			fmt.Sprintf("the body exceeds %d MiB; send the readings in smaller batches", maxIngestBody>>20))
+		return err
 	}
 	var raw []json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
@@ -175,11 +150,9 @@ func (h *tracingHandlers) ingest(c echo.Context) error {
 		}
 		prefix := fmt.Sprintf("[%d].", i)
 		var in ingestReading
-		dec := json.NewDecoder(bytes.NewReader(m))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&in); err != nil {
+		if err := decodeStrict(m, prefix, &in); err != nil {
 			var pe *ParamError
-			if errors.As(bodyError(prefix, err), &pe) {
+			if errors.As(err, &pe) {
 				if pe.Name == "body" {
 					pe.Name = fmt.Sprintf("[%d]", i)
 					pe.Reason = "must be a JSON object (a reading)"
@@ -200,6 +173,9 @@ func (h *tracingHandlers) ingest(c echo.Context) error {
 	}
 	inserted, dups, err := h.ingester.IngestReadings(c.Request().Context(), readings)
 	if err != nil {
+		if ce := conflicts(err); len(ce) > 0 {
+			return &ConflictError{Conflicts: ce}
+		}
 		if pes := fieldParamErrors(err); len(pes) > 0 {
 			return pes
 		}
@@ -220,34 +196,40 @@ var readingFields = map[string]string{
 // names each as the posted field it blames.
 func fieldParamErrors(err error) ParamErrors {
 	var out ParamErrors
-	var walk func(error)
-	walk = func(e error) {
-		if e == nil || len(out) >= maxIngestErrors {
-			return
+	eachError(err, func(e error) bool {
+		// eachError unwraps the tree itself, one level at a time, so a
+		// plain assertion is what it means here.
+		fe, ok := e.(*model.FieldError) //nolint:errorlint // see above
+		if !ok || fe.File != model.FileReadings || len(out) >= maxIngestErrors {
+			return ok
 		}
-		// The walk unwraps joins itself, one level at a time, so a plain
-		// assertion is what it means here.
-		if fe, ok := e.(*model.FieldError); ok && fe.File == model.FileReadings { //nolint:errorlint // see above
-			name := readingFields[fe.Column]
-			if name == "" {
-				name = strings.ToLower(fe.Column)
-			}
-			reason := "invalid"
-			if fe.Err != nil {
-				reason = fe.Err.Error()
-			}
-			out = append(out, &ParamError{Name: fmt.Sprintf("[%d].%s", fe.Record, name), Reason: reason, Err: fe})
-			return
+		name := readingFields[fe.Column]
+		if name == "" {
+			name = strings.ToLower(fe.Column)
 		}
-		switch u := e.(type) { //nolint:errorlint // walks the join tree by hand
-		case interface{ Unwrap() []error }:
-			for _, x := range u.Unwrap() {
-				walk(x)
-			}
-		case interface{ Unwrap() error }:
-			walk(u.Unwrap())
+		reason := "invalid"
+		if fe.Err != nil {
+			reason = fe.Err.Error()
 		}
-	}
-	walk(err)
+		out = append(out, &ParamError{Name: fmt.Sprintf("[%d].%s", fe.Record, name), Reason: reason, Err: fe})
+		return true
+	})
 	return out
+}
+
+// eachError visits every error of a tree built by wrapping and
+// errors.Join, depth first; visit returning true stops the descent below
+// that error.
+func eachError(err error, visit func(error) bool) {
+	if err == nil || visit(err) {
+		return
+	}
+	switch u := err.(type) { //nolint:errorlint // walks the tree by hand
+	case interface{ Unwrap() []error }:
+		for _, x := range u.Unwrap() {
+			eachError(x, visit)
+		}
+	case interface{ Unwrap() error }:
+		eachError(u.Unwrap(), visit)
+	}
 }

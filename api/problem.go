@@ -9,10 +9,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/envtrace/envtrace/hydro"
+	"github.com/envtrace/envtrace/tracing/model"
 )
 
 // Problem type URIs. They identify the kind of failure independently of
@@ -40,6 +42,10 @@ const (
 	// ProblemInternal: an unexpected server fault; the detail gives only
 	// the request id to quote when reporting it.
 	ProblemInternal = "urn:envtrace:problem:internal"
+	// ProblemConflict: a posted reading has the station, time and
+	// parameter of a stored (or another posted) one but another value;
+	// conflicts lists both values. Nothing was stored.
+	ProblemConflict = "urn:envtrace:problem:conflict"
 )
 
 // ProblemContentType is the media type of RFC 9457 problem documents.
@@ -63,6 +69,58 @@ type Problem struct {
 	// RequestID repeats the X-Request-Id header so a pasted error body is
 	// enough to find the server's log lines.
 	RequestID string `json:"request_id,omitempty"`
+	// Conflicts lists, for a 409, each reading that contradicts a stored
+	// one, with both values.
+	Conflicts []ReadingConflict `json:"conflicts,omitempty"`
+}
+
+// ReadingConflict is one posted reading that contradicts a stored one:
+// the same station, instant and parameter with another value.
+type ReadingConflict struct {
+	Station   string           `json:"station"`
+	Time      string           `json:"time"`
+	Parameter string           `json:"parameter"`
+	Stored    MeasurementValue `json:"stored"`
+	Sent      MeasurementValue `json:"sent"`
+}
+
+// MeasurementValue is a reading's value in its canonical unit.
+type MeasurementValue struct {
+	Value    float64 `json:"value"`
+	Unit     string  `json:"unit"`
+	Censored bool    `json:"censored"`
+}
+
+// ConflictError rejects an ingest whose readings contradict stored ones;
+// it becomes a 409 problem listing both values of each.
+type ConflictError struct {
+	Conflicts []ReadingConflict
+}
+
+// Error counts the conflicts and names the first.
+func (e *ConflictError) Error() string {
+	c := e.Conflicts[0]
+	return fmt.Sprintf("%d reading(s) conflict with stored ones, e.g. %s %s at %s: stored %g %s, sent %g %s",
+		len(e.Conflicts), c.Parameter, c.Station, c.Time, c.Stored.Value, c.Stored.Unit, c.Sent.Value, c.Sent.Unit)
+}
+
+// Status is 409: the request contradicts the stored data.
+func (e *ConflictError) Status() int { return http.StatusConflict }
+
+// conflicts collects the reading conflicts in an error tree (a backend's
+// verdict on a batch, joined with errors.Join).
+func conflicts(err error) []ReadingConflict {
+	var out []ReadingConflict
+	eachError(err, func(e error) bool {
+		ce, ok := e.(*model.ConflictError) //nolint:errorlint // eachError unwraps the tree itself
+		if ok && len(out) < maxIngestErrors {
+			out = append(out, ReadingConflict{Station: ce.Station, Time: ce.Time.Format(time.RFC3339Nano), Parameter: ce.Parameter,
+				Stored: MeasurementValue{ce.First.Value, ce.First.Unit, ce.First.Censored},
+				Sent:   MeasurementValue{ce.Second.Value, ce.Second.Unit, ce.Second.Censored}})
+		}
+		return ok
+	})
+	return out
 }
 
 // InvalidParam names one bad parameter and why it was rejected.
@@ -150,6 +208,7 @@ const ctxKeyAbort = "envtrace.abort"
 func (s *Server) problemFor(err error) Problem {
 	var (
 		ue  *unavailableError
+		ce  *ConflictError
 		pe  *ParamError
 		pes ParamErrors
 		nf  *NotFoundError
@@ -162,6 +221,9 @@ func (s *Server) problemFor(err error) Problem {
 	case errors.As(err, &ue):
 		return Problem{Type: ProblemUnavailable, Title: "Service unavailable", Status: http.StatusServiceUnavailable,
 			Detail: "the data backend is not answering; retry later"}
+	case errors.As(err, &ce):
+		return Problem{Type: ProblemConflict, Title: "Conflicting readings", Status: http.StatusConflict,
+			Detail: ce.Error() + "; nothing was stored", Conflicts: ce.Conflicts}
 	case errors.As(err, &pes):
 		p := Problem{Type: ProblemInvalidParams, Title: "Invalid request parameters", Status: http.StatusBadRequest}
 		var names []string
@@ -280,7 +342,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false) // instance holds query strings full of &
-	_ = enc.Encode(p)        // cannot fail: strings and ints only
+	_ = enc.Encode(p)        // cannot fail: strings, ints and finite canonical values
 	res.WriteHeader(p.Status)
 	_, _ = res.Write(buf.Bytes())
 }

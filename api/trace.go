@@ -1,11 +1,7 @@
 package api
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -35,7 +31,8 @@ type traceBody struct {
 }
 
 // validate turns a body into a TraceRequest, reporting every bad field
-// through fail.
+// through fail. The reading itself is checked by measurement, the check
+// ingest uses too.
 func (b traceBody) validate(fail func(name, reason string)) TraceRequest {
 	req := TraceRequest{MaxHours: defaultMaxHours}
 	switch {
@@ -46,35 +43,8 @@ func (b traceBody) validate(fail func(name, reason string)) TraceRequest {
 	default:
 		req.Station = *b.Station
 	}
-	switch {
-	case b.Parameter == nil:
-		fail("parameter", "required: a concentration parameter such as COD, NH3-N or Cu")
-	default:
-		p, reason := concentrationParameter(*b.Parameter)
-		if reason != "" {
-			fail("parameter", reason)
-			break
-		}
-		req.Parameter = p.ID
-		switch {
-		case b.Unit == nil:
-			fail("unit", fmt.Sprintf("required: the unit of the value, e.g. %s", p.Unit))
-		case checkUnit(p, *b.Unit) != "":
-			fail("unit", checkUnit(p, *b.Unit))
-		default:
-			req.Unit = strings.TrimSpace(*b.Unit)
-		}
-	}
-	if b.Parameter == nil && b.Unit == nil {
-		fail("unit", "required: the unit of the value, e.g. mg/L")
-	}
-	switch {
-	case b.Value == nil:
-		fail("value", "required: the reading's value")
-	case checkNumber(*b.Value, 0) != "":
-		fail("value", checkNumber(*b.Value, 0))
-	default:
-		req.Value = *b.Value
+	if p, ok := measurement(b.Parameter, b.Value, b.Unit, fail); ok {
+		req.Parameter, req.Value, req.Unit = p.ID, *b.Value, strings.TrimSpace(*b.Unit)
 	}
 	if b.Time == nil {
 		fail("time", "required: when the sample was taken; "+timeFormatHint)
@@ -84,10 +54,10 @@ func (b traceBody) validate(fail func(name, reason string)) TraceRequest {
 		req.Time = t
 	}
 	if b.Flow != nil {
-		if v := *b.Flow; checkNumber(v, 0) != "" || v == 0 {
-			fail("flow", fmt.Sprintf("must be a river flow in m³/s greater than 0, got %g; leave it out to use the flows measured at the station", v))
+		if reason := flowField(*b.Flow, "m³/s", true); reason != "" {
+			fail("flow", fmt.Sprintf("%s; give the river flow in m³/s, or leave it out to use the flows measured at the station", reason))
 		} else {
-			req.FlowM3s = v
+			req.FlowM3s = *b.Flow
 		}
 	}
 	if b.MaxHours != nil {
@@ -155,80 +125,6 @@ func (h *tracingHandlers) tracePost(c echo.Context) error {
 	return h.trace(c, req, format)
 }
 
-// decodeObject reads a request body that must be one JSON object of v's
-// shape, declared as JSON and at most limit bytes; an unknown field, a
-// wrong type or trailing data is a parameter error naming the field.
-func decodeObject(c echo.Context, limit int64, v any) error {
-	if err := requireJSON(c); err != nil {
-		return err
-	}
-	dec := json.NewDecoder(io.LimitReader(c.Request().Body, limit+1))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return bodyError("", err)
-	}
-	if dec.More() {
-		return &ParamError{Name: "body", Reason: "must hold one JSON object"}
-	}
-	return nil
-}
-
-// requireJSON rejects a request body that is not declared as JSON, so a
-// form post is not misread.
-func requireJSON(c echo.Context) error {
-	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
-	if err != nil || mt != "application/json" {
-		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "send the body as application/json")
-	}
-	return nil
-}
-
-// bodyError turns a JSON decoding error into a parameter error naming the
-// field at fault where the decoder says which; prefix locates the value
-// within the body ("[3]." for the fourth reading of an array).
-func bodyError(prefix string, err error) error {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.Is(err, io.EOF):
-		return &ParamError{Name: "body", Reason: "empty body: send a JSON document", Err: err}
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return &ParamError{Name: "body", Reason: "the JSON document is truncated (or longer than the server accepts)", Err: err}
-	case errors.As(err, &se):
-		return &ParamError{Name: "body", Reason: fmt.Sprintf("malformed JSON at byte %d", se.Offset), Err: err}
-	case errors.As(err, &te):
-		name := prefix + te.Field
-		switch {
-		case te.Field == "" && prefix == "":
-			name = "body"
-		case te.Field == "":
-			name = strings.TrimSuffix(prefix, ".")
-		}
-		return &ParamError{Name: name, Reason: fmt.Sprintf("must be a JSON %s, got %s", jsonKind(te.Type.Kind().String()), te.Value), Err: err}
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-		return &ParamError{Name: prefix + name, Reason: "unknown field", Err: err}
-	}
-	return &ParamError{Name: "body", Reason: "not a valid JSON document for this endpoint", Err: err}
-}
-
-// jsonKind names a Go kind the way a JSON client thinks of it.
-func jsonKind(k string) string {
-	switch k {
-	case "float64", "float32", "int", "int64":
-		return "number"
-	case "string":
-		return "string"
-	case "bool":
-		return "boolean (true or false)"
-	case "slice":
-		return "array"
-	case "struct", "map":
-		return "object"
-	}
-	return k
-}
-
 // trace runs a validated trace and writes it in format.
 func (h *tracingHandlers) trace(c echo.Context, req TraceRequest, format string) error {
 	ctx := c.Request().Context()
@@ -255,11 +151,11 @@ type traceFeature struct {
 // traceFeatProps are the properties of every trace feature; Kind says
 // which of the optional ones apply.
 type traceFeatProps struct {
-	// Kind is station, suspect, ruled_out or reach.
+	// Kind is station, suspect, insufficient, ruled_out or reach.
 	Kind string `json:"kind"`
 	// Station, for the station feature.
 	Station string `json:"station,omitempty"`
-	// Facility fields, for suspect and ruled_out features.
+	// Facility fields, for suspect, insufficient and ruled_out features.
 	FacilityID string   `json:"facility_id,omitempty"`
 	Name       string   `json:"name,omitempty"`
 	Outfall    string   `json:"outfall,omitempty"`
@@ -299,7 +195,7 @@ func (h *tracingHandlers) traceGeoJSON(c echo.Context, req TraceRequest, tr *Tra
 		if kind == "suspect" {
 			f.Properties.Rank = ptrTo(sp.Rank)
 		} else {
-			f.Properties.Reason = sp.Evidence.Bracketing
+			f.Properties.Reason = sp.Evidence.Reason
 		}
 		if p, ok := tr.Outfalls[k]; ok {
 			f.Geometry = pointGeom{Type: "Point", Coordinates: *pointJSON(&p)}
@@ -309,16 +205,18 @@ func (h *tracingHandlers) traceGeoJSON(c echo.Context, req TraceRequest, tr *Tra
 	sw := newStreamWriter(c, mediaGeoJSON, cfg.StreamBufferBytes, cfg.FlushInterval)
 	sw.raw(`{"type":"FeatureCollection","trace":`)
 	_ = sw.enc.Encode(struct {
-		Station     string  `json:"station"`
-		Parameter   string  `json:"parameter"`
-		Reach       string  `json:"reach"`
-		MaxHours    float64 `json:"max_hours"`
-		Suspects    int     `json:"suspects"`
-		RuledOut    int     `json:"ruled_out"`
-		Explained   bool    `json:"explained"`
-		Unexplained string  `json:"verdict"`
-	}{res.Station, res.Parameter, res.Observation.Reach, req.MaxHours, len(res.Suspects), len(res.RuledOut),
-		res.Unexplained.Explained, res.Unexplained.Reason})
+		Station      string          `json:"station"`
+		Parameter    string          `json:"parameter"`
+		Reach        string          `json:"reach"`
+		MaxHours     float64         `json:"max_hours"`
+		Verdict      suspect.Verdict `json:"verdict"`
+		Reason       string          `json:"reason"`
+		Suspects     int             `json:"suspects"`
+		Insufficient int             `json:"insufficient"`
+		RuledOut     int             `json:"ruled_out"`
+		Explained    bool            `json:"explained"`
+	}{res.Station, res.Parameter, res.Observation.Reach, req.MaxHours, res.Verdict, res.Reason, len(res.Suspects),
+		len(res.Insufficient), len(res.RuledOut), res.Unexplained.Explained})
 	// The whole result rides along, so that a map draws and explains a
 	// trace from one request.
 	sw.raw(`,"result":`)
@@ -329,6 +227,9 @@ func (h *tracingHandlers) traceGeoJSON(c echo.Context, req TraceRequest, tr *Tra
 		Properties: traceFeatProps{Kind: "station", Station: res.Station}})
 	for _, sp := range res.Suspects {
 		sw.item(outfall("suspect", sp))
+	}
+	for _, sp := range res.Insufficient {
+		sw.item(outfall("insufficient", sp))
 	}
 	for _, sp := range res.RuledOut {
 		sw.item(outfall("ruled_out", sp))

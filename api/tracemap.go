@@ -14,32 +14,21 @@ import (
 	"github.com/envtrace/envtrace/tracing/suspect"
 )
 
-// Verdicts of a trace, as the engine's result names them.
-const (
-	verdictExplained   = "explained"
-	verdictUnexplained = "unexplained"
-)
-
-// verdictOf is the engine's verdict on a result.
-func verdictOf(res *suspect.Result) string {
-	if res.Unexplained.Explained {
-		return verdictExplained
-	}
-	return verdictUnexplained
-}
-
 // traceJSON is a result as GET /api/v1/trace answers it: the engine's
-// result with every list an array, never null.
+// result with every list an array, never null (the engine already keeps
+// them so; this holds for results from any backend).
 func traceJSON(res *suspect.Result) suspect.Result {
 	out := *res
-	if out.Suspects == nil {
-		out.Suspects = []suspect.Suspect{}
-	}
-	if out.RuledOut == nil {
-		out.RuledOut = []suspect.Suspect{}
+	for _, l := range []*[]suspect.Suspect{&out.Suspects, &out.Insufficient, &out.RuledOut} {
+		if *l == nil {
+			*l = []suspect.Suspect{}
+		}
 	}
 	if out.Upstream == nil {
 		out.Upstream = []suspect.StationCheck{}
+	}
+	if out.Warnings == nil {
+		out.Warnings = []string{}
 	}
 	return out
 }
@@ -87,20 +76,20 @@ func (rc *reachClasses) status(id string) (s casework.ReachStatus, ok bool) {
 // classifyReaches navigates up from the stations a result names to build
 // its reachClasses.
 func (h *tracingHandlers) classifyReaches(ctx context.Context, req TraceRequest, res *suspect.Result) (*reachClasses, error) {
-	v := verdictOf(res)
-	rc := &reachClasses{draw: v == verdictExplained || v == verdictUnexplained, cleared: map[string]bool{}}
+	v := res.Verdict
+	rc := &reachClasses{draw: v == suspect.VerdictExplained || v == suspect.VerdictUnexplained, cleared: map[string]bool{}}
 	if !rc.draw {
 		return rc, nil
 	}
 	for _, st := range res.Upstream {
-		if st.Verdict != "clean" || st.TravelHours >= req.MaxHours {
+		if st.Verdict != suspect.Clean || st.TravelHours >= req.MaxHours {
 			continue
 		}
 		if err := h.upstreamOf(ctx, st.Station, req.MaxHours-st.TravelHours, rc.cleared, true); err != nil {
 			return nil, err
 		}
 	}
-	if v == verdictUnexplained && len(res.Unexplained.Between) == 2 {
+	if v == suspect.VerdictUnexplained && len(res.Unexplained.Between) == 2 {
 		rc.stretch = true
 		if upper := res.Unexplained.Between[0]; upper != "headwaters" && upper != res.Station {
 			rc.above = map[string]bool{}
@@ -158,7 +147,7 @@ func (h *tracingHandlers) newTraceItem(ctx context.Context, req TraceRequest) (*
 	it := &casework.TraceItem{
 		Inputs: casework.TraceInputs{Station: req.Station, Parameter: req.Parameter, Value: req.Value, Unit: req.Unit,
 			Time: req.Time, FlowM3s: req.FlowM3s, MaxHours: req.MaxHours},
-		Verdict: verdictOf(&res), Result: raw,
+		Verdict: string(res.Verdict), DataVersion: res.DataVersion, MethodVersion: res.MethodVersion, Result: raw,
 	}
 	if it.Map, err = h.traceMap(ctx, req, tr, &res); err != nil {
 		return nil, err
@@ -185,13 +174,15 @@ func (h *tracingHandlers) traceMap(ctx context.Context, req TraceRequest, tr *Tr
 			}
 		}
 	}
-	// Only an explained verdict ranks anyone; under the others the
-	// facilities named could carry at most part of the load.
-	if verdictOf(res) == verdictExplained {
+	// Only an explained verdict ranks anyone (the engine lists suspects
+	// under no other); the insufficient could carry at most part of the
+	// load and are marked unranked.
+	if res.Verdict == suspect.VerdictExplained {
 		add(roleSuspect, res.Suspects)
 	} else {
 		add(roleInsufficient, res.Suspects)
 	}
+	add(roleInsufficient, res.Insufficient)
 	add(roleRuledOut, res.RuledOut)
 	rc, err := h.classifyReaches(ctx, req, res)
 	if err != nil || !rc.draw {
@@ -216,7 +207,12 @@ func roundPoint(p orb.Point) orb.Point { return orb.Point{roundTo(p[0], 6), roun
 // readings at the matching time, with their laboratory records where the
 // data holds the reading.
 func (h *tracingHandlers) evidenceReadings(ctx context.Context, req TraceRequest, res *suspect.Result) ([]casework.EvidenceReading, error) {
+	// The traced reading in its canonical unit, as the data holds it (and
+	// as the trace's observation shows it).
 	traced := model.Reading{Station: req.Station, Time: req.Time, Parameter: req.Parameter, Value: req.Value, Unit: req.Unit}
+	if c, err := traced.Canonical(); err == nil {
+		traced = c
+	}
 	out := []casework.EvidenceReading{}
 	one := func(role string, r model.Reading) error {
 		d, err := h.b.Station(ctx, r.Station)
@@ -227,7 +223,7 @@ func (h *tracingHandlers) evidenceReadings(ctx context.Context, req TraceRequest
 		if err != nil {
 			return fmt.Errorf("readings of %s: %w", r.Station, err)
 		}
-		stored := len(page.Readings) == 1 && page.Readings[0].Value == r.Value
+		stored := len(page.Readings) == 1 && model.SameMeasurement(&page.Readings[0], &r)
 		if stored {
 			r = page.Readings[0]
 		}

@@ -88,14 +88,17 @@ type TracingAvailability interface {
 // store package's IngestReadings, so a durable sink (cmd/envtrace's
 // PostGIS ingest, see WithIngestSink) forwards to it.
 //
-// Readings arrive validated and canonical (parameter id, unit symbol, time
-// with its zone). The call is all or nothing: a reading the backend
-// rejects (an unknown station) is returned as a *model.FieldError of file
-// readings.csv whose Record is the reading's index, joined with the others
-// by errors.Join, and nothing is stored. A reading whose (station, time,
-// parameter) is stored already, or repeats an earlier one of the same
-// call, is skipped and counted as a duplicate, so a feed may re-send a
-// batch whose acknowledgement it lost.
+// Readings arrive validated and canonical (model.Reading.Canonical:
+// parameter id, value in the parameter's unit, flow in m³/s, time with its
+// zone). The call is all or nothing: a reading the backend rejects (an
+// unknown station) is returned as a *model.FieldError of file readings.csv
+// whose Record is the reading's index, joined with the others by
+// errors.Join, and nothing is stored. A reading whose (station, time,
+// parameter) is stored already with the same value, or repeats an earlier
+// one of the same call, is skipped and counted as a duplicate, so a feed
+// may re-send a batch whose acknowledgement it lost; one with another value
+// is a *model.ConflictError (a 409 naming both values) and nothing is
+// stored (model.SortNew is the rule).
 type ReadingIngester interface {
 	IngestReadings(ctx context.Context, readings []model.Reading) (inserted, duplicates int, err error)
 }

@@ -149,10 +149,8 @@ func (j sampleJSON) sample(fail func(field, reason string)) model.Sample {
 		return strings.TrimSpace(*p)
 	}
 	s := model.Sample{ID: val(j.SampleID), Method: val(j.Method), Lab: val(j.Lab), Accreditation: val(j.Accreditation), QA: val(j.QA)}
-	switch s.QA {
-	case "", model.QAValid, model.QAQualified, model.QAInvalid:
-	default:
-		fail("qa_flag", fmt.Sprintf("must be %s, %s or %s, got %q", model.QAValid, model.QAQualified, model.QAInvalid, s.QA))
+	if err := model.CheckQA(s.QA); err != nil {
+		fail("qa_flag", fmt.Sprintf("%v, got %q", err, s.QA))
 	}
 	return s
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/model"
-	"github.com/envtrace/envtrace/tracing/param"
 	"github.com/envtrace/envtrace/tracing/permits"
 	"github.com/envtrace/envtrace/tracing/rpi"
 	"github.com/envtrace/envtrace/tracing/suspect"
@@ -89,7 +88,10 @@ type tracingData struct {
 	cur *tracingSnapshot
 
 	ingestMu sync.Mutex
-	seen     map[readingKey]struct{} // guarded by ingestMu
+	// seen maps every stored reading's key to its index in the current
+	// snapshot's readings (guarded by ingestMu): readings are only ever
+	// appended, so an index stays valid in every later snapshot.
+	seen map[model.ReadingKey]int
 
 	opt memoryOptions
 
@@ -128,18 +130,6 @@ type stationLatest struct {
 	rpiSeries []RPIInfo
 }
 
-// readingKey is a reading's identity, as the store's unique key: a
-// reading re-sent with another value is still the same reading.
-type readingKey struct {
-	station string
-	at      int64 // Unix nanoseconds: the same instant in any zone
-	param   string
-}
-
-func keyOf(r *model.Reading) readingKey {
-	return readingKey{station: r.Station, at: r.Time.UnixNano(), param: r.Parameter}
-}
-
 // NewMemoryBackendWithBasin serves a basin held in memory: its network
 // (everything NewMemoryBackend serves) and the dataset placed on it (the
 // tracing endpoints and reading ingest). This is what `envtrace serve`
@@ -160,12 +150,12 @@ func NewMemoryBackendWithBasin(b *basin.Basin, opts ...MemoryOption) (*MemoryBac
 	if err := b.DS.Index(); err != nil {
 		return nil, fmt.Errorf("api: dataset: %w", err)
 	}
-	td := &tracingData{seen: make(map[readingKey]struct{}, len(b.DS.Readings))}
+	td := &tracingData{seen: make(map[model.ReadingKey]int, len(b.DS.Readings))}
 	for _, o := range opts {
 		o(&td.opt)
 	}
 	for i := range b.DS.Readings {
-		td.seen[keyOf(&b.DS.Readings[i])] = struct{}{}
+		td.seen[model.KeyOf(&b.DS.Readings[i])] = i
 	}
 	td.cur = &tracingSnapshot{basin: b, ds: b.DS}
 	mb.tr = td
@@ -210,15 +200,10 @@ func (b *MemoryBackend) snapshot() (*tracingSnapshot, error) {
 }
 
 // latestByStation computes, once per snapshot, every station's latest
-// reading of each parameter and its latest RPI.
+// reading of each parameter and its latest RPI (tracing/rpi).
 func (s *tracingSnapshot) latestByStation() map[string]*stationLatest {
 	s.latestOnce.Do(func() {
-		type sample struct {
-			time   time.Time
-			values rpi.Measurements
-		}
 		out := map[string]*stationLatest{}
-		samples := map[string]map[int64]*sample{}
 		for i := range s.ds.Readings {
 			r := &s.ds.Readings[i]
 			sl := out[r.Station]
@@ -232,51 +217,21 @@ func (s *tracingSnapshot) latestByStation() map[string]*stationLatest {
 			if r.Time.After(sl.time) {
 				sl.time = r.Time
 			}
-			if !isRPIInput(r.Parameter) {
-				continue
-			}
-			v, err := param.Canonical(r.Parameter, r.Value, r.Unit)
-			if err != nil {
-				continue
-			}
-			byTime := samples[r.Station]
-			if byTime == nil {
-				byTime = map[int64]*sample{}
-				samples[r.Station] = byTime
-			}
-			sm := byTime[r.Time.UnixNano()]
-			if sm == nil {
-				sm = &sample{time: r.Time, values: rpi.Measurements{}}
-				byTime[r.Time.UnixNano()] = sm
-			}
-			sm.values[r.Parameter] = v
 		}
-		// RPI is defined per sample: only samples that measured all four
-		// inputs together have one, never values from different days. The
-		// station's RPI is its latest sample's.
-		for st, byTime := range samples {
-			var series []RPIInfo
-			for _, sm := range byTime {
-				if len(sm.values) != len(rpi.Inputs) {
-					continue
-				}
-				if r, err := rpi.Compute(sm.values); err == nil {
-					series = append(series, RPIInfo{Index: r.Index, Class: r.Class, Time: sm.time, Points: r.Points})
-				}
+		// RPI is defined per sample (tracing/rpi): the station's RPI is its
+		// latest complete sample's.
+		for st, series := range rpi.SeriesByStation(s.ds.Readings) {
+			infos := make([]RPIInfo, len(series))
+			for i, l := range series {
+				infos[i] = RPIInfo{Index: l.Index, Class: l.Class, Time: l.Time, Points: l.Points}
 			}
-			if len(series) == 0 {
-				continue
-			}
-			sort.Slice(series, func(i, j int) bool { return series[i].Time.Before(series[j].Time) })
-			out[st].rpiSeries = series
-			out[st].rpi = &series[len(series)-1]
+			out[st].rpiSeries = infos
+			out[st].rpi = &infos[len(infos)-1]
 		}
 		s.latest = out
 	})
 	return s.latest
 }
-
-func isRPIInput(id string) bool { return slices.Contains(rpi.Inputs[:], id) }
 
 // lonLat converts a TWD97 point to EPSG:4326.
 func lonLat(p model.Point) orb.Point {
@@ -594,26 +549,24 @@ func (b *MemoryBackend) Trace(ctx context.Context, req TraceRequest) (*TraceResu
 	if !ok {
 		return nil, unknownStation(req.Station)
 	}
-	if _, ok := s.basin.Station(req.Station); !ok {
-		return nil, &TracingInputError{Param: "station",
-			Reason: fmt.Sprintf("station %s lies too far from every reach of the network to be traced from", req.Station)}
-	}
 	s.engineOnce.Do(func() { s.engine = suspect.New(s.basin, b.tr.opt.trace) })
-	if req.FlowM3s <= 0 && !s.engine.HasFlow(req.Station) {
-		return nil, &TracingInputError{Param: "flow",
-			Reason: fmt.Sprintf("no river flow has been measured at station %s: give the flow (m³/s) with the reading", req.Station)}
-	}
 	r := req.Request
 	r.HorizonHours = req.MaxHours
 	res, err := s.engine.Trace(ctx, r)
-	if err != nil {
-		if errors.Is(err, suspect.ErrUnknownStation) {
-			return nil, unknownStation(req.Station)
-		}
+	switch {
+	case errors.Is(err, suspect.ErrUnknownStation):
+		return nil, unknownStation(req.Station)
+	case errors.Is(err, suspect.ErrNotOnNetwork):
+		return nil, &TracingInputError{Param: "station", Err: err,
+			Reason: fmt.Sprintf("station %s lies too far from every reach of the network to be traced from", req.Station)}
+	case errors.Is(err, suspect.ErrNoFlow):
+		return nil, &TracingInputError{Param: "flow", Err: err,
+			Reason: fmt.Sprintf("the reading is abnormal, but no river flow has been measured at station %s: give the flow (m³/s) with the reading", req.Station)}
+	case err != nil:
 		return nil, fmt.Errorf("trace %s %s: %w", req.Station, req.Parameter, err)
 	}
 	out := &TraceResult{Result: res, StationPosition: lonLat(st.Point), Outfalls: map[model.OutfallKey]orb.Point{}}
-	for _, list := range [][]suspect.Suspect{res.Suspects, res.RuledOut} {
+	for _, list := range [][]suspect.Suspect{res.Suspects, res.Insufficient, res.RuledOut} {
 		for _, sp := range list {
 			k := model.OutfallKey{Facility: sp.FacilityID, ID: sp.Evidence.Outfall}
 			if o, ok := s.ds.Outfall(k.Facility, k.ID); ok {
@@ -651,9 +604,12 @@ func (b *MemoryBackend) Scenarios(ctx context.Context) ([]Scenario, error) {
 
 // IngestReadings implements ReadingIngester: it appends the new readings
 // to a copy of the dataset, re-indexes the copy and makes it current. A
-// large dataset pays for the copy and the re-validation on every batch;
-// feeds that send many small batches should batch them, or use
-// `envtrace ingest` against PostGIS and restart the server.
+// reading already stored with the same value is a duplicate and skipped; one
+// with another value conflicts (a *model.ConflictError with both values) and
+// the whole batch is refused. A large dataset pays for the copy and the
+// re-validation on every batch; feeds that send many small batches should
+// batch them, or use `envtrace ingest` against PostGIS and restart the
+// server.
 func (b *MemoryBackend) IngestReadings(ctx context.Context, readings []model.Reading) (inserted, duplicates int, err error) {
 	if b.tr == nil {
 		return 0, 0, ErrNoTracingData
@@ -665,32 +621,17 @@ func (b *MemoryBackend) IngestReadings(ctx context.Context, readings []model.Rea
 	td.ingestMu.Lock()
 	defer td.ingestMu.Unlock()
 	old, _ := b.snapshot()
-
-	var errs []error
-	for i := range readings {
-		if _, ok := old.ds.Station(readings[i].Station); !ok && len(errs) < 50 {
-			errs = append(errs, &model.FieldError{File: model.FileReadings, Record: i, Column: "station_id",
-				Value: readings[i].Station, Err: errors.New("no such station")})
+	if err := unknownStations(old.ds, readings); err != nil {
+		return 0, 0, err
+	}
+	fresh, duplicates, err := model.SortNew(readings, func(k model.ReadingKey) (*model.Reading, bool) {
+		if j, ok := td.seen[k]; ok {
+			return &old.ds.Readings[j], true
 		}
-	}
-	if len(errs) > 0 {
-		return 0, 0, errors.Join(errs...)
-	}
-	var fresh []model.Reading
-	batch := map[readingKey]struct{}{}
-	for i := range readings {
-		k := keyOf(&readings[i])
-		_, stored := td.seen[k]
-		_, repeated := batch[k]
-		if stored || repeated {
-			duplicates++
-			continue
-		}
-		batch[k] = struct{}{}
-		fresh = append(fresh, readings[i])
-	}
-	if len(fresh) == 0 {
-		return 0, duplicates, nil
+		return nil, false
+	})
+	if err != nil || len(fresh) == 0 {
+		return 0, duplicates, err
 	}
 	if td.opt.sink != nil {
 		if _, _, err := td.opt.sink(ctx, fresh); err != nil {
@@ -710,10 +651,23 @@ func (b *MemoryBackend) IngestReadings(ctx context.Context, readings []model.Rea
 	td.mu.Lock()
 	td.cur = next
 	td.mu.Unlock()
-	for k := range batch {
-		td.seen[k] = struct{}{}
+	for i := range fresh {
+		td.seen[model.KeyOf(&fresh[i])] = len(old.ds.Readings) + i
 	}
 	return len(fresh), duplicates, nil
+}
+
+// unknownStations refuses readings of stations the dataset lacks, each a
+// *model.FieldError naming the reading's index.
+func unknownStations(ds *model.Dataset, readings []model.Reading) error {
+	var errs []error
+	for i := range readings {
+		if _, ok := ds.Station(readings[i].Station); !ok && len(errs) < maxIngestErrors {
+			errs = append(errs, &model.FieldError{File: model.FileReadings, Record: i, Column: "station_id",
+				Value: readings[i].Station, Err: errors.New("no such station")})
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Reaches implements ReachLister.

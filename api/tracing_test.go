@@ -55,14 +55,28 @@ type suspectOut struct {
 		Outfall      string `json:"outfall"`
 		PermitCovers bool   `json:"permit_covers_parameter"`
 		Bracketing   string `json:"bracketing"`
+		Reason       string `json:"reason"`
+		CanCarry     bool   `json:"can_carry"`
 	} `json:"evidence"`
 }
 
 type traceOut struct {
-	Station     string       `json:"station"`
-	Parameter   string       `json:"parameter"`
-	Suspects    []suspectOut `json:"suspects"`
-	RuledOut    []suspectOut `json:"ruled_out"`
+	Station       string       `json:"station"`
+	Parameter     string       `json:"parameter"`
+	Verdict       string       `json:"verdict"`
+	Reason        string       `json:"reason"`
+	MethodVersion string       `json:"method_version"`
+	DataVersion   string       `json:"data_version"`
+	Suspects      []suspectOut `json:"suspects"`
+	Insufficient  []suspectOut `json:"insufficient"`
+	RuledOut      []suspectOut `json:"ruled_out"`
+	Baseline      struct {
+		Median float64  `json:"median"`
+		MAD    float64  `json:"mad"`
+		N      int      `json:"n"`
+		Lower  *float64 `json:"lower"`
+		Upper  *float64 `json:"upper"`
+	} `json:"baseline"`
 	Unexplained struct {
 		Explained bool     `json:"explained"`
 		Reason    string   `json:"reason"`
@@ -526,16 +540,23 @@ func TestTraceScenarios(t *testing.T) {
 				if top.Rank != 1 || top.Score <= 0 || top.TravelHours <= 0 || top.DistanceKm <= 0 || !top.Evidence.PermitCovers {
 					t.Errorf("top suspect %+v", top)
 				}
-				if !res.Unexplained.Explained {
-					t.Errorf("verdict: %+v", res.Unexplained)
+				if res.Verdict != "explained" || !res.Unexplained.Explained {
+					t.Errorf("verdict %s: %+v", res.Verdict, res.Unexplained)
 				}
 				if math.Abs(top.TravelHours-sc.TravelHours) > 0.5*sc.TravelHours {
 					t.Errorf("travel hours %g, fixture design %g", top.TravelHours, sc.TravelHours)
 				}
 			} else {
-				if res.Unexplained.Explained || !slices.Equal(res.Unexplained.Between, sc.UnexplainedBetween) {
-					t.Errorf("verdict %+v, want unexplained between %v", res.Unexplained, sc.UnexplainedBetween)
+				if res.Verdict != "unexplained" || len(res.Suspects) != 0 || res.Unexplained.Explained ||
+					!slices.Equal(res.Unexplained.Between, sc.UnexplainedBetween) {
+					t.Errorf("verdict %s %+v, want unexplained between %v", res.Verdict, res.Unexplained, sc.UnexplainedBetween)
 				}
+			}
+			if res.Baseline.N < 5 || res.Baseline.Lower == nil || res.Baseline.Upper == nil || res.Observation.Background != res.Baseline.Median {
+				t.Errorf("baseline %+v, background %v", res.Baseline, res.Observation.Background)
+			}
+			if res.MethodVersion == "" || !strings.HasPrefix(res.DataVersion, "sha256:") {
+				t.Errorf("versions %q %q", res.MethodVersion, res.DataVersion)
 			}
 			for _, d := range sc.Distractors {
 				for _, sp := range res.Suspects {
@@ -544,9 +565,9 @@ func TestTraceScenarios(t *testing.T) {
 					}
 				}
 			}
-			for _, r := range res.RuledOut {
-				if r.Rank != 0 || r.Evidence.Bracketing == "" {
-					t.Errorf("ruled out %s without a reason: %+v", r.FacilityID, r)
+			for _, r := range slices.Concat(res.RuledOut, res.Insufficient) {
+				if r.Rank != 0 || r.Evidence.Reason == "" {
+					t.Errorf("%s listed unranked without a reason: %+v", r.FacilityID, r)
 				}
 			}
 		})
@@ -667,7 +688,11 @@ func TestTraceBadInput(t *testing.T) {
 		{"missing everything", "GET", "/api/v1/trace", "", 400, api.ProblemInvalidParams, "time"},
 		{"unknown station", "GET", strings.Replace("/api/v1/trace?"+good, "WQ-C1-01", "WQ-NOPE", 1), "", 404, api.ProblemNotFound, ""},
 		{"unknown parameter", "GET", strings.Replace("/api/v1/trace?"+good, "parameter=Cu", "parameter=Kryptonite", 1), "", 400, api.ProblemInvalidParams, "parameter"},
-		{"parameter without load", "GET", strings.Replace("/api/v1/trace?"+good, "parameter=Cu", "parameter=pH", 1), "", 400, api.ProblemInvalidParams, "parameter"},
+		{"pH in mg/L", "GET", strings.Replace("/api/v1/trace?"+good, "parameter=Cu", "parameter=pH", 1), "", 400, api.ProblemInvalidParams, "unit"},
+		{"pH 99", "GET", "/api/v1/trace?station=WQ-M01&parameter=pH&value=99&unit=pH&time=2026-08-14T04:00:00%2B08:00", "", 400, api.ProblemInvalidParams, "value"},
+		{"DO 40 mg/L", "GET", "/api/v1/trace?station=WQ-M01&parameter=DO&value=40&unit=mg/L&time=2026-08-14T04:00:00%2B08:00", "", 400, api.ProblemInvalidParams, "value"},
+		{"value 1e308", "GET", strings.Replace("/api/v1/trace?"+good, "value=1.8", "value=1e308", 1), "", 400, api.ProblemInvalidParams, "value"},
+		{"flow 1e300", "GET", "/api/v1/trace?" + good + "&flow=1e300", "", 400, api.ProblemInvalidParams, "flow"},
 		{"unit of the wrong kind", "GET", strings.Replace("/api/v1/trace?"+good, "unit=mg/L", "unit=m3/s", 1), "", 400, api.ProblemInvalidParams, "unit"},
 		{"unknown unit", "GET", strings.Replace("/api/v1/trace?"+good, "unit=mg/L", "unit=ppm", 1), "", 400, api.ProblemInvalidParams, "unit"},
 		{"value not a number", "GET", strings.Replace("/api/v1/trace?"+good, "value=1.8", "value=lots", 1), "", 400, api.ProblemInvalidParams, "value"},
@@ -724,10 +749,11 @@ func smallBasin(t *testing.T) *api.MemoryBackend {
 			{ID: "S-ON", Name: "On the river", Kind: model.Fixed, Point: tm2(220000, 2670500)},
 			{ID: "S-OFF", Name: "In the hills", Kind: model.Fixed, Point: tm2(226000, 2670500)},
 		},
-		Readings: []model.Reading{
-			{Station: "S-ON", Time: time.Date(2026, 5, 1, 9, 0, 0, 0, tw), Parameter: "Cu", Value: 0.01, Unit: "mg/L"},
-			{Station: "S-ON", Time: time.Date(2026, 6, 1, 9, 0, 0, 0, tw), Parameter: "Cu", Value: 0.02, Unit: "mg/L"},
-		},
+	}
+	// Six months of copper history without a flow: enough for a baseline.
+	for m, v := range []float64{0.012, 0.01, 0.015, 0.011, 0.013, 0.02} {
+		ds.Readings = append(ds.Readings, model.Reading{Station: "S-ON", Time: time.Date(2026, time.Month(m+1), 1, 9, 0, 0, 0, tw),
+			Parameter: "Cu", Value: v, Unit: "mg/L"})
 	}
 	b, err := basin.New(testNetwork(t), ds, 0)
 	if err != nil {
@@ -741,7 +767,8 @@ func smallBasin(t *testing.T) *api.MemoryBackend {
 }
 
 // TestTraceUntraceable checks readings the data cannot answer: a 422
-// problem naming what to change, and the trace once it is changed.
+// problem naming what to change, and the trace once it is changed. A
+// normal reading needs no flow: it names nobody.
 func TestTraceUntraceable(t *testing.T) {
 	s := newServer(t, quietConfig(), smallBasin(t))
 	const reading = "&parameter=Cu&value=0.9&unit=mg/L&time=2026-06-20T10:00:00%2B08:00"
@@ -752,7 +779,8 @@ func TestTraceUntraceable(t *testing.T) {
 	}{
 		{"station off the network", "station=S-OFF" + reading, 422, "station"},
 		{"no flow known", "station=S-ON" + reading, 422, "flow"},
-		{"flow given", "station=S-ON" + reading + "&flow=1.5", 200, ""},
+		{"normal reading, no flow needed", "station=S-ON&parameter=Cu&value=0.014&unit=mg/L&time=2026-06-20T10:00:00%2B08:00", 200, ""},
+		{"flow given", "station=S-ON" + reading + "&flow=0.1", 200, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -765,8 +793,14 @@ func TestTraceUntraceable(t *testing.T) {
 				return
 			}
 			res := decode[traceOut](t, rec.Body.Bytes())
-			if len(res.Suspects) != 1 || res.Suspects[0].FacilityID != "F1" || res.Suspects[0].Evidence.Outfall != "D01" {
-				t.Errorf("suspects %+v", res.Suspects)
+			if !strings.Contains(tc.query, "flow=") {
+				if res.Verdict != "within_normal_range" || len(res.Suspects) != 0 {
+					t.Errorf("normal reading: %s %+v", res.Verdict, res.Suspects)
+				}
+				return
+			}
+			if res.Verdict != "explained" || len(res.Suspects) != 1 || res.Suspects[0].FacilityID != "F1" || res.Suspects[0].Evidence.Outfall != "D01" {
+				t.Errorf("%s: suspects %+v insufficient %+v", res.Verdict, res.Suspects, res.Insufficient)
 			}
 		})
 	}
@@ -895,7 +929,7 @@ func TestIngest(t *testing.T) {
 	batch := `[
 		{"station":"WQ-M01","time":"2026-10-01T09:00:00+08:00","parameter":"COD","value":12.5,"unit":"mg/L","flow":2.1,"flow_unit":"m3/s"},
 		{"station":"WQ-M01","time":"2026-10-01T09:00:00+08:00","parameter":"氨氮","value":450,"unit":"µg/L"},
-		{"station":"WQ-M01","time":"2026-10-01T01:00:00Z","parameter":"COD","value":99,"unit":"mg/L"}
+		{"station":"WQ-M01","time":"2026-10-01T01:00:00Z","parameter":"COD","value":12500,"unit":"µg/L"}
 	]`
 	type result struct {
 		Received   int `json:"received"`
@@ -906,8 +940,8 @@ func TestIngest(t *testing.T) {
 	if rec.Code != 200 {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
-	// The third reading is the first one's instant in UTC: the same
-	// reading, so it is a duplicate even within one batch.
+	// The third reading is the first one's instant in UTC and its value in
+	// µg/L: the same reading, so it is a duplicate even within one batch.
 	if got := decode[result](t, rec.Body.Bytes()); got != (result{Received: 3, Inserted: 2, Duplicates: 1}) {
 		t.Errorf("first post: %+v", got)
 	}
@@ -943,6 +977,37 @@ func TestIngest(t *testing.T) {
 	if latestCOD < 0 || st.Latest[latestCOD].Value != 12.5 {
 		t.Errorf("latest COD is not the ingested reading: %+v", st.Latest)
 	}
+
+	// Another value for a stored reading conflicts: 409 with both values,
+	// and nothing of the batch is stored.
+	conflict := `[
+		{"station":"WQ-M01","time":"2026-10-02T09:00:00+08:00","parameter":"COD","value":8,"unit":"mg/L"},
+		{"station":"WQ-M01","time":"2026-10-01T01:00:00Z","parameter":"COD","value":99,"unit":"mg/L"}
+	]`
+	rec = do(t, h, http.MethodPost, "/api/v1/readings", conflict)
+	p := decode[struct {
+		Type      string `json:"type"`
+		Conflicts []struct {
+			Station   string `json:"station"`
+			Parameter string `json:"parameter"`
+			Stored    struct {
+				Value float64 `json:"value"`
+			} `json:"stored"`
+			Sent struct {
+				Value float64 `json:"value"`
+			} `json:"sent"`
+		} `json:"conflicts"`
+	}](t, rec.Body.Bytes())
+	if rec.Code != http.StatusConflict || p.Type != api.ProblemConflict || len(p.Conflicts) != 1 ||
+		p.Conflicts[0].Stored.Value != 12.5 || p.Conflicts[0].Sent.Value != 99 || p.Conflicts[0].Parameter != "COD" {
+		t.Fatalf("conflict: %d %s", rec.Code, rec.Body)
+	}
+	rec = get(t, h, "/api/v1/stations/WQ-M01/readings?from=2026-10-02T00:00:00Z")
+	if n := decode[struct {
+		Count int `json:"count"`
+	}](t, rec.Body.Bytes()).Count; n != 0 {
+		t.Errorf("%d readings stored from a conflicting batch", n)
+	}
 }
 
 func TestIngestBadInput(t *testing.T) {
@@ -958,6 +1023,10 @@ func TestIngestBadInput(t *testing.T) {
 		{"unit of the wrong kind", `[` + strings.Replace(good, `"mg/L"`, `"pH"`, 1) + `]`, 400, []string{"[0].unit"}},
 		{"unknown parameter", `[` + strings.Replace(good, `"COD"`, `"XYZ"`, 1) + `]`, 400, []string{"[0].parameter"}},
 		{"negative concentration", `[` + strings.Replace(good, `"value":1`, `"value":-1`, 1) + `]`, 400, []string{"[0].value"}},
+		{"pH 99", `[` + strings.Replace(strings.Replace(good, `"COD"`, `"pH"`, 1), `"value":1,"unit":"mg/L"`, `"value":99,"unit":"pH"`, 1) + `]`, 400, []string{"[0].value"}},
+		{"COD 1e300", `[` + strings.Replace(good, `"value":1`, `"value":1e300`, 1) + `]`, 400, []string{"[0].value"}},
+		{"flow 1e300", `[` + strings.Replace(good, `"unit":"mg/L"`, `"unit":"mg/L","flow":1e300,"flow_unit":"m3/s"`, 1) + `]`, 400, []string{"[0].flow"}},
+		{"conflict within the batch", `[` + good + `,` + strings.Replace(good, `"value":1`, `"value":2`, 1) + `]`, 409, nil},
 		{"value as a string", `[` + strings.Replace(good, `"value":1`, `"value":"1"`, 1) + `]`, 400, []string{"[0].value"}},
 		{"missing fields", `[{"station":"WQ-M01"}]`, 400, []string{"[0].time", "[0].parameter", "[0].value", "[0].unit"}},
 		{"flow without unit", `[` + strings.Replace(good, `"unit":"mg/L"`, `"unit":"mg/L","flow":3`, 1) + `]`, 400, []string{"[0].flow_unit"}},

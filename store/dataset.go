@@ -14,6 +14,7 @@ import (
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/tracing/dmr"
 	"github.com/envtrace/envtrace/tracing/model"
+	"github.com/envtrace/envtrace/tracing/standard"
 )
 
 // col is one column of a dataset table; Type is its staging type, and
@@ -130,29 +131,31 @@ func kinds(ds *model.Dataset) []*kind {
 			cols: []col{text("per_no"), text("let"), text("parameter"), float("value"), text("unit"), text("stat_base"), text("bound"),
 				{"report_only", "boolean"}, text("note")},
 			n: len(ds.Limits), row: func(i int) ([]any, error) {
-				l := &ds.Limits[i]
-				return []any{l.Permit, l.Outfall, canonParam(l.Parameter), l.Value, canonUnit(l.Unit), string(l.StatBase), l.Bound.String(),
-					l.ReportOnly, l.Note}, nil
+				l, err := ds.Limits[i].Canonical()
+				return []any{l.Permit, l.Outfall, l.Parameter, l.Value, l.Unit, string(l.StatBase), l.Bound.String(),
+					l.ReportOnly, l.Note}, err
 			}},
 		{file: model.FileReports, table: "reports", key: []string{"ems_no", "per_no", "let", "period_start", "period_end", "parameter", "stat_base"},
 			cols: []col{text("ems_no"), text("per_no"), text("let"), {"period_start", "date"}, {"period_end", "date"}, text("parameter"),
 				float("value"), text("unit"), text("stat_base"), {"censored", "boolean"}, text("no_data"), float("flow"), text("flow_unit"), text("note")},
 			n: len(ds.Reports), row: func(i int) ([]any, error) {
-				r := &ds.Reports[i]
-				return []any{r.Facility, r.Permit, r.Outfall, date(r.Period.Start), date(r.Period.End), canonParam(r.Parameter),
-					r.Value, canonUnit(r.Unit), string(r.StatBase), r.Censored, r.NoData, r.Flow, canonUnit(r.FlowUnit), r.Note}, nil
+				r, err := ds.Reports[i].Canonical()
+				return []any{r.Facility, r.Permit, r.Outfall, date(r.Period.Start), date(r.Period.End), r.Parameter,
+					r.Value, canonUnit(r.Unit), string(r.StatBase), r.Censored, r.NoData, r.Flow, r.FlowUnit, r.Note}, err
 			}},
 		{file: model.FileStations, table: "stations", key: []string{"station_id"},
-			cols: []col{text("station_id"), text("name"), text("kind"), {"location", "point"}, text("river"), text("note")},
-			n:    len(ds.Stations), row: func(i int) ([]any, error) {
+			cols: []col{text("station_id"), text("name"), text("kind"), {"location", "point"}, text("river"), text("water_class"),
+				{"tidal", "boolean"}, text("note")},
+			n: len(ds.Stations), row: func(i int) ([]any, error) {
 				s := &ds.Stations[i]
 				b, err := pointEWKB(s.Point)
-				return []any{s.ID, s.Name, string(s.Kind), b, s.River, s.Note}, err
+				return []any{s.ID, s.Name, string(s.Kind), b, s.River, string(s.WaterClass), s.Tidal, s.Note}, err
 			}},
 		{file: model.FileReadings, table: "readings", key: []string{"station_id", "time", "parameter"},
 			cols: readingCols,
 			n:    len(ds.Readings), row: func(i int) ([]any, error) {
-				return readingRow(canonReading(ds.Readings[i])), nil
+				r, err := ds.Readings[i].Canonical()
+				return readingRow(r), err
 			}},
 	}
 }
@@ -262,8 +265,10 @@ func (e *InvalidError) Unwrap() error { return e.Err }
 // database failure in one kind rolls that kind back and leaves the kinds
 // before it committed, so the call can simply be repeated.
 //
-// Parameters and units are stored in their canonical spelling
-// (tracing/param). progress counts records across all kinds.
+// Values are stored in their parameter's canonical unit (readings, reports
+// and limits; river flows in m³/s, reported discharges in m³/day), converted
+// by the records' own Canonical methods on the way in; ds itself is left as
+// it was. progress counts records across all kinds.
 func ImportDataset(ctx context.Context, pool *pgxpool.Pool, ds *model.Dataset, progress Progress) error {
 	if ds == nil {
 		return errors.New("store: ImportDataset: nil dataset")
@@ -318,8 +323,9 @@ func ImportDataset(ctx context.Context, pool *pgxpool.Pool, ds *model.Dataset, p
 // LoadDataset reads every stored record back as a Dataset, each kind in
 // first-insertion order, so that a dataset imported into an empty store
 // comes back equal to what was imported (times keep the zone offset they
-// were written with; parameters and units come back canonical). The
-// result is indexed (model.Dataset.Index) and safe for concurrent lookups.
+// were written with; parameters, units and values come back canonical). The
+// result is indexed (model.Dataset.Index), which converts any value stored
+// in another unit before this version, and safe for concurrent lookups.
 // It reads in one read-only snapshot under BulkStatementTimeout.
 func LoadDataset(ctx context.Context, pool *pgxpool.Pool) (*model.Dataset, error) {
 	ds := &model.Dataset{}
@@ -403,14 +409,14 @@ func LoadDataset(ctx context.Context, pool *pgxpool.Pool) (*model.Dataset, error
 		}); err != nil {
 			return err
 		}
-		if err := loadRows(ctx, tx, "select station_id, name, kind, st_asewkb(location), river, note from stations order by seq", func(r pgx.Rows) error {
+		if err := loadRows(ctx, tx, "select station_id, name, kind, st_asewkb(location), river, water_class, tidal, note from stations order by seq", func(r pgx.Rows) error {
 			var s model.Station
-			var kind string
+			var kind, class string
 			var loc []byte
-			if err := r.Scan(&s.ID, &s.Name, &kind, &loc, &s.River, &s.Note); err != nil {
+			if err := r.Scan(&s.ID, &s.Name, &kind, &loc, &s.River, &class, &s.Tidal, &s.Note); err != nil {
 				return err
 			}
-			s.Kind = model.StationKind(kind)
+			s.Kind, s.WaterClass = model.StationKind(kind), standard.Class(class)
 			p, err := point(loc)
 			s.Point = p
 			ds.Stations = append(ds.Stations, s)

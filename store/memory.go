@@ -189,11 +189,12 @@ func (m *Memory) ImportDataset(ctx context.Context, ds *model.Dataset, progress 
 		m.permits.upsert(p.PerNo, p)
 	}
 	for _, l := range ds.Limits {
-		l.Parameter, l.Unit = canonParam(l.Parameter), canonUnit(l.Unit)
+		l, _ = l.Canonical() // validated above
 		m.limits.upsert(key(l.Permit, l.Outfall, l.Parameter, string(l.StatBase), l.Bound.String()), l)
 	}
 	for _, r := range ds.Reports {
-		r.Parameter, r.Unit, r.FlowUnit = canonParam(r.Parameter), canonUnit(r.Unit), canonUnit(r.FlowUnit)
+		r, _ = r.Canonical() // validated above
+		r.Unit = canonUnit(r.Unit)
 		r.Period.Start, r.Period.End = date(r.Period.Start), date(r.Period.End)
 		m.reports.upsert(key(r.Facility, r.Permit, r.Outfall, r.Period.Start.Format(time.DateOnly), r.Period.End.Format(time.DateOnly), r.Parameter, string(r.StatBase)), r)
 	}
@@ -201,6 +202,7 @@ func (m *Memory) ImportDataset(ctx context.Context, ds *model.Dataset, progress 
 		m.stations.upsert(s.ID, s)
 	}
 	for _, r := range ds.Readings {
+		r, _ = r.Canonical() // validated above
 		r = storedReading(r)
 		m.readings.upsert(readingKey(r), r)
 	}
@@ -208,10 +210,9 @@ func (m *Memory) ImportDataset(ctx context.Context, ds *model.Dataset, progress 
 	return nil
 }
 
-// storedReading is a reading as the database gives it back: canonical
-// spellings, and the time in the offset it was written with.
+// storedReading is a reading as the database gives it back: the time in
+// the offset it was written with.
 func storedReading(r model.Reading) model.Reading {
-	r = canonReading(r)
 	_, off := r.Time.Zone()
 	r.Time = inOffset(r.Time, off)
 	return r
@@ -285,7 +286,9 @@ func (m *Memory) LoadDataset(ctx context.Context) (*model.Dataset, error) {
 }
 
 // IngestReadings stores new readings like the PostGIS IngestReadings:
-// validated first, all or nothing, duplicates skipped and counted.
+// validated and made canonical first, all or nothing, repeats of the same
+// measurement skipped and counted, another value for a stored key a
+// *model.ConflictError.
 func (m *Memory) IngestReadings(ctx context.Context, readings []model.Reading) (inserted, duplicates int, err error) {
 	if len(readings) == 0 {
 		return 0, 0, nil
@@ -296,13 +299,14 @@ func (m *Memory) IngestReadings(ctx context.Context, readings []model.Reading) (
 	if err := ctx.Err(); err != nil {
 		return 0, 0, err
 	}
-	if err := validateReadings(readings); err != nil {
+	canon, err := validateReadings(readings)
+	if err != nil {
 		return 0, 0, &InvalidError{Err: err}
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var errs []error
-	for i, r := range readings {
+	for i, r := range canon {
 		if !m.stations.has(r.Station) && len(errs) < 50 {
 			errs = append(errs, &model.FieldError{File: model.FileReadings, Record: i, Column: "station_id", Value: r.Station, Err: errors.New("no such station in the store")})
 		}
@@ -310,17 +314,21 @@ func (m *Memory) IngestReadings(ctx context.Context, readings []model.Reading) (
 	if len(errs) > 0 {
 		return 0, 0, &InvalidError{Err: errors.Join(errs...)}
 	}
-	for _, r := range readings {
-		r = storedReading(r)
-		k := readingKey(r)
-		if m.readings.has(k) {
-			duplicates++
-			continue
+	fresh, _, err := model.SortNew(canon, func(k model.ReadingKey) (*model.Reading, bool) {
+		i, ok := m.readings.pos[key(k.Station, time.Unix(0, k.UnixNano).UTC().Format(time.RFC3339Nano), k.Parameter)]
+		if !ok {
+			return nil, false
 		}
-		m.readings.upsert(k, r)
-		inserted++
+		return &m.readings.rows[i], true
+	})
+	if err != nil {
+		return 0, 0, &InvalidError{Err: err}
 	}
-	return inserted, duplicates, nil
+	for _, r := range fresh {
+		r = storedReading(r)
+		m.readings.upsert(readingKey(r), r)
+	}
+	return len(fresh), len(readings) - len(fresh), nil
 }
 
 func copyReaches(in []hydro.Reach) []hydro.Reach {

@@ -69,6 +69,28 @@ func scenario(t *testing.T, s store.Store) outcome {
 		}
 		o.Ingest = append(o.Ingest, [2]int{ins, dup})
 	}
+	// A stored reading sent again in mS/cm is a duplicate; with another
+	// value it is a conflict, naming both, and nothing of its batch stays.
+	for i := 1000; i < 2000; i++ {
+		if r := ds.Readings[i]; r.Unit == "µS/cm" && r.Value > 0 {
+			micro := r
+			micro.Value, micro.Unit = r.Value/1000, "mS/cm"
+			ins, dup, err := s.IngestReadings(ctx, []model.Reading{micro})
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.Ingest = append(o.Ingest, [2]int{ins, dup})
+			other := r
+			other.Value *= 2
+			_, _, err = s.IngestReadings(ctx, []model.Reading{ds.Readings[2001], other})
+			var ce *model.ConflictError
+			if !errors.As(err, &ce) || ce.First.Value != r.Value || ce.Second.Value != other.Value {
+				t.Fatalf("conflict: %v", err)
+			}
+			o.Errors = append(o.Errors, err.Error())
+			break
+		}
+	}
 	bad := append([]model.Reading(nil), ds.Readings[3000:3010]...)
 	bad[4].Unit = "furlongs"
 	_, _, err = s.IngestReadings(ctx, bad)
@@ -93,10 +115,10 @@ func scenario(t *testing.T, s store.Store) outcome {
 func TestMemoryMatchesPostGIS(t *testing.T) {
 	mem := scenario(t, store.NewMemory())
 	pg := scenario(t, store.New(migrated(t, postgis.Options{})))
-	if !reflect.DeepEqual(mem.Ingest, pg.Ingest) || mem.Ingest[0] != [2]int{500, 500} || mem.Ingest[2] != [2]int{1, 0} {
+	if !reflect.DeepEqual(mem.Ingest, pg.Ingest) || len(mem.Ingest) != 4 || mem.Ingest[0] != [2]int{500, 500} || mem.Ingest[2] != [2]int{1, 0} || mem.Ingest[3] != [2]int{0, 1} {
 		t.Fatalf("ingest counts: memory %v, PostGIS %v", mem.Ingest, pg.Ingest)
 	}
-	if !reflect.DeepEqual(mem.Errors, pg.Errors) || len(mem.Errors) != 2 {
+	if !reflect.DeepEqual(mem.Errors, pg.Errors) || len(mem.Errors) != 3 {
 		t.Fatalf("errors:\nmemory  %q\nPostGIS %q", mem.Errors, pg.Errors)
 	}
 	if mem.Reaches != pg.Reaches || mem.LoadedSRID != pg.LoadedSRID {

@@ -120,14 +120,16 @@ var stubPoint = model.Point{X: 250000, Y: 2650000}
 // and times PostgreSQL can store exactly. Errors are *model.FieldError
 // naming the file, the record (its index in ds) and the reason.
 func validateDataset(ds *model.Dataset, k *known) error {
+	// Index converts values in place, so it validates copies: the
+	// caller's dataset is left as it was.
 	v := &model.Dataset{
 		Facilities: slices.Clip(ds.Facilities),
 		Outfalls:   slices.Clip(ds.Outfalls),
 		Permits:    slices.Clip(ds.Permits),
-		Limits:     ds.Limits,
-		Reports:    ds.Reports,
+		Limits:     slices.Clone(ds.Limits),
+		Reports:    slices.Clone(ds.Reports),
 		Stations:   slices.Clip(ds.Stations),
-		Readings:   ds.Readings,
+		Readings:   slices.Clone(ds.Readings),
 	}
 	if k != nil {
 		inDS := set(ds.Facilities, func(f model.Facility) string { return f.EmsNo })
@@ -163,8 +165,8 @@ func validateDataset(ds *model.Dataset, k *known) error {
 	return errors.Join(errs...)
 }
 
-// keyErrors finds records that share a database key (which an upsert
-// could not tell apart) and reading times finer than a microsecond.
+// keyErrors finds limits and reports that share a database key (which an
+// upsert could not tell apart) and reading times finer than a microsecond.
 func keyErrors(ds *model.Dataset) []error {
 	var errs []error
 	dup := func(file string, i, j int, what string) {
@@ -195,22 +197,12 @@ func keyErrors(ds *model.Dataset) []error {
 		}
 		rk[key] = i
 	}
-	type readingKey struct {
-		station, param string
-		t              time.Time
-	}
-	gk := map[readingKey]int{}
+	// Two readings of one key are refused by model.Dataset.Index itself,
+	// naming both.
 	for i, r := range ds.Readings {
 		if err := checkTime(r.Time); err != nil && len(errs) < 50 {
 			errs = append(errs, &model.FieldError{File: model.FileReadings, Record: i, Column: "time", Value: r.Time.Format(time.RFC3339Nano), Err: err})
-			continue
 		}
-		key := readingKey{r.Station, canonParam(r.Parameter), r.Time.UTC()}
-		if j, ok := gk[key]; ok {
-			dup(model.FileReadings, i, j, "station, time and parameter")
-			continue
-		}
-		gk[key] = i
 	}
 	return errs
 }
@@ -248,42 +240,42 @@ func canonUnit(s string) string {
 	return s
 }
 
-// canonReading stores parameter and units in their canonical spelling, so
-// that the unique key and later queries do not depend on the alias a
-// source used.
-func canonReading(r model.Reading) model.Reading {
-	r.Parameter = canonParam(r.Parameter)
-	r.Unit = canonUnit(r.Unit)
-	r.FlowUnit = canonUnit(r.FlowUnit)
-	return r
-}
-
-// validateReadings checks readings for IngestReadings: the same rules as a
-// data directory's readings.csv, with every station taken as present (the
-// caller checks stations against the store in its transaction).
-func validateReadings(readings []model.Reading) error {
-	st := map[string]bool{}
-	for _, r := range readings {
-		if r.Station != "" {
-			st[r.Station] = true
-		}
-	}
-	k := &known{stations: st}
+// validateReadings checks readings for IngestReadings and returns them
+// canonical (model.Reading.Canonical: parameter known, unit fitting it,
+// value and flow finite and physically plausible), with times the database
+// stores exactly. Whether the stations exist is checked against the store
+// in the caller's transaction, and repeats are left to model.SortNew.
+// Errors are *model.FieldError naming the reading's index.
+func validateReadings(readings []model.Reading) ([]model.Reading, error) {
 	var errs []error
-	v := &model.Dataset{Readings: readings}
-	for s := range k.stations {
-		v.Stations = append(v.Stations, model.Station{ID: s, Name: "(stored)", Kind: model.Fixed, Point: stubPoint})
-	}
-	if err := v.Index(); err != nil {
-		errs = append(errs, err)
-	}
-	for i, r := range readings {
-		if err := checkTime(r.Time); err != nil && len(errs) < 50 {
-			errs = append(errs, &model.FieldError{File: model.FileReadings, Record: i, Column: "time", Value: r.Time.Format(time.RFC3339Nano), Err: err})
+	bad := func(i int, col, val string, err error) {
+		if len(errs) < 50 {
+			errs = append(errs, &model.FieldError{File: model.FileReadings, Record: i, Column: col, Value: val, Err: err})
 		}
 	}
-	if len(errs) == 0 {
-		return nil
+	out := make([]model.Reading, len(readings))
+	for i, r := range readings {
+		if r.Station == "" {
+			bad(i, "station_id", "", errors.New("required"))
+		}
+		if r.Time.IsZero() {
+			bad(i, "time", "", errors.New("required"))
+		} else if err := checkTime(r.Time); err != nil {
+			bad(i, "time", r.Time.Format(time.RFC3339Nano), err)
+		}
+		if err := model.CheckQA(r.Sample.QA); err != nil {
+			bad(i, "qa_flag", r.Sample.QA, err)
+		}
+		c, err := r.Canonical()
+		var fe *model.FieldError
+		if errors.As(err, &fe) {
+			if len(errs) < 50 {
+				fe.Record = i
+				errs = append(errs, fe)
+			}
+			continue
+		}
+		out[i] = c
 	}
-	return errors.Join(errs...)
+	return out, errors.Join(errs...)
 }

@@ -124,6 +124,11 @@ func testDataset() *model.Dataset {
 			reading("S2", "2024-06-10T00:00:00Z", "SS", 30, "mg/L"),
 		},
 	}
+	// Data enter through Index, which converts them to canonical units
+	// (1200 µg/L of ammonia is 1.2 mg/L), as ReadDir and the store do.
+	if err := ds.Index(); err != nil {
+		panic(err)
+	}
 	return ds
 }
 

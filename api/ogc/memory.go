@@ -395,7 +395,8 @@ func datasetCollections(ds *model.Dataset, findings *permits.Report) []*memColle
 			stationAt[st.ID] = i
 		}
 	}
-	latest, samples := latestReadings(ds)
+	latest := latestReadings(ds)
+	rpis := rpi.LatestByStation(ds.Readings)
 
 	// Stations, with the RPI of their latest complete sample.
 	stations := newPointCollection(Collection{
@@ -408,11 +409,11 @@ func datasetCollections(ds *model.Dataset, findings *permits.Report) []*memColle
 			"id": st.ID, "name": nilIfEmpty(st.Name), "kind": nilIfEmpty(string(st.Kind)), "river": nilIfEmpty(st.River),
 			"rpi": nil, "rpi_class": nil, "rpi_class_zh": nil, "rpi_time": nil,
 		}
-		if r, t, ok := latestRPI(samples[st.ID]); ok {
+		if r, ok := rpis[st.ID]; ok {
 			props["rpi"] = r.Index
 			props["rpi_class"] = r.Class.String()
 			props["rpi_class_zh"] = r.Class.Chinese()
-			props["rpi_time"] = t.Format(time.RFC3339)
+			props["rpi_time"] = r.Time.Format(time.RFC3339)
 		}
 		stations.addFeature(Feature{ID: st.ID, Geometry: point(st.Point), Properties: props}, time.Time{})
 	}
@@ -560,37 +561,15 @@ func (mc *memCollection) finish() {
 }
 
 // latestReadings returns the latest reading of every (station, parameter),
-// ordered by station then parameter, and every station's RPI inputs
-// grouped by sampling time.
-func latestReadings(ds *model.Dataset) ([]model.Reading, map[string]map[int64]*sample) {
+// ordered by station then parameter.
+func latestReadings(ds *model.Dataset) []model.Reading {
 	type key struct{ station, param string }
 	latest := map[key]int{}
-	samples := map[string]map[int64]*sample{}
 	for i, r := range ds.Readings {
 		k := key{r.Station, r.Parameter}
 		if j, ok := latest[k]; !ok || !r.Time.Before(ds.Readings[j].Time) {
 			latest[k] = i
 		}
-		id, ok := rpiParam(r.Parameter)
-		if !ok {
-			continue
-		}
-		v, err := param.Canonical(id, r.Value, r.Unit)
-		if err != nil {
-			continue
-		}
-		byTime := samples[r.Station]
-		if byTime == nil {
-			byTime = map[int64]*sample{}
-			samples[r.Station] = byTime
-		}
-		t := r.Time.UnixNano()
-		s := byTime[t]
-		if s == nil {
-			s = &sample{time: r.Time, values: rpi.Measurements{}}
-			byTime[t] = s
-		}
-		s.values[id] = v
 	}
 	out := make([]model.Reading, 0, len(latest))
 	for _, i := range latest {
@@ -602,52 +581,7 @@ func latestReadings(ds *model.Dataset) ([]model.Reading, map[string]map[int64]*s
 		}
 		return out[a].Parameter < out[b].Parameter
 	})
-	return out, samples
-}
-
-// sample is the RPI inputs measured at one station at one instant.
-type sample struct {
-	time   time.Time
-	values rpi.Measurements
-}
-
-// rpiParam reports whether a parameter id is one of the RPI inputs.
-func rpiParam(id string) (string, bool) {
-	p, err := param.Lookup(id)
-	if err != nil {
-		return "", false
-	}
-	for _, in := range rpi.Inputs {
-		if p.ID == in {
-			return p.ID, true
-		}
-	}
-	return "", false
-}
-
-// latestRPI computes the index of the most recent sample that has all
-// four inputs. RPI is defined per sample, so values from different days
-// are never mixed. A censored value ("<LOD") counts at its detection
-// limit: for BOD5, SS and NH3-N, the inputs reported that way, this can
-// only overstate pollution, never hide it.
-func latestRPI(byTime map[int64]*sample) (rpi.Result, time.Time, bool) {
-	var best *sample
-	for _, s := range byTime {
-		if len(s.values) < len(rpi.Inputs) {
-			continue
-		}
-		if best == nil || s.time.After(best.time) {
-			best = s
-		}
-	}
-	if best == nil {
-		return rpi.Result{}, time.Time{}, false
-	}
-	r, err := rpi.Compute(best.values)
-	if err != nil {
-		return rpi.Result{}, time.Time{}, false
-	}
-	return r, best.time, true
+	return out
 }
 
 // permitProps flattens a facility's permits into layer attributes: GIS

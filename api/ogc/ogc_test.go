@@ -697,8 +697,8 @@ func TestPointCollectionProperties(t *testing.T) {
 		{"facility without location", "facilities/items/L0000003", map[string]any{"location_source": nil}, false},
 		{"outfall", "outfalls/items/L0000002:D02", map[string]any{
 			"facility": "L0000002", "facility_name": "乙工廠", "id": "D02", "receiving_water": "大甲溪"}, true},
-		{"latest reading converted nothing", "readings-latest/items/S1:NH3-N", map[string]any{
-			"station": "S1", "parameter": "NH3-N", "value": 1200.0, "unit": "µg/L", "time": "2024-05-01T09:30:00+08:00", "censored": false}, true},
+		{"latest reading in its canonical unit", "readings-latest/items/S1:NH3-N", map[string]any{
+			"station": "S1", "parameter": "NH3-N", "value": 1.2, "unit": "mg/L", "time": "2024-05-01T09:30:00+08:00", "censored": false}, true},
 		{"reach attributes", "reaches/items/m00", map[string]any{
 			"id": "m00", "name": "大甲溪", "down": "m01", "stream_order": 2.0, "length_km": 0.5}, true},
 	}

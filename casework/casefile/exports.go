@@ -48,6 +48,7 @@ func suspectTable(v *view) table {
 		}
 	}
 	add("嫌疑", v.Res.Suspects)
+	add("不足以解釋", v.Res.Insufficient)
 	add("排除", v.Res.RuledOut)
 	return t
 }
@@ -70,7 +71,7 @@ func caseTable(v *view) table {
 	rows := [][]any{
 		{"案件編號", v.C.ID}, {"案件名稱", v.C.Title}, {"建立者", v.C.CreatedBy}, {"建立時間", twTime(v.C.CreatedAt) + " " + rocDate(v.C.CreatedAt)},
 		{"測站", in.Station}, {"項目", in.Parameter}, {"測值", in.Value}, {"單位", in.Unit}, {"採樣時間", twTime(in.Time)},
-		{"判定", verdictZH(v.Trace.Verdict)}, {"說明", v.Res.Unexplained.Reason},
+		{"判定", verdictZH(v.Trace.Verdict)}, {"說明", v.Res.Reason},
 		{"方法版本", v.Trace.MethodVersion}, {"資料版本", v.Trace.DataVersion}, {"追查紀錄摘要 SHA-256", v.Digest},
 	}
 	return table{name: "案件", head: []string{"欄位", "內容"}, rows: rows}
@@ -193,6 +194,7 @@ var kmlStyles = []kmlStyle{
 	{ID: "unexplained", Line: &kmlLine{Color: "ff94327b", Width: 5}},
 	{ID: "station", Icon: &kmlIcon{Color: "ff000000", Scale: 1.2}},
 	{ID: "outfall-suspect", Icon: &kmlIcon{Color: "ff2b18b2", Scale: 1}},
+	{ID: "outfall-insufficient", Icon: &kmlIcon{Color: "ff94327b", Scale: 0.9}},
 	{ID: "outfall-ruled_out", Icon: &kmlIcon{Color: "ff999999", Scale: 0.8}},
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/envtrace/envtrace/casework"
+	"github.com/envtrace/envtrace/tracing/baseline"
 	"github.com/envtrace/envtrace/tracing/suspect"
 )
 
@@ -128,6 +129,26 @@ var reportTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 		return v
 	},
 	"deref": func(p *float64) float64 { return *p },
+	"flowSource": func(s string) string {
+		switch s {
+		case "given":
+			return "輸入值"
+		case "measured with a reading at the station":
+			return "測站同時量測"
+		case "median of flows measured at the station":
+			return "測站流量中位數"
+		}
+		return s
+	},
+	"window": func(w baseline.Window) string {
+		switch w {
+		case baseline.Season:
+			return "同季前後 45 日"
+		case baseline.Year:
+			return "前 365 日"
+		}
+		return string(w)
+	},
 	"statuses": func() []casework.ReachStatus {
 		return []casework.ReachStatus{casework.ReachSuspect, casework.ReachCleared, casework.ReachUnexplained}
 	},
@@ -177,12 +198,15 @@ svg { width: 100%; height: auto; border: 1px solid #777; }
 <tr><td>測值</td><td>{{num .Trace.Inputs.Value 4}} {{.Trace.Inputs.Unit}}</td></tr>
 <tr><td>採樣時間</td><td>{{tw .Trace.Inputs.Time}}　{{roc .Trace.Inputs.Time}}</td></tr>
 <tr><td>背景值（中位數）</td><td>{{num .Res.Observation.Background 4}} {{.Res.Observation.Unit}}</td></tr>
-<tr><td>河川流量</td><td>{{num .Res.Observation.FlowM3s 3}} m³/s（{{.Res.Observation.FlowSource}}）</td></tr>
+<tr><td>測站正常範圍</td><td id="baseline">{{with .Res.Baseline}}{{if and .Lower .Upper}}{{num (deref .Lower) 4}}～{{num (deref .Upper) 4}} {{$.Res.Observation.Unit}}（{{window .Window}}，{{.N}} 筆）{{else}}歷史資料不足（{{.N}} 筆），無法界定正常範圍{{end}}{{end}}</td></tr>
+{{with .Res.Standard}}<tr><td>水體分類標準</td><td id="standard">{{.Class}}類：{{if .Min}}≥ {{num .Min 4}} {{end}}{{if .Max}}≤ {{num .Max 4}} {{end}}{{.Unit}}，{{if .Violated}}未符合{{else}}符合{{end}}</td></tr>
+{{end}}<tr><td>河川流量</td><td>{{if .Res.Observation.FlowSource}}{{num .Res.Observation.FlowM3s 3}} m³/s（{{flowSource .Res.Observation.FlowSource}}）{{else}}—{{end}}</td></tr>
 <tr><td>超量負荷</td><td>{{num .Res.Observation.ExcessKgDay 2}} kg/日</td></tr>
 <tr><td>追查範圍</td><td>上游流達時間 {{num .Trace.Inputs.MaxHours 1}} 小時內</td></tr>
 </table>
 <div class="verdict" id="verdict">判定：{{verdict .Trace.Verdict}}</div>
-<p>{{.Res.Unexplained.Reason}}{{if eq (len .Res.Unexplained.Between) 2}}　區段：{{index .Res.Unexplained.Between 0}} 至 {{index .Res.Unexplained.Between 1}}。{{end}}</p>
+<p id="reason">{{.Res.Reason}}{{if eq (len .Res.Unexplained.Between) 2}}　區段：{{index .Res.Unexplained.Between 0}} 至 {{index .Res.Unexplained.Between 1}}。{{end}}</p>
+{{if .Res.Warnings}}<ul class="small" id="warnings">{{range .Res.Warnings}}<li>{{.}}</li>{{end}}</ul>{{end}}
 
 <h2>二、溯源地圖</h2>
 <svg viewBox="0 0 {{.Map.W}} {{.Map.H}}" role="img" aria-label="溯源地圖">
@@ -204,8 +228,9 @@ svg { width: 100%; height: auto; border: 1px solid #777; }
 <td>{{cover .Evidence}}</td>
 <td>{{.Evidence.ExceedancesParam}}{{range .Evidence.ExceedancePeriods}}<br><span class="small">{{.}}</span>{{end}}</td>
 </tr>{{end}}</tbody></table>
-<p class="small">分數因子：涵蓋 × 可行性 × 違規紀錄 × 距離 × 上游測站比對。</p>
+<p class="small">分數因子：涵蓋 × 負荷比 × 違規紀錄 × 距離 × 上游測站比對。僅於判定為「可由許可排放源解釋」時排名。</p>
 {{else}}<p id="suspects-none">本案不指認任何排放源。</p>{{end}}
+{{if .Res.Insufficient}}<p class="small" id="insufficient">不足以解釋全部負荷（不排名）{{len .Res.Insufficient}} 家：{{range $i, $s := .Res.Insufficient}}{{if $i}}、{{end}}{{$s.Name}}（{{$s.FacilityID}}；{{$s.Evidence.Reason}}）{{end}}</p>{{end}}
 {{if .Res.RuledOut}}<p class="small">已排除 {{len .Res.RuledOut}} 家：{{range $i, $s := .Res.RuledOut}}{{if $i}}、{{end}}{{$s.Name}}（{{$s.FacilityID}}）{{end}}</p>{{end}}
 
 <h2>四、上游測站比對</h2>
@@ -225,13 +250,13 @@ svg { width: 100%; height: auto; border: 1px solid #777; }
 {{else}}<p>無。</p>{{end}}
 
 <h2>六、方法說明</h2>
-<p>本報告以 envtrace 溯源引擎（方法版本 {{if .Trace.MethodVersion}}{{.Trace.MethodVersion}}{{else}}未標示{{end}}）產生。引擎將測站讀值超出背景值之負荷（超量濃度 × 河川流量）沿河網向上游回推至流達時間範圍內之各排放口，並依一階衰減還原（BOD5、COD、NH3-N；重金屬視為保守性物質）。各排放口之分數為五項因子相乘：是否涵蓋該項目（許可限值或行業別）、所需放流濃度與負荷之可行性、違規紀錄、距離，以及上游測站於同一水體通過時之讀值（乾淨者排除其上游）。無任何許可排放源足以解釋時，判定為未解釋並指出兩測站間之區段。判定僅為稽查之優先順序，不構成違規之認定。</p>
+<p>本報告以 envtrace 溯源引擎（方法版本 {{if .Trace.MethodVersion}}{{.Trace.MethodVersion}}{{else}}未標示{{end}}）產生。引擎先以該測站同季（前後 45 日）之歷史讀值（中位數 ± 3.5 倍穩健離散度）判斷讀值是否異常；於正常範圍內者，或該項目無法溯源者，不指認任何對象。讀值異常時，將超出背景值之負荷（超量濃度 × 河川流量；溶氧為氧虧，以 Streeter–Phelps 模式換算）沿河網向上游回推至流達時間範圍內之各排放口，並依一階衰減還原（重金屬視為保守性物質）。僅能承載該負荷（以許可水量、取水量或處理容量之最大者計）之排放源方予排名，分數為五項因子相乘：是否涵蓋該項目（許可限值或行業別）、所需與許可負荷之比、違規紀錄、距離，以及上游測站於同一水體通過時之讀值（乾淨者排除其上游）。無任何許可排放源足以解釋時，判定為未解釋、不排名任何事業，並指出兩測站間之區段。判定僅為稽查之優先順序，不構成違規之認定。</p>
 
 <h2>七、資料快照</h2>
 <table class="meta">
 <tr><td>資料版本 (data_version)</td><td class="digest">{{if .Trace.DataVersion}}{{.Trace.DataVersion}}{{else}}未標示{{end}}</td></tr>
 <tr><td>追查紀錄摘要 (SHA-256)</td><td class="digest">{{.Digest}}</td></tr>
-<tr><td>嫌疑／排除／上游測站</td><td>{{len .Res.Suspects}}／{{len .Res.RuledOut}}／{{len .Res.Upstream}}</td></tr>
+<tr><td>嫌疑／不足以解釋／排除／上游測站</td><td>{{len .Res.Suspects}}／{{len .Res.Insufficient}}／{{len .Res.RuledOut}}／{{len .Res.Upstream}}</td></tr>
 </table>
 <p class="small">本報告之 SHA-256 摘要記錄於案件之匯出紀錄（GET /api/v1/cases/{{.C.ID}}），可據以核對列印本。</p>
 </body>

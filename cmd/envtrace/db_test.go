@@ -35,18 +35,34 @@ func TestDatabaseCommands(t *testing.T) {
 			t.Fatalf("import %d: exit %d\n%s\n%s", i, code, out, errs)
 		}
 	}
-	batch := filepath.Join(t.TempDir(), "batch.csv")
-	os.WriteFile(batch, []byte("station_id,time,parameter,value,unit\nWQ-M06,2026-10-01T08:00:00+08:00,NH3-N,0.31,mg/L\nWQ-M06,2026-10-01T09:00:00+08:00,NH3-N,0.29,mg/L\n"), 0o644)
-	if code, out, errs := runCmd(t, "ingest", "--db", url, "--readings", batch); code != 0 || !strings.Contains(out, "2 new readings, 0 already stored") {
-		t.Fatalf("ingest: exit %d %s %s", code, out, errs)
-	}
-	if code, out, errs := runCmd(t, "ingest", "--db", url, "--readings", batch); code != 0 || !strings.Contains(out, "0 new readings, 2 already stored") {
-		t.Fatalf("ingest again: exit %d %s %s", code, out, errs)
-	}
-	bad := filepath.Join(t.TempDir(), "bad.csv")
-	os.WriteFile(bad, []byte("station_id,time,parameter,value,unit\nWQ-M06,2026-10-01T08:00:00+08:00,NH3-N,0.31,furlongs\n"), 0o644)
-	if code, _, errs := runCmd(t, "ingest", "--db", url, "--readings", bad); code != 1 || !strings.Contains(errs, "furlongs") {
-		t.Fatalf("bad unit: exit %d %s", code, errs)
+	// Ingest, file by file in order: a batch sent again is all
+	// duplicates; the same readings in µg/L are the same readings; another
+	// value is a conflict naming both, and nothing of its file is stored.
+	const head = "station_id,time,parameter,value,unit\n"
+	for _, step := range []struct {
+		name, rows string
+		code       int
+		want       string // in stdout when code is 0, else in stderr
+	}{
+		{"ingest", "WQ-M06,2026-10-01T08:00:00+08:00,NH3-N,0.31,mg/L\nWQ-M06,2026-10-01T09:00:00+08:00,NH3-N,0.29,mg/L\n", 0, "2 new readings, 0 already stored"},
+		{"ingest again", "WQ-M06,2026-10-01T08:00:00+08:00,NH3-N,0.31,mg/L\nWQ-M06,2026-10-01T09:00:00+08:00,NH3-N,0.29,mg/L\n", 0, "0 new readings, 2 already stored"},
+		{"ingest in µg/L", "WQ-M06,2026-10-01T00:00:00Z,NH3-N,310,µg/L\n", 0, "0 new readings, 1 already stored"},
+		{"conflict", "WQ-M06,2026-10-02T08:00:00+08:00,NH3-N,0.2,mg/L\nWQ-M06,2026-10-01T09:00:00+08:00,NH3-N,0.9,mg/L\n", 1, "0.9 mg/L conflicts with 0.29 mg/L"},
+		{"the conflicting file stored none of itself", "WQ-M06,2026-10-02T08:00:00+08:00,NH3-N,0.2,mg/L\n", 0, "1 new readings, 0 already stored"},
+		{"bad unit", "WQ-M06,2026-10-01T08:00:00+08:00,NH3-N,0.31,furlongs\n", 1, "furlongs"},
+	} {
+		file := filepath.Join(t.TempDir(), "readings.csv")
+		if err := os.WriteFile(file, []byte(head+step.rows), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errs := runCmd(t, "ingest", "--db", url, "--readings", file)
+		got := out
+		if step.code != 0 {
+			got = errs
+		}
+		if code != step.code || !strings.Contains(got, step.want) {
+			t.Fatalf("%s: exit %d, want %d with %q\n%s\n%s", step.name, code, step.code, step.want, out, errs)
+		}
 	}
 
 	// Fail fast: drop the upstream-interval index, serve refuses to start.

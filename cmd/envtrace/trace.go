@@ -142,40 +142,92 @@ func cmdTrace(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// localTime is how the CLI prints every time: in the zone of the reading,
+// with its offset, so that 04:00 +08:00 is never mistaken for UTC.
+const localTime = "2006-01-02 15:04 -07:00"
+
 func printTrace(e *env, r *suspect.Result) {
 	o := r.Observation
-	fmt.Fprintf(e.stdout, "Station %s (reach %s, measure %.1f): %s %.4g %s at %s\n", r.Station, o.Reach, o.Measure, r.Parameter, o.Value, o.Unit, o.Time.Format(time.RFC3339))
-	fmt.Fprintf(e.stdout, "Background %.4g %s, flow %.3g m³/s (%s), excess load %.4g kg/day\n\n", o.Background, o.Unit, o.FlowM3s, o.FlowSource, o.ExcessKgDay)
+	loc := o.Time.Location()
+	at := func(t time.Time) string { return t.In(loc).Format(localTime) }
+	w := e.stdout
+	fmt.Fprintf(w, "Station %s (reach %s, measure %.1f): %s %.4g %s at %s\n", r.Station, o.Reach, o.Measure, r.Parameter, o.Value, o.Unit, at(o.Time))
+	fmt.Fprintf(w, "Verdict: %s\n  %s\n", strings.ToUpper(strings.ReplaceAll(string(r.Verdict), "_", " ")), r.Reason)
+	b := r.Baseline
+	fmt.Fprintf(w, "Baseline: median %.4g %s, MAD %.3g, %d readings (%s window", b.Median, o.Unit, b.MAD, b.N, b.Window)
+	if b.ByHour {
+		fmt.Fprint(w, ", same hour of day")
+	}
+	fmt.Fprint(w, ")")
+	if b.Lower != nil && b.Upper != nil {
+		fmt.Fprintf(w, ", normal range %.4g–%.4g %s", *b.Lower, *b.Upper, o.Unit)
+	}
+	fmt.Fprintln(w)
+	if s := r.Standard; s != nil {
+		state := "met"
+		if s.Violated {
+			state = fmt.Sprintf("violated by %.4g %s", s.Exceedance, s.Unit)
+		}
+		fmt.Fprintf(w, "Class %s river standard for %s: %s\n", s.Class, s.Parameter, state)
+	}
+	if o.Excess > 0 {
+		fmt.Fprintf(w, "Excess %.4g %s over the %s; flow %.3g m³/s (%s)", o.Excess, o.Unit, o.Reference, o.FlowM3s, o.FlowSource)
+		if o.ExcessKgDay > 0 {
+			fmt.Fprintf(w, ", excess load %.4g kg/day", o.ExcessKgDay)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, x := range r.Warnings {
+		fmt.Fprintf(w, "Warning: %s\n", x)
+	}
+	fmt.Fprintln(w)
 	if len(r.Upstream) > 0 {
-		fmt.Fprintln(e.stdout, "Upstream stations at the matching time:")
+		fmt.Fprintln(w, "Upstream stations when the same water passed:")
 		for _, c := range r.Upstream {
-			fmt.Fprintf(e.stdout, "  %-10s %6.1f h upstream  %s  %.4g (background %.4g)  %s\n", c.Station, c.TravelHours, c.Time.Format("2006-01-02 15:04"), c.Value, c.Background, strings.ToUpper(c.Verdict))
+			fmt.Fprintf(w, "  %-10s %6.1f h upstream  expected %s (window %s – %s)  sample %s  %.4g (background %.4g)  %s (weight %.2f)\n",
+				c.Station, c.TravelHours, at(c.Expected), at(c.Window.From), at(c.Window.To), at(c.Time), c.Value, c.Background,
+				strings.ToUpper(strings.ReplaceAll(c.Verdict, "_", " ")), c.Weight)
 		}
-		fmt.Fprintln(e.stdout)
+		fmt.Fprintln(w)
 	}
-	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RANK\tFACILITY\tNAME\tINDUSTRY\tSCORE\tKM\tHOURS\tPERMIT\tREQ/PERMITTED\tPAST EXC.\tDISCHARGE WINDOW")
-	for _, s := range r.Suspects {
-		ev := s.Evidence
-		cover := "no"
-		switch {
-		case ev.PermitCovers:
-			cover = "limit"
-		case ev.ProfileCovers:
-			cover = "profile"
+	if len(r.Suspects) > 0 {
+		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "RANK\tFACILITY\tNAME\tINDUSTRY\tSCORE\tKM\tHOURS\tPERMIT\tREQ/PERMITTED\tREQ/CAPACITY\tPAST EXC.\tDISCHARGE WINDOW")
+		for _, s := range r.Suspects {
+			ev := s.Evidence
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.3f\t%.2f\t%.1f\t%s\t%.2f\t%.2f\t%d\t%s – %s\n", s.Rank, s.FacilityID, s.Name, ev.Industry, s.Score,
+				s.DistanceKm, s.TravelHours, coverage(ev), ev.LoadRatio, ev.CapacityRatio, ev.ExceedancesParam,
+				at(ev.DischargeWindow.From), at(ev.DischargeWindow.To))
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.3f\t%.2f\t%.1f\t%s\t%.2f\t%d\t%s – %s\n", s.Rank, s.FacilityID, s.Name, ev.Industry, s.Score,
-			s.DistanceKm, s.TravelHours, cover, ev.LoadRatio, ev.ExceedancesParam,
-			ev.DischargeWindow.From.Format("01-02 15:04"), ev.DischargeWindow.To.Format("01-02 15:04"))
+		tw.Flush()
 	}
-	tw.Flush()
-	if len(r.RuledOut) > 0 {
-		fmt.Fprintf(e.stdout, "\nRuled out:\n")
-		for _, s := range r.RuledOut {
-			fmt.Fprintf(e.stdout, "  %s %s: %s\n", s.FacilityID, s.Name, s.Evidence.Bracketing)
+	for _, list := range []struct {
+		title string
+		l     []suspect.Suspect
+	}{{"Insufficient (they cover the parameter but cannot carry all of the excess)", r.Insufficient}, {"Ruled out", r.RuledOut}} {
+		if len(list.l) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s:\n", list.title)
+		for _, s := range list.l {
+			fmt.Fprintf(w, "  %s %s: %s\n", s.FacilityID, s.Name, s.Evidence.Reason)
 		}
 	}
-	fmt.Fprintf(e.stdout, "\n%s\n", r.Unexplained.Reason)
+	if !r.Unexplained.Explained && len(r.Unexplained.Between) == 2 {
+		fmt.Fprintf(w, "\nSearch between %s and %s.\n", r.Unexplained.Between[0], r.Unexplained.Between[1])
+	}
+	fmt.Fprintf(w, "\nMethod %s, data %s\n", r.MethodVersion, r.DataVersion)
+}
+
+// coverage says how a suspect covers the traced parameter.
+func coverage(ev suspect.Evidence) string {
+	switch {
+	case ev.PermitCovers:
+		return "limit"
+	case ev.ProfileCovers:
+		return "profile"
+	}
+	return "no"
 }
 
 func cmdCheck(ctx context.Context, e *env, args []string) error {
@@ -251,7 +303,7 @@ func cmdBalance(ctx context.Context, e *env, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
-	fmt.Fprintf(e.stdout, "Load balance of %s, %s to %s (kg/day)\n\n", rep.Parameter, rep.From.Format(time.RFC3339), rep.To.Format(time.RFC3339))
+	fmt.Fprintf(e.stdout, "Load balance of %s, %s to %s (kg/day)\n\n", rep.Parameter, rep.From.Format(localTime), rep.To.In(rep.From.Location()).Format(localTime))
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATION\tUPSTREAM\tLOAD\tUPSTREAM LOAD\tGAIN\tPERMITTED\tUNEXPLAINED\tDISCHARGERS")
 	for _, s := range rep.Segments {

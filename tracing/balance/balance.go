@@ -4,9 +4,10 @@
 // more load than its permitted dischargers may release is where inspectors
 // look for unpermitted or over-permit discharges.
 //
-// Loads are concentration × flow in kg/day (mg/L × m³/s × 86.4), censored
-// values at half the detection limit, averaged over the readings in the
-// period that carry a measured flow. A station's upstream neighbours are
+// Loads are concentration × flow in kg/day (tracing/load, from readings in
+// canonical units: mg/L and m³/s), censored values at half the detection
+// limit, averaged over the readings in the period that carry a measured
+// flow. A station's upstream neighbours are
 // the stations upstream of it with no other station in between; a segment's
 // gain is the station's load minus the sum of its neighbours' loads.
 package balance
@@ -19,6 +20,8 @@ import (
 	"time"
 
 	"github.com/envtrace/envtrace/tracing/basin"
+	"github.com/envtrace/envtrace/tracing/dmr"
+	"github.com/envtrace/envtrace/tracing/load"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/param"
 )
@@ -178,20 +181,14 @@ func stationLoad(ds *model.Dataset, id string, p param.Parameter, from, to time.
 	sl := StationLoad{Station: id}
 	var sumC, sumQ, sumL float64
 	for _, r := range ds.ReadingsAt(id) {
-		if r.Parameter != p.ID || r.Time.Before(from) || !r.Time.Before(to) || r.FlowUnit == "" {
+		// Readings are canonical once the dataset is indexed: mg/L, m³/s.
+		if r.Parameter != p.ID || r.Time.Before(from) || !r.Time.Before(to) || r.FlowUnit == "" || r.Flow <= 0 {
 			continue
 		}
-		q, err := param.Convert(r.Flow, r.FlowUnit, "m3/s")
-		if err != nil || q <= 0 {
-			continue
-		}
-		c := r.Value
-		if r.Censored {
-			c /= 2
-		}
+		c := load.Value{Reported: r.Value, Censored: r.Censored}.Estimate()
 		sumC += c
-		sumQ += q
-		sumL += c * q * 86.4
+		sumQ += r.Flow
+		sumL += load.MassRate(c, r.Flow)
 		sl.Samples++
 	}
 	if sl.Samples == 0 {
@@ -213,15 +210,11 @@ func permitted(ds *model.Dataset, ems string, p param.Parameter, t time.Time) (D
 			continue
 		}
 		for _, l := range ds.LimitsOf(pm.PerNo) {
-			lp, err := param.Lookup(l.Parameter)
-			if err != nil || lp.ID != p.ID {
+			// Limits are canonical once the dataset is indexed.
+			if l.Parameter != p.ID || l.ReportOnly || l.Bound != dmr.Upper {
 				continue
 			}
-			v, err := lp.Canonical(l.Value, l.Unit)
-			if err != nil {
-				continue
-			}
-			d := Discharger{Facility: ems, Permit: pm.PerNo, PermittedLoadKgDay: round(pm.MaxDailyM3*v/1000, 3)}
+			d := Discharger{Facility: ems, Permit: pm.PerNo, PermittedLoadKgDay: round(load.DailyMass(l.Value, pm.MaxDailyM3), 3)}
 			if f != nil {
 				d.Name = f.Name
 			}

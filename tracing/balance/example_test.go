@@ -33,5 +33,5 @@ func ExampleCompute() {
 		}
 	}
 	// Output:
-	// WQ-M06 above [WQ-M05]: gain 2119 kg/day, permitted 0, exceeds permitted: true
+	// WQ-M06 above [WQ-M05]: gain 2133 kg/day, permitted 0, exceeds permitted: true
 }

@@ -10,6 +10,12 @@
 // conversion table (1 mg/L = 1 g/m³; 86 400 s/day; 1 kg = 1000 g), and so
 // does the USGS mg/L × ft³/s × 0.0027 = short tons/day.
 //
+// Every other package that needs load arithmetic (the suspect engine, the
+// balance between stations) calls the canonical-unit functions below
+// (MassRate, DailyMass, ConcOf, AtRelease, EffluentExcess) on values that
+// were converted to canonical units where they entered envtrace, so the
+// factors live here and in tracing/param only.
+//
 // Censored results are substituted at half the detection limit, the common
 // screening convention (US EPA guidance for data with few non-detects); the
 // Load also carries the bounds obtained with 0 and with the full detection
@@ -130,8 +136,7 @@ func KgPerDay(conc float64, concUnit string, flow float64, flowUnit string) (flo
 	if c < 0 || q < 0 {
 		return 0, fmt.Errorf("%w: negative concentration %v %s or flow %v %s", ErrInvalid, conc, concUnit, flow, flowUnit)
 	}
-	// mg/L = g/m³, so g/m³ × m³/s = g/s; × 86400 s/day ÷ 1000 g/kg.
-	return c * q * 86.4, nil
+	return MassRate(c, q), nil
 }
 
 // Compute returns the load of a parameter. The parameter must be a
@@ -200,4 +205,67 @@ func TravelTime(distanceM, velocityMPerS float64) (time.Duration, error) {
 		return 0, fmt.Errorf("%w: distance %v m at %v m/s", ErrInvalid, distanceM, velocityMPerS)
 	}
 	return time.Duration(distanceM / velocityMPerS * float64(time.Second)), nil
+}
+
+// m3DayPerM3s is the number of m³/day in 1 m³/s, read from the unit table
+// so that no factor is written twice.
+var m3DayPerM3s = func() float64 {
+	v, err := param.Convert(1, "m³/s", "m³/day")
+	if err != nil {
+		panic(err) // cannot happen: both units are in the table
+	}
+	return v
+}()
+
+// gPerKg converts grams to kilograms: mg/L = g/m³, so mg/L × m³ = g.
+const gPerKg = 1000
+
+// MassRate is the load, in kg/day, of a concentration in mg/L carried by a
+// flow in m³/s (both canonical units).
+func MassRate(concMgL, flowM3s float64) float64 {
+	return concMgL * flowM3s * m3DayPerM3s / gPerKg
+}
+
+// DailyMass is the load, in kg/day, of a concentration in mg/L in a daily
+// volume in m³/day: a permit's allowance is its per_water times its limit.
+func DailyMass(concMgL, m3PerDay float64) float64 {
+	return concMgL * m3PerDay / gPerKg
+}
+
+// ConcOf is the concentration, in mg/L, that carries loadKgDay in a daily
+// volume of m3PerDay: the effluent strength a discharger would need. It is
+// +Inf for a zero volume, which callers treat as "cannot carry".
+func ConcOf(loadKgDay, m3PerDay float64) float64 {
+	if m3PerDay <= 0 {
+		return math.Inf(1)
+	}
+	return loadKgDay * gPerKg / m3PerDay
+}
+
+// AtRelease grows a load (or any quantity) observed after hours of travel
+// back to what was released, for first-order decay at kPerDay (1/day):
+// L·e^{k·t}. A conservative parameter has k = 0 and passes unchanged.
+func AtRelease(observed, kPerDay, hours float64) float64 {
+	return observed * math.Exp(kPerDay*hours/24)
+}
+
+// EffluentExcess is, for a tracer that mixes by dilution (conductivity,
+// colour, temperature, or a concentration), the excess above river
+// background that a discharge of effluentM3Day must carry to raise a river
+// of riverM3s by riverExcess once mixed: riverExcess × Q / q, with both
+// flows in the same unit. It is +Inf for a zero discharge.
+func EffluentExcess(riverExcess, riverM3s, effluentM3Day float64) float64 {
+	if effluentM3Day <= 0 {
+		return math.Inf(1)
+	}
+	return riverExcess * riverM3s * m3DayPerM3s / effluentM3Day
+}
+
+// Dilution is the share of a river of riverM3s that a discharge of
+// effluentM3Day makes up once mixed, q / Q (0 for a dry river).
+func Dilution(effluentM3Day, riverM3s float64) float64 {
+	if riverM3s <= 0 {
+		return 0
+	}
+	return effluentM3Day / (riverM3s * m3DayPerM3s)
 }

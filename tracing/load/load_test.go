@@ -177,3 +177,36 @@ func TestTravelTime(t *testing.T) {
 		t.Fatalf("zero velocity: %v", err)
 	}
 }
+
+// TestCanonicalArithmetic checks the canonical-unit functions against
+// values worked out by hand.
+func TestCanonicalArithmetic(t *testing.T) {
+	tests := []struct {
+		name      string
+		got, want float64
+	}{
+		// 1 mg/L = 1 g/m³; 1 m³/s = 86 400 m³/day; 86 400 g = 86.4 kg.
+		{"MassRate 1 mg/L at 1 m³/s", MassRate(1, 1), 86.4},
+		{"MassRate 2.5 mg/L at 0.4 m³/s", MassRate(2.5, 0.4), 86.4},
+		// 3 g/m³ × 900 m³ = 2 700 g.
+		{"DailyMass 3 mg/L in 900 m³/day", DailyMass(3, 900), 2.7},
+		{"ConcOf 2.7 kg/day in 900 m³/day", ConcOf(2.7, 900), 3},
+		// e^(0.24 × 24/24) = 1.27124915...
+		{"AtRelease 100 after 24 h at 0.24/day", AtRelease(100, 0.24, 24), 127.12491503214047},
+		{"AtRelease conservative", AtRelease(5, 0, 48), 5},
+		// 1 000 µS/cm × 2 m³/s = 172 800 000 µS/cm·m³/day; ÷ 864 m³/day.
+		{"EffluentExcess conductivity", EffluentExcess(1000, 2, 864), 200000},
+		// 864 m³/day = 0.01 m³/s, in 2 m³/s of river: 0.5 %.
+		{"Dilution 864 m³/day in 2 m³/s", Dilution(864, 2), 0.005},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if math.Abs(tc.got-tc.want) > 1e-9*math.Max(1, math.Abs(tc.want)) {
+				t.Fatalf("got %v, want %v", tc.got, tc.want)
+			}
+		})
+	}
+	if !math.IsInf(ConcOf(1, 0), 1) || !math.IsInf(EffluentExcess(1, 1, 0), 1) {
+		t.Error("a zero volume must give +Inf (cannot carry)")
+	}
+}

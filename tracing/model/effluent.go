@@ -84,7 +84,7 @@ func (d *Dataset) validateEffluent(ix *indexes, loc locator, p *problems) {
 			bad("time", "", errors.New("required"))
 		}
 		if pr, ok := checkParam(bad, r.Parameter); ok {
-			checkValue(bad, pr, r.Value, r.Unit)
+			checkMeasured(bad, pr, r.Value, r.Unit)
 		}
 		k := at{r.Key(), r.Time.UnixNano()}
 		if j, dup := seen[k]; dup {

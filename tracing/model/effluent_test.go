@@ -22,7 +22,8 @@ func TestReadEffluent(t *testing.T) {
 		t.Fatal(err)
 	}
 	rs := ds.EffluentOf("F1")
-	if len(rs) != 3 || rs[0].Parameter != "pH" || rs[1].Unit != "pH" || rs[2].Parameter != "COND" || rs[2].Unit != "mS/cm" || rs[2].Outfall != "" {
+	// Values arrive in canonical units: 2.1 mS/cm is 2 100 µS/cm.
+	if len(rs) != 3 || rs[0].Parameter != "pH" || rs[1].Unit != "pH" || rs[2].Parameter != "COND" || rs[2].Unit != "µS/cm" || rs[2].Value != 2100 || rs[2].Outfall != "" {
 		t.Fatalf("effluent %+v", rs)
 	}
 	if k := rs[0].Key(); k != (EffluentKey{"F1", "D01", "pH"}) {

@@ -41,6 +41,6 @@ func Example() {
 	// Output:
 	// 大度橋 at x=216829 y=2671419 (EPSG:3826)
 	// NH3-N 1.2 mg/L false
-	// Cu 5 µg/L true
+	// Cu 0.005 mg/L true
 	// readings.csv:2: column time: "2024-05-01 09:30": time has no zone offset; write RFC 3339 with the offset, e.g. 2024-05-01T09:30:00+08:00 for Taiwan time
 }

@@ -15,16 +15,23 @@
 // (Facility.Geo): the air and odour files may describe other regions.
 //
 // Every value with a unit is checked with tracing/param on read and on
-// write: an unknown parameter or unit, or a unit that does not fit the
-// parameter (mg/L for pH), is an error naming the file, line and column.
+// write: an unknown parameter or unit, a unit that does not fit the
+// parameter (mg/L for pH), or a value outside the parameter's physical
+// range (pH 99) is an error naming the file, line and column. Values are
+// then converted once, here, to the parameter's canonical unit (readings,
+// reports and permit limits; river flows to m³/s, reported discharges to
+// m³/day), so no later computation converts or mixes units. Two readings of
+// one parameter at one station and instant are rejected, naming both rows.
 // Reading times must carry a zone offset: a time without one is ambiguous
 // by eight hours between UTC and Taiwan time, and is rejected.
 package model
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/envtrace/envtrace/tracing/dmr"
+	"github.com/envtrace/envtrace/tracing/standard"
 )
 
 // Facility is a controlled discharger, keyed by its MOENV control number.
@@ -145,6 +152,16 @@ const (
 	QAInvalid   = "invalid"
 )
 
+// CheckQA accepts the QA flags of a Sample: QAValid, QAQualified,
+// QAInvalid and "" (not given). Every entry point checks a flag with it.
+func CheckQA(qa string) error {
+	switch qa {
+	case "", QAValid, QAQualified, QAInvalid:
+		return nil
+	}
+	return fmt.Errorf("must be %s, %s or %s (or empty)", QAValid, QAQualified, QAInvalid)
+}
+
 // StationKind distinguishes periodic grab-sample stations from automatic
 // continuous monitors, whose readings differ in frequency and reliability.
 type StationKind string
@@ -162,16 +179,25 @@ type Station struct {
 	Kind  StationKind
 	Point Point
 	River string // river name or WRA river code
+	// WaterClass is the surface-water class (甲–戊) of the water body the
+	// station samples, "" when not classified: its readings are also
+	// tested against that class's standard (tracing/standard).
+	WaterClass standard.Class
+	// Tidal marks a station on a tidal reach, where the flow reverses and
+	// upstream tracing by travel time does not hold; traces from it say so.
+	Tidal bool
 	Note  string
 }
 
-// Reading is one measured value at a station.
+// Reading is one measured value at a station. Once a dataset is indexed
+// (ReadDir, Index) or a reading passes Canonical, Value is in the
+// parameter's canonical unit and Flow in m³/s.
 type Reading struct {
 	Station   string
 	Time      time.Time // with its zone offset
 	Parameter string    // tracing/param id
 	Value     float64   // the detection limit when Censored
-	Unit      string    // canonical unit symbol
+	Unit      string    // unit symbol: the parameter's canonical unit once canonical
 	Censored  bool      // "<Value"
 	// Flow is the river flow measured with the sample, in FlowUnit;
 	// FlowUnit == "" means none was measured.

@@ -6,12 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/envtrace/envtrace/tracing/dmr"
 	"github.com/envtrace/envtrace/tracing/param"
+	"github.com/envtrace/envtrace/tracing/standard"
 )
 
 func ptr(v float64) *float64 { return &v }
@@ -248,6 +250,33 @@ func TestReadDirErrors(t *testing.T) {
 			"station.csv", 0, "", nil},
 		{"ragged row", map[string]string{FileStations: okStations + "S2,Bridge,fixed\n"},
 			FileStations, 3, "", nil},
+		{"pH 99", map[string]string{FileStations: okStations,
+			FileReadings: "station_id,time,parameter,value,unit\nS1,2024-05-01T09:30:00Z,pH,99,pH\n"},
+			FileReadings, 2, "value", param.ErrInvalidValue},
+		{"DO 40 mg/L", map[string]string{FileStations: okStations,
+			FileReadings: "station_id,time,parameter,value,unit\nS1,2024-05-01T09:30:00Z,DO,40,mg/L\n"},
+			FileReadings, 2, "value", param.ErrInvalidValue},
+		{"COD 1e300", map[string]string{FileStations: okStations,
+			FileReadings: "station_id,time,parameter,value,unit\nS1,2024-05-01T09:30:00Z,COD,1e300,mg/L\n"},
+			FileReadings, 2, "value", param.ErrInvalidValue},
+		{"river flow above the ceiling", map[string]string{FileStations: okStations,
+			FileReadings: "station_id,time,parameter,value,unit,flow,flow_unit\nS1,2024-05-01T09:30:00Z,COD,10,mg/L,1e300,m3/s\n"},
+			FileReadings, 2, "flow", param.ErrInvalidValue},
+		{"reported discharge above the ceiling", map[string]string{FileFacilities: okFacility, FilePermits: okPermit,
+			FileReports: "ems_no,per_no,period_start,period_end,parameter,value,unit,stat_base,flow,flow_unit\nF1,P1,2024-01-01,2024-03-31,COD,40,mg/L,single_sample,1e300,CMD\n"},
+			FileReports, 2, "flow", param.ErrInvalidValue},
+		{"permit volume above the ceiling", map[string]string{FileFacilities: okFacility, FilePermits: "per_no,ems_no,per_sdate,per_edate,per_water\nP1,F1,2022-01-01,2026-12-31,1e300\n"},
+			FilePermits, 2, "per_water", nil},
+		{"unknown water class", map[string]string{FileStations: "station_id,name,kind,x,y,water_class\nS1,Bridge,fixed,216829.433,2671419.288,己\n"},
+			FileStations, 2, "water_class", nil},
+		{"tidal not a flag", map[string]string{FileStations: "station_id,name,kind,x,y,tidal\nS1,Bridge,fixed,216829.433,2671419.288,sometimes\n"},
+			FileStations, 2, "tidal", nil},
+		{"conflicting readings", map[string]string{FileStations: okStations,
+			FileReadings: "station_id,time,parameter,value,unit\nS1,2024-05-01T09:30:00+08:00,COD,12,mg/L\nS1,2024-05-01T09:30:00+08:00,DO,6,mg/L\nS1,2024-05-01T01:30:00Z,COD,15,mg/L\n"},
+			FileReadings, 4, "value", nil},
+		{"repeated reading", map[string]string{FileStations: okStations,
+			FileReadings: "station_id,time,parameter,value,unit\nS1,2024-05-01T09:30:00+08:00,Cu,0.02,mg/L\nS1,2024-05-01T09:30:00+08:00,Cu,20,µg/L\n"},
+			FileReadings, 3, "time", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -275,6 +304,38 @@ func TestReadDirErrors(t *testing.T) {
 	}
 }
 
+// TestConflictNamesBothRows: a second value for one station, time and
+// parameter is rejected with both rows' lines and both values.
+func TestConflictNamesBothRows(t *testing.T) {
+	_, err := ReadDir(writeFiles(t, map[string]string{FileStations: okStations,
+		FileReadings: "station_id,time,parameter,value,unit\nS1,2024-05-01T09:30:00+08:00,Cu,0.02,mg/L\nS1,2024-05-01T01:30:00Z,Cu,35,µg/L\n"}))
+	var ce *ConflictError
+	if !errors.As(err, &ce) {
+		t.Fatalf("want a *ConflictError, got %v", err)
+	}
+	if ce.First.Value != 0.02 || math.Abs(ce.Second.Value-0.035) > 1e-12 {
+		t.Fatalf("values %v and %v", ce.First.Value, ce.Second.Value)
+	}
+	for _, want := range []string{"readings.csv:3", "line 2", "0.02 mg/L", "0.035 mg/L"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q does not say %q", err, want)
+		}
+	}
+}
+
+func TestStationClassAndTidal(t *testing.T) {
+	ds, err := ReadDir(writeFiles(t, map[string]string{
+		FileStations: "station_id,name,kind,x,y,water_class,tidal\nS1,Bridge,fixed,216829.433,2671419.288,丙,true\nS2,Mouth,fixed,216829.433,2671419.288,B,\n"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1, _ := ds.Station("S1")
+	s2, _ := ds.Station("S2")
+	if s1.WaterClass != standard.C || !s1.Tidal || s2.WaterClass != standard.B || s2.Tidal {
+		t.Fatalf("stations %+v %+v", s1, s2)
+	}
+}
+
 func TestReadDirAccepts(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
 		FileFacilities: "\ufeffems_no,fac_name,lon,lat\nF1,Plant,120.6736,24.1477\n", // Excel BOM
@@ -296,11 +357,15 @@ func TestReadDirAccepts(t *testing.T) {
 		t.Fatalf("facility %+v", f)
 	}
 	l := ds.LimitsOf("P1")
-	if l[0].Parameter != "pH" || l[0].Bound != dmr.Lower || l[0].StatBase != dmr.SingleSample || l[1].Unit != "µg/L" || !l[2].ReportOnly || l[2].Unit != "m³/day" {
+	// Values arrive in canonical units: 3000 µg/L is 3 mg/L, 120 ft³/s is
+	// 120 × 0.3048³ m³/s, and a report-only flow limit's unit becomes m³/s.
+	if l[0].Parameter != "pH" || l[0].Bound != dmr.Lower || l[0].StatBase != dmr.SingleSample || l[1].Unit != "mg/L" || l[1].Value != 3 ||
+		!l[2].ReportOnly || l[2].Unit != "m³/s" {
 		t.Fatalf("limits %+v", l)
 	}
 	r := ds.ReadingsAt("S1")
-	if r[0].Parameter != "NH3-N" || !r[0].Censored || r[0].Value != 0.01 || r[0].FlowUnit != "ft³/s" || r[1].Parameter != "COND" || r[1].Unit != "µS/cm" {
+	if r[0].Parameter != "NH3-N" || !r[0].Censored || r[0].Value != 0.01 || r[0].FlowUnit != "m³/s" || math.Abs(r[0].Flow-120*0.028316846592) > 1e-12 ||
+		r[1].Parameter != "COND" || r[1].Unit != "µS/cm" {
 		t.Fatalf("readings %+v", r)
 	}
 	if _, off := r[0].Time.Zone(); off != 8*3600 {
@@ -389,6 +454,35 @@ func TestReadReadings(t *testing.T) {
 	}
 }
 
+// TestDigest: the digest names the records, not where they came from.
+func TestDigest(t *testing.T) {
+	files := map[string]string{FileStations: okStations,
+		FileReadings: "station_id,time,parameter,value,unit\nS1,2024-05-01T09:30:00+08:00,Cu,0.02,mg/L\n"}
+	a, err := ReadDir(writeFiles(t, files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := ReadDir(writeFiles(t, files))
+	if a.Digest() != b.Digest() || !strings.HasPrefix(a.Digest(), "sha256:") || len(a.Digest()) != len("sha256:")+32 {
+		t.Fatalf("digests %q and %q", a.Digest(), b.Digest())
+	}
+	files[FileReadings] = "station_id,time,parameter,value,unit\nS1,2024-05-01T09:30:00+08:00,Cu,0.03,mg/L\n"
+	c, _ := ReadDir(writeFiles(t, files))
+	if c.Digest() == a.Digest() {
+		t.Fatal("a changed value keeps the digest")
+	}
+	files[FileReadings] = "station_id,time,parameter,value,unit\nS1,2024-05-01T01:30:00Z,Cu,0.02,mg/L\n"
+	z, _ := ReadDir(writeFiles(t, files))
+	if z.Digest() == a.Digest() {
+		t.Fatal("the zone a time was written in is part of the record")
+	}
+	files[FileReadings] = "station_id,time,parameter,value,unit,sample_id\nS1,2024-05-01T09:30:00+08:00,Cu,0.02,mg/L,S-01\n"
+	l, _ := ReadDir(writeFiles(t, files))
+	if l.Digest() == a.Digest() {
+		t.Fatal("the laboratory record is part of the reading")
+	}
+}
+
 // TestFacilitiesOutsideTaiwan reads a facility given by lon/lat in
 // Pittsburgh (the odour test data): it keeps its lon/lat, has no TM2
 // location, survives WriteDir, and the air and odour files beside it are
@@ -434,5 +528,43 @@ func TestFacilitiesOutsideTaiwan(t *testing.T) {
 		if _, err := ReadDir(writeFiles(t, map[string]string{FileFacilities: bad})); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%q: err = %v", bad, err)
 		}
+	}
+}
+
+// TestIndexCopyWhileReading: a copy of an indexed dataset that shares its
+// record slices, with a reading appended, is indexed while the original
+// serves lookups, as the in-memory server does on every ingest. Index
+// writes no record that is canonical already; under -race a write would
+// be reported.
+func TestIndexCopyWhileReading(t *testing.T) {
+	ds := sample(t)
+	if err := ds.Index(); err != nil {
+		t.Fatal(err)
+	}
+	next := *ds
+	next.Readings = append(slices.Clone(ds.Readings),
+		Reading{Station: "1001", Time: time.Date(2024, 6, 1, 9, 30, 0, 0, taipei), Parameter: "Cu", Value: 7, Unit: "µg/L"})
+	done := make(chan float64)
+	go func() {
+		var sum float64
+		for range 200 {
+			for i := range ds.Limits {
+				sum += ds.Limits[i].Value
+			}
+			for i := range ds.Reports {
+				sum += ds.Reports[i].Value
+			}
+			for i := range ds.Readings {
+				sum += ds.Readings[i].Value
+			}
+		}
+		done <- sum
+	}()
+	if err := next.Index(); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if last := next.Readings[len(next.Readings)-1]; last.Value != 0.007 || last.Unit != "mg/L" {
+		t.Errorf("the appended reading was not converted: %+v", last)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/envtrace/envtrace/internal/csvtab"
 	"github.com/envtrace/envtrace/tracing/dmr"
 	"github.com/envtrace/envtrace/tracing/param"
+	"github.com/envtrace/envtrace/tracing/standard"
 )
 
 const dateLayout = csvtab.DateLayout
@@ -28,7 +29,7 @@ var schema = map[string]struct{ required, optional []string }{
 	FilePermits:    {[]string{"per_no", "ems_no", "per_sdate", "per_edate", "per_water"}, []string{"per_type", "intake_source", "intake_m3d", "treatment_capacity_m3d", "note"}},
 	FileLimits:     {[]string{"per_no", "parameter", "value", "unit", "stat_base"}, []string{"let", "bound", "note"}},
 	FileReports:    {[]string{"ems_no", "period_start", "period_end", "parameter", "value", "unit", "stat_base"}, []string{"per_no", "let", "no_data", "flow", "flow_unit", "note"}},
-	FileStations:   {[]string{"station_id", "name", "kind"}, []string{"x", "y", "crs", "lon", "lat", "river", "note"}},
+	FileStations:   {[]string{"station_id", "name", "kind"}, []string{"x", "y", "crs", "lon", "lat", "river", "water_class", "tidal", "note"}},
 	FileReadings:   {[]string{"station_id", "time", "parameter", "value", "unit"}, []string{"censored", "flow", "flow_unit", "note", "sample_id", "method", "lab", "accreditation", "qa_flag"}},
 	FileEffluent:   effluentSchema,
 }
@@ -114,8 +115,10 @@ func ReadDir(dir string) (*Dataset, error) {
 
 // ReadReadings reads one CSV file in the readings.csv format (any name), for
 // ingesting new readings into a running system. Each row is validated
-// (parameter, unit, time zone, censored flag); whether its station exists
-// is for the receiving store to decide.
+// (parameter, unit, time zone, censored flag, physical plausibility) and
+// converted to canonical units (Reading.Canonical); whether its station
+// exists, and whether it repeats or conflicts with a stored reading, is for
+// the receiving store to decide.
 func ReadReadings(path string) ([]Reading, error) {
 	var p problems
 	r := &reader{p: &p, loc: locator{}, intern: map[string]string{}}
@@ -130,6 +133,17 @@ func ReadReadings(path string) ([]Reading, error) {
 		return nil, fmt.Errorf("model: %s: %w", path, os.ErrNotExist)
 	}
 	out := readRows(r, t, (*row).reading)
+	lines := r.loc[t.file]
+	for i := range out {
+		c, err := out[i].Canonical()
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			fe.File, fe.Record, fe.Line = t.file, i, lines[i]
+			p.add(fe)
+			continue
+		}
+		out[i] = c
+	}
 	if err := p.err(); err != nil {
 		return nil, err
 	}
@@ -568,7 +582,26 @@ func (w *row) station() Station {
 	if p := w.point(true); p != nil {
 		s.Point = *p
 	}
+	c, err := standard.ParseClass(w.raw("water_class"))
+	if err != nil {
+		w.fail("water_class", err)
+	}
+	s.WaterClass = c
+	s.Tidal = w.flag("tidal")
 	return s
+}
+
+// flag reads an optional true/false column (also 1/0, yes/no); empty is
+// false.
+func (w *row) flag(col string) bool {
+	switch c := strings.ToLower(strings.TrimSpace(w.raw(col))); c {
+	case "", "false", "0", "no", "n":
+		return false
+	case "true", "1", "yes", "y":
+		return true
+	}
+	w.fail(col, errors.New(`must be true or false (or empty)`))
+	return false
 }
 
 func (w *row) reading() Reading {

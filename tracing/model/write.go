@@ -289,9 +289,10 @@ func writeKind(w *csv.Writer, file string, ds *Dataset) error {
 			rows = append(rows, effluentRow(r))
 		}
 	case FileStations:
-		head = []string{"station_id", "name", "kind", "x", "y", "lon", "lat", "river", "note"}
+		head = []string{"station_id", "name", "kind", "x", "y", "lon", "lat", "river", "water_class", "tidal", "note"}
 		for _, s := range ds.Stations {
-			rows = append(rows, cat([]string{s.ID, s.Name, string(s.Kind)}, coords(s.Point), []string{s.River, s.Note}))
+			rows = append(rows, cat([]string{s.ID, s.Name, string(s.Kind)}, coords(s.Point),
+				[]string{s.River, string(s.WaterClass), strconv.FormatBool(s.Tidal), s.Note}))
 		}
 	case FileReadings:
 		head = []string{"station_id", "time", "parameter", "value", "unit", "censored", "flow", "flow_unit", "note"}

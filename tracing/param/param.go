@@ -46,11 +46,22 @@
 //     part that does not decay on tracing time scales, so its bulk rate is
 //     taken well below that of BOD.
 //
-// Metals (total), NO3-N, TN and TP are treated as conservative over the reach
-// lengths used for upstream tracing (a screening assumption for the nutrients, which
-// are slowly removed by denitrification and settling). SS, DO, oil and
-// grease, cyanide, temperature, pH and colour are not modelled: their
-// in-stream behaviour is not first order.
+// Metals (total), NO3-N, TN, TP and chloride are treated as conservative over
+// the reach lengths used for upstream tracing (a screening assumption for the
+// nutrients, which are slowly removed by denitrification and settling), and so
+// are conductivity and true colour, which mix by dilution. SS, DO, oil and
+// grease, cyanide, hexavalent chromium, temperature and pH are not modelled as
+// a fate: their in-stream behaviour is not first order.
+//
+// # Direction, tracing method and plausibility
+//
+// Each parameter also says which way a river value is bad (Direction), how
+// an abnormal reading is traced upstream (Method: a load balance, mixing of
+// an intensive tracer, the oxygen deficit model, or timing for pH; or not at
+// all, with the reason in Untraceable), and its physical range (Plausible:
+// pH 0–14, DO ≤ 25 mg/L, concentrations ≤ 1 kg/L, flows 0–MaxFlowM3s), so a
+// value such as pH 99 is a data error named at the edge, never a pollution
+// event.
 package param
 
 import (
@@ -148,6 +159,34 @@ type Parameter struct {
 	HasLimit bool
 	// LimitNote qualifies Limit (industry-specific values, seasons, zones).
 	LimitNote string
+	// Direction says which way a river value is bad: what a baseline
+	// tests and which bound an abnormal reading crosses.
+	Direction Direction
+	// Method is how an abnormal river reading is traced to a source;
+	// MethodNone with Untraceable saying why.
+	Method Method
+	// Untraceable says why a parameter with MethodNone cannot be traced.
+	Untraceable string
+	// ExcessDecayPerDay is, for an intensive tracer, the first-order rate
+	// (1/day) at which an excess above background relaxes downstream:
+	// surface heat exchange for temperature. Zero means conservative.
+	ExcessDecayPerDay float64
+	// Min and Max bound a physically plausible river or effluent value in
+	// Unit (Plausible); values outside are data errors, not pollution.
+	Min, Max float64
+	// Uncertainty is, for a quantity measured by a field instrument whose
+	// error is an amount rather than a share (pH, temperature, DO), that
+	// amount in Unit: the smallest spread a station's baseline of it can
+	// have. Zero means the uncertainty is relative (BaselineFloor).
+	Uncertainty float64
+	// RelUncertainty overrides RelativeUncertainty for a quantity whose
+	// relative spread is known to be smaller (conductivity, read by a
+	// probe); zero keeps the default.
+	RelUncertainty float64
+	// SeasonOnly marks a quantity that follows the seasons so closely
+	// (water temperature) that only the same season of earlier years can
+	// say what is normal: a year-round history cannot.
+	SeasonOnly bool
 	// MolarMass is a gas's molar mass in g/mol, zero for everything else.
 	MolarMass float64
 	// air is set on every parameter of the air table; see Air.
@@ -174,62 +213,92 @@ func (p Parameter) DecayRate(tempC float64) float64 {
 
 const industryNote = "general default; the effluent standard sets BOD/COD/SS per industry category (dyeing, paper, livestock and others differ): use the permit's own limit"
 
+// Plausibility ceilings shared by several parameters, in canonical units.
+const (
+	// maxConcMgL is 1 kg/L: no aqueous sample holds more of anything.
+	maxConcMgL = 1e6
+	// MaxFlowM3s bounds any flow, river or effluent: 400 000 m³/s is above
+	// the largest discharge ever measured on Earth (the Amazon in flood,
+	// about 3.4×10⁵ m³/s) and some ten times Taiwan's largest flood.
+	MaxFlowM3s = 4e5
+)
+
+// The not-traceable reasons, shown to users.
+const (
+	whySS   = "suspended solids settle in slow water and are resuspended and washed in by rain: their river concentration follows the flow, not the dischargers, so no load can be carried upstream"
+	whyOG   = "oil and grease floats, coats banks and is skimmed by structures: its river concentration does not follow dilution, so no load can be carried upstream"
+	whyCr6  = "hexavalent chromium is reduced to Cr(III) in river water at an unknown rate; trace total chromium (Cr) from the same samples"
+	whyCN   = "cyanide volatilises and degrades at rates that depend on pH and light; trace the metals (Cu, Ni, Zn) of the same plating event"
+	whyFlow = "flow is the carrier, not a pollutant"
+	whyAir  = "it is measured in air, which the wind carries, not a river: use the air and odour tools"
+)
+
 var params = []Parameter{
 	{ID: "BOD5", Name: "biochemical oxygen demand (5-day)", NameZH: "生化需氧量", Aliases: []string{"BOD", "BOD5", "BOD-5", "生化需氧量(BOD)"},
-		Unit: "mg/L", Kind: KindConcentration, Fate: FateFirstOrder, DecayPerDay: 0.23, Theta: 1.047, Limit: 30, HasLimit: true, LimitNote: industryNote},
+		Unit: "mg/L", Kind: KindConcentration, Fate: FateFirstOrder, DecayPerDay: 0.23, Theta: 1.047, Limit: 30, HasLimit: true, LimitNote: industryNote,
+		Direction: HighIsBad, Method: MethodLoad, Max: maxConcMgL},
 	{ID: "COD", Name: "chemical oxygen demand", NameZH: "化學需氧量", Aliases: []string{"化學需氧量(COD)", "CODcr"},
-		Unit: "mg/L", Kind: KindConcentration, Fate: FateFirstOrder, DecayPerDay: 0.10, Theta: 1.047, Limit: 100, HasLimit: true, LimitNote: industryNote},
+		Unit: "mg/L", Kind: KindConcentration, Fate: FateFirstOrder, DecayPerDay: 0.10, Theta: 1.047, Limit: 100, HasLimit: true, LimitNote: industryNote,
+		Direction: HighIsBad, Method: MethodLoad, Max: maxConcMgL},
 	{ID: "SS", Name: "suspended solids", NameZH: "懸浮固體", Aliases: []string{"TSS", "suspended solids", "total suspended solids", "懸浮固體(SS)"},
-		Unit: "mg/L", Kind: KindConcentration, Fate: FateNotModelled, Limit: 30, HasLimit: true, LimitNote: industryNote},
+		Unit: "mg/L", Kind: KindConcentration, Fate: FateNotModelled, Limit: 30, HasLimit: true, LimitNote: industryNote,
+		Direction: HighIsBad, Untraceable: whySS, Max: maxConcMgL},
 	{ID: "NH3-N", Name: "ammonia nitrogen", NameZH: "氨氮", Aliases: []string{"NH3N", "ammonia-N", "ammonia as N", "ammonia nitrogen", "NH4-N", "氨氮(NH3-N)"},
 		Unit: "mg/L", Kind: KindConcentration, Fate: FateFirstOrder, DecayPerDay: 0.30, Theta: 1.08,
-		LimitNote: "no general limit in the reference; the 2024 revision sets ammonia limits per category (PCB, tanning, slaughterhouses, meat markets, hospitals, ...)"},
+		LimitNote: "no general limit in the reference; the 2024 revision sets ammonia limits per category (PCB, tanning, slaughterhouses, meat markets, hospitals, ...)",
+		Direction: HighIsBad, Method: MethodLoad, Max: maxConcMgL},
 	{ID: "NO3-N", Name: "nitrate nitrogen", NameZH: "硝酸鹽氮", Aliases: []string{"nitrate-N", "nitrate as N", "NO3N"},
-		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative},
+		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative, Direction: HighIsBad, Method: MethodLoad, Max: maxConcMgL},
 	{ID: "TN", Name: "total nitrogen", NameZH: "總氮", Aliases: []string{"total nitrogen"},
-		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative},
+		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative, Direction: HighIsBad, Method: MethodLoad, Max: maxConcMgL},
 	{ID: "TP", Name: "total phosphorus", NameZH: "總磷", Aliases: []string{"total phosphorus", "phosphorus"},
 		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative,
-		LimitNote: "the 2024 revision added phosphorus limits for some categories; none general in the reference"},
+		LimitNote: "the 2024 revision added phosphorus limits for some categories; none general in the reference",
+		Direction: HighIsBad, Method: MethodLoad, Max: maxConcMgL},
+	{ID: "Cl", Name: "chloride", NameZH: "氯鹽", Aliases: []string{"chloride", "Cl-", "氯離子", "氯化物"},
+		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative, Direction: HighIsBad, Method: MethodLoad, Max: maxConcMgL},
 	{ID: "DO", Name: "dissolved oxygen", NameZH: "溶氧", Aliases: []string{"溶氧量", "dissolved oxygen", "溶解氧"},
-		Unit: "mg/L", Kind: KindConcentration, Fate: FateNotModelled},
+		Unit: "mg/L", Kind: KindConcentration, Fate: FateNotModelled, Direction: LowIsBad, Method: MethodDeficit, Max: 25, Uncertainty: 0.5},
 	{ID: "pH", Name: "pH", NameZH: "氫離子濃度指數", Aliases: []string{"氫離子濃度指標", "酸鹼值"},
-		Unit: "pH", Kind: KindIntensive, Fate: FateNotModelled},
+		Unit: "pH", Kind: KindIntensive, Fate: FateNotModelled, Direction: BothWays, Method: MethodTiming, Max: 14, Uncertainty: 0.2},
 	{ID: "TEMP", Name: "water temperature", NameZH: "水溫", Aliases: []string{"temperature", "water temperature", "temp", "溫度", "水溫(℃)"},
 		Unit: "°C", Kind: KindIntensive, Fate: FateNotModelled, Limit: 38, HasLimit: true,
-		LimitNote: "38 °C from May to September and 35 °C otherwise (discharges to non-marine waters)"},
+		LimitNote: "38 °C from May to September and 35 °C otherwise (discharges to non-marine waters)",
+		Direction: HighIsBad, Method: MethodMixing, ExcessDecayPerDay: 0.6, Min: -5, Max: 100, Uncertainty: 0.5, SeasonOnly: true},
 	{ID: "COND", Name: "electrical conductivity", NameZH: "導電度", Aliases: []string{"conductivity", "EC", "specific conductance", "電導度"},
-		Unit: "µS/cm", Kind: KindIntensive, Fate: FateNotModelled},
+		Unit: "µS/cm", Kind: KindIntensive, Fate: FateConservative, Direction: HighIsBad, Method: MethodMixing, Max: 3e5, RelUncertainty: 0.15},
 	{ID: "COLOUR", Name: "true colour", NameZH: "真色色度", Aliases: []string{"true colour", "true color", "colour", "color", "色度"},
-		Unit: "ADMI", Kind: KindIntensive, Fate: FateNotModelled,
-		LimitNote: "Taiwan measures true colour in ADMI units; Pt-Co values cannot be converted to ADMI and are rejected"},
+		Unit: "ADMI", Kind: KindIntensive, Fate: FateConservative,
+		LimitNote: "Taiwan measures true colour in ADMI units; Pt-Co values cannot be converted to ADMI and are rejected",
+		Direction: HighIsBad, Method: MethodMixing, Max: 1e5},
 	{ID: "OG", Name: "oil and grease", NameZH: "油脂", Aliases: []string{"oil and grease", "oil & grease", "O&G", "正己烷抽出物", "油脂(正己烷抽出物)"},
-		Unit: "mg/L", Kind: KindConcentration, Fate: FateNotModelled},
+		Unit: "mg/L", Kind: KindConcentration, Fate: FateNotModelled, Direction: HighIsBad, Untraceable: whyOG, Max: maxConcMgL},
 	{ID: "Cu", Name: "copper", NameZH: "銅", Aliases: []string{"copper", "total copper"},
 		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative, Limit: 3.0, HasLimit: true,
-		LimitNote: "stricter in copper total-load control zones (Taoyuan) and in specific basins after the 2024 revision"},
+		LimitNote: "stricter in copper total-load control zones (Taoyuan) and in specific basins after the 2024 revision",
+		Direction: HighIsBad, Method: MethodLoad, Max: maxConcMgL},
 	{ID: "Zn", Name: "zinc", NameZH: "鋅", Aliases: []string{"zinc"},
-		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative, Limit: 5.0, HasLimit: true},
+		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative, Limit: 5.0, HasLimit: true, Direction: HighIsBad, Method: MethodLoad, Max: maxConcMgL},
 	{ID: "Ni", Name: "nickel", NameZH: "鎳", Aliases: []string{"nickel"},
-		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative, Limit: 1.0, HasLimit: true},
+		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative, Limit: 1.0, HasLimit: true, Direction: HighIsBad, Method: MethodLoad, Max: maxConcMgL},
 	{ID: "Cr", Name: "total chromium", NameZH: "總鉻", Aliases: []string{"chromium", "total chromium", "Cr-T", "TCr", "鉻"},
-		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative, Limit: 2.0, HasLimit: true},
+		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative, Limit: 2.0, HasLimit: true, Direction: HighIsBad, Method: MethodLoad, Max: maxConcMgL},
 	{ID: "Cr6+", Name: "hexavalent chromium", NameZH: "六價鉻", Aliases: []string{"Cr(VI)", "CrVI", "Cr6", "hexavalent chromium"},
 		Unit: "mg/L", Kind: KindConcentration, Fate: FateNotModelled, Limit: 0.5, HasLimit: true,
-		LimitNote: "Cr(VI) is reduced to Cr(III) in rivers; total Cr is the conservative tracer"},
+		LimitNote: "Cr(VI) is reduced to Cr(III) in rivers; total Cr is the conservative tracer", Direction: HighIsBad, Untraceable: whyCr6, Max: maxConcMgL},
 	{ID: "Cd", Name: "cadmium", NameZH: "鎘", Aliases: []string{"cadmium"},
-		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative, Limit: 0.03, HasLimit: true},
+		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative, Limit: 0.03, HasLimit: true, Direction: HighIsBad, Method: MethodLoad, Max: maxConcMgL},
 	{ID: "Pb", Name: "lead", NameZH: "鉛", Aliases: []string{"lead"},
-		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative, Limit: 1.0, HasLimit: true},
+		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative, Limit: 1.0, HasLimit: true, Direction: HighIsBad, Method: MethodLoad, Max: maxConcMgL},
 	{ID: "Hg", Name: "total mercury", NameZH: "總汞", Aliases: []string{"mercury", "total mercury", "汞"},
-		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative, Limit: 0.005, HasLimit: true},
+		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative, Limit: 0.005, HasLimit: true, Direction: HighIsBad, Method: MethodLoad, Max: maxConcMgL},
 	{ID: "As", Name: "arsenic", NameZH: "砷", Aliases: []string{"arsenic"},
-		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative, Limit: 0.5, HasLimit: true},
+		Unit: "mg/L", Kind: KindConcentration, Fate: FateConservative, Limit: 0.5, HasLimit: true, Direction: HighIsBad, Method: MethodLoad, Max: maxConcMgL},
 	{ID: "CN", Name: "cyanide", NameZH: "氰化物", Aliases: []string{"cyanide", "CN-"},
 		Unit: "mg/L", Kind: KindConcentration, Fate: FateNotModelled, Limit: 1.0, HasLimit: true,
-		LimitNote: "cyanide volatilises and degrades; not attenuated by a fixed rate"},
+		LimitNote: "cyanide volatilises and degrades; not attenuated by a fixed rate", Direction: HighIsBad, Untraceable: whyCN, Max: maxConcMgL},
 	{ID: "FLOW", Name: "flow", NameZH: "流量", Aliases: []string{"discharge", "Q", "streamflow", "水量"},
-		Unit: "m³/s", Kind: KindFlow, Fate: FateNotModelled},
+		Unit: "m³/s", Kind: KindFlow, Fate: FateNotModelled, Untraceable: whyFlow, Max: MaxFlowM3s},
 }
 
 var paramIndex = buildParamIndex()
@@ -238,6 +307,7 @@ func buildParamIndex() map[string]*Parameter {
 	idx := map[string]*Parameter{}
 	for _, p := range airParams { // the air table (air.go) joins here
 		p.air = true
+		p.airTracing()
 		params = append(params, p)
 	}
 	for i := range params {
@@ -262,8 +332,22 @@ func normaliseName(s string) string {
 	return strings.ToLower(nameSpelling.Replace(strings.TrimSpace(s)))
 }
 
+// paramByID finds a parameter by its exact id without normalising: the
+// spelling every canonical record uses, so the common case allocates
+// nothing.
+var paramByID = func() map[string]*Parameter {
+	m := map[string]*Parameter{}
+	for i := range params {
+		m[params[i].ID] = &params[i]
+	}
+	return m
+}()
+
 // Lookup finds a parameter by id, English name, Chinese name or alias.
 func Lookup(nameOrAlias string) (Parameter, error) {
+	if p, ok := paramByID[nameOrAlias]; ok {
+		return clone(*p), nil
+	}
 	if p, ok := paramIndex[normaliseName(nameOrAlias)]; ok {
 		return clone(*p), nil
 	}
@@ -300,8 +384,12 @@ func All() []Parameter {
 	return out
 }
 
+// clone returns a parameter whose Aliases a caller cannot grow into the
+// registry's (full slice expression: an append copies). Callers must not
+// write to its elements; copying them on every Lookup would cost an
+// allocation per reading where data enter.
 func clone(p Parameter) Parameter {
-	p.Aliases = append([]string(nil), p.Aliases...)
+	p.Aliases = p.Aliases[:len(p.Aliases):len(p.Aliases)]
 	return p
 }
 

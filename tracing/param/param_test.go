@@ -1,6 +1,7 @@
 package param
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"strings"
@@ -273,6 +274,81 @@ func TestDecayRate(t *testing.T) {
 	}
 	if got := MustLookup("Cu").DecayRate(25); got != 0 {
 		t.Fatalf("copper decays at %v", got)
+	}
+}
+
+// TestDirectionMethodPlausibility checks the tracing side of the registry.
+func TestDirectionMethodPlausibility(t *testing.T) {
+	tests := []struct {
+		id     string
+		dir    Direction
+		method Method
+	}{
+		{"COD", HighIsBad, MethodLoad}, {"BOD5", HighIsBad, MethodLoad}, {"NH3-N", HighIsBad, MethodLoad}, {"Cu", HighIsBad, MethodLoad},
+		{"Cl", HighIsBad, MethodLoad}, {"DO", LowIsBad, MethodDeficit}, {"pH", BothWays, MethodTiming},
+		{"COND", HighIsBad, MethodMixing}, {"TEMP", HighIsBad, MethodMixing}, {"SS", HighIsBad, MethodNone}, {"OG", HighIsBad, MethodNone},
+		{"H2S", HighIsBad, MethodNone}, {"PM2.5", HighIsBad, MethodNone},
+	}
+	for _, tc := range tests {
+		p := MustLookup(tc.id)
+		if p.Direction != tc.dir || p.Method != tc.method {
+			t.Errorf("%s: %v %v, want %v %v", tc.id, p.Direction, p.Method, tc.dir, tc.method)
+		}
+		if ok, why := p.Traceable(); ok != (tc.method != MethodNone) || (!ok && !strings.Contains(why, tc.id)) {
+			t.Errorf("%s traceable %v: %q", tc.id, ok, why)
+		}
+	}
+	bad := []struct {
+		id string
+		v  float64
+	}{{"pH", 99}, {"pH", -1}, {"DO", 25.1}, {"COD", -0.1}, {"COD", 1e300}, {"TEMP", 120}, {"FLOW", -1}, {"FLOW", 1e6}, {"Cu", math.NaN()}, {"Cu", math.Inf(1)}, {"RH", 101}, {"O2", 120}, {"SO2", -1}}
+	for _, b := range bad {
+		if err := MustLookup(b.id).Plausible(b.v); !errors.Is(err, ErrInvalidValue) || !strings.Contains(err.Error(), b.id) {
+			t.Errorf("%s %v: %v", b.id, b.v, err)
+		}
+	}
+	for _, ok := range []struct {
+		id string
+		v  float64
+	}{{"pH", 0}, {"pH", 14}, {"DO", 25}, {"COD", 0}, {"TEMP", -2}, {"FLOW", 4e5}, {"H2S", 5000}, {"CO", 40}, {"PM10", 2000}, {"AIR_TEMP", -20}, {"RH", 100}} {
+		if err := MustLookup(ok.id).Plausible(ok.v); err != nil {
+			t.Errorf("%s %v: %v", ok.id, ok.v, err)
+		}
+	}
+	if abs, rel := MustLookup("pH").BaselineFloor(); abs != 0.2 || rel != 0 {
+		t.Errorf("pH floor %v %v", abs, rel)
+	}
+	if abs, rel := MustLookup("COD").BaselineFloor(); abs != 0 || rel != RelativeUncertainty {
+		t.Errorf("COD floor %v %v", abs, rel)
+	}
+}
+
+// TestDirectionMethodText: directions and methods are words in JSON, and
+// read back as the same values (a case file stores a trace's result and
+// reads it again); an unknown word is an error.
+func TestDirectionMethodText(t *testing.T) {
+	type pair struct {
+		D Direction `json:"d"`
+		M Method    `json:"m"`
+	}
+	for _, d := range []Direction{0, HighIsBad, LowIsBad, BothWays} {
+		for _, m := range []Method{MethodNone, MethodLoad, MethodMixing, MethodDeficit, MethodTiming} {
+			b, err := json.Marshal(pair{d, m})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back pair
+			if err := json.Unmarshal(b, &back); err != nil || back != (pair{d, m}) {
+				t.Errorf("%s: read back %+v, %v", b, back, err)
+			}
+		}
+	}
+	var p pair
+	if err := json.Unmarshal([]byte(`{"d":"sideways"}`), &p); err == nil {
+		t.Error("an unknown direction was accepted")
+	}
+	if err := json.Unmarshal([]byte(`{"m":"guess"}`), &p); err == nil {
+		t.Error("an unknown method was accepted")
 	}
 }
 

@@ -123,9 +123,22 @@ func normalise(s string) string {
 	return strings.ToLower(unitSpelling.Replace(strings.TrimSpace(s)))
 }
 
+// unitBySymbol finds a unit by its exact canonical symbol without
+// normalising: the spelling every canonical record uses.
+var unitBySymbol = func() map[string]*Unit {
+	m := map[string]*Unit{}
+	for i := range units {
+		m[units[i].Symbol] = &units[i]
+	}
+	return m
+}()
+
 // LookupUnit finds a unit by any of its spellings. It never guesses: a
 // spelling not in the table is an *UnknownUnitError.
 func LookupUnit(s string) (Unit, error) {
+	if u, ok := unitBySymbol[s]; ok {
+		return *u, nil
+	}
 	if u, ok := unitIndex[normalise(s)]; ok {
 		return *u, nil
 	}

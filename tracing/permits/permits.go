@@ -29,9 +29,9 @@ package permits
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 
+	"github.com/envtrace/envtrace/tracing/baseline"
 	"github.com/envtrace/envtrace/tracing/dmr"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/param"
@@ -272,16 +272,6 @@ func meanSD(xs []float64) (float64, float64) {
 	return m, math.Sqrt(v)
 }
 
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
 func peerFindings(ds *model.Dataset) []Finding {
 	type point struct {
 		ems, permit string
@@ -298,7 +288,7 @@ func peerFindings(ds *model.Dataset) []Finding {
 			if pm.TreatmentCapacityM3PerDay == nil || *pm.TreatmentCapacityM3PerDay <= 0 {
 				continue
 			}
-			groups[f.Industry] = append(groups[f.Industry], point{f.EmsNo, pm.PerNo, median(qs) / *pm.TreatmentCapacityM3PerDay})
+			groups[f.Industry] = append(groups[f.Industry], point{f.EmsNo, pm.PerNo, baseline.Median(qs) / *pm.TreatmentCapacityM3PerDay})
 			break
 		}
 	}
@@ -345,12 +335,12 @@ const PeerOutlierZ = 3.5
 // the median; ok is false when the MAD is zero (no spread to judge
 // against). Peer comparisons of water and air permits both use it.
 func RobustZ(xs []float64) (z []float64, med float64, ok bool) {
-	med = median(xs)
+	med = baseline.Median(xs)
 	dev := make([]float64, len(xs))
 	for i, x := range xs {
 		dev[i] = math.Abs(x - med)
 	}
-	mad := median(dev)
+	mad := baseline.Median(dev)
 	if mad == 0 {
 		return nil, med, false
 	}

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"math"
 	"testing"
+	"time"
+
+	"github.com/envtrace/envtrace/tracing/model"
 )
 
 func TestScoreBandEdges(t *testing.T) {
@@ -147,5 +150,37 @@ func TestClassify(t *testing.T) {
 		if got := Classify(tc.v); got != tc.want {
 			t.Errorf("Classify(%v) = %v, want %v", tc.v, got, tc.want)
 		}
+	}
+}
+
+// TestLatestByStation: the latest complete sample wins, samples of
+// different instants are never mixed, and a censored value counts at its
+// detection limit.
+func TestLatestByStation(t *testing.T) {
+	tz := time.FixedZone("CST", 8*3600)
+	jan, feb, mar := time.Date(2026, 1, 10, 9, 0, 0, 0, tz), time.Date(2026, 2, 10, 9, 0, 0, 0, tz), time.Date(2026, 3, 10, 9, 0, 0, 0, tz)
+	r := func(st string, at time.Time, p string, v float64, cens bool) model.Reading {
+		return model.Reading{Station: st, Time: at, Parameter: p, Value: v, Unit: "mg/L", Censored: cens}
+	}
+	readings := []model.Reading{
+		// S1 January: DO 7 (1), BOD5 <2 counted as 2 (1), SS 30 (3), NH3-N 1.5 (6): (1+1+3+6)/4 = 2.75 → 2.8.
+		r("S1", jan, "DO", 7, false), r("S1", jan, "BOD5", 2, true), r("S1", jan, "SS", 30, false), r("S1", jan, "NH3-N", 1.5, false),
+		// S1 February complete: DO 4 (6), BOD5 20 (10), SS 120 (10), NH3-N 4 (10): 36/4 = 9.0.
+		r("S1", feb, "DO", 4, false), r("S1", feb, "BOD5", 20, false), r("S1", feb, "SS", 120, false), r("S1", feb, "NH3-N", 4, false),
+		// S1 March is later but lacks SS: it must not be mixed with February.
+		r("S1", mar, "DO", 8, false), r("S1", mar, "BOD5", 1, false), r("S1", mar, "NH3-N", 0.1, false),
+		// S2 has only an incomplete sample.
+		r("S2", mar, "DO", 8, false),
+		r("S3", jan, "DO", 7, false), r("S3", jan, "BOD5", 2, true), r("S3", jan, "SS", 30, false), r("S3", jan, "NH3-N", 1.5, false),
+	}
+	got := LatestByStation(readings)
+	if l := got["S1"]; l.Index != 9.0 || !l.Time.Equal(feb) || l.Class != Severe {
+		t.Errorf("S1 = %+v, want 9.0 from February", l)
+	}
+	if _, ok := got["S2"]; ok {
+		t.Error("S2 has no complete sample")
+	}
+	if l := got["S3"]; l.Index != 2.8 || l.Points["BOD5"] != 1 {
+		t.Errorf("S3 = %+v, want 2.8 with BOD5 <2 counted as 2", l)
 	}
 }

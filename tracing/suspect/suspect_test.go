@@ -59,22 +59,13 @@ func TestScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, s := range res.Suspects {
-				t.Logf("#%d %s %s score %.4f %.1f km %.1f h cover %v/%v feas %.3f hist %.2f brk %.1f req %.4g",
-					s.Rank, s.FacilityID, s.Evidence.Industry, s.Score, s.DistanceKm, s.TravelHours,
-					s.Evidence.PermitCovers, s.Evidence.ProfileCovers, s.Evidence.Factors.Feasibility,
-					s.Evidence.Factors.History, s.Evidence.Factors.Bracketing, s.Evidence.RequiredConcMgL)
-			}
-			for _, s := range res.RuledOut {
-				t.Logf("ruled out %s: %s", s.FacilityID, s.Evidence.Bracketing)
-			}
-			t.Logf("verdict: %+v", res.Unexplained)
+			logResult(t, res)
 			if sc.Culprit != "" {
 				if len(res.Suspects) == 0 || res.Suspects[0].FacilityID != sc.Culprit {
 					t.Fatalf("culprit %s is not ranked first", sc.Culprit)
 				}
-				if !res.Unexplained.Explained {
-					t.Fatalf("the culprit explains the load, but the verdict is %q", res.Unexplained.Reason)
+				if res.Verdict != suspect.VerdictExplained || !res.Unexplained.Explained {
+					t.Fatalf("the culprit explains the load, but the verdict is %s: %q", res.Verdict, res.Reason)
 				}
 				top := res.Suspects[0].Score
 				for _, d := range sc.Distractors {
@@ -90,12 +81,33 @@ func TestScenarios(t *testing.T) {
 				}
 				return
 			}
-			if res.Unexplained.Explained {
-				t.Fatalf("an unpermitted source was explained: %s", res.Unexplained.Reason)
+			if res.Verdict != suspect.VerdictUnexplained || res.Unexplained.Explained || len(res.Suspects) != 0 {
+				t.Fatalf("an unpermitted source was explained: %s %s", res.Verdict, res.Reason)
 			}
 			if !slices.Equal(res.Unexplained.Between, sc.UnexplainedBetween) {
 				t.Fatalf("unexplained between %v, want %v", res.Unexplained.Between, sc.UnexplainedBetween)
 			}
 		})
+	}
+}
+
+// logResult shows a trace in the test log, for a reader of a failure.
+func logResult(t *testing.T, res *suspect.Result) {
+	t.Helper()
+	t.Logf("%s %s: %s — %s", res.Station, res.Parameter, res.Verdict, res.Reason)
+	t.Logf("baseline %+v", res.Baseline)
+	for _, list := range []struct {
+		name string
+		l    []suspect.Suspect
+	}{{"suspect", res.Suspects}, {"insufficient", res.Insufficient}, {"ruled out", res.RuledOut}} {
+		for _, s := range list.l {
+			ev := s.Evidence
+			t.Logf("%s #%d %s %s score %.4f %.1f km %.1f h cover %v/%v carry %v cap %.3g ratio %.3g hist %.2f brk %.2f %s",
+				list.name, s.Rank, s.FacilityID, ev.Industry, s.Score, s.DistanceKm, s.TravelHours, ev.PermitCovers, ev.ProfileCovers,
+				ev.CanCarry, ev.CapacityRatio, ev.LoadRatio, ev.Factors.History, ev.Factors.Bracketing, ev.Reason)
+		}
+	}
+	for _, c := range res.Upstream {
+		t.Logf("upstream %s %.1f h %s %v (bg %v) w %.2f %s", c.Station, c.TravelHours, c.Time.Format("01-02 15:04"), c.Value, c.Background, c.Weight, c.Verdict)
 	}
 }

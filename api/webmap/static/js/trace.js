@@ -95,8 +95,12 @@ function verdictBox(res) {
   if (b) {
     rows.push([t('trace.baseline'), t('trace.baseline_value', { median: num(b.median, 4), lower: num(b.lower, 4), upper: num(b.upper, 4), n: b.n, unit: o.unit })]);
   }
-  if (res.standard) {
-    rows.push([t('trace.standard'), t('trace.standard_value', { cls: res.standard.class || '', limit: num(res.standard.limit, 4), unit: o.unit })]);
+  const sd = res.standard;
+  if (sd) {
+    // A class standard bounds a value from below (DO), above (most) or
+    // both (pH).
+    const limit = [sd.min !== undefined ? '≥ ' + num(sd.min, 4) : '', sd.max !== undefined ? '≤ ' + num(sd.max, 4) : ''].filter(Boolean).join(', ');
+    rows.push([t('trace.standard'), t('trace.standard_value', { cls: sd.class || '', limit, unit: o.unit })]);
   }
   return el('div', { class: 'verdict v-' + v, id: 'verdict', dataset: { verdict: v } },
     el('strong', { text: t('verdict.' + v) }),
@@ -104,7 +108,8 @@ function verdictBox(res) {
     v === 'unexplained' && u.between && u.between.length === 2
       ? el('p', { class: 'stretch', text: t('trace.stretch', { from: u.between[0], to: u.between[1] }) }) : null,
     rows.length ? dl(rows) : null,
-    u.reason ? el('p', { class: 'small', text: u.reason }) : null);
+    res.reason || u.reason ? el('p', { class: 'small', id: 'verdict-reason', text: res.reason || u.reason }) : null,
+    res.warnings && res.warnings.length ? el('ul', { class: 'small', id: 'warnings' }, res.warnings.map((w) => el('li', { text: w }))) : null);
 }
 
 // factorLine explains one score factor in a line.
@@ -160,7 +165,8 @@ export function traceResults(res, onFocus) {
     [t('trace.reading'), paramName(res.parameter) + ' ' + num(o.value, 4) + ' ' + unit(o.unit)],
     [t('trace.sampled'), timeWithROC(o.time)],
     [t('trace.background'), num(o.background, 4) + ' ' + unit(o.unit)],
-    [t('trace.flow'), num(o.flow_m3s, 3) + ' m³/s (' + t('flow_source.' + o.flow_source) + ')'],
+    // No flow is looked up for a reading that names nobody.
+    [t('trace.flow'), o.flow_source ? num(o.flow_m3s, 3) + ' m³/s (' + t('flow_source.' + o.flow_source) + ')' : '—'],
     [t('trace.excess'), num(o.excess_load_kg_day, 2) + ' ' + unit('kg/day')],
   ]);
   const suspects = marks && res.suspects.length
@@ -169,7 +175,7 @@ export function traceResults(res, onFocus) {
   const insufficient = insufficientList.length
     ? el('details', { id: 'insufficient', open: true }, el('summary', { text: t('trace.insufficient', { n: insufficientList.length }) }),
       el('ul', { class: 'ruled' }, insufficientList.map((s) => el('li', null, el('strong', { text: s.name }), ' (' + s.facility_id + ') — ',
-        t('evidence.load_value', { req: num(s.evidence.required_load_kg_day, 1), perm: num(s.evidence.permitted_load_kg_day, 1) })))))
+        s.evidence.reason || t('evidence.load_value', { req: num(s.evidence.required_load_kg_day, 1), perm: num(s.evidence.permitted_load_kg_day, 1) })))))
     : null;
   const ruled = res.ruled_out.length
     ? el('details', { id: 'ruled-out', open: res.ruled_out.length <= 5 },

@@ -1,0 +1,246 @@
+// Package baseline decides whether a river reading is abnormal for the
+// station that took it, from that station's own history of the parameter.
+// No one is named for a reading this package calls normal.
+//
+// # The rule
+//
+// The history is the station's readings of the parameter taken strictly
+// before the traced one and more than GuardHours earlier (so that the
+// rising edge of the same event does not lift its own baseline):
+//
+//  1. readings within ±SeasonDays (45) days of the traced reading's day of
+//     year, in any earlier year (the same season: flows and temperatures
+//     alike);
+//  2. if fewer than MinSamples (5), the previous FallbackDays (365) days
+//     (not for a quantity that follows the seasons, water temperature,
+//     whose year-round history says nothing about one season);
+//  3. if still fewer than MinSamples, the history is insufficient: the
+//     median and MAD of what there is are reported, but no bounds.
+//
+// Continuous monitors (hourly DO, pH, conductivity, ammonia) follow a daily
+// cycle, so their history is further restricted to readings within
+// ±HourWindow (1) hour of the traced reading's time of day.
+//
+// From the n chosen values: the median m and the median absolute deviation
+// MAD = Median(|xᵢ − m|) (unscaled). The spread is
+//
+//	s = max(1.4826·MAD, floor)
+//
+// where 1.4826·MAD estimates a normal standard deviation, and floor is the
+// smallest spread the measurement itself supports: the caller's resolution
+// (detection limit, reporting step or instrument uncertainty) or its
+// relative floor times |m|, whichever is larger. A handful of monthly
+// samples can agree by chance more closely than any laboratory measures,
+// and an hourly monitor's day-to-day swings are wider than its hour-to-hour
+// noise. tracing/param says which floor each parameter has (25 % for
+// laboratory analyses; 0.2 pH, 0.5 °C and 0.5 mg/L of DO as amounts). The
+// bounds are m ± K·s with K = 3.5, and a reading is abnormal when it lies beyond
+// the bound on the side its parameter's direction makes bad (above for
+// pollutants, below for dissolved oxygen, either for pH).
+//
+// The baseline also reports the median river flow of its window, so that a
+// reading taken at a flow far above it (rain: runoff and dilution change
+// what is normal) can be flagged; the flow does not select the history,
+// because a station's few monthly samples rarely cover every flow.
+package baseline
+
+import (
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/envtrace/envtrace/tracing/param"
+)
+
+// The constants of the rule (package doc).
+const (
+	SeasonDays   = 45
+	FallbackDays = 365
+	MinSamples   = 5
+	GuardHours   = 12
+	HourWindow   = 1
+	K            = 3.5
+	MADScale     = 1.4826
+)
+
+// Point is one earlier reading: when, its value in the parameter's
+// canonical unit (censored values at half the detection limit), and the
+// river flow measured with it in m³/s (0 when none was).
+type Point struct {
+	Time  time.Time
+	Value float64
+	Flow  float64
+}
+
+// Window names the history a baseline was computed from.
+type Window string
+
+// The windows, in the order the rule tries them.
+const (
+	Season       Window = "season"        // ±45 days of the day of year
+	Year         Window = "previous_year" // the previous 365 days
+	Insufficient Window = "insufficient"  // fewer than MinSamples either way
+)
+
+// Baseline is a station's normal range for one parameter at one time.
+type Baseline struct {
+	// Median and MAD (unscaled) of the N values of the window.
+	Median float64 `json:"median"`
+	MAD    float64 `json:"mad"`
+	N      int     `json:"n"`
+	// Lower and Upper are Median ∓ K·Spread; nil when the history is
+	// insufficient.
+	Lower *float64 `json:"lower"`
+	Upper *float64 `json:"upper"`
+	// Spread is the s of the rule: max(1.4826·MAD, floor).
+	Spread float64 `json:"spread"`
+	// Window says which history was used; ByHour that only readings near
+	// the same time of day were.
+	Window Window `json:"window"`
+	ByHour bool   `json:"by_hour"`
+	// MedianFlowM3s is the median river flow of the window's readings
+	// that measured one, 0 when none did.
+	MedianFlowM3s float64 `json:"median_flow_m3s"`
+}
+
+// Sufficient reports whether the history was long enough for bounds.
+func (b Baseline) Sufficient() bool { return b.Lower != nil && b.Upper != nil }
+
+// Abnormal reports whether v lies beyond the bound on the side dir makes
+// bad. An insufficient baseline calls nothing abnormal.
+func (b Baseline) Abnormal(v float64, dir param.Direction) bool {
+	if !b.Sufficient() {
+		return false
+	}
+	high, low := v > *b.Upper, v < *b.Lower
+	switch dir {
+	case param.HighIsBad:
+		return high
+	case param.LowIsBad:
+		return low
+	case param.BothWays:
+		return high || low
+	}
+	return false
+}
+
+// Query is the reading a baseline is computed for.
+type Query struct {
+	// Time is when the reading was taken.
+	Time time.Time
+	// ByHour restricts the history to the same time of day (continuous
+	// monitors).
+	ByHour bool
+	// Resolution is the smallest difference the measurement resolves, in
+	// the parameter's unit: its detection limit, reporting step or
+	// instrument uncertainty (0 if unknown).
+	Resolution float64
+	// RelativeFloor is the share of the median the spread never falls
+	// below (0 for none).
+	RelativeFloor float64
+	// SeasonOnly skips the previous-year fallback, for a quantity that
+	// follows the seasons (water temperature).
+	SeasonOnly bool
+}
+
+// Compute applies the rule to a station's history of one parameter,
+// sorted by time.
+func Compute(history []Point, q Query) Baseline {
+	t := q.Time
+	end := t.Add(-GuardHours * time.Hour)
+	keep := func(p Point) bool { return !q.ByHour || sameHour(p.Time, t) }
+	pts := seasonal(history, t, end, keep)
+	win := Season
+	if len(pts) < MinSamples && !q.SeasonOnly {
+		pts = between(history, t.AddDate(0, 0, -FallbackDays), end, keep, nil)
+		win = Year
+	}
+	vals := make([]float64, len(pts))
+	var flows []float64
+	for i, p := range pts {
+		vals[i] = p.Value
+		if p.Flow > 0 {
+			flows = append(flows, p.Flow)
+		}
+	}
+	b := Baseline{N: len(vals), ByHour: q.ByHour, Window: win}
+	if len(flows) > 0 {
+		b.MedianFlowM3s = Median(flows)
+	}
+	if len(vals) == 0 {
+		b.Window = Insufficient
+		return b
+	}
+	b.Median = Median(vals)
+	dev := make([]float64, len(vals))
+	for i, v := range vals {
+		dev[i] = math.Abs(v - b.Median)
+	}
+	b.MAD = Median(dev)
+	b.Spread = math.Max(MADScale*b.MAD, math.Max(q.Resolution, q.RelativeFloor*math.Abs(b.Median)))
+	if len(vals) < MinSamples {
+		b.Window = Insufficient
+		return b
+	}
+	lo, hi := b.Median-K*b.Spread, b.Median+K*b.Spread
+	b.Lower, b.Upper = &lo, &hi
+	return b
+}
+
+// seasonal collects the points within ±SeasonDays of t's day of year in t's
+// year and every earlier year the history reaches, all before end.
+func seasonal(history []Point, t, end time.Time, keep func(Point) bool) []Point {
+	if len(history) == 0 {
+		return nil
+	}
+	var out []Point
+	first := history[0].Time
+	for y := 0; ; y++ {
+		centre := t.AddDate(-y, 0, 0)
+		from, to := centre.AddDate(0, 0, -SeasonDays), centre.AddDate(0, 0, SeasonDays)
+		if to.Before(first) {
+			return out
+		}
+		if to.After(end) {
+			to = end
+		}
+		out = between(history, from, to, keep, out)
+	}
+}
+
+// between appends the kept points with from ≤ time < to.
+func between(history []Point, from, to time.Time, keep func(Point) bool, out []Point) []Point {
+	i := sort.Search(len(history), func(i int) bool { return !history[i].Time.Before(from) })
+	for ; i < len(history) && history[i].Time.Before(to); i++ {
+		if keep(history[i]) {
+			out = append(out, history[i])
+		}
+	}
+	return out
+}
+
+// sameHour reports whether a is within HourWindow hours of b's time of day,
+// in b's zone (midnight wraps).
+func sameHour(a, b time.Time) bool {
+	a = a.In(b.Location())
+	ma := a.Hour()*60 + a.Minute()
+	mb := b.Hour()*60 + b.Minute()
+	d := math.Abs(float64(ma - mb))
+	return math.Min(d, 1440-d) <= HourWindow*60
+}
+
+// Median is the median of v (v is not changed): the middle value, or the
+// mean of the two middle ones; 0 for no values.
+func Median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
