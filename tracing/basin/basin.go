@@ -43,6 +43,8 @@ type Basin struct {
 	// marked flags the reaches holding an outfall or a station: the only
 	// reaches whose distances an upstream query needs to keep.
 	marked []bool
+	// placed indexes outfalls and stations by reach for PlacedIn.
+	placed placedIndex
 	// Unplaced lists outfalls and stations too far from any reach, so a
 	// data steward can fix them.
 	Unplaced []string
