@@ -36,6 +36,10 @@ type MemoryBackend struct {
 	// idsOnce renders idText, every reach id as text, for format=ids.
 	idsOnce sync.Once
 	idText  *idText
+	// totalsOnce builds totalsIdx, the running length sum for basin
+	// summaries.
+	totalsOnce sync.Once
+	totalsIdx  *hydro.TotalsIndex
 
 	// tr holds the tracing data; nil for a bare network.
 	tr *tracingData

@@ -71,7 +71,7 @@ type placedIndex struct {
 
 func (b *Basin) placedByReach() *placedIndex {
 	b.placed.once.Do(func() {
-		p := &b.placed
+		p := b.placed
 		for r, os := range b.outfalls {
 			for _, o := range os {
 				p.outfalls.reach = append(p.outfalls.reach, r)
@@ -85,7 +85,7 @@ func (b *Basin) placedByReach() *placedIndex {
 		p.outfalls.sort()
 		p.stations.sort()
 	})
-	return &b.placed
+	return b.placed
 }
 
 // PlacedIn lists the dischargers and stations on the reaches of spans
