@@ -23,6 +23,7 @@ Usage:
                     --mode UT|UM|DM|DD [--distance-km D] [--max-hours H] [--no-minor] [--format ids|csv|geojson]
   envtrace snap     --network PATH [--layer NAME] --point X,Y [--crs EPSG:N] [--k N]
   envtrace network check --network PATH [--layer NAME]
+  envtrace network basin --start ID [--no-minor] [--network PATH | --data DIR]
   envtrace trace    [--data DIR] --station ID --parameter P --value V --unit U --time T [--flow Q] [--json]
   envtrace check permits [--data DIR] [--json]
   envtrace balance  [--data DIR] --parameter P --from T --to T [--json]
