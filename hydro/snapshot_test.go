@@ -40,8 +40,8 @@ func snapshotNetworks(t *testing.T) map[string]*hydro.Network {
 		withGeom[i].Geometry = orb.LineString{{x, 1}, {x + 0.5, 2}, {x + 1, 3}}
 	}
 	nets := map[string]*hydro.Network{
-		"nhdplus":             build(synth.Generate(20000, 9, synth.Taiwan()), hydro.Options{}),
-		"toid":                build(dendritic.Generate(20000, 9).Reaches(), hydro.Options{}),
+		"nhdplus":              build(synth.Generate(20000, 9, synth.Taiwan()), hydro.Options{}),
+		"toid":                 build(dendritic.Generate(20000, 9).Reaches(), hydro.Options{}),
 		"string ids, geometry": build(withGeom, hydro.Options{KeepGeometry: true}),
 	}
 	nets["string ids, geometry"].SRID = 3826
