@@ -27,7 +27,7 @@ Usage:
   envtrace trace    [--data DIR] --station ID --parameter P --value V --unit U --time T [--flow Q] [--json]
   envtrace check permits [--data DIR] [--json]
   envtrace balance  [--data DIR] --parameter P --from T --to T [--json]
-  envtrace serve    [--addr HOST:PORT] [--data DIR | --db URL [--network-name NAME]]
+  envtrace serve    [--addr HOST:PORT] [--data DIR [--snapshot-dir DIR] | --db URL [--network-name NAME]]
   envtrace db migrate --db URL
   envtrace import   --db URL [--data DIR] [--network PATH [--layer NAME] [--name NAME]]
   envtrace import wind --format codis --out DIR [--meta meta.csv] FILE...

@@ -30,7 +30,7 @@ func writeFixture(dir string) error { return fixtures.WriteCentral(dir) }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("serve")
-	e.cfg.Bind(fs, "addr", "data", "db")
+	e.cfg.Bind(fs, "addr", "data", "db", "snapshot-dir")
 	network := fs.String("network-name", "", "with --db: the stored network to serve (default: the only one)")
 	if err := parse(fs, args); err != nil {
 		return err
