@@ -167,3 +167,21 @@ func TestSaveSnapshotAtomic(t *testing.T) {
 		t.Error("saving into a missing directory succeeded")
 	}
 }
+
+// TestSnapshotCoversNetwork fails when Network gains or loses a field, so
+// that whoever changes it also changes the snapshot (hydro/snapshot.go) and
+// bumps SnapshotVersion, instead of snapshots silently dropping the field.
+func TestSnapshotCoversNetwork(t *testing.T) {
+	snapshotted := []string{"Topology", "Problems", "Geographic", "SRID", "n", "ids", "hasNHD", "down", "size",
+		"upMainExc", "lenKm", "cumKm", "cumHours", "pathKm", "hydroseq", "levelPath", "terminalPath", "order",
+		"arbolate", "velocity", "flags", "minorUp", "minorDown", "geom", "names",
+		"snap"} // snap: the spatial index, rebuilt on first use, never written
+	typ := reflect.TypeFor[hydro.Network]()
+	var fields []string
+	for i := range typ.NumField() {
+		fields = append(fields, typ.Field(i).Name)
+	}
+	if !slices.Equal(fields, snapshotted) {
+		t.Errorf("Network's fields are %v; the snapshot handles %v: update hydro/snapshot.go and SnapshotVersion", fields, snapshotted)
+	}
+}
