@@ -28,10 +28,10 @@ import (
 // The data-directory files this package owns (tracing/model.OwnedFiles
 // lists them so that ReadDir accepts them).
 const (
-	FileIntakes      = "irrigation_intakes.csv"
-	FileAreas        = "irrigated_areas.geojson"
-	FileReachFlows   = "reach_flows.csv"
-	FileCanalPermits = "canal_permits.csv"
+	FileIntakes      = model.FileIrrigationIntakes
+	FileAreas        = model.FileIrrigatedAreas
+	FileReachFlows   = model.FileReachFlows
+	FileCanalPermits = model.FileCanalPermits
 )
 
 // ErrInvalid marks every problem with the irrigation files.
