@@ -49,6 +49,8 @@ type Intake struct {
 	// that operates the gate; Contact is how to reach it.
 	Office  string
 	Contact string
+	// Email is where alerts for the gate are sent (the outbox), if given.
+	Email string
 }
 
 // Area is an irrigated area (灌區) with what accumulation screening needs.
@@ -172,13 +174,13 @@ func (d *Data) Validate() error {
 
 var intakeSchema = csvtab.Schema{
 	Required: []string{"intake_id", "name", "reach_id", "office", "contact"},
-	Optional: []string{"x", "y", "lon", "lat", "capacity_m3s", "note"},
+	Optional: []string{"x", "y", "lon", "lat", "capacity_m3s", "email", "note"},
 	Pairs:    [][2]string{{"x", "y"}, {"lon", "lat"}},
 }
 
 func readIntake(r *csvtab.Row) Intake {
 	r.Required("intake_id", "name", "reach_id", "office", "contact")
-	in := Intake{ID: r.Str("intake_id"), Name: r.Str("name"), ReachID: r.Str("reach_id"), Office: r.Str("office"), Contact: r.Str("contact")}
+	in := Intake{ID: r.Str("intake_id"), Name: r.Str("name"), ReachID: r.Str("reach_id"), Office: r.Str("office"), Contact: r.Str("contact"), Email: r.Str("email")}
 	ll, col, err := crs.PositionFrom(r.Str("x"), r.Str("y"), r.Str("lon"), r.Str("lat"))
 	if err != nil {
 		r.Fail(col, err)
