@@ -29,7 +29,7 @@ func accumulationEngine(t *testing.T) *Engine {
 		},
 		Stations: []model.Station{
 			{ID: "S-K", Name: "canal", Kind: model.Continuous, Point: model.Point{X: 208000, Y: y0 - 300}}, // K1, above I-K1
-			{ID: "S-R", Name: "river", Kind: model.Fixed, Point: model.Point{X: 205500, Y: y0}},           // R3, above I-R3
+			{ID: "S-R", Name: "river", Kind: model.Fixed, Point: model.Point{X: 205500, Y: y0}},            // R3, above I-R3
 		},
 		Readings: []model.Reading{
 			// The seeded canal series: Cu 0.10, 0.20, 0.30 → 0.2 mg/L; Zn
