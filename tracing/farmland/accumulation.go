@@ -132,14 +132,19 @@ func (e *Engine) areaRisk(ctx context.Context, a Area, from, to time.Time) (Area
 		}
 		ups = append(ups, u)
 	}
-	ar.Suspects = e.suspects(ups)
+	if len(ups) == 0 {
+		ar.Missing = "none of the area's intakes is on the network"
+		return ar, nil
+	}
+	last := ups[e.lastIntake(a)]
+	ar.Suspects = e.suspects(last)
 	if a.DepthM <= 0 || a.BulkDensity <= 0 || a.IrrigationM3HaY <= 0 {
 		ar.Missing = "depth_m, bulk_density and irrigation_m3_ha_y are needed"
 		return ar, nil
 	}
-	ar.Station = e.nearestStation(ups)
+	ar.Station = e.nearestStation(last, from, to)
 	if ar.Station == "" {
-		ar.Missing = "no station upstream of the area's intakes"
+		ar.Missing = "no station with metal readings in the period upstream of the area's intakes"
 		return ar, nil
 	}
 	soilKgHa := a.DepthM * m2PerHa * a.BulkDensity * kgPerTonne
@@ -215,40 +220,73 @@ func (e *Engine) placed(id string) (placedIntake, bool) {
 	return placedIntake{}, false
 }
 
-// nearestStation is the station the water reaches an area's intakes from
-// soonest: the canal's own station when it has one.
-func (e *Engine) nearestStation(ups []*basin.Upstream) string {
-	best, bestH := "", math.Inf(1)
-	for _, id := range e.B.StationIDs() {
-		pl, _ := e.B.Station(id)
-		for _, u := range ups {
-			if _, h, ok := u.Along(pl.Reach, pl.Measure); ok && (h < bestH || h == bestH && id < best) {
-				best, bestH = id, h
+// lastIntake is the index, among the area's placed intakes, of the one the
+// water passes last (most of the others lie upstream of it): the water
+// the area gets is the water at that gate.
+func (e *Engine) lastIntake(a Area) int {
+	var ps []basin.Place
+	for _, id := range a.IntakeIDs {
+		if in, ok := e.placed(id); ok {
+			ps = append(ps, in.place)
+		}
+	}
+	best, bestN := 0, -1
+	for i, p := range ps {
+		above, n := e.B.Above(p), 0
+		for j, q := range ps {
+			if j != i && above.Contains(q.Reach, q.Measure) {
+				n++
 			}
+		}
+		if n > bestN {
+			best, bestN = i, n
 		}
 	}
 	return best
 }
 
-// suspects lists the facilities with an outfall upstream of any of the
-// intakes, nearest in travel time first.
-func (e *Engine) suspects(ups []*basin.Upstream) []Suspect {
+// nearestStation is the station with metal readings in [from, to) that the
+// water passes last before the intake: the canal's own station when it has
+// one.
+func (e *Engine) nearestStation(u *basin.Upstream, from, to time.Time) string {
+	best, bestH := "", math.Inf(1)
+	for _, id := range e.B.StationIDs() {
+		pl, _ := e.B.Station(id)
+		if _, h, ok := u.Along(pl.Reach, pl.Measure); ok && (h < bestH || h == bestH && id < best) && e.hasMetal(id, from, to) {
+			best, bestH = id, h
+		}
+	}
+	return best
+}
+
+// hasMetal says whether a station measured a metal with a soil standard in
+// [from, to).
+func (e *Engine) hasMetal(station string, from, to time.Time) bool {
+	for _, m := range SoilMetals() {
+		if _, n := meanReading(e.B.DS.ReadingsAt(station), m, from, to); n > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// suspects lists the facilities with an outfall upstream of the area's
+// last intake (and so of all of them), nearest in travel time first.
+func (e *Engine) suspects(u *basin.Upstream) []Suspect {
 	by := map[string]Suspect{}
-	for _, u := range ups {
-		for _, r := range u.Reaches() {
-			for _, o := range e.B.OutfallsOn(r) {
-				_, h, ok := u.Along(r, o.Place.Measure)
-				if !ok {
-					continue
+	for _, r := range u.Reaches() {
+		for _, o := range e.B.OutfallsOn(r) {
+			_, h, ok := u.Along(r, o.Place.Measure)
+			if !ok {
+				continue
+			}
+			s, seen := by[o.Outfall.Facility]
+			if !seen || h < s.TravelHours {
+				name := ""
+				if f, ok := e.B.DS.Facility(o.Outfall.Facility); ok {
+					name = f.Name
 				}
-				s, seen := by[o.Outfall.Facility]
-				if !seen || h < s.TravelHours {
-					name := ""
-					if f, ok := e.B.DS.Facility(o.Outfall.Facility); ok {
-						name = f.Name
-					}
-					by[o.Outfall.Facility] = Suspect{FacilityID: o.Outfall.Facility, Name: name, ReachID: e.B.Net.ID(r), TravelHours: round(h, 3)}
-				}
+				by[o.Outfall.Facility] = Suspect{FacilityID: o.Outfall.Facility, Name: name, ReachID: e.B.Net.ID(r), TravelHours: round(h, 3)}
 			}
 		}
 	}

@@ -133,7 +133,8 @@ func TestCentralErrors(t *testing.T) {
 	}{
 		{"unknown facility", Request{Facility: "X0000000", Parameter: "Cu", Time: at}, ErrUnknown},
 		{"unknown station", Request{Station: "WQ-NOPE", Parameter: "Cu", Value: &v, Unit: "mg/L", Time: at}, ErrUnknown},
-		{"unknown parameter", Request{Station: "WQ-M04", Parameter: "Unobtainium", Value: &v, Unit: "mg/L", Time: at}, ErrUnknown},
+		{"unknown parameter", Request{Station: "WQ-M04", Parameter: "Unobtainium", Value: &v, Unit: "mg/L", Time: at}, ErrUnknownParameter},
+		{"air parameter", Request{Station: "WQ-M04", Parameter: "SO2", Value: &v, Unit: "ppb", Time: at}, ErrUnknownParameter},
 		{"station without a value", Request{Station: "WQ-M04", Parameter: "Cu", Time: at}, ErrNoValue},
 		{"permit without a limit for the parameter", Request{Facility: "N1489153", Parameter: "Hg", Time: at}, ErrNoValue},
 	} {

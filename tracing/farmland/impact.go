@@ -17,8 +17,11 @@ import (
 
 // Errors of a forward impact query, for the caller to map to a status.
 var (
-	// ErrUnknown marks an unknown facility, station, intake reach or parameter.
+	// ErrUnknown marks an unknown facility, station or intake reach.
 	ErrUnknown = errors.New("unknown")
+	// ErrUnknownParameter marks a parameter the registry does not know,
+	// or one that does not travel in water.
+	ErrUnknownParameter = errors.New("unknown parameter")
 	// ErrNoFlow marks reaches without a mean flow: dilution cannot be
 	// computed, and the result says so instead of guessing.
 	ErrNoFlow = errors.New("no mean flow")
@@ -231,7 +234,7 @@ func (e *Engine) Forward(ctx context.Context, src Source) (*Impact, error) {
 			dil = src.Conc / conc
 		}
 		conc *= math.Exp(-src.Parameter.DecayRate(math.NaN()) * hours / 24)
-		ii := IntakeImpact{IntakeID: in.ID, ReachID: in.ReachID, ArrivalTime: src.Time.Add(time.Duration(hours * float64(time.Hour))),
+		ii := IntakeImpact{IntakeID: in.ID, ReachID: in.ReachID, ArrivalTime: src.Time.Add(time.Duration(hours * float64(time.Hour))).Round(time.Second),
 			TravelHours: round(hours, 3), Dilution: round(dil, 4), Concentration: round(conc, 6), Unit: src.Parameter.Unit, Office: in.Office}
 		for _, a := range e.D.AreasOf(in.ID) {
 			ii.AreaHa += a.AreaHa / float64(len(a.IntakeIDs))
@@ -288,10 +291,14 @@ func (e *Engine) hoursTo(d *downstream, s, p basin.Place) float64 {
 }
 
 // loadShares is the steady mass balance below the source: the share of
-// the source's load each reach carries. Where a reach's water divides,
-// each branch takes the load in proportion to its flow; where water is
-// lost (irrigation withdrawals) the load leaves with it at the same
-// concentration; inflows add water, not load. Every reach on the way to a
+// the source's load each reach carries. A branch of a division (a canal
+// intake, a braid) takes its flow's part of the load at the concentration
+// of the water it leaves, undiluted; where water is lost (irrigation
+// withdrawals) the load leaves with it at the same concentration; inflows
+// add water, not load, and so dilute. Where the branches' mean flows add
+// up to more than the reach they leave (lateral inflow counted at their
+// downstream ends), each still gets the undiluted concentration: an upper
+// bound, the safe side for closing gates. Every reach on the way to a
 // reached intake, and every branch at its divisions, needs a mean flow.
 func (e *Engine) loadShares(d *downstream, src Source, reached []placedIntake) (map[int32]float64, error) {
 	if err := e.needFlows(d, src, reached); err != nil {
@@ -303,19 +310,12 @@ func (e *Engine) loadShares(d *downstream, src Source, reached []placedIntake) (
 		if !ok || frac[r] == 0 {
 			continue
 		}
-		total := qu
 		if r == src.Place.Reach {
-			total = max(qu, src.FlowM3s)
+			qu = max(qu, src.FlowM3s)
 		}
-		sum := 0.0
 		for _, c := range d.children[r] {
 			q, _ := e.flowOf(c)
-			sum += q
-		}
-		total = max(total, sum)
-		for _, c := range d.children[r] {
-			q, _ := e.flowOf(c)
-			frac[c] += frac[r] * q / total
+			frac[c] += frac[r] * min(1, q/qu)
 		}
 	}
 	return frac, nil

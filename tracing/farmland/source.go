@@ -2,8 +2,11 @@ package farmland
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/envtrace/envtrace/tracing/basin"
@@ -32,10 +35,10 @@ type Request struct {
 func (e *Engine) Impact(ctx context.Context, q Request) (*Impact, error) {
 	p, err := param.Lookup(q.Parameter)
 	if err != nil {
-		return nil, fmt.Errorf("%w parameter: %w", ErrUnknown, err)
+		return nil, fmt.Errorf("%w: %w", ErrUnknownParameter, err)
 	}
 	if p.Air() {
-		return nil, fmt.Errorf("%w parameter %s: an air parameter does not travel down rivers", ErrUnknown, p.ID)
+		return nil, fmt.Errorf("%w %s: an air parameter does not travel down rivers", ErrUnknownParameter, p.ID)
 	}
 	var srcs []Source
 	switch {
@@ -110,7 +113,7 @@ func (e *Engine) facilitySources(q Request, p param.Parameter) ([]Source, error)
 		}
 	}
 	if len(places) == 0 {
-		return nil, fmt.Errorf("%w: facility %s has no outfall on the network", ErrUnknown, q.Facility)
+		return nil, fmt.Errorf("facility %s has no outfall on the network (outfalls.csv)", q.Facility)
 	}
 	volume, limit := 0.0, math.NaN()
 	for _, pm := range ds.PermitsOf(q.Facility) {
@@ -135,7 +138,7 @@ func (e *Engine) facilitySources(q Request, p param.Parameter) ([]Source, error)
 		}
 		conc = v
 	} else if math.IsNaN(limit) {
-		return nil, fmt.Errorf("%w: facility %s's permit sets no %s limit; give --value and --unit", ErrNoValue, q.Facility, p.ID)
+		return nil, fmt.Errorf("%w: facility %s's permit sets no %s limit; give a value and its unit", ErrNoValue, q.Facility, p.ID)
 	}
 	var out []Source
 	for _, pl := range places {
@@ -186,4 +189,63 @@ func merge(all []*Impact, srcs []Source) *Impact {
 	}
 	sortImpact(out)
 	return out
+}
+
+// ErrBadRequest marks a malformed query (missing or unparsable fields).
+var ErrBadRequest = errors.New("bad farmland query")
+
+// FieldError names the field of a malformed query (the CLI flag or REST
+// parameter without its dashes) and why.
+type FieldError struct {
+	Field, Reason string
+}
+
+// Error says which field is wrong and why.
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// Unwrap makes errors.Is(err, ErrBadRequest) hold.
+func (e *FieldError) Unwrap() error { return ErrBadRequest }
+
+// ParseRequest reads a query as the CLI flags and the REST parameters
+// spell it, so both refuse the same mistakes: a facility or a station (not
+// both), a parameter; for a station, a value, its unit and a time with a
+// zone; for a facility, a unit with any value, and a time that defaults
+// to now.
+func ParseRequest(facility, station, parameter, value, unit, at string, now time.Time) (Request, error) {
+	q := Request{Facility: strings.TrimSpace(facility), Station: strings.TrimSpace(station), Parameter: strings.TrimSpace(parameter), Unit: strings.TrimSpace(unit)}
+	bad := func(field, format string, a ...any) (Request, error) {
+		return Request{}, &FieldError{Field: field, Reason: fmt.Sprintf(format, a...)}
+	}
+	switch {
+	case (q.Facility == "") == (q.Station == ""):
+		return bad("facility", "give either facility or station")
+	case q.Parameter == "":
+		return bad("parameter", "required")
+	}
+	if value != "" {
+		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return bad("value", "%q is not a finite number", value)
+		}
+		q.Value = &v
+		if q.Unit == "" {
+			return bad("unit", "required with value")
+		}
+	}
+	if q.Station != "" && (q.Value == nil || at == "") {
+		field := "value"
+		if q.Value != nil {
+			field = "time"
+		}
+		return bad(field, "a station reading needs value, unit and time")
+	}
+	q.Time = now
+	if at != "" {
+		t, err := time.Parse(time.RFC3339, strings.TrimSpace(at))
+		if err != nil {
+			return bad("time", "%q: want RFC 3339 with a zone, e.g. 2026-08-14T04:00:00+08:00", at)
+		}
+		q.Time = t
+	}
+	return q, nil
 }

@@ -1,0 +1,166 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/envtrace/envtrace/casework/farmalert"
+	"github.com/envtrace/envtrace/tracing/farmland"
+)
+
+// FarmlandArea is the farmland desk: the forward-impact engine over the
+// served basin and its irrigation system, and the book of alerts that
+// sends them through the outbox.
+type FarmlandArea struct {
+	Engine *farmland.Engine
+	Alerts *farmalert.Book
+	// Now is the clock of alerts and of facility queries without a time
+	// (default time.Now).
+	Now func() time.Time
+}
+
+// FarmlandBackend is a backend with a farmland desk; nil disables the
+// routes.
+type FarmlandBackend interface {
+	FarmlandArea() *FarmlandArea
+}
+
+// WithFarmland gives a MemoryBackend the farmland desk.
+func WithFarmland(a *FarmlandArea) MemoryOption {
+	return func(o *memoryOptions) { o.farmland = a }
+}
+
+// FarmlandArea implements FarmlandBackend; nil when built without
+// WithFarmland.
+func (b *MemoryBackend) FarmlandArea() *FarmlandArea {
+	if b.tr == nil {
+		return nil
+	}
+	return b.tr.opt.farmland
+}
+
+func (a *FarmlandArea) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+// registerFarmland mounts the REST twins of `envtrace farmland`.
+func (s *Server) registerFarmland(g *echo.Group, a *FarmlandArea) {
+	h := &farmlandHandlers{a: a}
+	g.GET("/farmland/impact", h.impact)
+	g.POST("/farmland/alerts", h.alert)
+	g.GET("/farmland/alerts", h.alerts)
+	g.GET("/farmland/accumulation", h.accumulation)
+}
+
+type farmlandHandlers struct{ a *FarmlandArea }
+
+// impactParams are the query parameters of impact and alert.
+var impactParams = []string{"facility", "station", "parameter", "value", "unit", "time"}
+
+// request reads the impact query the way the CLI reads its flags.
+func (h *farmlandHandlers) request(c echo.Context) (farmland.Request, error) {
+	q := newQuery(c, impactParams...)
+	if err := q.err(); err != nil {
+		return farmland.Request{}, err
+	}
+	r, err := farmland.ParseRequest(q.str("facility"), q.str("station"), q.str("parameter"), q.str("value"), q.str("unit"), q.str("time"), h.a.now())
+	var fe *farmland.FieldError
+	if errors.As(err, &fe) {
+		return r, &ParamError{Name: fe.Field, Reason: fe.Reason, Err: err}
+	}
+	return r, err
+}
+
+func (h *farmlandHandlers) impact(c echo.Context) error {
+	r, err := h.request(c)
+	if err != nil {
+		return err
+	}
+	im, err := h.a.Engine.Impact(c.Request().Context(), r)
+	if err != nil {
+		return farmlandError(r, err)
+	}
+	return c.JSON(http.StatusOK, im)
+}
+
+// alert runs the impact and, when an intake exceeds the standard,
+// records the alert and sends it to the offices (201); otherwise it
+// answers 200 with a null alert.
+func (h *farmlandHandlers) alert(c echo.Context) error {
+	r, err := h.request(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	im, err := h.a.Engine.Impact(ctx, r)
+	if err != nil {
+		return farmlandError(r, err)
+	}
+	a, ok := h.a.Engine.Alert(r, im, h.a.now())
+	if !ok {
+		return c.JSON(http.StatusOK, map[string]any{"alert": nil})
+	}
+	created, err := h.a.Alerts.Record(ctx, *a)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return c.JSON(status, map[string]any{"alert": a})
+}
+
+func (h *farmlandHandlers) alerts(c echo.Context) error {
+	q := newQuery(c)
+	if err := q.err(); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"alerts": h.a.Alerts.List()})
+}
+
+func (h *farmlandHandlers) accumulation(c echo.Context) error {
+	q := newQuery(c, "from", "to")
+	from, to := q.timeParam("from", true), q.timeParam("to", true)
+	if !from.IsZero() && !to.IsZero() && !to.After(from) {
+		q.fail("to", "must be after from", nil)
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	res, err := h.a.Engine.Accumulate(c.Request().Context(), from, to)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+// farmlandError turns the engine's errors into the problems clients see:
+// unknown ids are 404, what the data cannot answer (no mean flow, no
+// permit limit) 422 naming the parameter to change.
+func farmlandError(r farmland.Request, err error) error {
+	kind, id := "station", r.Station
+	if r.Facility != "" {
+		kind, id = "facility", r.Facility
+	}
+	switch {
+	case errors.Is(err, farmland.ErrUnknownParameter):
+		return &ParamError{Name: "parameter", Reason: err.Error(), Err: err}
+	case errors.Is(err, farmland.ErrUnknown):
+		return &NotFoundError{Kind: kind, ID: id, Err: err}
+	case errors.Is(err, farmland.ErrNoFlow):
+		return &TracingInputError{Param: kind, Reason: err.Error(), Err: err}
+	case errors.Is(err, farmland.ErrNoValue):
+		return &TracingInputError{Param: "value", Reason: err.Error(), Err: err}
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return err
+	}
+	return &TracingInputError{Param: kind, Reason: err.Error(), Err: err}
+}
