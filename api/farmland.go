@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
 
+	"github.com/envtrace/envtrace/api/ogc"
 	"github.com/envtrace/envtrace/casework/farmalert"
 	"github.com/envtrace/envtrace/tracing/farmland"
 )
@@ -163,4 +166,48 @@ func farmlandError(r farmland.Request, err error) error {
 		return err
 	}
 	return &TracingInputError{Param: kind, Reason: err.Error(), Err: err}
+}
+
+// Collection ids of the farmland layers in the OGC API.
+const (
+	CollectionIntakes       = "intakes"
+	CollectionIrrigatedArea = "irrigated-areas"
+)
+
+// farmlandCollections are the OGC API layers of the irrigation system:
+// the intake gates (points) and the areas they water (polygons), both in
+// EPSG:3826.
+func farmlandCollections(d *farmland.Data) []ogc.SourceOption {
+	var intakes []ogc.Feature
+	for _, in := range d.Intakes {
+		intakes = append(intakes, ogc.Feature{ID: in.ID, Geometry: orb.Point{in.Point.X, in.Point.Y}, Properties: map[string]any{
+			"intake_id": in.ID, "name": in.Name, "reach_id": in.ReachID, "capacity_m3s": in.CapacityM3s,
+			"office": in.Office, "contact": in.Contact, "area_ha": intakeArea(d, in.ID)}})
+	}
+	var areas []ogc.Feature
+	for _, a := range d.Areas {
+		props := map[string]any{"area_id": a.ID, "intake_ids": strings.Join(a.IntakeIDs, ","), "area_ha": a.AreaHa, "crops": a.Crops}
+		for _, m := range farmland.SoilMetals() {
+			props["soil_"+strings.ToLower(m)] = nil
+			if v, ok := a.Soil[m]; ok {
+				props["soil_"+strings.ToLower(m)] = v
+			}
+		}
+		areas = append(areas, ogc.Feature{ID: a.ID, Geometry: a.Geometry, Properties: props})
+	}
+	return []ogc.SourceOption{
+		ogc.WithCollection(ogc.Collection{ID: CollectionIntakes, Title: "Irrigation intakes",
+			Description: "Irrigation intake gates (head gates on rivers, turnouts on canals) with the office that operates each and the irrigated area it waters."}, intakes),
+		ogc.WithCollection(ogc.Collection{ID: CollectionIrrigatedArea, Title: "Irrigated areas",
+			Description: "Areas watered by the intakes, with their crops and measured soil metals (mg/kg)."}, areas),
+	}
+}
+
+// intakeArea is the irrigated area an intake waters, ha.
+func intakeArea(d *farmland.Data, id string) float64 {
+	ha := 0.0
+	for _, a := range d.AreasOf(id) {
+		ha += a.AreaHa
+	}
+	return ha
 }

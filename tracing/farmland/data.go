@@ -258,17 +258,45 @@ func ReadAreas(path string) ([]Area, error) {
 	if err != nil {
 		return nil, err
 	}
+	to3826, err := toTWD97(ly)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
 	var out []Area
 	var errs []error
 	for _, f := range ly.Features {
-		a, err := areaOf(f)
-		if err != nil {
-			errs = append(errs, &layer.RowError{File: filepath.Base(path), Row: f.Row, Field: err.field, Err: err.err})
+		a, perr := areaOf(f)
+		if perr == nil {
+			if a.Geometry, err = to3826.Geometry(f.Geometry); err != nil {
+				perr = &propErr{"geometry", err}
+			}
+		}
+		if perr != nil {
+			errs = append(errs, &layer.RowError{File: filepath.Base(path), Row: f.Row, Field: perr.field, Err: perr.err})
 			continue
 		}
 		out = append(out, a)
 	}
 	return out, errors.Join(errs...)
+}
+
+// toTWD97 returns the transformer from the layer's CRS to EPSG:3826; a
+// file without a declared CRS holds lon/lat or TM2 metres, told apart by
+// range.
+func toTWD97(ly *layer.Layer) (*crs.Transformer, error) {
+	from := crs.Code(ly.SRID)
+	if from == 0 {
+		from = crs.TWD97TM2
+		for _, f := range ly.Features {
+			if f.Geometry != nil {
+				if b := f.Geometry.Bound(); b.Max[0] <= 180 && b.Min[0] >= -180 {
+					from = crs.WGS84
+				}
+				break
+			}
+		}
+	}
+	return crs.NewTransformer(from, crs.TWD97TM2)
 }
 
 type propErr struct {
@@ -281,6 +309,11 @@ func areaOf(f layer.Feature) (Area, *propErr) {
 	a := Area{ID: str("area_id"), Crops: str("crops"), Soil: map[string]float64{}, Geometry: f.Geometry}
 	if a.ID == "" {
 		return a, &propErr{"area_id", errors.New("required")}
+	}
+	switch f.Geometry.(type) {
+	case orb.Polygon, orb.MultiPolygon:
+	default:
+		return a, &propErr{"geometry", errors.New("want a Polygon or MultiPolygon")}
 	}
 	for _, id := range strings.Split(str("intake_ids"), ",") {
 		if id = strings.TrimSpace(id); id != "" {
