@@ -47,6 +47,10 @@ type Suspect struct {
 	Name        string  `json:"name"`
 	ReachID     string  `json:"reach_id"`
 	TravelHours float64 `json:"travel_hours"`
+	// CanalPermit is the facility's canal discharge permit (搭排) on the
+	// screened period's last day, when it holds one: it discharges into the
+	// irrigation water itself.
+	CanalPermit string `json:"canal_permit,omitempty"`
 }
 
 // AreaRisk is one irrigated area in the ranking.
@@ -137,7 +141,7 @@ func (e *Engine) areaRisk(ctx context.Context, a Area, from, to time.Time) (Area
 		return ar, nil
 	}
 	last := ups[e.lastIntake(a)]
-	ar.Suspects = e.suspects(last)
+	ar.Suspects = e.suspects(last, to)
 	if a.DepthM <= 0 || a.BulkDensity <= 0 || a.IrrigationM3HaY <= 0 {
 		ar.Missing = "depth_m, bulk_density and irrigation_m3_ha_y are needed"
 		return ar, nil
@@ -272,7 +276,7 @@ func (e *Engine) hasMetal(station string, from, to time.Time) bool {
 
 // suspects lists the facilities with an outfall upstream of the area's
 // last intake (and so of all of them), nearest in travel time first.
-func (e *Engine) suspects(u *basin.Upstream) []Suspect {
+func (e *Engine) suspects(u *basin.Upstream, on time.Time) []Suspect {
 	by := map[string]Suspect{}
 	for _, r := range u.Reaches() {
 		for _, o := range e.B.OutfallsOn(r) {
@@ -286,7 +290,8 @@ func (e *Engine) suspects(u *basin.Upstream) []Suspect {
 				if f, ok := e.B.DS.Facility(o.Outfall.Facility); ok {
 					name = f.Name
 				}
-				by[o.Outfall.Facility] = Suspect{FacilityID: o.Outfall.Facility, Name: name, ReachID: e.B.Net.ID(r), TravelHours: round(h, 3)}
+				by[o.Outfall.Facility] = Suspect{FacilityID: o.Outfall.Facility, Name: name, ReachID: e.B.Net.ID(r), TravelHours: round(h, 3),
+					CanalPermit: e.D.canalPermit(o.Outfall.Facility, on)}
 			}
 		}
 	}

@@ -101,6 +101,18 @@ func (d *Data) Intake(id string) (Intake, bool) {
 	return d.Intakes[i], true
 }
 
+// canalPermit returns the number of a facility's canal permit valid on
+// day t, "" when it holds none.
+func (d *Data) canalPermit(emsNo string, t time.Time) string {
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	for _, p := range d.Permits {
+		if p.EMSNo == emsNo && !day.Before(p.From) && !day.After(p.To) {
+			return p.PermitNo
+		}
+	}
+	return ""
+}
+
 // AreasOf lists the areas an intake feeds.
 func (d *Data) AreasOf(intakeID string) []Area {
 	var out []Area

@@ -18,7 +18,7 @@ import (
 // centralDir is the embedded central-Taiwan fixture, read in place.
 var centralDir = filepath.Join("..", "..", "fixtures", "central")
 
-func centralEngine(t *testing.T) *Engine {
+func centralEngine(t testing.TB) *Engine {
 	t.Helper()
 	ds, err := model.ReadDir(centralDir)
 	if err != nil {
@@ -169,5 +169,29 @@ func TestHydroloomDivergencesAreBraids(t *testing.T) {
 	}
 	if canals > 0 {
 		t.Errorf("%d of %d divergences classified as canals; hr.csv's all rejoin", canals, len(divs))
+	}
+}
+
+// The Futian canal's first-ranked area names the plating shop with its
+// canal permit (搭排) among its suspects.
+func TestCentralAccumulationSuspects(t *testing.T) {
+	e := centralEngine(t)
+	tz := time.FixedZone("CST", 8*3600)
+	res, err := e.Accumulate(context.Background(), time.Date(2026, 1, 1, 0, 0, 0, 0, tz), time.Date(2026, 10, 1, 0, 0, 0, 0, tz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := res.Areas[0]
+	if !strings.HasPrefix(top.AreaID, "FA-C1-") {
+		t.Fatalf("first-ranked area %s, want one on the Futian canal below the plating shop", top.AreaID)
+	}
+	found := false
+	for _, s := range top.Suspects {
+		if s.FacilityID == "N1489153" {
+			found = s.CanalPermit != ""
+		}
+	}
+	if !found {
+		t.Errorf("%s: suspects %+v lack the plating shop with its canal permit", top.AreaID, top.Suspects)
 	}
 }
