@@ -304,6 +304,9 @@ func (b *builder) edges() {
 		for k, i := range qOwner {
 			j := found[k]
 			a := b.in[i].NHD
+			if j >= 0 && reachesCoast(b.in[i].NHD, b.in[j].NHD) {
+				continue // the river ends at the sea: an outlet
+			}
 			switch qKind[k] {
 			case 0:
 				if j >= 0 {
@@ -360,6 +363,15 @@ func (b *builder) edges() {
 			b.setDowns(i, byFrom[r.ToNode])
 		}
 	}
+}
+
+// reachesCoast says a reference from reach a to reach c joins a river to
+// the coastline (NHDPlus terminal rivers name a coastline reach as their
+// dnhydroseq). The river ends there: following the coastline would add its
+// length to every distance and drainage sum upstream, and the NLDI never
+// navigates it.
+func reachesCoast(a, c *NHDAttrs) bool {
+	return (a.FCode == FCodeCoastline) != (c.FCode == FCodeCoastline)
 }
 
 func (b *builder) dangling(i int, field, ref string) {

@@ -273,6 +273,8 @@ func FromLayer(l *layer.Layer, opt LoadOptions) ([]Reach, *Source, error) {
 				v, _ := propFloat(p, f.find(cands...))
 				return orZero(v)
 			}
+			// NHDPlus writes -9999 where it has no value (coastline
+			// reaches have no pathlength); Build then computes it.
 			pl, ok := propFloat(p, f.find("pathlength", "pathlength_km"))
 			if !ok {
 				pl = Missing
@@ -288,9 +290,6 @@ func FromLayer(l *layer.Layer, opt LoadOptions) ([]Reach, *Source, error) {
 				StartFlag:      int(get("startflag")),
 				TerminalFlag:   int(get("terminalfl", "terminalflag")),
 				FCode:          int(get("fcode")),
-			}
-			if math.IsNaN(pl) {
-				return nil, nil, fmt.Errorf("row %d (reach %s): NHDPlus attributes without pathlength", row, r.ID)
 			}
 		case toCol != "":
 			if t := propString(p, toCol); t != "" {

@@ -403,6 +403,9 @@ func (b *builder) attributes(topo []int32, lengths []float64, inv []int32) (*Net
 			net.cumHours[u] = net.cumHours[d] + lengths[d]*1000/float64(net.velocity[d])/3600
 		}
 	}
+	if nhd {
+		fillMissing(raw.pathKm, net.cumKm)
+	}
 	if !nhd {
 		raw.pathKm = net.cumKm
 		for k := len(topo) - 1; k >= 0; k-- {
@@ -488,4 +491,15 @@ func at(inv []int32, i int) int {
 		return i
 	}
 	return int(inv[i])
+}
+
+// fillMissing replaces the NaN (nodata) values of dst with those of src: a
+// reach whose file gives no pathlength (NHDPlus -9999, as on coastline
+// reaches) gets the distance to its outlet computed along the network.
+func fillMissing(dst, src []float64) {
+	for i, v := range dst {
+		if math.IsNaN(v) {
+			dst[i] = src[i]
+		}
+	}
 }

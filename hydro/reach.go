@@ -49,6 +49,9 @@ type Reach struct {
 
 // NHDAttrs are the NHDPlus value-added routing attributes; with them the
 // network reproduces NLDI navigation exactly.
+//
+// PathLength is Missing where the file has none (NHDPlus nodata −9999, as on
+// coastline reaches); Build then uses the distance to the outlet it computes.
 type NHDAttrs struct {
 	Hydroseq, DnHydroseq, DnMinorHyd, UpHydroseq float64
 	LevelPathID, TerminalPathID                  float64
