@@ -71,4 +71,3 @@ func TestNHDPlusNodata(t *testing.T) {
 	}
 	checkAgainstWalk(t, net)
 }
-
