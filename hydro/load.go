@@ -88,6 +88,14 @@ func isGeographic(srid int, reaches []Reach) bool {
 	return false
 }
 
+// orderColumns are the stream-order column names a network file may carry,
+// case-insensitive, in order of preference: NHDPlus (StreamOrde), the NLDI
+// and hydroloom spellings, and strord from DEM stream tools (GRASS
+// r.stream.order, TauDEM, waterswak). A file's own order replaces the
+// computed Strahler order: an extract that keeps only large streams knows
+// orders its lines alone cannot show.
+var orderColumns = []string{"streamorde", "streamorder", "stream_order", "strord", "strahler", "order"}
+
 // fields resolves column names case-insensitively.
 type fields map[string]string
 
@@ -219,7 +227,7 @@ func FromLayer(l *layer.Layer, opt LoadOptions) ([]Reach, *Source, error) {
 		lenMCol = f.find("length") // NOAA RouteLink lengths are metres
 	}
 	velCol := f.find("ve_ma", "velocity_fps")
-	orderCol := f.find("streamorde", "streamorder", "stream_order", "order", "strahler")
+	orderCol := f.find(orderColumns...)
 	daCol := f.find("totdasqkm", "totda", "drainage_area_sqkm")
 	divCol := f.find("divergence")
 

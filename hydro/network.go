@@ -258,7 +258,6 @@ func (b *builder) attributes(topo []int32, lengths []float64, inv []int32) (*Net
 	in := b.in
 	nhd := b.topo == TopologyNHDPlus
 	hasMinorIn := make([]bool, n)
-	minorInMax := make([]uint8, n)
 	for _, e := range b.minor {
 		hasMinorIn[e[1]] = true
 		net.minorDown = append(net.minorDown, edge{e[0], e[1]})
@@ -286,10 +285,10 @@ func (b *builder) attributes(topo []int32, lengths []float64, inv []int32) (*Net
 		} else {
 			p.vel = float32(v)
 		}
+		if o := r.StreamOrder; o > 0 && o < 256 {
+			p.order = uint8(o)
+		}
 		if nhd {
-			if o := r.StreamOrder; o > 0 && o < 256 {
-				p.order = uint8(o)
-			}
 			a := r.NHD
 			p.hydroseq = hseqKey(a.Hydroseq)
 			p.levelPath = hseqKey(a.LevelPathID)
@@ -316,46 +315,19 @@ func (b *builder) attributes(topo []int32, lengths []float64, inv []int32) (*Net
 	}
 	packed = nil
 
-	// Strahler order and arbolate sum, upstream first.
-	maxChild := make([]uint8, n)
-	cntMax := make([]uint8, n)
+	b.strahler(topo, srcOrder, net.order)
+	srcOrder = nil
+	// Arbolate sum, upstream first.
 	hasChild := make([]bool, n)
 	arb := make([]float64, n)
 	for _, u := range topo {
-		var o uint8
-		switch {
-		case maxChild[u] > 0 && cntMax[u] >= 2:
-			o = maxChild[u] + 1
-		case maxChild[u] > 0:
-			o = maxChild[u]
-		case minorInMax[u] > 0:
-			o = minorInMax[u]
-		default:
-			o = 1
-		}
-		if srcOrder[u] > 0 {
-			o = srcOrder[u]
-		}
-		net.order[u] = o
 		arb[u] += lengths[u]
 		net.arbolate[u] = float32(arb[u])
 		if d := b.down[u]; d >= 0 {
 			hasChild[d] = true
 			arb[d] += arb[u]
-			switch {
-			case o > maxChild[d]:
-				maxChild[d], cntMax[d] = o, 1
-			case o == maxChild[d] && cntMax[d] < 255:
-				cntMax[d]++
-			}
-		}
-		for _, d := range b.minorFrom(u) {
-			if o > minorInMax[d] {
-				minorInMax[d] = o
-			}
 		}
 	}
-	maxChild, cntMax, minorInMax, srcOrder = nil, nil, nil, nil
 
 	// Main-stem upstream reach: NHDPlus uphydroseq when given, else the
 	// tree child with the largest drainage area, arbolate sum, stream order.
@@ -474,10 +446,10 @@ type recVals struct {
 
 func (p *recVals) store(net *Network, raw *rawAttrs, srcOrder []uint8, k int, nhd bool) {
 	net.velocity[k] = p.vel
+	srcOrder[k] = p.order
 	if !nhd {
 		return
 	}
-	srcOrder[k] = p.order
 	raw.hydroseq[k] = p.hydroseq
 	raw.levelPath[k] = p.levelPath
 	raw.terminalPath[k] = p.terminalPath
@@ -500,6 +472,64 @@ func fillMissing(dst, src []float64) {
 	for i, v := range dst {
 		if math.IsNaN(v) {
 			dst[i] = src[i]
+		}
+	}
+}
+
+// strahler writes each reach's Strahler order into order, visiting reaches
+// upstream first (topo). A reach with nothing upstream has order 1; where
+// two or more inflows share the highest order the order rises by one,
+// else it is that highest order.
+//
+// Networks that split and rejoin follow the NHDPlus rule (StreamCalc 0 on
+// minor paths): a minor path, from the minor divergence down to where it
+// rejoins, carries the order of the path it left and counts for nothing
+// downstream. Where a minor path rejoins, only the inflows not on a minor
+// path set the order. Without the rule a braid would raise the order of
+// the river below it by one at every rejoin. (hydroloom's add_streamorder
+// also refuses to raise the order at a confluence that a minor path
+// joins; NHDPlus HR does raise it there when two main inflows share the
+// highest order, and envtrace follows NHDPlus.)
+//
+// A stream order given by the file (srcOrder > 0) replaces the computed
+// one and is what reaches below it see.
+func (b *builder) strahler(topo []int32, srcOrder, order []uint8) {
+	n := len(order)
+	mainMax := make([]uint8, n)  // highest order of inflows on a main path
+	mainCnt := make([]uint8, n)  // how many inflows have it
+	minorMax := make([]uint8, n) // highest order of inflows on a minor path
+	onMinor := make([]bool, n)
+	for _, u := range topo {
+		var o uint8
+		switch {
+		case mainCnt[u] > 0:
+			o = mainMax[u]
+			if mainCnt[u] >= 2 {
+				o++
+			}
+		case minorMax[u] > 0:
+			o, onMinor[u] = minorMax[u], true
+		default:
+			o = 1
+		}
+		if srcOrder[u] > 0 {
+			o = srcOrder[u]
+		}
+		order[u] = o
+		if d := b.down[u]; d >= 0 {
+			if onMinor[u] {
+				minorMax[d] = max(minorMax[d], o)
+			} else {
+				switch {
+				case o > mainMax[d]:
+					mainMax[d], mainCnt[d] = o, 1
+				case o == mainMax[d] && mainCnt[d] < 255:
+					mainCnt[d]++
+				}
+			}
+		}
+		for _, d := range b.minorFrom(u) {
+			minorMax[d] = max(minorMax[d], o)
 		}
 	}
 }
