@@ -57,7 +57,10 @@ func Load(ctx context.Context, path string, opt LoadOptions) (*Network, *Source,
 	src.Path = path
 	bo := opt.Build
 	bo.SnapTolerance = opt.SnapTolerance
-	bo.Geographic = isGeographic(src.SRID, reaches)
+	bo.Geographic, err = geographicCRS(path, src.SRID, reaches, src.Rows)
+	if err != nil {
+		return nil, src, fmt.Errorf("%s: %w", path, err)
+	}
 	bo.KeepGeometry = true
 	net, err := Build(ctx, reaches, bo)
 	if err != nil {

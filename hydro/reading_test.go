@@ -2,8 +2,16 @@ package hydro
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/paulmach/orb/encoding/wkt"
 
 	"github.com/envtrace/envtrace/gis/layer"
 	"github.com/envtrace/envtrace/internal/realdata"
@@ -225,5 +233,61 @@ func TestStrahlerTouqianComputed(t *testing.T) {
 		if got := net.StreamOrder(i); got != want || want < 1 {
 			t.Fatalf("line %s: computed Strahler %d, want strord − 5 = %d", net.ID(i), got, want)
 		}
+	}
+}
+
+// TestProjectedWithoutCRS refuses the Touqian network (TWD97 / TM2 metres)
+// once its CRS is taken away: as GeoJSON without a "crs" member (read as
+// WGS 84 by RFC 7946) and as CSV WKT without an SRID. The error names the
+// reach and points at the fix.
+func TestProjectedWithoutCRS(t *testing.T) {
+	src := readLayer(t, "taiwan/touqian_streams_order9.epsg3826.geojson")
+	raw, err := os.ReadFile(realdata.Path(t, "taiwan/touqian_streams_order9.epsg3826.geojson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	delete(doc, "crs")
+	noCRS, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var csv strings.Builder
+	csv.WriteString("strord,wkt\n")
+	for _, f := range src.Features {
+		o, _ := f.Int64("strord")
+		fmt.Fprintf(&csv, "%d,\"%s\"\n", o, wkt.MarshalString(f.Geometry))
+	}
+	dir := t.TempDir()
+	tests := []struct {
+		name, file string
+		body       []byte
+		want       []string
+	}{
+		{"GeoJSON without crs", "touqian.geojson", noCRS,
+			[]string{"reach 1 (row 1)", "read as EPSG:4326", `without a "crs" member`, "TWD97 / TM2", "EPSG:3826", "ogr2ogr"}},
+		{"CSV WKT without SRID", "network.csv", []byte(csv.String()),
+			[]string{"reach 1 (row 1)", "names no coordinate reference system", "TWD97 / TM2", "SRID=3826;"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, tc.file)
+			if err := os.WriteFile(path, tc.body, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			net, _, err := Load(context.Background(), path, LoadOptions{})
+			var ce *CRSError
+			if !errors.As(err, &ce) {
+				t.Fatalf("want a *CRSError, got network %v, error %v", net != nil, err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+		})
 	}
 }
