@@ -229,7 +229,10 @@ func FromLayer(l *layer.Layer, opt LoadOptions) ([]Reach, *Source, error) {
 	if lenCol == "" && f.find("link") != "" {
 		lenMCol = f.find("length") // NOAA RouteLink lengths are metres
 	}
-	velCol := f.find("ve_ma", "velocity_fps")
+	velCol, velToFps, err := findVelocity(f)
+	if err != nil {
+		return nil, nil, err
+	}
 	orderCol := f.find(orderColumns...)
 	daCol := f.find("totdasqkm", "totda", "drainage_area_sqkm")
 	divCol := f.find("divergence")
@@ -267,7 +270,10 @@ func FromLayer(l *layer.Layer, opt LoadOptions) ([]Reach, *Source, error) {
 			r.LengthKm = v / 1000
 		}
 		if v, ok := propFloat(p, velCol); ok && v > 0 {
-			r.VelocityFps = v
+			r.VelocityFps = v * velToFps
+			if err := checkVelocity(r.VelocityFps, velCol, row, r.ID); err != nil {
+				return nil, nil, err
+			}
 		}
 		if v, ok := propFloat(p, orderCol); ok && v > 0 {
 			r.StreamOrder = int(v)

@@ -31,8 +31,10 @@ type Reach struct {
 
 	// LengthKm is the reach length; Missing means compute it from Geometry.
 	LengthKm float64
-	// VelocityFps is the mean velocity in ft/s (NHDPlus VE_MA); Missing or
-	// ≤ 0 means use DefaultVelocity by stream order.
+	// VelocityFps is the mean velocity in ft/s, NHDPlus's unit (VE_MA);
+	// FromLayer converts m/s columns into it on reading (see
+	// velocityColumns). Missing or ≤ 0 means use DefaultVelocity by stream
+	// order.
 	VelocityFps float64
 	// StreamOrder is a source-supplied stream order, 0 when absent.
 	StreamOrder int
