@@ -664,7 +664,7 @@ func (b *builder) loopIn(comp []int32, succ func(int32) []int32) []string {
 }
 
 // renumberPreorder numbers an NHDPlus network's index tree (see
-// Network.indexParent; uphydroseq gives the main stems) and renumbers the
+// indexParents; uphydroseq gives the main stems) and renumbers the
 // builder's topology into that order: down, upH, the minor edges and the
 // ids. It returns inv (inv[input record] = new index), the subtree sizes and the
 // lengths by new index, and a topological order (upstream first) that
@@ -681,30 +681,10 @@ func (b *builder) renumberPreorder(topo []int32, lengths []float64) (inv, size, 
 			fl[i] |= flagCoast
 		}
 	}
-	parent := make([]int32, n)
-	for i, d := range b.down {
-		if d < 0 || fl[i]&flagCoast != 0 || fl[d]&(flagCoast|flagStart) != 0 {
-			parent[i] = -1
-		} else {
-			parent[i] = d
-		}
-	}
+	perm, inv, size := preorder(indexParents(b.down, fl), b.upH, topo)
 	fl = nil
-	perm, inv, size := preorder(parent, b.upH, topo)
-	parent = nil
-	remap := func(s []int32) []int32 {
-		out := make([]int32, n)
-		for nw, old := range perm {
-			if v := s[old]; v >= 0 {
-				out[nw] = inv[v]
-			} else {
-				out[nw] = -1
-			}
-		}
-		return out
-	}
-	b.down = remap(b.down)
-	b.upH = remap(b.upH)
+	b.down = remapRefs(b.down, perm, inv)
+	b.upH = remapRefs(b.upH, perm, inv)
 	for k, e := range b.minor {
 		b.minor[k] = [2]int32{inv[e[0]], inv[e[1]]}
 	}
