@@ -2,11 +2,9 @@ package hydro
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -176,7 +174,7 @@ func TestGageSnapping(t *testing.T) {
 		t.Run(tc.gages, func(t *testing.T) {
 			net, _ := load(t, tc.gpkg, LoadOptions{})
 			meas := reachMeasures(t, tc.gpkg)
-			rows := readCSV(t, realdata.Path(t, tc.gages))
+			rows := realdata.ReadCSV(t, tc.gages).Records()
 			event, reported, hitReported := 0, 0, 0
 			for _, r := range rows {
 				if r["in_network"] != "True" {
@@ -230,28 +228,6 @@ func TestGageSnapping(t *testing.T) {
 		})
 	}
 	t.Logf("all gages: %d event points exact; reported coordinates %d of %d", totalEvent, okReported, totalReported)
-}
-
-func readCSV(t *testing.T, path string) []map[string]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []map[string]string
-	for _, r := range rows[1:] {
-		m := map[string]string{}
-		for i, h := range rows[0] {
-			m[strings.TrimPrefix(h, "\ufeff")] = r[i]
-		}
-		out = append(out, m)
-	}
-	return out
 }
 
 // TestTouqian builds the DEM-derived Touqian network from geometry alone.
