@@ -139,6 +139,9 @@ func (n *Network) renumber(raw *rawAttrs, perm, inv []int32, size []int32) {
 		if n.names != nil {
 			n.names = permute(n.names, perm)
 		}
+		if n.codes != nil {
+			n.codes = permute(n.codes, perm)
+		}
 		n.ids = n.ids.permute(perm, inv)
 	}
 

@@ -236,6 +236,7 @@ func FromLayer(l *layer.Layer, opt LoadOptions) ([]Reach, *Source, error) {
 	orderCol := f.find(orderColumns...)
 	daCol := f.find("totdasqkm", "totda", "drainage_area_sqkm")
 	divCol := f.find("divergence")
+	codeCol, fromMeasCol, toMeasCol := f.find("reachcode"), f.find("frommeas"), f.find("tomeas")
 
 	var out []Reach
 	byID := map[string]int{}
@@ -284,6 +285,7 @@ func FromLayer(l *layer.Layer, opt LoadOptions) ([]Reach, *Source, error) {
 		if v, ok := propFloat(p, divCol); ok {
 			r.Divergence = int(v)
 		}
+		r.ReachCode, r.FromMeas, r.ToMeas = reachCodeOf(p, codeCol, fromMeasCol, toMeasCol)
 		switch {
 		case hasNHD:
 			get := func(cands ...string) float64 {

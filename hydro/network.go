@@ -63,6 +63,7 @@ type Network struct {
 
 	geom  []orb.LineString
 	names []string
+	codes []reachCode // nil when the source has no reach codes
 	snap  snapIndex
 }
 
@@ -425,6 +426,7 @@ func (b *builder) attributes(topo []int32, lengths []float64, inv []int32) (*Net
 			net.names[at(inv, i)] = in[i].Name
 		}
 	}
+	net.codes = reachCodes(in, inv)
 	return net, raw
 }
 

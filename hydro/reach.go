@@ -44,6 +44,13 @@ type Reach struct {
 	// Divergence is the NHDPlus divergence code: 0 none, 1 main path of a
 	// divergence, 2 minor path.
 	Divergence int
+	// ReachCode is the NHD reach code the reach lies on, "" when absent,
+	// and FromMeas and ToMeas the part of it the reach covers (NHDPlus
+	// measures, 0–100 along the whole reach code from its downstream
+	// end). With them a snapped point also gets its reach-code measure,
+	// the one NHDPlus gage and event tables use.
+	ReachCode        string
+	FromMeas, ToMeas float64
 
 	// Geometry is the reach polyline, digitised upstream to downstream.
 	Geometry orb.LineString
