@@ -74,21 +74,11 @@ func Load(ctx context.Context, path string, opt LoadOptions) (*Network, *Source,
 	return net, src, nil
 }
 
+// isGeographic guesses whether coordinates are degrees, for the noding
+// tolerance before Load's CRS check (geographicCRS) refuses contradictions.
 func isGeographic(srid int, reaches []Reach) bool {
-	switch srid {
-	case 4326, 4269, 4267, 4283, 4258, 3824:
-		return true
-	case 0:
-		for i := range reaches {
-			for _, p := range reaches[i].Geometry {
-				if math.Abs(p[0]) > 180 || math.Abs(p[1]) > 90 {
-					return false
-				}
-			}
-		}
-		return true
-	}
-	return false
+	g, err := geographicCRS("", srid, reaches, nil)
+	return g || (err != nil && srid != 0)
 }
 
 // orderColumns are the stream-order column names a network file may carry,
