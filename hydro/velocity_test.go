@@ -65,3 +65,32 @@ func TestVelocityColumns(t *testing.T) {
 		})
 	}
 }
+
+// TestVelocityNHDPlusPatapsco reads VE_MA (ft/s) from the Patapsco
+// flowlines: 160 tidal reaches carry NHDPlus nodata −9999 and 54 more
+// −9998; they get the default velocity of their order, and every other
+// reach its VE_MA in m/s.
+func TestVelocityNHDPlusPatapsco(t *testing.T) {
+	const rel = "nhdplus/petapsco_flowlines.gpkg"
+	net, _ := load(t, rel, LoadOptions{})
+	missing := map[float64]int{}
+	for _, f := range readLayer(t, rel).Features {
+		id, _ := f.String("COMID")
+		ve, _ := f.Float("VE_MA")
+		i, ok := net.Index(id)
+		if !ok {
+			t.Fatalf("reach %s missing", id)
+		}
+		want := ve * 0.3048
+		if ve <= 0 {
+			missing[ve]++
+			want = DefaultVelocity(net.StreamOrder(i))
+		}
+		if got := net.Attrs(i).VelocityMS; math.Abs(got-want) > 1e-6 {
+			t.Errorf("reach %s: %v m/s, want %v (VE_MA %v ft/s)", id, got, want, ve)
+		}
+	}
+	if missing[-9999] != 160 || missing[-9998] != 54 || len(missing) != 2 {
+		t.Errorf("reaches without velocity by nodata code: %v, want 160 at -9999 and 54 at -9998", missing)
+	}
+}
