@@ -18,7 +18,7 @@ import (
 // SnapshotVersion is the version of the binary snapshot format. It changes
 // whenever the layout of Network or of the file changes, so that a server
 // never reads a snapshot an older or newer binary wrote.
-const SnapshotVersion = 1
+const SnapshotVersion = 2
 
 // snapshotMagic opens every snapshot file.
 const snapshotMagic = "envtrace network snapshot\n"
@@ -170,6 +170,7 @@ func (n *Network) encode(e *snapEncoder) {
 	writeSlice(e, n.minorDown)
 	e.geometry(n.geom)
 	e.strs(n.names)
+	e.codes(n.codes)
 }
 
 func decodeNetwork(d *snapDecoder) *Network {
@@ -200,6 +201,7 @@ func decodeNetwork(d *snapDecoder) *Network {
 	n.minorDown = readSlice[edge](d)
 	n.geom = d.geometry()
 	n.names = d.strs()
+	n.codes = d.codes()
 	if d.err == nil && (len(n.down) != int(n.n) || len(n.size) != int(n.n) || len(n.flags) != int(n.n)) {
 		d.err = errors.New("columns do not match the reach count")
 	}
@@ -308,6 +310,20 @@ func (e *snapEncoder) ids(x idIndex) {
 		e.strs(ids.vals)
 	default:
 		e.err = fmt.Errorf("unknown id index %T", x)
+	}
+}
+
+// codes writes the reach codes and their measure intervals.
+func (e *snapEncoder) codes(cs []reachCode) {
+	if cs == nil {
+		e.u64(math.MaxUint64)
+		return
+	}
+	e.u64(uint64(len(cs)))
+	for _, c := range cs {
+		e.str(c.code)
+		e.u64(math.Float64bits(c.from))
+		e.u64(math.Float64bits(c.to))
 	}
 }
 
@@ -445,6 +461,21 @@ func (d *snapDecoder) ids() idIndex {
 		}
 		return &stringIDs{m: map[string]int32{}}
 	}
+}
+
+func (d *snapDecoder) codes() []reachCode {
+	n, isNil := d.length()
+	if isNil || d.err != nil {
+		return nil
+	}
+	out := make([]reachCode, n)
+	for i := range out {
+		out[i] = reachCode{code: d.str(), from: math.Float64frombits(d.u64()), to: math.Float64frombits(d.u64())}
+		if d.err != nil {
+			return nil
+		}
+	}
+	return out
 }
 
 // geometry reads the polylines into one backing array of vertices.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -38,6 +39,7 @@ func snapshotNetworks(t *testing.T) map[string]*hydro.Network {
 		}
 		withGeom[i].Name = []string{"", "大甲溪", "Dajia"}[i%3]
 		withGeom[i].Geometry = orb.LineString{{x, 1}, {x + 0.5, 2}, {x + 1, 3}}
+		withGeom[i].ReachCode, withGeom[i].FromMeas, withGeom[i].ToMeas = "1710"+strconv.Itoa(i), 12.5, 80
 	}
 	nets := map[string]*hydro.Network{
 		"nhdplus":              build(synth.Generate(20000, 9, synth.Taiwan()), hydro.Options{}),
@@ -76,6 +78,11 @@ func TestSnapshotRoundTrip(t *testing.T) {
 				if !reflect.DeepEqual(got.Attrs(i), net.Attrs(i)) || got.Name(i) != net.Name(i) ||
 					!slices.Equal(got.Geometry(i), net.Geometry(i)) {
 					t.Fatalf("reach %d: %+v, want %+v", i, got.Attrs(i), net.Attrs(i))
+				}
+				c1, m1, ok1 := got.ReachCodeMeasure(i, 40)
+				c2, m2, ok2 := net.ReachCodeMeasure(i, 40)
+				if c1 != c2 || m1 != m2 || ok1 != ok2 || (net.HasGeometry() && !ok2) {
+					t.Fatalf("reach %d: reach code %q %v %v, want %q %v %v", i, c1, m1, ok1, c2, m2, ok2)
 				}
 				if j, ok := got.Index(net.ID(i)); !ok || j != i {
 					t.Fatalf("Index(%s) = %d %v, want %d", net.ID(i), j, ok, i)
@@ -174,7 +181,7 @@ func TestSaveSnapshotAtomic(t *testing.T) {
 func TestSnapshotCoversNetwork(t *testing.T) {
 	snapshotted := []string{"Topology", "Problems", "Geographic", "SRID", "n", "ids", "hasNHD", "down", "size",
 		"upMainExc", "lenKm", "cumKm", "cumHours", "pathKm", "hydroseq", "levelPath", "terminalPath", "order",
-		"arbolate", "velocity", "flags", "minorUp", "minorDown", "geom", "names",
+		"arbolate", "velocity", "flags", "minorUp", "minorDown", "geom", "names", "codes",
 		"snap"} // snap: the spatial index, rebuilt on first use, never written
 	typ := reflect.TypeFor[hydro.Network]()
 	var fields []string
