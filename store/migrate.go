@@ -78,9 +78,12 @@ func migrationsFrom(fsys fs.FS) ([]Migration, error) {
 		out = append(out, m)
 	}
 	slices.SortFunc(out, func(a, b Migration) int { return a.Version - b.Version })
-	for i := range out {
-		if out[i].Version != i+1 {
-			return nil, fmt.Errorf("store: migrations must be numbered 1, 2, 3 ... without gaps or repeats; %s is number %d", out[i].Name, i+1)
+	// Numbers are handed out to branches developed in parallel, so a
+	// branch may lack a number another branch holds (a gap) until both are
+	// merged; two files with one number are always a mistake.
+	for i := 1; i < len(out); i++ {
+		if out[i].Version == out[i-1].Version {
+			return nil, fmt.Errorf("store: migrations %s and %s share number %d", out[i-1].Name, out[i].Name, out[i].Version)
 		}
 	}
 	return out, nil
@@ -111,13 +114,13 @@ func readMigration(fsys fs.FS, name string) (Migration, error) {
 }
 
 // SchemaVersion is the version the embedded migrations bring a database
-// to: what this binary needs.
+// to: what this binary needs (the highest number).
 func SchemaVersion() int {
 	ms, err := Migrations()
-	if err != nil {
+	if err != nil || len(ms) == 0 {
 		return 0
 	}
-	return len(ms)
+	return ms[len(ms)-1].Version
 }
 
 // Migrate brings the database schema up to date: it applies every embedded
@@ -339,7 +342,7 @@ func Ready(ctx context.Context, pool *pgxpool.Pool) error {
 		return fmt.Errorf("store: check database: %w", err)
 	}
 	if regclass == nil {
-		return &SchemaError{Have: 0, Want: len(ms)}
+		return &SchemaError{Have: 0, Want: ms[len(ms)-1].Version}
 	}
 	rows, err := pool.Query(ctx, "select version, name, checksum from schema_migrations order by version")
 	if err != nil {
@@ -364,10 +367,10 @@ func Ready(ctx context.Context, pool *pgxpool.Pool) error {
 	for _, m := range ms {
 		sum, ok := applied[m.Version]
 		if !ok {
-			return &SchemaError{Have: have, Want: len(ms)}
+			return &SchemaError{Have: have, Want: ms[len(ms)-1].Version}
 		}
 		if sum != m.Checksum {
-			return &SchemaError{Have: have, Want: len(ms), Reason: fmt.Sprintf("migration %s was applied from a different file than this binary's", m.Name)}
+			return &SchemaError{Have: have, Want: ms[len(ms)-1].Version, Reason: fmt.Sprintf("migration %s was applied from a different file than this binary's", m.Name)}
 		}
 	}
 	return postgis.Check(ctx, pool, Requirements())
