@@ -155,21 +155,21 @@ type Exporter struct {
 }
 
 // ExportOnce exports the current head unless it is empty or was exported
-// last time. It reports whether it exported.
-func (x *Exporter) ExportOnce(ctx context.Context) (bool, error) {
+// last time. It returns the head and whether it exported it.
+func (x *Exporter) ExportOnce(ctx context.Context) (Checkpoint, bool, error) {
+	if x.File == "" && x.URL == "" {
+		return Checkpoint{}, false, errors.New("audit checkpoints: neither a file nor a webhook is configured")
+	}
 	c, err := x.Head(ctx)
 	if err != nil {
-		return false, err
+		return c, false, err
 	}
 	if c.Seq == 0 || c.Seq == x.last {
-		return false, nil
-	}
-	if x.File == "" && x.URL == "" {
-		return false, errors.New("audit checkpoints: neither a file nor a webhook is configured")
+		return c, false, nil
 	}
 	if x.File != "" {
 		if err := AppendCheckpoint(x.File, c); err != nil {
-			return false, err
+			return c, false, err
 		}
 	}
 	if x.URL != "" {
@@ -178,11 +178,11 @@ func (x *Exporter) ExportOnce(ctx context.Context) (bool, error) {
 			client = &http.Client{Timeout: 10 * time.Second}
 		}
 		if err := PostCheckpoint(ctx, client, x.URL, c); err != nil {
-			return false, err
+			return c, false, err
 		}
 	}
 	x.last = c.Seq
-	return true, nil
+	return c, true, nil
 }
 
 // Run exports until ctx ends, reporting each failure to onErr (a failed
@@ -191,7 +191,7 @@ func (x *Exporter) Run(ctx context.Context, onErr func(error)) {
 	t := time.NewTicker(x.Every)
 	defer t.Stop()
 	for {
-		if _, err := x.ExportOnce(ctx); err != nil && ctx.Err() == nil && onErr != nil {
+		if _, _, err := x.ExportOnce(ctx); err != nil && ctx.Err() == nil && onErr != nil {
 			onErr(err)
 		}
 		select {

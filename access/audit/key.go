@@ -12,7 +12,8 @@ import (
 // than the hash's output weakens it.
 const MinKeyBytes = 32
 
-// Environment variables the key is read from (see KeyFromEnv).
+// Environment variables internal/config reads the key from, named in
+// LoadKey's error.
 const (
 	EnvKey     = "ENVTRACE_AUDIT_KEY"
 	EnvKeyFile = "ENVTRACE_AUDIT_KEY_FILE"
@@ -55,10 +56,4 @@ func LoadKey(value, path string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return k, nil
-}
-
-// KeyFromEnv is LoadKey over ENVTRACE_AUDIT_KEY and ENVTRACE_AUDIT_KEY_FILE,
-// read through getenv (os.Getenv in production).
-func KeyFromEnv(getenv func(string) string) ([]byte, error) {
-	return LoadKey(getenv(EnvKey), getenv(EnvKeyFile))
 }

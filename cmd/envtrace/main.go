@@ -44,6 +44,8 @@ Usage:
                     [--hex-edge M | --areas FILE] [--band M] [--step D] [--from T] [--to T]
                     [--replicates N] [--seed N] [--limit UG_M3] [--json]
   envtrace check air-permits [--data DIR] [--json]
+  envtrace audit verify     --db URL [--checkpoint FILE]
+  envtrace audit checkpoint --db URL [--checkpoint FILE] [--webhook URL]
 
 Without --data, trace, check, odour, air, hotspots and route use the embedded
 central-Taiwan fixture.
@@ -99,6 +101,7 @@ func commands() map[string]command {
 		"odour":    cmdOdour,
 		"air":      cmdAir,
 		"hotspots": cmdHotspots,
+		"audit":    cmdAudit,
 	}
 }
 
