@@ -17,6 +17,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/gis/crs"
@@ -44,10 +45,11 @@ func newDumpingArea(t testing.TB, land *dumping.Land, now func() time.Time) *dum
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealer, err := dumping.NewAESSealer(bytes.Repeat([]byte{9}, 32))
+	ring, err := privacy.ParseKeyring(bytes.Repeat([]byte{'9'}, 64))
 	if err != nil {
 		t.Fatal(err)
 	}
+	sealer := dumping.Protection{Keys: ring, Secret: bytes.Repeat([]byte{9}, 32)}
 	repo := dumping.NewMemory()
 	keys := api.AgencyKeys{}
 	for _, a := range land.Agencies {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/gis/crs"
@@ -56,10 +57,11 @@ func dumpingArea(t *testing.T, dir string) *api.DumpingArea {
 			break
 		}
 	}
-	sealer, err := dumping.NewAESSealer(bytes.Repeat([]byte{3}, 32))
+	ring, err := privacy.ParseKeyring(bytes.Repeat([]byte{'3'}, 64))
 	if err != nil {
 		t.Fatal(err)
 	}
+	sealer := dumping.Protection{Keys: ring, Secret: bytes.Repeat([]byte{3}, 32)}
 	keys := api.AgencyKeys{}
 	for k, v := range dumpingKeys {
 		keys[api.HashKey(k)] = v

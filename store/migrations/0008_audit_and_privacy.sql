@@ -72,9 +72,16 @@ create table personal_locations (
 );
 create index personal_locations_geom on personal_locations using gist (geom);
 create index personal_locations_collected on personal_locations (kind, collected_at);
+-- Anyone may add a location (a petitioner submitting one); reading,
+-- changing and deleting need an allowed role.
 alter table personal_locations enable row level security;
 alter table personal_locations force row level security;
-create policy personal_locations_allowed_roles on personal_locations
+create policy personal_locations_read on personal_locations for select
+    using (exists (select 1 from personal_location_roles r where r.role = current_setting('envtrace.role', true)));
+create policy personal_locations_add on personal_locations for insert with check (true);
+create policy personal_locations_change on personal_locations for update
+    using (exists (select 1 from personal_location_roles r where r.role = current_setting('envtrace.role', true)));
+create policy personal_locations_remove on personal_locations for delete
     using (exists (select 1 from personal_location_roles r where r.role = current_setting('envtrace.role', true)));
 
 -- The fuzzed copy public views read (privacy.Fuzzer): no policy needed.
