@@ -46,6 +46,9 @@ Usage:
   envtrace check air-permits [--data DIR] [--json]
   envtrace audit verify     --db URL [--checkpoint FILE]
   envtrace audit checkpoint --db URL [--checkpoint FILE] [--webhook URL]
+  envtrace privacy rotate-key --db URL [--privacy-key-file FILE] [--new-id ID | --reseal-only]
+  envtrace privacy purge    --db URL [--now T]
+  envtrace privacy erase    --db URL [--privacy-secret-file FILE] --contact PHONE_OR_EMAIL
 
 Without --data, trace, check, odour, air, hotspots and route use the embedded
 central-Taiwan fixture.
@@ -102,6 +105,7 @@ func commands() map[string]command {
 		"air":      cmdAir,
 		"hotspots": cmdHotspots,
 		"audit":    cmdAudit,
+		"privacy":  cmdPrivacy,
 	}
 }
 

@@ -303,6 +303,8 @@ func (c *Config) Bind(fs *flag.FlagSet, names ...string) {
 			fs.StringVar(&c.Audit.CheckpointFile, "checkpoint", c.Audit.CheckpointFile, "audit checkpoint file (JSON lines)")
 		case "privacy-key-file":
 			fs.StringVar(&c.Privacy.KeyFile, "privacy-key-file", c.Privacy.KeyFile, "contact-encryption keyring file")
+		case "privacy-secret-file":
+			fs.StringVar(&c.Privacy.SecretFile, "privacy-secret-file", c.Privacy.SecretFile, "file holding the privacy secret in hex (or set ENVTRACE_PRIVACY_SECRET)")
 		case "snap-tolerance":
 			fs.Float64Var(&c.SnapTolerance, "snap-tolerance", c.SnapTolerance, "line-end snap tolerance for geometry-only networks, in file units (0 = 0.5 m)")
 		}
