@@ -294,3 +294,12 @@ func QueryAudit(ctx context.Context, pool *pgxpool.Pool, f audit.Filter) ([]audi
 	}
 	return out, nil
 }
+
+// AuditLogReader is QueryAudit as a value: the api.AuditQuerier behind
+// GET /api/v1/audit and `envtrace audit query`.
+type AuditLogReader struct{ Pool *pgxpool.Pool }
+
+// QueryAudit implements api.AuditQuerier.
+func (r AuditLogReader) QueryAudit(ctx context.Context, f audit.Filter) ([]audit.Record, error) {
+	return QueryAudit(ctx, r.Pool, f)
+}

@@ -44,3 +44,23 @@ type Record struct {
 	ResultDigest  string    `json:"result_digest"`
 	MAC           string    `json:"hmac"`
 }
+
+// Page is one page of an administrator's query, the JSON of both
+// `GET /api/v1/audit` and `envtrace audit query`: the records and, when
+// the page is full, the sequence number to pass as after for the next.
+type Page struct {
+	Records   []Record `json:"records"`
+	NextAfter int64    `json:"next_after,omitempty"`
+}
+
+// NewPage wraps the records a query with f returned.
+func NewPage(f Filter, records []Record) Page {
+	p := Page{Records: records}
+	if p.Records == nil {
+		p.Records = []Record{}
+	}
+	if n := len(records); n > 0 && n == f.PageSize() {
+		p.NextAfter = records[n-1].Seq
+	}
+	return p
+}

@@ -2,14 +2,20 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/envtrace/envtrace/access/audit"
 	"github.com/envtrace/envtrace/store"
 )
 
-const auditUsage = "usage: envtrace audit verify --db URL [--checkpoint FILE] | envtrace audit checkpoint --db URL [--checkpoint FILE] [--webhook URL]"
+const auditUsage = `usage: envtrace audit verify --db URL [--checkpoint FILE]
+       envtrace audit checkpoint --db URL [--checkpoint FILE] [--webhook URL]
+       envtrace audit query --db URL [--actor A] [--role R] [--action A] [--resource R] [--from T] [--to T]
+                            [--allowed true|false] [--after SEQ] [--limit N]`
 
 func cmdAudit(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
@@ -20,6 +26,8 @@ func cmdAudit(ctx context.Context, e *env, args []string) error {
 		return cmdAuditVerify(ctx, e, args[1:])
 	case "checkpoint":
 		return cmdAuditCheckpoint(ctx, e, args[1:])
+	case "query":
+		return cmdAuditQuery(ctx, e, args[1:])
 	}
 	return usageErr(auditUsage)
 }
@@ -93,5 +101,68 @@ func cmdAuditCheckpoint(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	fmt.Fprintf(e.stdout, "checkpoint exported: row %d\n", head.Seq)
+	return nil
+}
+
+// cmdAuditQuery prints one page of the audit log as JSON: the twin of
+// GET /api/v1/audit.
+func cmdAuditQuery(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("audit query")
+	e.cfg.Bind(fs, "db")
+	var f audit.Filter
+	fs.StringVar(&f.Actor, "actor", "", "exact actor")
+	fs.StringVar(&f.Role, "role", "", "exact role")
+	fs.StringVar(&f.Action, "action", "", "exact action")
+	fs.StringVar(&f.Resource, "resource", "", "exact resource")
+	from := fs.String("from", "", "records at or after this time (RFC 3339)")
+	to := fs.String("to", "", "records before this time (RFC 3339)")
+	allowed := fs.String("allowed", "", "true: allowed only; false: denied only")
+	fs.Int64Var(&f.AfterSeq, "after", 0, "records after this sequence number")
+	fs.IntVar(&f.Limit, "limit", audit.DefaultLimit, "page size (1-1000)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := auditQueryFlags(&f, *from, *to, *allowed); err != nil {
+		return err
+	}
+	pool, err := e.openReadyDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	recs, err := store.AuditLogReader{Pool: pool}.QueryAudit(ctx, f)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(audit.NewPage(f, recs))
+}
+
+// auditQueryFlags checks and applies the flags that need parsing.
+func auditQueryFlags(f *audit.Filter, from, to, allowed string) error {
+	for _, t := range []struct {
+		name, v string
+		dst     *time.Time
+	}{{"from", from, &f.From}, {"to", to, &f.To}} {
+		if t.v == "" {
+			continue
+		}
+		v, err := time.Parse(time.RFC3339, t.v)
+		if err != nil {
+			return usageErr("--%s %q: want RFC 3339 with a zone, e.g. 2026-12-06T08:00:00+08:00", t.name, t.v)
+		}
+		*t.dst = v
+	}
+	if allowed != "" {
+		b, err := strconv.ParseBool(allowed)
+		if err != nil {
+			return usageErr("--allowed %q: want true or false", allowed)
+		}
+		f.Allowed = &b
+	}
+	if f.Limit < 1 || f.Limit > audit.MaxLimit || f.AfterSeq < 0 {
+		return usageErr("--limit must be 1-%d and --after at least 0", audit.MaxLimit)
+	}
 	return nil
 }

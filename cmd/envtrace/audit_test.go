@@ -47,6 +47,14 @@ func TestAuditVerifyCommand(t *testing.T) {
 	if code, out, errs := runCmd(t, "audit", "checkpoint", "--db", url, "--checkpoint", cp); code != 0 || !strings.Contains(out, "row 6") {
 		t.Fatalf("checkpoint: exit %d %s %s", code, out, errs)
 	}
+	// The twin of GET /api/v1/audit.
+	if code, out, errs := runCmd(t, "audit", "query", "--db", url, "--limit", "4", "--actor", "admin-1"); code != 0 ||
+		strings.Count(out, `"seq"`) != 4 || !strings.Contains(out, `"next_after": 4`) {
+		t.Fatalf("query: exit %d %s %s", code, out, errs)
+	}
+	if code, _, errs := runCmd(t, "audit", "query", "--db", url, "--allowed", "maybe"); code != 2 || !strings.Contains(errs, "--allowed") {
+		t.Fatalf("query with a bad flag: exit %d %s", code, errs)
+	}
 	verify := func() (int, string, string) {
 		return runCmd(t, "audit", "verify", "--db", url, "--audit-key-file", keyFile, "--checkpoint", cp)
 	}

@@ -46,6 +46,8 @@ Usage:
   envtrace check air-permits [--data DIR] [--json]
   envtrace audit verify     --db URL [--checkpoint FILE]
   envtrace audit checkpoint --db URL [--checkpoint FILE] [--webhook URL]
+  envtrace audit query      --db URL [--actor A] [--role R] [--action A] [--resource R] [--from T] [--to T]
+                            [--allowed true|false] [--after SEQ] [--limit N]
   envtrace privacy rotate-key --db URL [--privacy-key-file FILE] [--new-id ID | --reseal-only]
   envtrace privacy purge    --db URL [--now T]
   envtrace privacy erase    --db URL [--privacy-secret-file FILE] --contact PHONE_OR_EMAIL
