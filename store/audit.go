@@ -78,9 +78,13 @@ func NewAuditRecorder(pool *pgxpool.Pool, key []byte, opt AuditOptions) *AuditRe
 	return r
 }
 
-// Record appends e and waits for its commit. When ctx ends first the
-// record may still commit; the error says so.
+// Record appends e (dated now when e.Time is zero) and waits for its
+// commit. When ctx ends first the record may still commit; the error says
+// so.
 func (r *AuditRecorder) Record(ctx context.Context, e audit.Entry) error {
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
 	req := auditReq{e: audit.Normalize(e), done: make(chan error, 1)}
 	select {
 	case r.reqs <- req:
