@@ -13,7 +13,7 @@ import (
 )
 
 const auditUsage = `usage: envtrace audit verify --db URL [--checkpoint FILE]
-       envtrace audit checkpoint --db URL [--checkpoint FILE] [--webhook URL]
+       envtrace audit checkpoint --db URL [--checkpoint FILE] [--webhook URL] [--watch [--every D]]
        envtrace audit query --db URL [--actor A] [--role R] [--action A] [--resource R] [--from T] [--to T]
                             [--allowed true|false] [--after SEQ] [--limit N]`
 
@@ -73,17 +73,23 @@ func cmdAuditVerify(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// cmdAuditCheckpoint exports the chain's head once, for a cron job or a
-// deployment without the serving process's periodic export.
+// cmdAuditCheckpoint exports the chain's head once (for cron), or with
+// --watch every --every until interrupted (a sidecar beside the servers).
 func cmdAuditCheckpoint(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("audit checkpoint")
 	e.cfg.Bind(fs, "db", "checkpoint")
 	fs.StringVar(&e.cfg.Audit.CheckpointURL, "webhook", e.cfg.Audit.CheckpointURL, "also POST the checkpoint to this URL")
+	fs.DurationVar(&e.cfg.Audit.CheckpointEvery.Duration, "every", e.cfg.Audit.CheckpointEvery.Duration, "period of --watch")
+	watch := fs.Bool("watch", false, "export every --every until interrupted (a sidecar beside the servers) instead of once")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if e.cfg.Audit.CheckpointFile == "" && e.cfg.Audit.CheckpointURL == "" {
 		return usageErr("give --checkpoint FILE and/or --webhook URL")
+	}
+	every := e.cfg.Audit.CheckpointEvery.Duration
+	if every <= 0 {
+		return usageErr("--every must be positive")
 	}
 	pool, err := e.openReadyDB(ctx)
 	if err != nil {
@@ -91,7 +97,12 @@ func cmdAuditCheckpoint(ctx context.Context, e *env, args []string) error {
 	}
 	defer pool.Close()
 	x := &audit.Exporter{Head: func(ctx context.Context) (audit.Checkpoint, error) { return store.AuditHead(ctx, pool) },
-		File: e.cfg.Audit.CheckpointFile, URL: e.cfg.Audit.CheckpointURL}
+		File: e.cfg.Audit.CheckpointFile, URL: e.cfg.Audit.CheckpointURL, Every: every}
+	if *watch {
+		fmt.Fprintf(e.stderr, "audit checkpoint: exporting every %s until interrupted\n", every)
+		x.Run(ctx, func(err error) { fmt.Fprintf(e.stderr, "audit checkpoint: %v (retried at the next tick)\n", err) })
+		return nil
+	}
 	head, done, err := x.ExportOnce(ctx)
 	if err != nil {
 		return err

@@ -55,6 +55,14 @@ func TestAuditVerifyCommand(t *testing.T) {
 	if code, _, errs := runCmd(t, "audit", "query", "--db", url, "--allowed", "maybe"); code != 2 || !strings.Contains(errs, "--allowed") {
 		t.Fatalf("query with a bad flag: exit %d %s", code, errs)
 	}
+	// --watch exports until interrupted; the head did not move, so once.
+	wctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	var wout, werr bytes.Buffer
+	code := run(wctx, []string{"audit", "checkpoint", "--db", url, "--checkpoint", cp, "--watch", "--every", "50ms"}, &wout, &werr)
+	cancel()
+	if cps, err := audit.ReadCheckpoints(cp); code != 0 || err != nil || len(cps) != 2 || cps[1].Seq != 6 {
+		t.Fatalf("watch: exit %d %s; checkpoints %+v, %v", code, werr.String(), cps, err)
+	}
 	verify := func() (int, string, string) {
 		return runCmd(t, "audit", "verify", "--db", url, "--audit-key-file", keyFile, "--checkpoint", cp)
 	}

@@ -45,7 +45,7 @@ Usage:
                     [--replicates N] [--seed N] [--limit UG_M3] [--json]
   envtrace check air-permits [--data DIR] [--json]
   envtrace audit verify     --db URL [--checkpoint FILE]
-  envtrace audit checkpoint --db URL [--checkpoint FILE] [--webhook URL]
+  envtrace audit checkpoint --db URL [--checkpoint FILE] [--webhook URL] [--watch [--every D]]
   envtrace audit query      --db URL [--actor A] [--role R] [--action A] [--resource R] [--from T] [--to T]
                             [--allowed true|false] [--after SEQ] [--limit N]
   envtrace privacy rotate-key --db URL [--privacy-key-file FILE] [--new-id ID | --reseal-only]
