@@ -214,32 +214,46 @@ func AuditHead(ctx context.Context, pool *pgxpool.Pool) (audit.Checkpoint, error
 
 // VerifyAudit recomputes the whole chain under key, in sequence order,
 // against checkpoints, and returns the number of rows found intact; an
-// *audit.BreakError names the first bad row. progress, when set, is called
-// every 100,000 rows.
+// *audit.BreakError names the first bad row. It reads in one repeatable-
+// read snapshot with the bulk statement timeout, since a national log takes
+// minutes. progress, when set, is called every 100,000 rows.
 func VerifyAudit(ctx context.Context, pool *pgxpool.Pool, key []byte, checkpoints []audit.Checkpoint, progress func(rows int64)) (int64, error) {
-	rows, err := pool.Query(ctx, "select "+auditSelect+" from audit_log order by seq")
+	var n int64
+	var broken error
+	err := pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if err := setBulkTimeout(ctx, tx); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, "select "+auditSelect+" from audit_log order by seq")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		v := audit.NewVerifier(key, checkpoints)
+		var seen int64
+		for rows.Next() {
+			row, err := scanAuditRow(rows)
+			if err != nil {
+				return err
+			}
+			if err := v.Add(row); err != nil {
+				n, broken = v.Head().Seq, err
+				return nil
+			}
+			if seen++; progress != nil && seen%100_000 == 0 {
+				progress(seen)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		n, broken = v.Done()
+		return nil
+	})
 	if err != nil {
 		return 0, fmt.Errorf("store: audit verify: %w", err)
 	}
-	defer rows.Close()
-	v := audit.NewVerifier(key, checkpoints)
-	var n int64
-	for rows.Next() {
-		row, err := scanAuditRow(rows)
-		if err != nil {
-			return 0, err
-		}
-		if err := v.Add(row); err != nil {
-			return v.Head().Seq, err
-		}
-		if n++; progress != nil && n%100_000 == 0 {
-			progress(n)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("store: audit verify: %w", err)
-	}
-	return v.Done()
+	return n, broken
 }
 
 const auditSelect = "seq, actor, role, action, resource, request_id, client_addr, at, allowed, request_digest, result_digest, hmac"
