@@ -9,5 +9,5 @@
 //
 // The package is storage-free: it defines the Entry and Recorder seam the
 // middleware writes to, the chain arithmetic (MAC, Verifier), key loading
-// and the checkpoint file. store.AuditLog is the PostGIS recorder.
+// and the checkpoint file. store.AuditRecorder is the PostGIS recorder.
 package audit

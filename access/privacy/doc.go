@@ -7,5 +7,5 @@
 // Public views read locations shifted by Fuzzer, keyed by a secret and by
 // the location itself, so that twenty complaints from one home share one
 // public point. Retention says how long each kind of personal data is
-// kept; store.PurgePersonalData erases what is past it.
+// kept; store.PersonalData.Purge erases what is past it.
 package privacy
