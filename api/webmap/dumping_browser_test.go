@@ -139,7 +139,7 @@ func TestBrowserDumping(t *testing.T) {
 			}),
 			chromedp.WaitReady(chromedp.CSS(`#dumping-report[data-state="investigating"] .reply`)))
 		panel := b.text("#dumping-report")
-		for _, want := range []string{"查處中", "財政部國有財產署中區分署", "已現勘", "通知地主限期清除", "(UTC+8)", "200 公尺"} {
+		for _, want := range []string{"查處中", "財政部國有財產署中區分署", "已現勘", "通知地主限期清除", "(UTC+8)", "偏移至多 161 公尺"} {
 			if !strings.Contains(panel, want) {
 				t.Errorf("public summary lacks %q: %s", want, panel)
 			}
