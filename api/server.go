@@ -112,6 +112,9 @@ func (s *Server) routes() error {
 	if ab, ok := s.backend.(AuditBackend); ok && ab.AuditLog() != nil {
 		s.registerAudit(v1, ab.AuditLog())
 	}
+	if fb, ok := s.backend.(FarmlandBackend); ok && fb.FarmlandArea() != nil {
+		s.registerFarmland(v1, fb.FarmlandArea())
+	}
 	if ob, ok := s.backend.(OdourBackend); ok && odourEnabled(s.backend) {
 		s.registerOdour(v1, ob)
 	}
