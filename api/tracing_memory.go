@@ -602,15 +602,30 @@ func (b *MemoryBackend) Scenarios(ctx context.Context) ([]Scenario, error) {
 	return out, nil
 }
 
-// IngestReadings implements ReadingIngester: it appends the new readings
-// to a copy of the dataset, re-indexes the copy and makes it current. A
-// reading already stored with the same value is a duplicate and skipped; one
-// with another value conflicts (a *model.ConflictError with both values) and
-// the whole batch is refused. A large dataset pays for the copy and the
-// re-validation on every batch; feeds that send many small batches should
-// batch them, or use `envtrace ingest` against PostGIS and restart the
-// server.
+// IngestReadings implements ReadingIngester: it writes the new readings
+// through the sink (when there is one) and appends them to the data (see
+// apply). A reading already stored with the same value is a duplicate and
+// skipped; one with another value conflicts (a *model.ConflictError with
+// both values) and the whole batch is refused.
 func (b *MemoryBackend) IngestReadings(ctx context.Context, readings []model.Reading) (inserted, duplicates int, err error) {
+	return b.ingest(ctx, readings, true)
+}
+
+// ApplyReadings adds readings another server already stored in the shared
+// database (a replica follows the others this way): they are not written
+// through the sink again, and those this backend holds already (its own
+// ingests, or a batch seen twice after a reconnect) are skipped.
+func (b *MemoryBackend) ApplyReadings(ctx context.Context, readings []model.Reading) (inserted int, err error) {
+	inserted, _, err = b.ingest(ctx, readings, false)
+	return inserted, err
+}
+
+// ingest decides which readings are new against the latest data, stores
+// them through the sink when durable is set, and makes a snapshot with
+// them appended current. The append costs time in proportion to the batch,
+// not to the dataset (model.Dataset.WithReadings): records are shared with
+// the previous snapshot, which requests still holding it keep reading.
+func (b *MemoryBackend) ingest(ctx context.Context, readings []model.Reading, durable bool) (inserted, duplicates int, err error) {
 	if b.tr == nil {
 		return 0, 0, ErrNoTracingData
 	}
@@ -633,21 +648,20 @@ func (b *MemoryBackend) IngestReadings(ctx context.Context, readings []model.Rea
 	if err != nil || len(fresh) == 0 {
 		return 0, duplicates, err
 	}
-	if td.opt.sink != nil {
+	if durable && td.opt.sink != nil {
 		if _, _, err := td.opt.sink(ctx, fresh); err != nil {
 			return 0, 0, fmt.Errorf("ingest readings: %w", err)
 		}
 	}
-	ds := *old.ds
-	ds.Readings = slices.Concat(old.ds.Readings, fresh)
-	if err := ds.Index(); err != nil {
+	ds, err := old.ds.WithReadings(fresh)
+	if err != nil {
 		// The readings were validated at the edge; a failure here is a
 		// rule the edge does not know, so nothing is stored.
 		return 0, 0, fmt.Errorf("ingest readings: %w", err)
 	}
 	bs := *old.basin
-	bs.DS = &ds
-	next := &tracingSnapshot{basin: &bs, ds: &ds}
+	bs.DS = ds
+	next := &tracingSnapshot{basin: &bs, ds: ds}
 	td.mu.Lock()
 	td.cur = next
 	td.mu.Unlock()
