@@ -65,6 +65,16 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
+// Readier is an optional Backend method set for backends that can be alive
+// but not fit to take traffic: a `serve --db` replica whose readings
+// follower lost the database serves stale readings until it catches up.
+// /readyz calls Ready and reports 503 while it fails, so a load balancer
+// sends requests to the other replicas meanwhile; without Readier, /readyz
+// answers like /healthz.
+type Readier interface {
+	Ready(ctx context.Context) error
+}
+
 // ErrPointOutOfRange is wrapped by backends when a point is valid in its own
 // CRS but cannot be placed in the network's (for instance 90° of longitude
 // from a Transverse Mercator zone's central meridian), so the handler can

@@ -113,6 +113,9 @@ type Follower struct {
 	// Poll is how long to wait for a notification before catching up
 	// anyway; 0 means 30 s.
 	Poll time.Duration
+	// Retry is the first wait before reconnecting; it doubles up to 10 s.
+	// 0 means 100 ms.
+	Retry time.Duration
 	// Log reports connection losses and reconnects; nil discards them.
 	Log func(msg string, args ...any)
 
@@ -142,7 +145,10 @@ const FollowerApplicationName = "envtrace-follower"
 
 // Run follows until ctx ends (returning ctx's error) or Apply fails.
 func (f *Follower) Run(ctx context.Context) error {
-	backoff := 100 * time.Millisecond
+	backoff := f.Retry
+	if backoff <= 0 {
+		backoff = 100 * time.Millisecond
+	}
 	for {
 		err := f.session(ctx)
 		f.connected.Store(false)
@@ -159,7 +165,7 @@ func (f *Follower) Run(ctx context.Context) error {
 			return ctx.Err()
 		case <-time.After(backoff):
 		}
-		backoff = min(2*backoff, 10*time.Second)
+		backoff = max(backoff, min(2*backoff, 10*time.Second))
 	}
 }
 
