@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -106,8 +108,11 @@ type tracingSnapshot struct {
 	basin *basin.Basin
 	ds    *model.Dataset
 
-	latestOnce sync.Once
-	latest     map[string]*stationLatest
+	// latest is computed on first use, or carried over from the previous
+	// snapshot by an ingest (extendLatest); latestMu serialises the
+	// computation.
+	latestMu sync.Mutex
+	latest   atomic.Pointer[map[string]*stationLatest]
 
 	placedOnce sync.Once
 	placed     map[model.OutfallKey]basin.Place
@@ -199,38 +204,92 @@ func (b *MemoryBackend) snapshot() (*tracingSnapshot, error) {
 	return b.tr.cur, nil
 }
 
-// latestByStation computes, once per snapshot, every station's latest
-// reading of each parameter and its latest RPI (tracing/rpi).
+// latestByStation returns every station's latest reading of each
+// parameter and its latest RPI (tracing/rpi), computed once per snapshot
+// from all readings unless an ingest carried it over (extendLatest).
 func (s *tracingSnapshot) latestByStation() map[string]*stationLatest {
-	s.latestOnce.Do(func() {
-		out := map[string]*stationLatest{}
-		for i := range s.ds.Readings {
-			r := &s.ds.Readings[i]
-			sl := out[r.Station]
-			if sl == nil {
-				sl = &stationLatest{byParam: map[string]int{}}
-				out[r.Station] = sl
-			}
-			if j, ok := sl.byParam[r.Parameter]; !ok || !r.Time.Before(s.ds.Readings[j].Time) {
-				sl.byParam[r.Parameter] = i
-			}
-			if r.Time.After(sl.time) {
-				sl.time = r.Time
+	if m := s.latest.Load(); m != nil {
+		return *m
+	}
+	s.latestMu.Lock()
+	defer s.latestMu.Unlock()
+	if m := s.latest.Load(); m != nil {
+		return *m
+	}
+	out := map[string]*stationLatest{}
+	for i := range s.ds.Readings {
+		addLatest(out, s.ds.Readings, i)
+	}
+	for st, series := range rpi.SeriesByStation(s.ds.Readings) {
+		out[st].setRPI(series)
+	}
+	s.latest.Store(&out)
+	return out
+}
+
+// addLatest counts reading i of rs in its station's latest readings: the
+// latest of each parameter (of two at one instant, the later in rs) and
+// the station's latest time.
+func addLatest(out map[string]*stationLatest, rs []model.Reading, i int) {
+	r := &rs[i]
+	sl := out[r.Station]
+	if sl == nil {
+		sl = &stationLatest{byParam: map[string]int{}}
+		out[r.Station] = sl
+	}
+	if j, ok := sl.byParam[r.Parameter]; !ok || !r.Time.Before(rs[j].Time) {
+		sl.byParam[r.Parameter] = i
+	}
+	if r.Time.After(sl.time) {
+		sl.time = r.Time
+	}
+}
+
+// setRPI keeps a station's RPI series: RPI is defined per sample
+// (tracing/rpi), and the station's RPI is its latest complete sample's.
+func (sl *stationLatest) setRPI(series []rpi.Latest) {
+	if len(series) == 0 {
+		sl.rpiSeries, sl.rpi = nil, nil
+		return
+	}
+	infos := make([]RPIInfo, len(series))
+	for i, l := range series {
+		infos[i] = RPIInfo{Index: l.Index, Class: l.Class, Time: l.Time, Points: l.Points}
+	}
+	sl.rpiSeries, sl.rpi = infos, &infos[len(infos)-1]
+}
+
+// extendLatest gives next (old's data with readings from index base on
+// appended) old's latest readings updated with the new ones, when old has
+// computed them: the stations without new readings keep their entries, and
+// each station with some is recomputed from its own readings only, so an
+// ingest costs the batch and its stations, not the whole dataset.
+func extendLatest(old, next *tracingSnapshot, base int) {
+	m := old.latest.Load()
+	if m == nil {
+		return
+	}
+	out := maps.Clone(*m)
+	touched := map[string]bool{}
+	for i := base; i < len(next.ds.Readings); i++ {
+		st := next.ds.Readings[i].Station
+		if !touched[st] {
+			touched[st] = true
+			if sl := out[st]; sl != nil {
+				out[st] = &stationLatest{byParam: maps.Clone(sl.byParam), time: sl.time}
 			}
 		}
-		// RPI is defined per sample (tracing/rpi): the station's RPI is its
-		// latest complete sample's.
-		for st, series := range rpi.SeriesByStation(s.ds.Readings) {
-			infos := make([]RPIInfo, len(series))
-			for i, l := range series {
-				infos[i] = RPIInfo{Index: l.Index, Class: l.Class, Time: l.Time, Points: l.Points}
-			}
-			out[st].rpiSeries = infos
-			out[st].rpi = &infos[len(infos)-1]
+		addLatest(out, next.ds.Readings, i)
+	}
+	for st := range touched {
+		own := next.ds.ReadingsAt(st)
+		rs := make([]model.Reading, len(own))
+		for i, r := range own {
+			rs[i] = *r
 		}
-		s.latest = out
-	})
-	return s.latest
+		out[st].setRPI(rpi.SeriesByStation(rs)[st])
+	}
+	next.latest.Store(&out)
 }
 
 // lonLat converts a TWD97 point to EPSG:4326.
@@ -662,6 +721,7 @@ func (b *MemoryBackend) ingest(ctx context.Context, readings []model.Reading, du
 	bs := *old.basin
 	bs.DS = ds
 	next := &tracingSnapshot{basin: &bs, ds: ds}
+	extendLatest(old, next, len(old.ds.Readings))
 	td.mu.Lock()
 	td.cur = next
 	td.mu.Unlock()
