@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/fixtures"
@@ -117,9 +118,7 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		_, err := mb.ApplyReadings(ctx, rs)
 		return err
 	})
-	db.follow.Log = func(msg string, args ...any) {
-		fmt.Fprintln(e.stderr, append([]any{"envtrace:", msg}, args...)...)
-	}
+	db.follow.Log = slog.New(slog.NewTextHandler(e.stderr, nil)).Warn
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	go func() {
