@@ -115,8 +115,13 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	}
 	db := &dbBackend{MemoryBackend: mb, st: st}
 	db.follow = store.NewFollower(pool, high, func(ctx context.Context, rs []model.Reading) error {
-		_, err := mb.ApplyReadings(ctx, rs)
-		return err
+		if _, err := mb.ApplyReadings(ctx, rs); err != nil {
+			// Readings of a station imported after start-up: this replica
+			// cannot hold them, so it stops (and its orchestrator restarts
+			// it with the new stations) rather than silently disagree.
+			return fmt.Errorf("%w; restart this server to load what was imported since it started", err)
+		}
+		return nil
 	})
 	db.follow.Log = slog.New(slog.NewTextHandler(e.stderr, nil)).Warn
 	ctx, stop := context.WithCancelCause(ctx)
