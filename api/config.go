@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/internal/config"
 )
 
@@ -49,6 +50,24 @@ type Config struct {
 	Basemaps []config.Basemap
 	// Logger receives access and error logs. Default: text to stderr.
 	Logger *slog.Logger
+	// Auth authenticates bearer credentials (API tokens, OIDC JWTs).
+	// Nil serves every request as access.Demo, the marked demo identity
+	// (make demo, tests); `serve --db` refuses that without
+	// --insecure-demo.
+	Auth access.Authenticator
+	// DemoIdentity serves requests without credentials as access.Demo
+	// even when Auth is set (the demo with its agency keys), instead of
+	// as the public.
+	DemoIdentity bool
+	// Audit receives one entry per audited request (see
+	// docs/access.md); nil records nothing.
+	Audit access.AuditRecorder
+	// RateLimit is the sustained requests per second allowed per identity
+	// (a principal, or a client address for the public); 0 disables it.
+	RateLimit float64
+	// RateBurst is the burst each identity may send above RateLimit.
+	// Default 2 × RateLimit.
+	RateBurst int
 	// Registry receives the HTTP metrics and is what /metrics exposes. Pass
 	// the process's registry to publish other components' metrics on the
 	// same endpoint; default a new registry with Go and process collectors.
@@ -82,6 +101,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.StreamBufferBytes == 0 {
 		c.StreamBufferBytes = 64 << 10
+	}
+	if c.RateBurst == 0 {
+		c.RateBurst = int(2*c.RateLimit) + 1
 	}
 	if c.GzipLevel == 0 {
 		c.GzipLevel = gzip.DefaultCompression

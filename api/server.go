@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/labstack/echo/v4"
@@ -35,6 +36,11 @@ type Server struct {
 	// openapi is the document served at /openapi.json: openapi.json plus
 	// the OGC API paths when they are mounted.
 	openapi []byte
+	// unpoliced lists routes registered without a policy; New refuses
+	// to build a server that has any.
+	unpoliced []string
+	// limiter enforces Config.RateLimit per identity.
+	limiter *limiter
 }
 
 // New builds the server. It validates cfg (after filling defaults) and
@@ -68,7 +74,12 @@ func New(cfg Config, backend Backend) (*Server, error) {
 	e.HTTPErrorHandler = s.handleError
 	e.OnAddRouteHandler = func(_ string, r echo.Route, _ echo.HandlerFunc, _ []echo.MiddlewareFunc) {
 		s.routePaths.Store(r.Path, true)
+		s.checkRoute(r.Method, r.Path)
 	}
+	// The client address in audit records and rate limits is the TCP
+	// peer: X-Forwarded-For is not trusted without a configured proxy.
+	e.IPExtractor = echo.ExtractIPDirect()
+	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst)
 	s.echo = e
 
 	// Outermost first. requestID runs before everything so that every log
@@ -81,9 +92,14 @@ func New(cfg Config, backend Backend) (*Server, error) {
 		// would double-encode.
 		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
 	}))
+	// Inside gzip, so the audit's result digest is of the plain body.
+	e.Use(s.authorize)
 	s.openapi = openAPIDocument
 	if err := s.routes(); err != nil {
 		return nil, err
+	}
+	if len(s.unpoliced) > 0 {
+		return nil, fmt.Errorf("api: routes without an access policy (add them to routePolicies): %s", strings.Join(s.unpoliced, ", "))
 	}
 	return s, nil
 }

@@ -1,0 +1,189 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/envtrace/envtrace/access"
+)
+
+// HeaderIdentity tells the client whom the server took it for; the demo
+// answers "demo" so the map can show that nobody logged in.
+const HeaderIdentity = "X-Envtrace-Identity"
+
+// ctxKeyPrincipal stores the request's principal on the echo context.
+const ctxKeyPrincipal = "envtrace.principal"
+
+// principal is the request's authenticated caller (Anonymous before the
+// authorize middleware ran).
+func principal(c echo.Context) access.Principal {
+	if p, ok := c.Get(ctxKeyPrincipal).(access.Principal); ok {
+		return p
+	}
+	return access.Anonymous
+}
+
+// routeKey is a route's key in routePolicies.
+func routeKey(method, path string) string { return method + " " + path }
+
+// checkRoute records a registered route that has no policy; New refuses
+// to build a server with one.
+func (s *Server) checkRoute(method, path string) {
+	if method == echo.RouteNotFound {
+		return
+	}
+	if p, ok := routePolicies[routeKey(method, path)]; !ok || !access.Known(p) {
+		s.unpoliced = append(s.unpoliced, routeKey(method, path))
+	}
+}
+
+// authenticate finds who sent the request: a bearer credential checked
+// by the configured authenticator, else the public (or, in the demo, the
+// demo identity).
+func (s *Server) authenticate(c echo.Context) (access.Principal, error) {
+	h := c.Request().Header.Get(echo.HeaderAuthorization)
+	anon := access.Anonymous
+	if s.cfg.Auth == nil || s.cfg.DemoIdentity {
+		anon = access.Demo
+	}
+	if h == "" {
+		return anon, nil
+	}
+	if s.cfg.Auth == nil {
+		return anon, nil // the demo without keys ignores credentials
+	}
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || strings.TrimSpace(tok) == "" {
+		return access.Principal{}, &access.AuthError{Reason: `Authorization must be "Bearer <token>"`}
+	}
+	return s.cfg.Auth.Authenticate(c.Request().Context(), strings.TrimSpace(tok))
+}
+
+// authorize is the one access middleware: it authenticates the caller,
+// applies the route's permission from routePolicies through
+// access.Policy, puts the principal on the request for the handlers'
+// object-level checks, and writes an audit entry for every audited
+// request (see audited), denied ones included.
+func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		perm, ok := routePolicies[routeKey(c.Request().Method, c.Path())]
+		if !ok {
+			return next(c) // no route: echo answers 404 or 405
+		}
+		p, err := s.authenticate(c)
+		if err != nil {
+			var ae *access.AuthError
+			if errors.As(err, &ae) {
+				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="envtrace"`)
+				s.audit(c, access.Principal{Subject: "unauthenticated", Role: access.Public}, perm, false, nil, nil)
+			}
+			return err
+		}
+		if !s.limiter.allow(rateKey(p, c.RealIP())) {
+			return &rateError{}
+		}
+		c.Set(ctxKeyPrincipal, p)
+		c.SetRequest(c.Request().WithContext(access.NewContext(c.Request().Context(), p)))
+		if p.Demo {
+			c.Response().Header().Set(HeaderIdentity, "demo")
+		} else {
+			c.Response().Header().Set(HeaderIdentity, string(p.Role))
+		}
+		if access.Decide(p, perm) == access.Deny {
+			s.audit(c, p, perm, false, nil, nil)
+			if p.Role == access.Public {
+				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="envtrace"`)
+			}
+			return access.Denied(p, perm.String())
+		}
+		if !audited(perm, true) {
+			return next(c)
+		}
+		reqDigest, err := digestRequest(c.Request())
+		if err != nil {
+			return &ParamError{Name: "body", Reason: "could not be read", Err: err}
+		}
+		hw := &hashingWriter{ResponseWriter: c.Response().Writer, h: sha256.New()}
+		c.Response().Writer = hw
+		err = next(c)
+		if err != nil {
+			// The handler refused or failed: the error handler writes the
+			// problem into the hashing writer, so the digest covers it.
+			c.Error(err)
+			err = nil
+		}
+		allowed := c.Response().Status < 400
+		s.audit(c, p, perm, allowed, reqDigest, hw.h.Sum(nil))
+		return err
+	}
+}
+
+// audit writes one entry; a failure to record is logged (the response is
+// already on its way) and counted by the recorder's own metrics.
+func (s *Server) audit(c echo.Context, p access.Principal, perm access.Permission, allowed bool, req, res []byte) {
+	if s.cfg.Audit == nil {
+		return
+	}
+	e := access.AuditEntry{
+		Actor: p.Subject, Role: string(p.Role), Action: string(perm.Action),
+		Resource:  c.Request().Method + " " + c.Request().URL.Path,
+		RequestID: requestID(c), ClientAddr: c.RealIP(), Time: time.Now().UTC(),
+		Allowed: allowed, RequestDigest: req, ResultDigest: res,
+	}
+	if e.RequestDigest == nil {
+		e.RequestDigest, _ = digestRequest(c.Request())
+	}
+	ctx := context.WithoutCancel(c.Request().Context())
+	if err := s.cfg.Audit.Record(ctx, e); err != nil {
+		s.log.Error("audit record failed", "request_id", e.RequestID, "error", err.Error())
+	}
+}
+
+// digestRequest hashes the method, URI and body of r, and puts the body
+// back for the handler.
+func digestRequest(r *http.Request) ([]byte, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s %s\n", r.Method, r.URL.RequestURI())
+	if r.Body != nil && r.Body != http.NoBody {
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		_ = r.Body.Close()
+		h.Write(b)
+		r.Body = io.NopCloser(bytes.NewReader(b))
+	}
+	return h.Sum(nil), nil
+}
+
+// hashingWriter hashes the response body as it is written, for the
+// audit record's result digest.
+type hashingWriter struct {
+	http.ResponseWriter
+	h hash.Hash
+}
+
+func (w *hashingWriter) Write(b []byte) (int, error) {
+	w.h.Write(b)
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush keeps streamed responses streaming.
+func (w *hashingWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *hashingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
