@@ -90,7 +90,8 @@ func serveCentral(t *testing.T) (string, []fixtures.Scenario) {
 	// The basemap's tile server does not exist: the page must work with
 	// no tile server, as it does offline.
 	dead := []config.Basemap{{ID: "osm", URL: "http://127.0.0.1:9/{z}/{x}/{y}.png", Default: true}}
-	srv, err := api.New(api.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Basemaps: dead}, backend)
+	srv, err := api.New(api.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Basemaps: dead,
+		Auth: dumpingAuth(), DemoIdentity: true}, backend)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/gis/postgis"
@@ -70,11 +71,21 @@ func durableIngest(st *store.PostGIS) api.IngestSink {
 
 // serveDB serves the network and dataset stored in PostGIS.
 func serveDB(ctx context.Context, e *env, network string) error {
+	if err := e.checkAuth(); err != nil {
+		return err
+	}
 	pool, err := e.openDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
+	cfg := e.apiConfig()
+	if cfg.Auth, err = e.serverAuth(ctx, store.NewTokens(pool)); err != nil {
+		return err
+	}
+	// Until the hash-chained audit log is connected, audit entries are
+	// kept in memory.
+	cfg.Audit = &access.MemoryAudit{}
 	hb, err := loadDBBasin(ctx, e, pool, network)
 	if err != nil {
 		return err
@@ -102,7 +113,7 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		}
 		fmt.Fprintf(e.stdout, "envtrace: dumping desk over %d parcels and %d agencies\n", len(land.Parcels), len(land.Agencies))
 	}
-	srv, err := api.New(api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration, Basemaps: e.cfg.Basemaps}, db)
+	srv, err := api.New(cfg, db)
 	if err != nil {
 		return err
 	}
