@@ -51,10 +51,14 @@ type CaseRef struct {
 	SharedWith []string
 }
 
+// UserName is how cases name p as their creator or in a share:
+// "user:<subject>".
+func UserName(p Principal) string { return "user:" + p.Subject }
+
 // ShareNames are the share principals that name p, for matching a case's
 // SharedWith: its user, its role, and its county or agency.
 func ShareNames(p Principal) []string {
-	out := []string{"user:" + p.Subject, "role:" + string(p.Role)}
+	out := []string{UserName(p), "role:" + string(p.Role)}
 	if p.Scope.County != "" {
 		out = append(out, "county:"+p.Scope.County)
 	}
@@ -75,7 +79,7 @@ func CanReadCase(p Principal, c CaseRef) bool {
 	if Decide(p, Permission{Read, Case}) == Deny {
 		return false
 	}
-	if c.CreatedBy != "" && c.CreatedBy == p.Subject || slices.Contains(p.Scope.Cases, c.ID) {
+	if c.CreatedBy == UserName(p) || slices.Contains(p.Scope.Cases, c.ID) {
 		return true
 	}
 	for _, n := range ShareNames(p) {
