@@ -41,7 +41,7 @@ func (s *Server) registerOGC() error {
 	// The HTML pages draw their maps with the web map's vendored Leaflet,
 	// so a browser exploring the layers loads nothing from elsewhere.
 	cfg := ogc.Config{ServiceDescURL: "/openapi.json", LeafletURL: webmap.Prefix + "vendor/leaflet"}
-	ogc.Register(s.echo.Group(ogcRoot), src, cfg)
+	ogc.Register(s.echo.Group(ogcRoot, s.ogcGuard), src, cfg)
 	cols, err := src.Collections(context.Background())
 	if err != nil {
 		return fmt.Errorf("api: OGC API collections: %w", err)

@@ -92,8 +92,8 @@ var routePolicies = map[string]access.Permission{
 	"POST /open311/v2/requests.json":               reportWrite,
 	"POST /open311/v2/requests.xml":                reportWrite,
 
-	// OGC API – Features: the layers are the public network and
-	// stations, plus facilities, whose items route checks the collection.
+	// OGC API – Features: the layers are public except facilities, which
+	// ogcGuard keeps to roles that read every facility's records.
 	"GET /ogc":                                 publicRead,
 	"GET /ogc/":                                publicRead,
 	"GET /ogc/api":                             publicRead,
