@@ -122,9 +122,29 @@ var Policy = map[Permission]map[Role]Decision{
 }
 
 // Decide looks the principal's role up in Policy. An unknown permission
-// is denied, so a forgotten row fails closed.
+// is denied, so a forgotten row fails closed; so is a Scoped decision for
+// a principal without the scope it would be limited by (an officer
+// whose scope names no agency has no dumping desk).
 func Decide(p Principal, perm Permission) Decision {
-	return Policy[perm][p.Role]
+	d := Policy[perm][p.Role]
+	if d == Scoped && !hasScope(p, perm.Resource) {
+		return Deny
+	}
+	return d
+}
+
+// hasScope says whether p carries the scope field that limits it on r.
+func hasScope(p Principal, r Resource) bool {
+	s := p.Scope
+	switch r {
+	case DumpingReport, DumpingDesk:
+		return s.Agency != ""
+	case Readings:
+		return len(s.Stations) > 0
+	case FacilityRecord, Analysis:
+		return p.Role != Officer || s.County != ""
+	}
+	return true
 }
 
 // Known reports whether perm has a row in Policy; the HTTP layer refuses

@@ -41,7 +41,7 @@ var routePolicies = map[string]access.Permission{
 	"GET /api/v1/stations/:id/readings":   publicRead,
 	"GET /api/v1/stations/:id/rpi":        publicRead,
 	"GET /api/v1/scenarios":               publicRead,
-	"GET /api/v1/facilities":              facilityRead,
+	"GET /api/v1/facilities":              publicRead, // the public register; a facility sees only itself
 	"GET /api/v1/facilities/:id":          facilityRead,
 	"GET /api/v1/facilities/:id/checks":   facilityRead,
 	"GET /api/v1/facilities/:id/effluent": facilityRead,
