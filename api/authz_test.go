@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -290,3 +292,213 @@ func TestAuthorisationMatrix(t *testing.T) {
 		}
 	}
 }
+
+// TestObjectLevelAccess: an id in a URL never reveals another tenant's
+// object.
+func TestObjectLevelAccess(t *testing.T) {
+	w := newAuthzWorld(t)
+	w.issue(t, "facility-B", access.Principal{Role: access.Facility, Scope: access.Scope{Facility: facB}})
+	w.issue(t, "sensor-other", access.Principal{Role: access.Sensor, Scope: access.Scope{Stations: []string{"WQ-M01"}}})
+	reading := `[{"station":"` + stationS + `","time":"2026-08-20T10:17:00+08:00","parameter":"Cu","value":0.01,"unit":"mg/L"}]`
+	tests := []struct {
+		name, who, method, target, body string
+		code                            int
+	}{
+		{"facility A reads itself", "facility", "GET", "/api/v1/facilities/" + facA, "", 200},
+		{"facility A never reads B", "facility", "GET", "/api/v1/facilities/" + facB, "", 403},
+		{"nor B's findings", "facility", "GET", "/api/v1/facilities/" + facB + "/checks", "", 403},
+		{"nor B's effluent", "facility", "GET", "/api/v1/facilities/" + facB + "/effluent", "", 403},
+		{"nor B's permit", "facility", "GET", "/api/v1/permits/" + url.PathEscape(permitB), "", 403},
+		{"nor a facility that does not exist", "facility", "GET", "/api/v1/facilities/N0000000", "", 403},
+		{"facility B reads itself", "facility-B", "GET", "/api/v1/facilities/" + facB, "", 200},
+		{"Changhua officer reads a Changhua facility", "officer", "GET", "/api/v1/facilities/" + facA, "", 200},
+		{"Taichung officer never reads a Changhua facility", "officer-TXG", "GET", "/api/v1/facilities/" + facA, "", 403},
+		{"nor its permit", "officer-TXG", "GET", "/api/v1/permits/" + url.PathEscape(permitA), "", 403},
+		{"investigator reads the shared case", "investigator", "GET", "/api/v1/cases/" + w.caseShared, "", 200},
+		{"investigator never reads an unshared case", "investigator", "GET", "/api/v1/cases/" + w.caseOther, "", 403},
+		{"nor exports it", "investigator", "GET", "/api/v1/cases/" + w.caseOther + "/export?f=csv", "", 403},
+		{"officer never reads a case not shared with the county", "officer", "GET", "/api/v1/cases/" + w.caseOther, "", 403},
+		{"land agency reads its routed report", "land_agency", "GET", "/api/v1/dumping/reports/" + w.reportNPA, "", 200},
+		{"land agency never sees another agency's report", "land_agency", "GET", "/api/v1/dumping/reports/" + w.reportWRA, "", 404},
+		{"sensor writes its own station", "sensor", "POST", "/api/v1/readings", reading, 200},
+		{"sensor never writes another station", "sensor-other", "POST", "/api/v1/readings", reading, 403},
+		{"the public may not read the OGC facilities layer", "public", "GET", "/ogc/collections/facilities/items", "", 401},
+		{"an officer may not either (it is every county's)", "officer", "GET", "/ogc/collections/facilities/items", "", 403},
+		{"the administrator may", "admin", "GET", "/ogc/collections/facilities/items", "", 200},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := call(t, w.h, tc.method, tc.target, "application/json", []byte(tc.body), w.keys[tc.who])
+			if rec.Code != tc.code {
+				t.Fatalf("%s %s as %s: %d, want %d: %s", tc.method, tc.target, tc.who, rec.Code, tc.code, rec.Body)
+			}
+		})
+	}
+	t.Run("a facility's register lists only itself", func(t *testing.T) {
+		rec := call(t, w.h, "GET", "/api/v1/facilities", "", nil, w.keys["facility"])
+		list := decode[struct {
+			Facilities []struct{ ID string } `json:"facilities"`
+		}](t, rec.Body.Bytes())
+		if len(list.Facilities) != 1 || list.Facilities[0].ID != facA {
+			t.Fatalf("facility A's list: %+v", list)
+		}
+	})
+	t.Run("the investigator's case list holds only the shared case", func(t *testing.T) {
+		rec := call(t, w.h, "GET", "/api/v1/cases", "", nil, w.keys["investigator"])
+		list := decode[struct {
+			Cases []struct{ ID string } `json:"cases"`
+		}](t, rec.Body.Bytes())
+		if len(list.Cases) != 1 || list.Cases[0].ID != w.caseShared {
+			t.Fatalf("investigator's cases: %+v", list)
+		}
+	})
+	t.Run("permit findings are filtered to the facility", func(t *testing.T) {
+		rec := call(t, w.h, "GET", "/api/v1/checks/permits", "", nil, w.keys["facility"])
+		rep := decode[struct {
+			Findings []struct{ Facility string } `json:"findings"`
+		}](t, rec.Body.Bytes())
+		all := decode[struct {
+			Findings []struct{ Facility string } `json:"findings"`
+		}](t, call(t, w.h, "GET", "/api/v1/checks/permits", "", nil, w.keys["admin"]).Body.Bytes())
+		for _, f := range rep.Findings {
+			if f.Facility != facA {
+				t.Fatalf("facility A sees a finding of %s", f.Facility)
+			}
+		}
+		if len(all.Findings) <= len(rep.Findings) {
+			t.Fatalf("the administrator sees %d findings, facility A %d: the filter is not tested", len(all.Findings), len(rep.Findings))
+		}
+	})
+}
+
+// TestOfficerTraceAcrossCounties: a trace crosses counties; a Taichung
+// officer's answer keeps the Changhua suspects with their public fields
+// only and says where to refer the case, while Changhua's officer sees
+// the permits.
+func TestOfficerTraceAcrossCounties(t *testing.T) {
+	w := newAuthzWorld(t)
+	_, fx := centralBackend(t)
+	sc := scenario(t, fx, "night-plating-canal")
+	q := url.Values{"station": {sc.Station}, "parameter": {sc.Parameter}, "value": {strconvF(sc.Value)}, "unit": {sc.Unit},
+		"time": {sc.Time.Format(time.RFC3339)}}
+	type result struct {
+		Suspects []struct {
+			FacilityID string         `json:"facility_id"`
+			Evidence   map[string]any `json:"evidence"`
+		} `json:"suspects"`
+		Warnings []string `json:"warnings"`
+	}
+	get := func(who string) result {
+		rec := call(t, w.h, "GET", "/api/v1/trace?"+q.Encode(), "", nil, w.keys[who])
+		if rec.Code != 200 {
+			t.Fatalf("trace as %s: %d %s", who, rec.Code, rec.Body)
+		}
+		return decode[result](t, rec.Body.Bytes())
+	}
+	own, other := get("officer"), get("officer-TXG")
+	if len(own.Suspects) == 0 || own.Suspects[0].FacilityID != facA || own.Suspects[0].Evidence["permit"] != permitA {
+		t.Fatalf("Changhua officer's trace: %+v", own.Suspects)
+	}
+	if len(other.Suspects) != len(own.Suspects) || other.Suspects[0].FacilityID != facA {
+		t.Fatalf("the Taichung officer's trace lost suspects: %+v", other.Suspects)
+	}
+	for _, s := range other.Suspects {
+		for _, k := range []string{"permit", "permit_limit", "permitted_load_kg_day", "max_volume_m3_day", "past_exceedances_of_parameter"} {
+			if v, ok := s.Evidence[k]; ok && v != nil && v != 0.0 && v != "" {
+				t.Errorf("%s's %s (%v) reached another county's officer", s.FacilityID, k, v)
+			}
+		}
+	}
+	if !slices.ContainsFunc(other.Warnings, func(s string) bool { return strings.Contains(s, "(CHA)") }) {
+		t.Errorf("no referral warning: %q", other.Warnings)
+	}
+}
+
+// TestTokensDenied: an expired, revoked or wrong-audience credential is
+// a 401 problem; so is a malformed Authorization header.
+func TestTokensDenied(t *testing.T) {
+	w := newAuthzWorld(t)
+	ctx := context.Background()
+	admin := access.Principal{Role: access.Admin}
+	rec, revoked, err := w.tokens.Create(ctx, admin, time.Hour, "to revoke")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.tokens.Revoke(ctx, rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, expired, err := w.tokens.Create(ctx, admin, 50*time.Millisecond, "short")
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	officer := map[string]any{"envtrace_role": "officer", "county": "CHA"}
+	target := "/api/v1/checks/permits"
+	for _, tc := range []struct{ name, header string }{
+		{"revoked token", "Bearer " + revoked},
+		{"expired token", "Bearer " + expired},
+		{"unknown token", "Bearer " + access.TokenPrefix + "000000000000_nothing"},
+		{"wrong audience", "Bearer " + w.iss.Token(t, "o1", "another-api", time.Hour, officer)},
+		{"expired OIDC token", "Bearer " + w.iss.Token(t, "o1", audience, -time.Minute, officer)},
+		{"another issuer", "Bearer " + accesstest.NewIssuer(t).Token(t, "o1", audience, time.Hour, officer)},
+		{"not a bearer", "Basic YWRtaW46YWRtaW4="},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest("GET", target, nil)
+			req.Header.Set("Authorization", tc.header)
+			res := serve(w.h, req)
+			if res.Code != 401 || res.Header().Get("Content-Type") != api.ProblemContentType || res.Header().Get("WWW-Authenticate") == "" {
+				t.Fatalf("%d %q %s", res.Code, res.Header().Get("Content-Type"), res.Body)
+			}
+		})
+	}
+	t.Run("a valid OIDC officer is let in", func(t *testing.T) {
+		res := call(t, w.h, "GET", target, "", nil, w.iss.Token(t, "o1", audience, time.Hour, officer))
+		if res.Code != 200 || res.Header().Get(api.HeaderIdentity) != "officer" {
+			t.Fatalf("%d %s", res.Code, res.Body)
+		}
+	})
+}
+
+// TestAuditEntries: every denied request, every write and every trace is
+// audited with its digests; a public read of a station is not.
+func TestAuditEntries(t *testing.T) {
+	w := newAuthzWorld(t)
+	before := len(w.audit.Entries())
+	call(t, w.h, "GET", "/api/v1/stations/"+stationS, "", nil, "")
+	call(t, w.h, "GET", "/api/v1/cases/"+w.caseOther, "", nil, w.keys["investigator"])
+	call(t, w.h, "GET", "/api/v1/cases/"+w.caseShared, "", nil, w.keys["investigator"])
+	call(t, w.h, "GET", "/api/v1/checks/permits", "", nil, "")
+	got := w.audit.Entries()[before:]
+	type brief struct {
+		role, resource string
+		allowed        bool
+	}
+	var b []brief
+	for _, e := range got {
+		b = append(b, brief{e.Role, e.Resource, e.Allowed})
+		if len(e.RequestDigest) != 32 || e.RequestID == "" || e.ClientAddr == "" || e.Actor == "" || e.Time.IsZero() {
+			t.Errorf("incomplete entry %+v", e)
+		}
+	}
+	want := []brief{
+		{"investigator", "GET /api/v1/cases/" + w.caseOther, false},
+		{"investigator", "GET /api/v1/cases/" + w.caseShared, true},
+		{"public", "GET /api/v1/checks/permits", false},
+	}
+	if !slices.Equal(b, want) {
+		t.Fatalf("audit entries\n got %+v\nwant %+v", b, want)
+	}
+	if len(got[1].ResultDigest) != 32 {
+		t.Errorf("an allowed case view has no result digest: %+v", got[1])
+	}
+}
+
+// serve runs one prepared request in-process.
+func serve(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func strconvF(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
