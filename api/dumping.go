@@ -329,14 +329,17 @@ func (h *dumpingHandlers) photo(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, map[string]any{"id": p.ID, "content_type": p.Type, "width": p.Width, "height": p.Height,
-		"media_url": photoURL(c, p.ID)})
+		"media_url": h.s.absURL(c, "/api/v1/dumping/photos/"+p.ID)})
 }
 
-// photoURL is where a photo is served, absolute so Open311 clients can
-// follow it.
-func photoURL(c echo.Context, id string) string {
-	scheme := c.Scheme()
-	return scheme + "://" + c.Request().Host + "/api/v1/dumping/photos/" + id
+// absURL makes path absolute, so Open311 clients can follow it: from
+// Config.PublicBaseURL, else from the request (whose Host the edge
+// allowlist has checked when one is configured).
+func (s *Server) absURL(c echo.Context, path string) string {
+	if s.cfg.PublicBaseURL != "" {
+		return strings.TrimSuffix(s.cfg.PublicBaseURL, "/") + path
+	}
+	return c.Scheme() + "://" + c.Request().Host + path
 }
 
 func (h *dumpingHandlers) photoGet(c echo.Context) error {

@@ -1,9 +1,14 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/labstack/echo/v4"
 
 	"golang.org/x/time/rate"
 
@@ -80,3 +85,57 @@ func (*rateError) Error() string {
 	return "too many requests from this identity; slow down and retry after a second"
 }
 func (*rateError) Status() int { return http.StatusTooManyRequests }
+
+// hostError refuses a Host header outside the allowlist.
+type hostError struct{ host string }
+
+func (e *hostError) Error() string {
+	return fmt.Sprintf("host %q is not served here; use the server's public address", e.host)
+}
+func (*hostError) Status() int { return http.StatusMisdirectedRequest }
+
+// headerError is a 431: the request's headers exceed MaxHeaderBytes.
+type headerError struct{ size, max int }
+
+func (e *headerError) Error() string {
+	return fmt.Sprintf("request headers are %d bytes; at most %d are accepted", e.size, e.max)
+}
+func (*headerError) Status() int { return http.StatusRequestHeaderFieldsTooLarge }
+
+// allowedHosts is the Host allowlist: Config.AllowedHosts, else the host
+// of Config.PublicBaseURL; nil (no list) accepts any Host, as the demo on
+// a loopback address does.
+func (c *Config) allowedHosts() []string {
+	if len(c.AllowedHosts) > 0 {
+		return c.AllowedHosts
+	}
+	if u, err := url.Parse(c.PublicBaseURL); err == nil && u.Host != "" {
+		return []string{u.Host}
+	}
+	return nil
+}
+
+// edge guards the network edge before any handler: it answers oversized
+// headers with a 431 problem (net/http's own, plain-text 431 only
+// triggers past twice the limit) and refuses a Host header outside the
+// allowlist, so no link is ever built from an arbitrary Host.
+func (s *Server) edge(next echo.HandlerFunc) echo.HandlerFunc {
+	hosts := s.cfg.allowedHosts()
+	return func(c echo.Context) error {
+		r := c.Request()
+		size := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4
+		for k, vs := range r.Header {
+			for _, v := range vs {
+				size += len(k) + len(v) + 4
+			}
+		}
+		if size > s.cfg.MaxHeaderBytes {
+			return &headerError{size: size, max: s.cfg.MaxHeaderBytes}
+		}
+		if hosts != nil && !slices.Contains(hosts, r.Host) {
+			return &hostError{host: r.Host}
+		}
+		c.Response().Header().Set("X-Content-Type-Options", "nosniff")
+		return next(c)
+	}
+}

@@ -85,7 +85,16 @@ func New(cfg Config, backend Backend) (*Server, error) {
 	// Outermost first. requestID runs before everything so that every log
 	// line and problem carries the id; observe owns error handling and
 	// metrics; recover turns panics into 500s inside it.
-	e.Use(s.requestID, s.observe, s.recover, s.timeout)
+	e.Use(s.requestID, s.observe, s.recover, s.edge, s.timeout)
+	if len(cfg.CORSOrigins) > 0 {
+		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+			AllowOrigins:  cfg.CORSOrigins,
+			AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost},
+			AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, HeaderRequestID},
+			ExposeHeaders: []string{HeaderRequestID, HeaderIdentity},
+			MaxAge:        600,
+		}))
+	}
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
 		Level: cfg.GzipLevel,
 		// promhttp negotiates its own compression; gzipping it again
@@ -174,7 +183,9 @@ func (s *Server) httpServer(ctx context.Context) *http.Server {
 		ReadTimeout:       s.cfg.ReadTimeout,
 		WriteTimeout:      s.cfg.WriteTimeout,
 		IdleTimeout:       s.cfg.IdleTimeout,
-		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
+		// Twice the limit: the edge middleware answers between the two
+		// with a 431 problem; beyond, net/http's own 431 is plain text.
+		MaxHeaderBytes:    2 * s.cfg.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		// Requests inherit the serve context's values but not its
 		// cancellation: a shutdown lets in-flight requests finish.

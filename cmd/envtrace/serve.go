@@ -103,7 +103,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 // apiConfig is the server configuration the settings give, before
 // authentication is chosen.
 func (e *env) apiConfig() api.Config {
-	return api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration, Basemaps: e.cfg.Basemaps, RateLimit: e.cfg.Auth.RateLimit}
+	a := e.cfg.Auth
+	return api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration, Basemaps: e.cfg.Basemaps, RateLimit: a.RateLimit,
+		PublicBaseURL: a.PublicBaseURL, AllowedHosts: a.AllowedHosts, CORSOrigins: a.CORSOrigins}
 }
 
 // checkAuth refuses `serve --db` without authentication (unless

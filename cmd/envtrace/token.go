@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/envtrace/envtrace/access"
+	"github.com/envtrace/envtrace/internal/config"
 	"github.com/envtrace/envtrace/store"
 )
 
@@ -53,7 +54,7 @@ func cmdTokenCreate(ctx context.Context, e *env, args []string) error {
 		return usageErr("--county: %v", err)
 	}
 	p := access.Principal{Role: r, Scope: access.Scope{County: code, Agency: *agency, Facility: *facility,
-		Stations: splitList(*stations), Cases: splitList(*cases)}}
+		Stations: config.SplitList(*stations), Cases: config.SplitList(*cases)}}
 	if err := p.Validate(); err != nil {
 		return usageErr("%v", err)
 	}
@@ -134,15 +135,4 @@ func countyCode(s string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("unknown county %q (codes are listed in docs/access.md, e.g. TXG, CHA)", s)
-}
-
-// splitList splits a comma-separated flag, dropping empty items.
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
 }

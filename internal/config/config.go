@@ -65,6 +65,14 @@ type Auth struct {
 	// RateLimit is the requests per second each identity may sustain
 	// (default 20; 0 disables the limit).
 	RateLimit float64 `json:"rate_limit"`
+	// PublicBaseURL is the server's address as clients see it; links are
+	// built from it and its host is the default Host allowlist.
+	PublicBaseURL string `json:"public_base_url"`
+	// AllowedHosts are the Host headers served (default: PublicBaseURL's
+	// host; none configured accepts any, for the demo).
+	AllowedHosts []string `json:"allowed_hosts"`
+	// CORSOrigins are the origins whose pages may call the API.
+	CORSOrigins []string `json:"cors_origins"`
 }
 
 // Basemap is one tile layer of the web map: an XYZ template, or a WMTS
@@ -233,6 +241,14 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 	str("AUTH", &c.Auth.Mode)
 	str("OIDC_ISSUER", &c.Auth.OIDCIssuer)
 	str("OIDC_AUDIENCE", &c.Auth.OIDCAudience)
+	str("PUBLIC_BASE_URL", &c.Auth.PublicBaseURL)
+	list := func(name string, dst *[]string) {
+		if v, ok := lookup("ENVTRACE_" + name); ok && v != "" {
+			*dst = SplitList(v)
+		}
+	}
+	list("ALLOWED_HOSTS", &c.Auth.AllowedHosts)
+	list("CORS_ORIGINS", &c.Auth.CORSOrigins)
 	str("WEBHOOK_SECRET", &c.Dumping.WebhookSecret)
 	if v, ok := lookup("ENVTRACE_DELIVER"); ok && v != "" {
 		b, err := strconv.ParseBool(v)
@@ -278,8 +294,29 @@ func (c *Config) Bind(fs *flag.FlagSet, names ...string) {
 			fs.StringVar(&c.Auth.OIDCAudience, "oidc-audience", c.Auth.OIDCAudience, "OIDC audience, the API's client id (with --auth oidc)")
 			fs.BoolVar(&c.Auth.InsecureDemo, "insecure-demo", c.Auth.InsecureDemo, "serve --db without authentication, everybody as the demo identity")
 			fs.Float64Var(&c.Auth.RateLimit, "rate-limit", c.Auth.RateLimit, "requests per second each identity may sustain (0 = unlimited)")
+			fs.StringVar(&c.Auth.PublicBaseURL, "public-base-url", c.Auth.PublicBaseURL, "the server's public address (https://host); links use it, and only its host is served")
+			fs.Func("allowed-hosts", "Host headers served, comma-separated (default: public-base-url's host)", func(v string) error {
+				c.Auth.AllowedHosts = SplitList(v)
+				return nil
+			})
+			fs.Func("cors-origins", "origins whose pages may call the API, comma-separated", func(v string) error {
+				c.Auth.CORSOrigins = SplitList(v)
+				return nil
+			})
 		case "snap-tolerance":
 			fs.Float64Var(&c.SnapTolerance, "snap-tolerance", c.SnapTolerance, "line-end snap tolerance for geometry-only networks, in file units (0 = 0.5 m)")
 		}
 	}
+}
+
+// SplitList splits a comma-separated setting or flag, dropping empty
+// items.
+func SplitList(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
