@@ -185,8 +185,8 @@ func (s *Server) httpServer(ctx context.Context) *http.Server {
 		IdleTimeout:       s.cfg.IdleTimeout,
 		// Twice the limit: the edge middleware answers between the two
 		// with a 431 problem; beyond, net/http's own 431 is plain text.
-		MaxHeaderBytes:    2 * s.cfg.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		MaxHeaderBytes: 2 * s.cfg.MaxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		// Requests inherit the serve context's values but not its
 		// cancellation: a shutdown lets in-flight requests finish.
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
