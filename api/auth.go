@@ -89,7 +89,7 @@ func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return err
 		}
-		if !s.limiter.allow(rateKey(p, c.RealIP())) {
+		if !isPageAsset(c.Path()) && !s.limiter.allow(rateKey(p, c.RealIP())) {
 			return &rateError{}
 		}
 		c.Set(ctxKeyPrincipal, p)
@@ -187,3 +187,8 @@ func (w *hashingWriter) Flush() {
 
 // Unwrap lets http.ResponseController reach the connection.
 func (w *hashingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// isPageAsset tells the web map's page and static assets, which a
+// browser loads dozens at a time and caches: the rate limit counts API
+// calls, not them.
+func isPageAsset(route string) bool { return route == "/" || strings.HasPrefix(route, "/webmap/") }
