@@ -343,6 +343,12 @@ func TestObjectLevelAccess(t *testing.T) {
 			t.Fatalf("facility A's list: %+v", list)
 		}
 	})
+	t.Run("a list with nothing visible is an empty array", func(t *testing.T) {
+		rec := call(t, w.h, "GET", "/api/v1/cases", "", nil, w.keys["ngo"])
+		if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"cases":[]`) {
+			t.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+	})
 	t.Run("the investigator's case list holds only the shared case", func(t *testing.T) {
 		rec := call(t, w.h, "GET", "/api/v1/cases", "", nil, w.keys["investigator"])
 		list := decode[struct {

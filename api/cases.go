@@ -161,7 +161,7 @@ func (h *caseHandlers) visibleCases(c echo.Context, limit int) ([]casework.Summa
 		return list, nil
 	}
 	seen := map[string]bool{}
-	var out []casework.Summary
+	out := []casework.Summary{} // an array, never null, when none is visible
 	for _, name := range access.ShareNames(p) {
 		list, err := h.repo.Cases(ctx, name, limit)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/envtrace/envtrace/access"
+	"github.com/envtrace/envtrace/api/webmap"
 	"github.com/envtrace/envtrace/internal/config"
 )
 
@@ -50,6 +51,9 @@ type Config struct {
 	// Basemaps are the tile layers the web map offers; none means the map
 	// draws only its own context from the data (as tests run, offline).
 	Basemaps []config.Basemap
+	// WebLogin gives the web map a login button (OIDC authorization code
+	// with PKCE); nil shows none.
+	WebLogin *webmap.Login
 	// Logger receives access and error logs. Default: text to stderr.
 	Logger *slog.Logger
 	// Auth authenticates bearer credentials (API tokens, OIDC JWTs).

@@ -140,7 +140,7 @@ func (s *Server) routes() error {
 	if err := s.registerOGC(); err != nil {
 		return err
 	}
-	return webmap.Register(s.echo, webmap.Options{Basemaps: s.cfg.Basemaps})
+	return webmap.Register(s.echo, webmap.Options{Basemaps: s.cfg.Basemaps, Login: s.cfg.WebLogin})
 }
 
 // tracingEnabled asks a backend that may lack tracing data whether it has

@@ -6,6 +6,7 @@ import (
 
 	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/api"
+	"github.com/envtrace/envtrace/api/webmap"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/store"
@@ -82,6 +83,11 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	cfg := e.apiConfig()
 	if cfg.Auth, err = e.serverAuth(ctx, store.NewTokens(pool)); err != nil {
 		return err
+	}
+	if a := e.cfg.Auth; a.Mode == "oidc" {
+		// The map signs in at the same issuer; its ID tokens carry the
+		// API's audience as their client id.
+		cfg.WebLogin = &webmap.Login{Issuer: a.OIDCIssuer, ClientID: a.OIDCAudience}
 	}
 	// Until the hash-chained audit log is connected, audit entries are
 	// kept in memory.
