@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -109,10 +108,7 @@ func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 		if !audited(perm, true) {
 			return next(c)
 		}
-		reqDigest, err := digestRequest(c.Request())
-		if err != nil {
-			return &ParamError{Name: "body", Reason: "could not be read", Err: err}
-		}
+		body := hashRequest(c.Request())
 		hw := &hashingWriter{ResponseWriter: c.Response().Writer, h: sha256.New()}
 		c.Response().Writer = hw
 		err = next(c)
@@ -123,7 +119,7 @@ func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 			err = nil
 		}
 		allowed := c.Response().Status < 400
-		s.audit(c, p, perm, allowed, reqDigest, hw.h.Sum(nil))
+		s.audit(c, p, perm, allowed, body.h.Sum(nil), hw.h.Sum(nil))
 		return err
 	}
 }
@@ -141,7 +137,8 @@ func (s *Server) audit(c echo.Context, p access.Principal, perm access.Permissio
 		Allowed: allowed, RequestDigest: req, ResultDigest: res,
 	}
 	if e.RequestDigest == nil {
-		e.RequestDigest, _ = digestRequest(c.Request())
+		// Refused before the handler: the body was never read.
+		e.RequestDigest = hashRequest(c.Request()).h.Sum(nil)
 	}
 	ctx := context.WithoutCancel(c.Request().Context())
 	if err := s.cfg.Audit.Record(ctx, e); err != nil {
@@ -149,21 +146,30 @@ func (s *Server) audit(c echo.Context, p access.Principal, perm access.Permissio
 	}
 }
 
-// digestRequest hashes the method, URI and body of r, and puts the body
-// back for the handler.
-func digestRequest(r *http.Request) ([]byte, error) {
+// hashRequest starts the request digest with the method and URI and
+// hashes the body as the handler reads it, so nothing is buffered and a
+// handler's own size limit still applies first; the digest covers the
+// bytes the handler consumed.
+func hashRequest(r *http.Request) *hashingBody {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s %s\n", r.Method, r.URL.RequestURI())
+	hb := &hashingBody{ReadCloser: r.Body, h: h}
 	if r.Body != nil && r.Body != http.NoBody {
-		b, err := io.ReadAll(r.Body)
-		if err != nil {
-			return nil, err
-		}
-		_ = r.Body.Close()
-		h.Write(b)
-		r.Body = io.NopCloser(bytes.NewReader(b))
+		r.Body = hb
 	}
-	return h.Sum(nil), nil
+	return hb
+}
+
+// hashingBody hashes a request body as it is read.
+type hashingBody struct {
+	io.ReadCloser
+	h hash.Hash
+}
+
+func (b *hashingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.h.Write(p[:n])
+	return n, err
 }
 
 // hashingWriter hashes the response body as it is written, for the
