@@ -108,24 +108,30 @@ func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 		if !audited(perm, true) {
 			return next(c)
 		}
-		body := hashRequest(c.Request())
-		hw := &hashingWriter{ResponseWriter: c.Response().Writer, h: sha256.New()}
-		c.Response().Writer = hw
-		err = next(c)
-		if err != nil {
-			// The handler refused or failed: the error handler writes the
-			// problem into the hashing writer, so the digest covers it.
-			c.Error(err)
-			err = nil
-		}
-		allowed := c.Response().Status < 400
-		s.audit(c, p, perm, allowed, body.h.Sum(nil), hw.h.Sum(nil))
-		return err
+		s.runAudited(c, next, p, perm)
+		return nil
 	}
 }
 
-// audit writes one entry; a failure to record is logged (the response is
-// already on its way) and counted by the recorder's own metrics.
+// runAudited runs the handler with the request and response bodies
+// hashed, then writes the audit entry. An object-level refusal by the
+// handler (401 or 403) is recorded as denied.
+func (s *Server) runAudited(c echo.Context, next echo.HandlerFunc, p access.Principal, perm access.Permission) {
+	body := hashRequest(c.Request())
+	hw := &hashingWriter{ResponseWriter: c.Response().Writer, h: sha256.New()}
+	c.Response().Writer = hw
+	if err := next(c); err != nil {
+		// The error handler writes the problem into the hashing writer,
+		// so the result digest covers it.
+		c.Error(err)
+	}
+	st := c.Response().Status
+	allowed := st != http.StatusUnauthorized && st != http.StatusForbidden
+	s.audit(c, p, perm, allowed, body.h.Sum(nil), hw.h.Sum(nil))
+}
+
+// audit writes one entry; a failure to record is logged, as the response
+// is already on its way.
 func (s *Server) audit(c echo.Context, p access.Principal, perm access.Permission, allowed bool, req, res []byte) {
 	if s.cfg.Audit == nil {
 		return
