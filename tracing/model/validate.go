@@ -56,9 +56,11 @@ var OwnedFiles = []string{FileMonitors, FileWind, FileAirReadings, FilePetitions
 	FileAgencies, FileParcels, FileJurisdictions}
 
 // NetworkFiles are the accepted names of the river network file, in order
-// of preference. Only single-file formats are accepted so that the
-// directory can be written atomically.
-var NetworkFiles = []string{"network.geojson", "network.gpkg"}
+// of preference: every single-file format the network engine reads
+// (GeoJSON, GeoPackage, CSV with WKT geometry or an id → toid table). Only
+// single-file formats are accepted so that the directory can be written
+// atomically.
+var NetworkFiles = []string{"network.geojson", "network.gpkg", "network.csv"}
 
 // locator maps (file, record index) to a line number; nil for in-memory.
 type locator map[string][]int
