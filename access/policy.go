@@ -108,6 +108,9 @@ var Policy = map[Permission]map[Role]Decision{
 	// Traces cross counties; out-of-county facilities keep only their
 	// public fields in an officer's answer (FacilityView).
 	{Trace, Analysis}: {Admin: Allow, Officer: Scoped},
+	// Raising an alert from an analysis (a farmland alert e-mails the
+	// irrigation offices).
+	{Write, Analysis}: {Admin: Allow, Officer: Allow},
 	{Read, Case}:      {Admin: Allow, Officer: Scoped, Investigator: Scoped, NGO: Scoped},
 	{Write, Case}:     {Admin: Allow, Officer: Allow},
 	{Export, Case}:    {Admin: Allow, Officer: Scoped, Investigator: Scoped},

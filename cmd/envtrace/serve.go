@@ -67,19 +67,28 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if b, err = storedBasin(ctx, st, b); err != nil {
 		return err
 	}
-	mb, err := newMemoryBackend(b, e.cfg.Data == "", api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData))
+	land, err := dumping.ReadLand(dir)
+	if err != nil {
+		return err
+	}
+	// Farmland alerts share the dumping desk's outbox (and its worker).
+	repo := dumping.NewMemory()
+	opts := []api.MemoryOption{api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData)}
+	fa, err := farmlandArea(dir, b, repo.Outbox)
+	if err != nil {
+		return err
+	}
+	if fa != nil {
+		opts = append(opts, api.WithFarmland(fa))
+	}
+	mb, err := newMemoryBackend(b, e.cfg.Data == "", opts...)
 	if err != nil {
 		return err
 	}
 	var backend api.Backend = mb
 	cfg := e.apiConfig()
 	cfg.Audit = &access.MemoryAudit{}
-	land, err := dumping.ReadLand(dir)
-	if err != nil {
-		return err
-	}
 	if land != nil {
-		repo := dumping.NewMemory()
 		area, err := e.dumpingArea(ctx, land, repo, repo.Outbox, true)
 		if err != nil {
 			return err

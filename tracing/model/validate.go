@@ -48,12 +48,18 @@ const (
 	FileAgencies      = "agencies.csv"
 	FileParcels       = "parcels.geojson"
 	FileJurisdictions = "jurisdictions.geojson"
+	// The irrigation system of farmland impact, read by tracing/farmland.
+	FileIrrigationIntakes = "irrigation_intakes.csv"
+	FileIrrigatedAreas    = "irrigated_areas.geojson"
+	FileReachFlows        = "reach_flows.csv"
+	FileCanalPermits      = "canal_permits.csv"
 )
 
 // OwnedFiles lists the files ReadDir leaves to other readers.
 var OwnedFiles = []string{FileMonitors, FileWind, FileAirReadings, FilePetitions,
 	FileSensors, FileSensorReadings, FileAirPermits, FileFuelDeclarations, FileCEMS, FileRainfall, FileEmissionFactors,
-	FileAgencies, FileParcels, FileJurisdictions}
+	FileAgencies, FileParcels, FileJurisdictions,
+	FileIrrigationIntakes, FileIrrigatedAreas, FileReachFlows, FileCanalPermits}
 
 // NetworkFiles are the accepted names of the river network file, in order
 // of preference: every single-file format the network engine reads
