@@ -62,6 +62,7 @@ var routePolicies = map[string]access.Permission{
 	"GET /api/v1/hotspots":                analysis,
 	"POST /api/v1/readings":               readingWrite,
 	"POST /api/v1/air/readings":           readingWrite,
+	"GET /api/v1/audit":                   perm(access.Read, access.AuditLog),
 	"POST /api/v1/cases":                  perm(access.Write, access.Case),
 	"GET /api/v1/cases":                   perm(access.Read, access.Case),
 	"GET /api/v1/cases/:id":               perm(access.Read, access.Case),
