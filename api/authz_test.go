@@ -138,7 +138,7 @@ func expectedMatrix() map[string]matrixRow {
 	staff := "admin officer facility" // a facility's records: admin, its county's officer, itself
 	analysis := "admin officer"
 	return map[string]matrixRow{
-		"GET /healthz": {all, false}, "GET /openapi.json": {all, false}, "GET /": {all, false}, "GET /webmap/{path}": {all, false},
+		"GET /healthz": {all, false}, "GET /readyz": {all, false}, "GET /openapi.json": {all, false}, "GET /": {all, false}, "GET /webmap/{path}": {all, false},
 		"GET /metrics":                         {"admin", false},
 		"GET /api/v1/network":                  {all, false},
 		"GET /api/v1/network.geojson":          {all, false},

@@ -26,6 +26,7 @@ var (
 // with a permission is access.Policy; object-level checks are in the
 // handlers.
 var routePolicies = map[string]access.Permission{
+	"GET /readyz":                         publicRead, // a load balancer's readiness probe, like healthz
 	"GET /healthz":                        publicRead,
 	"GET /metrics":                        perm(access.Read, access.Metrics),
 	"GET /openapi.json":                   publicRead,
