@@ -49,7 +49,9 @@ func startReplica(ctx context.Context, t testing.TB, dbURL string) *replica {
 	addr := freeAddr(t)
 	var out, errs bytes.Buffer
 	r := &replica{base: "http://" + addr, done: make(chan int, 1), errs: &errs}
-	go func() { r.done <- run(ctx, []string{"serve", "--db", dbURL, "--insecure-demo", "--rate-limit", "0", "--addr", addr}, &out, &errs) }()
+	go func() {
+		r.done <- run(ctx, []string{"serve", "--db", dbURL, "--insecure-demo", "--rate-limit", "0", "--addr", addr}, &out, &errs)
+	}()
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		select {
