@@ -3,25 +3,17 @@ package access
 import (
 	"context"
 	"sync"
-	"time"
+
+	"github.com/envtrace/envtrace/access/audit"
 )
 
-// AuditEntry is one audited request. It has the shape of package
-// access/audit's Entry, which the hash-chained PostGIS log records; until
-// that package is connected, this is the seam the middleware writes to.
-type AuditEntry struct {
-	Actor, Role, Action, Resource, RequestID, ClientAddr string
-	Time                                                 time.Time
-	Allowed                                              bool
-	RequestDigest, ResultDigest                          []byte
-}
+// AuditEntry is one audited request: package access/audit's Entry, which
+// the hash-chained PostGIS log (store.AuditRecorder) records.
+type AuditEntry = audit.Entry
 
-// AuditRecorder records audit entries. Record returns once the entry is
-// durable (the request waits for its own record), so an error fails the
-// request rather than losing the record.
-type AuditRecorder interface {
-	Record(ctx context.Context, e AuditEntry) error
-}
+// AuditRecorder records audit entries: access/audit's Recorder, so the
+// PostGIS recorder plugs into api.Config.Audit as it is.
+type AuditRecorder = audit.Recorder
 
 // MemoryAudit keeps entries in memory: the demo's recorder, and what
 // tests read back.
