@@ -48,12 +48,14 @@ const (
 	FileAgencies      = "agencies.csv"
 	FileParcels       = "parcels.geojson"
 	FileJurisdictions = "jurisdictions.geojson"
+	// The inspection records' summary, read by casework/inspection.
+	FileInspections = "inspections.csv"
 )
 
 // OwnedFiles lists the files ReadDir leaves to other readers.
 var OwnedFiles = []string{FileMonitors, FileWind, FileAirReadings, FilePetitions,
 	FileSensors, FileSensorReadings, FileAirPermits, FileFuelDeclarations, FileCEMS, FileRainfall, FileEmissionFactors,
-	FileAgencies, FileParcels, FileJurisdictions}
+	FileAgencies, FileParcels, FileJurisdictions, FileInspections}
 
 // NetworkFiles are the accepted names of the river network file, in order
 // of preference. Only single-file formats are accepted so that the
