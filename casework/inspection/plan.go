@@ -225,7 +225,7 @@ func seedOf(day time.Time) uint64 {
 	return h.Sum64()
 }
 
-// sites are the facilities' TWD97 positions and their areas (township
+// sites are the facilities' TWD97 positions and their areas (county
 // names when the directory has jurisdictions, else one area).
 func (s *Source) sites() (map[string]orb.Point, map[string]string) {
 	pts, areas := map[string]orb.Point{}, map[string]string{}
@@ -394,3 +394,41 @@ func nearestNeighbour(es []Entry, sites map[string]orb.Point, from orb.Point) []
 }
 
 func dist(a, b orb.Point) float64 { return math.Hypot(a[0]-b[0], a[1]-b[1]) }
+
+// ParseAsOf reads an as-of time: RFC 3339 with a zone, or a date
+// (YYYY-MM-DD), which means its start in Taiwan.
+func ParseAsOf(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := ParseDate(s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%q: want RFC 3339 with a zone (2026-09-01T00:00:00+08:00) or a date (2026-09-01)", s)
+}
+
+// ParseDate reads a plan date, YYYY-MM-DD, as its start in Taiwan.
+func ParseDate(s string) (time.Time, error) {
+	t, err := time.ParseInLocation(time.DateOnly, s, Taipei)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q: want a date YYYY-MM-DD", s)
+	}
+	return t, nil
+}
+
+// TopTerms names a score's n largest positive contributions, for text
+// reports.
+func TopTerms(sc risk.Scored, n int) string {
+	_, en := why(sc, risk.SelectRisk, "")
+	if len(en) > n {
+		en = en[:n]
+	}
+	out := ""
+	for i, s := range en {
+		if i > 0 {
+			out += "; "
+		}
+		out += s
+	}
+	return out
+}

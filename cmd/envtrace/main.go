@@ -99,6 +99,7 @@ func commands() map[string]command {
 		"odour":    cmdOdour,
 		"air":      cmdAir,
 		"hotspots": cmdHotspots,
+		"inspect":  cmdInspect,
 	}
 }
 

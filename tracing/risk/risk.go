@@ -91,7 +91,7 @@ func Prior() *Model {
 		TermWaterPermit:     0.3,
 		TermAirPermit:       0.3,
 		TermWaterTrace:      0.8,
-		TermOdourAir:        0.5,
+		TermOdourAir:        0.25,
 		TermPetitions:       0.1,
 		TermDumping:         0.3,
 		TermCompliance:      0.25,
