@@ -12,6 +12,7 @@ import (
 
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
+	"github.com/envtrace/envtrace/casework/inspection"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/store"
@@ -82,7 +83,11 @@ var centralData = sync.OnceValues(func() (*centralFixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &centralFixture{net: net, basin: b, scenarios: scen, land: land, air: air}, nil
+	insp, err := inspection.NewSource(air)
+	if err != nil {
+		return nil, err
+	}
+	return &centralFixture{net: net, basin: b, scenarios: scen, land: land, air: air, inspect: insp}, nil
 })
 
 type centralFixture struct {
@@ -92,6 +97,8 @@ type centralFixture struct {
 	land      *dumping.Land
 	// air holds the fixture's wind, H2S readings and odour petitions.
 	air *datadir.Dir
+	// inspect is the ranking's source: the directory and its records.
+	inspect *inspection.Source
 }
 
 // apiScenarios converts the fixture's scenarios, as the CLI does.
@@ -114,7 +121,7 @@ func centralBackend(t testing.TB) (*api.MemoryBackend, *centralFixture) {
 	if err != nil {
 		t.Fatalf("central fixture: %v", err)
 	}
-	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithScenarios(apiScenarios(fx.scenarios)), api.WithCases(store.NewMemory()), api.WithAirData(fx.air))
+	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithScenarios(apiScenarios(fx.scenarios)), api.WithCases(store.NewMemory()), api.WithAirData(fx.air), api.WithInspections(fx.inspect))
 	if err != nil {
 		t.Fatalf("NewMemoryBackendWithBasin: %v", err)
 	}

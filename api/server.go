@@ -109,6 +109,9 @@ func (s *Server) routes() error {
 	if db, ok := s.backend.(DumpingBackend); ok && db.DumpingArea() != nil && db.DumpingArea().Desk != nil {
 		s.registerDumping(v1, db.DumpingArea())
 	}
+	if ib, ok := s.backend.(InspectBackend); ok && ib.InspectEnabled() {
+		s.registerInspect(v1, ib)
+	}
 	if ob, ok := s.backend.(OdourBackend); ok && odourEnabled(s.backend) {
 		s.registerOdour(v1, ob)
 	}

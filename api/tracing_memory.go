@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/envtrace/envtrace/casework"
+	"github.com/envtrace/envtrace/casework/inspection"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/balance"
@@ -32,6 +33,7 @@ type memoryOptions struct {
 	trace     suspect.Options
 	sink      IngestSink
 	airData   *datadir.Dir
+	inspect   *inspection.Source
 }
 
 // IngestSink stores readings durably (the PostGIS store's IngestReadings)

@@ -37,11 +37,17 @@ func ReadSource(dir string) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	recs, err := ReadDir(dir)
+	return NewSource(d)
+}
+
+// NewSource adds to a data directory already read its inspection records
+// (inspections.csv) and land (for areas).
+func NewSource(d *datadir.Dir) (*Source, error) {
+	recs, err := ReadDir(d.Path)
 	if err != nil {
 		return nil, err
 	}
-	land, err := dumping.ReadLand(dir) // nil without agencies.csv
+	land, err := dumping.ReadLand(d.Path) // nil without agencies.csv
 	if err != nil {
 		return nil, err
 	}

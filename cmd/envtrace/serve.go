@@ -6,6 +6,7 @@ import (
 
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
+	"github.com/envtrace/envtrace/casework/inspection"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/basin"
@@ -56,6 +57,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	insp, err := inspection.NewSource(airData)
+	if err != nil {
+		return err
+	}
 	// The demo keeps its system of record in store.Memory, behind the same
 	// interface as PostGIS: the dataset is imported into it and served
 	// from it, ingested readings go through it, and cases live in it.
@@ -63,7 +68,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if b, err = storedBasin(ctx, st, b); err != nil {
 		return err
 	}
-	mb, err := newMemoryBackend(b, e.cfg.Data == "", api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData))
+	mb, err := newMemoryBackend(b, e.cfg.Data == "", api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData), api.WithInspections(insp))
 	if err != nil {
 		return err
 	}
