@@ -24,9 +24,9 @@ func inspectionRepo(t *testing.T, repo inspection.Repository) {
 	tz := time.FixedZone("Asia/Taipei", 8*3600)
 	night := &inspection.Record{ID: "I-20260814-01", Facility: "N1489153", Date: time.Date(2026, 8, 14, 2, 30, 0, 0, tz),
 		Selection: "risk", Propensity: 1, Night: true,
-		Findings: []inspection.Finding{{Code: "bypass", Description: "暗管通往福田圳"}},
-		Samples:  []inspection.Sample{{ID: "S-01", Outfall: "D01", Parameter: "Cu", Value: 1815, Unit: "µg/L", Limit: ptr(3000), Lab: "中部環境檢驗室"}},
-		Penalties: []inspection.Penalty{{Article: "水污法第40條", AmountTWD: 300000, Date: time.Date(2026, 9, 1, 0, 0, 0, 0, tz)}},
+		Findings:   []inspection.Finding{{Code: "bypass", Description: "暗管通往福田圳"}},
+		Samples:    []inspection.Sample{{ID: "S-01", Outfall: "D01", Parameter: "Cu", Value: 1815, Unit: "µg/L", Limit: ptr(3000), Lab: "中部環境檢驗室"}},
+		Penalties:  []inspection.Penalty{{Article: "水污法第40條", AmountTWD: 300000, Date: time.Date(2026, 9, 1, 0, 0, 0, 0, tz)}},
 		Violations: []inspection.Violation{{Article: "水污法第7條", Description: "超過放流水標準"}}}
 	clean := &inspection.Record{ID: "I-20260301-07", Facility: "N1489153", Date: time.Date(2026, 3, 1, 10, 0, 0, 0, tz),
 		Selection: "random", Propensity: 0.08,
