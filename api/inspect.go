@@ -116,3 +116,77 @@ func (h *inspectHandlers) plan(c echo.Context) error {
 	}
 	return c.Blob(http.StatusOK, ctype, b)
 }
+
+// maxInspectionBody bounds a posted inspection record.
+const maxInspectionBody = 256 << 10
+
+// InspectionRecords is an optional method set of an InspectBackend that
+// keeps inspection records: it mounts /api/v1/inspections. Records posted
+// there join the ranking's outcomes at once.
+type InspectionRecords interface {
+	InspectionRepository() inspection.Repository
+}
+
+// InspectionRepository implements InspectionRecords; nil when the source
+// has no repository.
+func (b *MemoryBackend) InspectionRepository() inspection.Repository {
+	if !b.InspectEnabled() {
+		return nil
+	}
+	return b.tr.opt.inspect.Repo
+}
+
+// registerInspectionRecords mounts the record endpoints under g.
+func (s *Server) registerInspectionRecords(g *echo.Group, repo inspection.Repository) {
+	h := &recordHandlers{repo: repo}
+	g.POST("/inspections", h.put)
+	g.GET("/inspections", h.list)
+	g.GET("/inspections/:id", h.get)
+}
+
+type recordHandlers struct{ repo inspection.Repository }
+
+// put answers POST /api/v1/inspections: a record is validated (units
+// converted to canonical) and stored, replacing one with its id.
+func (h *recordHandlers) put(c echo.Context) error {
+	var r inspection.Record
+	if err := decodeObject(c, maxInspectionBody, &r); err != nil {
+		return err
+	}
+	err := h.repo.PutInspection(c.Request().Context(), &r)
+	var fe *inspection.FieldError
+	if errors.As(err, &fe) {
+		return &ParamError{Name: fe.Field, Reason: fe.Reason, Err: err}
+	}
+	if err != nil {
+		return fmt.Errorf("put inspection: %w", err)
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/inspections/"+r.ID)
+	return c.JSON(http.StatusCreated, &r)
+}
+
+func (h *recordHandlers) list(c echo.Context) error {
+	q := newQuery(c, "facility_id")
+	if err := q.err(); err != nil {
+		return err
+	}
+	rs, err := h.repo.Inspections(c.Request().Context(), q.str("facility_id"))
+	if err != nil {
+		return fmt.Errorf("inspections: %w", err)
+	}
+	return c.JSON(http.StatusOK, struct {
+		Inspections []*inspection.Record `json:"inspections"`
+	}{rs})
+}
+
+func (h *recordHandlers) get(c echo.Context) error {
+	id := c.Param("id")
+	r, err := h.repo.Inspection(c.Request().Context(), id)
+	if errors.Is(err, inspection.ErrNotFound) {
+		return &NotFoundError{Kind: "inspection", ID: id, Err: err}
+	}
+	if err != nil {
+		return fmt.Errorf("inspection %s: %w", id, err)
+	}
+	return c.JSON(http.StatusOK, r)
+}

@@ -122,3 +122,76 @@ func TestInspectMatchesOpenAPI(t *testing.T) {
 		})
 	}
 }
+
+// TestPostedRecordsFeedTheRanking: a record posted to /api/v1/inspections
+// is stored with its units converted, and the next ranking counts it: the
+// facility's years-since-inspection term dates from it, and a violation
+// adds a quarter in non-compliance.
+func TestPostedRecordsFeedTheRanking(t *testing.T) {
+	s, _ := centralServer(t)
+	h := s.Echo()
+	term := func(id, name string) map[string]any {
+		rec := do(t, h, http.MethodGet, "/api/v1/inspect/rank?as_of=2026-09-01", "")
+		var r struct {
+			Facilities []struct {
+				FacilityID string           `json:"facility_id"`
+				Terms      []map[string]any `json:"terms"`
+			} `json:"facilities"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range r.Facilities {
+			if f.FacilityID == id {
+				for _, tm := range f.Terms {
+					if tm["name"] == name {
+						return tm
+					}
+				}
+			}
+		}
+		t.Fatalf("no %s term for %s", name, id)
+		return nil
+	}
+	const fac = "N7789799"
+	beforeQ := term(fac, "compliance_quarters")["value"].(float64)
+	body := `{"id":"I-20260520-T1","facility_id":"` + fac + `","date":"2026-05-20T10:00:00+08:00","selection":"random","propensity":0.1,
+		"findings":[{"description":"廢水處理設施未操作"}],
+		"samples":[{"id":"S-1","parameter":"COD","value":250000,"unit":"µg/L","limit":100}],
+		"violations":[{"article":"水污法第7條","description":"COD 超標"}],
+		"penalties":[{"article":"水污法第40條","amount_twd":60000,"date":"2026-06-01T00:00:00+08:00"}]}`
+	rec := do(t, h, http.MethodPost, "/api/v1/inspections", body)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("POST: %d %s", rec.Code, rec.Body)
+	}
+	rec = do(t, h, http.MethodGet, "/api/v1/inspections/I-20260520-T1", "")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"unit":"mg/L"`) || !strings.Contains(rec.Body.String(), `"value":250`) {
+		t.Errorf("GET: %d %s", rec.Code, rec.Body)
+	}
+	since := term(fac, "years_since_inspection")
+	if since["data_date"] != "2026-05-20" {
+		t.Errorf("years since inspection dated %v, want the posted record's 2026-05-20", since["data_date"])
+	}
+	if after := term(fac, "compliance_quarters")["value"].(float64); after != beforeQ+1 {
+		t.Errorf("compliance quarters %v → %v, want one more", beforeQ, after)
+	}
+	for _, tc := range []struct{ name, body, field string }{
+		{"unknown selection", `{"id":"I-20260520-T2","facility_id":"X","date":"2026-05-20T10:00:00+08:00","selection":"hunch"}`, "selection"},
+		{"bad unit", `{"id":"I-20260520-T3","facility_id":"X","date":"2026-05-20T10:00:00+08:00","selection":"risk","samples":[{"id":"s","parameter":"COD","value":1,"unit":"furlongs"}]}`, "samples[0]"},
+		{"unknown field", `{"id":"I-20260520-T4","facility":"X"}`, "facility"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := do(t, h, http.MethodPost, "/api/v1/inspections", tc.body)
+			if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), tc.field) {
+				t.Errorf("%d %s", rec.Code, rec.Body)
+			}
+		})
+	}
+	if rec := do(t, h, http.MethodGet, "/api/v1/inspections/I-20990101-X", ""); rec.Code != http.StatusNotFound {
+		t.Errorf("unknown record: %d", rec.Code)
+	}
+	rec = do(t, h, http.MethodGet, "/api/v1/inspections?facility_id="+fac, "")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "I-20260520-T1") {
+		t.Errorf("list: %d %s", rec.Code, rec.Body)
+	}
+}

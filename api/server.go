@@ -111,6 +111,9 @@ func (s *Server) routes() error {
 	}
 	if ib, ok := s.backend.(InspectBackend); ok && ib.InspectEnabled() {
 		s.registerInspect(v1, ib)
+		if ir, ok := s.backend.(InspectionRecords); ok && ir.InspectionRepository() != nil {
+			s.registerInspectionRecords(v1, ir.InspectionRepository())
+		}
 	}
 	if ob, ok := s.backend.(OdourBackend); ok && odourEnabled(s.backend) {
 		s.registerOdour(v1, ob)

@@ -22,11 +22,15 @@ import (
 var Taipei = time.FixedZone("Asia/Taipei", 8*3600)
 
 // Source is what rankings and plans are computed from: a data directory,
-// the inspection records, signals kept outside the directory and, when
-// the directory has it, the land that names each site's township.
+// the inspection records (the directory's inspections.csv and those kept
+// in Repo), signals kept outside the directory and, when the directory has
+// it, the land that names each site's county.
 type Source struct {
 	Dir     *datadir.Dir
 	Records []*Record
+	// Repo, when set, holds the records entered since (the store); they
+	// join Records at every ranking, so new outcomes feed the model.
+	Repo    Repository
 	Plugged risk.Plugged
 	Land    *dumping.Land
 }
@@ -54,14 +58,37 @@ func NewSource(d *datadir.Dir) (*Source, error) {
 	return &Source{Dir: d, Records: recs, Land: land}, nil
 }
 
-func (s *Source) input() risk.Input {
-	return risk.Input{Dir: s.Dir, Outcomes: Outcomes(s.Records), Plugged: s.Plugged}
+// input gathers the ranking's input: the file's records and the
+// repository's (a repository record replaces a file record with its id).
+func (s *Source) input(ctx context.Context) (risk.Input, error) {
+	recs := s.Records
+	if s.Repo != nil {
+		stored, err := s.Repo.Inspections(ctx, "")
+		if err != nil {
+			return risk.Input{}, fmt.Errorf("inspection: records: %w", err)
+		}
+		ids := map[string]bool{}
+		for _, r := range stored {
+			ids[r.ID] = true
+		}
+		recs = append([]*Record{}, stored...)
+		for _, r := range s.Records {
+			if !ids[r.ID] {
+				recs = append(recs, r)
+			}
+		}
+	}
+	return risk.Input{Dir: s.Dir, Outcomes: Outcomes(recs), Plugged: s.Plugged}, nil
 }
 
 // Rank is `envtrace inspect rank` and GET /api/v1/inspect/rank: the
 // model calibrated on the records before asOf, every facility scored.
 func Rank(ctx context.Context, s *Source, asOf time.Time) (*risk.Ranking, error) {
-	return risk.RankDir(ctx, s.input(), asOf)
+	in, err := s.input(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return risk.RankDir(ctx, in, asOf)
 }
 
 // PlanOptions shape a day's plan.
@@ -162,11 +189,15 @@ func BuildPlan(ctx context.Context, s *Source, opt PlanOptions) (*Plan, error) {
 	}
 	d := opt.Date.In(Taipei)
 	day := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, Taipei)
-	m, err := risk.Calibrate(ctx, s.input(), day)
+	in, err := s.input(ctx)
 	if err != nil {
 		return nil, err
 	}
-	fs, err := risk.Compute(ctx, s.input(), day)
+	m, err := risk.Calibrate(ctx, in, day)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := risk.Compute(ctx, in, day)
 	if err != nil {
 		return nil, err
 	}

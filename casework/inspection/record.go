@@ -84,6 +84,17 @@ var (
 	ErrNotFound = errors.New("inspection: not found")
 )
 
+// FieldError names the field of a record at fault; it wraps ErrInvalid.
+type FieldError struct {
+	Field, Reason string
+}
+
+// Error says which field and why.
+func (e *FieldError) Error() string { return fmt.Sprintf("%v: %s: %s", ErrInvalid, e.Field, e.Reason) }
+
+// Unwrap makes errors.Is(err, ErrInvalid) true.
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
 var idPattern = regexp.MustCompile(`^I-[0-9]{8}-[0-9A-Za-z]{1,32}$`)
 
 var selections = map[string]bool{risk.SelectRandom: true, risk.SelectRisk: true, risk.SelectComplaint: true, risk.SelectRoutine: true}
@@ -92,7 +103,7 @@ var selections = map[string]bool{risk.SelectRandom: true, risk.SelectRisk: true,
 // (the one place units are converted). Errors name the field.
 func (r *Record) Validate() error {
 	bad := func(field, format string, a ...any) error {
-		return fmt.Errorf("%w: %s: %s", ErrInvalid, field, fmt.Sprintf(format, a...))
+		return &FieldError{Field: field, Reason: fmt.Sprintf(format, a...)}
 	}
 	switch {
 	case !idPattern.MatchString(r.ID):

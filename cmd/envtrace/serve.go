@@ -68,6 +68,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if b, err = storedBasin(ctx, st, b); err != nil {
 		return err
 	}
+	insp.Repo = st // inspection records posted to the API join the ranking's outcomes
 	mb, err := newMemoryBackend(b, e.cfg.Data == "", api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData), api.WithInspections(insp))
 	if err != nil {
 		return err
