@@ -12,6 +12,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+
+	"github.com/envtrace/envtrace/tracing/industry"
 )
 
 // Export formats of a plan.
@@ -90,7 +92,13 @@ func (p *Plan) geoJSON() ([]byte, error) {
 }
 
 var printable = template.Must(template.New("plan").Funcs(template.FuncMap{
-	"hm":  func(t time.Time) string { return t.In(Taipei).Format("15:04") },
+	"hm": func(t time.Time) string { return t.In(Taipei).Format("15:04") },
+	"industryZH": func(s string) string {
+		if p, warn := industry.Resolve(s); warn == "" {
+			return p.NameZH
+		}
+		return s
+	},
 	"pct": func(v float64) string { return strconv.FormatFloat(100*v, 'f', 1, 64) + "%" },
 	"win": func(s string) string {
 		if s == "night" {
@@ -110,14 +118,15 @@ var printable = template.Must(template.New("plan").Funcs(template.FuncMap{
 body{font-family:"Noto Sans CJK TC","Noto Sans TC","Microsoft JhengHei",sans-serif;margin:1.5em}
 table{border-collapse:collapse;width:100%;margin-bottom:1.5em}th,td{border:1px solid #444;padding:4px 6px;vertical-align:top;font-size:11pt}
 th{background:#eee}h2{page-break-before:auto;margin-top:1.2em}@media print{h2{page-break-before:always}h2:first-of-type{page-break-before:avoid}}
-.why{font-size:10pt}
+.why{font-size:10pt}.route{overflow-x:auto}
+@media (max-width:700px){body{margin:.5em}th,td{font-size:10pt;padding:3px}}
 </style></head><body>
 <h1>稽查計畫　{{.Date}}</h1>
-<p>隊數 {{.Teams}}；稽查預算 {{.Budget}} 家；隨機抽查比例 {{pct .RandomShare}}；模型：{{.Calibration}}；排名基準時間 {{.AsOf}}</p>
+<p>隊數 {{.Teams}}；稽查預算 {{.Budget}} 家；隨機抽查比例 {{pct .RandomShare}}；模型：{{.CalibrationZH}}；排名基準時間 {{.AsOf}}</p>
 {{range .Routes}}<h2>第 {{.Team}} 隊・{{win .Window}}路線（{{.DistanceKm}} 公里）</h2>
-<table><tr><th>順序</th><th>時段</th><th>管制編號</th><th>事業名稱</th><th>行業</th><th>區域</th><th>排名</th><th>違規機率</th><th>選取方式</th><th>列入理由</th><th>稽查結果</th></tr>
-{{range .Entries}}<tr><td>{{.Order}}</td><td>{{hm .Window.Start}}–{{hm .Window.End}}</td><td>{{.FacilityID}}</td><td>{{.Name}}</td><td>{{.Industry}}</td><td>{{.Area}}</td><td>{{.Rank}}</td><td>{{pct .Probability}}</td><td>{{sel .Selection}}</td><td class="why">{{range .Why}}{{.}}<br>{{end}}</td><td style="width:8em"></td></tr>
-{{end}}</table>{{end}}
+<div class="route"><table><tr><th>順序</th><th>時段</th><th>管制編號</th><th>事業名稱</th><th>行業</th><th>區域</th><th>排名</th><th>違規機率</th><th>選取方式</th><th>列入理由</th><th>稽查結果</th></tr>
+{{range .Entries}}<tr><td>{{.Order}}</td><td>{{hm .Window.Start}}–{{hm .Window.End}}</td><td>{{.FacilityID}}</td><td>{{.Name}}</td><td>{{industryZH .Industry}}</td><td>{{.Area}}</td><td>{{.Rank}}</td><td>{{pct .Probability}}</td><td>{{sel .Selection}}</td><td class="why">{{range .Why}}{{.}}<br>{{end}}</td><td style="width:8em"></td></tr>
+{{end}}</table></div>{{end}}
 <p class="why">路線規則：依排名選取並按區域配額分配，其餘名額隨機抽查；夜間排放者排入夜間時段（22:00–04:00）；各時段依與中心點的方位角排序後平均分隊，隊內由最接近中心點者起依最近鄰排序。</p>
 </body></html>
 `))

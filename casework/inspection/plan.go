@@ -158,8 +158,11 @@ type Plan struct {
 	Budget      int     `json:"budget"`
 	RandomShare float64 `json:"random_share"`
 	Calibration string  `json:"calibration"`
-	Heuristic   string  `json:"heuristic"`
-	Routes      []Route `json:"routes"`
+	// CalibrationZH says the same in Traditional Chinese, for the
+	// printable plan.
+	CalibrationZH string  `json:"calibration_zh"`
+	Heuristic     string  `json:"heuristic"`
+	Routes        []Route `json:"routes"`
 }
 
 // Heuristic is the documented routing rule, printed on every plan.
@@ -225,7 +228,7 @@ func BuildPlan(ctx context.Context, s *Source, opt PlanOptions) (*Plan, error) {
 		e := Entry{FacilityID: id, Name: f.Name, Industry: f.Industry, Area: areas[id], Lon: lon, Lat: lat,
 			Rank: sc.Rank, Score: sc.Score, Probability: sc.Probability, Selection: sel, Propensity: alloc.Probability[id]}
 		e.Why, e.WhyEN = why(sc, sel, night[id])
-		e.Window = window(day, night[id] != "")
+		e.Window = window(day, night[id].zh != "")
 		entries = append(entries, e)
 	}
 	for _, id := range alloc.Targeted {
@@ -235,7 +238,8 @@ func BuildPlan(ctx context.Context, s *Source, opt PlanOptions) (*Plan, error) {
 		add(id, risk.SelectRandom)
 	}
 	p := &Plan{Date: day.Format(time.DateOnly), AsOf: ranking.AsOf, Teams: opt.Teams, Budget: budget,
-		RandomShare: opt.RandomShare, Calibration: calibration(m), Heuristic: Heuristic, Routes: []Route{}}
+		RandomShare: opt.RandomShare, Heuristic: Heuristic, Routes: []Route{}}
+	p.Calibration, p.CalibrationZH = calibration(m)
 	for _, w := range []string{"day", "night"} {
 		var in []Entry
 		for _, e := range entries {
@@ -248,11 +252,12 @@ func BuildPlan(ctx context.Context, s *Source, opt PlanOptions) (*Plan, error) {
 	return p, nil
 }
 
-func calibration(m *risk.Model) string {
+func calibration(m *risk.Model) (en, zh string) {
 	if m.Calibrated == "prior" {
-		return "prior weights (no inspection outcomes before the date)"
+		return "prior weights (no inspection outcomes before the date)", "先驗權重（該日前無稽查結果）"
 	}
-	return fmt.Sprintf("fitted on %d outcomes up to %s", m.Outcomes, m.CalibratedOn.In(Taipei).Format(time.DateOnly))
+	d := m.CalibratedOn.In(Taipei).Format(time.DateOnly)
+	return fmt.Sprintf("fitted on %d outcomes up to %s", m.Outcomes, d), fmt.Sprintf("以 %s 前 %d 筆稽查結果校正", d, m.Outcomes)
 }
 
 // seedOf makes the random draw reproducible for a date.
@@ -301,14 +306,17 @@ const (
 	NightMin   = 3
 )
 
+// reason is a reason in Traditional Chinese and English.
+type reason struct{ zh, en string }
+
 // nightDischargers returns the facilities to inspect at night, with the
 // reason.
-func (s *Source) nightDischargers(day time.Time) map[string]string {
-	out := map[string]string{}
+func (s *Source) nightDischargers(day time.Time) map[string]reason {
+	out := map[string]reason{}
 	if s.Dir.AirPermits != nil {
 		for _, f := range airpermit.Check(s.Dir.AirPermits).Findings {
 			if f.Check == airpermit.RuleStealth {
-				out[f.Facility] = "空污許可：夜間或假日排放偏高 (air permit: stealth emission)"
+				out[f.Facility] = reason{"空污許可：夜間、假日或雨天排放偏高", "air permit: stealth emission at night, at weekends or in the rain"}
 			}
 		}
 	}
@@ -328,7 +336,7 @@ func (s *Source) nightDischargers(day time.Time) map[string]string {
 			}
 		}
 		if atNight >= NightMin && float64(atNight) >= NightShare*float64(n) {
-			out[f.EmsNo] = fmt.Sprintf("附近陳情 %d 件中 %d 件在夜間 (%d of %d nearby petitions at night)", n, atNight, atNight, n)
+			out[f.EmsNo] = reason{fmt.Sprintf("附近陳情 %d 件中 %d 件在夜間", n, atNight), fmt.Sprintf("%d of %d nearby petitions at night", atNight, n)}
 		}
 	}
 	return out
@@ -356,14 +364,14 @@ var termZH = map[string]string{
 
 // why lists the reasons an entry is on the list: the random draw, the
 // night window and the three largest positive contributions.
-func why(sc risk.Scored, sel, night string) (zh, en []string) {
+func why(sc risk.Scored, sel string, night reason) (zh, en []string) {
 	if sel == risk.SelectRandom {
 		zh = append(zh, "隨機抽查（校正模型用）")
 		en = append(en, "random draw (keeps calibration unbiased)")
 	}
-	if night != "" {
-		zh = append(zh, "夜間稽查："+night)
-		en = append(en, "night inspection: "+night)
+	if night.zh != "" {
+		zh = append(zh, "夜間稽查："+night.zh)
+		en = append(en, "night inspection: "+night.en)
 	}
 	terms := append([]risk.Term{}, sc.Terms[1:]...)
 	sort.SliceStable(terms, func(a, b int) bool { return terms[a].Contribution > terms[b].Contribution })
@@ -456,7 +464,7 @@ func ParseDate(s string) (time.Time, error) {
 // TopTerms names a score's n largest positive contributions, for text
 // reports.
 func TopTerms(sc risk.Scored, n int) string {
-	_, en := why(sc, risk.SelectRisk, "")
+	_, en := why(sc, risk.SelectRisk, reason{})
 	if len(en) > n {
 		en = en[:n]
 	}
