@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/casework/inspection"
@@ -123,7 +125,7 @@ func centralBackend(t testing.TB) (*api.MemoryBackend, *centralFixture) {
 	}
 	insp := *fx.inspect // each backend keeps its own records
 	insp.Repo = store.NewMemory()
-	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithScenarios(apiScenarios(fx.scenarios)), api.WithCases(store.NewMemory()), api.WithAirData(fx.air), api.WithInspections(&insp))
+	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithScenarios(apiScenarios(fx.scenarios)), api.WithCases(store.NewMemory()), api.WithAirData(fx.air), api.WithInspections(&insp), api.WithPrincipals(testPrincipal))
 	if err != nil {
 		t.Fatalf("NewMemoryBackendWithBasin: %v", err)
 	}
@@ -153,3 +155,21 @@ func do(t testing.TB, h http.Handler, method, target, body string) *httptest.Res
 	h.ServeHTTP(rec, req)
 	return rec
 }
+
+// testPrincipal stands in for the identity layer in tests: the
+// X-Test-Facility header names the facility the caller acts for, and
+// X-Test-Role a principal who acts for none. Production servers get their
+// resolver from access/.
+func testPrincipal(c echo.Context) (inspection.Principal, error) {
+	if f := c.Request().Header.Get("X-Test-Facility"); f != "" {
+		return testFacility(f), nil
+	}
+	if c.Request().Header.Get("X-Test-Role") != "" {
+		return testFacility(""), nil
+	}
+	return nil, api.ErrUnauthenticated
+}
+
+type testFacility string
+
+func (f testFacility) FacilityID() (string, bool) { return string(f), f != "" }

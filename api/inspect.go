@@ -190,3 +190,78 @@ func (h *recordHandlers) get(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, r)
 }
+
+// PrincipalResolver says who is asking; it returns ErrUnauthenticated
+// when the request carries no identity. The identity layer (access/)
+// provides it; without one the facility portal is not mounted, so no
+// facility can be served by guesswork.
+type PrincipalResolver func(c echo.Context) (inspection.Principal, error)
+
+// ErrUnauthenticated is a PrincipalResolver's answer to a request without
+// an identity (401).
+var ErrUnauthenticated = errors.New("api: no identity: sign in")
+
+// WithPrincipals mounts the facility portal with r telling who asks.
+func WithPrincipals(r PrincipalResolver) MemoryOption {
+	return func(o *memoryOptions) { o.principals = r }
+}
+
+// PortalResolver implements FacilityPortals.
+func (b *MemoryBackend) PortalResolver() PrincipalResolver {
+	if !b.InspectEnabled() {
+		return nil
+	}
+	return b.tr.opt.principals
+}
+
+// InspectFacilityPortal implements FacilityPortals.
+func (b *MemoryBackend) InspectFacilityPortal(ctx context.Context, who inspection.Principal, asOf time.Time) (*inspection.Portal, error) {
+	if !b.InspectEnabled() {
+		return nil, ErrNoTracingData
+	}
+	return inspection.FacilityPortal(ctx, b.tr.opt.inspect, who, asOf)
+}
+
+// FacilityPortals is an optional method set of an InspectBackend that
+// serves the facility portal: GET /api/v1/portal, the principal's own
+// facility only.
+type FacilityPortals interface {
+	PortalResolver() PrincipalResolver
+	InspectFacilityPortal(ctx context.Context, who inspection.Principal, asOf time.Time) (*inspection.Portal, error)
+}
+
+func (s *Server) registerPortal(g *echo.Group, b FacilityPortals) {
+	resolve := b.PortalResolver()
+	g.GET("/portal", func(c echo.Context) error {
+		q := newQuery(c, "as_of")
+		asOf := time.Now()
+		if q.has("as_of") {
+			t, err := inspection.ParseAsOf(q.str("as_of"))
+			if err != nil {
+				q.fail("as_of", err.Error(), nil)
+			}
+			asOf = t
+		}
+		if err := q.err(); err != nil {
+			return err
+		}
+		who, err := resolve(c)
+		if errors.Is(err, ErrUnauthenticated) {
+			return echo.NewHTTPError(http.StatusUnauthorized, err.Error())
+		}
+		if err != nil {
+			return fmt.Errorf("portal: %w", err)
+		}
+		p, err := b.InspectFacilityPortal(c.Request().Context(), who, asOf)
+		if errors.Is(err, inspection.ErrNotAFacility) {
+			return echo.NewHTTPError(http.StatusForbidden, "the portal is for facilities: this account does not act for one")
+		}
+		if errors.Is(err, inspection.ErrUnknownFacility) {
+			return echo.NewHTTPError(http.StatusForbidden, "this account's facility is not in the data")
+		}
+		if err != nil {
+			return fmt.Errorf("portal: %w", err)
+		}
+		return c.JSON(http.StatusOK, p)
+	})
+}

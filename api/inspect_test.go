@@ -116,6 +116,7 @@ func TestInspectMatchesOpenAPI(t *testing.T) {
 		{"/api/v1/inspect/plan?date=2026-09-01&teams=3&format=geojson", true},
 		{"/api/v1/inspect/plan?date=2026-09-01&teams=0", false},
 		{"/api/v1/inspect/rank", false},
+		{"/api/v1/portal?as_of=2026-09-01", true},
 	} {
 		t.Run(tc.target, func(t *testing.T) {
 			checkOpenAPI(t, router, s.Handler(), httptest.NewRequest(http.MethodGet, tc.target, nil), nil, tc.valid)
@@ -193,5 +194,57 @@ func TestPostedRecordsFeedTheRanking(t *testing.T) {
 	rec = do(t, h, http.MethodGet, "/api/v1/inspections?facility_id="+fac, "")
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "I-20260520-T1") {
 		t.Errorf("list: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestPortalAuthorisation is S-T1 over the portal: who may call it, and
+// that facility A's answer never holds facility B's data or the
+// suspicion terms.
+func TestPortalAuthorisation(t *testing.T) {
+	s, fx := centralServer(t)
+	h := s.Echo()
+	get := func(hdr, val string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/portal?as_of=2026-09-01", nil)
+		if hdr != "" {
+			req.Header.Set(hdr, val)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	for _, tc := range []struct {
+		name, hdr, val string
+		status         int
+	}{
+		{"anonymous", "", "", http.StatusUnauthorized},
+		{"not a facility", "X-Test-Role", "prosecutor", http.StatusForbidden},
+		{"unknown facility", "X-Test-Facility", "NOPE0000", http.StatusForbidden},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if rec := get(tc.hdr, tc.val); rec.Code != tc.status || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/problem+json") {
+				t.Errorf("%d %s: %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+			}
+		})
+	}
+	fs := fx.air.Water.Facilities
+	for _, a := range []int{0, len(fs) / 2, len(fs) - 1} {
+		me := fs[a]
+		rec := get("X-Test-Facility", me.EmsNo)
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), me.EmsNo) {
+			t.Fatalf("%s: %d %s", me.EmsNo, rec.Code, rec.Body)
+		}
+		for _, other := range fs {
+			if other.EmsNo != me.EmsNo && (strings.Contains(rec.Body.String(), other.EmsNo) || strings.Contains(rec.Body.String(), other.Name)) {
+				t.Errorf("%s's portal shows %s", me.EmsNo, other.EmsNo)
+			}
+		}
+		for _, hidden := range []string{"odour_air_attribution", "water_trace_suspicion", `"petitions"`, "dumping_reports", `"probability"`} {
+			if strings.Contains(rec.Body.String(), hidden) {
+				t.Errorf("%s's portal shows %s", me.EmsNo, hidden)
+			}
+		}
+	}
+	if rec := do(t, h, http.MethodGet, "/api/v1/portal?facility_id="+fs[1].EmsNo, ""); rec.Code != http.StatusBadRequest {
+		t.Errorf("a facility_id parameter was accepted: %d", rec.Code)
 	}
 }

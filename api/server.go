@@ -114,6 +114,9 @@ func (s *Server) routes() error {
 		if ir, ok := s.backend.(InspectionRecords); ok && ir.InspectionRepository() != nil {
 			s.registerInspectionRecords(v1, ir.InspectionRepository())
 		}
+		if fp, ok := s.backend.(FacilityPortals); ok && fp.PortalResolver() != nil {
+			s.registerPortal(v1, fp)
+		}
 	}
 	if ob, ok := s.backend.(OdourBackend); ok && odourEnabled(s.backend) {
 		s.registerOdour(v1, ob)

@@ -34,6 +34,8 @@ type memoryOptions struct {
 	sink      IngestSink
 	airData   *datadir.Dir
 	inspect   *inspection.Source
+	// principals says who asks, for the facility portal.
+	principals PrincipalResolver
 }
 
 // IngestSink stores readings durably (the PostGIS store's IngestReadings)
