@@ -17,9 +17,12 @@ import (
 
 const centralDir = "../../fixtures/central"
 
+// readCentral reads the fixture once per test binary; tests only read it.
+var readCentral = sync.OnceValues(func() (*Source, error) { return ReadSource(centralDir) })
+
 func centralSource(t *testing.T) *Source {
 	t.Helper()
-	s, err := ReadSource(centralDir)
+	s, err := readCentral()
 	if err != nil {
 		t.Fatal(err)
 	}
