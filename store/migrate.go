@@ -285,6 +285,7 @@ func Requirements() postgis.Requirements {
 			"dumping_agencies", "dumping_jurisdictions", "dumping_parcels", "dumping_reports", "dumping_report_seq",
 			"dumping_audit", "dumping_photos", "dumping_patrols", "dumping_measures", "outbox",
 			"cases", "case_items", "case_shares", "case_exports",
+			"inspections",
 		},
 		Indexes: []string{
 			"schema_migrations_pkey", "networks_pkey", "networks_name_srid_key",
@@ -303,6 +304,7 @@ func Requirements() postgis.Requirements {
 			"dumping_report_seq_pkey", "dumping_audit_pkey", "dumping_audit_report", "dumping_photos_pkey",
 			"dumping_patrols_pkey", "dumping_patrols_agency", "dumping_measures_pkey", "outbox_pkey", "outbox_due",
 			"cases_pkey", "cases_created_at", "case_items_pkey", "case_shares_pkey", "case_shares_principal", "case_exports_pkey",
+			"inspections_pkey", "inspections_facility_time",
 		},
 		Hint: "run envtrace db migrate",
 	}
