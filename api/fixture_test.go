@@ -12,14 +12,18 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/envtrace/envtrace/access/audit"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
+	"github.com/envtrace/envtrace/casework/farmalert"
 	"github.com/envtrace/envtrace/casework/inspection"
+	"github.com/envtrace/envtrace/casework/outbox"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/datadir"
+	"github.com/envtrace/envtrace/tracing/farmland"
 	"github.com/envtrace/envtrace/tracing/model"
 )
 
@@ -85,11 +89,15 @@ var centralData = sync.OnceValues(func() (*centralFixture, error) {
 	if err != nil {
 		return nil, err
 	}
+	irr, err := farmland.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
 	insp, err := inspection.NewSource(air)
 	if err != nil {
 		return nil, err
 	}
-	return &centralFixture{net: net, basin: b, scenarios: scen, land: land, air: air, inspect: insp}, nil
+	return &centralFixture{net: net, basin: b, scenarios: scen, land: land, air: air, irrigation: irr, inspect: insp}, nil
 })
 
 type centralFixture struct {
@@ -99,6 +107,8 @@ type centralFixture struct {
 	land      *dumping.Land
 	// air holds the fixture's wind, H2S readings and odour petitions.
 	air *datadir.Dir
+	// irrigation is the fixture's irrigation system (farmland routes).
+	irrigation *farmland.Data
 	// inspect is the ranking's source: the directory and its records.
 	inspect *inspection.Source
 }
@@ -123,9 +133,15 @@ func centralBackend(t testing.TB) (*api.MemoryBackend, *centralFixture) {
 	if err != nil {
 		t.Fatalf("central fixture: %v", err)
 	}
+	eng, err := farmland.New(fx.basin, fx.irrigation, 0)
+	if err != nil {
+		t.Fatalf("farmland: %v", err)
+	}
+	fa := &api.FarmlandArea{Engine: eng, Alerts: farmalert.NewBook(outbox.NewMemory())}
 	insp := *fx.inspect // each backend keeps its own records
 	insp.Repo = store.NewMemory()
-	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithScenarios(apiScenarios(fx.scenarios)), api.WithCases(store.NewMemory()), api.WithAirData(fx.air), api.WithInspections(&insp), api.WithPrincipals(testPrincipal))
+	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithScenarios(apiScenarios(fx.scenarios)), api.WithCases(store.NewMemory()),
+		api.WithAirData(fx.air), api.WithFarmland(fa), api.WithInspections(&insp), api.WithPrincipals(testPrincipal))
 	if err != nil {
 		t.Fatalf("NewMemoryBackendWithBasin: %v", err)
 	}
@@ -133,12 +149,24 @@ func centralBackend(t testing.TB) (*api.MemoryBackend, *centralFixture) {
 }
 
 // centralServer is the full server over the fixture, the dumping desk
-// included.
+// and the audit route (over an empty log) included.
 func centralServer(t testing.TB) (*api.Server, *centralFixture) {
 	t.Helper()
 	b, fx := centralBackend(t)
 	d := newDumpingArea(t, fx.land, time.Now)
-	return newServer(t, quietConfig(), &withDumping{MemoryBackend: b, area: d.area}), fx
+	return newServer(t, quietConfig(), &withDumpingAndAudit{withDumping{MemoryBackend: b, area: d.area}}), fx
+}
+
+// withDumpingAndAudit adds an empty audit log to withDumping, so that
+// every route is registered; TestAuditRoute reads a real one.
+type withDumpingAndAudit struct{ withDumping }
+
+func (w *withDumpingAndAudit) AuditLog() api.AuditQuerier { return emptyAuditLog{} }
+
+type emptyAuditLog struct{}
+
+func (emptyAuditLog) QueryAudit(context.Context, audit.Filter) ([]audit.Record, error) {
+	return nil, nil
 }
 
 // do runs one request with an optional JSON body in-process.

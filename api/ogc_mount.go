@@ -120,7 +120,11 @@ func (m *memoryOGC) current() (*ogc.MemorySource, error) {
 		if err != nil {
 			return nil, err
 		}
-		src, err := ogc.NewMemorySource(m.b.net, snap.ds, ogc.WithFindings(checks))
+		opts := []ogc.SourceOption{ogc.WithFindings(checks)}
+		if fa := m.b.FarmlandArea(); fa != nil {
+			opts = append(opts, farmlandCollections(fa.Engine.D)...)
+		}
+		src, err := ogc.NewMemorySource(m.b.net, snap.ds, opts...)
 		if err != nil {
 			return nil, err
 		}

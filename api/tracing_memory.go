@@ -36,6 +36,7 @@ type memoryOptions struct {
 	inspect   *inspection.Source
 	// principals says who asks, for the facility portal.
 	principals PrincipalResolver
+	farmland   *FarmlandArea
 }
 
 // IngestSink stores readings durably (the PostGIS store's IngestReadings)

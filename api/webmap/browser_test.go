@@ -25,11 +25,14 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/envtrace/envtrace/api"
+	"github.com/envtrace/envtrace/casework/farmalert"
+	"github.com/envtrace/envtrace/casework/outbox"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/internal/config"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/basin"
+	"github.com/envtrace/envtrace/tracing/farmland"
 	"github.com/envtrace/envtrace/tracing/model"
 )
 
@@ -82,7 +85,16 @@ func serveCentral(t *testing.T) (string, []fixtures.Scenario) {
 			Value: s.Value, Unit: s.Unit, Time: s.Time, FlowM3s: s.FlowM3s, Culprit: s.Culprit,
 			UnexplainedBetween: s.UnexplainedBetween, TravelHours: s.TravelHours}
 	}
-	mb, err := api.NewMemoryBackendWithBasin(b, api.WithScenarios(list), api.WithCases(store.NewMemory()))
+	irr, err := farmland.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := farmland.New(b, irr, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fa := &api.FarmlandArea{Engine: eng, Alerts: farmalert.NewBook(outbox.NewMemory())}
+	mb, err := api.NewMemoryBackendWithBasin(b, api.WithScenarios(list), api.WithCases(store.NewMemory()), api.WithFarmland(fa))
 	if err != nil {
 		t.Fatal(err)
 	}

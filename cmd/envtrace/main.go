@@ -37,6 +37,10 @@ Usage:
   envtrace route    [--data DIR] --point X,Y [--crs EPSG:N] [--boundary-m M] [--json]
   envtrace odour rank  [--data DIR] --from T --to T [--json]
   envtrace odour trace [--data DIR] --petition ID [--json]
+  envtrace farmland impact [--data DIR] (--facility ID --parameter P [--value V --unit U --time T] |
+                           --station ID --parameter P --value V --unit U --time T) [--json]
+  envtrace farmland alert  (same flags as impact) [--json]
+  envtrace farmland accumulation [--data DIR] --from T --to T [--json]
   envtrace air cpf  [--data DIR] --monitor ID --parameter P [--percentile 90] [--sector-deg 10]
                     [--min-speed M] [--json]
   envtrace air anomalies  [--data DIR] --from T --to T [--distance geodesic|course] [--json]
@@ -44,6 +48,13 @@ Usage:
                     [--hex-edge M | --areas FILE] [--band M] [--step D] [--from T] [--to T]
                     [--replicates N] [--seed N] [--limit UG_M3] [--json]
   envtrace check air-permits [--data DIR] [--json]
+  envtrace audit verify     --db URL [--checkpoint FILE]
+  envtrace audit checkpoint --db URL [--checkpoint FILE] [--webhook URL] [--watch [--every D]]
+  envtrace audit query      --db URL [--actor A] [--role R] [--action A] [--resource R] [--from T] [--to T]
+                            [--allowed true|false] [--after SEQ] [--limit N]
+  envtrace privacy rotate-key --db URL [--privacy-key-file FILE] [--new-id ID | --reseal-only]
+  envtrace privacy purge    --db URL [--now T]
+  envtrace privacy erase    --db URL [--privacy-secret-file FILE] --contact PHONE_OR_EMAIL
 
 Without --data, trace, check, odour, air, hotspots and route use the embedded
 central-Taiwan fixture.
@@ -99,6 +110,9 @@ func commands() map[string]command {
 		"odour":    cmdOdour,
 		"air":      cmdAir,
 		"hotspots": cmdHotspots,
+		"audit":    cmdAudit,
+		"privacy":  cmdPrivacy,
+		"farmland": cmdFarmland,
 		"inspect":  cmdInspect,
 	}
 }

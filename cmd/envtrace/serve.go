@@ -69,17 +69,26 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	insp.Repo = st // inspection records posted to the API join the ranking's outcomes
-	mb, err := newMemoryBackend(b, e.cfg.Data == "", api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData), api.WithInspections(insp))
-	if err != nil {
-		return err
-	}
-	var backend api.Backend = mb
 	land, err := dumping.ReadLand(dir)
 	if err != nil {
 		return err
 	}
+	// Farmland alerts share the dumping desk's outbox (and its worker).
+	repo := dumping.NewMemory()
+	opts := []api.MemoryOption{api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData), api.WithInspections(insp)}
+	fa, err := farmlandArea(dir, b, repo.Outbox)
+	if err != nil {
+		return err
+	}
+	if fa != nil {
+		opts = append(opts, api.WithFarmland(fa))
+	}
+	mb, err := newMemoryBackend(b, e.cfg.Data == "", opts...)
+	if err != nil {
+		return err
+	}
+	var backend api.Backend = mb
 	if land != nil {
-		repo := dumping.NewMemory()
 		area, err := e.dumpingArea(ctx, land, repo, repo.Outbox, true)
 		if err != nil {
 			return err

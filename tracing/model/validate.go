@@ -50,17 +50,25 @@ const (
 	FileJurisdictions = "jurisdictions.geojson"
 	// The inspection records' summary, read by casework/inspection.
 	FileInspections = "inspections.csv"
+	// The irrigation system of farmland impact, read by tracing/farmland.
+	FileIrrigationIntakes = "irrigation_intakes.csv"
+	FileIrrigatedAreas    = "irrigated_areas.geojson"
+	FileReachFlows        = "reach_flows.csv"
+	FileCanalPermits      = "canal_permits.csv"
 )
 
 // OwnedFiles lists the files ReadDir leaves to other readers.
 var OwnedFiles = []string{FileMonitors, FileWind, FileAirReadings, FilePetitions,
 	FileSensors, FileSensorReadings, FileAirPermits, FileFuelDeclarations, FileCEMS, FileRainfall, FileEmissionFactors,
-	FileAgencies, FileParcels, FileJurisdictions, FileInspections}
+	FileAgencies, FileParcels, FileJurisdictions,
+	FileIrrigationIntakes, FileIrrigatedAreas, FileReachFlows, FileCanalPermits, FileInspections}
 
 // NetworkFiles are the accepted names of the river network file, in order
-// of preference. Only single-file formats are accepted so that the
-// directory can be written atomically.
-var NetworkFiles = []string{"network.geojson", "network.gpkg"}
+// of preference: every single-file format the network engine reads
+// (GeoJSON, GeoPackage, CSV with WKT geometry or an id → toid table). Only
+// single-file formats are accepted so that the directory can be written
+// atomically.
+var NetworkFiles = []string{"network.geojson", "network.gpkg", "network.csv"}
 
 // locator maps (file, record index) to a line number; nil for in-memory.
 type locator map[string][]int
