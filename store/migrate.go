@@ -301,7 +301,7 @@ func Requirements() postgis.Requirements {
 			"permit_limits_pkey",
 			"reports_pkey", "reports_parameter_period",
 			"stations_pkey", "stations_location_gist",
-			"readings_station_time_parameter", "readings_parameter_time",
+			"readings_station_time_parameter", "readings_parameter_time", "readings_seq",
 			"sensors_pkey", "sensors_geom_idx", "sensor_readings_pkey",
 			"dumping_agencies_pkey", "dumping_jurisdictions_pkey", "dumping_parcels_pkey", "dumping_parcels_geom_gist",
 			"dumping_reports_pkey", "dumping_reports_geom_gist", "dumping_reports_agency_state", "dumping_reports_requested",

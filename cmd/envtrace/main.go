@@ -28,6 +28,7 @@ Usage:
   envtrace balance  [--data DIR] --parameter P --from T --to T [--json]
   envtrace serve    [--addr HOST:PORT] [--data DIR | --db URL [--network-name NAME]]
   envtrace db migrate --db URL
+  envtrace probe    [--url http://127.0.0.1:8080/readyz] [--timeout 3s]
   envtrace import   --db URL [--data DIR] [--network PATH [--layer NAME] [--name NAME]]
   envtrace import wind --format codis --out DIR [--meta meta.csv] FILE...
   envtrace import air  --format esdr --out DIR [--meta esdr_metadata.json] FILE...
@@ -113,6 +114,7 @@ func commands() map[string]command {
 		"audit":    cmdAudit,
 		"privacy":  cmdPrivacy,
 		"farmland": cmdFarmland,
+		"probe":    cmdProbe,
 		"inspect":  cmdInspect,
 	}
 }
