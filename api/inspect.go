@@ -23,6 +23,21 @@ type InspectBackend interface {
 	InspectPlan(ctx context.Context, opt inspection.PlanOptions) (*inspection.Plan, error)
 }
 
+// The authorisation policy's names for the inspection routes (the
+// pattern of AuditReadAction; docs/inspection.md). The ranking and plans
+// hold suspicion (traces, petitions, attribution) that could tip off an
+// unannounced inspection: bureau inspectors and supervisors only. The
+// portal is the calling facility's own.
+const (
+	InspectRankAction  = "inspect.rank"     // GET /inspect/rank
+	InspectPlanAction  = "inspect.plan"     // GET /inspect/plan
+	InspectionRead     = "inspection.read"  // GET /inspections, /inspections/{id}
+	InspectionWrite    = "inspection.write" // POST /inspections
+	PortalReadAction   = "portal.read"      // GET /portal
+	InspectionResource = "inspections"      // the ranking, plans and records
+	PortalResource     = "facility_portal"  // one facility's own portal
+)
+
 // WithInspections gives the backend the ranking's source: a data
 // directory with its inspection records (inspection.ReadSource).
 func WithInspections(src *inspection.Source) MemoryOption {
