@@ -59,6 +59,13 @@ func chromium(t *testing.T) string {
 // its base URL; the server stops when the test ends.
 func serveCentral(t *testing.T) (string, []fixtures.Scenario) {
 	t.Helper()
+	return serveCentralWith(t, nil)
+}
+
+// serveCentralWith is serveCentral with the server's configuration
+// adjusted by adjust (nil: the demo's, agency keys and demo identity).
+func serveCentralWith(t *testing.T, adjust func(*api.Config)) (string, []fixtures.Scenario) {
+	t.Helper()
 	dir := t.TempDir()
 	if err := fixtures.WriteCentral(dir); err != nil {
 		t.Fatal(err)
@@ -102,7 +109,12 @@ func serveCentral(t *testing.T) (string, []fixtures.Scenario) {
 	// The basemap's tile server does not exist: the page must work with
 	// no tile server, as it does offline.
 	dead := []config.Basemap{{ID: "osm", URL: "http://127.0.0.1:9/{z}/{x}/{y}.png", Default: true}}
-	srv, err := api.New(api.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Basemaps: dead}, backend)
+	cfg := api.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Basemaps: dead,
+		Auth: dumpingAuth(), DemoIdentity: true}
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	srv, err := api.New(cfg, backend)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/api"
+	"github.com/envtrace/envtrace/api/webmap"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/store"
@@ -86,11 +88,26 @@ func durableIngest(st *store.PostGIS) api.IngestSink {
 
 // serveDB serves the network and dataset stored in PostGIS.
 func serveDB(ctx context.Context, e *env, network string) error {
+	if err := e.checkAuth(); err != nil {
+		return err
+	}
 	pool, err := e.openDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
+	cfg := e.apiConfig()
+	if cfg.Auth, err = e.serverAuth(ctx, store.NewTokens(pool)); err != nil {
+		return err
+	}
+	if a := e.cfg.Auth; a.Mode == "oidc" {
+		// The map signs in at the same issuer; its ID tokens carry the
+		// API's audience as their client id.
+		cfg.WebLogin = &webmap.Login{Issuer: a.OIDCIssuer, ClientID: a.OIDCAudience}
+	}
+	// Until the hash-chained audit log is connected, audit entries are
+	// kept in memory.
+	cfg.Audit = &access.MemoryAudit{}
 	// Readings stored after this mark are applied by the follower; those
 	// also loaded below are met twice and skipped.
 	high, err := store.ReadingsHighWater(ctx, pool)
@@ -141,7 +158,7 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		}
 		fmt.Fprintf(e.stdout, "envtrace: dumping desk over %d parcels and %d agencies\n", len(land.Parcels), len(land.Agencies))
 	}
-	srv, err := api.New(api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration, Basemaps: e.cfg.Basemaps}, db)
+	srv, err := api.New(cfg, db)
 	if err != nil {
 		return err
 	}
