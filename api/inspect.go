@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/casework/inspection"
 	"github.com/envtrace/envtrace/tracing/risk"
 )
@@ -215,6 +216,23 @@ type PrincipalResolver func(c echo.Context) (inspection.Principal, error)
 // ErrUnauthenticated is a PrincipalResolver's answer to a request without
 // an identity (401).
 var ErrUnauthenticated = errors.New("api: no identity: sign in")
+
+// AccessPrincipals is the PrincipalResolver of the access middleware: a
+// principal with the facility role acts for the facility of its scope;
+// every other role acts for none (403).
+func AccessPrincipals(c echo.Context) (inspection.Principal, error) {
+	p := principal(c)
+	if p.Role == access.Public {
+		return nil, ErrUnauthenticated
+	}
+	return accessPrincipal(p), nil
+}
+
+type accessPrincipal access.Principal
+
+func (p accessPrincipal) FacilityID() (string, bool) {
+	return p.Scope.Facility, p.Role == access.Facility && p.Scope.Facility != ""
+}
 
 // WithPrincipals mounts the facility portal with r telling who asks.
 func WithPrincipals(r PrincipalResolver) MemoryOption {

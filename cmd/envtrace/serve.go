@@ -79,7 +79,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	// Farmland alerts share the dumping desk's outbox (and its worker).
 	repo := dumping.NewMemory()
-	opts := []api.MemoryOption{api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData), api.WithInspections(insp)}
+	opts := []api.MemoryOption{api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData), api.WithInspections(insp),
+		api.WithPrincipals(api.AccessPrincipals)}
 	fa, err := farmlandArea(dir, b, repo.Outbox)
 	if err != nil {
 		return err
