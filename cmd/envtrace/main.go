@@ -121,6 +121,7 @@ func commands() map[string]command {
 		"privacy":  cmdPrivacy,
 		"farmland": cmdFarmland,
 		"probe":    cmdProbe,
+		"inspect":  cmdInspect,
 	}
 }
 
