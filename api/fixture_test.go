@@ -10,10 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/envtrace/envtrace/access/audit"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/casework/farmalert"
+	"github.com/envtrace/envtrace/casework/inspection"
 	"github.com/envtrace/envtrace/casework/outbox"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/hydro"
@@ -90,7 +93,11 @@ var centralData = sync.OnceValues(func() (*centralFixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &centralFixture{net: net, basin: b, scenarios: scen, land: land, air: air, irrigation: irr}, nil
+	insp, err := inspection.NewSource(air)
+	if err != nil {
+		return nil, err
+	}
+	return &centralFixture{net: net, basin: b, scenarios: scen, land: land, air: air, irrigation: irr, inspect: insp}, nil
 })
 
 type centralFixture struct {
@@ -102,6 +109,8 @@ type centralFixture struct {
 	air *datadir.Dir
 	// irrigation is the fixture's irrigation system (farmland routes).
 	irrigation *farmland.Data
+	// inspect is the ranking's source: the directory and its records.
+	inspect *inspection.Source
 }
 
 // apiScenarios converts the fixture's scenarios, as the CLI does.
@@ -129,8 +138,10 @@ func centralBackend(t testing.TB) (*api.MemoryBackend, *centralFixture) {
 		t.Fatalf("farmland: %v", err)
 	}
 	fa := &api.FarmlandArea{Engine: eng, Alerts: farmalert.NewBook(outbox.NewMemory())}
+	insp := *fx.inspect // each backend keeps its own records
+	insp.Repo = store.NewMemory()
 	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithScenarios(apiScenarios(fx.scenarios)), api.WithCases(store.NewMemory()),
-		api.WithAirData(fx.air), api.WithFarmland(fa))
+		api.WithAirData(fx.air), api.WithFarmland(fa), api.WithInspections(&insp), api.WithPrincipals(testPrincipal))
 	if err != nil {
 		t.Fatalf("NewMemoryBackendWithBasin: %v", err)
 	}
@@ -172,3 +183,21 @@ func do(t testing.TB, h http.Handler, method, target, body string) *httptest.Res
 	h.ServeHTTP(rec, req)
 	return rec
 }
+
+// testPrincipal stands in for the identity layer in tests: the
+// X-Test-Facility header names the facility the caller acts for, and
+// X-Test-Role a principal who acts for none. Production servers get their
+// resolver from access/.
+func testPrincipal(c echo.Context) (inspection.Principal, error) {
+	if f := c.Request().Header.Get("X-Test-Facility"); f != "" {
+		return testFacility(f), nil
+	}
+	if c.Request().Header.Get("X-Test-Role") != "" {
+		return testFacility(""), nil
+	}
+	return nil, api.ErrUnauthenticated
+}
+
+type testFacility string
+
+func (f testFacility) FacilityID() (string, bool) { return string(f), f != "" }

@@ -140,6 +140,15 @@ func (s *Server) routes() error {
 	if fb, ok := s.backend.(FarmlandBackend); ok && fb.FarmlandArea() != nil {
 		s.registerFarmland(v1, fb.FarmlandArea())
 	}
+	if ib, ok := s.backend.(InspectBackend); ok && ib.InspectEnabled() {
+		s.registerInspect(v1, ib)
+		if ir, ok := s.backend.(InspectionRecords); ok && ir.InspectionRepository() != nil {
+			s.registerInspectionRecords(v1, ir.InspectionRepository())
+		}
+		if fp, ok := s.backend.(FacilityPortals); ok && fp.PortalResolver() != nil {
+			s.registerPortal(v1, fp)
+		}
+	}
 	if ob, ok := s.backend.(OdourBackend); ok && odourEnabled(s.backend) {
 		s.registerOdour(v1, ob)
 	}

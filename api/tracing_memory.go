@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/envtrace/envtrace/casework"
+	"github.com/envtrace/envtrace/casework/inspection"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/balance"
@@ -34,7 +35,10 @@ type memoryOptions struct {
 	trace     suspect.Options
 	sink      IngestSink
 	airData   *datadir.Dir
-	farmland  *FarmlandArea
+	inspect   *inspection.Source
+	// principals says who asks, for the facility portal.
+	principals PrincipalResolver
+	farmland   *FarmlandArea
 }
 
 // IngestSink stores readings durably (the PostGIS store's IngestReadings)

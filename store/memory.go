@@ -31,7 +31,8 @@ type Memory struct {
 	stations   keyed[model.Station]
 	readings   keyed[model.Reading]
 
-	cases memCases
+	cases       memCases
+	inspections memInspections
 }
 
 type memNetwork struct {

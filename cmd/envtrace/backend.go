@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/envtrace/envtrace/access"
+	"github.com/envtrace/envtrace/access/audit"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/api/webmap"
 	"github.com/envtrace/envtrace/fixtures"
@@ -53,6 +56,36 @@ type dbBackend struct {
 	area *api.DumpingArea
 	// follow applies the readings other replicas store.
 	follow *store.Follower
+	// auditLog lets administrators read the audit trail; nil without
+	// authentication, which leaves the route unmounted.
+	auditLog api.AuditQuerier
+}
+
+// AuditLog implements api.AuditBackend.
+func (d *dbBackend) AuditLog() api.AuditQuerier { return d.auditLog }
+
+// auditRecorder is where `serve --db` writes its audit trail: the
+// hash-chained audit_log in PostGIS, committed in groups, with checkpoints
+// exported in the background when a file or webhook is configured. A
+// server with authentication refuses to start without the audit key; the
+// insecure demo without one keeps its entries in memory, and says so.
+func (e *env) auditRecorder(ctx context.Context, pool *pgxpool.Pool) (access.AuditRecorder, error) {
+	a := e.cfg.Audit
+	key, err := audit.LoadKey(a.Key, a.KeyFile)
+	if err != nil {
+		if e.cfg.Auth.Mode == "" {
+			fmt.Fprintf(e.stderr, "envtrace: INSECURE DEMO: audit entries kept in memory only (%v)\n", err)
+			return &access.MemoryAudit{}, nil
+		}
+		return nil, usageErr("serve --db --auth %s needs the audit trail's key: %v", e.cfg.Auth.Mode, err)
+	}
+	rec := store.NewAuditRecorder(pool, key, store.AuditOptions{})
+	if a.CheckpointFile != "" || a.CheckpointURL != "" {
+		x := &audit.Exporter{Head: func(ctx context.Context) (audit.Checkpoint, error) { return store.AuditHead(ctx, pool) },
+			File: a.CheckpointFile, URL: a.CheckpointURL, Every: a.CheckpointEvery.Duration}
+		go x.Run(ctx, func(err error) { fmt.Fprintf(e.stderr, "envtrace: audit checkpoint: %v\n", err) })
+	}
+	return rec, nil
 }
 
 // DumpingArea implements api.DumpingBackend; nil when the database holds
@@ -105,9 +138,14 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		// API's audience as their client id.
 		cfg.WebLogin = &webmap.Login{Issuer: a.OIDCIssuer, ClientID: a.OIDCAudience}
 	}
-	// Until the hash-chained audit log is connected, audit entries are
-	// kept in memory.
-	cfg.Audit = &access.MemoryAudit{}
+	rec, err := e.auditRecorder(ctx, pool)
+	if err != nil {
+		return err
+	}
+	cfg.Audit = rec
+	if r, ok := rec.(*store.AuditRecorder); ok {
+		defer r.Close()
+	}
 	// Readings stored after this mark are applied by the follower; those
 	// also loaded below are met twice and skipped.
 	high, err := store.ReadingsHighWater(ctx, pool)
@@ -131,6 +169,10 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		return err
 	}
 	db := &dbBackend{MemoryBackend: mb, st: st}
+	if cfg.Auth != nil {
+		// Only a server that knows who asks may show who asked.
+		db.auditLog = store.AuditLogReader{Pool: pool}
+	}
 	db.follow = store.NewFollower(pool, high, func(ctx context.Context, rs []model.Reading) error {
 		if _, err := mb.ApplyReadings(ctx, rs); err != nil {
 			// Readings of a station imported after start-up: this replica

@@ -122,6 +122,7 @@ func commands() map[string]command {
 		"privacy":  cmdPrivacy,
 		"farmland": cmdFarmland,
 		"probe":    cmdProbe,
+		"inspect":  cmdInspect,
 	}
 }
 

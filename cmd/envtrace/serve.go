@@ -7,6 +7,7 @@ import (
 	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
+	"github.com/envtrace/envtrace/casework/inspection"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/basin"
@@ -60,6 +61,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	insp, err := inspection.NewSource(airData)
+	if err != nil {
+		return err
+	}
 	// The demo keeps its system of record in store.Memory, behind the same
 	// interface as PostGIS: the dataset is imported into it and served
 	// from it, ingested readings go through it, and cases live in it.
@@ -67,13 +72,15 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if b, err = storedBasin(ctx, st, b); err != nil {
 		return err
 	}
+	insp.Repo = st // inspection records posted to the API join the ranking's outcomes
 	land, err := dumping.ReadLand(dir)
 	if err != nil {
 		return err
 	}
 	// Farmland alerts share the dumping desk's outbox (and its worker).
 	repo := dumping.NewMemory()
-	opts := []api.MemoryOption{api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData)}
+	opts := []api.MemoryOption{api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData), api.WithInspections(insp),
+		api.WithPrincipals(api.AccessPrincipals)}
 	fa, err := farmlandArea(dir, b, repo.Outbox)
 	if err != nil {
 		return err

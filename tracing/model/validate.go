@@ -48,6 +48,8 @@ const (
 	FileAgencies      = "agencies.csv"
 	FileParcels       = "parcels.geojson"
 	FileJurisdictions = "jurisdictions.geojson"
+	// The inspection records' summary, read by casework/inspection.
+	FileInspections = "inspections.csv"
 	// The irrigation system of farmland impact, read by tracing/farmland.
 	FileIrrigationIntakes = "irrigation_intakes.csv"
 	FileIrrigatedAreas    = "irrigated_areas.geojson"
@@ -59,7 +61,7 @@ const (
 var OwnedFiles = []string{FileMonitors, FileWind, FileAirReadings, FilePetitions,
 	FileSensors, FileSensorReadings, FileAirPermits, FileFuelDeclarations, FileCEMS, FileRainfall, FileEmissionFactors,
 	FileAgencies, FileParcels, FileJurisdictions,
-	FileIrrigationIntakes, FileIrrigatedAreas, FileReachFlows, FileCanalPermits}
+	FileIrrigationIntakes, FileIrrigatedAreas, FileReachFlows, FileCanalPermits, FileInspections}
 
 // NetworkFiles are the accepted names of the river network file, in order
 // of preference: every single-file format the network engine reads

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/envtrace/envtrace/api"
+	"github.com/envtrace/envtrace/casework/inspection"
+	"github.com/envtrace/envtrace/fixtures"
+	"github.com/envtrace/envtrace/internal/config"
+	"github.com/envtrace/envtrace/tracing/datadir"
+)
+
+// TestInspectCommandsMatchREST: `envtrace inspect rank|plan --json` and
+// their REST twins give the same JSON, and the ranking's terms add up to
+// each score.
+func TestInspectCommandsMatchREST(t *testing.T) {
+	dir := t.TempDir()
+	if err := fixtures.WriteCentral(dir); err != nil {
+		t.Fatal(err)
+	}
+	srv := inspectServer(t, dir)
+	for _, tc := range []struct {
+		args []string
+		rest string
+	}{
+		{[]string{"inspect", "rank", "--data", dir, "--as-of", "2026-09-01T00:00:00+08:00", "--json"}, "/api/v1/inspect/rank?as_of=2026-09-01T00:00:00%2B08:00"},
+		{[]string{"inspect", "plan", "--data", dir, "--date", "2026-09-01", "--teams", "3", "--json"}, "/api/v1/inspect/plan?date=2026-09-01&teams=3"},
+	} {
+		t.Run(tc.args[1], func(t *testing.T) {
+			code, stdout, stderr := runCmd(t, tc.args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			rec := httptest.NewRecorder()
+			srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tc.rest, nil))
+			if rec.Code != 200 {
+				t.Fatalf("REST %d: %s", rec.Code, rec.Body)
+			}
+			var a, b map[string]any
+			if err := json.Unmarshal([]byte(stdout), &a); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &b); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(a, b) {
+				t.Errorf("the command and %s differ:\n%.600s\n%.600s", tc.rest, stdout, rec.Body)
+			}
+			if tc.args[1] != "rank" {
+				return
+			}
+			for _, f := range a["facilities"].([]any) {
+				f := f.(map[string]any)
+				var sum float64
+				for _, term := range f["terms"].([]any) {
+					sum += term.(map[string]any)["contribution"].(float64)
+				}
+				if math.Abs(sum-f["score"].(float64)) > 1e-9 {
+					t.Errorf("%s: terms sum to %v, score %v", f["facility_id"], sum, f["score"])
+				}
+			}
+		})
+	}
+}
+
+func TestInspectCommandErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"inspect"}, 2, "usage"},
+		{[]string{"inspect", "rank"}, 2, "--as-of is required"},
+		{[]string{"inspect", "rank", "--as-of", "soon"}, 2, "RFC 3339"},
+		{[]string{"inspect", "plan", "--date", "2026-09-01"}, 2, "--teams are required"},
+		{[]string{"inspect", "plan", "--date", "2026/09/01", "--teams", "2"}, 2, "YYYY-MM-DD"},
+		{[]string{"inspect", "plan", "--date", "2026-09-01", "--teams", "2", "--random-share", "1.5"}, 2, "random share"},
+		{[]string{"inspect", "plan", "--date", "2026-09-01", "--teams", "2", "--format", "pdf"}, 2, "format"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, _, stderr := runCmd(t, tc.args...)
+			if code != tc.code || !strings.Contains(stderr, tc.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, tc.code, tc.want)
+			}
+		})
+	}
+}
+
+// inspectServer serves dir as `envtrace serve --data` does.
+func inspectServer(t *testing.T, dir string) *api.Server {
+	t.Helper()
+	e := &env{cfg: config.Default(), stdout: io.Discard, stderr: io.Discard}
+	e.cfg.Data = dir
+	b, cleanup, err := e.dataBasin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	airData, err := datadir.ReadWith(dir, b.DS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insp, err := inspection.NewSource(airData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend, err := newMemoryBackend(b, false, api.WithAirData(airData), api.WithInspections(insp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := api.New(api.Config{}, backend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
