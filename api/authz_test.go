@@ -145,6 +145,7 @@ func expectedMatrix() map[string]matrixRow {
 		"GET /api/v1/reaches/{id}":             {all, false},
 		"GET /api/v1/navigate":                 {all, false},
 		"GET /api/v1/snap":                     {all, false},
+		"GET /api/v1/basin":                    {analysis, false}, // it names the dischargers upstream
 		"GET /api/v1/stations":                 {all, false},
 		"GET /api/v1/stations/{id}":            {all, false},
 		"GET /api/v1/stations/{id}/readings":   {all, false},

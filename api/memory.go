@@ -33,6 +33,14 @@ type MemoryBackend struct {
 	infoOnce sync.Once
 	info     NetworkInfo
 
+	// idsOnce renders idText, every reach id as text, for format=ids.
+	idsOnce sync.Once
+	idText  *idText
+	// totalsOnce builds totalsIdx, the running length sum for basin
+	// summaries.
+	totalsOnce sync.Once
+	totalsIdx  *hydro.TotalsIndex
+
 	// tr holds the tracing data; nil for a bare network.
 	tr *tracingData
 	// air holds the air sources and the sensor window; nil for a bare

@@ -135,7 +135,14 @@ func (h *networkHandlers) navigate(c echo.Context) error {
 	switch p.Format {
 	case formatIDs:
 		sw = newStreamWriter(c, mediaText, cfg.StreamBufferBytes, cfg.FlushInterval)
-		yield = func(hit NavigateHit) bool { return sw.line(hit.ReachID) }
+		if idn, ok := h.b.(IDNavigator); ok {
+			return h.finishNavigation(c, p, sw, idn.NavigateIDs(ctx, req, sw.lines))
+		}
+		var line []byte
+		yield = func(hit NavigateHit) bool {
+			line = append(append(line[:0], hit.ReachID...), '\n')
+			return sw.lines(line, 1)
+		}
 	case formatGeoJSON:
 		sw = newStreamWriter(c, mediaGeoJSON, cfg.StreamBufferBytes, cfg.FlushInterval)
 		sw.raw(`{"type":"FeatureCollection","navigation":`)
@@ -155,7 +162,12 @@ func (h *networkHandlers) navigate(c echo.Context) error {
 		yield = func(hit NavigateHit) bool { return sw.item(toHitJSON(hit)) }
 	}
 
-	err = h.b.Navigate(ctx, req, yield)
+	return h.finishNavigation(c, p, sw, h.b.Navigate(ctx, req, yield))
+}
+
+// finishNavigation closes a streamed navigation: the error of the
+// navigation or of the client, or the format's tail.
+func (h *networkHandlers) finishNavigation(c echo.Context, p navigateParams, sw *streamWriter, err error) error {
 	if err == nil {
 		err = sw.err() // the client went away: the result is incomplete
 	}

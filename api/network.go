@@ -29,6 +29,9 @@ func (s *Server) registerNetwork(g *echo.Group, b NetworkBackend) {
 	g.GET("/reaches/:id", h.reach)
 	g.GET("/navigate", h.navigate)
 	g.GET("/snap", h.snap)
+	if _, ok := b.(BasinSummarizer); ok {
+		g.GET("/basin", h.basinSummary)
+	}
 }
 
 // networkHandlers are the handlers of the network area.

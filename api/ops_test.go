@@ -40,6 +40,15 @@ func (f *fakeBackend) NetworkInfo(ctx context.Context) (api.NetworkInfo, error) 
 	return f.MemoryBackend.NetworkInfo(ctx)
 }
 
+// NavigateIDs overrides the embedded backend's pre-rendered ids, so that a
+// faked navigation is what format=ids delivers too.
+func (f *fakeBackend) NavigateIDs(ctx context.Context, req api.NavigateRequest, write func([]byte, int) bool) error {
+	if f.navigate != nil {
+		return f.navigate(ctx, req, func(h api.NavigateHit) bool { return write([]byte(h.ReachID+"\n"), 1) })
+	}
+	return f.MemoryBackend.NavigateIDs(ctx, req, write)
+}
+
 func (f *fakeBackend) Navigate(ctx context.Context, req api.NavigateRequest, yield func(api.NavigateHit) bool) error {
 	if f.navigate != nil {
 		return f.navigate(ctx, req, yield)

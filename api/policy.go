@@ -26,17 +26,20 @@ var (
 // with a permission is access.Policy; object-level checks are in the
 // handlers.
 var routePolicies = map[string]access.Permission{
-	"GET /readyz":                         publicRead, // a load balancer's readiness probe, like healthz
-	"GET /healthz":                        publicRead,
-	"GET /metrics":                        perm(access.Read, access.Metrics),
-	"GET /openapi.json":                   publicRead,
-	"GET /":                               publicRead,
-	"GET /webmap/*":                       publicRead,
-	"GET /api/v1/network":                 publicRead,
-	"GET /api/v1/network.geojson":         publicRead,
-	"GET /api/v1/reaches/:id":             publicRead,
-	"GET /api/v1/navigate":                publicRead,
-	"GET /api/v1/snap":                    publicRead,
+	"GET /readyz":                 publicRead, // a load balancer's readiness probe, like healthz
+	"GET /healthz":                publicRead,
+	"GET /metrics":                perm(access.Read, access.Metrics),
+	"GET /openapi.json":           publicRead,
+	"GET /":                       publicRead,
+	"GET /webmap/*":               publicRead,
+	"GET /api/v1/network":         publicRead,
+	"GET /api/v1/network.geojson": publicRead,
+	"GET /api/v1/reaches/:id":     publicRead,
+	"GET /api/v1/navigate":        publicRead,
+	"GET /api/v1/snap":            publicRead,
+	// The basin summary lists the dischargers upstream: as a trace does,
+	// it names facilities a facility's own login may not list.
+	"GET /api/v1/basin":                   analysis,
 	"GET /api/v1/stations":                publicRead,
 	"GET /api/v1/stations/:id":            publicRead,
 	"GET /api/v1/stations/:id/readings":   publicRead,

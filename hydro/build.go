@@ -325,14 +325,16 @@ func (b *builder) edges() {
 			}
 		}
 	case TopologyToID:
+		targets, k := b.toIDTargets(), 0
 		for i := range b.in {
 			var outs []int32
 			for _, t := range b.in[i].ToIDs {
 				if t == "" {
 					continue
 				}
-				j, ok := b.ids.lookup(t)
-				if !ok {
+				j := targets[k]
+				k++
+				if j < 0 {
 					if t != "0" { // toid 0 marks an outlet
 						b.dangling(i, "toid", t)
 					}

@@ -15,6 +15,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/gis/crs"
 	"github.com/envtrace/envtrace/hydro"
 )
@@ -291,8 +292,12 @@ func round(v float64, places int) float64 {
 }
 
 func cmdNetwork(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "basin" {
+		return cmdNetworkBasin(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "check" {
-		return usageErr("usage: envtrace network check --network PATH [--layer NAME]")
+		return usageErr("usage: envtrace network check --network PATH [--layer NAME]\n" +
+			"       envtrace network basin --start ID [--no-minor] [--network PATH | --data DIR]")
 	}
 	fs := e.flags("network check")
 	e.cfg.Bind(fs, "network", "layer", "snap-tolerance")
@@ -350,4 +355,48 @@ func printProblems(e *env, ps []hydro.Problem) {
 		}
 		fmt.Fprintf(e.stdout, "  %s: %v\n", p.Severity(), p)
 	}
+}
+
+// cmdNetworkBasin prints the whole-basin summary upstream of a reach: the
+// JSON of GET /api/v1/basin, from the same backend code. With --network it
+// summarises a bare network; otherwise the data directory (--data, or the
+// embedded fixture) adds its dischargers and stations.
+func cmdNetworkBasin(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("network basin")
+	e.cfg.Bind(fs, "network", "layer", "snap-tolerance", "data")
+	start := fs.String("start", "", "the reach whose basin is summarised")
+	noMinor := fs.Bool("no-minor", false, "do not climb minor divergences into the basin")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *start == "" {
+		return usageErr("--start ID is required")
+	}
+	if e.cfg.Network != "" && e.cfg.Data != "" {
+		return usageErr("give --network PATH or --data DIR, not both")
+	}
+	var mb *api.MemoryBackend
+	if e.cfg.Network != "" {
+		net, _, err := e.loadNetwork(ctx)
+		if err != nil {
+			return err
+		}
+		if mb, err = api.NewMemoryBackend(net); err != nil {
+			return err
+		}
+	} else {
+		b, cleanup, err := e.dataBasin(ctx)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		if mb, err = newMemoryBackend(b, false); err != nil {
+			return err
+		}
+	}
+	s, err := mb.BasinSummary(ctx, *start, !*noMinor)
+	if err != nil {
+		return fmt.Errorf("--start %s: %w", *start, err)
+	}
+	return json.NewEncoder(e.stdout).Encode(s)
 }

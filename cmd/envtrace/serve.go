@@ -32,7 +32,7 @@ func writeFixture(dir string) error { return fixtures.WriteCentral(dir) }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("serve")
-	e.cfg.Bind(fs, "addr", "data", "db", "auth")
+	e.cfg.Bind(fs, "addr", "data", "db", "auth", "snapshot-dir")
 	network := fs.String("network-name", "", "with --db: the stored network to serve (default: the only one)")
 	if err := parse(fs, args); err != nil {
 		return err

@@ -28,7 +28,7 @@ func (e *env) loadBasin(ctx context.Context, dir string) (*basin.Basin, error) {
 		return nil, fmt.Errorf("data directory %s has no network file", dir)
 	}
 	e.cfg.Network = ds.NetworkPath // ReadDir already joined it to dir
-	net, _, err := e.loadNetwork(ctx)
+	net, err := e.loadNetworkCached(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,10 @@ type Config struct {
 	Layer string `json:"layer"`
 	// SnapToleranceM is the geometry-noding tolerance in the file's units.
 	SnapTolerance float64 `json:"snap_tolerance"`
+	// SnapshotDir, when set, holds binary snapshots of built networks, so
+	// that `serve` starts from a snapshot instead of parsing and building
+	// a national network again; "" turns snapshots off.
+	SnapshotDir string `json:"snapshot_dir"`
 	// RequestTimeout bounds one HTTP request.
 	RequestTimeout Duration `json:"request_timeout"`
 	// StatementTimeout bounds one SQL statement.
@@ -230,8 +234,8 @@ func (c *Config) LoadFile(path string) error {
 
 // ApplyEnv overlays ENVTRACE_* variables (ENVTRACE_ADDR, ENVTRACE_DATA,
 // ENVTRACE_DB, ENVTRACE_NETWORK, ENVTRACE_LAYER, ENVTRACE_SNAP_TOLERANCE,
-// ENVTRACE_REQUEST_TIMEOUT, ENVTRACE_STATEMENT_TIMEOUT, ENVTRACE_BASEMAPS,
-// ENVTRACE_AUDIT_* and ENVTRACE_PRIVACY_*) read through
+// ENVTRACE_SNAPSHOT_DIR, ENVTRACE_REQUEST_TIMEOUT, ENVTRACE_STATEMENT_TIMEOUT,
+// ENVTRACE_BASEMAPS, ENVTRACE_AUDIT_* and ENVTRACE_PRIVACY_*) read through
 // lookup, so tests need not touch the process environment.
 func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 	var errs []error
@@ -245,6 +249,7 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 	str("DB", &c.DB)
 	str("NETWORK", &c.Network)
 	str("LAYER", &c.Layer)
+	str("SNAPSHOT_DIR", &c.SnapshotDir)
 	if v, ok := lookup("ENVTRACE_SNAP_TOLERANCE"); ok && v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f < 0 {
@@ -330,6 +335,8 @@ func (c *Config) Bind(fs *flag.FlagSet, names ...string) {
 			fs.StringVar(&c.Network, "network", c.Network, "river network file (.gpkg, .geojson, .csv, .shp)")
 		case "layer":
 			fs.StringVar(&c.Layer, "layer", c.Layer, "layer of a multi-layer file (default: first line layer)")
+		case "snapshot-dir":
+			fs.StringVar(&c.SnapshotDir, "snapshot-dir", c.SnapshotDir, "directory of built-network snapshots for fast start-up (\"\" = none)")
 		case "boundary-m":
 			fs.Float64Var(&c.BoundaryM, "boundary-m", c.BoundaryM, "parcel-boundary distance (m) within which neighbours become routing candidates (0 = 5 m)")
 		case "auth":

@@ -43,6 +43,10 @@ type Basin struct {
 	// marked flags the reaches holding an outfall or a station: the only
 	// reaches whose distances an upstream query needs to keep.
 	marked []bool
+	// placed indexes outfalls and stations by reach for PlacedIn; a
+	// pointer, so that copies of the Basin made for a new dataset
+	// snapshot share it, as they share the placements.
+	placed *placedIndex
 	// Unplaced lists outfalls and stations too far from any reach, so a
 	// data steward can fix them.
 	Unplaced []string
@@ -54,7 +58,7 @@ func New(net *hydro.Network, ds *model.Dataset, maxM float64) (*Basin, error) {
 	if maxM <= 0 {
 		maxM = 200
 	}
-	b := &Basin{Net: net, DS: ds, outfalls: map[int32][]PlacedOutfall{}, stations: map[string]Place{}}
+	b := &Basin{Net: net, DS: ds, outfalls: map[int32][]PlacedOutfall{}, stations: map[string]Place{}, placed: &placedIndex{}}
 	for i := range ds.Outfalls {
 		o := &ds.Outfalls[i]
 		p, err := b.locate(o.Point, maxM)
