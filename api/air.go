@@ -12,9 +12,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/envtrace/envtrace/tracing/adf"
+	"github.com/envtrace/envtrace/tracing/airattr"
 	"github.com/envtrace/envtrace/tracing/airpermit"
 	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/hotspot"
+	"github.com/envtrace/envtrace/tracing/odour"
 	"github.com/envtrace/envtrace/tracing/sensor"
 	"github.com/envtrace/envtrace/tracing/signal"
 )
@@ -26,6 +28,7 @@ import (
 // anomalies --json` byte for byte in content.
 type AirBackend interface {
 	AirAnomalies(ctx context.Context, q airquery.Anomalies) (*adf.Result, error)
+	AirAttribution(ctx context.Context, q airquery.Attribution) (*airattr.Result, error)
 	Hotspots(ctx context.Context, q airquery.Hotspots) (*hotspot.Result, error)
 	AirPermitChecks(ctx context.Context) (*airpermit.Report, error)
 	IngestSensors(ctx context.Context, d *sensor.Data) (sensor.Stats, error)
@@ -67,6 +70,11 @@ func (b *MemoryBackend) AirAnomalies(ctx context.Context, q airquery.Anomalies) 
 	return airquery.RunAnomalies(ctx, b.air.sources(), q)
 }
 
+// AirAttribution implements AirBackend.
+func (b *MemoryBackend) AirAttribution(ctx context.Context, q airquery.Attribution) (*airattr.Result, error) {
+	return airquery.RunAttribution(ctx, b.air.sources(), q)
+}
+
 // Hotspots implements AirBackend; named areas come from the data
 // directory's areas folder.
 func (b *MemoryBackend) Hotspots(ctx context.Context, q airquery.Hotspots) (*hotspot.Result, error) {
@@ -95,6 +103,7 @@ func (b *MemoryBackend) IngestSensors(ctx context.Context, d *sensor.Data) (sens
 func (s *Server) registerAir(g *echo.Group, b AirBackend) {
 	h := &airHandlers{b: b}
 	g.GET("/air/anomalies", h.anomalies)
+	g.GET("/air/attribution", h.attribution)
 	g.GET("/hotspots", h.hotspots)
 	g.GET("/checks/air-permits", h.permitChecks)
 	g.POST("/air/readings", h.ingest)
@@ -107,6 +116,9 @@ type airHandlers struct{ b AirBackend }
 func airError(err error) error {
 	if ie, ok := airquery.IsInvalid(err); ok {
 		return &ParamError{Name: ie.Field, Reason: ie.Reason, Err: err}
+	}
+	if errors.Is(err, odour.ErrNoWindData) {
+		return &TracingInputError{Param: "wind", Reason: err.Error(), Err: err}
 	}
 	if errors.Is(err, signal.ErrUnavailable) {
 		return &TracingInputError{Param: "signal", Reason: err.Error(), Err: err}
@@ -122,6 +134,21 @@ func (h *airHandlers) anomalies(c echo.Context) error {
 		return err
 	}
 	res, err := h.b.AirAnomalies(c.Request().Context(), aq)
+	if err != nil {
+		return airError(err)
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+// attribution is the REST twin of `envtrace air attribute`.
+func (h *airHandlers) attribution(c echo.Context) error {
+	q := newQuery(c, "from", "to", "distance", "event")
+	aq := airquery.Attribution{Anomalies: airquery.Anomalies{From: q.timeParam("from", true), To: q.timeParam("to", true),
+		Distance: q.enum("distance", "geodesic", "geodesic", "course")}, Event: q.str("event")}
+	if err := q.err(); err != nil {
+		return err
+	}
+	res, err := h.b.AirAttribution(c.Request().Context(), aq)
 	if err != nil {
 		return airError(err)
 	}

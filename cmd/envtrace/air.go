@@ -87,11 +87,14 @@ func cmdAir(ctx context.Context, e *env, args []string) error {
 		switch args[0] {
 		case "anomalies":
 			return cmdAirAnomalies(ctx, e, args[1:])
+		case "attribute":
+			return cmdAirAttribute(ctx, e, args[1:])
 		case "cpf":
 			return cmdAirCPF(ctx, e, args[1:])
 		}
 	}
 	return usageErr("usage: envtrace air anomalies --data DIR --from T --to T [--distance geodesic|course] [--json]\n" +
+		"       envtrace air attribute --data DIR --from T --to T [--event DEVICE@TIME] [--distance geodesic|course] [--json]\n" +
 		"       envtrace air cpf [--data DIR] --monitor ID --parameter P [--percentile 90] [--sector-deg 10] [--min-speed M] [--json]")
 }
 
@@ -131,6 +134,53 @@ func cmdAirAnomalies(ctx context.Context, e *env, args []string) error {
 	for _, d := range res.Devices {
 		ev := d.Evidence
 		fmt.Fprintf(tw, "%s\t%s\t%.4f\t%v\t%v\t%d\t%d\t%d\n", d.DeviceID, d.Class, d.MD, ev.Indoor.Shares, ev.Emission.Shares, ev.Slices, ev.REDSlices, len(ev.Neighbours))
+	}
+	return tw.Flush()
+}
+
+// cmdAirAttribute is `envtrace air attribute`: the ADF screen's emission
+// and RED events traced upwind to the facilities (GET
+// /api/v1/air/attribution).
+func cmdAirAttribute(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("air attribute")
+	e.cfg.Bind(fs, "data")
+	fromS := fs.String("from", "", "start, RFC 3339 with zone")
+	toS := fs.String("to", "", "end (exclusive), RFC 3339 with zone")
+	event := fs.String("event", "", "trace one event, DEVICE@TIME as the events list it (default: rank over all events)")
+	dist := fs.String("distance", "geodesic", "neighbour distance of the ADF screen: geodesic or course")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *fromS == "" || *toS == "" {
+		return usageErr("--from and --to are required")
+	}
+	from, to, err := parsePeriod(*fromS, *toS)
+	if err != nil {
+		return err
+	}
+	src, cleanup, err := e.airSources()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	res, err := airquery.RunAttribution(ctx, src, airquery.Attribution{Anomalies: airquery.Anomalies{From: from, To: to, Distance: *dist}, Event: *event})
+	if err != nil {
+		return queryErr(err)
+	}
+	if *asJSON {
+		return printJSON(e, res)
+	}
+	a := res.Attribution
+	fmt.Fprintf(e.stdout, "%d emission or RED events; confidence %s: %s\n\n", len(res.Events), a.Confidence.Level, a.Confidence.Reason)
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RANK\tFACILITY\tNAME\tINDUSTRY\tSCORE\tSUPPORTING EVENTS\tNEAREST EVENT (m)")
+	for _, c := range a.Candidates {
+		rank := "-"
+		if c.Rank > 0 {
+			rank = fmt.Sprint(c.Rank)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.4f\t%d\t%.0f\n", rank, c.FacilityID, c.Name, c.Industry, c.Score, c.Evidence.Supporting, c.Evidence.NearestM)
 	}
 	return tw.Flush()
 }
