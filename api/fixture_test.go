@@ -127,7 +127,7 @@ func centralServer(t testing.TB) (*api.Server, *centralFixture) {
 	t.Helper()
 	b, fx := centralBackend(t)
 	d := newDumpingArea(t, fx.land, time.Now)
-	return newServer(t, quietConfig(), &withDumping{MemoryBackend: b, area: d.area}), fx
+	return newServer(t, quietConfig(), &withPetitions{withDumping: withDumping{MemoryBackend: b, area: d.area}, petitions: newPetitionArea(t)}), fx
 }
 
 // do runs one request with an optional JSON body in-process.

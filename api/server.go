@@ -112,6 +112,9 @@ func (s *Server) routes() error {
 	if ob, ok := s.backend.(OdourBackend); ok && odourEnabled(s.backend) {
 		s.registerOdour(v1, ob)
 	}
+	if pb, ok := s.backend.(PetitionBackend); ok && pb.PetitionArea() != nil && pb.PetitionArea().Desk != nil {
+		s.registerPetitions(v1, pb.PetitionArea())
+	}
 	if err := s.registerOGC(); err != nil {
 		return err
 	}

@@ -32,6 +32,7 @@ type memoryOptions struct {
 	trace     suspect.Options
 	sink      IngestSink
 	airData   *datadir.Dir
+	petitions *PetitionArea
 }
 
 // IngestSink stores readings durably (the PostGIS store's IngestReadings)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
+	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/basin"
@@ -63,7 +64,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if b, err = storedBasin(ctx, st, b); err != nil {
 		return err
 	}
-	mb, err := newMemoryBackend(b, e.cfg.Data == "", api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData))
+	pa, err := e.petitionArea()
+	if err != nil {
+		return err
+	}
+	mb, err := newMemoryBackend(b, e.cfg.Data == "", api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData), api.WithPetitions(pa))
 	if err != nil {
 		return err
 	}
@@ -79,6 +84,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		backend = &dumpingBackend{MemoryBackend: mb, area: area}
+		pa.Viewers = area.Viewers
 	}
 	srv, err := api.New(api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration, Basemaps: e.cfg.Basemaps}, backend)
 	if err != nil {
@@ -90,4 +96,19 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "envtrace: serving %s (%d reaches) at http://%s/\n", source, b.Net.Len(), e.cfg.Addr)
 	return srv.Serve(ctx, e.cfg.Addr)
+}
+
+// petitionArea gives the server a petition desk: contacts sealed with the
+// dumping contact key (a throwaway key in the demo), the public shift of
+// petition.GridFuzzer; staff keys are the dumping area's (WithViewers).
+func (e *env) petitionArea() (*api.PetitionArea, error) {
+	sealer, err := e.contactSealer(true)
+	if err != nil {
+		return nil, err
+	}
+	desk, err := petition.NewDesk(sealer, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &api.PetitionArea{Desk: desk}, nil
 }

@@ -1,0 +1,146 @@
+package api_test
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/envtrace/envtrace/api"
+	"github.com/envtrace/envtrace/casework/dumping"
+	"github.com/envtrace/envtrace/casework/petition"
+)
+
+// petitionBackend adds a petition desk to the test network's backend.
+type petitionBackend struct {
+	*api.MemoryBackend
+	area *api.PetitionArea
+}
+
+func (b *petitionBackend) PetitionArea() *api.PetitionArea { return b.area }
+
+// withPetitions adds a petition desk to the central fixture's backend.
+type withPetitions struct {
+	withDumping
+	petitions *api.PetitionArea
+}
+
+func (w *withPetitions) PetitionArea() *api.PetitionArea { return w.petitions }
+
+func petitionServer(t *testing.T) http.Handler {
+	t.Helper()
+	b := &petitionBackend{MemoryBackend: memoryBackend(t, testNetwork(t)), area: newPetitionArea(t)}
+	return newServer(t, quietConfig(), b).Handler()
+}
+
+// newPetitionArea is a desk with a test key, an agency key and a centre
+// key.
+func newPetitionArea(t testing.TB) *api.PetitionArea {
+	t.Helper()
+	sealer, err := dumping.NewAESSealer(bytes.Repeat([]byte{3}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	desk, err := petition.NewDesk(sealer, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := api.AgencyKeys{
+		api.HashKey("agency-key"): {Role: dumping.RoleAgency, Agency: "CHEPB", Name: "inspector"},
+		api.HashKey("centre-key"): {Role: dumping.RoleCentre, Name: "desk"},
+	}
+	return &api.PetitionArea{Desk: desk, Viewers: keys}
+}
+
+func send(h http.Handler, method, target, body, key string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+const petitionBody = `{"case_number":"CH-2026-0815","received":"2026-08-20T21:05:00+08:00","time":"2026-08-20T20:40:00+08:00",
+"lon":120.3456789,"lat":23.9876543,"category":"agriculture/manure","intensity":4,"hedonic":-3,"duration":"continuous-hour",
+"channel":"1999","description":"豬糞味很重","contact":{"name":"王小明","phone":"0912345678","address":"彰化縣大城鄉"}}`
+
+// TestPetitionAuthorisationMatrix is acceptance test O-T5 over REST: the
+// public never receives the exact location, the text, the case number or
+// the contact; agency staff see the exact location but not the contact;
+// the centre opens the contact. Bad input is a 400 problem naming the
+// field.
+func TestPetitionAuthorisationMatrix(t *testing.T) {
+	h := petitionServer(t)
+	_, router := loadOpenAPI(t)
+	rec := send(h, http.MethodPost, "/api/v1/odour/petitions", petitionBody, "")
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("submit: %d %s", rec.Code, rec.Body)
+	}
+	secrets := []string{"120.3456789", "23.9876543", "exact_", "CH-2026-0815", "豬糞", "王小明", "0912345678", "大城", "\"phone\""}
+	leaks := func(who string, body []byte, allowed ...string) {
+		for _, s := range secrets {
+			ok := false
+			for _, a := range allowed {
+				ok = ok || a == s
+			}
+			if !ok && bytes.Contains(body, []byte(s)) {
+				t.Errorf("%s receives %q: %s", who, s, body)
+			}
+		}
+	}
+	leaks("the submitting public", rec.Body.Bytes())
+	id := decode[map[string]any](t, rec.Body.Bytes())["petition_id"].(string)
+	tests := []struct {
+		name, target, key string
+		status            int
+		allowed           []string
+	}{
+		{"public list", "/api/v1/odour/petitions", "", 200, nil},
+		{"public one", "/api/v1/odour/petitions/" + id, "", 200, nil},
+		{"public contact", "/api/v1/odour/petitions/" + id + "/contact", "", 403, nil},
+		{"agency one", "/api/v1/odour/petitions/" + id, "agency-key", 200, []string{"120.3456789", "23.9876543", "exact_", "CH-2026-0815", "豬糞"}},
+		{"agency list", "/api/v1/odour/petitions", "agency-key", 200, []string{"120.3456789", "23.9876543", "exact_", "CH-2026-0815", "豬糞"}},
+		{"agency contact", "/api/v1/odour/petitions/" + id + "/contact", "agency-key", 403, nil},
+		{"centre contact", "/api/v1/odour/petitions/" + id + "/contact", "centre-key", 200, []string{"王小明", "0912345678", "大城", "\"phone\""}},
+		{"unknown key", "/api/v1/odour/petitions", "nope", 401, nil},
+		{"unknown petition", "/api/v1/odour/petitions/OP-999999", "", 404, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := send(h, http.MethodGet, tc.target, "", tc.key)
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tc.status, rec.Body)
+			}
+			leaks(tc.name, rec.Body.Bytes(), tc.allowed...)
+			req := httptest.NewRequest(http.MethodGet, tc.target, nil)
+			if tc.key != "" {
+				req.Header.Set("Authorization", "Bearer "+tc.key)
+			}
+			checkOpenAPI(t, router, h, req, nil, true)
+		})
+	}
+	// The public shift is stable across reads.
+	a := send(h, http.MethodGet, "/api/v1/odour/petitions/"+id, "", "").Body.String()
+	b := send(h, http.MethodGet, "/api/v1/odour/petitions/"+id, "", "").Body.String()
+	if a != b {
+		t.Error("two public reads differ")
+	}
+	bad := []struct{ body, field string }{
+		{strings.Replace(petitionBody, `"intensity":4`, `"intensity":9`, 1), "intensity"},
+		{strings.Replace(petitionBody, `"agriculture/manure"`, `"durian"`, 1), "category"},
+		{strings.Replace(petitionBody, `"CH-2026-0815"`, `"CH-2026-0816"`, 1)[:40], "body"},
+		{petitionBody, "case_number"},
+	}
+	for _, tc := range bad {
+		rec := send(h, http.MethodPost, "/api/v1/odour/petitions", tc.body, "")
+		if rec.Code != 400 || !strings.Contains(rec.Header().Get("Content-Type"), "problem+json") || !strings.Contains(rec.Body.String(), tc.field) {
+			t.Errorf("bad %s: %d %s %s", tc.field, rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+		}
+	}
+}
