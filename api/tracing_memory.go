@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/envtrace/envtrace/casework"
+	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/balance"
@@ -167,6 +168,7 @@ func NewMemoryBackendWithBasin(b *basin.Basin, opts ...MemoryOption) (*MemoryBac
 	if air.Water == nil {
 		air.Water = b.DS
 	}
+	air.Fuzz = petition.DefaultFuzzer().Fuzz
 	if mb.air, err = newAirData(air); err != nil {
 		return nil, err
 	}

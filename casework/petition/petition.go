@@ -144,11 +144,16 @@ type Desk struct {
 	fuzzer Fuzzer
 }
 
-// NewDesk builds a desk; a nil fuzzer takes GridFuzzer{}. A petition with
+// DefaultFuzzer is the public shift used wherever petitions are shown or
+// mapped without a fuzzer given (the desk, the hotspot screens): the one
+// place to switch to access/privacy's keyed fuzzing.
+func DefaultFuzzer() Fuzzer { return GridFuzzer{} }
+
+// NewDesk builds a desk; a nil fuzzer takes DefaultFuzzer(). A petition with
 // a contact is refused while the desk has no sealer.
 func NewDesk(sealer Sealer, fuzzer Fuzzer) (*Desk, error) {
 	if fuzzer == nil {
-		fuzzer = GridFuzzer{}
+		fuzzer = DefaultFuzzer()
 	}
 	if fuzzer.BoxM() > MaxPublicShiftM {
 		return nil, fmt.Errorf("petition: the public shift box %.0f m exceeds 0.1 mile", fuzzer.BoxM())

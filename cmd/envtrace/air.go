@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/sensor"
 	"github.com/envtrace/envtrace/tracing/signal"
@@ -77,7 +78,9 @@ func (e *env) airSources() (*airquery.Sources, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return airquery.FromDir(d), cleanup, nil
+	src := airquery.FromDir(d)
+	src.Fuzz = petition.DefaultFuzzer().Fuzz
+	return src, cleanup, nil
 }
 
 // cmdAir dispatches `envtrace air anomalies` (the sensors' ADF screen) and

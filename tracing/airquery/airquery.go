@@ -38,13 +38,18 @@ type Sources struct {
 	// which wind-aware attribution interpolates.
 	Monitors []atmos.Monitor
 	Wind     []atmos.Observation
+	// Petitions are the odour petitions (exact locations); Fuzz shifts
+	// them to their public locations before any screen maps them. Without
+	// Fuzz the petition signal is unavailable.
+	Petitions []odour.Petition
+	Fuzz      signal.Fuzz
 }
 
 // FromDir takes the air questions' sources from a data directory read by
 // tracing/datadir (the one reader of a whole directory).
 func FromDir(d *datadir.Dir) *Sources {
 	return &Sources{Water: d.Water, Sensors: d.Sensors, Permits: d.AirPermits, AreasDir: filepath.Join(d.Path, "areas"),
-		Monitors: d.Monitors, Wind: d.Wind}
+		Monitors: d.Monitors, Wind: d.Wind, Petitions: d.Petitions}
 }
 
 // InvalidError blames one query field; the CLI reports it as a usage
@@ -188,7 +193,7 @@ func RunHotspots(ctx context.Context, src *Sources, q Hotspots, areaPath func(st
 	if q.Replicates == 0 {
 		q.Replicates = hotspot.DefaultScan().Replicates
 	}
-	sig, err := signal.ByName(q.Signal, src.Water, src.Sensors, q.Limit)
+	sig, err := signal.ByName(q.Signal, src.Water, src.Sensors, src.Petitions, src.Fuzz, q.Limit)
 	if err != nil {
 		return nil, err
 	}
