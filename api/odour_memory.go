@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/envtrace/envtrace/tracing/air"
+	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/odour"
 )
@@ -26,8 +27,9 @@ type odourData struct {
 	engine *odour.Engine
 }
 
-// newOdourData builds the odour engine; nil without data or wind.
-func newOdourData(d *datadir.Dir) (*odourData, error) {
+// newOdourData builds the odour engine, linked to the river network of b
+// when there is one; nil without data or wind.
+func newOdourData(d *datadir.Dir, b *basin.Basin) (*odourData, error) {
 	if d == nil {
 		return nil, nil
 	}
@@ -37,6 +39,9 @@ func newOdourData(d *datadir.Dir) (*odourData, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("api: odour data: %w", err)
+	}
+	if b != nil && b.Net != nil {
+		e = e.WithBasin(b, odour.WaterOptions{})
 	}
 	return &odourData{dir: d, engine: e}, nil
 }
