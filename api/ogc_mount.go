@@ -8,6 +8,7 @@ import (
 
 	"github.com/envtrace/envtrace/api/ogc"
 	"github.com/envtrace/envtrace/api/webmap"
+	"github.com/envtrace/envtrace/casework/petition"
 )
 
 // OpenAPIDocument returns the document served at /openapi.json: every
@@ -120,7 +121,11 @@ func (m *memoryOGC) current() (*ogc.MemorySource, error) {
 		if err != nil {
 			return nil, err
 		}
-		src, err := ogc.NewMemorySource(m.b.net, snap.ds, ogc.WithFindings(checks))
+		opts := []ogc.SourceOption{ogc.WithFindings(checks)}
+		if m.b.od != nil {
+			opts = append(opts, ogc.WithPetitions(m.b.od.dir.Petitions, petition.DefaultFuzzer().Fuzz))
+		}
+		src, err := ogc.NewMemorySource(m.b.net, snap.ds, opts...)
 		if err != nil {
 			return nil, err
 		}

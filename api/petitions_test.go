@@ -10,6 +10,7 @@ import (
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/casework/petition"
+	"github.com/envtrace/envtrace/gis/crs"
 )
 
 // petitionBackend adds a petition desk to the test network's backend.
@@ -142,5 +143,48 @@ func TestPetitionAuthorisationMatrix(t *testing.T) {
 		if rec.Code != 400 || !strings.Contains(rec.Header().Get("Content-Type"), "problem+json") || !strings.Contains(rec.Body.String(), tc.field) {
 			t.Errorf("bad %s: %d %s %s", tc.field, rec.Code, rec.Header().Get("Content-Type"), rec.Body)
 		}
+	}
+}
+
+// TestPetitionsOGCCollection: the OGC petitions layer of the central
+// fixture holds every petition at its public location, within 0.1 mile of
+// the exact one per axis and never on it, with no text or contact.
+func TestPetitionsOGCCollection(t *testing.T) {
+	s, fx := centralServer(t)
+	rec := get(t, s.Handler(), "/ogc/collections/petitions/items?limit=1000")
+	if rec.Code != 200 {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	fc := decode[struct {
+		Features []struct {
+			ID       string `json:"id"`
+			Geometry struct {
+				Coordinates [2]float64 `json:"coordinates"`
+			} `json:"geometry"`
+			Properties map[string]any `json:"properties"`
+		} `json:"features"`
+	}](t, rec.Body.Bytes())
+	if len(fc.Features) != len(fx.air.Petitions) || len(fc.Features) == 0 {
+		t.Fatalf("%d features for %d petitions", len(fc.Features), len(fx.air.Petitions))
+	}
+	exact := map[string][2]float64{}
+	for _, p := range fx.air.Petitions {
+		exact[p.ID] = [2]float64{p.Lon, p.Lat}
+	}
+	for _, f := range fc.Features {
+		e, pub := exact[f.ID], f.Geometry.Coordinates
+		dx := crs.GeodesicDistance(e[0], e[1], pub[0], e[1])
+		dy := crs.GeodesicDistance(pub[0], e[1], pub[0], pub[1])
+		if dx > petition.MaxPublicShiftM || dy > petition.MaxPublicShiftM || dx+dy < 1e-3 {
+			t.Errorf("%s: public point %v is %.1f m, %.1f m from the exact %v", f.ID, pub, dx, dy, e)
+		}
+		for _, k := range []string{"description", "contact_name", "address", "exact_lon"} {
+			if _, ok := f.Properties[k]; ok {
+				t.Errorf("%s: the public layer carries %s", f.ID, k)
+			}
+		}
+	}
+	if bytes.Contains(rec.Body.Bytes(), []byte("測試陳情人")) {
+		t.Error("a petitioner's name is in the public layer")
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/envtrace/envtrace/gis/spatial"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/tracing/model"
+	"github.com/envtrace/envtrace/tracing/odour"
 	"github.com/envtrace/envtrace/tracing/param"
 	"github.com/envtrace/envtrace/tracing/permits"
 	"github.com/envtrace/envtrace/tracing/rpi"
@@ -93,6 +94,9 @@ func NewMemorySource(net *hydro.Network, ds *model.Dataset, opts ...SourceOption
 			s.add(mc)
 		}
 	}
+	if len(o.petitions) > 0 && o.fuzz != nil {
+		s.add(petitionCollection(o.petitions, o.fuzz))
+	}
 	return s, nil
 }
 
@@ -100,7 +104,9 @@ func NewMemorySource(net *hydro.Network, ds *model.Dataset, opts ...SourceOption
 type SourceOption func(*sourceOptions)
 
 type sourceOptions struct {
-	findings *permits.Report
+	findings  *permits.Report
+	petitions []odour.Petition
+	fuzz      PublicLocation
 }
 
 // WithFindings gives the permit checks of the dataset, which the
