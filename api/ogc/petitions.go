@@ -32,10 +32,16 @@ func petitionCollection(ps []odour.Petition, fuzz PublicLocation) *memCollection
 		HasTime: true,
 		Filters: []Filter{{Name: "category", Description: "Only this odour category (group or group/type, e.g. industrial/sulphur)."}},
 	})
+	names := map[string]odour.TaxonomyEntry{}
+	for _, e := range odour.Taxonomy() {
+		names[e.Category] = e
+	}
 	for _, p := range ps {
 		lon, lat := fuzz(p.Lon, p.Lat)
+		tx := names[p.Category.String()]
 		props := map[string]any{
 			"petition_id": p.ID, "time": p.Time.Format(time.RFC3339), "category": p.Category.String(),
+			"category_name": nilIfEmpty(tx.Name), "category_name_zh": nilIfEmpty(tx.NameZH),
 			"intensity": p.Intensity, "hedonic": nil, "traceable": p.Traceable(),
 		}
 		if p.Hedonic != nil {

@@ -30,6 +30,7 @@ import (
 	"github.com/envtrace/envtrace/internal/config"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/basin"
+	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/model"
 )
 
@@ -82,7 +83,11 @@ func serveCentral(t *testing.T) (string, []fixtures.Scenario) {
 			Value: s.Value, Unit: s.Unit, Time: s.Time, FlowM3s: s.FlowM3s, Culprit: s.Culprit,
 			UnexplainedBetween: s.UnexplainedBetween, TravelHours: s.TravelHours}
 	}
-	mb, err := api.NewMemoryBackendWithBasin(b, api.WithScenarios(list), api.WithCases(store.NewMemory()))
+	air, err := datadir.ReadWith(dir, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, err := api.NewMemoryBackendWithBasin(b, api.WithScenarios(list), api.WithCases(store.NewMemory()), api.WithAirData(air))
 	if err != nil {
 		t.Fatal(err)
 	}

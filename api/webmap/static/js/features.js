@@ -4,5 +4,6 @@
 // themselves here.
 import { water } from './water.js';
 import { dumping } from './dumping.js';
+import { odour } from './odour.js';
 
-export const features = [water, dumping];
+export const features = [water, dumping, odour];
