@@ -29,6 +29,7 @@ import (
 type AirBackend interface {
 	AirAnomalies(ctx context.Context, q airquery.Anomalies) (*adf.Result, error)
 	AirAttribution(ctx context.Context, q airquery.Attribution) (*airattr.Result, error)
+	AirRisk(ctx context.Context, q airquery.Risk) (*airquery.RiskResult, error)
 	Hotspots(ctx context.Context, q airquery.Hotspots) (*hotspot.Result, error)
 	AirPermitChecks(ctx context.Context) (*airpermit.Report, error)
 	IngestSensors(ctx context.Context, d *sensor.Data) (sensor.Stats, error)
@@ -75,6 +76,11 @@ func (b *MemoryBackend) AirAttribution(ctx context.Context, q airquery.Attributi
 	return airquery.RunAttribution(ctx, b.air.sources(), q)
 }
 
+// AirRisk implements AirBackend.
+func (b *MemoryBackend) AirRisk(ctx context.Context, q airquery.Risk) (*airquery.RiskResult, error) {
+	return airquery.RunRisk(ctx, b.air.sources(), q)
+}
+
 // Hotspots implements AirBackend; named areas come from the data
 // directory's areas folder.
 func (b *MemoryBackend) Hotspots(ctx context.Context, q airquery.Hotspots) (*hotspot.Result, error) {
@@ -104,6 +110,7 @@ func (s *Server) registerAir(g *echo.Group, b AirBackend) {
 	h := &airHandlers{b: b}
 	g.GET("/air/anomalies", h.anomalies)
 	g.GET("/air/attribution", h.attribution)
+	g.GET("/air/risk", h.risk)
 	g.GET("/hotspots", h.hotspots)
 	g.GET("/checks/air-permits", h.permitChecks)
 	g.POST("/air/readings", h.ingest)
@@ -149,6 +156,22 @@ func (h *airHandlers) attribution(c echo.Context) error {
 		return err
 	}
 	res, err := h.b.AirAttribution(c.Request().Context(), aq)
+	if err != nil {
+		return airError(err)
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+// risk is the REST twin of `envtrace air risk`.
+func (h *airHandlers) risk(c echo.Context) error {
+	q := newQuery(c, "from", "to", "distance", "hex_edge", "limit")
+	rq := airquery.Risk{Anomalies: airquery.Anomalies{From: q.timeParam("from", true), To: q.timeParam("to", true),
+		Distance: q.enum("distance", "geodesic", "geodesic", "course")},
+		HexEdge: q.nonNegative("hex_edge", 1000), Limit: q.nonNegative("limit", signal.DefaultExceedance)}
+	if err := q.err(); err != nil {
+		return err
+	}
+	res, err := h.b.AirRisk(c.Request().Context(), rq)
 	if err != nil {
 		return airError(err)
 	}

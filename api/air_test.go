@@ -120,6 +120,8 @@ func TestAirRoutesMatchOpenAPI(t *testing.T) {
 		{"/api/v1/checks/air-permits", true, 200},
 		{"/api/v1/air/attribution?from=2022-10-27T00:00:00%2B08:00&to=2022-10-29T00:00:00%2B08:00", true, 422},
 		{"/api/v1/air/attribution?from=2022-10-27T00:00:00%2B08:00", false, 400},
+		{"/api/v1/air/risk?from=2022-10-27T00:00:00%2B08:00&to=2022-10-29T00:00:00%2B08:00", true, 200},
+		{"/api/v1/air/risk?from=2022-10-27T00:00:00%2B08:00&to=2022-10-29T00:00:00%2B08:00&hex_edge=-5", false, 400},
 	}
 	for _, tc := range tests {
 		t.Run(tc.target, func(t *testing.T) {

@@ -92,12 +92,15 @@ func cmdAir(ctx context.Context, e *env, args []string) error {
 			return cmdAirAnomalies(ctx, e, args[1:])
 		case "attribute":
 			return cmdAirAttribute(ctx, e, args[1:])
+		case "risk":
+			return cmdAirRisk(ctx, e, args[1:])
 		case "cpf":
 			return cmdAirCPF(ctx, e, args[1:])
 		}
 	}
 	return usageErr("usage: envtrace air anomalies --data DIR --from T --to T [--distance geodesic|course] [--json]\n" +
 		"       envtrace air attribute --data DIR --from T --to T [--event DEVICE@TIME] [--distance geodesic|course] [--json]\n" +
+		"       envtrace air risk --data DIR --from T --to T [--hex-edge M] [--limit UG_M3] [--json]\n" +
 		"       envtrace air cpf [--data DIR] --monitor ID --parameter P [--percentile 90] [--sector-deg 10] [--min-speed M] [--json]")
 }
 
@@ -186,6 +189,53 @@ func cmdAirAttribute(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.4f\t%d\t%.0f\n", rank, c.FacilityID, c.Name, c.Industry, c.Score, c.Evidence.Supporting, c.Evidence.NearestM)
 	}
 	return tw.Flush()
+}
+
+// cmdAirRisk is `envtrace air risk`: high-risk areas and industries
+// (GET /api/v1/air/risk).
+func cmdAirRisk(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("air risk")
+	e.cfg.Bind(fs, "data")
+	fromS := fs.String("from", "", "start, RFC 3339 with zone")
+	toS := fs.String("to", "", "end (exclusive), RFC 3339 with zone")
+	hex := fs.Float64("hex-edge", 1000, "hexagon edge of the Gi* screen, metres")
+	limit := fs.Float64("limit", signal.DefaultExceedance, "hourly PM2.5 exceedance level, µg/m³")
+	dist := fs.String("distance", "geodesic", "neighbour distance of the ADF screen: geodesic or course")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *fromS == "" || *toS == "" {
+		return usageErr("--from and --to are required")
+	}
+	from, to, err := parsePeriod(*fromS, *toS)
+	if err != nil {
+		return err
+	}
+	if *hex <= 0 || *limit < 0 {
+		return usageErr("--hex-edge must be positive and --limit not negative")
+	}
+	src, cleanup, err := e.airSources()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	res, err := airquery.RunRisk(ctx, src, airquery.Risk{Anomalies: airquery.Anomalies{From: from, To: to, Distance: *dist}, HexEdge: *hex, Limit: *limit})
+	if err != nil {
+		return queryErr(err)
+	}
+	if *asJSON {
+		return printJSON(e, res)
+	}
+	fmt.Fprintf(e.stdout, "High-risk areas (%d significant hot spots of %d sensor-exceedance hours):\n", len(res.Areas), res.Hotspots.Events)
+	for _, a := range res.Areas {
+		fmt.Fprintf(e.stdout, "  %s  %.3f  %s\n", a.Unit, a.Score, a.Explanation)
+	}
+	fmt.Fprintf(e.stdout, "\nIndustries by %d emission or RED events (%s):\n", res.Events, res.Association)
+	for _, f := range res.Industries {
+		fmt.Fprintf(e.stdout, "  %s  class %d  ratio %.3f  %s\n", f.Industry, f.RiskClass, f.Ratio, f.Explanation)
+	}
+	return nil
 }
 
 func cmdHotspots(ctx context.Context, e *env, args []string) error {

@@ -76,6 +76,8 @@ func TestAirAttributeMatchesREST(t *testing.T) {
 		{[]string{"air", "attribute", "--data", dir, "--from", from, "--to", to, "--json"}, "/api/v1/air/attribution?" + q.Encode()},
 		{[]string{"air", "attribute", "--data", dir, "--from", from, "--to", to, "--event", event, "--json"},
 			"/api/v1/air/attribution?" + q.Encode() + "&event=" + url.QueryEscape(event)},
+		{[]string{"air", "risk", "--data", dir, "--from", from, "--to", to, "--hex-edge", "1500", "--json"},
+			"/api/v1/air/risk?" + q.Encode() + "&hex_edge=1500"},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.args[len(tc.args)-2:], " "), func(t *testing.T) {
@@ -106,5 +108,24 @@ func TestAirAttributeMatchesREST(t *testing.T) {
 	}
 	if code, stdout, _ := runCmd(t, "air", "attribute", "--data", dir, "--from", from, "--to", to); code != 0 || !strings.Contains(stdout, "Q7301001") {
 		t.Errorf("text output: exit %d\n%s", code, stdout)
+	}
+	// Risk: the events lie downwind of the rendering plant, so under the
+	// wind its industry ranks first among the fixture's industries.
+	code, stdout, stderr = runCmd(t, "air", "risk", "--data", dir, "--from", from, "--to", to, "--json")
+	if code != 0 {
+		t.Fatalf("air risk: exit %d: %s", code, stderr)
+	}
+	var risk struct {
+		Association string `json:"association"`
+		Industries  []struct {
+			Industry string  `json:"industry"`
+			Ratio    float64 `json:"ratio"`
+		} `json:"industries"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &risk); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(risk.Association, "downwind") || len(risk.Industries) == 0 || risk.Industries[0].Industry != "rendering" || risk.Industries[0].Ratio <= 1 {
+		t.Errorf("risk: %s; industries %+v", risk.Association, risk.Industries)
 	}
 }
