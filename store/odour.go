@@ -217,4 +217,3 @@ func loadPetitions(ctx context.Context, pool *pgxpool.Pool, out *OdourAir) error
 	}
 	return rows.Err()
 }
-
