@@ -15,6 +15,7 @@ import (
 	"github.com/envtrace/envtrace/tracing/airattr"
 	"github.com/envtrace/envtrace/tracing/airpermit"
 	"github.com/envtrace/envtrace/tracing/airquery"
+	"github.com/envtrace/envtrace/tracing/calibrate"
 	"github.com/envtrace/envtrace/tracing/hotspot"
 	"github.com/envtrace/envtrace/tracing/odour"
 	"github.com/envtrace/envtrace/tracing/sensor"
@@ -30,6 +31,7 @@ type AirBackend interface {
 	AirAnomalies(ctx context.Context, q airquery.Anomalies) (*adf.Result, error)
 	AirAttribution(ctx context.Context, q airquery.Attribution) (*airattr.Result, error)
 	AirRisk(ctx context.Context, q airquery.Risk) (*airquery.RiskResult, error)
+	AirCalibration(ctx context.Context, q airquery.Calibration) (*calibrate.Selection, error)
 	Hotspots(ctx context.Context, q airquery.Hotspots) (*hotspot.Result, error)
 	AirPermitChecks(ctx context.Context) (*airpermit.Report, error)
 	IngestSensors(ctx context.Context, d *sensor.Data) (sensor.Stats, error)
@@ -81,6 +83,11 @@ func (b *MemoryBackend) AirRisk(ctx context.Context, q airquery.Risk) (*airquery
 	return airquery.RunRisk(ctx, b.air.sources(), q)
 }
 
+// AirCalibration implements AirBackend.
+func (b *MemoryBackend) AirCalibration(ctx context.Context, q airquery.Calibration) (*calibrate.Selection, error) {
+	return airquery.RunCalibration(ctx, b.air.sources(), q)
+}
+
 // Hotspots implements AirBackend; named areas come from the data
 // directory's areas folder.
 func (b *MemoryBackend) Hotspots(ctx context.Context, q airquery.Hotspots) (*hotspot.Result, error) {
@@ -111,6 +118,7 @@ func (s *Server) registerAir(g *echo.Group, b AirBackend) {
 	g.GET("/air/anomalies", h.anomalies)
 	g.GET("/air/attribution", h.attribution)
 	g.GET("/air/risk", h.risk)
+	g.GET("/air/calibration", h.calibration)
 	g.GET("/hotspots", h.hotspots)
 	g.GET("/checks/air-permits", h.permitChecks)
 	g.POST("/air/readings", h.ingest)
@@ -123,6 +131,9 @@ type airHandlers struct{ b AirBackend }
 func airError(err error) error {
 	if ie, ok := airquery.IsInvalid(err); ok {
 		return &ParamError{Name: ie.Field, Reason: ie.Reason, Err: err}
+	}
+	if errors.Is(err, calibrate.ErrTooLittle) {
+		return &TracingInputError{Param: "day", Reason: err.Error(), Err: err}
 	}
 	if errors.Is(err, odour.ErrNoWindData) {
 		return &TracingInputError{Param: "wind", Reason: err.Error(), Err: err}
@@ -172,6 +183,32 @@ func (h *airHandlers) risk(c echo.Context) error {
 		return err
 	}
 	res, err := h.b.AirRisk(c.Request().Context(), rq)
+	if err != nil {
+		return airError(err)
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+// calibration is the REST twin of `envtrace air calibrate`.
+func (h *airHandlers) calibration(c echo.Context) error {
+	q := newQuery(c, "sensor", "reference", "day")
+	cq := airquery.Calibration{Sensor: q.str("sensor"), Reference: q.str("reference")}
+	for _, name := range []string{"sensor", "reference", "day"} {
+		if !q.has(name) {
+			q.fail(name, "required", nil)
+		}
+	}
+	if q.has("day") {
+		d, err := airquery.ParseDay(q.str("day"))
+		if err != nil {
+			q.fail("day", "a Taiwan calendar day, YYYY-MM-DD", err)
+		}
+		cq.Day = d
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	res, err := h.b.AirCalibration(c.Request().Context(), cq)
 	if err != nil {
 		return airError(err)
 	}

@@ -122,6 +122,8 @@ func TestAirRoutesMatchOpenAPI(t *testing.T) {
 		{"/api/v1/air/attribution?from=2022-10-27T00:00:00%2B08:00", false, 400},
 		{"/api/v1/air/risk?from=2022-10-27T00:00:00%2B08:00&to=2022-10-29T00:00:00%2B08:00", true, 200},
 		{"/api/v1/air/risk?from=2022-10-27T00:00:00%2B08:00&to=2022-10-29T00:00:00%2B08:00&hex_edge=-5", false, 400},
+		{"/api/v1/air/calibration?sensor=74DA38F207DE&reference=74DA38F20B20&day=2022-10-28", true, 400},
+		{"/api/v1/air/calibration?sensor=74DA38F207DE", false, 400},
 	}
 	for _, tc := range tests {
 		t.Run(tc.target, func(t *testing.T) {

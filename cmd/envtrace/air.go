@@ -94,6 +94,8 @@ func cmdAir(ctx context.Context, e *env, args []string) error {
 			return cmdAirAttribute(ctx, e, args[1:])
 		case "risk":
 			return cmdAirRisk(ctx, e, args[1:])
+		case "calibrate":
+			return cmdAirCalibrate(ctx, e, args[1:])
 		case "cpf":
 			return cmdAirCPF(ctx, e, args[1:])
 		}
@@ -101,6 +103,7 @@ func cmdAir(ctx context.Context, e *env, args []string) error {
 	return usageErr("usage: envtrace air anomalies --data DIR --from T --to T [--distance geodesic|course] [--json]\n" +
 		"       envtrace air attribute --data DIR --from T --to T [--event DEVICE@TIME] [--distance geodesic|course] [--json]\n" +
 		"       envtrace air risk --data DIR --from T --to T [--hex-edge M] [--limit UG_M3] [--json]\n" +
+		"       envtrace air calibrate --data DIR --sensor ID --reference ID --day YYYY-MM-DD [--json]\n" +
 		"       envtrace air cpf [--data DIR] --monitor ID --parameter P [--percentile 90] [--sector-deg 10] [--min-speed M] [--json]")
 }
 
@@ -234,6 +237,47 @@ func cmdAirRisk(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "\nIndustries by %d emission or RED events (%s):\n", res.Events, res.Association)
 	for _, f := range res.Industries {
 		fmt.Fprintf(e.stdout, "  %s  class %d  ratio %.3f  %s\n", f.Industry, f.RiskClass, f.Ratio, f.Explanation)
+	}
+	return nil
+}
+
+// cmdAirCalibrate is `envtrace air calibrate`: the day's calibration model
+// of a sensor against its co-located reference (GET /api/v1/air/calibration).
+func cmdAirCalibrate(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("air calibrate")
+	e.cfg.Bind(fs, "data")
+	dev := fs.String("sensor", "", "the device to calibrate")
+	ref := fs.String("reference", "", "the co-located reference device (kind reference in sensors.csv)")
+	dayS := fs.String("day", "", "the Taiwan calendar day to calibrate, YYYY-MM-DD")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *dev == "" || *ref == "" || *dayS == "" {
+		return usageErr("--sensor, --reference and --day are required")
+	}
+	day, err := airquery.ParseDay(*dayS)
+	if err != nil {
+		return usageErr("--day %q: want YYYY-MM-DD", *dayS)
+	}
+	src, cleanup, err := e.airSources()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	sel, err := airquery.RunCalibration(ctx, src, airquery.Calibration{Sensor: *dev, Reference: *ref, Day: day})
+	if err != nil {
+		return queryErr(err)
+	}
+	if *asJSON {
+		return printJSON(e, sel)
+	}
+	m := sel.Chosen
+	fmt.Fprintf(e.stdout, "%s on %s: %s regression on %s over %d days, coefficients %v (intercept first)\n",
+		*dev, day.Format("2006-01-02"), m.Method, m.Features, m.Days, m.Coef)
+	if len(sel.Candidates) > 0 {
+		c := sel.Candidates[0]
+		fmt.Fprintf(e.stdout, "chosen by MSE %.3f (MAE %.3f) on the day before, among %d candidates\n", c.TestMSE, c.TestMAE, len(sel.Candidates))
 	}
 	return nil
 }
