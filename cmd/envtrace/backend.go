@@ -97,7 +97,11 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	if err != nil {
 		return err
 	}
-	mb, err := api.NewMemoryBackendWithBasin(b, api.WithIngestSink(durableIngest(st)), api.WithCases(st), api.WithAirData(airData))
+	pa, err := e.petitionArea(false)
+	if err != nil {
+		return err
+	}
+	mb, err := api.NewMemoryBackendWithBasin(b, api.WithIngestSink(durableIngest(st)), api.WithCases(st), api.WithAirData(airData), api.WithPetitions(pa))
 	if err != nil {
 		return err
 	}
@@ -110,6 +114,7 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		if db.area, err = e.dumpingArea(ctx, land, store.NewDumpingRepo(pool), store.NewOutbox(pool), false); err != nil {
 			return err
 		}
+		pa.Viewers = db.area.Viewers
 		fmt.Fprintf(e.stdout, "envtrace: dumping desk over %d parcels and %d agencies\n", len(land.Parcels), len(land.Agencies))
 	}
 	srv, err := api.New(api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration, Basemaps: e.cfg.Basemaps}, db)

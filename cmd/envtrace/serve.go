@@ -64,7 +64,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if b, err = storedBasin(ctx, st, b); err != nil {
 		return err
 	}
-	pa, err := e.petitionArea()
+	pa, err := e.petitionArea(true)
 	if err != nil {
 		return err
 	}
@@ -99,10 +99,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 }
 
 // petitionArea gives the server a petition desk: contacts sealed with the
-// dumping contact key (a throwaway key in the demo), the public shift of
-// petition.GridFuzzer; staff keys are the dumping area's (WithViewers).
-func (e *env) petitionArea() (*api.PetitionArea, error) {
-	sealer, err := e.contactSealer(true)
+// dumping contact key (a throwaway key in the demo; without a key outside
+// the demo, petitions with a contact are refused), the public shift of
+// petition.DefaultFuzzer; staff keys are the dumping area's.
+func (e *env) petitionArea(demo bool) (*api.PetitionArea, error) {
+	sealer, err := e.contactSealer(demo)
 	if err != nil {
 		return nil, err
 	}
