@@ -68,6 +68,16 @@ func (a *airData) sources() *airquery.Sources {
 	return &s
 }
 
+// airSources are the air sources with the petitions the desk has taken in
+// beside the directory's.
+func (b *MemoryBackend) airSources() *airquery.Sources {
+	s := b.air.sources()
+	if ps := b.petitions(); ps != nil {
+		s.Petitions = ps
+	}
+	return s
+}
+
 // AirAnomalies implements AirBackend.
 func (b *MemoryBackend) AirAnomalies(ctx context.Context, q airquery.Anomalies) (*adf.Result, error) {
 	return airquery.RunAnomalies(ctx, b.air.sources(), q)
@@ -91,7 +101,7 @@ func (b *MemoryBackend) AirCalibration(ctx context.Context, q airquery.Calibrati
 // Hotspots implements AirBackend; named areas come from the data
 // directory's areas folder.
 func (b *MemoryBackend) Hotspots(ctx context.Context, q airquery.Hotspots) (*hotspot.Result, error) {
-	src := b.air.sources()
+	src := b.airSources()
 	return airquery.RunHotspots(ctx, src, q, airquery.AreaInDir(src.AreasDir))
 }
 

@@ -107,6 +107,9 @@ type memoryOGC struct {
 	mu    sync.Mutex
 	snap  *tracingSnapshot
 	cache *ogc.MemorySource
+	// petitions is how many petitions the cache shows; the desk's
+	// arrivals rebuild it.
+	petitions int
 }
 
 func (m *memoryOGC) current() (*ogc.MemorySource, error) {
@@ -114,22 +117,23 @@ func (m *memoryOGC) current() (*ogc.MemorySource, error) {
 	if err != nil {
 		return nil, err
 	}
+	ps := m.b.petitions()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.snap != snap || m.cache == nil {
+	if m.snap != snap || m.cache == nil || m.petitions != len(ps) {
 		checks, err := m.b.PermitChecks(context.Background())
 		if err != nil {
 			return nil, err
 		}
 		opts := []ogc.SourceOption{ogc.WithFindings(checks)}
 		if m.b.od != nil {
-			opts = append(opts, ogc.WithPetitions(m.b.od.dir.Petitions, petition.DefaultFuzzer().Fuzz))
+			opts = append(opts, ogc.WithPetitions(ps, petition.DefaultFuzzer().Fuzz))
 		}
 		src, err := ogc.NewMemorySource(m.b.net, snap.ds, opts...)
 		if err != nil {
 			return nil, err
 		}
-		m.snap, m.cache = snap, src
+		m.snap, m.cache, m.petitions = snap, src, len(ps)
 	}
 	return m.cache, nil
 }

@@ -6,11 +6,13 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/gis/crs"
+	"github.com/envtrace/envtrace/tracing/odour"
 )
 
 // petitionBackend adds a petition desk to the test network's backend.
@@ -187,4 +189,62 @@ func TestPetitionsOGCCollection(t *testing.T) {
 	if bytes.Contains(rec.Body.Bytes(), []byte("測試陳情人")) {
 		t.Error("a petitioner's name is in the public layer")
 	}
+}
+
+// TestDeskPetitionsJoinTheAnalyses: a petition taken in over REST can be
+// traced upwind at once, appears in the OGC petitions layer at its public
+// location, and counts in the petition hotspot screen.
+func TestDeskPetitionsJoinTheAnalyses(t *testing.T) {
+	fx, err := centralData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	area := newPetitionArea(t)
+	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithAirData(fx.air), api.WithPetitions(area))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newServer(t, quietConfig(), mb).Handler()
+	at := fx.air.Wind[len(fx.air.Wind)/2].Time
+	body := `{"received":"` + at.Format(time.RFC3339) + `","lon":120.6756,"lat":24.1601,"category":"agriculture/dead-animal","intensity":4}`
+	rec := send(h, http.MethodPost, "/api/v1/odour/petitions", body, "")
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("submit: %d %s", rec.Code, rec.Body)
+	}
+	id := decode[map[string]any](t, rec.Body.Bytes())["petition_id"].(string)
+	rec = send(h, http.MethodGet, "/api/v1/odour/trace?petition="+id, "", "")
+	if rec.Code != 200 || decode[map[string]any](t, rec.Body.Bytes())["petition"] != id {
+		t.Fatalf("trace of the new petition: %d %.300s", rec.Code, rec.Body)
+	}
+	rec = send(h, http.MethodGet, "/ogc/collections/petitions/items?limit=10000", "", "")
+	fc := decode[struct {
+		Features []struct {
+			ID       string `json:"id"`
+			Geometry struct {
+				Coordinates [2]float64 `json:"coordinates"`
+			} `json:"geometry"`
+		} `json:"features"`
+	}](t, rec.Body.Bytes())
+	if len(fc.Features) != len(fx.air.Petitions)+1 {
+		t.Fatalf("%d features for %d + 1 petitions", len(fc.Features), len(fx.air.Petitions))
+	}
+	for _, f := range fc.Features {
+		if f.ID == id && (f.Geometry.Coordinates == [2]float64{120.6756, 24.1601}) {
+			t.Error("the new petition is published at its exact location")
+		}
+	}
+	rec = send(h, http.MethodGet, "/api/v1/hotspots?signal=petitions&method=gi&hex_edge=1000", "", "")
+	if rec.Code != 200 || int(decode[map[string]any](t, rec.Body.Bytes())["events"].(float64)) != countTraceable(fx.air.Petitions)+1 {
+		t.Errorf("hotspots: %d %.200s", rec.Code, rec.Body)
+	}
+}
+
+func countTraceable(ps []odour.Petition) int {
+	n := 0
+	for _, p := range ps {
+		if p.Traceable() {
+			n++
+		}
+	}
+	return n
 }

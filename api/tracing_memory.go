@@ -172,7 +172,11 @@ func NewMemoryBackendWithBasin(b *basin.Basin, opts ...MemoryOption) (*MemoryBac
 	if mb.air, err = newAirData(air); err != nil {
 		return nil, err
 	}
-	if mb.od, err = newOdourData(td.opt.airData, b); err != nil {
+	var desk *petition.Desk
+	if td.opt.petitions != nil {
+		desk = td.opt.petitions.Desk
+	}
+	if mb.od, err = newOdourData(td.opt.airData, b, desk); err != nil {
 		return nil, err
 	}
 	return mb, nil
