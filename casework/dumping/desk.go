@@ -26,6 +26,9 @@ type DeskConfig struct {
 	// (default 50 m, 7 days). The radius also gathers reports into sites.
 	DuplicateRadiusM float64
 	DuplicateWindow  time.Duration
+	// HotspotBandM is the distance band of the repeat-site hot spot test
+	// (default 500 m): sites within it are neighbours.
+	HotspotBandM float64
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -33,6 +36,9 @@ type DeskConfig struct {
 func (c *DeskConfig) defaults() {
 	if c.DuplicateRadiusM <= 0 {
 		c.DuplicateRadiusM = 50
+	}
+	if c.HotspotBandM <= 0 {
+		c.HotspotBandM = 500
 	}
 	if c.DuplicateWindow <= 0 {
 		c.DuplicateWindow = 7 * 24 * time.Hour

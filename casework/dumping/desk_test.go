@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -476,5 +477,59 @@ func TestPhotos(t *testing.T) {
 	f.now = f.now.Add(25 * time.Hour)
 	if _, err := f.desk.AddPhoto(context.Background(), dumping.Public, r.ID, withExif, 0); !isForbidden(err) {
 		t.Errorf("the public added a photo a day later: %v", err)
+	}
+}
+
+// TestRepeatSiteHotspots checks the hot spot ranking of repeat sites: six
+// sites within 300 m, each reported three times, are hot spots and come
+// first; two sites reported twice far from everything else are repeat
+// sites but not hot spots; fifteen single reports scattered at least 3 km
+// apart make the quiet background.
+func TestRepeatSiteHotspots(t *testing.T) {
+	f := newDesk(t)
+	ctx := context.Background()
+	c := f.on(t, "npa-central", true)
+	var spread []orb.Point
+	for _, p := range f.rt.Land().Parcels {
+		q := p.Geometry.Bound().Center()
+		if d := f.rt.Route(q); d.ParcelID != p.ID || len(d.Candidates) != 1 {
+			continue
+		}
+		far := math.Hypot(q[0]-c[0], q[1]-c[1]) > 3000
+		for _, s := range spread {
+			far = far && math.Hypot(q[0]-s[0], q[1]-s[1]) > 3000
+		}
+		if far {
+			spread = append(spread, q)
+		}
+	}
+	if len(spread) < 17 {
+		t.Fatalf("only %d parcels 3 km apart", len(spread))
+	}
+	cluster := []orb.Point{{0, 0}, {150, 0}, {0, 150}, {-150, 0}, {0, -150}, {150, 150}}
+	t0 := f.now
+	for k := range 3 { // ten days apart: none is a duplicate
+		f.now = t0.Add(time.Duration(k) * 10 * 24 * time.Hour)
+		for _, o := range cluster {
+			f.submit(t, orb.Point{c[0] + o[0], c[1] + o[1]}, "")
+		}
+		for _, p := range spread[:17] {
+			if k == 0 || k == 1 && (p == spread[0] || p == spread[1]) {
+				f.submit(t, p, "")
+			}
+		}
+	}
+	sites, err := f.desk.Sites(ctx, centre)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sites) != 8 {
+		t.Fatalf("%d sites listed, want the 6 clustered and 2 lone repeat sites", len(sites))
+	}
+	for i, s := range sites {
+		clustered := math.Hypot(s.X-c[0], s.Y-c[1]) < 300
+		if s.Hotspot != clustered || (i < 6) != clustered || s.GiZ == nil || s.GiP == nil {
+			t.Errorf("site %d %s at %.0f m from the cluster: hotspot %v, z %v", i, s.ID, math.Hypot(s.X-c[0], s.Y-c[1]), s.Hotspot, s.GiZ)
+		}
 	}
 }

@@ -1,14 +1,17 @@
 package dumping
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/envtrace/envtrace/gis/crs"
+	"github.com/envtrace/envtrace/tracing/hotspot"
 	"github.com/paulmach/orb"
 )
 
@@ -168,6 +171,15 @@ type Site struct {
 	First    time.Time `json:"first_reported"`
 	Last     time.Time `json:"last_reported"`
 	Measures []Measure `json:"measures"`
+	// GiZ and GiP are the site's Getis–Ord Gi* z-score and two-sided
+	// p-value of its report count among every site's within the hotspot
+	// band; absent when fewer than three sites leave nothing to test or
+	// all sites have the same count.
+	GiZ *float64 `json:"gi_z,omitempty"`
+	GiP *float64 `json:"gi_p,omitempty"`
+	// Hotspot marks a hot spot: Gi* positive and significant under the
+	// Benjamini–Hochberg false discovery rate of 5 %.
+	Hotspot bool `json:"hotspot"`
 }
 
 // Sites lists sites with more than one report (duplicates excluded), the
@@ -209,6 +221,11 @@ func (d *Desk) Sites(ctx context.Context, v Viewer) ([]Site, error) {
 			s.Measures = append(s.Measures, m)
 		}
 	}
+	all := make([]*Site, len(order))
+	for i, id := range order {
+		all[i] = by[id]
+	}
+	scoreSites(all, d.cfg.HotspotBandM)
 	var out []Site
 	for _, id := range order {
 		s := by[id]
@@ -218,8 +235,65 @@ func (d *Desk) Sites(ctx context.Context, v Viewer) ([]Site, error) {
 		}
 		out = append(out, *s)
 	}
-	slices.SortStableFunc(out, func(a, b Site) int { return len(b.Reports) - len(a.Reports) })
+	slices.SortStableFunc(out, bySiteRank)
 	return out, nil
+}
+
+// siteAlpha is the false discovery rate of the site hot spot test.
+const siteAlpha = 0.05
+
+// scoreSites gives every site (single reports included, so that quiet
+// places count as low values) the Gi* z-score of its report count within
+// band metres, as the air inspection's hot spot analysis does for
+// sensors, and marks the significant hot ones.
+func scoreSites(sites []*Site, band float64) {
+	if len(sites) < 3 {
+		return
+	}
+	units := make([]hotspot.Unit, len(sites))
+	y := make([]float64, len(sites))
+	for i, s := range sites {
+		units[i] = hotspot.Unit{ID: s.ID, X: s.X, Y: s.Y}
+		y[i] = float64(len(s.Reports))
+	}
+	z := hotspot.GiZ(y, hotspot.DistanceBand(units, band), true, hotspot.Binary)
+	p := make([]float64, len(z))
+	for i, v := range z {
+		p[i] = math.NaN()
+		if !math.IsNaN(v) && !math.IsInf(v, 0) {
+			p[i] = hotspot.TwoSided(v)
+		}
+	}
+	sig := hotspot.BH(p, siteAlpha)
+	for i, s := range sites {
+		if math.IsNaN(p[i]) {
+			continue
+		}
+		zi, pi := z[i], p[i]
+		s.GiZ, s.GiP, s.Hotspot = &zi, &pi, sig[i] && zi > 0
+	}
+}
+
+// bySiteRank puts hot spots first, then the most reported sites, then the
+// higher Gi* z-score.
+func bySiteRank(a, b Site) int {
+	if a.Hotspot != b.Hotspot {
+		if a.Hotspot {
+			return -1
+		}
+		return 1
+	}
+	if n := len(b.Reports) - len(a.Reports); n != 0 {
+		return n
+	}
+	za, zb := math.Inf(-1), math.Inf(-1)
+	if a.GiZ != nil {
+		za = *a.GiZ
+	}
+	if b.GiZ != nil {
+		zb = *b.GiZ
+	}
+	return cmp.Compare(zb, za)
 }
 
 // AddMeasure records a prevention measure at a site by the agency that
