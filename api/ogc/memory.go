@@ -16,11 +16,13 @@ import (
 	"github.com/envtrace/envtrace/gis/crs"
 	"github.com/envtrace/envtrace/gis/spatial"
 	"github.com/envtrace/envtrace/hydro"
+	"github.com/envtrace/envtrace/tracing/adf"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/odour"
 	"github.com/envtrace/envtrace/tracing/param"
 	"github.com/envtrace/envtrace/tracing/permits"
 	"github.com/envtrace/envtrace/tracing/rpi"
+	"github.com/envtrace/envtrace/tracing/sensor"
 )
 
 // Collection ids served by MemorySource.
@@ -97,6 +99,9 @@ func NewMemorySource(net *hydro.Network, ds *model.Dataset, opts ...SourceOption
 	if len(o.petitions) > 0 && o.fuzz != nil {
 		s.add(petitionCollection(o.petitions, o.fuzz))
 	}
+	if o.screen != nil && o.sensors != nil && len(o.sensors.Sensors) > 0 {
+		s.add(sensorCollection(o.screen, o.sensors))
+	}
 	return s, nil
 }
 
@@ -107,6 +112,8 @@ type sourceOptions struct {
 	findings  *permits.Report
 	petitions []odour.Petition
 	fuzz      PublicLocation
+	screen    *adf.Result
+	sensors   *sensor.Data
 }
 
 // WithFindings gives the permit checks of the dataset, which the
