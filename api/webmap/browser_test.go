@@ -57,9 +57,19 @@ func chromium(t *testing.T) string {
 // its base URL; the server stops when the test ends.
 func serveCentral(t *testing.T) (string, []fixtures.Scenario) {
 	t.Helper()
+	return serveCentralWith(t, nil)
+}
+
+// serveCentralWith is serveCentral with extra files written into the data
+// directory (by extra) before the server reads it.
+func serveCentralWith(t *testing.T, extra func(dir string)) (string, []fixtures.Scenario) {
+	t.Helper()
 	dir := t.TempDir()
 	if err := fixtures.WriteCentral(dir); err != nil {
 		t.Fatal(err)
+	}
+	if extra != nil {
+		extra(dir)
 	}
 	ds, err := model.ReadDir(dir)
 	if err != nil {

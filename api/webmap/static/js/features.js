@@ -5,5 +5,6 @@
 import { water } from './water.js';
 import { dumping } from './dumping.js';
 import { odour } from './odour.js';
+import { air } from './air.js';
 
-export const features = [water, dumping, odour];
+export const features = [water, dumping, odour, air];
