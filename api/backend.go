@@ -207,4 +207,9 @@ type SnapCandidate struct {
 	StreamOrder int
 	// Point is the snapped position in EPSG:4326, nil when unknown.
 	Point *orb.Point
+	// ReachCode and ReachCodeMeasure are the NHD reach code and the
+	// NHDPlus measure on it (hydro.Snap), "" and 0 when the network's
+	// source has no REACHCODE, FROMMEAS and TOMEAS.
+	ReachCode        string
+	ReachCodeMeasure float64
 }

@@ -12,11 +12,14 @@ import (
 
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
+	"github.com/envtrace/envtrace/casework/farmalert"
+	"github.com/envtrace/envtrace/casework/outbox"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/datadir"
+	"github.com/envtrace/envtrace/tracing/farmland"
 	"github.com/envtrace/envtrace/tracing/model"
 )
 
@@ -82,7 +85,11 @@ var centralData = sync.OnceValues(func() (*centralFixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &centralFixture{net: net, basin: b, scenarios: scen, land: land, air: air}, nil
+	irr, err := farmland.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &centralFixture{net: net, basin: b, scenarios: scen, land: land, air: air, irrigation: irr}, nil
 })
 
 type centralFixture struct {
@@ -92,6 +99,8 @@ type centralFixture struct {
 	land      *dumping.Land
 	// air holds the fixture's wind, H2S readings and odour petitions.
 	air *datadir.Dir
+	// irrigation is the fixture's irrigation system (farmland routes).
+	irrigation *farmland.Data
 }
 
 // apiScenarios converts the fixture's scenarios, as the CLI does.
@@ -114,7 +123,13 @@ func centralBackend(t testing.TB) (*api.MemoryBackend, *centralFixture) {
 	if err != nil {
 		t.Fatalf("central fixture: %v", err)
 	}
-	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithScenarios(apiScenarios(fx.scenarios)), api.WithCases(store.NewMemory()), api.WithAirData(fx.air))
+	eng, err := farmland.New(fx.basin, fx.irrigation, 0)
+	if err != nil {
+		t.Fatalf("farmland: %v", err)
+	}
+	fa := &api.FarmlandArea{Engine: eng, Alerts: farmalert.NewBook(outbox.NewMemory())}
+	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithScenarios(apiScenarios(fx.scenarios)), api.WithCases(store.NewMemory()),
+		api.WithAirData(fx.air), api.WithFarmland(fa))
 	if err != nil {
 		t.Fatalf("NewMemoryBackendWithBasin: %v", err)
 	}

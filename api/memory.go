@@ -194,7 +194,8 @@ func (b *MemoryBackend) Snap(ctx context.Context, req SnapRequest) ([]SnapCandid
 	}
 	out := make([]SnapCandidate, len(snaps))
 	for i, s := range snaps {
-		c := SnapCandidate{ReachID: n.ID(s.Reach), Measure: s.Measure, OffsetM: s.OffsetM, StreamOrder: s.StreamOrder}
+		c := SnapCandidate{ReachID: n.ID(s.Reach), Measure: s.Measure, OffsetM: s.OffsetM, StreamOrder: s.StreamOrder,
+			ReachCode: s.ReachCode, ReachCodeMeasure: s.ReachCodeMeasure}
 		if w, err := b.toWGS84.Transform(s.Point); err == nil {
 			c.Point = &w
 		}

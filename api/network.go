@@ -221,16 +221,23 @@ type snapJSON struct {
 }
 
 type snapCandidateJSON struct {
-	ReachID     string     `json:"reach_id"`
-	Measure     float64    `json:"measure"`
-	OffsetM     float64    `json:"offset_m"`
-	StreamOrder int        `json:"stream_order"`
-	Point       *orb.Point `json:"point,omitempty"`
+	ReachID          string     `json:"reach_id"`
+	Measure          float64    `json:"measure"`
+	OffsetM          float64    `json:"offset_m"`
+	StreamOrder      int        `json:"stream_order"`
+	Point            *orb.Point `json:"point,omitempty"`
+	ReachCode        string     `json:"reachcode,omitempty"`
+	ReachCodeMeasure *float64   `json:"reachcode_measure,omitempty"`
 }
 
 func toSnapJSON(s SnapCandidate) snapCandidateJSON {
-	return snapCandidateJSON{ReachID: s.ReachID, Measure: roundTo(s.Measure, 4), OffsetM: roundTo(s.OffsetM, 3),
+	out := snapCandidateJSON{ReachID: s.ReachID, Measure: roundTo(s.Measure, 4), OffsetM: roundTo(s.OffsetM, 3),
 		StreamOrder: s.StreamOrder, Point: pointJSON(s.Point)}
+	if s.ReachCode != "" {
+		m := roundTo(s.ReachCodeMeasure, 4)
+		out.ReachCode, out.ReachCodeMeasure = s.ReachCode, &m
+	}
+	return out
 }
 
 // snapTo asks the backend for candidates and turns its errors into

@@ -153,6 +153,9 @@ func (m *memoryOGC) current() (*ogc.MemorySource, error) {
 		if m.b.od != nil {
 			opts = append(opts, ogc.WithPetitions(ps, petition.DefaultFuzzer().Fuzz))
 		}
+		if fa := m.b.FarmlandArea(); fa != nil {
+			opts = append(opts, farmlandCollections(fa.Engine.D)...)
+		}
 		screen, err := m.sensorScreen(sd)
 		if err != nil {
 			return nil, err

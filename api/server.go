@@ -109,6 +109,9 @@ func (s *Server) routes() error {
 	if db, ok := s.backend.(DumpingBackend); ok && db.DumpingArea() != nil && db.DumpingArea().Desk != nil {
 		s.registerDumping(v1, db.DumpingArea())
 	}
+	if fb, ok := s.backend.(FarmlandBackend); ok && fb.FarmlandArea() != nil {
+		s.registerFarmland(v1, fb.FarmlandArea())
+	}
 	if ob, ok := s.backend.(OdourBackend); ok && odourEnabled(s.backend) {
 		s.registerOdour(v1, ob)
 	}

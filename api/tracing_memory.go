@@ -34,6 +34,7 @@ type memoryOptions struct {
 	sink      IngestSink
 	airData   *datadir.Dir
 	petitions *PetitionArea
+	farmland  *FarmlandArea
 }
 
 // IngestSink stores readings durably (the PostGIS store's IngestReadings)

@@ -304,6 +304,9 @@ func (b *builder) edges() {
 		for k, i := range qOwner {
 			j := found[k]
 			a := b.in[i].NHD
+			if j >= 0 && reachesCoast(b.in[i].NHD, b.in[j].NHD) {
+				continue // the river ends at the sea: an outlet
+			}
 			switch qKind[k] {
 			case 0:
 				if j >= 0 {
@@ -360,6 +363,15 @@ func (b *builder) edges() {
 			b.setDowns(i, byFrom[r.ToNode])
 		}
 	}
+}
+
+// reachesCoast says a reference from reach a to reach c joins a river to
+// the coastline (NHDPlus terminal rivers name a coastline reach as their
+// dnhydroseq). The river ends there: following the coastline would add its
+// length to every distance and drainage sum upstream, and the NLDI never
+// navigates it.
+func reachesCoast(a, c *NHDAttrs) bool {
+	return (a.FCode == FCodeCoastline) != (c.FCode == FCodeCoastline)
 }
 
 func (b *builder) dangling(i int, field, ref string) {
@@ -652,7 +664,7 @@ func (b *builder) loopIn(comp []int32, succ func(int32) []int32) []string {
 }
 
 // renumberPreorder numbers an NHDPlus network's index tree (see
-// Network.indexParent; uphydroseq gives the main stems) and renumbers the
+// indexParents; uphydroseq gives the main stems) and renumbers the
 // builder's topology into that order: down, upH, the minor edges and the
 // ids. It returns inv (inv[input record] = new index), the subtree sizes and the
 // lengths by new index, and a topological order (upstream first) that
@@ -669,30 +681,10 @@ func (b *builder) renumberPreorder(topo []int32, lengths []float64) (inv, size, 
 			fl[i] |= flagCoast
 		}
 	}
-	parent := make([]int32, n)
-	for i, d := range b.down {
-		if d < 0 || fl[i]&flagCoast != 0 || fl[d]&(flagCoast|flagStart) != 0 {
-			parent[i] = -1
-		} else {
-			parent[i] = d
-		}
-	}
+	perm, inv, size := preorder(indexParents(b.down, fl), b.upH, topo)
 	fl = nil
-	perm, inv, size := preorder(parent, b.upH, topo)
-	parent = nil
-	remap := func(s []int32) []int32 {
-		out := make([]int32, n)
-		for nw, old := range perm {
-			if v := s[old]; v >= 0 {
-				out[nw] = inv[v]
-			} else {
-				out[nw] = -1
-			}
-		}
-		return out
-	}
-	b.down = remap(b.down)
-	b.upH = remap(b.upH)
+	b.down = remapRefs(b.down, perm, inv)
+	b.upH = remapRefs(b.upH, perm, inv)
 	for k, e := range b.minor {
 		b.minor[k] = [2]int32{inv[e[0]], inv[e[1]]}
 	}

@@ -44,6 +44,12 @@
 // for an upstream reach, from that reach's downstream end to the start
 // reach's downstream end (where the water it carries passes a station at the
 // start); for a downstream reach, from the start reach's downstream end to
-// that reach's upstream end. Travel time uses reach velocity (NHDPlus VE_MA in
-// ft/s) or, where it is missing, DefaultVelocity by stream order.
+// that reach's upstream end. Travel time uses reach velocity (a velocity
+// column whose name says its unit, see velocityColumns) or, where it is
+// missing, DefaultVelocity by stream order.
+//
+// # Stream order
+//
+// Strahler order follows the NHDPlus rule on networks that split and
+// rejoin (see builder.strahler); a file's own order column replaces it.
 package hydro

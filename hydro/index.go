@@ -4,27 +4,42 @@ import (
 	"slices"
 )
 
-// indexParent is reach i's parent in the index tree: its main downstream
-// reach, unless NLDI would not climb from there to i (the downstream reach
-// is a coastline or a start reach) or i itself is a coastline.
-func (n *Network) indexParent(i int32) int32 {
-	d := n.down[i]
-	if d < 0 || n.flags[i]&flagCoast != 0 || n.flags[d]&(flagCoast|flagStart) != 0 {
-		return -1
+// indexParents gives each reach's parent in the index tree (-1 at a root):
+// its main downstream reach, unless NLDI would not climb from there to it
+// (the downstream reach is a coastline or a start reach) or the reach
+// itself is a coastline. flags holds flagCoast and flagStart by reach.
+// Both builds, NHDPlus (renumberPreorder) and computed (index), use it.
+func indexParents(down []int32, flags []uint8) []int32 {
+	parent := make([]int32, len(down))
+	for i, d := range down {
+		if d < 0 || flags[i]&flagCoast != 0 || flags[d]&(flagCoast|flagStart) != 0 {
+			parent[i] = -1
+		} else {
+			parent[i] = d
+		}
 	}
-	return d
+	return parent
+}
+
+// remapRefs renumbers a column of reach references (-1: none) into the
+// order perm[new] = old, inv[old] = new.
+func remapRefs(s, perm, inv []int32) []int32 {
+	out := make([]int32, len(perm))
+	for nw, old := range perm {
+		if v := s[old]; v >= 0 {
+			out[nw] = inv[v]
+		} else {
+			out[nw] = -1
+		}
+	}
+	return out
 }
 
 // index numbers the index tree in pre-order (main-stem child first),
 // renumbers every per-reach column into that order (compacting it), and
 // lays out the minor-divergence edges for interval queries.
 func (n *Network) index(raw *rawAttrs, topo []int32) {
-	N := n.n
-	parent := make([]int32, N)
-	for i := int32(0); i < N; i++ {
-		parent[i] = n.indexParent(i)
-	}
-	perm, inv, size := preorder(parent, raw.upMain, topo)
+	perm, inv, size := preorder(indexParents(n.down, n.flags), raw.upMain, topo)
 	n.renumber(raw, perm, inv, size)
 }
 
@@ -84,20 +99,11 @@ func preorder(parent, upMain, topo []int32) (perm, inv, size []int32) {
 // and inv (both nil: the columns are in that order already), compacts the
 // raw columns and lays out the minor-divergence edges.
 func (n *Network) renumber(raw *rawAttrs, perm, inv []int32, size []int32) {
-	N := n.n
 	remap := func(s []int32) []int32 {
 		if perm == nil {
 			return s
 		}
-		out := make([]int32, N)
-		for nw, old := range perm {
-			if v := s[old]; v >= 0 {
-				out[nw] = inv[v]
-			} else {
-				out[nw] = -1
-			}
-		}
-		return out
+		return remapRefs(s, perm, inv)
 	}
 	permF := func(s []float64) []float64 {
 		if perm == nil {
@@ -132,6 +138,9 @@ func (n *Network) renumber(raw *rawAttrs, perm, inv []int32, size []int32) {
 		}
 		if n.names != nil {
 			n.names = permute(n.names, perm)
+		}
+		if n.codes != nil {
+			n.codes = permute(n.codes, perm)
 		}
 		n.ids = n.ids.permute(perm, inv)
 	}

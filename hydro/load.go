@@ -57,7 +57,10 @@ func Load(ctx context.Context, path string, opt LoadOptions) (*Network, *Source,
 	src.Path = path
 	bo := opt.Build
 	bo.SnapTolerance = opt.SnapTolerance
-	bo.Geographic = isGeographic(src.SRID, reaches)
+	bo.Geographic, err = geographicCRS(path, src.SRID, reaches, src.Rows)
+	if err != nil {
+		return nil, src, fmt.Errorf("%s: %w", path, err)
+	}
 	bo.KeepGeometry = true
 	net, err := Build(ctx, reaches, bo)
 	if err != nil {
@@ -71,22 +74,20 @@ func Load(ctx context.Context, path string, opt LoadOptions) (*Network, *Source,
 	return net, src, nil
 }
 
+// isGeographic guesses whether coordinates are degrees, for the noding
+// tolerance before Load's CRS check (geographicCRS) refuses contradictions.
 func isGeographic(srid int, reaches []Reach) bool {
-	switch srid {
-	case 4326, 4269, 4267, 4283, 4258, 3824:
-		return true
-	case 0:
-		for i := range reaches {
-			for _, p := range reaches[i].Geometry {
-				if math.Abs(p[0]) > 180 || math.Abs(p[1]) > 90 {
-					return false
-				}
-			}
-		}
-		return true
-	}
-	return false
+	g, err := geographicCRS("", srid, reaches, nil)
+	return g || (err != nil && srid != 0)
 }
+
+// orderColumns are the stream-order column names a network file may carry,
+// case-insensitive, in order of preference: NHDPlus (StreamOrde), the NLDI
+// and hydroloom spellings, and strord from DEM stream tools (GRASS
+// r.stream.order, TauDEM, waterswak). A file's own order replaces the
+// computed Strahler order: an extract that keeps only large streams knows
+// orders its lines alone cannot show.
+var orderColumns = []string{"streamorde", "streamorder", "stream_order", "strord", "strahler", "order"}
 
 // fields resolves column names case-insensitively.
 type fields map[string]string
@@ -218,10 +219,14 @@ func FromLayer(l *layer.Layer, opt LoadOptions) ([]Reach, *Source, error) {
 	if lenCol == "" && f.find("link") != "" {
 		lenMCol = f.find("length") // NOAA RouteLink lengths are metres
 	}
-	velCol := f.find("ve_ma", "velocity_fps")
-	orderCol := f.find("streamorde", "streamorder", "stream_order", "order", "strahler")
+	velCol, velToFps, err := findVelocity(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	orderCol := f.find(orderColumns...)
 	daCol := f.find("totdasqkm", "totda", "drainage_area_sqkm")
 	divCol := f.find("divergence")
+	codeCol, fromMeasCol, toMeasCol := f.find("reachcode"), f.find("frommeas"), f.find("tomeas")
 
 	var out []Reach
 	byID := map[string]int{}
@@ -256,7 +261,10 @@ func FromLayer(l *layer.Layer, opt LoadOptions) ([]Reach, *Source, error) {
 			r.LengthKm = v / 1000
 		}
 		if v, ok := propFloat(p, velCol); ok && v > 0 {
-			r.VelocityFps = v
+			r.VelocityFps = v * velToFps
+			if err := checkVelocity(r.VelocityFps, velCol, row, r.ID); err != nil {
+				return nil, nil, err
+			}
 		}
 		if v, ok := propFloat(p, orderCol); ok && v > 0 {
 			r.StreamOrder = int(v)
@@ -267,12 +275,15 @@ func FromLayer(l *layer.Layer, opt LoadOptions) ([]Reach, *Source, error) {
 		if v, ok := propFloat(p, divCol); ok {
 			r.Divergence = int(v)
 		}
+		r.ReachCode, r.FromMeas, r.ToMeas = reachCodeOf(p, codeCol, fromMeasCol, toMeasCol)
 		switch {
 		case hasNHD:
 			get := func(cands ...string) float64 {
 				v, _ := propFloat(p, f.find(cands...))
 				return orZero(v)
 			}
+			// NHDPlus writes -9999 where it has no value (coastline
+			// reaches have no pathlength); Build then computes it.
 			pl, ok := propFloat(p, f.find("pathlength", "pathlength_km"))
 			if !ok {
 				pl = Missing
@@ -288,9 +299,6 @@ func FromLayer(l *layer.Layer, opt LoadOptions) ([]Reach, *Source, error) {
 				StartFlag:      int(get("startflag")),
 				TerminalFlag:   int(get("terminalfl", "terminalflag")),
 				FCode:          int(get("fcode")),
-			}
-			if math.IsNaN(pl) {
-				return nil, nil, fmt.Errorf("row %d (reach %s): NHDPlus attributes without pathlength", row, r.ID)
 			}
 		case toCol != "":
 			if t := propString(p, toCol); t != "" {

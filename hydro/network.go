@@ -63,6 +63,7 @@ type Network struct {
 
 	geom  []orb.LineString
 	names []string
+	codes []reachCode // nil when the source has no reach codes
 	snap  snapIndex
 }
 
@@ -235,6 +236,27 @@ type rawAttrs struct {
 // records are read once, in sequence: at national scale a record is a
 // cache miss, so values needed in topological order are copied out first.
 func (b *builder) attributes(topo []int32, lengths []float64, inv []int32) (*Network, *rawAttrs) {
+	net, raw := b.newColumns(lengths)
+	srcOrder := b.readRecords(net, raw, inv)
+	b.strahler(topo, srcOrder, net.order)
+	srcOrder = nil
+	arb, hasChild := b.arbolateSums(topo, lengths, net.arbolate)
+	b.mainStems(raw.upMain, arb, net.order)
+	arb = nil
+	b.travel(topo, lengths, net)
+	if b.topo == TopologyNHDPlus {
+		fillMissing(raw.pathKm, net.cumKm)
+	} else {
+		b.routing(topo, hasChild, net, raw)
+	}
+	b.keepGeometryAndNames(net, inv)
+	net.codes = reachCodes(b.in, inv)
+	return net, raw
+}
+
+// newColumns allocates a network's per-reach columns and the raw ones that
+// index() compacts, and lists the minor-divergence edges.
+func (b *builder) newColumns(lengths []float64) (*Network, *rawAttrs) {
 	n := b.n
 	net := &Network{
 		n:        int32(n),
@@ -255,56 +277,30 @@ func (b *builder) attributes(topo []int32, lengths []float64, inv []int32) (*Net
 		levelPath:    make([]int64, n),
 		terminalPath: make([]int64, n),
 	}
-	in := b.in
-	nhd := b.topo == TopologyNHDPlus
-	hasMinorIn := make([]bool, n)
-	minorInMax := make([]uint8, n)
-	for _, e := range b.minor {
-		hasMinorIn[e[1]] = true
-		net.minorDown = append(net.minorDown, edge{e[0], e[1]})
-	}
-
-	// Every value read from the records, in one pass over them in input
-	// order: source stream orders, velocities (NaN: none given, set from
-	// the order below) and the NHDPlus columns and flags. When the
-	// topology is renumbered (inv not nil), each record's values go to its
-	// new position packed in one struct, a single scattered write a
-	// record, and are then split into columns in sequence.
-	srcOrder := make([]uint8, n)
-	if nhd {
+	if net.hasNHD {
 		raw.pathKm = make([]float64, n)
 	}
+	for _, e := range b.minor {
+		net.minorDown = append(net.minorDown, edge{e[0], e[1]})
+	}
+	return net, raw
+}
+
+// readRecords reads every value the records give, in one pass over them in
+// input order: source stream orders (returned, 0 where none), velocities
+// (NaN: none given, set from the order by travel) and the NHDPlus columns
+// and flags. When the topology is renumbered (inv not nil), each record's
+// values go to its new position packed in one struct, a single scattered
+// write a record, and are then split into columns in sequence.
+func (b *builder) readRecords(net *Network, raw *rawAttrs, inv []int32) []uint8 {
+	nhd := net.hasNHD
+	srcOrder := make([]uint8, b.n)
 	var packed []recVals
 	if inv != nil {
-		packed = make([]recVals, n)
+		packed = make([]recVals, b.n)
 	}
-	for i := range in {
-		r := &in[i]
-		var p recVals
-		if v := r.VelocityFps * FtPerSec; math.IsNaN(v) || v <= 0 {
-			p.vel = float32(math.NaN())
-		} else {
-			p.vel = float32(v)
-		}
-		if nhd {
-			if o := r.StreamOrder; o > 0 && o < 256 {
-				p.order = uint8(o)
-			}
-			a := r.NHD
-			p.hydroseq = hseqKey(a.Hydroseq)
-			p.levelPath = hseqKey(a.LevelPathID)
-			p.terminalPath = hseqKey(a.TerminalPathID)
-			p.pathKm = a.PathLength
-			if a.StartFlag == 1 {
-				p.flags |= flagStart
-			}
-			if a.TerminalFlag == 1 {
-				p.flags |= flagTerminal
-			}
-			if a.FCode == FCodeCoastline {
-				p.flags |= flagCoast
-			}
-		}
+	for i := range b.in {
+		p := readRecord(&b.in[i], nhd)
 		if packed != nil {
 			packed[inv[i]] = p
 			continue
@@ -314,83 +310,96 @@ func (b *builder) attributes(topo []int32, lengths []float64, inv []int32) (*Net
 	for k := range packed {
 		packed[k].store(net, raw, srcOrder, k, nhd)
 	}
-	packed = nil
+	return srcOrder
+}
 
-	// Strahler order and arbolate sum, upstream first.
-	maxChild := make([]uint8, n)
-	cntMax := make([]uint8, n)
-	hasChild := make([]bool, n)
-	arb := make([]float64, n)
+// readRecord takes the values attributes needs from one record.
+func readRecord(r *Reach, nhd bool) recVals {
+	var p recVals
+	if v := r.VelocityFps * FtPerSec; math.IsNaN(v) || v <= 0 {
+		p.vel = float32(math.NaN())
+	} else {
+		p.vel = float32(v)
+	}
+	if o := r.StreamOrder; o > 0 && o < 256 {
+		p.order = uint8(o)
+	}
+	if !nhd {
+		return p
+	}
+	a := r.NHD
+	p.hydroseq = hseqKey(a.Hydroseq)
+	p.levelPath = hseqKey(a.LevelPathID)
+	p.terminalPath = hseqKey(a.TerminalPathID)
+	p.pathKm = a.PathLength
+	if a.StartFlag == 1 {
+		p.flags |= flagStart
+	}
+	if a.TerminalFlag == 1 {
+		p.flags |= flagTerminal
+	}
+	if a.FCode == FCodeCoastline {
+		p.flags |= flagCoast
+	}
+	return p
+}
+
+// arbolateSums writes each reach's arbolate sum (km of stream upstream
+// along the tree, the reach included) into out, upstream first, and
+// returns the sums at full precision and which reaches have a tree child.
+func (b *builder) arbolateSums(topo []int32, lengths []float64, out []float32) (arb []float64, hasChild []bool) {
+	hasChild = make([]bool, b.n)
+	arb = make([]float64, b.n)
 	for _, u := range topo {
-		var o uint8
-		switch {
-		case maxChild[u] > 0 && cntMax[u] >= 2:
-			o = maxChild[u] + 1
-		case maxChild[u] > 0:
-			o = maxChild[u]
-		case minorInMax[u] > 0:
-			o = minorInMax[u]
-		default:
-			o = 1
-		}
-		if srcOrder[u] > 0 {
-			o = srcOrder[u]
-		}
-		net.order[u] = o
 		arb[u] += lengths[u]
-		net.arbolate[u] = float32(arb[u])
+		out[u] = float32(arb[u])
 		if d := b.down[u]; d >= 0 {
 			hasChild[d] = true
 			arb[d] += arb[u]
-			switch {
-			case o > maxChild[d]:
-				maxChild[d], cntMax[d] = o, 1
-			case o == maxChild[d] && cntMax[d] < 255:
-				cntMax[d]++
-			}
-		}
-		for _, d := range b.minorFrom(u) {
-			if o > minorInMax[d] {
-				minorInMax[d] = o
-			}
 		}
 	}
-	maxChild, cntMax, minorInMax, srcOrder = nil, nil, nil, nil
+	return arb, hasChild
+}
 
-	// Main-stem upstream reach: NHDPlus uphydroseq when given, else the
-	// tree child with the largest drainage area, arbolate sum, stream order.
-	upMain := raw.upMain
-	if nhd {
+// mainStems sets each reach's main-stem upstream reach (-1 at a
+// headwater): NHDPlus uphydroseq when given, else the tree child with the
+// largest drainage area, then arbolate sum, then stream order, then the
+// first in input order.
+func (b *builder) mainStems(upMain []int32, arb []float64, order []uint8) {
+	if b.topo == TopologyNHDPlus {
 		copy(upMain, b.upH)
-	} else {
-		for i := range upMain {
-			upMain[i] = -1
+		return
+	}
+	in := b.in
+	better := func(a, c int32) bool { // is a a better main stem than c?
+		da, dc := in[a].TotDASqKm, in[c].TotDASqKm
+		if !math.IsNaN(da) && !math.IsNaN(dc) && da != dc {
+			return da > dc
 		}
-		better := func(a, c int32) bool { // is a a better main stem than c?
-			da, dc := in[a].TotDASqKm, in[c].TotDASqKm
-			if !math.IsNaN(da) && !math.IsNaN(dc) && da != dc {
-				return da > dc
-			}
-			if arb[a] != arb[c] {
-				return arb[a] > arb[c]
-			}
-			if net.order[a] != net.order[c] {
-				return net.order[a] > net.order[c]
-			}
-			return a < c
+		if arb[a] != arb[c] {
+			return arb[a] > arb[c]
 		}
-		for u := int32(0); u < int32(n); u++ {
-			if d := b.down[u]; d >= 0 {
-				if c := upMain[d]; c < 0 || better(u, c) {
-					upMain[d] = u
-				}
+		if order[a] != order[c] {
+			return order[a] > order[c]
+		}
+		return a < c
+	}
+	for i := range upMain {
+		upMain[i] = -1
+	}
+	for u := int32(0); u < int32(b.n); u++ {
+		if d := b.down[u]; d >= 0 {
+			if c := upMain[d]; c < 0 || better(u, c) {
+				upMain[d] = u
 			}
 		}
 	}
-	arb = nil
+}
 
-	// Velocities not given, then distances and travel times, downstream
-	// first.
+// travel gives reaches without a velocity DefaultVelocity by their order,
+// then computes each reach's distance and travel time from its downstream
+// end to its outlet, downstream first.
+func (b *builder) travel(topo []int32, lengths []float64, net *Network) {
 	for k, v := range net.velocity {
 		if v != v {
 			net.velocity[k] = float32(DefaultVelocity(int(net.order[k])))
@@ -403,54 +412,64 @@ func (b *builder) attributes(topo []int32, lengths []float64, inv []int32) (*Net
 			net.cumHours[u] = net.cumHours[d] + lengths[d]*1000/float64(net.velocity[d])/3600
 		}
 	}
-	if !nhd {
-		raw.pathKm = net.cumKm
-		for k := len(topo) - 1; k >= 0; k-- {
-			u := topo[k]
-			raw.hydroseq[u] = int64(len(topo) - k)
+}
+
+// routing computes the NHDPlus-style attributes a non-NHDPlus source
+// lacks: path length (the distance to the outlet), hydroseq (topological
+// rank, 1 at the last outlet), level and terminal paths along the main
+// stems, and the start and terminal flags.
+func (b *builder) routing(topo []int32, hasChild []bool, net *Network, raw *rawAttrs) {
+	raw.pathKm = net.cumKm
+	for k := len(topo) - 1; k >= 0; k-- {
+		raw.hydroseq[topo[k]] = int64(len(topo) - k)
+	}
+	for k := len(topo) - 1; k >= 0; k-- {
+		u := topo[k]
+		d := b.down[u]
+		switch {
+		case d < 0:
+			raw.levelPath[u] = raw.hydroseq[u]
+			raw.terminalPath[u] = raw.hydroseq[u]
+			net.flags[u] |= flagTerminal
+			continue
+		case raw.upMain[d] == u:
+			raw.levelPath[u] = raw.levelPath[d]
+		default:
+			raw.levelPath[u] = raw.hydroseq[u]
 		}
-		for k := len(topo) - 1; k >= 0; k-- {
-			u := topo[k]
-			d := b.down[u]
-			if d < 0 {
-				raw.levelPath[u] = raw.hydroseq[u]
-				raw.terminalPath[u] = raw.hydroseq[u]
-				net.flags[u] |= flagTerminal
-				continue
-			}
-			raw.terminalPath[u] = raw.terminalPath[d]
-			if upMain[d] == u {
-				raw.levelPath[u] = raw.levelPath[d]
-			} else {
-				raw.levelPath[u] = raw.hydroseq[u]
-			}
-		}
-		for u := range in {
-			if !hasChild[u] && !hasMinorIn[u] {
-				net.flags[u] |= flagStart
-			}
+		raw.terminalPath[u] = raw.terminalPath[d]
+	}
+	hasMinorIn := make([]bool, b.n)
+	for _, e := range b.minor {
+		hasMinorIn[e[1]] = true
+	}
+	for u := range hasChild {
+		if !hasChild[u] && !hasMinorIn[u] {
+			net.flags[u] |= flagStart
 		}
 	}
+}
+
+// keepGeometryAndNames copies reach polylines (when Options.KeepGeometry)
+// and stream names (when any record has one) to their network positions.
+func (b *builder) keepGeometryAndNames(net *Network, inv []int32) {
+	in := b.in
 	if b.opt.KeepGeometry {
-		net.geom = make([]orb.LineString, n)
+		net.geom = make([]orb.LineString, b.n)
 		for i := range in {
 			net.geom[at(inv, i)] = in[i].Geometry
 		}
 	}
-	hasNames := false
 	for i := range in {
-		if in[i].Name != "" {
-			hasNames = true
-			break
+		if in[i].Name == "" {
+			continue
 		}
-	}
-	if hasNames {
-		net.names = make([]string, n)
+		net.names = make([]string, b.n)
 		for i := range in {
 			net.names[at(inv, i)] = in[i].Name
 		}
+		return
 	}
-	return net, raw
 }
 
 // Name is reach i's stream name, "" when unknown.
@@ -471,10 +490,10 @@ type recVals struct {
 
 func (p *recVals) store(net *Network, raw *rawAttrs, srcOrder []uint8, k int, nhd bool) {
 	net.velocity[k] = p.vel
+	srcOrder[k] = p.order
 	if !nhd {
 		return
 	}
-	srcOrder[k] = p.order
 	raw.hydroseq[k] = p.hydroseq
 	raw.levelPath[k] = p.levelPath
 	raw.terminalPath[k] = p.terminalPath
@@ -488,4 +507,73 @@ func at(inv []int32, i int) int {
 		return i
 	}
 	return int(inv[i])
+}
+
+// fillMissing replaces the NaN (nodata) values of dst with those of src: a
+// reach whose file gives no pathlength (NHDPlus -9999, as on coastline
+// reaches) gets the distance to its outlet computed along the network.
+func fillMissing(dst, src []float64) {
+	for i, v := range dst {
+		if math.IsNaN(v) {
+			dst[i] = src[i]
+		}
+	}
+}
+
+// strahler writes each reach's Strahler order into order, visiting reaches
+// upstream first (topo). A reach with nothing upstream has order 1; where
+// two or more inflows share the highest order the order rises by one,
+// else it is that highest order.
+//
+// Networks that split and rejoin follow the NHDPlus rule (StreamCalc 0 on
+// minor paths): a minor path, from the minor divergence down to where it
+// rejoins, carries the order of the path it left and counts for nothing
+// downstream. Where a minor path rejoins, only the inflows not on a minor
+// path set the order. Without the rule a braid would raise the order of
+// the river below it by one at every rejoin. (hydroloom's add_streamorder
+// also refuses to raise the order at a confluence that a minor path
+// joins; NHDPlus HR does raise it there when two main inflows share the
+// highest order, and envtrace follows NHDPlus.)
+//
+// A stream order given by the file (srcOrder > 0) replaces the computed
+// one and is what reaches below it see.
+func (b *builder) strahler(topo []int32, srcOrder, order []uint8) {
+	n := len(order)
+	mainMax := make([]uint8, n)  // highest order of inflows on a main path
+	mainCnt := make([]uint8, n)  // how many inflows have it
+	minorMax := make([]uint8, n) // highest order of inflows on a minor path
+	onMinor := make([]bool, n)
+	for _, u := range topo {
+		var o uint8
+		switch {
+		case mainCnt[u] > 0:
+			o = mainMax[u]
+			if mainCnt[u] >= 2 {
+				o++
+			}
+		case minorMax[u] > 0:
+			o, onMinor[u] = minorMax[u], true
+		default:
+			o = 1
+		}
+		if srcOrder[u] > 0 {
+			o = srcOrder[u]
+		}
+		order[u] = o
+		if d := b.down[u]; d >= 0 {
+			if onMinor[u] {
+				minorMax[d] = max(minorMax[d], o)
+			} else {
+				switch {
+				case o > mainMax[d]:
+					mainMax[d], mainCnt[d] = o, 1
+				case o == mainMax[d] && mainCnt[d] < 255:
+					mainCnt[d]++
+				}
+			}
+		}
+		for _, d := range b.minorFrom(u) {
+			minorMax[d] = max(minorMax[d], o)
+		}
+	}
 }

@@ -2,10 +2,8 @@ package hydro
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -23,30 +21,14 @@ type vaa struct {
 	startflag, terminalflag, fcode               int
 }
 
-func readVAA(t *testing.T, path string) []vaa {
+func readVAA(t *testing.T, rel string) []vaa {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
+	tb := realdata.ReadCSV(t, rel)
 	num := func(r []string, name string) float64 {
-		v, err := strconv.ParseFloat(r[col[name]], 64)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		return v
+		return realdata.Float(t, r[tb.Col(t, name)], name)
 	}
 	var out []vaa
-	for _, r := range rows[1:] {
+	for _, r := range tb.Rows {
 		out = append(out, vaa{
 			comid: int64(num(r, "comid")), hydroseq: int64(num(r, "hydroseq")), dnhydroseq: int64(num(r, "dnhydroseq")),
 			dnminorhyd: int64(num(r, "dnminorhyd")), uphydroseq: int64(num(r, "uphydroseq")),
@@ -149,7 +131,7 @@ func reachesFromVAA(rows []vaa) []Reach {
 // from every reach of the NLDI's own 921-reach fixture, against the NLDI
 // semantics run over the raw attributes.
 func TestNLDIFixture(t *testing.T) {
-	rows := readVAA(t, realdata.Path(t, "nldi/flowlines_921_attributes.csv"))
+	rows := readVAA(t, "nldi/flowlines_921_attributes.csv")
 	if len(rows) != 921 {
 		t.Fatalf("read %d rows, want 921", len(rows))
 	}
@@ -199,7 +181,7 @@ func TestNLDIFixture(t *testing.T) {
 // TestFastPathEqualsReference checks the interval index against a plain
 // graph walk on random starts, divergences included.
 func TestFastPathEqualsReference(t *testing.T) {
-	rows := readVAA(t, realdata.Path(t, "nldi/flowlines_921_attributes.csv"))
+	rows := readVAA(t, "nldi/flowlines_921_attributes.csv")
 	net, err := Build(context.Background(), reachesFromVAA(rows), Options{})
 	if err != nil {
 		t.Fatal(err)

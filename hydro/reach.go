@@ -31,8 +31,10 @@ type Reach struct {
 
 	// LengthKm is the reach length; Missing means compute it from Geometry.
 	LengthKm float64
-	// VelocityFps is the mean velocity in ft/s (NHDPlus VE_MA); Missing or
-	// ≤ 0 means use DefaultVelocity by stream order.
+	// VelocityFps is the mean velocity in ft/s, NHDPlus's unit (VE_MA);
+	// FromLayer converts m/s columns into it on reading (see
+	// velocityColumns). Missing or ≤ 0 means use DefaultVelocity by stream
+	// order.
 	VelocityFps float64
 	// StreamOrder is a source-supplied stream order, 0 when absent.
 	StreamOrder int
@@ -42,6 +44,13 @@ type Reach struct {
 	// Divergence is the NHDPlus divergence code: 0 none, 1 main path of a
 	// divergence, 2 minor path.
 	Divergence int
+	// ReachCode is the NHD reach code the reach lies on, "" when absent,
+	// and FromMeas and ToMeas the part of it the reach covers (NHDPlus
+	// measures, 0–100 along the whole reach code from its downstream
+	// end). With them a snapped point also gets its reach-code measure,
+	// the one NHDPlus gage and event tables use.
+	ReachCode        string
+	FromMeas, ToMeas float64
 
 	// Geometry is the reach polyline, digitised upstream to downstream.
 	Geometry orb.LineString
@@ -49,6 +58,9 @@ type Reach struct {
 
 // NHDAttrs are the NHDPlus value-added routing attributes; with them the
 // network reproduces NLDI navigation exactly.
+//
+// PathLength is Missing where the file has none (NHDPlus nodata −9999, as on
+// coastline reaches); Build then uses the distance to the outlet it computes.
 type NHDAttrs struct {
 	Hydroseq, DnHydroseq, DnMinorHyd, UpHydroseq float64
 	LevelPathID, TerminalPathID                  float64

@@ -2,11 +2,9 @@ package hydro
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -171,12 +169,11 @@ func TestGageSnapping(t *testing.T) {
 		{"nhdplus/sample_natseamless.gpkg", "nhdplus/natseamless_gages.csv", 0.75},
 		{"nhdplus/new_hope.gpkg", "nhdplus/new_hope_gages.csv", 0.75},
 	}
-	totalEvent, totalReported, okReported := 0, 0, 0
+	totalEvent, totalReported, okReported, onlyCode := 0, 0, 0, 0
 	for _, tc := range tests {
 		t.Run(tc.gages, func(t *testing.T) {
 			net, _ := load(t, tc.gpkg, LoadOptions{})
-			meas := reachMeasures(t, tc.gpkg)
-			rows := readCSV(t, realdata.Path(t, tc.gages))
+			rows := realdata.ReadCSV(t, tc.gages).Records()
 			event, reported, hitReported := 0, 0, 0
 			for _, r := range rows {
 				if r["in_network"] != "True" {
@@ -195,13 +192,16 @@ func TestGageSnapping(t *testing.T) {
 				if got := net.ID(snaps[0].Reach); got != want {
 					t.Errorf("gage %s event point snapped to %s, official %s (offset %.2f m)", r["site_no"], got, want, snaps[0].OffsetM)
 				}
-				// NHDPlus event measures run along the whole reach code;
-				// a flowline covers [FromMeas, ToMeas] of it.
+				// NHDPlus event measures run along the whole reach code
+				// (the flowline covers [FromMeas, ToMeas] of it): the snap
+				// reports that measure as well as the one along the reach.
 				m, _ := strconv.ParseFloat(r["Measure"], 64)
-				fm := meas[want]
-				onCode := fm[0] + snaps[0].Measure/100*(fm[1]-fm[0])
-				if math.Abs(onCode-m) > 0.5 {
-					t.Errorf("gage %s measure %.3f on the reach code, official %.3f", r["site_no"], onCode, m)
+				s := snaps[0]
+				if s.ReachCode != r["REACHCODE"] || math.Abs(s.ReachCodeMeasure-m) > 0.5 {
+					t.Errorf("gage %s: reach code %s measure %.3f, official %s %.3f", r["site_no"], s.ReachCode, s.ReachCodeMeasure, r["REACHCODE"], m)
+				}
+				if math.Abs(s.Measure-m) > 0.5 {
+					onlyCode++
 				}
 				event++
 				lx, _ := strconv.ParseFloat(r["lon_site"], 64)
@@ -229,29 +229,8 @@ func TestGageSnapping(t *testing.T) {
 			okReported += hitReported
 		})
 	}
-	t.Logf("all gages: %d event points exact; reported coordinates %d of %d", totalEvent, okReported, totalReported)
-}
-
-func readCSV(t *testing.T, path string) []map[string]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []map[string]string
-	for _, r := range rows[1:] {
-		m := map[string]string{}
-		for i, h := range rows[0] {
-			m[strings.TrimPrefix(h, "\ufeff")] = r[i]
-		}
-		out = append(out, m)
-	}
-	return out
+	t.Logf("all gages: %d event points exact; reported coordinates %d of %d; %d event measures differ from the measure along the flowline alone",
+		totalEvent, okReported, totalReported, onlyCode)
 }
 
 // TestTouqian builds the DEM-derived Touqian network from geometry alone.
@@ -304,20 +283,18 @@ func TestTouqian(t *testing.T) {
 	if pitLines != 2034-1829 || len(s.Outlets) != 1+2+3 {
 		t.Errorf("%d outlets besides the mouth draining %d lines; want 5 pits draining %d", len(s.Outlets)-1, pitLines, 2034-1829)
 	}
-	// Strahler order equals strord − 5 on every line: the file keeps only
-	// streams of order 6 and above.
+	// The file's own Strahler order (strord, from the full DEM network)
+	// is used on every line: the lines alone, cut at order 6, would give
+	// strord − 5.
 	for _, f := range l.Features {
 		id := strconv.Itoa(f.Row)
 		i, ok := net.Index(id)
 		if !ok {
 			t.Fatalf("no reach %s", id)
 		}
-		strord, _ := f.Props["strord"].(float64)
-		if v, ok := f.Props["strord"].(int64); ok {
-			strord = float64(v)
-		}
-		if got := net.StreamOrder(i); got != int(strord)-5 {
-			t.Fatalf("line %s: Strahler %d, want strord %v − 5", id, got, strord)
+		strord, _ := f.Int64("strord")
+		if got := net.StreamOrder(i); got != int(strord) || strord < 6 {
+			t.Fatalf("line %s: Strahler %d, want the file's strord %d", id, got, strord)
 		}
 	}
 	// DM from any line draining to the mouth ends at the mouth.
@@ -408,23 +385,6 @@ func vaaFromLayer(t *testing.T, rel string) []vaa {
 			pathlength: num("pathlength"), lengthkm: num("lengthkm"),
 			startflag: int(num("startflag")), terminalflag: int(num("terminalfl")), fcode: int(num("fcode")),
 		})
-	}
-	return out
-}
-
-// reachMeasures reads each flowline's FromMeas and ToMeas on its reach code.
-func reachMeasures(t *testing.T, rel string) map[string][2]float64 {
-	t.Helper()
-	l, err := layer.Read(realdata.Path(t, rel), layer.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][2]float64{}
-	for _, f := range l.Features {
-		id, _ := f.Int64("comid")
-		from, _ := f.Float("frommeas")
-		to, _ := f.Float("tomeas")
-		out[strconv.FormatInt(id, 10)] = [2]float64{from, to}
 	}
 	return out
 }

@@ -14,9 +14,15 @@ import (
 // Snap is one candidate reach for a point (a station or an outfall).
 type Snap struct {
 	Reach int32
-	// Measure runs 0–100 from the reach's downstream end, as NHDPlus
-	// measures do.
+	// Measure runs 0–100 from the reach's downstream end, along this
+	// reach only. NHDPlus measures run along a whole reach code, of which
+	// a flowline covers [FROMMEAS, TOMEAS]; ReachCodeMeasure is that one.
 	Measure float64
+	// ReachCode and ReachCodeMeasure are the NHD reach code and the
+	// measure on it (Network.ReachCodeMeasure), set only when the source
+	// gave REACHCODE, FROMMEAS and TOMEAS; ReachCode is "" otherwise.
+	ReachCode        string
+	ReachCodeMeasure float64
 	// OffsetM is the distance from the point to the reach in metres.
 	OffsetM float64
 	// StreamOrder lets a caller see that the nearest reach is a small
@@ -56,6 +62,55 @@ func (n *Network) SnapPoint(p orb.Point, k int, maxM float64) ([]Snap, error) {
 	for i, h := range hits {
 		r := int32(h.Item)
 		out[i] = Snap{Reach: r, Measure: h.Measure, OffsetM: h.OffsetM, StreamOrder: int(n.order[r]), Point: h.Point}
+		out[i].ReachCode, out[i].ReachCodeMeasure, _ = n.ReachCodeMeasure(r, h.Measure)
 	}
 	return out, nil
+}
+
+// reachCode is the NHD reach code a reach lies on and the measures it
+// covers on it, from its downstream end (from) to its upstream end (to).
+type reachCode struct {
+	code     string
+	from, to float64
+}
+
+// reachCodeOf reads a record's reach code and measures; "" unless all
+// three are present and the measures are an interval of 0–100.
+func reachCodeOf(p map[string]any, codeCol, fromCol, toCol string) (string, float64, float64) {
+	code := propString(p, codeCol)
+	from, okF := propFloat(p, fromCol)
+	to, okT := propFloat(p, toCol)
+	if code == "" || !okF || !okT || from < 0 || to > 100 || from > to {
+		return "", Missing, Missing
+	}
+	return code, from, to
+}
+
+// reachCodes copies the input records' reach codes to their network
+// positions (inv: see builder.attributes); nil when no record has one.
+func reachCodes(in []Reach, inv []int32) []reachCode {
+	var out []reachCode
+	for i := range in {
+		if in[i].ReachCode == "" {
+			continue
+		}
+		if out == nil {
+			out = make([]reachCode, len(in))
+		}
+		out[at(inv, i)] = reachCode{in[i].ReachCode, in[i].FromMeas, in[i].ToMeas}
+	}
+	return out
+}
+
+// ReachCodeMeasure converts a measure along reach i (0–100 from its
+// downstream end, Snap.Measure) to the NHDPlus measure on the reach code
+// the reach lies on: FromMeas + measure/100 · (ToMeas − FromMeas). ok is
+// false when the network's source gave no REACHCODE, FROMMEAS and TOMEAS
+// for the reach; the measure along the reach is then all there is.
+func (n *Network) ReachCodeMeasure(i int32, measure float64) (code string, m float64, ok bool) {
+	if n.codes == nil || n.codes[i].code == "" {
+		return "", 0, false
+	}
+	c := n.codes[i]
+	return c.code, c.from + measure/100*(c.to-c.from), true
 }

@@ -102,6 +102,9 @@ func NewMemorySource(net *hydro.Network, ds *model.Dataset, opts ...SourceOption
 	if o.screen != nil && o.sensors != nil && len(o.sensors.Sensors) > 0 {
 		s.add(sensorCollection(o.screen, o.sensors))
 	}
+	for _, mc := range o.extra {
+		s.add(mc)
+	}
 	return s, nil
 }
 
@@ -114,6 +117,21 @@ type sourceOptions struct {
 	fuzz      PublicLocation
 	screen    *adf.Result
 	sensors   *sensor.Data
+	extra     []*memCollection
+}
+
+// WithCollection adds a collection of prepared features in EPSG:3826
+// (points, lines or polygons) after the dataset's: the irrigation intakes
+// and irrigated areas of the farmland desk. Features keep the given order.
+func WithCollection(col Collection, feats []Feature) SourceOption {
+	return func(o *sourceOptions) {
+		mc := newPointCollection(col)
+		for _, f := range feats {
+			mc.addFeature(f, time.Time{})
+		}
+		mc.finish()
+		o.extra = append(o.extra, mc)
+	}
 }
 
 // WithFindings gives the permit checks of the dataset, which the

@@ -25,12 +25,15 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/envtrace/envtrace/api"
+	"github.com/envtrace/envtrace/casework/farmalert"
+	"github.com/envtrace/envtrace/casework/outbox"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/internal/config"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/datadir"
+	"github.com/envtrace/envtrace/tracing/farmland"
 	"github.com/envtrace/envtrace/tracing/model"
 )
 
@@ -97,7 +100,16 @@ func serveCentralWith(t *testing.T, extra func(dir string)) (string, []fixtures.
 	if err != nil {
 		t.Fatal(err)
 	}
-	mb, err := api.NewMemoryBackendWithBasin(b, api.WithScenarios(list), api.WithCases(store.NewMemory()), api.WithAirData(air))
+	irr, err := farmland.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := farmland.New(b, irr, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fa := &api.FarmlandArea{Engine: eng, Alerts: farmalert.NewBook(outbox.NewMemory())}
+	mb, err := api.NewMemoryBackendWithBasin(b, api.WithScenarios(list), api.WithCases(store.NewMemory()), api.WithFarmland(fa), api.WithAirData(air))
 	if err != nil {
 		t.Fatal(err)
 	}

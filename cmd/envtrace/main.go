@@ -37,6 +37,10 @@ Usage:
   envtrace route    [--data DIR] --point X,Y [--crs EPSG:N] [--boundary-m M] [--json]
   envtrace odour rank  [--data DIR] --from T --to T [--json]
   envtrace odour trace [--data DIR] --petition ID [--json]
+  envtrace farmland impact [--data DIR] (--facility ID --parameter P [--value V --unit U --time T] |
+                           --station ID --parameter P --value V --unit U --time T) [--json]
+  envtrace farmland alert  (same flags as impact) [--json]
+  envtrace farmland accumulation [--data DIR] --from T --to T [--json]
   envtrace air cpf  [--data DIR] --monitor ID --parameter P [--percentile 90] [--sector-deg 10]
                     [--min-speed M] [--json]
   envtrace air anomalies  [--data DIR] --from T --to T [--distance geodesic|course] [--json]
@@ -102,6 +106,7 @@ func commands() map[string]command {
 		"odour":    cmdOdour,
 		"air":      cmdAir,
 		"hotspots": cmdHotspots,
+		"farmland": cmdFarmland,
 	}
 }
 

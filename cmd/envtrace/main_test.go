@@ -103,6 +103,8 @@ func TestSnapCommand(t *testing.T) {
 		Measure     float64 `json:"measure"`
 		OffsetM     float64 `json:"offset_m"`
 		StreamOrder int     `json:"stream_order"`
+		ReachCode   string  `json:"reachcode"`
+		CodeMeasure float64 `json:"reachcode_measure"`
 		Candidates  []struct {
 			ReachID string `json:"reach_id"`
 		} `json:"candidates"`
@@ -113,11 +115,16 @@ func TestSnapCommand(t *testing.T) {
 	if got.ReachID != "13293744" || got.OffsetM > 1 || got.StreamOrder < 1 || len(got.Candidates) != 3 {
 		t.Fatalf("snap = %+v", got)
 	}
+	// The gage table's official reach code and measure on it (Measure
+	// 28.85024 on 07090002007743), to the table's half-unit precision.
+	if got.ReachCode != "07090002007743" || math.Abs(got.CodeMeasure-28.85024) > 0.5 {
+		t.Errorf("reach code %q measure %v, official 07090002007743 at 28.85024", got.ReachCode, got.CodeMeasure)
+	}
 	// TWD97 input is converted: the Touqian river mouth.
 	tq := realdata.Path(t, "taiwan/touqian_streams_order6.epsg3826.geojson")
 	code, out, errs = runCmd(t, "snap", "--network", tq, "--point", "120.9331,24.8501", "--crs", "EPSG:4326")
-	if code != 0 || !strings.Contains(out, `"reach_id"`) {
-		t.Fatalf("exit %d %s %s", code, out, errs)
+	if code != 0 || !strings.Contains(out, `"reach_id"`) || strings.Contains(out, "reachcode") {
+		t.Fatalf("exit %d %s %s (a network without reach codes reports none)", code, out, errs)
 	}
 	if code, _, _ := runCmd(t, "snap", "--network", tq, "--point", "1,2", "--crs", "EPSG:9999"); code != 2 {
 		t.Fatalf("unknown CRS: exit %d, want 2", code)

@@ -225,11 +225,13 @@ func writeGeoJSON(ctx context.Context, w *bufio.Writer, net *hydro.Network, q hy
 
 // snapJSON is the contract of `envtrace snap`.
 type snapJSON struct {
-	ReachID     string     `json:"reach_id"`
-	Measure     float64    `json:"measure"`
-	OffsetM     float64    `json:"offset_m"`
-	StreamOrder int        `json:"stream_order"`
-	Candidates  []snapJSON `json:"candidates,omitempty"`
+	ReachID          string     `json:"reach_id"`
+	Measure          float64    `json:"measure"`
+	OffsetM          float64    `json:"offset_m"`
+	StreamOrder      int        `json:"stream_order"`
+	ReachCode        string     `json:"reachcode,omitempty"`
+	ReachCodeMeasure *float64   `json:"reachcode_measure,omitempty"`
+	Candidates       []snapJSON `json:"candidates,omitempty"`
 }
 
 func cmdSnap(ctx context.Context, e *env, args []string) error {
@@ -267,7 +269,12 @@ func cmdSnap(ctx context.Context, e *env, args []string) error {
 		return errors.New("no reach to snap to")
 	}
 	conv := func(s hydro.Snap) snapJSON {
-		return snapJSON{ReachID: net.ID(s.Reach), Measure: round(s.Measure, 4), OffsetM: round(s.OffsetM, 3), StreamOrder: s.StreamOrder}
+		out := snapJSON{ReachID: net.ID(s.Reach), Measure: round(s.Measure, 4), OffsetM: round(s.OffsetM, 3), StreamOrder: s.StreamOrder}
+		if s.ReachCode != "" {
+			m := round(s.ReachCodeMeasure, 4)
+			out.ReachCode, out.ReachCodeMeasure = s.ReachCode, &m
+		}
+		return out
 	}
 	out := conv(snaps[0])
 	for _, s := range snaps {

@@ -68,17 +68,26 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	mb, err := newMemoryBackend(b, e.cfg.Data == "", api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData), api.WithPetitions(pa))
-	if err != nil {
-		return err
-	}
-	var backend api.Backend = mb
 	land, err := dumping.ReadLand(dir)
 	if err != nil {
 		return err
 	}
+	// Farmland alerts share the dumping desk's outbox (and its worker).
+	repo := dumping.NewMemory()
+	opts := []api.MemoryOption{api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData), api.WithPetitions(pa)}
+	fa, err := farmlandArea(dir, b, repo.Outbox)
+	if err != nil {
+		return err
+	}
+	if fa != nil {
+		opts = append(opts, api.WithFarmland(fa))
+	}
+	mb, err := newMemoryBackend(b, e.cfg.Data == "", opts...)
+	if err != nil {
+		return err
+	}
+	var backend api.Backend = mb
 	if land != nil {
-		repo := dumping.NewMemory()
 		area, err := e.dumpingArea(ctx, land, repo, repo.Outbox, true)
 		if err != nil {
 			return err

@@ -34,6 +34,13 @@ const (
 
 var errWKBShort = errors.New("WKB truncated")
 
+// DecodeWKB decodes one WKB, ISO WKB or EWKB geometry that fills b, with
+// any Z and M values dropped, and returns the EWKB SRID (0 when absent).
+// It is the project's one WKB decoder: GeoPackage blobs and PostGIS values
+// (gis/postgis.ParseEWKB) both go through it, so 3-D NHDPlus lines read
+// the same from either. A nil geometry is an empty point.
+func DecodeWKB(b []byte) (orb.Geometry, int, error) { return decodeWKB(b) }
+
 type wkbReader struct {
 	b []byte
 	i int

@@ -7,6 +7,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/ewkb"
+
+	"github.com/envtrace/envtrace/gis/layer"
 )
 
 // Geometry travels between Go and PostGIS as EWKB in a bytea value: the
@@ -37,14 +39,19 @@ func EWKB(g orb.Geometry, srid int) ([]byte, error) {
 
 // ParseEWKB decodes extended or plain WKB (as ST_AsEWKB and ST_AsBinary
 // return) into an orb geometry and its SRID, 0 when the bytes carry none.
-// Z and M values are not supported: select ST_Force2D(geom) for 3-D data.
+// It uses the decoder GeoPackages are read with (layer.DecodeWKB): Z and M
+// values, EWKB flags or ISO type codes, are read and dropped, so a 3-D
+// column needs no ST_Force2D.
 func ParseEWKB(b []byte) (orb.Geometry, int, error) {
 	if len(b) == 0 {
 		return nil, 0, fmt.Errorf("%w: empty WKB", ErrGeometry)
 	}
-	g, srid, err := ewkb.Unmarshal(b)
+	g, srid, err := layer.DecodeWKB(b)
 	if err != nil {
 		return nil, 0, fmt.Errorf("%w: %w", ErrGeometry, err)
+	}
+	if g == nil {
+		return nil, 0, fmt.Errorf("%w: empty point", ErrGeometry)
 	}
 	return g, srid, nil
 }

@@ -1,7 +1,6 @@
 package spatial
 
 import (
-	"encoding/csv"
 	"math"
 	"os"
 	"strconv"
@@ -69,33 +68,6 @@ func readReaches(t *testing.T, path string) ([]orb.LineString, []reach) {
 	return lines, reaches
 }
 
-func readCSV(t *testing.T, path string) (map[string]int, [][]string) {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, name := range rows[0] {
-		col[name] = i
-	}
-	return col, rows[1:]
-}
-
-func parseFloat(t *testing.T, s string) float64 {
-	t.Helper()
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
 // TestSnapGagesNHDPlus snaps the official NHDPlus gage event points to the
 // reaches of the matching GeoPackage: each must land on its official reach
 // (FLComID) with the official REACHCODE measure, which checks both the
@@ -116,7 +88,8 @@ func TestSnapGagesNHDPlus(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			lines, reaches := readReaches(t, realdata.Path(t, tt.gpkg))
-			col, rows := readCSV(t, realdata.Path(t, tt.gages))
+			tb := realdata.ReadCSV(t, tt.gages)
+			rows := tb.Rows
 			all := NewLineIndex(lines, true)
 			nNet := 0
 			for _, r := range reaches {
@@ -133,12 +106,12 @@ func TestSnapGagesNHDPlus(t *testing.T) {
 			events, sites, inNet := 0, 0, 0
 			worstMeasure := 0.0
 			for _, row := range rows {
-				site := row[col["site_no"]]
-				want, err := strconv.ParseInt(row[col["FLComID"]], 10, 64)
+				site := row[tb.Col(t, "site_no")]
+				want, err := strconv.ParseInt(row[tb.Col(t, "FLComID")], 10, 64)
 				if err != nil {
 					t.Fatal(err)
 				}
-				ev := orb.Point{parseFloat(t, row[col["event_x"]]), parseFloat(t, row[col["event_y"]])}
+				ev := orb.Point{realdata.Float(t, row[tb.Col(t, "event_x")], "coordinate"), realdata.Float(t, row[tb.Col(t, "event_y")], "coordinate")}
 				if indexed[want] {
 					h := all.Nearest(ev, 1, 0)
 					if len(h) != 1 {
@@ -155,16 +128,16 @@ func TestSnapGagesNHDPlus(t *testing.T) {
 					// Hit.Measure is per flowline; NHDPlus event measures are
 					// per REACHCODE, of which the flowline spans FromMeas..ToMeas.
 					got := r.fromMeas + (r.toMeas-r.fromMeas)*h[0].Measure/100
-					wantM := parseFloat(t, row[col["Measure"]])
+					wantM := realdata.Float(t, row[tb.Col(t, "Measure")], "Measure")
 					worstMeasure = math.Max(worstMeasure, math.Abs(got-wantM))
 					if math.Abs(got-wantM) > 0.05 {
 						t.Errorf("gage %s: reach measure %.4f, want %.4f", site, got, wantM)
 					}
 					events++
 				}
-				if row[col["in_network"]] == "True" && row[col["lon_site"]] != "" {
+				if row[tb.Col(t, "in_network")] == "True" && row[tb.Col(t, "lon_site")] != "" {
 					inNet++
-					sp := orb.Point{parseFloat(t, row[col["lon_site"]]), parseFloat(t, row[col["lat_site"]])}
+					sp := orb.Point{realdata.Float(t, row[tb.Col(t, "lon_site")], "coordinate"), realdata.Float(t, row[tb.Col(t, "lat_site")], "coordinate")}
 					if h := network.Nearest(sp, 1, 0); len(h) == 1 && reaches[h[0].Item].comid == want {
 						sites++
 					}
@@ -206,18 +179,19 @@ func TestSnapWQPStationsNLDI(t *testing.T) {
 		inFixture[comids[i]] = true
 	}
 	ix := NewLineIndex(lines, true)
-	col, rows := readCSV(t, realdata.Path(t, "nldi/wqp_stations_633.csv"))
+	tb := realdata.ReadCSV(t, "nldi/wqp_stations_633.csv")
+	rows := tb.Rows
 
 	agree, present, agreePresent, top5 := 0, 0, 0, 0
 	for _, row := range rows {
-		p := orb.Point{parseFloat(t, row[col["lon"]]), parseFloat(t, row[col["lat"]])}
-		want, err := strconv.ParseInt(row[col["comid"]], 10, 64)
+		p := orb.Point{realdata.Float(t, row[tb.Col(t, "lon")], "coordinate"), realdata.Float(t, row[tb.Col(t, "lat")], "coordinate")}
+		want, err := strconv.ParseInt(row[tb.Col(t, "comid")], 10, 64)
 		if err != nil {
 			t.Fatal(err)
 		}
 		hits := ix.Nearest(p, 5, 0)
 		if len(hits) != 5 {
-			t.Fatalf("station %s: %d hits", row[col["identifier"]], len(hits))
+			t.Fatalf("station %s: %d hits", row[tb.Col(t, "identifier")], len(hits))
 		}
 		if inFixture[want] {
 			present++

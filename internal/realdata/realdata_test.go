@@ -64,3 +64,19 @@ func TestPathFindsREADME(t *testing.T) {
 		t.Errorf("Path = %q", p)
 	}
 }
+
+func TestReadCSV(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(EnvDir, dir)
+	if err := os.WriteFile(filepath.Join(dir, "g.csv"), []byte("\ufeffsite,lon\nA,-89.5\nB,-90.25\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tb := ReadCSV(t, "g.csv")
+	if tb.Col(t, "site") != 0 || tb.Col(t, "lon") != 1 {
+		t.Fatalf("header %q: the byte order mark must not stay in the first name", tb.Header)
+	}
+	recs := tb.Records()
+	if len(recs) != 2 || recs[1]["site"] != "B" || Float(t, recs[1]["lon"], "lon") != -90.25 {
+		t.Fatalf("records %v", recs)
+	}
+}

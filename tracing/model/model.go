@@ -217,7 +217,7 @@ type Reading struct {
 // before sharing it between goroutines, and again after changing it.
 type Dataset struct {
 	// NetworkPath is the path of the river network file found in the
-	// directory (network.geojson or network.gpkg), "" if none.
+	// directory (network.geojson, network.gpkg or network.csv), "" if none.
 	NetworkPath string
 
 	Facilities []Facility

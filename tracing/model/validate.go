@@ -48,17 +48,25 @@ const (
 	FileAgencies      = "agencies.csv"
 	FileParcels       = "parcels.geojson"
 	FileJurisdictions = "jurisdictions.geojson"
+	// The irrigation system of farmland impact, read by tracing/farmland.
+	FileIrrigationIntakes = "irrigation_intakes.csv"
+	FileIrrigatedAreas    = "irrigated_areas.geojson"
+	FileReachFlows        = "reach_flows.csv"
+	FileCanalPermits      = "canal_permits.csv"
 )
 
 // OwnedFiles lists the files ReadDir leaves to other readers.
 var OwnedFiles = []string{FileMonitors, FileWind, FileAirReadings, FilePetitions,
 	FileSensors, FileSensorReadings, FileAirPermits, FileFuelDeclarations, FileCEMS, FileRainfall, FileEmissionFactors,
-	FileAgencies, FileParcels, FileJurisdictions}
+	FileAgencies, FileParcels, FileJurisdictions,
+	FileIrrigationIntakes, FileIrrigatedAreas, FileReachFlows, FileCanalPermits}
 
 // NetworkFiles are the accepted names of the river network file, in order
-// of preference. Only single-file formats are accepted so that the
-// directory can be written atomically.
-var NetworkFiles = []string{"network.geojson", "network.gpkg"}
+// of preference: every single-file format the network engine reads
+// (GeoJSON, GeoPackage, CSV with WKT geometry or an id → toid table). Only
+// single-file formats are accepted so that the directory can be written
+// atomically.
+var NetworkFiles = []string{"network.geojson", "network.gpkg", "network.csv"}
 
 // locator maps (file, record index) to a line number; nil for in-memory.
 type locator map[string][]int

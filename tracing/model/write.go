@@ -26,8 +26,8 @@ import (
 // not exist; readers never see a half-written directory.
 //
 // Every kind's file is written, header-only when empty. The network file
-// at ds.NetworkPath, if any, is copied in as network.geojson or
-// network.gpkg according to its extension.
+// at ds.NetworkPath, if any, is copied in as network.geojson,
+// network.gpkg or network.csv according to its extension.
 func WriteDir(dir string, ds *Dataset) error {
 	if ds == nil {
 		return errors.New("model: WriteDir: nil dataset")
