@@ -19,6 +19,9 @@ test: ## Run every test (installs PostGIS and creates a throwaway database when 
 	@url=$$(.ci/testdb) || { echo "make test: could not prepare PostGIS" >&2; exit 1; }; \
 	ENVTRACE_TEST_DATABASE_URL=$$url $(GO) test -race -count=1 -timeout 25m ./...
 
+fuzz: ## Run every fuzz target briefly (FUZZTIME each, default 10s)
+	.ci/fuzz
+
 bench: ## Run the benchmarks (each prints its ratio against its baseline)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
@@ -31,4 +34,4 @@ lint: ## gofmt, go vet and golangci-lint (configuration in .golangci.yml)
 	$(GO) vet ./...
 	$(GOLANGCI_LINT) run ./...
 
-.PHONY: help build demo test bench lint
+.PHONY: help build demo test fuzz bench lint

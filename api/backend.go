@@ -19,14 +19,15 @@ import (
 // Today every backend is a MemoryBackend: `serve --data` builds one from a
 // data directory, and `serve --db` loads the network and dataset from
 // PostGIS into one at start-up and wraps it (cmd/envtrace's dbBackend) to
-// add Pinger and durable ingest. A backend that queries PostGIS per
+// add Pinger, Readier, durable ingest and the readings other replicas store
+// (MemoryBackend.ApplyReadings). A backend that queries PostGIS per
 // request would implement the same interfaces.
 //
 // Each further area is its own optional interface, detected by New with a
 // type assertion, which registers that area's routes only when the backend
 // implements it: TracingBackend (stations, facilities, permits, checks,
 // trace, balance; gated by TracingAvailability), ReadingIngester,
-// ScenarioBackend, ReachLister, OGCBackend and Pinger.
+// ScenarioBackend, ReachLister, OGCBackend, Pinger and Readier.
 type Backend interface {
 	NetworkBackend
 }
@@ -63,6 +64,16 @@ type NetworkBackend interface {
 // drains an instance that can no longer answer.
 type Pinger interface {
 	Ping(ctx context.Context) error
+}
+
+// Readier is an optional Backend method set for backends that can be alive
+// but not fit to take traffic: a `serve --db` replica whose readings
+// follower lost the database serves stale readings until it catches up.
+// /readyz calls Ready and reports 503 while it fails, so a load balancer
+// sends requests to the other replicas meanwhile; without Readier, /readyz
+// answers like /healthz.
+type Readier interface {
+	Ready(ctx context.Context) error
 }
 
 // ErrPointOutOfRange is wrapped by backends when a point is valid in its own

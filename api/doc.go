@@ -22,7 +22,8 @@
 // hotspots, air-permit checks, sensor ingest), ReadingIngester (POST /api/v1/readings),
 // ScenarioBackend (demonstration cases for the web map), ReachLister (the
 // whole network as GeoJSON), OGCBackend (OGC API Features at /ogc) and
-// Pinger (/healthz). MemoryBackend implements them all; built with
+// Pinger (/healthz) and Readier (/readyz). MemoryBackend implements all but
+// Pinger and Readier, which cmd/envtrace's PostGIS wrapper adds; built with
 // NewMemoryBackend over a bare network it reports TracingEnabled false and
 // only the network routes exist, built with NewMemoryBackendWithBasin it
 // serves everything:

@@ -17,6 +17,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/gis/crs"
@@ -44,10 +45,11 @@ func newDumpingArea(t testing.TB, land *dumping.Land, now func() time.Time) *dum
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealer, err := dumping.NewAESSealer(bytes.Repeat([]byte{9}, 32))
+	ring, err := privacy.ParseKeyring(bytes.Repeat([]byte{'9'}, 64))
 	if err != nil {
 		t.Fatal(err)
 	}
+	sealer := dumping.Protection{Keys: ring, Secret: bytes.Repeat([]byte{9}, 32)}
 	repo := dumping.NewMemory()
 	keys := api.AgencyKeys{}
 	for _, a := range land.Agencies {
@@ -287,7 +289,7 @@ func TestDumpingAuthorisation(t *testing.T) {
 		{"the dashboard is the centre's", "/api/v1/dumping/dashboard", "k-npa-central", 403, "", ""},
 		{"the centre reads a contact", "/api/v1/dumping/reports/" + a + "/contact", "k-centre", 200, "0912000000", ""},
 		{"the agency may not", "/api/v1/dumping/reports/" + a + "/contact", "k-npa-central", 403, "", "0912"},
-		{"the public summary is fuzzed and open", "/api/v1/dumping/public/reports/" + b, "", 200, `"fuzz_m":200`, "0912"},
+		{"the public summary is fuzzed and open", "/api/v1/dumping/public/reports/" + b, "", 200, `"fuzz_m":161`, "0912"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/envtrace/envtrace/access/audit"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/casework/farmalert"
@@ -137,12 +138,24 @@ func centralBackend(t testing.TB) (*api.MemoryBackend, *centralFixture) {
 }
 
 // centralServer is the full server over the fixture, the dumping desk
-// included.
+// and the audit route (over an empty log) included.
 func centralServer(t testing.TB) (*api.Server, *centralFixture) {
 	t.Helper()
 	b, fx := centralBackend(t)
 	d := newDumpingArea(t, fx.land, time.Now)
-	return newServer(t, quietConfig(), &withPetitions{withDumping: withDumping{MemoryBackend: b, area: d.area}, petitions: newPetitionArea(t)}), fx
+	return newServer(t, quietConfig(), &withPetitions{withDumpingAndAudit: withDumpingAndAudit{withDumping{MemoryBackend: b, area: d.area}}, petitions: newPetitionArea(t)}), fx
+}
+
+// withDumpingAndAudit adds an empty audit log to withDumping, so that
+// every route is registered; TestAuditRoute reads a real one.
+type withDumpingAndAudit struct{ withDumping }
+
+func (w *withDumpingAndAudit) AuditLog() api.AuditQuerier { return emptyAuditLog{} }
+
+type emptyAuditLog struct{}
+
+func (emptyAuditLog) QueryAudit(context.Context, audit.Filter) ([]audit.Record, error) {
+	return nil, nil
 }
 
 // do runs one request with an optional JSON body in-process.

@@ -346,8 +346,9 @@ type serverProc struct {
 	ready  time.Duration
 }
 
-// startServer builds envtrace and starts `envtrace serve --data dir` on a
-// free loopback port, waiting for /healthz.
+// startServer builds envtrace and starts `envtrace serve --data dir` (the
+// embedded demo fixture when dir is "") on a free loopback port, waiting
+// for /healthz.
 func startServer(b *testing.B, dir string) *serverProc {
 	if _, err := exec.LookPath("go"); err != nil {
 		b.Skip("the go tool is needed to build envtrace: ", err)
@@ -372,7 +373,11 @@ func startServer(b *testing.B, dir string) *serverProc {
 	if err != nil {
 		b.Fatal(err)
 	}
-	sp.cmd = exec.Command(bin, "serve", "--data", dir, "--addr", addr)
+	args := []string{"serve", "--addr", addr}
+	if dir != "" {
+		args = append(args, "--data", dir)
+	}
+	sp.cmd = exec.Command(bin, args...)
 	sp.cmd.Stdout, sp.cmd.Stderr = errf, errf
 	t0 := time.Now()
 	if err := sp.cmd.Start(); err != nil {
@@ -522,6 +527,8 @@ func (r *phaseResult) histogram() string {
 type loadClient struct {
 	http *http.Client
 	base string
+	// path is the endpoint the queries go to: /api/v1/trace unless set.
+	path string
 	reqs []loadRequest
 	next atomic.Uint64
 }
@@ -539,7 +546,11 @@ func newLoadClient(base string, reqs []loadRequest, conns int) *loadClient {
 // do sends the next request of the cycle and reads the whole answer.
 func (c *loadClient) do(ctx context.Context) (int64, error) {
 	r := c.reqs[int(c.next.Add(1)-1)%len(c.reqs)]
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/v1/trace?"+r.query, nil)
+	path := c.path
+	if path == "" {
+		path = "/api/v1/trace"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path+"?"+r.query, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -941,4 +952,64 @@ func BenchmarkTraceHandler(b *testing.B) {
 		b.ReportMetric(1/per.Seconds(), "req/s")
 		b.Logf("handler with gzip from %d goroutines: %.0f req/s in process", runtime.GOMAXPROCS(0), 1/per.Seconds())
 	})
+}
+
+// readmeTrace is the README's plating trace (the night-time plating dump
+// into the Futian canal), as the web map sends it.
+var readmeTrace = url.Values{"station": {"WQ-C1-01"}, "parameter": {"Cu"}, "value": {"1.815"}, "unit": {"mg/L"},
+	"time": {"2026-08-14T04:00:00+08:00"}}.Encode()
+
+// BenchmarkTraceLoadDemo drives the README's plating trace against the demo
+// (`envtrace serve` on the embedded fixture, in a child process) from this
+// process: a closed loop of /healthz first, the baseline of what the HTTP
+// stack and this machine serve at all, then the trace in a closed loop and
+// at the fixed rates of ENVTRACE_BENCH_API_RATES. Each phase reports its
+// ratio to the baseline and to the target (≥ 5,000 req/s, p99 ≤ 10 ms).
+//
+//	go test -run '^$' -bench TraceLoadDemo -benchtime 1x ./api/
+func BenchmarkTraceLoadDemo(b *testing.B) {
+	srv := startServer(b, "")
+	pid := srv.cmd.Process.Pid
+	dur := time.Duration(envInt("ENVTRACE_BENCH_API_SECONDS", 10)) * time.Second
+	clients := envInt("ENVTRACE_BENCH_API_CLIENTS", 16)
+	const conns = 256
+	measure := func(c *loadClient, f func() *phaseResult) *phaseResult {
+		runtime.GC()
+		time.Sleep(500 * time.Millisecond)
+		s0, c0 := cpuSeconds(pid), cpuSeconds(os.Getpid())
+		r := f()
+		r.serverCPU, r.clientCPU = cpuSeconds(pid)-s0, cpuSeconds(os.Getpid())-c0
+		if len(r.lat) == 0 {
+			b.Fatalf("no request succeeded%s", firstErr(r))
+		}
+		return r
+	}
+	health := newLoadClient(srv.base, []loadRequest{{}}, conns)
+	health.path = "/healthz"
+	trace := newLoadClient(srv.base, []loadRequest{{query: readmeTrace}}, conns)
+	defer health.http.CloseIdleConnections()
+	defer trace.http.CloseIdleConnections()
+	warm := closedLoopN(trace, 1, 50)
+	if warm.errors > 0 {
+		b.Fatalf("the README trace fails%s", firstErr(warm))
+	}
+	var base *phaseResult
+	phase := func(name string, c *loadClient, f func(c *loadClient) *phaseResult) {
+		b.Run(name, func(b *testing.B) {
+			r := measure(c, func() *phaseResult { return f(c) })
+			reportPhase(b, name, r)
+			if base == nil {
+				base = r
+			}
+			b.ReportMetric(r.rps()/base.rps(), "ratio-vs-healthz")
+			b.Logf("%s: %.2f× the /healthz throughput of this run (%.0f req/s), %.1f KiB an answer", name, r.rps()/base.rps(), base.rps(),
+				float64(r.bytes)/float64(len(r.lat))/1024)
+		})
+	}
+	closed := func(c *loadClient) *phaseResult { return closedLoop(c, clients, dur) }
+	phase(fmt.Sprintf("healthz-closed-%d", clients), health, closed)
+	phase(fmt.Sprintf("trace-closed-%d", clients), trace, closed)
+	for _, rate := range envInts("ENVTRACE_BENCH_API_RATES", []int{1000, 2000, loadTargetRPS}) {
+		phase(fmt.Sprintf("trace-open-%d", rate), trace, func(c *loadClient) *phaseResult { return openLoop(c, rate, dur, conns) })
+	}
 }

@@ -25,6 +25,7 @@ func OpenAPI() []byte { return append([]byte(nil), openAPIDocument...) }
 // expect them at fixed paths.
 func (s *Server) registerOps(e *echo.Echo) {
 	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
 	metrics := promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{
 		ErrorLog:          slogPromLogger{s},
 		EnableOpenMetrics: false,
@@ -46,6 +47,25 @@ func (s *Server) healthz(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz is the readiness probe: the backend is alive (healthz) and, when
+// it is a Readier, ready to serve current data.
+func (s *Server) readyz(c echo.Context) error {
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
+	if r, ok := s.backend.(Readier); ok {
+		if err := r.Ready(c.Request().Context()); err != nil {
+			return &unavailableError{err: err}
+		}
+	} else if p, ok := s.backend.(Pinger); ok {
+		if err := p.Ping(c.Request().Context()); err != nil {
+			return &unavailableError{err: err}
+		}
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }
 
 func (s *Server) openAPI(c echo.Context) error {

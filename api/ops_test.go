@@ -402,3 +402,52 @@ func TestSharedRegistry(t *testing.T) {
 		t.Error("Registry() is not the configured registry")
 	}
 }
+
+// readyFake is a backend that says whether it is ready.
+type readyFake struct {
+	*fakeBackend
+	ready error
+}
+
+func (r *readyFake) Ready(context.Context) error { return r.ready }
+
+func TestReadyz(t *testing.T) {
+	tests := []struct {
+		name    string
+		backend func(t *testing.T) api.Backend
+		code    int
+	}{
+		{"memory backend: ready", func(t *testing.T) api.Backend { return memoryBackend(t, testNetwork(t)) }, http.StatusOK},
+		{"database down, no Readier: the ping decides", func(t *testing.T) api.Backend {
+			f := newFake(t)
+			f.ping = func(context.Context) error { return errors.New("dial tcp 10.0.0.5:5432: connection refused") }
+			return f
+		}, http.StatusServiceUnavailable},
+		{"alive but not caught up", func(t *testing.T) api.Backend {
+			return &readyFake{fakeBackend: newFake(t), ready: errors.New("follower at 10.0.0.5 not connected")}
+		}, http.StatusServiceUnavailable},
+		{"Readier says ready", func(t *testing.T) api.Backend { return &readyFake{fakeBackend: newFake(t)} }, http.StatusOK},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, quietConfig(), tc.backend(t))
+			rec := get(t, s.Handler(), "/readyz")
+			if tc.code == http.StatusOK {
+				if rec.Code != 200 || strings.TrimSpace(rec.Body.String()) != `{"status":"ready"}` {
+					t.Fatalf("%d %s", rec.Code, rec.Body)
+				}
+				return
+			}
+			p := checkProblem(t, rec, rec.Body.Bytes(), tc.code)
+			if p.Type != api.ProblemUnavailable || strings.Contains(rec.Body.String(), "10.0.0.5") {
+				t.Errorf("problem %+v", p)
+			}
+			// Liveness is not readiness: a replica behind is still alive.
+			if _, isReadier := tc.backend(t).(api.Readier); isReadier {
+				if rec := get(t, s.Handler(), "/healthz"); rec.Code != 200 {
+					t.Errorf("healthz of a live replica that is not ready: %d", rec.Code)
+				}
+			}
+		})
+	}
+}

@@ -25,7 +25,7 @@ func (b *petitionBackend) PetitionArea() *api.PetitionArea { return b.area }
 
 // withPetitions adds a petition desk to the central fixture's backend.
 type withPetitions struct {
-	withDumping
+	withDumpingAndAudit
 	petitions *api.PetitionArea
 }
 
@@ -41,11 +41,11 @@ func petitionServer(t *testing.T) http.Handler {
 // key.
 func newPetitionArea(t testing.TB) *api.PetitionArea {
 	t.Helper()
-	sealer, err := dumping.NewAESSealer(bytes.Repeat([]byte{3}, 32))
+	ring, err := petition.TestKeyring()
 	if err != nil {
 		t.Fatal(err)
 	}
-	desk, err := petition.NewDesk(sealer, nil)
+	desk, err := petition.NewDesk(petition.KeyringSealer{Keys: ring}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -109,6 +109,9 @@ func (s *Server) routes() error {
 	if db, ok := s.backend.(DumpingBackend); ok && db.DumpingArea() != nil && db.DumpingArea().Desk != nil {
 		s.registerDumping(v1, db.DumpingArea())
 	}
+	if ab, ok := s.backend.(AuditBackend); ok && ab.AuditLog() != nil {
+		s.registerAudit(v1, ab.AuditLog())
+	}
 	if fb, ok := s.backend.(FarmlandBackend); ok && fb.FarmlandArea() != nil {
 		s.registerFarmland(v1, fb.FarmlandArea())
 	}

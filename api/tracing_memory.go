@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -109,8 +111,11 @@ type tracingSnapshot struct {
 	basin *basin.Basin
 	ds    *model.Dataset
 
-	latestOnce sync.Once
-	latest     map[string]*stationLatest
+	// latest is computed on first use, or carried over from the previous
+	// snapshot by an ingest (extendLatest); latestMu serialises the
+	// computation.
+	latestMu sync.Mutex
+	latest   atomic.Pointer[map[string]*stationLatest]
 
 	placedOnce sync.Once
 	placed     map[model.OutfallKey]basin.Place
@@ -207,38 +212,92 @@ func (b *MemoryBackend) snapshot() (*tracingSnapshot, error) {
 	return b.tr.cur, nil
 }
 
-// latestByStation computes, once per snapshot, every station's latest
-// reading of each parameter and its latest RPI (tracing/rpi).
+// latestByStation returns every station's latest reading of each
+// parameter and its latest RPI (tracing/rpi), computed once per snapshot
+// from all readings unless an ingest carried it over (extendLatest).
 func (s *tracingSnapshot) latestByStation() map[string]*stationLatest {
-	s.latestOnce.Do(func() {
-		out := map[string]*stationLatest{}
-		for i := range s.ds.Readings {
-			r := &s.ds.Readings[i]
-			sl := out[r.Station]
-			if sl == nil {
-				sl = &stationLatest{byParam: map[string]int{}}
-				out[r.Station] = sl
-			}
-			if j, ok := sl.byParam[r.Parameter]; !ok || !r.Time.Before(s.ds.Readings[j].Time) {
-				sl.byParam[r.Parameter] = i
-			}
-			if r.Time.After(sl.time) {
-				sl.time = r.Time
+	if m := s.latest.Load(); m != nil {
+		return *m
+	}
+	s.latestMu.Lock()
+	defer s.latestMu.Unlock()
+	if m := s.latest.Load(); m != nil {
+		return *m
+	}
+	out := map[string]*stationLatest{}
+	for i := range s.ds.Readings {
+		addLatest(out, s.ds.Readings, i)
+	}
+	for st, series := range rpi.SeriesByStation(s.ds.Readings) {
+		out[st].setRPI(series)
+	}
+	s.latest.Store(&out)
+	return out
+}
+
+// addLatest counts reading i of rs in its station's latest readings: the
+// latest of each parameter (of two at one instant, the later in rs) and
+// the station's latest time.
+func addLatest(out map[string]*stationLatest, rs []model.Reading, i int) {
+	r := &rs[i]
+	sl := out[r.Station]
+	if sl == nil {
+		sl = &stationLatest{byParam: map[string]int{}}
+		out[r.Station] = sl
+	}
+	if j, ok := sl.byParam[r.Parameter]; !ok || !r.Time.Before(rs[j].Time) {
+		sl.byParam[r.Parameter] = i
+	}
+	if r.Time.After(sl.time) {
+		sl.time = r.Time
+	}
+}
+
+// setRPI keeps a station's RPI series: RPI is defined per sample
+// (tracing/rpi), and the station's RPI is its latest complete sample's.
+func (sl *stationLatest) setRPI(series []rpi.Latest) {
+	if len(series) == 0 {
+		sl.rpiSeries, sl.rpi = nil, nil
+		return
+	}
+	infos := make([]RPIInfo, len(series))
+	for i, l := range series {
+		infos[i] = RPIInfo{Index: l.Index, Class: l.Class, Time: l.Time, Points: l.Points}
+	}
+	sl.rpiSeries, sl.rpi = infos, &infos[len(infos)-1]
+}
+
+// extendLatest gives next (old's data with readings from index base on
+// appended) old's latest readings updated with the new ones, when old has
+// computed them: the stations without new readings keep their entries, and
+// each station with some is recomputed from its own readings only, so an
+// ingest costs the batch and its stations, not the whole dataset.
+func extendLatest(old, next *tracingSnapshot, base int) {
+	m := old.latest.Load()
+	if m == nil {
+		return
+	}
+	out := maps.Clone(*m)
+	touched := map[string]bool{}
+	for i := base; i < len(next.ds.Readings); i++ {
+		st := next.ds.Readings[i].Station
+		if !touched[st] {
+			touched[st] = true
+			if sl := out[st]; sl != nil {
+				out[st] = &stationLatest{byParam: maps.Clone(sl.byParam), time: sl.time}
 			}
 		}
-		// RPI is defined per sample (tracing/rpi): the station's RPI is its
-		// latest complete sample's.
-		for st, series := range rpi.SeriesByStation(s.ds.Readings) {
-			infos := make([]RPIInfo, len(series))
-			for i, l := range series {
-				infos[i] = RPIInfo{Index: l.Index, Class: l.Class, Time: l.Time, Points: l.Points}
-			}
-			out[st].rpiSeries = infos
-			out[st].rpi = &infos[len(infos)-1]
+		addLatest(out, next.ds.Readings, i)
+	}
+	for st := range touched {
+		own := next.ds.ReadingsAt(st)
+		rs := make([]model.Reading, len(own))
+		for i, r := range own {
+			rs[i] = *r
 		}
-		s.latest = out
-	})
-	return s.latest
+		out[st].setRPI(rpi.SeriesByStation(rs)[st])
+	}
+	next.latest.Store(&out)
 }
 
 // lonLat converts a TWD97 point to EPSG:4326.
@@ -610,15 +669,30 @@ func (b *MemoryBackend) Scenarios(ctx context.Context) ([]Scenario, error) {
 	return out, nil
 }
 
-// IngestReadings implements ReadingIngester: it appends the new readings
-// to a copy of the dataset, re-indexes the copy and makes it current. A
-// reading already stored with the same value is a duplicate and skipped; one
-// with another value conflicts (a *model.ConflictError with both values) and
-// the whole batch is refused. A large dataset pays for the copy and the
-// re-validation on every batch; feeds that send many small batches should
-// batch them, or use `envtrace ingest` against PostGIS and restart the
-// server.
+// IngestReadings implements ReadingIngester: it writes the new readings
+// through the sink (when there is one) and appends them to the data (see
+// apply). A reading already stored with the same value is a duplicate and
+// skipped; one with another value conflicts (a *model.ConflictError with
+// both values) and the whole batch is refused.
 func (b *MemoryBackend) IngestReadings(ctx context.Context, readings []model.Reading) (inserted, duplicates int, err error) {
+	return b.ingest(ctx, readings, true)
+}
+
+// ApplyReadings adds readings another server already stored in the shared
+// database (a replica follows the others this way): they are not written
+// through the sink again, and those this backend holds already (its own
+// ingests, or a batch seen twice after a reconnect) are skipped.
+func (b *MemoryBackend) ApplyReadings(ctx context.Context, readings []model.Reading) (inserted int, err error) {
+	inserted, _, err = b.ingest(ctx, readings, false)
+	return inserted, err
+}
+
+// ingest decides which readings are new against the latest data, stores
+// them through the sink when durable is set, and makes a snapshot with
+// them appended current. The append costs time in proportion to the batch,
+// not to the dataset (model.Dataset.WithReadings): records are shared with
+// the previous snapshot, which requests still holding it keep reading.
+func (b *MemoryBackend) ingest(ctx context.Context, readings []model.Reading, durable bool) (inserted, duplicates int, err error) {
 	if b.tr == nil {
 		return 0, 0, ErrNoTracingData
 	}
@@ -641,21 +715,21 @@ func (b *MemoryBackend) IngestReadings(ctx context.Context, readings []model.Rea
 	if err != nil || len(fresh) == 0 {
 		return 0, duplicates, err
 	}
-	if td.opt.sink != nil {
+	if durable && td.opt.sink != nil {
 		if _, _, err := td.opt.sink(ctx, fresh); err != nil {
 			return 0, 0, fmt.Errorf("ingest readings: %w", err)
 		}
 	}
-	ds := *old.ds
-	ds.Readings = slices.Concat(old.ds.Readings, fresh)
-	if err := ds.Index(); err != nil {
+	ds, err := old.ds.WithReadings(fresh)
+	if err != nil {
 		// The readings were validated at the edge; a failure here is a
 		// rule the edge does not know, so nothing is stored.
 		return 0, 0, fmt.Errorf("ingest readings: %w", err)
 	}
 	bs := *old.basin
-	bs.DS = &ds
-	next := &tracingSnapshot{basin: &bs, ds: &ds}
+	bs.DS = ds
+	next := &tracingSnapshot{basin: &bs, ds: ds}
+	extendLatest(old, next, len(old.ds.Readings))
 	td.mu.Lock()
 	td.cur = next
 	td.mu.Unlock()

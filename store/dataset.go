@@ -29,6 +29,10 @@ type kind struct {
 	cols  []col
 	n     int
 	row   func(i int) ([]any, error)
+	// before and after, when set, run in the kind's transaction before
+	// its rows are staged and after they were written (readings take the
+	// writers' lock and their partitions, then notify followers).
+	before, after func(ctx context.Context, tx pgx.Tx) error
 }
 
 func (k *kind) names() []string {
@@ -156,7 +160,11 @@ func kinds(ds *model.Dataset) []*kind {
 			n:    len(ds.Readings), row: func(i int) ([]any, error) {
 				r, err := ds.Readings[i].Canonical()
 				return readingRow(r), err
-			}},
+			},
+			before: func(ctx context.Context, tx pgx.Tx) error {
+				return prepareReadingsWrite(ctx, tx, len(ds.Readings), func(i int) time.Time { return ds.Readings[i].Time })
+			},
+			after: notifyReadings},
 	}
 }
 
@@ -295,6 +303,11 @@ func ImportDataset(ctx context.Context, pool *pgxpool.Pool, ds *model.Dataset, p
 			if err := setBulkTimeout(ctx, tx); err != nil {
 				return err
 			}
+			if k.before != nil {
+				if err := k.before(ctx, tx); err != nil {
+					return err
+				}
+			}
 			if _, err := tx.Exec(ctx, k.tempDDL()); err != nil {
 				return err
 			}
@@ -308,8 +321,11 @@ func ImportDataset(ctx context.Context, pool *pgxpool.Pool, ds *model.Dataset, p
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"tmp_" + k.table}, append([]string{"pos"}, k.names()...), src); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, k.upsertSQL())
-			return err
+			tag, err := tx.Exec(ctx, k.upsertSQL())
+			if err != nil || k.after == nil || tag.RowsAffected() == 0 {
+				return err
+			}
+			return k.after(ctx, tx)
 		})
 		if err != nil {
 			return wrap("import "+k.file, err)
@@ -424,15 +440,11 @@ func LoadDataset(ctx context.Context, pool *pgxpool.Pool) (*model.Dataset, error
 		}); err != nil {
 			return err
 		}
-		return loadRows(ctx, tx, "select station_id, time, utc_offset, parameter, value, unit, censored, flow, flow_unit, note, sample_id, method, lab, accreditation, qa_flag from readings order by seq", func(r pgx.Rows) error {
+		return loadRows(ctx, tx, "select "+readingColumns+" from readings order by seq", func(r pgx.Rows) error {
 			var x model.Reading
-			var off int32
-			s := &x.Sample
-			if err := r.Scan(&x.Station, &x.Time, &off, &x.Parameter, &x.Value, &x.Unit, &x.Censored, &x.Flow, &x.FlowUnit, &x.Note,
-				&s.ID, &s.Method, &s.Lab, &s.Accreditation, &s.QA); err != nil {
+			if err := scanReading(r, &x); err != nil {
 				return err
 			}
-			x.Time = inOffset(x.Time, int(off))
 			ds.Readings = append(ds.Readings, x)
 			return nil
 		})

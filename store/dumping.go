@@ -205,18 +205,19 @@ func (r *DumpingRepo) Update(ctx context.Context, fn func(ctx context.Context, t
 
 type pgDumpingTx struct{ tx pgx.Tx }
 
-const reportCols = `doc, contact`
+const reportCols = `doc, contact, coalesce(contact_subject, '')`
 
 func scanReport(row pgx.Row) (*dumping.Report, error) {
 	var doc, contact []byte
-	if err := row.Scan(&doc, &contact); err != nil {
+	var subject string
+	if err := row.Scan(&doc, &contact, &subject); err != nil {
 		return nil, err
 	}
 	var rep dumping.Report
 	if err := json.Unmarshal(doc, &rep); err != nil {
 		return nil, fmt.Errorf("store: report document: %w", err)
 	}
-	rep.Contact = contact
+	rep.Contact, rep.ContactSubject = contact, subject
 	return &rep, nil
 }
 
@@ -271,11 +272,15 @@ func (t *pgDumpingTx) Put(ctx context.Context, rep *dumping.Report) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.Exec(ctx, `insert into dumping_reports (id, state, agency_id, requested_at, due_at, contact, geom, doc)
-		values ($1, $2, $3, $4, $5, $6, st_setsrid(st_makepoint($7, $8), 3826), $9)
+	var subject *string
+	if rep.ContactSubject != "" {
+		subject = &rep.ContactSubject
+	}
+	_, err = t.tx.Exec(ctx, `insert into dumping_reports (id, state, agency_id, requested_at, due_at, contact, contact_subject, geom, doc)
+		values ($1, $2, $3, $4, $5, $6, $7, st_setsrid(st_makepoint($8, $9), 3826), $10)
 		on conflict (id) do update set state = excluded.state, agency_id = excluded.agency_id, due_at = excluded.due_at,
-			contact = excluded.contact, geom = excluded.geom, doc = excluded.doc`,
-		rep.ID, string(rep.State), rep.AgencyID, rep.RequestedAt, rep.DueAt, rep.Contact, rep.X, rep.Y, doc)
+			contact = excluded.contact, contact_subject = excluded.contact_subject, geom = excluded.geom, doc = excluded.doc`,
+		rep.ID, string(rep.State), rep.AgencyID, rep.RequestedAt, rep.DueAt, rep.Contact, subject, rep.X, rep.Y, doc)
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/casework/outbox"
 	"github.com/envtrace/envtrace/casework/outbox/outboxtest"
@@ -82,7 +83,8 @@ func TestDumpingPostGIS(t *testing.T) {
 
 	repo := store.NewDumpingRepo(pg.Pool())
 	now := time.Date(2026, 5, 4, 2, 0, 0, 0, time.UTC)
-	sealer, _ := dumping.NewAESSealer(bytes.Repeat([]byte{1}, 32))
+	ring, _ := privacy.ParseKeyring(bytes.Repeat([]byte{'1'}, 64))
+	sealer := dumping.Protection{Keys: ring, Secret: bytes.Repeat([]byte{1}, 32)}
 	desk := dumping.NewDesk(repo, rt, sealer, dumping.DeskConfig{Now: func() time.Time { return now }})
 	var p orb.Point
 	for _, pc := range land.Parcels {
@@ -174,5 +176,18 @@ func TestDumpingPostGIS(t *testing.T) {
 	now = got.DueAt.Add(0)
 	if n, err := desk.Escalate(ctx); err != nil || n != 1 {
 		t.Errorf("escalated %d, %v", n, err)
+	}
+	// An erasure request names the reporter by contact: both reports lose
+	// it, and stay, anonymised.
+	pd := store.NewPersonalData(pg.Pool())
+	erased, err := pd.Erase(ctx, sealer.Secret.Subject(" LINE:abc "))
+	if err != nil || erased.DumpingContacts != 2 {
+		t.Fatalf("Erase = %+v, %v; want the contacts of both reports", erased, err)
+	}
+	if c, err := desk.Contact(ctx, centre, r.ID); err != nil || c != "" {
+		t.Errorf("after erasure the contact is %q, %v", c, err)
+	}
+	if got, err := desk.Report(ctx, wra, dup.ID); err != nil || got.HasContact || got.Description != in.Description {
+		t.Errorf("after erasure the report is %+v, %v", got, err)
 	}
 }

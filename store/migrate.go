@@ -78,9 +78,12 @@ func migrationsFrom(fsys fs.FS) ([]Migration, error) {
 		out = append(out, m)
 	}
 	slices.SortFunc(out, func(a, b Migration) int { return a.Version - b.Version })
-	for i := range out {
-		if out[i].Version != i+1 {
-			return nil, fmt.Errorf("store: migrations must be numbered 1, 2, 3 ... without gaps or repeats; %s is number %d", out[i].Name, i+1)
+	// Numbers are handed out to branches developed in parallel, so a
+	// branch may lack a number another branch holds (a gap) until both are
+	// merged; two files with one number are always a mistake.
+	for i := 1; i < len(out); i++ {
+		if out[i].Version == out[i-1].Version {
+			return nil, fmt.Errorf("store: migrations %s and %s share number %d", out[i-1].Name, out[i].Name, out[i].Version)
 		}
 	}
 	return out, nil
@@ -111,13 +114,13 @@ func readMigration(fsys fs.FS, name string) (Migration, error) {
 }
 
 // SchemaVersion is the version the embedded migrations bring a database
-// to: what this binary needs.
+// to: what this binary needs (the highest number).
 func SchemaVersion() int {
 	ms, err := Migrations()
-	if err != nil {
+	if err != nil || len(ms) == 0 {
 		return 0
 	}
-	return len(ms)
+	return ms[len(ms)-1].Version
 }
 
 // Migrate brings the database schema up to date: it applies every embedded
@@ -286,6 +289,7 @@ func Requirements() postgis.Requirements {
 			"dumping_agencies", "dumping_jurisdictions", "dumping_parcels", "dumping_reports", "dumping_report_seq",
 			"dumping_audit", "dumping_photos", "dumping_patrols", "dumping_measures", "outbox",
 			"cases", "case_items", "case_shares", "case_exports",
+			"audit_log", "personal_contacts", "personal_location_roles", "personal_locations", "public_locations",
 		},
 		Indexes: []string{
 			"schema_migrations_pkey", "networks_pkey", "networks_name_srid_key",
@@ -297,7 +301,7 @@ func Requirements() postgis.Requirements {
 			"permit_limits_pkey",
 			"reports_pkey", "reports_parameter_period",
 			"stations_pkey", "stations_location_gist",
-			"readings_station_time_parameter", "readings_parameter_time",
+			"readings_station_time_parameter", "readings_parameter_time", "readings_seq",
 			"sensors_pkey", "sensors_geom_idx", "sensor_readings_pkey",
 			"monitors_pkey", "monitors_geom_idx", "wind_observations_pkey", "air_readings_pkey",
 			"petitions_pkey", "petitions_time_idx", "petitions_geom_idx",
@@ -306,6 +310,9 @@ func Requirements() postgis.Requirements {
 			"dumping_report_seq_pkey", "dumping_audit_pkey", "dumping_audit_report", "dumping_photos_pkey",
 			"dumping_patrols_pkey", "dumping_patrols_agency", "dumping_measures_pkey", "outbox_pkey", "outbox_due",
 			"cases_pkey", "cases_created_at", "case_items_pkey", "case_shares_pkey", "case_shares_principal", "case_exports_pkey",
+			"audit_log_pkey", "audit_log_at", "audit_log_actor", "personal_contacts_pkey", "personal_contacts_subject",
+			"personal_contacts_collected", "personal_location_roles_pkey", "personal_locations_pkey", "personal_locations_geom",
+			"personal_locations_collected", "public_locations_pkey", "public_locations_geom", "dumping_reports_contact_subject",
 		},
 		Hint: "run envtrace db migrate",
 	}
@@ -342,7 +349,7 @@ func Ready(ctx context.Context, pool *pgxpool.Pool) error {
 		return fmt.Errorf("store: check database: %w", err)
 	}
 	if regclass == nil {
-		return &SchemaError{Have: 0, Want: len(ms)}
+		return &SchemaError{Have: 0, Want: ms[len(ms)-1].Version}
 	}
 	rows, err := pool.Query(ctx, "select version, name, checksum from schema_migrations order by version")
 	if err != nil {
@@ -367,10 +374,10 @@ func Ready(ctx context.Context, pool *pgxpool.Pool) error {
 	for _, m := range ms {
 		sum, ok := applied[m.Version]
 		if !ok {
-			return &SchemaError{Have: have, Want: len(ms)}
+			return &SchemaError{Have: have, Want: ms[len(ms)-1].Version}
 		}
 		if sum != m.Checksum {
-			return &SchemaError{Have: have, Want: len(ms), Reason: fmt.Sprintf("migration %s was applied from a different file than this binary's", m.Name)}
+			return &SchemaError{Have: have, Want: ms[len(ms)-1].Version, Reason: fmt.Sprintf("migration %s was applied from a different file than this binary's", m.Name)}
 		}
 	}
 	return postgis.Check(ctx, pool, Requirements())

@@ -1,12 +1,11 @@
 package store_test
 
 import (
-	"bytes"
 	"context"
 	"math"
 	"testing"
 
-	"github.com/envtrace/envtrace/casework/dumping"
+	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/store"
@@ -29,10 +28,11 @@ func TestOdourAirRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := &store.OdourAir{Monitors: d.Monitors, Wind: d.Wind, AirReadings: d.AirReadings, Petitions: d.Petitions}
-	sealer, err := dumping.NewAESSealer(bytes.Repeat([]byte{9}, 32))
+	ring, err := petition.TestKeyring()
 	if err != nil {
 		t.Fatal(err)
 	}
+	sealer := petition.KeyringSealer{Keys: ring}
 	st, err := store.ImportOdourAir(ctx, pool, in, d.Contacts, sealer.Seal)
 	if err != nil {
 		t.Fatal(err)

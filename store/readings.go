@@ -75,9 +75,15 @@ func IngestReadings(ctx context.Context, pool *pgxpool.Pool, readings []model.Re
 		if err := missingStations(ctx, tx, readings); err != nil {
 			return err
 		}
+		if err := prepareReadingsWrite(ctx, tx, len(batch), func(i int) time.Time { return batch[i].Time }); err != nil {
+			return err
+		}
 		n, err := insertNew(ctx, tx, batch)
+		if err != nil || n == 0 {
+			return err
+		}
 		inserted = n
-		return err
+		return notifyReadings(ctx, tx)
 	})
 	if err != nil {
 		var inv *InvalidError
@@ -87,6 +93,16 @@ func IngestReadings(ctx context.Context, pool *pgxpool.Pool, readings []model.Re
 		return 0, 0, wrap("ingest readings", err)
 	}
 	return inserted, len(readings) - inserted, nil
+}
+
+// prepareReadingsWrite readies tx to add n readings at times at(i): it
+// takes the writers' lock (seq order is commit order, see
+// lockReadingWriters) and creates the month partitions they need.
+func prepareReadingsWrite(ctx context.Context, tx pgx.Tx, n int, at func(i int) time.Time) error {
+	if err := lockReadingWriters(ctx, tx); err != nil {
+		return err
+	}
+	return ensureMonths(ctx, tx, "readings", n, at)
 }
 
 // missingStations refuses readings of stations the store lacks.

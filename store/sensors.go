@@ -11,13 +11,6 @@ import (
 	"github.com/envtrace/envtrace/tracing/sensor"
 )
 
-// sensorPartition names the month partition of sensor_readings holding t.
-func sensorPartition(t time.Time) (name string, from, to time.Time) {
-	u := t.UTC()
-	from = time.Date(u.Year(), u.Month(), 1, 0, 0, 0, 0, time.UTC)
-	return fmt.Sprintf("sensor_readings_%04d%02d", from.Year(), int(from.Month())), from, from.AddDate(0, 1, 0)
-}
-
 // IngestSensorReadings stores sensors and their readings in one
 // transaction: new sensors are inserted (a known id is kept as stored),
 // each month the readings touch gets its partition of sensor_readings,
@@ -38,7 +31,7 @@ func IngestSensorReadings(ctx context.Context, pool *pgxpool.Pool, d *sensor.Dat
 				return fmt.Errorf("store: sensor %s: %w", s.ID, err)
 			}
 		}
-		if err := ensurePartitions(ctx, tx, d.Readings); err != nil {
+		if err := ensureMonths(ctx, tx, "sensor_readings", len(d.Readings), func(i int) time.Time { return d.Readings[i].Time }); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `create temp table sensor_readings_stage (like sensor_readings including defaults) on commit drop`); err != nil {
@@ -64,31 +57,6 @@ func IngestSensorReadings(ctx context.Context, pool *pgxpool.Pool, d *sensor.Dat
 		return 0, 0, err
 	}
 	return inserted, duplicates, nil
-}
-
-// ensurePartitions creates the month partitions the readings need. An
-// advisory lock serialises creators, so two ingests of one new month do
-// not race on CREATE TABLE.
-func ensurePartitions(ctx context.Context, tx pgx.Tx, rs []sensor.Reading) error {
-	months := map[string][2]time.Time{}
-	for _, r := range rs {
-		name, from, to := sensorPartition(r.Time)
-		months[name] = [2]time.Time{from, to}
-	}
-	if len(months) == 0 {
-		return nil
-	}
-	if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtext('sensor_readings partitions'))`); err != nil {
-		return fmt.Errorf("store: partition lock: %w", err)
-	}
-	for name, r := range months {
-		sql := fmt.Sprintf(`create table if not exists %s partition of sensor_readings for values from ('%s') to ('%s')`,
-			pgx.Identifier{name}.Sanitize(), r[0].Format(time.RFC3339), r[1].Format(time.RFC3339))
-		if _, err := tx.Exec(ctx, sql); err != nil {
-			return fmt.Errorf("store: partition %s: %w", name, err)
-		}
-	}
-	return nil
 }
 
 // LoadSensorReadings reads the sensors and the readings in [from, to) back,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/gis/crs"
@@ -56,10 +57,11 @@ func dumpingArea(t *testing.T, dir string) *api.DumpingArea {
 			break
 		}
 	}
-	sealer, err := dumping.NewAESSealer(bytes.Repeat([]byte{3}, 32))
+	ring, err := privacy.ParseKeyring(bytes.Repeat([]byte{'3'}, 64))
 	if err != nil {
 		t.Fatal(err)
 	}
+	sealer := dumping.Protection{Keys: ring, Secret: bytes.Repeat([]byte{3}, 32)}
 	keys := api.AgencyKeys{}
 	for k, v := range dumpingKeys {
 		keys[api.HashKey(k)] = v
@@ -137,7 +139,7 @@ func TestBrowserDumping(t *testing.T) {
 			}),
 			chromedp.WaitReady(chromedp.CSS(`#dumping-report[data-state="investigating"] .reply`)))
 		panel := b.text("#dumping-report")
-		for _, want := range []string{"查處中", "財政部國有財產署中區分署", "已現勘", "通知地主限期清除", "(UTC+8)", "200 公尺"} {
+		for _, want := range []string{"查處中", "財政部國有財產署中區分署", "已現勘", "通知地主限期清除", "(UTC+8)", "偏移至多 161 公尺"} {
 			if !strings.Contains(panel, want) {
 				t.Errorf("public summary lacks %q: %s", want, panel)
 			}

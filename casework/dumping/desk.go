@@ -11,6 +11,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/casework/outbox"
 	"github.com/envtrace/envtrace/gis/crs"
 )
@@ -53,15 +54,17 @@ func (c *DeskConfig) defaults() {
 type Desk struct {
 	repo   Repository
 	router *Router
-	sealer ContactSealer
+	prot   Protection
+	fuzz   *privacy.Fuzzer
 	cfg    DeskConfig
 }
 
-// NewDesk builds a desk. sealer may be nil only if no report will carry a
-// contact (intake with a contact then fails).
-func NewDesk(repo Repository, router *Router, sealer ContactSealer, cfg DeskConfig) *Desk {
+// NewDesk builds a desk. prot.Keys may be nil only if no report will carry
+// a contact (intake with a contact then fails); prot.Secret must be set
+// (privacy.ParseSecret), since it keys the public locations.
+func NewDesk(repo Repository, router *Router, prot Protection, cfg DeskConfig) *Desk {
 	cfg.defaults()
-	return &Desk{repo: repo, router: router, sealer: sealer, cfg: cfg}
+	return &Desk{repo: repo, router: router, prot: prot, fuzz: privacy.NewFuzzer(prot.Secret), cfg: cfg}
 }
 
 // Router returns the desk's router.
@@ -176,12 +179,13 @@ func (d *Desk) Submit(ctx context.Context, v Viewer, in Intake) (*Report, error)
 		r.Source = "api"
 	}
 	if c := strings.TrimSpace(in.Contact); c != "" {
-		if d.sealer == nil {
+		if d.prot.Keys == nil {
 			return nil, &InputError{"contact", "this server takes no contacts (no contact key is configured); send the report without one"}
 		}
-		if r.Contact, err = d.sealer.Seal(c); err != nil {
+		if r.Contact, err = d.prot.Keys.Seal(c, ContactAAD); err != nil {
 			return nil, err
 		}
+		r.ContactSubject = d.prot.Secret.Subject(c)
 		r.HasContact = true
 	}
 	route := d.router.Route(p)
@@ -490,10 +494,10 @@ func (d *Desk) Contact(ctx context.Context, v Viewer, id string) (string, error)
 	if err != nil {
 		return "", err
 	}
-	if !r.HasContact || d.sealer == nil {
+	if !r.HasContact || d.prot.Keys == nil {
 		return "", nil
 	}
-	c, err := d.sealer.Open(r.Contact)
+	c, err := d.prot.Keys.Open(r.Contact, ContactAAD)
 	if err != nil {
 		return "", err
 	}

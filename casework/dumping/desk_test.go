@@ -15,6 +15,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/gis/crs"
 )
@@ -34,10 +35,11 @@ func newDesk(t *testing.T) *deskFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealer, err := dumping.NewAESSealer(bytes.Repeat([]byte{7}, 32))
+	ring, err := privacy.ParseKeyring(bytes.Repeat([]byte{'7'}, 64))
 	if err != nil {
 		t.Fatal(err)
 	}
+	sealer := dumping.Protection{Keys: ring, Secret: bytes.Repeat([]byte{7}, 32)}
 	f := &deskFixture{repo: dumping.NewMemory(), rt: rt, now: time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)}
 	f.desk = dumping.NewDesk(f.repo, rt, sealer, dumping.DeskConfig{Now: func() time.Time { return f.now }})
 	return f

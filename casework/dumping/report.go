@@ -59,6 +59,9 @@ type Report struct {
 	// HasContact says there is one.
 	Contact    []byte `json:"-"`
 	HasContact bool   `json:"has_contact"`
+	// ContactSubject is the contact's blind index (privacy.Secret.Subject),
+	// stored beside it so an erasure request can find the report.
+	ContactSubject string `json:"-"`
 
 	State    State  `json:"state"`
 	AgencyID string `json:"agency_id"`

@@ -1,12 +1,9 @@
 package dumping
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"errors"
 	"fmt"
-	"math"
+
+	"github.com/envtrace/envtrace/access/privacy"
 )
 
 // Role is what a viewer is to the desk.
@@ -57,61 +54,15 @@ func canHandle(v Viewer, r *Report) bool {
 	return v.Role == RoleCentre || v.Role == RoleAgency && v.Agency != "" && r.AgencyID == v.Agency
 }
 
-// ContactSealer seals reporters' contacts so the store never holds them
-// in clear; only the centre opens them.
-type ContactSealer interface {
-	Seal(plain string) ([]byte, error)
-	Open(sealed []byte) (string, error)
-}
+// ContactAAD binds a sealed reporter contact to the dumping report, so
+// that a ciphertext copied from another table does not open here.
+const ContactAAD = "dumping_reports.contact"
 
-// AESSealer seals with AES-256-GCM and a random nonce per contact.
-type AESSealer struct{ aead cipher.AEAD }
-
-// NewAESSealer takes a 32-byte key.
-func NewAESSealer(key []byte) (*AESSealer, error) {
-	if len(key) != 32 {
-		return nil, fmt.Errorf("dumping: contact key must be 32 bytes, got %d", len(key))
-	}
-	b, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	g, err := cipher.NewGCM(b)
-	if err != nil {
-		return nil, err
-	}
-	return &AESSealer{aead: g}, nil
-}
-
-// Seal implements ContactSealer.
-func (s *AESSealer) Seal(plain string) ([]byte, error) {
-	nonce := make([]byte, s.aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
-	return s.aead.Seal(nonce, nonce, []byte(plain), []byte("envtrace-contact")), nil
-}
-
-// Open implements ContactSealer.
-func (s *AESSealer) Open(sealed []byte) (string, error) {
-	n := s.aead.NonceSize()
-	if len(sealed) < n {
-		return "", errors.New("dumping: sealed contact too short")
-	}
-	b, err := s.aead.Open(nil, sealed[:n], sealed[n:], []byte("envtrace-contact"))
-	if err != nil {
-		return "", fmt.Errorf("dumping: contact cannot be opened with this key: %w", err)
-	}
-	return string(b), nil
-}
-
-// FuzzM is the grid the public view snaps locations to: 200 m, enough to
-// find a dump, not enough to point at the house of a reporter standing
-// next to it.
-const FuzzM = 200
-
-// Fuzz snaps (x, y) to the centre of its FuzzM grid cell.
-func Fuzz(x, y float64) (float64, float64) {
-	c := func(v float64) float64 { return math.Floor(v/FuzzM)*FuzzM + FuzzM/2 }
-	return c(x), c(y)
+// Protection is the desk's share of access/privacy: Keys seals reporters'
+// contacts (nil: the desk takes no contacts) and Secret keys the public
+// locations' fuzzing and the contacts' blind index (privacy.Secret.Subject),
+// which lets an erasure request find a reporter's reports.
+type Protection struct {
+	Keys   *privacy.Keyring
+	Secret privacy.Secret
 }

@@ -10,13 +10,15 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/envtrace/envtrace/gis/crs"
+	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/tracing/hotspot"
 	"github.com/paulmach/orb"
 )
 
 // PublicReport is what anyone may see of a report: no contact, the
-// location snapped to a FuzzM grid, and the agency's replies in full.
+// location moved by privacy.Fuzzer (within ±FuzzM metres on each axis,
+// the same point for every report from one place), and the agency's
+// replies in full.
 type PublicReport struct {
 	ID          string     `json:"id"`
 	ServiceCode string     `json:"service_code"`
@@ -27,7 +29,7 @@ type PublicReport struct {
 	Agency      string     `json:"agency"`
 	Lon         float64    `json:"lon"`
 	Lat         float64    `json:"lat"`
-	FuzzM       int        `json:"fuzz_m"`
+	FuzzM       int        `json:"fuzz_m"` // the fuzzing box's half-width (m)
 	RequestedAt time.Time  `json:"requested_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
 	DueAt       *time.Time `json:"due_at,omitempty"`
@@ -38,14 +40,13 @@ type PublicReport struct {
 
 // Public returns the public summary of r.
 func (d *Desk) Public(r *Report) PublicReport {
-	fx, fy := Fuzz(r.X, r.Y)
-	ll, err := crs.Transform(crs.TWD97TM2, crs.WGS84, orb.Point{fx, fy})
-	if err != nil {
-		ll = orb.Point{}
+	lon, lat, err := d.fuzz.Fuzz(r.Lon, r.Lat)
+	if err != nil { // intake validated the location: not reached
+		lon, lat = 0, 0
 	}
 	a, _ := d.router.Agency(r.AgencyID)
 	return PublicReport{ID: r.ID, ServiceCode: r.ServiceCode, Description: r.Description, State: r.State, StateLabel: r.State.Label(),
-		AgencyID: r.AgencyID, Agency: a.Name, Lon: round7(ll[0]), Lat: round7(ll[1]), FuzzM: FuzzM,
+		AgencyID: r.AgencyID, Agency: a.Name, Lon: round7(lon), Lat: round7(lat), FuzzM: int(math.Round(privacy.FuzzBoxM)),
 		RequestedAt: r.RequestedAt, UpdatedAt: r.UpdatedAt, DueAt: r.DueAt, DuplicateOf: r.DuplicateOf,
 		Replies: slices.Clone(r.Replies), Photos: slices.Clone(r.Photos)}
 }

@@ -7,8 +7,8 @@
 // Sealing and shifting sit behind two small interfaces, Sealer and Fuzzer,
 // so that the identity work's access/privacy (keyed encryption and
 // location fuzzing) replaces the defaults here without touching callers.
-// The defaults reuse what casework/dumping does today: AES-256-GCM
-// (dumping.AESSealer satisfies Sealer) and snapping to a grid (GridFuzzer).
+// Contacts are sealed with access/privacy's keyring (KeyringSealer); the
+// public shift is GridFuzzer (see DefaultFuzzer).
 //
 // Who sees what (the authorisation matrix, tested in api):
 //
@@ -29,6 +29,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/gis/crs"
 	"github.com/envtrace/envtrace/tracing/odour"
@@ -333,4 +334,27 @@ func (d *Desk) OpenContact(v dumping.Viewer, id string) (*Contact, error) {
 		return nil, fmt.Errorf("petition: sealed contact of %s: %w", id, err)
 	}
 	return &c, nil
+}
+
+// contactAAD binds a sealed petition contact to its place, so that it does
+// not open elsewhere.
+const contactAAD = "petitions.contact"
+
+// KeyringSealer seals contacts with access/privacy's keyring (the key id
+// travels in the ciphertext, so keys can rotate).
+type KeyringSealer struct{ Keys *privacy.Keyring }
+
+// Seal implements Sealer.
+func (k KeyringSealer) Seal(plain string) ([]byte, error) { return k.Keys.Seal(plain, contactAAD) }
+
+// Open implements Sealer.
+func (k KeyringSealer) Open(sealed []byte) (string, error) { return k.Keys.Open(sealed, contactAAD) }
+
+// TestKeyring is a keyring with one fresh key, for tests and the demo.
+func TestKeyring() (*privacy.Keyring, error) {
+	line, err := privacy.NewKeyLine("petitions")
+	if err != nil {
+		return nil, err
+	}
+	return privacy.ParseKeyring([]byte(line))
 }

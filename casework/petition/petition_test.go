@@ -15,7 +15,8 @@ import (
 
 func sealer(t *testing.T) Sealer {
 	t.Helper()
-	s, err := dumping.NewAESSealer(bytes.Repeat([]byte{7}, 32))
+	keys, err := TestKeyring()
+	s := KeyringSealer{Keys: keys}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -53,6 +55,8 @@ type dbBackend struct {
 	*api.MemoryBackend
 	st   *store.PostGIS
 	area *api.DumpingArea
+	// follow applies the readings other replicas store.
+	follow *store.Follower
 }
 
 // DumpingArea implements api.DumpingBackend; nil when the database holds
@@ -61,6 +65,18 @@ func (d *dbBackend) DumpingArea() *api.DumpingArea { return d.area }
 
 // Ping implements api.Pinger: /healthz fails while the database is down.
 func (d *dbBackend) Ping(ctx context.Context) error { return d.st.Ping(ctx) }
+
+// Ready implements api.Readier: the database answers and the readings
+// follower is listening, so this replica holds what the others stored.
+func (d *dbBackend) Ready(ctx context.Context) error {
+	if err := d.st.Ping(ctx); err != nil {
+		return err
+	}
+	if !d.follow.Connected() {
+		return errors.New("the readings follower is not connected to the database")
+	}
+	return nil
+}
 
 // durableIngest writes readings to PostGIS before the server acknowledges
 // them; a lost connection becomes a 503 the client retries.
@@ -81,6 +97,12 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		return err
 	}
 	defer pool.Close()
+	// Readings stored after this mark are applied by the follower; those
+	// also loaded below are met twice and skipped.
+	high, err := store.ReadingsHighWater(ctx, pool)
+	if err != nil {
+		return err
+	}
 	hb, err := loadDBBasin(ctx, e, pool, network)
 	if err != nil {
 		return err
@@ -106,6 +128,23 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		return err
 	}
 	db := &dbBackend{MemoryBackend: mb, st: st}
+	db.follow = store.NewFollower(pool, high, func(ctx context.Context, rs []model.Reading) error {
+		if _, err := mb.ApplyReadings(ctx, rs); err != nil {
+			// Readings of a station imported after start-up: this replica
+			// cannot hold them, so it stops (and its orchestrator restarts
+			// it with the new stations) rather than silently disagree.
+			return fmt.Errorf("%w; restart this server to load what was imported since it started", err)
+		}
+		return nil
+	})
+	db.follow.Log = slog.New(slog.NewTextHandler(e.stderr, nil)).Warn
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	go func() {
+		if err := db.follow.Run(ctx); !errors.Is(err, context.Canceled) {
+			stop(fmt.Errorf("readings follower: %w", err))
+		}
+	}()
 	land, err := store.LoadLand(ctx, pool)
 	if err != nil {
 		return err
@@ -122,7 +161,13 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "envtrace: serving PostGIS network %q (%d reaches) at http://%s/\n", hb.name, hb.net.Len(), e.cfg.Addr)
-	return srv.Serve(ctx, e.cfg.Addr)
+	if err := srv.Serve(ctx, e.cfg.Addr); err != nil {
+		return err
+	}
+	if cause := context.Cause(ctx); !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	return nil
 }
 
 // loadDBAir reads the odour and monitor data (migration 0010) and the last

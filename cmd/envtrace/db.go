@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/envtrace/envtrace/casework/dumping"
+	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/gis/layer"
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/hydro"
@@ -162,12 +163,12 @@ func importOdourAir(ctx context.Context, e *env, pool *pgxpool.Pool) error {
 		return nil
 	}
 	var seal store.Seal
-	sealer, err := e.contactSealer(false)
+	prot, err := e.protection(false)
 	if err != nil {
 		return err
 	}
-	if sealer != nil {
-		seal = sealer.Seal
+	if prot.Keys != nil {
+		seal = petition.KeyringSealer{Keys: prot.Keys}.Seal
 	}
 	st, err := store.ImportOdourAir(ctx, pool, &store.OdourAir{Monitors: d.Monitors, Wind: d.Wind, AirReadings: d.AirReadings, Petitions: d.Petitions}, d.Contacts, seal)
 	if err != nil {

@@ -3,17 +3,15 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/casework/outbox"
@@ -165,12 +163,12 @@ func (e *env) dumpingArea(ctx context.Context, land *dumping.Land, repo dumping.
 	if err != nil {
 		return nil, err
 	}
-	sealer, err := e.contactSealer(demo)
+	prot, err := e.protection(demo)
 	if err != nil {
 		return nil, err
 	}
 	d := e.cfg.Dumping
-	desk := dumping.NewDesk(repo, rt, sealer, dumping.DeskConfig{DuplicateRadiusM: d.DuplicateRadiusM, DuplicateWindow: d.DuplicateWindow.Duration})
+	desk := dumping.NewDesk(repo, rt, prot, dumping.DeskConfig{DuplicateRadiusM: d.DuplicateRadiusM, DuplicateWindow: d.DuplicateWindow.Duration})
 	area := &api.DumpingArea{Desk: desk, MaxPhotoBytes: int(d.MaxPhotoBytes)}
 	switch {
 	case d.AgencyKeysFile != "":
@@ -212,29 +210,47 @@ func (e *env) dumpingArea(ctx context.Context, land *dumping.Land, repo dumping.
 	return area, nil
 }
 
-// contactSealer reads the contact key; the demo makes a throwaway one.
-func (e *env) contactSealer(demo bool) (dumping.ContactSealer, error) {
-	path := e.cfg.Dumping.ContactKeyFile
+// protection reads the contact keyring and the privacy secret; the demo
+// makes throwaway ones. Without a keyring the desk refuses contacts.
+func (e *env) protection(demo bool) (dumping.Protection, error) {
+	var p dumping.Protection
+	if e.cfg.Privacy.Secret == "" && e.cfg.Privacy.SecretFile == "" {
+		if !demo {
+			fmt.Fprintln(e.stderr, "privacy: no secret configured (ENVTRACE_PRIVACY_SECRET_FILE): public locations are fuzzed with a secret of this process only, so they change at each restart, and erasure requests cannot find dumping reporters")
+		}
+		p.Secret = make(privacy.Secret, 32)
+		if _, err := rand.Read(p.Secret); err != nil {
+			return p, err
+		}
+	} else {
+		s, err := privacy.LoadSecret(e.cfg.Privacy.Secret, e.cfg.Privacy.SecretFile)
+		if err != nil {
+			return p, err
+		}
+		p.Secret = s
+	}
+	path := e.cfg.Privacy.KeyFile
+	if path == "" {
+		path = e.cfg.Dumping.ContactKeyFile
+	}
 	if path == "" {
 		if !demo {
 			fmt.Fprintln(e.stderr, "dumping: no contact key file: reports with a contact are refused")
-			return nil, nil
+			return p, nil
 		}
-		key := make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			return nil, err
+		line, err := privacy.NewKeyLine("demo")
+		if err != nil {
+			return p, err
 		}
-		return dumping.NewAESSealer(key)
+		p.Keys, err = privacy.ParseKeyring([]byte(line))
+		return p, err
 	}
-	b, err := os.ReadFile(path)
+	keys, err := privacy.LoadKeyring(path)
 	if err != nil {
-		return nil, fmt.Errorf("contact key: %w", err)
+		return p, fmt.Errorf("contact key: %w", err)
 	}
-	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
-	if err != nil {
-		return nil, fmt.Errorf("contact key %s: want 64 hex digits: %w", path, err)
-	}
-	return dumping.NewAESSealer(key)
+	p.Keys = keys
+	return p, nil
 }
 
 // demoKeys gives every agency of the demo a key and prints them, so the

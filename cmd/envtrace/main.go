@@ -28,6 +28,7 @@ Usage:
   envtrace balance  [--data DIR] --parameter P --from T --to T [--json]
   envtrace serve    [--addr HOST:PORT] [--data DIR | --db URL [--network-name NAME]]
   envtrace db migrate --db URL
+  envtrace probe    [--url http://127.0.0.1:8080/readyz] [--timeout 3s]
   envtrace import   --db URL [--data DIR] [--network PATH [--layer NAME] [--name NAME]]
   envtrace import wind --format codis --out DIR [--meta meta.csv] FILE...
   envtrace import air  --format esdr --out DIR [--meta esdr_metadata.json] FILE...
@@ -51,6 +52,13 @@ Usage:
                     [--hex-edge M | --areas FILE] [--band M] [--step D] [--from T] [--to T]
                     [--replicates N] [--seed N] [--limit UG_M3] [--json]
   envtrace check air-permits [--data DIR] [--json]
+  envtrace audit verify     --db URL [--checkpoint FILE]
+  envtrace audit checkpoint --db URL [--checkpoint FILE] [--webhook URL] [--watch [--every D]]
+  envtrace audit query      --db URL [--actor A] [--role R] [--action A] [--resource R] [--from T] [--to T]
+                            [--allowed true|false] [--after SEQ] [--limit N]
+  envtrace privacy rotate-key --db URL [--privacy-key-file FILE] [--new-id ID | --reseal-only]
+  envtrace privacy purge    --db URL [--now T]
+  envtrace privacy erase    --db URL [--privacy-secret-file FILE] --contact PHONE_OR_EMAIL
 
 Without --data, trace, check, odour, air, hotspots and route use the embedded
 central-Taiwan fixture.
@@ -106,7 +114,10 @@ func commands() map[string]command {
 		"odour":    cmdOdour,
 		"air":      cmdAir,
 		"hotspots": cmdHotspots,
+		"audit":    cmdAudit,
+		"privacy":  cmdPrivacy,
 		"farmland": cmdFarmland,
+		"probe":    cmdProbe,
 	}
 }
 

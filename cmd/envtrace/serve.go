@@ -108,13 +108,17 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 }
 
 // petitionArea gives the server a petition desk: contacts sealed with the
-// dumping contact key (a throwaway key in the demo; without a key outside
+// privacy keyring (a throwaway key in the demo; without a keyring outside
 // the demo, petitions with a contact are refused), the public shift of
 // petition.DefaultFuzzer; staff keys are the dumping area's.
 func (e *env) petitionArea(demo bool) (*api.PetitionArea, error) {
-	sealer, err := e.contactSealer(demo)
+	prot, err := e.protection(demo)
 	if err != nil {
 		return nil, err
+	}
+	var sealer petition.Sealer
+	if prot.Keys != nil {
+		sealer = petition.KeyringSealer{Keys: prot.Keys}
 	}
 	desk, err := petition.NewDesk(sealer, nil)
 	if err != nil {

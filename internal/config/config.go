@@ -41,6 +41,10 @@ type Config struct {
 	BoundaryM float64 `json:"boundary_m"`
 	// Dumping holds the dumping-report desk's settings.
 	Dumping Dumping `json:"dumping"`
+	// Audit holds the audit trail's key and checkpoint export.
+	Audit Audit `json:"audit"`
+	// Privacy holds the keys that protect personal data.
+	Privacy Privacy `json:"privacy"`
 	// Basemaps are the tile layers the web map offers in its layer
 	// switcher; the map draws its own context from the data when none
 	// answers. Set them in the config file (or ENVTRACE_BASEMAPS as the
@@ -122,6 +126,36 @@ type Dumping struct {
 	Deliver bool `json:"deliver"`
 }
 
+// Audit configures the audit trail (docs/access.md, "Audit and privacy").
+// The key must live outside the database: whoever holds it can rebuild the
+// chain.
+type Audit struct {
+	// Key is the HMAC key in hex (ENVTRACE_AUDIT_KEY); KeyFile a file
+	// holding it (ENVTRACE_AUDIT_KEY_FILE). Key wins when both are set.
+	Key     string `json:"-"`
+	KeyFile string `json:"key_file"`
+	// CheckpointFile receives one JSON line per exported checkpoint
+	// (ENVTRACE_AUDIT_CHECKPOINT_FILE); CheckpointURL, when set, receives
+	// each as a POST (ENVTRACE_AUDIT_CHECKPOINT_URL).
+	CheckpointFile string `json:"checkpoint_file"`
+	CheckpointURL  string `json:"checkpoint_url"`
+	// CheckpointEvery is the export period (default 1 minute).
+	CheckpointEvery Duration `json:"checkpoint_every"`
+}
+
+// Privacy configures personal-data protection (package access/privacy).
+type Privacy struct {
+	// KeyFile holds the contact-encryption keyring, one "id hex-key" line
+	// per key, the last one current (ENVTRACE_PRIVACY_KEY_FILE). Empty
+	// falls back to Dumping.ContactKeyFile.
+	KeyFile string `json:"key_file"`
+	// Secret keys location fuzzing and the contacts' blind index, in hex
+	// (ENVTRACE_PRIVACY_SECRET); SecretFile holds it
+	// (ENVTRACE_PRIVACY_SECRET_FILE).
+	Secret     string `json:"-"`
+	SecretFile string `json:"secret_file"`
+}
+
 // Duration is a time.Duration that reads "30s" from JSON and environment.
 type Duration struct{ time.Duration }
 
@@ -150,6 +184,7 @@ func Default() Config {
 		Basemaps:         DefaultBasemaps(),
 		RequestTimeout:   Duration{30 * time.Second},
 		StatementTimeout: Duration{15 * time.Second},
+		Audit:            Audit{CheckpointEvery: Duration{time.Minute}},
 	}
 }
 
@@ -170,7 +205,8 @@ func (c *Config) LoadFile(path string) error {
 
 // ApplyEnv overlays ENVTRACE_* variables (ENVTRACE_ADDR, ENVTRACE_DATA,
 // ENVTRACE_DB, ENVTRACE_NETWORK, ENVTRACE_LAYER, ENVTRACE_SNAP_TOLERANCE,
-// ENVTRACE_REQUEST_TIMEOUT, ENVTRACE_STATEMENT_TIMEOUT, ENVTRACE_BASEMAPS) read through
+// ENVTRACE_REQUEST_TIMEOUT, ENVTRACE_STATEMENT_TIMEOUT, ENVTRACE_BASEMAPS,
+// ENVTRACE_AUDIT_* and ENVTRACE_PRIVACY_*) read through
 // lookup, so tests need not touch the process environment.
 func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 	var errs []error
@@ -215,6 +251,14 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 	str("CONTACT_KEY_FILE", &c.Dumping.ContactKeyFile)
 	str("AGENCY_KEYS_FILE", &c.Dumping.AgencyKeysFile)
 	str("WEBHOOK_SECRET", &c.Dumping.WebhookSecret)
+	str("AUDIT_KEY", &c.Audit.Key)
+	str("AUDIT_KEY_FILE", &c.Audit.KeyFile)
+	str("AUDIT_CHECKPOINT_FILE", &c.Audit.CheckpointFile)
+	str("AUDIT_CHECKPOINT_URL", &c.Audit.CheckpointURL)
+	dur("AUDIT_CHECKPOINT_EVERY", &c.Audit.CheckpointEvery)
+	str("PRIVACY_KEY_FILE", &c.Privacy.KeyFile)
+	str("PRIVACY_SECRET", &c.Privacy.Secret)
+	str("PRIVACY_SECRET_FILE", &c.Privacy.SecretFile)
 	if v, ok := lookup("ENVTRACE_DELIVER"); ok && v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -253,6 +297,14 @@ func (c *Config) Bind(fs *flag.FlagSet, names ...string) {
 			fs.StringVar(&c.Layer, "layer", c.Layer, "layer of a multi-layer file (default: first line layer)")
 		case "boundary-m":
 			fs.Float64Var(&c.BoundaryM, "boundary-m", c.BoundaryM, "parcel-boundary distance (m) within which neighbours become routing candidates (0 = 5 m)")
+		case "audit-key-file":
+			fs.StringVar(&c.Audit.KeyFile, "audit-key-file", c.Audit.KeyFile, "file holding the audit HMAC key in hex (or set ENVTRACE_AUDIT_KEY)")
+		case "checkpoint":
+			fs.StringVar(&c.Audit.CheckpointFile, "checkpoint", c.Audit.CheckpointFile, "audit checkpoint file (JSON lines)")
+		case "privacy-key-file":
+			fs.StringVar(&c.Privacy.KeyFile, "privacy-key-file", c.Privacy.KeyFile, "contact-encryption keyring file")
+		case "privacy-secret-file":
+			fs.StringVar(&c.Privacy.SecretFile, "privacy-secret-file", c.Privacy.SecretFile, "file holding the privacy secret in hex (or set ENVTRACE_PRIVACY_SECRET)")
 		case "snap-tolerance":
 			fs.Float64Var(&c.SnapTolerance, "snap-tolerance", c.SnapTolerance, "line-end snap tolerance for geometry-only networks, in file units (0 = 0.5 m)")
 		}

@@ -21,7 +21,7 @@ func ptr(v float64) *float64 { return &v }
 var taipei = time.FixedZone("CST", 8*3600)
 
 // sample builds a small valid dataset around Taichung.
-func sample(t *testing.T) *Dataset {
+func sample(t testing.TB) *Dataset {
 	t.Helper()
 	net := filepath.Join(t.TempDir(), "rivers.geojson")
 	if err := os.WriteFile(net, []byte(`{"type":"FeatureCollection","features":[]}`), 0o644); err != nil {

@@ -318,24 +318,31 @@ func (v *validator) stations() {
 // readings: of a known station, at a time, a valid plausible value and
 // flow, and no two of one parameter at one station and instant.
 func (v *validator) readings() {
-	for i, r := range v.d.Readings {
-		bad := v.bad(FileReadings, i)
-		if _, ok := v.ix.station[r.Station]; !ok {
-			bad("station_id", r.Station, errors.New("no such station in "+FileStations))
-		}
-		if r.Time.IsZero() {
-			bad("time", "", errors.New("required"))
-		}
-		if pr, ok := checkParam(bad, r.Parameter); ok {
-			checkValue(bad, pr, r.Value, r.Unit)
-		}
-		checkFlow(bad, r.Flow, r.FlowUnit)
-		if err := CheckQA(r.Sample.QA); err != nil {
-			bad("qa_flag", r.Sample.QA, err)
-		}
+	for i := range v.d.Readings {
+		v.reading(i, &v.d.Readings[i])
 	}
 	if v.p.err() == nil {
 		v.readingConflicts()
+	}
+}
+
+// reading checks one reading, record i of the readings file: a known
+// station, a time, a known parameter with a plausible value in a unit that
+// fits it, a plausible flow and a known QA flag.
+func (v *validator) reading(i int, r *Reading) {
+	bad := v.bad(FileReadings, i)
+	if _, ok := v.ix.station[r.Station]; !ok {
+		bad("station_id", r.Station, errors.New("no such station in "+FileStations))
+	}
+	if r.Time.IsZero() {
+		bad("time", "", errors.New("required"))
+	}
+	if pr, ok := checkParam(bad, r.Parameter); ok {
+		checkValue(bad, pr, r.Value, r.Unit)
+	}
+	checkFlow(bad, r.Flow, r.FlowUnit)
+	if err := CheckQA(r.Sample.QA); err != nil {
+		bad("qa_flag", r.Sample.QA, err)
 	}
 }
 

@@ -1,0 +1,244 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/envtrace/envtrace/tracing/model"
+)
+
+// ReadingsChannel is the LISTEN/NOTIFY channel on which every write of
+// readings (IngestReadings, ImportDataset) announces, at COMMIT, the
+// largest seq stored so far, so that every `serve --db` replica applies the
+// new readings within a second instead of drifting apart.
+const ReadingsChannel = "envtrace_readings"
+
+// lockReadingWriters serialises the transactions that add readings, for
+// the rest of tx: seq values are taken inside the lock, so readings
+// commit in seq order and a follower that has applied everything up to
+// seq N never later meets a reading below N (no gap to miss).
+func lockReadingWriters(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtext('envtrace readings writers'))`); err != nil {
+		return fmt.Errorf("readings writer lock: %w", err)
+	}
+	return nil
+}
+
+// notifyReadings queues the notification of the new high-water mark; the
+// server delivers it only if tx commits.
+func notifyReadings(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `select pg_notify($1, (select coalesce(max(seq), 0) from readings)::text)`, ReadingsChannel); err != nil {
+		return fmt.Errorf("notify %s: %w", ReadingsChannel, err)
+	}
+	return nil
+}
+
+// ReadingsHighWater returns the largest seq of the stored readings (0 for
+// none). A replica reads it before LoadDataset and follows from it: what
+// arrives in between is loaded and then met again, and skipped as already
+// held.
+func ReadingsHighWater(ctx context.Context, pool *pgxpool.Pool) (int64, error) {
+	var hw int64
+	if err := pool.QueryRow(ctx, `select coalesce(max(seq), 0) from readings`).Scan(&hw); err != nil {
+		return 0, wrap("readings high-water mark", err)
+	}
+	return hw, nil
+}
+
+// readingColumns are the columns scanReading reads, in its order.
+const readingColumns = `station_id, time, utc_offset, parameter, value, unit, censored, flow, flow_unit, note, sample_id, method, lab, accreditation, qa_flag`
+
+// scanReading reads one row of readingColumns, showing the time in the
+// zone offset it was written with.
+func scanReading(r pgx.Rows, x *model.Reading, extra ...any) error {
+	var off int32
+	s := &x.Sample
+	dest := append([]any{&x.Station, &x.Time, &off, &x.Parameter, &x.Value, &x.Unit, &x.Censored, &x.Flow, &x.FlowUnit, &x.Note,
+		&s.ID, &s.Method, &s.Lab, &s.Accreditation, &s.QA}, extra...)
+	if err := r.Scan(dest...); err != nil {
+		return err
+	}
+	x.Time = inOffset(x.Time, int(off))
+	return nil
+}
+
+// readingsSince returns up to limit readings with seq above after, in seq
+// order, and the seq of the last one (after when there are none).
+func readingsSince(ctx context.Context, q querier, after int64, limit int) ([]model.Reading, int64, error) {
+	rows, err := q.Query(ctx, `select `+readingColumns+`, seq from readings where seq > $1 order by seq limit $2`, after, limit)
+	if err != nil {
+		return nil, after, err
+	}
+	defer rows.Close()
+	var out []model.Reading
+	last := after
+	for rows.Next() {
+		var x model.Reading
+		if err := scanReading(rows, &x, &last); err != nil {
+			return nil, after, err
+		}
+		out = append(out, x)
+	}
+	return out, last, rows.Err()
+}
+
+// FollowBatch bounds the readings a follower reads and applies at once,
+// so that catching up after a long disconnection does not hold a month of
+// readings in one slice.
+const FollowBatch = 20_000
+
+// Follower keeps a replica's in-memory readings in step with the database:
+// it LISTENs on ReadingsChannel on a connection of its own and, on every
+// notification (and every Poll without one, in case a notification was
+// lost), reads the readings above its high-water mark in seq order and
+// hands them to Apply. When the connection is lost it reconnects with
+// backoff and catches up from the high-water mark, so nothing committed
+// meanwhile is missed.
+type Follower struct {
+	// Pool gives the connection settings; the follower opens its own
+	// connection, because LISTEN holds one for as long as it runs.
+	Pool *pgxpool.Pool
+	// Apply adds readings to the replica; it must skip those it holds
+	// already (a batch can be met twice around a reconnect). An error
+	// stops the follower, because skipping readings would make the replica
+	// silently disagree.
+	Apply func(ctx context.Context, rs []model.Reading) error
+	// Poll is how long to wait for a notification before catching up
+	// anyway; 0 means 30 s.
+	Poll time.Duration
+	// Retry is the first wait before reconnecting; it doubles up to 10 s.
+	// 0 means 100 ms.
+	Retry time.Duration
+	// Log reports connection losses and reconnects; nil discards them.
+	Log func(msg string, args ...any)
+
+	high      atomic.Int64
+	connected atomic.Bool
+}
+
+// NewFollower starts from high-water mark after (ReadingsHighWater, read
+// before the replica loaded its data).
+func NewFollower(pool *pgxpool.Pool, after int64, apply func(ctx context.Context, rs []model.Reading) error) *Follower {
+	f := &Follower{Pool: pool, Apply: apply}
+	f.high.Store(after)
+	return f
+}
+
+// HighWater is the seq of the last reading applied.
+func (f *Follower) HighWater() int64 { return f.high.Load() }
+
+// Connected says the follower is listening and caught up with the
+// database as of its last notification: a replica not connected may
+// serve stale readings, so its readiness probe fails.
+func (f *Follower) Connected() bool { return f.connected.Load() }
+
+// FollowerApplicationName tells the follower's connection apart in
+// pg_stat_activity.
+const FollowerApplicationName = "envtrace-follower"
+
+// Run follows until ctx ends (returning ctx's error) or Apply fails.
+func (f *Follower) Run(ctx context.Context) error {
+	backoff := f.Retry
+	if backoff <= 0 {
+		backoff = 100 * time.Millisecond
+	}
+	for {
+		err := f.session(ctx)
+		f.connected.Store(false)
+		var apply *applyError
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.As(err, &apply):
+			return apply.err
+		}
+		f.log("readings follower lost its connection; reconnecting", "error", err, "retry_in", backoff, "high_water", f.HighWater())
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = max(backoff, min(2*backoff, 10*time.Second))
+	}
+}
+
+// applyError marks a failure of Apply, which ends Run.
+type applyError struct{ err error }
+
+func (e *applyError) Error() string { return e.err.Error() }
+
+// session connects, listens, catches up and then waits for notifications
+// until the connection fails.
+func (f *Follower) session(ctx context.Context) error {
+	cfg := f.Pool.Config().ConnConfig.Copy()
+	cfg.RuntimeParams["application_name"] = FollowerApplicationName
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "listen "+pgx.Identifier{ReadingsChannel}.Sanitize()); err != nil {
+		return err
+	}
+	// Listening before catching up: a batch committed in between is both
+	// read now and announced, and the announcement finds nothing new.
+	if err := f.catchUp(ctx, conn); err != nil {
+		return err
+	}
+	f.connected.Store(true)
+	poll := f.Poll
+	if poll <= 0 {
+		poll = 30 * time.Second
+	}
+	for {
+		wctx, cancel := context.WithTimeout(ctx, poll)
+		n, err := conn.WaitForNotification(wctx)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil && !errors.Is(err, context.DeadlineExceeded):
+			return err
+		case err == nil:
+			if hw, perr := strconv.ParseInt(n.Payload, 10, 64); perr == nil && hw <= f.HighWater() {
+				continue
+			}
+		}
+		if err := f.catchUp(ctx, conn); err != nil {
+			return err
+		}
+	}
+}
+
+// catchUp applies every reading above the high-water mark, in batches.
+func (f *Follower) catchUp(ctx context.Context, conn *pgx.Conn) error {
+	for {
+		rs, last, err := readingsSince(ctx, conn, f.HighWater(), FollowBatch)
+		if err != nil {
+			return err
+		}
+		if len(rs) == 0 {
+			return nil
+		}
+		if err := f.Apply(ctx, rs); err != nil {
+			return &applyError{err: fmt.Errorf("apply readings up to seq %d: %w", last, err)}
+		}
+		f.high.Store(last)
+		if len(rs) < FollowBatch {
+			return nil
+		}
+	}
+}
+
+func (f *Follower) log(msg string, args ...any) {
+	if f.Log != nil {
+		f.Log(msg, args...)
+	}
+}
