@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/tracing/adf"
 	"github.com/envtrace/envtrace/tracing/airattr"
 	"github.com/envtrace/envtrace/tracing/airpermit"
@@ -272,7 +273,9 @@ func (h *airHandlers) permitChecks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, rep)
+	out := *rep
+	out.Findings = visibleFindings(c, rep.Findings)
+	return c.JSON(http.StatusOK, out)
 }
 
 // maxSensorUpload bounds one ingest body (the 3.4 MB course file fits
@@ -297,6 +300,13 @@ func (h *airHandlers) ingest(c echo.Context) error {
 			return &ParamError{Name: "body", Reason: fmt.Sprintf("at most %d bytes", maxSensorUpload), Err: err}
 		}
 		return &ParamError{Name: "body", Reason: err.Error(), Err: err}
+	}
+	devices := make([]string, len(d.Readings))
+	for i, r := range d.Readings {
+		devices[i] = r.Device
+	}
+	if err := access.CheckStations(principal(c), devices); err != nil {
+		return err
 	}
 	st, err := h.b.IngestSensors(c.Request().Context(), d)
 	if err != nil {

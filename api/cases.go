@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/casework"
 	"github.com/envtrace/envtrace/casework/casefile"
 )
@@ -83,7 +85,7 @@ func (h *caseHandlers) create(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cs, err := casework.New(title, demoPrincipal, h.now(), item)
+	cs, err := casework.New(title, access.UserName(principal(c)), h.now(), item)
 	if err != nil {
 		return fmt.Errorf("new case: %w", err)
 	}
@@ -102,9 +104,9 @@ func (h *caseHandlers) list(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	list, err := h.repo.Cases(c.Request().Context(), "", limit)
+	list, err := h.visibleCases(c, limit)
 	if err != nil {
-		return fmt.Errorf("cases: %w", err)
+		return err
 	}
 	return c.JSON(http.StatusOK, struct {
 		Cases []casework.Summary `json:"cases"`
@@ -128,7 +130,69 @@ func (h *caseHandlers) load(c echo.Context) (*casework.Case, error) {
 	if err != nil {
 		return nil, fmt.Errorf("case %s: %w", id, err)
 	}
+	p := principal(c)
+	if !access.CanReadCase(p, caseRef(cs)) {
+		return nil, access.Denied(p, "read case "+id)
+	}
 	return cs, nil
+}
+
+// caseRef is what the access check needs of a case.
+func caseRef(cs *casework.Case) access.CaseRef {
+	r := access.CaseRef{ID: cs.ID, CreatedBy: cs.CreatedBy}
+	for _, s := range cs.SharedWith {
+		r.SharedWith = append(r.SharedWith, s.Principal)
+	}
+	return r
+}
+
+// visibleCases lists the cases the caller may read, newest first: every
+// case for an administrator; for anyone else the union of the cases
+// created by or shared with one of their names, and those in their
+// token's case scope.
+func (h *caseHandlers) visibleCases(c echo.Context, limit int) ([]casework.Summary, error) {
+	ctx := c.Request().Context()
+	p := principal(c)
+	if p.Role == access.Admin {
+		list, err := h.repo.Cases(ctx, "", limit)
+		if err != nil {
+			return nil, fmt.Errorf("cases: %w", err)
+		}
+		return list, nil
+	}
+	seen := map[string]bool{}
+	out := []casework.Summary{} // an array, never null, when none is visible
+	for _, name := range access.ShareNames(p) {
+		list, err := h.repo.Cases(ctx, name, limit)
+		if err != nil {
+			return nil, fmt.Errorf("cases: %w", err)
+		}
+		for _, s := range list {
+			if !seen[s.ID] {
+				seen[s.ID] = true
+				out = append(out, s)
+			}
+		}
+	}
+	for _, id := range p.Scope.Cases {
+		if seen[id] {
+			continue
+		}
+		cs, err := h.repo.Case(ctx, id)
+		if errors.Is(err, casework.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("case %s: %w", id, err)
+		}
+		seen[id] = true
+		out = append(out, cs.Summarize())
+	}
+	slices.SortStableFunc(out, func(a, b casework.Summary) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
 }
 
 func unknownCase(id string) error {
@@ -179,7 +243,7 @@ func (h *caseHandlers) send(c echo.Context, format string) error {
 	if err != nil {
 		return fmt.Errorf("case %s as %s: %w", cs.ID, format, err)
 	}
-	e := casework.Export{Format: format, SHA256: casework.Digest(f.Body), Bytes: len(f.Body), At: h.now(), By: demoPrincipal}
+	e := casework.Export{Format: format, SHA256: casework.Digest(f.Body), Bytes: len(f.Body), At: h.now(), By: access.UserName(principal(c))}
 	if _, err := h.repo.RecordExport(c.Request().Context(), cs.ID, e); err != nil {
 		return fmt.Errorf("case %s: record export: %w", cs.ID, err)
 	}

@@ -4,10 +4,14 @@ import (
 	"compress/gzip"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/envtrace/envtrace/access"
+	"github.com/envtrace/envtrace/api/webmap"
 	"github.com/envtrace/envtrace/internal/config"
 )
 
@@ -47,8 +51,42 @@ type Config struct {
 	// Basemaps are the tile layers the web map offers; none means the map
 	// draws only its own context from the data (as tests run, offline).
 	Basemaps []config.Basemap
+	// WebLogin gives the web map a login button (OIDC authorization code
+	// with PKCE); nil shows none.
+	WebLogin *webmap.Login
 	// Logger receives access and error logs. Default: text to stderr.
 	Logger *slog.Logger
+	// Auth authenticates bearer credentials (API tokens, OIDC JWTs).
+	// Nil serves every request as access.Demo, the marked demo identity
+	// (make demo, tests); `serve --db` refuses that without
+	// --insecure-demo.
+	Auth access.Authenticator
+	// DemoIdentity serves requests without credentials as access.Demo
+	// even when Auth is set (the demo with its agency keys), instead of
+	// as the public.
+	DemoIdentity bool
+	// Audit receives one entry per audited request (see
+	// docs/access.md); nil records nothing.
+	Audit access.AuditRecorder
+	// RateLimit is the sustained requests per second allowed per identity
+	// (a principal, or a client address for the public); 0 disables it.
+	RateLimit float64
+	// RateBurst is the burst each identity may send above RateLimit.
+	// Default 2 × RateLimit.
+	RateBurst int
+	// PublicBaseURL is the server's address as clients see it
+	// (https://envtrace.example.tw); OGC API and photo links are built
+	// from it instead of the request's Host header, and its host is the
+	// default Host allowlist.
+	PublicBaseURL string
+	// AllowedHosts are the Host headers served (host or host:port); a
+	// request for any other is refused with 421. Empty means the host of
+	// PublicBaseURL, or any host when that is empty too (the demo).
+	AllowedHosts []string
+	// CORSOrigins are the origins whose pages may call the API from a
+	// browser (https://map.example.tw); none sends no CORS headers, so
+	// only same-origin pages can.
+	CORSOrigins []string
 	// Registry receives the HTTP metrics and is what /metrics exposes. Pass
 	// the process's registry to publish other components' metrics on the
 	// same endpoint; default a new registry with Go and process collectors.
@@ -83,6 +121,9 @@ func (c *Config) setDefaults() {
 	if c.StreamBufferBytes == 0 {
 		c.StreamBufferBytes = 64 << 10
 	}
+	if c.RateBurst == 0 {
+		c.RateBurst = int(2*c.RateLimit) + 1
+	}
 	if c.GzipLevel == 0 {
 		c.GzipLevel = gzip.DefaultCompression
 	}
@@ -106,6 +147,17 @@ func (c *Config) validate() error {
 	}
 	if c.WriteTimeout < c.RequestTimeout {
 		return fmt.Errorf("api: config WriteTimeout (%s) must be at least RequestTimeout (%s), or streamed results are cut off", c.WriteTimeout, c.RequestTimeout)
+	}
+	if c.PublicBaseURL != "" {
+		u, err := url.Parse(c.PublicBaseURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.TrimSuffix(u.Path, "/") != "" {
+			return fmt.Errorf("api: config PublicBaseURL %q: want a scheme and host only, like https://envtrace.example.tw", c.PublicBaseURL)
+		}
+	}
+	for _, o := range c.CORSOrigins {
+		if u, err := url.Parse(o); err != nil || u.Host == "" || u.Path != "" || o == "*" {
+			return fmt.Errorf("api: config CORSOrigins: %q is not an origin like https://map.example.tw (no wildcard)", o)
+		}
 	}
 	if c.MaxHeaderBytes < 0 || c.StreamBufferBytes < 0 {
 		return fmt.Errorf("api: config MaxHeaderBytes and StreamBufferBytes must not be negative")

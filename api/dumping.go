@@ -1,29 +1,24 @@
 package api
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/casework/dumping"
 )
 
-// DumpingArea is what the illegal-dumping routes need: the desk, who is
-// asking, and the photo limit.
+// DumpingArea is what the illegal-dumping routes need: the desk and the
+// photo limit. Who asks comes from the access middleware's principal
+// (see dumpingViewer).
 type DumpingArea struct {
 	Desk *dumping.Desk
-	// Viewers tells who a request comes from; nil treats everybody as
-	// the public.
-	Viewers ViewerResolver
 	// MaxPhotoBytes bounds an upload (default dumping.DefaultMaxPhotoBytes).
 	MaxPhotoBytes int
 }
@@ -34,76 +29,19 @@ type DumpingBackend interface {
 	DumpingArea() *DumpingArea
 }
 
-// ViewerResolver tells who a request comes from. Until the identity
-// service lands, AgencyKeys is the one implementation.
-type ViewerResolver interface {
-	Viewer(r *http.Request) (dumping.Viewer, error)
+// dumpingViewer is what a principal is to the dumping desk: an
+// administrator is the centre; a land agency, or an officer whose scope
+// names an agency (a county bureau that handles reports), is that
+// agency; everybody else is the public.
+func dumpingViewer(p access.Principal) dumping.Viewer {
+	switch {
+	case p.Role == access.Admin:
+		return dumping.Viewer{Role: dumping.RoleCentre, Name: p.Subject}
+	case (p.Role == access.LandAgency || p.Role == access.Officer) && p.Scope.Agency != "":
+		return dumping.Viewer{Role: dumping.RoleAgency, Agency: p.Scope.Agency, Name: p.Subject}
+	}
+	return dumping.Public
 }
-
-// AgencyKeys maps the SHA-256 (hex) of an API key to the agency staff or
-// centre staff it identifies. A request without Authorization is the
-// public; one with an unknown key is refused.
-type AgencyKeys map[string]dumping.Viewer
-
-// LoadAgencyKeys reads a JSON object {"<sha256 hex of the key>": {"role":
-// "agency"|"centre", "agency": "...", "name": "..."}}.
-func LoadAgencyKeys(path string) (AgencyKeys, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("api: agency keys: %w", err)
-	}
-	var raw map[string]struct {
-		Role   string `json:"role"`
-		Agency string `json:"agency"`
-		Name   string `json:"name"`
-	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("api: agency keys %s: %w", path, err)
-	}
-	out := AgencyKeys{}
-	for h, v := range raw {
-		if len(h) != 64 {
-			return nil, fmt.Errorf("api: agency keys %s: %q is not a SHA-256 in hex", path, h)
-		}
-		role := dumping.Role(v.Role)
-		if role != dumping.RoleAgency && role != dumping.RoleCentre || role == dumping.RoleAgency && v.Agency == "" {
-			return nil, fmt.Errorf("api: agency keys %s: key %.8s…: role must be agency (with an agency) or centre", path, h)
-		}
-		out[strings.ToLower(h)] = dumping.Viewer{Role: role, Agency: v.Agency, Name: v.Name}
-	}
-	return out, nil
-}
-
-// HashKey is the form AgencyKeys stores a key in.
-func HashKey(key string) string {
-	s := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(s[:])
-}
-
-// Viewer implements ViewerResolver.
-func (k AgencyKeys) Viewer(r *http.Request) (dumping.Viewer, error) {
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		return dumping.Public, nil
-	}
-	tok, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok {
-		return dumping.Viewer{}, &authError{"Authorization must be \"Bearer <key>\""}
-	}
-	v, ok := k[HashKey(strings.TrimSpace(tok))]
-	if !ok {
-		return dumping.Viewer{}, &authError{"unknown key"}
-	}
-	return v, nil
-}
-
-// authError is a 401.
-type authError struct{ reason string }
-
-func (e *authError) Error() string { return "not authenticated: " + e.reason }
-func (e *authError) Status() int   { return http.StatusUnauthorized }
 
 // dumpingHandlers serve /api/v1/dumping.
 type dumpingHandlers struct {
@@ -137,12 +75,9 @@ func (s *Server) registerDumping(v1 *echo.Group, area *DumpingArea) {
 	s.registerOpen311(s.echo.Group("/open311/v2"), h)
 }
 
-// viewer resolves the caller.
+// viewer is the caller as the desk knows it.
 func (h *dumpingHandlers) viewer(c echo.Context) (dumping.Viewer, error) {
-	if h.area.Viewers == nil {
-		return dumping.Public, nil
-	}
-	return h.area.Viewers.Viewer(c.Request())
+	return dumpingViewer(principal(c)), nil
 }
 
 // bind decodes a JSON body strictly into v.
@@ -394,14 +329,17 @@ func (h *dumpingHandlers) photo(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, map[string]any{"id": p.ID, "content_type": p.Type, "width": p.Width, "height": p.Height,
-		"media_url": photoURL(c, p.ID)})
+		"media_url": h.s.absURL(c, "/api/v1/dumping/photos/"+p.ID)})
 }
 
-// photoURL is where a photo is served, absolute so Open311 clients can
-// follow it.
-func photoURL(c echo.Context, id string) string {
-	scheme := c.Scheme()
-	return scheme + "://" + c.Request().Host + "/api/v1/dumping/photos/" + id
+// absURL makes path absolute, so Open311 clients can follow it: from
+// Config.PublicBaseURL, else from the request (whose Host the edge
+// allowlist has checked when one is configured).
+func (s *Server) absURL(c echo.Context, path string) string {
+	if s.cfg.PublicBaseURL != "" {
+		return strings.TrimSuffix(s.cfg.PublicBaseURL, "/") + path
+	}
+	return c.Scheme() + "://" + c.Request().Host + path
 }
 
 func (h *dumpingHandlers) photoGet(c echo.Context) error {

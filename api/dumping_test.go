@@ -17,6 +17,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
@@ -33,6 +34,7 @@ func (w *withDumping) DumpingArea() *api.DumpingArea { return w.area }
 
 type dumpingFixture struct {
 	area *api.DumpingArea
+	keys access.StaticTokens
 	repo *dumping.Memory
 	rt   *dumping.Router
 }
@@ -51,23 +53,25 @@ func newDumpingArea(t testing.TB, land *dumping.Land, now func() time.Time) *dum
 	}
 	sealer := dumping.Protection{Keys: ring, Secret: bytes.Repeat([]byte{9}, 32)}
 	repo := dumping.NewMemory()
-	keys := api.AgencyKeys{}
+	keys := access.StaticTokens{}
 	for _, a := range land.Agencies {
-		v := dumping.Viewer{Role: dumping.RoleAgency, Agency: a.ID, Name: a.ID}
+		p := access.Principal{Subject: a.ID, Role: access.LandAgency, Scope: access.Scope{Agency: a.ID}}
 		if a.Kind == dumping.KindCentre {
-			v = dumping.Viewer{Role: dumping.RoleCentre, Name: "centre"}
+			p = access.Principal{Subject: "centre", Role: access.Admin}
 		}
-		keys[api.HashKey("k-"+a.ID)] = v
+		keys.Add("k-"+a.ID, p)
 	}
 	desk := dumping.NewDesk(repo, rt, sealer, dumping.DeskConfig{Now: now})
-	return &dumpingFixture{area: &api.DumpingArea{Desk: desk, Viewers: keys}, repo: repo, rt: rt}
+	return &dumpingFixture{area: &api.DumpingArea{Desk: desk}, keys: keys, repo: repo, rt: rt}
 }
 
 func dumpingServer(t *testing.T) (*api.Server, *dumpingFixture) {
 	t.Helper()
 	b, fx := centralBackend(t)
 	d := newDumpingArea(t, fx.land, time.Now)
-	return newServer(t, quietConfig(), &withDumping{MemoryBackend: b, area: d.area}), d
+	cfg := quietConfig()
+	cfg.Auth = d.keys
+	return newServer(t, cfg, &withDumping{MemoryBackend: b, area: d.area}), d
 }
 
 // lonLatOn is a lon/lat well inside a parcel of manager.
@@ -283,7 +287,7 @@ func TestDumpingAuthorisation(t *testing.T) {
 		{"default queue is one's own", "/api/v1/dumping/reports", "k-npa-central", 200, a, b},
 		{"another agency's queue", "/api/v1/dumping/reports?agency=wra-river3", "k-npa-central", 403, "", b},
 		{"another agency's report", "/api/v1/dumping/reports/" + b, "k-npa-central", 404, "", "0912"},
-		{"the public's queue", "/api/v1/dumping/reports?agency=npa-central", "", 403, "", a},
+		{"the public must authenticate for a queue", "/api/v1/dumping/reports?agency=npa-central", "", 401, "", a},
 		{"an unknown key", "/api/v1/dumping/reports", "stolen", 401, "", a},
 		{"the centre sees all", "/api/v1/dumping/reports", "k-centre", 200, b, "0912"},
 		{"the dashboard is the centre's", "/api/v1/dumping/dashboard", "k-npa-central", 403, "", ""},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/param"
 )
@@ -170,6 +171,13 @@ func (h *tracingHandlers) ingest(c echo.Context) error {
 	}
 	if len(errs) > 0 {
 		return errs
+	}
+	stations := make([]string, len(readings))
+	for i, r := range readings {
+		stations[i] = r.Station
+	}
+	if err := access.CheckStations(principal(c), stations); err != nil {
+		return err
 	}
 	inserted, dups, err := h.ingester.IngestReadings(c.Request().Context(), readings)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,7 +47,10 @@ func (s *Server) registerOGC() error {
 	// The HTML pages draw their maps with the web map's vendored Leaflet,
 	// so a browser exploring the layers loads nothing from elsewhere.
 	cfg := ogc.Config{ServiceDescURL: "/openapi.json", LeafletURL: webmap.Prefix + "vendor/leaflet"}
-	ogc.Register(s.echo.Group(ogcRoot), src, cfg)
+	if s.cfg.PublicBaseURL != "" {
+		cfg.BaseURL = strings.TrimSuffix(s.cfg.PublicBaseURL, "/") + ogcRoot
+	}
+	ogc.Register(s.echo.Group(ogcRoot, s.ogcGuard), src, cfg)
 	cols, err := src.Collections(context.Background())
 	if err != nil {
 		return fmt.Errorf("api: OGC API collections: %w", err)

@@ -325,7 +325,7 @@ func (h *dumpingHandlers) o311Of(c echo.Context, r dumping.PublicReport) o311Req
 		UpdatedDatetime: r.UpdatedAt.In(dumping.Taipei).Format(time.RFC3339), ExpectedDatetime: expected.In(dumping.Taipei).Format(time.RFC3339),
 		Lat: r.Lat, Long: r.Lon}
 	if len(r.Photos) > 0 {
-		out.MediaURL = photoURL(c, url.PathEscape(r.Photos[0]))
+		out.MediaURL = h.s.absURL(c, "/api/v1/dumping/photos/"+url.PathEscape(r.Photos[0]))
 	}
 	return out
 }

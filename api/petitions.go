@@ -6,16 +6,16 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/casework/petition"
 )
 
-// PetitionArea is what the odour-petition intake routes need: the desk
-// and who is asking (the same resolver as the dumping routes until the
-// identity work lands; nil treats everybody as the public).
+// PetitionArea is what the odour-petition intake routes need: the desk.
+// Who asks comes from the access middleware's principal (see
+// petitionViewer).
 type PetitionArea struct {
-	Desk    *petition.Desk
-	Viewers ViewerResolver
+	Desk *petition.Desk
 }
 
 // PetitionBackend is an optional method set: a backend with a petition
@@ -37,11 +37,24 @@ func (s *Server) registerPetitions(v1 *echo.Group, area *PetitionArea) {
 
 type petitionHandlers struct{ area *PetitionArea }
 
-func (h *petitionHandlers) viewer(c echo.Context) (dumping.Viewer, error) {
-	if h.area.Viewers == nil {
-		return dumping.Public, nil
+// petitionViewer is what a principal is to the petition desk: an
+// administrator is the centre (exact locations and, on the contact
+// route, the contact); an officer is bureau staff (exact locations and
+// text, never the contact); everybody else, land agencies included,
+// gets the public view at fuzzed locations.
+func petitionViewer(p access.Principal) dumping.Viewer {
+	switch p.Role {
+	case access.Admin:
+		return dumping.Viewer{Role: dumping.RoleCentre, Name: p.Subject}
+	case access.Officer:
+		return dumping.Viewer{Role: dumping.RoleAgency, Agency: p.Scope.County, Name: p.Subject}
 	}
-	return h.area.Viewers.Viewer(c.Request())
+	return dumping.Public
+}
+
+// viewer is the caller as the desk knows it.
+func (h *petitionHandlers) viewer(c echo.Context) (dumping.Viewer, error) {
+	return petitionViewer(principal(c)), nil
 }
 
 // petitionError maps the desk's errors onto problems.

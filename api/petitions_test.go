@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/api"
-	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/gis/crs"
 	"github.com/envtrace/envtrace/tracing/odour"
@@ -31,14 +31,31 @@ type withPetitions struct {
 
 func (w *withPetitions) PetitionArea() *api.PetitionArea { return w.petitions }
 
-func petitionServer(t *testing.T) http.Handler {
+// petitionServer serves a petition desk behind the access middleware
+// with one static token per principal of the matrix (petitionKeys) and
+// an audit log the tests read back.
+func petitionServer(t *testing.T) (http.Handler, *access.MemoryAudit) {
 	t.Helper()
 	b := &petitionBackend{MemoryBackend: memoryBackend(t, testNetwork(t)), area: newPetitionArea(t)}
-	return newServer(t, quietConfig(), b).Handler()
+	cfg := quietConfig()
+	cfg.Auth = petitionKeys()
+	audit := &access.MemoryAudit{}
+	cfg.Audit = audit
+	return newServer(t, cfg, b).Handler(), audit
 }
 
-// newPetitionArea is a desk with a test key, an agency key and a centre
-// key.
+// petitionKeys holds a token per principal: the centre's administrator,
+// Changhua's officer, a land agency and an NGO.
+func petitionKeys() access.StaticTokens {
+	keys := access.StaticTokens{}
+	keys.Add("centre-key", access.Principal{Subject: "desk", Role: access.Admin})
+	keys.Add("officer-key", access.Principal{Subject: "inspector", Role: access.Officer, Scope: access.Scope{County: "CHA"}})
+	keys.Add("agency-key", access.Principal{Subject: "npa-central", Role: access.LandAgency, Scope: access.Scope{Agency: "npa-central"}})
+	keys.Add("ngo-key", access.Principal{Subject: "watch", Role: access.NGO})
+	return keys
+}
+
+// newPetitionArea is a desk with a test key.
 func newPetitionArea(t testing.TB) *api.PetitionArea {
 	t.Helper()
 	ring, err := petition.TestKeyring()
@@ -49,11 +66,7 @@ func newPetitionArea(t testing.TB) *api.PetitionArea {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := api.AgencyKeys{
-		api.HashKey("agency-key"): {Role: dumping.RoleAgency, Agency: "CHEPB", Name: "inspector"},
-		api.HashKey("centre-key"): {Role: dumping.RoleCentre, Name: "desk"},
-	}
-	return &api.PetitionArea{Desk: desk, Viewers: keys}
+	return &api.PetitionArea{Desk: desk}
 }
 
 func send(h http.Handler, method, target, body, key string) *httptest.ResponseRecorder {
@@ -74,12 +87,13 @@ const petitionBody = `{"case_number":"CH-2026-0815","received":"2026-08-20T21:05
 "channel":"1999","description":"豬糞味很重","contact":{"name":"王小明","phone":"0912345678","address":"彰化縣大城鄉"}}`
 
 // TestPetitionAuthorisationMatrix is acceptance test O-T5 over REST: the
-// public never receives the exact location, the text, the case number or
-// the contact; agency staff see the exact location but not the contact;
-// the centre opens the contact. Bad input is a 400 problem naming the
-// field.
+// public (and a land agency or an NGO) never receives the exact location,
+// the text, the case number or the contact; a bureau officer sees the
+// exact location but not the contact; the centre's administrator opens
+// the contact, and every opening is audited. Bad input is a 400 problem
+// naming the field.
 func TestPetitionAuthorisationMatrix(t *testing.T) {
-	h := petitionServer(t)
+	h, audit := petitionServer(t)
 	_, router := loadOpenAPI(t)
 	rec := send(h, http.MethodPost, "/api/v1/odour/petitions", petitionBody, "")
 	if rec.Code != http.StatusCreated {
@@ -106,10 +120,16 @@ func TestPetitionAuthorisationMatrix(t *testing.T) {
 	}{
 		{"public list", "/api/v1/odour/petitions", "", 200, nil},
 		{"public one", "/api/v1/odour/petitions/" + id, "", 200, nil},
-		{"public contact", "/api/v1/odour/petitions/" + id + "/contact", "", 403, nil},
-		{"agency one", "/api/v1/odour/petitions/" + id, "agency-key", 200, []string{"120.3456789", "23.9876543", "exact_", "CH-2026-0815", "豬糞"}},
-		{"agency list", "/api/v1/odour/petitions", "agency-key", 200, []string{"120.3456789", "23.9876543", "exact_", "CH-2026-0815", "豬糞"}},
-		{"agency contact", "/api/v1/odour/petitions/" + id + "/contact", "agency-key", 403, nil},
+		{"public contact", "/api/v1/odour/petitions/" + id + "/contact", "", 401, nil},
+		{"officer one", "/api/v1/odour/petitions/" + id, "officer-key", 200, []string{"120.3456789", "23.9876543", "exact_", "CH-2026-0815", "豬糞"}},
+		{"officer list", "/api/v1/odour/petitions", "officer-key", 200, []string{"120.3456789", "23.9876543", "exact_", "CH-2026-0815", "豬糞"}},
+		{"officer contact", "/api/v1/odour/petitions/" + id + "/contact", "officer-key", 403, nil},
+		{"land agency one", "/api/v1/odour/petitions/" + id, "agency-key", 200, nil},
+		{"land agency list", "/api/v1/odour/petitions", "agency-key", 200, nil},
+		{"land agency contact", "/api/v1/odour/petitions/" + id + "/contact", "agency-key", 403, nil},
+		{"ngo list", "/api/v1/odour/petitions", "ngo-key", 200, nil},
+		{"ngo contact", "/api/v1/odour/petitions/" + id + "/contact", "ngo-key", 403, nil},
+		{"centre one", "/api/v1/odour/petitions/" + id, "centre-key", 200, []string{"120.3456789", "23.9876543", "exact_", "CH-2026-0815", "豬糞"}},
 		{"centre contact", "/api/v1/odour/petitions/" + id + "/contact", "centre-key", 200, []string{"王小明", "0912345678", "大城", "\"phone\""}},
 		{"unknown key", "/api/v1/odour/petitions", "nope", 401, nil},
 		{"unknown petition", "/api/v1/odour/petitions/OP-999999", "", 404, nil},
@@ -127,6 +147,24 @@ func TestPetitionAuthorisationMatrix(t *testing.T) {
 			}
 			checkOpenAPI(t, router, h, req, nil, true)
 		})
+	}
+	// Every request for the contact is in the audit log, refusals as
+	// denied, the centre's opening as allowed.
+	contact := "GET /api/v1/odour/petitions/" + id + "/contact"
+	got := map[string]bool{}
+	for _, e := range audit.Entries() {
+		if e.Resource == contact {
+			got[e.Role] = e.Allowed
+		}
+	}
+	want := map[string]bool{"public": false, "officer": false, "land_agency": false, "ngo": false, "admin": true}
+	if len(got) != len(want) {
+		t.Errorf("contact audit entries by role: %v, want %v", got, want)
+	}
+	for role, allowed := range want {
+		if a, ok := got[role]; !ok || a != allowed {
+			t.Errorf("contact request as %s: audited %v (allowed %v), want allowed %v", role, ok, a, allowed)
+		}
 	}
 	// The public shift is stable across reads.
 	a := send(h, http.MethodGet, "/api/v1/odour/petitions/"+id, "", "").Body.String()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/tracing/model"
 )
@@ -46,6 +47,15 @@ const (
 	// parameter of a stored (or another posted) one but another value;
 	// conflicts lists both values. Nothing was stored.
 	ProblemConflict = "urn:envtrace:problem:conflict"
+	// ProblemUnauthenticated: the request carries no valid credentials
+	// for a route that needs them, or invalid ones (401).
+	ProblemUnauthenticated = "urn:envtrace:problem:unauthenticated"
+	// ProblemForbidden: the caller is authenticated but the policy or
+	// the object-level check refuses them (403).
+	ProblemForbidden = "urn:envtrace:problem:forbidden"
+	// ProblemRateLimited: the caller's identity sent too many requests
+	// (429).
+	ProblemRateLimited = "urn:envtrace:problem:rate-limited"
 )
 
 // ProblemContentType is the media type of RFC 9457 problem documents.
@@ -208,6 +218,9 @@ const ctxKeyAbort = "envtrace.abort"
 func (s *Server) problemFor(err error) Problem {
 	var (
 		ue  *unavailableError
+		ae  *access.AuthError
+		de  *access.DeniedError
+		re  *rateError
 		ce  *ConflictError
 		pe  *ParamError
 		pes ParamErrors
@@ -218,6 +231,16 @@ func (s *Server) problemFor(err error) Problem {
 		se  StatusError
 	)
 	switch {
+	case errors.As(err, &ae):
+		return Problem{Type: ProblemUnauthenticated, Title: "Unauthorized", Status: http.StatusUnauthorized, Detail: ae.Error()}
+	case errors.As(err, &de):
+		if de.Status() == http.StatusUnauthorized {
+			return Problem{Type: ProblemUnauthenticated, Title: "Unauthorized", Status: http.StatusUnauthorized,
+				Detail: "this endpoint needs credentials: send Authorization: Bearer <token>"}
+		}
+		return Problem{Type: ProblemForbidden, Title: "Forbidden", Status: http.StatusForbidden, Detail: de.Error()}
+	case errors.As(err, &re):
+		return Problem{Type: ProblemRateLimited, Title: "Too many requests", Status: http.StatusTooManyRequests, Detail: re.Error()}
 	case errors.As(err, &ue):
 		return Problem{Type: ProblemUnavailable, Title: "Service unavailable", Status: http.StatusServiceUnavailable,
 			Detail: "the data backend is not answering; retry later"}
@@ -334,6 +357,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	h.Set("Cache-Control", "no-store")
 	if p.Status == http.StatusServiceUnavailable && p.Type == ProblemTimeout {
 		h.Set("Retry-After", "30")
+	}
+	if p.Status == http.StatusTooManyRequests {
+		h.Set("Retry-After", "1")
 	}
 	if c.Request().Method == http.MethodHead {
 		res.WriteHeader(p.Status)

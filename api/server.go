@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/labstack/echo/v4"
@@ -35,6 +36,11 @@ type Server struct {
 	// openapi is the document served at /openapi.json: openapi.json plus
 	// the OGC API paths when they are mounted.
 	openapi []byte
+	// unpoliced lists routes registered without a policy; New refuses
+	// to build a server that has any.
+	unpoliced []string
+	// limiter enforces Config.RateLimit per identity.
+	limiter *limiter
 }
 
 // New builds the server. It validates cfg (after filling defaults) and
@@ -68,22 +74,41 @@ func New(cfg Config, backend Backend) (*Server, error) {
 	e.HTTPErrorHandler = s.handleError
 	e.OnAddRouteHandler = func(_ string, r echo.Route, _ echo.HandlerFunc, _ []echo.MiddlewareFunc) {
 		s.routePaths.Store(r.Path, true)
+		s.checkRoute(r.Method, r.Path)
 	}
+	// The client address in audit records and rate limits is the TCP
+	// peer: X-Forwarded-For is not trusted without a configured proxy.
+	e.IPExtractor = echo.ExtractIPDirect()
+	s.limiter = newLimiter(cfg.RateLimit, cfg.RateBurst)
 	s.echo = e
 
 	// Outermost first. requestID runs before everything so that every log
 	// line and problem carries the id; observe owns error handling and
 	// metrics; recover turns panics into 500s inside it.
-	e.Use(s.requestID, s.observe, s.recover, s.timeout)
+	e.Use(s.requestID, s.observe, s.recover, s.edge, s.timeout)
+	if len(cfg.CORSOrigins) > 0 {
+		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+			AllowOrigins:  cfg.CORSOrigins,
+			AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost},
+			AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, HeaderRequestID},
+			ExposeHeaders: []string{HeaderRequestID, HeaderIdentity},
+			MaxAge:        600,
+		}))
+	}
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
 		Level: cfg.GzipLevel,
 		// promhttp negotiates its own compression; gzipping it again
 		// would double-encode.
 		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
 	}))
+	// Inside gzip, so the audit's result digest is of the plain body.
+	e.Use(s.authorize)
 	s.openapi = openAPIDocument
 	if err := s.routes(); err != nil {
 		return nil, err
+	}
+	if len(s.unpoliced) > 0 {
+		return nil, fmt.Errorf("api: routes without an access policy (add them to routePolicies): %s", strings.Join(s.unpoliced, ", "))
 	}
 	return s, nil
 }
@@ -124,7 +149,7 @@ func (s *Server) routes() error {
 	if err := s.registerOGC(); err != nil {
 		return err
 	}
-	return webmap.Register(s.echo, webmap.Options{Basemaps: s.cfg.Basemaps})
+	return webmap.Register(s.echo, webmap.Options{Basemaps: s.cfg.Basemaps, Login: s.cfg.WebLogin})
 }
 
 // tracingEnabled asks a backend that may lack tracing data whether it has
@@ -167,8 +192,10 @@ func (s *Server) httpServer(ctx context.Context) *http.Server {
 		ReadTimeout:       s.cfg.ReadTimeout,
 		WriteTimeout:      s.cfg.WriteTimeout,
 		IdleTimeout:       s.cfg.IdleTimeout,
-		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		// Twice the limit: the edge middleware answers between the two
+		// with a 431 problem; beyond, net/http's own 431 is plain text.
+		MaxHeaderBytes: 2 * s.cfg.MaxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		// Requests inherit the serve context's values but not its
 		// cancellation: a shutdown lets in-flight requests finish.
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },

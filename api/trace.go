@@ -133,6 +133,7 @@ func (h *tracingHandlers) trace(c echo.Context, req TraceRequest, format string)
 		return fmt.Errorf("trace: %w", err)
 	}
 	res := traceJSON(tr.Result)
+	redactTrace(c, &res)
 	if format != formatGeoJSON {
 		return c.JSON(http.StatusOK, res)
 	}

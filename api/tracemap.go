@@ -127,10 +127,6 @@ const (
 	roleRuledOut     = "ruled_out"
 )
 
-// demoPrincipal is who saves cases until the identity work lands: every
-// request then runs as the demo identity.
-const demoPrincipal = "user:demo"
-
 // newTraceItem runs a trace and snapshots everything a case keeps of it:
 // the result as the API answers it, the map as the page draws it and the
 // readings it rests on, graded.

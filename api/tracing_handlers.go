@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
 	"github.com/paulmach/orb"
 
+	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/permits"
 )
@@ -353,9 +355,14 @@ func (h *tracingHandlers) facilities(c echo.Context) error {
 		Facilities []facilityJSON `json:"facilities"`
 		Count      int            `json:"count"`
 	}{Facilities: make([]facilityJSON, len(list)), Count: len(list)}
-	for i, f := range list {
-		out.Facilities[i] = toFacilityJSON(f)
+	out.Facilities = out.Facilities[:0]
+	for _, f := range list {
+		// The list is the public register; a facility sees only itself.
+		if facilityView(c, f.Facility.EmsNo) != access.Hidden {
+			out.Facilities = append(out.Facilities, toFacilityJSON(f))
+		}
 	}
+	out.Count = len(out.Facilities)
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -365,6 +372,9 @@ func (h *tracingHandlers) facility(c echo.Context) error {
 		return err
 	}
 	if err := newQuery(c).err(); err != nil {
+		return err
+	}
+	if err := requireFacility(c, id); err != nil {
 		return err
 	}
 	d, err := h.b.Facility(c.Request().Context(), id)
@@ -395,7 +405,14 @@ func (h *tracingHandlers) permit(c echo.Context) error {
 	}
 	p, err := h.b.Permit(c.Request().Context(), id)
 	if err != nil {
+		if principal(c).Role != access.Admin {
+			// Whether a permit exists is itself the facility's record.
+			return access.Denied(principal(c), "read permit "+id)
+		}
 		return fmt.Errorf("permit %q: %w", id, err)
+	}
+	if err := requireFacility(c, p.Permit.Facility); err != nil {
+		return err
 	}
 	return c.JSON(http.StatusOK, toPermitJSON(p))
 }
@@ -406,6 +423,9 @@ func (h *tracingHandlers) facilityChecks(c echo.Context) error {
 		return err
 	}
 	if err := newQuery(c).err(); err != nil {
+		return err
+	}
+	if err := requireFacility(c, id); err != nil {
 		return err
 	}
 	fs, err := h.b.FacilityChecks(c.Request().Context(), id)
@@ -441,7 +461,7 @@ func (h *tracingHandlers) permitChecks(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("permit checks: %w", err)
 	}
-	return c.JSON(http.StatusOK, permits.Report{Findings: normalFindings(rep.Findings), Facilities: rep.Facilities})
+	return c.JSON(http.StatusOK, permits.Report{Findings: normalFindings(visibleFindings(c, rep.Findings)), Facilities: rep.Facilities})
 }
 
 func (h *tracingHandlers) balance(c echo.Context) error {

@@ -78,6 +78,9 @@ func (h *tracingHandlers) facilityEffluent(c echo.Context) error {
 	if err := newQuery(c).err(); err != nil {
 		return err
 	}
+	if err := requireFacility(c, id); err != nil {
+		return err
+	}
 	list, err := h.b.FacilityEffluent(c.Request().Context(), id)
 	if err != nil {
 		return fmt.Errorf("effluent of facility %q: %w", id, err)

@@ -289,6 +289,7 @@ func Requirements() postgis.Requirements {
 			"dumping_agencies", "dumping_jurisdictions", "dumping_parcels", "dumping_reports", "dumping_report_seq",
 			"dumping_audit", "dumping_photos", "dumping_patrols", "dumping_measures", "outbox",
 			"cases", "case_items", "case_shares", "case_exports",
+			"api_tokens",
 			"audit_log", "personal_contacts", "personal_location_roles", "personal_locations", "public_locations",
 		},
 		Indexes: []string{
@@ -310,6 +311,7 @@ func Requirements() postgis.Requirements {
 			"dumping_report_seq_pkey", "dumping_audit_pkey", "dumping_audit_report", "dumping_photos_pkey",
 			"dumping_patrols_pkey", "dumping_patrols_agency", "dumping_measures_pkey", "outbox_pkey", "outbox_due",
 			"cases_pkey", "cases_created_at", "case_items_pkey", "case_shares_pkey", "case_shares_principal", "case_exports_pkey",
+			"api_tokens_pkey", "api_tokens_hash_key", // a token is looked up by hash on every request
 			"audit_log_pkey", "audit_log_at", "audit_log_actor", "personal_contacts_pkey", "personal_contacts_subject",
 			"personal_contacts_collected", "personal_location_roles_pkey", "personal_locations_pkey", "personal_locations_geom",
 			"personal_locations_collected", "public_locations_pkey", "public_locations_geom", "dumping_reports_contact_subject",

@@ -60,12 +60,14 @@ func chromium(t *testing.T) string {
 // its base URL; the server stops when the test ends.
 func serveCentral(t *testing.T) (string, []fixtures.Scenario) {
 	t.Helper()
-	return serveCentralWith(t, nil)
+	return serveCentralWith(t, nil, nil)
 }
 
 // serveCentralWith is serveCentral with extra files written into the data
-// directory (by extra) before the server reads it.
-func serveCentralWith(t *testing.T, extra func(dir string)) (string, []fixtures.Scenario) {
+// directory (by extra) before the server reads it, and the server's
+// configuration adjusted by adjust (nil: the demo's, agency keys and demo
+// identity).
+func serveCentralWith(t *testing.T, extra func(dir string), adjust func(*api.Config)) (string, []fixtures.Scenario) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := fixtures.WriteCentral(dir); err != nil {
@@ -117,7 +119,12 @@ func serveCentralWith(t *testing.T, extra func(dir string)) (string, []fixtures.
 	// The basemap's tile server does not exist: the page must work with
 	// no tile server, as it does offline.
 	dead := []config.Basemap{{ID: "osm", URL: "http://127.0.0.1:9/{z}/{x}/{y}.png", Default: true}}
-	srv, err := api.New(api.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Basemaps: dead}, backend)
+	cfg := api.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Basemaps: dead,
+		Auth: dumpingAuth(), DemoIdentity: true}
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	srv, err := api.New(cfg, backend)
 	if err != nil {
 		t.Fatal(err)
 	}

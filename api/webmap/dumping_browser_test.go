@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
@@ -26,10 +27,19 @@ type withDumping struct {
 func (w *withDumping) DumpingArea() *api.DumpingArea { return w.area }
 
 // dumpingKeys are the test's agency keys.
-var dumpingKeys = map[string]dumping.Viewer{
-	"k-npa":    {Role: dumping.RoleAgency, Agency: "npa-central", Name: "npa"},
-	"k-wra":    {Role: dumping.RoleAgency, Agency: "wra-river3", Name: "wra"},
-	"k-centre": {Role: dumping.RoleCentre, Name: "centre"},
+var dumpingKeys = map[string]access.Principal{
+	"k-npa":    {Subject: "npa", Role: access.LandAgency, Scope: access.Scope{Agency: "npa-central"}},
+	"k-wra":    {Subject: "wra", Role: access.LandAgency, Scope: access.Scope{Agency: "wra-river3"}},
+	"k-centre": {Subject: "centre", Role: access.Admin},
+}
+
+// dumpingAuth authenticates dumpingKeys, as the demo does its keys.
+func dumpingAuth() access.StaticTokens {
+	keys := access.StaticTokens{}
+	for k, p := range dumpingKeys {
+		keys.Add(k, p)
+	}
+	return keys
 }
 
 // dumpingPoint is a lon/lat well inside a national-property parcel of the
@@ -62,11 +72,7 @@ func dumpingArea(t *testing.T, dir string) *api.DumpingArea {
 		t.Fatal(err)
 	}
 	sealer := dumping.Protection{Keys: ring, Secret: bytes.Repeat([]byte{3}, 32)}
-	keys := api.AgencyKeys{}
-	for k, v := range dumpingKeys {
-		keys[api.HashKey(k)] = v
-	}
-	return &api.DumpingArea{Desk: dumping.NewDesk(dumping.NewMemory(), rt, sealer, dumping.DeskConfig{}), Viewers: keys}
+	return &api.DumpingArea{Desk: dumping.NewDesk(dumping.NewMemory(), rt, sealer, dumping.DeskConfig{})}
 }
 
 // TestBrowserDumping reports a dump through the map's form, reads it in

@@ -86,6 +86,18 @@ type Options struct {
 	// Basemaps are the tile layers offered in the layer switcher; none
 	// means the page draws only its own context from the data.
 	Basemaps []config.Basemap
+	// Login, when set, gives the page a login button that signs in at an
+	// OpenID Connect issuer with the authorization-code flow and PKCE
+	// (js/login.js); its ID token then goes with every API call.
+	Login *Login
+}
+
+// Login is the page's OpenID Connect client: the issuer and the public
+// client id registered for the page (redirect URI: the page's own
+// origin + "/"). The client id must be an audience the API accepts.
+type Login struct {
+	Issuer   string `json:"issuer"`
+	ClientID string `json:"client_id"`
 }
 
 // site is the page as configured: its config.json, the two language
@@ -107,7 +119,8 @@ func newSite(o Options) (*site, error) {
 	}
 	cfg, err := json.Marshal(struct {
 		Basemaps []config.Basemap `json:"basemaps"`
-	}{bs})
+		Login    *Login           `json:"login,omitempty"`
+	}{bs, o.Login})
 	if err != nil {
 		return nil, err
 	}
@@ -121,13 +134,24 @@ func newSite(o Options) (*site, error) {
 			imgSrc = append(imgSrc, o)
 		}
 	}
+	connectSrc := "'self'"
+	if o.Login != nil {
+		u, err := url.Parse(o.Login.Issuer)
+		if err != nil || u.Host == "" || o.Login.ClientID == "" {
+			return nil, fmt.Errorf("webmap: login needs an issuer URL and a client id, got %q and %q", o.Login.Issuer, o.Login.ClientID)
+		}
+		// The page fetches the issuer's discovery document and exchanges
+		// the code at its token endpoint, which lies at the issuer's
+		// origin for the providers envtrace supports.
+		connectSrc += " " + u.Scheme + "://" + u.Host
+	}
 	zh := assets["index.html"]
 	en := bytes.Replace(zh.body, []byte(`<html lang="zh-Hant-TW">`), []byte(`<html lang="en">`), 1)
 	return &site{
 		config: newAsset(cfg, "application/json"),
 		index:  map[string]asset{"zh-TW": zh, "en": newAsset(en, zh.contentType)},
 		csp: "default-src 'self'; img-src " + strings.Join(imgSrc, " ") +
-			"; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+			"; style-src 'self'; script-src 'self'; connect-src " + connectSrc + "; frame-ancestors 'none'",
 	}, nil
 }
 

@@ -9,7 +9,10 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/envtrace/envtrace/access"
+	"github.com/envtrace/envtrace/access/audit"
 	"github.com/envtrace/envtrace/api"
+	"github.com/envtrace/envtrace/api/webmap"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/store"
@@ -57,6 +60,36 @@ type dbBackend struct {
 	area *api.DumpingArea
 	// follow applies the readings other replicas store.
 	follow *store.Follower
+	// auditLog lets administrators read the audit trail; nil without
+	// authentication, which leaves the route unmounted.
+	auditLog api.AuditQuerier
+}
+
+// AuditLog implements api.AuditBackend.
+func (d *dbBackend) AuditLog() api.AuditQuerier { return d.auditLog }
+
+// auditRecorder is where `serve --db` writes its audit trail: the
+// hash-chained audit_log in PostGIS, committed in groups, with checkpoints
+// exported in the background when a file or webhook is configured. A
+// server with authentication refuses to start without the audit key; the
+// insecure demo without one keeps its entries in memory, and says so.
+func (e *env) auditRecorder(ctx context.Context, pool *pgxpool.Pool) (access.AuditRecorder, error) {
+	a := e.cfg.Audit
+	key, err := audit.LoadKey(a.Key, a.KeyFile)
+	if err != nil {
+		if e.cfg.Auth.Mode == "" {
+			fmt.Fprintf(e.stderr, "envtrace: INSECURE DEMO: audit entries kept in memory only (%v)\n", err)
+			return &access.MemoryAudit{}, nil
+		}
+		return nil, usageErr("serve --db --auth %s needs the audit trail's key: %v", e.cfg.Auth.Mode, err)
+	}
+	rec := store.NewAuditRecorder(pool, key, store.AuditOptions{})
+	if a.CheckpointFile != "" || a.CheckpointURL != "" {
+		x := &audit.Exporter{Head: func(ctx context.Context) (audit.Checkpoint, error) { return store.AuditHead(ctx, pool) },
+			File: a.CheckpointFile, URL: a.CheckpointURL, Every: a.CheckpointEvery.Duration}
+		go x.Run(ctx, func(err error) { fmt.Fprintf(e.stderr, "envtrace: audit checkpoint: %v\n", err) })
+	}
+	return rec, nil
 }
 
 // DumpingArea implements api.DumpingBackend; nil when the database holds
@@ -92,11 +125,31 @@ func durableIngest(st *store.PostGIS) api.IngestSink {
 
 // serveDB serves the network and dataset stored in PostGIS.
 func serveDB(ctx context.Context, e *env, network string) error {
+	if err := e.checkAuth(); err != nil {
+		return err
+	}
 	pool, err := e.openDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
+	cfg := e.apiConfig()
+	if cfg.Auth, err = e.serverAuth(ctx, store.NewTokens(pool)); err != nil {
+		return err
+	}
+	if a := e.cfg.Auth; a.Mode == "oidc" {
+		// The map signs in at the same issuer; its ID tokens carry the
+		// API's audience as their client id.
+		cfg.WebLogin = &webmap.Login{Issuer: a.OIDCIssuer, ClientID: a.OIDCAudience}
+	}
+	rec, err := e.auditRecorder(ctx, pool)
+	if err != nil {
+		return err
+	}
+	cfg.Audit = rec
+	if r, ok := rec.(*store.AuditRecorder); ok {
+		defer r.Close()
+	}
 	// Readings stored after this mark are applied by the follower; those
 	// also loaded below are met twice and skipped.
 	high, err := store.ReadingsHighWater(ctx, pool)
@@ -128,6 +181,10 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		return err
 	}
 	db := &dbBackend{MemoryBackend: mb, st: st}
+	if cfg.Auth != nil {
+		// Only a server that knows who asks may show who asked.
+		db.auditLog = store.AuditLogReader{Pool: pool}
+	}
 	db.follow = store.NewFollower(pool, high, func(ctx context.Context, rs []model.Reading) error {
 		if _, err := mb.ApplyReadings(ctx, rs); err != nil {
 			// Readings of a station imported after start-up: this replica
@@ -153,10 +210,9 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		if db.area, err = e.dumpingArea(ctx, land, store.NewDumpingRepo(pool), store.NewOutbox(pool), false); err != nil {
 			return err
 		}
-		pa.Viewers = db.area.Viewers
 		fmt.Fprintf(e.stdout, "envtrace: dumping desk over %d parcels and %d agencies\n", len(land.Parcels), len(land.Agencies))
 	}
-	srv, err := api.New(api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration, Basemaps: e.cfg.Basemaps}, db)
+	srv, err := api.New(cfg, db)
 	if err != nil {
 		return err
 	}

@@ -84,7 +84,7 @@ func TestDatabaseCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	pool.Close()
-	code, _, errs := runCmd(t, "serve", "--db", url, "--addr", "127.0.0.1:0")
+	code, _, errs := runCmd(t, "serve", "--db", url, "--insecure-demo", "--addr", "127.0.0.1:0")
 	if code == 0 || !strings.Contains(errs, "reaches_network_idx_lo") {
 		t.Fatalf("serve without its index: exit %d %s", code, errs)
 	}

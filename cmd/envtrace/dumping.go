@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
@@ -170,16 +171,6 @@ func (e *env) dumpingArea(ctx context.Context, land *dumping.Land, repo dumping.
 	d := e.cfg.Dumping
 	desk := dumping.NewDesk(repo, rt, prot, dumping.DeskConfig{DuplicateRadiusM: d.DuplicateRadiusM, DuplicateWindow: d.DuplicateWindow.Duration})
 	area := &api.DumpingArea{Desk: desk, MaxPhotoBytes: int(d.MaxPhotoBytes)}
-	switch {
-	case d.AgencyKeysFile != "":
-		keys, err := api.LoadAgencyKeys(d.AgencyKeysFile)
-		if err != nil {
-			return nil, err
-		}
-		area.Viewers = keys
-	case demo:
-		area.Viewers = e.demoKeys(land)
-	}
 	go func() {
 		t := time.NewTicker(time.Minute)
 		defer t.Stop()
@@ -253,18 +244,19 @@ func (e *env) protection(demo bool) (dumping.Protection, error) {
 	return p, nil
 }
 
-// demoKeys gives every agency of the demo a key and prints them, so the
-// agency views can be tried without an identity service.
-func (e *env) demoKeys(land *dumping.Land) api.AgencyKeys {
-	keys := api.AgencyKeys{}
+// demoKeys gives every agency of the demo a fixed bearer and prints
+// them, so the agency views can be tried without an identity service:
+// "demo-<agency id>" is that land agency, "demo-centre" an administrator.
+// Each is a demo principal, marked as such in responses and audit records.
+func (e *env) demoKeys(land *dumping.Land) access.StaticTokens {
+	keys := access.StaticTokens{}
 	for _, a := range land.Agencies {
-		k := "demo-" + a.ID
-		v := dumping.Viewer{Role: dumping.RoleAgency, Agency: a.ID, Name: "demo " + a.ID}
+		p := access.Principal{Subject: "demo-" + a.ID, Role: access.LandAgency, Scope: access.Scope{Agency: a.ID}, Demo: true}
 		if a.Kind == dumping.KindCentre {
-			v = dumping.Viewer{Role: dumping.RoleCentre, Name: "demo centre"}
+			p = access.Principal{Subject: "demo-" + a.ID, Role: access.Admin, Demo: true}
 		}
-		keys[api.HashKey(k)] = v
+		keys.Add("demo-"+a.ID, p)
 	}
-	fmt.Fprintln(e.stderr, "dumping: demo keys are \"Authorization: Bearer demo-<agency id>\" (demo-centre for the centre)")
+	fmt.Fprintln(e.stderr, "dumping: demo keys are \"Authorization: Bearer demo-<agency id>\" (demo-centre for the centre); without one you are the demo administrator")
 	return keys
 }

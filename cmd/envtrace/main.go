@@ -26,7 +26,12 @@ Usage:
   envtrace trace    [--data DIR] --station ID --parameter P --value V --unit U --time T [--flow Q] [--json]
   envtrace check permits [--data DIR] [--json]
   envtrace balance  [--data DIR] --parameter P --from T --to T [--json]
-  envtrace serve    [--addr HOST:PORT] [--data DIR | --db URL [--network-name NAME]]
+  envtrace serve    [--addr HOST:PORT] [--data DIR | --db URL [--network-name NAME]
+                    (--auth oidc|tokens [--oidc-issuer URL --oidc-audience AUD] | --insecure-demo)]
+                    [--rate-limit RPS]
+  envtrace token create --db URL --role ROLE [--stations ID,... | --facility ID | --agency ID | --county NAME]
+                    [--cases ID,...] [--expires 90d] [--note TEXT]
+  envtrace token revoke --db URL ID
   envtrace db migrate --db URL
   envtrace probe    [--url http://127.0.0.1:8080/readyz] [--timeout 3s]
   envtrace import   --db URL [--data DIR] [--network PATH [--layer NAME] [--name NAME]]
@@ -114,6 +119,7 @@ func commands() map[string]command {
 		"odour":    cmdOdour,
 		"air":      cmdAir,
 		"hotspots": cmdHotspots,
+		"token":    cmdToken,
 		"audit":    cmdAudit,
 		"privacy":  cmdPrivacy,
 		"farmland": cmdFarmland,

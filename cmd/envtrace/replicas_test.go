@@ -42,13 +42,16 @@ func freeAddr(t testing.TB) string {
 }
 
 // startReplica runs `serve --db url` until ctx ends and waits until
-// /readyz answers 200.
+// /readyz answers 200. It serves as the demo identity without a rate
+// limit: what it measures is replication, not access.
 func startReplica(ctx context.Context, t testing.TB, dbURL string) *replica {
 	t.Helper()
 	addr := freeAddr(t)
 	var out, errs bytes.Buffer
 	r := &replica{base: "http://" + addr, done: make(chan int, 1), errs: &errs}
-	go func() { r.done <- run(ctx, []string{"serve", "--db", dbURL, "--addr", addr}, &out, &errs) }()
+	go func() {
+		r.done <- run(ctx, []string{"serve", "--db", dbURL, "--insecure-demo", "--rate-limit", "0", "--addr", addr}, &out, &errs)
+	}()
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		select {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/casework/petition"
@@ -31,7 +32,7 @@ func writeFixture(dir string) error { return fixtures.WriteCentral(dir) }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("serve")
-	e.cfg.Bind(fs, "addr", "data", "db")
+	e.cfg.Bind(fs, "addr", "data", "db", "auth")
 	network := fs.String("network-name", "", "with --db: the stored network to serve (default: the only one)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -41,6 +42,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	if e.cfg.DB != "" {
 		return serveDB(ctx, e, *network)
+	}
+	if e.cfg.Auth.Mode != "" {
+		return usageErr("--auth needs --db: the in-memory demo serves everybody as the demo identity")
 	}
 	dir, cleanup, err := e.dataDir()
 	if err != nil {
@@ -87,15 +91,17 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	var backend api.Backend = mb
+	cfg := e.apiConfig()
+	cfg.Audit = &access.MemoryAudit{}
 	if land != nil {
 		area, err := e.dumpingArea(ctx, land, repo, repo.Outbox, true)
 		if err != nil {
 			return err
 		}
 		backend = &dumpingBackend{MemoryBackend: mb, area: area}
-		pa.Viewers = area.Viewers
+		cfg.Auth, cfg.DemoIdentity = e.demoKeys(land), true
 	}
-	srv, err := api.New(api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration, Basemaps: e.cfg.Basemaps}, backend)
+	srv, err := api.New(cfg, backend)
 	if err != nil {
 		return err
 	}
@@ -104,13 +110,15 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		source = e.cfg.Data
 	}
 	fmt.Fprintf(e.stdout, "envtrace: serving %s (%d reaches) at http://%s/\n", source, b.Net.Len(), e.cfg.Addr)
+	fmt.Fprintln(e.stdout, "envtrace: DEMO: no login; every request without a key runs as the demo administrator")
 	return srv.Serve(ctx, e.cfg.Addr)
 }
 
 // petitionArea gives the server a petition desk: contacts sealed with the
 // privacy keyring (a throwaway key in the demo; without a keyring outside
 // the demo, petitions with a contact are refused), the public shift of
-// petition.DefaultFuzzer; staff keys are the dumping area's.
+// petition.DefaultFuzzer. Who sees the public or the staff view is the
+// access policy's and the desk's decision on the caller's principal.
 func (e *env) petitionArea(demo bool) (*api.PetitionArea, error) {
 	prot, err := e.protection(demo)
 	if err != nil {
@@ -125,4 +133,51 @@ func (e *env) petitionArea(demo bool) (*api.PetitionArea, error) {
 		return nil, err
 	}
 	return &api.PetitionArea{Desk: desk}, nil
+}
+
+// apiConfig is the server configuration the settings give, before
+// authentication is chosen.
+func (e *env) apiConfig() api.Config {
+	a := e.cfg.Auth
+	return api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration, Basemaps: e.cfg.Basemaps, RateLimit: a.RateLimit,
+		PublicBaseURL: a.PublicBaseURL, AllowedHosts: a.AllowedHosts, CORSOrigins: a.CORSOrigins}
+}
+
+// checkAuth refuses `serve --db` without authentication (unless
+// --insecure-demo) before anything is opened.
+func (e *env) checkAuth() error {
+	if e.cfg.Auth.Mode == "" && !e.cfg.Auth.InsecureDemo {
+		return usageErr("serve --db needs --auth oidc|tokens (or --insecure-demo to serve everybody as the demo identity)")
+	}
+	return nil
+}
+
+// serverAuth builds the authenticator `serve --db` runs with: API tokens
+// in the database, plus OIDC with --auth oidc. Without --auth it refuses
+// to start unless --insecure-demo.
+func (e *env) serverAuth(ctx context.Context, tokens access.TokenStore) (access.Authenticator, error) {
+	if err := e.checkAuth(); err != nil {
+		return nil, err
+	}
+	a := e.cfg.Auth
+	switch a.Mode {
+	case "":
+		fmt.Fprintln(e.stderr, "envtrace: INSECURE DEMO: no authentication; every request runs as the demo administrator")
+		return nil, nil
+	case "tokens":
+		if a.OIDCIssuer != "" {
+			return nil, usageErr("--oidc-issuer needs --auth oidc")
+		}
+		return access.Chain{Machines: access.Tokens{Store: tokens}}, nil
+	case "oidc":
+		if a.OIDCIssuer == "" || a.OIDCAudience == "" {
+			return nil, usageErr("--auth oidc needs --oidc-issuer URL and --oidc-audience AUD")
+		}
+		o, err := access.NewOIDC(ctx, a.OIDCIssuer, a.OIDCAudience)
+		if err != nil {
+			return nil, err
+		}
+		return access.Chain{Machines: access.Tokens{Store: tokens}, People: o}, nil
+	}
+	return nil, usageErr("--auth %q: want oidc or tokens", a.Mode)
 }

@@ -50,6 +50,33 @@ type Config struct {
 	// answers. Set them in the config file (or ENVTRACE_BASEMAPS as the
 	// same JSON array, "[]" for none).
 	Basemaps []Basemap `json:"basemaps"`
+	// Auth configures authentication and the network edge of `serve`.
+	Auth Auth `json:"auth"`
+}
+
+// Auth configures who `serve` lets in (docs/access.md).
+type Auth struct {
+	// Mode is "tokens" (API tokens only), "oidc" (OIDC bearer JWTs and
+	// API tokens) or "" (none: only the embedded demo, or --db with
+	// InsecureDemo).
+	Mode string `json:"mode"`
+	// OIDCIssuer and OIDCAudience verify OIDC tokens (Mode "oidc").
+	OIDCIssuer   string `json:"oidc_issuer"`
+	OIDCAudience string `json:"oidc_audience"`
+	// InsecureDemo lets `serve --db` run without Mode, every request as
+	// the marked demo identity.
+	InsecureDemo bool `json:"insecure_demo"`
+	// RateLimit is the requests per second each identity may sustain
+	// (default 20; 0 disables the limit).
+	RateLimit float64 `json:"rate_limit"`
+	// PublicBaseURL is the server's address as clients see it; links are
+	// built from it and its host is the default Host allowlist.
+	PublicBaseURL string `json:"public_base_url"`
+	// AllowedHosts are the Host headers served (default: PublicBaseURL's
+	// host; none configured accepts any, for the demo).
+	AllowedHosts []string `json:"allowed_hosts"`
+	// CORSOrigins are the origins whose pages may call the API.
+	CORSOrigins []string `json:"cors_origins"`
 }
 
 // Basemap is one tile layer of the web map: an XYZ template, or a WMTS
@@ -118,9 +145,6 @@ type Dumping struct {
 	MailFrom string `json:"mail_from"`
 	// WebhookSecret signs webhook deliveries (HMAC-SHA256).
 	WebhookSecret string `json:"webhook_secret"`
-	// AgencyKeysFile maps API keys to agencies and roles (see
-	// docs/dumping.md) until the identity service lands.
-	AgencyKeysFile string `json:"agency_keys_file"`
 	// Deliver runs the outbox worker; without it notifications wait in
 	// the outbox (the demo's example addresses lead nowhere).
 	Deliver bool `json:"deliver"`
@@ -184,6 +208,7 @@ func Default() Config {
 		Basemaps:         DefaultBasemaps(),
 		RequestTimeout:   Duration{30 * time.Second},
 		StatementTimeout: Duration{15 * time.Second},
+		Auth:             Auth{RateLimit: 20},
 		Audit:            Audit{CheckpointEvery: Duration{time.Minute}},
 	}
 }
@@ -249,7 +274,17 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 	str("SMTP_ADDR", &c.Dumping.SMTPAddr)
 	str("MAIL_FROM", &c.Dumping.MailFrom)
 	str("CONTACT_KEY_FILE", &c.Dumping.ContactKeyFile)
-	str("AGENCY_KEYS_FILE", &c.Dumping.AgencyKeysFile)
+	str("AUTH", &c.Auth.Mode)
+	str("OIDC_ISSUER", &c.Auth.OIDCIssuer)
+	str("OIDC_AUDIENCE", &c.Auth.OIDCAudience)
+	str("PUBLIC_BASE_URL", &c.Auth.PublicBaseURL)
+	list := func(name string, dst *[]string) {
+		if v, ok := lookup("ENVTRACE_" + name); ok && v != "" {
+			*dst = SplitList(v)
+		}
+	}
+	list("ALLOWED_HOSTS", &c.Auth.AllowedHosts)
+	list("CORS_ORIGINS", &c.Auth.CORSOrigins)
 	str("WEBHOOK_SECRET", &c.Dumping.WebhookSecret)
 	str("AUDIT_KEY", &c.Audit.Key)
 	str("AUDIT_KEY_FILE", &c.Audit.KeyFile)
@@ -297,6 +332,21 @@ func (c *Config) Bind(fs *flag.FlagSet, names ...string) {
 			fs.StringVar(&c.Layer, "layer", c.Layer, "layer of a multi-layer file (default: first line layer)")
 		case "boundary-m":
 			fs.Float64Var(&c.BoundaryM, "boundary-m", c.BoundaryM, "parcel-boundary distance (m) within which neighbours become routing candidates (0 = 5 m)")
+		case "auth":
+			fs.StringVar(&c.Auth.Mode, "auth", c.Auth.Mode, "authentication: tokens (API tokens) or oidc (OIDC bearer JWTs and API tokens)")
+			fs.StringVar(&c.Auth.OIDCIssuer, "oidc-issuer", c.Auth.OIDCIssuer, "OIDC issuer URL (with --auth oidc)")
+			fs.StringVar(&c.Auth.OIDCAudience, "oidc-audience", c.Auth.OIDCAudience, "OIDC audience, the API's client id (with --auth oidc)")
+			fs.BoolVar(&c.Auth.InsecureDemo, "insecure-demo", c.Auth.InsecureDemo, "serve --db without authentication, everybody as the demo identity")
+			fs.Float64Var(&c.Auth.RateLimit, "rate-limit", c.Auth.RateLimit, "requests per second each identity may sustain (0 = unlimited)")
+			fs.StringVar(&c.Auth.PublicBaseURL, "public-base-url", c.Auth.PublicBaseURL, "the server's public address (https://host); links use it, and only its host is served")
+			fs.Func("allowed-hosts", "Host headers served, comma-separated (default: public-base-url's host)", func(v string) error {
+				c.Auth.AllowedHosts = SplitList(v)
+				return nil
+			})
+			fs.Func("cors-origins", "origins whose pages may call the API, comma-separated", func(v string) error {
+				c.Auth.CORSOrigins = SplitList(v)
+				return nil
+			})
 		case "audit-key-file":
 			fs.StringVar(&c.Audit.KeyFile, "audit-key-file", c.Audit.KeyFile, "file holding the audit HMAC key in hex (or set ENVTRACE_AUDIT_KEY)")
 		case "checkpoint":
@@ -309,4 +359,16 @@ func (c *Config) Bind(fs *flag.FlagSet, names ...string) {
 			fs.Float64Var(&c.SnapTolerance, "snap-tolerance", c.SnapTolerance, "line-end snap tolerance for geometry-only networks, in file units (0 = 0.5 m)")
 		}
 	}
+}
+
+// SplitList splits a comma-separated setting or flag, dropping empty
+// items.
+func SplitList(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }

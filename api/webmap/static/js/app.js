@@ -5,6 +5,7 @@ import { pickLanguage, loadCatalogues, t } from './i18n.js';
 import { api, showError, busy } from './core.js';
 import { createMap, createLegend, drawContext } from './map.js';
 import { features } from './features.js';
+import { initLogin } from './login.js';
 
 // translatePage fills the static page's data-i18n elements.
 function translatePage() {
@@ -26,7 +27,10 @@ async function start() {
     await loadCatalogues(['core'].concat(features.map((f) => f.id)));
     translatePage();
     done = busy(t('app.loading'));
-    const [config, network] = await Promise.all([fetch('/webmap/config.json').then((r) => r.json()), api('/network.geojson')]);
+    const config = await fetch('/webmap/config.json').then((r) => r.json());
+    // Sign-in first, so every later call carries the user's token.
+    await initLogin(config);
+    const network = await api('/network.geojson');
     const ctx = createMap(config);
     ctx.legend = createLegend(ctx.map);
     drawContext(ctx, network);

@@ -34,11 +34,26 @@ export class ApiError extends Error {
   }
 }
 
+// TOKEN keeps the signed-in user's ID token for this tab (login.js).
+export const TOKEN = 'envtrace.token';
+
+// withBearer adds the signed-in user's token to a request that carries no
+// Authorization of its own (the dumping desk's agency key wins).
+function withBearer(opts) {
+  const tok = sessionStorage.getItem(TOKEN);
+  if (!tok) return opts;
+  const o = Object.assign({}, opts);
+  const h = new Headers(o.headers || {});
+  if (!h.has('Authorization')) h.set('Authorization', 'Bearer ' + tok);
+  o.headers = h;
+  return o;
+}
+
 // api fetches a JSON answer; problems become ApiError.
 export async function api(path, opts) {
   let res;
   try {
-    res = await fetch(API + path, opts);
+    res = await fetch(API + path, withBearer(opts));
   } catch (e) {
     throw new ApiError(0, { title: t('error.unreachable'), detail: String(e.message || e) });
   }

@@ -1,0 +1,103 @@
+package api
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/envtrace/envtrace/access"
+	"github.com/envtrace/envtrace/api/ogc"
+	"github.com/envtrace/envtrace/tracing/permits"
+	"github.com/envtrace/envtrace/tracing/suspect"
+)
+
+// facilityView is the caller's view of facility id (a control number);
+// the county comes from the control number's prefix letter, as the data
+// carry no county column yet (access.CountyOf).
+func facilityView(c echo.Context, id string) access.View {
+	return access.FacilityView(principal(c), id, access.CountyOf("", id))
+}
+
+// requireFacility refuses the caller a facility's records (permits,
+// findings, effluent) unless it sees the facility in full: its own for a
+// facility, its county's for an officer. The refusal is the same whether
+// or not the facility exists, so an id in a URL reveals nothing.
+func requireFacility(c echo.Context, id string) error {
+	if facilityView(c, id) != access.Full {
+		return access.Denied(principal(c), "read the records of facility "+id)
+	}
+	return nil
+}
+
+// visibleFindings keeps the findings about facilities the caller sees in
+// full.
+func visibleFindings(c echo.Context, fs []permits.Finding) []permits.Finding {
+	if principal(c).Role == access.Admin {
+		return fs
+	}
+	out := make([]permits.Finding, 0, len(fs))
+	for _, f := range fs {
+		if facilityView(c, f.Facility) == access.Full {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// redactTrace keeps, for every facility of a trace the caller does not
+// see in full (an officer's out-of-county facilities), only the evidence
+// that comes from the public register, the network and the reading:
+// permit numbers and limits, permitted and capacity loads, volumes and
+// the facility's exceedance history are dropped, and a warning names
+// the county whose bureau the case can be referred to.
+func redactTrace(c echo.Context, res *suspect.Result) {
+	if principal(c).Role == access.Admin {
+		return
+	}
+	counties := map[string]bool{}
+	// The lists are copied before they change: the backend may share
+	// (cache) the result it returned.
+	res.Warnings = slices.Clone(res.Warnings)
+	for _, l := range []*[]suspect.Suspect{&res.Suspects, &res.Insufficient, &res.RuledOut} {
+		*l = slices.Clone(*l)
+		for i := range *l {
+			s := &(*l)[i]
+			if facilityView(c, s.FacilityID) == access.Full {
+				continue
+			}
+			e := s.Evidence
+			s.Evidence = suspect.Evidence{Outfall: e.Outfall, Reach: e.Reach, Industry: e.Industry, Profile: e.Profile,
+				IndustryWarning: e.IndustryWarning, DischargeWindow: e.DischargeWindow, ProfileCovers: e.ProfileCovers,
+				HandlesAcid: e.HandlesAcid, HandlesAlkali: e.HandlesAlkali, DecayPerDay: e.DecayPerDay,
+				RequiredLoadKgDay: e.RequiredLoadKgDay, Reason: e.Reason}
+			counties[access.CountyOf("", s.FacilityID)] = true
+		}
+	}
+	for _, code := range slices.Sorted(maps.Keys(counties)) {
+		name, _ := access.CountyName(code)
+		if code == "" {
+			code, name = "?", "an unknown county"
+		}
+		res.Warnings = append(res.Warnings, fmt.Sprintf(
+			"facilities in %s (%s) lie outside your county: only their public fields are shown; refer the case to that county's bureau", name, code))
+	}
+}
+
+// ogcGuard keeps the OGC API's facilities layer, which carries each
+// facility's current permit and permit-check findings, to the roles that
+// may read every facility's records; the other layers are public. OGC
+// clients (QGIS, GDAL) page whole layers, so the layer cannot be
+// filtered per facility the way the REST lists are.
+func (s *Server) ogcGuard(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Param("collectionId") == ogc.CollectionFacilities {
+			p := principal(c)
+			if access.Decide(p, perm(access.Read, access.FacilityRecord)) != access.Allow {
+				return access.Denied(p, "read the OGC facilities layer (permits and findings of every facility)")
+			}
+		}
+		return next(c)
+	}
+}
