@@ -10,7 +10,9 @@
 // Contacts are sealed with access/privacy's keyring (KeyringSealer); the
 // public shift is GridFuzzer (see DefaultFuzzer).
 //
-// Who sees what (the authorisation matrix, tested in api):
+// Who sees what (the authorisation matrix, tested in api; api maps an
+// officer to agency staff and an administrator to the centre, every other
+// role to the public):
 //
 //	                         public   agency   centre
 //	fuzzed location           yes      yes      yes
@@ -146,8 +148,9 @@ type Desk struct {
 }
 
 // DefaultFuzzer is the public shift used wherever petitions are shown or
-// mapped without a fuzzer given (the desk, the hotspot screens): the one
-// place to switch to access/privacy's keyed fuzzing.
+// mapped without a fuzzer given (the desk, the hotspot screens).
+// access/privacy's keyed Fuzzer needs a secret this function cannot
+// reach: switching to it means giving the secret to its callers.
 func DefaultFuzzer() Fuzzer { return GridFuzzer{} }
 
 // NewDesk builds a desk; a nil fuzzer takes DefaultFuzzer(). A petition with
