@@ -48,6 +48,14 @@ const (
 	DumpingContact Resource = "dumping_contact"
 	// DumpingDesk is the agencies' desk: dashboard, sites, patrols.
 	DumpingDesk Resource = "dumping_desk"
+	// Petition is an odour petition (陳情): anyone may file one and read
+	// the petitions; who sees the exact location and the text rather
+	// than the fuzzed public view is the petition desk's decision on the
+	// principal.
+	Petition Resource = "petition"
+	// PetitionContact is a petitioner's contact and address: personal
+	// data.
+	PetitionContact Resource = "petition_contact"
 	// AuditLog is the audit trail.
 	AuditLog Resource = "audit_log"
 )
@@ -122,6 +130,12 @@ var Policy = map[Permission]map[Role]Decision{
 	{Read, DumpingDesk}:    {Admin: Allow, LandAgency: Scoped, Officer: Scoped},
 	{Write, DumpingDesk}:   {Admin: Allow, LandAgency: Scoped, Officer: Scoped},
 	{Read, AuditLog}:       {Admin: Allow},
+	// Anyone may petition about an odour, as anyone may report dumping;
+	// a feed may not. Everybody reads petitions, the public at fuzzed
+	// locations only.
+	{Write, Petition}:       {Admin: Allow, Officer: Allow, Investigator: Allow, LandAgency: Allow, Facility: Allow, NGO: Allow, Public: Allow},
+	{Read, Petition}:        everyone(),
+	{Read, PetitionContact}: {Admin: Allow},
 }
 
 // Decide looks the principal's role up in Policy. An unknown permission

@@ -13,9 +13,12 @@ import (
 
 	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/tracing/adf"
+	"github.com/envtrace/envtrace/tracing/airattr"
 	"github.com/envtrace/envtrace/tracing/airpermit"
 	"github.com/envtrace/envtrace/tracing/airquery"
+	"github.com/envtrace/envtrace/tracing/calibrate"
 	"github.com/envtrace/envtrace/tracing/hotspot"
+	"github.com/envtrace/envtrace/tracing/odour"
 	"github.com/envtrace/envtrace/tracing/sensor"
 	"github.com/envtrace/envtrace/tracing/signal"
 )
@@ -27,6 +30,9 @@ import (
 // anomalies --json` byte for byte in content.
 type AirBackend interface {
 	AirAnomalies(ctx context.Context, q airquery.Anomalies) (*adf.Result, error)
+	AirAttribution(ctx context.Context, q airquery.Attribution) (*airattr.Result, error)
+	AirRisk(ctx context.Context, q airquery.Risk) (*airquery.RiskResult, error)
+	AirCalibration(ctx context.Context, q airquery.Calibration) (*calibrate.Selection, error)
 	Hotspots(ctx context.Context, q airquery.Hotspots) (*hotspot.Result, error)
 	AirPermitChecks(ctx context.Context) (*airpermit.Report, error)
 	IngestSensors(ctx context.Context, d *sensor.Data) (sensor.Stats, error)
@@ -63,15 +69,40 @@ func (a *airData) sources() *airquery.Sources {
 	return &s
 }
 
+// airSources are the air sources with the petitions the desk has taken in
+// beside the directory's.
+func (b *MemoryBackend) airSources() *airquery.Sources {
+	s := b.air.sources()
+	if ps := b.petitions(); ps != nil {
+		s.Petitions = ps
+	}
+	return s
+}
+
 // AirAnomalies implements AirBackend.
 func (b *MemoryBackend) AirAnomalies(ctx context.Context, q airquery.Anomalies) (*adf.Result, error) {
 	return airquery.RunAnomalies(ctx, b.air.sources(), q)
 }
 
+// AirAttribution implements AirBackend.
+func (b *MemoryBackend) AirAttribution(ctx context.Context, q airquery.Attribution) (*airattr.Result, error) {
+	return airquery.RunAttribution(ctx, b.air.sources(), q)
+}
+
+// AirRisk implements AirBackend.
+func (b *MemoryBackend) AirRisk(ctx context.Context, q airquery.Risk) (*airquery.RiskResult, error) {
+	return airquery.RunRisk(ctx, b.air.sources(), q)
+}
+
+// AirCalibration implements AirBackend.
+func (b *MemoryBackend) AirCalibration(ctx context.Context, q airquery.Calibration) (*calibrate.Selection, error) {
+	return airquery.RunCalibration(ctx, b.air.sources(), q)
+}
+
 // Hotspots implements AirBackend; named areas come from the data
 // directory's areas folder.
 func (b *MemoryBackend) Hotspots(ctx context.Context, q airquery.Hotspots) (*hotspot.Result, error) {
-	src := b.air.sources()
+	src := b.airSources()
 	return airquery.RunHotspots(ctx, src, q, airquery.AreaInDir(src.AreasDir))
 }
 
@@ -96,6 +127,9 @@ func (b *MemoryBackend) IngestSensors(ctx context.Context, d *sensor.Data) (sens
 func (s *Server) registerAir(g *echo.Group, b AirBackend) {
 	h := &airHandlers{b: b}
 	g.GET("/air/anomalies", h.anomalies)
+	g.GET("/air/attribution", h.attribution)
+	g.GET("/air/risk", h.risk)
+	g.GET("/air/calibration", h.calibration)
 	g.GET("/hotspots", h.hotspots)
 	g.GET("/checks/air-permits", h.permitChecks)
 	g.POST("/air/readings", h.ingest)
@@ -108,6 +142,12 @@ type airHandlers struct{ b AirBackend }
 func airError(err error) error {
 	if ie, ok := airquery.IsInvalid(err); ok {
 		return &ParamError{Name: ie.Field, Reason: ie.Reason, Err: err}
+	}
+	if errors.Is(err, calibrate.ErrTooLittle) {
+		return &TracingInputError{Param: "day", Reason: err.Error(), Err: err}
+	}
+	if errors.Is(err, odour.ErrNoWindData) {
+		return &TracingInputError{Param: "wind", Reason: err.Error(), Err: err}
 	}
 	if errors.Is(err, signal.ErrUnavailable) {
 		return &TracingInputError{Param: "signal", Reason: err.Error(), Err: err}
@@ -123,6 +163,63 @@ func (h *airHandlers) anomalies(c echo.Context) error {
 		return err
 	}
 	res, err := h.b.AirAnomalies(c.Request().Context(), aq)
+	if err != nil {
+		return airError(err)
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+// attribution is the REST twin of `envtrace air attribute`.
+func (h *airHandlers) attribution(c echo.Context) error {
+	q := newQuery(c, "from", "to", "distance", "event")
+	aq := airquery.Attribution{Anomalies: airquery.Anomalies{From: q.timeParam("from", true), To: q.timeParam("to", true),
+		Distance: q.enum("distance", "geodesic", "geodesic", "course")}, Event: q.str("event")}
+	if err := q.err(); err != nil {
+		return err
+	}
+	res, err := h.b.AirAttribution(c.Request().Context(), aq)
+	if err != nil {
+		return airError(err)
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+// risk is the REST twin of `envtrace air risk`.
+func (h *airHandlers) risk(c echo.Context) error {
+	q := newQuery(c, "from", "to", "distance", "hex_edge", "limit")
+	rq := airquery.Risk{Anomalies: airquery.Anomalies{From: q.timeParam("from", true), To: q.timeParam("to", true),
+		Distance: q.enum("distance", "geodesic", "geodesic", "course")},
+		HexEdge: q.nonNegative("hex_edge", 1000), Limit: q.nonNegative("limit", signal.DefaultExceedance)}
+	if err := q.err(); err != nil {
+		return err
+	}
+	res, err := h.b.AirRisk(c.Request().Context(), rq)
+	if err != nil {
+		return airError(err)
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+// calibration is the REST twin of `envtrace air calibrate`.
+func (h *airHandlers) calibration(c echo.Context) error {
+	q := newQuery(c, "sensor", "reference", "day")
+	cq := airquery.Calibration{Sensor: q.str("sensor"), Reference: q.str("reference")}
+	for _, name := range []string{"sensor", "reference", "day"} {
+		if !q.has(name) {
+			q.fail(name, "required", nil)
+		}
+	}
+	if q.has("day") {
+		d, err := airquery.ParseDay(q.str("day"))
+		if err != nil {
+			q.fail("day", "a Taiwan calendar day, YYYY-MM-DD", err)
+		}
+		cq.Day = d
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	res, err := h.b.AirCalibration(c.Request().Context(), cq)
 	if err != nil {
 		return airError(err)
 	}

@@ -118,6 +118,12 @@ func TestAirRoutesMatchOpenAPI(t *testing.T) {
 		{"/api/v1/hotspots?signal=sensor-exceedances&method=kde", false, 400},
 		{"/api/v1/hotspots?signal=sensor-exceedances&method=gi&areas=../../etc/passwd", true, 400},
 		{"/api/v1/checks/air-permits", true, 200},
+		{"/api/v1/air/attribution?from=2022-10-27T00:00:00%2B08:00&to=2022-10-29T00:00:00%2B08:00", true, 422},
+		{"/api/v1/air/attribution?from=2022-10-27T00:00:00%2B08:00", false, 400},
+		{"/api/v1/air/risk?from=2022-10-27T00:00:00%2B08:00&to=2022-10-29T00:00:00%2B08:00", true, 200},
+		{"/api/v1/air/risk?from=2022-10-27T00:00:00%2B08:00&to=2022-10-29T00:00:00%2B08:00&hex_edge=-5", false, 400},
+		{"/api/v1/air/calibration?sensor=74DA38F207DE&reference=74DA38F20B20&day=2022-10-28", true, 400},
+		{"/api/v1/air/calibration?sensor=74DA38F207DE", false, 400},
 	}
 	for _, tc := range tests {
 		t.Run(tc.target, func(t *testing.T) {
@@ -161,4 +167,34 @@ func TestAirIngest(t *testing.T) {
 	req := httptest.NewRequest(http.MethodPost, "/api/v1/air/readings?format=civiliot", nil)
 	req.Header.Set("Content-Type", "text/csv")
 	checkOpenAPI(t, router, s.Handler(), req, []byte(body), true)
+}
+
+// TestSensorAnomaliesOGC: the OGC sensor-anomalies layer screens the last
+// 14 days of the course file held in memory, which is the course's window,
+// so its classes are acceptance test A-T1's: 7 indoor and 6 emission
+// devices; class filters by equality.
+func TestSensorAnomaliesOGC(t *testing.T) {
+	s, _ := airServer(t, nil)
+	rec := get(t, s.Handler(), "/ogc/collections/sensor-anomalies/items?limit=100")
+	if rec.Code != 200 {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	fc := decode[struct {
+		Features []struct {
+			Properties map[string]any `json:"properties"`
+		} `json:"features"`
+	}](t, rec.Body.Bytes())
+	count := map[string]int{}
+	for _, f := range fc.Features {
+		count[f.Properties["class"].(string)]++
+	}
+	if len(fc.Features) != 20 || count["indoor"] != 7 || count["emission"] != 6 {
+		t.Fatalf("%d sensors, classes %v", len(fc.Features), count)
+	}
+	rec = get(t, s.Handler(), "/ogc/collections/sensor-anomalies/items?class=emission")
+	if n := len(decode[struct {
+		Features []any `json:"features"`
+	}](t, rec.Body.Bytes()).Features); rec.Code != 200 || n != 6 {
+		t.Errorf("class=emission: %d, %d features", rec.Code, n)
+	}
 }

@@ -47,6 +47,8 @@ type authzWorld struct {
 	caseShared, caseOther string
 	// reportNPA is routed to npa-central; reportWRA to wra-river3.
 	reportNPA, reportWRA string
+	// petition is an odour petition filed by the public.
+	petition string
 }
 
 // newAuthzWorld builds the world: it saves two cases and two dumping
@@ -68,7 +70,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	cfg := quietConfig()
 	cfg.Auth = access.Chain{Machines: access.Tokens{Store: w.tokens}, People: oidc}
 	cfg.Audit = w.audit
-	w.h = newServer(t, cfg, &withDumping{MemoryBackend: b, area: d.area}).Handler()
+	w.h = newServer(t, cfg, &withDumpingAndPetitions{withDumping{MemoryBackend: b, area: d.area}, newPetitionArea(t)}).Handler()
 
 	w.issue(t, "admin", access.Principal{Role: access.Admin})
 	sc := scenario(t, fx, "night-plating-canal")
@@ -88,6 +90,13 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 		}
 		*id = decode[dumping.PublicReport](t, rec.Body.Bytes()).ID
 	}
+	rec := call(t, w.h, "POST", "/api/v1/odour/petitions", "application/json", []byte(petitionBody), "")
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("submit petition: %d %s", rec.Code, rec.Body)
+	}
+	w.petition = decode[struct {
+		ID string `json:"petition_id"`
+	}](t, rec.Body.Bytes()).ID
 	w.issue(t, "officer", access.Principal{Role: access.Officer, Scope: access.Scope{County: "CHA"}})
 	w.issue(t, "officer-TXG", access.Principal{Role: access.Officer, Scope: access.Scope{County: "TXG"}})
 	w.issue(t, "investigator", access.Principal{Role: access.Investigator, Scope: access.Scope{Cases: []string{w.caseShared}}})
@@ -98,6 +107,14 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	w.keys["public"] = ""
 	return w
 }
+
+// withDumpingAndPetitions adds the petition desk to withDumping.
+type withDumpingAndPetitions struct {
+	withDumping
+	petitions *api.PetitionArea
+}
+
+func (w *withDumpingAndPetitions) PetitionArea() *api.PetitionArea { return w.petitions }
 
 // issue stores an API token for p under name.
 func (w *authzWorld) issue(t *testing.T, name string, p access.Principal) {
@@ -165,6 +182,9 @@ func expectedMatrix() map[string]matrixRow {
 		"GET /api/v1/odour/trace":              {analysis, false},
 		"GET /api/v1/air/cpf":                  {analysis, false},
 		"GET /api/v1/air/anomalies":            {analysis, false},
+		"GET /api/v1/air/attribution":          {analysis, false},
+		"GET /api/v1/air/risk":                 {analysis, false},
+		"GET /api/v1/air/calibration":          {analysis, false},
 		"GET /api/v1/farmland/impact":          {analysis, false},
 		"GET /api/v1/farmland/accumulation":    {analysis, false},
 		"GET /api/v1/farmland/alerts":          {analysis, false},
@@ -172,9 +192,18 @@ func expectedMatrix() map[string]matrixRow {
 		"GET /api/v1/hotspots":                 {analysis, false},
 		"POST /api/v1/readings":                {"admin sensor", false},
 		"POST /api/v1/air/readings":            {"admin sensor", false},
-		// Mounted only with a PostGIS audit log: a 404 here for everyone
-		// until serve connects it.
-		"GET /api/v1/audit":             {"admin", true},
+		// Mounted only where a PostGIS audit log backs it (serve --db with
+		// authentication); this test server has none, so 404 for everyone.
+		"GET /api/v1/audit": {"admin", true},
+		// Whom to inspect is the bureaus' own planning: never shown to a
+		// facility (it would tip off an unannounced inspection) nor to the
+		// public. The portal is a facility's view of itself.
+		"GET /api/v1/inspect/rank":      {analysis, false},
+		"GET /api/v1/inspect/plan":      {analysis, false},
+		"GET /api/v1/inspections":       {analysis, false},
+		"GET /api/v1/inspections/{id}":  {analysis, false},
+		"POST /api/v1/inspections":      {analysis, false},
+		"GET /api/v1/portal":            {"facility", false},
 		"POST /api/v1/cases":            {"admin officer", false},
 		"GET /api/v1/cases":             {"admin officer investigator ngo", false},
 		"GET /api/v1/cases/{id}":        {"admin investigator", false},
@@ -200,14 +229,21 @@ func expectedMatrix() map[string]matrixRow {
 		"POST /api/v1/dumping/sites/{id}/measures":      {"admin land_agency", true},
 		"GET /api/v1/dumping/patrols":                   {"admin land_agency", false},
 		"POST /api/v1/dumping/patrols":                  {"admin land_agency", false},
-		"GET /open311/v2/services.json":                 {all, false},
-		"GET /open311/v2/services.xml":                  {all, false},
-		"GET /open311/v2/services/{file}":               {all, false},
-		"GET /open311/v2/requests.json":                 {all, false},
-		"GET /open311/v2/requests.xml":                  {all, false},
-		"GET /open311/v2/requests/{file}":               {all, false},
-		"POST /open311/v2/requests.json":                {allBut("sensor"), false},
-		"POST /open311/v2/requests.xml":                 {allBut("sensor"), false},
+		// Anyone but a feed may petition; everybody reads petitions (the
+		// public at fuzzed locations); a petitioner's contact is the
+		// centre's alone.
+		"POST /api/v1/odour/petitions":             {allBut("sensor"), false},
+		"GET /api/v1/odour/petitions":              {all, false},
+		"GET /api/v1/odour/petitions/{id}":         {all, false},
+		"GET /api/v1/odour/petitions/{id}/contact": {"admin", false},
+		"GET /open311/v2/services.json":            {all, false},
+		"GET /open311/v2/services.xml":             {all, false},
+		"GET /open311/v2/services/{file}":          {all, false},
+		"GET /open311/v2/requests.json":            {all, false},
+		"GET /open311/v2/requests.xml":             {all, false},
+		"GET /open311/v2/requests/{file}":          {all, false},
+		"POST /open311/v2/requests.json":           {allBut("sensor"), false},
+		"POST /open311/v2/requests.xml":            {allBut("sensor"), false},
 
 		"GET /ogc": {all, false}, "GET /ogc/": {all, false}, "GET /ogc/api": {all, false},
 		"GET /ogc/conformance": {all, false}, "GET /ogc/collections": {all, false},
@@ -227,6 +263,7 @@ func (w *authzWorld) target(path string) string {
 		"/permits/{id}", "/permits/"+url.PathEscape(permitA),
 		"/cases/{id}", "/cases/"+w.caseShared,
 		"/reports/{id}", "/reports/"+report,
+		"/petitions/{id}", "/petitions/"+w.petition,
 		"/photos/{id}", "/photos/none",
 		"/sites/{id}", "/sites/none",
 		"/services/{file}", "/services/dumping-household.json",

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
 
 	"github.com/envtrace/envtrace/access/audit"
 	"github.com/envtrace/envtrace/api"
@@ -141,7 +140,7 @@ func centralBackend(t testing.TB) (*api.MemoryBackend, *centralFixture) {
 	insp := *fx.inspect // each backend keeps its own records
 	insp.Repo = store.NewMemory()
 	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithScenarios(apiScenarios(fx.scenarios)), api.WithCases(store.NewMemory()),
-		api.WithAirData(fx.air), api.WithFarmland(fa), api.WithInspections(&insp), api.WithPrincipals(testPrincipal))
+		api.WithAirData(fx.air), api.WithFarmland(fa), api.WithInspections(&insp))
 	if err != nil {
 		t.Fatalf("NewMemoryBackendWithBasin: %v", err)
 	}
@@ -154,7 +153,7 @@ func centralServer(t testing.TB) (*api.Server, *centralFixture) {
 	t.Helper()
 	b, fx := centralBackend(t)
 	d := newDumpingArea(t, fx.land, time.Now)
-	return newServer(t, quietConfig(), &withDumpingAndAudit{withDumping{MemoryBackend: b, area: d.area}}), fx
+	return newServer(t, quietConfig(), &withPetitions{withDumpingAndAudit: withDumpingAndAudit{withDumping{MemoryBackend: b, area: d.area}}, petitions: newPetitionArea(t)}), fx
 }
 
 // withDumpingAndAudit adds an empty audit log to withDumping, so that
@@ -184,20 +183,3 @@ func do(t testing.TB, h http.Handler, method, target, body string) *httptest.Res
 	return rec
 }
 
-// testPrincipal stands in for the identity layer in tests: the
-// X-Test-Facility header names the facility the caller acts for, and
-// X-Test-Role a principal who acts for none. Production servers get their
-// resolver from access/.
-func testPrincipal(c echo.Context) (inspection.Principal, error) {
-	if f := c.Request().Header.Get("X-Test-Facility"); f != "" {
-		return testFacility(f), nil
-	}
-	if c.Request().Header.Get("X-Test-Role") != "" {
-		return testFacility(""), nil
-	}
-	return nil, api.ErrUnauthenticated
-}
-
-type testFacility string
-
-func (f testFacility) FacilityID() (string, bool) { return string(f), f != "" }

@@ -207,20 +207,13 @@ func (h *recordHandlers) get(c echo.Context) error {
 	return c.JSON(http.StatusOK, r)
 }
 
-// PrincipalResolver says who is asking; it returns ErrUnauthenticated
-// when the request carries no identity. The identity layer (access/)
-// provides it; without one the facility portal is not mounted, so no
-// facility can be served by guesswork.
-type PrincipalResolver func(c echo.Context) (inspection.Principal, error)
-
-// ErrUnauthenticated is a PrincipalResolver's answer to a request without
-// an identity (401).
+// ErrUnauthenticated answers a portal request without an identity (401).
 var ErrUnauthenticated = errors.New("api: no identity: sign in")
 
-// AccessPrincipals is the PrincipalResolver of the access middleware: a
-// principal with the facility role acts for the facility of its scope;
-// every other role acts for none (403).
-func AccessPrincipals(c echo.Context) (inspection.Principal, error) {
+// portalPrincipal says for which facility the access middleware's
+// principal acts: a principal with the facility role acts for the facility
+// of its scope; every other role acts for none (403).
+func portalPrincipal(c echo.Context) (inspection.Principal, error) {
 	p := principal(c)
 	if p.Role == access.Public {
 		return nil, ErrUnauthenticated
@@ -232,19 +225,6 @@ type accessPrincipal access.Principal
 
 func (p accessPrincipal) FacilityID() (string, bool) {
 	return p.Scope.Facility, p.Role == access.Facility && p.Scope.Facility != ""
-}
-
-// WithPrincipals mounts the facility portal with r telling who asks.
-func WithPrincipals(r PrincipalResolver) MemoryOption {
-	return func(o *memoryOptions) { o.principals = r }
-}
-
-// PortalResolver implements FacilityPortals.
-func (b *MemoryBackend) PortalResolver() PrincipalResolver {
-	if !b.InspectEnabled() {
-		return nil
-	}
-	return b.tr.opt.principals
 }
 
 // InspectFacilityPortal implements FacilityPortals.
@@ -259,12 +239,10 @@ func (b *MemoryBackend) InspectFacilityPortal(ctx context.Context, who inspectio
 // serves the facility portal: GET /api/v1/portal, the principal's own
 // facility only.
 type FacilityPortals interface {
-	PortalResolver() PrincipalResolver
 	InspectFacilityPortal(ctx context.Context, who inspection.Principal, asOf time.Time) (*inspection.Portal, error)
 }
 
 func (s *Server) registerPortal(g *echo.Group, b FacilityPortals) {
-	resolve := b.PortalResolver()
 	g.GET("/portal", func(c echo.Context) error {
 		q := newQuery(c, "as_of")
 		asOf := time.Now()
@@ -278,7 +256,7 @@ func (s *Server) registerPortal(g *echo.Group, b FacilityPortals) {
 		if err := q.err(); err != nil {
 			return err
 		}
-		who, err := resolve(c)
+		who, err := portalPrincipal(c)
 		if errors.Is(err, ErrUnauthenticated) {
 			return echo.NewHTTPError(http.StatusUnauthorized, err.Error())
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/casework/inspection"
 )
 
@@ -201,35 +202,43 @@ func TestPostedRecordsFeedTheRanking(t *testing.T) {
 // that facility A's answer never holds facility B's data or the
 // suspicion terms.
 func TestPortalAuthorisation(t *testing.T) {
-	s, fx := centralServer(t)
-	h := s.Echo()
-	get := func(hdr, val string) *httptest.ResponseRecorder {
+	b, fx := centralBackend(t)
+	fs := fx.air.Water.Facilities
+	keys := access.StaticTokens{}
+	keys.Add("prosecutor", access.Principal{Subject: "prosecutor", Role: access.Investigator})
+	keys.Add("unknown", access.Principal{Subject: "ghost", Role: access.Facility, Scope: access.Scope{Facility: "NOPE0000"}})
+	for _, f := range fs {
+		keys.Add("facility-"+f.EmsNo, access.Principal{Subject: f.EmsNo, Role: access.Facility, Scope: access.Scope{Facility: f.EmsNo}})
+	}
+	cfg := quietConfig()
+	cfg.Auth = keys
+	h := newServer(t, cfg, b).Echo()
+	get := func(key string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, "/api/v1/portal?as_of=2026-09-01", nil)
-		if hdr != "" {
-			req.Header.Set(hdr, val)
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
 		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		return rec
 	}
 	for _, tc := range []struct {
-		name, hdr, val string
-		status         int
+		name, key string
+		status    int
 	}{
-		{"anonymous", "", "", http.StatusUnauthorized},
-		{"not a facility", "X-Test-Role", "prosecutor", http.StatusForbidden},
-		{"unknown facility", "X-Test-Facility", "NOPE0000", http.StatusForbidden},
+		{"anonymous", "", http.StatusUnauthorized},
+		{"not a facility", "prosecutor", http.StatusForbidden},
+		{"unknown facility", "unknown", http.StatusForbidden},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if rec := get(tc.hdr, tc.val); rec.Code != tc.status || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/problem+json") {
+			if rec := get(tc.key); rec.Code != tc.status || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/problem+json") {
 				t.Errorf("%d %s: %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
 			}
 		})
 	}
-	fs := fx.air.Water.Facilities
 	for _, a := range []int{0, len(fs) / 2, len(fs) - 1} {
 		me := fs[a]
-		rec := get("X-Test-Facility", me.EmsNo)
+		rec := get("facility-" + me.EmsNo)
 		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), me.EmsNo) {
 			t.Fatalf("%s: %d %s", me.EmsNo, rec.Code, rec.Body)
 		}
@@ -244,7 +253,11 @@ func TestPortalAuthorisation(t *testing.T) {
 			}
 		}
 	}
-	if rec := do(t, h, http.MethodGet, "/api/v1/portal?facility_id="+fs[1].EmsNo, ""); rec.Code != http.StatusBadRequest {
+	req := httptest.NewRequest(http.MethodGet, "/api/v1/portal?facility_id="+fs[1].EmsNo, nil)
+	req.Header.Set("Authorization", "Bearer facility-"+fs[0].EmsNo)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusBadRequest {
 		t.Errorf("a facility_id parameter was accepted: %d", rec.Code)
 	}
 }

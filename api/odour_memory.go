@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
+	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/tracing/air"
+	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/odour"
 )
@@ -24,10 +27,47 @@ func WithAirData(d *datadir.Dir) MemoryOption {
 type odourData struct {
 	dir    *datadir.Dir
 	engine *odour.Engine
+	basin  *basin.Basin
+	// desk holds the petitions taken in over REST; withDesk is the
+	// engine over the directory's and the desk's petitions, rebuilt when
+	// the desk has taken more (it only grows), deskN how many it holds.
+	desk     *petition.Desk
+	mu       sync.Mutex
+	withDesk *odour.Engine
+	deskN    int
 }
 
-// newOdourData builds the odour engine; nil without data or wind.
-func newOdourData(d *datadir.Dir) (*odourData, error) {
+// current is the engine over every petition: the directory's and, when a
+// desk has taken some in, the desk's.
+func (o *odourData) current() (*odour.Engine, error) {
+	if o.desk == nil {
+		return o.engine, nil
+	}
+	ps := o.desk.Petitions()
+	if len(ps) == 0 {
+		return o.engine, nil
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.withDesk != nil && o.deskN == len(ps) {
+		return o.withDesk, nil
+	}
+	all := append(append([]odour.Petition(nil), o.dir.Petitions...), ps...)
+	e, err := odour.New(o.dir.Water, all, o.dir.Monitors, o.dir.Wind, odour.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("api: odour data with the desk's petitions: %w", err)
+	}
+	if o.basin != nil && o.basin.Net != nil {
+		e = e.WithBasin(o.basin, odour.WaterOptions{})
+	}
+	o.withDesk, o.deskN = e, len(ps)
+	return e, nil
+}
+
+// newOdourData builds the odour engine, linked to the river network of b
+// when there is one; nil without data or wind. Petitions the desk takes in
+// join the directory's (odourData.current).
+func newOdourData(d *datadir.Dir, b *basin.Basin, desk *petition.Desk) (*odourData, error) {
 	if d == nil {
 		return nil, nil
 	}
@@ -38,7 +78,24 @@ func newOdourData(d *datadir.Dir) (*odourData, error) {
 	if err != nil {
 		return nil, fmt.Errorf("api: odour data: %w", err)
 	}
-	return &odourData{dir: d, engine: e}, nil
+	if b != nil && b.Net != nil {
+		e = e.WithBasin(b, odour.WaterOptions{})
+	}
+	return &odourData{dir: d, engine: e, basin: b, desk: desk}, nil
+}
+
+// petitions are the directory's petitions and the desk's, exact locations
+// (for analysis and for the layers that shift them); nil without odour
+// data.
+func (b *MemoryBackend) petitions() []odour.Petition {
+	if b.od == nil {
+		return nil
+	}
+	ps := b.od.dir.Petitions
+	if b.od.desk != nil {
+		ps = append(append([]odour.Petition(nil), ps...), b.od.desk.Petitions()...)
+	}
+	return ps
 }
 
 // OdourEnabled implements OdourAvailability: the odour and air routes
@@ -50,7 +107,11 @@ func (b *MemoryBackend) OdourRank(ctx context.Context, from, to time.Time) (*odo
 	if b.od == nil {
 		return nil, ErrNoTracingData
 	}
-	return b.od.engine.Rank(ctx, from, to)
+	e, err := b.od.current()
+	if err != nil {
+		return nil, err
+	}
+	return e.Rank(ctx, from, to)
 }
 
 // OdourTrace implements OdourBackend.
@@ -58,7 +119,11 @@ func (b *MemoryBackend) OdourTrace(ctx context.Context, petition string) (*odour
 	if b.od == nil {
 		return nil, ErrNoTracingData
 	}
-	res, err := b.od.engine.Trace(ctx, petition)
+	e, err := b.od.current()
+	if err != nil {
+		return nil, err
+	}
+	res, err := e.Trace(ctx, petition)
 	if errors.Is(err, odour.ErrUnknownPetition) {
 		return nil, &NotFoundError{Kind: "petition", ID: petition, Err: ErrUnknownPetition}
 	}

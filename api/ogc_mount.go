@@ -6,9 +6,14 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/envtrace/envtrace/api/ogc"
 	"github.com/envtrace/envtrace/api/webmap"
+	"github.com/envtrace/envtrace/casework/petition"
+	"github.com/envtrace/envtrace/tracing/adf"
+	"github.com/envtrace/envtrace/tracing/airquery"
+	"github.com/envtrace/envtrace/tracing/sensor"
 )
 
 // OpenAPIDocument returns the document served at /openapi.json: every
@@ -110,6 +115,25 @@ type memoryOGC struct {
 	mu    sync.Mutex
 	snap  *tracingSnapshot
 	cache *ogc.MemorySource
+	// petitions is how many petitions the cache shows; the desk's
+	// arrivals rebuild it. sensors is the sensor window it screened;
+	// ingest replaces the window's snapshot, which rebuilds it.
+	petitions int
+	sensors   *sensor.Data
+}
+
+// screenDays is the window of the sensor-anomalies layer: the ADF's
+// longest MD window.
+const screenDays = 14
+
+// sensorScreen runs the ADF screen over the last screenDays of the sensor
+// window; nil without readings.
+func (m *memoryOGC) sensorScreen(sd *sensor.Data) (*adf.Result, error) {
+	if sd == nil || len(sd.Readings) == 0 {
+		return nil, nil
+	}
+	to := m.b.air.window.Latest().Truncate(5 * time.Minute).Add(5 * time.Minute)
+	return airquery.RunAnomalies(context.Background(), &airquery.Sources{Sensors: sd}, airquery.Anomalies{From: to.AddDate(0, 0, -screenDays), To: to})
 }
 
 func (m *memoryOGC) current() (*ogc.MemorySource, error) {
@@ -117,22 +141,37 @@ func (m *memoryOGC) current() (*ogc.MemorySource, error) {
 	if err != nil {
 		return nil, err
 	}
+	ps := m.b.petitions()
+	var sd *sensor.Data
+	if m.b.air != nil {
+		sd = m.b.air.window.Snapshot()
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.snap != snap || m.cache == nil {
+	if m.snap != snap || m.cache == nil || m.petitions != len(ps) || m.sensors != sd {
 		checks, err := m.b.PermitChecks(context.Background())
 		if err != nil {
 			return nil, err
 		}
 		opts := []ogc.SourceOption{ogc.WithFindings(checks)}
+		if m.b.od != nil {
+			opts = append(opts, ogc.WithPetitions(ps, petition.DefaultFuzzer().Fuzz))
+		}
 		if fa := m.b.FarmlandArea(); fa != nil {
 			opts = append(opts, farmlandCollections(fa.Engine.D)...)
+		}
+		screen, err := m.sensorScreen(sd)
+		if err != nil {
+			return nil, err
+		}
+		if screen != nil {
+			opts = append(opts, ogc.WithSensorAnomalies(screen, sd))
 		}
 		src, err := ogc.NewMemorySource(m.b.net, snap.ds, opts...)
 		if err != nil {
 			return nil, err
 		}
-		m.snap, m.cache = snap, src
+		m.snap, m.cache, m.petitions, m.sensors = snap, src, len(ps), sd
 	}
 	return m.cache, nil
 }

@@ -59,6 +59,9 @@ var routePolicies = map[string]access.Permission{
 	"GET /api/v1/odour/trace":             analysis,
 	"GET /api/v1/air/cpf":                 analysis,
 	"GET /api/v1/air/anomalies":           analysis,
+	"GET /api/v1/air/attribution":         analysis,
+	"GET /api/v1/air/risk":                analysis,
+	"GET /api/v1/air/calibration":         analysis,
 	"GET /api/v1/farmland/impact":         analysis,
 	"GET /api/v1/farmland/accumulation":   analysis,
 	"GET /api/v1/farmland/alerts":         analysis,
@@ -109,6 +112,13 @@ var routePolicies = map[string]access.Permission{
 	"POST /open311/v2/requests.json":               reportWrite,
 	"POST /open311/v2/requests.xml":                reportWrite,
 
+	// Odour petitions: the desk answers each caller with the view its
+	// principal may see (petitionViewer).
+	"POST /api/v1/odour/petitions":            perm(access.Write, access.Petition),
+	"GET /api/v1/odour/petitions":             perm(access.Read, access.Petition),
+	"GET /api/v1/odour/petitions/:id":         perm(access.Read, access.Petition),
+	"GET /api/v1/odour/petitions/:id/contact": perm(access.Read, access.PetitionContact),
+
 	// OGC API – Features: the layers are public except facilities, which
 	// ogcGuard keeps to roles that read every facility's records.
 	"GET /ogc":                                 publicRead,
@@ -127,6 +137,7 @@ var routePolicies = map[string]access.Permission{
 var auditedResources = map[access.Resource]bool{
 	access.Analysis: true, access.Case: true, access.DumpingReport: true,
 	access.DumpingContact: true, access.FacilityRecord: true, access.AuditLog: true,
+	access.Petition: true, access.PetitionContact: true,
 }
 
 // audited says whether a request with permission p and decision allowed

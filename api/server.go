@@ -145,12 +145,15 @@ func (s *Server) routes() error {
 		if ir, ok := s.backend.(InspectionRecords); ok && ir.InspectionRepository() != nil {
 			s.registerInspectionRecords(v1, ir.InspectionRepository())
 		}
-		if fp, ok := s.backend.(FacilityPortals); ok && fp.PortalResolver() != nil {
+		if fp, ok := s.backend.(FacilityPortals); ok {
 			s.registerPortal(v1, fp)
 		}
 	}
 	if ob, ok := s.backend.(OdourBackend); ok && odourEnabled(s.backend) {
 		s.registerOdour(v1, ob)
+	}
+	if pb, ok := s.backend.(PetitionBackend); ok && pb.PetitionArea() != nil && pb.PetitionArea().Desk != nil {
+		s.registerPetitions(v1, pb.PetitionArea())
 	}
 	if err := s.registerOGC(); err != nil {
 		return err

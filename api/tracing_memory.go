@@ -15,6 +15,7 @@ import (
 
 	"github.com/envtrace/envtrace/casework"
 	"github.com/envtrace/envtrace/casework/inspection"
+	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/balance"
@@ -36,9 +37,8 @@ type memoryOptions struct {
 	sink      IngestSink
 	airData   *datadir.Dir
 	inspect   *inspection.Source
-	// principals says who asks, for the facility portal.
-	principals PrincipalResolver
-	farmland   *FarmlandArea
+	farmland  *FarmlandArea
+	petitions *PetitionArea
 }
 
 // IngestSink stores readings durably (the PostGIS store's IngestReadings)
@@ -176,10 +176,15 @@ func NewMemoryBackendWithBasin(b *basin.Basin, opts ...MemoryOption) (*MemoryBac
 	if air.Water == nil {
 		air.Water = b.DS
 	}
+	air.Fuzz = petition.DefaultFuzzer().Fuzz
 	if mb.air, err = newAirData(air); err != nil {
 		return nil, err
 	}
-	if mb.od, err = newOdourData(td.opt.airData); err != nil {
+	var desk *petition.Desk
+	if td.opt.petitions != nil {
+		desk = td.opt.petitions.Desk
+	}
+	if mb.od, err = newOdourData(td.opt.airData, b, desk); err != nil {
 		return nil, err
 	}
 	return mb, nil

@@ -16,10 +16,13 @@ import (
 	"github.com/envtrace/envtrace/gis/crs"
 	"github.com/envtrace/envtrace/gis/spatial"
 	"github.com/envtrace/envtrace/hydro"
+	"github.com/envtrace/envtrace/tracing/adf"
 	"github.com/envtrace/envtrace/tracing/model"
+	"github.com/envtrace/envtrace/tracing/odour"
 	"github.com/envtrace/envtrace/tracing/param"
 	"github.com/envtrace/envtrace/tracing/permits"
 	"github.com/envtrace/envtrace/tracing/rpi"
+	"github.com/envtrace/envtrace/tracing/sensor"
 )
 
 // Collection ids served by MemorySource.
@@ -93,6 +96,12 @@ func NewMemorySource(net *hydro.Network, ds *model.Dataset, opts ...SourceOption
 			s.add(mc)
 		}
 	}
+	if len(o.petitions) > 0 && o.fuzz != nil {
+		s.add(petitionCollection(o.petitions, o.fuzz))
+	}
+	if o.screen != nil && o.sensors != nil && len(o.sensors.Sensors) > 0 {
+		s.add(sensorCollection(o.screen, o.sensors))
+	}
 	for _, mc := range o.extra {
 		s.add(mc)
 	}
@@ -103,8 +112,12 @@ func NewMemorySource(net *hydro.Network, ds *model.Dataset, opts ...SourceOption
 type SourceOption func(*sourceOptions)
 
 type sourceOptions struct {
-	findings *permits.Report
-	extra    []*memCollection
+	findings  *permits.Report
+	petitions []odour.Petition
+	fuzz      PublicLocation
+	screen    *adf.Result
+	sensors   *sensor.Data
+	extra     []*memCollection
 }
 
 // WithCollection adds a collection of prepared features in EPSG:3826

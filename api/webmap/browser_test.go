@@ -32,6 +32,7 @@ import (
 	"github.com/envtrace/envtrace/internal/config"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/basin"
+	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/farmland"
 	"github.com/envtrace/envtrace/tracing/model"
 )
@@ -59,16 +60,21 @@ func chromium(t *testing.T) string {
 // its base URL; the server stops when the test ends.
 func serveCentral(t *testing.T) (string, []fixtures.Scenario) {
 	t.Helper()
-	return serveCentralWith(t, nil)
+	return serveCentralWith(t, nil, nil)
 }
 
-// serveCentralWith is serveCentral with the server's configuration
-// adjusted by adjust (nil: the demo's, agency keys and demo identity).
-func serveCentralWith(t *testing.T, adjust func(*api.Config)) (string, []fixtures.Scenario) {
+// serveCentralWith is serveCentral with extra files written into the data
+// directory (by extra) before the server reads it, and the server's
+// configuration adjusted by adjust (nil: the demo's, agency keys and demo
+// identity).
+func serveCentralWith(t *testing.T, extra func(dir string), adjust func(*api.Config)) (string, []fixtures.Scenario) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := fixtures.WriteCentral(dir); err != nil {
 		t.Fatal(err)
+	}
+	if extra != nil {
+		extra(dir)
 	}
 	ds, err := model.ReadDir(dir)
 	if err != nil {
@@ -92,6 +98,10 @@ func serveCentralWith(t *testing.T, adjust func(*api.Config)) (string, []fixture
 			Value: s.Value, Unit: s.Unit, Time: s.Time, FlowM3s: s.FlowM3s, Culprit: s.Culprit,
 			UnexplainedBetween: s.UnexplainedBetween, TravelHours: s.TravelHours}
 	}
+	air, err := datadir.ReadWith(dir, ds)
+	if err != nil {
+		t.Fatal(err)
+	}
 	irr, err := farmland.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +111,7 @@ func serveCentralWith(t *testing.T, adjust func(*api.Config)) (string, []fixture
 		t.Fatal(err)
 	}
 	fa := &api.FarmlandArea{Engine: eng, Alerts: farmalert.NewBook(outbox.NewMemory())}
-	mb, err := api.NewMemoryBackendWithBasin(b, api.WithScenarios(list), api.WithCases(store.NewMemory()), api.WithFarmland(fa))
+	mb, err := api.NewMemoryBackendWithBasin(b, api.WithScenarios(list), api.WithCases(store.NewMemory()), api.WithFarmland(fa), api.WithAirData(air))
 	if err != nil {
 		t.Fatal(err)
 	}

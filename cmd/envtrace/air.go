@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/sensor"
 	"github.com/envtrace/envtrace/tracing/signal"
@@ -77,7 +78,9 @@ func (e *env) airSources() (*airquery.Sources, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return airquery.FromDir(d), cleanup, nil
+	src := airquery.FromDir(d)
+	src.Fuzz = petition.DefaultFuzzer().Fuzz
+	return src, cleanup, nil
 }
 
 // cmdAir dispatches `envtrace air anomalies` (the sensors' ADF screen) and
@@ -87,11 +90,20 @@ func cmdAir(ctx context.Context, e *env, args []string) error {
 		switch args[0] {
 		case "anomalies":
 			return cmdAirAnomalies(ctx, e, args[1:])
+		case "attribute":
+			return cmdAirAttribute(ctx, e, args[1:])
+		case "risk":
+			return cmdAirRisk(ctx, e, args[1:])
+		case "calibrate":
+			return cmdAirCalibrate(ctx, e, args[1:])
 		case "cpf":
 			return cmdAirCPF(ctx, e, args[1:])
 		}
 	}
 	return usageErr("usage: envtrace air anomalies --data DIR --from T --to T [--distance geodesic|course] [--json]\n" +
+		"       envtrace air attribute --data DIR --from T --to T [--event DEVICE@TIME] [--distance geodesic|course] [--json]\n" +
+		"       envtrace air risk --data DIR --from T --to T [--hex-edge M] [--limit UG_M3] [--json]\n" +
+		"       envtrace air calibrate --data DIR --sensor ID --reference ID --day YYYY-MM-DD [--json]\n" +
 		"       envtrace air cpf [--data DIR] --monitor ID --parameter P [--percentile 90] [--sector-deg 10] [--min-speed M] [--json]")
 }
 
@@ -133,6 +145,141 @@ func cmdAirAnomalies(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%.4f\t%v\t%v\t%d\t%d\t%d\n", d.DeviceID, d.Class, d.MD, ev.Indoor.Shares, ev.Emission.Shares, ev.Slices, ev.REDSlices, len(ev.Neighbours))
 	}
 	return tw.Flush()
+}
+
+// cmdAirAttribute is `envtrace air attribute`: the ADF screen's emission
+// and RED events traced upwind to the facilities (GET
+// /api/v1/air/attribution).
+func cmdAirAttribute(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("air attribute")
+	e.cfg.Bind(fs, "data")
+	fromS := fs.String("from", "", "start, RFC 3339 with zone")
+	toS := fs.String("to", "", "end (exclusive), RFC 3339 with zone")
+	event := fs.String("event", "", "trace one event, DEVICE@TIME as the events list it (default: rank over all events)")
+	dist := fs.String("distance", "geodesic", "neighbour distance of the ADF screen: geodesic or course")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *fromS == "" || *toS == "" {
+		return usageErr("--from and --to are required")
+	}
+	from, to, err := parsePeriod(*fromS, *toS)
+	if err != nil {
+		return err
+	}
+	src, cleanup, err := e.airSources()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	res, err := airquery.RunAttribution(ctx, src, airquery.Attribution{Anomalies: airquery.Anomalies{From: from, To: to, Distance: *dist}, Event: *event})
+	if err != nil {
+		return queryErr(err)
+	}
+	if *asJSON {
+		return printJSON(e, res)
+	}
+	a := res.Attribution
+	fmt.Fprintf(e.stdout, "%d emission or RED events; confidence %s: %s\n\n", len(res.Events), a.Confidence.Level, a.Confidence.Reason)
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RANK\tFACILITY\tNAME\tINDUSTRY\tSCORE\tSUPPORTING EVENTS\tNEAREST EVENT (m)")
+	for _, c := range a.Candidates {
+		rank := "-"
+		if c.Rank > 0 {
+			rank = fmt.Sprint(c.Rank)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.4f\t%d\t%.0f\n", rank, c.FacilityID, c.Name, c.Industry, c.Score, c.Evidence.Supporting, c.Evidence.NearestM)
+	}
+	return tw.Flush()
+}
+
+// cmdAirRisk is `envtrace air risk`: high-risk areas and industries
+// (GET /api/v1/air/risk).
+func cmdAirRisk(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("air risk")
+	e.cfg.Bind(fs, "data")
+	fromS := fs.String("from", "", "start, RFC 3339 with zone")
+	toS := fs.String("to", "", "end (exclusive), RFC 3339 with zone")
+	hex := fs.Float64("hex-edge", 1000, "hexagon edge of the Gi* screen, metres")
+	limit := fs.Float64("limit", signal.DefaultExceedance, "hourly PM2.5 exceedance level, µg/m³")
+	dist := fs.String("distance", "geodesic", "neighbour distance of the ADF screen: geodesic or course")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *fromS == "" || *toS == "" {
+		return usageErr("--from and --to are required")
+	}
+	from, to, err := parsePeriod(*fromS, *toS)
+	if err != nil {
+		return err
+	}
+	if *hex <= 0 || *limit < 0 {
+		return usageErr("--hex-edge must be positive and --limit not negative")
+	}
+	src, cleanup, err := e.airSources()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	res, err := airquery.RunRisk(ctx, src, airquery.Risk{Anomalies: airquery.Anomalies{From: from, To: to, Distance: *dist}, HexEdge: *hex, Limit: *limit})
+	if err != nil {
+		return queryErr(err)
+	}
+	if *asJSON {
+		return printJSON(e, res)
+	}
+	fmt.Fprintf(e.stdout, "High-risk areas (%d significant hot spots of %d sensor-exceedance hours):\n", len(res.Areas), res.Hotspots.Events)
+	for _, a := range res.Areas {
+		fmt.Fprintf(e.stdout, "  %s  %.3f  %s\n", a.Unit, a.Score, a.Explanation)
+	}
+	fmt.Fprintf(e.stdout, "\nIndustries by %d emission or RED events (%s):\n", res.Events, res.Association)
+	for _, f := range res.Industries {
+		fmt.Fprintf(e.stdout, "  %s  class %d  ratio %.3f  %s\n", f.Industry, f.RiskClass, f.Ratio, f.Explanation)
+	}
+	return nil
+}
+
+// cmdAirCalibrate is `envtrace air calibrate`: the day's calibration model
+// of a sensor against its co-located reference (GET /api/v1/air/calibration).
+func cmdAirCalibrate(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("air calibrate")
+	e.cfg.Bind(fs, "data")
+	dev := fs.String("sensor", "", "the device to calibrate")
+	ref := fs.String("reference", "", "the co-located reference device (kind reference in sensors.csv)")
+	dayS := fs.String("day", "", "the Taiwan calendar day to calibrate, YYYY-MM-DD")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *dev == "" || *ref == "" || *dayS == "" {
+		return usageErr("--sensor, --reference and --day are required")
+	}
+	day, err := airquery.ParseDay(*dayS)
+	if err != nil {
+		return usageErr("--day %q: want YYYY-MM-DD", *dayS)
+	}
+	src, cleanup, err := e.airSources()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	sel, err := airquery.RunCalibration(ctx, src, airquery.Calibration{Sensor: *dev, Reference: *ref, Day: day})
+	if err != nil {
+		return queryErr(err)
+	}
+	if *asJSON {
+		return printJSON(e, sel)
+	}
+	m := sel.Chosen
+	fmt.Fprintf(e.stdout, "%s on %s: %s regression on %s over %d days, coefficients %v (intercept first)\n",
+		*dev, day.Format("2006-01-02"), m.Method, m.Features, m.Days, m.Coef)
+	if len(sel.Candidates) > 0 {
+		c := sel.Candidates[0]
+		fmt.Fprintf(e.stdout, "chosen by MSE %.3f (MAE %.3f) on the day before, among %d candidates\n", c.TestMSE, c.TestMAE, len(sel.Candidates))
+	}
+	return nil
 }
 
 func cmdHotspots(ctx context.Context, e *env, args []string) error {

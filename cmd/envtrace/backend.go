@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -15,8 +16,11 @@ import (
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/store"
+	"github.com/envtrace/envtrace/tracing/airpermit"
 	"github.com/envtrace/envtrace/tracing/basin"
+	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/model"
+	"github.com/envtrace/envtrace/tracing/odour"
 )
 
 // newMemoryBackend serves a basin from memory; the embedded fixture also
@@ -164,7 +168,15 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		fmt.Fprintf(e.stderr, "warning: %s\n", u)
 	}
 	st := store.New(pool)
-	mb, err := api.NewMemoryBackendWithBasin(b, api.WithIngestSink(durableIngest(st)), api.WithCases(st))
+	airData, err := loadDBAir(ctx, pool, hb.ds)
+	if err != nil {
+		return err
+	}
+	pa, err := e.petitionArea(false)
+	if err != nil {
+		return err
+	}
+	mb, err := api.NewMemoryBackendWithBasin(b, api.WithIngestSink(durableIngest(st)), api.WithCases(st), api.WithAirData(airData), api.WithPetitions(pa))
 	if err != nil {
 		return err
 	}
@@ -212,4 +224,22 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		return cause
 	}
 	return nil
+}
+
+// loadDBAir reads the odour and monitor data (migration 0010) and the last
+// api.SensorWindow of sensor readings from PostGIS, as `serve --data`
+// reads them from a directory, so that `serve --db` answers the odour, CPF
+// and air routes. Air permits are not stored in PostGIS yet.
+func loadDBAir(ctx context.Context, pool *pgxpool.Pool, ds *model.Dataset) (*datadir.Dir, error) {
+	oa, err := store.LoadOdourAir(ctx, pool)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	sd, err := store.LoadSensorReadings(ctx, pool, now.Add(-api.SensorWindow), now)
+	if err != nil {
+		return nil, err
+	}
+	return &datadir.Dir{Water: ds, Monitors: oa.Monitors, Wind: oa.Wind, AirReadings: oa.AirReadings, Petitions: oa.Petitions,
+		Contacts: odour.Contacts{}, Sensors: sd, AirPermits: &airpermit.Data{}}, nil
 }

@@ -11,10 +11,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/envtrace/envtrace/casework/dumping"
+	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/gis/layer"
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/store"
+	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/sensor"
 )
@@ -141,7 +143,41 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stderr, "warning: %s: %d online effluent monitoring values not imported (PostGIS does not store them yet; `check permits --data` and `serve --data` screen them)\n",
 				model.FileEffluent, n)
 		}
-		return importSensors(ctx, e, pool)
+		if err := importSensors(ctx, e, pool); err != nil {
+			return err
+		}
+		return importOdourAir(ctx, e, pool)
+	}
+	return nil
+}
+
+// importOdourAir stores the directory's monitors, wind, monitor readings
+// and odour petitions (migration 0010); contacts are sealed with the
+// contact key, and left out, with a warning, without one.
+func importOdourAir(ctx context.Context, e *env, pool *pgxpool.Pool) error {
+	d, err := datadir.ReadWith(e.cfg.Data, &model.Dataset{})
+	if err != nil {
+		return err
+	}
+	if len(d.Monitors) == 0 && len(d.Petitions) == 0 {
+		return nil
+	}
+	var seal store.Seal
+	prot, err := e.protection(false)
+	if err != nil {
+		return err
+	}
+	if prot.Keys != nil {
+		seal = petition.KeyringSealer{Keys: prot.Keys}.Seal
+	}
+	st, err := store.ImportOdourAir(ctx, pool, &store.OdourAir{Monitors: d.Monitors, Wind: d.Wind, AirReadings: d.AirReadings, Petitions: d.Petitions}, d.Contacts, seal)
+	if err != nil {
+		return retryHint(err)
+	}
+	fmt.Fprintf(e.stdout, "imported odour and air data: %d new monitors, %d new wind hours, %d new monitor readings, %d new petitions\n",
+		st.Monitors, st.Wind, st.AirReadings, st.Petitions)
+	if st.ContactsDropped > 0 {
+		fmt.Fprintf(e.stderr, "warning: %d petitioners' contacts not stored: no contact key (dumping.contact_key_file) to seal them\n", st.ContactsDropped)
 	}
 	return nil
 }

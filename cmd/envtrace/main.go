@@ -51,6 +51,9 @@ Usage:
   envtrace air cpf  [--data DIR] --monitor ID --parameter P [--percentile 90] [--sector-deg 10]
                     [--min-speed M] [--json]
   envtrace air anomalies  [--data DIR] --from T --to T [--distance geodesic|course] [--json]
+  envtrace air attribute  [--data DIR] --from T --to T [--event DEVICE@TIME] [--distance geodesic|course] [--json]
+  envtrace air risk  [--data DIR] --from T --to T [--hex-edge M] [--limit UG_M3] [--json]
+  envtrace air calibrate  [--data DIR] --sensor ID --reference ID --day YYYY-MM-DD [--json]
   envtrace hotspots [--data DIR] --signal petitions|sensor-exceedances|violations --method gi|ehsa|scan
                     [--hex-edge M | --areas FILE] [--band M] [--step D] [--from T] [--to T]
                     [--replicates N] [--seed N] [--limit UG_M3] [--json]

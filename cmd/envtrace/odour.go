@@ -78,6 +78,13 @@ func cmdOdour(ctx context.Context, e *env, args []string) error {
 	if args[0] == "rank" {
 		res, err = eng.Rank(ctx, from, to)
 	} else {
+		if d.Water.NetworkPath != "" {
+			b, err := e.loadBasin(ctx, d.Path)
+			if err != nil {
+				return err
+			}
+			eng = eng.WithBasin(b, odour.WaterOptions{})
+		}
 		res, err = eng.Trace(ctx, *petition)
 	}
 	if err != nil {

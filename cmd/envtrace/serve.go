@@ -8,6 +8,7 @@ import (
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/casework/inspection"
+	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/basin"
@@ -73,6 +74,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	insp.Repo = st // inspection records posted to the API join the ranking's outcomes
+	pa, err := e.petitionArea(true)
+	if err != nil {
+		return err
+	}
 	land, err := dumping.ReadLand(dir)
 	if err != nil {
 		return err
@@ -80,7 +85,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	// Farmland alerts share the dumping desk's outbox (and its worker).
 	repo := dumping.NewMemory()
 	opts := []api.MemoryOption{api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData), api.WithInspections(insp),
-		api.WithPrincipals(api.AccessPrincipals)}
+		api.WithPetitions(pa)}
 	fa, err := farmlandArea(dir, b, repo.Outbox)
 	if err != nil {
 		return err
@@ -114,6 +119,27 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "envtrace: serving %s (%d reaches) at http://%s/\n", source, b.Net.Len(), e.cfg.Addr)
 	fmt.Fprintln(e.stdout, "envtrace: DEMO: no login; every request without a key runs as the demo administrator")
 	return srv.Serve(ctx, e.cfg.Addr)
+}
+
+// petitionArea gives the server a petition desk: contacts sealed with the
+// privacy keyring (a throwaway key in the demo; without a keyring outside
+// the demo, petitions with a contact are refused), the public shift of
+// petition.DefaultFuzzer. Who sees the public or the staff view is the
+// access policy's and the desk's decision on the caller's principal.
+func (e *env) petitionArea(demo bool) (*api.PetitionArea, error) {
+	prot, err := e.protection(demo)
+	if err != nil {
+		return nil, err
+	}
+	var sealer petition.Sealer
+	if prot.Keys != nil {
+		sealer = petition.KeyringSealer{Keys: prot.Keys}
+	}
+	desk, err := petition.NewDesk(sealer, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &api.PetitionArea{Desk: desk}, nil
 }
 
 // apiConfig is the server configuration the settings give, before

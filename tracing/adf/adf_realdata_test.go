@@ -63,6 +63,7 @@ func TestAllLocGeodesic(t *testing.T) {
 	if len(res.RED) != 157 {
 		t.Errorf("RED flags %d slices, want 157", len(res.RED))
 	}
+	checkEvents(t, res)
 	for _, dv := range res.Devices {
 		for _, r := range dv.Evidence.Rank {
 			if r.Rank < 0 || r.Rank > 1 {
@@ -104,5 +105,33 @@ func TestAllLocCourse(t *testing.T) {
 	}
 	if md := p.MDThreshold(); md < 0.25709 || md > 0.25715 {
 		t.Errorf("MD threshold %v, want 0.2571", md)
+	}
+}
+
+// checkEvents checks that Events lists exactly the emission and RED slices
+// the devices' evidence counts, in time order.
+func checkEvents(t *testing.T, res *Result) {
+	t.Helper()
+	emission, red := map[string]int{}, map[string]int{}
+	evs := res.Events()
+	for i, e := range evs {
+		if !e.Emission && !e.RED {
+			t.Fatalf("event %d (%s %s) is neither emission nor RED", i, e.DeviceID, e.Time)
+		}
+		if i > 0 && e.Time.Before(evs[i-1].Time) {
+			t.Fatalf("event %d is out of time order", i)
+		}
+		if e.Emission {
+			emission[e.DeviceID]++
+		}
+		if e.RED {
+			red[e.DeviceID]++
+		}
+	}
+	for _, dv := range res.Devices {
+		if emission[dv.DeviceID] != dv.Evidence.EmissionSlices || red[dv.DeviceID] != dv.Evidence.REDSlices {
+			t.Errorf("%s: events give %d emission and %d RED slices, evidence %d and %d", dv.DeviceID,
+				emission[dv.DeviceID], red[dv.DeviceID], dv.Evidence.EmissionSlices, dv.Evidence.REDSlices)
+		}
 	}
 }

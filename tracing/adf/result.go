@@ -24,7 +24,29 @@ type Result struct {
 	Parameters ParamsJSON `json:"parameters"`
 	Devices    []Device   `json:"devices"`
 	RED        []REDFlag  `json:"red"`
+	// events are every emission and RED slice, for wind-aware attribution
+	// (Events); they are not part of the JSON, which lists the latest
+	// flags per device and every RED flag already.
+	events []Event
 }
+
+// Event is one slice flagged as a local source: an emission anomaly (the
+// device above its neighbours), a RED rise, or both. Attribution traces
+// these upwind; indoor slices point at no outdoor source and are left out.
+type Event struct {
+	DeviceID string
+	Time     time.Time
+	Emission bool
+	RED      bool
+	Value    float64
+	// NeighbourMean is NaN when no neighbour reported; Previous is the
+	// previous slice's value, NaN for a device's first slice.
+	NeighbourMean, Previous float64
+}
+
+// Events returns every emission or RED slice of the screen, in time then
+// device order.
+func (r *Result) Events() []Event { return r.events }
 
 // ParamsJSON documents the parameters a result was computed with.
 type ParamsJSON struct {
@@ -117,7 +139,15 @@ func summarise(d *sensor.Data, series [][]slice, nb [][]int, to time.Time, p Par
 			ev.Neighbours = append(ev.Neighbours, d.Sensors[j].ID)
 		}
 		ev.Slices = len(ss)
-		for _, s := range ss {
+		for k, s := range ss {
+			if s.emission || s.red {
+				prev := math.NaN()
+				if k > 0 {
+					prev = s.prev
+				}
+				res.events = append(res.events, Event{DeviceID: id, Time: time.Unix(s.at, 0).In(sensor.Taipei), Emission: s.emission,
+					RED: s.red, Value: s.value, NeighbourMean: s.avg, Previous: prev})
+			}
 			ev.IndoorSlices += b2i(s.indoor)
 			ev.EmissionSlices += b2i(s.emission)
 			if s.red {
@@ -140,6 +170,13 @@ func summarise(d *sensor.Data, series [][]slice, nb [][]int, to time.Time, p Par
 	}
 	sort.Slice(res.Devices, func(i, j int) bool { return res.Devices[i].DeviceID < res.Devices[j].DeviceID })
 	sort.SliceStable(res.RED, func(i, j int) bool { return res.RED[i].Time.Before(res.RED[j].Time) })
+	sort.SliceStable(res.events, func(i, j int) bool {
+		a, b := res.events[i], res.events[j]
+		if !a.Time.Equal(b.Time) {
+			return a.Time.Before(b.Time)
+		}
+		return a.DeviceID < b.DeviceID
+	})
 	return res
 }
 

@@ -14,11 +14,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/envtrace/envtrace/atmos"
 	"github.com/envtrace/envtrace/tracing/adf"
+	"github.com/envtrace/envtrace/tracing/airattr"
 	"github.com/envtrace/envtrace/tracing/airpermit"
 	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/hotspot"
 	"github.com/envtrace/envtrace/tracing/model"
+	"github.com/envtrace/envtrace/tracing/odour"
 	"github.com/envtrace/envtrace/tracing/sensor"
 	"github.com/envtrace/envtrace/tracing/signal"
 )
@@ -31,12 +34,22 @@ type Sources struct {
 	Sensors  *sensor.Data
 	Permits  *airpermit.Data
 	AreasDir string
+	// Monitors and Wind are the weather stations and their observations,
+	// which wind-aware attribution interpolates.
+	Monitors []atmos.Monitor
+	Wind     []atmos.Observation
+	// Petitions are the odour petitions (exact locations); Fuzz shifts
+	// them to their public locations before any screen maps them. Without
+	// Fuzz the petition signal is unavailable.
+	Petitions []odour.Petition
+	Fuzz      signal.Fuzz
 }
 
 // FromDir takes the air questions' sources from a data directory read by
 // tracing/datadir (the one reader of a whole directory).
 func FromDir(d *datadir.Dir) *Sources {
-	return &Sources{Water: d.Water, Sensors: d.Sensors, Permits: d.AirPermits, AreasDir: filepath.Join(d.Path, "areas")}
+	return &Sources{Water: d.Water, Sensors: d.Sensors, Permits: d.AirPermits, AreasDir: filepath.Join(d.Path, "areas"),
+		Monitors: d.Monitors, Wind: d.Wind, Petitions: d.Petitions}
 }
 
 // InvalidError blames one query field; the CLI reports it as a usage
@@ -80,6 +93,46 @@ func RunAnomalies(ctx context.Context, src *Sources, q Anomalies) (*adf.Result, 
 	}
 	res.From, res.To = q.From, q.To
 	return res, nil
+}
+
+// Attribution is the query of wind-aware anomaly attribution: the ADF
+// screen over [From, To), then either the ranking of the facilities upwind
+// of all its emission and RED events, or, with Event, the upwind trace of
+// that one event ("DEVICE@TIME", as the events list it).
+type Attribution struct {
+	Anomalies
+	Event string
+}
+
+// RunAttribution screens the sensors (RunAnomalies) and attributes the
+// flagged events to the water dataset's facilities through the wind of
+// the monitors (tracing/airattr). Without wind it returns an error
+// wrapping odour.ErrNoWindData.
+func RunAttribution(ctx context.Context, src *Sources, q Attribution) (*airattr.Result, error) {
+	screen, err := RunAnomalies(ctx, src, q.Anomalies)
+	if err != nil {
+		return nil, err
+	}
+	ds := src.Water
+	if ds == nil {
+		ds = &model.Dataset{}
+	}
+	sensors := src.Sensors
+	if sensors == nil {
+		sensors = &sensor.Data{}
+	}
+	e, err := airattr.New(ds, airattr.Events(screen, sensors), src.Monitors, src.Wind, odour.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if q.Event != "" {
+		res, err := e.Trace(ctx, q.Event)
+		if errors.Is(err, airattr.ErrUnknownEvent) {
+			return nil, &InvalidError{"event", fmt.Sprintf("%q is not an emission or RED event of the window", q.Event)}
+		}
+		return res, err
+	}
+	return e.Rank(ctx, q.From, q.To)
 }
 
 // Hotspots is the query of the hotspot screens.
@@ -140,7 +193,7 @@ func RunHotspots(ctx context.Context, src *Sources, q Hotspots, areaPath func(st
 	if q.Replicates == 0 {
 		q.Replicates = hotspot.DefaultScan().Replicates
 	}
-	sig, err := signal.ByName(q.Signal, src.Water, src.Sensors, q.Limit)
+	sig, err := signal.ByName(q.Signal, src.Water, src.Sensors, src.Petitions, src.Fuzz, q.Limit)
 	if err != nil {
 		return nil, err
 	}

@@ -14,10 +14,9 @@
 //     exceedances, ADF emission or RED events) associated with its
 //     facilities, per facility, against the mean over all facilities; an
 //     Association weighs each (facility, event) pair. Proximity is the
-//     association available now (an event within Radius of the facility
-//     counts 1); a wind-aware association — the event downwind of the
-//     facility at its time — plugs in through the same interface when the
-//     wind field lands.
+//     wind-blind association (an event within Radius of the facility
+//     counts 1); Downwind is the wind-aware one (the share of the
+//     facility's plume that reached the event under the wind at its time).
 package airrisk
 
 import (
@@ -115,8 +114,8 @@ type Association interface {
 }
 
 // Proximity associates an event with every facility within Radius metres.
-// It ignores wind: it is the association available until the wind field
-// and upwind trace (atmos) exist.
+// It ignores wind: it is the fallback where no wind is known (Downwind
+// otherwise).
 type Proximity struct{ Radius float64 }
 
 // Weight is 1 within the radius, else 0.
@@ -129,7 +128,7 @@ func (p Proximity) Weight(f Facility, e hotspot.Event) float64 {
 
 // Describe names the association in explanations.
 func (p Proximity) Describe() string {
-	return "events within " + ftoa(p.Radius) + " m (wind not yet used)"
+	return "events within " + ftoa(p.Radius) + " m (wind not used)"
 }
 
 // IndustryFlag ranks one industry.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/envtrace/envtrace/atmos"
 	"github.com/envtrace/envtrace/gis/crs"
+	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/permits"
 )
@@ -129,6 +130,9 @@ type Engine struct {
 	byID      map[string]int
 	plume     atmos.Plume
 	opt       Options
+	// basin and water link traced petitions to the river (WithBasin).
+	basin *basin.Basin
+	water WaterOptions
 }
 
 // ErrNoWindData is returned by New when the data hold no wind.

@@ -71,6 +71,9 @@ func (e *Engine) Trace(ctx context.Context, id string) (*Result, error) {
 		res.Confidence.Reason = fmt.Sprintf("petition %s is not traceable: category %s, intensity %d", id, p.Category, p.Intensity)
 		return res, nil
 	}
+	if err := e.waterLink(ctx, p, res); err != nil {
+		return nil, err
+	}
 	return res, e.trajectory(ctx, p, res)
 }
 

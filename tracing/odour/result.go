@@ -33,6 +33,11 @@ type Result struct {
 	Repeat *Repeat `json:"repeat,omitempty"`
 	// Grid names the planar grid distances were measured on.
 	Grid string `json:"grid"`
+	// Water is a traced petition's water link, when its category
+	// suggests waste water and a reach is near (Engine.WithBasin), and
+	// Suspects the air candidates and water suspects in one list.
+	Water    *WaterLink `json:"water,omitempty"`
+	Suspects []Suspect  `json:"suspects,omitempty"`
 }
 
 // Candidate is one facility considered.

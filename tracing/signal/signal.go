@@ -1,8 +1,7 @@
 // Package signal turns the data envtrace holds into events that the
-// hotspot and risk screens count: sensor exceedances now, permit
-// violations (the DMR exceedances the water checks find) now, petitions
-// once their locations can be fuzzed for the viewer's role, and dumping
-// reports when their intake lands. Each signal is one small
+// hotspot and risk screens count: sensor exceedances, permit violations
+// (the DMR exceedances the water checks find), odour petitions at their
+// public (fuzzed) locations, and dumping reports when they are wired in. Each signal is one small
 // type behind the Signal interface, so a new one plugs in without
 // touching the screens.
 package signal
@@ -16,6 +15,7 @@ import (
 
 	"github.com/envtrace/envtrace/tracing/hotspot"
 	"github.com/envtrace/envtrace/tracing/model"
+	"github.com/envtrace/envtrace/tracing/odour"
 	"github.com/envtrace/envtrace/tracing/permits"
 	"github.com/envtrace/envtrace/tracing/sensor"
 )
@@ -165,18 +165,65 @@ func span(from, to, first, last time.Time) (time.Time, time.Time) {
 	return from, to
 }
 
-// ByName returns the named signal over the data held. Petitions are not
-// available (ErrUnavailable): petitions.csv's locations are private, and a
-// hotspot of them would publish each one until the identity work can
-// fuzz them for the viewer's role.
-func ByName(name string, ds *model.Dataset, sensors *sensor.Data, limit float64) (Signal, error) {
+// Fuzz shifts a private location (lon/lat) to the public one; it must be
+// stable per location (casework/petition's Fuzzer supplies it).
+type Fuzz func(lon, lat float64) (float64, float64)
+
+// Petitions counts the odour petitions that report a nuisance
+// (odour.Petition.Traceable), one event each at its public location:
+// fuzz shifts every exact location before it becomes a point, so a
+// hotspot never publishes a petitioner's position. Without fuzz the signal
+// is unavailable. Points are TWD97 metres, so the signal maps Taiwan's
+// petitions.
+func Petitions(ps []odour.Petition, fuzz Fuzz) Signal { return &petitions{ps: ps, fuzz: fuzz} }
+
+type petitions struct {
+	ps   []odour.Petition
+	fuzz Fuzz
+}
+
+func (p *petitions) Name() string { return NamePetitions }
+
+func (p *petitions) Input(from, to time.Time) (hotspot.Input, error) {
+	var in hotspot.Input
+	if p.fuzz == nil {
+		return in, fmt.Errorf("%w: petitions: no location fuzzing is configured, and exact petition locations are never mapped", ErrUnavailable)
+	}
+	var first, last time.Time
+	for _, pt := range p.ps {
+		if !pt.Traceable() || (!from.IsZero() && pt.Time.Before(from)) || (!to.IsZero() && !pt.Time.Before(to)) {
+			continue
+		}
+		lon, lat := p.fuzz(pt.Lon, pt.Lat)
+		q := model.FromLonLat(lon, lat)
+		at := orb.Point{q.X, q.Y}
+		in.Sites = append(in.Sites, at)
+		in.Events = append(in.Events, hotspot.Event{Point: at, Time: pt.Time, Source: pt.ID})
+		if first.IsZero() || pt.Time.Before(first) {
+			first = pt.Time
+		}
+		if pt.Time.After(last) {
+			last = pt.Time
+		}
+	}
+	if len(in.Events) == 0 {
+		return in, fmt.Errorf("%w: petitions: the data hold no petition reporting a nuisance in the period (petitions.csv)", ErrUnavailable)
+	}
+	in.From, in.To = span(from, to, first, last)
+	return in, nil
+}
+
+// ByName returns the named signal over the data held. Petitions are
+// mapped at their public (fuzzed) locations only; without fuzz the
+// petition signal is unavailable.
+func ByName(name string, ds *model.Dataset, sensors *sensor.Data, ps []odour.Petition, fuzz Fuzz, limit float64) (Signal, error) {
 	switch name {
 	case NameSensorExceedances:
 		return SensorExceedances(sensors, limit), nil
 	case NameViolations:
 		return Violations(ds), nil
 	case NamePetitions:
-		return nil, fmt.Errorf("%w: petitions: petition locations are private and cannot be mapped until they can be fuzzed for the viewer's role; use sensor-exceedances or violations", ErrUnavailable)
+		return Petitions(ps, fuzz), nil
 	}
 	return nil, fmt.Errorf("signal: unknown signal %q: want petitions, sensor-exceedances or violations", name)
 }

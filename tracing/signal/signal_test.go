@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/envtrace/envtrace/tracing/model"
+	"github.com/envtrace/envtrace/tracing/odour"
 	"github.com/envtrace/envtrace/tracing/sensor"
 )
 
@@ -35,17 +36,50 @@ func TestSensorExceedances(t *testing.T) {
 }
 
 func TestByName(t *testing.T) {
-	if _, err := ByName(NamePetitions, nil, nil, 35); !errors.Is(err, ErrUnavailable) {
-		t.Fatalf("petitions: %v", err)
+	ps, err := ByName(NamePetitions, nil, nil, []odour.Petition{{ID: "P1", Time: time.Now(), Lon: 120.5, Lat: 24, Category: odour.Category{Group: "industrial"}, Intensity: 3}}, nil, 35)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := ByName("smells", nil, nil, 35); err == nil {
+	if _, err := ps.Input(time.Time{}, time.Time{}); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("petitions without fuzzing: %v", err)
+	}
+	if _, err := ByName("smells", nil, nil, nil, nil, 35); err == nil {
 		t.Fatal("an unknown signal was accepted")
 	}
-	s, err := ByName(NameViolations, &model.Dataset{}, nil, 35)
+	s, err := ByName(NameViolations, &model.Dataset{}, nil, nil, nil, 35)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Input(time.Time{}, time.Time{}); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("violations without facilities: %v", err)
+	}
+}
+
+// TestPetitionsAtPublicLocations: each nuisance petition is one event at
+// its fuzzed location, never the exact one; a "nice" odour and an
+// intensity-0 report are not events.
+func TestPetitionsAtPublicLocations(t *testing.T) {
+	at := time.Date(2026, 8, 20, 21, 0, 0, 0, sensor.Taipei)
+	ind := odour.Category{Group: "industrial"}
+	ps := []odour.Petition{
+		{ID: "P1", Time: at, Lon: 120.50, Lat: 24.00, Category: ind, Intensity: 3},
+		{ID: "P2", Time: at.Add(time.Hour), Lon: 120.51, Lat: 24.01, Category: ind, Intensity: 2},
+		{ID: "P3", Time: at, Lon: 120.52, Lat: 24.02, Category: odour.Category{Group: "nice"}, Intensity: 3},
+		{ID: "P4", Time: at, Lon: 120.53, Lat: 24.03, Category: ind, Intensity: 0},
+	}
+	shift := func(lon, lat float64) (float64, float64) { return lon + 0.001, lat - 0.001 }
+	in, err := Petitions(ps, shift).Input(time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Events) != 2 || in.Events[0].Source != "P1" || in.Events[1].Source != "P2" {
+		t.Fatalf("events %+v", in.Events)
+	}
+	for i, e := range in.Events {
+		exact := model.FromLonLat(ps[i].Lon, ps[i].Lat)
+		public := model.FromLonLat(shift(ps[i].Lon, ps[i].Lat))
+		if e.Point[0] == exact.X || e.Point[0] != public.X || e.Point[1] != public.Y {
+			t.Errorf("%s mapped at %v, want the public %v (exact %v)", e.Source, e.Point, public, exact)
+		}
 	}
 }

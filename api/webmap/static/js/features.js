@@ -5,5 +5,7 @@
 import { water } from './water.js';
 import { dumping } from './dumping.js';
 import { farmland } from './farmland.js';
+import { odour } from './odour.js';
+import { air } from './air.js';
 
-export const features = [water, dumping, farmland];
+export const features = [water, dumping, farmland, odour, air];

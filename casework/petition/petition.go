@@ -1,0 +1,363 @@
+// Package petition takes odour petitions (公害陳情) in over REST and keeps
+// the petitioner's personal data private: the contact and address are
+// sealed on arrival (never held in clear), the exact location is shown
+// only to staff, and the public sees each location shifted within a
+// documented box, the same shift for the same location on every read.
+//
+// Sealing and shifting sit behind two small interfaces, Sealer and Fuzzer,
+// so that the identity work's access/privacy (keyed encryption and
+// location fuzzing) replaces the defaults here without touching callers.
+// Contacts are sealed with access/privacy's keyring (KeyringSealer); the
+// public shift is GridFuzzer (see DefaultFuzzer).
+//
+// Who sees what (the authorisation matrix, tested in api; api maps an
+// officer to agency staff and an administrator to the centre, every other
+// role to the public):
+//
+//	                         public   agency   centre
+//	fuzzed location           yes      yes      yes
+//	exact location, text      no       yes      yes
+//	case number               no       yes      yes
+//	contact and address       no       no       yes
+package petition
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/envtrace/envtrace/access/privacy"
+	"github.com/envtrace/envtrace/casework/dumping"
+	"github.com/envtrace/envtrace/gis/crs"
+	"github.com/envtrace/envtrace/tracing/odour"
+)
+
+// Sealer seals personal data so the desk never holds it in clear.
+type Sealer interface {
+	Seal(plain string) ([]byte, error)
+	Open(sealed []byte) (string, error)
+}
+
+// Fuzzer shifts an exact location for the public. It must be stable (the
+// same location always gives the same answer) and bounded: BoxM is the
+// largest shift per axis, in metres.
+type Fuzzer interface {
+	Fuzz(lon, lat float64) (float64, float64)
+	BoxM() float64
+}
+
+// MaxPublicShiftM is Smell Pittsburgh's bound on the public shift, 0.1
+// mile per axis; a Fuzzer with a larger box is refused.
+const MaxPublicShiftM = 160.9344
+
+// GridFuzzer snaps a location to the centre of its CellM (200 m) square
+// in a transverse Mercator centred on the location's whole degree of
+// longitude and latitude, so the grid is fixed for every location and
+// works outside Taiwan (the Pittsburgh data). The shift is at most half a
+// cell per grid axis; within a degree of the projection's centre the grid
+// axes turn less than 0.6° from east and north, so the shift per
+// geographic axis stays within CellM/2 · 1.011 (101.1 m), under 0.1 mile.
+type GridFuzzer struct{ CellM float64 }
+
+func (g GridFuzzer) cell() float64 {
+	if g.CellM <= 0 {
+		return 200
+	}
+	return g.CellM
+}
+
+// BoxM implements Fuzzer: half a cell, and the grid's turn.
+func (g GridFuzzer) BoxM() float64 { return g.cell() / 2 * 1.011 }
+
+// Fuzz implements Fuzzer.
+func (g GridFuzzer) Fuzz(lon, lat float64) (float64, float64) {
+	tm, err := crs.NewLocalTM(math.Floor(lon)+0.5, math.Floor(lat)+0.5)
+	if err != nil {
+		return math.NaN(), math.NaN()
+	}
+	x, y := tm.Forward(lon, lat)
+	c := g.cell()
+	snap := func(v float64) float64 { return math.Floor(v/c)*c + c/2 }
+	return tm.Inverse(snap(x), snap(y))
+}
+
+// Contact is the petitioner's personal data, sealed as one JSON value.
+type Contact struct {
+	Name    string `json:"name,omitempty"`
+	Phone   string `json:"phone,omitempty"`
+	Email   string `json:"email,omitempty"`
+	Address string `json:"address,omitempty"`
+}
+
+// Intake is a petition as a channel received it (the JSON body of POST
+// /api/v1/odour/petitions).
+type Intake struct {
+	// CaseNumber is the bureau's case number (陳情案號), unique when given.
+	CaseNumber string `json:"case_number"`
+	// Received is when the bureau received it, Time when the odour was
+	// smelt (default: Received); both RFC 3339 with a zone.
+	Received time.Time  `json:"received"`
+	Time     *time.Time `json:"time"`
+	// Lon, Lat (WGS84) locate the odour; an address may accompany them
+	// (it is sealed with the contact).
+	Lon *float64 `json:"lon"`
+	Lat *float64 `json:"lat"`
+	// Category is in the two-tier taxonomy (odour.ParseCategory).
+	Category    string   `json:"category"`
+	Intensity   *int     `json:"intensity"`
+	Hedonic     *int     `json:"hedonic"`
+	Duration    string   `json:"duration"`
+	Channel     string   `json:"channel"`
+	Description string   `json:"description"`
+	Contact     *Contact `json:"contact"`
+}
+
+// InputError names the intake field at fault; the API answers it with a
+// 400 problem naming the field.
+type InputError struct{ Field, Reason string }
+
+func (e *InputError) Error() string { return e.Field + ": " + e.Reason }
+
+// ErrNotFound is returned for an unknown petition id.
+var ErrNotFound = errors.New("petition not found")
+
+// ErrForbidden is returned when a viewer may not see what was asked.
+var ErrForbidden = errors.New("not allowed to see petitioners' contacts")
+
+// record is a stored petition.
+type record struct {
+	caseNumber string
+	received   time.Time
+	p          odour.Petition
+	sealed     []byte
+}
+
+// Desk receives and shows petitions. It is safe for concurrent use.
+type Desk struct {
+	mu     sync.RWMutex
+	recs   []*record
+	byID   map[string]*record
+	cases  map[string]string
+	sealer Sealer
+	fuzzer Fuzzer
+}
+
+// DefaultFuzzer is the public shift used wherever petitions are shown or
+// mapped without a fuzzer given (the desk, the hotspot screens).
+// access/privacy's keyed Fuzzer needs a secret this function cannot
+// reach: switching to it means giving the secret to its callers.
+func DefaultFuzzer() Fuzzer { return GridFuzzer{} }
+
+// NewDesk builds a desk; a nil fuzzer takes DefaultFuzzer(). A petition with
+// a contact is refused while the desk has no sealer.
+func NewDesk(sealer Sealer, fuzzer Fuzzer) (*Desk, error) {
+	if fuzzer == nil {
+		fuzzer = DefaultFuzzer()
+	}
+	if fuzzer.BoxM() > MaxPublicShiftM {
+		return nil, fmt.Errorf("petition: the public shift box %.0f m exceeds 0.1 mile", fuzzer.BoxM())
+	}
+	return &Desk{byID: map[string]*record{}, cases: map[string]string{}, sealer: sealer, fuzzer: fuzzer}, nil
+}
+
+var durations = []string{"", string(odour.Punctual), string(odour.ContinuousHour), string(odour.ContinuousDay)}
+
+// validate checks an intake and builds the analysis petition from it.
+func (in *Intake) validate() (odour.Petition, error) {
+	var p odour.Petition
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"case_number", in.CaseNumber, 64}, {"description", in.Description, 4000}, {"channel", in.Channel, 64}} {
+		if !utf8.ValidString(f.v) || utf8.RuneCountInString(f.v) > f.max {
+			return p, &InputError{f.name, fmt.Sprintf("must be UTF-8 text of at most %d characters", f.max)}
+		}
+	}
+	if in.Received.IsZero() {
+		return p, &InputError{"received", "required: RFC 3339 with a zone"}
+	}
+	p.Time = in.Received
+	if in.Time != nil {
+		p.Time = *in.Time
+		if p.Time.After(in.Received.Add(time.Minute)) {
+			return p, &InputError{"time", "the odour cannot be smelt after the petition was received"}
+		}
+	}
+	if in.Lon == nil || in.Lat == nil {
+		return p, &InputError{"lon", "lon and lat are required (WGS84 degrees)"}
+	}
+	if math.IsNaN(*in.Lon) || *in.Lon < -180 || *in.Lon > 180 {
+		return p, &InputError{"lon", "must be within −180…180"}
+	}
+	if math.IsNaN(*in.Lat) || *in.Lat < -85 || *in.Lat > 85 {
+		return p, &InputError{"lat", "must be within −85…85"}
+	}
+	p.Lon, p.Lat = *in.Lon, *in.Lat
+	c, err := odour.ParseCategory(in.Category)
+	if err != nil {
+		return p, &InputError{"category", err.Error()}
+	}
+	p.Category = c
+	if in.Intensity == nil || *in.Intensity < 0 || *in.Intensity > 6 {
+		return p, &InputError{"intensity", "required: 0 (not perceptible) to 6 (extremely strong), VDI 3882"}
+	}
+	p.Intensity = *in.Intensity
+	if in.Hedonic != nil && (*in.Hedonic < -4 || *in.Hedonic > 4) {
+		return p, &InputError{"hedonic", "−4 (extremely unpleasant) to +4 (extremely pleasant)"}
+	}
+	p.Hedonic = in.Hedonic
+	ok := false
+	for _, d := range durations {
+		ok = ok || in.Duration == d
+	}
+	if !ok {
+		return p, &InputError{"duration", "want punctual, continuous-hour or continuous-day"}
+	}
+	p.Duration, p.Channel, p.Description = odour.Duration(in.Duration), in.Channel, in.Description
+	return p, nil
+}
+
+// Submit validates an intake, seals its contact and address, and stores
+// it under a new id (OP-000001, ...).
+func (d *Desk) Submit(in Intake) (*StaffView, error) {
+	p, err := in.validate()
+	if err != nil {
+		return nil, err
+	}
+	rec := &record{caseNumber: strings.TrimSpace(in.CaseNumber), received: in.Received}
+	if in.Contact != nil && *in.Contact != (Contact{}) {
+		if d.sealer == nil {
+			return nil, &InputError{"contact", "this server holds no key to seal contacts; submit without one"}
+		}
+		b, err := json.Marshal(in.Contact)
+		if err != nil {
+			return nil, err
+		}
+		if rec.sealed, err = d.sealer.Seal(string(b)); err != nil {
+			return nil, fmt.Errorf("petition: sealing the contact: %w", err)
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if rec.caseNumber != "" {
+		if id, dup := d.cases[rec.caseNumber]; dup {
+			return nil, &InputError{"case_number", fmt.Sprintf("already received as %s", id)}
+		}
+	}
+	p.ID = fmt.Sprintf("OP-%06d", len(d.recs)+1)
+	rec.p = p
+	d.recs = append(d.recs, rec)
+	d.byID[p.ID] = rec
+	if rec.caseNumber != "" {
+		d.cases[rec.caseNumber] = p.ID
+	}
+	v := d.staff(rec)
+	return &v, nil
+}
+
+// Petitions returns the analysis petitions (exact locations, never
+// serialised with them), for attribution.
+func (d *Desk) Petitions() []odour.Petition {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	out := make([]odour.Petition, len(d.recs))
+	for i, r := range d.recs {
+		out[i] = r.p
+	}
+	return out
+}
+
+// SeesExact says whether v may see exact locations, descriptions and case
+// numbers: agency and centre staff.
+func SeesExact(v dumping.Viewer) bool {
+	return v.Role == dumping.RoleAgency || v.Role == dumping.RoleCentre
+}
+
+// OpensContacts says whether v may open petitioners' contacts: the centre.
+func OpensContacts(v dumping.Viewer) bool { return v.Role == dumping.RoleCentre }
+
+// List returns every petition as v may see it, in arrival order: a
+// []PublicView for the public, a []StaffView for staff.
+func (d *Desk) List(v dumping.Viewer) any {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if SeesExact(v) {
+		out := make([]StaffView, len(d.recs))
+		for i, r := range d.recs {
+			out[i] = d.staff(r)
+		}
+		return out
+	}
+	out := make([]PublicView, len(d.recs))
+	for i, r := range d.recs {
+		out[i] = d.public(r)
+	}
+	return out
+}
+
+// Get returns one petition as v may see it.
+func (d *Desk) Get(v dumping.Viewer, id string) (any, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	r, ok := d.byID[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrNotFound, id)
+	}
+	if SeesExact(v) {
+		return d.staff(r), nil
+	}
+	return d.public(r), nil
+}
+
+// OpenContact opens a petitioner's contact: the centre only.
+func (d *Desk) OpenContact(v dumping.Viewer, id string) (*Contact, error) {
+	if !OpensContacts(v) {
+		return nil, ErrForbidden
+	}
+	d.mu.RLock()
+	r, ok := d.byID[id]
+	d.mu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrNotFound, id)
+	}
+	if r.sealed == nil {
+		return &Contact{}, nil
+	}
+	s, err := d.sealer.Open(r.sealed)
+	if err != nil {
+		return nil, err
+	}
+	var c Contact
+	if err := json.Unmarshal([]byte(s), &c); err != nil {
+		return nil, fmt.Errorf("petition: sealed contact of %s: %w", id, err)
+	}
+	return &c, nil
+}
+
+// contactAAD binds a sealed petition contact to its place, so that it does
+// not open elsewhere.
+const contactAAD = "petitions.contact"
+
+// KeyringSealer seals contacts with access/privacy's keyring (the key id
+// travels in the ciphertext, so keys can rotate).
+type KeyringSealer struct{ Keys *privacy.Keyring }
+
+// Seal implements Sealer.
+func (k KeyringSealer) Seal(plain string) ([]byte, error) { return k.Keys.Seal(plain, contactAAD) }
+
+// Open implements Sealer.
+func (k KeyringSealer) Open(sealed []byte) (string, error) { return k.Keys.Open(sealed, contactAAD) }
+
+// TestKeyring is a keyring with one fresh key, for tests and the demo.
+func TestKeyring() (*privacy.Keyring, error) {
+	line, err := privacy.NewKeyLine("petitions")
+	if err != nil {
+		return nil, err
+	}
+	return privacy.ParseKeyring([]byte(line))
+}
