@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/envtrace/envtrace/access/audit"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
@@ -182,4 +181,3 @@ func do(t testing.TB, h http.Handler, method, target, body string) *httptest.Res
 	h.ServeHTTP(rec, req)
 	return rec
 }
-
