@@ -1,6 +1,9 @@
 package webmap_test
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -16,12 +19,12 @@ func TestBrowserOdour(t *testing.T) {
 	exe := chromium(t)
 	base, _ := serveCentral(t)
 	for _, tc := range []struct {
-		name, path, legend, category string
-		w, h                         int
+		name, path, legend, category, traced, surface string
+		w, h                                          int
 	}{
-		{"desktop", "/", "異味陳情", "硫磺味", 1440, 900},
-		{"phone", "/", "異味陳情", "硫磺味", 390, 844},
-		{"desktop-en", "/?lang=en", "Odour petitions", "sulphur", 1440, 900},
+		{"desktop", "/", "異味陳情", "硫磺味", "候選污染源", "似然面最大值", 1440, 900},
+		{"phone", "/", "異味陳情", "硫磺味", "候選污染源", "似然面最大值", 390, 844},
+		{"desktop-en", "/?lang=en", "Odour petitions", "sulphur", "Candidate sources", "Surface maximum", 1440, 900},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBrowser(t, exe, base, "odour-"+tc.name, tc.w, tc.h)
@@ -46,7 +49,70 @@ func TestBrowserOdour(t *testing.T) {
 				t.Errorf("tooltips lack %q or the Taiwan time: %.300s", tc.category, tips)
 			}
 			b.shot("odour")
+			id := traceFirstPetition(b)
+			top := topCandidate(t, base, id)
+			if got := b.count("path.odour-trajectory"); got != 1 {
+				t.Errorf("%d trajectory lines", got)
+			}
+			if got := b.count(".odour-candidates li"); got == 0 {
+				t.Errorf("no candidates listed")
+			}
+			if popup := b.text(".odour-trace-popup"); !strings.Contains(popup, tc.traced) || !strings.Contains(popup, top) {
+				t.Errorf("trace popup %q lacks %q or the REST answer's top candidate %s", popup, tc.traced, top)
+			}
+			surface := js[string](b, `(() => {
+				document.querySelectorAll('path.odour-surface-max').forEach((m) => m.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})));
+				return Array.from(document.querySelectorAll('.leaflet-tooltip')).map((n) => n.textContent).join('\n');
+			})()`)
+			if !strings.Contains(surface, tc.surface) {
+				t.Errorf("surface maximum tooltip lacks %q: %.300s", tc.surface, surface)
+			}
+			b.shot("odour-trace")
 			b.checkErrors()
 		})
 	}
+}
+
+// traceFirstPetition opens the popup of the first petition drawn and
+// presses its trace button, waiting for the trace; it returns the
+// petition's id.
+func traceFirstPetition(b *browser) string {
+	b.t.Helper()
+	ok := js[bool](b, `(() => {
+		const m = document.querySelector('path.odour-marker');
+		if (!m) return false;
+		m.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+		const btn = document.querySelector('.odour-trace-button');
+		if (!btn) return false;
+		btn.click();
+		return true;
+	})()`)
+	if !ok {
+		b.t.Fatalf("%s: no trace button in the petition's popup", b.name)
+	}
+	b.step("trace a petition upwind", chromedp.WaitReady(chromedp.CSS(`body[data-odour-trace]`)))
+	if id := js[string](b, `document.body.dataset.odourTrace`); id == "error" {
+		b.t.Fatalf("%s: the upwind trace failed: %s", b.name, b.text("#error"))
+	}
+	return js[string](b, `document.body.dataset.odourTrace`)
+}
+
+// topCandidate is the first candidate of the petition's trace as the REST
+// API answers it, which the map must list.
+func topCandidate(t *testing.T, base, petition string) string {
+	t.Helper()
+	res, err := http.Get(base + "/api/v1/odour/trace?petition=" + url.QueryEscape(petition))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		Candidates []struct {
+			FacilityID string `json:"facility_id"`
+		} `json:"candidates"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != http.StatusOK || len(out.Candidates) == 0 {
+		t.Fatalf("trace %s: status %d, %v, %+v", petition, res.StatusCode, err, out)
+	}
+	return out.Candidates[0].FacilityID
 }
