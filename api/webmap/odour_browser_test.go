@@ -116,3 +116,83 @@ func topCandidate(t *testing.T, base, petition string) string {
 	}
 	return out.Candidates[0].FacilityID
 }
+
+// TestBrowserCPF draws the fixture's weather station's H2S CPF as a polar
+// plot at desktop and phone sizes in zh-TW: one wedge per sector with a
+// CPF above zero, the high sectors highlighted and every facility the
+// REST answer lists in a high sector ringed, with zh-TW tooltips.
+func TestBrowserCPF(t *testing.T) {
+	exe := chromium(t)
+	base, _ := serveCentral(t)
+	const monitor = "WX-DR01" // the central fixture's Dacheng weather station
+	res, err := http.Get(base + "/api/v1/air/cpf?monitor=" + monitor + "&parameter=H2S&percentile=90")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want struct {
+		Sectors []struct {
+			CPF  *float64 `json:"cpf"`
+			High bool     `json:"high"`
+		} `json:"sectors"`
+		Facilities []struct {
+			FacilityID string `json:"facility_id"`
+		} `json:"facilities"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&want)
+	res.Body.Close()
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("cpf: status %d, %v", res.StatusCode, err)
+	}
+	wedges, high := 0, 0
+	for _, s := range want.Sectors {
+		if s.CPF != nil && *s.CPF > 0 {
+			wedges++
+			if s.High {
+				high++
+			}
+		}
+	}
+	if wedges == 0 || high == 0 {
+		t.Fatalf("the fixture's CPF has %d wedges, %d high", wedges, high)
+	}
+	for _, tc := range []struct {
+		name string
+		w, h int
+	}{{"desktop", 1440, 900}, {"phone", 390, 844}} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBrowser(t, exe, base, "cpf-"+tc.name, tc.w, tc.h)
+			b.step("load the map", chromedp.Navigate(base+"/"), chromedp.WaitReady(chromedp.CSS(`body[data-ready="true"]`)))
+			b.step("draw the CPF",
+				chromedp.Click(chromedp.ID("cpf-button")),
+				chromedp.WaitReady(chromedp.ID("cpf-monitor")),
+				chromedp.SendKeys(chromedp.ID("cpf-monitor"), monitor),
+				chromedp.Click(chromedp.ID("cpf-draw")),
+				chromedp.WaitReady(chromedp.CSS(`body[data-cpf]`)),
+			)
+			if got := js[string](b, `document.body.dataset.cpf`); got != monitor {
+				t.Fatalf("cpf drawn for %q: %s", got, b.text("#error"))
+			}
+			if got := b.count("path.cpf-wedge"); got != wedges {
+				t.Errorf("%d wedges, want %d", got, wedges)
+			}
+			if got := b.count("path.cpf-high"); got != high {
+				t.Errorf("%d high wedges, want %d", got, high)
+			}
+			if got := b.count("path.cpf-facility"); got != len(want.Facilities) {
+				t.Errorf("%d facilities ringed, want %d", got, len(want.Facilities))
+			}
+			tips := js[string](b, `(() => {
+				document.querySelectorAll('path.cpf-high').forEach((m) => m.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})));
+				return Array.from(document.querySelectorAll('.leaflet-tooltip')).map((n) => n.textContent).join('\n');
+			})()`)
+			if !strings.Contains(tips, "風向") || !strings.Contains(tips, "小時") {
+				t.Errorf("wedge tooltips %.300s", tips)
+			}
+			if s := b.text("#cpf-out"); !strings.Contains(s, "百分位門檻") {
+				t.Errorf("summary %q", s)
+			}
+			b.shot("cpf")
+			b.checkErrors()
+		})
+	}
+}

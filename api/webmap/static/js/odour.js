@@ -5,9 +5,11 @@
 // An officer may trace a petition upwind (GET /api/v1/odour/trace): the
 // back-trajectory is drawn as a line, the surface maximum is marked with
 // its nearest facility, and the ranked candidates are listed with their
-// evidence numbers. See docs/odour.md and docs/webmap.md.
+// evidence numbers. Its toolbar button opens a monitor's CPF polar plot
+// (cpf.js). See docs/odour.md and docs/webmap.md.
 import { el, api, showError, busy } from './core.js';
 import { t, num, time, language } from './i18n.js';
+import { cpfForm } from './cpf.js';
 
 export const odour = {
   id: 'odour',
@@ -20,11 +22,15 @@ export const odour = {
     }
     const fc = await res.json();
     ctx.legend.section(t('odour.legend'), [['dot odour-petition', t('odour.legend_petition')],
-      ['odour-trajectory', t('odour.legend_trajectory')]]);
+      ['odour-trajectory', t('odour.legend_trajectory')],
+      ['sq cpf-high', t('odour.cpf.legend_high')], ['dot cpf-facility', t('odour.cpf.legend_facility')]]);
     const layer = L.layerGroup().addTo(ctx.map);
     const traced = L.layerGroup().addTo(ctx.map);
     ctx.switcher.addOverlay(layer, t('odour.layer'));
     ctx.switcher.addOverlay(traced, t('odour.trace_layer'));
+    const cpf = L.layerGroup().addTo(ctx.map);
+    ctx.switcher.addOverlay(cpf, t('odour.cpf.layer'));
+    document.querySelector('.toolbar').prepend(el('button', { type: 'button', id: 'cpf-button', text: t('odour.cpf.open'), onclick: () => cpfForm(ctx, cpf) }));
     for (const f of fc.features) {
       if (!f.geometry) continue;
       const [lon, lat] = f.geometry.coordinates;
