@@ -6,8 +6,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/envtrace/envtrace/fixtures"
 )
 
 // TestBrowserOdour loads the map over the central fixture at desktop and
@@ -192,6 +195,79 @@ func TestBrowserCPF(t *testing.T) {
 				t.Errorf("summary %q", s)
 			}
 			b.shot("cpf")
+			b.checkErrors()
+		})
+	}
+}
+
+// TestBrowserOdourSurface computes the triangulation surface of the
+// fixture's rendering episode on the map at desktop and phone sizes in
+// zh-TW: every cell of the REST answer is drawn, the surface maximum is
+// marked with its nearest facility, and the ranking is listed.
+func TestBrowserOdourSurface(t *testing.T) {
+	exe := chromium(t)
+	base, _ := serveCentral(t)
+	scs, err := fixtures.OdourScenarios()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sc fixtures.OdourScenario
+	for _, s := range scs {
+		if s.ID == "rendering-august" {
+			sc = s
+		}
+	}
+	from, to := sc.From.Format(time.RFC3339), sc.To.Format(time.RFC3339)
+	res, err := http.Get(base + "/api/v1/odour/rank?" + url.Values{"from": {from}, "to": {to}}.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want struct {
+		Surface    []json.RawMessage `json:"surface"`
+		SurfaceMax struct {
+			NearestFacilityID string `json:"nearest_facility_id"`
+		} `json:"surface_max"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&want)
+	res.Body.Close()
+	if err != nil || res.StatusCode != http.StatusOK || len(want.Surface) == 0 {
+		t.Fatalf("rank: status %d, %v, %d cells", res.StatusCode, err, len(want.Surface))
+	}
+	for _, tc := range []struct {
+		name string
+		w, h int
+	}{{"desktop", 1440, 900}, {"phone", 390, 844}} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBrowser(t, exe, base, "surface-"+tc.name, tc.w, tc.h)
+			b.step("load the map", chromedp.Navigate(base+"/"), chromedp.WaitReady(chromedp.CSS(`body[data-ready="true"]`)))
+			b.step("compute the surface",
+				chromedp.Click(chromedp.ID("rank-button")),
+				chromedp.WaitReady(chromedp.ID("rank-from")),
+				chromedp.SendKeys(chromedp.ID("rank-from"), from),
+				chromedp.SendKeys(chromedp.ID("rank-to"), to),
+				chromedp.Click(chromedp.ID("rank-draw")),
+				chromedp.WaitReady(chromedp.CSS(`body[data-odour-rank]`)),
+			)
+			if got := js[string](b, `document.body.dataset.odourRank`); got == "error" {
+				t.Fatalf("surface failed: %s", b.text("#error"))
+			}
+			if got := b.count("path.odour-surface-cell"); got != len(want.Surface) {
+				t.Errorf("%d surface cells drawn, want %d", got, len(want.Surface))
+			}
+			if got := b.count("path.odour-surface-max"); got != 1 {
+				t.Errorf("%d surface maxima", got)
+			}
+			tips := js[string](b, `(() => {
+				document.querySelectorAll('path.odour-surface-max').forEach((m) => m.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})));
+				return Array.from(document.querySelectorAll('.leaflet-tooltip')).map((n) => n.textContent).join('\n');
+			})()`)
+			if !strings.Contains(tips, "似然面最大值") || !strings.Contains(tips, want.SurfaceMax.NearestFacilityID) {
+				t.Errorf("surface maximum tooltip %.300s lacks its nearest facility %s", tips, want.SurfaceMax.NearestFacilityID)
+			}
+			if s := b.text("#rank-out"); !strings.Contains(s, sc.Source) || !strings.Contains(s, "可信度") {
+				t.Errorf("ranking %q lacks the source %s", s, sc.Source)
+			}
+			b.shot("surface")
 			b.checkErrors()
 		})
 	}

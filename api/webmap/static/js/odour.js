@@ -6,10 +6,11 @@
 // back-trajectory is drawn as a line, the surface maximum is marked with
 // its nearest facility, and the ranked candidates are listed with their
 // evidence numbers. Its toolbar button opens a monitor's CPF polar plot
-// (cpf.js). See docs/odour.md and docs/webmap.md.
+// (cpf.js), another the triangulation surface of a window (surface.js). See docs/odour.md and docs/webmap.md.
 import { el, api, showError, busy } from './core.js';
 import { t, num, time, language } from './i18n.js';
 import { cpfForm } from './cpf.js';
+import { rankForm, drawSurfaceMax } from './surface.js';
 
 export const odour = {
   id: 'odour',
@@ -23,7 +24,7 @@ export const odour = {
     const fc = await res.json();
     ctx.legend.section(t('odour.legend'), [['dot odour-petition', t('odour.legend_petition')],
       ['odour-trajectory', t('odour.legend_trajectory')],
-      ['sq cpf-high', t('odour.cpf.legend_high')], ['dot cpf-facility', t('odour.cpf.legend_facility')]]);
+      ['sq odour-surface-cell', t('odour.rank.legend_cell')], ['sq cpf-high', t('odour.cpf.legend_high')], ['dot cpf-facility', t('odour.cpf.legend_facility')]]);
     const layer = L.layerGroup().addTo(ctx.map);
     const traced = L.layerGroup().addTo(ctx.map);
     ctx.switcher.addOverlay(layer, t('odour.layer'));
@@ -31,6 +32,9 @@ export const odour = {
     const cpf = L.layerGroup().addTo(ctx.map);
     ctx.switcher.addOverlay(cpf, t('odour.cpf.layer'));
     document.querySelector('.toolbar').prepend(el('button', { type: 'button', id: 'cpf-button', text: t('odour.cpf.open'), onclick: () => cpfForm(ctx, cpf) }));
+    const surface = L.layerGroup().addTo(ctx.map);
+    ctx.switcher.addOverlay(surface, t('odour.rank.layer'));
+    document.querySelector('.toolbar').prepend(el('button', { type: 'button', id: 'rank-button', text: t('odour.rank.open'), onclick: () => rankForm(ctx, surface) }));
     for (const f of fc.features) {
       if (!f.geometry) continue;
       const [lon, lat] = f.geometry.coordinates;
@@ -80,11 +84,7 @@ function drawTrace(layer, res) {
     L.polyline(line, { color: '#e6550d', weight: 3, dashArray: '6 4', className: 'odour-trajectory' })
       .addTo(layer).bindTooltip(t('odour.trajectory_tip', { id: res.petition, hours: num(hoursSpanned(res.trajectory), 1) }));
   }
-  const m = res.surface_max;
-  if (m) {
-    L.circleMarker([m.lat, m.lon], { radius: 7, color: '#000', weight: 2, fillColor: '#fdae6b', fillOpacity: 0.9, className: 'odour-surface-max' })
-      .addTo(layer).bindTooltip(t('odour.surface_max', { facility: m.nearest_facility_id, distance: num(m.distance_m, 0), value: num(m.value, 2) }));
-  }
+  if (res.surface_max) drawSurfaceMax(layer, res.surface_max);
   if (!line.length) return;
   const list = el('ol', { class: 'odour-candidates' }, (res.candidates || []).slice(0, 5).map((c) => el('li', {
     text: t('odour.candidate', {
