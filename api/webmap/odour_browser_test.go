@@ -272,3 +272,72 @@ func TestBrowserOdourSurface(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowserHotspots draws the emerging hot spots (EHSA) of the
+// fixture's odour petitions on 1 km hexagons at desktop and phone sizes in
+// zh-TW: every classified unit of the REST answer is drawn, with its class
+// in zh-TW.
+func TestBrowserHotspots(t *testing.T) {
+	exe := chromium(t)
+	base, _ := serveCentral(t)
+	res, err := http.Get(base + "/api/v1/hotspots?signal=petitions&method=ehsa&hex_edge=1000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want struct {
+		Units []struct {
+			Class string `json:"class"`
+		} `json:"units"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&want)
+	res.Body.Close()
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("hotspots: status %d, %v", res.StatusCode, err)
+	}
+	hot, cold := 0, 0
+	for _, u := range want.Units {
+		switch {
+		case strings.HasSuffix(u.Class, " hot spot"):
+			hot++
+		case strings.HasSuffix(u.Class, " cold spot"):
+			cold++
+		}
+	}
+	if hot == 0 {
+		t.Fatalf("the fixture's petitions have no emerging hot spot (%d units)", len(want.Units))
+	}
+	for _, tc := range []struct {
+		name string
+		w, h int
+	}{{"desktop", 1440, 900}, {"phone", 390, 844}} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBrowser(t, exe, base, "hotspots-"+tc.name, tc.w, tc.h)
+			b.step("load the map", chromedp.Navigate(base+"/"), chromedp.WaitReady(chromedp.CSS(`body[data-ready="true"]`)))
+			b.step("draw the hot spots",
+				chromedp.Click(chromedp.ID("hotspot-button")),
+				chromedp.WaitReady(chromedp.ID("hs-draw")),
+				chromedp.SetValue(chromedp.ID("hs-method"), "ehsa"),
+				chromedp.Click(chromedp.ID("hs-draw")),
+				chromedp.WaitReady(chromedp.CSS(`body[data-hotspots]`)),
+			)
+			if got := js[string](b, `document.body.dataset.hotspots`); got == "error" {
+				t.Fatalf("hot spots failed: %s", b.text("#error"))
+			}
+			if got := b.count("path.hotspot-hot"); got != hot {
+				t.Errorf("%d hot units drawn, want %d", got, hot)
+			}
+			if got := b.count("path.hotspot-cold"); got != cold {
+				t.Errorf("%d cold units drawn, want %d", got, cold)
+			}
+			tips := js[string](b, `(() => {
+				document.querySelectorAll('path.hotspot-hot').forEach((m) => m.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})));
+				return Array.from(document.querySelectorAll('.leaflet-tooltip')).map((n) => n.textContent).join('\n');
+			})()`)
+			if !strings.Contains(tips, "新熱點") || !strings.Contains(tips, "網格") {
+				t.Errorf("unit tooltips %.300s", tips)
+			}
+			b.shot("hotspots")
+			b.checkErrors()
+		})
+	}
+}

@@ -6,11 +6,13 @@
 // back-trajectory is drawn as a line, the surface maximum is marked with
 // its nearest facility, and the ranked candidates are listed with their
 // evidence numbers. Its toolbar button opens a monitor's CPF polar plot
-// (cpf.js), another the triangulation surface of a window (surface.js). See docs/odour.md and docs/webmap.md.
+// (cpf.js), another the triangulation surface of a window (surface.js), a third
+// hot spot classes and air risk areas (hotspots.js). See docs/odour.md and docs/webmap.md.
 import { el, api, showError, busy } from './core.js';
 import { t, num, time, language } from './i18n.js';
 import { cpfForm } from './cpf.js';
 import { rankForm, drawSurfaceMax } from './surface.js';
+import { hotspotForm } from './hotspots.js';
 
 export const odour = {
   id: 'odour',
@@ -24,7 +26,8 @@ export const odour = {
     const fc = await res.json();
     ctx.legend.section(t('odour.legend'), [['dot odour-petition', t('odour.legend_petition')],
       ['odour-trajectory', t('odour.legend_trajectory')],
-      ['sq odour-surface-cell', t('odour.rank.legend_cell')], ['sq cpf-high', t('odour.cpf.legend_high')], ['dot cpf-facility', t('odour.cpf.legend_facility')]]);
+      ['sq odour-surface-cell', t('odour.rank.legend_cell')], ['sq cpf-high', t('odour.cpf.legend_high')], ['sq hotspot-hot', t('odour.hotspot.legend_hot')],
+      ['sq hotspot-cold', t('odour.hotspot.legend_cold')], ['sq risk-area', t('odour.hotspot.legend_risk')], ['dot cpf-facility', t('odour.cpf.legend_facility')]]);
     const layer = L.layerGroup().addTo(ctx.map);
     const traced = L.layerGroup().addTo(ctx.map);
     ctx.switcher.addOverlay(layer, t('odour.layer'));
@@ -34,6 +37,9 @@ export const odour = {
     document.querySelector('.toolbar').prepend(el('button', { type: 'button', id: 'cpf-button', text: t('odour.cpf.open'), onclick: () => cpfForm(ctx, cpf) }));
     const surface = L.layerGroup().addTo(ctx.map);
     ctx.switcher.addOverlay(surface, t('odour.rank.layer'));
+    const hot = L.layerGroup().addTo(ctx.map);
+    ctx.switcher.addOverlay(hot, t('odour.hotspot.layer'));
+    document.querySelector('.toolbar').prepend(el('button', { type: 'button', id: 'hotspot-button', text: t('odour.hotspot.open'), onclick: () => hotspotForm(ctx, hot) }));
     document.querySelector('.toolbar').prepend(el('button', { type: 'button', id: 'rank-button', text: t('odour.rank.open'), onclick: () => rankForm(ctx, surface) }));
     for (const f of fc.features) {
       if (!f.geometry) continue;
