@@ -259,3 +259,55 @@ func canonical(v any) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// Add appends b as the case's next item, added by by at at.
+func (c *Case) Add(b Body, by string, at time.Time) (Item, error) {
+	it, err := NewItem(len(c.Items)+1, b, by, at)
+	if err != nil {
+		return Item{}, err
+	}
+	if err := b.Validate(); err != nil {
+		return Item{}, &FieldError{Field: "item." + string(b.Kind()), Reason: err.Error()}
+	}
+	c.Items = append(c.Items, it)
+	return it, nil
+}
+
+// Principal kinds a case may be shared with, as package access names them.
+const (
+	// SharePrefixUser names one person or machine: "user:<subject>".
+	SharePrefixUser = "user:"
+	// SharePrefixRole names every holder of a role: "role:investigator".
+	SharePrefixRole = "role:"
+	// SharePrefixCounty names a county bureau: "county:TXG".
+	SharePrefixCounty = "county:"
+	// SharePrefixAgency names an agency: "agency:npa-central".
+	SharePrefixAgency = "agency:"
+)
+
+// Grant records s on c, replacing an earlier grant to the same principal.
+func (c *Case) Grant(s Share) error {
+	if !validPrincipal(s.Principal) || (s.Access != AccessRead && s.Access != AccessEdit) {
+		return &FieldError{Field: "share", Reason: fmt.Sprintf("principal %q must be user:, role:, county: or agency: and a name, access read or edit", s.Principal)}
+	}
+	s.Since = s.Since.UTC().Truncate(time.Microsecond)
+	for i := range c.SharedWith {
+		if c.SharedWith[i].Principal == s.Principal {
+			c.SharedWith[i] = s
+			return nil
+		}
+	}
+	c.SharedWith = append(c.SharedWith, s)
+	return nil
+}
+
+// validPrincipal reports whether p is a share principal: a known prefix
+// and a non-empty name.
+func validPrincipal(p string) bool {
+	for _, pre := range []string{SharePrefixUser, SharePrefixRole, SharePrefixCounty, SharePrefixAgency} {
+		if strings.HasPrefix(p, pre) && len(p) > len(pre) && len(p) <= 200 {
+			return true
+		}
+	}
+	return false
+}
