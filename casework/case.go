@@ -287,7 +287,7 @@ const (
 
 // Grant records s on c, replacing an earlier grant to the same principal.
 func (c *Case) Grant(s Share) error {
-	if !validPrincipal(s.Principal) || (s.Access != AccessRead && s.Access != AccessEdit) {
+	if !ValidPrincipal(s.Principal) || (s.Access != AccessRead && s.Access != AccessEdit) {
 		return &FieldError{Field: "share", Reason: fmt.Sprintf("principal %q must be user:, role:, county: or agency: and a name, access read or edit", s.Principal)}
 	}
 	s.Since = s.Since.UTC().Truncate(time.Microsecond)
@@ -301,9 +301,9 @@ func (c *Case) Grant(s Share) error {
 	return nil
 }
 
-// validPrincipal reports whether p is a share principal: a known prefix
+// ValidPrincipal reports whether p is a share principal: a known prefix
 // and a non-empty name.
-func validPrincipal(p string) bool {
+func ValidPrincipal(p string) bool {
 	for _, pre := range []string{SharePrefixUser, SharePrefixRole, SharePrefixCounty, SharePrefixAgency} {
 		if strings.HasPrefix(p, pre) && len(p) > len(pre) && len(p) <= 200 {
 			return true
