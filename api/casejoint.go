@@ -218,3 +218,32 @@ func (h *caseHandlers) ngoReport(c echo.Context) error {
 	}
 	return h.store(c, cs, &b)
 }
+
+// refer answers POST /api/v1/cases/{id}/referrals: {"to_county",
+// "reason"} hands the case to another county's bureau, keeping its
+// history (who, when, from where and why).
+func (h *caseHandlers) refer(c echo.Context) error {
+	var b struct {
+		To     string `json:"to_county"`
+		Reason string `json:"reason"`
+	}
+	if err := decodeObject(c, maxJointBody, &b); err != nil {
+		return err
+	}
+	if _, ok := access.CountyName(b.To); !ok {
+		return &ParamError{Name: "to_county", Reason: fmt.Sprintf("%q is not a county code such as TXG", b.To)}
+	}
+	cs, err := h.loadForEdit(c, "refer")
+	if err != nil {
+		return err
+	}
+	ref, err := h.repo.Refer(c.Request().Context(), cs.ID, b.To, b.Reason, access.UserName(principal(c)), h.now())
+	var fe *casework.FieldError
+	if errors.As(err, &fe) {
+		return &ParamError{Name: fe.Field, Reason: fe.Reason, Err: err}
+	}
+	if err != nil {
+		return fmt.Errorf("case %s: refer: %w", cs.ID, err)
+	}
+	return c.JSON(http.StatusCreated, ref)
+}

@@ -48,6 +48,13 @@ func TestJointCases(t *testing.T) {
 		{"but not into a case not shared with it", "ngo-joint", "POST", "/api/v1/cases/" + w.caseShared + "/reports", `{"title":"t","text":"x"}`, 403, nil, nil},
 		{"the investigator still never sees the unshared case", "investigator", "GET", base, "", 403, nil, nil},
 		{"the officer reads the whole file", "officer", "GET", base, "", 200, []string{`"ngo_report"`, "下游排水溝呈紅褐色", `"summary"`}, []string{"王小明"}},
+		{"Taichung may not refer it", "officer-TXG", "POST", base + "/referrals", `{"to_county":"TXG","reason":"r"}`, 403, nil, nil},
+		{"an unknown county is named", "officer", "POST", base + "/referrals", `{"to_county":"ABC","reason":"r"}`, 400, []string{"ABC"}, nil},
+		{"Changhua refers it to Taichung", "officer", "POST", base + "/referrals", `{"to_county":"TXG","reason":"排放源位於臺中市"}`, 201,
+			[]string{`"seq":1`, `"to_county":"TXG"`, `"by":"user:token:`}, nil},
+		{"Taichung now adds to it", "officer-TXG", "POST", base + "/items", `{"kind":"petition","id":"` + w.petition + `"}`, 201, []string{`"seq":5`}, nil},
+		{"and Changhua, which keeps its history, no longer does", "officer", "POST", base + "/items", `{"kind":"petition","id":"` + w.petition + `"}`, 403, nil, nil},
+		{"but still reads it, with the history", "officer", "GET", base, "", 200, []string{`"county":"TXG"`, `"from_county":""`, `"reason":"排放源位於臺中市"`}, nil},
 	}
 	keys := func(who string) string {
 		if who == "ngo-joint" {

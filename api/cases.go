@@ -51,6 +51,7 @@ func (s *Server) registerCases(g *echo.Group, t *tracingHandlers, repo casework.
 	g.POST("/cases/:id/items", h.addItem)
 	g.POST("/cases/:id/shares", h.share)
 	g.POST("/cases/:id/reports", h.ngoReport)
+	g.POST("/cases/:id/referrals", h.refer)
 }
 
 // caseBody is POST /api/v1/cases.
@@ -94,6 +95,7 @@ func (h *caseHandlers) create(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("new case: %w", err)
 	}
+	cs.County = principal(c).Scope.County // the bureau that opens it; "" for the centre
 	if err := h.repo.CreateCase(ctx, cs); err != nil {
 		return fmt.Errorf("save case: %w", err)
 	}

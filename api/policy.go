@@ -85,9 +85,10 @@ var routePolicies = map[string]access.Permission{
 	"GET /api/v1/cases/:id/export": perm(access.Export, access.Case),
 	// Changing a case is its editors' (access.CanEditCase); a group
 	// reports into a case shared with it (access.CanReportToCase).
-	"POST /api/v1/cases/:id/items":   perm(access.Write, access.Case),
-	"POST /api/v1/cases/:id/shares":  perm(access.Write, access.Case),
-	"POST /api/v1/cases/:id/reports": perm(access.Write, access.CaseReport),
+	"POST /api/v1/cases/:id/items":     perm(access.Write, access.Case),
+	"POST /api/v1/cases/:id/shares":    perm(access.Write, access.Case),
+	"POST /api/v1/cases/:id/reports":   perm(access.Write, access.CaseReport),
+	"POST /api/v1/cases/:id/referrals": perm(access.Write, access.Case),
 
 	"GET /api/v1/dumping/route":                    publicRead,
 	"GET /api/v1/dumping/services":                 publicRead,

@@ -38,6 +38,11 @@ type Case struct {
 	// CreatedBy names the principal that saved the case.
 	CreatedBy string    `json:"created_by"`
 	CreatedAt time.Time `json:"created_at"`
+	// County is the county whose bureau has the case ("" for a case of
+	// the central centre); a referral changes it.
+	County string `json:"county"`
+	// Referrals is the case's history of referrals between bureaus.
+	Referrals []Referral `json:"referrals"`
 	// Items are the case's evidence, in the order they were added.
 	Items []Item `json:"items"`
 	// SharedWith lists who may see the case besides its creator.
@@ -156,7 +161,7 @@ func New(title, by string, at time.Time, items ...Body) (*Case, error) {
 	}
 	at = at.UTC().Truncate(time.Microsecond)
 	c := &Case{ID: id, Title: strings.TrimSpace(title), CreatedBy: by, CreatedAt: at,
-		SharedWith: []Share{{Principal: by, Access: AccessEdit, Since: at}}, Exports: []Export{}}
+		SharedWith: []Share{{Principal: by, Access: AccessEdit, Since: at}}, Exports: []Export{}, Referrals: []Referral{}}
 	for _, b := range items {
 		it, err := NewItem(len(c.Items)+1, b, by, at)
 		if err != nil {

@@ -29,4 +29,7 @@ type Repository interface {
 	// Share grants s on a case, replacing an earlier grant to the same
 	// principal; the case's other shares are kept.
 	Share(ctx context.Context, id string, s Share) error
+	// Refer hands a case to county to's bureau (Case.Refer), keeping its
+	// history, and returns the referral recorded.
+	Refer(ctx context.Context, id, to, reason, by string, at time.Time) (Referral, error)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,8 +30,8 @@ func (s *PostGIS) CreateCase(ctx context.Context, c *casework.Case) error {
 		return err
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "insert into cases (id, title, created_by, created_at) values ($1, $2, $3, $4)",
-			c.ID, c.Title, c.CreatedBy, c.CreatedAt); err != nil {
+		if _, err := tx.Exec(ctx, "insert into cases (id, title, created_by, created_at, county) values ($1, $2, $3, $4, $5)",
+			c.ID, c.Title, c.CreatedBy, c.CreatedAt, c.County); err != nil {
 			return err
 		}
 		for _, it := range c.Items {
@@ -56,10 +57,10 @@ func (s *PostGIS) CreateCase(ctx context.Context, c *casework.Case) error {
 
 // Case reads one case back, checking every item against its digest.
 func (s *PostGIS) Case(ctx context.Context, id string) (*casework.Case, error) {
-	c := &casework.Case{SharedWith: []casework.Share{}, Exports: []casework.Export{}}
+	c := &casework.Case{SharedWith: []casework.Share{}, Exports: []casework.Export{}, Referrals: []casework.Referral{}}
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, "select id, title, created_by, created_at from cases where id = $1", id).
-			Scan(&c.ID, &c.Title, &c.CreatedBy, &c.CreatedAt)
+		err := tx.QueryRow(ctx, "select id, title, created_by, created_at, county from cases where id = $1", id).
+			Scan(&c.ID, &c.Title, &c.CreatedBy, &c.CreatedAt, &c.County)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("%w: %s", casework.ErrNotFound, id)
 		}
@@ -103,7 +104,18 @@ func (s *PostGIS) Case(ctx context.Context, id string) (*casework.Case, error) {
 			e.At = e.At.UTC()
 			return e, err
 		})
+		if err != nil {
+			return err
+		}
 		c.Exports = append(c.Exports, exports...)
+		rows, _ = tx.Query(ctx, "select seq, from_county, to_county, reason, by, at from case_referrals where case_id = $1 order by seq", id)
+		refs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (casework.Referral, error) {
+			var f casework.Referral
+			err := r.Scan(&f.Seq, &f.From, &f.To, &f.Reason, &f.By, &f.At)
+			f.At = f.At.UTC()
+			return f, err
+		})
+		c.Referrals = append(c.Referrals, refs...)
 		return err
 	})
 	if err != nil {
@@ -230,6 +242,59 @@ func (s *PostGIS) Share(ctx context.Context, id string, sh casework.Share) error
 	return nil
 }
 
+// Refer hands a case to another county's bureau in one transaction: the
+// case row is locked, the referral appended, the county changed and the
+// bureaus' shares written as casework.Case.Refer decides them.
+func (s *PostGIS) Refer(ctx context.Context, id, to, reason, by string, at time.Time) (casework.Referral, error) {
+	var ref casework.Referral
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		c := casework.Case{ID: id}
+		var n int
+		err := tx.QueryRow(ctx, `select county, (select count(*) from case_referrals r where r.case_id = c.id)
+			from cases c where c.id = $1 for update`, id).Scan(&c.County, &n)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("%w: %s", casework.ErrNotFound, id)
+		}
+		if err != nil {
+			return err
+		}
+		c.Referrals = make([]casework.Referral, n)
+		rows, _ := tx.Query(ctx, "select principal, access, since from case_shares where case_id = $1", id)
+		c.SharedWith, err = pgx.CollectRows(rows, pgx.RowToStructByPos[casework.Share])
+		if err != nil {
+			return err
+		}
+		if ref, err = c.Refer(to, reason, by, at); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "update cases set county = $2 where id = $1", id, c.County); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "insert into case_referrals (case_id, seq, from_county, to_county, reason, by, at) values ($1, $2, $3, $4, $5, $6, $7)",
+			id, ref.Seq, ref.From, ref.To, ref.Reason, ref.By, ref.At); err != nil {
+			return err
+		}
+		for _, sh := range c.SharedWith {
+			if !strings.HasPrefix(sh.Principal, casework.SharePrefixCounty) {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `insert into case_shares (case_id, principal, access, since) values ($1, $2, $3, $4)
+				on conflict (case_id, principal) do update set access = excluded.access, since = excluded.since`,
+				id, sh.Principal, sh.Access, sh.Since); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, casework.ErrNotFound) || errors.Is(err, casework.ErrInvalid) {
+			return casework.Referral{}, err
+		}
+		return casework.Referral{}, wrap("refer case "+id, err)
+	}
+	return ref, nil
+}
+
 // memCases is Memory's case table: copies in, copies out.
 type memCases struct {
 	byID map[string]*casework.Case
@@ -348,6 +413,20 @@ func (m *Memory) Share(ctx context.Context, id string, sh casework.Share) error 
 	return c.Grant(sh)
 }
 
+// Refer hands a case to another county's bureau.
+func (m *Memory) Refer(ctx context.Context, id, to, reason, by string, at time.Time) (casework.Referral, error) {
+	if err := ctx.Err(); err != nil {
+		return casework.Referral{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.cases.byID[id]
+	if !ok {
+		return casework.Referral{}, fmt.Errorf("%w: %s", casework.ErrNotFound, id)
+	}
+	return c.Refer(to, reason, by, at)
+}
+
 // copyCase copies a case as a database round trip would: item bodies are
 // decoded afresh from their stored JSON, so no caller shares them.
 func copyCase(c *casework.Case) (*casework.Case, error) {
@@ -362,5 +441,6 @@ func copyCase(c *casework.Case) (*casework.Case, error) {
 	}
 	cp.SharedWith = append([]casework.Share{}, c.SharedWith...)
 	cp.Exports = append([]casework.Export{}, c.Exports...)
+	cp.Referrals = append([]casework.Referral{}, c.Referrals...)
 	return &cp, nil
 }

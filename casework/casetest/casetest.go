@@ -26,6 +26,7 @@ func Run(t *testing.T, fresh func(t *testing.T) casework.Repository) {
 	t.Run("exports", func(t *testing.T) { exports(t, fresh(t)) })
 	t.Run("items by reference", func(t *testing.T) { refItems(t, fresh(t)) })
 	t.Run("shares", func(t *testing.T) { shares(t, fresh(t)) })
+	t.Run("referrals", func(t *testing.T) { referrals(t, fresh(t)) })
 }
 
 // Trace makes a trace item of a reading at station, as a saved trace
@@ -320,5 +321,68 @@ func shares(t *testing.T, r casework.Repository) {
 	}
 	if err := r.Share(ctx, "C-20260101-00000000", casework.Share{Principal: "user:x", Access: "read", Since: at}); !errors.Is(err, casework.ErrNotFound) {
 		t.Errorf("unknown case: %v, want ErrNotFound", err)
+	}
+}
+
+// referrals hands a Changhua case to Taichung and on to Yunlin: the
+// history keeps both steps in order, the county follows, the bureau that
+// has the case edits it and those it left read it; a bad county or an
+// empty reason is refused and changes nothing.
+func referrals(t *testing.T, r casework.Repository) {
+	ctx := context.Background()
+	at := time.Date(2026, 8, 14, 9, 0, 0, 0, time.UTC)
+	c := newCase(t, "跨縣市移送", "user:alice", at, Trace("WQ-M01", "explained"))
+	c.County = "CHA"
+	if err := r.CreateCase(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Share(ctx, c.ID, casework.Share{Principal: "county:CHA", Access: casework.AccessEdit, Since: at}); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct{ to, reason string }{{"TXG", "污染源位於臺中市"}, {"YUN", "上游延伸至雲林縣"}}
+	for i, s := range steps {
+		ref, err := r.Refer(ctx, c.ID, s.to, s.reason, "user:bob", at.Add(time.Duration(i+1)*time.Hour))
+		if err != nil {
+			t.Fatalf("refer to %s: %v", s.to, err)
+		}
+		if ref.Seq != i+1 || ref.To != s.to {
+			t.Errorf("referral %+v", ref)
+		}
+	}
+	for name, tc := range map[string]struct{ to, reason string }{
+		"unknown county": {"XXX", "r"}, "same county": {"YUN", "r"}, "no reason": {"TPE", " "},
+	} {
+		if _, err := r.Refer(ctx, c.ID, tc.to, tc.reason, "user:bob", at); !errors.Is(err, casework.ErrInvalid) {
+			t.Errorf("%s: %v, want ErrInvalid", name, err)
+		}
+	}
+	if _, err := r.Refer(ctx, "C-20260101-00000000", "TPE", "r", "user:bob", at); !errors.Is(err, casework.ErrNotFound) {
+		t.Errorf("unknown case: %v, want ErrNotFound", err)
+	}
+	got, err := r.Case(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.County != "YUN" || len(got.Referrals) != 2 {
+		t.Fatalf("county %q, referrals %+v", got.County, got.Referrals)
+	}
+	want := []casework.Referral{
+		{Seq: 1, From: "CHA", To: "TXG", Reason: steps[0].reason, By: "user:bob", At: at.Add(time.Hour)},
+		{Seq: 2, From: "TXG", To: "YUN", Reason: steps[1].reason, By: "user:bob", At: at.Add(2 * time.Hour)},
+	}
+	for i, w := range want {
+		g := got.Referrals[i]
+		if g.Seq != w.Seq || g.From != w.From || g.To != w.To || g.Reason != w.Reason || g.By != w.By || !g.At.Equal(w.At) {
+			t.Errorf("referral %d: %+v, want %+v", i+1, g, w)
+		}
+	}
+	access := map[string]string{}
+	for _, sh := range got.SharedWith {
+		access[sh.Principal] = sh.Access
+	}
+	for p, a := range map[string]string{"user:alice": "edit", "county:CHA": "read", "county:TXG": "read", "county:YUN": "edit"} {
+		if access[p] != a {
+			t.Errorf("%s has %q, want %q (shares %+v)", p, access[p], a, got.SharedWith)
+		}
 	}
 }
