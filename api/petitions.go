@@ -39,9 +39,11 @@ type petitionHandlers struct{ area *PetitionArea }
 
 // petitionViewer is what a principal is to the petition desk: an
 // administrator is the centre (exact locations and, on the contact
-// route, the contact); an officer is bureau staff (exact locations and
-// text, never the contact); everybody else, land agencies included,
-// gets the public view at fuzzed locations.
+// route, the contact); an officer is their county's bureau staff (exact
+// locations and text of the petitions located in their county, the
+// public view of the others', never the contact: the desk's per-petition
+// rule); everybody else, land agencies included, gets the public view at
+// fuzzed locations.
 func petitionViewer(p access.Principal) dumping.Viewer {
 	switch p.Role {
 	case access.Admin:
@@ -92,7 +94,7 @@ func (h *petitionHandlers) submit(c echo.Context) error {
 	if err != nil {
 		return petitionError(err, "")
 	}
-	if petition.SeesExact(v) {
+	if h.area.Desk.SeesExactAt(v, sv.ExactLon, sv.ExactLat) {
 		return c.JSON(http.StatusCreated, sv)
 	}
 	return c.JSON(http.StatusCreated, sv.PublicView)

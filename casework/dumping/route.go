@@ -3,9 +3,11 @@ package dumping
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/paulmach/orb"
 
+	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/gis/crs"
 	"github.com/envtrace/envtrace/gis/spatial"
 )
@@ -237,3 +239,30 @@ func (r *Router) jurisdiction(p orb.Point) *Jurisdiction {
 }
 
 func roundCm(v float64) float64 { return math.Round(v*100) / 100 }
+
+// County returns the county code (access.CountyCode) of the jurisdiction
+// containing p (EPSG:3826), "" outside every jurisdiction or when the
+// jurisdiction's county is not a known one. Data without a county column
+// (stations, petitions) get their county here, point in polygon, as
+// reports get their route.
+func (r *Router) County(p orb.Point) string {
+	j := r.jurisdiction(p)
+	if j == nil {
+		return ""
+	}
+	if code, ok := access.CountyCode(j.County); ok {
+		return code
+	}
+	code, _ := access.CountyCode(strings.SplitN(j.ID, "-", 2)[0])
+	return code
+}
+
+// CountyAt is County for a WGS84 longitude and latitude; "" when the point
+// is not one.
+func (r *Router) CountyAt(lon, lat float64) string {
+	p, err := ToTWD97(orb.Point{lon, lat}, crs.WGS84)
+	if err != nil {
+		return ""
+	}
+	return r.County(p)
+}

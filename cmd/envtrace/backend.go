@@ -206,6 +206,9 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	if err != nil {
 		return err
 	}
+	if err := locateCounties(pa, land); err != nil {
+		return err
+	}
 	if land != nil {
 		if db.area, err = e.dumpingArea(ctx, land, store.NewDumpingRepo(pool), store.NewOutbox(pool), false); err != nil {
 			return err

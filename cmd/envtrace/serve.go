@@ -82,6 +82,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := locateCounties(pa, land); err != nil {
+		return err
+	}
 	// Farmland alerts share the dumping desk's outbox (and its worker).
 	repo := dumping.NewMemory()
 	opts := []api.MemoryOption{api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData), api.WithInspections(insp),
@@ -140,6 +143,22 @@ func (e *env) petitionArea(demo bool) (*api.PetitionArea, error) {
 		return nil, err
 	}
 	return &api.PetitionArea{Desk: desk}, nil
+}
+
+// locateCounties gives the petition desk the county of a location from
+// the land's jurisdictions (point in polygon), so that an officer sees
+// exact locations of their own county's petitions only. Without land the
+// desk locates none, and officers get the public view (fail closed).
+func locateCounties(pa *api.PetitionArea, land *dumping.Land) error {
+	if land == nil || len(land.Jurisdictions) == 0 {
+		return nil
+	}
+	r, err := dumping.NewRouter(land, 0)
+	if err != nil {
+		return fmt.Errorf("petition counties: %w", err)
+	}
+	pa.Desk.LocateCounties(r.CountyAt)
+	return nil
 }
 
 // apiConfig is the server configuration the settings give, before
