@@ -10,6 +10,7 @@ import (
 	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/gis/crs"
 	"github.com/envtrace/envtrace/gis/spatial"
+	"github.com/envtrace/envtrace/tracing/model"
 )
 
 // DefaultBoundaryM is how close to a parcel boundary a point must be for
@@ -265,4 +266,22 @@ func (r *Router) CountyAt(lon, lat float64) string {
 		return ""
 	}
 	return r.County(p)
+}
+
+// LocateStations gives every station without a county (no county column
+// in its file) the county of the jurisdiction it lies in, point in
+// polygon; a station outside every jurisdiction keeps "". It returns how
+// many stations it located.
+func (r *Router) LocateStations(stations []model.Station) int {
+	n := 0
+	for i := range stations {
+		s := &stations[i]
+		if s.County != "" {
+			continue
+		}
+		if s.County = r.County(orb.Point{s.Point.X, s.Point.Y}); s.County != "" {
+			n++
+		}
+	}
+	return n
 }
