@@ -26,7 +26,8 @@ type PetitionBackend interface {
 
 // registerPetitions mounts the intake routes. Who sees what is
 // casework/petition's matrix: the public gets shifted locations only,
-// staff the exact ones, the centre alone the contacts.
+// an officer the exact ones of their county's petitions, the centre every
+// exact one and alone the contacts.
 func (s *Server) registerPetitions(v1 *echo.Group, area *PetitionArea) {
 	h := &petitionHandlers{area: area}
 	v1.POST("/odour/petitions", h.submit)
