@@ -117,10 +117,7 @@ func cmdAirAnomalies(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *fromS == "" || *toS == "" {
-		return usageErr("--from and --to are required")
-	}
-	from, to, err := parsePeriod(*fromS, *toS)
+	from, to, err := requiredPeriod(*fromS, *toS)
 	if err != nil {
 		return err
 	}
@@ -161,10 +158,7 @@ func cmdAirAttribute(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *fromS == "" || *toS == "" {
-		return usageErr("--from and --to are required")
-	}
-	from, to, err := parsePeriod(*fromS, *toS)
+	from, to, err := requiredPeriod(*fromS, *toS)
 	if err != nil {
 		return err
 	}
@@ -208,10 +202,7 @@ func cmdAirRisk(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *fromS == "" || *toS == "" {
-		return usageErr("--from and --to are required")
-	}
-	from, to, err := parsePeriod(*fromS, *toS)
+	from, to, err := requiredPeriod(*fromS, *toS)
 	if err != nil {
 		return err
 	}

@@ -144,15 +144,9 @@ func cmdFarmlandAccumulation(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *fromS == "" || *toS == "" {
-		return usageErr("--from and --to are required")
-	}
-	from, to, err := parsePeriod(*fromS, *toS)
+	from, to, err := requiredPeriod(*fromS, *toS)
 	if err != nil {
 		return err
-	}
-	if !to.After(from) {
-		return usageErr("--to must be after --from")
 	}
 	eng, cleanup, err := e.farmlandEngine(ctx)
 	if err != nil {

@@ -96,6 +96,19 @@ func parsePeriod(fromS, toS string) (time.Time, time.Time, error) {
 	return from, to, err
 }
 
+// requiredPeriod parses the --from and --to a query needs: both given,
+// each with its zone, and to after from.
+func requiredPeriod(fromS, toS string) (time.Time, time.Time, error) {
+	if fromS == "" || toS == "" {
+		return time.Time{}, time.Time{}, usageErr("--from and --to are required")
+	}
+	from, to, err := parsePeriod(fromS, toS)
+	if err == nil && !to.After(from) {
+		err = usageErr("--to must be after --from")
+	}
+	return from, to, err
+}
+
 func cmdTrace(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("trace")
 	e.cfg.Bind(fs, "data")
