@@ -246,8 +246,7 @@ func (h *recordHandlers) get(c echo.Context) error {
 	if err == nil {
 		// Another county's record is answered as a missing one, so that
 		// an id in the URL reveals nothing.
-		// A record without a facility is the validation's 400, below.
-		if keep := inspectable(c); keep != nil && r.Facility != "" && !keep(r.Facility) {
+		if keep := inspectable(c); keep != nil && !keep(r.Facility) {
 			err = inspection.ErrNotFound
 		}
 	}
