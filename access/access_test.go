@@ -161,3 +161,24 @@ func TestTokens(t *testing.T) {
 		})
 	}
 }
+
+func TestCountyCode(t *testing.T) {
+	for _, tc := range []struct {
+		name, in, want string
+		ok             bool
+	}{
+		{"code", "TXG", "TXG", true},
+		{"lower-case code", "cha", "CHA", true},
+		{"name", "彰化縣", "CHA", true},
+		{"name with 台", "台中市", "TXG", true},
+		{"padded", " 臺中市 ", "TXG", true},
+		{"English name", "Taichung", "", false},
+		{"empty", "", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got, ok := access.CountyCode(tc.in); got != tc.want || ok != tc.ok {
+				t.Fatalf("CountyCode(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}

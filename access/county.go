@@ -70,3 +70,18 @@ func CountyOf(explicit, controlNumber string) string {
 	}
 	return ""
 }
+
+// CountyCode reads a county as data name it: a code (TXG) or a name
+// (臺中市, also written 台中市). It is how a `county` column or a
+// jurisdiction's county enters, so one spelling is kept everywhere.
+func CountyCode(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	up := strings.ToUpper(s)
+	name := strings.ReplaceAll(s, "台", "臺")
+	for _, c := range Counties {
+		if c.Code == up || c.Name == name {
+			return c.Code, true
+		}
+	}
+	return "", false
+}

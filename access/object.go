@@ -49,6 +49,8 @@ type CaseRef struct {
 	// SharedWith are the case's share principals ("county:TXG",
 	// "agency:taichung-epb", "user:<subject>", "role:investigator").
 	SharedWith []string
+	// Editors are the share principals with edit access.
+	Editors []string
 }
 
 // UserName is how cases name p as their creator or in a share:
@@ -88,6 +90,40 @@ func CanReadCase(p Principal, c CaseRef) bool {
 		}
 	}
 	return false
+}
+
+// CanEditCase is the object-level check for changing a case (adding an
+// item, sharing, referring it): an administrator edits every case; an
+// officer the cases they created or that are shared with edit access to
+// one of their ShareNames (their county after a referral). Investigators
+// and NGOs never edit a case.
+func CanEditCase(p Principal, c CaseRef) bool {
+	if p.Role == Admin {
+		return true
+	}
+	if Decide(p, Permission{Write, Case}) == Deny {
+		return false
+	}
+	if c.CreatedBy == UserName(p) {
+		return true
+	}
+	for _, n := range ShareNames(p) {
+		if slices.Contains(c.Editors, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// SeesCaseInFull reports whether p, once allowed to read a case, sees its
+// items (traces name suspects; inspections could tip a facility off) or
+// only its public summary: a civil-society group sees the summary alone.
+func SeesCaseInFull(p Principal) bool { return p.Role != NGO }
+
+// CanReportToCase is the object-level check for a civil-society report
+// into a case: the caller may write case reports and reads the case.
+func CanReportToCase(p Principal, c CaseRef) bool {
+	return Decide(p, Permission{Write, CaseReport}) != Deny && CanReadCase(p, c)
 }
 
 // CanWriteStation is the object-level check for a reading: an

@@ -41,6 +41,9 @@ const (
 	Analysis Resource = "analysis"
 	// Case is an enforcement case file.
 	Case Resource = "case"
+	// CaseReport is a civil-society group's report into a case shared
+	// with it.
+	CaseReport Resource = "case_report"
 	// DumpingReport is an illegal-dumping report (submitting one is open
 	// to the public; handling it is the routed agency's).
 	DumpingReport Resource = "dumping_report"
@@ -122,6 +125,8 @@ var Policy = map[Permission]map[Role]Decision{
 	{Read, Case}:      {Admin: Allow, Officer: Scoped, Investigator: Scoped, NGO: Scoped},
 	{Write, Case}:     {Admin: Allow, Officer: Allow},
 	{Export, Case}:    {Admin: Allow, Officer: Scoped, Investigator: Scoped},
+	// A civil-society group reports into the cases shared with it.
+	{Write, CaseReport}: {Admin: Allow, NGO: Scoped},
 	// Anyone may report dumping or add a photo to a fresh report (the
 	// desk decides); a feed may not.
 	{Write, DumpingReport}: {Admin: Allow, Officer: Allow, Investigator: Allow, LandAgency: Allow, Facility: Allow, NGO: Allow, Public: Allow},

@@ -209,6 +209,12 @@ func expectedMatrix() map[string]matrixRow {
 		"GET /api/v1/cases/{id}":        {"admin investigator", false},
 		"GET /api/v1/cases/{id}/report": {"admin investigator", false},
 		"GET /api/v1/cases/{id}/export": {"admin investigator", false},
+		// Changing a case is for bureaus (the object-level check is
+		// TestJointCases); a group reports into cases shared with it.
+		"POST /api/v1/cases/{id}/items":     {"admin officer", false},
+		"POST /api/v1/cases/{id}/shares":    {"admin officer", false},
+		"POST /api/v1/cases/{id}/reports":   {"admin ngo", false},
+		"POST /api/v1/cases/{id}/referrals": {"admin officer", false},
 
 		"GET /api/v1/dumping/route":                     {all, false},
 		"GET /api/v1/dumping/services":                  {all, false},

@@ -36,16 +36,22 @@ type caseHandlers struct {
 	t    *tracingHandlers
 	repo casework.Repository
 	now  func() time.Time
+	// sources read the records a case holds by reference, by kind.
+	sources map[casework.Kind]refSource
 }
 
 // registerCases mounts the case area under g.
 func (s *Server) registerCases(g *echo.Group, t *tracingHandlers, repo casework.Repository) {
-	h := &caseHandlers{t: t, repo: repo, now: time.Now}
+	h := &caseHandlers{t: t, repo: repo, now: time.Now, sources: s.refSources()}
 	g.POST("/cases", h.create)
 	g.GET("/cases", h.list)
 	g.GET("/cases/:id", h.get)
 	g.GET("/cases/:id/report", h.report)
 	g.GET("/cases/:id/export", h.export)
+	g.POST("/cases/:id/items", h.addItem)
+	g.POST("/cases/:id/shares", h.share)
+	g.POST("/cases/:id/reports", h.ngoReport)
+	g.POST("/cases/:id/referrals", h.refer)
 }
 
 // caseBody is POST /api/v1/cases.
@@ -89,6 +95,7 @@ func (h *caseHandlers) create(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("new case: %w", err)
 	}
+	cs.County = principal(c).Scope.County // the bureau that opens it; "" for the centre
 	if err := h.repo.CreateCase(ctx, cs); err != nil {
 		return fmt.Errorf("save case: %w", err)
 	}
@@ -107,6 +114,12 @@ func (h *caseHandlers) list(c echo.Context) error {
 	list, err := h.visibleCases(c, limit)
 	if err != nil {
 		return err
+	}
+	if !access.SeesCaseInFull(principal(c)) {
+		// A verdict is suspicion: a group sees what the case is about.
+		for i := range list {
+			list[i].Verdict, list[i].Station, list[i].Parameter = "", "", ""
+		}
 	}
 	return c.JSON(http.StatusOK, struct {
 		Cases []casework.Summary `json:"cases"`
@@ -142,6 +155,9 @@ func caseRef(cs *casework.Case) access.CaseRef {
 	r := access.CaseRef{ID: cs.ID, CreatedBy: cs.CreatedBy}
 	for _, s := range cs.SharedWith {
 		r.SharedWith = append(r.SharedWith, s.Principal)
+		if s.Access == casework.AccessEdit {
+			r.Editors = append(r.Editors, s.Principal)
+		}
 	}
 	return r
 }
@@ -207,6 +223,9 @@ func (h *caseHandlers) get(c echo.Context) error {
 	cs, err := h.load(c)
 	if err != nil {
 		return err
+	}
+	if !access.SeesCaseInFull(principal(c)) {
+		return c.JSON(http.StatusOK, cs.Public())
 	}
 	return c.JSON(http.StatusOK, cs)
 }

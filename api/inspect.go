@@ -90,7 +90,38 @@ func (h *inspectHandlers) rank(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("inspect rank: %w", err)
 	}
-	return c.JSON(http.StatusOK, r)
+	return c.JSON(http.StatusOK, ownRanking(c, r))
+}
+
+// inspectable is the filter of the inspection routes: the facilities the
+// caller sees in full (facilityView), nil (every facility) for a role
+// not limited by county. An officer plans and ranks their own county's
+// facilities only: another county's facility cannot be inspected by
+// this bureau, and its score and terms are suspicion that must not leak
+// ahead of that county's unannounced inspection, so it is dropped rather
+// than shown with public fields.
+func inspectable(c echo.Context) func(facilityID string) bool {
+	if principal(c).Role == access.Admin {
+		return nil
+	}
+	return func(id string) bool { return facilityView(c, id) == access.Full }
+}
+
+// ownRanking keeps the ranking's facilities the caller may inspect. The
+// ranks stay those of the whole ranking (the model is calibrated and
+// ranked over every facility), so an officer's list may start at rank 3.
+func ownRanking(c echo.Context, r *risk.Ranking) *risk.Ranking {
+	keep := inspectable(c)
+	if keep == nil {
+		return r
+	}
+	out := &risk.Ranking{AsOf: r.AsOf, Facilities: make([]risk.Scored, 0, len(r.Facilities))}
+	for _, f := range r.Facilities {
+		if keep(f.FacilityID) {
+			out.Facilities = append(out.Facilities, f)
+		}
+	}
+	return out
 }
 
 func (h *inspectHandlers) plan(c echo.Context) error {
@@ -116,6 +147,7 @@ func (h *inspectHandlers) plan(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
+	opt.Only = inspectable(c)
 	p, err := h.b.InspectPlan(c.Request().Context(), opt)
 	if errors.Is(err, inspection.ErrPlan) {
 		return &ParamError{Name: "query", Reason: err.Error(), Err: err}
@@ -169,6 +201,10 @@ func (h *recordHandlers) put(c echo.Context) error {
 	if err := decodeObject(c, maxInspectionBody, &r); err != nil {
 		return err
 	}
+	// A record without a facility is the validation's 400, below.
+	if keep := inspectable(c); keep != nil && r.Facility != "" && !keep(r.Facility) {
+		return access.Denied(principal(c), "record an inspection of facility "+r.Facility+" (another county's)")
+	}
 	err := h.repo.PutInspection(c.Request().Context(), &r)
 	var fe *inspection.FieldError
 	if errors.As(err, &fe) {
@@ -190,6 +226,15 @@ func (h *recordHandlers) list(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("inspections: %w", err)
 	}
+	if keep := inspectable(c); keep != nil {
+		own := make([]*inspection.Record, 0, len(rs))
+		for _, r := range rs {
+			if keep(r.Facility) {
+				own = append(own, r)
+			}
+		}
+		rs = own
+	}
 	return c.JSON(http.StatusOK, struct {
 		Inspections []*inspection.Record `json:"inspections"`
 	}{rs})
@@ -198,6 +243,13 @@ func (h *recordHandlers) list(c echo.Context) error {
 func (h *recordHandlers) get(c echo.Context) error {
 	id := c.Param("id")
 	r, err := h.repo.Inspection(c.Request().Context(), id)
+	if err == nil {
+		// Another county's record is answered as a missing one, so that
+		// an id in the URL reveals nothing.
+		if keep := inspectable(c); keep != nil && !keep(r.Facility) {
+			err = inspection.ErrNotFound
+		}
+	}
 	if errors.Is(err, inspection.ErrNotFound) {
 		return &NotFoundError{Kind: "inspection", ID: id, Err: err}
 	}

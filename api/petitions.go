@@ -26,7 +26,8 @@ type PetitionBackend interface {
 
 // registerPetitions mounts the intake routes. Who sees what is
 // casework/petition's matrix: the public gets shifted locations only,
-// staff the exact ones, the centre alone the contacts.
+// an officer the exact ones of their county's petitions, the centre every
+// exact one and alone the contacts.
 func (s *Server) registerPetitions(v1 *echo.Group, area *PetitionArea) {
 	h := &petitionHandlers{area: area}
 	v1.POST("/odour/petitions", h.submit)
@@ -39,9 +40,11 @@ type petitionHandlers struct{ area *PetitionArea }
 
 // petitionViewer is what a principal is to the petition desk: an
 // administrator is the centre (exact locations and, on the contact
-// route, the contact); an officer is bureau staff (exact locations and
-// text, never the contact); everybody else, land agencies included,
-// gets the public view at fuzzed locations.
+// route, the contact); an officer is their county's bureau staff (exact
+// locations and text of the petitions located in their county, the
+// public view of the others', never the contact: the desk's per-petition
+// rule); everybody else, land agencies included, gets the public view at
+// fuzzed locations.
 func petitionViewer(p access.Principal) dumping.Viewer {
 	switch p.Role {
 	case access.Admin:
@@ -92,7 +95,7 @@ func (h *petitionHandlers) submit(c echo.Context) error {
 	if err != nil {
 		return petitionError(err, "")
 	}
-	if petition.SeesExact(v) {
+	if h.area.Desk.SeesExactAt(v, sv.ExactLon, sv.ExactLat) {
 		return c.JSON(http.StatusCreated, sv)
 	}
 	return c.JSON(http.StatusCreated, sv.PublicView)

@@ -83,6 +83,12 @@ var routePolicies = map[string]access.Permission{
 	"GET /api/v1/cases/:id":        perm(access.Read, access.Case),
 	"GET /api/v1/cases/:id/report": perm(access.Export, access.Case),
 	"GET /api/v1/cases/:id/export": perm(access.Export, access.Case),
+	// Changing a case is its editors' (access.CanEditCase); a group
+	// reports into a case shared with it (access.CanReportToCase).
+	"POST /api/v1/cases/:id/items":     perm(access.Write, access.Case),
+	"POST /api/v1/cases/:id/shares":    perm(access.Write, access.Case),
+	"POST /api/v1/cases/:id/reports":   perm(access.Write, access.CaseReport),
+	"POST /api/v1/cases/:id/referrals": perm(access.Write, access.Case),
 
 	"GET /api/v1/dumping/route":                    publicRead,
 	"GET /api/v1/dumping/services":                 publicRead,
@@ -137,7 +143,7 @@ var routePolicies = map[string]access.Permission{
 var auditedResources = map[access.Resource]bool{
 	access.Analysis: true, access.Case: true, access.DumpingReport: true,
 	access.DumpingContact: true, access.FacilityRecord: true, access.AuditLog: true,
-	access.Petition: true, access.PetitionContact: true,
+	access.Petition: true, access.PetitionContact: true, access.CaseReport: true,
 }
 
 // audited says whether a request with permission p and decision allowed

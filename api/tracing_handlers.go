@@ -78,10 +78,12 @@ func toPlaceJSON(p *PlaceInfo) *placeJSON {
 
 // stationJSON is one station of GET /api/v1/stations.
 type stationJSON struct {
-	ID       string     `json:"id"`
-	Name     string     `json:"name"`
-	Kind     string     `json:"kind"`
-	River    string     `json:"river"`
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Kind  string `json:"kind"`
+	River string `json:"river"`
+	// County is the station's county code, for the bureau whose data it is.
+	County   string     `json:"county,omitempty"`
 	Note     string     `json:"note"`
 	Position orb.Point  `json:"position"`
 	X        float64    `json:"x"`
@@ -94,7 +96,7 @@ type stationJSON struct {
 
 func toStationJSON(st StationInfo) stationJSON {
 	out := stationJSON{
-		ID: st.Station.ID, Name: st.Station.Name, Kind: string(st.Station.Kind), River: st.Station.River, Note: st.Station.Note,
+		ID: st.Station.ID, Name: st.Station.Name, Kind: string(st.Station.Kind), River: st.Station.River, County: st.Station.County, Note: st.Station.Note,
 		Position: *pointJSON(&st.Position), X: roundTo(st.Station.Point.X, 2), Y: roundTo(st.Station.Point.Y, 2),
 		Place: toPlaceJSON(st.Place),
 	}

@@ -38,6 +38,11 @@ type Case struct {
 	// CreatedBy names the principal that saved the case.
 	CreatedBy string    `json:"created_by"`
 	CreatedAt time.Time `json:"created_at"`
+	// County is the county whose bureau has the case ("" for a case of
+	// the central centre); a referral changes it.
+	County string `json:"county"`
+	// Referrals is the case's history of referrals between bureaus.
+	Referrals []Referral `json:"referrals"`
 	// Items are the case's evidence, in the order they were added.
 	Items []Item `json:"items"`
 	// SharedWith lists who may see the case besides its creator.
@@ -156,7 +161,7 @@ func New(title, by string, at time.Time, items ...Body) (*Case, error) {
 	}
 	at = at.UTC().Truncate(time.Microsecond)
 	c := &Case{ID: id, Title: strings.TrimSpace(title), CreatedBy: by, CreatedAt: at,
-		SharedWith: []Share{{Principal: by, Access: AccessEdit, Since: at}}, Exports: []Export{}}
+		SharedWith: []Share{{Principal: by, Access: AccessEdit, Since: at}}, Exports: []Export{}, Referrals: []Referral{}}
 	for _, b := range items {
 		it, err := NewItem(len(c.Items)+1, b, by, at)
 		if err != nil {
@@ -258,4 +263,56 @@ func canonical(v any) ([]byte, error) {
 		return nil, fmt.Errorf("casework: %w", err)
 	}
 	return b, nil
+}
+
+// Add appends b as the case's next item, added by by at at.
+func (c *Case) Add(b Body, by string, at time.Time) (Item, error) {
+	it, err := NewItem(len(c.Items)+1, b, by, at)
+	if err != nil {
+		return Item{}, err
+	}
+	if err := b.Validate(); err != nil {
+		return Item{}, &FieldError{Field: "item." + string(b.Kind()), Reason: err.Error()}
+	}
+	c.Items = append(c.Items, it)
+	return it, nil
+}
+
+// Principal kinds a case may be shared with, as package access names them.
+const (
+	// SharePrefixUser names one person or machine: "user:<subject>".
+	SharePrefixUser = "user:"
+	// SharePrefixRole names every holder of a role: "role:investigator".
+	SharePrefixRole = "role:"
+	// SharePrefixCounty names a county bureau: "county:TXG".
+	SharePrefixCounty = "county:"
+	// SharePrefixAgency names an agency: "agency:npa-central".
+	SharePrefixAgency = "agency:"
+)
+
+// Grant records s on c, replacing an earlier grant to the same principal.
+func (c *Case) Grant(s Share) error {
+	if !ValidPrincipal(s.Principal) || (s.Access != AccessRead && s.Access != AccessEdit) {
+		return &FieldError{Field: "share", Reason: fmt.Sprintf("principal %q must be user:, role:, county: or agency: and a name, access read or edit", s.Principal)}
+	}
+	s.Since = s.Since.UTC().Truncate(time.Microsecond)
+	for i := range c.SharedWith {
+		if c.SharedWith[i].Principal == s.Principal {
+			c.SharedWith[i] = s
+			return nil
+		}
+	}
+	c.SharedWith = append(c.SharedWith, s)
+	return nil
+}
+
+// ValidPrincipal reports whether p is a share principal: a known prefix
+// and a non-empty name.
+func ValidPrincipal(p string) bool {
+	for _, pre := range []string{SharePrefixUser, SharePrefixRole, SharePrefixCounty, SharePrefixAgency} {
+		if strings.HasPrefix(p, pre) && len(p) > len(pre) && len(p) <= 200 {
+			return true
+		}
+	}
+	return false
 }

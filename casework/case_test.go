@@ -79,7 +79,7 @@ func TestDecodeItemRefusesAlteredBody(t *testing.T) {
 	if !errors.Is(err, casework.ErrInvalid) || !strings.Contains(err.Error(), "altered") {
 		t.Errorf("altered item: %v", err)
 	}
-	if _, err := casework.DecodeItem(1, "petition", "u", time.Now(), it.Digest, it.Raw()); !errors.Is(err, casework.ErrInvalid) {
+	if _, err := casework.DecodeItem(1, "leaflet", "u", time.Now(), it.Digest, it.Raw()); !errors.Is(err, casework.ErrInvalid) {
 		t.Errorf("unknown kind: %v", err)
 	}
 }

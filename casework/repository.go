@@ -1,6 +1,9 @@
 package casework
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Repository keeps cases. Package store implements it over PostGIS and in
 // memory (the demo); both pass casework/casetest. Every method takes the
@@ -19,4 +22,14 @@ type Repository interface {
 	// RecordExport adds an export to a case's list unless the same format
 	// and digest is recorded already; it reports whether it was added.
 	RecordExport(ctx context.Context, id string, e Export) (bool, error)
+	// AddItem appends b to a case as its next item (the repository numbers
+	// it, so that two officers adding at once never share a seq) and
+	// returns the item as stored.
+	AddItem(ctx context.Context, id string, b Body, by string, at time.Time) (Item, error)
+	// Share grants s on a case, replacing an earlier grant to the same
+	// principal; the case's other shares are kept.
+	Share(ctx context.Context, id string, s Share) error
+	// Refer hands a case to county to's bureau (Case.Refer), keeping its
+	// history, and returns the referral recorded.
+	Refer(ctx context.Context, id, to, reason, by string, at time.Time) (Referral, error)
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -28,8 +30,8 @@ func (s *PostGIS) CreateCase(ctx context.Context, c *casework.Case) error {
 		return err
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "insert into cases (id, title, created_by, created_at) values ($1, $2, $3, $4)",
-			c.ID, c.Title, c.CreatedBy, c.CreatedAt); err != nil {
+		if _, err := tx.Exec(ctx, "insert into cases (id, title, created_by, created_at, county) values ($1, $2, $3, $4, $5)",
+			c.ID, c.Title, c.CreatedBy, c.CreatedAt, c.County); err != nil {
 			return err
 		}
 		for _, it := range c.Items {
@@ -55,10 +57,10 @@ func (s *PostGIS) CreateCase(ctx context.Context, c *casework.Case) error {
 
 // Case reads one case back, checking every item against its digest.
 func (s *PostGIS) Case(ctx context.Context, id string) (*casework.Case, error) {
-	c := &casework.Case{SharedWith: []casework.Share{}, Exports: []casework.Export{}}
+	c := &casework.Case{SharedWith: []casework.Share{}, Exports: []casework.Export{}, Referrals: []casework.Referral{}}
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, "select id, title, created_by, created_at from cases where id = $1", id).
-			Scan(&c.ID, &c.Title, &c.CreatedBy, &c.CreatedAt)
+		err := tx.QueryRow(ctx, "select id, title, created_by, created_at, county from cases where id = $1", id).
+			Scan(&c.ID, &c.Title, &c.CreatedBy, &c.CreatedAt, &c.County)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("%w: %s", casework.ErrNotFound, id)
 		}
@@ -102,7 +104,18 @@ func (s *PostGIS) Case(ctx context.Context, id string) (*casework.Case, error) {
 			e.At = e.At.UTC()
 			return e, err
 		})
+		if err != nil {
+			return err
+		}
 		c.Exports = append(c.Exports, exports...)
+		rows, _ = tx.Query(ctx, "select seq, from_county, to_county, reason, by, at from case_referrals where case_id = $1 order by seq", id)
+		refs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (casework.Referral, error) {
+			var f casework.Referral
+			err := r.Scan(&f.Seq, &f.From, &f.To, &f.Reason, &f.By, &f.At)
+			f.At = f.At.UTC()
+			return f, err
+		})
+		c.Referrals = append(c.Referrals, refs...)
 		return err
 	})
 	if err != nil {
@@ -176,6 +189,110 @@ func (s *PostGIS) RecordExport(ctx context.Context, id string, e casework.Export
 		return false, wrap("record export", err)
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+// AddItem appends b to a case as its next item. The case row is locked
+// for the transaction, so concurrent adds are numbered one after another.
+func (s *PostGIS) AddItem(ctx context.Context, id string, b casework.Body, by string, at time.Time) (casework.Item, error) {
+	var it casework.Item
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var n int
+		err := tx.QueryRow(ctx, `select (select count(*) from case_items i where i.case_id = c.id)
+			from cases c where c.id = $1 for update`, id).Scan(&n)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("%w: %s", casework.ErrNotFound, id)
+		}
+		if err != nil {
+			return err
+		}
+		c := casework.Case{Items: make([]casework.Item, n)}
+		if it, err = c.Add(b, by, at); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, "insert into case_items (case_id, seq, kind, added_by, added_at, digest, body) values ($1, $2, $3, $4, $5, $6, $7::text::json)",
+			id, it.Seq, string(it.Kind), it.AddedBy, it.AddedAt, it.Digest, string(it.Raw()))
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, casework.ErrNotFound) || errors.Is(err, casework.ErrInvalid) {
+			return casework.Item{}, err
+		}
+		return casework.Item{}, wrap("add item to case "+id, err)
+	}
+	return it, nil
+}
+
+// Share grants sh on a case, replacing an earlier grant to its principal.
+func (s *PostGIS) Share(ctx context.Context, id string, sh casework.Share) error {
+	var c casework.Case
+	if err := c.Grant(sh); err != nil {
+		return err
+	}
+	sh = c.SharedWith[0]
+	tag, err := s.pool.Exec(ctx, `insert into case_shares (case_id, principal, access, since)
+		select id, $2, $3, $4 from cases where id = $1
+		on conflict (case_id, principal) do update set access = excluded.access, since = excluded.since`,
+		id, sh.Principal, sh.Access, sh.Since)
+	if err != nil {
+		return wrap("share case "+id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%w: %s", casework.ErrNotFound, id)
+	}
+	return nil
+}
+
+// Refer hands a case to another county's bureau in one transaction: the
+// case row is locked, the referral appended, the county changed and the
+// bureaus' shares written as casework.Case.Refer decides them.
+func (s *PostGIS) Refer(ctx context.Context, id, to, reason, by string, at time.Time) (casework.Referral, error) {
+	var ref casework.Referral
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		c := casework.Case{ID: id}
+		var n int
+		err := tx.QueryRow(ctx, `select county, (select count(*) from case_referrals r where r.case_id = c.id)
+			from cases c where c.id = $1 for update`, id).Scan(&c.County, &n)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("%w: %s", casework.ErrNotFound, id)
+		}
+		if err != nil {
+			return err
+		}
+		c.Referrals = make([]casework.Referral, n)
+		rows, _ := tx.Query(ctx, "select principal, access, since from case_shares where case_id = $1", id)
+		c.SharedWith, err = pgx.CollectRows(rows, pgx.RowToStructByPos[casework.Share])
+		if err != nil {
+			return err
+		}
+		if ref, err = c.Refer(to, reason, by, at); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "update cases set county = $2 where id = $1", id, c.County); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "insert into case_referrals (case_id, seq, from_county, to_county, reason, by, at) values ($1, $2, $3, $4, $5, $6, $7)",
+			id, ref.Seq, ref.From, ref.To, ref.Reason, ref.By, ref.At); err != nil {
+			return err
+		}
+		for _, sh := range c.SharedWith {
+			if !strings.HasPrefix(sh.Principal, casework.SharePrefixCounty) {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `insert into case_shares (case_id, principal, access, since) values ($1, $2, $3, $4)
+				on conflict (case_id, principal) do update set access = excluded.access, since = excluded.since`,
+				id, sh.Principal, sh.Access, sh.Since); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, casework.ErrNotFound) || errors.Is(err, casework.ErrInvalid) {
+			return casework.Referral{}, err
+		}
+		return casework.Referral{}, wrap("refer case "+id, err)
+	}
+	return ref, nil
 }
 
 // memCases is Memory's case table: copies in, copies out.
@@ -263,6 +380,53 @@ func (m *Memory) RecordExport(ctx context.Context, id string, e casework.Export)
 	return c.RecordExport(e), nil
 }
 
+// AddItem appends b to a case as its next item.
+func (m *Memory) AddItem(ctx context.Context, id string, b casework.Body, by string, at time.Time) (casework.Item, error) {
+	if err := ctx.Err(); err != nil {
+		return casework.Item{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.cases.byID[id]
+	if !ok {
+		return casework.Item{}, fmt.Errorf("%w: %s", casework.ErrNotFound, id)
+	}
+	it, err := c.Add(b, by, at)
+	if err != nil {
+		return casework.Item{}, err
+	}
+	// Hand back a copy decoded from the stored JSON, as the database does.
+	return casework.DecodeItem(it.Seq, it.Kind, it.AddedBy, it.AddedAt, it.Digest, it.Raw())
+}
+
+// Share grants sh on a case, replacing an earlier grant to its principal.
+func (m *Memory) Share(ctx context.Context, id string, sh casework.Share) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.cases.byID[id]
+	if !ok {
+		return fmt.Errorf("%w: %s", casework.ErrNotFound, id)
+	}
+	return c.Grant(sh)
+}
+
+// Refer hands a case to another county's bureau.
+func (m *Memory) Refer(ctx context.Context, id, to, reason, by string, at time.Time) (casework.Referral, error) {
+	if err := ctx.Err(); err != nil {
+		return casework.Referral{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.cases.byID[id]
+	if !ok {
+		return casework.Referral{}, fmt.Errorf("%w: %s", casework.ErrNotFound, id)
+	}
+	return c.Refer(to, reason, by, at)
+}
+
 // copyCase copies a case as a database round trip would: item bodies are
 // decoded afresh from their stored JSON, so no caller shares them.
 func copyCase(c *casework.Case) (*casework.Case, error) {
@@ -277,5 +441,6 @@ func copyCase(c *casework.Case) (*casework.Case, error) {
 	}
 	cp.SharedWith = append([]casework.Share{}, c.SharedWith...)
 	cp.Exports = append([]casework.Export{}, c.Exports...)
+	cp.Referrals = append([]casework.Referral{}, c.Referrals...)
 	return &cp, nil
 }

@@ -288,7 +288,7 @@ func Requirements() postgis.Requirements {
 			"monitors", "wind_observations", "air_readings", "petitions",
 			"dumping_agencies", "dumping_jurisdictions", "dumping_parcels", "dumping_reports", "dumping_report_seq",
 			"dumping_audit", "dumping_photos", "dumping_patrols", "dumping_measures", "outbox",
-			"cases", "case_items", "case_shares", "case_exports",
+			"cases", "case_items", "case_shares", "case_exports", "case_referrals",
 			"api_tokens",
 			"inspections",
 			"audit_log", "personal_contacts", "personal_location_roles", "personal_locations", "public_locations",
@@ -311,7 +311,7 @@ func Requirements() postgis.Requirements {
 			"dumping_reports_pkey", "dumping_reports_geom_gist", "dumping_reports_agency_state", "dumping_reports_requested",
 			"dumping_report_seq_pkey", "dumping_audit_pkey", "dumping_audit_report", "dumping_photos_pkey",
 			"dumping_patrols_pkey", "dumping_patrols_agency", "dumping_measures_pkey", "outbox_pkey", "outbox_due",
-			"cases_pkey", "cases_created_at", "case_items_pkey", "case_shares_pkey", "case_shares_principal", "case_exports_pkey",
+			"cases_pkey", "cases_created_at", "case_items_pkey", "case_shares_pkey", "case_shares_principal", "case_exports_pkey", "case_referrals_pkey",
 			"api_tokens_pkey", "api_tokens_hash_key", // a token is looked up by hash on every request
 			"inspections_pkey", "inspections_facility_time",
 			"audit_log_pkey", "audit_log_at", "audit_log_actor", "personal_contacts_pkey", "personal_contacts_subject",

@@ -33,6 +33,10 @@ func TestBrowserFarmland(t *testing.T) {
 			chromedp.SendKeys(chromedp.ID("f-value"), "1.815"),
 			chromedp.SendKeys(chromedp.ID("f-time"), "2026-08-14T04:00:00+08:00"))
 		b.step("impact", chromedp.Click(chromedp.ID("f-impact")), chromedp.WaitReady(chromedp.CSS(`body[data-farmland-impact="19"]`)))
+		b.step("path", chromedp.WaitReady(chromedp.CSS(`body[data-farmland-path]:not([data-farmland-path="0"])`)))
+		if n := b.count("path.farmland-path"); n == 0 {
+			t.Error("no downstream path drawn from the station")
+		}
 		rows := b.count("#farmland-impact tbody tr.exceeds")
 		if rows != 19 {
 			t.Errorf("%d exceeding rows, want all 19 intakes below the station", rows)

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -22,7 +23,8 @@ func report(v *view) ([]byte, error) {
 		Map      mapSVG
 		Evidence []casework.EvidenceReading
 		Screen   []casework.EvidenceReading
-	}{view: v, Map: drawMap(v.Trace.Map)}
+		Related  []related
+	}{view: v, Map: drawMap(v.Trace.Map), Related: relatedItems(v.C)}
 	for _, r := range v.Trace.Readings {
 		if r.Grade == casework.GradeEvidence {
 			data.Evidence = append(data.Evidence, r)
@@ -35,6 +37,44 @@ func report(v *view) ([]byte, error) {
 		return nil, fmt.Errorf("casefile: report: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// related is one item of the case other than a trace, as the report
+// lists it.
+type related struct {
+	Seq    int
+	Kind   string
+	Ref    string
+	Text   string
+	By     string
+	At     time.Time
+	Digest string
+}
+
+// kindZH names the kinds of item held besides traces.
+var kindZH = map[casework.Kind]string{
+	casework.KindPetition: "陳情", casework.KindSensorAnomaly: "感測異常", casework.KindDumping: "棄置通報",
+	casework.KindInspection: "稽查紀錄", casework.KindNGOReport: "民間團體報告",
+}
+
+// relatedItems lists the case's items other than traces: references by
+// their id (their public summary stays in the case's JSON), civil-society
+// reports with their title and text.
+func relatedItems(c *casework.Case) []related {
+	var out []related
+	for _, it := range c.Items {
+		r := related{Seq: it.Seq, Kind: kindZH[it.Kind], By: it.AddedBy, At: it.AddedAt, Digest: it.Digest}
+		switch b := it.Body.(type) {
+		case *casework.RefItem:
+			r.Ref = b.RefID
+		case *casework.NGOReport:
+			r.Ref, r.Text = b.Title, b.Text
+		default:
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // mapSVG is the trace map drawn for print: reaches by status, the station
@@ -252,7 +292,14 @@ svg { width: 100%; height: auto; border: 1px solid #777; }
 <h2>六、方法說明</h2>
 <p>本報告以 envtrace 溯源引擎（方法版本 {{if .Trace.MethodVersion}}{{.Trace.MethodVersion}}{{else}}未標示{{end}}）產生。引擎先以該測站同季（前後 45 日）之歷史讀值（中位數 ± 3.5 倍穩健離散度）判斷讀值是否異常；於正常範圍內者，或該項目無法溯源者，不指認任何對象。讀值異常時，將超出背景值之負荷（超量濃度 × 河川流量；溶氧為氧虧，以 Streeter–Phelps 模式換算）沿河網向上游回推至流達時間範圍內之各排放口，並依一階衰減還原（重金屬視為保守性物質）。僅能承載該負荷（以許可水量、取水量或處理容量之最大者計）之排放源方予排名，分數為五項因子相乘：是否涵蓋該項目（許可限值或行業別）、所需與許可負荷之比、違規紀錄、距離，以及上游測站於同一水體通過時之讀值（乾淨者排除其上游）。無任何許可排放源足以解釋時，判定為未解釋、不排名任何事業，並指出兩測站間之區段。判定僅為稽查之優先順序，不構成違規之認定。</p>
 
-<h2>七、資料快照</h2>
+{{if or .Related .C.Referrals}}<h2>七、案件關聯紀錄</h2>
+{{if .Related}}<table id="related"><thead><tr><th>序</th><th>類別</th><th>編號／標題</th><th>加入者</th><th>加入時間</th><th>摘要 (SHA-256)</th></tr></thead>
+<tbody>{{range .Related}}<tr><td>{{.Seq}}</td><td>{{.Kind}}</td><td>{{.Ref}}{{if .Text}}<br><span class="small">{{.Text}}</span>{{end}}</td><td>{{.By}}</td><td>{{tw .At}}</td><td class="digest">{{.Digest}}</td></tr>{{end}}</tbody></table>
+<p class="small">陳情、感測異常、棄置通報與稽查紀錄僅以編號引用並保存其公開摘要，不含陳情人或通報人之個人資料。</p>{{end}}
+{{if .C.Referrals}}<table id="referrals"><thead><tr><th>序</th><th>移出</th><th>移入</th><th>理由</th><th>移送者</th><th>時間</th></tr></thead>
+<tbody>{{range .C.Referrals}}<tr><td>{{.Seq}}</td><td>{{if .From}}{{.From}}{{else}}中央{{end}}</td><td>{{.To}}</td><td>{{.Reason}}</td><td>{{.By}}</td><td>{{tw .At}}</td></tr>{{end}}</tbody></table>{{end}}
+{{end}}
+<h2>{{if or .Related .C.Referrals}}八{{else}}七{{end}}、資料快照</h2>
 <table class="meta">
 <tr><td>資料版本 (data_version)</td><td class="digest">{{if .Trace.DataVersion}}{{.Trace.DataVersion}}{{else}}未標示{{end}}</td></tr>
 <tr><td>追查紀錄摘要 (SHA-256)</td><td class="digest">{{.Digest}}</td></tr>

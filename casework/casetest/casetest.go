@@ -24,6 +24,9 @@ func Run(t *testing.T, fresh func(t *testing.T) casework.Repository) {
 	t.Run("errors", func(t *testing.T) { errorCases(t, fresh(t)) })
 	t.Run("list", func(t *testing.T) { list(t, fresh(t)) })
 	t.Run("exports", func(t *testing.T) { exports(t, fresh(t)) })
+	t.Run("items by reference", func(t *testing.T) { refItems(t, fresh(t)) })
+	t.Run("shares", func(t *testing.T) { shares(t, fresh(t)) })
+	t.Run("referrals", func(t *testing.T) { referrals(t, fresh(t)) })
 }
 
 // Trace makes a trace item of a reading at station, as a saved trace
@@ -210,5 +213,176 @@ func exports(t *testing.T, r casework.Repository) {
 	}
 	if len(back.Exports) != 2 || back.Exports[0] != e || back.Exports[1].Format != casework.FormatKML {
 		t.Errorf("exports %+v", back.Exports)
+	}
+}
+
+// Ref makes a reference item of kind to id with a public summary holding
+// Chinese text and a number a round trip could reformat.
+func Ref(t *testing.T, kind casework.Kind, id string) *casework.RefItem {
+	t.Helper()
+	sum := fmt.Sprintf(`{"id":%q,"description":"夜間異味，疑似塑膠燃燒","lat":24.0512345678,"state":"received"}`, id)
+	r, err := casework.NewRef(kind, id, "/api/v1/x/"+id, json.RawMessage(sum))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// refItems adds one item of every kind held by reference after the trace
+// and reads them back numbered in order, bodies byte for byte; an
+// unknown case and an invalid item are refused and change nothing.
+func refItems(t *testing.T, r casework.Repository) {
+	ctx := context.Background()
+	at := time.Date(2026, 8, 14, 9, 0, 0, 0, time.UTC)
+	c := newCase(t, "聯合稽查", "user:alice", at, Trace("WQ-M01", "explained"))
+	if err := r.CreateCase(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	var added []casework.Item
+	for i, k := range casework.RefKinds {
+		it, err := r.AddItem(ctx, c.ID, Ref(t, k, fmt.Sprintf("R-%d", i)), "user:bob", at.Add(time.Duration(i+1)*time.Hour))
+		if err != nil {
+			t.Fatalf("add %s: %v", k, err)
+		}
+		if it.Seq != i+2 || it.Kind != k {
+			t.Errorf("add %s: seq %d kind %s, want %d %s", k, it.Seq, it.Kind, i+2, k)
+		}
+		added = append(added, it)
+	}
+	got, err := r.Case(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Items) != 1+len(casework.RefKinds) || len(got.Refs()) != len(casework.RefKinds) {
+		t.Fatalf("items %d, refs %d", len(got.Items), len(got.Refs()))
+	}
+	for i, want := range added {
+		g := got.Items[i+1]
+		if !bytes.Equal(g.Raw(), want.Raw()) || g.Digest != casework.Digest(want.Raw()) || g.AddedBy != "user:bob" || !g.AddedAt.Equal(want.AddedAt) {
+			t.Errorf("item %d: got %s %s %s, want %s", g.Seq, g.Raw(), g.AddedBy, g.AddedAt, want.Raw())
+		}
+		if ref, ok := g.Body.(*casework.RefItem); !ok || ref.Kind() != want.Kind || ref.RefID != fmt.Sprintf("R-%d", i) {
+			t.Errorf("item %d body: %#v", g.Seq, g.Body)
+		}
+	}
+	if _, err := r.AddItem(ctx, "C-20260101-00000000", Ref(t, casework.KindPetition, "P-1"), "user:bob", at); !errors.Is(err, casework.ErrNotFound) {
+		t.Errorf("unknown case: %v, want ErrNotFound", err)
+	}
+	bad := &casework.RefItem{RefID: "P-2", Summary: json.RawMessage(`"not an object"`)}
+	if _, err := r.AddItem(ctx, c.ID, bad, "user:bob", at); err == nil {
+		t.Error("an item of no known kind was stored")
+	}
+	if got, _ := r.Case(ctx, c.ID); len(got.Items) != 1+len(casework.RefKinds) {
+		t.Errorf("a refused item changed the case: %d items", len(got.Items))
+	}
+}
+
+// shares grants a case to a county and a user, replaces a grant, and
+// lists the case for the principals shared with and no other.
+func shares(t *testing.T, r casework.Repository) {
+	ctx := context.Background()
+	at := time.Date(2026, 8, 14, 9, 0, 0, 0, time.UTC)
+	c := newCase(t, "移送案", "user:alice", at, Trace("WQ-M01", "explained"))
+	if err := r.CreateCase(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	for _, sh := range []casework.Share{
+		{Principal: "county:TXG", Access: casework.AccessRead, Since: at.Add(time.Hour)},
+		{Principal: "user:prosecutor-1", Access: casework.AccessRead, Since: at.Add(2 * time.Hour)},
+		{Principal: "county:TXG", Access: casework.AccessEdit, Since: at.Add(3 * time.Hour)},
+	} {
+		if err := r.Share(ctx, c.ID, sh); err != nil {
+			t.Fatalf("share %v: %v", sh, err)
+		}
+	}
+	got, err := r.Case(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"user:alice": "edit", "county:TXG": "edit", "user:prosecutor-1": "read"}
+	if len(got.SharedWith) != len(want) {
+		t.Errorf("shares %+v, want %v", got.SharedWith, want)
+	}
+	for _, sh := range got.SharedWith {
+		if want[sh.Principal] != sh.Access {
+			t.Errorf("share %+v, want access %q", sh, want[sh.Principal])
+		}
+		if sh.Principal == "county:TXG" && !sh.Since.Equal(at.Add(3*time.Hour)) {
+			t.Errorf("replaced grant since %s", sh.Since)
+		}
+	}
+	for name, n := range map[string]int{"user:prosecutor-1": 1, "county:TXG": 1, "user:other": 0} {
+		if l, err := r.Cases(ctx, name, 10); err != nil || len(l) != n {
+			t.Errorf("cases of %s: %d %v, want %d", name, len(l), err, n)
+		}
+	}
+	if err := r.Share(ctx, c.ID, casework.Share{Principal: "everyone", Access: "read", Since: at}); !errors.Is(err, casework.ErrInvalid) {
+		t.Errorf("bad principal: %v, want ErrInvalid", err)
+	}
+	if err := r.Share(ctx, "C-20260101-00000000", casework.Share{Principal: "user:x", Access: "read", Since: at}); !errors.Is(err, casework.ErrNotFound) {
+		t.Errorf("unknown case: %v, want ErrNotFound", err)
+	}
+}
+
+// referrals hands a Changhua case to Taichung and on to Yunlin: the
+// history keeps both steps in order, the county follows, the bureau that
+// has the case edits it and those it left read it; a bad county or an
+// empty reason is refused and changes nothing.
+func referrals(t *testing.T, r casework.Repository) {
+	ctx := context.Background()
+	at := time.Date(2026, 8, 14, 9, 0, 0, 0, time.UTC)
+	c := newCase(t, "跨縣市移送", "user:alice", at, Trace("WQ-M01", "explained"))
+	c.County = "CHA"
+	if err := r.CreateCase(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Share(ctx, c.ID, casework.Share{Principal: "county:CHA", Access: casework.AccessEdit, Since: at}); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct{ to, reason string }{{"TXG", "污染源位於臺中市"}, {"YUN", "上游延伸至雲林縣"}}
+	for i, s := range steps {
+		ref, err := r.Refer(ctx, c.ID, s.to, s.reason, "user:bob", at.Add(time.Duration(i+1)*time.Hour))
+		if err != nil {
+			t.Fatalf("refer to %s: %v", s.to, err)
+		}
+		if ref.Seq != i+1 || ref.To != s.to {
+			t.Errorf("referral %+v", ref)
+		}
+	}
+	for name, tc := range map[string]struct{ to, reason string }{
+		"unknown county": {"XXX", "r"}, "same county": {"YUN", "r"}, "no reason": {"TPE", " "},
+	} {
+		if _, err := r.Refer(ctx, c.ID, tc.to, tc.reason, "user:bob", at); !errors.Is(err, casework.ErrInvalid) {
+			t.Errorf("%s: %v, want ErrInvalid", name, err)
+		}
+	}
+	if _, err := r.Refer(ctx, "C-20260101-00000000", "TPE", "r", "user:bob", at); !errors.Is(err, casework.ErrNotFound) {
+		t.Errorf("unknown case: %v, want ErrNotFound", err)
+	}
+	got, err := r.Case(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.County != "YUN" || len(got.Referrals) != 2 {
+		t.Fatalf("county %q, referrals %+v", got.County, got.Referrals)
+	}
+	want := []casework.Referral{
+		{Seq: 1, From: "CHA", To: "TXG", Reason: steps[0].reason, By: "user:bob", At: at.Add(time.Hour)},
+		{Seq: 2, From: "TXG", To: "YUN", Reason: steps[1].reason, By: "user:bob", At: at.Add(2 * time.Hour)},
+	}
+	for i, w := range want {
+		g := got.Referrals[i]
+		if g.Seq != w.Seq || g.From != w.From || g.To != w.To || g.Reason != w.Reason || g.By != w.By || !g.At.Equal(w.At) {
+			t.Errorf("referral %d: %+v, want %+v", i+1, g, w)
+		}
+	}
+	access := map[string]string{}
+	for _, sh := range got.SharedWith {
+		access[sh.Principal] = sh.Access
+	}
+	for p, a := range map[string]string{"user:alice": "edit", "county:CHA": "read", "county:TXG": "read", "county:YUN": "edit"} {
+		if access[p] != a {
+			t.Errorf("%s has %q, want %q (shares %+v)", p, access[p], a, got.SharedWith)
+		}
 	}
 }

@@ -3,11 +3,14 @@ package dumping
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/paulmach/orb"
 
+	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/gis/crs"
 	"github.com/envtrace/envtrace/gis/spatial"
+	"github.com/envtrace/envtrace/tracing/model"
 )
 
 // DefaultBoundaryM is how close to a parcel boundary a point must be for
@@ -237,3 +240,48 @@ func (r *Router) jurisdiction(p orb.Point) *Jurisdiction {
 }
 
 func roundCm(v float64) float64 { return math.Round(v*100) / 100 }
+
+// County returns the county code (access.CountyCode) of the jurisdiction
+// containing p (EPSG:3826), "" outside every jurisdiction or when the
+// jurisdiction's county is not a known one. Data without a county column
+// (stations, petitions) get their county here, point in polygon, as
+// reports get their route.
+func (r *Router) County(p orb.Point) string {
+	j := r.jurisdiction(p)
+	if j == nil {
+		return ""
+	}
+	if code, ok := access.CountyCode(j.County); ok {
+		return code
+	}
+	code, _ := access.CountyCode(strings.SplitN(j.ID, "-", 2)[0])
+	return code
+}
+
+// CountyAt is County for a WGS84 longitude and latitude; "" when the point
+// is not one.
+func (r *Router) CountyAt(lon, lat float64) string {
+	p, err := ToTWD97(orb.Point{lon, lat}, crs.WGS84)
+	if err != nil {
+		return ""
+	}
+	return r.County(p)
+}
+
+// LocateStations gives every station without a county (no county column
+// in its file) the county of the jurisdiction it lies in, point in
+// polygon; a station outside every jurisdiction keeps "". It returns how
+// many stations it located.
+func (r *Router) LocateStations(stations []model.Station) int {
+	n := 0
+	for i := range stations {
+		s := &stations[i]
+		if s.County != "" {
+			continue
+		}
+		if s.County = r.County(orb.Point{s.Point.X, s.Point.Y}); s.County != "" {
+			n++
+		}
+	}
+	return n
+}

@@ -103,6 +103,10 @@ type PlanOptions struct {
 	// among the facilities not targeted (default 0.2), so that
 	// calibration keeps unbiased outcomes.
 	RandomShare float64
+	// Only, when set, limits the plan to the facilities it accepts: an
+	// officer plans their own county's inspections, so the budget, the
+	// random share and the routes are all spent there.
+	Only func(facilityID string) bool
 }
 
 // Defaults of PlanOptions.
@@ -209,6 +213,9 @@ func BuildPlan(ctx context.Context, s *Source, opt PlanOptions) (*Plan, error) {
 	ranked := make([]string, 0, len(ranking.Facilities))
 	byID := map[string]risk.Scored{}
 	for _, f := range ranking.Facilities {
+		if opt.Only != nil && !opt.Only(f.FacilityID) {
+			continue
+		}
 		if _, ok := sites[f.FacilityID]; ok { // a plan needs a place to go
 			ranked = append(ranked, f.FacilityID)
 			byID[f.FacilityID] = f

@@ -145,6 +145,18 @@ type Desk struct {
 	cases  map[string]string
 	sealer Sealer
 	fuzzer Fuzzer
+	county func(lon, lat float64) string
+}
+
+// LocateCounties gives the desk the county of a location (point in the
+// jurisdictions' polygons, dumping.Router.CountyAt), so that a county
+// bureau's staff see the exact locations of their own county's petitions
+// only. Without it no petition has a county and bureau staff get the
+// public view of every petition (fail closed).
+func (d *Desk) LocateCounties(county func(lon, lat float64) string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.county = county
 }
 
 // DefaultFuzzer is the public shift used wherever petitions are shown or
@@ -272,8 +284,9 @@ func (d *Desk) Petitions() []odour.Petition {
 	return out
 }
 
-// SeesExact says whether v may see exact locations, descriptions and case
-// numbers: agency and centre staff.
+// SeesExact says whether v's role may see exact locations, descriptions
+// and case numbers at all: agency and centre staff. Which petitions an
+// agency's staff see so is the desk's seesExact.
 func SeesExact(v dumping.Viewer) bool {
 	return v.Role == dumping.RoleAgency || v.Role == dumping.RoleCentre
 }
@@ -281,15 +294,68 @@ func SeesExact(v dumping.Viewer) bool {
 // OpensContacts says whether v may open petitioners' contacts: the centre.
 func OpensContacts(v dumping.Viewer) bool { return v.Role == dumping.RoleCentre }
 
+// County returns the county code of a location, "" when the desk cannot
+// locate counties or the point lies in none.
+func (d *Desk) County(lon, lat float64) string {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.countyOf(lon, lat)
+}
+
+func (d *Desk) countyOf(lon, lat float64) string {
+	if d.county == nil {
+		return ""
+	}
+	return d.county(lon, lat)
+}
+
+// seesExact is the object-level rule for one petition: the centre sees
+// every petition exactly; a county bureau (an agency viewer whose Agency
+// is the county code) those located in its county; everybody else none.
+func (d *Desk) seesExact(v dumping.Viewer, lon, lat float64) bool {
+	switch v.Role {
+	case dumping.RoleCentre:
+		return true
+	case dumping.RoleAgency:
+		c := d.countyOf(lon, lat)
+		return c != "" && c == v.Agency
+	}
+	return false
+}
+
+// SeesExactAt is seesExact for a location (the submitter's answer).
+func (d *Desk) SeesExactAt(v dumping.Viewer, lon, lat float64) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.seesExact(v, lon, lat)
+}
+
+// view is one petition as v may see it: a StaffView or a PublicView.
+func (d *Desk) view(v dumping.Viewer, r *record) any {
+	if d.seesExact(v, r.p.Lon, r.p.Lat) {
+		return d.staff(r)
+	}
+	return d.public(r)
+}
+
 // List returns every petition as v may see it, in arrival order: a
-// []PublicView for the public, a []StaffView for staff.
+// []PublicView for the public, a []StaffView for the centre, and for a
+// county bureau a list of both (StaffView for its county's petitions,
+// PublicView for the others').
 func (d *Desk) List(v dumping.Viewer) any {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	if SeesExact(v) {
+	switch v.Role {
+	case dumping.RoleCentre:
 		out := make([]StaffView, len(d.recs))
 		for i, r := range d.recs {
 			out[i] = d.staff(r)
+		}
+		return out
+	case dumping.RoleAgency:
+		out := make([]any, len(d.recs))
+		for i, r := range d.recs {
+			out[i] = d.view(v, r)
 		}
 		return out
 	}
@@ -308,10 +374,7 @@ func (d *Desk) Get(v dumping.Viewer, id string) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrNotFound, id)
 	}
-	if SeesExact(v) {
-		return d.staff(r), nil
-	}
-	return d.public(r), nil
+	return d.view(v, r), nil
 }
 
 // OpenContact opens a petitioner's contact: the centre only.

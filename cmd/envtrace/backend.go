@@ -176,6 +176,13 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	if err != nil {
 		return err
 	}
+	land, err := store.LoadLand(ctx, pool)
+	if err != nil {
+		return err
+	}
+	if err := locateCounties(e, pa, land, b.DS.Stations); err != nil {
+		return err
+	}
 	mb, err := api.NewMemoryBackendWithBasin(b, api.WithIngestSink(durableIngest(st)), api.WithCases(st), api.WithAirData(airData), api.WithPetitions(pa))
 	if err != nil {
 		return err
@@ -202,10 +209,6 @@ func serveDB(ctx context.Context, e *env, network string) error {
 			stop(fmt.Errorf("readings follower: %w", err))
 		}
 	}()
-	land, err := store.LoadLand(ctx, pool)
-	if err != nil {
-		return err
-	}
 	if land != nil {
 		if db.area, err = e.dumpingArea(ctx, land, store.NewDumpingRepo(pool), store.NewOutbox(pool), false); err != nil {
 			return err

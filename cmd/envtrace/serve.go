@@ -13,6 +13,7 @@ import (
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/datadir"
+	"github.com/envtrace/envtrace/tracing/model"
 )
 
 // storedBasin imports b's dataset into st and places what st gives back on
@@ -82,6 +83,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := locateCounties(e, pa, land, b.DS.Stations); err != nil {
+		return err
+	}
 	// Farmland alerts share the dumping desk's outbox (and its worker).
 	repo := dumping.NewMemory()
 	opts := []api.MemoryOption{api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData), api.WithInspections(insp),
@@ -140,6 +144,26 @@ func (e *env) petitionArea(demo bool) (*api.PetitionArea, error) {
 		return nil, err
 	}
 	return &api.PetitionArea{Desk: desk}, nil
+}
+
+// locateCounties derives counties from the land's jurisdictions (point
+// in polygon) where the data carry none: the stations without a county
+// column, and the petition desk's locations, so that an officer sees
+// exact locations of their own county's petitions only. Without land
+// nothing is located: stations keep "" and officers get the public view
+// of every petition (fail closed).
+func locateCounties(e *env, pa *api.PetitionArea, land *dumping.Land, stations []model.Station) error {
+	if land == nil || len(land.Jurisdictions) == 0 {
+		return nil
+	}
+	r, err := dumping.NewRouter(land, 0)
+	if err != nil {
+		return fmt.Errorf("counties: %w", err)
+	}
+	n := r.LocateStations(stations)
+	fmt.Fprintf(e.stdout, "envtrace: %d of %d stations located in a county by jurisdiction\n", n, len(stations))
+	pa.Desk.LocateCounties(r.CountyAt)
+	return nil
 }
 
 // apiConfig is the server configuration the settings give, before

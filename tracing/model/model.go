@@ -187,6 +187,11 @@ type Station struct {
 	// upstream tracing by travel time does not hold; traces from it say so.
 	Tidal bool
 	Note  string
+	// County is the county code (access.CountyCode) of the station: the
+	// file's county column when it has one, else the county of the
+	// jurisdiction it lies in (dumping.Router.LocateStations), "" when
+	// neither says. It decides which bureau's data the station is.
+	County string
 }
 
 // Reading is one measured value at a station. Once a dataset is indexed

@@ -269,6 +269,8 @@ func TestReadDirErrors(t *testing.T) {
 			FilePermits, 2, "per_water", nil},
 		{"unknown water class", map[string]string{FileStations: "station_id,name,kind,x,y,water_class\nS1,Bridge,fixed,216829.433,2671419.288,己\n"},
 			FileStations, 2, "water_class", nil},
+		{"unknown county", map[string]string{FileStations: "station_id,name,kind,x,y,county\nS1,Bridge,fixed,216829.433,2671419.288,Taichung\n"},
+			FileStations, 2, "county", nil},
 		{"tidal not a flag", map[string]string{FileStations: "station_id,name,kind,x,y,tidal\nS1,Bridge,fixed,216829.433,2671419.288,sometimes\n"},
 			FileStations, 2, "tidal", nil},
 		{"conflicting readings", map[string]string{FileStations: okStations,
@@ -334,6 +336,35 @@ func TestStationClassAndTidal(t *testing.T) {
 	if s1.WaterClass != standard.C || !s1.Tidal || s2.WaterClass != standard.B || s2.Tidal {
 		t.Fatalf("stations %+v %+v", s1, s2)
 	}
+}
+
+// TestStationCounty: a stations file's county column takes a code or a
+// name (臺/台), a station without one has none, and the column survives
+// writing the directory back.
+func TestStationCounty(t *testing.T) {
+	ds, err := ReadDir(writeFiles(t, map[string]string{
+		FileStations: "station_id,name,kind,x,y,county\nS1,A,fixed,216829.433,2671419.288,彰化縣\nS2,B,fixed,216829.433,2671419.288,台中市\nS3,C,fixed,216829.433,2671419.288,txg\nS4,D,fixed,216829.433,2671419.288,\n"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"S1": "CHA", "S2": "TXG", "S3": "TXG", "S4": ""}
+	check := func(when string, ds *Dataset) {
+		for id, c := range want {
+			if s, ok := ds.Station(id); !ok || s.County != c {
+				t.Errorf("%s: station %s county %q, want %q", when, id, s.County, c)
+			}
+		}
+	}
+	check("read", ds)
+	dir := t.TempDir()
+	if err := WriteDir(dir, ds); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("written and read back", back)
 }
 
 func TestReadDirAccepts(t *testing.T) {

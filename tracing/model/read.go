@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/internal/csvtab"
 	"github.com/envtrace/envtrace/tracing/dmr"
 	"github.com/envtrace/envtrace/tracing/param"
@@ -29,7 +30,7 @@ var schema = map[string]struct{ required, optional []string }{
 	FilePermits:    {[]string{"per_no", "ems_no", "per_sdate", "per_edate", "per_water"}, []string{"per_type", "intake_source", "intake_m3d", "treatment_capacity_m3d", "note"}},
 	FileLimits:     {[]string{"per_no", "parameter", "value", "unit", "stat_base"}, []string{"let", "bound", "note"}},
 	FileReports:    {[]string{"ems_no", "period_start", "period_end", "parameter", "value", "unit", "stat_base"}, []string{"per_no", "let", "no_data", "flow", "flow_unit", "note"}},
-	FileStations:   {[]string{"station_id", "name", "kind"}, []string{"x", "y", "crs", "lon", "lat", "river", "water_class", "tidal", "note"}},
+	FileStations:   {[]string{"station_id", "name", "kind"}, []string{"x", "y", "crs", "lon", "lat", "river", "water_class", "tidal", "note", "county"}},
 	FileReadings:   {[]string{"station_id", "time", "parameter", "value", "unit"}, []string{"censored", "flow", "flow_unit", "note", "sample_id", "method", "lab", "accreditation", "qa_flag"}},
 	FileEffluent:   effluentSchema,
 }
@@ -588,6 +589,13 @@ func (w *row) station() Station {
 	}
 	s.WaterClass = c
 	s.Tidal = w.flag("tidal")
+	if v := strings.TrimSpace(w.raw("county")); v != "" {
+		code, ok := access.CountyCode(v)
+		if !ok {
+			w.fail("county", fmt.Errorf("%q is not a county code (TXG, CHA, ...) or name (臺中市, 彰化縣, ...)", v))
+		}
+		s.County = code
+	}
 	return s
 }
 

@@ -290,9 +290,19 @@ func writeKind(w *csv.Writer, file string, ds *Dataset) error {
 		}
 	case FileStations:
 		head = []string{"station_id", "name", "kind", "x", "y", "lon", "lat", "river", "water_class", "tidal", "note"}
+		// The county column is written when a station has a county, so
+		// files without one keep their shape.
+		withCounty := slices.ContainsFunc(ds.Stations, func(s Station) bool { return s.County != "" })
+		if withCounty {
+			head = append(head, "county")
+		}
 		for _, s := range ds.Stations {
-			rows = append(rows, cat([]string{s.ID, s.Name, string(s.Kind)}, coords(s.Point),
-				[]string{s.River, string(s.WaterClass), strconv.FormatBool(s.Tidal), s.Note}))
+			row := cat([]string{s.ID, s.Name, string(s.Kind)}, coords(s.Point),
+				[]string{s.River, string(s.WaterClass), strconv.FormatBool(s.Tidal), s.Note})
+			if withCounty {
+				row = append(row, s.County)
+			}
+			rows = append(rows, row)
 		}
 	case FileReadings:
 		head = []string{"station_id", "time", "parameter", "value", "unit", "censored", "flow", "flow_unit", "note"}

@@ -1,15 +1,16 @@
 // The farmland feature: irrigation intakes and the irrigated areas they
 // water, coloured by the years their soil takes to reach the monitoring
 // standard; the forward impact of a discharge or a reading (the intakes it
-// reaches, when, at what concentration, and the areas they feed drawn
-// downstream of it); and the alert that closes the exceeding gates. See
+// reaches, when, at what concentration, the way the water takes down
+// rivers and canals from the discharge, and the areas the intakes feed);
+// and the alert that closes the exceeding gates. See
 // docs/farmland.md. Without irrigation data the feature stays off.
 import { el, api, showError, clearError, busyNode, setPanel } from './core.js';
 import { t, time, num, paramName, unit } from './i18n.js';
 
 const RISK = [[50, 'risk-high', '#b2182b'], [200, 'risk-medium', '#ef8a62'], [1000, 'risk-low', '#fddbc7']];
 const NONE = ['risk-none', '#bdbdbd'];
-const state = { ctx: null, intakes: new Map(), areas: new Map(), years: new Map(), reached: null };
+const state = { ctx: null, intakes: new Map(), areas: new Map(), years: new Map(), reached: null, path: null };
 
 export const farmland = {
   id: 'farmland',
@@ -107,12 +108,35 @@ async function impact(q, out) {
   try {
     const r = await api('/farmland/impact?' + q);
     draw(r.intakes);
+    await drawPath(q, r.intakes);
     out.replaceChildren(r.intakes.length ? table(r.intakes) : el('p', { class: 'hint', text: t('farmland.none_reached') }));
     document.body.dataset.farmlandImpact = String(r.intakes.length);
   } catch (e) {
     out.replaceChildren();
     showError(e, t('farmland.title'));
   }
+}
+
+// drawPath draws the water's way down rivers and canals from the
+// discharge (the facility's outfalls, or the station) as far as the last
+// intake it reaches: the forward impact on the map.
+async function drawPath(q, rows) {
+  if (state.path) state.path.remove();
+  state.path = L.layerGroup().addTo(state.ctx.map);
+  document.body.dataset.farmlandPath = '0';
+  if (!rows.length) return;
+  const facility = q.has('facility');
+  const id = encodeURIComponent(q.get(facility ? 'facility' : 'station'));
+  const o = await api(facility ? '/facilities/' + id : '/stations/' + id);
+  const starts = facility ? o.outfalls.filter((x) => x.place).map((x) => x.place.reach) : (o.place ? [o.place.reach] : []);
+  const hours = Math.ceil(Math.max(...rows.map((r) => r.travel_hours)) + 1);
+  let n = 0;
+  for (const start of starts) {
+    const g = await api('/navigate?' + new URLSearchParams({ start, mode: 'DD', max_hours: String(hours), format: 'geojson' }));
+    L.geoJSON(g, { interactive: false, style: { color: '#b2182b', weight: 5, opacity: 0.75, className: 'farmland-path' } }).addTo(state.path);
+    n += g.features.length;
+  }
+  document.body.dataset.farmlandPath = String(n);
 }
 
 function table(rows) {
