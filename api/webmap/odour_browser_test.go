@@ -341,3 +341,58 @@ func TestBrowserHotspots(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowserRiskAreas draws the air risk areas of 40 sensors under the
+// fixture's rendering plume (plantSensors) on 500 m hexagons over 2026 at
+// desktop and phone sizes in zh-TW: every area of the REST answer is drawn
+// with its score in a zh-TW tooltip.
+func TestBrowserRiskAreas(t *testing.T) {
+	exe := chromium(t)
+	base, _ := serveCentralWith(t, func(dir string) { plantSensors(t, dir) }, nil)
+	const from, to = "2026-01-01T00:00:00+08:00", "2027-01-01T00:00:00+08:00"
+	res, err := http.Get(base + "/api/v1/air/risk?" + url.Values{"from": {from}, "to": {to}, "hex_edge": {"500"}}.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want struct {
+		Areas []json.RawMessage `json:"areas"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&want)
+	res.Body.Close()
+	if err != nil || res.StatusCode != http.StatusOK || len(want.Areas) == 0 {
+		t.Fatalf("risk: status %d, %v, %d areas", res.StatusCode, err, len(want.Areas))
+	}
+	for _, tc := range []struct {
+		name string
+		w, h int
+	}{{"desktop", 1440, 900}, {"phone", 390, 844}} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBrowser(t, exe, base, "risk-"+tc.name, tc.w, tc.h)
+			b.step("load the map", chromedp.Navigate(base+"/"), chromedp.WaitReady(chromedp.CSS(`body[data-ready="true"]`)))
+			b.step("draw the risk areas",
+				chromedp.Click(chromedp.ID("hotspot-button")),
+				chromedp.WaitReady(chromedp.ID("risk-draw")),
+				chromedp.SetValue(chromedp.ID("hs-edge"), "500"),
+				chromedp.SendKeys(chromedp.ID("hs-from"), from),
+				chromedp.SendKeys(chromedp.ID("hs-to"), to),
+				chromedp.Click(chromedp.ID("risk-draw")),
+				chromedp.WaitReady(chromedp.CSS(`body[data-hotspots]`)),
+			)
+			if got := js[string](b, `document.body.dataset.hotspots`); got == "error" {
+				t.Fatalf("risk areas failed: %s", b.text("#error"))
+			}
+			if got := b.count("path.risk-area"); got != len(want.Areas) {
+				t.Errorf("%d risk areas drawn, want %d", got, len(want.Areas))
+			}
+			tips := js[string](b, `(() => {
+				document.querySelectorAll('path.risk-area').forEach((m) => m.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})));
+				return Array.from(document.querySelectorAll('.leaflet-tooltip')).map((n) => n.textContent).join('\n');
+			})()`)
+			if !strings.Contains(tips, "風險區") || !strings.Contains(tips, "分數") {
+				t.Errorf("risk tooltips %.300s", tips)
+			}
+			b.shot("risk")
+			b.checkErrors()
+		})
+	}
+}
