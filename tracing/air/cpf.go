@@ -87,7 +87,11 @@ type SiteInSector struct {
 
 // CPFResult is the answer of `envtrace air cpf` and GET /api/v1/air/cpf.
 type CPFResult struct {
-	Monitor    string  `json:"monitor"`
+	Monitor string `json:"monitor"`
+	// Lon and Lat are the monitor's position (WGS84), so that a map can
+	// draw the polar plot there without a second request.
+	Lon        float64 `json:"lon"`
+	Lat        float64 `json:"lat"`
 	Parameter  string  `json:"parameter"`
 	Unit       string  `json:"unit"`
 	Percentile float64 `json:"percentile"`
@@ -145,7 +149,7 @@ func CPF(monitor atmos.Monitor, wind []atmos.Observation, readings []Reading, si
 		vals[i] = h.v
 	}
 	sort.Float64s(vals)
-	res := &CPFResult{Monitor: monitor.ID, Parameter: readings[0].Parameter, Unit: readings[0].Unit, Percentile: opt.Percentile,
+	res := &CPFResult{Monitor: monitor.ID, Lon: monitor.Lon, Lat: monitor.Lat, Parameter: readings[0].Parameter, Unit: readings[0].Unit, Percentile: opt.Percentile,
 		Threshold: percentile(vals, opt.Percentile/100), SectorDeg: opt.SectorDeg, MinSpeed: opt.MinSpeed, N: len(hours)}
 	ns := int(math.Round(360 / opt.SectorDeg))
 	res.Sectors = make([]Sector, ns)

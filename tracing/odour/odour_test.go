@@ -252,6 +252,7 @@ func TestRankWithTurningWind(t *testing.T) {
 	if res.SurfaceMax == nil || res.SurfaceMax.NearestFacilityID != "A" || res.SurfaceMax.DistanceM > 400 {
 		t.Errorf("surface max %+v, want within 400 m of A", res.SurfaceMax)
 	}
+	checkSurfaceCells(t, res)
 	if res.Baseline.FacilityID == "A" {
 		t.Errorf("the no-wind baseline also picks A: %+v (the scene should fool it)", res.Baseline)
 	}
@@ -440,5 +441,29 @@ func TestTaxonomyDocumented(t *testing.T) {
 		if !bytes.Contains(doc, []byte("| `"+e.Category+"` | "+e.Name+" | "+e.NameZH+" |")) {
 			t.Errorf("docs/odour.md does not list %s (%s, %s)", e.Category, e.Name, e.NameZH)
 		}
+	}
+}
+
+// checkSurfaceCells: the map's cells hold the surface maximum (a block
+// keeps its largest value), leave out cells below 5 % of it, stay within
+// the cap, and their size is a multiple of the surface's cell.
+func checkSurfaceCells(t *testing.T, res *Result) {
+	t.Helper()
+	m := res.SurfaceMax
+	if len(res.Surface) == 0 || len(res.Surface) > maxShownCells {
+		t.Fatalf("%d surface cells", len(res.Surface))
+	}
+	top := 0.0
+	for _, c := range res.Surface {
+		top = math.Max(top, c.Value)
+		if c.Value < shownShare*m.Value-1e-3 {
+			t.Errorf("cell %+v below %.0f %% of the maximum %v", c, shownShare*100, m.Value)
+		}
+	}
+	if math.Abs(top-m.Value) > 1e-3 {
+		t.Errorf("largest cell %v, surface maximum %v", top, m.Value)
+	}
+	if k := m.SurfaceCellM / m.CellM; k < 1 || math.Abs(k-math.Round(k)) > 0.01 {
+		t.Errorf("shown cells of %v m over a %v m grid", m.SurfaceCellM, m.CellM)
 	}
 }

@@ -82,6 +82,7 @@ func (e *Engine) attribute(ctx context.Context, ps []*pet, res *Result, single b
 	res.Petitions = len(ps)
 	res.Grid = e.grid.String()
 	res.Candidates = []Candidate{}
+	res.Surface = []SurfaceCell{}
 	res.Baseline = Baseline{Method: "each petition blames the nearest candidate, ignoring the wind", Ranking: []BaselineEntry{}}
 	res.Confidence.Wind = e.windConfidence(ps)
 	if len(ps) == 0 {
@@ -112,6 +113,7 @@ func (e *Engine) attribute(ctx context.Context, ps []*pet, res *Result, single b
 		return err
 	}
 	res.SurfaceMax = surf.max
+	res.Surface = surf.cells
 	for i := range res.Candidates {
 		c := &res.Candidates[i]
 		c.Evidence.Surface = round(surf.at[c.FacilityID]/math.Max(surf.max.Value, 1e-12), 4)

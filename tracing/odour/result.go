@@ -22,6 +22,10 @@ type Result struct {
 	// SurfaceMax is the maximum of the likelihood surface; nil without
 	// candidates or wind.
 	SurfaceMax *SurfaceMax `json:"surface_max"`
+	// Surface is the likelihood surface for a map: cells of
+	// SurfaceMax.SurfaceCellM at or above 5 % of the maximum (empty without
+	// candidates or wind).
+	Surface []SurfaceCell `json:"surface"`
 	// Baseline is the no-wind nearest-facility answer, for comparison.
 	Baseline   Baseline   `json:"baseline"`
 	Confidence Confidence `json:"confidence"`
@@ -123,8 +127,19 @@ type SurfaceMax struct {
 	// NearestFacilityID is the nearest candidate, DistanceM how far.
 	NearestFacilityID string  `json:"nearest_facility_id"`
 	DistanceM         float64 `json:"distance_m"`
-	// CellM is the surface's cell size.
-	CellM float64 `json:"cell_m"`
+	// CellM is the surface's cell size; SurfaceCellM the size of the cells
+	// in Result.Surface (a multiple of CellM, merged to keep the answer
+	// small).
+	CellM        float64 `json:"cell_m"`
+	SurfaceCellM float64 `json:"surface_cell_m"`
+}
+
+// SurfaceCell is one cell of the likelihood surface: its centre and the
+// largest surface value in it.
+type SurfaceCell struct {
+	Lon   float64 `json:"lon"`
+	Lat   float64 `json:"lat"`
+	Value float64 `json:"value"`
 }
 
 // Baseline is the no-wind answer: each petition blames its nearest

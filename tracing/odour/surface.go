@@ -18,10 +18,19 @@ const surfaceMargin = 2000.0
 // plateauShare is the share of the maximum within which cells tie.
 const plateauShare = 0.99
 
+// maxShownCells bounds the cells a result carries for a map; blocks of
+// grid cells are merged (their maximum kept) to stay within it.
+const maxShownCells = 2_500
+
+// shownShare is the share of the maximum below which cells are left out
+// of a result: they explain almost nothing.
+const shownShare = 0.05
+
 type surface struct {
-	max  *SurfaceMax
-	at   map[string]float64 // the surface at each candidate
-	rank map[string]int
+	max   *SurfaceMax
+	cells []SurfaceCell
+	at    map[string]float64 // the surface at each candidate
+	rank  map[string]int
 }
 
 // surface evaluates S(x) = Σ_i plume_i(x), the number of petitions a
@@ -97,6 +106,7 @@ func (e *Engine) surface(ctx context.Context, ps []*pet, sites []*site) (surface
 		}
 	}
 	out.max.DistanceM = math.Round(out.max.DistanceM)
+	out.cells, out.max.SurfaceCellM = e.shownCells(vals, nx, ny, minX, minY, cell, best)
 	sort.SliceStable(ids, func(i, j int) bool { return out.at[ids[i]] > out.at[ids[j]] })
 	for i, id := range ids {
 		out.rank[id] = i + 1
@@ -135,4 +145,36 @@ func (e *Engine) fill(ctx context.Context, ps []*pet, vals []float64, nx, ny int
 	close(rows)
 	wg.Wait()
 	return err
+}
+
+// shownCells merges the grid into blocks of k×k cells (k the smallest that
+// keeps at most maxShownCells blocks), keeps each block's maximum and
+// returns the blocks at or above shownShare of the surface maximum, in
+// lon/lat, for a map to colour, with the blocks' size in metres.
+func (e *Engine) shownCells(vals []float64, nx, ny int, minX, minY, cell, best float64) ([]SurfaceCell, float64) {
+	if best <= 0 {
+		return []SurfaceCell{}, math.Round(cell)
+	}
+	k := 1
+	for ((nx+k-1)/k)*((ny+k-1)/k) > maxShownCells {
+		k++
+	}
+	out := []SurfaceCell{}
+	size := cell * float64(k)
+	for bj := 0; bj*k < ny; bj++ {
+		for bi := 0; bi*k < nx; bi++ {
+			v := 0.0
+			for j := bj * k; j < min((bj+1)*k, ny); j++ {
+				for i := bi * k; i < min((bi+1)*k, nx); i++ {
+					v = math.Max(v, vals[j*nx+i])
+				}
+			}
+			if v < shownShare*best {
+				continue
+			}
+			lon, lat := e.grid.Inverse(minX+(float64(bi)+0.5)*size, minY+(float64(bj)+0.5)*size)
+			out = append(out, SurfaceCell{Lon: round(lon, 6), Lat: round(lat, 6), Value: round(v, 3)})
+		}
+	}
+	return out, math.Round(size)
 }

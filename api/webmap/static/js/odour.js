@@ -1,9 +1,18 @@
 // The odour feature: odour petitions on the map as the public sees them,
 // each at its public location (shifted within 0.1 mile, the same for the
 // same place), sized by intensity, from the OGC API petitions collection.
-// Exact locations and contacts never reach the browser. See docs/odour.md.
-import { el } from './core.js';
-import { t, time, language } from './i18n.js';
+// Exact locations and contacts never reach the browser through this layer.
+// An officer may trace a petition upwind (GET /api/v1/odour/trace): the
+// back-trajectory is drawn as a line, the surface maximum is marked with
+// its nearest facility, and the ranked candidates are listed with their
+// evidence numbers. Its toolbar button opens a monitor's CPF polar plot
+// (cpf.js), another the triangulation surface of a window (surface.js), a third
+// hot spot classes and air risk areas (hotspots.js). See docs/odour.md and docs/webmap.md.
+import { el, api, showError, busy } from './core.js';
+import { t, num, time, language } from './i18n.js';
+import { cpfForm } from './cpf.js';
+import { rankForm, drawSurfaceMax } from './surface.js';
+import { hotspotForm } from './hotspots.js';
 
 export const odour = {
   id: 'odour',
@@ -15,9 +24,23 @@ export const odour = {
       return;
     }
     const fc = await res.json();
-    ctx.legend.section(t('odour.legend'), [['dot odour-petition', t('odour.legend_petition')]]);
+    ctx.legend.section(t('odour.legend'), [['dot odour-petition', t('odour.legend_petition')],
+      ['odour-trajectory', t('odour.legend_trajectory')],
+      ['sq odour-surface-cell', t('odour.rank.legend_cell')], ['sq cpf-high', t('odour.cpf.legend_high')], ['sq hotspot-hot', t('odour.hotspot.legend_hot')],
+      ['sq hotspot-cold', t('odour.hotspot.legend_cold')], ['sq risk-area', t('odour.hotspot.legend_risk')], ['dot cpf-facility', t('odour.cpf.legend_facility')]]);
     const layer = L.layerGroup().addTo(ctx.map);
+    const traced = L.layerGroup().addTo(ctx.map);
     ctx.switcher.addOverlay(layer, t('odour.layer'));
+    ctx.switcher.addOverlay(traced, t('odour.trace_layer'));
+    const cpf = L.layerGroup().addTo(ctx.map);
+    ctx.switcher.addOverlay(cpf, t('odour.cpf.layer'));
+    document.querySelector('.toolbar').prepend(el('button', { type: 'button', id: 'cpf-button', text: t('odour.cpf.open'), onclick: () => cpfForm(ctx, cpf) }));
+    const surface = L.layerGroup().addTo(ctx.map);
+    ctx.switcher.addOverlay(surface, t('odour.rank.layer'));
+    const hot = L.layerGroup().addTo(ctx.map);
+    ctx.switcher.addOverlay(hot, t('odour.hotspot.layer'));
+    document.querySelector('.toolbar').prepend(el('button', { type: 'button', id: 'hotspot-button', text: t('odour.hotspot.open'), onclick: () => hotspotForm(ctx, hot) }));
+    document.querySelector('.toolbar').prepend(el('button', { type: 'button', id: 'rank-button', text: t('odour.rank.open'), onclick: () => rankForm(ctx, surface) }));
     for (const f of fc.features) {
       if (!f.geometry) continue;
       const [lon, lat] = f.geometry.coordinates;
@@ -29,8 +52,63 @@ export const odour = {
       }).addTo(layer).bindTooltip(el('div', { class: 'odour-tip' },
         el('strong', { text: t('odour.tip_title', { id: p.petition_id }) }),
         el('div', { text: t('odour.tip', { category: name, intensity: p.intensity, time: time(p.time) }) }),
-        el('div', { class: 'small', text: t('odour.fuzz_note') })));
+        el('div', { class: 'small', text: t('odour.fuzz_note') })))
+        .bindPopup(el('div', { class: 'odour-popup' },
+          el('strong', { text: t('odour.tip_title', { id: p.petition_id }) }),
+          el('button', { type: 'button', class: 'odour-trace-button', dataset: { petition: p.petition_id },
+            text: t('odour.trace_button'), onclick: () => traceUpwind(ctx, traced, p.petition_id) })));
     }
     document.body.dataset.odourPetitions = String(fc.features.length);
   },
 };
+
+// traceUpwind asks for a petition's upwind trace and draws it in layer,
+// replacing the previous trace.
+async function traceUpwind(ctx, layer, id) {
+  const done = busy(t('odour.tracing'));
+  try {
+    const res = await api('/odour/trace?petition=' + encodeURIComponent(id));
+    ctx.map.closePopup();
+    layer.clearLayers();
+    drawTrace(layer, res);
+    const line = (res.trajectory || []).map((p) => [p.lat, p.lon]);
+    if (line.length >= 2) ctx.map.fitBounds(L.latLngBounds(line).pad(0.3));
+    document.body.dataset.odourTrace = id;
+  } catch (e) {
+    showError(e, t('odour.trace_failed', { id }));
+    document.body.dataset.odourTrace = 'error';
+  } finally {
+    done();
+  }
+}
+
+// drawTrace draws a trace result: trajectory line, surface maximum and the
+// candidates' evidence at the petition (the trajectory's first point).
+function drawTrace(layer, res) {
+  const line = (res.trajectory || []).map((p) => [p.lat, p.lon]);
+  if (line.length >= 2) {
+    L.polyline(line, { color: '#e6550d', weight: 3, dashArray: '6 4', className: 'odour-trajectory' })
+      .addTo(layer).bindTooltip(t('odour.trajectory_tip', { id: res.petition, hours: num(hoursSpanned(res.trajectory), 1) }));
+  }
+  if (res.surface_max) drawSurfaceMax(layer, res.surface_max);
+  if (!line.length) return;
+  const list = el('ol', { class: 'odour-candidates' }, (res.candidates || []).slice(0, 5).map((c) => el('li', {
+    text: t('odour.candidate', {
+      name: c.name, id: c.facility_id, score: num(c.score, 2), supporting: c.evidence.supporting_petitions,
+      closest: c.evidence.trajectory ? num(c.evidence.trajectory.closest_m, 0) : '—',
+    }),
+  })));
+  L.popup({ className: 'odour-trace-popup', autoClose: false, closeOnClick: false, maxWidth: 280, autoPan: false })
+    .setLatLng(line[0])
+    .setContent(el('div', {},
+      el('strong', { text: t('odour.trace_title', { id: res.petition }) }),
+      el('div', { class: 'small', text: t('odour.confidence', { level: t('odour.level.' + res.confidence.level) }) }),
+      list))
+    .addTo(layer);
+}
+
+// hoursSpanned is how many hours the trajectory goes back.
+function hoursSpanned(tr) {
+  if (tr.length < 2) return 0;
+  return Math.abs(Date.parse(tr[0].time) - Date.parse(tr[tr.length - 1].time)) / 3600000;
+}
