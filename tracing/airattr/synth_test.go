@@ -3,39 +3,17 @@ package airattr_test
 import (
 	"context"
 	"flag"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/paulmach/orb"
-
 	"github.com/envtrace/envtrace/atmos"
+	"github.com/envtrace/envtrace/fixtures/odoursynth"
 	"github.com/envtrace/envtrace/fixtures/sensorsynth"
-	"github.com/envtrace/envtrace/internal/realdata"
 	"github.com/envtrace/envtrace/tracing/adf"
 	"github.com/envtrace/envtrace/tracing/airattr"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/odour"
 )
-
-// wuqi reads the real Wuqi series and its station metadata.
-func wuqi(tb testing.TB) (atmos.Monitor, []atmos.Observation) {
-	tb.Helper()
-	f, err := os.Open(realdata.Path(tb, "air/cwa_hourly/467770.csv"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	c, err := atmos.ReadCODiS(f, "467770.csv")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return atmos.Monitor{ID: c.Station, Name: "梧棲", Lon: c.Lon, Lat: c.Lat, Kind: atmos.Weather}, c.Obs
-}
-
-// taichungCoast centres the synthetic factories and sensors (the Taichung
-// harbour industrial zone, 6 km south of Wuqi).
-var taichungCoast = orb.Point{120.54, 24.20}
 
 // outcome is one scenario's result.
 type outcome struct {
@@ -49,7 +27,7 @@ type outcome struct {
 func run(tb testing.TB, st atmos.Monitor, wind []atmos.Observation, seed uint64) outcome {
 	tb.Helper()
 	ctx := context.Background()
-	sc, err := sensorsynth.Generate(ctx, sensorsynth.Config{Station: st, Wind: wind, Centre: taichungCoast}, seed)
+	sc, err := sensorsynth.Generate(ctx, sensorsynth.Config{Station: st, Wind: wind, Centre: odoursynth.TaichungCoast}, seed)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -127,7 +105,7 @@ type rates struct {
 }
 
 func evaluate(tb testing.TB, n int) rates {
-	st, wind := wuqi(tb)
+	st, wind := odoursynth.WuqiWind(tb)
 	var affected, flagged, first, top, abstained int
 	for seed := uint64(1); seed <= uint64(n); seed++ {
 		o := run(tb, st, wind, seed)

@@ -3,36 +3,13 @@ package odour_test
 import (
 	"context"
 	"math"
-	"os"
 	"testing"
-
-	"github.com/paulmach/orb"
 
 	"github.com/envtrace/envtrace/atmos"
 	"github.com/envtrace/envtrace/fixtures/odoursynth"
-	"github.com/envtrace/envtrace/internal/realdata"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/odour"
 )
-
-// wuqi reads the real Wuqi series and its station metadata.
-func wuqi(tb testing.TB) (atmos.Monitor, []atmos.Observation) {
-	tb.Helper()
-	f, err := os.Open(realdata.Path(tb, "air/cwa_hourly/467770.csv"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	c, err := atmos.ReadCODiS(f, "467770.csv")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return atmos.Monitor{ID: c.Station, Name: "梧棲", Lon: c.Lon, Lat: c.Lat, Kind: atmos.Weather}, c.Obs
-}
-
-// taichungCoast is the centre of the synthetic factories: the Taichung
-// harbour industrial zone, 6 km south of the Wuqi station.
-var taichungCoast = orb.Point{120.54, 24.20}
 
 // outcome is one scenario's result.
 type outcome struct {
@@ -47,7 +24,7 @@ type outcome struct {
 func run(tb testing.TB, st atmos.Monitor, wind []atmos.Observation, seed uint64) outcome {
 	tb.Helper()
 	ctx := context.Background()
-	sc, err := odoursynth.Generate(ctx, odoursynth.Config{Station: st, Wind: wind, Centre: taichungCoast}, seed)
+	sc, err := odoursynth.Generate(ctx, odoursynth.Config{Station: st, Wind: wind, Centre: odoursynth.TaichungCoast}, seed)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -100,7 +77,7 @@ type rates struct {
 }
 
 func evaluate(tb testing.TB, n int) rates {
-	st, wind := wuqi(tb)
+	st, wind := odoursynth.WuqiWind(tb)
 	var r rates
 	for seed := uint64(1); seed <= uint64(n); seed++ {
 		o := run(tb, st, wind, seed)
