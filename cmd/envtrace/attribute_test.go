@@ -2,10 +2,7 @@ package main
 
 import (
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -85,21 +82,7 @@ func TestAirAttributeMatchesREST(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
-			rec := httptest.NewRecorder()
-			srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tc.rest, nil))
-			if rec.Code != 200 {
-				t.Fatalf("REST %d: %s", rec.Code, rec.Body)
-			}
-			var a, b any
-			if err := json.Unmarshal([]byte(stdout), &a); err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal(rec.Body.Bytes(), &b); err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(a, b) {
-				t.Errorf("the command and %s differ:\n%.600s\n%.600s", tc.rest, stdout, rec.Body)
-			}
+			sameAsREST(t, srv.Handler(), tc.rest, stdout)
 		})
 	}
 	code, _, stderr = runCmd(t, "air", "attribute", "--data", dir, "--from", from, "--to", to, "--event", "nope@x")

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -61,21 +60,7 @@ func TestAirCalibrateMatchesREST(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	rec := httptest.NewRecorder()
-	srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/air/calibration?sensor=LCS01&reference=REF01&day=2026-03-11", nil))
-	if rec.Code != 200 {
-		t.Fatalf("REST %d: %s", rec.Code, rec.Body)
-	}
-	var a, b any
-	if err := json.Unmarshal([]byte(stdout), &a); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(rec.Body.Bytes(), &b); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(a, b) {
-		t.Fatalf("the command and the REST twin differ:\n%.400s\n%.400s", stdout, rec.Body)
-	}
+	sameAsREST(t, srv.Handler(), "/api/v1/air/calibration?sensor=LCS01&reference=REF01&day=2026-03-11", stdout)
 	var sel calibrate.Selection
 	if err := json.Unmarshal([]byte(stdout), &sel); err != nil {
 		t.Fatal(err)
@@ -109,7 +94,7 @@ func TestAirCalibrateMatchesREST(t *testing.T) {
 			t.Errorf("%v: exit %d: %s", tc.args, code, stderr)
 		}
 	}
-	rec = httptest.NewRecorder()
+	rec := httptest.NewRecorder()
 	srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/air/calibration?sensor=LCS01&reference=REF01&day=2026-01-01", nil))
 	if rec.Code != 422 {
 		t.Errorf("a day without data: %d %s", rec.Code, rec.Body)

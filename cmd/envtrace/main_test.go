@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -18,6 +21,27 @@ func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
 	code = run(context.Background(), args, &out, &errb)
 	return code, out.String(), errb.String()
+}
+
+// sameAsREST fails t unless GET rest on h answers 200 with the same JSON
+// as the command printed on stdout: each CLI query has a REST twin.
+func sameAsREST(t *testing.T, h http.Handler, rest, stdout string) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, rest, nil))
+	if rec.Code != 200 {
+		t.Fatalf("REST %d: %s", rec.Code, rec.Body)
+	}
+	var a, b any
+	if err := json.Unmarshal([]byte(stdout), &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &b); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("the command and %s differ:\n%.600s\n%.600s", rest, stdout, rec.Body)
+	}
 }
 
 func TestNavigateCommand(t *testing.T) {

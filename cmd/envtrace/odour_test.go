@@ -4,11 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"math"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -130,21 +127,7 @@ func TestOdourCommandsMatchREST(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
-			rec := httptest.NewRecorder()
-			srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tc.rest, nil))
-			if rec.Code != 200 {
-				t.Fatalf("REST %d: %s", rec.Code, rec.Body)
-			}
-			var a, b any
-			if err := json.Unmarshal([]byte(stdout), &a); err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal(rec.Body.Bytes(), &b); err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(a, b) {
-				t.Errorf("the command and %s differ:\n%.600s\n%.600s", tc.rest, stdout, rec.Body)
-			}
+			sameAsREST(t, srv.Handler(), tc.rest, stdout)
 		})
 	}
 	if code, stdout, _ := runCmd(t, "odour", "rank", "--data", dir, "--from", from, "--to", to); code != 0 || !strings.Contains(stdout, "RANK") || !strings.Contains(stdout, sc.Source) {
