@@ -257,17 +257,9 @@ func scoreSites(sites []*Site, band float64) {
 		units[i] = hotspot.Unit{ID: s.ID, X: s.X, Y: s.Y}
 		y[i] = float64(len(s.Reports))
 	}
-	z := hotspot.GiZ(y, hotspot.DistanceBand(units, band), true, hotspot.Binary)
-	p := make([]float64, len(z))
-	for i, v := range z {
-		p[i] = math.NaN()
-		if !math.IsNaN(v) && !math.IsInf(v, 0) {
-			p[i] = hotspot.TwoSided(v)
-		}
-	}
-	sig := hotspot.BH(p, siteAlpha)
+	z, p, sig := hotspot.GiStarTest(y, hotspot.DistanceBand(units, band), siteAlpha)
 	for i, s := range sites {
-		if math.IsNaN(p[i]) {
+		if math.IsNaN(z[i]) || math.IsInf(z[i], 0) {
 			continue
 		}
 		zi, pi := z[i], p[i]

@@ -190,12 +190,7 @@ func gi(res *Result, nb [][]int, alpha float64) {
 	for i, u := range res.Units {
 		y[i] = float64(u.Count)
 	}
-	z := GiZ(y, nb, true, Binary)
-	p := make([]float64, len(z))
-	for i := range z {
-		p[i] = TwoSided(z[i])
-	}
-	keep := BH(p, alpha)
+	z, p, keep := GiStarTest(y, nb, alpha)
 	for i := range res.Units {
 		u := &res.Units[i]
 		u.Z, u.P = finite(z[i], 6), finite(p[i], 8)

@@ -146,6 +146,20 @@ func rowWeights(i int, nb []int, star bool, wt Weighting) ([]int, []float64) {
 	return idx, w
 }
 
+// GiStarTest is the hot spot test of the values y over the neighbourhoods
+// nb: Gi* z-scores with binary weights, their two-sided p-values, and which
+// of them are significant under a Benjamini–Hochberg false discovery rate
+// of alpha. Undefined z-scores (no variance) give NaN p-values that are
+// never significant.
+func GiStarTest(y []float64, nb [][]int, alpha float64) (z, p []float64, significant []bool) {
+	z = GiZ(y, nb, true, Binary)
+	p = make([]float64, len(z))
+	for i := range z {
+		p[i] = TwoSided(z[i])
+	}
+	return z, p, BH(p, alpha)
+}
+
 // TwoSided is the two-sided normal p-value of z, 2·(1 − Φ(|z|)).
 func TwoSided(z float64) float64 { return math.Erfc(math.Abs(z) / math.Sqrt2) }
 
