@@ -47,7 +47,7 @@ func TestAirAttributeMatchesREST(t *testing.T) {
 	if err := sensor.WriteDir(dir, sc.Data); err != nil {
 		t.Fatal(err)
 	}
-	srv := fixtureServer(t, dir)
+	srv := fixtureServer(t, dir).srv
 	from, to := sc.From.In(sensor.Taipei).Format(time.RFC3339), sc.To.In(sensor.Taipei).Format(time.RFC3339)
 	code, stdout, stderr := runCmd(t, "air", "attribute", "--data", dir, "--from", from, "--to", to, "--json")
 	if code != 0 {

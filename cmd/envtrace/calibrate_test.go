@@ -55,7 +55,7 @@ func TestAirCalibrateMatchesREST(t *testing.T) {
 	if err := sensor.WriteDir(dir, data); err != nil {
 		t.Fatal(err)
 	}
-	srv := fixtureServer(t, dir)
+	srv := fixtureServer(t, dir).srv
 	code, stdout, stderr := runCmd(t, "air", "calibrate", "--data", dir, "--sensor", "LCS01", "--reference", "REF01", "--day", "2026-03-11", "--json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)

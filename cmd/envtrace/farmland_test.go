@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,38 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/envtrace/envtrace/api"
-	"github.com/envtrace/envtrace/casework/outbox"
 	"github.com/envtrace/envtrace/fixtures"
-	"github.com/envtrace/envtrace/internal/config"
 )
-
-// farmlandServer serves dir with its farmland desk, as `envtrace serve
-// --data` does, and returns the outbox the alerts go to.
-func farmlandServer(t *testing.T, dir string) (*api.Server, *outbox.Memory) {
-	t.Helper()
-	e := &env{cfg: config.Default(), stdout: io.Discard, stderr: io.Discard}
-	e.cfg.Data = dir
-	b, cleanup, err := e.dataBasin(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
-	ob := outbox.NewMemory()
-	fa, err := farmlandArea(dir, b, ob)
-	if err != nil || fa == nil {
-		t.Fatalf("farmland area: %v (%v)", fa, err)
-	}
-	backend, err := newMemoryBackend(b, false, api.WithFarmland(fa))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := api.New(api.Config{}, backend)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, ob
-}
 
 // The contract's keys, in the contract's words.
 var impactKeys = []string{"area_ha", "arrival_time", "concentration", "dilution", "exceeds", "intake_id", "office", "reach_id", "standard", "travel_hours", "unit"}
@@ -52,7 +21,8 @@ func TestFarmlandImpactMatchesREST(t *testing.T) {
 	if err := fixtures.WriteCentral(dir); err != nil {
 		t.Fatal(err)
 	}
-	srv, ob := farmlandServer(t, dir)
+	ms := fixtureServer(t, dir)
+	srv, ob := ms.srv, ms.outbox
 	at := "2026-08-14T04:00:00+08:00"
 	cases := []struct {
 		name string
@@ -126,7 +96,7 @@ func TestFarmlandErrors(t *testing.T) {
 	if err := fixtures.WriteCentral(dir); err != nil {
 		t.Fatal(err)
 	}
-	srv, _ := farmlandServer(t, dir)
+	srv := fixtureServer(t, dir).srv
 	at := "2026-08-14T04:00:00+08:00"
 	tests := []struct {
 		name   string

@@ -2,16 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"math"
 	"strings"
 	"testing"
 
-	"github.com/envtrace/envtrace/api"
-	"github.com/envtrace/envtrace/casework/inspection"
 	"github.com/envtrace/envtrace/fixtures"
-	"github.com/envtrace/envtrace/internal/config"
-	"github.com/envtrace/envtrace/tracing/datadir"
 )
 
 // TestInspectCommandsMatchREST: `envtrace inspect rank|plan --json` and
@@ -22,7 +17,7 @@ func TestInspectCommandsMatchREST(t *testing.T) {
 	if err := fixtures.WriteCentral(dir); err != nil {
 		t.Fatal(err)
 	}
-	srv := inspectServer(t, dir)
+	srv := fixtureServer(t, dir).srv
 	for _, tc := range []struct {
 		args []string
 		rest string
@@ -78,33 +73,4 @@ func TestInspectCommandErrors(t *testing.T) {
 			}
 		})
 	}
-}
-
-// inspectServer serves dir as `envtrace serve --data` does.
-func inspectServer(t *testing.T, dir string) *api.Server {
-	t.Helper()
-	e := &env{cfg: config.Default(), stdout: io.Discard, stderr: io.Discard}
-	e.cfg.Data = dir
-	b, cleanup, err := e.dataBasin(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cleanup)
-	airData, err := datadir.ReadWith(dir, b.DS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	insp, err := inspection.NewSource(airData)
-	if err != nil {
-		t.Fatal(err)
-	}
-	backend, err := newMemoryBackend(b, false, api.WithAirData(airData), api.WithInspections(insp))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := api.New(api.Config{}, backend)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv
 }

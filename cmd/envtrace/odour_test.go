@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/atmos"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/internal/config"
@@ -93,7 +92,7 @@ func TestOdourCommandsMatchREST(t *testing.T) {
 	if err := fixtures.WriteCentral(dir); err != nil {
 		t.Fatal(err)
 	}
-	srv := fixtureServer(t, dir)
+	srv := fixtureServer(t, dir).srv
 	scs, err := fixtures.OdourScenarios()
 	if err != nil {
 		t.Fatal(err)
@@ -135,29 +134,18 @@ func TestOdourCommandsMatchREST(t *testing.T) {
 	}
 }
 
-// fixtureServer serves dir as `envtrace serve --data` does.
-func fixtureServer(t *testing.T, dir string) *api.Server {
+// fixtureServer serves dir as `envtrace serve --data` does, through the
+// command's own constructor, and returns it with the desks' outbox.
+func fixtureServer(t *testing.T, dir string) *memoryServe {
 	t.Helper()
 	e := &env{cfg: config.Default(), stdout: io.Discard, stderr: io.Discard}
 	e.cfg.Data = dir
-	b, cleanup, err := e.dataBasin(t.Context())
+	ms, err := e.memoryServer(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(cleanup)
-	airData, err := datadir.ReadWith(dir, b.DS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	backend, err := newMemoryBackend(b, false, api.WithAirData(airData))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := api.New(api.Config{}, backend)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv
+	t.Cleanup(ms.cleanup)
+	return ms
 }
 
 func TestOdourCommandErrors(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/casework/inspection"
+	"github.com/envtrace/envtrace/casework/outbox"
 	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/store"
@@ -48,43 +49,76 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if e.cfg.Auth.Mode != "" {
 		return usageErr("--auth needs --db: the in-memory demo serves everybody as the demo identity")
 	}
-	dir, cleanup, err := e.dataDir()
+	ms, err := e.memoryServer(ctx)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
+	defer ms.cleanup()
+	source := "the embedded central-Taiwan fixture"
+	if e.cfg.Data != "" {
+		source = e.cfg.Data
+	}
+	fmt.Fprintf(e.stdout, "envtrace: serving %s (%d reaches) at http://%s/\n", source, ms.reaches, e.cfg.Addr)
+	fmt.Fprintln(e.stdout, "envtrace: DEMO: no login; every request without a key runs as the demo administrator")
+	return ms.srv.Serve(ctx, e.cfg.Addr)
+}
+
+// memoryServe is the in-memory server `serve` runs without --db, with what
+// its callers need besides the handler: the outbox the dumping and farmland
+// desks deliver through, and the temporary fixture directory to remove.
+type memoryServe struct {
+	srv     *api.Server
+	outbox  *outbox.Memory
+	reaches int
+	cleanup func()
+}
+
+// memoryServer builds the server `serve` runs over the data directory (or
+// the embedded fixture): one constructor, so that the command and its tests
+// serve the same thing.
+func (e *env) memoryServer(ctx context.Context) (*memoryServe, error) {
+	dir, cleanup, err := e.dataDir()
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			cleanup()
+		}
+	}()
 	b, err := e.loadBasin(ctx, dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// The air, sensor, air-permit and odour files are read beside the
 	// water files.
 	airData, err := datadir.ReadWith(dir, b.DS)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	insp, err := inspection.NewSource(airData)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// The demo keeps its system of record in store.Memory, behind the same
 	// interface as PostGIS: the dataset is imported into it and served
 	// from it, ingested readings go through it, and cases live in it.
 	st := store.NewMemory()
 	if b, err = storedBasin(ctx, st, b); err != nil {
-		return err
+		return nil, err
 	}
 	insp.Repo = st // inspection records posted to the API join the ranking's outcomes
 	pa, err := e.petitionArea(true)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	land, err := dumping.ReadLand(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := locateCounties(e, pa, land, b.DS.Stations); err != nil {
-		return err
+		return nil, err
 	}
 	// Farmland alerts share the dumping desk's outbox (and its worker).
 	repo := dumping.NewMemory()
@@ -92,14 +126,14 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		api.WithPetitions(pa)}
 	fa, err := farmlandArea(dir, b, repo.Outbox)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if fa != nil {
 		opts = append(opts, api.WithFarmland(fa))
 	}
 	mb, err := newMemoryBackend(b, e.cfg.Data == "", opts...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var backend api.Backend = mb
 	cfg := e.apiConfig()
@@ -107,22 +141,17 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if land != nil {
 		area, err := e.dumpingArea(ctx, land, repo, repo.Outbox, true)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		backend = &dumpingBackend{MemoryBackend: mb, area: area}
 		cfg.Auth, cfg.DemoIdentity = e.demoKeys(land), true
 	}
 	srv, err := api.New(cfg, backend)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	source := "the embedded central-Taiwan fixture"
-	if e.cfg.Data != "" {
-		source = e.cfg.Data
-	}
-	fmt.Fprintf(e.stdout, "envtrace: serving %s (%d reaches) at http://%s/\n", source, b.Net.Len(), e.cfg.Addr)
-	fmt.Fprintln(e.stdout, "envtrace: DEMO: no login; every request without a key runs as the demo administrator")
-	return srv.Serve(ctx, e.cfg.Addr)
+	ok = true
+	return &memoryServe{srv: srv, outbox: repo.Outbox, reaches: b.Net.Len(), cleanup: cleanup}, nil
 }
 
 // petitionArea gives the server a petition desk: contacts sealed with the
