@@ -501,7 +501,7 @@ func TestTokensDenied(t *testing.T) {
 		{"not a bearer", "Basic YWRtaW46YWRtaW4="},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			req, _ := http.NewRequest("GET", target, nil)
+			req, _ := http.NewRequest(http.MethodGet, target, nil)
 			req.Header.Set("Authorization", tc.header)
 			res := serve(w.h, req)
 			if res.Code != 401 || res.Header().Get("Content-Type") != api.ProblemContentType || res.Header().Get("WWW-Authenticate") == "" {

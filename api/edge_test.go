@@ -64,7 +64,7 @@ func TestEdge(t *testing.T) {
 	t.Run("rate limit per identity", func(t *testing.T) {
 		var codes []int
 		for range 5 {
-			r := httptest.NewRequest("GET", "/api/v1/stations", nil)
+			r := httptest.NewRequest(http.MethodGet, "/api/v1/stations", nil)
 			r.Host = "envtrace.example.tw"
 			r.RemoteAddr = "198.51.100.7:999"
 			rec := httptest.NewRecorder()

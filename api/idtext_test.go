@@ -23,9 +23,7 @@ func TestNavigateIDsMatchesNavigate(t *testing.T) {
 	}
 	b := memoryBackend(t, net)
 	starts := []int32{0, 1, 17, int32(net.Len() / 2), int32(net.Len() - 1)}
-	for _, o := range net.Outlets()[:3] {
-		starts = append(starts, o)
-	}
+	starts = append(starts, net.Outlets()[:3]...)
 	reqs := []struct {
 		name string
 		req  api.NavigateRequest
@@ -80,7 +78,7 @@ func TestNavigateIDsMatchesNavigate(t *testing.T) {
 		cancel()
 		err := b.NavigateIDs(ctx, api.NavigateRequest{Start: net.ID(net.Outlets()[0]), Mode: hydro.UT},
 			func([]byte, int) bool { return true })
-		if err != context.Canceled {
+		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("err %v, want context.Canceled", err)
 		}
 	})

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -105,7 +106,7 @@ func TestFollowerAppliesAndCatchesUp(t *testing.T) {
 		t.Errorf("follower at seq %d, database at %d", f.HighWater(), hw)
 	}
 	cancel()
-	if err := <-done; err != context.Canceled {
+	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("Run returned %v, want context.Canceled", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -44,7 +45,7 @@ func TestNetworkBasinTwin(t *testing.T) {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
 			rec := httptest.NewRecorder()
-			srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/basin?"+tc.query, nil))
+			srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/basin?"+tc.query, nil))
 			if rec.Code != 200 || rec.Body.String() != out {
 				t.Errorf("CLI printed %s\nREST answered %d %s", out, rec.Code, rec.Body)
 			}

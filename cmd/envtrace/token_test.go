@@ -81,7 +81,7 @@ func TestTokenCommandsAndServeAuth(t *testing.T) {
 	waitUp(t, base+"/healthz")
 	reading := `[{"station":"WQ-C1-01","time":"2026-10-01T08:00:00+08:00","parameter":"Cu","value":0.02,"unit":"mg/L"}]`
 	post := func(token string) int {
-		req, _ := http.NewRequest("POST", base+"/api/v1/readings", strings.NewReader(reading))
+		req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/readings", strings.NewReader(reading))
 		req.Header.Set("Content-Type", "application/json")
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
@@ -93,8 +93,13 @@ func TestTokenCommandsAndServeAuth(t *testing.T) {
 		res.Body.Close()
 		return res.StatusCode
 	}
-	if res, err := http.Get(base + "/api/v1/stations"); err != nil || res.StatusCode != 200 {
-		t.Fatalf("public stations: %v %v", res, err)
+	res, err := http.Get(base + "/api/v1/stations")
+	if err != nil {
+		t.Fatalf("public stations: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("public stations: %s", res.Status)
 	}
 	if c := post(""); c != 401 {
 		t.Fatalf("write without a token: %d", c)
@@ -136,7 +141,7 @@ func checkServedAudit(t *testing.T, url, base string) {
 			Allowed bool   `json:"allowed"`
 		} `json:"records"`
 	}
-	if err := json.NewDecoder(res.Body).Decode(&page); err != nil || res.StatusCode != 200 {
+	if err := json.NewDecoder(res.Body).Decode(&page); err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("GET /api/v1/audit: %d %v", res.StatusCode, err)
 	}
 	var allowed, denied int

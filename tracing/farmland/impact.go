@@ -223,7 +223,7 @@ func (e *Engine) Forward(ctx context.Context, src Source) (*Impact, error) {
 	for _, in := range reached {
 		hours := e.hoursTo(d, src.Place, in.place)
 		q, _ := e.flowOf(in.place.Reach)
-		conc := src.Conc
+		var conc float64
 		if in.place.Reach == src.Place.Reach {
 			conc = src.Conc * min(1, src.FlowM3s/q)
 		} else {

@@ -1,7 +1,6 @@
 package farmland
 
 import (
-	"fmt"
 	"sort"
 
 	"github.com/envtrace/envtrace/tracing/param"
@@ -91,12 +90,4 @@ func SoilMetals() []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// describe names a limit in an alert.
-func (l Limit) describe() string {
-	if l.HasMin {
-		return fmt.Sprintf("%g–%g %s", l.Min, l.Max, l.Unit)
-	}
-	return fmt.Sprintf("%g %s", l.Max, l.Unit)
 }

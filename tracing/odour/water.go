@@ -2,10 +2,12 @@ package odour
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
 
+	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/model"
 )
@@ -86,7 +88,13 @@ func (e *Engine) waterLink(ctx context.Context, p *pet, res *Result) error {
 		return err
 	}
 	snaps, err := e.basin.Net.SnapPoint(pt, 1, e.water.RangeM)
-	if err != nil || len(snaps) == 0 {
+	if errors.Is(err, hydro.ErrNoGeometry) {
+		return nil // a topology-only network has no reach to smell near
+	}
+	if err != nil {
+		return fmt.Errorf("odour: water link of petition %s: %w", p.ID, err)
+	}
+	if len(snaps) == 0 {
 		return nil
 	}
 	s := snaps[0]
