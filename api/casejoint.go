@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/casework/inspection"
 	"github.com/envtrace/envtrace/casework/petition"
+	"github.com/envtrace/envtrace/tracing/airquery"
 )
 
 // maxJointBody bounds the joint-defence POST bodies: a reference, a share
@@ -68,6 +71,19 @@ func (s *Server) refSources() map[casework.Kind]refSource {
 			return inspectionSummary(r), "/api/v1/inspections/" + id, nil
 		}
 	}
+	if ab, ok := s.backend.(AirBackend); ok {
+		out[casework.KindSensorAnomaly] = func(ctx context.Context, id string) (any, string, error) {
+			v, err := ab.AirAnomaly(ctx, id)
+			if _, ok := airquery.IsInvalid(err); ok {
+				return nil, "", fmt.Errorf("%w: %w", errNoRecord, err)
+			}
+			if err != nil {
+				return nil, "", err
+			}
+			q := url.Values{"from": {v.From.Format(time.RFC3339)}, "to": {v.To.Format(time.RFC3339)}}
+			return v, "/api/v1/air/anomalies?" + q.Encode(), nil
+		}
+	}
 	return out
 }
 
@@ -102,7 +118,7 @@ func (h *caseHandlers) loadForEdit(c echo.Context, what string) (*casework.Case,
 }
 
 // addItem answers POST /api/v1/cases/{id}/items: {"kind", "id"} names a
-// petition, dumping report or inspection; the server reads its public
+// petition, sensor anomaly, dumping report or inspection; the server reads its public
 // summary itself and stores it with the reference.
 func (h *caseHandlers) addItem(c echo.Context) error {
 	var b struct {
@@ -128,7 +144,11 @@ func (h *caseHandlers) addItem(c echo.Context) error {
 	ctx := c.Request().Context()
 	v, source, err := src(ctx, b.ID)
 	if errors.Is(err, errNoRecord) {
-		return &ParamError{Name: "id", Reason: fmt.Sprintf("no %s %q", b.Kind, b.ID), Err: err}
+		reason := fmt.Sprintf("no %s %q", b.Kind, b.ID)
+		if ie, ok := airquery.IsInvalid(err); ok {
+			reason = ie.Reason
+		}
+		return &ParamError{Name: "id", Reason: reason, Err: err}
 	}
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", b.Kind, b.ID, err)

@@ -35,7 +35,7 @@ func TestJointCases(t *testing.T) {
 		{"and the dumping report", "officer", "POST", base + "/items", `{"kind":"dumping_report","id":"` + w.reportNPA + `"}`, 201,
 			[]string{`"kind":"dumping_report"`, `"seq":3`}, nil},
 		{"an unknown record is named", "officer", "POST", base + "/items", `{"kind":"dumping_report","id":"nope"}`, 400, []string{"nope"}, nil},
-		{"a kind this server keeps no desk for", "officer", "POST", base + "/items", `{"kind":"sensor_anomaly","id":"A-1"}`, 400, []string{"no sensor_anomaly records"}, nil},
+		{"a malformed sensor anomaly id is named", "officer", "POST", base + "/items", `{"kind":"sensor_anomaly","id":"A-1"}`, 400, []string{`\"A-1\" is not a sensor anomaly id`}, nil},
 		{"Taichung may not add", "officer-TXG", "POST", base + "/items", `{"kind":"petition","id":"` + w.petition + `"}`, 403, nil, nil},
 		{"never a whole role", "officer", "POST", base + "/shares", `{"principal":"role:investigator"}`, 400, []string{"whole role"}, nil},
 		{"an NGO never edits", "officer", "POST", base + "/shares", `{"principal":"` + ngo + `","access":"edit"}`, 400, []string{"county bureau"}, nil},
