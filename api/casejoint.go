@@ -190,26 +190,17 @@ func (h *caseHandlers) share(c echo.Context) error {
 	if err := decodeObject(c, maxJointBody, &b); err != nil {
 		return err
 	}
-	if b.Access == "" {
-		b.Access = casework.AccessRead
-	}
-	switch {
-	case !casework.ValidPrincipal(b.Principal):
-		return &ParamError{Name: "principal", Reason: "user:<subject>, county:<code> or agency:<id>"}
-	case b.Access != casework.AccessRead && b.Access != casework.AccessEdit:
-		return &ParamError{Name: "access", Reason: "read or edit"}
-	case strings.HasPrefix(b.Principal, casework.SharePrefixRole):
-		return &ParamError{Name: "principal", Reason: "share with a person, county or agency, never a whole role"}
-	case b.Access == casework.AccessEdit && !strings.HasPrefix(b.Principal, casework.SharePrefixCounty):
-		return &ParamError{Name: "access", Reason: "edit access is for a county bureau (county:XXX); others read"}
+	acc, err := casework.CheckGrant(b.Principal, b.Access)
+	var fe *casework.FieldError
+	if errors.As(err, &fe) {
+		return &ParamError{Name: fe.Field, Reason: fe.Reason, Err: err}
 	}
 	cs, err := h.loadForEdit(c, "share")
 	if err != nil {
 		return err
 	}
-	sh := casework.Share{Principal: b.Principal, Access: b.Access, Since: h.now()}
+	sh := casework.Share{Principal: b.Principal, Access: acc, Since: h.now()}
 	err = h.repo.Share(c.Request().Context(), cs.ID, sh)
-	var fe *casework.FieldError
 	if errors.As(err, &fe) {
 		return &ParamError{Name: "principal", Reason: fe.Reason, Err: err}
 	}
