@@ -68,7 +68,16 @@ func (s *Server) refSources() map[casework.Kind]refSource {
 			if err != nil {
 				return nil, "", err
 			}
-			return inspectionSummary(r), "/api/v1/inspections/" + id, nil
+			sum := inspectionSummary(r)
+			if tb, ok := s.backend.(TracingBackend); ok {
+				if f, err := tb.Facility(ctx, r.Facility); err == nil {
+					sum.Name = f.Facility.Name
+					if p := pointJSON(f.Position); p != nil {
+						sum.Lon, sum.Lat = p[0], p[1] // as GET /api/v1/facilities/{id} gives it
+					}
+				}
+			}
+			return sum, "/api/v1/inspections/" + id, nil
 		}
 	}
 	if ab, ok := s.backend.(AirBackend); ok {
@@ -87,21 +96,26 @@ func (s *Server) refSources() map[casework.Kind]refSource {
 	return out
 }
 
-// inspectionSummary is what a case keeps of an inspection record: when,
-// where and what was found in counts, without the inspector's name or
-// notes.
-func inspectionSummary(r *inspection.Record) any {
-	return struct {
-		ID         string `json:"id"`
-		Facility   string `json:"facility_id"`
-		Date       string `json:"date"`
-		Selection  string `json:"selection"`
-		Findings   int    `json:"findings"`
-		Samples    int    `json:"samples"`
-		Violations int    `json:"violations"`
-		Penalties  int    `json:"penalties"`
-	}{r.ID, r.Facility, r.Date.In(casework.Taipei).Format("2006-01-02"), r.Selection,
-		len(r.Findings), len(r.Samples), len(r.Violations), len(r.Penalties)}
+// inspectionRef is what a case keeps of an inspection record: when,
+// where (the facility and its public site) and what was found in counts,
+// without the inspector's name or notes.
+type inspectionRef struct {
+	ID         string  `json:"id"`
+	Facility   string  `json:"facility_id"`
+	Name       string  `json:"facility_name,omitempty"`
+	Lon        float64 `json:"lon,omitempty"`
+	Lat        float64 `json:"lat,omitempty"`
+	Date       string  `json:"date"`
+	Selection  string  `json:"selection"`
+	Findings   int     `json:"findings"`
+	Samples    int     `json:"samples"`
+	Violations int     `json:"violations"`
+	Penalties  int     `json:"penalties"`
+}
+
+func inspectionSummary(r *inspection.Record) *inspectionRef {
+	return &inspectionRef{ID: r.ID, Facility: r.Facility, Date: r.Date.In(casework.Taipei).Format("2006-01-02"), Selection: r.Selection,
+		Findings: len(r.Findings), Samples: len(r.Samples), Violations: len(r.Violations), Penalties: len(r.Penalties)}
 }
 
 // loadForEdit reads the case named by the path and checks the caller may

@@ -119,3 +119,44 @@ func TestCaseSensorAnomaly(t *testing.T) {
 		}
 	}
 }
+
+// TestCaseInspectionItem adds a fixture inspection to a case: the case
+// keeps its counts and the inspected facility's public site (what the map
+// and the exports draw), never the inspector or the notes.
+func TestCaseInspectionItem(t *testing.T) {
+	s, fx := centralServer(t)
+	h := s.Handler()
+	rec := do(t, h, "POST", "/api/v1/cases", caseBody(fx.scenarios[0], "稽查案"))
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body)
+	}
+	caseID := decode[struct{ ID string }](t, rec.Body.Bytes()).ID
+	const id, fac = "I-20260520-C1", "N7789799"
+	rec = do(t, h, "POST", "/api/v1/inspections", `{"id":"`+id+`","facility_id":"`+fac+`","date":"2026-05-20T10:00:00+08:00","selection":"risk",
+		"inspector":"林稽查員","note":"業者負責人態度不佳","findings":[{"description":"廢水處理設施未操作"}],"violations":[{"article":"水污法第7條","description":"COD 超標"}]}`)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("inspection: %d %s", rec.Code, rec.Body)
+	}
+	rec = do(t, h, "POST", "/api/v1/cases/"+caseID+"/items", `{"kind":"inspection","id":"`+id+`"}`)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("add: %d %s", rec.Code, rec.Body)
+	}
+	got := decode[struct {
+		Ref struct {
+			Summary map[string]any `json:"summary"`
+		} `json:"inspection"`
+	}](t, rec.Body.Bytes()).Ref.Summary
+	facility := decode[struct {
+		Name     string     `json:"name"`
+		Position [2]float64 `json:"position"`
+	}](t, get(t, h, "/api/v1/facilities/"+fac).Body.Bytes())
+	if got["facility_id"] != fac || got["date"] != "2026-05-20" || got["findings"] != 1.0 || got["violations"] != 1.0 || got["facility_name"] != facility.Name ||
+		got["lon"] != facility.Position[0] || got["lat"] != facility.Position[1] || got["lon"] == nil {
+		t.Errorf("summary %v, facility %+v", got, facility)
+	}
+	for _, k := range []string{"林稽查員", "態度不佳", "inspector", "note"} {
+		if strings.Contains(rec.Body.String(), k) {
+			t.Errorf("the case item holds %s", k)
+		}
+	}
+}
