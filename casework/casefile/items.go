@@ -16,16 +16,16 @@ import (
 // the summary is the record's public view), a one-line Chinese summary,
 // and its position when it has one.
 type item struct {
-	Seq     int
-	Kind    casework.Kind
-	Ref     string // the record's id, or a civil-society report's title
-	Line    string // the one-line summary in Traditional Chinese
-	Summary json.RawMessage
-	By      string
-	At      time.Time
-	Digest  string
-	Position  orb.Point
-	Located bool
+	Seq      int
+	Kind     casework.Kind
+	Ref      string // the record's id, or a civil-society report's title
+	Line     string // the one-line summary in Traditional Chinese
+	Summary  json.RawMessage
+	By       string
+	At       time.Time
+	Digest   string
+	Position orb.Point
+	Located  bool
 }
 
 // caseItems lists the case's items other than traces, in item order.
