@@ -43,9 +43,9 @@ export function cpfForm(ctx, layer) {
     out));
 }
 
-// onPhone says the map is on a phone or another screen without hover
-// (the width at which the panel becomes a sheet, as style.css sets it).
-const onPhone = () => window.matchMedia('(max-width: 700px), (hover: none)').matches;
+// onPhone says the map is on a phone (the width at which the panel
+// becomes a sheet, as style.css sets it) or another touch screen.
+const onPhone = () => window.matchMedia('(max-width: 700px), (pointer: coarse)').matches;
 
 // tip binds a wedge's, the monitor's or a facility's text: a tooltip on
 // hover; on a phone a popup, one open at a time, because tooltips opened
