@@ -355,6 +355,9 @@ func scenarioChecks(t *testing.T, b *browser, sc fixtures.Scenario) {
 	if r := b.text("#verdict-reason"); !regexp.MustCompile(`\p{Han}`).MatchString(r) || regexp.MustCompile(`readings|range|discharge`).MatchString(r) {
 		t.Errorf("%s: verdict reason not in zh-TW: %q", sc.ID, r)
 	}
+	if ins := b.text("#insufficient"); ins != "" && (strings.Contains(ins, "could carry") || !strings.Contains(ins, "無法")) {
+		t.Errorf("%s: why a facility cannot carry the load is not in zh-TW: %q", sc.ID, ins)
+	}
 	if n := b.count("#upstream tbody tr"); n == 0 {
 		t.Errorf("%s: the upstream stations and what they read are not shown", sc.ID)
 	}

@@ -151,6 +151,15 @@ export function reasonText(res) {
   return parts.join(t('punct.clause_sep'));
 }
 
+// insufficientText says why a facility cannot carry the load, from its
+// evidence's numbers: the volume it could release at most and how many
+// times that the reading needs, or that no volume is known.
+function insufficientText(ev) {
+  if (!(ev.max_volume_m3_day > 0)) return t('trace.insufficient_no_volume');
+  return t('trace.insufficient_reason', { ratio: num(ev.required_to_capacity_ratio, 1), volume: num(ev.max_volume_m3_day, 0),
+    req: num(ev.required_load_kg_day, 1), max: num(ev.max_load_kg_day, 1) });
+}
+
 // industryOf names a suspect's industry: its profile's category name, or
 // the category as recorded when envtrace does not know it.
 function industryOf(ev) {
@@ -220,7 +229,7 @@ export function traceResults(res, onFocus) {
   const insufficient = insufficientList.length
     ? el('details', { id: 'insufficient', open: true }, el('summary', { text: t('trace.insufficient', { n: insufficientList.length }) }),
       el('ul', { class: 'ruled' }, insufficientList.map((s) => el('li', null, el('strong', { text: s.name }), ' (' + s.facility_id + ') — ',
-        s.evidence.reason || t('evidence.load_value', { req: num(s.evidence.required_load_kg_day, 1), perm: num(s.evidence.permitted_load_kg_day, 1) })))))
+        insufficientText(s.evidence)))))
     : null;
   const ruled = res.ruled_out.length
     ? el('details', { id: 'ruled-out', open: res.ruled_out.length <= 5 },
