@@ -30,6 +30,9 @@ import (
 // anomalies --json` byte for byte in content.
 type AirBackend interface {
 	AirAnomalies(ctx context.Context, q airquery.Anomalies) (*adf.Result, error)
+	// AirAnomaly resolves a sensor anomaly id (airquery.AnomalyID) to its
+	// public summary, for a case to hold it by reference.
+	AirAnomaly(ctx context.Context, id string) (*airquery.AnomalySummary, error)
 	AirAttribution(ctx context.Context, q airquery.Attribution) (*airattr.Result, error)
 	AirRisk(ctx context.Context, q airquery.Risk) (*airquery.RiskResult, error)
 	AirCalibration(ctx context.Context, q airquery.Calibration) (*calibrate.Selection, error)
@@ -82,6 +85,11 @@ func (b *MemoryBackend) airSources() *airquery.Sources {
 // AirAnomalies implements AirBackend.
 func (b *MemoryBackend) AirAnomalies(ctx context.Context, q airquery.Anomalies) (*adf.Result, error) {
 	return airquery.RunAnomalies(ctx, b.air.sources(), q)
+}
+
+// AirAnomaly implements AirBackend.
+func (b *MemoryBackend) AirAnomaly(ctx context.Context, id string) (*airquery.AnomalySummary, error) {
+	return airquery.Anomaly(ctx, b.air.sources(), id)
 }
 
 // AirAttribution implements AirBackend.

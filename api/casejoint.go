@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/casework/inspection"
 	"github.com/envtrace/envtrace/casework/petition"
+	"github.com/envtrace/envtrace/tracing/airquery"
 )
 
 // maxJointBody bounds the joint-defence POST bodies: a reference, a share
@@ -65,27 +68,54 @@ func (s *Server) refSources() map[casework.Kind]refSource {
 			if err != nil {
 				return nil, "", err
 			}
-			return inspectionSummary(r), "/api/v1/inspections/" + id, nil
+			sum := inspectionSummary(r)
+			if tb, ok := s.backend.(TracingBackend); ok {
+				if f, err := tb.Facility(ctx, r.Facility); err == nil {
+					sum.Name = f.Facility.Name
+					if p := pointJSON(f.Position); p != nil {
+						sum.Lon, sum.Lat = p[0], p[1] // as GET /api/v1/facilities/{id} gives it
+					}
+				}
+			}
+			return sum, "/api/v1/inspections/" + id, nil
+		}
+	}
+	if ab, ok := s.backend.(AirBackend); ok {
+		out[casework.KindSensorAnomaly] = func(ctx context.Context, id string) (any, string, error) {
+			v, err := ab.AirAnomaly(ctx, id)
+			if _, ok := airquery.IsInvalid(err); ok {
+				return nil, "", fmt.Errorf("%w: %w", errNoRecord, err)
+			}
+			if err != nil {
+				return nil, "", err
+			}
+			q := url.Values{"from": {v.From.Format(time.RFC3339)}, "to": {v.To.Format(time.RFC3339)}}
+			return v, "/api/v1/air/anomalies?" + q.Encode(), nil
 		}
 	}
 	return out
 }
 
-// inspectionSummary is what a case keeps of an inspection record: when,
-// where and what was found in counts, without the inspector's name or
-// notes.
-func inspectionSummary(r *inspection.Record) any {
-	return struct {
-		ID         string `json:"id"`
-		Facility   string `json:"facility_id"`
-		Date       string `json:"date"`
-		Selection  string `json:"selection"`
-		Findings   int    `json:"findings"`
-		Samples    int    `json:"samples"`
-		Violations int    `json:"violations"`
-		Penalties  int    `json:"penalties"`
-	}{r.ID, r.Facility, r.Date.In(casework.Taipei).Format("2006-01-02"), r.Selection,
-		len(r.Findings), len(r.Samples), len(r.Violations), len(r.Penalties)}
+// inspectionRef is what a case keeps of an inspection record: when,
+// where (the facility and its public site) and what was found in counts,
+// without the inspector's name or notes.
+type inspectionRef struct {
+	ID         string  `json:"id"`
+	Facility   string  `json:"facility_id"`
+	Name       string  `json:"facility_name,omitempty"`
+	Lon        float64 `json:"lon,omitempty"`
+	Lat        float64 `json:"lat,omitempty"`
+	Date       string  `json:"date"`
+	Selection  string  `json:"selection"`
+	Findings   int     `json:"findings"`
+	Samples    int     `json:"samples"`
+	Violations int     `json:"violations"`
+	Penalties  int     `json:"penalties"`
+}
+
+func inspectionSummary(r *inspection.Record) *inspectionRef {
+	return &inspectionRef{ID: r.ID, Facility: r.Facility, Date: r.Date.In(casework.Taipei).Format("2006-01-02"), Selection: r.Selection,
+		Findings: len(r.Findings), Samples: len(r.Samples), Violations: len(r.Violations), Penalties: len(r.Penalties)}
 }
 
 // loadForEdit reads the case named by the path and checks the caller may
@@ -102,7 +132,7 @@ func (h *caseHandlers) loadForEdit(c echo.Context, what string) (*casework.Case,
 }
 
 // addItem answers POST /api/v1/cases/{id}/items: {"kind", "id"} names a
-// petition, dumping report or inspection; the server reads its public
+// petition, sensor anomaly, dumping report or inspection; the server reads its public
 // summary itself and stores it with the reference.
 func (h *caseHandlers) addItem(c echo.Context) error {
 	var b struct {
@@ -128,7 +158,11 @@ func (h *caseHandlers) addItem(c echo.Context) error {
 	ctx := c.Request().Context()
 	v, source, err := src(ctx, b.ID)
 	if errors.Is(err, errNoRecord) {
-		return &ParamError{Name: "id", Reason: fmt.Sprintf("no %s %q", b.Kind, b.ID), Err: err}
+		reason := fmt.Sprintf("no %s %q", b.Kind, b.ID)
+		if ie, ok := airquery.IsInvalid(err); ok {
+			reason = ie.Reason
+		}
+		return &ParamError{Name: "id", Reason: reason, Err: err}
 	}
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", b.Kind, b.ID, err)
@@ -170,26 +204,17 @@ func (h *caseHandlers) share(c echo.Context) error {
 	if err := decodeObject(c, maxJointBody, &b); err != nil {
 		return err
 	}
-	if b.Access == "" {
-		b.Access = casework.AccessRead
-	}
-	switch {
-	case !casework.ValidPrincipal(b.Principal):
-		return &ParamError{Name: "principal", Reason: "user:<subject>, county:<code> or agency:<id>"}
-	case b.Access != casework.AccessRead && b.Access != casework.AccessEdit:
-		return &ParamError{Name: "access", Reason: "read or edit"}
-	case strings.HasPrefix(b.Principal, casework.SharePrefixRole):
-		return &ParamError{Name: "principal", Reason: "share with a person, county or agency, never a whole role"}
-	case b.Access == casework.AccessEdit && !strings.HasPrefix(b.Principal, casework.SharePrefixCounty):
-		return &ParamError{Name: "access", Reason: "edit access is for a county bureau (county:XXX); others read"}
+	acc, err := casework.CheckGrant(b.Principal, b.Access)
+	var fe *casework.FieldError
+	if errors.As(err, &fe) {
+		return &ParamError{Name: fe.Field, Reason: fe.Reason, Err: err}
 	}
 	cs, err := h.loadForEdit(c, "share")
 	if err != nil {
 		return err
 	}
-	sh := casework.Share{Principal: b.Principal, Access: b.Access, Since: h.now()}
+	sh := casework.Share{Principal: b.Principal, Access: acc, Since: h.now()}
 	err = h.repo.Share(c.Request().Context(), cs.ID, sh)
-	var fe *casework.FieldError
 	if errors.As(err, &fe) {
 		return &ParamError{Name: "principal", Reason: fe.Reason, Err: err}
 	}

@@ -121,10 +121,7 @@ func (h *caseHandlers) list(c echo.Context) error {
 			list[i].Verdict, list[i].Station, list[i].Parameter = "", "", ""
 		}
 	}
-	return c.JSON(http.StatusOK, struct {
-		Cases []casework.Summary `json:"cases"`
-		Count int                `json:"count"`
-	}{list, len(list)})
+	return c.JSON(http.StatusOK, casework.CaseList{Cases: list, Count: len(list)})
 }
 
 // load reads the case named by the path.

@@ -259,7 +259,7 @@ func checkExport(t *testing.T, format string, body []byte, sc fixtures.Scenario)
 		}
 		defer f.Close()
 		sheets := f.GetSheetList()
-		if len(sheets) != 3 || sheets[1] != "嫌疑對象" {
+		if len(sheets) != 4 || sheets[1] != "嫌疑對象" || sheets[3] != "案件項目" {
 			t.Fatalf("sheets %v", sheets)
 		}
 		id, _ := f.GetCellValue("嫌疑對象", "C2")

@@ -306,6 +306,35 @@ func (c *Case) Grant(s Share) error {
 	return nil
 }
 
+// CheckGrant applies the least-privilege rule of a new share, wherever it
+// is asked for (REST or the command line): one person, county bureau or
+// agency, never a whole role, and edit access only for a county bureau.
+// An empty access means read. It returns the access to grant, or a
+// FieldError naming principal or access.
+func CheckGrant(principal, acc string) (string, error) {
+	if acc == "" {
+		acc = AccessRead
+	}
+	switch {
+	case !ValidPrincipal(principal):
+		return "", &FieldError{Field: "principal", Reason: "user:<subject>, county:<code> or agency:<id>"}
+	case acc != AccessRead && acc != AccessEdit:
+		return "", &FieldError{Field: "access", Reason: "read or edit"}
+	case strings.HasPrefix(principal, SharePrefixRole):
+		return "", &FieldError{Field: "principal", Reason: "share with a person, county or agency, never a whole role"}
+	case acc == AccessEdit && !strings.HasPrefix(principal, SharePrefixCounty):
+		return "", &FieldError{Field: "access", Reason: "edit access is for a county bureau (county:XXX); others read"}
+	}
+	return acc, nil
+}
+
+// CaseList is the answer of a case list (GET /api/v1/cases and
+// `envtrace case list --json`).
+type CaseList struct {
+	Cases []Summary `json:"cases"`
+	Count int       `json:"count"`
+}
+
 // ValidPrincipal reports whether p is a share principal: a known prefix
 // and a non-empty name.
 func ValidPrincipal(p string) bool {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/paulmach/orb"
 )
 
 // Item kinds a case holds by reference: the record lives in its own desk
@@ -99,4 +101,22 @@ func (c *Case) Refs() []Item {
 		}
 	}
 	return out
+}
+
+// Location is where a referenced record lies, read from its summary's lon
+// and lat: a petition's or dumping report's public (shifted) location, a
+// sensor's position, an inspected facility's site. ok is false when the
+// summary holds no position.
+func (r *RefItem) Location() (p orb.Point, ok bool) {
+	var s struct {
+		Lon *float64 `json:"lon"`
+		Lat *float64 `json:"lat"`
+	}
+	if json.Unmarshal(r.Summary, &s) != nil || s.Lon == nil || s.Lat == nil || (*s.Lon == 0 && *s.Lat == 0) {
+		return orb.Point{}, false
+	}
+	if *s.Lon < -180 || *s.Lon > 180 || *s.Lat < -90 || *s.Lat > 90 {
+		return orb.Point{}, false
+	}
+	return orb.Point{*s.Lon, *s.Lat}, true
 }

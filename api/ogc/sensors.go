@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/envtrace/envtrace/tracing/adf"
+	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/sensor"
 )
 
@@ -13,7 +14,9 @@ const CollectionSensorAnomalies = "sensor-anomalies"
 // WithSensorAnomalies adds the sensor-anomalies collection: every sensor of
 // d at its position with its ADF class over the screen's window (indoor,
 // emission, normal; absent for sensors without readings then), its MD
-// score, its flagged and RED slice counts and its latest RED time.
+// score, its flagged and RED slice counts, its latest RED time and, for an
+// indoor or emission device or one with a RED event, the anomaly id a case
+// adds it by (airquery.AnomalyID).
 func WithSensorAnomalies(res *adf.Result, d *sensor.Data) SourceOption {
 	return func(o *sourceOptions) { o.screen, o.sensors = res, d }
 }
@@ -44,6 +47,9 @@ func sensorCollection(res *adf.Result, d *sensor.Data) *memCollection {
 		}
 		if t, ok := lastRED[s.ID]; ok {
 			props["last_red"] = t.Format(time.RFC3339)
+		}
+		if props["class"] == adf.ClassIndoor || props["class"] == adf.ClassEmission || props["last_red"] != nil {
+			props["anomaly_id"] = airquery.AnomalyID(s.ID, res.From, res.To)
 		}
 		mc.addFeature(Feature{ID: s.ID, Geometry: point(s.Point), Properties: props}, time.Time{})
 	}

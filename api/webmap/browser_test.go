@@ -351,6 +351,13 @@ func scenarioChecks(t *testing.T, b *browser, sc fixtures.Scenario) {
 				b.count(".suspect-icon"), b.text("#verdict .stretch"), want)
 		}
 	}
+	// The reason is worded from the catalogue in the page's language.
+	if r := b.text("#verdict-reason"); !regexp.MustCompile(`\p{Han}`).MatchString(r) || regexp.MustCompile(`readings|range|discharge`).MatchString(r) {
+		t.Errorf("%s: verdict reason not in zh-TW: %q", sc.ID, r)
+	}
+	if ins := b.text("#insufficient"); ins != "" && (strings.Contains(ins, "could carry") || !strings.Contains(ins, "無法")) {
+		t.Errorf("%s: why a facility cannot carry the load is not in zh-TW: %q", sc.ID, ins)
+	}
 	if n := b.count("#upstream tbody tr"); n == 0 {
 		t.Errorf("%s: the upstream stations and what they read are not shown", sc.ID)
 	}
@@ -437,6 +444,9 @@ func routine(t *testing.T, b *browser) {
 	verdict := js[string](b, `document.getElementById('verdict').dataset.verdict`)
 	if verdict != "within_normal_range" {
 		t.Errorf("WQ-M02 routine reading: the engine says %q, want within_normal_range", verdict)
+	}
+	if r := b.text("#verdict-reason"); !strings.Contains(r, "在本站正常範圍") || !strings.Contains(r, "不指認任何對象") {
+		t.Errorf("WQ-M02 routine reading: reason %q", r)
 	}
 	if n, cards := b.count(".suspect-icon"), b.count(".suspect-card"); n != 0 || cards != 0 || b.count("#suspects-none") != 1 {
 		t.Errorf("WQ-M02 routine reading marks %d outfalls and shows %d suspect cards", n, cards)

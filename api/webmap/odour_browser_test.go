@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -184,12 +185,30 @@ func TestBrowserCPF(t *testing.T) {
 			if got := b.count("path.cpf-facility"); got != len(want.Facilities) {
 				t.Errorf("%d facilities ringed, want %d", got, len(want.Facilities))
 			}
-			tips := js[string](b, `(() => {
-				document.querySelectorAll('path.cpf-high').forEach((m) => m.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})));
-				return Array.from(document.querySelectorAll('.leaflet-tooltip')).map((n) => n.textContent).join('\n');
-			})()`)
-			if !strings.Contains(tips, "風向") || !strings.Contains(tips, "小時") {
-				t.Errorf("wedge tooltips %.300s", tips)
+			if tc.name == "desktop" {
+				tips := js[string](b, `(() => {
+					document.querySelectorAll('path.cpf-high').forEach((m) => m.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})));
+					return Array.from(document.querySelectorAll('.leaflet-tooltip')).map((n) => n.textContent).join('\n');
+				})()`)
+				if !strings.Contains(tips, "風向") || !strings.Contains(tips, "小時") {
+					t.Errorf("wedge tooltips %.300s", tips)
+				}
+			} else {
+				// On a phone each tap opens the wedge's text in the one
+				// popup: tapping wedge after wedge never piles texts up.
+				for i := 0; i < high; i++ {
+					js[bool](b, `(() => {
+						const w = document.querySelectorAll('path.cpf-high')[`+strconv.Itoa(i)+`];
+						w.dispatchEvent(new MouseEvent('mouseover', {bubbles: true}));
+						return w.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+					})()`)
+					b.step("let the last popup fade", chromedp.Sleep(400*time.Millisecond))
+					open := js[[]float64](b, `[document.querySelectorAll('.leaflet-popup').length, document.querySelectorAll('.leaflet-tooltip').length]`)
+					text := b.text(".leaflet-popup")
+					if len(open) != 2 || open[0] != 1 || open[1] != 0 || !strings.Contains(text, "風向") || !strings.Contains(text, "小時") {
+						t.Fatalf("after tapping high wedge %d: %v popups and tooltips open, text %q", i+1, open, text)
+					}
+				}
 			}
 			if s := b.text("#cpf-out"); !strings.Contains(s, "百分位門檻") {
 				t.Errorf("summary %q", s)

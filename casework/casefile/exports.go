@@ -93,31 +93,40 @@ func cell(x any) string {
 }
 
 // csvFile is the suspects table as CSV, with a UTF-8 byte-order mark so
-// that Excel reads the Chinese headers.
+// that Excel reads the Chinese headers; when the case holds other items
+// (petitions, sensor anomalies, dumping reports, inspections, reports),
+// an empty line and the items table follow.
 func csvFile(v *view) ([]byte, error) {
-	t := suspectTable(v)
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")
 	w := csv.NewWriter(&buf)
 	w.UseCRLF = true
-	if err := w.Write(t.head); err != nil {
-		return nil, err
-	}
-	for _, r := range t.rows {
-		rec := make([]string, len(r))
-		for i, x := range r {
-			rec[i] = cell(x)
+	for i, t := range []table{suspectTable(v), itemTable(v)} {
+		if i > 0 {
+			if len(t.rows) == 0 {
+				break
+			}
+			buf.WriteString("\r\n")
 		}
-		if err := w.Write(rec); err != nil {
+		if err := w.Write(t.head); err != nil {
 			return nil, err
 		}
+		for _, r := range t.rows {
+			rec := make([]string, len(r))
+			for i, x := range r {
+				rec[i] = cell(x)
+			}
+			if err := w.Write(rec); err != nil {
+				return nil, err
+			}
+		}
+		w.Flush()
 	}
-	w.Flush()
 	return buf.Bytes(), w.Error()
 }
 
-// xlsx is the workbook: the case, the suspects and the readings, one sheet
-// each, with fixed document dates so that the same case gives the same
+// xlsx is the workbook: the case, the suspects, the readings and the
+// case's other items, one sheet each, with fixed document dates so that the same case gives the same
 // bytes.
 func xlsx(v *view) ([]byte, error) {
 	f := excelize.NewFile()
@@ -127,7 +136,7 @@ func xlsx(v *view) ([]byte, error) {
 		Identifier: v.C.ID, Language: "zh-TW"}); err != nil {
 		return nil, err
 	}
-	for i, t := range []table{caseTable(v), suspectTable(v), readingTable(v)} {
+	for i, t := range []table{caseTable(v), suspectTable(v), readingTable(v), itemTable(v)} {
 		if i == 0 {
 			if err := f.SetSheetName("Sheet1", t.name); err != nil {
 				return nil, err
@@ -180,9 +189,24 @@ func geoJSON(v *view) ([]byte, error) {
 		f.Properties = geojson.Properties{"kind": "reach", "reach_id": r.ID, "name": r.Name, "status": string(r.Status)}
 		fc.Append(f)
 	}
+	items := []map[string]any{}
+	for _, x := range caseItems(v.C) {
+		m := map[string]any{"seq": x.Seq, "kind": x.Kind, "ref": x.Ref, "summary_zh": x.Line, "added_by": x.By, "added_at": x.At, "digest": x.Digest}
+		if x.Summary != nil {
+			m["summary"] = x.Summary
+		}
+		items = append(items, m)
+		if !x.Located {
+			continue
+		}
+		f := geojson.NewFeature(x.Position)
+		f.ID = fmt.Sprintf("item:%d", x.Seq)
+		f.Properties = geojson.Properties{"kind": string(x.Kind), "seq": x.Seq, "ref_id": x.Ref, "summary_zh": x.Line, "summary": x.Summary}
+		fc.Append(f)
+	}
 	fc.ExtraMembers = geojson.Properties{"case": map[string]any{"id": v.C.ID, "title": v.C.Title, "verdict": v.Trace.Verdict,
 		"data_version": v.Trace.DataVersion, "method_version": v.Trace.MethodVersion, "trace_digest": v.Digest,
-		"created_at": v.C.CreatedAt, "created_by": v.C.CreatedBy}}
+		"created_at": v.C.CreatedAt, "created_by": v.C.CreatedBy, "items": items}}
 	return json.Marshal(fc)
 }
 
@@ -196,6 +220,10 @@ var kmlStyles = []kmlStyle{
 	{ID: "outfall-suspect", Icon: &kmlIcon{Color: "ff2b18b2", Scale: 1}},
 	{ID: "outfall-insufficient", Icon: &kmlIcon{Color: "ff94327b", Scale: 0.9}},
 	{ID: "outfall-ruled_out", Icon: &kmlIcon{Color: "ff999999", Scale: 0.8}},
+	{ID: "item-petition", Icon: &kmlIcon{Color: "ff0095ff", Scale: 0.9}},
+	{ID: "item-dumping_report", Icon: &kmlIcon{Color: "ff13458b", Scale: 0.9}},
+	{ID: "item-inspection", Icon: &kmlIcon{Color: "ffb48246", Scale: 0.9}},
+	{ID: "item-sensor_anomaly", Icon: &kmlIcon{Color: "ff3c14dc", Scale: 0.9}},
 }
 
 type kmlDoc struct {
@@ -256,7 +284,7 @@ func kmlPoint(name, desc, style string, p orb.Point) kmlPlacemark {
 }
 
 // kml is the trace map for Google Earth and GIS: reaches by status,
-// station and outfalls.
+// station and outfalls, and the case's items that have a position.
 func kml(v *view) ([]byte, error) {
 	var d kmlDoc
 	m := v.Trace.Map
@@ -277,6 +305,11 @@ func kml(v *view) ([]byte, error) {
 			Coords string `xml:"coordinates"`
 		}{kmlCoords(r.Line...)}
 		d.Doc.Placemarks = append(d.Doc.Placemarks, pm)
+	}
+	for _, x := range caseItems(v.C) {
+		if x.Located {
+			d.Doc.Placemarks = append(d.Doc.Placemarks, kmlPoint(fmt.Sprintf("%d %s %s", x.Seq, kindZH[x.Kind], x.Ref), x.Line, "item-"+string(x.Kind), x.Position))
+		}
 	}
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)

@@ -9,13 +9,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/paulmach/orb"
 
 	"github.com/envtrace/envtrace/casework"
+	"github.com/envtrace/envtrace/internal/realdata"
+	"github.com/envtrace/envtrace/tracing/adf"
+	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/model"
+	"github.com/envtrace/envtrace/tracing/sensor"
 )
 
 // Run runs every repository test on repositories made by fresh.
@@ -27,6 +33,7 @@ func Run(t *testing.T, fresh func(t *testing.T) casework.Repository) {
 	t.Run("items by reference", func(t *testing.T) { refItems(t, fresh(t)) })
 	t.Run("shares", func(t *testing.T) { shares(t, fresh(t)) })
 	t.Run("referrals", func(t *testing.T) { referrals(t, fresh(t)) })
+	t.Run("sensor anomaly", func(t *testing.T) { sensorAnomaly(t, fresh(t)) })
 }
 
 // Trace makes a trace item of a reading at station, as a saved trace
@@ -384,5 +391,76 @@ func referrals(t *testing.T, r casework.Repository) {
 		if access[p] != a {
 			t.Errorf("%s has %q, want %q (shares %+v)", p, access[p], a, got.SharedWith)
 		}
+	}
+}
+
+// courseSensors reads the Civil IoT course file once per test binary.
+var courseSensors = sync.OnceValues(func() (*sensor.Data, error) {
+	dir, err := realdata.Locate()
+	if err != nil {
+		return nil, err
+	}
+	return sensor.ReadCivilIoTFile(filepath.Join(dir, "air/civiliot_kaohsiung/allLoc.csv"))
+})
+
+// sensorAnomaly resolves an emission device of the Civil IoT course's
+// two-week window by its anomaly id, as the server does, adds it to a
+// case and reads back the summary byte for byte with its numbers.
+func sensorAnomaly(t *testing.T, r casework.Repository) {
+	realdata.Path(t, "air/civiliot_kaohsiung/allLoc.csv")
+	d, err := courseSensors()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	from := time.Date(2022, 10, 15, 0, 0, 0, 0, sensor.Taipei)
+	src := &airquery.Sources{Sensors: d}
+	screen, err := airquery.RunAnomalies(ctx, src, airquery.Anomalies{From: from, To: from.AddDate(0, 0, 14)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dev *adf.Device
+	for i := range screen.Devices {
+		if screen.Devices[i].Class == adf.ClassEmission {
+			dev = &screen.Devices[i]
+			break
+		}
+	}
+	if dev == nil {
+		t.Fatal("the course window has no emission device")
+	}
+	id := airquery.AnomalyID(dev.DeviceID, from, from.AddDate(0, 0, 14))
+	sum, err := airquery.Anomaly(ctx, src, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 8, 14, 9, 0, 0, 0, time.UTC)
+	c := newCase(t, "微型感測器異常", "user:alice", at, Trace("WQ-M01", "explained"))
+	if err := r.CreateCase(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := casework.NewRef(casework.KindSensorAnomaly, id, "/api/v1/air/anomalies", mustJSON(t, sum))
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, err := r.AddItem(ctx, c.ID, ref, "user:bob", at.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.Case(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, ok := got.Items[1].Body.(*casework.RefItem)
+	if !ok || back.Kind() != casework.KindSensorAnomaly || back.RefID != id || !bytes.Equal(got.Items[1].Raw(), it.Raw()) {
+		t.Fatalf("stored %#v, raw %s", got.Items[1].Body, got.Items[1].Raw())
+	}
+	var s airquery.AnomalySummary
+	if err := json.Unmarshal(back.Summary, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Class != adf.ClassEmission || s.MD != dev.MD || s.MD <= s.MDThreshold || len(s.Neighbours) != len(dev.Evidence.Neighbours) ||
+		s.REDSlices != dev.Evidence.REDSlices || len(s.Flagged) == 0 || !s.From.Equal(from) {
+		t.Errorf("summary read back %+v, screen %+v", s, dev)
 	}
 }

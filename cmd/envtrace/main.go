@@ -58,6 +58,10 @@ Usage:
                     [--hex-edge M | --areas FILE] [--band M] [--step D] [--from T] [--to T]
                     [--replicates N] [--seed N] [--limit UG_M3] [--json]
   envtrace check air-permits [--data DIR] [--json]
+  envtrace case list  --db URL [--limit N] [--json]
+  envtrace case show  --db URL ID [--json]
+  envtrace case share --db URL ID --principal user:S|county:C|agency:A [--access read|edit]
+  envtrace case refer --db URL ID --to COUNTY --reason TEXT
   envtrace audit verify     --db URL [--checkpoint FILE]
   envtrace audit checkpoint --db URL [--checkpoint FILE] [--webhook URL] [--watch [--every D]]
   envtrace audit query      --db URL [--actor A] [--role R] [--action A] [--resource R] [--from T] [--to T]
@@ -126,6 +130,7 @@ func commands() map[string]command {
 		"farmland": cmdFarmland,
 		"probe":    cmdProbe,
 		"inspect":  cmdInspect,
+		"case":     cmdCase,
 	}
 }
 

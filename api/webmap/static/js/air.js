@@ -17,8 +17,8 @@ export const air = {
       return;
     }
     const fc = await res.json();
-    ctx.legend.section(t('air.legend'), Object.keys(COLOURS).map((c) => ['dot air-' + c, t('air.class.' + c)]));
     const layer = L.layerGroup().addTo(ctx.map);
+    ctx.legend.section(t('air.legend'), Object.keys(COLOURS).map((c) => ['dot air-' + c, t('air.class.' + c)]), layer);
     ctx.switcher.addOverlay(layer, t('air.layer'));
     for (const f of fc.features) {
       if (!f.geometry) continue;

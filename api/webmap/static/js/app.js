@@ -24,7 +24,7 @@ async function start() {
   pickLanguage();
   let done = () => {};
   try {
-    await loadCatalogues(['core'].concat(features.map((f) => f.id)));
+    await loadCatalogues(['core', 'ref'].concat(features.map((f) => f.id)));
     translatePage();
     done = busy(t('app.loading'));
     const config = await fetch('/webmap/config.json').then((r) => r.json());
@@ -33,7 +33,7 @@ async function start() {
     const network = await api('/network.geojson');
     const ctx = createMap(config);
     ctx.legend = createLegend(ctx.map);
-    drawContext(ctx, network);
+    ctx.context = drawContext(ctx, network);
     document.getElementById('fold-button').addEventListener('click', () => document.body.classList.toggle('panel-folded'));
     for (const f of features) await f.init(ctx);
     document.body.dataset.ready = 'true';

@@ -43,6 +43,17 @@ export function cpfForm(ctx, layer) {
     out));
 }
 
+// onPhone says the map is on a phone (the width at which the panel
+// becomes a sheet, as style.css sets it) or another touch screen.
+const onPhone = () => window.matchMedia('(max-width: 700px), (pointer: coarse)').matches;
+
+// tip binds a wedge's, the monitor's or a facility's text: a tooltip on
+// hover; on a phone a popup, one open at a time, because tooltips opened
+// by taps stay open and pile up over the plot.
+function tip(layer, text) {
+  return onPhone() ? layer.bindPopup(text, { className: 'cpf-popup', autoPan: false }) : layer.bindTooltip(text);
+}
+
 // offset is the point distM metres from [lat, lon] at bearing deg.
 function offset(lat, lon, bearingDeg, distM) {
   const b = bearingDeg * Math.PI / 180;
@@ -59,19 +70,19 @@ function drawCPF(ctx, layer, res) {
     const r = RADIUS_M * s.cpf;
     const pts = [[res.lat, res.lon]];
     for (let a = s.from_deg; a <= s.to_deg + 1e-9; a += (s.to_deg - s.from_deg) / 6) pts.push(offset(res.lat, res.lon, a, r));
-    L.polygon(pts, {
+    tip(L.polygon(pts, {
       color: s.high ? '#a50f15' : '#fc9272', weight: 1, fillColor: s.high ? '#de2d26' : '#fcbba1', fillOpacity: 0.7,
       className: 'cpf-wedge' + (s.high ? ' cpf-high' : ''),
-    }).addTo(layer).bindTooltip(t('odour.cpf.sector', {
+    }).addTo(layer), t('odour.cpf.sector', {
       from: num(s.from_deg, 0), to: num(s.to_deg, 0), cpf: num(s.cpf, 2), exceed: s.exceed, n: s.n, parameter: name,
     }));
   }
-  L.circleMarker([res.lat, res.lon], { radius: 5, color: '#000', weight: 2, fillColor: '#fff', fillOpacity: 1, className: 'cpf-monitor' })
-    .addTo(layer).bindTooltip(t('odour.cpf.monitor_tip', { id: res.monitor }));
+  tip(L.circleMarker([res.lat, res.lon], { radius: 5, color: '#000', weight: 2, fillColor: '#fff', fillOpacity: 1, className: 'cpf-monitor' })
+    .addTo(layer), t('odour.cpf.monitor_tip', { id: res.monitor }));
   for (const f of res.facilities) {
-    L.circleMarker(offset(res.lat, res.lon, f.bearing_deg, f.distance_m), {
+    tip(L.circleMarker(offset(res.lat, res.lon, f.bearing_deg, f.distance_m), {
       radius: 8, color: '#a50f15', weight: 3, fill: false, className: 'cpf-facility',
-    }).addTo(layer).bindTooltip(t('odour.cpf.facility', { name: f.name, id: f.facility_id, distance: num(f.distance_m, 0), cpf: num(f.cpf, 2) }));
+    }).addTo(layer), t('odour.cpf.facility', { name: f.name, id: f.facility_id, distance: num(f.distance_m, 0), cpf: num(f.cpf, 2) }));
   }
   ctx.map.fitBounds(L.latLng(res.lat, res.lon).toBounds(2.4 * RADIUS_M));
 }

@@ -16,8 +16,8 @@ export const dumping = {
   id: 'dumping',
   async init(ctx) {
     state.ctx = ctx;
-    ctx.legend.section(t('dumping.legend'), [['dot dumping-open', t('dumping.legend_open')], ['dot dumping-done', t('dumping.legend_done')]]);
     state.layer = L.layerGroup().addTo(ctx.map);
+    ctx.legend.section(t('dumping.legend'), [['dot dumping-open', t('dumping.legend_open')], ['dot dumping-done', t('dumping.legend_done')]], state.layer);
     ctx.switcher.addOverlay(state.layer, t('dumping.layer'));
     const bar = document.querySelector('.toolbar');
     bar.prepend(

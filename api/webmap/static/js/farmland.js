@@ -40,8 +40,8 @@ export const farmland = {
     }
     ctx.switcher.addOverlay(areaLayer, t('farmland.layer_areas'));
     ctx.switcher.addOverlay(intakeLayer, t('farmland.layer_intakes'));
-    ctx.legend.section(t('farmland.legend'), [['dot farmland-intake', t('farmland.legend_intake')]]
-      .concat(RISK.map(([y, cls]) => ['dot ' + cls, t('farmland.legend_' + cls, { years: y })]), [['dot ' + NONE[0], t('farmland.legend_risk-none')]]));
+    ctx.legend.section(t('farmland.legend'), [['dot farmland-intake', t('farmland.legend_intake'), intakeLayer]]
+      .concat(RISK.map(([y, cls]) => ['dot ' + cls, t('farmland.legend_' + cls, { years: y }), areaLayer]), [['dot ' + NONE[0], t('farmland.legend_risk-none'), areaLayer]]));
     document.querySelector('.toolbar').prepend(el('button', { type: 'button', id: 'farmland-button', text: t('farmland.action.open'), onclick: form }));
     document.body.dataset.farmlandIntakes = String(state.intakes.size);
   },

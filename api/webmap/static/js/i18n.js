@@ -41,6 +41,15 @@ export function has(key) { return Object.prototype.hasOwnProperty.call(messages,
 // Chinese name followed by the abbreviation).
 export function paramName(id) { return has('param.' + id) ? t('param.' + id) : id; }
 
+// industryName is an industry category as staff know it (the Chinese
+// category name of tracing/industry, from the generated ref catalogue), the code
+// itself when the catalogue lacks it.
+export function industryName(code) { return code && has('industry.' + code) ? t('industry.' + code) : (code || ''); }
+
+// countyName is a county code's name (Taichung City for TXG) from the ref
+// catalogue, the code itself when unknown.
+export function countyName(code) { return code && has('county.' + code) ? t('county.' + code) : (code || ''); }
+
 const TZ = 'Asia/Taipei';
 const locale = () => (lang === 'zh-TW' ? 'zh-TW' : 'en-GB');
 

@@ -45,7 +45,8 @@ export function createMap(config) {
 }
 
 // drawContext draws the rivers, their names and the basin outline from the
-// network's GeoJSON, and offers them in the layer switcher.
+// network's GeoJSON, offers them in the layer switcher and returns them
+// (the legend follows whether they are shown).
 export function drawContext(ctx, fc) {
   const { map, switcher } = ctx;
   const rivers = L.geoJSON(fc, {
@@ -78,6 +79,7 @@ export function drawContext(ctx, fc) {
   if (basin) switcher.addOverlay(basin, t('map.layer.basin'));
   const b = rivers.getBounds();
   if (b.isValid()) map.fitBounds(b, { padding: [20, 20] });
+  return { rivers, labels, basin };
 }
 
 // basinOutline is the convex hull of the network's vertices (monotone
@@ -116,6 +118,11 @@ export function label(layerGroup, latlng, text, kind) {
 }
 
 // createLegend makes the collapsible legend; features add sections to it.
+// A row may name the layer it explains (a Leaflet layer, or a function
+// returning one, for layers made later): the legend lists a row only
+// while its layer is on the map and draws something, and a section only
+// while one of its rows is listed, so that it explains what is shown.
+// Rows without a layer (stations, facilities) are always listed.
 export function createLegend(map) {
   const body = el('div', { class: 'legend-body', id: 'legend-body' });
   const toggle = el('button', { type: 'button', class: 'legend-toggle', 'aria-expanded': 'true', 'aria-controls': 'legend-body', text: t('legend.title') });
@@ -135,9 +142,45 @@ export function createLegend(map) {
     return box;
   };
   ctl.addTo(map);
+  const sections = [];
+  const shown = (layer) => {
+    const l = typeof layer === 'function' ? layer() : layer;
+    if (!l || !map.hasLayer(l)) return false;
+    return typeof l.getLayers !== 'function' || l.getLayers().some((x) => typeof x.getLayers !== 'function' || shown(x));
+  };
+  const refresh = () => {
+    for (const s of sections) {
+      let any = false;
+      for (const r of s.rows) {
+        const on = r.layer === undefined || shown(r.layer);
+        r.node.hidden = !on;
+        any = any || on;
+      }
+      s.head.hidden = !any;
+    }
+    box.hidden = sections.every((s) => s.head.hidden);
+  };
+  let due = false;
+  const later = () => {
+    if (due) return;
+    due = true;
+    setTimeout(() => { due = false; refresh(); }, 0);
+  };
+  map.on('layeradd layerremove', later);
   return {
-    section(title, rows) {
-      body.append(el('h4', { text: title }), ...rows.map(([sym, text]) => el('div', { class: 'row' }, el('span', { class: 'sym ' + sym }), text)));
+    // section adds a titled group of rows [symbol class, text, layer?];
+    // layer, when given, is the default layer of rows without their own.
+    section(title, rows, layer) {
+      const s = { head: el('h4', { text: title }), rows: [] };
+      body.append(s.head);
+      for (const [sym, text, own] of rows) {
+        const node = el('div', { class: 'row' }, el('span', { class: 'sym ' + sym }), text);
+        s.rows.push({ node, layer: own === undefined ? layer : own });
+        body.append(node);
+      }
+      sections.push(s);
+      later();
     },
+    refresh,
   };
 }

@@ -24,10 +24,6 @@ export const odour = {
       return;
     }
     const fc = await res.json();
-    ctx.legend.section(t('odour.legend'), [['dot odour-petition', t('odour.legend_petition')],
-      ['odour-trajectory', t('odour.legend_trajectory')],
-      ['sq odour-surface-cell', t('odour.rank.legend_cell')], ['sq cpf-high', t('odour.cpf.legend_high')], ['sq hotspot-hot', t('odour.hotspot.legend_hot')],
-      ['sq hotspot-cold', t('odour.hotspot.legend_cold')], ['sq risk-area', t('odour.hotspot.legend_risk')], ['dot cpf-facility', t('odour.cpf.legend_facility')]]);
     const layer = L.layerGroup().addTo(ctx.map);
     const traced = L.layerGroup().addTo(ctx.map);
     ctx.switcher.addOverlay(layer, t('odour.layer'));
@@ -39,6 +35,11 @@ export const odour = {
     ctx.switcher.addOverlay(surface, t('odour.rank.layer'));
     const hot = L.layerGroup().addTo(ctx.map);
     ctx.switcher.addOverlay(hot, t('odour.hotspot.layer'));
+    ctx.legend.section(t('odour.legend'), [['dot odour-petition', t('odour.legend_petition'), layer],
+      ['odour-trajectory', t('odour.legend_trajectory'), traced],
+      ['sq odour-surface-cell', t('odour.rank.legend_cell'), surface], ['sq cpf-high', t('odour.cpf.legend_high'), cpf],
+      ['sq hotspot-hot', t('odour.hotspot.legend_hot'), hot], ['sq hotspot-cold', t('odour.hotspot.legend_cold'), hot],
+      ['sq risk-area', t('odour.hotspot.legend_risk'), hot], ['dot cpf-facility', t('odour.cpf.legend_facility'), cpf]]);
     document.querySelector('.toolbar').prepend(el('button', { type: 'button', id: 'hotspot-button', text: t('odour.hotspot.open'), onclick: () => hotspotForm(ctx, hot) }));
     document.querySelector('.toolbar').prepend(el('button', { type: 'button', id: 'rank-button', text: t('odour.rank.open'), onclick: () => rankForm(ctx, surface) }));
     for (const f of fc.features) {

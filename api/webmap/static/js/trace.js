@@ -3,7 +3,7 @@
 // verdict), ranked outfalls, the verdict with its baseline, and a card of
 // evidence per suspect.
 import { el } from './core.js';
-import { t, num, time, timeWithROC, paramName, unit } from './i18n.js';
+import { t, num, time, timeWithROC, paramName, unit, industryName } from './i18n.js';
 
 export const REACH_STYLE = {
   suspect: { color: '#e66100', weight: 6, opacity: 0.85, lineCap: 'round' },
@@ -96,20 +96,74 @@ function verdictBox(res) {
     rows.push([t('trace.baseline'), t('trace.baseline_value', { median: num(b.median, 4), lower: num(b.lower, 4), upper: num(b.upper, 4), n: b.n, unit: o.unit })]);
   }
   const sd = res.standard;
-  if (sd) {
-    // A class standard bounds a value from below (DO), above (most) or
-    // both (pH).
-    const limit = [sd.min !== undefined ? '≥ ' + num(sd.min, 4) : '', sd.max !== undefined ? '≤ ' + num(sd.max, 4) : ''].filter(Boolean).join(', ');
-    rows.push([t('trace.standard'), t('trace.standard_value', { cls: sd.class || '', limit, unit: o.unit })]);
-  }
+  if (sd) rows.push([t('trace.standard'), t('trace.standard_value', { cls: sd.class || '', limit: limitText(sd), unit: o.unit })]);
   return el('div', { class: 'verdict v-' + v, id: 'verdict', dataset: { verdict: v } },
     el('strong', { text: t('verdict.' + v) }),
     el('p', { text: t('verdict.' + v + '.help') }),
     v === 'unexplained' && u.between && u.between.length === 2
       ? el('p', { class: 'stretch', text: t('trace.stretch', { from: u.between[0], to: u.between[1] }) }) : null,
     rows.length ? dl(rows) : null,
-    res.reason || u.reason ? el('p', { class: 'small', id: 'verdict-reason', text: res.reason || u.reason }) : null,
+    el('p', { class: 'small', id: 'verdict-reason', text: reasonText(res) }),
     res.warnings && res.warnings.length ? el('ul', { class: 'small', id: 'warnings' }, res.warnings.map((w) => el('li', { text: w }))) : null);
+}
+
+// limitText writes a class standard's bound: from below (DO), above (most)
+// or both (pH).
+function limitText(sd) {
+  return [sd.min !== undefined ? '≥ ' + num(sd.min, 4) : '', sd.max !== undefined ? '≤ ' + num(sd.max, 4) : ''].filter(Boolean).join(', ');
+}
+
+const known = (x) => x !== null && x !== undefined;
+
+// reasonText says why the verdict is what it is, in the page's language,
+// from the result's own numbers: the station's normal range, or the river
+// standard when the history is too short, then what the ranking found
+// (the suspect that can carry the load, or the stretch to search). It is
+// the one place the map words a verdict's reason (catalogue keys
+// reason.*); the engine's English sentence (result.reason) is for the
+// command line and the API.
+export function reasonText(res) {
+  const v = verdictOf(res);
+  const o = res.observation || {};
+  const b = res.baseline || {};
+  const sd = res.standard;
+  const p = { param: paramName(res.parameter), value: num(o.value, 4), unit: unit(o.unit), n: b.n || 0 };
+  const parts = [];
+  let judged = true;
+  if (known(b.lower) && known(b.upper)) {
+    Object.assign(p, { lower: num(b.lower, 4), upper: num(b.upper, 4), median: num(b.median, 4) });
+    parts.push(t(v === 'within_normal_range' ? 'reason.within_range' : o.value > b.median ? 'reason.above_range' : 'reason.below_range', p));
+  } else if (sd) {
+    Object.assign(p, { cls: sd.class || '', limit: limitText(sd) });
+    parts.push(t(sd.violated ? 'reason.breaks_standard' : 'reason.meets_standard', p));
+    judged = sd.violated;
+  } else {
+    parts.push(t('reason.no_reference', p));
+    judged = false;
+  }
+  const u = res.unexplained || {};
+  const top = (res.suspects || [])[0];
+  if (v === 'not_traceable' && judged) parts.push(t('reason.untraceable', p));
+  if (v === 'explained' && top) parts.push(t('reason.explained', { id: top.facility_id, name: top.name }));
+  if (v === 'unexplained' && u.between && u.between.length === 2) {
+    parts.push(t('reason.unexplained', { from: u.between[0] === 'headwaters' ? t('reason.headwaters') : u.between[0], to: u.between[1] }));
+  }
+  return parts.join(t('punct.clause_sep'));
+}
+
+// insufficientText says why a facility cannot carry the load, from its
+// evidence's numbers: the volume it could release at most and how many
+// times that the reading needs, or that no volume is known.
+function insufficientText(ev) {
+  if (!(ev.max_volume_m3_day > 0)) return t('trace.insufficient_no_volume');
+  return t('trace.insufficient_reason', { ratio: num(ev.required_to_capacity_ratio, 1), volume: num(ev.max_volume_m3_day, 0),
+    req: num(ev.required_load_kg_day, 1), max: num(ev.max_load_kg_day, 1) });
+}
+
+// industryOf names a suspect's industry: its profile's category name, or
+// the category as recorded when envtrace does not know it.
+function industryOf(ev) {
+  return ev.industry_profile && ev.industry_profile !== 'generic' ? industryName(ev.industry_profile) : industryName(ev.industry);
 }
 
 // factorLine explains one score factor in a line.
@@ -143,7 +197,7 @@ function suspectCard(s, res, onFocus) {
   ];
   const card = el('article', { class: 'suspect-card' + (s.rank === 1 ? ' top' : ''), dataset: { facility: s.facility_id, rank: s.rank }, tabindex: '0' },
     el('header', null, el('span', { class: 'rank', text: String(s.rank) }),
-      el('div', null, el('strong', { text: s.name }), el('div', { class: 'small', text: [s.facility_id, ev.industry, t('evidence.outfall', { id: ev.outfall })].join(' · ') })),
+      el('div', null, el('strong', { text: s.name }), el('div', { class: 'small', text: [s.facility_id, industryOf(ev), t('evidence.outfall', { id: ev.outfall })].join(' · ') })),
       el('span', { class: 'score', title: t('evidence.score'), text: num(s.score, 3) })),
     dl(rows),
     el('details', { class: 'factors' }, el('summary', { text: t('evidence.factors') }),
@@ -175,7 +229,7 @@ export function traceResults(res, onFocus) {
   const insufficient = insufficientList.length
     ? el('details', { id: 'insufficient', open: true }, el('summary', { text: t('trace.insufficient', { n: insufficientList.length }) }),
       el('ul', { class: 'ruled' }, insufficientList.map((s) => el('li', null, el('strong', { text: s.name }), ' (' + s.facility_id + ') — ',
-        s.evidence.reason || t('evidence.load_value', { req: num(s.evidence.required_load_kg_day, 1), perm: num(s.evidence.permitted_load_kg_day, 1) })))))
+        insufficientText(s.evidence)))))
     : null;
   const ruled = res.ruled_out.length
     ? el('details', { id: 'ruled-out', open: res.ruled_out.length <= 5 },

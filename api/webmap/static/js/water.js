@@ -2,11 +2,11 @@
 // the station and facility panels with their charts, the trace form, one
 // request per trace, Clear, save as case, and trace from my location.
 import { el, api, postJSON, cssID, showError, clearError, busy, busyNode, setPanel } from './core.js';
-import { t, num, time, paramName, unit } from './i18n.js';
+import { t, num, time, paramName, unit, industryName } from './i18n.js';
 import { label } from './map.js';
 import { drawTrace, traceResults, verdictOf } from './trace.js';
 import { stationChart, rpiChart, effluentChart } from './charts.js';
-import { openCase, listCases } from './cases.js';
+import { openCase, listCases, initCases, clearCaseItems } from './cases.js';
 
 const RPI_COLORS = { 1: '#1a9850', 2: '#d4b300', 3: '#f46d43', 4: '#a50026' };
 const NO_RPI = '#8c8c8c';
@@ -21,10 +21,10 @@ export const water = {
   async init(ctx) {
     state.ctx = ctx;
     ctx.legend.section(t('legend.rpi'), [1, 2, 3, 4].map((c) => ['dot rpi-' + c, t('rpi.class.' + c)]).concat([['dot rpi-none', t('rpi.none')]]));
-    ctx.legend.section(t('legend.map'), [['sq', t('legend.facility')], ['of', t('legend.outfall')], ['river', t('legend.river')],
-      ['basin', t('legend.basin')]]);
+    ctx.legend.section(t('legend.map'), [['sq', t('legend.facility')], ['of', t('legend.outfall')], ['river', t('legend.river'), ctx.context.rivers],
+      ['basin', t('legend.basin'), ctx.context.basin]]);
     ctx.legend.section(t('legend.trace'), [['reach-suspect', t('legend.reach_suspect')], ['reach-cleared', t('legend.reach_cleared')],
-      ['reach-unexplained', t('legend.reach_unexplained')], ['rank', t('legend.rank')]]);
+      ['reach-unexplained', t('legend.reach_unexplained')], ['rank', t('legend.rank')]], () => state.traceLayer);
     const [stations, facilities, scenarios] = await Promise.all([api('/stations'), api('/facilities'), api('/scenarios').catch(() => ({ scenarios: [] }))]);
     const labels = L.layerGroup().addTo(ctx.map);
     drawFacilities(facilities.facilities, labels);
@@ -33,6 +33,7 @@ export const water = {
     fillScenarios(scenarios.scenarios);
     document.getElementById('clear-button').addEventListener('click', clearTrace);
     document.getElementById('locate-button').addEventListener('click', traceFromHere);
+    initCases(ctx);
     document.getElementById('cases-button').addEventListener('click', () => listCases(ctxForCases()));
     const caseID = new URLSearchParams(location.search).get('case');
     if (caseID) await openCase(ctxForCases(), caseID);
@@ -50,6 +51,7 @@ function showTraceLayer(features, verdict) {
 }
 
 function clearTrace() {
+  clearCaseItems();
   if (state.traceLayer) state.traceLayer.remove();
   state.traceLayer = null;
   state.lastTrace = null;
@@ -351,7 +353,7 @@ function facilityPanel(f, findings, values) {
     : el('p', { class: 'hint', text: t('facility.no_downstream') });
   return el('div', { class: 'facility', dataset: { facility: f.id } },
     el('h2', { class: 'title', text: f.name }),
-    el('p', { class: 'meta', text: [f.id, t('industry.' + f.industry) !== 'industry.' + f.industry ? t('industry.' + f.industry) : f.industry, f.receiving_water].filter(Boolean).join(' · ') }),
+    el('p', { class: 'meta', text: [f.id, industryName(f.industry), f.receiving_water].filter(Boolean).join(' · ') }),
     el('h3', { text: t('facility.effluent') }), charts,
     el('h3', { text: t('facility.checks') }), checks,
     el('h3', { text: t('facility.downstream') }), near,
