@@ -49,14 +49,11 @@ func Build(ctx context.Context, reaches []Reach, opt Options) (*Network, error) 
 	if len(reaches) > 0 && detectTopology(reaches) == TopologyGeometry && allHaveGeometry(reaches) {
 		// Geometry alone (rows stored without topology): node the line
 		// ends first. Ids are kept; split pieces get "id.1", "id.2".
-		src := &Source{Rows: map[string]int{}}
+		src := &Source{}
 		if opt.Geographic {
 			src.SRID = 4326
 		} else {
 			src.SRID = -1 // projected, unknown code
-		}
-		for i := range reaches {
-			src.Rows[reaches[i].ID] = i + 1
 		}
 		noded, err := nodeGeometry(reaches, src, true, LoadOptions{SnapTolerance: opt.SnapTolerance})
 		if err != nil {
