@@ -130,16 +130,17 @@ func present(f float64) (float64, bool) {
 	return f, true
 }
 
-// reach maps row k (1-based row number rowNum) onto a Reach. The topology
-// source is the richest the columns offer: NHDPlus attributes, then id →
-// toid, then from/to nodes; with none of them the geometry decides later
-// (reachSet.finish).
-func (c *columns) reach(rw row, k, rowNum int, g orb.Geometry) (Reach, error) {
+// fill maps row k (1-based row number rowNum) onto r, a zero Reach. The
+// topology source is the richest the columns offer: NHDPlus attributes,
+// then id → toid, then from/to nodes; with none of them the geometry
+// decides later (reachSet.finish). one makes the one-element ToIDs of a
+// toid.
+func (c *columns) fill(r *Reach, rw row, k, rowNum int, g orb.Geometry, one func(string) []string) error {
 	line, err := lineOf(g)
 	if err != nil {
-		return Reach{}, fmt.Errorf("row %d: %w", rowNum, err)
+		return fmt.Errorf("row %d: %w", rowNum, err)
 	}
-	r := Reach{
+	*r = Reach{
 		Name:        rw.text(c.name),
 		LengthKm:    Missing,
 		VelocityFps: Missing,
@@ -149,7 +150,7 @@ func (c *columns) reach(rw row, k, rowNum int, g orb.Geometry) (Reach, error) {
 	if c.id >= 0 {
 		r.ID = rw.text(c.id)
 		if r.ID == "" {
-			return Reach{}, fmt.Errorf("row %d: empty %s", rowNum, c.idName)
+			return fmt.Errorf("row %d: empty %s", rowNum, c.idName)
 		}
 	} else {
 		r.ID = strconv.Itoa(k + 1)
@@ -162,7 +163,7 @@ func (c *columns) reach(rw row, k, rowNum int, g orb.Geometry) (Reach, error) {
 	if v, ok := rw.number(c.vel); ok && v > 0 {
 		r.VelocityFps = v * c.velToFps
 		if err := checkVelocity(r.VelocityFps, c.velName, rowNum, r.ID); err != nil {
-			return Reach{}, err
+			return err
 		}
 	}
 	if v, ok := rw.number(c.order); ok && v > 0 {
@@ -180,13 +181,13 @@ func (c *columns) reach(rw row, k, rowNum int, g orb.Geometry) (Reach, error) {
 		r.NHD = c.nhdAttrs(rw)
 	case c.to >= 0:
 		if t := rw.text(c.to); t != "" {
-			r.ToIDs = []string{t}
+			r.ToIDs = one(t)
 		}
 	case c.fromNode >= 0 && c.toNode >= 0:
 		r.FromNode = rw.text(c.fromNode)
 		r.ToNode = rw.text(c.toNode)
 	}
-	return r, nil
+	return nil
 }
 
 // nhdAttrs reads the NHDPlus value-added attributes of a row.
@@ -307,20 +308,29 @@ func newReachSet(c *columns, hint int) *reachSet {
 	return &reachSet{cols: c, out: make([]Reach, 0, hint), rows: make([]int32, 0, hint)}
 }
 
-// add appends a reach read from the 1-based row. Single toids share one
-// backing array (capacity 1 each, so a later append copies), one
-// allocation per chunk of rows instead of one per row.
-func (s *reachSet) add(r Reach, row int) {
-	if len(r.ToIDs) == 1 {
-		if len(s.toIDs) == 0 {
-			s.toIDs = make([]string, 4096)
-		}
-		s.toIDs[0] = r.ToIDs[0]
-		r.ToIDs = s.toIDs[0:1:1]
-		s.toIDs = s.toIDs[1:]
+// read appends the reach of row k (1-based row number rowNum), filled in
+// place.
+func (s *reachSet) read(rw row, k, rowNum int, g orb.Geometry) error {
+	s.out = append(s.out, Reach{})
+	if err := s.cols.fill(&s.out[len(s.out)-1], rw, k, rowNum, g, s.one); err != nil {
+		s.out = s.out[:len(s.out)-1]
+		return err
 	}
-	s.out = append(s.out, r)
-	s.rows = append(s.rows, int32(row))
+	s.rows = append(s.rows, int32(rowNum))
+	return nil
+}
+
+// one makes a one-toid ToIDs. They share backing arrays carved in chunks
+// (capacity 1 each, so a later append copies): one allocation per 4,096
+// rows instead of one per row.
+func (s *reachSet) one(t string) []string {
+	if len(s.toIDs) == 0 {
+		s.toIDs = make([]string, 4096)
+	}
+	s.toIDs[0] = t
+	out := s.toIDs[0:1:1]
+	s.toIDs = s.toIDs[1:]
+	return out
 }
 
 // finish merges the rows of divided reaches, derives the topology from
@@ -347,12 +357,11 @@ func (s *reachSet) finish(src *Source, opt LoadOptions) ([]Reach, *Source, error
 // names one new toid, in row order. Ids are grouped by a stable sort
 // (radix for numeric ids), not a map of millions of strings.
 func (s *reachSet) mergeDivided() {
-	order := s.idOrder()
-	drop := make([]bool, len(s.out))
-	merged := false
+	order, same := s.idOrder()
+	var drop []bool
 	for k := 0; k < len(order); {
 		e := k + 1
-		for e < len(order) && s.out[order[e]].ID == s.out[order[k]].ID {
+		for e < len(order) && same(k, e) {
 			e++
 		}
 		first := &s.out[order[k]]
@@ -360,13 +369,15 @@ func (s *reachSet) mergeDivided() {
 			r := &s.out[m]
 			if len(r.ToIDs) == 1 && !slices.Contains(first.ToIDs, r.ToIDs[0]) {
 				first.ToIDs = append(first.ToIDs, r.ToIDs[0])
+				if drop == nil {
+					drop = make([]bool, len(s.out))
+				}
 				drop[m] = true
-				merged = true
 			}
 		}
 		k = e
 	}
-	if !merged {
+	if drop == nil {
 		return
 	}
 	j := 0
@@ -381,16 +392,16 @@ func (s *reachSet) mergeDivided() {
 }
 
 // idOrder returns the reaches' positions sorted by id, equal ids in row
-// order.
-func (s *reachSet) idOrder() []int32 {
+// order, and whether the ids at two sorted positions are equal.
+func (s *reachSet) idOrder() ([]int32, func(a, b int) bool) {
 	if keys, ok := parseNumericIDs(s.out); ok {
-		_, order := radixOrder(keys)
-		return order
+		sorted, order := radixOrder(keys)
+		return order, func(a, b int) bool { return sorted[a] == sorted[b] }
 	}
 	order := make([]int32, len(s.out))
 	for i := range order {
 		order[i] = int32(i)
 	}
 	slices.SortStableFunc(order, func(a, b int32) int { return strings.Compare(s.out[a].ID, s.out[b].ID) })
-	return order
+	return order, func(a, b int) bool { return s.out[order[a]].ID == s.out[order[b]].ID }
 }

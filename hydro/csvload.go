@@ -22,18 +22,16 @@ func readCSVReaches(path string, opt LoadOptions) ([]Reach, *Source, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	rs := newReachSet(cols, 0)
+	rs := newReachSet(cols, c.MaxRows())
 	cr := csvRow{c: c}
 	for c.Next() {
 		g, err := c.Geometry()
 		if err != nil {
 			return nil, nil, err
 		}
-		r, err := cols.reach(&cr, c.Row()-1, c.Row(), g)
-		if err != nil {
+		if err := rs.read(&cr, c.Row()-1, c.Row(), g); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", path, err)
 		}
-		rs.add(r, c.Row())
 	}
 	if err := c.Err(); err != nil {
 		return nil, nil, err

@@ -157,11 +157,9 @@ func FromLayer(l *layer.Layer, opt LoadOptions) ([]Reach, *Source, error) {
 			row = k + 1
 		}
 		fr.props = ft.Props
-		r, err := cols.reach(&fr, k, row, ft.Geometry)
-		if err != nil {
+		if err := rs.read(&fr, k, row, ft.Geometry); err != nil {
 			return nil, nil, err
 		}
-		rs.add(r, row)
 	}
 	if len(rs.out) == 0 {
 		return nil, nil, fmt.Errorf("layer %q has no features", l.Name)

@@ -125,6 +125,10 @@ func (c *CSV) Next() bool {
 	return false
 }
 
+// MaxRows is an upper bound on the rows left to read (the line ends
+// left), so that a reader can size its output once.
+func (c *CSV) MaxRows() int { return bytes.Count(c.data[c.pos:], []byte{'\n'}) + 1 }
+
 // Err is the error that stopped Next, nil at the end of the file.
 func (c *CSV) Err() error { return c.err }
 
