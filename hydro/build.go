@@ -168,6 +168,7 @@ func (b *builder) build(ctx context.Context) (*Network, error) {
 		// attribute passes read memory nearly in sequence.
 		inv, size, topo, lengths := b.renumberPreorder(topo, lengths)
 		net, raw := b.attributes(topo, lengths, inv)
+		b.in = nil // as below
 		b.stage("index")
 		net.renumber(raw, nil, nil, size)
 		net.Problems = b.problems
@@ -176,6 +177,9 @@ func (b *builder) build(ctx context.Context) (*Network, error) {
 		return net, nil
 	}
 	net, raw := b.attributes(topo, lengths, nil)
+	// The input records are read: let the collector have them (200 B and
+	// more a reach) while index allocates the compact columns.
+	b.in = nil
 	b.stage("index")
 	net.index(raw, topo)
 	net.Problems = b.problems
