@@ -348,6 +348,9 @@ func (b *builder) edges() {
 			b.setDowns(i, outs)
 		}
 	case TopologyNodes, TopologyGeometry:
+		if b.numericNodeEdges() {
+			return
+		}
 		byFrom := make(map[string][]int32, n)
 		for i := range b.in {
 			if f := b.in[i].FromNode; f != "" {
