@@ -49,14 +49,11 @@ func Build(ctx context.Context, reaches []Reach, opt Options) (*Network, error) 
 	if len(reaches) > 0 && detectTopology(reaches) == TopologyGeometry && allHaveGeometry(reaches) {
 		// Geometry alone (rows stored without topology): node the line
 		// ends first. Ids are kept; split pieces get "id.1", "id.2".
-		src := &Source{Rows: map[string]int{}}
+		src := &Source{}
 		if opt.Geographic {
 			src.SRID = 4326
 		} else {
 			src.SRID = -1 // projected, unknown code
-		}
-		for i := range reaches {
-			src.Rows[reaches[i].ID] = i + 1
 		}
 		noded, err := nodeGeometry(reaches, src, true, LoadOptions{SnapTolerance: opt.SnapTolerance})
 		if err != nil {
@@ -171,6 +168,7 @@ func (b *builder) build(ctx context.Context) (*Network, error) {
 		// attribute passes read memory nearly in sequence.
 		inv, size, topo, lengths := b.renumberPreorder(topo, lengths)
 		net, raw := b.attributes(topo, lengths, inv)
+		b.in = nil // as below
 		b.stage("index")
 		net.renumber(raw, nil, nil, size)
 		net.Problems = b.problems
@@ -179,6 +177,9 @@ func (b *builder) build(ctx context.Context) (*Network, error) {
 		return net, nil
 	}
 	net, raw := b.attributes(topo, lengths, nil)
+	// The input records are read: let the collector have them (200 B and
+	// more a reach) while index allocates the compact columns.
+	b.in = nil
 	b.stage("index")
 	net.index(raw, topo)
 	net.Problems = b.problems
@@ -347,6 +348,9 @@ func (b *builder) edges() {
 			b.setDowns(i, outs)
 		}
 	case TopologyNodes, TopologyGeometry:
+		if b.numericNodeEdges() {
+			return
+		}
 		byFrom := make(map[string][]int32, n)
 		for i := range b.in {
 			if f := b.in[i].FromNode; f != "" {

@@ -19,3 +19,8 @@ func (n *Network) Walk(q Query, g WalkGraph) map[int32]bool { return n.walk(q, g
 
 // IsCoast says whether reach i is a coastline.
 func (n *Network) IsCoast(i int32) bool { return n.flags[i]&flagCoast != 0 }
+
+// ReadNetworkCSV exposes the CSV network reader (readCSVReaches).
+func ReadNetworkCSV(path string) ([]Reach, *Source, error) {
+	return readCSVReaches(path, LoadOptions{})
+}

@@ -76,10 +76,10 @@ type reachCode struct {
 
 // reachCodeOf reads a record's reach code and measures; "" unless all
 // three are present and the measures are an interval of 0–100.
-func reachCodeOf(p map[string]any, codeCol, fromCol, toCol string) (string, float64, float64) {
-	code := propString(p, codeCol)
-	from, okF := propFloat(p, fromCol)
-	to, okT := propFloat(p, toCol)
+func reachCodeOf(r row, codeCol, fromCol, toCol int) (string, float64, float64) {
+	code := r.text(codeCol)
+	from, okF := r.number(fromCol)
+	to, okT := r.number(toCol)
 	if code == "" || !okF || !okT || from < 0 || to > 100 || from > to {
 		return "", Missing, Missing
 	}

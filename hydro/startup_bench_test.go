@@ -11,14 +11,13 @@ import (
 	"time"
 
 	"github.com/envtrace/envtrace/fixtures/dendritic"
-	"github.com/envtrace/envtrace/gis/layer"
 	"github.com/envtrace/envtrace/hydro"
 )
 
 // BenchmarkStartup measures what `serve --data` spends on the network
 // before it can answer: the id/toid CSV of a random dendritic network
-// (fixtures/dendritic) parsed (layer.Read), turned into reaches and built
-// (hydro.Load), against reading the built network's snapshot
+// (fixtures/dendritic) read into reaches (the CSV network reader) and
+// built (hydro.Load), against reading the built network's snapshot
 // (hydro.LoadSnapshot, timed). The baselines run once, in the same run.
 // 200,000 reaches unless ENVTRACE_BENCH_STARTUP_REACHES says otherwise
 // (docs/performance.md reports 2,700,000):
@@ -46,7 +45,7 @@ func BenchmarkStartup(b *testing.B) {
 
 	runtime.GC()
 	t0 := time.Now()
-	if _, err := layer.Read(csvPath, layer.Options{}); err != nil {
+	if _, _, err := hydro.ReadNetworkCSV(csvPath); err != nil {
 		b.Fatal(err)
 	}
 	parse := time.Since(t0)
@@ -80,7 +79,7 @@ func BenchmarkStartup(b *testing.B) {
 	b.ReportMetric(load.Seconds()/read.Seconds(), "x-vs-parse+build")
 	b.ReportMetric(csvMB/parse.Seconds(), "csv-MB/s")
 	b.ReportMetric(float64(n), "reaches")
-	b.Log(fmt.Sprintf("%d reaches: snapshot read in %v (%.1f MB, written in %v), %.1f× faster than parsing and building the %.1f MB CSV (%v, of which layer.Read %v, %.1f MB/s)",
+	b.Log(fmt.Sprintf("%d reaches: snapshot read in %v (%.1f MB, written in %v), %.1f× faster than parsing and building the %.1f MB CSV (%v, of which reading %v, %.1f MB/s)",
 		n, read.Round(time.Millisecond), float64(sst.Size())/1e6, save.Round(time.Millisecond), load.Seconds()/read.Seconds(),
 		csvMB, load.Round(time.Millisecond), parse.Round(time.Millisecond), csvMB/parse.Seconds()))
 }

@@ -37,20 +37,20 @@ var unitlessVelocity = []string{"velocity", "vel", "flow_velocity", "mean_veloci
 const MaxVelocityMS = 10.0
 
 // findVelocity picks the velocity column of a file and the factor to ft/s;
-// "" when there is none. A unit-less velocity name is an error.
-func findVelocity(f fields) (string, float64, error) {
+// -1 when there is none. A unit-less velocity name is an error.
+func findVelocity(f fields) (int, float64, error) {
 	for _, c := range velocityColumns {
-		if n := f.find(c.name); n != "" {
-			return n, c.toFps, nil
+		if i := f.find(c.name); i >= 0 {
+			return i, c.toFps, nil
 		}
 	}
 	for _, c := range unitlessVelocity {
-		if n := f.find(c); n != "" {
-			return "", 0, fmt.Errorf("velocity column %q does not say its unit: rename it velocity_ms (m/s) or velocity_fps (ft/s); "+
-				"accepted names are %s", n, velocityNames())
+		if i := f.find(c); i >= 0 {
+			return -1, 0, fmt.Errorf("velocity column %q does not say its unit: rename it velocity_ms (m/s) or velocity_fps (ft/s); "+
+				"accepted names are %s", f.names[i], velocityNames())
 		}
 	}
-	return "", 0, nil
+	return -1, 0, nil
 }
 
 // velocityNames lists the accepted velocity column names for messages.

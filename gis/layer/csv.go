@@ -2,12 +2,6 @@ package layer
 
 import (
 	"bytes"
-	"encoding/csv"
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -15,109 +9,54 @@ import (
 // geometryColumnNames are header names that mark a CSV column as WKT.
 var geometryColumnNames = map[string]bool{"wkt": true, "geometry": true, "geom": true, "the_geom": true}
 
-// readCSV reads a CSV file with a header row. A WKT/EWKT geometry column is
-// found by name (wkt, geometry, geom, the_geom) or, failing that, as the
-// first column whose first non-empty value parses as WKT. Cells become
-// int64, float64 or string by their text, empty cells nil; ids with leading
-// zeros stay strings, and Feature.String returns every cell's raw text.
+// readCSV reads a CSV file with a header row through the CSV scanner. A
+// WKT/EWKT geometry column is found by name (wkt, geometry, geom,
+// the_geom) or, failing that, as the first column whose first non-empty
+// value parses as WKT. Cells become int64, float64 or string by their
+// text, empty cells nil; ids with leading zeros stay strings, and
+// Feature.String returns every cell's raw text.
 func readCSV(path string, opt Options) (*Layer, error) {
-	base := filepath.Base(path)
-	data, err := os.ReadFile(path)
+	c, err := OpenCSV(path, opt)
 	if err != nil {
-		return nil, fmt.Errorf("layer: %s: %w", base, err)
-	}
-	data = trimBOM(data)
-
-	r := csv.NewReader(bytes.NewReader(data))
-	r.FieldsPerRecord = -1 // checked below, with the row number
-	r.Comma = sniffComma(data)
-	header, err := r.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("layer: %s: empty file, no header row", base)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("layer: %s: header: %w", base, err)
-	}
-	header = uniqueNames(header)
-
-	var records [][]string
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		row := len(records) + 1
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, &RowError{File: path, Row: row, Err: fmt.Errorf("line %d: %w", pe.Line, pe.Err)}
-			}
-			return nil, &RowError{File: path, Row: row, Err: err}
-		}
-		if len(rec) != len(header) {
-			if len(rec) == 1 && rec[0] == "" {
-				continue // blank line with only white space
-			}
-			line, _ := r.FieldPos(0)
-			return nil, &RowError{File: path, Row: row,
-				Err: fmt.Errorf("line %d has %d fields, the header has %d", line, len(rec), len(header))}
-		}
-		records = append(records, rec)
-	}
-
-	l := &Layer{Name: baseName(path)}
-	if err := checkSingleLayer(path, l.Name, opt); err != nil {
 		return nil, err
 	}
-	geomCol := findGeometryColumn(header, records)
-	for i, h := range header {
-		if i != geomCol {
-			l.Fields = append(l.Fields, h)
-		}
-	}
+	l := &Layer{Name: c.Name(), Fields: c.Fields()}
 	sc := newSchema(l.Fields)
-	sc.col = make(map[string]int, len(header))
-	for i, h := range header {
+	sc.col = make(map[string]int, len(c.header))
+	for i, h := range c.header {
 		sc.col[h] = i
 	}
-	if geomCol >= 0 {
+	if c.geom >= 0 {
 		// Let String() find the geometry text by its column name too.
-		sc.lower[strings.ToLower(header[geomCol])] = header[geomCol]
+		sc.lower[strings.ToLower(c.header[c.geom])] = c.header[c.geom]
 	}
-
-	prog := newProgress(opt.Progress, len(records))
-	l.Features = make([]Feature, len(records))
-	sridRow := 0
-	for k, rec := range records {
-		row := k + 1
-		f := Feature{Row: row, Props: make(map[string]any, len(rec)), schema: sc, raw: rec}
-		for i, cell := range rec {
-			if i == geomCol {
-				if strings.TrimSpace(cell) == "" {
-					continue
-				}
-				g, srid, err := parseEWKT(cell)
-				if err != nil {
-					return nil, &RowError{File: path, Row: row, Field: header[i], Err: err}
-				}
-				if srid != 0 {
-					switch {
-					case sridRow == 0:
-						l.SRID, sridRow = srid, row
-					case srid != l.SRID:
-						return nil, &RowError{File: path, Row: row, Field: header[i],
-							Err: fmt.Errorf("SRID %d differs from SRID %d of row %d", srid, l.SRID, sridRow)}
-					}
-				}
-				f.Geometry = g
-				continue
-			}
-			f.Props[header[i]] = csvValue(cell)
+	var text []byte
+	for c.Next() {
+		// One string a row holds every cell, as encoding/csv does.
+		text = text[:0]
+		for _, cell := range c.cells {
+			text = append(text, cell...)
 		}
-		l.Features[k] = f
-		prog.update(row)
+		all := string(text)
+		raw := make([]string, len(c.cells))
+		f := Feature{Row: c.Row(), Props: make(map[string]any, len(c.cells)), schema: sc, raw: raw}
+		at := 0
+		for i, cell := range c.cells {
+			raw[i] = all[at : at+len(cell)]
+			at += len(cell)
+			if i != c.geom {
+				f.Props[c.header[i]] = csvValue(raw[i])
+			}
+		}
+		if f.Geometry, err = c.Geometry(); err != nil {
+			return nil, err
+		}
+		l.Features = append(l.Features, f)
 	}
-	prog.finish()
+	if err := c.Err(); err != nil {
+		return nil, err
+	}
+	l.SRID = c.SRID()
 	return l, nil
 }
 
@@ -161,27 +100,9 @@ func uniqueNames(h []string) []string {
 	return out
 }
 
-// findGeometryColumn returns the index of the WKT column, or -1.
-func findGeometryColumn(header []string, records [][]string) int {
-	for i, h := range header {
-		if geometryColumnNames[strings.ToLower(h)] {
-			return i
-		}
-	}
-	for i := range header {
-		for _, rec := range records {
-			v := strings.TrimSpace(rec[i])
-			if v == "" {
-				continue
-			}
-			if looksLikeWKT(v) {
-				return i
-			}
-			break
-		}
-	}
-	return -1
-}
+// CSVValue types a CSV cell as Read does (see csvValue), for readers that
+// take cells from a CSV scan and must give them the values Read would.
+func CSVValue(s string) any { return csvValue(s) }
 
 // csvValue types one cell: "" → nil, integer text → int64, other numeric
 // text → float64, anything else string. Integers with a leading zero

@@ -62,9 +62,9 @@ type Options struct {
 	Layer string
 	// Progress, when set, is called periodically with the work done so
 	// far and the total, and once more with done == total at the end. The
-	// unit is features for GeoPackage, shapefile and CSV, and bytes of
-	// input for GeoJSON (whose feature count is unknown until the end);
-	// use the ratio.
+	// unit is features for GeoPackage and shapefile, and bytes of input for
+	// GeoJSON and CSV (whose feature counts are unknown until the end); use
+	// the ratio.
 	Progress func(done, total int)
 }
 
