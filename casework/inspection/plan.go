@@ -31,6 +31,9 @@ type Source struct {
 	// Repo, when set, holds the records entered since (the store); they
 	// join Records at every ranking, so new outcomes feed the model.
 	Repo    Repository
+	// SelfReports, when set, keeps the facilities' self-reports and
+	// corrective actions (the portal's).
+	SelfReports SelfReports
 	Plugged risk.Plugged
 	Land    *dumping.Land
 }
