@@ -58,11 +58,11 @@ const (
 	PlaceAirMonitor   = "air_monitor"
 )
 
-// latest keeps the newest reading per parameter in (from, to].
+// latest keeps the newest reading per parameter in (from, to).
 type latest map[string]NearbyReading
 
 func (l latest) add(p string, t time.Time, v float64, unit string, censored bool, from, to time.Time) {
-	if !t.After(from) || t.After(to) {
+	if !t.After(from) || !t.Before(to) {
 		return
 	}
 	if old, ok := l[p]; ok && old.Time >= t.In(Taipei).Format(time.RFC3339) {
