@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -96,40 +95,12 @@ func selfReportError(c echo.Context, err error) error {
 // facility its own, an officer their county's, the administrator all.
 func visible(c echo.Context, facility string) bool { return facilityView(c, facility) == access.Full }
 
-// SelfReportList is the answer of GET /api/v1/portal/self-reports and of
-// `envtrace portal self-reports`.
-type SelfReportList struct {
-	SelfReports []*inspection.SelfReport `json:"self_reports"`
-}
-
-// SelfReportQuery is the typed query of the self-report list.
-type SelfReportQuery struct {
-	Facility string
-	Status   string
-}
-
-// ListSelfReports lists the self-reports of a facility ("" for all) in
-// a status ("" for any), oldest first; the REST list and the CLI share it.
-func ListSelfReports(ctx context.Context, repo inspection.SelfReports, q SelfReportQuery, keep func(facility string) bool) (*SelfReportList, error) {
-	rs, err := repo.SelfReportsOf(ctx, q.Facility)
-	if err != nil {
-		return nil, err
-	}
-	out := &SelfReportList{SelfReports: make([]*inspection.SelfReport, 0, len(rs))}
-	for _, r := range rs {
-		if (q.Status == "" || r.Status == q.Status) && (keep == nil || keep(r.Facility)) {
-			out.SelfReports = append(out.SelfReports, r)
-		}
-	}
-	return out, nil
-}
-
 // list answers GET /api/v1/portal/self-reports[?facility_id=&status=]:
 // a facility lists its own (another facility_id is a 403), an officer
 // their county's, the administrator every facility's.
 func (h *selfReportHandlers) list(c echo.Context) error {
 	q := newQuery(c, "facility_id", "status")
-	sq := SelfReportQuery{Facility: q.str("facility_id"),
+	sq := inspection.SelfReportQuery{Facility: q.str("facility_id"),
 		Status: q.enum("status", "", inspection.StatusSubmitted, inspection.StatusAccepted, inspection.StatusRejected)}
 	if err := q.err(); err != nil {
 		return err
@@ -137,7 +108,7 @@ func (h *selfReportHandlers) list(c echo.Context) error {
 	if sq.Facility != "" && !visible(c, sq.Facility) {
 		return access.Denied(principal(c), "read the self-reports of facility "+sq.Facility)
 	}
-	l, err := ListSelfReports(c.Request().Context(), h.src.SelfReports, sq, func(f string) bool { return visible(c, f) })
+	l, err := inspection.ListSelfReports(c.Request().Context(), h.src.SelfReports, sq, func(f string) bool { return visible(c, f) })
 	if err != nil {
 		return fmt.Errorf("self-reports: %w", err)
 	}

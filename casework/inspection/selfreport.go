@@ -346,3 +346,32 @@ func newSelfReportID(now time.Time) (string, error) {
 	}
 	return "SR-" + now.In(Taipei).Format("20060102") + "-" + hex.EncodeToString(b[:]), nil
 }
+
+// SelfReportList is the answer of GET /api/v1/portal/self-reports and of
+// `envtrace portal self-reports`.
+type SelfReportList struct {
+	SelfReports []*SelfReport `json:"self_reports"`
+}
+
+// SelfReportQuery selects self-reports: a facility ("" for all) and a
+// status ("" for any).
+type SelfReportQuery struct {
+	Facility string
+	Status   string
+}
+
+// ListSelfReports lists the self-reports q selects that keep accepts
+// (nil keeps all), oldest first; the REST list and the CLI share it.
+func ListSelfReports(ctx context.Context, repo SelfReports, q SelfReportQuery, keep func(facility string) bool) (*SelfReportList, error) {
+	rs, err := repo.SelfReportsOf(ctx, q.Facility)
+	if err != nil {
+		return nil, err
+	}
+	out := &SelfReportList{SelfReports: make([]*SelfReport, 0, len(rs))}
+	for _, r := range rs {
+		if (q.Status == "" || r.Status == q.Status) && (keep == nil || keep(r.Facility)) {
+			out.SelfReports = append(out.SelfReports, r)
+		}
+	}
+	return out, nil
+}

@@ -131,6 +131,7 @@ func commands() map[string]command {
 		"probe":    cmdProbe,
 		"inspect":  cmdInspect,
 		"case":     cmdCase,
+		"portal":   cmdPortal,
 	}
 }
 
