@@ -18,16 +18,21 @@ import (
 // list from its own record, the monitoring nearby and its self-reports
 // with their decisions. Times are in Asia/Taipei.
 
-// chart is one effluent chart drawn as inline SVG.
+// chart is one effluent chart drawn as inline SVG: a point per reported
+// value (red when it exceeds a limit), a dashed line per limit.
 type chart struct {
 	Title  string
 	Unit   string
-	Limit  float64
-	LimitY float64
+	Limits []limitLine
 	Points []chartPoint
 	First  string
 	Last   string
 	Max    string
+}
+
+type limitLine struct {
+	Y     float64
+	Label string
 }
 
 type chartPoint struct {
@@ -41,8 +46,8 @@ const (
 	chartPad       = 24.0
 )
 
-// charts groups the effluent points by permit, outfall and parameter,
-// oldest first.
+// charts groups the effluent points by permit, outfall and parameter, a
+// report once however many limits it was held to, oldest first.
 func (p *Portal) charts() []chart {
 	type key struct{ permit, outfall, parameter string }
 	groups := map[key][]EffluentPoint{}
@@ -56,33 +61,55 @@ func (p *Portal) charts() []chart {
 	}
 	out := make([]chart, 0, len(keys))
 	for _, k := range keys {
-		pts := groups[k]
-		sort.SliceStable(pts, func(a, b int) bool { return pts[a].PeriodEnd < pts[b].PeriodEnd })
-		top := pts[0].Limit
-		for _, e := range pts {
-			top = math.Max(top, math.Max(e.Reported, e.Limit))
-		}
-		if !(top > 0) {
-			top = 1
-		}
-		y := func(v float64) float64 { return chartH - chartPad - (chartH-2*chartPad)*v/(top*1.1) }
-		c := chart{Title: k.parameter, Unit: pts[0].Unit, Limit: pts[len(pts)-1].Limit, LimitY: y(pts[len(pts)-1].Limit),
-			First: pts[0].PeriodEnd, Last: pts[len(pts)-1].PeriodEnd, Max: num(top * 1.1)}
-		if k.outfall != "" {
-			c.Title += "・放流口 " + k.outfall
-		}
-		c.Title += "・" + k.permit
-		for i, e := range pts {
-			x := chartPad + (chartW-2*chartPad)*0.5
-			if len(pts) > 1 {
-				x = chartPad + (chartW-2*chartPad)*float64(i)/float64(len(pts)-1)
-			}
-			c.Points = append(c.Points, chartPoint{X: x, Y: y(e.Reported), Exceeded: e.Status == "exceeded",
-				Label: fmt.Sprintf("%s 申報 %s %s（限值 %s）", e.PeriodEnd, num(e.Reported), e.Unit, num(e.Limit))})
-		}
-		out = append(out, c)
+		out = append(out, drawChart(k.permit, k.outfall, k.parameter, groups[k]))
 	}
 	return out
+}
+
+func drawChart(permit, outfall, parameter string, pts []EffluentPoint) chart {
+	type report struct {
+		end      string
+		value    float64
+		exceeded bool
+	}
+	var reports []report
+	at := map[string]int{}
+	limits := map[float64]bool{}
+	top := 0.0
+	for _, e := range pts {
+		limits[e.Limit] = true
+		top = math.Max(top, math.Max(e.Reported, e.Limit))
+		i, ok := at[e.PeriodEnd]
+		if !ok {
+			i = len(reports)
+			at[e.PeriodEnd] = i
+			reports = append(reports, report{end: e.PeriodEnd, value: e.Reported})
+		}
+		reports[i].exceeded = reports[i].exceeded || e.Status == "exceeded"
+	}
+	sort.SliceStable(reports, func(a, b int) bool { return reports[a].end < reports[b].end })
+	if !(top > 0) {
+		top = 1
+	}
+	y := func(v float64) float64 { return chartH - chartPad - (chartH-2*chartPad)*v/(top*1.1) }
+	c := chart{Title: parameter, Unit: pts[0].Unit, First: reports[0].end, Last: reports[len(reports)-1].end, Max: num(top * 1.1)}
+	if outfall != "" {
+		c.Title += "・放流口 " + outfall
+	}
+	c.Title += "・" + permit
+	for l := range limits {
+		c.Limits = append(c.Limits, limitLine{Y: y(l), Label: "限值 " + num(l)})
+	}
+	sort.Slice(c.Limits, func(a, b int) bool { return c.Limits[a].Y < c.Limits[b].Y })
+	for i, r := range reports {
+		x := chartPad + (chartW-2*chartPad)*0.5
+		if len(reports) > 1 {
+			x = chartPad + (chartW-2*chartPad)*float64(i)/float64(len(reports)-1)
+		}
+		c.Points = append(c.Points, chartPoint{X: x, Y: y(r.value), Exceeded: r.exceeded,
+			Label: fmt.Sprintf("%s 申報 %s %s", r.end, num(r.value), c.Unit)})
+	}
+	return c
 }
 
 func num(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
@@ -98,9 +125,10 @@ var portalZH = map[string]string{
 }
 
 var portalPage = template.Must(template.New("portal").Funcs(template.FuncMap{
-	"zh":  func(s string) string { return zhOr(s) },
-	"num": num,
-	"tw":  func(t time.Time) string { return t.In(Taipei).Format("2006-01-02 15:04") },
+	"zh":         func(s string) string { return zhOr(s) },
+	"num":        num,
+	"industryZH": industryZH,
+	"tw":         func(t time.Time) string { return t.In(Taipei).Format("2006-01-02 15:04") },
 	"date": func(s *string) string {
 		if s == nil {
 			return "無資料"
@@ -130,7 +158,7 @@ th{background:#eef3f7}.scroll{overflow-x:auto}.note{font-size:10pt;color:#555}
 @media (max-width:700px){body{margin:.6em}th,td{font-size:10pt;padding:3px}}
 </style></head><body>
 <h1>事業自主管理專區：{{.P.Name}}（{{.P.FacilityID}}）</h1>
-<p>行業：{{.P.Industry}}；資料基準時間 {{hm .P.AsOf}}（臺北時間）</p>
+<p>行業：{{industryZH .P.Industry}}；資料基準時間 {{hm .P.AsOf}}（臺北時間）</p>
 <h2>合規狀態</h2>
 <p><span class="status{{if eq .P.Status "significant non-compliance"}} bad{{else if eq .P.Status "some non-compliance"}} some{{end}}" id="status">{{zh .P.Status}}</span></p>
 <div class="quarters">{{range .P.Quarters}}<div class="q{{if .NonCompliance}} nc{{end}}">{{.Start}}</div>{{end}}</div>
@@ -141,10 +169,10 @@ th{background:#eef3f7}.scroll{overflow-x:auto}.note{font-size:10pt;color:#555}
 <h2>申報值與許可限值</h2>
 <div class="charts" id="charts">{{range .Charts}}<div class="chart"><h3>{{.Title}}（{{.Unit}}）</h3>
 <svg viewBox="0 0 600 160" role="img" aria-label="{{.Title}}">
-<line x1="24" y1="136" x2="576" y2="136" stroke="#999"/><text x="26" y="14" font-size="11" fill="#555">{{.Max}}</text>
-<line x1="24" y1="{{.LimitY}}" x2="576" y2="{{.LimitY}}" stroke="#c62828" stroke-dasharray="6 4"/><text x="500" y="{{.LimitY}}" dy="-3" font-size="11" fill="#c62828">限值 {{num .Limit}}</text>
+<line x1="24" y1="136" x2="576" y2="136" stroke="#999"/><text x="26" y="14" font-size="13" fill="#555">{{.Max}}</text>
+{{range .Limits}}<line x1="24" y1="{{.Y}}" x2="576" y2="{{.Y}}" stroke="#c62828" stroke-dasharray="6 4"/><text x="576" y="{{.Y}}" dy="-3" font-size="13" fill="#c62828" text-anchor="end">{{.Label}}</text>{{end}}
 {{range .Points}}<circle cx="{{.X}}" cy="{{.Y}}" r="3.5" fill="{{if .Exceeded}}#c62828{{else}}#2a6f97{{end}}"><title>{{.Label}}</title></circle>{{end}}
-<text x="24" y="154" font-size="11" fill="#555">{{.First}}</text><text x="576" y="154" font-size="11" fill="#555" text-anchor="end">{{.Last}}</text>
+<text x="24" y="156" font-size="13" fill="#555">{{.First}}</text><text x="576" y="156" font-size="13" fill="#555" text-anchor="end">{{.Last}}</text>
 </svg></div>{{end}}</div>
 <h2>列入稽查名單的原因（僅依本事業自身紀錄）</h2>
 <div class="scroll"><table><tr><th>項目</th><th>數值</th><th>權重</th><th>貢獻</th><th>資料日期</th></tr>
@@ -153,7 +181,7 @@ th{background:#eef3f7}.scroll{overflow-x:auto}.note{font-size:10pt;color:#555}
 <h2>稽查紀錄</h2>
 <div class="scroll"><table><tr><th>編號</th><th>日期</th><th>發現</th><th>違規</th><th>處分</th></tr>
 {{range .P.Inspections}}<tr><td>{{.ID}}</td><td>{{tw .Date}}</td><td>{{range .Findings}}{{.Description}}<br>{{end}}</td><td>{{range .Violations}}{{.Article}} {{.Description}}<br>{{end}}</td><td>{{range .Penalties}}{{.Article}} {{num .AmountTWD}} 元<br>{{end}}</td></tr>{{end}}</table></div>
-<h2>鄰近監測</h2>
+<h2 id="nearby-heading">鄰近監測</h2>
 <p class="note">河川水質測站：廠址或放流口 {{km .P.Nearby.StationRadiusM}} 公里內；微型感測器與空氣品質測站：廠址 {{km .P.Nearby.AirRadiusM}} 公里內；各項目為基準時間前 {{.P.Nearby.WindowDays}} 日內最新一筆（臺北時間）。</p>
 <div class="scroll"><table id="nearby"><tr><th>類別</th><th>測站</th><th>距離（公里）</th><th>最新讀值</th></tr>
 {{range .P.Nearby.Places}}<tr><td>{{zh .Kind}}</td><td>{{.ID}} {{.Name}}{{if .River}}（{{.River}}）{{end}}</td><td>{{km .DistanceM}}</td><td>{{range .Readings}}{{.Parameter}} {{if .Censored}}&lt;{{end}}{{num .Value}} {{.Unit}}（{{hm .Time}}）<br>{{else}}期間內無讀值{{end}}</td></tr>{{end}}</table></div>
