@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -138,5 +139,30 @@ func TestSelfReports(t *testing.T) {
 	code, page := do("GET", "/api/v1/portal?as_of=2026-09-01&format=html", "fac-A", "")
 	if code != 200 || !strings.Contains(page, `lang="zh-Hant-TW"`) || !strings.Contains(page, "檢驗報告未附認可實驗室證號") || strings.Contains(page, facB) {
 		t.Errorf("portal page: %d %.300s", code, page)
+	}
+	// The answers, good and bad, are those the OpenAPI document describes.
+	_, router := loadOpenAPI(t)
+	for _, tc := range []struct {
+		method, target, key, body string
+		valid                     bool
+	}{
+		{"GET", "/api/v1/portal?as_of=2026-09-01", "fac-A", "", true},
+		{"GET", base, "admin", "", true},
+		{"GET", base + "/" + fix.ID, "fac-A", "", true},
+		{"POST", base, "fac-A", `{"kind":"monitoring","monitoring":{"permit":"` + permitA + `","parameter":"pH","value":6.8,"unit":"pH","sampled_at":"2026-08-21T09:30:00+08:00"}}`, true},
+		{"POST", base, "fac-A", `{"kind":"monitoring","monitoring":{"permit":"` + permitA + `","parameter":"pH","value":99,"unit":"pH","sampled_at":"2026-08-21T09:30:00+08:00"}}`, true},
+		{"POST", base + "/" + mon.ID + "/decision", "cha", `{"status":"accepted"}`, true},
+		{"POST", base + "/" + bOwn.ID + "/decision", "cha", `{"status":"maybe"}`, false},
+	} {
+		t.Run("openapi "+tc.method+" "+tc.target, func(t *testing.T) {
+			req := httptest.NewRequest(tc.method, tc.target, nil)
+			req.Header.Set("Authorization", "Bearer "+tc.key)
+			var body []byte
+			if tc.body != "" {
+				req.Header.Set("Content-Type", "application/json")
+				body = []byte(tc.body)
+			}
+			checkOpenAPI(t, router, h, req, body, tc.valid)
+		})
 	}
 }
