@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -27,6 +28,8 @@ func TestSelfReports(t *testing.T) {
 	keys.Add("admin", access.Principal{Subject: "centre", Role: access.Admin})
 	cfg := quietConfig()
 	cfg.Auth = keys
+	audit := &access.MemoryAudit{}
+	cfg.Audit = audit
 	h := newServer(t, cfg, b).Handler()
 	do := func(method, target, key, body string) (int, string) {
 		rec := call(t, h, method, target, "application/json", []byte(body), key)
@@ -91,6 +94,21 @@ func TestSelfReports(t *testing.T) {
 				t.Errorf("%d, want %d: %s", code, tc.code, out)
 			}
 		})
+	}
+	// Every submission, decision and refusal is in the audit trail.
+	audited := map[string]bool{}
+	for _, e := range audit.Entries() {
+		audited[e.Actor+" "+e.Resource+" "+strconv.FormatBool(e.Allowed)] = true
+	}
+	for _, want := range []string{
+		"fac-A POST " + base + " true",
+		"cha-inspector POST " + base + "/" + mon.ID + "/decision true",
+		"fac-A POST " + base + "/" + mon.ID + "/decision false",
+		"txg-inspector GET " + base + "/" + mon.ID + " true", // answered 404: the object-level check is the handler's
+	} {
+		if !audited[want] {
+			t.Errorf("no audit entry %q", want)
+		}
 	}
 	list := func(key, query string) []inspection.SelfReport {
 		code, out := do("GET", base+query, key, "")
