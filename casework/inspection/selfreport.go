@@ -227,11 +227,11 @@ func (s *Source) checkMonitoring(id string, m *Monitoring, now time.Time) (*Moni
 	if m.StatBase == "" {
 		m.StatBase = dmr.SingleSample
 	}
-	if b, err := dmr.ParseStatBase(string(m.StatBase)); err != nil {
+	b, err := dmr.ParseStatBase(string(m.StatBase))
+	if err != nil {
 		return nil, bad("stat_base", "%v", err)
-	} else {
-		m.StatBase = b
 	}
+	m.StatBase = b
 	p, err := param.Lookup(m.Parameter)
 	if err != nil {
 		return nil, bad("parameter", "%v", err)
