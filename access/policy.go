@@ -61,6 +61,9 @@ const (
 	PetitionContact Resource = "petition_contact"
 	// AuditLog is the audit trail.
 	AuditLog Resource = "audit_log"
+	// SelfReport is a facility's self-report or corrective action,
+	// submitted through its portal for the bureau to decide.
+	SelfReport Resource = "self_report"
 )
 
 // Decision is the policy's answer for a role, action and resource.
@@ -116,6 +119,11 @@ var Policy = map[Permission]map[Role]Decision{
 	// An officer sees their own county's facilities in full and others'
 	// public fields; a facility sees only itself.
 	{Read, FacilityRecord}: {Admin: Allow, Officer: Scoped, Facility: Scoped},
+	// The bureau writes on a facility's record: it accepts or rejects
+	// the facility's self-reports. A facility never decides its own.
+	{Write, FacilityRecord}: {Admin: Allow, Officer: Scoped},
+	// A facility submits self-reports about itself only.
+	{Write, SelfReport}: {Facility: Scoped},
 	// Traces cross counties; out-of-county facilities keep only their
 	// public fields in an officer's answer (FacilityView).
 	{Trace, Analysis}: {Admin: Allow, Officer: Scoped},

@@ -49,6 +49,8 @@ type authzWorld struct {
 	reportNPA, reportWRA string
 	// petition is an odour petition filed by the public.
 	petition string
+	// selfReport is facility A's self-report, awaiting the bureau.
+	selfReport string
 }
 
 // newAuthzWorld builds the world: it saves two cases and two dumping
@@ -105,8 +107,17 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	w.issue(t, "ngo", access.Principal{Role: access.NGO})
 	w.issue(t, "sensor", access.Principal{Role: access.Sensor, Scope: access.Scope{Stations: []string{stationS}}})
 	w.keys["public"] = ""
+	rec = call(t, w.h, "POST", "/api/v1/portal/self-reports", "application/json", []byte(selfReportBody), w.keys["facility"])
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("submit self-report: %d %s", rec.Code, rec.Body)
+	}
+	w.selfReport = decode[struct{ ID string }](t, rec.Body.Bytes()).ID
 	return w
 }
+
+// selfReportBody is facility A's own COD result under its own permit.
+const selfReportBody = `{"kind":"monitoring","monitoring":{"permit":"` + permitA + `","parameter":"COD","value":85,"unit":"mg/L",
+	"sampled_at":"2026-08-20T09:30:00+08:00","lab":"自設檢驗室"}}`
 
 // withDumpingAndPetitions adds the petition desk to withDumping.
 type withDumpingAndPetitions struct {
@@ -198,17 +209,23 @@ func expectedMatrix() map[string]matrixRow {
 		// Whom to inspect is the bureaus' own planning: never shown to a
 		// facility (it would tip off an unannounced inspection) nor to the
 		// public. The portal is a facility's view of itself.
-		"GET /api/v1/inspect/rank":      {analysis, false},
-		"GET /api/v1/inspect/plan":      {analysis, false},
-		"GET /api/v1/inspections":       {analysis, false},
-		"GET /api/v1/inspections/{id}":  {analysis, false},
-		"POST /api/v1/inspections":      {analysis, false},
-		"GET /api/v1/portal":            {"facility", false},
-		"POST /api/v1/cases":            {"admin officer", false},
-		"GET /api/v1/cases":             {"admin officer investigator ngo", false},
-		"GET /api/v1/cases/{id}":        {"admin investigator", false},
-		"GET /api/v1/cases/{id}/report": {"admin investigator", false},
-		"GET /api/v1/cases/{id}/export": {"admin investigator", false},
+		"GET /api/v1/inspect/rank":     {analysis, false},
+		"GET /api/v1/inspect/plan":     {analysis, false},
+		"GET /api/v1/inspections":      {analysis, false},
+		"GET /api/v1/inspections/{id}": {analysis, false},
+		"POST /api/v1/inspections":     {analysis, false},
+		"GET /api/v1/portal":           {"facility", false},
+		// A facility reports on itself; its county's bureau (or the
+		// centre) decides, never the facility (TestSelfReports).
+		"POST /api/v1/portal/self-reports":               {"facility", false},
+		"GET /api/v1/portal/self-reports":                {staff, false},
+		"GET /api/v1/portal/self-reports/{id}":           {staff, false},
+		"POST /api/v1/portal/self-reports/{id}/decision": {"admin officer", false},
+		"POST /api/v1/cases":                             {"admin officer", false},
+		"GET /api/v1/cases":                              {"admin officer investigator ngo", false},
+		"GET /api/v1/cases/{id}":                         {"admin investigator", false},
+		"GET /api/v1/cases/{id}/report":                  {"admin investigator", false},
+		"GET /api/v1/cases/{id}/export":                  {"admin investigator", false},
 		// Changing a case is for bureaus (the object-level check is
 		// TestJointCases); a group reports into cases shared with it.
 		"POST /api/v1/cases/{id}/items":     {"admin officer", false},
@@ -268,6 +285,7 @@ func (w *authzWorld) target(path string) string {
 		"/facilities/{id}", "/facilities/"+facA,
 		"/permits/{id}", "/permits/"+url.PathEscape(permitA),
 		"/cases/{id}", "/cases/"+w.caseShared,
+		"/self-reports/{id}", "/self-reports/"+w.selfReport,
 		"/reports/{id}", "/reports/"+report,
 		"/petitions/{id}", "/petitions/"+w.petition,
 		"/photos/{id}", "/photos/none",

@@ -137,7 +137,8 @@ func centralBackend(t testing.TB) (*api.MemoryBackend, *centralFixture) {
 	}
 	fa := &api.FarmlandArea{Engine: eng, Alerts: farmalert.NewBook(outbox.NewMemory())}
 	insp := *fx.inspect // each backend keeps its own records
-	insp.Repo = store.NewMemory()
+	mem := store.NewMemory()
+	insp.Repo, insp.SelfReports = mem, mem
 	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithScenarios(apiScenarios(fx.scenarios)), api.WithCases(store.NewMemory()),
 		api.WithAirData(fx.air), api.WithFarmland(fa), api.WithInspections(&insp))
 	if err != nil {

@@ -296,7 +296,8 @@ type FacilityPortals interface {
 
 func (s *Server) registerPortal(g *echo.Group, b FacilityPortals) {
 	g.GET("/portal", func(c echo.Context) error {
-		q := newQuery(c, "as_of")
+		q := newQuery(c, "as_of", "format")
+		format := q.enum("format", "json", "json", "html")
 		asOf := time.Now()
 		if q.has("as_of") {
 			t, err := inspection.ParseAsOf(q.str("as_of"))
@@ -324,6 +325,13 @@ func (s *Server) registerPortal(g *echo.Group, b FacilityPortals) {
 		}
 		if err != nil {
 			return fmt.Errorf("portal: %w", err)
+		}
+		if format == "html" {
+			page, err := p.HTML()
+			if err != nil {
+				return fmt.Errorf("portal page: %w", err)
+			}
+			return c.HTMLBlob(http.StatusOK, page)
 		}
 		return c.JSON(http.StatusOK, p)
 	})

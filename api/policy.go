@@ -68,21 +68,27 @@ var routePolicies = map[string]access.Permission{
 	"POST /api/v1/farmland/alerts":        perm(access.Write, access.Analysis),
 	// The ranking, plans and records hold suspicion that could tip off an
 	// unannounced inspection; the portal is the caller's own facility.
-	"GET /api/v1/inspect/rank":     analysis,
-	"GET /api/v1/inspect/plan":     analysis,
-	"GET /api/v1/inspections":      analysis,
-	"GET /api/v1/inspections/:id":  analysis,
-	"POST /api/v1/inspections":     perm(access.Write, access.Analysis),
-	"GET /api/v1/portal":           perm(access.Read, access.FacilityRecord),
-	"GET /api/v1/hotspots":         analysis,
-	"POST /api/v1/readings":        readingWrite,
-	"POST /api/v1/air/readings":    readingWrite,
-	"GET /api/v1/audit":            perm(access.Read, access.AuditLog),
-	"POST /api/v1/cases":           perm(access.Write, access.Case),
-	"GET /api/v1/cases":            perm(access.Read, access.Case),
-	"GET /api/v1/cases/:id":        perm(access.Read, access.Case),
-	"GET /api/v1/cases/:id/report": perm(access.Export, access.Case),
-	"GET /api/v1/cases/:id/export": perm(access.Export, access.Case),
+	"GET /api/v1/inspect/rank":    analysis,
+	"GET /api/v1/inspect/plan":    analysis,
+	"GET /api/v1/inspections":     analysis,
+	"GET /api/v1/inspections/:id": analysis,
+	"POST /api/v1/inspections":    perm(access.Write, access.Analysis),
+	"GET /api/v1/portal":          perm(access.Read, access.FacilityRecord),
+	// A facility submits about itself; its county's bureau decides
+	// (write facility_record), never the facility.
+	"POST /api/v1/portal/self-reports":              perm(access.Write, access.SelfReport),
+	"GET /api/v1/portal/self-reports":               facilityRead,
+	"GET /api/v1/portal/self-reports/:id":           facilityRead,
+	"POST /api/v1/portal/self-reports/:id/decision": perm(access.Write, access.FacilityRecord),
+	"GET /api/v1/hotspots":                          analysis,
+	"POST /api/v1/readings":                         readingWrite,
+	"POST /api/v1/air/readings":                     readingWrite,
+	"GET /api/v1/audit":                             perm(access.Read, access.AuditLog),
+	"POST /api/v1/cases":                            perm(access.Write, access.Case),
+	"GET /api/v1/cases":                             perm(access.Read, access.Case),
+	"GET /api/v1/cases/:id":                         perm(access.Read, access.Case),
+	"GET /api/v1/cases/:id/report":                  perm(access.Export, access.Case),
+	"GET /api/v1/cases/:id/export":                  perm(access.Export, access.Case),
 	// Changing a case is its editors' (access.CanEditCase); a group
 	// reports into a case shared with it (access.CanReportToCase).
 	"POST /api/v1/cases/:id/items":     perm(access.Write, access.Case),
@@ -144,6 +150,7 @@ var auditedResources = map[access.Resource]bool{
 	access.Analysis: true, access.Case: true, access.DumpingReport: true,
 	access.DumpingContact: true, access.FacilityRecord: true, access.AuditLog: true,
 	access.Petition: true, access.PetitionContact: true, access.CaseReport: true,
+	access.SelfReport: true,
 }
 
 // audited says whether a request with permission p and decision allowed

@@ -148,6 +148,9 @@ func (s *Server) routes() error {
 		if fp, ok := s.backend.(FacilityPortals); ok {
 			s.registerPortal(v1, fp)
 		}
+		if sd, ok := s.backend.(SelfReportDesk); ok && sd.SelfReportSource() != nil {
+			s.registerSelfReports(v1, sd.SelfReportSource())
+		}
 	}
 	if ob, ok := s.backend.(OdourBackend); ok && odourEnabled(s.backend) {
 		s.registerOdour(v1, ob)

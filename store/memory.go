@@ -33,6 +33,7 @@ type Memory struct {
 
 	cases       memCases
 	inspections memInspections
+	selfReports memSelfReports
 }
 
 type memNetwork struct {

@@ -290,7 +290,7 @@ func Requirements() postgis.Requirements {
 			"dumping_audit", "dumping_photos", "dumping_patrols", "dumping_measures", "outbox",
 			"cases", "case_items", "case_shares", "case_exports", "case_referrals",
 			"api_tokens",
-			"inspections",
+			"inspections", "self_reports",
 			"audit_log", "personal_contacts", "personal_location_roles", "personal_locations", "public_locations",
 		},
 		Indexes: []string{
@@ -314,6 +314,7 @@ func Requirements() postgis.Requirements {
 			"cases_pkey", "cases_created_at", "case_items_pkey", "case_shares_pkey", "case_shares_principal", "case_exports_pkey", "case_referrals_pkey",
 			"api_tokens_pkey", "api_tokens_hash_key", // a token is looked up by hash on every request
 			"inspections_pkey", "inspections_facility_time",
+			"self_reports_pkey", "self_reports_facility_time", "self_reports_open",
 			"audit_log_pkey", "audit_log_at", "audit_log_actor", "personal_contacts_pkey", "personal_contacts_subject",
 			"personal_contacts_collected", "personal_location_roles_pkey", "personal_locations_pkey", "personal_locations_geom",
 			"personal_locations_collected", "public_locations_pkey", "public_locations_geom", "dumping_reports_contact_subject",

@@ -92,14 +92,9 @@ func (p *Plan) geoJSON() ([]byte, error) {
 }
 
 var printable = template.Must(template.New("plan").Funcs(template.FuncMap{
-	"hm": func(t time.Time) string { return t.In(Taipei).Format("15:04") },
-	"industryZH": func(s string) string {
-		if p, warn := industry.Resolve(s); warn == "" {
-			return p.NameZH
-		}
-		return s
-	},
-	"pct": func(v float64) string { return strconv.FormatFloat(100*v, 'f', 1, 64) + "%" },
+	"hm":         func(t time.Time) string { return t.In(Taipei).Format("15:04") },
+	"industryZH": industryZH,
+	"pct":        func(v float64) string { return strconv.FormatFloat(100*v, 'f', 1, 64) + "%" },
 	"win": func(s string) string {
 		if s == "night" {
 			return "夜間"
@@ -130,6 +125,15 @@ th{background:#eee}h2{page-break-before:auto;margin-top:1.2em}@media print{h2{pa
 <p class="why">路線規則：依排名選取並按區域配額分配，其餘名額隨機抽查；夜間排放者排入夜間時段（22:00–04:00）；各時段依與中心點的方位角排序後平均分隊，隊內由最接近中心點者起依最近鄰排序。</p>
 </body></html>
 `))
+
+// industryZH names an industry in Traditional Chinese when the
+// industry table knows it.
+func industryZH(s string) string {
+	if p, warn := industry.Resolve(s); warn == "" {
+		return p.NameZH
+	}
+	return s
+}
 
 func (p *Plan) html() ([]byte, error) {
 	var b bytes.Buffer

@@ -30,9 +30,12 @@ type Source struct {
 	Records []*Record
 	// Repo, when set, holds the records entered since (the store); they
 	// join Records at every ranking, so new outcomes feed the model.
-	Repo    Repository
-	Plugged risk.Plugged
-	Land    *dumping.Land
+	Repo Repository
+	// SelfReports, when set, keeps the facilities' self-reports and
+	// corrective actions (the portal's).
+	SelfReports SelfReports
+	Plugged     risk.Plugged
+	Land        *dumping.Land
 }
 
 // ReadSource reads a data directory with its inspection records and land.

@@ -62,6 +62,12 @@ type Portal struct {
 	// says that other signals exist in the model and are not shown.
 	Why      []risk.Term `json:"why"`
 	Withheld string      `json:"withheld"`
+	// Nearby is the public monitoring near the facility as of as-of.
+	Nearby Nearby `json:"nearby"`
+	// SelfReports are every self-report and corrective action the
+	// facility submitted, whatever as-of, oldest first, with their
+	// decisions.
+	SelfReports []*SelfReport `json:"self_reports"`
 }
 
 // PortalPermit is a permit as the facility holds it.
@@ -165,6 +171,13 @@ func FacilityPortal(ctx context.Context, s *Source, who Principal, asOf time.Tim
 	for _, t := range m.Score(id, fs[id]).Terms {
 		if OwnTerms[t.Name] {
 			p.Why = append(p.Why, t)
+		}
+	}
+	p.Nearby = s.nearby(id, asOf)
+	p.SelfReports = []*SelfReport{}
+	if s.SelfReports != nil {
+		if p.SelfReports, err = s.SelfReports.SelfReportsOf(ctx, id); err != nil {
+			return nil, fmt.Errorf("inspection: self-reports of %s: %w", id, err)
 		}
 	}
 	return p, nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/envtrace/envtrace/tracing/risk"
+	"github.com/envtrace/envtrace/tracing/sensor"
 )
 
 type facilityPrincipal string
@@ -107,5 +108,54 @@ func TestPortalTimelineCountsItsOwnRecord(t *testing.T) {
 	// The 13th quarter back (2023Q2) is outside the window, the 12th (2023Q3) its first.
 	if qs, got := timeline(map[time.Time]bool{risk.QuarterStart(time.Date(2023, 5, 1, 0, 0, 0, 0, Taipei)): true}, asOf); got != "in compliance" || qs[0].Start != "2023-07-01" {
 		t.Errorf("13 quarters back: %s, first quarter %s", got, qs[0].Start)
+	}
+}
+
+// TestPortalNearbyReadings: the portal lists the river stations within
+// the radius of the site or an outfall and the sensors and monitors
+// within the air radius, each with its newest reading per parameter in
+// the 30 days before as-of, in Taipei time; farther places and older or
+// later readings are left out, and nothing names another facility.
+func TestPortalNearbyReadings(t *testing.T) {
+	s := centralSource(t)
+	const id = "N1489153"
+	f, _ := s.Dir.Water.Facility(id)
+	lon, lat, _ := f.Position()
+	asOf := time.Date(2026, 9, 1, 0, 0, 0, 0, Taipei)
+	near := sensor.Sensor{ID: "AB-NEAR", Lon: lon + 0.01, Lat: lat, Kind: sensor.KindAirBox} // about 1 km east
+	far := sensor.Sensor{ID: "AB-FAR", Lon: lon + 0.1, Lat: lat, Kind: sensor.KindAirBox}    // about 10 km east
+	at := func(d, h int) time.Time { return time.Date(2026, 8, d, h, 0, 0, 0, time.UTC) }
+	dir := *s.Dir
+	dir.Sensors = &sensor.Data{Sensors: []sensor.Sensor{near, far}, Readings: []sensor.Reading{
+		{Device: "AB-NEAR", Time: at(31, 10), Parameter: "PM2.5", Value: 18, Unit: "µg/m³"},
+		{Device: "AB-NEAR", Time: at(31, 11), Parameter: "PM2.5", Value: 25, Unit: "µg/m³"},
+		{Device: "AB-NEAR", Time: at(1, 0).AddDate(0, 0, -10), Parameter: "PM10", Value: 40, Unit: "µg/m³"},
+		{Device: "AB-NEAR", Time: at(31, 17), Parameter: "PM10", Value: 99, Unit: "µg/m³"}, // 01:00 on 1 September in Taipei: after as-of
+		{Device: "AB-FAR", Time: at(31, 10), Parameter: "PM2.5", Value: 80, Unit: "µg/m³"},
+	}}
+	s.Dir = &dir
+	n := s.nearby(id, asOf)
+	var sensors, stations int
+	for _, p := range n.Places {
+		switch p.Kind {
+		case PlaceSensor:
+			sensors++
+			if p.ID != "AB-NEAR" || len(p.Readings) != 1 || p.Readings[0].Value != 25 || p.Readings[0].Time != "2026-08-31T19:00:00+08:00" {
+				t.Errorf("sensor %+v: want AB-NEAR's 25 µg/m³ of 19:00 Taipei only", p)
+			}
+		case PlaceRiverStation:
+			stations++
+			if p.DistanceM > NearbyStationRadiusM {
+				t.Errorf("%s at %v m", p.ID, p.DistanceM)
+			}
+		}
+	}
+	if sensors != 1 || stations == 0 {
+		t.Errorf("%d sensors and %d stations nearby: %+v", sensors, stations, n.Places)
+	}
+	for i := 1; i < len(n.Places); i++ {
+		if n.Places[i].DistanceM < n.Places[i-1].DistanceM {
+			t.Errorf("places not nearest first: %+v", n.Places)
+		}
 	}
 }

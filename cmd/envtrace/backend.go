@@ -13,6 +13,7 @@ import (
 	"github.com/envtrace/envtrace/access/audit"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/api/webmap"
+	"github.com/envtrace/envtrace/casework/inspection"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/store"
@@ -183,7 +184,11 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	if err := locateCounties(e, pa, land, b.DS.Stations); err != nil {
 		return err
 	}
-	mb, err := api.NewMemoryBackendWithBasin(b, api.WithIngestSink(durableIngest(st)), api.WithCases(st), api.WithAirData(airData), api.WithPetitions(pa))
+	// Inspection records and the facilities' self-reports live in
+	// PostGIS; the ranking, plans and portal read them with the dataset.
+	insp := &inspection.Source{Dir: airData, Repo: st, SelfReports: st}
+	mb, err := api.NewMemoryBackendWithBasin(b, api.WithIngestSink(durableIngest(st)), api.WithCases(st), api.WithAirData(airData), api.WithPetitions(pa),
+		api.WithInspections(insp))
 	if err != nil {
 		return err
 	}

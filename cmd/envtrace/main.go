@@ -62,6 +62,10 @@ Usage:
   envtrace case show  --db URL ID [--json]
   envtrace case share --db URL ID --principal user:S|county:C|agency:A [--access read|edit]
   envtrace case refer --db URL ID --to COUNTY --reason TEXT
+  envtrace inspect rank [--data DIR] --as-of T [--json]
+  envtrace inspect plan [--data DIR] --date D --teams N [--per-team K] [--random-share S] [--format csv|geojson|html] [--json]
+  envtrace portal show --facility ID [--as-of T] [--data DIR] [--db URL] [--json]
+  envtrace portal self-reports --db URL [--facility ID] [--status submitted|accepted|rejected] [--json]
   envtrace audit verify     --db URL [--checkpoint FILE]
   envtrace audit checkpoint --db URL [--checkpoint FILE] [--webhook URL] [--watch [--every D]]
   envtrace audit query      --db URL [--actor A] [--role R] [--action A] [--resource R] [--from T] [--to T]
@@ -131,6 +135,7 @@ func commands() map[string]command {
 		"probe":    cmdProbe,
 		"inspect":  cmdInspect,
 		"case":     cmdCase,
+		"portal":   cmdPortal,
 	}
 }
 

@@ -109,6 +109,7 @@ func (e *env) memoryServer(ctx context.Context) (*memoryServe, error) {
 		return nil, err
 	}
 	insp.Repo = st // inspection records posted to the API join the ranking's outcomes
+	insp.SelfReports = st
 	pa, err := e.petitionArea(true)
 	if err != nil {
 		return nil, err
