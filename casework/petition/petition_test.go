@@ -6,9 +6,11 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/gis/crs"
 )
@@ -31,36 +33,42 @@ func intake(lon, lat float64) Intake {
 		Channel: "1999", Description: "豬糞味很重", Contact: &Contact{Name: "王小明", Phone: "0912345678", Address: "彰化縣大城鄉"}}
 }
 
-// TestPublicShift: over random locations in Taiwan and in Pittsburgh, the
-// public location is shifted by at most 0.1 mile per axis (measured on
-// the ellipsoid, along the meridian and the parallel), and the same
-// location gives the same shift on every read and in every record.
-func TestPublicShift(t *testing.T) {
+func fuzzer(t *testing.T) *privacy.Fuzzer {
+	t.Helper()
+	secret, err := privacy.ParseSecret([]byte(strings.Repeat("4b", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return privacy.NewFuzzer(secret)
+}
+
+// TestPublicViewUsesTheKeyedShift: the public view of a petition is
+// access/privacy's keyed shift of its location (TestPublicShift there
+// measures that shift's bound), rounded to 10⁻⁶ degrees, and a desk
+// without the shift is refused.
+func TestPublicViewUsesTheKeyedShift(t *testing.T) {
+	f := fuzzer(t)
+	d, err := NewDesk(sealer(t), f)
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := rand.New(rand.NewPCG(1, 2))
-	f := GridFuzzer{}
-	for _, c := range []struct {
-		name     string
-		lon, lat float64
-	}{{"Taiwan", 120.2, 22.5}, {"Pittsburgh", -80.4, 40.0}} {
-		t.Run(c.name, func(t *testing.T) {
-			var maxX, maxY float64
-			for range 5000 {
-				lon, lat := c.lon+1.8*r.Float64(), c.lat+1.8*r.Float64()
-				flon, flat := f.Fuzz(lon, lat)
-				dx := crs.GeodesicDistance(lon, lat, flon, lat)
-				dy := crs.GeodesicDistance(flon, lat, flon, flat)
-				maxX, maxY = math.Max(maxX, dx), math.Max(maxY, dy)
-				if dx > MaxPublicShiftM || dy > MaxPublicShiftM || dx > f.BoxM() || dy > f.BoxM() {
-					t.Fatalf("(%.6f, %.6f) shifted %.1f m east-west and %.1f m north-south, box %.1f m", lon, lat, dx, dy, f.BoxM())
-				}
-				if a, b := f.Fuzz(lon, lat); a != flon || b != flat {
-					t.Fatal("the shift is not stable")
-				}
-			}
-			if maxX < 50 || maxY < 50 {
-				t.Errorf("the largest shifts (%.0f m, %.0f m) are too small to hide anything", maxX, maxY)
-			}
-		})
+	for range 200 {
+		lon, lat := -80.4+r.Float64(), 40+r.Float64()
+		v, err := d.Submit(intake(lon, lat))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wlon, wlat, _ := f.Fuzz(lon, lat)
+		if math.Abs(v.Lon-wlon) > 5e-7 || math.Abs(v.Lat-wlat) > 5e-7 || v.FuzzBoxM != 160.9 {
+			t.Fatalf("public (%v, %v) box %v, want the keyed shift (%v, %v)", v.Lon, v.Lat, v.FuzzBoxM, wlon, wlat)
+		}
+		if dx, dy := crs.GeodesicDistance(lon, lat, v.Lon, lat), crs.GeodesicDistance(v.Lon, lat, v.Lon, v.Lat); dx > MaxPublicShiftM || dy > MaxPublicShiftM {
+			t.Fatalf("shifted (%.1f, %.1f) m", dx, dy)
+		}
+	}
+	if _, err := NewDesk(sealer(t), nil); err == nil {
+		t.Error("a desk without the public shift was built")
 	}
 }
 
@@ -69,7 +77,7 @@ func TestPublicShift(t *testing.T) {
 // location; only the centre opens the contact; the same location in two
 // records gets the same public point.
 func TestSubmitAndViews(t *testing.T) {
-	d, err := NewDesk(sealer(t), nil)
+	d, err := NewDesk(sealer(t), fuzzer(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +129,7 @@ func TestSubmitAndViews(t *testing.T) {
 }
 
 func TestSubmitValidation(t *testing.T) {
-	d, err := NewDesk(sealer(t), nil)
+	d, err := NewDesk(sealer(t), fuzzer(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +163,7 @@ func TestSubmitValidation(t *testing.T) {
 			}
 		})
 	}
-	noKey, _ := NewDesk(nil, nil)
+	noKey, _ := NewDesk(nil, fuzzer(t))
 	if _, err := noKey.Submit(intake(120.5, 24.0)); err == nil {
 		t.Error("a contact was accepted without a sealer")
 	}

@@ -150,6 +150,9 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	if r, ok := rec.(*store.AuditRecorder); ok {
 		defer r.Close()
 	}
+	if err := e.checkPrivacySecret(); err != nil {
+		return err
+	}
 	// Readings stored after this mark are applied by the follower; those
 	// also loaded below are met twice and skipped.
 	high, err := store.ReadingsHighWater(ctx, pool)
