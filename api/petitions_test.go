@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/envtrace/envtrace/access"
-	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/access/privacy"
+	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/gis/crs"
 	"github.com/envtrace/envtrace/tracing/odour"

@@ -133,7 +133,9 @@ func NewDesk(sealer Sealer, fuzzer *privacy.Fuzzer) (*Desk, error) {
 // PublicLocation is the desk's public shift of an exact location: the
 // same for the same location in every record and read. The OGC layer and
 // the petition hotspots publish petitions through it.
-func (d *Desk) PublicLocation(lon, lat float64) (float64, float64, error) { return d.fuzzer.Fuzz(lon, lat) }
+func (d *Desk) PublicLocation(lon, lat float64) (float64, float64, error) {
+	return d.fuzzer.Fuzz(lon, lat)
+}
 
 var durations = []string{"", string(odour.Punctual), string(odour.ContinuousHour), string(odour.ContinuousDay)}
 
