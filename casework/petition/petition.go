@@ -21,6 +21,7 @@
 package petition
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -107,6 +108,66 @@ type Desk struct {
 	sealer Sealer
 	fuzzer *privacy.Fuzzer
 	county func(lon, lat float64) string
+	store  Store
+}
+
+// Stored is a petition as the desk keeps it and a Store writes it: the
+// analysis petition (exact location), the bureau's case number, when it
+// was received and the sealed contact (never the contact in clear).
+type Stored struct {
+	CaseNumber string
+	Received   time.Time
+	Petition   odour.Petition
+	Sealed     []byte
+}
+
+// Store is the desk's system of record. Accept stores a petition whose
+// Petition.ID is empty and returns the id it was stored under; the desk
+// acknowledges the petition only after Accept returns, so an accepted
+// petition is never lost. A case number already stored is an
+// *InputError naming case_number. store.PetitionRepo keeps petitions in
+// PostGIS; without one the desk numbers them in memory.
+type Store interface {
+	Accept(ctx context.Context, s Stored) (string, error)
+}
+
+// Persist makes s the desk's system of record (call it before serving,
+// after Restore).
+func (d *Desk) Persist(s Store) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.store = s
+}
+
+// Restore adds stored petitions the desk does not hold yet (by id), in
+// order: those a store held at start-up and those another replica
+// accepted since. It returns how many were added.
+func (d *Desk) Restore(ss []Stored) (int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for _, s := range ss {
+		if _, held := d.byID[s.Petition.ID]; held {
+			continue
+		}
+		rec := &record{caseNumber: s.CaseNumber, received: s.Received, p: s.Petition, sealed: s.Sealed}
+		var err error
+		if rec.pubLon, rec.pubLat, err = d.fuzzer.Fuzz(s.Petition.Lon, s.Petition.Lat); err != nil {
+			return n, fmt.Errorf("petition %s: %w", s.Petition.ID, err)
+		}
+		d.add(rec)
+		n++
+	}
+	return n, nil
+}
+
+// add holds rec; d.mu is held.
+func (d *Desk) add(rec *record) {
+	d.recs = append(d.recs, rec)
+	d.byID[rec.p.ID] = rec
+	if rec.caseNumber != "" {
+		d.cases[rec.caseNumber] = rec.p.ID
+	}
 }
 
 // LocateCounties gives the desk the county of a location (point in the
@@ -194,9 +255,10 @@ func (in *Intake) validate() (odour.Petition, error) {
 	return p, nil
 }
 
-// Submit validates an intake, seals its contact and address, and stores
-// it under a new id (OP-000001, ...).
-func (d *Desk) Submit(in Intake) (*StaffView, error) {
+// Submit validates an intake, seals its contact and address, stores it
+// (in the desk's Store when it has one) under a new id (OP-000001, ...)
+// and holds it.
+func (d *Desk) Submit(ctx context.Context, in Intake) (*StaffView, error) {
 	p, err := in.validate()
 	if err != nil {
 		return nil, err
@@ -217,19 +279,35 @@ func (d *Desk) Submit(in Intake) (*StaffView, error) {
 			return nil, fmt.Errorf("petition: sealing the contact: %w", err)
 		}
 	}
+	rec.p = p
+	d.mu.RLock()
+	store := d.store
+	dupID, dup := d.cases[rec.caseNumber]
+	d.mu.RUnlock()
+	if rec.caseNumber != "" && dup {
+		return nil, &InputError{"case_number", fmt.Sprintf("already received as %s", dupID)}
+	}
+	if store != nil {
+		// Stored (and committed) before it is held and acknowledged.
+		id, err := store.Accept(ctx, Stored{CaseNumber: rec.caseNumber, Received: rec.received, Petition: p, Sealed: rec.sealed})
+		if err != nil {
+			return nil, err
+		}
+		rec.p.ID = id
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if rec.caseNumber != "" {
-		if id, dup := d.cases[rec.caseNumber]; dup {
+	if store == nil {
+		if id, dup := d.cases[rec.caseNumber]; rec.caseNumber != "" && dup {
 			return nil, &InputError{"case_number", fmt.Sprintf("already received as %s", id)}
 		}
+		rec.p.ID = fmt.Sprintf("OP-%06d", len(d.recs)+1)
 	}
-	p.ID = fmt.Sprintf("OP-%06d", len(d.recs)+1)
-	rec.p = p
-	d.recs = append(d.recs, rec)
-	d.byID[p.ID] = rec
-	if rec.caseNumber != "" {
-		d.cases[rec.caseNumber] = p.ID
+	if held, ok := d.byID[rec.p.ID]; ok {
+		// A replica's follower delivered it first.
+		rec = held
+	} else {
+		d.add(rec)
 	}
 	v := d.staff(rec)
 	return &v, nil

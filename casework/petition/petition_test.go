@@ -2,6 +2,7 @@ package petition
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"math"
@@ -55,7 +56,7 @@ func TestPublicViewUsesTheKeyedShift(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 200 {
 		lon, lat := -80.4+r.Float64(), 40+r.Float64()
-		v, err := d.Submit(intake(lon, lat))
+		v, err := d.Submit(context.Background(), intake(lon, lat))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,12 +84,12 @@ func TestSubmitAndViews(t *testing.T) {
 	}
 	in := intake(120.3456789, 23.9876543)
 	in.CaseNumber = "CH-2026-0815"
-	a, err := d.Submit(in)
+	a, err := d.Submit(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	in.CaseNumber = "CH-2026-0816"
-	b, err := d.Submit(in)
+	b, err := d.Submit(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +134,7 @@ func TestSubmitValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Submit(Intake{CaseNumber: "X1", Received: time.Now(), Lon: ptr(120.5), Lat: ptr(24.0), Category: "industrial", Intensity: ptr(2)}); err != nil {
+	if _, err := d.Submit(context.Background(), Intake{CaseNumber: "X1", Received: time.Now(), Lon: ptr(120.5), Lat: ptr(24.0), Category: "industrial", Intensity: ptr(2)}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -156,7 +157,7 @@ func TestSubmitValidation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := intake(120.5, 24.0)
 			tc.edit(&in)
-			_, err := d.Submit(in)
+			_, err := d.Submit(context.Background(), in)
 			var ie *InputError
 			if !errors.As(err, &ie) || ie.Field != tc.field {
 				t.Fatalf("error %v, want one naming %s", err, tc.field)
@@ -164,7 +165,7 @@ func TestSubmitValidation(t *testing.T) {
 		})
 	}
 	noKey, _ := NewDesk(nil, fuzzer(t))
-	if _, err := noKey.Submit(intake(120.5, 24.0)); err == nil {
+	if _, err := noKey.Submit(context.Background(), intake(120.5, 24.0)); err == nil {
 		t.Error("a contact was accepted without a sealer")
 	}
 }
