@@ -316,11 +316,12 @@ func TestRankAbstains(t *testing.T) {
 		name string
 		ps   []Petition
 		want string
+		code string
 	}{
-		{"no petitions", nil, "no traceable petition"},
-		{"nice odours only", []Petition{sc.petition("N", 5, 0, -1000, "nice/flowers", 3)}, "no traceable petition"},
-		{"profile matches nobody", []Petition{sc.petition("T", 5, 0, -1000, "agriculture/manure", 3)}, "no facility within"},
-		{"upwind of the factory", []Petition{sc.petition("U", 5, 0, 1500, "industrial", 3), sc.petition("U2", 6, 200, 1700, "industrial", 3)}, "no candidate lies upwind"},
+		{"no petitions", nil, "no traceable petition", ReasonNoPetition},
+		{"nice odours only", []Petition{sc.petition("N", 5, 0, -1000, "nice/flowers", 3)}, "no traceable petition", ReasonNoPetition},
+		{"profile matches nobody", []Petition{sc.petition("T", 5, 0, -1000, "agriculture/manure", 3)}, "no facility within 8 km", ReasonNoMatch},
+		{"upwind of the factory", []Petition{sc.petition("U", 5, 0, 1500, "industrial", 3), sc.petition("U2", 6, 200, 1700, "industrial", 3)}, "no candidate lies upwind of the petitions: the best, A,", ReasonNothingUpwind},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -328,8 +329,11 @@ func TestRankAbstains(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Confidence.Level != LevelAbstain || !strings.Contains(res.Confidence.Reason, tt.want) {
-				t.Errorf("confidence %+v, want abstain: %q", res.Confidence, tt.want)
+			if res.Confidence.Level != LevelAbstain || !strings.Contains(res.Confidence.Reason, tt.want) || res.Confidence.Code != tt.code {
+				t.Errorf("confidence %+v, want abstain: %s %q", res.Confidence, tt.code, tt.want)
+			}
+			if strings.Contains(res.Confidence.Reason, "{") {
+				t.Errorf("reason %q has an unfilled placeholder (params %v)", res.Confidence.Reason, res.Confidence.Params)
 			}
 			for _, c := range res.Candidates {
 				if c.Rank != 0 {

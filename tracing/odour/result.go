@@ -162,8 +162,13 @@ type BaselineEntry struct {
 // Confidence says how far to trust the ranking, and why.
 type Confidence struct {
 	// Level is high, medium, low or abstain.
-	Level  string `json:"level"`
-	Reason string `json:"reason"`
+	Level string `json:"level"`
+	// Reason says why in English; Code is the same reason as a stable code
+	// (ReasonCodes) and Params its numbers and ids, for clients that
+	// translate it (the map shows it in zh-TW).
+	Reason string         `json:"reason"`
+	Code   string         `json:"code"`
+	Params map[string]any `json:"params"`
 	// Wind is the wind confidence over the petitions (mean errors).
 	Wind atmos.Confidence `json:"wind"`
 	// Support is the top score over the petitions; Share the top
