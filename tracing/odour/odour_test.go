@@ -17,7 +17,9 @@ import (
 	"github.com/envtrace/envtrace/atmos"
 	"github.com/envtrace/envtrace/gis/crs"
 	"github.com/envtrace/envtrace/internal/realdata"
+	"github.com/envtrace/envtrace/tracing/airpermit"
 	"github.com/envtrace/envtrace/tracing/model"
+	"github.com/envtrace/envtrace/tracing/permits"
 )
 
 func TestParseCategory(t *testing.T) {
@@ -470,4 +472,63 @@ func checkSurfaceCells(t *testing.T, res *Result) {
 	if k := m.SurfaceCellM / m.CellM; k < 1 || math.Abs(k-math.Round(k)) > 0.01 {
 		t.Errorf("shown cells of %v m over a %v m grid", m.SurfaceCellM, m.CellM)
 	}
+}
+
+// TestCandidateAirPermits: a candidate's compliance record carries its air
+// permit (air_permits.csv) and the air-permit rationality findings on it,
+// which count in its multiplier; a candidate without an air permit has
+// none. The air permits are the sample directory of tracing/airpermit,
+// whose E0001 is permitted 10.6 times its boiler's potential.
+func TestCandidateAirPermits(t *testing.T) {
+	air, err := airpermit.ReadDir("../airpermit/testdata/sample")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := newScene(t, 0, nil)
+	fs := []model.Facility{sc.facility("E0001", "dyeing", 0, 0), sc.facility("B", "dyeing", 1500, 0)}
+	ps := []Petition{sc.petition("P1", 10, 0, -1500, "industrial/chemical", 4)}
+	ds := &model.Dataset{Facilities: fs}
+	if err := ds.Index(); err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewWithField(ds, ps, sc.grid, sc.field, Options{AirPermits: air})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Trace(context.Background(), "P1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []permits.Finding
+	for _, f := range airpermit.Check(air).Findings {
+		if f.Facility == "E0001" {
+			want = append(want, f)
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("the sample's E0001 has no air-permit finding")
+	}
+	for _, c := range res.Candidates {
+		cm := c.Evidence.Compliance
+		switch c.FacilityID {
+		case "E0001":
+			if len(cm.AirPermits) != 1 || cm.AirPermits[0].PerNo != "府環空操證字第1001號" || cm.AirPermits[0].Pollutant != "SO2" || cm.AirPermits[0].PermittedKgH != 100 {
+				t.Errorf("E0001's air permits %+v", cm.AirPermits)
+			}
+			if len(cm.AirFindings) != len(want) || cm.AirFindings[0].Check != want[0].Check {
+				t.Errorf("E0001's air findings %+v, want %+v", cm.AirFindings, want)
+			}
+			if cm.High+cm.Medium == 0 || cm.Multiplier <= 1 {
+				t.Errorf("E0001's findings do not count: %+v", cm)
+			}
+		case "B":
+			if len(cm.AirPermits) != 0 || len(cm.AirFindings) != 0 || cm.Multiplier != 1 {
+				t.Errorf("B has no air permit, yet %+v", cm)
+			}
+		}
+	}
+	if len(res.Candidates) != 2 {
+		t.Fatalf("candidates %v", ids(res.Candidates))
+	}
+	checkVotesAddUp(t, res)
 }
