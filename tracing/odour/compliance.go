@@ -50,6 +50,9 @@ type Compliance struct {
 	// of violations raises a facility's votes by at most 45 %, enough to
 	// order two plausible sources, never enough to outvote the wind.
 	Multiplier float64 `json:"multiplier"`
+	// Redacted is set when the record was left out for a reader who may
+	// not see the facility's records (another county's officer).
+	Redacted bool `json:"redacted,omitempty"`
 }
 
 // airRecord is the air-permit part of the data, by facility.

@@ -42,6 +42,9 @@ type Result struct {
 	// Suspects the air candidates and water suspects in one list.
 	Water    *WaterLink `json:"water,omitempty"`
 	Suspects []Suspect  `json:"suspects,omitempty"`
+	// Warnings say what the answer leaves out for its reader (the API's
+	// county rule: another county's facilities with public fields only).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Candidate is one facility considered.
