@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -167,5 +168,67 @@ func TestSubmitValidation(t *testing.T) {
 	noKey, _ := NewDesk(nil, fuzzer(t))
 	if _, err := noKey.Submit(context.Background(), intake(120.5, 24.0)); err == nil {
 		t.Error("a contact was accepted without a sealer")
+	}
+}
+
+// countingStore numbers petitions as a system of record would and
+// remembers what it was given; it refuses a case number twice.
+type countingStore struct {
+	got   []Stored
+	cases map[string]bool
+}
+
+func (s *countingStore) Accept(_ context.Context, st Stored) (string, error) {
+	if st.CaseNumber != "" && s.cases[st.CaseNumber] {
+		return "", &InputError{"case_number", "already received"}
+	}
+	s.cases[st.CaseNumber] = true
+	s.got = append(s.got, st)
+	return fmt.Sprintf("OP-%06d", 100+len(s.got)), nil
+}
+
+// TestStoreAndRestore: with a Store the desk hands it the petition with
+// its sealed contact (never the contact in clear) before holding it, takes
+// the id the store gives, and holds nothing the store refused; Restore
+// adds another replica's petitions once each, at the same public location
+// the desk that took them in published.
+func TestStoreAndRestore(t *testing.T) {
+	f := fuzzer(t)
+	a, err := NewDesk(sealer(t), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &countingStore{cases: map[string]bool{}}
+	a.Persist(st)
+	in := intake(120.41, 23.95)
+	in.CaseNumber = "CH-1"
+	v, err := a.Submit(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.ID != "OP-000101" || len(st.got) != 1 || st.got[0].Sealed == nil || st.got[0].CaseNumber != "CH-1" {
+		t.Fatalf("stored %+v, answered %+v", st.got, v)
+	}
+	if bytes.Contains(st.got[0].Sealed, []byte("0912345678")) {
+		t.Error("the store was given the contact in clear")
+	}
+	other := intake(120.42, 23.96)
+	other.CaseNumber = "CH-1"
+	if _, err := a.Submit(context.Background(), other); err == nil || len(a.Petitions()) != 1 {
+		t.Errorf("a refused case number was held: %v, %d petitions", err, len(a.Petitions()))
+	}
+	st.got[0].Petition.ID = v.ID
+	b, _ := NewDesk(sealer(t), f)
+	for range 2 {
+		if _, err := b.Restore(st.got); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := b.Get(dumping.Public, v.ID)
+	if err != nil || len(b.Petitions()) != 1 {
+		t.Fatalf("restored: %v, %d petitions", err, len(b.Petitions()))
+	}
+	if pv := got.(PublicView); pv.Lon != v.Lon || pv.Lat != v.Lat {
+		t.Errorf("the restoring desk publishes (%v, %v), the first (%v, %v)", pv.Lon, pv.Lat, v.Lon, v.Lat)
 	}
 }
