@@ -186,6 +186,11 @@ func (h *airHandlers) attribution(c echo.Context) error {
 		return err
 	}
 	res, err := h.b.AirAttribution(c.Request().Context(), aq)
+	if err == nil && res != nil {
+		r := *res
+		r.Attribution = redactOdour(c, res.Attribution)
+		res = &r
+	}
 	if err != nil {
 		return airError(err)
 	}

@@ -577,3 +577,65 @@ func serve(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
 }
 
 func strconvF(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// TestOfficerOdourAcrossCounties: an odour ranking crosses counties, as
+// the water trace does, under the same rule: a Changhua officer's answer
+// keeps every candidate, its votes and score, but another county's
+// candidate loses its permit record (water and air permits, findings)
+// and a warning names that county; Taichung's officer and the
+// administrator see the Taichung piggery's permits.
+func TestOfficerOdourAcrossCounties(t *testing.T) {
+	w := newAuthzWorld(t)
+	sc := odourScenario(t, "piggery-manure-summer-night")
+	type result struct {
+		Candidates []struct {
+			FacilityID string  `json:"facility_id"`
+			Score      float64 `json:"score"`
+			Evidence   struct {
+				Votes      []struct{ Vote float64 } `json:"votes"`
+				Compliance struct {
+					Permits    []map[string]any `json:"permits"`
+					AirPermits []map[string]any `json:"air_permits"`
+					Multiplier float64          `json:"multiplier"`
+					Redacted   bool             `json:"redacted"`
+				} `json:"compliance"`
+			} `json:"evidence"`
+		} `json:"candidates"`
+		Warnings []string `json:"warnings"`
+	}
+	get := func(who string) result {
+		rec := call(t, w.h, "GET", "/api/v1/odour/rank?"+window(sc), "", nil, w.keys[who])
+		if rec.Code != 200 {
+			t.Fatalf("rank as %s: %d %s", who, rec.Code, rec.Body)
+		}
+		return decode[result](t, rec.Body.Bytes())
+	}
+	admin, cha, txg := get("admin"), get("officer"), get("officer-TXG")
+	if len(admin.Candidates) < 2 || admin.Candidates[0].FacilityID != sc.Source || len(admin.Candidates[0].Evidence.Compliance.Permits) == 0 {
+		t.Fatalf("the administrator's ranking: %+v", admin.Candidates)
+	}
+	if len(admin.Warnings) != 0 {
+		t.Errorf("the administrator is warned: %q", admin.Warnings)
+	}
+	for i, c := range cha.Candidates {
+		a := admin.Candidates[i]
+		if c.FacilityID != a.FacilityID || c.Score != a.Score || len(c.Evidence.Votes) != len(a.Evidence.Votes) ||
+			c.Evidence.Compliance.Multiplier != a.Evidence.Compliance.Multiplier {
+			t.Errorf("the Changhua officer's candidate %d %+v differs from the administrator's %+v beyond the permit record", i, c, a)
+		}
+		other := !strings.HasPrefix(c.FacilityID, "N") // N…: Changhua's control numbers
+		cm := c.Evidence.Compliance
+		if other && (!cm.Redacted || len(cm.Permits)+len(cm.AirPermits) != 0) {
+			t.Errorf("%s (another county) shows its permit record to a Changhua officer: %+v", c.FacilityID, cm)
+		}
+		if !other && cm.Redacted {
+			t.Errorf("%s (Changhua) is redacted for its own officer", c.FacilityID)
+		}
+	}
+	if !slices.ContainsFunc(cha.Warnings, func(s string) bool { return strings.Contains(s, "(TXG)") }) {
+		t.Errorf("no referral warning to Taichung: %q", cha.Warnings)
+	}
+	if top := txg.Candidates[0]; top.FacilityID != sc.Source || top.Evidence.Compliance.Redacted || len(top.Evidence.Compliance.Permits) == 0 {
+		t.Errorf("Taichung's officer does not see its own piggery's permits: %+v", top)
+	}
+}

@@ -140,7 +140,7 @@ func centralBackend(t testing.TB) (*api.MemoryBackend, *centralFixture) {
 	mem := store.NewMemory()
 	insp.Repo, insp.SelfReports = mem, mem
 	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithScenarios(apiScenarios(fx.scenarios)), api.WithCases(store.NewMemory()),
-		api.WithAirData(fx.air), api.WithFarmland(fa), api.WithInspections(&insp))
+		api.WithAirData(fx.air), api.WithFarmland(fa), api.WithInspections(&insp), api.WithPetitions(newPetitionArea(t)))
 	if err != nil {
 		t.Fatalf("NewMemoryBackendWithBasin: %v", err)
 	}
@@ -153,7 +153,7 @@ func centralServer(t testing.TB) (*api.Server, *centralFixture) {
 	t.Helper()
 	b, fx := centralBackend(t)
 	d := newDumpingArea(t, fx.land, time.Now)
-	return newServer(t, quietConfig(), &withPetitions{withDumpingAndAudit: withDumpingAndAudit{withDumping{MemoryBackend: b, area: d.area}}, petitions: newPetitionArea(t)}), fx
+	return newServer(t, quietConfig(), &withPetitions{withDumpingAndAudit: withDumpingAndAudit{withDumping{MemoryBackend: b, area: d.area}}, petitions: b.PetitionArea()}), fx
 }
 
 // withDumpingAndAudit adds an empty audit log to withDumping, so that

@@ -9,6 +9,7 @@ import (
 
 	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/api/ogc"
+	"github.com/envtrace/envtrace/tracing/odour"
 	"github.com/envtrace/envtrace/tracing/permits"
 	"github.com/envtrace/envtrace/tracing/suspect"
 )
@@ -46,17 +47,55 @@ func visibleFindings(c echo.Context, fs []permits.Finding) []permits.Finding {
 	return out
 }
 
+// outOfCounty is the object-level rule of answers that cross counties
+// (the water trace, the odour ranking and trace, the air attribution): a
+// facility the caller does not see in full (an officer's out-of-county
+// facilities) stays in the answer with its public fields only, and the
+// answer's warnings name each county whose bureau the case can be
+// referred to.
+type outOfCounty struct {
+	c        echo.Context
+	counties map[string]bool
+}
+
+func newOutOfCounty(c echo.Context) *outOfCounty {
+	return &outOfCounty{c: c, counties: map[string]bool{}}
+}
+
+// hides says whether facility id must keep its public fields only, and
+// remembers its county for the warnings.
+func (o *outOfCounty) hides(id string) bool {
+	if facilityView(o.c, id) == access.Full {
+		return false
+	}
+	o.counties[access.CountyOf("", id)] = true
+	return true
+}
+
+// warnings name the counties of the facilities hidden, one each.
+func (o *outOfCounty) warnings() []string {
+	var out []string
+	for _, code := range slices.Sorted(maps.Keys(o.counties)) {
+		name, _ := access.CountyName(code)
+		if code == "" {
+			code, name = "?", "an unknown county"
+		}
+		out = append(out, fmt.Sprintf(
+			"facilities in %s (%s) lie outside your county: only their public fields are shown; refer the case to that county's bureau", name, code))
+	}
+	return out
+}
+
 // redactTrace keeps, for every facility of a trace the caller does not
-// see in full (an officer's out-of-county facilities), only the evidence
-// that comes from the public register, the network and the reading:
-// permit numbers and limits, permitted and capacity loads, volumes and
-// the facility's exceedance history are dropped, and a warning names
-// the county whose bureau the case can be referred to.
+// see in full (outOfCounty), only the evidence that comes from the public
+// register, the network and the reading: permit numbers and limits,
+// permitted and capacity loads, volumes and the facility's exceedance
+// history are dropped.
 func redactTrace(c echo.Context, res *suspect.Result) {
 	if principal(c).Role == access.Admin {
 		return
 	}
-	counties := map[string]bool{}
+	o := newOutOfCounty(c)
 	// The lists are copied before they change: the backend may share
 	// (cache) the result it returned.
 	res.Warnings = slices.Clone(res.Warnings)
@@ -64,7 +103,7 @@ func redactTrace(c echo.Context, res *suspect.Result) {
 		*l = slices.Clone(*l)
 		for i := range *l {
 			s := &(*l)[i]
-			if facilityView(c, s.FacilityID) == access.Full {
+			if !o.hides(s.FacilityID) {
 				continue
 			}
 			e := s.Evidence
@@ -72,17 +111,35 @@ func redactTrace(c echo.Context, res *suspect.Result) {
 				IndustryWarning: e.IndustryWarning, DischargeWindow: e.DischargeWindow, ProfileCovers: e.ProfileCovers,
 				HandlesAcid: e.HandlesAcid, HandlesAlkali: e.HandlesAlkali, DecayPerDay: e.DecayPerDay,
 				RequiredLoadKgDay: e.RequiredLoadKgDay, Reason: e.Reason}
-			counties[access.CountyOf("", s.FacilityID)] = true
 		}
 	}
-	for _, code := range slices.Sorted(maps.Keys(counties)) {
-		name, _ := access.CountyName(code)
-		if code == "" {
-			code, name = "?", "an unknown county"
-		}
-		res.Warnings = append(res.Warnings, fmt.Sprintf(
-			"facilities in %s (%s) lie outside your county: only their public fields are shown; refer the case to that county's bureau", name, code))
+	res.Warnings = append(res.Warnings, o.warnings()...)
+}
+
+// redactOdour is redactTrace's rule for an odour ranking or trace (and
+// the air attribution, which is one): a candidate the caller does not see
+// in full keeps its votes (petitions, wind and register location), its
+// profile match, surface and repeat tier, but its permit record (water and
+// air permits, their findings and the counts by severity) is dropped; its
+// compliance multiplier stays, as it is a factor of every vote and the
+// votes add up to the score.
+func redactOdour(c echo.Context, res *odour.Result) *odour.Result {
+	if res == nil || principal(c).Role == access.Admin {
+		return res
 	}
+	o := newOutOfCounty(c)
+	out := *res // the backend may share (cache) the result it returned
+	out.Candidates = slices.Clone(res.Candidates)
+	for i := range out.Candidates {
+		cd := &out.Candidates[i]
+		if !o.hides(cd.FacilityID) {
+			continue
+		}
+		cd.Evidence.Compliance = odour.Compliance{Permits: []odour.PermitRef{}, AirPermits: []odour.AirPermitRef{},
+			AirFindings: []permits.Finding{}, Multiplier: cd.Evidence.Compliance.Multiplier, Redacted: true}
+	}
+	out.Warnings = append(slices.Clone(res.Warnings), o.warnings()...)
+	return &out
 }
 
 // ogcGuard keeps the OGC API's facilities layer, which carries each

@@ -69,6 +69,7 @@ func (h *odourHandlers) rank(c echo.Context) error {
 		return err
 	}
 	res, err := h.b.OdourRank(c.Request().Context(), from, to)
+	res = redactOdour(c, res)
 	if err != nil {
 		return fmt.Errorf("odour rank: %w", err)
 	}
@@ -82,6 +83,7 @@ func (h *odourHandlers) trace(c echo.Context) error {
 		return err
 	}
 	res, err := h.b.OdourTrace(c.Request().Context(), id)
+	res = redactOdour(c, res)
 	if err != nil {
 		return fmt.Errorf("odour trace %q: %w", id, err)
 	}

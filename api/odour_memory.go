@@ -25,7 +25,10 @@ func WithAirData(d *datadir.Dir) MemoryOption {
 
 // odourData is what a MemoryBackend answers the odour endpoints from.
 type odourData struct {
-	dir    *datadir.Dir
+	dir *datadir.Dir
+	// opt holds the directory's air permits and their findings, checked
+	// once for every engine built over the directory.
+	opt    odour.Options
 	engine *odour.Engine
 	basin  *basin.Basin
 	// desk holds the petitions taken in over REST; withDesk is the
@@ -53,7 +56,7 @@ func (o *odourData) current() (*odour.Engine, error) {
 		return o.withDesk, nil
 	}
 	all := append(append([]odour.Petition(nil), o.dir.Petitions...), ps...)
-	e, err := odour.New(o.dir.Water, all, o.dir.Monitors, o.dir.Wind, odour.Options{})
+	e, err := odour.New(o.dir.Water, all, o.dir.Monitors, o.dir.Wind, o.opt)
 	if err != nil {
 		return nil, fmt.Errorf("api: odour data with the desk's petitions: %w", err)
 	}
@@ -71,7 +74,8 @@ func newOdourData(d *datadir.Dir, b *basin.Basin, desk *petition.Desk) (*odourDa
 	if d == nil {
 		return nil, nil
 	}
-	e, err := d.OdourEngine(odour.Options{})
+	opt := d.OdourOptions(odour.Options{})
+	e, err := d.OdourEngine(opt)
 	if errors.Is(err, odour.ErrNoWindData) {
 		return nil, nil
 	}
@@ -81,7 +85,7 @@ func newOdourData(d *datadir.Dir, b *basin.Basin, desk *petition.Desk) (*odourDa
 	if b != nil && b.Net != nil {
 		e = e.WithBasin(b, odour.WaterOptions{})
 	}
-	return &odourData{dir: d, engine: e, basin: b, desk: desk}, nil
+	return &odourData{dir: d, opt: opt, engine: e, basin: b, desk: desk}, nil
 }
 
 // petitions are the directory's petitions and the desk's, exact locations

@@ -10,7 +10,6 @@ import (
 
 	"github.com/envtrace/envtrace/api/ogc"
 	"github.com/envtrace/envtrace/api/webmap"
-	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/tracing/adf"
 	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/sensor"
@@ -154,8 +153,8 @@ func (m *memoryOGC) current() (*ogc.MemorySource, error) {
 			return nil, err
 		}
 		opts := []ogc.SourceOption{ogc.WithFindings(checks)}
-		if m.b.od != nil {
-			opts = append(opts, ogc.WithPetitions(ps, petition.DefaultFuzzer().Fuzz))
+		if pa := m.b.PetitionArea(); m.b.od != nil && pa != nil {
+			opts = append(opts, ogc.WithPetitions(ps, pa.Desk.PublicLocation))
 		}
 		if fa := m.b.FarmlandArea(); fa != nil {
 			opts = append(opts, farmlandCollections(fa.Engine.D)...)

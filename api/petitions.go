@@ -91,7 +91,7 @@ func (h *petitionHandlers) submit(c echo.Context) error {
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	sv, err := h.area.Desk.Submit(in)
+	sv, err := h.area.Desk.Submit(c.Request().Context(), in)
 	if err != nil {
 		return petitionError(err, "")
 	}

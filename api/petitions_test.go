@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/envtrace/envtrace/access"
+	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/gis/crs"
@@ -62,7 +63,11 @@ func newPetitionArea(t testing.TB) *api.PetitionArea {
 	if err != nil {
 		t.Fatal(err)
 	}
-	desk, err := petition.NewDesk(petition.KeyringSealer{Keys: ring}, nil)
+	secret, err := privacy.ParseSecret([]byte(strings.Repeat("6f", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	desk, err := petition.NewDesk(petition.KeyringSealer{Keys: ring}, privacy.NewFuzzer(secret))
 	if err != nil {
 		t.Fatal(err)
 	}

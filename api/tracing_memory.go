@@ -176,13 +176,15 @@ func NewMemoryBackendWithBasin(b *basin.Basin, opts ...MemoryOption) (*MemoryBac
 	if air.Water == nil {
 		air.Water = b.DS
 	}
-	air.Fuzz = petition.DefaultFuzzer().Fuzz
-	if mb.air, err = newAirData(air); err != nil {
-		return nil, err
-	}
 	var desk *petition.Desk
 	if td.opt.petitions != nil {
 		desk = td.opt.petitions.Desk
+		// The public shift is the desk's (keyed by the privacy secret);
+		// without a desk no petition is mapped (fail closed).
+		air.Fuzz = desk.PublicLocation
+	}
+	if mb.air, err = newAirData(air); err != nil {
+		return nil, err
 	}
 	if mb.od, err = newOdourData(td.opt.airData, b, desk); err != nil {
 		return nil, err

@@ -94,13 +94,14 @@ func readingsSince(ctx context.Context, q querier, after int64, limit int) ([]mo
 // readings in one slice.
 const FollowBatch = 20_000
 
-// Follower keeps a replica's in-memory readings in step with the database:
-// it LISTENs on ReadingsChannel on a connection of its own and, on every
-// notification (and every Poll without one, in case a notification was
-// lost), reads the readings above its high-water mark in seq order and
-// hands them to Apply. When the connection is lost it reconnects with
-// backoff and catches up from the high-water mark, so nothing committed
-// meanwhile is missed.
+// Follower keeps a replica's in-memory readings (NewFollower) or petitions
+// (NewPetitionFollower) in step with the database: it LISTENs on the
+// feed's channel on a connection of its own and, on every notification
+// (and every Poll without one, in case a notification was lost), reads the
+// rows above its high-water mark in seq order and hands them to the
+// replica. When the connection is lost it reconnects with backoff and
+// catches up from the high-water mark, so nothing committed meanwhile is
+// missed.
 type Follower struct {
 	// Pool gives the connection settings; the follower opens its own
 	// connection, because LISTEN holds one for as long as it runs.
@@ -119,19 +120,38 @@ type Follower struct {
 	// Log reports connection losses and reconnects; nil discards them.
 	Log func(msg string, args ...any)
 
+	feed      feed
 	high      atomic.Int64
 	connected atomic.Bool
 }
 
-// NewFollower starts from high-water mark after (ReadingsHighWater, read
-// before the replica loaded its data).
+// feed is what a Follower follows: the channel its writers notify, and
+// next, which reads the rows with seq above after (at most FollowBatch),
+// applies them and returns how many there were and the seq of the last.
+type feed struct {
+	channel string
+	next    func(ctx context.Context, q querier, after int64) (int, int64, error)
+}
+
+// NewFollower follows the readings from high-water mark after
+// (ReadingsHighWater, read before the replica loaded its data).
 func NewFollower(pool *pgxpool.Pool, after int64, apply func(ctx context.Context, rs []model.Reading) error) *Follower {
 	f := &Follower{Pool: pool, Apply: apply}
+	f.feed = feed{channel: ReadingsChannel, next: func(ctx context.Context, q querier, after int64) (int, int64, error) {
+		rs, last, err := readingsSince(ctx, q, after, FollowBatch)
+		if err != nil || len(rs) == 0 {
+			return 0, after, err
+		}
+		if err := f.Apply(ctx, rs); err != nil {
+			return 0, after, &applyError{err: fmt.Errorf("apply readings up to seq %d: %w", last, err)}
+		}
+		return len(rs), last, nil
+	}}
 	f.high.Store(after)
 	return f
 }
 
-// HighWater is the seq of the last reading applied.
+// HighWater is the seq of the last row applied.
 func (f *Follower) HighWater() int64 { return f.high.Load() }
 
 // Connected says the follower is listening and caught up with the
@@ -159,7 +179,7 @@ func (f *Follower) Run(ctx context.Context) error {
 		case errors.As(err, &apply):
 			return apply.err
 		}
-		f.log("readings follower lost its connection; reconnecting", "error", err, "retry_in", backoff, "high_water", f.HighWater())
+		f.log("follower lost its connection; reconnecting", "channel", f.feed.channel, "error", err, "retry_in", backoff, "high_water", f.HighWater())
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -184,7 +204,7 @@ func (f *Follower) session(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "listen "+pgx.Identifier{ReadingsChannel}.Sanitize()); err != nil {
+	if _, err := conn.Exec(ctx, "listen "+pgx.Identifier{f.feed.channel}.Sanitize()); err != nil {
 		return err
 	}
 	// Listening before catching up: a batch committed in between is both
@@ -217,21 +237,15 @@ func (f *Follower) session(ctx context.Context) error {
 	}
 }
 
-// catchUp applies every reading above the high-water mark, in batches.
+// catchUp applies every row above the high-water mark, in batches.
 func (f *Follower) catchUp(ctx context.Context, conn *pgx.Conn) error {
 	for {
-		rs, last, err := readingsSince(ctx, conn, f.HighWater(), FollowBatch)
-		if err != nil {
+		n, last, err := f.feed.next(ctx, conn, f.HighWater())
+		if err != nil || n == 0 {
 			return err
 		}
-		if len(rs) == 0 {
-			return nil
-		}
-		if err := f.Apply(ctx, rs); err != nil {
-			return &applyError{err: fmt.Errorf("apply readings up to seq %d: %w", last, err)}
-		}
 		f.high.Store(last)
-		if len(rs) < FollowBatch {
+		if n < FollowBatch {
 			return nil
 		}
 	}

@@ -306,7 +306,7 @@ func Requirements() postgis.Requirements {
 			"readings_station_time_parameter", "readings_parameter_time", "readings_seq",
 			"sensors_pkey", "sensors_geom_idx", "sensor_readings_pkey",
 			"monitors_pkey", "monitors_geom_idx", "wind_observations_pkey", "air_readings_pkey",
-			"petitions_pkey", "petitions_time_idx", "petitions_geom_idx",
+			"petitions_pkey", "petitions_time_idx", "petitions_geom_idx", "petitions_case_number_idx", "petitions_seq_idx",
 			"dumping_agencies_pkey", "dumping_jurisdictions_pkey", "dumping_parcels_pkey", "dumping_parcels_geom_gist",
 			"dumping_reports_pkey", "dumping_reports_geom_gist", "dumping_reports_agency_state", "dumping_reports_requested",
 			"dumping_report_seq_pkey", "dumping_audit_pkey", "dumping_audit_report", "dumping_photos_pkey",

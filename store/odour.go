@@ -189,9 +189,11 @@ func LoadOdourAir(ctx context.Context, pool *pgxpool.Pool) (*OdourAir, error) {
 	return out, loadPetitions(ctx, pool, out)
 }
 
+// loadPetitions reads the imported petitions (petitions.csv); those the
+// desk accepted are LoadIntake's.
 func loadPetitions(ctx context.Context, pool *pgxpool.Pool, out *OdourAir) error {
 	rows, err := pool.Query(ctx, `select petition_id, time, category, intensity, hedonic, duration, channel, description, ST_X(geom), ST_Y(geom)
-		from petitions order by time, petition_id`)
+		from petitions where origin = 'import' order by time, petition_id`)
 	if err != nil {
 		return fmt.Errorf("store: petitions: %w", err)
 	}
@@ -204,14 +206,8 @@ func loadPetitions(ctx context.Context, pool *pgxpool.Pool, out *OdourAir) error
 		if err := rows.Scan(&p.ID, &p.Time, &cat, &intensity, &hedonic, &dur, &p.Channel, &p.Description, &p.Lon, &p.Lat); err != nil {
 			return err
 		}
-		c, err := odour.ParseCategory(cat)
-		if err != nil {
-			return fmt.Errorf("store: petition %s: %w", p.ID, err)
-		}
-		p.Time, p.Category, p.Intensity, p.Duration = p.Time.In(atmos.TaipeiTime), c, int(intensity), odour.Duration(dur)
-		if hedonic != nil {
-			h := int(*hedonic)
-			p.Hedonic = &h
+		if err := petitionFields(&p, cat, intensity, hedonic, dur); err != nil {
+			return err
 		}
 		out.Petitions = append(out.Petitions, p)
 	}

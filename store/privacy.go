@@ -127,14 +127,19 @@ type Erased struct {
 	Contacts        int64 `json:"contacts"`
 	Locations       int64 `json:"exact_locations"`
 	DumpingContacts int64 `json:"dumping_contacts"`
+	// PetitionContacts counts the sealed contacts of odour petitions
+	// taken in over REST (petitions.contact_sealed) that were dropped.
+	PetitionContacts int64 `json:"petition_contacts"`
 }
 
 // systemRole is the role purge and erasure act as on the restricted table.
 const systemRole = "admin"
 
 // Purge erases the personal data past its retention period at now
-// (privacy.Period): contacts, exact locations (their fuzzed copies stay)
-// and dumping reporters' contacts. The records themselves stay.
+// (privacy.Period): contacts, exact locations (their fuzzed copies stay),
+// dumping reporters' contacts and odour petitioners' sealed contacts
+// (petitions.contact_sealed, by the time the petition was received). The
+// records themselves stay.
 func (p *PersonalData) Purge(ctx context.Context, now time.Time) (Erased, error) {
 	var e Erased
 	err := p.asRole(ctx, systemRole, func(tx pgx.Tx) error {
@@ -161,7 +166,15 @@ func (p *PersonalData) Purge(ctx context.Context, now time.Time) (Erased, error)
 		if cut, err = privacy.Cutoff(privacy.KindDumpingContact, now); err != nil {
 			return err
 		}
-		e.DumpingContacts, err = dropDumpingContacts(ctx, tx, "requested_at < $1", cut)
+		if e.DumpingContacts, err = dropDumpingContacts(ctx, tx, "requested_at < $1", cut); err != nil {
+			return err
+		}
+		if cut, err = privacy.Cutoff(privacy.KindPetitionContact, now); err != nil {
+			return err
+		}
+		tag, err = tx.Exec(ctx, `update petitions set contact_sealed = null
+			where contact_sealed is not null and coalesce(received, time) < $1`, cut)
+		e.PetitionContacts = tag.RowsAffected()
 		return err
 	})
 	if err != nil {

@@ -97,7 +97,11 @@ func NewMemorySource(net *hydro.Network, ds *model.Dataset, opts ...SourceOption
 		}
 	}
 	if len(o.petitions) > 0 && o.fuzz != nil {
-		s.add(petitionCollection(o.petitions, o.fuzz))
+		mc, err := petitionCollection(o.petitions, o.fuzz)
+		if err != nil {
+			return nil, err
+		}
+		s.add(mc)
 	}
 	if o.screen != nil && o.sensors != nil && len(o.sensors.Sensors) > 0 {
 		s.add(sensorCollection(o.screen, o.sensors))

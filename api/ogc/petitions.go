@@ -1,6 +1,7 @@
 package ogc
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/envtrace/envtrace/tracing/model"
@@ -11,8 +12,8 @@ import (
 const CollectionPetitions = "petitions"
 
 // PublicLocation shifts a private location (lon/lat) to the public one; it
-// must be stable per location (casework/petition's Fuzzer).
-type PublicLocation func(lon, lat float64) (float64, float64)
+// must be stable per location (the petition desk's keyed shift).
+type PublicLocation func(lon, lat float64) (float64, float64, error)
 
 // WithPetitions adds the petitions collection: every petition at its
 // public location (fuzz), with its time, category, intensity and hedonic
@@ -23,7 +24,7 @@ func WithPetitions(ps []odour.Petition, fuzz PublicLocation) SourceOption {
 }
 
 // petitionCollection builds the public petition layer.
-func petitionCollection(ps []odour.Petition, fuzz PublicLocation) *memCollection {
+func petitionCollection(ps []odour.Petition, fuzz PublicLocation) (*memCollection, error) {
 	mc := newPointCollection(Collection{
 		ID:    CollectionPetitions,
 		Title: "Odour petitions (public locations)",
@@ -37,7 +38,10 @@ func petitionCollection(ps []odour.Petition, fuzz PublicLocation) *memCollection
 		names[e.Category] = e
 	}
 	for _, p := range ps {
-		lon, lat := fuzz(p.Lon, p.Lat)
+		lon, lat, err := fuzz(p.Lon, p.Lat)
+		if err != nil {
+			return nil, fmt.Errorf("ogc: petition %s: %w", p.ID, err)
+		}
 		tx := names[p.Category.String()]
 		props := map[string]any{
 			"petition_id": p.ID, "time": p.Time.Format(time.RFC3339), "category": p.Category.String(),
@@ -51,5 +55,5 @@ func petitionCollection(ps []odour.Petition, fuzz PublicLocation) *memCollection
 		mc.extendTime(p.Time)
 	}
 	mc.finish()
-	return mc
+	return mc, nil
 }

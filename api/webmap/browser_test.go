@@ -1,6 +1,7 @@
 package webmap_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -24,9 +25,11 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/farmalert"
 	"github.com/envtrace/envtrace/casework/outbox"
+	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/internal/config"
@@ -111,7 +114,12 @@ func serveCentralWith(t *testing.T, extra func(dir string), adjust func(*api.Con
 		t.Fatal(err)
 	}
 	fa := &api.FarmlandArea{Engine: eng, Alerts: farmalert.NewBook(outbox.NewMemory())}
-	mb, err := api.NewMemoryBackendWithBasin(b, api.WithScenarios(list), api.WithCases(store.NewMemory()), api.WithFarmland(fa), api.WithAirData(air))
+	desk, err := petition.NewDesk(nil, privacy.NewFuzzer(bytes.Repeat([]byte{5}, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, err := api.NewMemoryBackendWithBasin(b, api.WithScenarios(list), api.WithCases(store.NewMemory()), api.WithFarmland(fa), api.WithAirData(air),
+		api.WithPetitions(&api.PetitionArea{Desk: desk}))
 	if err != nil {
 		t.Fatal(err)
 	}

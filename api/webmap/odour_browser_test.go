@@ -2,6 +2,8 @@ package webmap_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -23,12 +25,12 @@ func TestBrowserOdour(t *testing.T) {
 	exe := chromium(t)
 	base, _ := serveCentral(t)
 	for _, tc := range []struct {
-		name, path, legend, category, traced, surface string
-		w, h                                          int
+		name, path, legend, category, traced, surface, lang string
+		w, h                                                int
 	}{
-		{"desktop", "/", "異味陳情", "硫磺味", "候選污染源", "似然面最大值", 1440, 900},
-		{"phone", "/", "異味陳情", "硫磺味", "候選污染源", "似然面最大值", 390, 844},
-		{"desktop-en", "/?lang=en", "Odour petitions", "sulphur", "Candidate sources", "Surface maximum", 1440, 900},
+		{"desktop", "/", "異味陳情", "硫磺味", "候選污染源", "似然面最大值", "zh-TW", 1440, 900},
+		{"phone", "/", "異味陳情", "硫磺味", "候選污染源", "似然面最大值", "zh-TW", 390, 844},
+		{"desktop-en", "/?lang=en", "Odour petitions", "sulphur", "Candidate sources", "Surface maximum", "en", 1440, 900},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBrowser(t, exe, base, "odour-"+tc.name, tc.w, tc.h)
@@ -63,6 +65,10 @@ func TestBrowserOdour(t *testing.T) {
 			}
 			if popup := b.text(".odour-trace-popup"); !strings.Contains(popup, tc.traced) || !strings.Contains(popup, top) {
 				t.Errorf("trace popup %q lacks %q or the REST answer's top candidate %s", popup, tc.traced, top)
+			}
+			// The confidence reason in the page's language, from its code.
+			if got, want := b.text(".odour-trace-popup .odour-reason"), reasonIn(t, tc.lang, traceConfidence(t, base, id)); got != want {
+				t.Errorf("reason shown %q, want the %s catalogue's %q", got, tc.lang, want)
 			}
 			surface := js[string](b, `(() => {
 				document.querySelectorAll('path.odour-surface-max').forEach((m) => m.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})));
@@ -99,6 +105,48 @@ func traceFirstPetition(b *browser) string {
 		b.t.Fatalf("%s: the upwind trace failed: %s", b.name, b.text("#error"))
 	}
 	return js[string](b, `document.body.dataset.odourTrace`)
+}
+
+// reasonConf is the confidence of a REST odour answer.
+type reasonConf struct {
+	Reason string         `json:"reason"`
+	Code   string         `json:"code"`
+	Params map[string]any `json:"params"`
+}
+
+// reasonIn is the text the map must show for a confidence reason: the
+// language's catalogue text for its code, filled with its parameters.
+func reasonIn(t *testing.T, lang string, c reasonConf) string {
+	t.Helper()
+	text, ok := catalogue(t, "odour."+lang+".json")["odour.reason."+c.Code]
+	if !ok {
+		t.Fatalf("no %s text for reason code %q", lang, c.Code)
+	}
+	for k, v := range c.Params {
+		if f, ok := v.(float64); ok {
+			v = strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64)
+		}
+		text = strings.ReplaceAll(text, "{"+k+"}", fmt.Sprint(v))
+	}
+	return text
+}
+
+// traceConfidence is the confidence of the petition's trace as the REST
+// API answers it.
+func traceConfidence(t *testing.T, base, petition string) reasonConf {
+	t.Helper()
+	res, err := http.Get(base + "/api/v1/odour/trace?petition=" + url.QueryEscape(petition))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		Confidence reasonConf `json:"confidence"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || out.Confidence.Code == "" {
+		t.Fatalf("trace %s: status %d, %v, %+v", petition, res.StatusCode, err, out)
+	}
+	return out.Confidence
 }
 
 // topCandidate is the first candidate of the petition's trace as the REST
@@ -242,6 +290,7 @@ func TestBrowserOdourSurface(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want struct {
+		Confidence reasonConf        `json:"confidence"`
 		Surface    []json.RawMessage `json:"surface"`
 		SurfaceMax struct {
 			NearestFacilityID string `json:"nearest_facility_id"`
@@ -285,6 +334,9 @@ func TestBrowserOdourSurface(t *testing.T) {
 			}
 			if s := b.text("#rank-out"); !strings.Contains(s, sc.Source) || !strings.Contains(s, "可信度") {
 				t.Errorf("ranking %q lacks the source %s", s, sc.Source)
+			}
+			if got, zh := b.text("#rank-out .odour-reason"), reasonIn(t, "zh-TW", want.Confidence); got != zh || got == want.Confidence.Reason {
+				t.Errorf("reason shown %q, want the zh-TW catalogue's %q", got, zh)
 			}
 			b.shot("surface")
 			b.checkErrors()

@@ -4,11 +4,10 @@
 // only to staff, and the public sees each location shifted within a
 // documented box, the same shift for the same location on every read.
 //
-// Sealing and shifting sit behind two small interfaces, Sealer and Fuzzer,
-// so that the identity work's access/privacy (keyed encryption and
-// location fuzzing) replaces the defaults here without touching callers.
-// Contacts are sealed with access/privacy's keyring (KeyringSealer); the
-// public shift is GridFuzzer (see DefaultFuzzer).
+// Contacts are sealed behind the Sealer interface, with access/privacy's
+// keyring in production (KeyringSealer); the public shift is
+// access/privacy's keyed Fuzzer, the one the dumping desk uses, computed
+// once at intake and kept with the record.
 //
 // Who sees what (the authorisation matrix, tested in api; api maps an
 // officer to agency staff and an administrator to the centre, every other
@@ -22,6 +21,7 @@
 package petition
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,7 +33,6 @@ import (
 
 	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/casework/dumping"
-	"github.com/envtrace/envtrace/gis/crs"
 	"github.com/envtrace/envtrace/tracing/odour"
 )
 
@@ -43,48 +42,9 @@ type Sealer interface {
 	Open(sealed []byte) (string, error)
 }
 
-// Fuzzer shifts an exact location for the public. It must be stable (the
-// same location always gives the same answer) and bounded: BoxM is the
-// largest shift per axis, in metres.
-type Fuzzer interface {
-	Fuzz(lon, lat float64) (float64, float64)
-	BoxM() float64
-}
-
 // MaxPublicShiftM is Smell Pittsburgh's bound on the public shift, 0.1
-// mile per axis; a Fuzzer with a larger box is refused.
-const MaxPublicShiftM = 160.9344
-
-// GridFuzzer snaps a location to the centre of its CellM (200 m) square
-// in a transverse Mercator centred on the location's whole degree of
-// longitude and latitude, so the grid is fixed for every location and
-// works outside Taiwan (the Pittsburgh data). The shift is at most half a
-// cell per grid axis; within a degree of the projection's centre the grid
-// axes turn less than 0.6° from east and north, so the shift per
-// geographic axis stays within CellM/2 · 1.011 (101.1 m), under 0.1 mile.
-type GridFuzzer struct{ CellM float64 }
-
-func (g GridFuzzer) cell() float64 {
-	if g.CellM <= 0 {
-		return 200
-	}
-	return g.CellM
-}
-
-// BoxM implements Fuzzer: half a cell, and the grid's turn.
-func (g GridFuzzer) BoxM() float64 { return g.cell() / 2 * 1.011 }
-
-// Fuzz implements Fuzzer.
-func (g GridFuzzer) Fuzz(lon, lat float64) (float64, float64) {
-	tm, err := crs.NewLocalTM(math.Floor(lon)+0.5, math.Floor(lat)+0.5)
-	if err != nil {
-		return math.NaN(), math.NaN()
-	}
-	x, y := tm.Forward(lon, lat)
-	c := g.cell()
-	snap := func(v float64) float64 { return math.Floor(v/c)*c + c/2 }
-	return tm.Inverse(snap(x), snap(y))
-}
+// mile per axis: access/privacy's Fuzzer keeps within it.
+const MaxPublicShiftM = privacy.FuzzBoxM
 
 // Contact is the petitioner's personal data, sealed as one JSON value.
 type Contact struct {
@@ -135,6 +95,8 @@ type record struct {
 	received   time.Time
 	p          odour.Petition
 	sealed     []byte
+	// pubLon, pubLat are the public (shifted) location.
+	pubLon, pubLat float64
 }
 
 // Desk receives and shows petitions. It is safe for concurrent use.
@@ -144,8 +106,68 @@ type Desk struct {
 	byID   map[string]*record
 	cases  map[string]string
 	sealer Sealer
-	fuzzer Fuzzer
+	fuzzer *privacy.Fuzzer
 	county func(lon, lat float64) string
+	store  Store
+}
+
+// Stored is a petition as the desk keeps it and a Store writes it: the
+// analysis petition (exact location), the bureau's case number, when it
+// was received and the sealed contact (never the contact in clear).
+type Stored struct {
+	CaseNumber string
+	Received   time.Time
+	Petition   odour.Petition
+	Sealed     []byte
+}
+
+// Store is the desk's system of record. Accept stores a petition whose
+// Petition.ID is empty and returns the id it was stored under; the desk
+// acknowledges the petition only after Accept returns, so an accepted
+// petition is never lost. A case number already stored is an
+// *InputError naming case_number. store.PetitionRepo keeps petitions in
+// PostGIS; without one the desk numbers them in memory.
+type Store interface {
+	Accept(ctx context.Context, s Stored) (string, error)
+}
+
+// Persist makes s the desk's system of record (call it before serving,
+// after Restore).
+func (d *Desk) Persist(s Store) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.store = s
+}
+
+// Restore adds stored petitions the desk does not hold yet (by id), in
+// order: those a store held at start-up and those another replica
+// accepted since. It returns how many were added.
+func (d *Desk) Restore(ss []Stored) (int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for _, s := range ss {
+		if _, held := d.byID[s.Petition.ID]; held {
+			continue
+		}
+		rec := &record{caseNumber: s.CaseNumber, received: s.Received, p: s.Petition, sealed: s.Sealed}
+		var err error
+		if rec.pubLon, rec.pubLat, err = d.fuzzer.Fuzz(s.Petition.Lon, s.Petition.Lat); err != nil {
+			return n, fmt.Errorf("petition %s: %w", s.Petition.ID, err)
+		}
+		d.add(rec)
+		n++
+	}
+	return n, nil
+}
+
+// add holds rec; d.mu is held.
+func (d *Desk) add(rec *record) {
+	d.recs = append(d.recs, rec)
+	d.byID[rec.p.ID] = rec
+	if rec.caseNumber != "" {
+		d.cases[rec.caseNumber] = rec.p.ID
+	}
 }
 
 // LocateCounties gives the desk the county of a location (point in the
@@ -159,22 +181,21 @@ func (d *Desk) LocateCounties(county func(lon, lat float64) string) {
 	d.county = county
 }
 
-// DefaultFuzzer is the public shift used wherever petitions are shown or
-// mapped without a fuzzer given (the desk, the hotspot screens).
-// access/privacy's keyed Fuzzer needs a secret this function cannot
-// reach: switching to it means giving the secret to its callers.
-func DefaultFuzzer() Fuzzer { return GridFuzzer{} }
-
-// NewDesk builds a desk; a nil fuzzer takes DefaultFuzzer(). A petition with
-// a contact is refused while the desk has no sealer.
-func NewDesk(sealer Sealer, fuzzer Fuzzer) (*Desk, error) {
+// NewDesk builds a desk over the public shift fuzzer (keyed by the
+// privacy secret; required). A petition with a contact is refused while
+// the desk has no sealer.
+func NewDesk(sealer Sealer, fuzzer *privacy.Fuzzer) (*Desk, error) {
 	if fuzzer == nil {
-		fuzzer = DefaultFuzzer()
-	}
-	if fuzzer.BoxM() > MaxPublicShiftM {
-		return nil, fmt.Errorf("petition: the public shift box %.0f m exceeds 0.1 mile", fuzzer.BoxM())
+		return nil, errors.New("petition: the desk needs the public shift (a privacy secret)")
 	}
 	return &Desk{byID: map[string]*record{}, cases: map[string]string{}, sealer: sealer, fuzzer: fuzzer}, nil
+}
+
+// PublicLocation is the desk's public shift of an exact location: the
+// same for the same location in every record and read. The OGC layer and
+// the petition hotspots publish petitions through it.
+func (d *Desk) PublicLocation(lon, lat float64) (float64, float64, error) {
+	return d.fuzzer.Fuzz(lon, lat)
 }
 
 var durations = []string{"", string(odour.Punctual), string(odour.ContinuousHour), string(odour.ContinuousDay)}
@@ -234,14 +255,18 @@ func (in *Intake) validate() (odour.Petition, error) {
 	return p, nil
 }
 
-// Submit validates an intake, seals its contact and address, and stores
-// it under a new id (OP-000001, ...).
-func (d *Desk) Submit(in Intake) (*StaffView, error) {
+// Submit validates an intake, seals its contact and address, stores it
+// (in the desk's Store when it has one) under a new id (OP-000001, ...)
+// and holds it.
+func (d *Desk) Submit(ctx context.Context, in Intake) (*StaffView, error) {
 	p, err := in.validate()
 	if err != nil {
 		return nil, err
 	}
 	rec := &record{caseNumber: strings.TrimSpace(in.CaseNumber), received: in.Received}
+	if rec.pubLon, rec.pubLat, err = d.fuzzer.Fuzz(p.Lon, p.Lat); err != nil {
+		return nil, &InputError{"lat", err.Error()}
+	}
 	if in.Contact != nil && *in.Contact != (Contact{}) {
 		if d.sealer == nil {
 			return nil, &InputError{"contact", "this server holds no key to seal contacts; submit without one"}
@@ -254,19 +279,35 @@ func (d *Desk) Submit(in Intake) (*StaffView, error) {
 			return nil, fmt.Errorf("petition: sealing the contact: %w", err)
 		}
 	}
+	rec.p = p
+	d.mu.RLock()
+	store := d.store
+	dupID, dup := d.cases[rec.caseNumber]
+	d.mu.RUnlock()
+	if rec.caseNumber != "" && dup {
+		return nil, &InputError{"case_number", fmt.Sprintf("already received as %s", dupID)}
+	}
+	if store != nil {
+		// Stored (and committed) before it is held and acknowledged.
+		id, err := store.Accept(ctx, Stored{CaseNumber: rec.caseNumber, Received: rec.received, Petition: p, Sealed: rec.sealed})
+		if err != nil {
+			return nil, err
+		}
+		rec.p.ID = id
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if rec.caseNumber != "" {
-		if id, dup := d.cases[rec.caseNumber]; dup {
+	if store == nil {
+		if id, dup := d.cases[rec.caseNumber]; rec.caseNumber != "" && dup {
 			return nil, &InputError{"case_number", fmt.Sprintf("already received as %s", id)}
 		}
+		rec.p.ID = fmt.Sprintf("OP-%06d", len(d.recs)+1)
 	}
-	p.ID = fmt.Sprintf("OP-%06d", len(d.recs)+1)
-	rec.p = p
-	d.recs = append(d.recs, rec)
-	d.byID[p.ID] = rec
-	if rec.caseNumber != "" {
-		d.cases[rec.caseNumber] = p.ID
+	if held, ok := d.byID[rec.p.ID]; ok {
+		// A replica's follower delivered it first.
+		rec = held
+	} else {
+		d.add(rec)
 	}
 	v := d.staff(rec)
 	return &v, nil

@@ -2,13 +2,17 @@ package petition
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/gis/crs"
 )
@@ -31,36 +35,42 @@ func intake(lon, lat float64) Intake {
 		Channel: "1999", Description: "豬糞味很重", Contact: &Contact{Name: "王小明", Phone: "0912345678", Address: "彰化縣大城鄉"}}
 }
 
-// TestPublicShift: over random locations in Taiwan and in Pittsburgh, the
-// public location is shifted by at most 0.1 mile per axis (measured on
-// the ellipsoid, along the meridian and the parallel), and the same
-// location gives the same shift on every read and in every record.
-func TestPublicShift(t *testing.T) {
+func fuzzer(t *testing.T) *privacy.Fuzzer {
+	t.Helper()
+	secret, err := privacy.ParseSecret([]byte(strings.Repeat("4b", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return privacy.NewFuzzer(secret)
+}
+
+// TestPublicViewUsesTheKeyedShift: the public view of a petition is
+// access/privacy's keyed shift of its location (TestPublicShift there
+// measures that shift's bound), rounded to 10⁻⁶ degrees, and a desk
+// without the shift is refused.
+func TestPublicViewUsesTheKeyedShift(t *testing.T) {
+	f := fuzzer(t)
+	d, err := NewDesk(sealer(t), f)
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := rand.New(rand.NewPCG(1, 2))
-	f := GridFuzzer{}
-	for _, c := range []struct {
-		name     string
-		lon, lat float64
-	}{{"Taiwan", 120.2, 22.5}, {"Pittsburgh", -80.4, 40.0}} {
-		t.Run(c.name, func(t *testing.T) {
-			var maxX, maxY float64
-			for range 5000 {
-				lon, lat := c.lon+1.8*r.Float64(), c.lat+1.8*r.Float64()
-				flon, flat := f.Fuzz(lon, lat)
-				dx := crs.GeodesicDistance(lon, lat, flon, lat)
-				dy := crs.GeodesicDistance(flon, lat, flon, flat)
-				maxX, maxY = math.Max(maxX, dx), math.Max(maxY, dy)
-				if dx > MaxPublicShiftM || dy > MaxPublicShiftM || dx > f.BoxM() || dy > f.BoxM() {
-					t.Fatalf("(%.6f, %.6f) shifted %.1f m east-west and %.1f m north-south, box %.1f m", lon, lat, dx, dy, f.BoxM())
-				}
-				if a, b := f.Fuzz(lon, lat); a != flon || b != flat {
-					t.Fatal("the shift is not stable")
-				}
-			}
-			if maxX < 50 || maxY < 50 {
-				t.Errorf("the largest shifts (%.0f m, %.0f m) are too small to hide anything", maxX, maxY)
-			}
-		})
+	for range 200 {
+		lon, lat := -80.4+r.Float64(), 40+r.Float64()
+		v, err := d.Submit(context.Background(), intake(lon, lat))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wlon, wlat, _ := f.Fuzz(lon, lat)
+		if math.Abs(v.Lon-wlon) > 5e-7 || math.Abs(v.Lat-wlat) > 5e-7 || v.FuzzBoxM != 160.9 {
+			t.Fatalf("public (%v, %v) box %v, want the keyed shift (%v, %v)", v.Lon, v.Lat, v.FuzzBoxM, wlon, wlat)
+		}
+		if dx, dy := crs.GeodesicDistance(lon, lat, v.Lon, lat), crs.GeodesicDistance(v.Lon, lat, v.Lon, v.Lat); dx > MaxPublicShiftM || dy > MaxPublicShiftM {
+			t.Fatalf("shifted (%.1f, %.1f) m", dx, dy)
+		}
+	}
+	if _, err := NewDesk(sealer(t), nil); err == nil {
+		t.Error("a desk without the public shift was built")
 	}
 }
 
@@ -69,18 +79,18 @@ func TestPublicShift(t *testing.T) {
 // location; only the centre opens the contact; the same location in two
 // records gets the same public point.
 func TestSubmitAndViews(t *testing.T) {
-	d, err := NewDesk(sealer(t), nil)
+	d, err := NewDesk(sealer(t), fuzzer(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	in := intake(120.3456789, 23.9876543)
 	in.CaseNumber = "CH-2026-0815"
-	a, err := d.Submit(in)
+	a, err := d.Submit(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	in.CaseNumber = "CH-2026-0816"
-	b, err := d.Submit(in)
+	b, err := d.Submit(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,11 +131,11 @@ func TestSubmitAndViews(t *testing.T) {
 }
 
 func TestSubmitValidation(t *testing.T) {
-	d, err := NewDesk(sealer(t), nil)
+	d, err := NewDesk(sealer(t), fuzzer(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Submit(Intake{CaseNumber: "X1", Received: time.Now(), Lon: ptr(120.5), Lat: ptr(24.0), Category: "industrial", Intensity: ptr(2)}); err != nil {
+	if _, err := d.Submit(context.Background(), Intake{CaseNumber: "X1", Received: time.Now(), Lon: ptr(120.5), Lat: ptr(24.0), Category: "industrial", Intensity: ptr(2)}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -148,15 +158,77 @@ func TestSubmitValidation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := intake(120.5, 24.0)
 			tc.edit(&in)
-			_, err := d.Submit(in)
+			_, err := d.Submit(context.Background(), in)
 			var ie *InputError
 			if !errors.As(err, &ie) || ie.Field != tc.field {
 				t.Fatalf("error %v, want one naming %s", err, tc.field)
 			}
 		})
 	}
-	noKey, _ := NewDesk(nil, nil)
-	if _, err := noKey.Submit(intake(120.5, 24.0)); err == nil {
+	noKey, _ := NewDesk(nil, fuzzer(t))
+	if _, err := noKey.Submit(context.Background(), intake(120.5, 24.0)); err == nil {
 		t.Error("a contact was accepted without a sealer")
+	}
+}
+
+// countingStore numbers petitions as a system of record would and
+// remembers what it was given; it refuses a case number twice.
+type countingStore struct {
+	got   []Stored
+	cases map[string]bool
+}
+
+func (s *countingStore) Accept(_ context.Context, st Stored) (string, error) {
+	if st.CaseNumber != "" && s.cases[st.CaseNumber] {
+		return "", &InputError{"case_number", "already received"}
+	}
+	s.cases[st.CaseNumber] = true
+	s.got = append(s.got, st)
+	return fmt.Sprintf("OP-%06d", 100+len(s.got)), nil
+}
+
+// TestStoreAndRestore: with a Store the desk hands it the petition with
+// its sealed contact (never the contact in clear) before holding it, takes
+// the id the store gives, and holds nothing the store refused; Restore
+// adds another replica's petitions once each, at the same public location
+// the desk that took them in published.
+func TestStoreAndRestore(t *testing.T) {
+	f := fuzzer(t)
+	a, err := NewDesk(sealer(t), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &countingStore{cases: map[string]bool{}}
+	a.Persist(st)
+	in := intake(120.41, 23.95)
+	in.CaseNumber = "CH-1"
+	v, err := a.Submit(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.ID != "OP-000101" || len(st.got) != 1 || st.got[0].Sealed == nil || st.got[0].CaseNumber != "CH-1" {
+		t.Fatalf("stored %+v, answered %+v", st.got, v)
+	}
+	if bytes.Contains(st.got[0].Sealed, []byte("0912345678")) {
+		t.Error("the store was given the contact in clear")
+	}
+	other := intake(120.42, 23.96)
+	other.CaseNumber = "CH-1"
+	if _, err := a.Submit(context.Background(), other); err == nil || len(a.Petitions()) != 1 {
+		t.Errorf("a refused case number was held: %v, %d petitions", err, len(a.Petitions()))
+	}
+	st.got[0].Petition.ID = v.ID
+	b, _ := NewDesk(sealer(t), f)
+	for range 2 {
+		if _, err := b.Restore(st.got); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := b.Get(dumping.Public, v.ID)
+	if err != nil || len(b.Petitions()) != 1 {
+		t.Fatalf("restored: %v, %d petitions", err, len(b.Petitions()))
+	}
+	if pv := got.(PublicView); pv.Lon != v.Lon || pv.Lat != v.Lat {
+		t.Errorf("the restoring desk publishes (%v, %v), the first (%v, %v)", pv.Lon, pv.Lat, v.Lon, v.Lat)
 	}
 }

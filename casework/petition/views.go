@@ -6,7 +6,7 @@ import (
 )
 
 // PublicView is what anybody may see of a petition: the odour, its time
-// and a location shifted by the desk's Fuzzer (at most FuzzBoxM per
+// and a location shifted by the desk's keyed fuzzer (at most FuzzBoxM per
 // axis). No case number, text, address or contact.
 type PublicView struct {
 	ID        string  `json:"petition_id"`
@@ -38,10 +38,9 @@ type StaffView struct {
 func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }
 
 func (d *Desk) public(r *record) PublicView {
-	lon, lat := d.fuzzer.Fuzz(r.p.Lon, r.p.Lat)
 	return PublicView{ID: r.p.ID, Time: r.p.Time.Format(time.RFC3339), Category: r.p.Category.String(),
 		Intensity: r.p.Intensity, Hedonic: r.p.Hedonic, Duration: string(r.p.Duration), Channel: r.p.Channel,
-		Lon: round6(lon), Lat: round6(lat), FuzzBoxM: math.Round(d.fuzzer.BoxM()*10) / 10}
+		Lon: round6(r.pubLon), Lat: round6(r.pubLat), FuzzBoxM: math.Round(MaxPublicShiftM*10) / 10}
 }
 
 func (d *Desk) staff(r *record) StaffView {

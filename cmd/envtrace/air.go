@@ -7,7 +7,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/sensor"
 	"github.com/envtrace/envtrace/tracing/signal"
@@ -79,7 +78,14 @@ func (e *env) airSources() (*airquery.Sources, func(), error) {
 		return nil, nil, err
 	}
 	src := airquery.FromDir(d)
-	src.Fuzz = petition.DefaultFuzzer().Fuzz
+	f, err := e.publicShift()
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	if f != nil {
+		src.Fuzz = f.Fuzz
+	}
 	return src, cleanup, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/api/webmap"
 	"github.com/envtrace/envtrace/casework/inspection"
+	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/store"
@@ -59,8 +60,9 @@ type dbBackend struct {
 	*api.MemoryBackend
 	st   *store.PostGIS
 	area *api.DumpingArea
-	// follow applies the readings other replicas store.
-	follow *store.Follower
+	// follow applies the readings other replicas store, petitions the
+	// petitions they accept.
+	follow, petitions *store.Follower
 	// auditLog lets administrators read the audit trail; nil without
 	// authentication, which leaves the route unmounted.
 	auditLog api.AuditQuerier
@@ -100,14 +102,18 @@ func (d *dbBackend) DumpingArea() *api.DumpingArea { return d.area }
 // Ping implements api.Pinger: /healthz fails while the database is down.
 func (d *dbBackend) Ping(ctx context.Context) error { return d.st.Ping(ctx) }
 
-// Ready implements api.Readier: the database answers and the readings
-// follower is listening, so this replica holds what the others stored.
+// Ready implements api.Readier: the database answers and the readings and
+// petitions followers are listening, so this replica holds what the others
+// stored.
 func (d *dbBackend) Ready(ctx context.Context) error {
 	if err := d.st.Ping(ctx); err != nil {
 		return err
 	}
 	if !d.follow.Connected() {
 		return errors.New("the readings follower is not connected to the database")
+	}
+	if d.petitions != nil && !d.petitions.Connected() {
+		return errors.New("the petitions follower is not connected to the database")
 	}
 	return nil
 }
@@ -122,6 +128,36 @@ func durableIngest(st *store.PostGIS) api.IngestSink {
 		}
 		return in, dup, err
 	}
+}
+
+// persistPetitions makes PostGIS the petition desk's system of record:
+// the petitions accepted before (by any replica) are restored into the
+// desk, and each new one is stored before it is acknowledged (a lost
+// connection is a 503 the client retries). It returns the intake
+// high-water mark the desk's follower starts from.
+func persistPetitions(ctx context.Context, pool *pgxpool.Pool, desk *petition.Desk) (int64, error) {
+	held, high, err := store.LoadIntake(ctx, pool)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := desk.Restore(held); err != nil {
+		return 0, err
+	}
+	desk.Persist(durablePetitions{store.PetitionRepo{Pool: pool}})
+	return high, nil
+}
+
+// durablePetitions turns a lost database connection while accepting a
+// petition into a 503.
+type durablePetitions struct{ repo store.PetitionRepo }
+
+// Accept implements petition.Store.
+func (d durablePetitions) Accept(ctx context.Context, s petition.Stored) (string, error) {
+	id, err := d.repo.Accept(ctx, s)
+	if err != nil && postgis.Retryable(err) {
+		return "", api.Unavailable(err)
+	}
+	return id, err
 }
 
 // serveDB serves the network and dataset stored in PostGIS.
@@ -151,6 +187,9 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	if r, ok := rec.(*store.AuditRecorder); ok {
 		defer r.Close()
 	}
+	if err := e.checkPrivacySecret(); err != nil {
+		return err
+	}
 	// Readings stored after this mark are applied by the follower; those
 	// also loaded below are met twice and skipped.
 	high, err := store.ReadingsHighWater(ctx, pool)
@@ -174,6 +213,10 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		return err
 	}
 	pa, err := e.petitionArea(false)
+	if err != nil {
+		return err
+	}
+	petitionsHigh, err := persistPetitions(ctx, pool, pa.Desk)
 	if err != nil {
 		return err
 	}
@@ -207,11 +250,21 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		return nil
 	})
 	db.follow.Log = slog.New(slog.NewTextHandler(e.stderr, nil)).Warn
+	db.petitions = store.NewPetitionFollower(pool, petitionsHigh, func(_ context.Context, ss []petition.Stored) error {
+		_, err := pa.Desk.Restore(ss)
+		return err
+	})
+	db.petitions.Log = db.follow.Log
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	go func() {
 		if err := db.follow.Run(ctx); !errors.Is(err, context.Canceled) {
 			stop(fmt.Errorf("readings follower: %w", err))
+		}
+	}()
+	go func() {
+		if err := db.petitions.Run(ctx); !errors.Is(err, context.Canceled) {
+			stop(fmt.Errorf("petitions follower: %w", err))
 		}
 	}()
 	if land != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/envtrace/envtrace/access"
+	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/casework/inspection"
@@ -157,9 +158,12 @@ func (e *env) memoryServer(ctx context.Context) (*memoryServe, error) {
 
 // petitionArea gives the server a petition desk: contacts sealed with the
 // privacy keyring (a throwaway key in the demo; without a keyring outside
-// the demo, petitions with a contact are refused), the public shift of
-// petition.DefaultFuzzer. Who sees the public or the staff view is the
-// access policy's and the desk's decision on the caller's principal.
+// the demo, petitions with a contact are refused), public locations
+// shifted by access/privacy's Fuzzer keyed with the privacy secret (a
+// throwaway secret in the demo; serve --db with authentication refuses to
+// start without one, checkPrivacySecret). Who sees the public or the staff
+// view is the access policy's and the desk's decision on the caller's
+// principal.
 func (e *env) petitionArea(demo bool) (*api.PetitionArea, error) {
 	prot, err := e.protection(demo)
 	if err != nil {
@@ -169,11 +173,50 @@ func (e *env) petitionArea(demo bool) (*api.PetitionArea, error) {
 	if prot.Keys != nil {
 		sealer = petition.KeyringSealer{Keys: prot.Keys}
 	}
-	desk, err := petition.NewDesk(sealer, nil)
+	desk, err := petition.NewDesk(sealer, privacy.NewFuzzer(prot.Secret))
 	if err != nil {
 		return nil, err
 	}
 	return &api.PetitionArea{Desk: desk}, nil
+}
+
+// hasPrivacySecret says whether the configuration names the privacy secret.
+func (e *env) hasPrivacySecret() bool {
+	return e.cfg.Privacy.Secret != "" || e.cfg.Privacy.SecretFile != ""
+}
+
+// checkPrivacySecret refuses `serve --db` with authentication before
+// anything is opened when the privacy secret is missing: the public
+// locations of petitions and dumping reports must be the same on every
+// replica and after every restart, which a throwaway secret cannot give.
+// The insecure demo runs with a throwaway secret.
+func (e *env) checkPrivacySecret() error {
+	if e.cfg.Auth.Mode == "" || e.hasPrivacySecret() {
+		return nil
+	}
+	return usageErr("serve --db --auth %s needs the privacy secret that keys the public locations: set ENVTRACE_PRIVACY_SECRET_FILE (or --privacy-secret-file, ENVTRACE_PRIVACY_SECRET) to 64 hex digits", e.cfg.Auth.Mode)
+}
+
+// publicShift is the public shift of the air commands' petition signal:
+// keyed by the configured privacy secret, by a throwaway one for the
+// embedded fixture (the demo), and nil for a data directory without a
+// secret (the petition signal then says it needs one).
+func (e *env) publicShift() (*privacy.Fuzzer, error) {
+	if !e.hasPrivacySecret() {
+		if e.cfg.Data != "" {
+			return nil, nil
+		}
+		prot, err := e.protection(true)
+		if err != nil {
+			return nil, err
+		}
+		return privacy.NewFuzzer(prot.Secret), nil
+	}
+	s, err := privacy.LoadSecret(e.cfg.Privacy.Secret, e.cfg.Privacy.SecretFile)
+	if err != nil {
+		return nil, err
+	}
+	return privacy.NewFuzzer(s), nil
 }
 
 // locateCounties derives counties from the land's jurisdictions (point

@@ -52,6 +52,10 @@ func TestTokenCommandsAndServeAuth(t *testing.T) {
 		})
 	}
 	t.Setenv("ENVTRACE_AUDIT_KEY", strings.Repeat("5a", 32))
+	if code, _, errs := runCmd(t, "serve", "--db", url, "--auth", "tokens"); code != 2 || !strings.Contains(errs, "privacy secret") {
+		t.Fatalf("serve --auth tokens without the privacy secret: exit %d, want 2 naming the secret: %s", code, errs)
+	}
+	t.Setenv("ENVTRACE_PRIVACY_SECRET", strings.Repeat("c4", 32))
 	code, tok, errs := runCmd(t, "token", "create", "--db", url, "--role", "sensor", "--stations", "WQ-C1-01", "--expires", "90d")
 	tok = strings.TrimSpace(tok)
 	if code != 0 || !strings.HasPrefix(tok, "envt_") || strings.Count(tok, "\n") != 0 || strings.Contains(errs, tok) {

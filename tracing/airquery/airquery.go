@@ -121,7 +121,7 @@ func RunAttribution(ctx context.Context, src *Sources, q Attribution) (*airattr.
 	if sensors == nil {
 		sensors = &sensor.Data{}
 	}
-	e, err := airattr.New(ds, airattr.Events(screen, sensors), src.Monitors, src.Wind, odour.Options{})
+	e, err := airattr.New(ds, airattr.Events(screen, sensors), src.Monitors, src.Wind, odour.Options{AirPermits: src.Permits})
 	if err != nil {
 		return nil, err
 	}

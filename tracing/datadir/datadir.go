@@ -136,7 +136,19 @@ func (d *Dir) checkReferences() error {
 	return errors.Join(errs...)
 }
 
-// OdourEngine builds the odour attribution engine over the directory.
+// OdourEngine builds the odour attribution engine over the directory, its
+// candidates' evidence with their air permits (OdourOptions).
 func (d *Dir) OdourEngine(opt odour.Options) (*odour.Engine, error) {
-	return odour.New(d.Water, d.Petitions, d.Monitors, d.Wind, opt)
+	return odour.New(d.Water, d.Petitions, d.Monitors, d.Wind, d.OdourOptions(opt))
+}
+
+// OdourOptions gives opt the directory's air permits and their
+// rationality findings (checked here, once), for engines built over the
+// directory's data with more petitions.
+func (d *Dir) OdourOptions(opt odour.Options) odour.Options {
+	if opt.AirPermits == nil && d.AirPermits != nil {
+		opt.AirPermits = d.AirPermits
+		opt.AirFindings = airpermit.Check(d.AirPermits).Findings
+	}
+	return opt
 }

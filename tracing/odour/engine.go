@@ -11,6 +11,7 @@ import (
 
 	"github.com/envtrace/envtrace/atmos"
 	"github.com/envtrace/envtrace/gis/crs"
+	"github.com/envtrace/envtrace/tracing/airpermit"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/permits"
@@ -60,6 +61,12 @@ type Options struct {
 	TierWindow          time.Duration
 	TierA, TierB, TierC int
 	AreaCellM           float64
+	// AirPermits are the data directory's air-permit files: each
+	// candidate's evidence lists its air permit and the air-permit
+	// rationality findings (AirFindings, or airpermit.Check's when nil,
+	// computed once per engine), which count in its compliance record.
+	AirPermits  *airpermit.Data
+	AirFindings []permits.Finding
 }
 
 func (o Options) withDefaults() Options {
@@ -174,6 +181,7 @@ func NewWithField(ds *model.Dataset, petitions []Petition, grid *crs.Planar, fie
 	e := &Engine{ds: ds, grid: grid, field: field, byID: map[string]int{}, opt: opt.withDefaults()}
 	e.plume = atmos.Plume{HeightM: e.opt.HeightM, ReceptorM: 1.5}
 	checks := permits.Check(ds)
+	air := newAirRecord(e.opt.AirPermits, e.opt.AirFindings)
 	for i := range ds.Facilities {
 		f := &ds.Facilities[i]
 		lon, lat, ok := f.Position()
@@ -181,7 +189,7 @@ func NewWithField(ds *model.Dataset, petitions []Petition, grid *crs.Planar, fie
 			continue
 		}
 		x, y := grid.Forward(lon, lat)
-		e.sites = append(e.sites, site{f: f, x: x, y: y, compliance: complianceOf(ds, f, checks.ForFacility(f.EmsNo))})
+		e.sites = append(e.sites, site{f: f, x: x, y: y, compliance: complianceOf(ds, f, checks.ForFacility(f.EmsNo), air)})
 	}
 	ps := append([]Petition(nil), petitions...)
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Time.Before(ps[j].Time) })

@@ -17,7 +17,9 @@ import (
 	"github.com/envtrace/envtrace/atmos"
 	"github.com/envtrace/envtrace/gis/crs"
 	"github.com/envtrace/envtrace/internal/realdata"
+	"github.com/envtrace/envtrace/tracing/airpermit"
 	"github.com/envtrace/envtrace/tracing/model"
+	"github.com/envtrace/envtrace/tracing/permits"
 )
 
 func TestParseCategory(t *testing.T) {
@@ -316,11 +318,12 @@ func TestRankAbstains(t *testing.T) {
 		name string
 		ps   []Petition
 		want string
+		code string
 	}{
-		{"no petitions", nil, "no traceable petition"},
-		{"nice odours only", []Petition{sc.petition("N", 5, 0, -1000, "nice/flowers", 3)}, "no traceable petition"},
-		{"profile matches nobody", []Petition{sc.petition("T", 5, 0, -1000, "agriculture/manure", 3)}, "no facility within"},
-		{"upwind of the factory", []Petition{sc.petition("U", 5, 0, 1500, "industrial", 3), sc.petition("U2", 6, 200, 1700, "industrial", 3)}, "no candidate lies upwind"},
+		{"no petitions", nil, "no traceable petition", ReasonNoPetition},
+		{"nice odours only", []Petition{sc.petition("N", 5, 0, -1000, "nice/flowers", 3)}, "no traceable petition", ReasonNoPetition},
+		{"profile matches nobody", []Petition{sc.petition("T", 5, 0, -1000, "agriculture/manure", 3)}, "no facility within 8 km", ReasonNoMatch},
+		{"upwind of the factory", []Petition{sc.petition("U", 5, 0, 1500, "industrial", 3), sc.petition("U2", 6, 200, 1700, "industrial", 3)}, "no candidate lies upwind of the petitions: the best, A,", ReasonNothingUpwind},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -328,8 +331,11 @@ func TestRankAbstains(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Confidence.Level != LevelAbstain || !strings.Contains(res.Confidence.Reason, tt.want) {
-				t.Errorf("confidence %+v, want abstain: %q", res.Confidence, tt.want)
+			if res.Confidence.Level != LevelAbstain || !strings.Contains(res.Confidence.Reason, tt.want) || res.Confidence.Code != tt.code {
+				t.Errorf("confidence %+v, want abstain: %s %q", res.Confidence, tt.code, tt.want)
+			}
+			if strings.Contains(res.Confidence.Reason, "{") {
+				t.Errorf("reason %q has an unfilled placeholder (params %v)", res.Confidence.Reason, res.Confidence.Params)
 			}
 			for _, c := range res.Candidates {
 				if c.Rank != 0 {
@@ -466,4 +472,63 @@ func checkSurfaceCells(t *testing.T, res *Result) {
 	if k := m.SurfaceCellM / m.CellM; k < 1 || math.Abs(k-math.Round(k)) > 0.01 {
 		t.Errorf("shown cells of %v m over a %v m grid", m.SurfaceCellM, m.CellM)
 	}
+}
+
+// TestCandidateAirPermits: a candidate's compliance record carries its air
+// permit (air_permits.csv) and the air-permit rationality findings on it,
+// which count in its multiplier; a candidate without an air permit has
+// none. The air permits are the sample directory of tracing/airpermit,
+// whose E0001 is permitted 10.6 times its boiler's potential.
+func TestCandidateAirPermits(t *testing.T) {
+	air, err := airpermit.ReadDir("../airpermit/testdata/sample")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := newScene(t, 0, nil)
+	fs := []model.Facility{sc.facility("E0001", "dyeing", 0, 0), sc.facility("B", "dyeing", 1500, 0)}
+	ps := []Petition{sc.petition("P1", 10, 0, -1500, "industrial/chemical", 4)}
+	ds := &model.Dataset{Facilities: fs}
+	if err := ds.Index(); err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewWithField(ds, ps, sc.grid, sc.field, Options{AirPermits: air})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Trace(context.Background(), "P1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []permits.Finding
+	for _, f := range airpermit.Check(air).Findings {
+		if f.Facility == "E0001" {
+			want = append(want, f)
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("the sample's E0001 has no air-permit finding")
+	}
+	for _, c := range res.Candidates {
+		cm := c.Evidence.Compliance
+		switch c.FacilityID {
+		case "E0001":
+			if len(cm.AirPermits) != 1 || cm.AirPermits[0].PerNo != "府環空操證字第1001號" || cm.AirPermits[0].Pollutant != "SO2" || cm.AirPermits[0].PermittedKgH != 100 {
+				t.Errorf("E0001's air permits %+v", cm.AirPermits)
+			}
+			if len(cm.AirFindings) != len(want) || cm.AirFindings[0].Check != want[0].Check {
+				t.Errorf("E0001's air findings %+v, want %+v", cm.AirFindings, want)
+			}
+			if cm.High+cm.Medium == 0 || cm.Multiplier <= 1 {
+				t.Errorf("E0001's findings do not count: %+v", cm)
+			}
+		case "B":
+			if len(cm.AirPermits) != 0 || len(cm.AirFindings) != 0 || cm.Multiplier != 1 {
+				t.Errorf("B has no air permit, yet %+v", cm)
+			}
+		}
+	}
+	if len(res.Candidates) != 2 {
+		t.Fatalf("candidates %v", ids(res.Candidates))
+	}
+	checkVotesAddUp(t, res)
 }

@@ -68,7 +68,7 @@ func (e *Engine) Trace(ctx context.Context, id string) (*Result, error) {
 	}
 	e.history(res, rep, supported, p.Time)
 	if len(ps) == 0 {
-		res.Confidence.Reason = fmt.Sprintf("petition %s is not traceable: category %s, intensity %d", id, p.Category, p.Intensity)
+		res.Confidence.explain(ReasonNotTraceable, map[string]any{"petition": id, "category": p.Category.String(), "intensity": p.Intensity})
 		return res, nil
 	}
 	if err := e.waterLink(ctx, p, res); err != nil {
@@ -86,13 +86,14 @@ func (e *Engine) attribute(ctx context.Context, ps []*pet, res *Result, single b
 	res.Baseline = Baseline{Method: "each petition blames the nearest candidate, ignoring the wind", Ranking: []BaselineEntry{}}
 	res.Confidence.Wind = e.windConfidence(ps)
 	if len(ps) == 0 {
-		res.Confidence.Level, res.Confidence.Reason = LevelAbstain, "no traceable petition (a nuisance category with intensity above 0) in the window"
+		res.Confidence.Level = LevelAbstain
+		res.Confidence.explain(ReasonNoPetition, nil)
 		return nil
 	}
 	sites := e.candidates(ps)
 	if len(sites) == 0 {
 		res.Confidence.Level = LevelAbstain
-		res.Confidence.Reason = fmt.Sprintf("no facility within %.0f km has an odour profile matching the petitions' categories", e.opt.MaxRangeM/1000)
+		res.Confidence.explain(ReasonNoMatch, map[string]any{"range_km": round(e.opt.MaxRangeM/1000, 0)})
 		return nil
 	}
 	for _, s := range sites {
@@ -210,28 +211,28 @@ func (e *Engine) judge(res *Result, single bool) {
 	switch {
 	case c.Wind.Class == atmos.Low:
 		c.Level = LevelAbstain
-		c.Reason = fmt.Sprintf("the wind is too uncertain (direction error %.0f°, speed error %.1f m/s: class Low)", c.Wind.DirectionErrorDeg, c.Wind.SpeedErrorMS)
+		c.explain(ReasonWindUncertain, map[string]any{"direction_error_deg": round(c.Wind.DirectionErrorDeg, 0), "speed_error_ms": round(c.Wind.SpeedErrorMS, 1)})
 	case c.Support < e.opt.MinSupport:
 		c.Level = LevelAbstain
-		c.Reason = fmt.Sprintf("no candidate lies upwind of the petitions: the best, %s, scores %.2f for %d petitions", top.FacilityID, top.Score, res.Petitions)
+		c.explain(ReasonNothingUpwind, map[string]any{"facility_id": top.FacilityID, "score": round(top.Score, 2), "petitions": res.Petitions})
 	case !single && c.Share < e.opt.MinShare:
 		c.Level = LevelAbstain
-		c.Reason = fmt.Sprintf("no candidate stands out: the best, %s, explains %.0f %% of what a source at the surface maximum would; the source may be missing from the list", top.FacilityID, c.Share*100)
+		c.explain(ReasonNoStandout, map[string]any{"facility_id": top.FacilityID, "share_pct": round(c.Share*100, 0)})
 	case c.Runner >= e.opt.AmbiguityRatio:
 		c.Level = LevelLow
-		c.Reason = fmt.Sprintf("%s and %s explain the petitions about equally (runner-up at %.0f %% of the top score)", top.FacilityID, res.Candidates[1].FacilityID, c.Runner*100)
+		c.explain(ReasonAmbiguous, map[string]any{"facility_id": top.FacilityID, "runner_up_id": res.Candidates[1].FacilityID, "runner_up_pct": round(c.Runner*100, 0)})
 	case !single && c.SurfaceToTopM > e.opt.SurfaceAgreementM:
 		c.Level = LevelLow
-		c.Reason = fmt.Sprintf("the likelihood surface peaks %.1f km from %s: a source not in the list may be responsible", c.SurfaceToTopM/1000, top.FacilityID)
+		c.explain(ReasonSurfaceFar, map[string]any{"facility_id": top.FacilityID, "distance_km": round(c.SurfaceToTopM/1000, 1)})
 	case single:
 		c.Level = LevelMedium
-		c.Reason = fmt.Sprintf("%s lies upwind of the petition; one petition cannot be triangulated", top.FacilityID)
+		c.explain(ReasonSinglePetition, map[string]any{"facility_id": top.FacilityID})
 	case c.Wind.Class == atmos.High && c.Share >= 0.9 && c.Runner < 0.5:
 		c.Level = LevelHigh
-		c.Reason = fmt.Sprintf("%s explains %.0f %% of what the best point source would, well ahead of the runner-up, and the wind is well known", top.FacilityID, c.Share*100)
+		c.explain(ReasonClearSource, map[string]any{"facility_id": top.FacilityID, "share_pct": round(c.Share*100, 0)})
 	default:
 		c.Level = LevelMedium
-		c.Reason = fmt.Sprintf("%s explains %.0f %% of what the best point source would and the surface peaks %.1f km from it", top.FacilityID, c.Share*100, c.SurfaceToTopM/1000)
+		c.explain(ReasonSupported, map[string]any{"facility_id": top.FacilityID, "share_pct": round(c.Share*100, 0), "distance_km": round(c.SurfaceToTopM/1000, 1)})
 	}
 	if c.Level == LevelAbstain {
 		return

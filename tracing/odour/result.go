@@ -42,6 +42,9 @@ type Result struct {
 	// Suspects the air candidates and water suspects in one list.
 	Water    *WaterLink `json:"water,omitempty"`
 	Suspects []Suspect  `json:"suspects,omitempty"`
+	// Warnings say what the answer leaves out for its reader (the API's
+	// county rule: another county's facilities with public fields only).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Candidate is one facility considered.
@@ -162,8 +165,13 @@ type BaselineEntry struct {
 // Confidence says how far to trust the ranking, and why.
 type Confidence struct {
 	// Level is high, medium, low or abstain.
-	Level  string `json:"level"`
-	Reason string `json:"reason"`
+	Level string `json:"level"`
+	// Reason says why in English; Code is the same reason as a stable code
+	// (ReasonCodes) and Params its numbers and ids, for clients that
+	// translate it (the map shows it in zh-TW).
+	Reason string         `json:"reason"`
+	Code   string         `json:"code"`
+	Params map[string]any `json:"params"`
 	// Wind is the wind confidence over the petitions (mean errors).
 	Wind atmos.Confidence `json:"wind"`
 	// Support is the top score over the petitions; Share the top

@@ -166,8 +166,9 @@ func span(from, to, first, last time.Time) (time.Time, time.Time) {
 }
 
 // Fuzz shifts a private location (lon/lat) to the public one; it must be
-// stable per location (casework/petition's Fuzzer supplies it).
-type Fuzz func(lon, lat float64) (float64, float64)
+// stable per location (access/privacy's keyed Fuzzer, through the petition
+// desk, supplies it).
+type Fuzz func(lon, lat float64) (float64, float64, error)
 
 // Petitions counts the odour petitions that report a nuisance
 // (odour.Petition.Traceable), one event each at its public location:
@@ -187,14 +188,17 @@ func (p *petitions) Name() string { return NamePetitions }
 func (p *petitions) Input(from, to time.Time) (hotspot.Input, error) {
 	var in hotspot.Input
 	if p.fuzz == nil {
-		return in, fmt.Errorf("%w: petitions: no location fuzzing is configured, and exact petition locations are never mapped", ErrUnavailable)
+		return in, fmt.Errorf("%w: petitions: no location fuzzing is configured (the privacy secret, ENVTRACE_PRIVACY_SECRET_FILE), and exact petition locations are never mapped", ErrUnavailable)
 	}
 	var first, last time.Time
 	for _, pt := range p.ps {
 		if !pt.Traceable() || (!from.IsZero() && pt.Time.Before(from)) || (!to.IsZero() && !pt.Time.Before(to)) {
 			continue
 		}
-		lon, lat := p.fuzz(pt.Lon, pt.Lat)
+		lon, lat, err := p.fuzz(pt.Lon, pt.Lat)
+		if err != nil {
+			return in, fmt.Errorf("petitions: %s: %w", pt.ID, err)
+		}
 		q := model.FromLonLat(lon, lat)
 		at := orb.Point{q.X, q.Y}
 		in.Sites = append(in.Sites, at)

@@ -67,7 +67,7 @@ func TestPetitionsAtPublicLocations(t *testing.T) {
 		{ID: "P3", Time: at, Lon: 120.52, Lat: 24.02, Category: odour.Category{Group: "nice"}, Intensity: 3},
 		{ID: "P4", Time: at, Lon: 120.53, Lat: 24.03, Category: ind, Intensity: 0},
 	}
-	shift := func(lon, lat float64) (float64, float64) { return lon + 0.001, lat - 0.001 }
+	shift := func(lon, lat float64) (float64, float64, error) { return lon + 0.001, lat - 0.001, nil }
 	in, err := Petitions(ps, shift).Input(time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +77,8 @@ func TestPetitionsAtPublicLocations(t *testing.T) {
 	}
 	for i, e := range in.Events {
 		exact := model.FromLonLat(ps[i].Lon, ps[i].Lat)
-		public := model.FromLonLat(shift(ps[i].Lon, ps[i].Lat))
+		plon, plat, _ := shift(ps[i].Lon, ps[i].Lat)
+		public := model.FromLonLat(plon, plat)
 		if e.Point[0] == exact.X || e.Point[0] != public.X || e.Point[1] != public.Y {
 			t.Errorf("%s mapped at %v, want the public %v (exact %v)", e.Source, e.Point, public, exact)
 		}

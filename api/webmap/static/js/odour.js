@@ -11,7 +11,7 @@
 import { el, api, showError, busy } from './core.js';
 import { t, num, time, language } from './i18n.js';
 import { cpfForm } from './cpf.js';
-import { rankForm, drawSurfaceMax } from './surface.js';
+import { rankForm, drawSurfaceMax, reasonText } from './surface.js';
 import { hotspotForm } from './hotspots.js';
 
 export const odour = {
@@ -104,6 +104,7 @@ function drawTrace(layer, res) {
     .setContent(el('div', {},
       el('strong', { text: t('odour.trace_title', { id: res.petition }) }),
       el('div', { class: 'small', text: t('odour.confidence', { level: t('odour.level.' + res.confidence.level) }) }),
+      el('div', { class: 'small odour-reason', text: reasonText(res.confidence) }),
       list))
     .addTo(layer);
 }

@@ -5,7 +5,7 @@
 // a panel of the odour feature (odour.js), whose catalogue holds its text.
 // See docs/odour.md.
 import { el, api, showError, clearError, busyNode, setPanel } from './core.js';
-import { t, num } from './i18n.js';
+import { t, num, has } from './i18n.js';
 
 // SHADES colour a cell by its share of the surface maximum (lower bounds).
 const SHADES = [[0.8, '#7f2704'], [0.6, '#d94801'], [0.4, '#fd8d3c'], [0.2, '#fdbe85'], [0, '#feedde']];
@@ -60,6 +60,17 @@ function drawSurface(ctx, layer, res) {
   if (bounds.isValid()) ctx.map.fitBounds(bounds);
 }
 
+// reasonText is a ranking's confidence reason in the page's language: the
+// catalogue's text for its code (odour.reason.<code>) filled with its
+// parameters, else the engine's English text.
+export function reasonText(conf) {
+  const key = 'odour.reason.' + conf.code;
+  if (!conf.code || !has(key)) return conf.reason;
+  const p = {};
+  for (const [k, v] of Object.entries(conf.params || {})) p[k] = typeof v === 'number' ? num(v, 2) : (v === null ? '—' : v);
+  return t(key, p);
+}
+
 // drawSurfaceMax marks the surface maximum with its nearest facility.
 export function drawSurfaceMax(layer, m) {
   L.circleMarker([m.lat, m.lon], { radius: 7, color: '#000', weight: 2, fillColor: '#fdae6b', fillOpacity: 0.9, className: 'odour-surface-max' })
@@ -70,7 +81,7 @@ export function drawSurfaceMax(layer, m) {
 function candidates(res) {
   return el('div', { class: 'rank-summary' },
     el('p', { text: t('odour.rank.summary', { n: res.petitions, level: t('odour.level.' + res.confidence.level) }) }),
-    el('p', { class: 'small', text: res.confidence.reason }),
+    el('p', { class: 'small odour-reason', text: reasonText(res.confidence) }),
     el('ol', { class: 'odour-candidates' }, res.candidates.slice(0, 10).map((c) => el('li', {
       text: t('odour.rank.candidate', {
         name: c.name, id: c.facility_id, score: num(c.score, 2), supporting: c.evidence.supporting_petitions,
