@@ -149,7 +149,7 @@ type Query struct {
 func Compute(history []Point, q Query) Baseline {
 	t := q.Time
 	end := t.Add(-GuardHours * time.Hour)
-	keep := func(p Point) bool { return !q.ByHour || sameHour(p.Time, t) }
+	keep := hourFilter{on: q.ByHour, of: t}
 	pts := seasonal(history, t, end, keep)
 	win := Season
 	if len(pts) < MinSamples && !q.SeasonOnly {
@@ -190,7 +190,7 @@ func Compute(history []Point, q Query) Baseline {
 
 // seasonal collects the points within ±SeasonDays of t's day of year in t's
 // year and every earlier year the history reaches, all before end.
-func seasonal(history []Point, t, end time.Time, keep func(Point) bool) []Point {
+func seasonal(history []Point, t, end time.Time, keep hourFilter) []Point {
 	if len(history) == 0 {
 		return nil
 	}
@@ -209,15 +209,56 @@ func seasonal(history []Point, t, end time.Time, keep func(Point) bool) []Point 
 	}
 }
 
-// between appends the kept points with from ≤ time < to.
-func between(history []Point, from, to time.Time, keep func(Point) bool, out []Point) []Point {
+// between appends the kept points with from ≤ time < to. A point the
+// hour filter refuses tells how far ahead the next kept one can be at the
+// earliest (hourFilter.skip), and the scan jumps there by binary search:
+// an hourly monitor's history is read a few points a day, not 24.
+func between(history []Point, from, to time.Time, keep hourFilter, out []Point) []Point {
 	i := sort.Search(len(history), func(i int) bool { return !history[i].Time.Before(from) })
-	for ; i < len(history) && history[i].Time.Before(to); i++ {
-		if keep(history[i]) {
+	for i < len(history) && history[i].Time.Before(to) {
+		a := history[i].Time
+		if !keep.on || sameHour(a, keep.of) {
 			out = append(out, history[i])
+			i++
+			continue
 		}
+		next, ok := keep.skip(a)
+		if !ok {
+			i++
+			continue
+		}
+		rest := history[i+1:]
+		i += 1 + sort.Search(len(rest), func(k int) bool { return !rest[k].Time.Before(next) })
 	}
 	return out
+}
+
+// hourFilter keeps, when on, the points within HourWindow hours of of's
+// time of day (sameHour).
+type hourFilter struct {
+	on bool
+	of time.Time
+}
+
+// skip returns, for a point at a that sameHour refuses, an instant before
+// which no later point can be kept: the start of the first minute of the
+// kept window of hours after a's time of day, less a minute (offsets with
+// seconds), in a's zone offset. It is false when the zone's offset
+// changes before then (daylight saving), where the scan steps point by
+// point instead, so the points kept are exactly those of a full scan.
+func (h hourFilter) skip(a time.Time) (time.Time, bool) {
+	a = a.In(h.of.Location())
+	ma := a.Hour()*60 + a.Minute()
+	mb := h.of.Hour()*60 + h.of.Minute()
+	first := ((mb-HourWindow*60-ma)%1440 + 1440) % 1440 // minutes from ma to the window's first minute
+	if first <= 1 {
+		return time.Time{}, false
+	}
+	next := a.Add(time.Duration(first-1)*time.Minute - time.Duration(a.Second())*time.Second - time.Duration(a.Nanosecond()))
+	if _, end := a.ZoneBounds(); !end.IsZero() && !next.Before(end) {
+		return time.Time{}, false
+	}
+	return next, true
 }
 
 // sameHour reports whether a is within HourWindow hours of b's time of day,
