@@ -95,12 +95,9 @@ func New(cfg Config, backend Backend) (*Server, error) {
 			MaxAge:        600,
 		}))
 	}
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
-		Level: cfg.GzipLevel,
-		// promhttp negotiates its own compression; gzipping it again
-		// would double-encode.
-		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
-	}))
+	// promhttp negotiates its own compression; gzipping it again would
+	// double-encode.
+	e.Use(gzipMiddleware(cfg.GzipLevel, func(c echo.Context) bool { return c.Path() == "/metrics" }))
 	// Inside gzip, so the audit's result digest is of the plain body.
 	e.Use(s.authorize)
 	s.openapi = openAPIDocument

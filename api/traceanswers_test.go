@@ -2,16 +2,21 @@ package api_test
 
 import (
 	"bytes"
+	stdgzip "compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 var updateAnswers = flag.Bool("update", false, "rewrite testdata/trace_answers.golden")
@@ -83,3 +88,80 @@ func TestTraceAnswersUnchanged(t *testing.T) {
 		t.Errorf("only %d of %d queries answered 200: the set no longer exercises the engine", ok200, len(gl)-1)
 	}
 }
+
+// TestTraceGzipSameAnswer checks that a gzip-encoded trace answer decodes
+// to the plain answer, byte for byte, and says it is gzip.
+func TestTraceGzipSameAnswer(t *testing.T) {
+	mb, fx := centralBackend(t)
+	h := newServer(t, quietConfig(), mb).Handler()
+	queries := []string{readmeTrace}
+	for _, r := range demoQueries(fx.basin.DS, 40, loadSeed) {
+		queries = append(queries, r.query)
+	}
+	for _, q := range queries {
+		plain := get(t, h, "/api/v1/trace?"+q)
+		if plain.Code != http.StatusOK {
+			continue
+		}
+		zipped := get(t, h, "/api/v1/trace?"+q, "Accept-Encoding", "gzip")
+		if zipped.Header().Get("Content-Encoding") != "gzip" || !strings.Contains(zipped.Header().Get("Vary"), "Accept-Encoding") {
+			t.Fatalf("%s: Content-Encoding %q, Vary %q", q, zipped.Header().Get("Content-Encoding"), zipped.Header().Get("Vary"))
+		}
+		zr, err := gzip.NewReader(zipped.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(body, plain.Body.Bytes()) {
+			t.Fatalf("%s: the gzip answer decodes to %d bytes that differ from the plain %d", q, len(body), plain.Body.Len())
+		}
+	}
+}
+
+// BenchmarkGzipAnswer compresses the README trace's answer with
+// klauspost/compress, which the server uses, against compress/gzip (what
+// echo's middleware used) at the same levels, in the same run.
+func BenchmarkGzipAnswer(b *testing.B) {
+	mb, _ := centralBackend(b)
+	body := get(b, newServer(b, quietConfig(), mb).Handler(), "/api/v1/trace?"+readmeTrace).Body.Bytes()
+	type zipper interface {
+		io.WriteCloser
+		Reset(io.Writer)
+	}
+	var std6 time.Duration
+	for _, c := range []struct {
+		name  string
+		level int
+		std   bool
+	}{{"compress-gzip-6", 6, true}, {"compress-gzip-1", 1, true}, {"klauspost-6", 6, false}, {"klauspost-1", 1, false}} {
+		b.Run(c.name, func(b *testing.B) {
+			var z zipper
+			if c.std {
+				z, _ = stdgzip.NewWriterLevel(io.Discard, c.level)
+			} else {
+				z, _ = gzip.NewWriterLevel(io.Discard, c.level)
+			}
+			var out countWriter
+			for b.Loop() {
+				out = 0
+				z.Reset(&out)
+				z.Write(body)
+				z.Close()
+			}
+			per := b.Elapsed() / time.Duration(b.N)
+			if std6 == 0 {
+				std6 = per
+			}
+			b.ReportMetric(float64(len(body)), "B-plain")
+			b.ReportMetric(float64(out), "B-gzip")
+			b.ReportMetric(float64(std6)/float64(per), "x-vs-compress-gzip-6")
+		})
+	}
+}
+
+type countWriter int
+
+func (w *countWriter) Write(p []byte) (int, error) { *w += countWriter(len(p)); return len(p), nil }
