@@ -70,6 +70,13 @@ type Config struct {
 	// Audit receives one entry per audited request (see
 	// docs/access.md); nil records nothing.
 	Audit access.AuditRecorder
+	// AuditInFlight, when above 0, lets a request hand its audit entry
+	// over and finish without waiting for the recorder (a PostGIS group
+	// commit takes milliseconds, which every trace waited for); at most
+	// this many entries are in flight, beyond which requests wait. Serve
+	// and ServeListener wait for them before they return. 0 records each
+	// entry before the request ends.
+	AuditInFlight int
 	// RateLimit is the sustained requests per second allowed per identity
 	// (a principal, or a client address for the public); 0 disables it.
 	RateLimit float64
@@ -160,6 +167,9 @@ func (c *Config) validate() error {
 		if u, err := url.Parse(o); err != nil || u.Host == "" || u.Path != "" || o == "*" {
 			return fmt.Errorf("api: config CORSOrigins: %q is not an origin like https://map.example.tw (no wildcard)", o)
 		}
+	}
+	if c.AuditInFlight < 0 {
+		return fmt.Errorf("api: config AuditInFlight %d must not be negative", c.AuditInFlight)
 	}
 	if c.MaxHeaderBytes < 0 || c.StreamBufferBytes < 0 {
 		return fmt.Errorf("api: config MaxHeaderBytes and StreamBufferBytes must not be negative")
