@@ -138,11 +138,10 @@ func (h *tracingHandlers) trace(c echo.Context, req TraceRequest, format string)
 		if _, pretty := c.QueryParams()["pretty"]; pretty || c.Echo().Debug {
 			return c.JSON(http.StatusOK, res) // indented, as echo does
 		}
-		b, err := traceJSONBytes(&res)
-		if err != nil {
+		if err := writeTraceJSON(c, &res); err != nil {
 			return fmt.Errorf("trace: %w", err)
 		}
-		return c.JSONBlob(http.StatusOK, b)
+		return nil
 	}
 	return h.traceGeoJSON(c, req, tr, &res)
 }

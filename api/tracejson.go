@@ -3,9 +3,13 @@ package api
 import (
 	"encoding/json"
 	"math"
+	"net/http"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/envtrace/envtrace/tracing/baseline"
 	"github.com/envtrace/envtrace/tracing/suspect"
@@ -438,15 +442,27 @@ func (e *jsonw) stations(list []suspect.StationCheck) {
 	e.b = append(e.b, ']')
 }
 
-// traceJSONBytes is the trace answer as the endpoint sends it: by
-// appendTraceJSON, or by encoding/json where that declines.
-func traceJSONBytes(r *suspect.Result) ([]byte, error) {
-	if b, ok := appendTraceJSON(make([]byte, 0, 8<<10), r); ok {
-		return b, nil
+// traceBufs recycles the buffers trace answers are written into.
+var traceBufs = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// writeTraceJSON sends the trace answer as encoding/json would (an
+// application/json body ending in a newline): by appendTraceJSON, or by
+// encoding/json where that declines.
+func writeTraceJSON(c echo.Context, r *suspect.Result) error {
+	buf := traceBufs.Get().(*[]byte)
+	b, ok := appendTraceJSON((*buf)[:0], r)
+	if !ok {
+		traceBufs.Put(buf)
+		j, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		return c.JSONBlob(http.StatusOK, append(j, '\n'))
 	}
-	b, err := json.Marshal(r)
-	if err != nil {
-		return nil, err
+	err := c.JSONBlob(http.StatusOK, b) // written through before it returns
+	if cap(b) <= 1<<20 {
+		*buf = b[:0]
+		traceBufs.Put(buf)
 	}
-	return append(b, '\n'), nil
+	return err
 }

@@ -166,18 +166,17 @@ func Compute(history []Point, q Query) Baseline {
 	}
 	b := Baseline{N: len(vals), ByHour: q.ByHour, Window: win}
 	if len(flows) > 0 {
-		b.MedianFlowM3s = Median(flows)
+		b.MedianFlowM3s = sortedMedian(flows)
 	}
 	if len(vals) == 0 {
 		b.Window = Insufficient
 		return b
 	}
-	b.Median = Median(vals)
-	dev := make([]float64, len(vals))
-	for i, v := range vals {
-		dev[i] = math.Abs(v - b.Median)
+	b.Median = sortedMedian(vals)
+	for i, v := range vals { // vals is sorted and used no more: reuse it
+		vals[i] = math.Abs(v - b.Median)
 	}
-	b.MAD = Median(dev)
+	b.MAD = sortedMedian(vals)
 	b.Spread = math.Max(MADScale*b.MAD, math.Max(q.Resolution, q.RelativeFloor*math.Abs(b.Median)))
 	if len(vals) < MinSamples {
 		b.Window = Insufficient
@@ -274,10 +273,14 @@ func sameHour(a, b time.Time) bool {
 // Median is the median of v (v is not changed): the middle value, or the
 // mean of the two middle ones; 0 for no values.
 func Median(v []float64) float64 {
-	if len(v) == 0 {
+	return sortedMedian(slices.Clone(v))
+}
+
+// sortedMedian is Median of s, which it sorts in place.
+func sortedMedian(s []float64) float64 {
+	if len(s) == 0 {
 		return 0
 	}
-	s := slices.Clone(v)
 	slices.Sort(s)
 	n := len(s)
 	if n%2 == 1 {
