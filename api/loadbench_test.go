@@ -12,8 +12,11 @@ package api_test
 // 1000, 2000 and 5000 requests/s; latency is measured from each request's
 // scheduled time, so a server that falls behind is charged for the queue)
 // and a closed loop of ENVTRACE_BENCH_API_CLIENTS clients (default 16),
-// each ENVTRACE_BENCH_API_SECONDS long (default 10). Client and server
-// share the machine's cores.
+// each ENVTRACE_BENCH_API_SECONDS long (default 10), then, when wrk is
+// installed, `wrk -t2 -c16` on /healthz and over the same requests. Client
+// and server share the machine's cores. The server audits every trace
+// into its in-memory recorder (BenchmarkTraceLoadDemo also runs the audit
+// into PostGIS).
 //
 // BenchmarkTraceHandler runs the same requests in process, through the
 // same handler stack without sockets, to say what one request costs the
@@ -797,6 +800,25 @@ func BenchmarkTraceLoad(b *testing.B) {
 			name := fmt.Sprintf("closed-%d", clients)
 			b.Run(name, func(b *testing.B) {
 				reportPhase(b, name, measure(func() *phaseResult { return closedLoop(c, clients, dur) }))
+			})
+		}
+	}
+	// The issue's own measurement, when wrk is installed: wrk -t2 -c16
+	// over the same requests, no gzip, against wrk on /healthz.
+	if _, err := exec.LookPath("wrk"); err == nil {
+		var wrkBase float64
+		for _, w := range []struct {
+			name  string
+			paths []string
+		}{{"wrk-healthz", []string{"/healthz"}}, {"wrk-trace", tracePaths(data.requests)}} {
+			b.Run(w.name, func(b *testing.B) {
+				settle()
+				s0 := cpuSeconds(pid)
+				r := runWrk(b, srv.base, w.paths, dur)
+				if wrkBase == 0 {
+					wrkBase = r.rps
+				}
+				reportWrk(b, w.name, r, cpuSeconds(pid)-s0, wrkBase)
 			})
 		}
 	}
