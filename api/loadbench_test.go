@@ -349,8 +349,13 @@ type serverProc struct {
 	ready  time.Duration
 }
 
-// envtraceBinary builds envtrace once per test process.
+// envtraceBinary builds envtrace once per test process, or takes the
+// binary ENVTRACE_BENCH_BIN names (another build, for a before/after
+// comparison under the same harness).
 var envtraceBinary = sync.OnceValues(func() (string, error) {
+	if bin := os.Getenv("ENVTRACE_BENCH_BIN"); bin != "" {
+		return bin, nil
+	}
 	root, err := moduleRoot()
 	if err != nil {
 		return "", fmt.Errorf("cannot locate the module to build envtrace: %w", err)
