@@ -150,20 +150,15 @@ func Compute(history []Point, q Query) Baseline {
 	t := q.Time
 	end := t.Add(-GuardHours * time.Hour)
 	keep := hourFilter{on: q.ByHour, of: t}
-	pts := seasonal(history, t, end, keep)
+	var s sample
+	seasonal(history, t, end, keep, &s)
 	win := Season
-	if len(pts) < MinSamples && !q.SeasonOnly {
-		pts = between(history, t.AddDate(0, 0, -FallbackDays), end, keep, nil)
+	if len(s.vals) < MinSamples && !q.SeasonOnly {
+		s.vals, s.flows = s.vals[:0], s.flows[:0]
+		between(history, t.AddDate(0, 0, -FallbackDays), end, keep, &s)
 		win = Year
 	}
-	vals := make([]float64, len(pts))
-	var flows []float64
-	for i, p := range pts {
-		vals[i] = p.Value
-		if p.Flow > 0 {
-			flows = append(flows, p.Flow)
-		}
-	}
+	vals, flows := s.vals, s.flows
 	b := Baseline{N: len(vals), ByHour: q.ByHour, Window: win}
 	if len(flows) > 0 {
 		b.MedianFlowM3s = sortedMedian(flows)
@@ -187,37 +182,47 @@ func Compute(history []Point, q Query) Baseline {
 	return b
 }
 
-// seasonal collects the points within ±SeasonDays of t's day of year in t's
+// seasonal adds to s the points within ±SeasonDays of t's day of year in t's
 // year and every earlier year the history reaches, all before end.
-func seasonal(history []Point, t, end time.Time, keep hourFilter) []Point {
+func seasonal(history []Point, t, end time.Time, keep hourFilter, s *sample) {
 	if len(history) == 0 {
-		return nil
+		return
 	}
-	var out []Point
 	first := history[0].Time
 	for y := 0; ; y++ {
 		centre := t.AddDate(-y, 0, 0)
 		from, to := centre.AddDate(0, 0, -SeasonDays), centre.AddDate(0, 0, SeasonDays)
 		if to.Before(first) {
-			return out
+			return
 		}
 		if to.After(end) {
 			to = end
 		}
-		out = between(history, from, to, keep, out)
+		between(history, from, to, keep, s)
 	}
 }
 
-// between appends the kept points with from ≤ time < to. A point the
+// sample is what a baseline is computed from: the values of the points
+// kept, and the flows measured with them.
+type sample struct{ vals, flows []float64 }
+
+func (s *sample) add(p Point) {
+	s.vals = append(s.vals, p.Value)
+	if p.Flow > 0 {
+		s.flows = append(s.flows, p.Flow)
+	}
+}
+
+// between adds to s the kept points with from ≤ time < to. A point the
 // hour filter refuses tells how far ahead the next kept one can be at the
 // earliest (hourFilter.skip), and the scan jumps there by binary search:
 // an hourly monitor's history is read a few points a day, not 24.
-func between(history []Point, from, to time.Time, keep hourFilter, out []Point) []Point {
+func between(history []Point, from, to time.Time, keep hourFilter, s *sample) {
 	i := sort.Search(len(history), func(i int) bool { return !history[i].Time.Before(from) })
 	for i < len(history) && history[i].Time.Before(to) {
 		a := history[i].Time
 		if !keep.on || sameHour(a, keep.of) {
-			out = append(out, history[i])
+			s.add(history[i])
 			i++
 			continue
 		}
@@ -229,7 +234,6 @@ func between(history []Point, from, to time.Time, keep hourFilter, out []Point) 
 		rest := history[i+1:]
 		i += 1 + sort.Search(len(rest), func(k int) bool { return !rest[k].Time.Before(next) })
 	}
-	return out
 }
 
 // hourFilter keeps, when on, the points within HourWindow hours of of's

@@ -199,14 +199,15 @@ func TestBetweenSkipsExactly(t *testing.T) {
 		of := history[rng.IntN(len(history))].Time.Add(time.Duration(rng.IntN(1440)) * time.Minute).In(zones[rng.IntN(len(zones))])
 		from := history[rng.IntN(len(history)/2)].Time.Add(-time.Duration(rng.IntN(7200)) * time.Second)
 		to := from.Add(time.Duration(1+rng.IntN(2000)) * time.Hour)
-		got := between(history, from, to, hourFilter{on: true, of: of}, nil)
+		var got sample // each point's value is its index in the history
+		between(history, from, to, hourFilter{on: true, of: of}, &got)
 		want := full(history, from, to, of)
-		if len(got) != len(want) {
-			t.Fatalf("case %d (%s series, traced at %v): %d points kept, a full scan keeps %d", k, series, of, len(got), len(want))
+		if len(got.vals) != len(want) {
+			t.Fatalf("case %d (%s series, traced at %v): %d points kept, a full scan keeps %d", k, series, of, len(got.vals), len(want))
 		}
-		for i := range got {
-			if !got[i].Time.Equal(want[i].Time) {
-				t.Fatalf("case %d: point %d is %v, a full scan has %v", k, i, got[i].Time, want[i].Time)
+		for i, v := range got.vals {
+			if v != want[i].Value {
+				t.Fatalf("case %d: point %d is history[%v], a full scan has history[%v] (%v)", k, i, v, want[i].Value, want[i].Time)
 			}
 		}
 	}
