@@ -147,6 +147,19 @@ func (s *Server) audit(c echo.Context, p access.Principal, perm access.Permissio
 		e.RequestDigest = hashRequest(c.Request()).h.Sum(nil)
 	}
 	ctx := context.WithoutCancel(c.Request().Context())
+	if s.auditSlots == nil {
+		s.record(ctx, e)
+		return
+	}
+	s.auditSlots <- struct{}{} // waits while AuditInFlight entries are in flight
+	go func() {
+		defer func() { <-s.auditSlots }()
+		s.record(ctx, e)
+	}()
+}
+
+// record hands one entry to the recorder and logs a failure.
+func (s *Server) record(ctx context.Context, e access.AuditEntry) {
 	if err := s.cfg.Audit.Record(ctx, e); err != nil {
 		s.log.Error("audit record failed", "request_id", e.RequestID, "error", err.Error())
 	}

@@ -12,8 +12,11 @@ package api_test
 // 1000, 2000 and 5000 requests/s; latency is measured from each request's
 // scheduled time, so a server that falls behind is charged for the queue)
 // and a closed loop of ENVTRACE_BENCH_API_CLIENTS clients (default 16),
-// each ENVTRACE_BENCH_API_SECONDS long (default 10). Client and server
-// share the machine's cores.
+// each ENVTRACE_BENCH_API_SECONDS long (default 10), then, when wrk is
+// installed, `wrk -t2 -c16` on /healthz and over the same requests. Client
+// and server share the machine's cores. The server audits every trace
+// into its in-memory recorder (BenchmarkTraceLoadDemo also runs the audit
+// into PostGIS).
 //
 // BenchmarkTraceHandler runs the same requests in process, through the
 // same handler stack without sockets, to say what one request costs the
@@ -346,10 +349,36 @@ type serverProc struct {
 	ready  time.Duration
 }
 
-// startServer builds envtrace and starts `envtrace serve --data dir` (the
-// embedded demo fixture when dir is "") on a free loopback port, waiting
-// for /healthz.
-func startServer(b *testing.B, dir string) *serverProc {
+// envtraceBinary builds envtrace once per test process, or takes the
+// binary ENVTRACE_BENCH_BIN names (another build, for a before/after
+// comparison under the same harness).
+var envtraceBinary = sync.OnceValues(func() (string, error) {
+	if bin := os.Getenv("ENVTRACE_BENCH_BIN"); bin != "" {
+		return bin, nil
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		return "", fmt.Errorf("cannot locate the module to build envtrace: %w", err)
+	}
+	dir, err := mkdirTemp()
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "envtrace")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/envtrace")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/envtrace: %w\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// startServer builds envtrace and starts `envtrace serve --addr ADDR
+// --rate-limit 0 args...` (with no args, the embedded demo fixture) on a
+// free loopback port with env added to its environment, waiting for
+// /healthz. The rate limit is off because the load comes from one
+// identity; a deployment limits each of many.
+func startServer(b *testing.B, env []string, args ...string) *serverProc {
 	if _, err := exec.LookPath("go"); err != nil {
 		b.Skip("the go tool is needed to build envtrace: ", err)
 	}
@@ -357,27 +386,18 @@ func startServer(b *testing.B, dir string) *serverProc {
 	if err != nil {
 		b.Skip("no loopback socket: ", err)
 	}
-	root, err := moduleRoot()
+	bin, err := envtraceBinary()
 	if err != nil {
-		b.Skip("cannot locate the module to build envtrace: ", err)
+		b.Fatal(err)
 	}
 	work := b.TempDir()
-	bin := filepath.Join(work, "envtrace")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/envtrace")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("go build ./cmd/envtrace: %v\n%s", err, out)
-	}
 	sp := &serverProc{base: "http://" + addr, stderr: filepath.Join(work, "serve.stderr")}
 	errf, err := os.Create(sp.stderr)
 	if err != nil {
 		b.Fatal(err)
 	}
-	args := []string{"serve", "--addr", addr}
-	if dir != "" {
-		args = append(args, "--data", dir)
-	}
-	sp.cmd = exec.Command(bin, args...)
+	sp.cmd = exec.Command(bin, append([]string{"serve", "--addr", addr, "--rate-limit", "0"}, args...)...)
+	sp.cmd.Env = append(os.Environ(), env...)
 	sp.cmd.Stdout, sp.cmd.Stderr = errf, errf
 	t0 := time.Now()
 	if err := sp.cmd.Start(); err != nil {
@@ -737,7 +757,7 @@ func BenchmarkTraceLoad(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := startServer(b, data.dir)
+	srv := startServer(b, nil, "--data", data.dir)
 	pid := srv.cmd.Process.Pid
 	// The parent of sub-benchmarks prints no log of its own: set-up goes
 	// to stderr.
@@ -785,6 +805,25 @@ func BenchmarkTraceLoad(b *testing.B) {
 			name := fmt.Sprintf("closed-%d", clients)
 			b.Run(name, func(b *testing.B) {
 				reportPhase(b, name, measure(func() *phaseResult { return closedLoop(c, clients, dur) }))
+			})
+		}
+	}
+	// The issue's own measurement, when wrk is installed: wrk -t2 -c16
+	// over the same requests, no gzip, against wrk on /healthz.
+	if _, err := exec.LookPath("wrk"); err == nil {
+		var wrkBase float64
+		for _, w := range []struct {
+			name  string
+			paths []string
+		}{{"wrk-healthz", []string{"/healthz"}}, {"wrk-trace", tracePaths(data.requests)}} {
+			b.Run(w.name, func(b *testing.B) {
+				settle()
+				s0 := cpuSeconds(pid)
+				r := runWrk(b, srv.base, w.paths, dur)
+				if wrkBase == 0 {
+					wrkBase = r.rps
+				}
+				reportWrk(b, w.name, r, cpuSeconds(pid)-s0, wrkBase)
 			})
 		}
 	}
@@ -952,64 +991,4 @@ func BenchmarkTraceHandler(b *testing.B) {
 		b.ReportMetric(1/per.Seconds(), "req/s")
 		b.Logf("handler with gzip from %d goroutines: %.0f req/s in process", runtime.GOMAXPROCS(0), 1/per.Seconds())
 	})
-}
-
-// readmeTrace is the README's plating trace (the night-time plating dump
-// into the Futian canal), as the web map sends it.
-var readmeTrace = url.Values{"station": {"WQ-C1-01"}, "parameter": {"Cu"}, "value": {"1.815"}, "unit": {"mg/L"},
-	"time": {"2026-08-14T04:00:00+08:00"}}.Encode()
-
-// BenchmarkTraceLoadDemo drives the README's plating trace against the demo
-// (`envtrace serve` on the embedded fixture, in a child process) from this
-// process: a closed loop of /healthz first, the baseline of what the HTTP
-// stack and this machine serve at all, then the trace in a closed loop and
-// at the fixed rates of ENVTRACE_BENCH_API_RATES. Each phase reports its
-// ratio to the baseline and to the target (≥ 5,000 req/s, p99 ≤ 10 ms).
-//
-//	go test -run '^$' -bench TraceLoadDemo -benchtime 1x ./api/
-func BenchmarkTraceLoadDemo(b *testing.B) {
-	srv := startServer(b, "")
-	pid := srv.cmd.Process.Pid
-	dur := time.Duration(envInt("ENVTRACE_BENCH_API_SECONDS", 10)) * time.Second
-	clients := envInt("ENVTRACE_BENCH_API_CLIENTS", 16)
-	const conns = 256
-	measure := func(c *loadClient, f func() *phaseResult) *phaseResult {
-		runtime.GC()
-		time.Sleep(500 * time.Millisecond)
-		s0, c0 := cpuSeconds(pid), cpuSeconds(os.Getpid())
-		r := f()
-		r.serverCPU, r.clientCPU = cpuSeconds(pid)-s0, cpuSeconds(os.Getpid())-c0
-		if len(r.lat) == 0 {
-			b.Fatalf("no request succeeded%s", firstErr(r))
-		}
-		return r
-	}
-	health := newLoadClient(srv.base, []loadRequest{{}}, conns)
-	health.path = "/healthz"
-	trace := newLoadClient(srv.base, []loadRequest{{query: readmeTrace}}, conns)
-	defer health.http.CloseIdleConnections()
-	defer trace.http.CloseIdleConnections()
-	warm := closedLoopN(trace, 1, 50)
-	if warm.errors > 0 {
-		b.Fatalf("the README trace fails%s", firstErr(warm))
-	}
-	var base *phaseResult
-	phase := func(name string, c *loadClient, f func(c *loadClient) *phaseResult) {
-		b.Run(name, func(b *testing.B) {
-			r := measure(c, func() *phaseResult { return f(c) })
-			reportPhase(b, name, r)
-			if base == nil {
-				base = r
-			}
-			b.ReportMetric(r.rps()/base.rps(), "ratio-vs-healthz")
-			b.Logf("%s: %.2f× the /healthz throughput of this run (%.0f req/s), %.1f KiB an answer", name, r.rps()/base.rps(), base.rps(),
-				float64(r.bytes)/float64(len(r.lat))/1024)
-		})
-	}
-	closed := func(c *loadClient) *phaseResult { return closedLoop(c, clients, dur) }
-	phase(fmt.Sprintf("healthz-closed-%d", clients), health, closed)
-	phase(fmt.Sprintf("trace-closed-%d", clients), trace, closed)
-	for _, rate := range envInts("ENVTRACE_BENCH_API_RATES", []int{1000, 2000, loadTargetRPS}) {
-		phase(fmt.Sprintf("trace-open-%d", rate), trace, func(c *loadClient) *phaseResult { return openLoop(c, rate, dur, conns) })
-	}
 }

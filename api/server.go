@@ -41,6 +41,9 @@ type Server struct {
 	unpoliced []string
 	// limiter enforces Config.RateLimit per identity.
 	limiter *limiter
+	// auditSlots bounds the audit entries in flight (Config.AuditInFlight);
+	// nil records synchronously.
+	auditSlots chan struct{}
 }
 
 // New builds the server. It validates cfg (after filling defaults) and
@@ -55,6 +58,9 @@ func New(cfg Config, backend Backend) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, backend: backend, log: cfg.Logger, reg: cfg.Registry}
+	if cfg.AuditInFlight > 0 {
+		s.auditSlots = make(chan struct{}, cfg.AuditInFlight)
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
@@ -95,12 +101,9 @@ func New(cfg Config, backend Backend) (*Server, error) {
 			MaxAge:        600,
 		}))
 	}
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
-		Level: cfg.GzipLevel,
-		// promhttp negotiates its own compression; gzipping it again
-		// would double-encode.
-		Skipper: func(c echo.Context) bool { return c.Path() == "/metrics" },
-	}))
+	// promhttp negotiates its own compression; gzipping it again would
+	// double-encode.
+	e.Use(gzipMiddleware(cfg.GzipLevel, func(c echo.Context) bool { return c.Path() == "/metrics" }))
 	// Inside gzip, so the audit's result digest is of the plain body.
 	e.Use(s.authorize)
 	s.openapi = openAPIDocument
@@ -252,7 +255,23 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = fmt.Errorf("api: serve: %w", serr)
 	}
+	if aerr := s.waitAudit(sctx); aerr != nil && err == nil {
+		err = aerr
+	}
 	return err
+}
+
+// waitAudit waits until every audit entry handed over has been recorded
+// (Config.AuditInFlight), or ctx ends.
+func (s *Server) waitAudit(ctx context.Context) error {
+	for range cap(s.auditSlots) {
+		select {
+		case s.auditSlots <- struct{}{}:
+		case <-ctx.Done():
+			return fmt.Errorf("api: shutdown: audit entries still unrecorded: %w", ctx.Err())
+		}
+	}
+	return nil
 }
 
 // routeLabel is the metrics and log label of a request: the route pattern

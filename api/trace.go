@@ -135,7 +135,13 @@ func (h *tracingHandlers) trace(c echo.Context, req TraceRequest, format string)
 	res := traceJSON(tr.Result)
 	redactTrace(c, &res)
 	if format != formatGeoJSON {
-		return c.JSON(http.StatusOK, res)
+		if _, pretty := c.QueryParams()["pretty"]; pretty || c.Echo().Debug {
+			return c.JSON(http.StatusOK, res) // indented, as echo does
+		}
+		if err := writeTraceJSON(c, &res); err != nil {
+			return fmt.Errorf("trace: %w", err)
+		}
+		return nil
 	}
 	return h.traceGeoJSON(c, req, tr, &res)
 }

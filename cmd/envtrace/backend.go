@@ -71,6 +71,11 @@ type dbBackend struct {
 // AuditLog implements api.AuditBackend.
 func (d *dbBackend) AuditLog() api.AuditQuerier { return d.auditLog }
 
+// auditInFlight bounds the audit entries `serve --db` has handed to the
+// PostGIS recorder and not yet seen committed: several group commits'
+// worth (store.AuditOptions.MaxBatch is 512), beyond which requests wait.
+const auditInFlight = 4096
+
 // auditRecorder is where `serve --db` writes its audit trail: the
 // hash-chained audit_log in PostGIS, committed in groups, with checkpoints
 // exported in the background when a file or webhook is configured. A
@@ -186,6 +191,10 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	cfg.Audit = rec
 	if r, ok := rec.(*store.AuditRecorder); ok {
 		defer r.Close()
+		// A request hands its entry over and does not wait for the group
+		// commit; the server waits for the entries before it returns, and
+		// Close commits them.
+		cfg.AuditInFlight = auditInFlight
 	}
 	if err := e.checkPrivacySecret(); err != nil {
 		return err

@@ -149,35 +149,29 @@ type Query struct {
 func Compute(history []Point, q Query) Baseline {
 	t := q.Time
 	end := t.Add(-GuardHours * time.Hour)
-	keep := func(p Point) bool { return !q.ByHour || sameHour(p.Time, t) }
-	pts := seasonal(history, t, end, keep)
+	keep := hourFilter{on: q.ByHour, of: t}
+	var s sample
+	seasonal(history, t, end, keep, &s)
 	win := Season
-	if len(pts) < MinSamples && !q.SeasonOnly {
-		pts = between(history, t.AddDate(0, 0, -FallbackDays), end, keep, nil)
+	if len(s.vals) < MinSamples && !q.SeasonOnly {
+		s.vals, s.flows = s.vals[:0], s.flows[:0]
+		between(history, t.AddDate(0, 0, -FallbackDays), end, keep, &s)
 		win = Year
 	}
-	vals := make([]float64, len(pts))
-	var flows []float64
-	for i, p := range pts {
-		vals[i] = p.Value
-		if p.Flow > 0 {
-			flows = append(flows, p.Flow)
-		}
-	}
+	vals, flows := s.vals, s.flows
 	b := Baseline{N: len(vals), ByHour: q.ByHour, Window: win}
 	if len(flows) > 0 {
-		b.MedianFlowM3s = Median(flows)
+		b.MedianFlowM3s = sortedMedian(flows)
 	}
 	if len(vals) == 0 {
 		b.Window = Insufficient
 		return b
 	}
-	b.Median = Median(vals)
-	dev := make([]float64, len(vals))
-	for i, v := range vals {
-		dev[i] = math.Abs(v - b.Median)
+	b.Median = sortedMedian(vals)
+	for i, v := range vals { // vals is sorted and used no more: reuse it
+		vals[i] = math.Abs(v - b.Median)
 	}
-	b.MAD = Median(dev)
+	b.MAD = sortedMedian(vals)
 	b.Spread = math.Max(MADScale*b.MAD, math.Max(q.Resolution, q.RelativeFloor*math.Abs(b.Median)))
 	if len(vals) < MinSamples {
 		b.Window = Insufficient
@@ -188,36 +182,86 @@ func Compute(history []Point, q Query) Baseline {
 	return b
 }
 
-// seasonal collects the points within ±SeasonDays of t's day of year in t's
+// seasonal adds to s the points within ±SeasonDays of t's day of year in t's
 // year and every earlier year the history reaches, all before end.
-func seasonal(history []Point, t, end time.Time, keep func(Point) bool) []Point {
+func seasonal(history []Point, t, end time.Time, keep hourFilter, s *sample) {
 	if len(history) == 0 {
-		return nil
+		return
 	}
-	var out []Point
 	first := history[0].Time
 	for y := 0; ; y++ {
 		centre := t.AddDate(-y, 0, 0)
 		from, to := centre.AddDate(0, 0, -SeasonDays), centre.AddDate(0, 0, SeasonDays)
 		if to.Before(first) {
-			return out
+			return
 		}
 		if to.After(end) {
 			to = end
 		}
-		out = between(history, from, to, keep, out)
+		between(history, from, to, keep, s)
 	}
 }
 
-// between appends the kept points with from ≤ time < to.
-func between(history []Point, from, to time.Time, keep func(Point) bool, out []Point) []Point {
-	i := sort.Search(len(history), func(i int) bool { return !history[i].Time.Before(from) })
-	for ; i < len(history) && history[i].Time.Before(to); i++ {
-		if keep(history[i]) {
-			out = append(out, history[i])
-		}
+// sample is what a baseline is computed from: the values of the points
+// kept, and the flows measured with them.
+type sample struct{ vals, flows []float64 }
+
+func (s *sample) add(p Point) {
+	s.vals = append(s.vals, p.Value)
+	if p.Flow > 0 {
+		s.flows = append(s.flows, p.Flow)
 	}
-	return out
+}
+
+// between adds to s the kept points with from ≤ time < to. A point the
+// hour filter refuses tells how far ahead the next kept one can be at the
+// earliest (hourFilter.skip), and the scan jumps there by binary search:
+// an hourly monitor's history is read a few points a day, not 24.
+func between(history []Point, from, to time.Time, keep hourFilter, s *sample) {
+	i := sort.Search(len(history), func(i int) bool { return !history[i].Time.Before(from) })
+	for i < len(history) && history[i].Time.Before(to) {
+		a := history[i].Time
+		if !keep.on || sameHour(a, keep.of) {
+			s.add(history[i])
+			i++
+			continue
+		}
+		next, ok := keep.skip(a)
+		if !ok {
+			i++
+			continue
+		}
+		rest := history[i+1:]
+		i += 1 + sort.Search(len(rest), func(k int) bool { return !rest[k].Time.Before(next) })
+	}
+}
+
+// hourFilter keeps, when on, the points within HourWindow hours of of's
+// time of day (sameHour).
+type hourFilter struct {
+	on bool
+	of time.Time
+}
+
+// skip returns, for a point at a that sameHour refuses, an instant before
+// which no later point can be kept: the start of the first minute of the
+// kept window of hours after a's time of day, less a minute (offsets with
+// seconds), in a's zone offset. It is false when the zone's offset
+// changes before then (daylight saving), where the scan steps point by
+// point instead, so the points kept are exactly those of a full scan.
+func (h hourFilter) skip(a time.Time) (time.Time, bool) {
+	a = a.In(h.of.Location())
+	ma := a.Hour()*60 + a.Minute()
+	mb := h.of.Hour()*60 + h.of.Minute()
+	first := ((mb-HourWindow*60-ma)%1440 + 1440) % 1440 // minutes from ma to the window's first minute
+	if first <= 1 {
+		return time.Time{}, false
+	}
+	next := a.Add(time.Duration(first-1)*time.Minute - time.Duration(a.Second())*time.Second - time.Duration(a.Nanosecond()))
+	if _, end := a.ZoneBounds(); !end.IsZero() && !next.Before(end) {
+		return time.Time{}, false
+	}
+	return next, true
 }
 
 // sameHour reports whether a is within HourWindow hours of b's time of day,
@@ -233,10 +277,14 @@ func sameHour(a, b time.Time) bool {
 // Median is the median of v (v is not changed): the middle value, or the
 // mean of the two middle ones; 0 for no values.
 func Median(v []float64) float64 {
-	if len(v) == 0 {
+	return sortedMedian(slices.Clone(v))
+}
+
+// sortedMedian is Median of s, which it sorts in place.
+func sortedMedian(s []float64) float64 {
+	if len(s) == 0 {
 		return 0
 	}
-	s := slices.Clone(v)
 	slices.Sort(s)
 	n := len(s)
 	if n%2 == 1 {

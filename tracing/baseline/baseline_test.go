@@ -2,6 +2,7 @@ package baseline
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -162,5 +163,52 @@ func TestSeasonOnly(t *testing.T) {
 	}
 	if b := Compute(h, Query{Time: at(2026, 6, 10, 9)}); !b.Sufficient() || b.Window != Year {
 		t.Fatalf("with the fallback: %+v", b)
+	}
+}
+
+// TestBetweenSkipsExactly compares the scan that jumps over the hours a
+// continuous monitor's baseline does not use with a scan of every point,
+// over seeded histories: hourly and irregular series, times with seconds,
+// fixed zones, zones with daylight saving (whose changes stop the jumps),
+// and traced times at every minute of the day.
+func TestBetweenSkipsExactly(t *testing.T) {
+	zones := []*time.Location{time.UTC, tz, time.FixedZone("LMT", 8*3600+6*60+2)}
+	for _, name := range []string{"America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Taipei"} {
+		if loc, err := time.LoadLocation(name); err == nil {
+			zones = append(zones, loc)
+		}
+	}
+	rng := rand.New(rand.NewPCG(16, 2026))
+	full := func(history []Point, from, to, of time.Time) []Point {
+		var out []Point
+		for _, p := range history {
+			if !p.Time.Before(from) && p.Time.Before(to) && sameHour(p.Time, of) {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	for k := range 400 {
+		series := zones[rng.IntN(len(zones))]
+		step := []time.Duration{time.Hour, 30 * time.Minute, 10 * time.Minute, 7*time.Hour + 13*time.Second}[rng.IntN(4)]
+		start := time.Date(2024, time.Month(1+rng.IntN(12)), 1+rng.IntN(28), rng.IntN(24), rng.IntN(60), rng.IntN(60), 0, series)
+		var history []Point
+		for t := start; len(history) < 3000; t = t.Add(step + time.Duration(rng.IntN(3))*time.Duration(rng.IntN(90))*time.Second) {
+			history = append(history, Point{Time: t, Value: float64(len(history))})
+		}
+		of := history[rng.IntN(len(history))].Time.Add(time.Duration(rng.IntN(1440)) * time.Minute).In(zones[rng.IntN(len(zones))])
+		from := history[rng.IntN(len(history)/2)].Time.Add(-time.Duration(rng.IntN(7200)) * time.Second)
+		to := from.Add(time.Duration(1+rng.IntN(2000)) * time.Hour)
+		var got sample // each point's value is its index in the history
+		between(history, from, to, hourFilter{on: true, of: of}, &got)
+		want := full(history, from, to, of)
+		if len(got.vals) != len(want) {
+			t.Fatalf("case %d (%s series, traced at %v): %d points kept, a full scan keeps %d", k, series, of, len(got.vals), len(want))
+		}
+		for i, v := range got.vals {
+			if v != want[i].Value {
+				t.Fatalf("case %d: point %d is history[%v], a full scan has history[%v] (%v)", k, i, v, want[i].Value, want[i].Time)
+			}
+		}
 	}
 }

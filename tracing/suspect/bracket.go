@@ -62,6 +62,9 @@ type stationHit struct {
 	weight      float64
 	time        time.Time
 	above       *basin.Upstream
+	// cleared and lowered are bracket's reasons for the outfalls this
+	// clean station clears or lowers, formatted once per trace.
+	cleared, lowered string
 }
 
 // checkStation tests an upstream station's samples within its plume window:
@@ -150,12 +153,18 @@ func bracket(checks []stationHit, r int32, m float64, loc *time.Location) (float
 	}
 	if clean != nil {
 		cf := cleanFactor(cleanW)
-		at := clean.time.In(loc).Format("2006-01-02 15:04 -07:00")
+		at := func() string { return clean.time.In(loc).Format("2006-01-02 15:04 -07:00") }
 		if cf == 0 {
-			return 0, cleanW, fmt.Sprintf("station %s, downstream of this outfall, read clean at %s, near when the same water passed (weight %.2f)", clean.id, at, cleanW)
+			if clean.cleared == "" {
+				clean.cleared = fmt.Sprintf("station %s, downstream of this outfall, read clean at %s, near when the same water passed (weight %.2f)", clean.id, at(), cleanW)
+			}
+			return 0, cleanW, clean.cleared
 		}
 		f *= cf
-		why = joinWhy(why, fmt.Sprintf("station %s downstream of this outfall read clean at %s, at the edge of the window (weight %.2f): the score is lowered, not cleared", clean.id, at, cleanW))
+		if clean.lowered == "" {
+			clean.lowered = fmt.Sprintf("station %s downstream of this outfall read clean at %s, at the edge of the window (weight %.2f): the score is lowered, not cleared", clean.id, at(), cleanW)
+		}
+		why = joinWhy(why, clean.lowered)
 	}
 	return f, cleanW, why
 }

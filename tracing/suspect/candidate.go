@@ -19,7 +19,8 @@ type candidate struct {
 	outfall basin.PlacedOutfall
 	permit  *model.Permit
 	// limits are the permit's upper limits that apply to this outfall, by
-	// parameter id, canonical; limit is the traced parameter's.
+	// parameter id, canonical (shared by the engine's traces: read only);
+	// limit is the traced parameter's.
 	limits map[string]float64
 	limit  *float64
 	// profile is the industry profile (generic for an unknown category,
@@ -48,7 +49,7 @@ func (e *Engine) newCandidate(of basin.PlacedOutfall, p param.Parameter, t time.
 	if !ok {
 		return nil, false
 	}
-	c := &candidate{fac: f, outfall: of, limits: map[string]float64{}}
+	c := &candidate{fac: f, outfall: of}
 	c.profile, c.warning = industry.Resolve(f.Industry)
 	c.sig, c.emits = c.profile.Emits(p.ID)
 	for _, pm := range e.ds.PermitsOf(f.EmsNo) {
@@ -60,12 +61,7 @@ func (e *Engine) newCandidate(of basin.PlacedOutfall, p param.Parameter, t time.
 	if c.permit != nil {
 		c.perWater = c.permit.MaxDailyM3
 		c.maxVolume, c.volumeSource = maxVolume(c.permit)
-		for _, l := range e.ds.LimitsOf(c.permit.PerNo) {
-			if l.ReportOnly || l.Bound != dmr.Upper || (l.Outfall != "" && l.Outfall != of.Outfall.ID) {
-				continue
-			}
-			c.limits[l.Parameter] = l.Value // canonical once the dataset is indexed
-		}
+		c.limits = e.upperLimits(c.permit.PerNo, of.Outfall.ID)
 		if v, ok := c.limits[p.ID]; ok {
 			c.limit = &v
 		}
@@ -76,6 +72,28 @@ func (e *Engine) newCandidate(of basin.PlacedOutfall, p param.Parameter, t time.
 		}
 	}
 	return c, true
+}
+
+// limitKey names the upper limits of one permit at one outfall.
+type limitKey struct{ permit, outfall string }
+
+// upperLimits are a permit's upper limits that apply to an outfall, by
+// parameter id, canonical: built once per engine (one data snapshot) and
+// shared, read-only, by every trace that weighs the outfall.
+func (e *Engine) upperLimits(perNo, outfall string) map[string]float64 {
+	k := limitKey{perNo, outfall}
+	if v, ok := e.limits.Load(k); ok {
+		return v.(map[string]float64)
+	}
+	m := map[string]float64{}
+	for _, l := range e.ds.LimitsOf(perNo) {
+		if l.ReportOnly || l.Bound != dmr.Upper || (l.Outfall != "" && l.Outfall != outfall) {
+			continue
+		}
+		m[l.Parameter] = l.Value // canonical once the dataset is indexed
+	}
+	v, _ := e.limits.LoadOrStore(k, m)
+	return v.(map[string]float64)
 }
 
 // maxVolume is the largest volume a facility can release in a day: the

@@ -220,3 +220,13 @@ type baselineT = baseline.Baseline
 func baselineOf(median, mad float64, n int, lo, hi *float64) baseline.Baseline {
 	return baseline.Baseline{Median: median, MAD: mad, N: n, Lower: lo, Upper: hi}
 }
+
+// TestPow10 checks that round's table holds exactly the powers of ten
+// math.Pow gives, so that no rounded figure changes.
+func TestPow10(t *testing.T) {
+	for i, p := range pow10 {
+		if want := math.Pow(10, float64(i)); p != want {
+			t.Errorf("pow10[%d] = %v, math.Pow gives %v", i, p, want)
+		}
+	}
+}

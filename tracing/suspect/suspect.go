@@ -45,14 +45,17 @@
 package suspect
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -93,6 +96,10 @@ type Engine struct {
 
 	stations   sync.Map // station id → *stationData
 	exceedance sync.Map // facility ems_no → []exceeded
+	limits     sync.Map // limitKey → map[string]float64
+
+	placedOnce sync.Once
+	placed     []placedStation // the basin's placed stations, in id order
 
 	versionOnce sync.Once
 	version     string
@@ -262,8 +269,8 @@ func (e *Engine) rank(ctx context.Context, req Request, place basin.Place, d *de
 	if err != nil {
 		return err
 	}
-	for _, id := range e.b.StationIDs() {
-		q, _ := e.b.Station(id)
+	for _, ps := range e.placedStations() {
+		id, q := ps.id, ps.place
 		if id == res.Station {
 			continue
 		}
@@ -297,6 +304,13 @@ func (e *Engine) rank(ctx context.Context, req Request, place basin.Place, d *de
 			}
 		}
 	}
+	var n [asRuledOut + 1]int
+	for _, b := range best {
+		n[b.where]++
+	}
+	res.Suspects = slices.Grow(res.Suspects, n[asSuspect])
+	res.Insufficient = slices.Grow(res.Insufficient, n[asInsufficient])
+	res.RuledOut = slices.Grow(res.RuledOut, n[asRuledOut])
 	for _, b := range best {
 		switch b.where {
 		case asSuspect:
@@ -314,6 +328,24 @@ func (e *Engine) rank(ctx context.Context, req Request, place basin.Place, d *de
 	order(res.Insufficient, false)
 	order(res.RuledOut, false)
 	return nil
+}
+
+// placedStation is a station placed on the network.
+type placedStation struct {
+	id    string
+	place basin.Place
+}
+
+// placedStations lists the basin's placed stations in id order, once per
+// engine.
+func (e *Engine) placedStations() []placedStation {
+	e.placedOnce.Do(func() {
+		for _, id := range e.b.StationIDs() {
+			q, _ := e.b.Station(id)
+			e.placed = append(e.placed, placedStation{id, q})
+		}
+	})
+	return e.placed
 }
 
 // scored is a facility's best outfall and its placement.
@@ -336,16 +368,17 @@ func better(s Suspect, where placement, prev scored) bool {
 }
 
 // order sorts by score, then travel time, then id; ranked lists number
-// from 1, the others stay unranked.
+// from 1, the others stay unranked. A list holds each facility once, so
+// the order is total and any sort gives it.
 func order(list []Suspect, ranked bool) {
-	sort.Slice(list, func(a, b int) bool {
-		if list[a].Score != list[b].Score {
-			return list[a].Score > list[b].Score
+	slices.SortFunc(list, func(a, b Suspect) int {
+		if a.Score != b.Score {
+			return cmp.Compare(b.Score, a.Score)
 		}
-		if list[a].TravelHours != list[b].TravelHours {
-			return list[a].TravelHours < list[b].TravelHours
+		if a.TravelHours != b.TravelHours {
+			return cmp.Compare(a.TravelHours, b.TravelHours)
 		}
-		return list[a].FacilityID < list[b].FacilityID
+		return strings.Compare(a.FacilityID, b.FacilityID)
 	})
 	for i := range list {
 		list[i].Rank = 0
@@ -471,6 +504,15 @@ func round(v float64, places int) float64 {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0
 	}
-	p := math.Pow(10, float64(places))
+	var p float64
+	if places >= 0 && places < len(pow10) {
+		p = pow10[places] // the same value, without a Pow call on every field
+	} else {
+		p = math.Pow(10, float64(places))
+	}
 	return math.Round(v*p) / p
 }
+
+// pow10 are the powers of ten round uses, each exactly math.Pow(10, i)
+// (TestPow10).
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8}

@@ -1,0 +1,324 @@
+package api_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/envtrace/envtrace/fixtures"
+)
+
+// readmeTrace is the README's plating trace (the night-time plating dump
+// into the Futian canal), as the web map sends it.
+var readmeTrace = url.Values{"station": {"WQ-C1-01"}, "parameter": {"Cu"}, "value": {"1.815"}, "unit": {"mg/L"},
+	"time": {"2026-08-14T04:00:00+08:00"}}.Encode()
+
+// BenchmarkTraceLoadDemo drives the trace endpoint of `envtrace serve` on
+// the embedded demo fixture, a child process, from this process: the
+// README's plating trace over and over, and a rotation over 2,000 seeded
+// traces of the fixture's stations, parameters, values and times (no
+// answer repeats within 2,000 requests, so nothing a cache could keep
+// helps). Every trace is audited, as the trace route always is.
+//
+// Two servers run one after the other:
+//
+//   - memory-audit: `serve` on the embedded fixture, its audit entries
+//     kept in memory (the demo's recorder);
+//   - postgis-audit: when ENVTRACE_TEST_DATABASE_URL is set (required
+//     under REQUIRE_POSTGIS=1), the fixture imported into that database and
+//     `serve --db` with an audit key, which writes every entry to the
+//     hash-chained audit_log in PostGIS as production does (group commits);
+//     the number of rows written is checked against the requests served.
+//
+// On each: a closed loop of /healthz first (the baseline of what the HTTP
+// stack and this machine serve in the same run), then the README trace and
+// the rotation in closed loops of ENVTRACE_BENCH_API_CLIENTS clients and at
+// the open-loop rates of ENVTRACE_BENCH_API_RATES, with Go's client (gzip,
+// as a browser asks). When wrk is installed, the same three closed loops
+// again with `wrk -t2 -c16`, the issue's own measurement (no gzip; wrk is a
+// C program that costs the shared cores much less than Go's client).
+//
+//	go test -run '^$' -bench TraceLoadDemo -benchtime 1x ./api/
+func BenchmarkTraceLoadDemo(b *testing.B) {
+	fx, err := centralData()
+	if err != nil {
+		b.Fatal(err)
+	}
+	say := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "trace load demo: "+format+"\n", args...) }
+	say("load average before the phases: %s", loadAverage())
+	rotation := demoQueries(fx.basin.DS, demoQueryCount, loadSeed)
+	rotation = runDemoLoad(b, "memory-audit", startServer(b, nil), rotation, say)
+
+	dbURL := os.Getenv("ENVTRACE_TEST_DATABASE_URL")
+	if dbURL == "" {
+		if os.Getenv("REQUIRE_POSTGIS") == "1" {
+			b.Fatal("ENVTRACE_TEST_DATABASE_URL is not set (REQUIRE_POSTGIS=1)")
+		}
+		say("ENVTRACE_TEST_DATABASE_URL not set: no run with the audit written to PostGIS")
+		return
+	}
+	importDemo(b, dbURL)
+	before := auditRows(b, dbURL)
+	srv := startServer(b, []string{"ENVTRACE_AUDIT_KEY=" + strings.Repeat("5e", 32)}, "--db", dbURL, "--insecure-demo")
+	runDemoLoad(b, "postgis-audit", srv, rotation, say)
+	// The recorder commits in groups within milliseconds; give the last
+	// group a moment, then count.
+	time.Sleep(time.Second)
+	say("postgis-audit: %d audit_log rows written during the phases", auditRows(b, dbURL)-before)
+}
+
+// runDemoLoad runs the phases on one server and returns the rotation's
+// requests the server answers with 200 (a value raised out of its
+// physical range is refused as bad input, and is dropped).
+func runDemoLoad(b *testing.B, label string, srv *serverProc, rotation []loadRequest, say func(string, ...any)) []loadRequest {
+	pid := srv.cmd.Process.Pid
+	dur := time.Duration(envInt("ENVTRACE_BENCH_API_SECONDS", 10)) * time.Second
+	clients := envInt("ENVTRACE_BENCH_API_CLIENTS", 16)
+	const conns = 256
+	say("%s: envtrace serve ready in %v, RSS %.0f MiB", label, srv.ready.Round(time.Millisecond), rssMiB(pid))
+	health := newLoadClient(srv.base, []loadRequest{{}}, conns)
+	health.path = "/healthz"
+	readme := newLoadClient(srv.base, []loadRequest{{query: readmeTrace}}, conns)
+	defer health.http.CloseIdleConnections()
+	defer readme.http.CloseIdleConnections()
+	if warm := closedLoopN(readme, 1, 50); warm.errors > 0 {
+		b.Fatalf("%s: the README trace fails%s", label, firstErr(warm))
+	}
+	rotation = answered(b, srv.base, rotation)
+	if len(rotation) < demoQueryCount/2 {
+		b.Fatalf("%s: only %d of %d rotating queries answered", label, len(rotation), demoQueryCount)
+	}
+	rot := newLoadClient(srv.base, rotation, conns)
+	defer rot.http.CloseIdleConnections()
+	say("%s: the rotation cycles through %d distinct traces", label, len(rotation))
+
+	measure := func(f func() *phaseResult) *phaseResult {
+		settle()
+		s0, c0 := cpuSeconds(pid), cpuSeconds(os.Getpid())
+		r := f()
+		r.serverCPU, r.clientCPU = cpuSeconds(pid)-s0, cpuSeconds(os.Getpid())-c0
+		if len(r.lat) == 0 {
+			b.Fatalf("no request succeeded%s", firstErr(r))
+		}
+		return r
+	}
+	var base *phaseResult
+	phase := func(name string, c *loadClient, f func(c *loadClient) *phaseResult) {
+		name = label + "/" + name
+		b.Run(name, func(b *testing.B) {
+			r := measure(func() *phaseResult { return f(c) })
+			reportPhase(b, name, r)
+			if base == nil {
+				base = r
+			}
+			b.ReportMetric(r.rps()/base.rps(), "ratio-vs-healthz")
+			b.Logf("%s: %.2f× the /healthz throughput of this run (%.0f req/s), %.1f KiB an answer", name, r.rps()/base.rps(), base.rps(),
+				float64(r.bytes)/float64(len(r.lat))/1024)
+		})
+	}
+	closed := func(c *loadClient) *phaseResult { return closedLoop(c, clients, dur) }
+	phase(fmt.Sprintf("healthz-closed-%d", clients), health, closed)
+	phase(fmt.Sprintf("readme-closed-%d", clients), readme, closed)
+	phase(fmt.Sprintf("rotation-closed-%d", clients), rot, closed)
+	for _, rate := range envInts("ENVTRACE_BENCH_API_RATES", []int{1000, 2000, loadTargetRPS}) {
+		open := func(c *loadClient) *phaseResult { return openLoop(c, rate, dur, conns) }
+		phase(fmt.Sprintf("readme-open-%d", rate), readme, open)
+		phase(fmt.Sprintf("rotation-open-%d", rate), rot, open)
+	}
+	if _, err := exec.LookPath("wrk"); err != nil {
+		say("%s: wrk not installed: no wrk phases", label)
+		return rotation
+	}
+	var wrkBase float64
+	for _, w := range []struct {
+		name  string
+		paths []string
+	}{
+		{"wrk-healthz", []string{"/healthz"}},
+		{"wrk-readme", []string{"/api/v1/trace?" + readmeTrace}},
+		{"wrk-rotation", tracePaths(rotation)},
+	} {
+		name := label + "/" + w.name
+		b.Run(name, func(b *testing.B) {
+			settle()
+			s0 := cpuSeconds(pid)
+			r := runWrk(b, srv.base, w.paths, dur)
+			cpu := cpuSeconds(pid) - s0
+			if wrkBase == 0 {
+				wrkBase = r.rps
+			}
+			reportWrk(b, name, r, cpu, wrkBase)
+		})
+	}
+	return rotation
+}
+
+// settle collects the load generator's garbage and lets the machine
+// settle before a phase.
+func settle() {
+	runtime.GC()
+	time.Sleep(500 * time.Millisecond)
+}
+
+// answered keeps the requests the server answers with 200.
+func answered(b *testing.B, base string, reqs []loadRequest) []loadRequest {
+	var out []loadRequest
+	for _, r := range reqs {
+		resp, err := http.Get(base + "/api/v1/trace?" + r.query)
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func tracePaths(reqs []loadRequest) []string {
+	out := make([]string, len(reqs))
+	for i, r := range reqs {
+		out[i] = "/api/v1/trace?" + r.query
+	}
+	return out
+}
+
+// importDemo migrates the database and imports the demo fixture into it
+// with the envtrace binary (idempotent: a second run stores nothing new).
+func importDemo(b *testing.B, dbURL string) {
+	bin, err := envtraceBinary()
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	if err := fixtures.WriteCentral(dir); err != nil {
+		b.Fatal(err)
+	}
+	for _, args := range [][]string{{"db", "migrate", "--db", dbURL}, {"import", "--db", dbURL, "--data", dir}} {
+		if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+			b.Fatalf("envtrace %s: %v\n%s", strings.Join(args[:2], " "), err, tailOf(string(out), 2000))
+		}
+	}
+}
+
+// auditRows counts the rows of audit_log.
+func auditRows(b *testing.B, dbURL string) int64 {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int64
+	if err := conn.QueryRow(ctx, "select count(*) from audit_log").Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+// wrkResult is what wrk printed for one closed loop.
+type wrkResult struct {
+	rps, p50ms, p99ms float64
+	requests, non2xx  int
+	clientCPU         float64 // wrk's CPU seconds
+	elapsed           time.Duration
+	kib               float64 // KiB read an answer
+}
+
+var (
+	wrkRPS     = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	wrkLatency = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
+	wrkCount   = regexp.MustCompile(`(\d+) requests in ([0-9.]+)(ms|s|m), ([0-9.]+)([KMG]?B) read`)
+	wrkNon2xx  = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+)
+
+// runWrk runs `wrk -t2 -c16 --latency` for dur over paths, cycled by a Lua
+// request function.
+func runWrk(b *testing.B, base string, paths []string, dur time.Duration) wrkResult {
+	script := filepath.Join(b.TempDir(), "paths.lua")
+	f, err := os.Create(script)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	w.WriteString("local paths = {\n")
+	for _, p := range paths {
+		fmt.Fprintf(w, "%s,\n", strconv.Quote(p))
+	}
+	w.WriteString("}\nlocal i = 0\nrequest = function()\n  i = i + 1\n  return wrk.format(\"GET\", paths[((i - 1) % #paths) + 1])\nend\n")
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	cmd := exec.Command("wrk", "-t2", "-c16", fmt.Sprintf("-d%ds", int(dur.Seconds())), "--latency", "-s", script, base)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		b.Fatalf("wrk: %v\n%s", err, out)
+	}
+	s := string(out)
+	var r wrkResult
+	if m := wrkRPS.FindStringSubmatch(s); m != nil {
+		r.rps, _ = strconv.ParseFloat(m[1], 64)
+	}
+	for _, m := range wrkLatency.FindAllStringSubmatch(s, -1) {
+		v, _ := strconv.ParseFloat(m[2], 64)
+		v *= map[string]float64{"us": 1e-3, "ms": 1, "s": 1e3}[m[3]]
+		if m[1] == "50" {
+			r.p50ms = v
+		} else {
+			r.p99ms = v
+		}
+	}
+	if m := wrkCount.FindStringSubmatch(s); m != nil {
+		r.requests, _ = strconv.Atoi(m[1])
+		v, _ := strconv.ParseFloat(m[2], 64)
+		r.elapsed = time.Duration(v * map[string]float64{"ms": 1e6, "s": 1e9, "m": 60e9}[m[3]])
+		kb, _ := strconv.ParseFloat(m[4], 64)
+		kb *= map[string]float64{"B": 1.0 / 1024, "KB": 1, "MB": 1024, "GB": 1024 * 1024}[m[5]]
+		if r.requests > 0 {
+			r.kib = kb / float64(r.requests)
+		}
+	}
+	if m := wrkNon2xx.FindStringSubmatch(s); m != nil {
+		r.non2xx, _ = strconv.Atoi(m[1])
+	}
+	if r.rps == 0 || r.requests == 0 || r.p99ms == 0 {
+		b.Fatalf("cannot read wrk's output:\n%s", s)
+	}
+	r.clientCPU = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
+	return r
+}
+
+// reportWrk reports a wrk phase against the wrk /healthz of the same run
+// and the target.
+func reportWrk(b *testing.B, name string, r wrkResult, serverCPU, base float64) {
+	b.ReportMetric(r.rps, "req/s")
+	b.ReportMetric(r.p50ms, "p50-ms")
+	b.ReportMetric(r.p99ms, "p99-ms")
+	b.ReportMetric(float64(r.non2xx), "errors")
+	b.ReportMetric(r.rps/base, "ratio-vs-healthz")
+	secs := r.elapsed.Seconds()
+	if secs > 0 {
+		b.ReportMetric(serverCPU/secs, "server-cores")
+		b.ReportMetric(r.clientCPU/secs, "client-cores")
+		b.ReportMetric(serverCPU/float64(r.requests)*1e6, "server-cpu-µs/req")
+	}
+	b.Logf("%s (wrk -t2 -c16, no gzip): %d requests = %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d non-2xx, %.1f KiB an answer; "+
+		"server %.2f cores (%.0f µs a request), wrk %.2f cores; %.2f× the wrk /healthz of this run; against the target (≥ %d req/s, p99 ≤ %v): %.2f of the throughput, p99 %.2f of the bound",
+		name, r.requests, r.rps, r.p50ms, r.p99ms, r.non2xx, r.kib, serverCPU/secs, serverCPU/float64(r.requests)*1e6, r.clientCPU/secs,
+		r.rps/base, loadTargetRPS, loadTargetP99, r.rps/loadTargetRPS, r.p99ms/msOfDur(loadTargetP99))
+}

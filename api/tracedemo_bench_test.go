@@ -1,0 +1,161 @@
+package api_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/envtrace/envtrace/access"
+	"github.com/envtrace/envtrace/api"
+	"github.com/envtrace/envtrace/tracing/model"
+	"github.com/envtrace/envtrace/tracing/suspect"
+)
+
+// demoQueryCount is how many distinct trace requests the rotating demo
+// load cycles through.
+const demoQueryCount = 2000
+
+// demoQueries draws n distinct trace requests over the demo fixture's data
+// (seeded): a recorded reading's station, parameter and time, with its
+// value raised 1.5 to 12 times (one in four kept as recorded, which is
+// normal and names nobody), so that the rotation exercises every station,
+// parameter and season the fixture holds, not one answer over and over.
+func demoQueries(ds *model.Dataset, n int, seed uint64) []loadRequest {
+	rng := rand.New(rand.NewPCG(seed, 0xde70))
+	seen := map[string]bool{}
+	var out []loadRequest
+	for tries := 0; len(out) < n && tries < 50*n; tries++ {
+		r := ds.Readings[rng.IntN(len(ds.Readings))]
+		if r.Censored || r.Value <= 0 {
+			continue
+		}
+		v := r.Value
+		if rng.IntN(4) > 0 {
+			v *= 1.5 + 10.5*rng.Float64()
+		}
+		v = math.Round(v*1e4) / 1e4
+		q := url.Values{"station": {r.Station}, "parameter": {r.Parameter}, "value": {strconv.FormatFloat(v, 'f', -1, 64)},
+			"unit": {r.Unit}, "time": {r.Time.Format(time.RFC3339)}}.Encode()
+		if seen[q] {
+			continue
+		}
+		seen[q] = true
+		out = append(out, loadRequest{query: q, req: api.TraceRequest{MaxHours: 72,
+			Request: suspect.Request{Station: r.Station, Parameter: r.Parameter, Value: v, Unit: r.Unit, Time: r.Time}}})
+	}
+	return out
+}
+
+// servable keeps the requests h answers with 200 (a pH or temperature
+// reading raised out of its physical range is refused as bad input).
+func servable(h http.Handler, reqs []loadRequest) []loadRequest {
+	return slices.DeleteFunc(slices.Clone(reqs), func(r loadRequest) bool {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/trace?"+r.query, nil))
+		return rec.Code != http.StatusOK
+	})
+}
+
+// BenchmarkTraceHandlerDemo runs the README's plating trace and a rotation
+// over many different demo traces in process, through the whole handler
+// stack with the audit on (an in-memory recorder: the hashing of request
+// and answer and the entry are the server's work; where the entry goes is
+// BenchmarkTraceLoadDemo's business) and gzip as the load generator asks
+// for it, and through the engine alone. It needs no socket; run it with
+// -cpuprofile for the server's profile:
+//
+//	go test -run '^$' -bench TraceHandlerDemo -benchtime 2s -cpuprofile cpu.out ./api/
+func BenchmarkTraceHandlerDemo(b *testing.B) {
+	mb, fx := centralBackend(b)
+	ctx := context.Background()
+	audited := &discardAudit{}
+	srv, err := api.New(api.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Audit: audited}, mb)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := srv.Handler()
+	readme := loadRequest{query: readmeTrace, req: api.TraceRequest{MaxHours: 72, Request: suspect.Request{Station: "WQ-C1-01", Parameter: "Cu",
+		Value: 1.815, Unit: "mg/L", Time: time.Date(2026, 8, 14, 4, 0, 0, 0, time.FixedZone("", 8*3600))}}}
+	rotation := servable(h, demoQueries(fx.basin.DS, demoQueryCount, loadSeed))
+	if len(rotation) < demoQueryCount/2 {
+		b.Fatalf("only %d of %d demo queries are answered", len(rotation), demoQueryCount)
+	}
+	serve := func(r loadRequest, gzip bool) int {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/trace?"+r.query, nil)
+		if gzip {
+			req.Header.Set("Accept-Encoding", "gzip")
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("%s: %d %s", r.query, rec.Code, rec.Body.String())
+		}
+		return rec.Body.Len()
+	}
+	for _, set := range []struct {
+		name string
+		reqs []loadRequest
+	}{{"readme", []loadRequest{readme}}, {"rotation", rotation}} {
+		var plain int
+		for _, r := range set.reqs {
+			plain += serve(r, false)
+		}
+		perReq := func(b *testing.B, bytes int) {
+			per := b.Elapsed() / time.Duration(max(b.N, 1)*len(set.reqs))
+			b.ReportMetric(float64(per.Nanoseconds()), "ns/op") // a request, not a pass
+			b.ReportMetric(float64(bytes)/float64(len(set.reqs)), "B/answer")
+			b.ReportMetric(float64(runtime.GOMAXPROCS(0))/per.Seconds(), "req/s-on-all-cores")
+		}
+		b.Run(set.name+"/http-gzip", func(b *testing.B) {
+			var n int
+			for b.Loop() {
+				n = 0
+				for _, r := range set.reqs {
+					n += serve(r, true)
+				}
+			}
+			perReq(b, n)
+		})
+		b.Run(set.name+"/http-identity", func(b *testing.B) {
+			for b.Loop() {
+				for _, r := range set.reqs {
+					serve(r, false)
+				}
+			}
+			perReq(b, plain)
+		})
+		b.Run(set.name+"/engine", func(b *testing.B) {
+			for b.Loop() {
+				for _, r := range set.reqs {
+					if _, err := mb.Trace(ctx, r.req); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			perReq(b, plain)
+		})
+	}
+	if audited.n.Load() == 0 {
+		b.Fatal("no audit entry was recorded: the trace route must be audited")
+	}
+}
+
+// discardAudit counts entries and keeps none, so that a long benchmark
+// does not grow without bound.
+type discardAudit struct{ n atomic.Int64 }
+
+func (d *discardAudit) Record(_ context.Context, _ access.AuditEntry) error {
+	d.n.Add(1)
+	return nil
+}
