@@ -4,6 +4,8 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -76,6 +78,35 @@ func TestAuditInFlight(t *testing.T) {
 		if e.Resource != "GET /api/v1/trace" || !e.Allowed || len(e.ResultDigest) == 0 {
 			t.Errorf("entry %+v: want an allowed GET /api/v1/trace with its result digest", e)
 		}
+	}
+}
+
+// TestAuditInFlightWritesWait checks that a write is not handed over: with
+// Config.AuditInFlight set, its response waits until the recorder holds
+// its entry, so no change outlives a crash without its record.
+func TestAuditInFlightWritesWait(t *testing.T) {
+	mb, _ := centralBackend(t)
+	rec := &gatedAudit{gate: make(chan struct{})}
+	cfg := quietConfig()
+	cfg.Audit, cfg.AuditInFlight = rec, 64
+	srv := newServer(t, cfg, mb)
+	done := make(chan int, 1)
+	go func() {
+		w := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/api/v1/readings", strings.NewReader(`{"readings": [}`)))
+		done <- w.Code
+	}()
+	select {
+	case code := <-done:
+		t.Fatalf("the write answered %d before its audit entry was recorded", code)
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(rec.gate)
+	code := <-done
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.got) != 1 || rec.got[0].Resource != "POST /api/v1/readings" {
+		t.Fatalf("answered %d with entries %+v; want the write's one entry", code, rec.got)
 	}
 }
 

@@ -147,7 +147,9 @@ func (s *Server) audit(c echo.Context, p access.Principal, perm access.Permissio
 		e.RequestDigest = hashRequest(c.Request()).h.Sum(nil)
 	}
 	ctx := context.WithoutCancel(c.Request().Context())
-	if s.auditSlots == nil {
+	if s.auditSlots == nil || !readOnly(c.Request().Method) {
+		// A write's entry is committed before its response completes, so
+		// no change the server made can outlive a crash without its record.
 		s.record(ctx, e)
 		return
 	}
@@ -156,6 +158,12 @@ func (s *Server) audit(c echo.Context, p access.Principal, perm access.Permissio
 		defer func() { <-s.auditSlots }()
 		s.record(ctx, e)
 	}()
+}
+
+// readOnly tells the methods whose audit entry may be handed over
+// (Config.AuditInFlight): they change nothing the entry must vouch for.
+func readOnly(method string) bool {
+	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
 }
 
 // record hands one entry to the recorder and logs a failure.

@@ -70,9 +70,10 @@ type Config struct {
 	// Audit receives one entry per audited request (see
 	// docs/access.md); nil records nothing.
 	Audit access.AuditRecorder
-	// AuditInFlight, when above 0, lets a request hand its audit entry
-	// over and finish without waiting for the recorder (a PostGIS group
-	// commit takes milliseconds, which every trace waited for); at most
+	// AuditInFlight, when above 0, lets a read-only request (GET, HEAD,
+	// OPTIONS) hand its audit entry over and finish without waiting for
+	// the recorder (a PostGIS group commit takes milliseconds, which every
+	// trace waited for); writes always wait for theirs. At most
 	// this many entries are in flight, beyond which requests wait. Serve
 	// and ServeListener wait for them before they return. 0 records each
 	// entry before the request ends.
