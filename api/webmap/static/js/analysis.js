@@ -24,6 +24,7 @@ function hotspotFeature(f) {
   };
 }
 
+// riskFeature shades a risk area by its score against the top one.
 function riskFeature(f, top) {
   const p = f.properties;
   return {
@@ -32,6 +33,7 @@ function riskFeature(f, top) {
   };
 }
 
+// surfaceFeature shades a surface cell by its share of the maximum.
 function surfaceFeature(f) {
   const p = f.properties;
   return {
