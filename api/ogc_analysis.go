@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"math"
 	"strconv"
 	"time"
 
@@ -90,17 +89,6 @@ func (m *memoryOGC) analysisCollections(ctx context.Context, screen *adf.Result)
 	return opts, nil
 }
 
-// hexagon is the pointy-top hexagon of hotspot.Hex with its centre at
-// (x, y) in TWD97 metres.
-func hexagon(x, y, edge float64) orb.Polygon {
-	ring := make(orb.Ring, 0, 7)
-	for k := range 6 {
-		a := (30 + 60*float64(k)) * math.Pi / 180
-		ring = append(ring, orb.Point{x + edge*math.Cos(a), y + edge*math.Sin(a)})
-	}
-	return orb.Polygon{append(ring, ring[0])}
-}
-
 // optional turns an absent statistic into null.
 func optional(v *float64) any {
 	if v == nil {
@@ -117,7 +105,7 @@ func hotspotLayer(sig, method string, res *hotspot.Result) ogc.SourceOption {
 		props := map[string]any{"unit_id": u.ID, "signal": sig, "method": method, "count": u.Count, "z": optional(u.Z), "p": optional(u.P),
 			"significant": u.Significant, "spot": u.Spot, "class": u.Class, "trend_z": optional(u.TrendZ), "trend_p": optional(u.TrendP),
 			"steps_hot": u.StepsHot, "steps_cold": u.StepsCold, "window_from": res.From.Format(time.RFC3339), "window_to": res.To.Format(time.RFC3339)}
-		feats = append(feats, ogc.Feature{ID: u.ID, Geometry: hexagon(u.X, u.Y, analysisHexEdge), Properties: props})
+		feats = append(feats, ogc.Feature{ID: u.ID, Geometry: hotspot.HexCell(u.X, u.Y, analysisHexEdge), Properties: props})
 	}
 	what := map[string]string{hotspot.MethodGi: "Gi* hot and cold spots (binary distance band, Benjamini–Hochberg at α = 0.05; spot is hot or cold where significant)",
 		hotspot.MethodEHSA: "emerging hot spot classes (Gi* per day, Mann–Kendall trend; class is new, consecutive, intensifying, persistent, diminishing, sporadic, oscillating or historical hot or cold spot)"}[method]
@@ -137,7 +125,7 @@ func riskLayer(risk *airquery.RiskResult, screen *adf.Result) ogc.SourceOption {
 		if !ok {
 			continue
 		}
-		feats = append(feats, ogc.Feature{ID: a.Unit, Geometry: hexagon(u.X, u.Y, analysisHexEdge), Properties: map[string]any{
+		feats = append(feats, ogc.Feature{ID: a.Unit, Geometry: hotspot.HexCell(u.X, u.Y, analysisHexEdge), Properties: map[string]any{
 			"unit_id": a.Unit, "score": a.Score, "hotspot_z": a.HotspotZ, "facilities": a.Facilities,
 			"weighted_density_per_km2": a.WeightedDensity, "facility_term": a.FacilityTerm, "explanation": a.Explanation,
 			"window_from": screen.From.Format(time.RFC3339), "window_to": screen.To.Format(time.RFC3339)}})
