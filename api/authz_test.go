@@ -17,9 +17,13 @@ import (
 	"github.com/envtrace/envtrace/access/accesstest"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
+	"github.com/envtrace/envtrace/fixtures/odoursynth"
+	"github.com/envtrace/envtrace/fixtures/sensorsynth"
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/store/storetest"
+	"github.com/envtrace/envtrace/tracing/datadir"
+	"github.com/envtrace/envtrace/tracing/sensor"
 )
 
 // The fixture's objects the matrix reads. Facility A (the plating shop)
@@ -67,7 +71,15 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, fx := centralBackend(t)
+	fx, err := centralData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Sensors under the rendering plant's plume, so that the OGC API
+	// serves the sensor and risk layers too (TestOGCCollectionMatrix).
+	air := *fx.air
+	air.Sensors = plantedSensors(t, fx.air)
+	b, _ := centralBackendWith(t, fx, &air)
 	d := newDumpingArea(t, fx.land, time.Now)
 	cfg := quietConfig()
 	cfg.Auth = access.Chain{Machines: access.Tokens{Store: w.tokens}, People: oidc}
@@ -637,5 +649,127 @@ func TestOfficerOdourAcrossCounties(t *testing.T) {
 	}
 	if top := txg.Candidates[0]; top.FacilityID != sc.Source || top.Evidence.Compliance.Redacted || len(top.Evidence.Compliance.Permits) == 0 {
 		t.Errorf("Taichung's officer does not see its own piggery's permits: %+v", top)
+	}
+}
+
+// plantedSensors are 40 micro-sensors around the fixture's rendering
+// plant with its PM2.5 plume under the fixture's wind (fixtures/sensorsynth).
+func plantedSensors(t *testing.T, d *datadir.Dir) *sensor.Data {
+	t.Helper()
+	f, ok := d.Water.Facility("Q7301001")
+	if !ok {
+		t.Fatal("the fixture has no rendering plant Q7301001")
+	}
+	lon, lat, _ := f.Position()
+	src := odoursynth.Factory{ID: f.EmsNo, Name: f.Name, Industry: f.Industry, Lon: lon, Lat: lat}
+	sc, err := sensorsynth.Generate(t.Context(), sensorsynth.Config{Station: d.Monitors[0], Wind: d.Wind, Centre: [2]float64{lon, lat},
+		Factories: []odoursynth.Factory{src}, Sensors: 40, Hours: 3}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc.Data
+}
+
+// expectedCollections is, per OGC collection, the roles that may read it,
+// written from the role table as expectedMatrix is: the public layers,
+// hot spots of the public signals on hexagons for everyone; the facility
+// layer and the violation hot spots (every county's records) for the
+// administrator; risk areas and the odour surface for analysts.
+func expectedCollections() map[string]string {
+	all := allBut()
+	return map[string]string{
+		"reaches": all, "stations": all, "outfalls": all, "readings-latest": all, "intakes": all, "irrigated-areas": all,
+		"sensor-anomalies": all, "petitions": all,
+		"facilities":                       "admin",
+		"hotspots-petitions-gi":            all,
+		"hotspots-petitions-ehsa":          all,
+		"hotspots-sensor-exceedances-gi":   all,
+		"hotspots-sensor-exceedances-ehsa": all,
+		"hotspots-violations-gi":           "admin",
+		"hotspots-violations-ehsa":         "admin",
+		"air-risk-areas":                   "admin officer",
+		"odour-surface":                    "admin officer",
+	}
+}
+
+// TestOGCCollectionMatrix reads every OGC collection as every role:
+// /ogc/collections lists exactly the collections the role may read, a
+// collection's page and items answer 200 to those roles and 401 (the
+// public) or 403 problem JSON to the others, and a collection served
+// without an expectation fails, as api.New fails for one without a
+// policy. The analysis layers must all be served here.
+func TestOGCCollectionMatrix(t *testing.T) {
+	w := newAuthzWorld(t)
+	want := expectedCollections()
+	list := func(role string) []string {
+		rec := call(t, w.h, "GET", "/ogc/collections?f=json", "", nil, w.keys[role])
+		if rec.Code != 200 {
+			t.Fatalf("/ogc/collections as %s: %d %s", role, rec.Code, rec.Body)
+		}
+		var doc struct {
+			Collections []struct{ ID string } `json:"collections"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, c := range doc.Collections {
+			ids = append(ids, c.ID)
+		}
+		sort.Strings(ids)
+		return ids
+	}
+	served := list("admin")
+	for _, id := range []string{"hotspots-petitions-gi", "hotspots-petitions-ehsa", "hotspots-sensor-exceedances-gi",
+		"hotspots-sensor-exceedances-ehsa", "hotspots-violations-gi", "hotspots-violations-ehsa", "air-risk-areas", "odour-surface"} {
+		if !slices.Contains(served, id) {
+			t.Errorf("the analysis layer %s is not served (served: %v)", id, served)
+			continue
+		}
+		rec := call(t, w.h, "GET", "/ogc/collections/"+id+"/items?f=json&limit=1", "", nil, w.keys["admin"])
+		n := decode[struct {
+			N int `json:"numberMatched"`
+		}](t, rec.Body.Bytes()).N
+		t.Logf("%s: %d features", id, n)
+		if n == 0 {
+			t.Errorf("the analysis layer %s is empty", id)
+		}
+	}
+	for _, id := range served {
+		if _, ok := want[id]; !ok {
+			t.Errorf("collection %s: no expectation in expectedCollections (add one, and a policy in collectionPolicies)", id)
+		}
+	}
+	for _, role := range matrixRoles {
+		var visible []string
+		for _, id := range served {
+			if slices.Contains(strings.Fields(want[id]), role) {
+				visible = append(visible, id)
+			}
+		}
+		if got := list(role); !slices.Equal(got, visible) {
+			t.Errorf("/ogc/collections as %s lists %v, want %v", role, got, visible)
+		}
+		for _, id := range served {
+			allowed := slices.Contains(strings.Fields(want[id]), role)
+			for _, path := range []string{"/ogc/collections/" + id + "?f=json", "/ogc/collections/" + id + "/items?f=json&limit=2"} {
+				rec := call(t, w.h, "GET", path, "", nil, w.keys[role])
+				switch {
+				case allowed && rec.Code != 200:
+					t.Errorf("%s as %s: %d, want 200: %.300s", path, role, rec.Code, rec.Body)
+				case !allowed && role == "public" && rec.Code != 401, !allowed && role != "public" && rec.Code != 403:
+					t.Errorf("%s as %s: %d, want a refusal: %.300s", path, role, rec.Code, rec.Body)
+				case !allowed && rec.Header().Get("Content-Type") != api.ProblemContentType:
+					t.Errorf("%s as %s: refusal is %q, not problem JSON", path, role, rec.Header().Get("Content-Type"))
+				}
+			}
+		}
+	}
+	// Reads of staff layers are audited, refusals too.
+	n := len(w.audit.Entries())
+	call(t, w.h, "GET", "/ogc/collections/odour-surface/items?f=json", "", nil, w.keys["officer"])
+	call(t, w.h, "GET", "/ogc/collections/odour-surface/items?f=json", "", nil, w.keys["ngo"])
+	if got := w.audit.Entries()[n:]; len(got) != 2 || !got[0].Allowed || got[1].Allowed {
+		t.Errorf("audit of the odour surface: %+v", got)
 	}
 }

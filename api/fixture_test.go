@@ -131,6 +131,13 @@ func centralBackend(t testing.TB) (*api.MemoryBackend, *centralFixture) {
 	if err != nil {
 		t.Fatalf("central fixture: %v", err)
 	}
+	return centralBackendWith(t, fx, fx.air)
+}
+
+// centralBackendWith builds the backend over the fixture with the given
+// air and odour data (the fixture's with planted sensors, for instance).
+func centralBackendWith(t testing.TB, fx *centralFixture, air *datadir.Dir) (*api.MemoryBackend, *centralFixture) {
+	t.Helper()
 	eng, err := farmland.New(fx.basin, fx.irrigation, 0)
 	if err != nil {
 		t.Fatalf("farmland: %v", err)
@@ -140,7 +147,7 @@ func centralBackend(t testing.TB) (*api.MemoryBackend, *centralFixture) {
 	mem := store.NewMemory()
 	insp.Repo, insp.SelfReports = mem, mem
 	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithScenarios(apiScenarios(fx.scenarios)), api.WithCases(store.NewMemory()),
-		api.WithAirData(fx.air), api.WithFarmland(fa), api.WithInspections(&insp), api.WithPetitions(newPetitionArea(t)))
+		api.WithAirData(air), api.WithFarmland(fa), api.WithInspections(&insp), api.WithPetitions(newPetitionArea(t)))
 	if err != nil {
 		t.Fatalf("NewMemoryBackendWithBasin: %v", err)
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/envtrace/envtrace/access"
-	"github.com/envtrace/envtrace/api/ogc"
 	"github.com/envtrace/envtrace/tracing/odour"
 	"github.com/envtrace/envtrace/tracing/permits"
 	"github.com/envtrace/envtrace/tracing/suspect"
@@ -140,21 +139,4 @@ func redactOdour(c echo.Context, res *odour.Result) *odour.Result {
 	}
 	out.Warnings = append(slices.Clone(res.Warnings), o.warnings()...)
 	return &out
-}
-
-// ogcGuard keeps the OGC API's facilities layer, which carries each
-// facility's current permit and permit-check findings, to the roles that
-// may read every facility's records; the other layers are public. OGC
-// clients (QGIS, GDAL) page whole layers, so the layer cannot be
-// filtered per facility the way the REST lists are.
-func (s *Server) ogcGuard(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if c.Param("collectionId") == ogc.CollectionFacilities {
-			p := principal(c)
-			if access.Decide(p, perm(access.Read, access.FacilityRecord)) != access.Allow {
-				return access.Denied(p, "read the OGC facilities layer (permits and findings of every facility)")
-			}
-		}
-		return next(c)
-	}
 }

@@ -49,11 +49,14 @@ func (s *Server) registerOGC() error {
 	if s.cfg.PublicBaseURL != "" {
 		cfg.BaseURL = strings.TrimSuffix(s.cfg.PublicBaseURL, "/") + ogcRoot
 	}
-	ogc.Register(s.echo.Group(ogcRoot, s.ogcGuard), src, cfg)
 	cols, err := src.Collections(context.Background())
 	if err != nil {
 		return fmt.Errorf("api: OGC API collections: %w", err)
 	}
+	if err := checkCollections(cols); err != nil {
+		return err
+	}
+	ogc.Register(s.echo.Group(ogcRoot, s.ogcGuard), policySource{src}, cfg)
 	doc, err := mergeOpenAPI(openAPIDocument, ogc.OpenAPI(cfg, ogcRoot, cols))
 	if err != nil {
 		return err
@@ -166,6 +169,11 @@ func (m *memoryOGC) current() (*ogc.MemorySource, error) {
 		if screen != nil {
 			opts = append(opts, ogc.WithSensorAnomalies(screen, sd))
 		}
+		analysis, err := m.analysisCollections(context.Background(), screen)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, analysis...)
 		src, err := ogc.NewMemorySource(m.b.net, snap.ds, opts...)
 		if err != nil {
 			return nil, err

@@ -131,8 +131,9 @@ var routePolicies = map[string]access.Permission{
 	"GET /api/v1/odour/petitions/:id":         perm(access.Read, access.Petition),
 	"GET /api/v1/odour/petitions/:id/contact": perm(access.Read, access.PetitionContact),
 
-	// OGC API – Features: the layers are public except facilities, which
-	// ogcGuard keeps to roles that read every facility's records.
+	// OGC API – Features: every collection has its own policy
+	// (collectionPolicies), which ogcGuard applies; the routes themselves
+	// are open, and /ogc/collections lists what the caller may read.
 	"GET /ogc":                                 publicRead,
 	"GET /ogc/":                                publicRead,
 	"GET /ogc/api":                             publicRead,

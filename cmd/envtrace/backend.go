@@ -18,7 +18,6 @@ import (
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/store"
-	"github.com/envtrace/envtrace/tracing/airpermit"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/model"
@@ -296,10 +295,11 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	return nil
 }
 
-// loadDBAir reads the odour and monitor data (migration 0010) and the last
-// api.SensorWindow of sensor readings from PostGIS, as `serve --data`
-// reads them from a directory, so that `serve --db` answers the odour, CPF
-// and air routes. Air permits are not stored in PostGIS yet.
+// loadDBAir reads the odour and monitor data (migration 0010), the last
+// api.SensorWindow of sensor readings and the air permits, fuel
+// declarations and CEMS records (migration 0014) from PostGIS, as `serve
+// --data` reads them from a directory, so that `serve --db` answers the
+// odour, CPF, air and air-permit routes.
 func loadDBAir(ctx context.Context, pool *pgxpool.Pool, ds *model.Dataset) (*datadir.Dir, error) {
 	oa, err := store.LoadOdourAir(ctx, pool)
 	if err != nil {
@@ -310,6 +310,10 @@ func loadDBAir(ctx context.Context, pool *pgxpool.Pool, ds *model.Dataset) (*dat
 	if err != nil {
 		return nil, err
 	}
+	ap, err := store.LoadAirPermits(ctx, pool)
+	if err != nil {
+		return nil, err
+	}
 	return &datadir.Dir{Water: ds, Monitors: oa.Monitors, Wind: oa.Wind, AirReadings: oa.AirReadings, Petitions: oa.Petitions,
-		Contacts: odour.Contacts{}, Sensors: sd, AirPermits: &airpermit.Data{}}, nil
+		Contacts: odour.Contacts{}, Sensors: sd, AirPermits: ap}, nil
 }

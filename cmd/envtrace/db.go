@@ -16,6 +16,7 @@ import (
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/store"
+	"github.com/envtrace/envtrace/tracing/airpermit"
 	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/sensor"
@@ -146,6 +147,9 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		if err := importSensors(ctx, e, pool); err != nil {
 			return err
 		}
+		if err := importAirPermits(ctx, e, pool); err != nil {
+			return err
+		}
 		return importOdourAir(ctx, e, pool)
 	}
 	return nil
@@ -179,6 +183,25 @@ func importOdourAir(ctx context.Context, e *env, pool *pgxpool.Pool) error {
 	if st.ContactsDropped > 0 {
 		fmt.Fprintf(e.stderr, "warning: %d petitioners' contacts not stored: no contact key (dumping.contact_key_file) to seal them\n", st.ContactsDropped)
 	}
+	return nil
+}
+
+// importAirPermits stores the directory's air permits, fuel declarations,
+// CEMS records, rainy hours and emission factors (migration 0014).
+func importAirPermits(ctx context.Context, e *env, pool *pgxpool.Pool) error {
+	d, err := airpermit.ReadDir(e.cfg.Data)
+	if err != nil {
+		return err
+	}
+	if len(d.Permits) == 0 && len(d.Declarations) == 0 && len(d.CEMS) == 0 {
+		return nil
+	}
+	st, err := store.ImportAirPermits(ctx, pool, d)
+	if err != nil {
+		return retryHint(err)
+	}
+	fmt.Fprintf(e.stdout, "imported air permits: %d new permits, %d new fuel declarations, %d new CEMS records, %d new rainy hours, %d emission factors\n",
+		st.Permits, st.Declarations, st.CEMS, st.RainyHours, st.Factors)
 	return nil
 }
 

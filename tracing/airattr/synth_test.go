@@ -19,6 +19,7 @@ import (
 type outcome struct {
 	affected, flagged, events int
 	first, top, abstained     bool
+	baseline                  bool
 	level                     string
 }
 
@@ -67,6 +68,9 @@ func run(tb testing.TB, st atmos.Monitor, wind []atmos.Observation, seed uint64)
 	a := res.Attribution
 	o.level = a.Confidence.Level
 	o.abstained = a.Confidence.Level == odour.LevelAbstain
+	if len(a.Baseline.Ranking) > 0 {
+		o.baseline = a.Baseline.Ranking[0].FacilityID == sc.Factories[sc.Source].ID
+	}
 	if len(a.Candidates) > 0 {
 		o.top = a.Candidates[0].FacilityID == sc.Factories[sc.Source].ID
 		o.first = o.top && a.Candidates[0].Rank == 1
@@ -98,15 +102,16 @@ func within(affected, flagged []time.Time, tol time.Duration) bool {
 // slice; first the share of scenarios whose ranking (not abstaining) puts
 // the injected factory first; top the share whose best candidate is the
 // injected factory even where the ranking abstains; abstained the share
-// that abstained.
+// that abstained; baseline the share whose no-wind nearest-facility
+// baseline puts the injected factory first.
 type rates struct {
-	flagged, first, top, abstained float64
-	n                              int
+	flagged, first, top, abstained, baseline float64
+	n                                        int
 }
 
 func evaluate(tb testing.TB, n int) rates {
 	st, wind := odoursynth.WuqiWind(tb)
-	var affected, flagged, first, top, abstained int
+	var affected, flagged, first, top, abstained, baseline int
 	for seed := uint64(1); seed <= uint64(n); seed++ {
 		o := run(tb, st, wind, seed)
 		affected += o.affected
@@ -114,9 +119,10 @@ func evaluate(tb testing.TB, n int) rates {
 		first += b2i(o.first)
 		top += b2i(o.top)
 		abstained += b2i(o.abstained)
+		baseline += b2i(o.baseline)
 	}
 	f := float64(n)
-	return rates{flagged: float64(flagged) / float64(affected), first: float64(first) / f, top: float64(top) / f, abstained: float64(abstained) / f, n: n}
+	return rates{flagged: float64(flagged) / float64(affected), first: float64(first) / f, top: float64(top) / f, abstained: float64(abstained) / f, baseline: float64(baseline) / f, n: n}
 }
 
 func b2i(b bool) int {
@@ -154,7 +160,8 @@ func TestSyntheticPlume(t *testing.T) {
 var scenarios = flag.Int("scenarios", 200, "seeded scenarios of BenchmarkSyntheticPlume")
 
 // BenchmarkSyntheticPlume runs the seeded scenarios of A-T4 (200 unless
-// -scenarios says otherwise) and reports the rates against the targets.
+// -scenarios says otherwise) and reports the rates against the targets and
+// against the no-wind nearest-facility baseline of the same scenarios.
 func BenchmarkSyntheticPlume(b *testing.B) {
 	for range b.N {
 		r := evaluate(b, *scenarios)
@@ -162,6 +169,10 @@ func BenchmarkSyntheticPlume(b *testing.B) {
 		b.ReportMetric(r.first, "injected_first_rate")
 		b.ReportMetric(r.top, "injected_top_even_abstaining_rate")
 		b.ReportMetric(r.abstained, "abstain_rate")
+		b.ReportMetric(r.baseline, "baseline_first_rate")
+		if r.baseline > 0 {
+			b.ReportMetric(r.first/r.baseline, "first_vs_baseline_ratio")
+		}
 		b.ReportMetric(float64(r.n), "scenarios")
 	}
 }

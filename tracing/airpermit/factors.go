@@ -163,7 +163,8 @@ func readFactors(path string) (*Factors, error) {
 	if err != nil {
 		return f, fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
-	for _, r := range rows {
+	entries := make([]FactorEntry, len(rows))
+	for i, r := range rows {
 		if c, ok := f.canonical(r.fuel); ok {
 			r.fuel = c
 		}
@@ -171,7 +172,57 @@ func readFactors(path string) (*Factors, error) {
 			return f, &model.FieldError{File: model.FileEmissionFactors, Column: "base_unit", Value: r.base,
 				Err: fmt.Errorf("fuel %s is measured in %s", r.fuel, b)}
 		}
-		f.add(r.fuel, r.base, nil, map[string]Factor{r.pollutant: r.fa})
+		entries[i] = FactorEntry{Fuel: r.fuel, BaseUnit: r.base, Pollutant: r.pollutant, Factor: r.fa}
+	}
+	return FactorsWith(entries)
+}
+
+// FactorEntry is one row of the factor table as emission_factors.csv
+// gives it, already in kilograms per base unit: what a store keeps so
+// that a table read from a directory can be rebuilt.
+type FactorEntry struct {
+	Fuel, BaseUnit, Pollutant string
+	Factor
+}
+
+// Overrides lists the entries that differ from DefaultFactors (the rows
+// emission_factors.csv replaced or added), by fuel and pollutant, so that
+// a stored table keeps only what the bureau loaded and later built-in
+// corrections still reach it.
+func (f *Factors) Overrides() []FactorEntry {
+	def := DefaultFactors()
+	var out []FactorEntry
+	for _, fuel := range f.fuels() {
+		pols := make([]string, 0, len(f.table[fuel]))
+		for p := range f.table[fuel] {
+			pols = append(pols, p)
+		}
+		slices.Sort(pols)
+		for _, p := range pols {
+			fa := f.table[fuel][p]
+			if d, ok := def.table[fuel][p]; ok && d == fa && def.baseUnit[fuel] == f.baseUnit[fuel] {
+				continue
+			}
+			out = append(out, FactorEntry{Fuel: fuel, BaseUnit: f.baseUnit[fuel], Pollutant: p, Factor: fa})
+		}
+	}
+	return out
+}
+
+// FactorsWith is DefaultFactors with the given entries replacing or
+// adding theirs, as emission_factors.csv applies its rows. A fuel the
+// table measures in another base unit is an error.
+func FactorsWith(entries []FactorEntry) (*Factors, error) {
+	f := DefaultFactors()
+	for _, e := range entries {
+		fuel := strings.ToLower(e.Fuel)
+		if c, ok := f.canonical(fuel); ok {
+			fuel = c
+		}
+		if b, ok := f.baseUnit[fuel]; ok && b != e.BaseUnit {
+			return nil, fmt.Errorf("airpermit: emission factor of %s: the fuel is measured in %s, not %s", fuel, b, e.BaseUnit)
+		}
+		f.add(fuel, e.BaseUnit, nil, map[string]Factor{e.Pollutant: e.Factor})
 	}
 	return f, nil
 }

@@ -86,6 +86,18 @@ func (h *hex) Assign(p orb.Point) (int, bool) {
 	return len(h.units) - 1, true
 }
 
+// HexCell is the outline of the cell of a Hex grid with the given edge
+// whose centre is (x, y): the pointy-top hexagon Assign places points in,
+// for layers that draw the units.
+func HexCell(x, y, edge float64) orb.Polygon {
+	ring := make(orb.Ring, 0, 7)
+	for k := range 6 {
+		a := (30 + 60*float64(k)) * math.Pi / 180
+		ring = append(ring, orb.Point{x + edge*math.Cos(a), y + edge*math.Sin(a)})
+	}
+	return orb.Polygon{append(ring, ring[0])}
+}
+
 // axial returns the cell containing p (cube rounding of fractional axial
 // coordinates).
 func (h *hex) axial(p orb.Point) (int, int) {

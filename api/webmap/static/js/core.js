@@ -49,6 +49,14 @@ function withBearer(opts) {
   return o;
 }
 
+// ogc fetches an OGC API document (path below /ogc) with the signed-in
+// user's token, so that staff get the layers their role may read; null
+// when the layer is absent or refused.
+export async function ogc(path) {
+  const res = await fetch('/ogc' + path, withBearer({ headers: { Accept: 'application/geo+json, application/json' } }));
+  return res.ok ? res.json() : null;
+}
+
 // api fetches a JSON answer; problems become ApiError.
 export async function api(path, opts) {
   let res;

@@ -7,5 +7,6 @@ import { dumping } from './dumping.js';
 import { farmland } from './farmland.js';
 import { odour } from './odour.js';
 import { air } from './air.js';
+import { analysis } from './analysis.js';
 
-export const features = [water, dumping, farmland, odour, air];
+export const features = [water, dumping, farmland, odour, air, analysis];

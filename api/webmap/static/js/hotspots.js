@@ -7,8 +7,8 @@ import { el, api, showError, clearError, busyNode, setPanel } from './core.js';
 import { t, num } from './i18n.js';
 
 // HOT and COLD colour a unit by its kind (hot, cold) and strength.
-const HOT = { strong: '#b2182b', weak: '#ef8a62' };
-const COLD = { strong: '#2166ac', weak: '#67a9cf' };
+export const HOT = { strong: '#b2182b', weak: '#ef8a62' };
+export const COLD = { strong: '#2166ac', weak: '#67a9cf' };
 // STRONG are the EHSA patterns drawn in the strong shade.
 const STRONG = new Set(['new', 'consecutive', 'intensifying', 'persistent']);
 
@@ -72,7 +72,7 @@ function hexagon(lat, lon, edge) {
 }
 
 // kindOf splits a unit's class into its kind (hot, cold) and pattern.
-function kindOf(u) {
+export function kindOf(u) {
   if (u.spot) return { kind: u.spot, pattern: '', strong: true };
   const m = /^(.*) (hot|cold) spot$/.exec(u.class || '');
   if (!m) return null;
