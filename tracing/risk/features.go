@@ -38,16 +38,19 @@ const (
 	OdourVotesCap = 10.0
 )
 
-// Plugged holds signals that come from outside a data directory (water
-// traces and dumping reports kept in cases, reported by casework or the
-// store): facility → term → value. A term absent here is "no data".
-type Plugged map[string]Features
-
-// Input is what the features are computed from.
+// Input is what the features are computed from: a data directory, the
+// recorded outcomes, and the signals a caller brings from outside the
+// directory's files. Each is dated, so a ranking as of any date counts
+// only what was known before it.
 type Input struct {
 	Dir      *datadir.Dir
 	Outcomes []Outcome
-	Plugged  Plugged
+	// Traces are the water traces of the directory's readings
+	// (TraceReadings); nil when there is no network to trace them on.
+	Traces *Traces
+	// Dumping are the dumping desk's reports (one per dump); none is
+	// "no data".
+	Dumping []DumpingReport
 }
 
 // Compute returns every facility's features as of asOf, using only data
@@ -63,20 +66,26 @@ func Compute(ctx context.Context, in Input, asOf time.Time) (map[string]Features
 	if err != nil {
 		return nil, err
 	}
+	traced, untraced := waterTraces(in.Traces, asOf)
 	out := map[string]Features{}
 	for i := range ds.Facilities {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("risk: features: %w", err)
 		}
 		f := &ds.Facilities[i]
+		lon, lat, located := f.Position()
 		fs := Features{
 			TermIndustry:        industryClass(f, asOf),
 			TermWaterPermit:     findings[f.EmsNo],
 			TermCompliance:      compliance(ds, in.Outcomes, f.EmsNo, asOf),
 			TermSinceInspection: sinceInspection(in.Outcomes, f.EmsNo, asOf),
 			TermPetitions:       petitions(in.Dir.Petitions, f, asOf),
-			TermWaterTrace:      {Note: "no data: no water traces recorded in cases"},
-			TermDumping:         {Note: "no data: no dumping reports recorded near the site"},
+			TermDumping:         dumpingNear(in.Dumping, lon, lat, located, asOf),
+		}
+		if v, ok := traced[f.EmsNo]; ok {
+			fs[TermWaterTrace] = v
+		} else {
+			fs[TermWaterTrace] = untraced
 		}
 		if v, ok := airF[f.EmsNo]; ok {
 			fs[TermAirPermit] = v
@@ -90,9 +99,6 @@ func Compute(ctx context.Context, in Input, asOf time.Time) (map[string]Features
 		} else {
 			fs[TermOdourAir] = Value{V: math.Min(odourV[f.EmsNo], OdourVotesCap), Date: odourDate,
 				Note: "odour votes of the last 90 days' petitions"}
-		}
-		for n, v := range in.Plugged[f.EmsNo] {
-			fs[n] = v
 		}
 		out[f.EmsNo] = fs
 	}
