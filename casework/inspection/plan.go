@@ -95,7 +95,7 @@ func (s *Source) input(ctx context.Context) (risk.Input, error) {
 			}
 		}
 	}
-	traces, err := s.waterTraces(ctx)
+	traces, err := s.WaterTraces(ctx)
 	if err != nil {
 		return risk.Input{}, err
 	}

@@ -24,11 +24,14 @@ type traceCache struct {
 	traces *risk.Traces
 }
 
-// waterTraces recomputes the water traces from the directory's readings
+// WaterTraces recomputes the water traces from the directory's readings
 // (risk.TraceReadings) on its river network, so `inspect rank` and its
-// REST twin count the same traces. Without a network file there is
-// nothing to trace on: nil, and the term says "no data".
-func (s *Source) waterTraces(ctx context.Context) (*risk.Traces, error) {
+// REST twin count the same traces. It runs once per Source (and its
+// copies); a server calls it at startup so that its first ranking does
+// not trace every reading within a request's time limit. Without a
+// network file there is nothing to trace on: nil, and the term says
+// "no data".
+func (s *Source) WaterTraces(ctx context.Context) (*risk.Traces, error) {
 	c := s.traces
 	if c == nil {
 		c = &traceCache{}
