@@ -120,36 +120,51 @@ func waterTraces(t *Traces, asOf time.Time) (map[string]Value, Value) {
 	}
 	none := Value{Date: t.Traced[n-1], Note: fmt.Sprintf("no explained trace of the last year's readings names it (%d readings traced to date)", n)}
 	from := asOf.Add(-TraceWindow)
-	days := map[string]map[string]float64{}
-	newest := map[string]TraceName{}
+	days := map[string]map[string]*traceDay{}
 	for _, h := range t.Named {
 		if h.Time.Before(from) || !h.Time.Before(asOf) {
 			continue
 		}
 		d := h.Time.In(taipei).Format(time.DateOnly)
 		if days[h.Facility] == nil {
-			days[h.Facility] = map[string]float64{}
+			days[h.Facility] = map[string]*traceDay{}
 		}
-		days[h.Facility][d] = math.Max(days[h.Facility][d], h.Share)
-		if h.Time.After(newest[h.Facility].Time) {
-			newest[h.Facility] = h
+		td := days[h.Facility][d]
+		if td == nil {
+			td = &traceDay{readings: map[string]bool{}}
+			days[h.Facility][d] = td
 		}
+		td.share = math.Max(td.share, h.Share)
+		td.readings[h.Station+" "+h.Parameter] = true
+		td.newest = later(td.newest, h.Time)
 	}
 	out := map[string]Value{}
 	for id, ds := range days {
-		var v float64
+		v := Value{}
 		list := make([]string, 0, len(ds))
-		for d, s := range ds {
-			v += s
-			list = append(list, d)
+		for d, td := range ds {
+			v.V += td.share
+			v.Date = later(v.Date, td.newest)
+			rs := make([]string, 0, len(td.readings))
+			for r := range td.readings {
+				rs = append(rs, r)
+			}
+			sort.Strings(rs)
+			list = append(list, fmt.Sprintf("%s share %.2f: %s", d, td.share, strings.Join(rs, ", ")))
 		}
 		sort.Strings(list)
-		h := newest[id]
-		out[id] = Value{V: math.Min(v, TraceCap), Date: h.Time, Note: fmt.Sprintf(
-			"named by explained water traces on %d days of the last year (%s; newest %s %s at %s)",
-			len(ds), strings.Join(list, ", "), h.Parameter, h.Station, h.Time.In(taipei).Format(time.DateOnly))}
+		v.V = math.Min(v.V, TraceCap)
+		v.Note = fmt.Sprintf("named by explained water traces on %d day(s) of the last year (%s)", len(ds), strings.Join(list, "; "))
+		out[id] = v
 	}
 	return out, none
+}
+
+// traceDay is one facility's explained traces of one Taiwan day.
+type traceDay struct {
+	share    float64
+	readings map[string]bool // "station parameter"
+	newest   time.Time
 }
 
 // DumpingReport is a dumping report as the ranking counts it: where and
