@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/envtrace/envtrace/tracing/airpermit"
+	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/airrisk"
 	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/dmr"
@@ -66,6 +67,10 @@ func Compute(ctx context.Context, in Input, asOf time.Time) (map[string]Features
 	if err != nil {
 		return nil, err
 	}
+	airV, airDate, err := airVotes(ctx, in.Dir, asOf)
+	if err != nil {
+		return nil, err
+	}
 	traced, untraced := waterTraces(in.Traces, asOf)
 	out := map[string]Features{}
 	for i := range ds.Facilities {
@@ -94,12 +99,7 @@ func Compute(ctx context.Context, in Input, asOf time.Time) (map[string]Features
 		} else {
 			fs[TermAirPermit] = Value{Note: "no data: no air-permit files"}
 		}
-		if odourNote != "" {
-			fs[TermOdourAir] = Value{Note: odourNote}
-		} else {
-			fs[TermOdourAir] = Value{V: math.Min(odourV[f.EmsNo], OdourVotesCap), Date: odourDate,
-				Note: "odour votes of the last 90 days' petitions"}
-		}
+		fs[TermOdourAir] = odourAir(f.EmsNo, odourV, odourDate, odourNote, airV, airDate)
 		out[f.EmsNo] = fs
 	}
 	return out, nil
@@ -250,6 +250,56 @@ func odourVotes(ctx context.Context, d *datadir.Dir, asOf time.Time) (map[string
 		}
 	}
 	return out, newest, "", nil
+}
+
+// airVotes attributes the micro-sensor emission and RED events of the
+// OdourWindow before asOf upwind to the facilities (tracing/airattr, the
+// answer of `envtrace air attribute`): each facility's votes, and the
+// newest event. Without sensors, wind or events it is empty.
+func airVotes(ctx context.Context, d *datadir.Dir, asOf time.Time) (map[string]float64, time.Time, error) {
+	if d.Sensors == nil || len(d.Sensors.Sensors) == 0 || len(d.Wind) == 0 {
+		return nil, time.Time{}, nil
+	}
+	res, err := airquery.RunAttribution(ctx, airquery.FromDir(d),
+		airquery.Attribution{Anomalies: airquery.Anomalies{From: asOf.Add(-OdourWindow), To: asOf}})
+	if errors.Is(err, odour.ErrNoWindData) {
+		return nil, time.Time{}, nil
+	}
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("risk: air attribution: %w", err)
+	}
+	var newest time.Time
+	for _, e := range res.Events {
+		newest = later(newest, e.Time)
+	}
+	out := map[string]float64{}
+	if res.Attribution != nil {
+		for _, c := range res.Attribution.Candidates {
+			if c.Rank > 0 { // an abstaining result ranks nobody
+				out[c.FacilityID] = c.Score
+			}
+		}
+	}
+	return out, newest, nil
+}
+
+// odourAir is the odour-and-air attribution term: the facility's votes
+// from the odour petitions and from the micro-sensor events of the last
+// 90 days, added and capped at OdourVotesCap, dated by the newest
+// petition or event.
+func odourAir(id string, odourV map[string]float64, odourDate time.Time, odourNote string, airV map[string]float64, airDate time.Time) Value {
+	if odourNote != "" && airDate.IsZero() {
+		return Value{Note: odourNote}
+	}
+	v := Value{V: math.Min(odourV[id]+airV[id], OdourVotesCap), Note: "odour votes of the last 90 days' petitions"}
+	if odourNote == "" {
+		v.Date = odourDate
+	}
+	if !airDate.IsZero() {
+		v.Date = later(v.Date, airDate)
+		v.Note = fmt.Sprintf("votes of the last 90 days' odour petitions (%.3g) and micro-sensor events (%.3g)", odourV[id], airV[id])
+	}
+	return v
 }
 
 // petitions counts the petitions within PetitionRadiusM of the site in
