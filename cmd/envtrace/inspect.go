@@ -101,6 +101,7 @@ func cmdInspect(ctx context.Context, e *env, args []string) error {
 // limit.
 func traceForRanking(ctx context.Context, e *env, src *inspection.Source) error {
 	t0 := time.Now()
+	fmt.Fprintf(e.stderr, "inspection: tracing the %d readings for the risk ranking's water-trace term…\n", len(src.Dir.Water.Readings))
 	tr, err := src.WaterTraces(ctx)
 	if err != nil {
 		return err
