@@ -95,20 +95,13 @@ func cmdInspect(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// traceForRanking traces the data directory's readings for the risk
-// ranking's water-trace term before the server takes requests, printing
-// what it found: the first ranking then answers within a request's time
-// limit.
-func traceForRanking(ctx context.Context, e *env, src *inspection.Source) error {
-	t0 := time.Now()
-	fmt.Fprintf(e.stderr, "inspection: tracing the %d readings for the risk ranking's water-trace term…\n", len(src.Dir.Water.Readings))
-	tr, err := src.WaterTraces(ctx)
-	if err != nil {
-		return err
-	}
-	if tr != nil {
-		fmt.Fprintf(e.stderr, "inspection: %d readings traced in %.1fs, %d facility namings by explained traces, %d readings not traceable\n",
-			len(tr.Traced), time.Since(t0).Seconds(), len(tr.Named), tr.Skipped)
-	}
-	return nil
+// traceForRanking starts tracing the data directory's readings for the
+// risk ranking's water-trace term in the background as the server starts:
+// the server takes requests at once, and a ranking waits for the traces
+// (computed once per source) instead of tracing every reading within its
+// request's time limit. An error is not lost: the ranking that needs the
+// traces computes them again and reports it.
+func traceForRanking(ctx context.Context, e *env, src *inspection.Source) {
+	fmt.Fprintf(e.stderr, "inspection: tracing the %d readings for the risk ranking in the background\n", len(src.Dir.Water.Readings))
+	go func() { _, _ = src.WaterTraces(ctx) }()
 }

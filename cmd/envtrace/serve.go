@@ -103,9 +103,7 @@ func (e *env) memoryServer(ctx context.Context) (*memoryServe, error) {
 		return nil, err
 	}
 	insp.UseBasin(b) // the readings are traced on the network already loaded
-	if err := traceForRanking(ctx, e, insp); err != nil {
-		return nil, err
-	}
+	traceForRanking(ctx, e, insp)
 	// The demo keeps its system of record in store.Memory, behind the same
 	// interface as PostGIS: the dataset is imported into it and served
 	// from it, ingested readings go through it, and cases live in it.
