@@ -240,12 +240,12 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	// the dataset, whose readings are traced on the loaded network.
 	insp := &inspection.Source{Dir: airData, Repo: st, SelfReports: st, Dumps: store.NewDumpingRepo(pool)}
 	insp.UseBasin(b)
-	traceForRanking(ctx, e, insp)
 	mb, err := api.NewMemoryBackendWithBasin(b, api.WithIngestSink(durableIngest(st)), api.WithCases(st), api.WithAirData(airData), api.WithPetitions(pa),
 		api.WithInspections(insp))
 	if err != nil {
 		return err
 	}
+	traceForRanking(ctx, e, insp) // after the backend has indexed the dataset it shares
 	db := &dbBackend{MemoryBackend: mb, st: st}
 	if cfg.Auth != nil {
 		// Only a server that knows who asks may show who asked.

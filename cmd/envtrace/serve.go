@@ -103,7 +103,6 @@ func (e *env) memoryServer(ctx context.Context) (*memoryServe, error) {
 		return nil, err
 	}
 	insp.UseBasin(b) // the readings are traced on the network already loaded
-	traceForRanking(ctx, e, insp)
 	// The demo keeps its system of record in store.Memory, behind the same
 	// interface as PostGIS: the dataset is imported into it and served
 	// from it, ingested readings go through it, and cases live in it.
@@ -140,6 +139,7 @@ func (e *env) memoryServer(ctx context.Context) (*memoryServe, error) {
 	if err != nil {
 		return nil, err
 	}
+	traceForRanking(ctx, e, insp) // after the backend has indexed the datasets
 	var backend api.Backend = mb
 	cfg := e.apiConfig()
 	cfg.Audit = &access.MemoryAudit{}
