@@ -95,6 +95,10 @@ var centralData = sync.OnceValues(func() (*centralFixture, error) {
 	if err != nil {
 		return nil, err
 	}
+	insp.UseBasin(b) // as serve does: the readings are traced once, before any request
+	if _, err := insp.WaterTraces(context.Background()); err != nil {
+		return nil, err
+	}
 	return &centralFixture{net: net, basin: b, scenarios: scen, land: land, air: air, irrigation: irr, inspect: insp}, nil
 })
 

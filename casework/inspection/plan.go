@@ -14,6 +14,7 @@ import (
 
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/tracing/airpermit"
+	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/risk"
 )
@@ -23,8 +24,9 @@ var Taipei = time.FixedZone("Asia/Taipei", 8*3600)
 
 // Source is what rankings and plans are computed from: a data directory,
 // the inspection records (the directory's inspections.csv and those kept
-// in Repo), signals kept outside the directory and, when the directory has
-// it, the land that names each site's county.
+// in Repo), the water traces of the directory's readings, the dumping
+// desk's reports and, when the directory has it, the land that names each
+// site's county.
 type Source struct {
 	Dir     *datadir.Dir
 	Records []*Record
@@ -34,8 +36,13 @@ type Source struct {
 	// SelfReports, when set, keeps the facilities' self-reports and
 	// corrective actions (the portal's).
 	SelfReports SelfReports
-	Plugged     risk.Plugged
-	Land        *dumping.Land
+	// Dumps, when set, is the dumping desk's repository: its reports feed
+	// the dumping term at every ranking. Without it the term has no data.
+	Dumps dumping.Repository
+	Land  *dumping.Land
+	// traces holds the directory's water traces, computed on the first
+	// ranking and shared by copies of the Source.
+	traces *traceCache
 }
 
 // ReadSource reads a data directory with its inspection records and land.
@@ -58,7 +65,14 @@ func NewSource(d *datadir.Dir) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Source{Dir: d, Records: recs, Land: land}, nil
+	return &Source{Dir: d, Records: recs, Land: land, traces: &traceCache{}}, nil
+}
+
+// UseBasin traces the directory's readings on a basin the caller has
+// already loaded (its dataset must be the directory's water data) instead
+// of loading the directory's network again.
+func (s *Source) UseBasin(b *basin.Basin) {
+	s.traces = &traceCache{basin: b}
 }
 
 // input gathers the ranking's input: the file's records and the
@@ -81,7 +95,15 @@ func (s *Source) input(ctx context.Context) (risk.Input, error) {
 			}
 		}
 	}
-	return risk.Input{Dir: s.Dir, Outcomes: Outcomes(recs), Plugged: s.Plugged}, nil
+	traces, err := s.WaterTraces(ctx)
+	if err != nil {
+		return risk.Input{}, err
+	}
+	dumps, err := s.dumpingReports(ctx)
+	if err != nil {
+		return risk.Input{}, err
+	}
+	return risk.Input{Dir: s.Dir, Outcomes: Outcomes(recs), Traces: traces, Dumping: dumps}, nil
 }
 
 // Rank is `envtrace inspect rank` and GET /api/v1/inspect/rank: the

@@ -235,14 +235,17 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	if err := locateCounties(e, pa, land, b.DS.Stations); err != nil {
 		return err
 	}
-	// Inspection records and the facilities' self-reports live in
-	// PostGIS; the ranking, plans and portal read them with the dataset.
-	insp := &inspection.Source{Dir: airData, Repo: st, SelfReports: st}
+	// Inspection records, the facilities' self-reports and the dumping
+	// reports live in PostGIS; the ranking, plans and portal read them with
+	// the dataset, whose readings are traced on the loaded network.
+	insp := &inspection.Source{Dir: airData, Repo: st, SelfReports: st, Dumps: store.NewDumpingRepo(pool)}
+	insp.UseBasin(b)
 	mb, err := api.NewMemoryBackendWithBasin(b, api.WithIngestSink(durableIngest(st)), api.WithCases(st), api.WithAirData(airData), api.WithPetitions(pa),
 		api.WithInspections(insp))
 	if err != nil {
 		return err
 	}
+	traceForRanking(ctx, e, insp) // after the backend has indexed the dataset it shares
 	db := &dbBackend{MemoryBackend: mb, st: st}
 	if cfg.Auth != nil {
 		// Only a server that knows who asks may show who asked.

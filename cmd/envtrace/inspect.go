@@ -94,3 +94,14 @@ func cmdInspect(ctx context.Context, e *env, args []string) error {
 	}
 	return nil
 }
+
+// traceForRanking starts tracing the data directory's readings for the
+// risk ranking's water-trace term in the background as the server starts:
+// the server takes requests at once, and a ranking waits for the traces
+// (computed once per source) instead of tracing every reading within its
+// request's time limit. An error is not lost: the ranking that needs the
+// traces computes them again and reports it.
+func traceForRanking(ctx context.Context, e *env, src *inspection.Source) {
+	fmt.Fprintf(e.stderr, "inspection: tracing the %d readings for the risk ranking in the background\n", len(src.Dir.Water.Readings))
+	go func() { _, _ = src.WaterTraces(ctx) }()
+}

@@ -10,8 +10,9 @@ import (
 )
 
 // TestInspectCommandsMatchREST: `envtrace inspect rank|plan --json` and
-// their REST twins give the same JSON, and the ranking's terms add up to
-// each score.
+// their REST twins give the same JSON, the ranking's terms add up to
+// each score, and the water traces recomputed from the readings reach
+// both.
 func TestInspectCommandsMatchREST(t *testing.T) {
 	dir := t.TempDir()
 	if err := fixtures.WriteCentral(dir); err != nil {
@@ -38,15 +39,23 @@ func TestInspectCommandsMatchREST(t *testing.T) {
 			if err := json.Unmarshal([]byte(stdout), &a); err != nil {
 				t.Fatal(err)
 			}
+			named := 0
 			for _, f := range a["facilities"].([]any) {
 				f := f.(map[string]any)
 				var sum float64
 				for _, term := range f["terms"].([]any) {
-					sum += term.(map[string]any)["contribution"].(float64)
+					term := term.(map[string]any)
+					sum += term["contribution"].(float64)
+					if term["name"] == "water_trace_suspicion" && term["value"].(float64) > 0 && term["data_date"] != nil {
+						named++
+					}
 				}
 				if math.Abs(sum-f["score"].(float64)) > 1e-9 {
 					t.Errorf("%s: terms sum to %v, score %v", f["facility_id"], sum, f["score"])
 				}
+			}
+			if named == 0 { // the fixture's planted incidents name their culprits
+				t.Error("no facility has a water-trace suspicion: the readings' traces do not reach the ranking")
 			}
 		})
 	}

@@ -102,6 +102,7 @@ func (e *env) memoryServer(ctx context.Context) (*memoryServe, error) {
 	if err != nil {
 		return nil, err
 	}
+	insp.UseBasin(b) // the readings are traced on the network already loaded
 	// The demo keeps its system of record in store.Memory, behind the same
 	// interface as PostGIS: the dataset is imported into it and served
 	// from it, ingested readings go through it, and cases live in it.
@@ -124,6 +125,7 @@ func (e *env) memoryServer(ctx context.Context) (*memoryServe, error) {
 	}
 	// Farmland alerts share the dumping desk's outbox (and its worker).
 	repo := dumping.NewMemory()
+	insp.Dumps = repo // dumping reports near a site feed its risk term
 	opts := []api.MemoryOption{api.WithCases(st), api.WithIngestSink(st.IngestReadings), api.WithAirData(airData), api.WithInspections(insp),
 		api.WithPetitions(pa)}
 	fa, err := farmlandArea(dir, b, repo.Outbox)
@@ -137,6 +139,7 @@ func (e *env) memoryServer(ctx context.Context) (*memoryServe, error) {
 	if err != nil {
 		return nil, err
 	}
+	traceForRanking(ctx, e, insp) // after the backend has indexed the datasets
 	var backend api.Backend = mb
 	cfg := e.apiConfig()
 	cfg.Audit = &access.MemoryAudit{}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/envtrace/envtrace/tracing/airpermit"
+	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/airrisk"
 	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/dmr"
@@ -38,16 +39,19 @@ const (
 	OdourVotesCap = 10.0
 )
 
-// Plugged holds signals that come from outside a data directory (water
-// traces and dumping reports kept in cases, reported by casework or the
-// store): facility → term → value. A term absent here is "no data".
-type Plugged map[string]Features
-
-// Input is what the features are computed from.
+// Input is what the features are computed from: a data directory, the
+// recorded outcomes, and the signals a caller brings from outside the
+// directory's files. Each is dated, so a ranking as of any date counts
+// only what was known before it.
 type Input struct {
 	Dir      *datadir.Dir
 	Outcomes []Outcome
-	Plugged  Plugged
+	// Traces are the water traces of the directory's readings
+	// (TraceReadings); nil when there is no network to trace them on.
+	Traces *Traces
+	// Dumping are the dumping desk's reports (one per dump); none is
+	// "no data".
+	Dumping []DumpingReport
 }
 
 // Compute returns every facility's features as of asOf, using only data
@@ -63,20 +67,30 @@ func Compute(ctx context.Context, in Input, asOf time.Time) (map[string]Features
 	if err != nil {
 		return nil, err
 	}
+	airV, airDate, err := airVotes(ctx, in.Dir, asOf)
+	if err != nil {
+		return nil, err
+	}
+	traced, untraced := waterTraces(in.Traces, asOf)
 	out := map[string]Features{}
 	for i := range ds.Facilities {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("risk: features: %w", err)
 		}
 		f := &ds.Facilities[i]
+		lon, lat, located := f.Position()
 		fs := Features{
 			TermIndustry:        industryClass(f, asOf),
 			TermWaterPermit:     findings[f.EmsNo],
 			TermCompliance:      compliance(ds, in.Outcomes, f.EmsNo, asOf),
 			TermSinceInspection: sinceInspection(in.Outcomes, f.EmsNo, asOf),
 			TermPetitions:       petitions(in.Dir.Petitions, f, asOf),
-			TermWaterTrace:      {Note: "no data: no water traces recorded in cases"},
-			TermDumping:         {Note: "no data: no dumping reports recorded near the site"},
+			TermDumping:         dumpingNear(in.Dumping, lon, lat, located, asOf),
+		}
+		if v, ok := traced[f.EmsNo]; ok {
+			fs[TermWaterTrace] = v
+		} else {
+			fs[TermWaterTrace] = untraced
 		}
 		if v, ok := airF[f.EmsNo]; ok {
 			fs[TermAirPermit] = v
@@ -85,15 +99,7 @@ func Compute(ctx context.Context, in Input, asOf time.Time) (map[string]Features
 		} else {
 			fs[TermAirPermit] = Value{Note: "no data: no air-permit files"}
 		}
-		if odourNote != "" {
-			fs[TermOdourAir] = Value{Note: odourNote}
-		} else {
-			fs[TermOdourAir] = Value{V: math.Min(odourV[f.EmsNo], OdourVotesCap), Date: odourDate,
-				Note: "odour votes of the last 90 days' petitions"}
-		}
-		for n, v := range in.Plugged[f.EmsNo] {
-			fs[n] = v
-		}
+		fs[TermOdourAir] = odourAir(f.EmsNo, odourV, odourDate, odourNote, airV, airDate)
 		out[f.EmsNo] = fs
 	}
 	return out, nil
@@ -244,6 +250,56 @@ func odourVotes(ctx context.Context, d *datadir.Dir, asOf time.Time) (map[string
 		}
 	}
 	return out, newest, "", nil
+}
+
+// airVotes attributes the micro-sensor emission and RED events of the
+// OdourWindow before asOf upwind to the facilities (tracing/airattr, the
+// answer of `envtrace air attribute`): each facility's votes, and the
+// newest event. Without sensors, wind or events it is empty.
+func airVotes(ctx context.Context, d *datadir.Dir, asOf time.Time) (map[string]float64, time.Time, error) {
+	if d.Sensors == nil || len(d.Sensors.Sensors) == 0 || len(d.Wind) == 0 {
+		return nil, time.Time{}, nil
+	}
+	res, err := airquery.RunAttribution(ctx, airquery.FromDir(d),
+		airquery.Attribution{Anomalies: airquery.Anomalies{From: asOf.Add(-OdourWindow), To: asOf}})
+	if errors.Is(err, odour.ErrNoWindData) {
+		return nil, time.Time{}, nil
+	}
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("risk: air attribution: %w", err)
+	}
+	var newest time.Time
+	for _, e := range res.Events {
+		newest = later(newest, e.Time)
+	}
+	out := map[string]float64{}
+	if res.Attribution != nil {
+		for _, c := range res.Attribution.Candidates {
+			if c.Rank > 0 { // an abstaining result ranks nobody
+				out[c.FacilityID] = c.Score
+			}
+		}
+	}
+	return out, newest, nil
+}
+
+// odourAir is the odour-and-air attribution term: the facility's votes
+// from the odour petitions and from the micro-sensor events of the last
+// 90 days, added and capped at OdourVotesCap, dated by the newest
+// petition or event.
+func odourAir(id string, odourV map[string]float64, odourDate time.Time, odourNote string, airV map[string]float64, airDate time.Time) Value {
+	if odourNote != "" && airDate.IsZero() {
+		return Value{Note: odourNote}
+	}
+	v := Value{V: math.Min(odourV[id]+airV[id], OdourVotesCap), Note: "odour votes of the last 90 days' petitions"}
+	if odourNote == "" {
+		v.Date = odourDate
+	}
+	if !airDate.IsZero() {
+		v.Date = later(v.Date, airDate)
+		v.Note = fmt.Sprintf("votes of the last 90 days' odour petitions (%.3g) and micro-sensor events (%.3g)", odourV[id], airV[id])
+	}
+	return v
 }
 
 // petitions counts the petitions within PetitionRadiusM of the site in

@@ -22,15 +22,33 @@ func readCentral(t *testing.T) *datadir.Dir {
 	return d
 }
 
-// TestTermsSumToScore checks E-T4 on the fixture: for every facility the
-// listed contributions add up to the score, each contribution is weight ×
-// value, and the probability is the score's logistic.
+// TestTermsSumToScore checks E-T4 on the fixture, with every signal fed
+// (the water traces of its readings and a dumping report beside a
+// facility): for every facility the listed contributions add up to the
+// score, each contribution is weight × value, and the probability is the
+// score's logistic.
 func TestTermsSumToScore(t *testing.T) {
-	d := readCentral(t)
+	td := traced(t)
+	d := td.dir
 	asOf := time.Date(2026, 9, 1, 0, 0, 0, 0, taipei)
-	r, err := RankDir(context.Background(), Input{Dir: d}, asOf)
+	lon, lat, _ := d.Water.Facilities[0].Position()
+	in := Input{Dir: d, Traces: td.traces, Dumping: []DumpingReport{{ID: "D1", Lon: lon, Lat: lat, Time: asOf.AddDate(0, -1, 0)}}}
+	r, err := RankDir(context.Background(), in, asOf)
 	if err != nil {
 		t.Fatal(err)
+	}
+	fed := map[string]bool{}
+	for _, f := range r.Facilities {
+		for _, term := range f.Terms {
+			if term.Value != 0 {
+				fed[term.Name] = true
+			}
+		}
+	}
+	for _, n := range []string{TermWaterTrace, TermDumping, TermOdourAir, TermPetitions, TermWaterPermit, TermCompliance} {
+		if !fed[n] {
+			t.Errorf("no facility has a non-zero %s term", n)
+		}
 	}
 	if len(r.Facilities) != len(d.Water.Facilities) {
 		t.Fatalf("%d facilities ranked, the fixture has %d", len(r.Facilities), len(d.Water.Facilities))
@@ -94,8 +112,9 @@ func TestRemovingASignalChangesOnlyItsTerm(t *testing.T) {
 	}
 }
 
-// TestNoDataIsZeroWithANote: a signal the directory lacks (dumping,
-// water traces) is value 0, a null data date and a "no data" note.
+// TestNoDataIsZeroWithANote: a signal the caller does not bring (no
+// dumping desk, no network to trace the readings on) is value 0, a null
+// data date and a "no data" note.
 func TestNoDataIsZeroWithANote(t *testing.T) {
 	d := readCentral(t)
 	fs, err := Compute(context.Background(), Input{Dir: d}, time.Date(2026, 9, 1, 0, 0, 0, 0, taipei))
