@@ -113,6 +113,8 @@ type Engine struct {
 	events []Event
 	byID   map[string]int
 	odour  *odour.Engine
+	// quiet is the quiet-sensor term (WithSensors); nil without.
+	quiet *quiet
 }
 
 // ErrUnknownEvent is wrapped when a traced event id does not exist.
@@ -157,7 +159,11 @@ func receptors(events []Event) []odour.Petition {
 
 // Rank triangulates the events with from ≤ time < to.
 func (e *Engine) Rank(ctx context.Context, from, to time.Time) (*Result, error) {
-	res, err := e.odour.Rank(ctx, from, to)
+	var against odour.AgainstFunc
+	if e.quiet != nil {
+		against = e.quiet.against
+	}
+	res, err := e.odour.RankAgainst(ctx, from, to, against)
 	if err != nil {
 		return nil, err
 	}
