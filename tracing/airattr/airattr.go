@@ -113,8 +113,6 @@ type Engine struct {
 	events []Event
 	byID   map[string]int
 	odour  *odour.Engine
-	// quiet is the quiet-sensor term (WithSensors); nil without.
-	quiet *quiet
 }
 
 // ErrUnknownEvent is wrapped when a traced event id does not exist.
@@ -159,11 +157,7 @@ func receptors(events []Event) []odour.Petition {
 
 // Rank triangulates the events with from ≤ time < to.
 func (e *Engine) Rank(ctx context.Context, from, to time.Time) (*Result, error) {
-	var against odour.AgainstFunc
-	if e.quiet != nil {
-		against = e.quiet.against
-	}
-	res, err := e.odour.RankAgainst(ctx, from, to, against)
+	res, err := e.odour.Rank(ctx, from, to)
 	if err != nil {
 		return nil, err
 	}

@@ -24,9 +24,8 @@ type outcome struct {
 }
 
 // run generates the scenario of seed, screens it with ADF and attributes
-// its events; withQuiet adds the quiet-sensor term (production's ranking),
-// without it the votes alone rank (the ranking before that term).
-func run(tb testing.TB, st atmos.Monitor, wind []atmos.Observation, seed uint64, withQuiet bool) outcome {
+// its events.
+func run(tb testing.TB, st atmos.Monitor, wind []atmos.Observation, seed uint64) outcome {
 	tb.Helper()
 	ctx := context.Background()
 	sc, err := sensorsynth.Generate(ctx, sensorsynth.Config{Station: st, Wind: wind, Centre: odoursynth.TaichungCoast}, seed)
@@ -61,9 +60,6 @@ func run(tb testing.TB, st atmos.Monitor, wind []atmos.Observation, seed uint64,
 	e, err := airattr.NewWithField(ds, events, sc.Grid, sc.Measured, odour.Options{})
 	if err != nil {
 		tb.Fatal(err)
-	}
-	if withQuiet {
-		e = e.WithSensors(sc.Data, 5*time.Minute)
 	}
 	res, err := e.Rank(ctx, sc.From, sc.To)
 	if err != nil {
@@ -113,11 +109,11 @@ type rates struct {
 	n                                        int
 }
 
-func evaluate(tb testing.TB, n int, withQuiet bool) rates {
+func evaluate(tb testing.TB, n int) rates {
 	st, wind := odoursynth.WuqiWind(tb)
 	var affected, flagged, first, top, abstained, baseline int
 	for seed := uint64(1); seed <= uint64(n); seed++ {
-		o := run(tb, st, wind, seed, withQuiet)
+		o := run(tb, st, wind, seed)
 		affected += o.affected
 		flagged += o.flagged
 		first += b2i(o.first)
@@ -148,7 +144,7 @@ func TestSyntheticPlume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the synthetic plume runs the puff model; skipped in -short")
 	}
-	r := evaluate(t, 12, true)
+	r := evaluate(t, 12)
 	t.Logf("12 scenarios: affected sensors flagged %.3f, injected factory first %.2f (best candidate, abstaining or not, %.2f; abstained %.2f)",
 		r.flagged, r.first, r.top, r.abstained)
 	if r.flagged < 0.85 {
@@ -168,11 +164,7 @@ var scenarios = flag.Int("scenarios", 200, "seeded scenarios of BenchmarkSynthet
 // against the no-wind nearest-facility baseline of the same scenarios.
 func BenchmarkSyntheticPlume(b *testing.B) {
 	for range b.N {
-		r := evaluate(b, *scenarios, true)
-		votes := evaluate(b, *scenarios, false)
-		b.ReportMetric(votes.first, "votes_only_first_rate")
-		b.ReportMetric(votes.top, "votes_only_top_even_abstaining_rate")
-		b.ReportMetric(votes.abstained, "votes_only_abstain_rate")
+		r := evaluate(b, *scenarios)
 		b.ReportMetric(r.flagged, "affected_flagged_rate")
 		b.ReportMetric(r.first, "injected_first_rate")
 		b.ReportMetric(r.top, "injected_top_even_abstaining_rate")

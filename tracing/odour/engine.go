@@ -200,23 +200,17 @@ func NewWithField(ds *model.Dataset, petitions []Petition, grid *crs.Planar, fie
 			return nil, fmt.Errorf("odour: two petitions with id %q", p.ID)
 		}
 		e.byID[p.ID] = i
-		e.petitions[i] = *e.place(p)
+		x, y := grid.Forward(p.Lon, p.Lat)
+		c := field.Confidence(x, y, p.Time.Add(-time.Duration(e.opt.TrajectoryHours*float64(time.Hour))), p.Time)
+		spread := c.DirectionErrorDeg
+		if math.IsNaN(spread) {
+			spread = e.opt.NoSpreadDeg
+		}
+		w, err := field.At(x, y, p.Time)
+		e.petitions[i] = pet{Petition: p, x: x, y: y, conf: c, spread: math.Max(spread, e.opt.MinSpreadDeg),
+			wind: w, hasWind: err == nil, sunUp: atmos.SunUp(p.Lon, p.Lat, p.Time)}
 	}
 	return e, nil
-}
-
-// place puts a petition on the grid with its wind, wind confidence and
-// plume spread.
-func (e *Engine) place(p *Petition) *pet {
-	x, y := e.grid.Forward(p.Lon, p.Lat)
-	c := e.field.Confidence(x, y, p.Time.Add(-time.Duration(e.opt.TrajectoryHours*float64(time.Hour))), p.Time)
-	spread := c.DirectionErrorDeg
-	if math.IsNaN(spread) {
-		spread = e.opt.NoSpreadDeg
-	}
-	w, err := e.field.At(x, y, p.Time)
-	return &pet{Petition: p, x: x, y: y, conf: c, spread: math.Max(spread, e.opt.MinSpreadDeg),
-		wind: w, hasWind: err == nil, sunUp: atmos.SunUp(p.Lon, p.Lat, p.Time)}
 }
 
 // Grid returns the engine's planar grid.
@@ -227,9 +221,6 @@ type coupling struct {
 	// ratio is the plume concentration at the petition over the reference
 	// centreline concentration at the detection range, capped at 1.
 	ratio float64
-	// raw is the ratio before the cap: concentrations compared with one
-	// another for the same source (PlumeAt).
-	raw float64
 	// wind is the wind used; ok is false when there was none.
 	wind atmos.Sample
 	ok   bool
@@ -241,11 +232,6 @@ type coupling struct {
 // stability class from that wind and whether the sun was up at the
 // petition, and the plume is widened by p's direction uncertainty.
 func (e *Engine) couple(p *pet, sx, sy float64) coupling {
-	return e.coupleTurned(p, sx, sy, 0)
-}
-
-// coupleTurned is couple with the wind turned by turnDeg.
-func (e *Engine) coupleTurned(p *pet, sx, sy, turnDeg float64) coupling {
 	if !p.hasWind {
 		return coupling{}
 	}
@@ -255,13 +241,9 @@ func (e *Engine) coupleTurned(p *pet, sx, sy, turnDeg float64) coupling {
 	if err != nil {
 		return coupling{}
 	}
-	if turnDeg != 0 {
-		sin, cos := math.Sincos(turnDeg * math.Pi / 180)
-		w.U, w.V = w.U*cos-w.V*sin, w.U*sin+w.V*cos
-	}
 	class := atmos.StabilityClass(w.Speed, p.sunUp)
 	r := e.plume.Ratio(dx, dy, w, class, p.spread, e.opt.DetectionRangeM)
-	return coupling{ratio: math.Min(1, r), raw: r, wind: w, ok: true}
+	return coupling{ratio: math.Min(1, r), wind: w, ok: true}
 }
 
 // window returns the traceable petitions with from ≤ time < to.

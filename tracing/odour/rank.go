@@ -28,15 +28,6 @@ func (e *UnknownPetitionError) Unwrap() error { return ErrUnknownPetition }
 // no-wind baseline, the confidence (or abstention) and the repeat tiers
 // over the tier window ending at to.
 func (e *Engine) Rank(ctx context.Context, from, to time.Time) (*Result, error) {
-	return e.RankAgainst(ctx, from, to, nil)
-}
-
-// RankAgainst is Rank with counter-evidence: against, when not nil, is
-// asked for each candidate, after its votes, what speaks against it (see
-// Against); its penalty is taken off the score before the candidates are
-// sorted and the ranking is judged. Sensor networks use it for the quiet
-// receptors a candidate's plume would have reached (tracing/airattr).
-func (e *Engine) RankAgainst(ctx context.Context, from, to time.Time, against AgainstFunc) (*Result, error) {
 	if !to.After(from) {
 		return nil, fmt.Errorf("odour: the window's end %s is not after its start %s", to.Format(time.RFC3339), from.Format(time.RFC3339))
 	}
@@ -46,7 +37,7 @@ func (e *Engine) RankAgainst(ctx context.Context, from, to time.Time, against Ag
 		return nil, err
 	}
 	res.Repeat = rep
-	if err := e.attribute(ctx, e.window(from, to), res, false, against); err != nil {
+	if err := e.attribute(ctx, e.window(from, to), res, false); err != nil {
 		return nil, err
 	}
 	e.history(res, rep, supported, from)
@@ -72,7 +63,7 @@ func (e *Engine) Trace(ctx context.Context, id string) (*Result, error) {
 	if p.Traceable() {
 		ps = []*pet{p}
 	}
-	if err := e.attribute(ctx, ps, res, true, nil); err != nil {
+	if err := e.attribute(ctx, ps, res, true); err != nil {
 		return nil, err
 	}
 	e.history(res, rep, supported, p.Time)
@@ -87,7 +78,7 @@ func (e *Engine) Trace(ctx context.Context, id string) (*Result, error) {
 }
 
 // attribute fills candidates, surface, baseline and confidence.
-func (e *Engine) attribute(ctx context.Context, ps []*pet, res *Result, single bool, against AgainstFunc) error {
+func (e *Engine) attribute(ctx context.Context, ps []*pet, res *Result, single bool) error {
 	res.Petitions = len(ps)
 	res.Grid = e.grid.String()
 	res.Candidates = []Candidate{}
@@ -105,16 +96,11 @@ func (e *Engine) attribute(ctx context.Context, ps []*pet, res *Result, single b
 		res.Confidence.explain(ReasonNoMatch, map[string]any{"range_km": round(e.opt.MaxRangeM/1000, 0)})
 		return nil
 	}
-	plumes := map[receptorKey]*pet{}
 	for _, s := range sites {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		c := e.candidate(ps, s)
-		if against != nil {
-			e.counter(&c, s, against, plumes)
-		}
-		res.Candidates = append(res.Candidates, c)
+		res.Candidates = append(res.Candidates, e.candidate(ps, s))
 	}
 	sort.SliceStable(res.Candidates, func(i, j int) bool {
 		a, b := res.Candidates[i], res.Candidates[j]

@@ -54,9 +54,7 @@ type Candidate struct {
 	Industry   string `json:"industry"`
 	// Rank is 1 for the best; absent when the result abstains.
 	Rank int `json:"rank,omitempty"`
-	// Score is the sum of the facility's votes (Evidence.Votes), less
-	// the penalty of Evidence.Against when a caller supplied
-	// counter-evidence (Engine.RankAgainst).
+	// Score is the sum of the facility's votes (Evidence.Votes).
 	Score    float64  `json:"score"`
 	Evidence Evidence `json:"evidence"`
 }
@@ -80,9 +78,6 @@ type Evidence struct {
 	// Tier is its repeat tier (A, B, C) over the tier window; "" below C.
 	Tier       string     `json:"tier,omitempty"`
 	Compliance Compliance `json:"compliance"`
-	// Against is the counter-evidence of Engine.RankAgainst (the quiet
-	// sensors of tracing/airattr); nil without.
-	Against *Against `json:"against,omitempty"`
 	// Trajectory is set by traces: how close the back-trajectory passed.
 	Trajectory *TrajectoryEvidence `json:"trajectory,omitempty"`
 }
