@@ -393,6 +393,25 @@ func (e *jsonw) evidence(v *suspect.Evidence) {
 	}
 	e.optStr(`,"bracketing":`, v.Bracketing)
 	e.optNum(`,"bracketing_weight":`, v.BracketingWeight)
+	if len(v.BracketingBy) > 0 {
+		e.raw(`,"bracketing_by":[`)
+		for i := range v.BracketingBy {
+			n := &v.BracketingBy[i]
+			if i > 0 {
+				e.raw(",")
+			}
+			e.raw(`{"kind":`)
+			e.str(n.Kind)
+			e.raw(`,"station":`)
+			e.str(n.Station)
+			e.raw(`,"time":`)
+			e.time(n.Time)
+			e.raw(`,"weight":`)
+			e.num(n.Weight)
+			e.raw("}")
+		}
+		e.raw("]")
+	}
 	e.optStr(`,"reason":`, v.Reason)
 	f := &v.Factors
 	e.raw(`,"factors":{"coverage":`)

@@ -9,6 +9,11 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/envtrace/envtrace/access"
+	"github.com/envtrace/envtrace/access/accesstest"
+	"github.com/envtrace/envtrace/api"
+	"github.com/envtrace/envtrace/api/webmap"
 )
 
 // postJSON posts body to base+path as the demo identity and decodes the
@@ -130,6 +135,70 @@ func TestBrowserCaseRecords(t *testing.T) {
 				b.step("scroll to the records", chromedp.ScrollIntoView(chromedp.ID("case-items")))
 				b.shot("records-panel")
 			}
+			b.checkErrors()
+		})
+	}
+}
+
+// TestBrowserCasePublic reopens a case as the civil-society group it is
+// shared with, signed in on the map, at desktop and phone sizes in zh-TW:
+// the panel shows the public summary (id, title, date in Taiwan time, the
+// kinds of record it holds) and none of the staff's trace, records,
+// exports, shares or referrals.
+func TestBrowserCasePublic(t *testing.T) {
+	exe := chromium(t)
+	iss := accesstest.NewIssuer(t)
+	iss.LoginAs("ngo-3", map[string]any{"envtrace_role": "ngo", "name": "守護福田圳"})
+	const client = "envtrace-map"
+	oidc, err := access.NewOIDC(t.Context(), iss.URL, client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Requests without a token are the demo's, which files the case; the
+	// map's are the group's.
+	base, scen := serveCentralWith(t, nil, func(c *api.Config) {
+		c.Auth = access.Chain{People: oidc}
+		c.WebLogin = &webmap.Login{Issuer: iss.URL, ClientID: client}
+	})
+	sc := scen[0]
+	var created struct{ ID string }
+	postJSON(t, base, "/api/v1/cases", map[string]any{"title": "福田圳公開案件", "trace": map[string]any{"station": sc.Station,
+		"parameter": sc.Parameter, "value": sc.Value, "unit": sc.Unit, "time": sc.Time.Format(time.RFC3339)}}, &created)
+	var report struct{ ID string }
+	postJSON(t, base, "/api/v1/dumping/reports", map[string]any{"service_code": "dumping-industrial", "description": "農路旁堆置桶裝廢液",
+		"x": dumpingPoint[0], "y": dumpingPoint[1], "crs": "EPSG:4326", "seen_it": true, "contact": "citizen@example.tw", "source": "web"}, &report)
+	items := "/api/v1/cases/" + created.ID
+	postJSON(t, base, items+"/items", map[string]string{"kind": "dumping_report", "id": report.ID}, nil)
+	postJSON(t, base, items+"/shares", map[string]string{"principal": "user:" + iss.URL + "#ngo-3"}, nil)
+
+	for _, tc := range []struct {
+		name string
+		w, h int
+	}{{"desktop", 1440, 900}, {"phone", 390, 844}} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBrowser(t, exe, base, "case-public-"+tc.name, tc.w, tc.h)
+			b.step("load the map", chromedp.Navigate(base+"/"), chromedp.WaitReady(chromedp.CSS(`body[data-ready="true"]`)))
+			b.step("log in", chromedp.Click(chromedp.ID("login-button")),
+				chromedp.WaitReady(chromedp.ID("login-who")), chromedp.WaitReady(chromedp.CSS(`body[data-ready="true"]`)))
+			b.step("reopen the case", chromedp.Navigate(base+"/?case="+created.ID),
+				chromedp.WaitReady(chromedp.CSS(`#case-public[data-case="`+created.ID+`"]`)))
+			panel := b.text("#case-public")
+			if !strings.Contains(panel, "福田圳公開案件") || !strings.Contains(panel, created.ID) || !strings.Contains(panel, "(UTC+8)") ||
+				!strings.Contains(panel, "公開摘要") {
+				t.Errorf("public panel %q", panel)
+			}
+			if kinds := b.text("#case-public-kinds"); !strings.Contains(kinds, "污染追查（1）") || !strings.Contains(kinds, "棄置通報（1）") {
+				t.Errorf("kinds %q", kinds)
+			}
+			for _, staff := range []string{"#case-view", "#case-report", "#case-items", "#case-shares", "#case-referrals", "#trace-results", "#suspects", ".exports"} {
+				if n := b.count(staff); n != 0 {
+					t.Errorf("the group's panel shows %s", staff)
+				}
+			}
+			if panel := b.text("#case-public"); strings.Contains(panel, "農路旁堆置桶裝廢液") || strings.Contains(panel, "citizen@example.tw") {
+				t.Errorf("the public panel shows a record: %q", panel)
+			}
+			b.shot("public")
 			b.checkErrors()
 		})
 	}

@@ -128,8 +128,10 @@ func (s *series) res() float64 {
 }
 
 // bracket is what the upstream stations say about an outfall at reach r,
-// measure m: the bracketing factor, the deciding sample's weight, and why.
-func bracket(checks []stationHit, r int32, m float64, loc *time.Location) (float64, float64, string) {
+// measure m: the bracketing factor, the deciding sample's weight, why in
+// words, and the same in numbers (one note per station that counted, in
+// the order of the words).
+func bracket(checks []stationHit, r int32, m float64, loc *time.Location) (float64, float64, string, []BracketNote) {
 	var cleanW float64
 	var clean, dirtyBelow, dirtyAbove *stationHit
 	for i := range checks {
@@ -144,12 +146,18 @@ func bracket(checks []stationHit, r int32, m float64, loc *time.Location) (float
 			dirtyAbove = s
 		}
 	}
+	note := func(kind string, s *stationHit) BracketNote {
+		return BracketNote{Kind: kind, Station: s.id, Time: s.time.In(loc), Weight: round(s.weight, 3)}
+	}
 	f, why := 1.0, ""
+	var notes []BracketNote
 	switch {
 	case dirtyBelow != nil:
 		f, why = dirtyBelowFactor, fmt.Sprintf("station %s between this outfall and the reading was already dirty: suspicion moves up to here", dirtyBelow.id)
+		notes = append(notes, note(BracketDirtyBelow, dirtyBelow))
 	case dirtyAbove != nil:
 		f, why = dirtyAboveFactor, fmt.Sprintf("the excess was already present upstream at station %s, above this outfall", dirtyAbove.id)
+		notes = append(notes, note(BracketDirtyAbove, dirtyAbove))
 	}
 	if clean != nil {
 		cf := cleanFactor(cleanW)
@@ -158,15 +166,16 @@ func bracket(checks []stationHit, r int32, m float64, loc *time.Location) (float
 			if clean.cleared == "" {
 				clean.cleared = fmt.Sprintf("station %s, downstream of this outfall, read clean at %s, near when the same water passed (weight %.2f)", clean.id, at(), cleanW)
 			}
-			return 0, cleanW, clean.cleared
+			return 0, cleanW, clean.cleared, []BracketNote{note(BracketCleared, clean)}
 		}
 		f *= cf
 		if clean.lowered == "" {
 			clean.lowered = fmt.Sprintf("station %s downstream of this outfall read clean at %s, at the edge of the window (weight %.2f): the score is lowered, not cleared", clean.id, at(), cleanW)
 		}
 		why = joinWhy(why, clean.lowered)
+		notes = append(notes, note(BracketLowered, clean))
 	}
-	return f, cleanW, why
+	return f, cleanW, why, notes
 }
 
 func joinWhy(a, b string) string {

@@ -252,7 +252,7 @@ func (e *Engine) evaluate(c *candidate, d *demand, tr *traceCtx, km, hrs float64
 	ev.RequiredConcMgL, ev.PlausibleMaxConc = round(cp.requiredConc, 4), cp.plausibleMax
 	fx := Factors{Coverage: coverageFactor(permitCovers, profileCovers), LoadRatio: loadRatioFactor(cp.loadRatio),
 		History: historyFactor(same, other), Proximity: proximityFactor(hrs)}
-	fx.Bracketing, ev.BracketingWeight, ev.Bracketing = bracket(tr.checks, c.outfall.Place.Reach, c.outfall.Place.Measure, tr.loc)
+	fx.Bracketing, ev.BracketingWeight, ev.Bracketing, ev.BracketingBy = bracket(tr.checks, c.outfall.Place.Reach, c.outfall.Place.Measure, tr.loc)
 	ev.BracketingWeight = round(ev.BracketingWeight, 3)
 	ev.Factors = Factors{Coverage: fx.Coverage, LoadRatio: round(fx.LoadRatio, 4), History: round(fx.History, 3),
 		Proximity: round(fx.Proximity, 4), Bracketing: round(fx.Bracketing, 4)}

@@ -94,9 +94,33 @@ type Evidence struct {
 	// how close to the centre of its window the deciding sample was.
 	Bracketing       string  `json:"bracketing,omitempty"`
 	BracketingWeight float64 `json:"bracketing_weight,omitempty"`
+	// BracketingBy is Bracketing in numbers, for a reader to word it in
+	// its own language: each station that counted, in the same order.
+	BracketingBy []BracketNote `json:"bracketing_by,omitempty"`
 	// Reason says why a facility is ruled out or insufficient.
 	Reason  string  `json:"reason,omitempty"`
 	Factors Factors `json:"factors"`
+}
+
+// The kinds of BracketNote: a dirty station between the outfall and the
+// reading, a dirty station above the outfall, a clean station below it
+// near the centre of its window (the outfall is cleared) or at its edge
+// (the score is lowered).
+const (
+	BracketDirtyBelow = "dirty_below"
+	BracketDirtyAbove = "dirty_above"
+	BracketCleared    = "cleared"
+	BracketLowered    = "lowered"
+)
+
+// BracketNote is one upstream station's part in a facility's bracketing:
+// its kind (Bracket*), the station, the time of its deciding sample (in
+// Taiwan time) and how close to the centre of its window that sample was.
+type BracketNote struct {
+	Kind    string    `json:"kind"`
+	Station string    `json:"station"`
+	Time    time.Time `json:"time"`
+	Weight  float64   `json:"weight"`
 }
 
 // Factors are the score's parts, so a reviewer can see what drove a rank.

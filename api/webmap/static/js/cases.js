@@ -116,6 +116,23 @@ function caseReferrals(c) {
       : el('p', { class: 'hint', text: t('case.referrals_none') }));
 }
 
+// casePublic is the public summary a civil-society group gets of a case
+// shared with it (id, title, date, kinds of record, in item order): no
+// trace, no records, and none of the staff's links or lists.
+function casePublic(c) {
+  clearCaseItems();
+  const counts = new Map();
+  for (const k of c.kinds || []) counts.set(k, (counts.get(k) || 0) + 1);
+  return el('div', { class: 'case', id: 'case-public', dataset: { case: c.id } },
+    el('h2', { class: 'title', text: c.title }),
+    el('dl', { class: 'obs' },
+      el('dt', { text: t('case.id') }), el('dd', { text: c.id }),
+      el('dt', { text: t('case.saved_at') }), el('dd', { text: timeWithROC(c.created_at) }),
+      el('dt', { text: t('case.public_kinds') }), el('dd', null,
+        el('ul', { id: 'case-public-kinds' }, [...counts].map(([k, n]) => el('li', { dataset: { kind: k }, text: t('case.public_kind_count', { kind: t('case.kind.' + k), n }) }))))),
+    el('p', { class: 'hint', text: t('case.public_note') }));
+}
+
 // listCases shows the cases the user may see.
 export async function listCases(ctx) {
   clearError();
@@ -143,6 +160,10 @@ export async function openCase(ctx, id) {
   const done = busy(t('case.loading', { id }));
   try {
     const c = await api('/cases/' + encodeURIComponent(id));
+    if (!c.items) {
+      setPanel(casePublic(c));
+      return;
+    }
     const item = c.items.find((x) => x.kind === 'trace');
     const tr = item.trace;
     ctx.show(caseFeatures(tr.inputs.station, tr.map), tr.verdict);

@@ -160,6 +160,17 @@ function insufficientText(ev) {
     req: num(ev.required_load_kg_day, 1), max: num(ev.max_load_kg_day, 1) });
 }
 
+// bracketingText says what the upstream stations showed about a facility,
+// from the evidence's notes (bracketing_by: each station that counted,
+// its sample's time and weight) through the catalogue (bracket.*). A
+// result saved before the engine gave the notes has only its English
+// sentence, shown as it is.
+function bracketingText(ev) {
+  if (!ev.bracketing_by || !ev.bracketing_by.length) return ev.bracketing || '';
+  return ev.bracketing_by.map((n) => t('bracket.' + n.kind, { station: n.station, time: time(n.time), weight: num(n.weight, 2) }))
+    .join(t('punct.clause_sep'));
+}
+
 // industryOf names a suspect's industry: its profile's category name, or
 // the category as recorded when envtrace does not know it.
 function industryOf(ev) {
@@ -193,7 +204,7 @@ function suspectCard(s, res, onFocus) {
     [t('evidence.exceedances'), ev.past_exceedances_of_parameter
       ? t('evidence.exceedances_value', { n: ev.past_exceedances_of_parameter, dates: (ev.exceedance_periods || []).join(t('punct.list_sep')) })
       : t('evidence.exceedances_none'), 'exceedances'],
-    ev.bracketing ? [t('evidence.bracketing'), ev.bracketing, 'bracketing'] : null,
+    ev.bracketing ? [t('evidence.bracketing'), bracketingText(ev), 'bracketing'] : null,
   ];
   const card = el('article', { class: 'suspect-card' + (s.rank === 1 ? ' top' : ''), dataset: { facility: s.facility_id, rank: s.rank }, tabindex: '0' },
     el('header', null, el('span', { class: 'rank', text: String(s.rank) }),
@@ -234,7 +245,7 @@ export function traceResults(res, onFocus) {
   const ruled = res.ruled_out.length
     ? el('details', { id: 'ruled-out', open: res.ruled_out.length <= 5 },
       el('summary', { text: t('trace.ruled_out', { n: res.ruled_out.length }) }),
-      el('ul', { class: 'ruled' }, res.ruled_out.map((s) => el('li', null, el('strong', { text: s.name }), ' (' + s.facility_id + ') — ', s.evidence.bracketing || t('trace.ruled_out_reason')))))
+      el('ul', { class: 'ruled' }, res.ruled_out.map((s) => el('li', null, el('strong', { text: s.name }), ' (' + s.facility_id + ') — ', bracketingText(s.evidence) || t('trace.ruled_out_reason')))))
     : null;
   const ups = res.upstream_stations.length
     ? el('table', { id: 'upstream' },
