@@ -180,6 +180,7 @@ func (e *env) petitionArea(demo bool) (*api.PetitionArea, error) {
 	if err != nil {
 		return nil, err
 	}
+	desk.IndexContacts(prot.Secret.Subject)
 	return &api.PetitionArea{Desk: desk}, nil
 }
 
