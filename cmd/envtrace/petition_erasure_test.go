@@ -29,8 +29,8 @@ type contactJSON struct {
 // stored without (found by opening it with the keyring), in the same run
 // as the other erasures, keeps the petitions and their exact locations,
 // leaves another person's contact alone, and the running server answers
-// that the contact was erased within seconds (NOTIFY), as does a server
-// started afterwards.
+// that the contact was erased within seconds (NOTIFY), as it does for a
+// contact a retention purge drops, and so does a server started afterwards.
 func TestPetitionErasureReachesReplicas(t *testing.T) {
 	dbURL := replicaDB(t)
 	keyLine, err := privacy.NewKeyLine("erasure-test")
@@ -133,6 +133,12 @@ func TestPetitionErasureReachesReplicas(t *testing.T) {
 		[]string{byPhone, byEmail, unindexed}).Scan(&left, &points); err != nil || left != 0 || points != 3 {
 		t.Errorf("erased rows hold %d contacts or indexes and %d points (%v), want 0 and 3", left, points, err)
 	}
+
+	// A retention purge two years on reaches the running server the same way.
+	if code, out, errs := runCmd(t, "privacy", "purge", "--db", dbURL, "--now", "2029-02-05T00:00:00+08:00"); code != 0 || !strings.Contains(out, `"petition_contacts":1`) {
+		t.Fatalf("purge: exit %d %s %s", code, out, errs)
+	}
+	waitErased(other)
 
 	// A server started afterwards knows they were erased.
 	b = startReplica(ctx, t, dbURL)
