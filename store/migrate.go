@@ -308,6 +308,7 @@ func Requirements() postgis.Requirements {
 			"sensors_pkey", "sensors_geom_idx", "sensor_readings_pkey",
 			"monitors_pkey", "monitors_geom_idx", "wind_observations_pkey", "air_readings_pkey",
 			"petitions_pkey", "petitions_time_idx", "petitions_geom_idx", "petitions_case_number_idx", "petitions_seq_idx",
+			"petitions_contact_subjects_idx", "petitions_erased_seq_idx", // an erasure request; the replicas follow erasures
 			"air_permits_pkey", "fuel_declarations_pkey", "cems_records_pkey", "rainy_hours_pkey", "emission_factors_pkey",
 			"dumping_agencies_pkey", "dumping_jurisdictions_pkey", "dumping_parcels_pkey", "dumping_parcels_geom_gist",
 			"dumping_reports_pkey", "dumping_reports_geom_gist", "dumping_reports_agency_state", "dumping_reports_requested",

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/envtrace/envtrace/atmos"
+	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/tracing/air"
 	"github.com/envtrace/envtrace/tracing/odour"
 )
@@ -37,8 +38,10 @@ type ImportStats struct {
 // ImportOdourAir stores a data directory's odour and monitor files in one
 // transaction. Rows already stored (same keys) are kept as they are, so the
 // import is idempotent. Contacts are sealed with seal (their JSON); with
-// nil seal they are not stored and counted in ContactsDropped.
-func ImportOdourAir(ctx context.Context, pool *pgxpool.Pool, d *OdourAir, contacts odour.Contacts, seal Seal) (ImportStats, error) {
+// nil seal they are not stored and counted in ContactsDropped. subject
+// (privacy.Secret.Subject; nil for none) gives each sealed contact the
+// blind index of its phone and e-mail, by which `privacy erase` finds it.
+func ImportOdourAir(ctx context.Context, pool *pgxpool.Pool, d *OdourAir, contacts odour.Contacts, seal Seal, subject func(string) string) (ImportStats, error) {
 	var st ImportStats
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		for _, m := range d.Monitors {
@@ -65,20 +68,23 @@ func ImportOdourAir(ctx context.Context, pool *pgxpool.Pool, d *OdourAir, contac
 		}
 		for _, p := range d.Petitions {
 			var sealed []byte
+			var subjects []string
 			if c, ok := contacts[p.ID]; ok {
 				if seal == nil {
 					st.ContactsDropped++
 				} else if sealed, err = seal(contactJSON(c)); err != nil {
 					return fmt.Errorf("store: sealing the contact of petition %s: %w", p.ID, err)
+				} else if subject != nil {
+					subjects = petition.Contact{Phone: c.Phone, Email: c.Email}.Subjects(subject)
 				}
 			}
 			var hedonic any
 			if p.Hedonic != nil {
 				hedonic = *p.Hedonic
 			}
-			tag, err := tx.Exec(ctx, `insert into petitions (petition_id, time, category, intensity, hedonic, duration, channel, description, geom, contact_sealed)
-				values ($1, $2, $3, $4, $5, $6, $7, $8, ST_SetSRID(ST_MakePoint($9, $10), 4326), $11) on conflict (petition_id) do nothing`,
-				p.ID, p.Time, p.Category.String(), p.Intensity, hedonic, string(p.Duration), p.Channel, p.Description, p.Lon, p.Lat, sealed)
+			tag, err := tx.Exec(ctx, `insert into petitions (petition_id, time, category, intensity, hedonic, duration, channel, description, geom, contact_sealed, contact_subjects)
+				values ($1, $2, $3, $4, $5, $6, $7, $8, ST_SetSRID(ST_MakePoint($9, $10), 4326), $11, $12) on conflict (petition_id) do nothing`,
+				p.ID, p.Time, p.Category.String(), p.Intensity, hedonic, string(p.Duration), p.Channel, p.Description, p.Lon, p.Lat, sealed, subjectsOrNil(subjects))
 			if err != nil {
 				return fmt.Errorf("store: petition %s: %w", p.ID, err)
 			}

@@ -1,10 +1,13 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"math"
+	"slices"
 	"testing"
 
+	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/gis/postgis"
@@ -33,7 +36,8 @@ func TestOdourAirRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	sealer := petition.KeyringSealer{Keys: ring}
-	st, err := store.ImportOdourAir(ctx, pool, in, d.Contacts, sealer.Seal)
+	secret := privacy.Secret(bytes.Repeat([]byte{7}, 32))
+	st, err := store.ImportOdourAir(ctx, pool, in, d.Contacts, sealer.Seal, secret.Subject)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +70,7 @@ func TestOdourAirRoundTrip(t *testing.T) {
 			t.Fatalf("petition %s: %+v came back as %+v", p.ID, p, b)
 		}
 	}
-	again, err := store.ImportOdourAir(ctx, pool, in, d.Contacts, sealer.Seal)
+	again, err := store.ImportOdourAir(ctx, pool, in, d.Contacts, sealer.Seal, secret.Subject)
 	if err != nil || again.Wind != 0 || again.Petitions != 0 || again.AirReadings != 0 {
 		t.Fatalf("second import: %+v %v", again, err)
 	}
@@ -75,6 +79,13 @@ func TestOdourAirRoundTrip(t *testing.T) {
 		t.Fatalf("%d sealed contacts, want %d (%v)", sealed, len(d.Contacts), err)
 	}
 	for id, c := range d.Contacts {
+		// The blind index of the phone and e-mail, the one an erasure
+		// request matches (privacy.Secret.Subject, as for dumping reporters).
+		var got []string
+		if err := pool.QueryRow(ctx, `select coalesce(contact_subjects, '{}') from petitions where petition_id = $1`, id).Scan(&got); err != nil ||
+			!slices.Equal(got, petition.Contact{Phone: c.Phone, Email: c.Email}.Subjects(secret.Subject)) || len(got) == 0 {
+			t.Errorf("petition %s: blind index %v (%v)", id, got, err)
+		}
 		for _, s := range []string{c.Name, c.Phone, c.Email, c.Address} {
 			if s == "" {
 				continue

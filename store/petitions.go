@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -45,11 +46,11 @@ func (r PetitionRepo) Accept(ctx context.Context, s petition.Stored) (string, er
 		}
 		if err := tx.QueryRow(ctx, `with s as (select nextval(pg_get_serial_sequence('petitions', 'seq')) as n)
 			insert into petitions (seq, petition_id, time, category, intensity, hedonic, duration, channel, description, geom,
-				contact_sealed, case_number, received, origin)
-			select n, 'OP-' || lpad(n::text, 6, '0'), $1, $2, $3, $4, $5, $6, $7, ST_SetSRID(ST_MakePoint($8, $9), 4326), $10, $11, $12, 'intake'
+				contact_sealed, case_number, received, origin, contact_subjects)
+			select n, 'OP-' || lpad(n::text, 6, '0'), $1, $2, $3, $4, $5, $6, $7, ST_SetSRID(ST_MakePoint($8, $9), 4326), $10, $11, $12, 'intake', $13
 			from s returning petition_id`,
 			p.Time, p.Category.String(), p.Intensity, hedonic, string(p.Duration), p.Channel, p.Description, p.Lon, p.Lat,
-			s.Sealed, caseNumber, s.Received).Scan(&id); err != nil {
+			s.Sealed, caseNumber, s.Received, subjectsOrNil(s.Subjects)).Scan(&id); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `select pg_notify($1, (select max(seq) from petitions where origin = 'intake')::text)`, PetitionsChannel)
@@ -67,6 +68,49 @@ func (r PetitionRepo) Accept(ctx context.Context, s petition.Stored) (string, er
 	return id, nil
 }
 
+// subjectsOrNil stores no blind index as null (a row to match by opening
+// its sealed contact, or one without a contact).
+func subjectsOrNil(ss []string) any {
+	if len(ss) == 0 {
+		return nil
+	}
+	return ss
+}
+
+// erasedNotice is the payload of the NOTIFY an erasure or a purge sends
+// on PetitionsChannel: not a seq, so every follower reads the erasures.
+const erasedNotice = "erased"
+
+// ErasedHighWater is the largest petition erasure seq (0 for none), from
+// which a PetitionFollower follows erasures; read it before LoadIntake.
+func ErasedHighWater(ctx context.Context, pool *pgxpool.Pool) (int64, error) {
+	var n int64
+	if err := pool.QueryRow(ctx, `select coalesce(max(erased_seq), 0) from petitions`).Scan(&n); err != nil {
+		return 0, wrap("petition erasures", err)
+	}
+	return n, nil
+}
+
+// erasedSince returns the ids of the petitions whose contacts were erased
+// or purged after erasure seq after, and the largest seq.
+func erasedSince(ctx context.Context, q querier, after int64) ([]string, int64, error) {
+	rows, err := q.Query(ctx, `select petition_id, erased_seq from petitions where erased_seq > $1 order by erased_seq`, after)
+	if err != nil {
+		return nil, after, wrap("petition erasures", err)
+	}
+	defer rows.Close()
+	var ids []string
+	last := after
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id, &last); err != nil {
+			return nil, after, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, last, rows.Err()
+}
+
 // LoadIntake returns the petitions the desk accepted, in seq order, and
 // the largest seq (0 for none), from which a PetitionFollower follows.
 // Imported petitions (petitions.csv) are LoadOdourAir's.
@@ -78,7 +122,7 @@ func LoadIntake(ctx context.Context, pool *pgxpool.Pool) ([]petition.Stored, int
 // with seq above after, in seq order, and the seq of the last.
 func intakeSince(ctx context.Context, q querier, after int64, limit int) ([]petition.Stored, int64, error) {
 	sql := `select seq, petition_id, time, category, intensity, hedonic, duration, channel, description, ST_X(geom), ST_Y(geom),
-		contact_sealed, coalesce(case_number, ''), received
+		contact_sealed, coalesce(case_number, ''), received, coalesce(contact_subjects, '{}'), erased_seq is not null
 		from petitions where origin = 'intake' and seq > $1 order by seq`
 	args := []any{after}
 	if limit >= 0 {
@@ -99,7 +143,7 @@ func intakeSince(ctx context.Context, q querier, after int64, limit int) ([]peti
 		var hedonic *int16
 		p := &s.Petition
 		if err := rows.Scan(&last, &p.ID, &p.Time, &cat, &intensity, &hedonic, &dur, &p.Channel, &p.Description, &p.Lon, &p.Lat,
-			&s.Sealed, &s.CaseNumber, &s.Received); err != nil {
+			&s.Sealed, &s.CaseNumber, &s.Received, &s.Subjects, &s.Erased); err != nil {
 			return nil, after, err
 		}
 		if err := petitionFields(p, cat, intensity, hedonic, dur); err != nil {
@@ -128,10 +172,23 @@ func petitionFields(p *odour.Petition, cat string, intensity int16, hedonic *int
 
 // NewPetitionFollower follows the petitions other replicas accept, from
 // intake seq after (LoadIntake's), handing each batch to apply
-// (petition.Desk.Restore, which skips those held).
-func NewPetitionFollower(pool *pgxpool.Pool, after int64, apply func(ctx context.Context, ss []petition.Stored) error) *Follower {
+// (petition.Desk.Restore, which skips those held), and the contacts
+// erasures and purges drop, from erasure seq erasedAfter
+// (ErasedHighWater's), handing their petition ids to drop
+// (petition.Desk.DropContacts).
+func NewPetitionFollower(pool *pgxpool.Pool, after, erasedAfter int64, apply func(ctx context.Context, ss []petition.Stored) error, drop func(ids []string)) *Follower {
 	f := &Follower{Pool: pool}
+	var erasedHigh atomic.Int64
+	erasedHigh.Store(erasedAfter)
 	f.feed = feed{channel: PetitionsChannel, next: func(ctx context.Context, q querier, after int64) (int, int64, error) {
+		ids, elast, err := erasedSince(ctx, q, erasedHigh.Load())
+		if err != nil {
+			return 0, after, err
+		}
+		if len(ids) > 0 {
+			drop(ids)
+			erasedHigh.Store(elast)
+		}
 		ss, last, err := intakeSince(ctx, q, after, FollowBatch)
 		if err != nil || len(ss) == 0 {
 			return 0, after, err

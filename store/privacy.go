@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/casework/dumping"
+	"github.com/envtrace/envtrace/casework/petition"
 )
 
 // PersonalData keeps the personal data of migration 0008: sealed contacts,
@@ -172,9 +175,7 @@ func (p *PersonalData) Purge(ctx context.Context, now time.Time) (Erased, error)
 		if cut, err = privacy.Cutoff(privacy.KindPetitionContact, now); err != nil {
 			return err
 		}
-		tag, err = tx.Exec(ctx, `update petitions set contact_sealed = null
-			where contact_sealed is not null and coalesce(received, time) < $1`, cut)
-		e.PetitionContacts = tag.RowsAffected()
+		e.PetitionContacts, err = dropPetitionContacts(ctx, tx, "coalesce(received, time) < $1", cut)
 		return err
 	})
 	if err != nil {
@@ -194,10 +195,75 @@ func dropDumpingContacts(ctx context.Context, tx pgx.Tx, where string, arg any) 
 	return tag.RowsAffected(), nil
 }
 
+// dropPetitionContacts removes the sealed contacts (and their blind
+// indexes) of the odour petitions matching where, numbers each drop
+// (erased_seq) and notifies the replicas at COMMIT, so that their desks
+// forget it (NewPetitionFollower). The petition and its exact location stay.
+func dropPetitionContacts(ctx context.Context, tx pgx.Tx, where string, arg any) (int64, error) {
+	tag, err := tx.Exec(ctx, `update petitions set contact_sealed = null, contact_subjects = null,
+		erased_seq = nextval('petition_erasures_seq') where contact_sealed is not null and `+where, arg)
+	if err != nil {
+		return 0, err
+	}
+	if tag.RowsAffected() > 0 {
+		if _, err := tx.Exec(ctx, `select pg_notify($1, $2)`, PetitionsChannel, erasedNotice); err != nil {
+			return 0, err
+		}
+	}
+	return tag.RowsAffected(), nil
+}
+
+// unindexedPetitionContacts opens, with keys, the sealed contacts of the
+// petitions stored without a blind index (before migration 0016, or by a
+// server without the privacy secret) and returns the ids of those whose
+// phone or e-mail has subject (by subjectOf, privacy.Secret.Subject).
+func unindexedPetitionContacts(ctx context.Context, tx pgx.Tx, keys *privacy.Keyring, subjectOf func(string) string, subject string) ([]string, error) {
+	rows, err := tx.Query(ctx, `select petition_id, contact_sealed from petitions
+		where contact_sealed is not null and contact_subjects is null for update`)
+	if err != nil {
+		return nil, err
+	}
+	type row struct {
+		ID     string
+		Sealed []byte
+	}
+	all, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
+	if err != nil {
+		return nil, err
+	}
+	sealer := petition.KeyringSealer{Keys: keys}
+	var ids []string
+	for _, r := range all {
+		plain, err := sealer.Open(r.Sealed)
+		if err != nil {
+			return nil, fmt.Errorf("petition %s: %w", r.ID, err)
+		}
+		var c petition.Contact
+		if err := json.Unmarshal([]byte(plain), &c); err != nil {
+			return nil, fmt.Errorf("petition %s: sealed contact: %w", r.ID, err)
+		}
+		if slices.Contains(c.Subjects(subjectOf), subject) {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids, nil
+}
+
 // Erase answers an erasure request: it removes every contact and exact
 // location of subject (privacy.Secret.Subject of the person's phone or
-// e-mail) and keeps the anonymised records and their fuzzed locations.
+// e-mail), the contacts of the dumping reports and odour petitions with
+// that blind index, and keeps the anonymised records and their fuzzed
+// locations. It is EraseWith without a keyring: petitions stored without
+// a blind index are not reached.
 func (p *PersonalData) Erase(ctx context.Context, subject string) (Erased, error) {
+	return p.EraseWith(ctx, subject, nil, nil)
+}
+
+// EraseWith is Erase that, given the contact keyring and the blind index
+// function (privacy.Secret.Subject), also opens the sealed contacts of
+// the petitions stored without a blind index to find the person's, all
+// in one transaction.
+func (p *PersonalData) EraseWith(ctx context.Context, subject string, keys *privacy.Keyring, subjectOf func(string) string) (Erased, error) {
 	var e Erased
 	err := p.asRole(ctx, systemRole, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, "delete from personal_contacts where subject = $1", subject)
@@ -209,7 +275,21 @@ func (p *PersonalData) Erase(ctx context.Context, subject string) (Erased, error
 			return err
 		}
 		e.Locations = tag.RowsAffected()
-		e.DumpingContacts, err = dropDumpingContacts(ctx, tx, "contact_subject = $1", subject)
+		if e.DumpingContacts, err = dropDumpingContacts(ctx, tx, "contact_subject = $1", subject); err != nil {
+			return err
+		}
+		if e.PetitionContacts, err = dropPetitionContacts(ctx, tx, "$1 = any(contact_subjects)", subject); err != nil {
+			return err
+		}
+		if keys == nil || subjectOf == nil {
+			return nil
+		}
+		ids, err := unindexedPetitionContacts(ctx, tx, keys, subjectOf, subject)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		n, err := dropPetitionContacts(ctx, tx, "petition_id = any($1)", ids)
+		e.PetitionContacts += n
 		return err
 	})
 	if err != nil {

@@ -52,6 +52,21 @@ type Contact struct {
 	Phone   string `json:"phone,omitempty"`
 	Email   string `json:"email,omitempty"`
 	Address string `json:"address,omitempty"`
+	// Erased says the contact was dropped by an erasure request or a
+	// retention purge (the fields above are then empty).
+	Erased bool `json:"erased,omitempty"`
+}
+
+// Subjects returns the blind indexes (subject, privacy.Secret.Subject) of
+// the contact's phone and e-mail, the ones an erasure request matches.
+func (c Contact) Subjects(subject func(string) string) []string {
+	var out []string
+	for _, v := range []string{c.Phone, c.Email} {
+		if strings.TrimSpace(v) != "" {
+			out = append(out, subject(v))
+		}
+	}
+	return out
 }
 
 // Intake is a petition as a channel received it (the JSON body of POST
@@ -95,6 +110,8 @@ type record struct {
 	received   time.Time
 	p          odour.Petition
 	sealed     []byte
+	subjects   []string
+	erased     bool
 	// pubLon, pubLat are the public (shifted) location.
 	pubLon, pubLat float64
 }
@@ -109,6 +126,8 @@ type Desk struct {
 	fuzzer *privacy.Fuzzer
 	county func(lon, lat float64) string
 	store  Store
+	// subject is the contacts' blind index (privacy.Secret.Subject).
+	subject func(string) string
 }
 
 // Stored is a petition as the desk keeps it and a Store writes it: the
@@ -119,6 +138,11 @@ type Stored struct {
 	Received   time.Time
 	Petition   odour.Petition
 	Sealed     []byte
+	// Subjects are the blind indexes of the contact's phone and e-mail
+	// (Contact.Subjects), by which an erasure request finds it.
+	Subjects []string
+	// Erased says the contact was erased or purged (Sealed is then nil).
+	Erased bool
 }
 
 // Store is the desk's system of record. Accept stores a petition whose
@@ -150,7 +174,7 @@ func (d *Desk) Restore(ss []Stored) (int, error) {
 		if _, held := d.byID[s.Petition.ID]; held {
 			continue
 		}
-		rec := &record{caseNumber: s.CaseNumber, received: s.Received, p: s.Petition, sealed: s.Sealed}
+		rec := &record{caseNumber: s.CaseNumber, received: s.Received, p: s.Petition, sealed: s.Sealed, subjects: s.Subjects, erased: s.Erased}
 		var err error
 		if rec.pubLon, rec.pubLat, err = d.fuzzer.Fuzz(s.Petition.Lon, s.Petition.Lat); err != nil {
 			return n, fmt.Errorf("petition %s: %w", s.Petition.ID, err)
@@ -159,6 +183,32 @@ func (d *Desk) Restore(ss []Stored) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// DropContacts forgets the contacts of the petitions ids (an erasure
+// request or a retention purge dropped them from the store), so that the
+// desk answers that they were erased. It returns how many it held.
+func (d *Desk) DropContacts(ids []string) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for _, id := range ids {
+		if r, ok := d.byID[id]; ok {
+			r.sealed, r.subjects, r.erased = nil, nil, true
+			n++
+		}
+	}
+	return n
+}
+
+// IndexContacts gives the desk the contacts' blind index
+// (privacy.Secret.Subject), stored with each petition so that an erasure
+// request finds it. Without it petitions are stored without one, and
+// `privacy erase` has to open their sealed contacts to match them.
+func (d *Desk) IndexContacts(subject func(string) string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.subject = subject
 }
 
 // add holds rec; d.mu is held.
@@ -278,6 +328,11 @@ func (d *Desk) Submit(ctx context.Context, in Intake) (*StaffView, error) {
 		if rec.sealed, err = d.sealer.Seal(string(b)); err != nil {
 			return nil, fmt.Errorf("petition: sealing the contact: %w", err)
 		}
+		d.mu.RLock()
+		if d.subject != nil {
+			rec.subjects = in.Contact.Subjects(d.subject)
+		}
+		d.mu.RUnlock()
 	}
 	rec.p = p
 	d.mu.RLock()
@@ -289,7 +344,7 @@ func (d *Desk) Submit(ctx context.Context, in Intake) (*StaffView, error) {
 	}
 	if store != nil {
 		// Stored (and committed) before it is held and acknowledged.
-		id, err := store.Accept(ctx, Stored{CaseNumber: rec.caseNumber, Received: rec.received, Petition: p, Sealed: rec.sealed})
+		id, err := store.Accept(ctx, Stored{CaseNumber: rec.caseNumber, Received: rec.received, Petition: p, Sealed: rec.sealed, Subjects: rec.subjects})
 		if err != nil {
 			return nil, err
 		}
@@ -425,14 +480,19 @@ func (d *Desk) OpenContact(v dumping.Viewer, id string) (*Contact, error) {
 	}
 	d.mu.RLock()
 	r, ok := d.byID[id]
+	var sealed []byte
+	var erased bool
+	if ok {
+		sealed, erased = r.sealed, r.erased
+	}
 	d.mu.RUnlock()
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrNotFound, id)
 	}
-	if r.sealed == nil {
-		return &Contact{}, nil
+	if sealed == nil {
+		return &Contact{Erased: erased}, nil
 	}
-	s, err := d.sealer.Open(r.sealed)
+	s, err := d.sealer.Open(sealed)
 	if err != nil {
 		return nil, err
 	}

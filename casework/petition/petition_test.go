@@ -232,3 +232,55 @@ func TestStoreAndRestore(t *testing.T) {
 		t.Errorf("the restoring desk publishes (%v, %v), the first (%v, %v)", pv.Lon, pv.Lat, v.Lon, v.Lat)
 	}
 }
+
+// TestErasedContacts: a desk given the blind index stores the subjects of
+// the petitioner's phone and e-mail (the dumping reporters' one, so an
+// erasure request written either way matches), and a desk told that a
+// contact was dropped answers that it was erased, also after a restore.
+func TestErasedContacts(t *testing.T) {
+	secret, err := privacy.ParseSecret([]byte(strings.Repeat("4b", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := NewDesk(sealer(t), fuzzer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.IndexContacts(secret.Subject)
+	st := &countingStore{cases: map[string]bool{}}
+	a.Persist(st)
+	in := intake(120.41, 23.95)
+	in.Contact.Email = "Wang@Example.tw"
+	v, err := a.Submit(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{secret.Subject("+886 912 345 678"), secret.Subject("wang@example.tw")}
+	if got := st.got[0].Subjects; len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("stored subjects %v, want %v", got, want)
+	}
+	centre := dumping.Viewer{Role: dumping.RoleCentre}
+	if n := a.DropContacts([]string{v.ID, "OP-999999"}); n != 1 {
+		t.Errorf("dropped %d, want 1", n)
+	}
+	c, err := a.OpenContact(centre, v.ID)
+	if err != nil || !c.Erased || c.Phone != "" || c.Name != "" {
+		t.Errorf("after the erasure: %+v %v", c, err)
+	}
+	if sv, _ := a.Get(centre, v.ID); sv.(StaffView).HasContact {
+		t.Error("the staff view still says the petition has a contact")
+	}
+	st.got[0].Petition.ID = v.ID
+	b2, _ := NewDesk(sealer(t), fuzzer(t))
+	if _, err := b2.Restore([]Stored{{Petition: st.got[0].Petition, Erased: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := b2.OpenContact(centre, v.ID); err != nil || !c.Erased {
+		t.Errorf("restored erased contact: %+v %v", c, err)
+	}
+	plain, _ := NewDesk(sealer(t), fuzzer(t))
+	plain.Persist(st)
+	if _, err := plain.Submit(context.Background(), intake(120.5, 23.9)); err != nil || st.got[len(st.got)-1].Subjects != nil {
+		t.Errorf("a desk without the blind index stored subjects %v (%v)", st.got[len(st.got)-1].Subjects, err)
+	}
+}

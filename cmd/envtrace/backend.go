@@ -139,16 +139,21 @@ func durableIngest(st *store.PostGIS) api.IngestSink {
 // desk, and each new one is stored before it is acknowledged (a lost
 // connection is a 503 the client retries). It returns the intake
 // high-water mark the desk's follower starts from.
-func persistPetitions(ctx context.Context, pool *pgxpool.Pool, desk *petition.Desk) (int64, error) {
+func persistPetitions(ctx context.Context, pool *pgxpool.Pool, desk *petition.Desk) (high, erasedHigh int64, err error) {
+	// Erasures first: one committed while the intake loads is both loaded
+	// (the row has no contact) and followed.
+	if erasedHigh, err = store.ErasedHighWater(ctx, pool); err != nil {
+		return 0, 0, err
+	}
 	held, high, err := store.LoadIntake(ctx, pool)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if _, err := desk.Restore(held); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	desk.Persist(durablePetitions{store.PetitionRepo{Pool: pool}})
-	return high, nil
+	return high, erasedHigh, nil
 }
 
 // durablePetitions turns a lost database connection while accepting a
@@ -224,7 +229,7 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	if err != nil {
 		return err
 	}
-	petitionsHigh, err := persistPetitions(ctx, pool, pa.Desk)
+	petitionsHigh, erasedHigh, err := persistPetitions(ctx, pool, pa.Desk)
 	if err != nil {
 		return err
 	}
@@ -261,10 +266,10 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		return nil
 	})
 	db.follow.Log = slog.New(slog.NewTextHandler(e.stderr, nil)).Warn
-	db.petitions = store.NewPetitionFollower(pool, petitionsHigh, func(_ context.Context, ss []petition.Stored) error {
+	db.petitions = store.NewPetitionFollower(pool, petitionsHigh, erasedHigh, func(_ context.Context, ss []petition.Stored) error {
 		_, err := pa.Desk.Restore(ss)
 		return err
-	})
+	}, func(ids []string) { pa.Desk.DropContacts(ids) })
 	db.petitions.Log = db.follow.Log
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)

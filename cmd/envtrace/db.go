@@ -174,7 +174,11 @@ func importOdourAir(ctx context.Context, e *env, pool *pgxpool.Pool) error {
 	if prot.Keys != nil {
 		seal = petition.KeyringSealer{Keys: prot.Keys}.Seal
 	}
-	st, err := store.ImportOdourAir(ctx, pool, &store.OdourAir{Monitors: d.Monitors, Wind: d.Wind, AirReadings: d.AirReadings, Petitions: d.Petitions}, d.Contacts, seal)
+	var subject func(string) string
+	if e.hasPrivacySecret() {
+		subject = prot.Secret.Subject
+	}
+	st, err := store.ImportOdourAir(ctx, pool, &store.OdourAir{Monitors: d.Monitors, Wind: d.Wind, AirReadings: d.AirReadings, Petitions: d.Petitions}, d.Contacts, seal, subject)
 	if err != nil {
 		return retryHint(err)
 	}

@@ -72,7 +72,7 @@ Usage:
                             [--allowed true|false] [--after SEQ] [--limit N]
   envtrace privacy rotate-key --db URL [--privacy-key-file FILE] [--new-id ID | --reseal-only]
   envtrace privacy purge    --db URL [--now T]
-  envtrace privacy erase    --db URL [--privacy-secret-file FILE] --contact PHONE_OR_EMAIL
+  envtrace privacy erase    --db URL [--privacy-secret-file FILE] [--privacy-key-file FILE] --contact PHONE_OR_EMAIL
 
 Without --data, trace, check, odour, air, hotspots and route use the embedded
 central-Taiwan fixture.

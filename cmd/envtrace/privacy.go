@@ -15,7 +15,7 @@ import (
 
 const privacyUsage = `usage: envtrace privacy rotate-key --db URL [--privacy-key-file FILE] [--new-id ID | --reseal-only]
        envtrace privacy purge --db URL [--now T]
-       envtrace privacy erase --db URL [--privacy-secret-file FILE] --contact PHONE_OR_EMAIL`
+       envtrace privacy erase --db URL [--privacy-secret-file FILE] [--privacy-key-file FILE] --contact PHONE_OR_EMAIL`
 
 func cmdPrivacy(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
@@ -149,7 +149,7 @@ func cmdPurge(ctx context.Context, e *env, args []string) error {
 // cmdErase answers an erasure request for the person with this contact.
 func cmdErase(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("privacy erase")
-	e.cfg.Bind(fs, "db", "privacy-secret-file")
+	e.cfg.Bind(fs, "db", "privacy-secret-file", "privacy-key-file")
 	contact := fs.String("contact", "", "the person's phone or e-mail, as they gave it")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -166,7 +166,17 @@ func cmdErase(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	got, err := store.NewPersonalData(pool).Erase(ctx, secret.Subject(*contact))
+	// With the contact keyring, the petitions stored without a blind
+	// index are opened to find the person's too.
+	var keys *privacy.Keyring
+	if path := e.keyringPath(); path != "" {
+		if keys, err = privacy.LoadKeyring(path); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(e.stderr, "privacy erase: no contact keyring (--privacy-key-file): petitions stored without a blind index are not searched")
+	}
+	got, err := store.NewPersonalData(pool).EraseWith(ctx, secret.Subject(*contact), keys, secret.Subject)
 	if err != nil {
 		return err
 	}
@@ -178,8 +188,8 @@ func printErased(e *env, verb string, got store.Erased) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "privacy: %s %d contacts, %d exact locations, %d dumping reporters' contacts (records kept, anonymised)\n",
-		verb, got.Contacts, got.Locations, got.DumpingContacts)
+	fmt.Fprintf(e.stderr, "privacy: %s %d contacts, %d exact locations, %d dumping reporters' contacts, %d odour petitioners' contacts (records kept, anonymised)\n",
+		verb, got.Contacts, got.Locations, got.DumpingContacts, got.PetitionContacts)
 	fmt.Fprintln(e.stdout, string(b))
 	return nil
 }

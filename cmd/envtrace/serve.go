@@ -180,6 +180,11 @@ func (e *env) petitionArea(demo bool) (*api.PetitionArea, error) {
 	if err != nil {
 		return nil, err
 	}
+	if e.hasPrivacySecret() {
+		// A per-process secret's index would match nothing later, and
+		// would keep `privacy erase` from opening those contacts.
+		desk.IndexContacts(prot.Secret.Subject)
+	}
 	return &api.PetitionArea{Desk: desk}, nil
 }
 
