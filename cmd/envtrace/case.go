@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/envtrace/envtrace/access"
-	"github.com/envtrace/envtrace/access/audit"
 	"github.com/envtrace/envtrace/casework"
 	"github.com/envtrace/envtrace/store"
 )
@@ -45,47 +44,20 @@ func cmdCase(ctx context.Context, e *env, args []string) error {
 }
 
 // caseSession is an open case store with the audit trail the command
-// writes to, and the name the command acts under.
+// writes to.
 type caseSession struct {
-	repo  casework.Repository
-	audit *store.AuditRecorder
-	actor string
-	close func()
+	*cliAudit
+	repo casework.Repository
 }
 
 // openCases opens the database and the audit trail; the audit key is
 // required, as it is for a server with authentication.
 func (e *env) openCases(ctx context.Context) (*caseSession, error) {
-	key, err := audit.LoadKey(e.cfg.Audit.Key, e.cfg.Audit.KeyFile)
-	if err != nil {
-		return nil, usageErr("case commands are audited and need the audit trail's key (ENVTRACE_AUDIT_KEY or --audit-key-file): %v", err)
-	}
-	pool, err := e.openReadyDB(ctx)
+	a, err := e.openCLIAudit(ctx, "case commands")
 	if err != nil {
 		return nil, err
 	}
-	rec := store.NewAuditRecorder(pool, key, store.AuditOptions{})
-	who := "unknown"
-	if u, ok := e.lookup("USER"); ok && u != "" {
-		who = u
-	}
-	return &caseSession{repo: store.New(pool), audit: rec, actor: "cli:" + who,
-		close: func() { rec.Close(); pool.Close() }}, nil
-}
-
-// by is the name the command's changes are recorded under.
-func (s *caseSession) by() string { return access.UserName(access.Principal{Subject: s.actor}) }
-
-// record audits one command as the REST request it twins (method and
-// path), allowed, with the digests of its arguments and its output.
-func (s *caseSession) record(ctx context.Context, action access.Action, method, path string, req, res []byte) error {
-	e := audit.Entry{Actor: s.actor, Role: string(access.Admin), Action: string(action), Resource: method + " " + path,
-		RequestID: "cli", ClientAddr: "local", Time: time.Now().UTC(), Allowed: true,
-		RequestDigest: audit.Digest(req), ResultDigest: audit.Digest(res)}
-	if err := s.audit.Record(ctx, e); err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	return nil
+	return &caseSession{cliAudit: a, repo: store.New(a.pool)}, nil
 }
 
 // caseArg parses args with one positional case id, wherever it stands

@@ -71,8 +71,8 @@ Usage:
   envtrace audit query      --db URL [--actor A] [--role R] [--action A] [--resource R] [--from T] [--to T]
                             [--allowed true|false] [--after SEQ] [--limit N]
   envtrace privacy rotate-key --db URL [--privacy-key-file FILE] [--new-id ID | --reseal-only]
-  envtrace privacy purge    --db URL [--now T]
-  envtrace privacy erase    --db URL [--privacy-secret-file FILE] [--privacy-key-file FILE] --contact PHONE_OR_EMAIL
+  envtrace privacy purge    --db URL [--audit-key-file FILE] [--now T]
+  envtrace privacy erase    --db URL [--audit-key-file FILE] [--privacy-secret-file FILE] [--privacy-key-file FILE] --contact PHONE_OR_EMAIL
 
 Without --data, trace, check, odour, air, hotspots and route use the embedded
 central-Taiwan fixture.

@@ -42,6 +42,7 @@ func TestPetitionErasureReachesReplicas(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("ENVTRACE_PRIVACY_KEY_FILE", keyFile)
+	t.Setenv("ENVTRACE_AUDIT_KEY", strings.Repeat("5a", 32)) // purge and erase are audited
 	t.Setenv("ENVTRACE_PRIVACY_SECRET", strings.Repeat("5c", 32))
 
 	ctx, cancel := context.WithCancel(context.Background())

@@ -9,13 +9,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/store"
 )
 
 const privacyUsage = `usage: envtrace privacy rotate-key --db URL [--privacy-key-file FILE] [--new-id ID | --reseal-only]
-       envtrace privacy purge --db URL [--now T]
-       envtrace privacy erase --db URL [--privacy-secret-file FILE] [--privacy-key-file FILE] --contact PHONE_OR_EMAIL`
+       envtrace privacy purge --db URL [--audit-key-file FILE] [--now T]
+       envtrace privacy erase --db URL [--audit-key-file FILE] [--privacy-secret-file FILE] [--privacy-key-file FILE] --contact PHONE_OR_EMAIL`
 
 func cmdPrivacy(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
@@ -121,7 +122,7 @@ func appendKey(path, id string) error {
 // cmdPurge erases the personal data past its retention period.
 func cmdPurge(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("privacy purge")
-	e.cfg.Bind(fs, "db")
+	e.cfg.Bind(fs, "db", "audit-key-file")
 	at := fs.String("now", "", "purge as of this time (RFC 3339; default now)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -134,22 +135,22 @@ func cmdPurge(ctx context.Context, e *env, args []string) error {
 		}
 		now = t
 	}
-	pool, err := e.openReadyDB(ctx)
+	a, err := e.openCLIAudit(ctx, "privacy purge and erase")
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	got, err := store.NewPersonalData(pool).Purge(ctx, now)
+	defer a.close()
+	got, err := store.NewPersonalData(a.pool).Purge(ctx, now)
 	if err != nil {
 		return err
 	}
-	return printErased(e, "purged", got)
+	return a.printErased(ctx, e, "purge", []byte(now.UTC().Format(time.RFC3339)), got)
 }
 
 // cmdErase answers an erasure request for the person with this contact.
 func cmdErase(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("privacy erase")
-	e.cfg.Bind(fs, "db", "privacy-secret-file", "privacy-key-file")
+	e.cfg.Bind(fs, "db", "audit-key-file", "privacy-secret-file", "privacy-key-file")
 	contact := fs.String("contact", "", "the person's phone or e-mail, as they gave it")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -161,11 +162,11 @@ func cmdErase(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	pool, err := e.openReadyDB(ctx)
+	a, err := e.openCLIAudit(ctx, "privacy purge and erase")
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
+	defer a.close()
 	// With the contact keyring, the petitions stored without a blind
 	// index are opened to find the person's too.
 	var keys *privacy.Keyring
@@ -176,20 +177,28 @@ func cmdErase(ctx context.Context, e *env, args []string) error {
 	} else {
 		fmt.Fprintln(e.stderr, "privacy erase: no contact keyring (--privacy-key-file): petitions stored without a blind index are not searched")
 	}
-	got, err := store.NewPersonalData(pool).EraseWith(ctx, secret.Subject(*contact), keys, secret.Subject)
+	subject := secret.Subject(*contact)
+	got, err := store.NewPersonalData(a.pool).EraseWith(ctx, subject, keys, secret.Subject)
 	if err != nil {
 		return err
 	}
-	return printErased(e, "erased", got)
+	// The entry's digest is of the keyed blind index, never of the
+	// contact itself, which a digest of a phone number would betray.
+	return a.printErased(ctx, e, "erase", []byte(subject), got)
 }
 
-func printErased(e *env, verb string, got store.Erased) error {
+// printErased audits a purge or an erasure (the request digest covers
+// req, the result digest the counts printed) and prints the counts.
+func (a *cliAudit) printErased(ctx context.Context, e *env, cmd string, req []byte, got store.Erased) error {
 	b, err := json.Marshal(got)
 	if err != nil {
 		return err
 	}
+	if err := a.record(ctx, access.Write, "CLI", "privacy "+cmd, req, b); err != nil {
+		return err
+	}
 	fmt.Fprintf(e.stderr, "privacy: %s %d contacts, %d exact locations, %d dumping reporters' contacts, %d odour petitioners' contacts (records kept, anonymised)\n",
-		verb, got.Contacts, got.Locations, got.DumpingContacts, got.PetitionContacts)
+		cmd+"d", got.Contacts, got.Locations, got.DumpingContacts, got.PetitionContacts)
 	fmt.Fprintln(e.stdout, string(b))
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/envtrace/envtrace/access/audit"
 	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/store"
@@ -63,11 +64,40 @@ func TestPrivacyCommands(t *testing.T) {
 	if c, err := rotated.Open(sealed, store.ContactAAD); err != nil || c != "ngo@example.tw" {
 		t.Fatalf("contact after rotation %q, %v", c, err)
 	}
+	// Purge and erase are audited: without the audit key they refuse.
+	if code, _, errs := runCmd(t, "privacy", "purge", "--db", url); code != 2 || !strings.Contains(errs, "ENVTRACE_AUDIT_KEY") {
+		t.Fatalf("purge without the audit key: exit %d %s", code, errs)
+	}
+	t.Setenv("ENVTRACE_AUDIT_KEY", strings.Repeat("5a", 32))
+	var before int64
+	if err := pool.QueryRow(ctx, `select coalesce(max(seq), 0) from audit_log`).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
 	if code, out, errs := runCmd(t, "privacy", "purge", "--db", url); code != 0 || !strings.Contains(out, `"contacts":1`) {
 		t.Fatalf("purge: exit %d %s %s", code, out, errs)
 	}
 	if code, out, errs := runCmd(t, "privacy", "erase", "--db", url, "--privacy-secret-file", secretFile, "--contact", "0933-000-222"); code != 0 || !strings.Contains(out, `"contacts":1`) {
 		t.Fatalf("erase: exit %d %s %s", code, out, errs)
+	}
+	var resources []string
+	rows, err := pool.Query(ctx, `select resource || ' ' || encode(request_digest, 'hex') from audit_log where seq > $1 order by seq`, before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			t.Fatal(err)
+		}
+		resources = append(resources, r)
+	}
+	if len(resources) != 2 || !strings.HasPrefix(resources[0], "CLI privacy purge ") || !strings.HasPrefix(resources[1], "CLI privacy erase ") {
+		t.Fatalf("audit entries %q: want the purge, then the erasure", resources)
+	}
+	// The erasure's digest is of the keyed blind index, not of the phone
+	// number, which a digest of so few digits would give away.
+	if clear := audit.Digest([]byte("0933-000-222")); strings.HasSuffix(resources[1], fmt.Sprintf("%x", clear)) {
+		t.Error("the erasure's audit digest is the contact's own digest")
 	}
 	if c, _ := pd.Contact(ctx, privacy.KindPetitionContact, "P1"); c != nil {
 		t.Error("the erased contact is still stored")
