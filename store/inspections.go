@@ -56,19 +56,7 @@ func (s *PostGIS) Inspections(ctx context.Context, facility string) ([]*inspecti
 	if err != nil {
 		return nil, wrap("inspections", err)
 	}
-	docs, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
-	if err != nil {
-		return nil, wrap("inspections", err)
-	}
-	out := make([]*inspection.Record, 0, len(docs))
-	for _, d := range docs {
-		r, err := decodeInspection(d)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
+	return collectDocs[*inspection.Record](rows, "inspections")
 }
 
 func decodeInspection(doc []byte) (*inspection.Record, error) {

@@ -63,19 +63,7 @@ func (s *PostGIS) SelfReportsOf(ctx context.Context, facility string) ([]*inspec
 	if err != nil {
 		return nil, wrap("self-reports", err)
 	}
-	docs, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
-	if err != nil {
-		return nil, wrap("self-reports", err)
-	}
-	out := make([]*inspection.SelfReport, 0, len(docs))
-	for _, d := range docs {
-		r, err := decodeSelfReport(d)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
+	return collectDocs[*inspection.SelfReport](rows, "self-reports")
 }
 
 // DecideSelfReport locks the row, applies decide and writes the result
