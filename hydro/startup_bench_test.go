@@ -2,7 +2,6 @@ package hydro_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -79,7 +78,7 @@ func BenchmarkStartup(b *testing.B) {
 	b.ReportMetric(load.Seconds()/read.Seconds(), "x-vs-parse+build")
 	b.ReportMetric(csvMB/parse.Seconds(), "csv-MB/s")
 	b.ReportMetric(float64(n), "reaches")
-	b.Log(fmt.Sprintf("%d reaches: snapshot read in %v (%.1f MB, written in %v), %.1f× faster than parsing and building the %.1f MB CSV (%v, of which reading %v, %.1f MB/s)",
+	b.Logf("%d reaches: snapshot read in %v (%.1f MB, written in %v), %.1f× faster than parsing and building the %.1f MB CSV (%v, of which reading %v, %.1f MB/s)",
 		n, read.Round(time.Millisecond), float64(sst.Size())/1e6, save.Round(time.Millisecond), load.Seconds()/read.Seconds(),
-		csvMB, load.Round(time.Millisecond), parse.Round(time.Millisecond), csvMB/parse.Seconds()))
+		csvMB, load.Round(time.Millisecond), parse.Round(time.Millisecond), csvMB/parse.Seconds())
 }

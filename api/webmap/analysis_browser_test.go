@@ -42,7 +42,7 @@ func TestBrowserAnalysisLayers(t *testing.T) {
 		var fc struct {
 			N int `json:"numberMatched"`
 		}
-		if err := json.NewDecoder(res.Body).Decode(&fc); err != nil || res.StatusCode != 200 || fc.N == 0 {
+		if err := json.NewDecoder(res.Body).Decode(&fc); err != nil || res.StatusCode != http.StatusOK || fc.N == 0 {
 			t.Fatalf("%s: status %d, %v, %d features", id, res.StatusCode, err, fc.N)
 		}
 		return fc.N

@@ -113,7 +113,7 @@ func TestAirPermitsRoundTrip(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 {
+	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /api/v1/checks/air-permits: %d %s", resp.StatusCode, body)
 	}
 	var a, b any

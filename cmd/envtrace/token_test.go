@@ -171,7 +171,7 @@ func waitUp(t *testing.T, url string) {
 // API as an administrator and counts the allowed and the denied ones.
 func readingWritesAudited(t *testing.T, base, admin string) (allowed, denied int, records any) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", base+"/api/v1/audit?resource=POST%20/api/v1/readings", nil)
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/audit?resource=POST%20/api/v1/readings", nil)
 	req.Header.Set("Authorization", "Bearer "+admin)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

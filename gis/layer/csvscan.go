@@ -3,6 +3,7 @@ package layer
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -64,7 +65,12 @@ func newCSV(path string, data []byte, opt Options) (*CSV, error) {
 	}
 	if !c.scanRow() {
 		if c.err != nil {
-			c.err = fmt.Errorf("layer: %s: header: %w", filepath.Base(path), c.err.(*RowError).Err)
+			err := c.err
+			var re *RowError
+			if errors.As(err, &re) {
+				err = re.Err // the header is row 1: say "header" instead
+			}
+			c.err = fmt.Errorf("layer: %s: header: %w", filepath.Base(path), err)
 			return nil, c.err
 		}
 		return nil, fmt.Errorf("layer: %s: empty file, no header row", filepath.Base(path))
