@@ -60,11 +60,31 @@ func (s *PostGIS) Inspections(ctx context.Context, facility string) ([]*inspecti
 }
 
 func decodeInspection(doc []byte) (*inspection.Record, error) {
-	r := &inspection.Record{}
+	return decodeDoc[inspection.Record](doc, "inspection")
+}
+
+// decodeDoc reads one stored JSON document (what names it in an error).
+func decodeDoc[T any](doc []byte, what string) (*T, error) {
+	r := new(T)
 	if err := json.Unmarshal(doc, r); err != nil {
-		return nil, fmt.Errorf("store: stored inspection: %w", err)
+		return nil, fmt.Errorf("store: stored %s: %w", what, err)
 	}
 	return r, nil
+}
+
+// memDoc reads the document stored under id in one of Memory's maps, or
+// says which record was not found.
+func memDoc(ctx context.Context, m *Memory, docs func() map[string][]byte, what, id string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	doc, ok := docs()[id]
+	m.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("%w: %s %s", inspection.ErrNotFound, what, id)
+	}
+	return doc, nil
 }
 
 // memInspections is Memory's copy of the records, by id (JSON documents,
@@ -94,14 +114,9 @@ func (m *Memory) PutInspection(ctx context.Context, r *inspection.Record) error 
 
 // Inspection returns a copy of one record.
 func (m *Memory) Inspection(ctx context.Context, id string) (*inspection.Record, error) {
-	if err := ctx.Err(); err != nil {
+	doc, err := memDoc(ctx, m, func() map[string][]byte { return m.inspections }, "inspection", id)
+	if err != nil {
 		return nil, err
-	}
-	m.mu.Lock()
-	doc, ok := m.inspections[id]
-	m.mu.Unlock()
-	if !ok {
-		return nil, fmt.Errorf("%w: inspection %s", inspection.ErrNotFound, id)
 	}
 	return decodeInspection(doc)
 }

@@ -92,11 +92,7 @@ func (s *PostGIS) DecideSelfReport(ctx context.Context, id string, decide func(*
 }
 
 func decodeSelfReport(doc []byte) (*inspection.SelfReport, error) {
-	r := &inspection.SelfReport{}
-	if err := json.Unmarshal(doc, r); err != nil {
-		return nil, fmt.Errorf("store: stored self-report: %w", err)
-	}
-	return r, nil
+	return decodeDoc[inspection.SelfReport](doc, "self-report")
 }
 
 // memSelfReports is Memory's copy of the self-reports, by id (JSON
@@ -126,14 +122,9 @@ func (m *Memory) AddSelfReport(ctx context.Context, r *inspection.SelfReport) er
 
 // SelfReport returns a copy of one self-report.
 func (m *Memory) SelfReport(ctx context.Context, id string) (*inspection.SelfReport, error) {
-	if err := ctx.Err(); err != nil {
+	doc, err := memDoc(ctx, m, func() map[string][]byte { return m.selfReports }, "self-report", id)
+	if err != nil {
 		return nil, err
-	}
-	m.mu.Lock()
-	doc, ok := m.selfReports[id]
-	m.mu.Unlock()
-	if !ok {
-		return nil, fmt.Errorf("%w: self-report %s", inspection.ErrNotFound, id)
 	}
 	return decodeSelfReport(doc)
 }
