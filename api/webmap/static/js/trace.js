@@ -189,6 +189,16 @@ function coverage(ev, parameter) {
   return t('evidence.covered_none', { param: parameter });
 }
 
+// ruledOutText says why a facility is ruled out: what the upstream
+// stations showed, or else that neither its permit nor its industry
+// covers the parameter.
+function ruledOutText(ev, parameter) {
+  const b = bracketingText(ev);
+  if (b) return b;
+  if (!ev.permit_covers_parameter && !ev.industry_profile_covers_parameter) return coverage(ev, parameter);
+  return t('trace.ruled_out_reason');
+}
+
 // suspectCard shows one suspect's evidence in words and numbers.
 function suspectCard(s, res, onFocus) {
   const ev = s.evidence;
@@ -245,7 +255,7 @@ export function traceResults(res, onFocus) {
   const ruled = res.ruled_out.length
     ? el('details', { id: 'ruled-out', open: res.ruled_out.length <= 5 },
       el('summary', { text: t('trace.ruled_out', { n: res.ruled_out.length }) }),
-      el('ul', { class: 'ruled' }, res.ruled_out.map((s) => el('li', null, el('strong', { text: s.name }), ' (' + s.facility_id + ') — ', bracketingText(s.evidence) || t('trace.ruled_out_reason')))))
+      el('ul', { class: 'ruled' }, res.ruled_out.map((s) => el('li', null, el('strong', { text: s.name }), ' (' + s.facility_id + ') — ', ruledOutText(s.evidence, paramName(res.parameter))))))
     : null;
   const ups = res.upstream_stations.length
     ? el('table', { id: 'upstream' },
