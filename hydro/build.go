@@ -46,7 +46,12 @@ const (
 // Network.Problems. Build never hangs on a cyclic network: cycles are found
 // by a linear-time topological sort before any traversal.
 func Build(ctx context.Context, reaches []Reach, opt Options) (*Network, error) {
-	if len(reaches) > 0 && detectTopology(reaches) == TopologyGeometry && allHaveGeometry(reaches) {
+	return build(ctx, reachColsOf(reaches), opt)
+}
+
+// build is Build over the builder's columnar input.
+func build(ctx context.Context, reaches *reachCols, opt Options) (*Network, error) {
+	if reaches.n > 0 && detectTopology(reaches) == TopologyGeometry && allHaveGeometry(reaches) {
 		// Geometry alone (rows stored without topology): node the line
 		// ends first. Ids are kept; split pieces get "id.1", "id.2".
 		src := &Source{}
@@ -61,13 +66,13 @@ func Build(ctx context.Context, reaches []Reach, opt Options) (*Network, error) 
 		}
 		reaches = noded
 	}
-	b := &builder{in: reaches, opt: opt, n: len(reaches)}
+	b := &builder{in: reaches, opt: opt, n: reaches.n}
 	return b.build(ctx)
 }
 
-func allHaveGeometry(rs []Reach) bool {
-	for i := range rs {
-		if len(rs[i].Geometry) == 0 {
+func allHaveGeometry(rs *reachCols) bool {
+	for i := range rs.n {
+		if len(rs.geometry(i)) == 0 {
 			return false
 		}
 	}
@@ -75,7 +80,7 @@ func allHaveGeometry(rs []Reach) bool {
 }
 
 type builder struct {
-	in       []Reach
+	in       *reachCols
 	opt      Options
 	n        int
 	topo     Topology
@@ -188,20 +193,8 @@ func (b *builder) build(ctx context.Context) (*Network, error) {
 	return net, nil
 }
 
-func detectTopology(in []Reach) Topology {
-	nhd, toid, nodes := true, false, false
-	for i := range in {
-		r := &in[i]
-		if r.NHD == nil {
-			nhd = false
-		}
-		if len(r.ToIDs) > 0 {
-			toid = true
-		}
-		if r.FromNode != "" || r.ToNode != "" {
-			nodes = true
-		}
-	}
+func detectTopology(in *reachCols) Topology {
+	nhd, toid, nodes := in.allNHD(), in.hasTo, in.hasNodes()
 	switch {
 	case nhd:
 		return TopologyNHDPlus
@@ -214,12 +207,12 @@ func detectTopology(in []Reach) Topology {
 }
 
 func (b *builder) indexIDs() error {
-	for i := range b.in {
-		if b.in[i].ID == "" {
+	for i := range b.n {
+		if b.in.ids.empty(i) {
 			return fmt.Errorf("hydro: record %d has no reach id", i+1)
 		}
 	}
-	if nums, ok := parseNumericIDs(b.in); ok {
+	if nums, ok := parseNumericIDs(&b.in.ids, b.n); ok {
 		// Numeric ids (COMIDs): sort once; duplicates are then neighbours.
 		sorted, order := radixOrder(nums)
 		var dups [][2]int32
@@ -234,22 +227,25 @@ func (b *builder) indexIDs() error {
 		}
 		slices.SortFunc(dups, func(a, c [2]int32) int { return int(a[1] - c[1]) })
 		for _, d := range dups {
-			b.add(&DuplicateIDError{ID: b.in[d[0]].ID, Rows: []int{int(d[0]) + 1, int(d[1]) + 1}})
+			b.add(&DuplicateIDError{ID: b.in.id(int(d[0])), Rows: []int{int(d[0]) + 1, int(d[1]) + 1}})
 		}
 		if b.fatal {
 			return &BuildError{Problems: b.problems}
 		}
-		vals := make([]int64, len(nums))
-		for i, k := range nums {
-			vals[i] = int64(k ^ (1 << 63))
+		vals := b.in.ids.num // numeric: the input's own column
+		if vals == nil {
+			vals = make([]int64, len(nums))
+			for i, k := range nums {
+				vals[i] = int64(k ^ (1 << 63))
+			}
 		}
 		b.ids = &numericIDs{raw: vals, sorted: order}
 		return nil
 	}
 	ids := make([]string, b.n)
 	seen := make(map[string]int, b.n)
-	for i := range b.in {
-		id := b.in[i].ID
+	for i := range b.n {
+		id := b.in.id(i)
 		if j, ok := seen[id]; ok {
 			b.add(&DuplicateIDError{ID: id, Rows: []int{j + 1, i + 1}})
 			continue
@@ -283,8 +279,8 @@ func (b *builder) edges() {
 		qOwner := make([]int32, 0, 2*n)
 		qKind := make([]uint8, 0, 2*n)
 		valid := func(v float64) bool { return v != 0 && !math.IsNaN(v) }
-		for i := range b.in {
-			a := b.in[i].NHD
+		for i := range b.n {
+			a := b.in.nhdAt(i)
 			hk[i] = orderKey(hseqKey(a.Hydroseq))
 			for kind, v := range [3]float64{a.DnHydroseq, a.DnMinorHyd, a.UpHydroseq} {
 				if valid(v) {
@@ -304,8 +300,8 @@ func (b *builder) edges() {
 		}
 		for k, i := range qOwner {
 			j := found[k]
-			a := b.in[i].NHD
-			if j >= 0 && reachesCoast(b.in[i].NHD, b.in[j].NHD) {
+			a := b.in.nhdAt(int(i))
+			if j >= 0 && reachesCoast(a, b.in.nhdAt(int(j))) {
 				continue // the river ends at the sea: an outlet
 			}
 			switch qKind[k] {
@@ -327,16 +323,16 @@ func (b *builder) edges() {
 		}
 	case TopologyToID:
 		targets, k := b.toIDTargets(), 0
-		for i := range b.in {
+		for i := range b.n {
 			var outs []int32
-			for _, t := range b.in[i].ToIDs {
-				if t == "" {
+			for s := range b.in.toLen(i) {
+				if b.in.toEmpty(i, s) {
 					continue
 				}
 				j := targets[k]
 				k++
 				if j < 0 {
-					if t != "0" { // toid 0 marks an outlet
+					if t := b.in.toAt(i, s); t != "0" { // toid 0 marks an outlet
 						b.dangling(i, "toid", t)
 					}
 					continue
@@ -352,21 +348,21 @@ func (b *builder) edges() {
 			return
 		}
 		byFrom := make(map[string][]int32, n)
-		for i := range b.in {
-			if f := b.in[i].FromNode; f != "" {
+		for i := range n {
+			if f := b.in.fromNode.at(i); f != "" {
 				byFrom[f] = append(byFrom[f], int32(i))
 			}
 		}
-		for i := range b.in {
-			r := &b.in[i]
-			if r.ToNode == "" || r.ToNode == "0" {
+		for i := range n {
+			to := b.in.toNode.at(i)
+			if to == "" || to == "0" {
 				continue
 			}
-			if r.FromNode == r.ToNode {
-				b.add(&SinkWarning{ID: r.ID})
+			if b.in.fromNode.at(i) == to {
+				b.add(&SinkWarning{ID: b.in.id(i)})
 				continue
 			}
-			b.setDowns(i, byFrom[r.ToNode])
+			b.setDowns(i, byFrom[to])
 		}
 	}
 }
@@ -381,7 +377,7 @@ func reachesCoast(a, c *NHDAttrs) bool {
 }
 
 func (b *builder) dangling(i int, field, ref string) {
-	b.add(&DanglingRefError{ID: b.in[i].ID, Field: field, Ref: ref, Fatal: b.opt.Strict})
+	b.add(&DanglingRefError{ID: b.in.id(i), Field: field, Ref: ref, Fatal: b.opt.Strict})
 }
 
 // setDowns applies the main-path rule to a reach's downstream reaches.
@@ -398,7 +394,7 @@ func (b *builder) setDowns(i int, outs []int32) {
 	// the one that is not minor.
 	hasDiv := false
 	for k, j := range outs {
-		if d := b.in[j].Divergence; d == 1 || d == 2 {
+		if d := b.in.divergence(int(j)); d == 1 || d == 2 {
 			hasDiv = true
 			if d == 1 && main < 0 {
 				main = k
@@ -407,7 +403,7 @@ func (b *builder) setDowns(i int, outs []int32) {
 	}
 	if hasDiv && main < 0 {
 		for k, j := range outs {
-			if b.in[j].Divergence != 2 {
+			if b.in.divergence(int(j)) != 2 {
 				main = k
 				break
 			}
@@ -415,9 +411,9 @@ func (b *builder) setDowns(i int, outs []int32) {
 	}
 	if !hasDiv || main < 0 {
 		main = 0
-		if name := b.in[i].Name; name != "" {
+		if name := b.in.name(i); name != "" {
 			for k, j := range outs {
-				if b.in[j].Name == name {
+				if b.in.name(int(j)) == name {
 					main = k
 					break
 				}
@@ -425,11 +421,11 @@ func (b *builder) setDowns(i int, outs []int32) {
 		}
 	}
 	b.down[i] = outs[main]
-	w := &MultipleDownstreamWarning{ID: b.in[i].ID, Main: b.in[outs[main]].ID}
+	w := &MultipleDownstreamWarning{ID: b.in.id(i), Main: b.in.id(int(outs[main]))}
 	for k, j := range outs {
 		if k != main {
 			b.minor = append(b.minor, [2]int32{int32(i), j})
-			w.Minor = append(w.Minor, b.in[j].ID)
+			w.Minor = append(w.Minor, b.in.id(int(j)))
 		}
 	}
 	if !hasDiv {
@@ -441,28 +437,29 @@ func (b *builder) setDowns(i int, outs []int32) {
 // reports unusable geometry.
 func (b *builder) lengths() []float64 {
 	out := make([]float64, b.n)
-	for i := range b.in {
-		r := &b.in[i]
-		g := r.Geometry
+	in := b.in
+	for i := range b.n {
+		g := in.geometry(i)
 		if len(g) > 0 || b.topo == TopologyGeometry {
 			// A closed ring (DEM pit) is a sink, reported by edges(), even
 			// when it has collapsed to a point.
-			ring := r.FromNode != "" && r.FromNode == r.ToNode && len(g) >= 2
+			ring := !in.fromNode.empty(i) && in.fromNode.equal(&in.toNode, i) && len(g) >= 2
 			if reason := lineProblem(g); reason != "" && !ring {
-				b.add(&GeometryError{ID: r.ID, Row: i + 1, Reason: reason})
+				b.add(&GeometryError{ID: in.id(i), Row: i + 1, Reason: reason})
 				continue
 			}
 		}
-		if !math.IsNaN(r.LengthKm) && r.LengthKm > 0 {
-			out[i] = r.LengthKm
+		l := in.lenKm[i]
+		if !math.IsNaN(l) && l > 0 {
+			out[i] = l
 			continue
 		}
 		if len(g) > 1 {
 			out[i] = lineLengthKm(g, b.opt.Geographic)
 			continue
 		}
-		if !math.IsNaN(r.LengthKm) && r.LengthKm == 0 && b.topo != TopologyNHDPlus {
-			b.add(&GeometryError{ID: r.ID, Row: i + 1, Reason: "zero length"})
+		if !math.IsNaN(l) && l == 0 && b.topo != TopologyNHDPlus {
+			b.add(&GeometryError{ID: in.id(i), Row: i + 1, Reason: "zero length"})
 		}
 		// Length unknown: zero keeps the reach navigable; distances through it
 		// are then understated and the distance limit cannot exclude it.
@@ -658,13 +655,13 @@ func (b *builder) loopIn(comp []int32, succ func(int32) []int32) []string {
 	// Rotate so the smallest id leads, for stable reports.
 	minAt := 0
 	for k := range path {
-		if b.in[path[k]].ID < b.in[path[minAt]].ID {
+		if b.in.id(int(path[k])) < b.in.id(int(path[minAt])) {
 			minAt = k
 		}
 	}
 	out := make([]string, 0, len(path))
 	for k := range path {
-		out = append(out, b.in[path[(minAt+k)%len(path)]].ID)
+		out = append(out, b.in.id(int(path[(minAt+k)%len(path)])))
 	}
 	return out
 }
@@ -678,8 +675,8 @@ func (b *builder) loopIn(comp []int32, succ func(int32) []int32) []string {
 func (b *builder) renumberPreorder(topo []int32, lengths []float64) (inv, size, topo2 []int32, lengths2 []float64) {
 	n := b.n
 	fl := make([]uint8, n) // the flags the index tree needs, in input order
-	for i := range b.in {
-		a := b.in[i].NHD
+	for i := range n {
+		a := b.in.nhdAt(i)
 		if a.StartFlag == 1 {
 			fl[i] |= flagStart
 		}

@@ -298,45 +298,38 @@ func valueNumber(v any) (float64, bool) {
 // later row's toid into the first row of its id, unless it repeats one
 // (a duplicate, which Build reports).
 type reachSet struct {
-	cols  *columns
-	out   []Reach
-	rows  []int32
-	toIDs []string // backing store for one-toid rows, carved in chunks
+	cols *columns
+	out  *reachCols
+	rows []int32
+	r    Reach     // the row being read, copied into out
+	toID [1]string // its one toid
 }
 
 func newReachSet(c *columns, hint int) *reachSet {
-	return &reachSet{cols: c, out: make([]Reach, 0, hint), rows: make([]int32, 0, hint)}
+	return &reachSet{cols: c, out: newReachCols(hint), rows: make([]int32, 0, hint)}
 }
 
-// read appends the reach of row k (1-based row number rowNum), filled in
-// place.
+// read appends the reach of row k (1-based row number rowNum).
 func (s *reachSet) read(rw row, k, rowNum int, g orb.Geometry) error {
-	s.out = append(s.out, Reach{})
-	if err := s.cols.fill(&s.out[len(s.out)-1], rw, k, rowNum, g, s.one); err != nil {
-		s.out = s.out[:len(s.out)-1]
+	if err := s.cols.fill(&s.r, rw, k, rowNum, g, s.one); err != nil {
 		return err
 	}
+	s.out.add(&s.r)
 	s.rows = append(s.rows, int32(rowNum))
 	return nil
 }
 
-// one makes a one-toid ToIDs. They share backing arrays carved in chunks
-// (capacity 1 each, so a later append copies): one allocation per 4,096
-// rows instead of one per row.
+// one makes a one-toid ToIDs; add copies it, so one array serves every
+// row.
 func (s *reachSet) one(t string) []string {
-	if len(s.toIDs) == 0 {
-		s.toIDs = make([]string, 4096)
-	}
-	s.toIDs[0] = t
-	out := s.toIDs[0:1:1]
-	s.toIDs = s.toIDs[1:]
-	return out
+	s.toID[0] = t
+	return s.toID[:]
 }
 
 // finish merges the rows of divided reaches, derives the topology from
 // geometry when the columns give none, and returns the reaches with their
 // source.
-func (s *reachSet) finish(src *Source, opt LoadOptions) ([]Reach, *Source, error) {
+func (s *reachSet) finish(src *Source, opt LoadOptions) (*reachCols, *Source, error) {
 	c := s.cols
 	if c.to >= 0 && !c.hasNHD {
 		s.mergeDivided()
@@ -357,51 +350,63 @@ func (s *reachSet) finish(src *Source, opt LoadOptions) ([]Reach, *Source, error
 // names one new toid, in row order. Ids are grouped by a stable sort
 // (radix for numeric ids), not a map of millions of strings.
 func (s *reachSet) mergeDivided() {
+	in := s.out
 	order, same := s.idOrder()
 	var drop []bool
+	adds := map[int32][]string{} // toids a first row takes from later rows
 	for k := 0; k < len(order); {
 		e := k + 1
 		for e < len(order) && same(k, e) {
 			e++
 		}
-		first := &s.out[order[k]]
+		f := order[k]
 		for _, m := range order[k+1 : e] {
-			r := &s.out[m]
-			if len(r.ToIDs) == 1 && !slices.Contains(first.ToIDs, r.ToIDs[0]) {
-				first.ToIDs = append(first.ToIDs, r.ToIDs[0])
-				if drop == nil {
-					drop = make([]bool, len(s.out))
-				}
-				drop[m] = true
+			// Until merged, a row lists one toid at most.
+			if in.to.empty(int(m)) {
+				continue
 			}
+			t := in.to.at(int(m))
+			if t == in.to.at(int(f)) || slices.Contains(adds[f], t) {
+				continue
+			}
+			adds[f] = append(adds[f], t)
+			if drop == nil {
+				drop = make([]bool, in.n)
+			}
+			drop[m] = true
 		}
 		k = e
 	}
 	if drop == nil {
 		return
 	}
+	out := newReachCols(in.n)
 	j := 0
-	for i := range s.out {
-		if !drop[i] {
-			s.out[j], s.rows[j] = s.out[i], s.rows[i]
-			j++
+	for i := range in.n {
+		if drop[i] {
+			continue
 		}
+		r := in.reach(i)
+		r.ToIDs = append(r.ToIDs, adds[int32(i)]...)
+		out.add(&r)
+		s.rows[j] = s.rows[i]
+		j++
 	}
-	clear(s.out[j:])
-	s.out, s.rows = s.out[:j], s.rows[:j]
+	s.out, s.rows = out, s.rows[:j]
 }
 
 // idOrder returns the reaches' positions sorted by id, equal ids in row
 // order, and whether the ids at two sorted positions are equal.
 func (s *reachSet) idOrder() ([]int32, func(a, b int) bool) {
-	if keys, ok := parseNumericIDs(s.out); ok {
+	in := s.out
+	if keys, ok := parseNumericIDs(&in.ids, in.n); ok {
 		sorted, order := radixOrder(keys)
 		return order, func(a, b int) bool { return sorted[a] == sorted[b] }
 	}
-	order := make([]int32, len(s.out))
+	order := make([]int32, in.n)
 	for i := range order {
 		order[i] = int32(i)
 	}
-	slices.SortStableFunc(order, func(a, b int32) int { return strings.Compare(s.out[a].ID, s.out[b].ID) })
-	return order, func(a, b int) bool { return s.out[order[a]].ID == s.out[order[b]].ID }
+	slices.SortStableFunc(order, func(a, b int32) int { return strings.Compare(in.id(int(a)), in.id(int(b))) })
+	return order, func(a, b int) bool { return in.id(int(order[a])) == in.id(int(order[b])) }
 }

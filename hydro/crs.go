@@ -58,14 +58,14 @@ func looksTWD97(x, y float64) bool {
 // unknown SRID (0) with such coordinates, are refused with a CRSError;
 // path only words the hint. An unknown SRID with coordinates in range is
 // read as degrees.
-func geographicCRS(path string, srid int, reaches []Reach, rows []int32) (bool, error) {
+func geographicCRS(path string, srid int, reaches *reachCols, rows []int32) (bool, error) {
 	if srid != 0 && !geographicSRIDs[srid] {
 		return false, nil
 	}
-	for i := range reaches {
-		for _, p := range reaches[i].Geometry {
+	for i := range reaches.n {
+		for _, p := range reaches.geometry(i) {
 			if math.Abs(p[0]) > 180 || math.Abs(p[1]) > 90 {
-				return false, &CRSError{Path: path, SRID: srid, ID: reaches[i].ID, Row: rowOf(rows, i), X: p[0], Y: p[1]}
+				return false, &CRSError{Path: path, SRID: srid, ID: reaches.id(i), Row: rowOf(rows, i), X: p[0], Y: p[1]}
 			}
 		}
 	}

@@ -43,13 +43,14 @@ func reachText(r Reach) string {
 func checkSameAsGeneric(t *testing.T, path string) {
 	t.Helper()
 	want, wsrc, werr := genericReaches(path, LoadOptions{})
-	got, gsrc, gerr := readCSVReaches(path, LoadOptions{})
+	cols, gsrc, gerr := readCSVReaches(path, LoadOptions{})
 	if fmt.Sprint(werr) != fmt.Sprint(gerr) {
 		t.Fatalf("%s: error %v, generic path %v", filepath.Base(path), gerr, werr)
 	}
 	if werr != nil {
 		return
 	}
+	got := cols.reaches()
 	if len(got) != len(want) {
 		t.Fatalf("%s: %d reaches, generic path %d", filepath.Base(path), len(got), len(want))
 	}

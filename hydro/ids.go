@@ -65,12 +65,12 @@ func parseCanonical(s string) (int64, bool) {
 	return int64(u), true
 }
 
-// parseNumericIDs returns the reaches' ids as order keys (see orderKey)
-// when every id is a canonical integer.
-func parseNumericIDs(in []Reach) ([]uint64, bool) {
-	keys := make([]uint64, len(in))
-	for i := range in {
-		v, ok := parseCanonical(in[i].ID)
+// parseNumericIDs returns the first n ids as order keys (see orderKey)
+// when every one is a canonical integer.
+func parseNumericIDs(ids *textCol, n int) ([]uint64, bool) {
+	keys := make([]uint64, n)
+	for i := range keys {
+		v, ok := ids.val(i)
 		if !ok {
 			return nil, false
 		}

@@ -60,7 +60,7 @@ func Load(ctx context.Context, path string, opt LoadOptions) (*Network, *Source,
 		return nil, src, fmt.Errorf("%s: %w", path, err)
 	}
 	bo.KeepGeometry = true
-	net, err := Build(ctx, reaches, bo)
+	net, err := build(ctx, reaches, bo)
 	if err != nil {
 		return nil, src, fmt.Errorf("%s: %w", path, err)
 	}
@@ -80,9 +80,9 @@ func rowOf(rows []int32, i int) int {
 	return i + 1
 }
 
-// readReaches reads a network file's reaches: CSV straight from its
-// cells, other formats through their generic layer.
-func readReaches(path string, opt LoadOptions) ([]Reach, *Source, error) {
+// readReaches reads a network file's reaches into the builder's input:
+// CSV straight from its cells, other formats through their generic layer.
+func readReaches(path string, opt LoadOptions) (*reachCols, *Source, error) {
 	if strings.EqualFold(filepath.Ext(path), ".csv") {
 		return readCSVReaches(path, opt)
 	}
@@ -90,7 +90,7 @@ func readReaches(path string, opt LoadOptions) ([]Reach, *Source, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	reaches, src, err := FromLayer(l, opt)
+	reaches, src, err := fromLayer(l, opt)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -99,7 +99,7 @@ func readReaches(path string, opt LoadOptions) ([]Reach, *Source, error) {
 
 // isGeographic guesses whether coordinates are degrees, for the noding
 // tolerance before Load's CRS check (geographicCRS) refuses contradictions.
-func isGeographic(srid int, reaches []Reach) bool {
+func isGeographic(srid int, reaches *reachCols) bool {
 	g, err := geographicCRS("", srid, reaches, nil)
 	return g || (err != nil && srid != 0)
 }
@@ -144,6 +144,15 @@ func lineOf(g orb.Geometry) (orb.LineString, error) {
 // topology source the columns offer (see the package doc). Rows sharing an
 // id in an id → toid table are one reach that divides.
 func FromLayer(l *layer.Layer, opt LoadOptions) ([]Reach, *Source, error) {
+	reaches, src, err := fromLayer(l, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	return reaches.reaches(), src, nil
+}
+
+// fromLayer is FromLayer into the builder's input.
+func fromLayer(l *layer.Layer, opt LoadOptions) (*reachCols, *Source, error) {
 	cols, err := resolveColumns(l.Fields)
 	if err != nil {
 		return nil, nil, err
@@ -161,7 +170,7 @@ func FromLayer(l *layer.Layer, opt LoadOptions) ([]Reach, *Source, error) {
 			return nil, nil, err
 		}
 	}
-	if len(rs.out) == 0 {
+	if rs.out.n == 0 {
 		return nil, nil, fmt.Errorf("layer %q has no features", l.Name)
 	}
 	return rs.finish(src, opt)
@@ -170,7 +179,7 @@ func FromLayer(l *layer.Layer, opt LoadOptions) ([]Reach, *Source, error) {
 // nodeGeometry derives fromnode/tonode from line ends, splitting lines at
 // T-junctions. Split pieces of a reach with a source id get "id.1", "id.2";
 // without an id column every output line is numbered 1..n in file order.
-func nodeGeometry(in []Reach, src *Source, haveIDs bool, opt LoadOptions) ([]Reach, error) {
+func nodeGeometry(in *reachCols, src *Source, haveIDs bool, opt LoadOptions) (*reachCols, error) {
 	tol := opt.SnapTolerance
 	if tol <= 0 {
 		tol = 0.5
@@ -183,14 +192,14 @@ func nodeGeometry(in []Reach, src *Source, haveIDs bool, opt LoadOptions) ([]Rea
 	var lines []orb.LineString
 	var lineOf []int // index into in
 	var pits []int
-	for i := range in {
-		g := in[i].Geometry
+	for i := range in.n {
+		g := in.geometry(i)
 		if reason := lineProblem(g); reason != "" {
 			if len(g) >= 2 && g[0] == g[len(g)-1] && !strings.Contains(reason, "finite") {
 				pits = append(pits, i)
 				continue
 			}
-			return nil, &BuildError{Problems: []Problem{&GeometryError{ID: in[i].ID, Row: rowOf(src.Rows, i), Reason: reason}}}
+			return nil, &BuildError{Problems: []Problem{&GeometryError{ID: in.id(i), Row: rowOf(src.Rows, i), Reason: reason}}}
 		}
 		lines = append(lines, g)
 		lineOf = append(lineOf, i)
@@ -215,7 +224,7 @@ func nodeGeometry(in []Reach, src *Source, haveIDs bool, opt LoadOptions) ([]Rea
 	}
 	nodes := len(res.NodeXY)
 	for _, i := range pits {
-		pt := in[i].Geometry[0]
+		pt := in.geometry(i)[0]
 		node := -1
 		for k, xy := range res.NodeXY {
 			if math.Hypot(xy[0]-pt[0], xy[1]-pt[1]) <= tol {
@@ -227,16 +236,16 @@ func nodeGeometry(in []Reach, src *Source, haveIDs bool, opt LoadOptions) ([]Rea
 			node = nodes
 			nodes++
 		}
-		pieces = append(pieces, piece{i, in[i].Geometry, node, node})
+		pieces = append(pieces, piece{i, in.geometry(i), node, node})
 		count[i] = 1
 	}
 	// Keep file order: pieces of input line i, in digitised order.
 	sort.SliceStable(pieces, func(a, b int) bool { return pieces[a].in < pieces[b].in })
 	rows := make([]int32, len(pieces))
-	out := make([]Reach, len(pieces))
+	out := newReachCols(len(pieces))
 	seq := map[int]int{}
 	for k, pc := range pieces {
-		r := in[pc.in]
+		r := in.reach(pc.in)
 		r.Geometry = pc.line
 		if count[pc.in] > 1 {
 			r.LengthKm = Missing
@@ -246,12 +255,12 @@ func nodeGeometry(in []Reach, src *Source, haveIDs bool, opt LoadOptions) ([]Rea
 		case !haveIDs:
 			r.ID = strconv.Itoa(k + 1)
 		case count[pc.in] > 1:
-			r.ID = fmt.Sprintf("%s.%d", in[pc.in].ID, seq[pc.in])
+			r.ID = fmt.Sprintf("%s.%d", in.id(pc.in), seq[pc.in])
 		}
 		r.FromNode = strconv.Itoa(pc.from + 1)
 		r.ToNode = strconv.Itoa(pc.to + 1)
 		rows[k] = int32(rowOf(src.Rows, pc.in))
-		out[k] = r
+		out.add(&r)
 	}
 	src.Rows = rows
 	return out, nil

@@ -83,8 +83,8 @@ func BenchmarkReadNetworkCSV(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		got, _, err := hydro.ReadNetworkCSV(path)
-		if err != nil || len(got) != n {
-			b.Fatalf("%d reaches, %v", len(got), err)
+		if err != nil || got != n {
+			b.Fatalf("%d reaches, %v", got, err)
 		}
 	}
 	per := b.Elapsed() / time.Duration(b.N)

@@ -299,8 +299,8 @@ func (b *builder) readRecords(net *Network, raw *rawAttrs, inv []int32) []uint8 
 	if inv != nil {
 		packed = make([]recVals, b.n)
 	}
-	for i := range b.in {
-		p := readRecord(&b.in[i], nhd)
+	for i := range b.n {
+		p := readRecord(b.in, i, nhd)
 		if packed != nil {
 			packed[inv[i]] = p
 			continue
@@ -313,21 +313,21 @@ func (b *builder) readRecords(net *Network, raw *rawAttrs, inv []int32) []uint8 
 	return srcOrder
 }
 
-// readRecord takes the values attributes needs from one record.
-func readRecord(r *Reach, nhd bool) recVals {
+// readRecord takes the values attributes needs from record i.
+func readRecord(in *reachCols, i int, nhd bool) recVals {
 	var p recVals
-	if v := r.VelocityFps * FtPerSec; math.IsNaN(v) || v <= 0 {
+	if v := in.velocityFps(i) * FtPerSec; math.IsNaN(v) || v <= 0 {
 		p.vel = float32(math.NaN())
 	} else {
 		p.vel = float32(v)
 	}
-	if o := r.StreamOrder; o > 0 && o < 256 {
+	if o := in.streamOrder(i); o > 0 && o < 256 {
 		p.order = uint8(o)
 	}
 	if !nhd {
 		return p
 	}
-	a := r.NHD
+	a := in.nhdAt(i)
 	p.hydroseq = hseqKey(a.Hydroseq)
 	p.levelPath = hseqKey(a.LevelPathID)
 	p.terminalPath = hseqKey(a.TerminalPathID)
@@ -372,7 +372,7 @@ func (b *builder) mainStems(upMain []int32, arb []float64, order []uint8) {
 	}
 	in := b.in
 	better := func(a, c int32) bool { // is a a better main stem than c?
-		da, dc := in[a].TotDASqKm, in[c].TotDASqKm
+		da, dc := in.totDASqKm(int(a)), in.totDASqKm(int(c))
 		if !math.IsNaN(da) && !math.IsNaN(dc) && da != dc {
 			return da > dc
 		}
@@ -456,17 +456,17 @@ func (b *builder) keepGeometryAndNames(net *Network, inv []int32) {
 	in := b.in
 	if b.opt.KeepGeometry {
 		net.geom = make([]orb.LineString, b.n)
-		for i := range in {
-			net.geom[at(inv, i)] = in[i].Geometry
+		for i := range b.n {
+			net.geom[at(inv, i)] = in.geometry(i)
 		}
 	}
-	for i := range in {
-		if in[i].Name == "" {
+	for i := range b.n {
+		if in.name(i) == "" {
 			continue
 		}
 		net.names = make([]string, b.n)
-		for i := range in {
-			net.names[at(inv, i)] = in[i].Name
+		for i := range b.n {
+			net.names[at(inv, i)] = in.name(i)
 		}
 		return
 	}

@@ -12,22 +12,25 @@ func (b *builder) numericNodeEdges() bool {
 	owner := make([]int32, 0, b.n)
 	var qs []uint64
 	var qOwner []int32
-	for i := range b.in {
-		r := &b.in[i]
-		if r.FromNode != "" {
-			v, ok := parseCanonical(r.FromNode)
+	fromNode, toNode := &b.in.fromNode, &b.in.toNode
+	for i := range b.n {
+		if !fromNode.empty(i) {
+			v, ok := fromNode.val(i)
 			if !ok {
 				return false
 			}
 			from = append(from, orderKey(v))
 			owner = append(owner, int32(i))
 		}
-		if r.ToNode == "" || r.ToNode == "0" || r.FromNode == r.ToNode {
+		if toNode.empty(i) || fromNode.equal(toNode, i) {
 			continue
 		}
-		v, ok := parseCanonical(r.ToNode)
+		v, ok := toNode.val(i)
 		if !ok {
 			return false
+		}
+		if v == 0 {
+			continue // node 0 marks an outlet
 		}
 		qs = append(qs, orderKey(v))
 		qOwner = append(qOwner, int32(i))
@@ -53,13 +56,15 @@ func (b *builder) numericNodeEdges() bool {
 		runs[qOwner[sqPos[k]]] = run{int32(j), int32(e - j)}
 	}
 	sorted, sq, sqPos, qs = nil, nil, nil, nil
-	for i := range b.in {
-		r := &b.in[i]
-		if r.ToNode == "" || r.ToNode == "0" {
+	for i := range b.n {
+		if toNode.empty(i) {
 			continue
 		}
-		if r.FromNode == r.ToNode {
-			b.add(&SinkWarning{ID: r.ID})
+		if v, ok := toNode.val(i); ok && v == 0 {
+			continue // node 0 marks an outlet
+		}
+		if fromNode.equal(toNode, i) {
+			b.add(&SinkWarning{ID: b.in.id(i)})
 			continue
 		}
 		if rn := runs[i]; rn.n > 0 {

@@ -47,8 +47,8 @@ func TestNumericNodesMatchMap(t *testing.T) {
 			}
 			text = append(text, r)
 		}
-		a := &builder{in: num, n: n, topo: TopologyNodes}
-		c := &builder{in: text, n: n, topo: TopologyNodes}
+		a := &builder{in: reachColsOf(num), n: n, topo: TopologyNodes}
+		c := &builder{in: reachColsOf(text), n: n, topo: TopologyNodes}
 		for _, b := range []*builder{a, c} {
 			if err := b.indexIDs(); err != nil {
 				t.Fatal(err)

@@ -88,16 +88,17 @@ func reachCodeOf(r row, codeCol, fromCol, toCol int) (string, float64, float64) 
 
 // reachCodes copies the input records' reach codes to their network
 // positions (inv: see builder.attributes); nil when no record has one.
-func reachCodes(in []Reach, inv []int32) []reachCode {
+func reachCodes(in *reachCols, inv []int32) []reachCode {
 	var out []reachCode
-	for i := range in {
-		if in[i].ReachCode == "" {
+	for i := range in.n {
+		c := optAt(in.codes, i, noCode)
+		if c.code == "" {
 			continue
 		}
 		if out == nil {
-			out = make([]reachCode, len(in))
+			out = make([]reachCode, in.n)
 		}
-		out[at(inv, i)] = reachCode{in[i].ReachCode, in[i].FromMeas, in[i].ToMeas}
+		out[at(inv, i)] = c
 	}
 	return out
 }

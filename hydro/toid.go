@@ -11,20 +11,28 @@ func (b *builder) toIDTargets() []int32 {
 	var queries []uint64
 	var qAt []int
 	var out []int32
-	for i := range b.in {
-		for _, t := range b.in[i].ToIDs {
-			if t == "" {
+	in := b.in
+	for i := range b.n {
+		for s := range in.toLen(i) {
+			if in.toEmpty(i, s) {
 				continue
 			}
 			if numeric {
-				if v, ok := parseCanonical(t); ok {
+				var v int64
+				var ok bool
+				if s == 0 {
+					v, ok = in.to.val(i)
+				} else {
+					v, ok = parseCanonical(in.toAt(i, s))
+				}
+				if ok {
 					queries = append(queries, orderKey(v))
 					qAt = append(qAt, len(out))
 					out = append(out, -1)
 					continue
 				}
 			}
-			j, ok := b.ids.lookup(t)
+			j, ok := b.ids.lookup(in.toAt(i, s))
 			if !ok {
 				j = -1
 			}
