@@ -8,11 +8,13 @@ import (
 	"github.com/envtrace/envtrace/gis/layer"
 )
 
-// readCSVReaches reads a network CSV straight into reaches: the same
-// columns, values and errors as FromLayer over layer.Read, without a
-// feature and a property map per row. At 2.7M id/toid rows that is the
-// difference between parsing at about 5 MB/s and at the speed of the scan
-// (BenchmarkReadNetworkCSV).
+// readCSVReaches reads a network CSV straight into the builder's columnar
+// input: the same columns, values and errors as FromLayer over
+// layer.Read, without a feature and a property map per row, nor a Reach
+// kept per row. At 2.7M id/toid rows that is the difference between
+// parsing at about 5 MB/s and at the speed of the scan
+// (BenchmarkReadNetworkCSV), and 28 bytes a reach held instead of over
+// 200 (docs/performance.md, "Peak memory while loading").
 func readCSVReaches(path string, opt LoadOptions) (*reachCols, *Source, error) {
 	c, err := layer.OpenCSV(path, layer.Options{Layer: opt.Layer, Progress: opt.ReadProgress})
 	if err != nil {

@@ -20,10 +20,11 @@ func (n *Network) Walk(q Query, g WalkGraph) map[int32]bool { return n.walk(q, g
 // IsCoast says whether reach i is a coastline.
 func (n *Network) IsCoast(i int32) bool { return n.flags[i]&flagCoast != 0 }
 
-// ReadNetworkCSV exposes the CSV network reader (readCSVReaches): the
-// number of reaches it read into the builder's input.
-func ReadNetworkCSV(path string) (int, *Source, error) {
-	reaches, src, err := readCSVReaches(path, LoadOptions{})
+// ReadNetwork exposes the reading half of Load (readReaches: the CSV
+// network reader for .csv, layer.Read and FromLayer's columns otherwise):
+// the number of reaches it read into the builder's input.
+func ReadNetwork(path string) (int, *Source, error) {
+	reaches, src, err := readReaches(path, LoadOptions{})
 	if err != nil {
 		return 0, nil, err
 	}

@@ -82,7 +82,7 @@ func BenchmarkReadNetworkCSV(b *testing.B) {
 	cpu0 := cpuTime()
 	b.ResetTimer()
 	for b.Loop() {
-		got, _, err := hydro.ReadNetworkCSV(path)
+		got, _, err := hydro.ReadNetwork(path)
 		if err != nil || got != n {
 			b.Fatalf("%d reaches, %v", got, err)
 		}
@@ -240,8 +240,9 @@ func BenchmarkBuildSources(b *testing.B) {
 
 // BenchmarkReadNetworkGeoJSON measures reading a GeoJSON network (the
 // dendritic rows as LineString features with id, toid and lengthkm) into
-// reaches through layer.Read and FromLayer, against decoding the same
-// bytes with orb's geojson package alone (no reaches), in the same run:
+// the builder's input as Load does (layer.Read, then FromLayer's column
+// rules), against decoding the same bytes with orb's geojson package
+// alone (no reaches), in the same run:
 //
 //	ENVTRACE_BENCH_LOAD_REACHES=2700000 go test -run '^$' -bench ReadNetworkGeoJSON -benchtime 1x ./hydro/
 func BenchmarkReadNetworkGeoJSON(b *testing.B) {
@@ -280,13 +281,9 @@ func BenchmarkReadNetworkGeoJSON(b *testing.B) {
 	cpu0 := cpuTime()
 	b.ResetTimer()
 	for b.Loop() {
-		l, err := layer.Read(path, layer.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		got, _, err := hydro.FromLayer(l, hydro.LoadOptions{})
-		if err != nil || len(got) != n {
-			b.Fatalf("%d reaches, %v", len(got), err)
+		got, _, err := hydro.ReadNetwork(path)
+		if err != nil || got != n {
+			b.Fatalf("%d reaches, %v", got, err)
 		}
 	}
 	per := b.Elapsed() / time.Duration(b.N)

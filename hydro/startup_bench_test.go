@@ -44,7 +44,7 @@ func BenchmarkStartup(b *testing.B) {
 
 	runtime.GC()
 	t0 := time.Now()
-	if _, _, err := hydro.ReadNetworkCSV(csvPath); err != nil {
+	if _, _, err := hydro.ReadNetwork(csvPath); err != nil {
 		b.Fatal(err)
 	}
 	parse := time.Since(t0)
