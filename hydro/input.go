@@ -261,10 +261,6 @@ func growNoText(num []int64, n, hint int) []int64 {
 // present says some value may be other than "".
 func (t *textCol) present() bool { return t.isStr || len(t.num) > 0 }
 
-// numeric says every value is a canonical integer or "" (num, or nothing
-// held).
-func (t *textCol) numeric() bool { return !t.isStr }
-
 // val is value i as an integer: ok false for "" (and, in a text column,
 // for anything but a canonical integer).
 func (t *textCol) val(i int) (int64, bool) {
