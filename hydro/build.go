@@ -182,8 +182,9 @@ func (b *builder) build(ctx context.Context) (*Network, error) {
 		return net, nil
 	}
 	net, raw := b.attributes(topo, lengths, nil)
-	// The input records are read: let the collector have them (200 B and
-	// more a reach) while index allocates the compact columns.
+	// The input is read: let the collector have its columns (all but a
+	// numeric id column, which the network keeps as its ids) while index
+	// allocates the compact ones.
 	b.in = nil
 	b.stage("index")
 	net.index(raw, topo)

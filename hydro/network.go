@@ -233,8 +233,9 @@ type rawAttrs struct {
 // attributes computes what the source lacks and returns a network with its
 // raw columns; index() then renumbers and compacts them. Input record i is
 // reach inv[i] of the builder's topology (inv nil: reach i). The input
-// records are read once, in sequence: at national scale a record is a
-// cache miss, so values needed in topological order are copied out first.
+// columns are read once, in sequence: at national scale a read out of
+// order is a cache miss, so values needed in topological order are copied
+// out first.
 func (b *builder) attributes(topo []int32, lengths []float64, inv []int32) (*Network, *rawAttrs) {
 	net, raw := b.newColumns(lengths)
 	srcOrder := b.readRecords(net, raw, inv)
