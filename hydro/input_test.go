@@ -1,8 +1,12 @@
 package hydro
 
 import (
+	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -89,5 +93,40 @@ func TestReachColsTopologyOnly(t *testing.T) {
 	}
 	if detectTopology(c) != TopologyToID {
 		t.Fatalf("topology %s, want %s", detectTopology(c), TopologyToID)
+	}
+}
+
+// TestMergeDividedRows reads id → toid files whose rows share ids: a later
+// row naming a new toid joins the first row of its id, one repeating a
+// toid or naming none stays a row of its own (a duplicate Build reports).
+func TestMergeDividedRows(t *testing.T) {
+	cases := []struct {
+		name, csv string
+		want      string // id[toids]@row, in order
+	}{
+		{"numeric ids", "id,toid,lengthkm\n11,12,0.5\n12,0,1\n11,13,0.5\n13,0,2\n11,12,0.5\n",
+			"11[12 13]@1 12[0]@2 13[0]@4 11[12]@5"},
+		{"text ids", "id,toid\nb,a\na,\nb,c\nc,\nb,\n", "b[a c]@1 a[]@2 c[]@4 b[]@5"},
+		{"first row without a toid", "id,toid\n1,\n1,2\n1,3\n2,0\n3,0\n", "1[2 3]@1 2[0]@4 3[0]@5"},
+	}
+	dir := t.TempDir()
+	for k, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, strconv.Itoa(k)+".csv")
+			if err := os.WriteFile(path, []byte(tc.csv), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cols, src, err := readCSVReaches(path, LoadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for i, r := range cols.reaches() {
+				got = append(got, fmt.Sprintf("%s%v@%d", r.ID, r.ToIDs, src.Rows[i]))
+			}
+			if g := strings.Join(got, " "); g != tc.want {
+				t.Errorf("got  %s\nwant %s", g, tc.want)
+			}
+		})
 	}
 }
