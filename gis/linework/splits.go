@@ -9,35 +9,125 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// segRun is an entry of the segment index: segments seg ..
-// seg+chunkSegs-1 of line `line` (fewer at the line's end).
+// segRun is an entry of the segment index: n consecutive segments of line
+// `line` from segment seg, or (n = 1) a single segment or one part of a
+// long one.
 type segRun struct {
-	line, seg int32
+	line, seg, n int32
 }
 
 // segTree is a static R-tree over the runs of segments of all lines, packed
 // in Hilbert order of the runs' box centres (in the style of flatbush):
 // entries are stored level by level in flat arrays, leaves first and the
 // root last, so building is a sort and queries touch contiguous memory.
-// Boxes are the exact float64 bounds of each run's vertices. It is
-// read-only once built, so any number of goroutines may search it.
+// It is read-only once built, so any number of goroutines may search it.
+//
+// A run is up to chunkSegs segments whose box spans at most maxSpan (four
+// times the median run's span). A longer run is indexed segment by segment,
+// and a segment longer than maxSpan in parts of at most maxSpan, each with
+// the box of its part of the segment: a long diagonal segment has a box that
+// covers a large empty area, and would otherwise be a candidate for every
+// line end in it (and make every tree node above it as large).
 type segTree struct {
 	boxes    [][4]float64 // minX, minY, maxX, maxY per entry
 	ref      []int32      // node entry: index of its first child entry
 	runs     []segRun     // leaf entry i: runs[i]
 	levelEnd []int32      // levelEnd[l] is one past the last entry of level l
+	curve    hilbertGrid  // the order of the leaves, for queries to follow
+}
+
+// hilbertGrid maps points to their distance along a Hilbert curve through
+// a 2^16 by 2^16 grid over an extent: points near each other on the curve
+// are near each other in space.
+type hilbertGrid struct {
+	x0, y0, sx, sy float64
+}
+
+// hilbertSide is the largest cell index of a hilbertGrid.
+const hilbertSide = 1<<16 - 1
+
+// newHilbertGrid spans the extent of pts.
+func newHilbertGrid(pts []orb.Point) hilbertGrid {
+	if len(pts) == 0 {
+		return hilbertGrid{}
+	}
+	b := boxOf(pts)
+	g := hilbertGrid{x0: b[0], y0: b[1], sx: hilbertSide / (b[2] - b[0]), sy: hilbertSide / (b[3] - b[1])}
+	if math.IsInf(g.sx, 0) || math.IsNaN(g.sx) {
+		g.sx = 0
+	}
+	if math.IsInf(g.sy, 0) || math.IsNaN(g.sy) {
+		g.sy = 0
+	}
+	return g
+}
+
+// key is p's distance along the curve; points outside the extent are
+// clamped onto its edge.
+func (g hilbertGrid) key(p orb.Point) uint64 {
+	hx := uint32(min(hilbertSide, max(0, (p[0]-g.x0)*g.sx)))
+	hy := uint32(min(hilbertSide, max(0, (p[1]-g.y0)*g.sy)))
+	return uint64(hilbertD(16, hx, hy))
 }
 
 // segTreeFanout is the number of children per node.
 const segTreeFanout = 16
 
-// newSegTree indexes the segments of lines.
-func newSegTree(lines []orb.LineString) *segTree {
-	t := &segTree{}
-	nRuns := 0
-	for _, l := range lines {
-		nRuns += (len(l) - 1 + chunkSegs - 1) / chunkSegs
+// maxParts caps the parts of one long segment.
+const maxParts = 4096
+
+// span is the larger side of box b.
+func span(b [4]float64) float64 { return max(b[2]-b[0], b[3]-b[1]) }
+
+// boxOf is the bounding box of points ps.
+func boxOf(ps []orb.Point) [4]float64 {
+	b := [4]float64{ps[0][0], ps[0][1], ps[0][0], ps[0][1]}
+	for _, p := range ps[1:] {
+		b = [4]float64{min(b[0], p[0]), min(b[1], p[1]), max(b[2], p[0]), max(b[3], p[1])}
 	}
+	return b
+}
+
+// runSpanLimit returns the longest span a run may have before it is cut:
+// four times the median span of the chunkSegs-segment runs (from a sample
+// of up to 4,096 lines), and at least 16 tolerances.
+func runSpanLimit(lines []orb.LineString, tol float64) float64 {
+	step := max(1, len(lines)/4096)
+	var spans []float64
+	for i := 0; i < len(lines); i += step {
+		l := lines[i]
+		spans = append(spans, span(boxOf(l[:min(chunkSegs+1, len(l))])))
+	}
+	if len(spans) == 0 {
+		return math.Inf(1)
+	}
+	slices.Sort(spans)
+	return max(4*spans[len(spans)/2], 16*tol, math.SmallestNonzeroFloat64)
+}
+
+// newSegTree indexes the segments of lines.
+func newSegTree(lines []orb.LineString, tol float64) *segTree {
+	t := &segTree{}
+	maxSpan := runSpanLimit(lines, tol)
+	var boxes [][4]float64
+	var runs []segRun
+	for i, l := range lines {
+		for j := 0; j < len(l)-1; j += chunkSegs {
+			end := min(j+chunkSegs, len(l)-1)
+			if b := boxOf(l[j : end+1]); span(b) <= maxSpan {
+				boxes = append(boxes, b)
+				runs = append(runs, segRun{int32(i), int32(j), int32(end - j)})
+				continue
+			}
+			for s := j; s < end; s++ {
+				boxes = segmentParts(boxes, l[s], l[s+1], maxSpan)
+				for len(runs) < len(boxes) {
+					runs = append(runs, segRun{int32(i), int32(s), 1})
+				}
+			}
+		}
+	}
+	nRuns := len(boxes)
 	if nRuns == 0 {
 		return t
 	}
@@ -46,39 +136,16 @@ func newSegTree(lines []orb.LineString) *segTree {
 		m = (m + segTreeFanout - 1) / segTreeFanout
 		total += m
 	}
-	boxes := make([][4]float64, 0, nRuns)
-	runs := make([]segRun, 0, nRuns)
-	for i, l := range lines {
-		for j := 0; j < len(l)-1; j += chunkSegs {
-			b := [4]float64{l[j][0], l[j][1], l[j][0], l[j][1]}
-			for _, p := range l[j+1 : min(j+chunkSegs+1, len(l))] {
-				b = [4]float64{min(b[0], p[0]), min(b[1], p[1]), max(b[2], p[0]), max(b[3], p[1])}
-			}
-			boxes = append(boxes, b)
-			runs = append(runs, segRun{int32(i), int32(j)})
-		}
-	}
-	// Hilbert order of the box centres on a 2^16 grid over their extent.
-	ext := [4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
+	// Hilbert order of the box centres over their extent.
+	var centres []orb.Point
 	for _, b := range boxes {
-		cx, cy := b[0]/2+b[2]/2, b[1]/2+b[3]/2
-		ext = [4]float64{min(ext[0], cx), min(ext[1], cy), max(ext[2], cx), max(ext[3], cy)}
+		centres = append(centres, orb.Point{b[0]/2 + b[2]/2, b[1]/2 + b[3]/2})
 	}
-	const side = 1<<16 - 1
-	sx, sy := side/(ext[2]-ext[0]), side/(ext[3]-ext[1])
-	if math.IsInf(sx, 0) || math.IsNaN(sx) {
-		sx = 0
-	}
-	if math.IsInf(sy, 0) || math.IsNaN(sy) {
-		sy = 0
-	}
+	t.curve = newHilbertGrid(centres)
 	keys := make([]uint64, nRuns)
 	order := make([]int32, nRuns)
-	for i, b := range boxes {
-		cx, cy := b[0]/2+b[2]/2, b[1]/2+b[3]/2
-		hx := uint32(min(side, max(0, (cx-ext[0])*sx)))
-		hy := uint32(min(side, max(0, (cy-ext[1])*sy)))
-		keys[i] = uint64(hilbertD(16, hx, hy))
+	for i, c := range centres {
+		keys[i] = t.curve.key(c)
 		order[i] = int32(i)
 	}
 	radixSort(keys, order)
@@ -104,6 +171,28 @@ func newSegTree(lines []orb.LineString) *segTree {
 		t.levelEnd = append(t.levelEnd, int32(end))
 	}
 	return t
+}
+
+// segmentParts appends the boxes of segment a-b cut into parts no longer
+// than maxSpan (at most maxParts). Each box is widened by a few units in the
+// last place of the coordinates, so that rounding in the cut points can
+// never leave a point of the segment outside every box.
+func segmentParts(boxes [][4]float64, a, b orb.Point, maxSpan float64) [][4]float64 {
+	k := min(maxParts, max(1, int(math.Ceil(span(boxOf([]orb.Point{a, b}))/maxSpan))))
+	pad := 1e-12 * max(math.Abs(a[0]), math.Abs(a[1]), math.Abs(b[0]), math.Abs(b[1]))
+	ux, uy := b[0]-a[0], b[1]-a[1]
+	prev := a
+	for i := 1; i <= k; i++ {
+		next := b
+		if i < k {
+			t := float64(i) / float64(k)
+			next = orb.Point{a[0] + t*ux, a[1] + t*uy}
+		}
+		bx := boxOf([]orb.Point{prev, next})
+		boxes = append(boxes, [4]float64{bx[0] - pad, bx[1] - pad, bx[2] + pad, bx[3] + pad})
+		prev = next
+	}
+	return boxes
 }
 
 // hilbertD maps (x, y) in a 2^order square to its distance along the
@@ -173,13 +262,10 @@ func meets(a, b *[4]float64) bool {
 
 // findSplits finds, for every cluster of line ends, the lines whose interior
 // it touches, and where. root[e] must be the cluster (its smallest element)
-// of end e. The splits come in order of cluster, then line.
-//
-// Clusters are independent, so they are searched in parallel: the ends are
-// cut into one contiguous range per processor and the results joined in
-// order.
+// of end e. The splits come in order of cluster, then line. Clusters are
+// independent, so they are searched in parallel.
 func findSplits(lines []orb.LineString, ends []orb.Point, root unionFind, tol float64) []split {
-	tree := newSegTree(lines)
+	tree := newSegTree(lines, tol)
 	m := len(ends)
 	// Members of each cluster, in element order (a counting sort by root).
 	first := make([]int32, m+1)
@@ -197,7 +283,19 @@ func findSplits(lines []orb.LineString, ends []orb.Point, root unionFind, tol fl
 	}
 	next = nil
 
-	workers := min(runtime.GOMAXPROCS(0), max(1, m/4096))
+	// Clusters are searched in the tree's own (Hilbert) order, so that
+	// consecutive searches walk the same paths of the tree and find them in
+	// the cache, and cut into one contiguous range per processor.
+	var keys []uint64
+	var roots []int32
+	for e, r := range root {
+		if int(r) == e {
+			keys = append(keys, tree.curve.key(ends[e]))
+			roots = append(roots, r)
+		}
+	}
+	radixSort(keys, roots)
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(roots)/4096))
 	parts := make([][]split, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -205,16 +303,21 @@ func findSplits(lines []orb.LineString, ends []orb.Point, root unionFind, tol fl
 		go func() {
 			defer wg.Done()
 			f := splitFinder{lines: lines, ends: ends, root: root, tol: tol, tree: tree}
-			for r := w * m / workers; r < (w+1)*m/workers; r++ {
-				if int(root[r]) == r {
-					f.cluster(r, members[first[r]:first[r+1]])
-				}
+			for _, r := range roots[w*len(roots)/workers : (w+1)*len(roots)/workers] {
+				f.cluster(int(r), members[first[r]:first[r+1]])
 			}
 			parts[w] = f.out
 		}()
 	}
 	wg.Wait()
-	return slices.Concat(parts...)
+	out := slices.Concat(parts...)
+	slices.SortFunc(out, func(a, b split) int {
+		if a.elem != b.elem {
+			return a.elem - b.elem
+		}
+		return a.line - b.line
+	})
+	return out
 }
 
 // splitFinder holds one goroutine's scratch space for findSplits.
@@ -262,7 +365,7 @@ func (f *splitFinder) cluster(r int, members []int32) {
 				continue // the cluster holds an end of this line
 			}
 			l := f.lines[li]
-			for sj := int(k.seg); sj < min(int(k.seg)+chunkSegs, len(l)-1); sj++ {
+			for sj := int(k.seg); sj < int(k.seg+k.n); sj++ {
 				t, q, d := closest(p, l[sj], l[sj+1])
 				if d > tol {
 					continue
