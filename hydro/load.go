@@ -209,7 +209,7 @@ func nodeGeometry(in *reachCols, src *Source, haveIDs bool, opt LoadOptions) (*r
 		return nil, err
 	}
 	src.Splits = res.Splits
-	count := map[int]int{}
+	count := make([]int32, in.n) // output pieces per input reach
 	for _, s := range res.Source {
 		count[lineOf[s]]++
 	}
@@ -218,7 +218,7 @@ func nodeGeometry(in *reachCols, src *Source, haveIDs bool, opt LoadOptions) (*r
 		line     orb.LineString
 		from, to int
 	}
-	var pieces []piece
+	pieces := make([]piece, 0, len(res.Lines)+len(pits))
 	for i, line := range res.Lines {
 		pieces = append(pieces, piece{lineOf[res.Source[i]], line, res.FromNode[i], res.ToNode[i]})
 	}
@@ -239,11 +239,14 @@ func nodeGeometry(in *reachCols, src *Source, haveIDs bool, opt LoadOptions) (*r
 		pieces = append(pieces, piece{i, in.geometry(i), node, node})
 		count[i] = 1
 	}
-	// Keep file order: pieces of input line i, in digitised order.
-	sort.SliceStable(pieces, func(a, b int) bool { return pieces[a].in < pieces[b].in })
+	// Keep file order: pieces of input line i, in digitised order (they
+	// are, but for the pits appended last).
+	if len(pits) > 0 {
+		sort.SliceStable(pieces, func(a, b int) bool { return pieces[a].in < pieces[b].in })
+	}
 	rows := make([]int32, len(pieces))
 	out := newReachCols(len(pieces))
-	seq := map[int]int{}
+	seq := make([]int32, in.n)
 	for k, pc := range pieces {
 		r := in.reach(pc.in)
 		r.Geometry = pc.line
