@@ -38,12 +38,15 @@ func snapEnds(pts []orb.Point, tol float64, uf unionFind) {
 	cell := max(tol*cellMargin, scale/(1<<gridBits), math.SmallestNonzeroFloat64)
 	keys := make([]uint64, m)
 	idx := make([]int32, m)
-	for e, p := range pts {
-		ix := uint64(int64(math.Floor(p[0]/cell)) + gridOffset)
-		iy := uint64(int64(math.Floor(p[1]/cell)) + gridOffset)
-		keys[e] = ix<<32 | iy
-		idx[e] = int32(e)
-	}
+	parallel(m, func(lo, hi int) {
+		for e := lo; e < hi; e++ {
+			p := pts[e]
+			ix := uint64(int64(math.Floor(p[0]/cell)) + gridOffset)
+			iy := uint64(int64(math.Floor(p[1]/cell)) + gridOffset)
+			keys[e] = ix<<32 | iy
+			idx[e] = int32(e)
+		}
+	})
 	radixSort(keys, idx)
 
 	near := func(a, b int32) {

@@ -137,17 +137,21 @@ func newSegTree(lines []orb.LineString, tol float64) *segTree {
 		total += m
 	}
 	// Hilbert order of the box centres over their extent.
-	var centres []orb.Point
+	centre := func(b [4]float64) orb.Point { return orb.Point{b[0]/2 + b[2]/2, b[1]/2 + b[3]/2} }
+	ext := [4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
 	for _, b := range boxes {
-		centres = append(centres, orb.Point{b[0]/2 + b[2]/2, b[1]/2 + b[3]/2})
+		c := centre(b)
+		ext = [4]float64{min(ext[0], c[0]), min(ext[1], c[1]), max(ext[2], c[0]), max(ext[3], c[1])}
 	}
-	t.curve = newHilbertGrid(centres)
+	t.curve = newHilbertGrid([]orb.Point{{ext[0], ext[1]}, {ext[2], ext[3]}})
 	keys := make([]uint64, nRuns)
 	order := make([]int32, nRuns)
-	for i, c := range centres {
-		keys[i] = t.curve.key(c)
-		order[i] = int32(i)
-	}
+	parallel(nRuns, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			keys[i] = t.curve.key(centre(boxes[i]))
+			order[i] = int32(i)
+		}
+	})
 	radixSort(keys, order)
 
 	t.boxes = make([][4]float64, nRuns, total)
@@ -266,45 +270,60 @@ func meets(a, b *[4]float64) bool {
 // independent, so they are searched in parallel.
 func findSplits(lines []orb.LineString, ends []orb.Point, root unionFind, tol float64) []split {
 	tree := newSegTree(lines, tol)
-	m := len(ends)
-	// Members of each cluster, in element order (a counting sort by root).
-	first := make([]int32, m+1)
-	for _, r := range root {
-		first[r+1]++
-	}
-	for e := range m {
-		first[e+1] += first[e]
-	}
-	members := make([]int32, m)
-	next := slices.Clone(first[:m])
-	for e, r := range root {
-		members[next[r]] = int32(e)
-		next[r]++
-	}
-	next = nil
-
 	// Clusters are searched in the tree's own (Hilbert) order, so that
 	// consecutive searches walk the same paths of the tree and find them in
 	// the cache, and cut into one contiguous range per processor.
-	var keys []uint64
+	keys := make([]uint64, len(ends))
+	parallel(len(ends), func(lo, hi int) {
+		for e := lo; e < hi; e++ {
+			if int(root[e]) == e {
+				keys[e] = tree.curve.key(ends[e])
+			}
+		}
+	})
 	var roots []int32
 	for e, r := range root {
 		if int(r) == e {
-			keys = append(keys, tree.curve.key(ends[e]))
+			keys[len(roots)] = keys[e]
 			roots = append(roots, r)
 		}
 	}
+	keys = keys[:len(roots)]
 	radixSort(keys, roots)
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(roots)/4096))
+	keys = nil
+	// The positions of each cluster's ends, clusters in that order and ends
+	// in element order (a counting sort by rank), so that each search reads
+	// them from one place.
+	rank := make([]int32, len(ends))
+	for k, r := range roots {
+		rank[r] = int32(k)
+	}
+	first := make([]int32, len(roots)+1)
+	for _, r := range root {
+		first[rank[r]+1]++
+	}
+	for k := range roots {
+		first[k+1] += first[k]
+	}
+	pos := make([]orb.Point, len(ends))
+	next := slices.Clone(first[:len(roots)])
+	for e, r := range root {
+		k := rank[r]
+		pos[next[k]] = ends[e]
+		next[k]++
+	}
+	rank, next = nil, nil
+
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(roots)/minParallel))
 	parts := make([][]split, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			f := splitFinder{lines: lines, ends: ends, root: root, tol: tol, tree: tree}
-			for _, r := range roots[w*len(roots)/workers : (w+1)*len(roots)/workers] {
-				f.cluster(int(r), members[first[r]:first[r+1]])
+			f := splitFinder{lines: lines, root: root, tol: tol, tree: tree}
+			for k := w * len(roots) / workers; k < (w+1)*len(roots)/workers; k++ {
+				f.cluster(int(roots[k]), pos[first[k]:first[k+1]])
 			}
 			parts[w] = f.out
 		}()
@@ -320,10 +339,31 @@ func findSplits(lines []orb.LineString, ends []orb.Point, root unionFind, tol fl
 	return out
 }
 
+// minParallel is the least work (items) worth a goroutine.
+const minParallel = 4096
+
+// parallel calls fn on [0, n) cut into one contiguous range per processor
+// (a single call for small n) and returns when all calls have.
+func parallel(n int, fn func(lo, hi int)) {
+	w := min(runtime.GOMAXPROCS(0), max(1, n/minParallel))
+	if w == 1 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := range w {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(i*n/w, (i+1)*n/w)
+		}()
+	}
+	wg.Wait()
+}
+
 // splitFinder holds one goroutine's scratch space for findSplits.
 type splitFinder struct {
 	lines []orb.LineString
-	ends  []orb.Point
 	root  unionFind
 	tol   float64
 	tree  *segTree
@@ -346,12 +386,12 @@ type touch struct {
 // ends at one exact position).
 const distinctEnds = 8
 
-// cluster appends to f.out the splits made by cluster r with ends members.
-func (f *splitFinder) cluster(r int, members []int32) {
+// cluster appends to f.out the splits made by cluster r, whose ends are at
+// positions pos.
+func (f *splitFinder) cluster(r int, pos []orb.Point) {
 	tol := f.tol
 	f.best, f.seen = f.best[:0], f.seen[:0]
-	for _, e := range members {
-		p := f.ends[e]
+	for _, p := range pos {
 		if slices.Contains(f.seen, p) {
 			continue // the same point finds the same touches
 		}
