@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync/atomic"
 
 	"github.com/paulmach/orb"
 )
@@ -109,6 +110,26 @@ func validate(i int, l orb.LineString, allowZero bool) error {
 	}
 	if length == 0 || math.IsInf(length, 0) || math.IsNaN(length) {
 		return &InputError{Line: i, Reason: fmt.Sprintf("zero or non-finite length (%v)", length)}
+	}
+	return nil
+}
+
+// validateAll validates every line, on all cores, and returns the error of
+// the first invalid line in input order, if any.
+func validateAll(lines []orb.LineString, allowZero bool) error {
+	var firstBad atomic.Int64
+	firstBad.Store(int64(len(lines)))
+	parallel(len(lines), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if validate(i, lines[i], allowZero) != nil {
+				for old := firstBad.Load(); int64(i) < old && !firstBad.CompareAndSwap(old, int64(i)); old = firstBad.Load() {
+				}
+				return
+			}
+		}
+	})
+	if i := int(firstBad.Load()); i < len(lines) {
+		return validate(i, lines[i], allowZero)
 	}
 	return nil
 }
@@ -226,10 +247,8 @@ func Node(lines []orb.LineString, opt Options) (*Result, error) {
 	if len(lines) > math.MaxInt32/2 {
 		return nil, errors.New("linework: too many lines")
 	}
-	for i, l := range lines {
-		if err := validate(i, l, opt.AllowZeroLength); err != nil {
-			return nil, err
-		}
+	if err := validateAll(lines, opt.AllowZeroLength); err != nil {
+		return nil, err
 	}
 	// Element 2i is line i's first vertex, 2i+1 its last.
 	ends := make([]orb.Point, 2*len(lines))
@@ -247,8 +266,8 @@ func Node(lines []orb.LineString, opt Options) (*Result, error) {
 }
 
 // piece is one output line before its vertices are copied: vertices
-// verts (nil for a whole, unsplit input line src) from cluster element
-// from to cluster element to.
+// verts (nil, until assemble numbers the nodes, for a whole, unsplit input
+// line src) from cluster element from to cluster element to.
 type piece struct {
 	verts    orb.LineString
 	src      int
@@ -321,34 +340,30 @@ func assemble(lines []orb.LineString, ends []orb.Point, uf unionFind, splits []s
 		}
 		return id
 	}
-	total := 0
-	for _, pc := range pieces {
-		if pc.verts == nil {
-			total += len(lines[pc.src])
-		} else {
-			total += len(pc.verts)
-		}
-	}
-	// One backing array for all output vertices; each line is capped so
-	// that appending to it cannot overwrite the next.
-	buf := make([]orb.Point, total)
-	res.Lines = make([]orb.LineString, len(pieces))
 	res.Source = make([]int, len(pieces))
 	res.FromNode = make([]int, len(pieces))
 	res.ToNode = make([]int, len(pieces))
-	at := 0
+	start := make([]int, len(pieces)+1) // of each output line in one backing array
 	for i, pc := range pieces {
-		v := pc.verts
-		if v == nil {
-			v = lines[pc.src]
+		res.Source[i], res.FromNode[i], res.ToNode[i] = pc.src, nodeID(pc.from), nodeID(pc.to)
+		if pc.verts == nil {
+			pieces[i].verts = lines[pc.src]
 		}
-		line := orb.LineString(buf[at : at+len(v) : at+len(v)])
-		at += copy(line, v)
-		f, t := nodeID(pc.from), nodeID(pc.to)
-		line[0] = res.NodeXY[f]
-		line[len(line)-1] = res.NodeXY[t]
-		res.Lines[i], res.Source[i], res.FromNode[i], res.ToNode[i] = line, pc.src, f, t
+		start[i+1] = start[i] + len(pieces[i].verts)
 	}
+	// One backing array for all output vertices, filled on all cores; each
+	// line is capped so that appending to it cannot overwrite the next.
+	buf := make([]orb.Point, start[len(pieces)])
+	res.Lines = make([]orb.LineString, len(pieces))
+	parallel(len(pieces), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			line := orb.LineString(buf[start[i]:start[i+1]:start[i+1]])
+			copy(line, pieces[i].verts)
+			line[0] = res.NodeXY[res.FromNode[i]]
+			line[len(line)-1] = res.NodeXY[res.ToNode[i]]
+			res.Lines[i] = line
+		}
+	})
 	for i, l := range lines {
 		if dist(l[0], l[len(l)-1]) <= tol {
 			res.Rings = append(res.Rings, i)

@@ -467,3 +467,20 @@ func FuzzNode(f *testing.F) {
 		checkInvariants(t, lines, res)
 	})
 }
+
+// TestNodeInvalidFirst checks that among many lines, validated on all
+// cores, the error names the first invalid line in input order.
+func TestNodeInvalidFirst(t *testing.T) {
+	lines := make([]orb.LineString, 20000)
+	for i := range lines {
+		lines[i] = orb.LineString{{float64(i), 0}, {float64(i), 1}}
+	}
+	lines[19000] = orb.LineString{{1, 1}}
+	lines[12345] = nil
+	lines[15000] = orb.LineString{{0, math.NaN()}, {1, 1}}
+	_, err := Node(lines, Options{})
+	var ie *InputError
+	if !errors.As(err, &ie) || ie.Line != 12345 || ie.Reason != "empty line" {
+		t.Fatalf("got %v, want line 12345: empty line", err)
+	}
+}
