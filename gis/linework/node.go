@@ -86,10 +86,12 @@ func validate(i int, l orb.LineString, allowZero bool) error {
 	if len(l) == 0 {
 		return &InputError{Line: i, Reason: "empty line"}
 	}
+	maxAbs := 0.0
 	for j, p := range l {
 		if !finite(p) {
 			return &InputError{Line: i, Reason: fmt.Sprintf("vertex %d has a non-finite coordinate (%v, %v)", j, p[0], p[1])}
 		}
+		maxAbs = max(maxAbs, math.Abs(p[0]), math.Abs(p[1]))
 	}
 	distinct := false
 	for _, p := range l[1:] {
@@ -103,6 +105,12 @@ func validate(i int, l orb.LineString, allowZero bool) error {
 	}
 	if !distinct {
 		return &InputError{Line: i, Reason: fmt.Sprintf("fewer than 2 distinct vertices (%d given, all at %v)", len(l), l[0])}
+	}
+	// Distinct finite vertices make a positive length; it can only
+	// overflow when the coordinates are near the largest float (each
+	// segment is at most 2√2 maxAbs long), so only then is it summed.
+	if maxAbs*float64(len(l)) < 1e300 {
+		return nil
 	}
 	length := 0.0
 	for j := 1; j < len(l); j++ {

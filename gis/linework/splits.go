@@ -81,11 +81,12 @@ func span(b [4]float64) float64 { return max(b[2]-b[0], b[3]-b[1]) }
 
 // boxOf is the bounding box of points ps.
 func boxOf(ps []orb.Point) [4]float64 {
-	b := [4]float64{ps[0][0], ps[0][1], ps[0][0], ps[0][1]}
+	x0, y0 := ps[0][0], ps[0][1]
+	x1, y1 := x0, y0
 	for _, p := range ps[1:] {
-		b = [4]float64{min(b[0], p[0]), min(b[1], p[1]), max(b[2], p[0]), max(b[3], p[1])}
+		x0, y0, x1, y1 = min(x0, p[0]), min(y0, p[1]), max(x1, p[0]), max(y1, p[1])
 	}
-	return b
+	return [4]float64{x0, y0, x1, y1}
 }
 
 // runSpanLimit returns the longest span a run may have before it is cut:
