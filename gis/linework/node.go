@@ -127,7 +127,7 @@ func validate(i int, l orb.LineString, allowZero bool) error {
 func validateAll(lines []orb.LineString, allowZero bool) error {
 	var firstBad atomic.Int64
 	firstBad.Store(int64(len(lines)))
-	parallel(len(lines), func(lo, hi int) {
+	parallel(len(lines), func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if validate(i, lines[i], allowZero) != nil {
 				for old := firstBad.Load(); int64(i) < old && !firstBad.CompareAndSwap(old, int64(i)); old = firstBad.Load() {
@@ -363,7 +363,7 @@ func assemble(lines []orb.LineString, ends []orb.Point, uf unionFind, splits []s
 	// line is capped so that appending to it cannot overwrite the next.
 	buf := make([]orb.Point, start[len(pieces)])
 	res.Lines = make([]orb.LineString, len(pieces))
-	parallel(len(pieces), func(lo, hi int) {
+	parallel(len(pieces), func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			line := orb.LineString(buf[start[i]:start[i+1]:start[i+1]])
 			copy(line, pieces[i].verts)

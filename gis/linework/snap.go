@@ -38,7 +38,7 @@ func snapEnds(pts []orb.Point, tol float64, uf unionFind) {
 	cell := max(tol*cellMargin, scale/(1<<gridBits), math.SmallestNonzeroFloat64)
 	keys := make([]uint64, m)
 	idx := make([]int32, m)
-	parallel(m, func(lo, hi int) {
+	parallel(m, func(_, lo, hi int) {
 		for e := lo; e < hi; e++ {
 			p := pts[e]
 			ix := uint64(int64(math.Floor(p[0]/cell)) + gridOffset)

@@ -110,24 +110,21 @@ func runSpanLimit(lines []orb.LineString, tol float64) float64 {
 func newSegTree(lines []orb.LineString, tol float64) *segTree {
 	t := &segTree{}
 	maxSpan := runSpanLimit(lines, tol)
+	// The entries of each range of lines, built on all cores and joined in
+	// line order.
+	ranges := make([]segEntries, parts(len(lines)))
+	parallel(len(lines), func(p, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			ranges[p].add(i, lines[i], maxSpan)
+		}
+	})
 	var boxes [][4]float64
 	var runs []segRun
-	for i, l := range lines {
-		for j := 0; j < len(l)-1; j += chunkSegs {
-			end := min(j+chunkSegs, len(l)-1)
-			if b := boxOf(l[j : end+1]); span(b) <= maxSpan {
-				boxes = append(boxes, b)
-				runs = append(runs, segRun{int32(i), int32(j), int32(end - j)})
-				continue
-			}
-			for s := j; s < end; s++ {
-				boxes = segmentParts(boxes, l[s], l[s+1], maxSpan)
-				for len(runs) < len(boxes) {
-					runs = append(runs, segRun{int32(i), int32(s), 1})
-				}
-			}
-		}
+	for _, es := range ranges {
+		boxes = append(boxes, es.boxes...)
+		runs = append(runs, es.runs...)
 	}
+	ranges = nil
 	nRuns := len(boxes)
 	if nRuns == 0 {
 		return t
@@ -147,7 +144,7 @@ func newSegTree(lines []orb.LineString, tol float64) *segTree {
 	t.curve = newHilbertGrid([]orb.Point{{ext[0], ext[1]}, {ext[2], ext[3]}})
 	keys := make([]uint64, nRuns)
 	order := make([]int32, nRuns)
-	parallel(nRuns, func(lo, hi int) {
+	parallel(nRuns, func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			keys[i] = t.curve.key(centre(boxes[i]))
 			order[i] = int32(i)
@@ -176,6 +173,31 @@ func newSegTree(lines []orb.LineString, tol float64) *segTree {
 		t.levelEnd = append(t.levelEnd, int32(end))
 	}
 	return t
+}
+
+// segEntries are the entries of the segment index for some lines.
+type segEntries struct {
+	boxes [][4]float64
+	runs  []segRun
+}
+
+// add appends the entries of line i, l: its runs of chunkSegs segments,
+// and a run that spans more than maxSpan segment by segment, in parts.
+func (es *segEntries) add(i int, l orb.LineString, maxSpan float64) {
+	for j := 0; j < len(l)-1; j += chunkSegs {
+		end := min(j+chunkSegs, len(l)-1)
+		if b := boxOf(l[j : end+1]); span(b) <= maxSpan {
+			es.boxes = append(es.boxes, b)
+			es.runs = append(es.runs, segRun{int32(i), int32(j), int32(end - j)})
+			continue
+		}
+		for s := j; s < end; s++ {
+			es.boxes = segmentParts(es.boxes, l[s], l[s+1], maxSpan)
+			for len(es.runs) < len(es.boxes) {
+				es.runs = append(es.runs, segRun{int32(i), int32(s), 1})
+			}
+		}
+	}
 }
 
 // segmentParts appends the boxes of segment a-b cut into parts no longer
@@ -275,7 +297,7 @@ func findSplits(lines []orb.LineString, ends []orb.Point, root unionFind, tol fl
 	// consecutive searches walk the same paths of the tree and find them in
 	// the cache, and cut into one contiguous range per processor.
 	keys := make([]uint64, len(ends))
-	parallel(len(ends), func(lo, hi int) {
+	parallel(len(ends), func(_, lo, hi int) {
 		for e := lo; e < hi; e++ {
 			if int(root[e]) == e {
 				keys[e] = tree.curve.key(ends[e])
@@ -315,22 +337,15 @@ func findSplits(lines []orb.LineString, ends []orb.Point, root unionFind, tol fl
 	}
 	rank, next = nil, nil
 
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(roots)/minParallel))
-	parts := make([][]split, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f := splitFinder{lines: lines, root: root, tol: tol, tree: tree}
-			for k := w * len(roots) / workers; k < (w+1)*len(roots)/workers; k++ {
-				f.cluster(int(roots[k]), pos[first[k]:first[k+1]])
-			}
-			parts[w] = f.out
-		}()
-	}
-	wg.Wait()
-	out := slices.Concat(parts...)
+	found := make([][]split, parts(len(roots)))
+	parallel(len(roots), func(p, lo, hi int) {
+		f := splitFinder{lines: lines, root: root, tol: tol, tree: tree}
+		for k := lo; k < hi; k++ {
+			f.cluster(int(roots[k]), pos[first[k]:first[k+1]])
+		}
+		found[p] = f.out
+	})
+	out := slices.Concat(found...)
 	slices.SortFunc(out, func(a, b split) int {
 		if a.elem != b.elem {
 			return a.elem - b.elem
@@ -343,12 +358,16 @@ func findSplits(lines []orb.LineString, ends []orb.Point, root unionFind, tol fl
 // minParallel is the least work (items) worth a goroutine.
 const minParallel = 4096
 
-// parallel calls fn on [0, n) cut into one contiguous range per processor
-// (a single call for small n) and returns when all calls have.
-func parallel(n int, fn func(lo, hi int)) {
-	w := min(runtime.GOMAXPROCS(0), max(1, n/minParallel))
+// parts is the number of ranges parallel cuts n items into: one per
+// processor, or one for small n.
+func parts(n int) int { return min(runtime.GOMAXPROCS(0), max(1, n/minParallel)) }
+
+// parallel calls fn on [0, n) cut into parts(n) contiguous ranges, part p
+// from lo to hi, and returns when all calls have.
+func parallel(n int, fn func(p, lo, hi int)) {
+	w := parts(n)
 	if w == 1 {
-		fn(0, n)
+		fn(0, 0, n)
 		return
 	}
 	var wg sync.WaitGroup
@@ -356,7 +375,7 @@ func parallel(n int, fn func(lo, hi int)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			fn(i*n/w, (i+1)*n/w)
+			fn(i, i*n/w, (i+1)*n/w)
 		}()
 	}
 	wg.Wait()
