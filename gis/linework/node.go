@@ -44,7 +44,8 @@ type Result struct {
 	// last vertex are moved onto the position of its node (by at most
 	// Tolerance, or a few times it where a chain of ends forms one node), so
 	// lines that share a node share the coordinate exactly. Lines are new
-	// slices; the input is not modified.
+	// slices of one shared array, each capped at its length so that
+	// appending to one copies it; the input is not modified.
 	Lines []orb.LineString
 	// Source[i] is the index of the input line that Lines[i] came from.
 	Source []int
