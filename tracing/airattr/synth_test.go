@@ -76,12 +76,17 @@ func run(tb testing.TB, st atmos.Monitor, wind []atmos.Observation, seed uint64)
 		o.first = o.top && a.Candidates[0].Rank == 1
 	}
 	if testing.Verbose() {
-		top := ""
-		if len(a.Candidates) > 0 {
-			top = a.Candidates[0].FacilityID
+		top, truthAt := "", 0
+		for i, c := range a.Candidates {
+			if i == 0 {
+				top = c.FacilityID
+			}
+			if c.FacilityID == sc.Factories[sc.Source].ID {
+				truthAt = i + 1
+			}
 		}
-		tb.Logf("seed %d: %d affected, %d flagged, %d events; top %s (truth %s) %s: %s", seed, o.affected, o.flagged, o.events,
-			top, sc.Factories[sc.Source].ID, a.Confidence.Level, a.Confidence.Reason)
+		tb.Logf("seed %d: %d affected, %d flagged, %d events; top %s (truth %s, listed %d of %d) %s: %s", seed, o.affected, o.flagged, o.events,
+			top, sc.Factories[sc.Source].ID, truthAt, len(a.Candidates), a.Confidence.Level, a.Confidence.Reason)
 	}
 	return o
 }
@@ -103,15 +108,17 @@ func within(affected, flagged []time.Time, tol time.Duration) bool {
 // the injected factory first; top the share whose best candidate is the
 // injected factory even where the ranking abstains; abstained the share
 // that abstained; baseline the share whose no-wind nearest-facility
-// baseline puts the injected factory first.
+// baseline puts the injected factory first; wrong the share whose ranking
+// (not abstaining) puts another factory first, and wrongSure those of
+// them that claim medium or high confidence.
 type rates struct {
-	flagged, first, top, abstained, baseline float64
-	n                                        int
+	flagged, first, top, abstained, baseline, wrong, wrongSure float64
+	n                                                          int
 }
 
 func evaluate(tb testing.TB, base uint64, n int) rates {
 	st, wind := odoursynth.WuqiWind(tb)
-	var affected, flagged, first, top, abstained, baseline int
+	var affected, flagged, first, top, abstained, baseline, wrong, wrongSure int
 	for seed := base; seed < base+uint64(n); seed++ {
 		o := run(tb, st, wind, seed)
 		affected += o.affected
@@ -120,9 +127,13 @@ func evaluate(tb testing.TB, base uint64, n int) rates {
 		top += b2i(o.top)
 		abstained += b2i(o.abstained)
 		baseline += b2i(o.baseline)
+		w := !o.abstained && !o.first
+		wrong += b2i(w)
+		wrongSure += b2i(w && (o.level == odour.LevelMedium || o.level == odour.LevelHigh))
 	}
 	f := float64(n)
-	return rates{flagged: float64(flagged) / float64(affected), first: float64(first) / f, top: float64(top) / f, abstained: float64(abstained) / f, baseline: float64(baseline) / f, n: n}
+	return rates{flagged: float64(flagged) / float64(affected), first: float64(first) / f, top: float64(top) / f, abstained: float64(abstained) / f, baseline: float64(baseline) / f,
+		wrong: float64(wrong) / f, wrongSure: float64(wrongSure) / f, n: n}
 }
 
 func b2i(b bool) int {
@@ -176,6 +187,8 @@ func BenchmarkSyntheticPlume(b *testing.B) {
 		b.ReportMetric(r.top, "injected_top_even_abstaining_rate")
 		b.ReportMetric(r.abstained, "abstain_rate")
 		b.ReportMetric(r.baseline, "baseline_first_rate")
+		b.ReportMetric(r.wrong, "wrong_first_rate")
+		b.ReportMetric(r.wrongSure, "wrong_first_medium_or_high_rate")
 		if r.baseline > 0 {
 			b.ReportMetric(r.first/r.baseline, "first_vs_baseline_ratio")
 		}
