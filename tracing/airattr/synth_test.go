@@ -195,3 +195,123 @@ func BenchmarkSyntheticPlume(b *testing.B) {
 		b.ReportMetric(float64(r.n), "scenarios")
 	}
 }
+
+// farSouth moves the factories of a no-plume scenario this many degrees of
+// latitude (about 330 km) south: farther than the puff model carries a
+// puff (3 h), so the generated readings hold background and noise only.
+const farSouth = 3.0
+
+// nullOutcome is what a ranking named in a scenario where it should name
+// nobody.
+type nullOutcome struct {
+	named, sure bool
+	level       string
+}
+
+func nullOf(tb testing.TB, res *airattr.Result) nullOutcome {
+	tb.Helper()
+	l := res.Attribution.Confidence.Level
+	return nullOutcome{named: l != odour.LevelAbstain, sure: l == odour.LevelMedium || l == odour.LevelHigh, level: l}
+}
+
+// attribute screens sc with ADF and ranks the factories fs with its
+// measured wind.
+func attribute(tb testing.TB, sc *sensorsynth.Scenario, fs []odoursynth.Factory) *airattr.Result {
+	tb.Helper()
+	ctx := context.Background()
+	screen, err := adf.Run(ctx, sc.Data, sc.From, sc.To, adf.Default())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ds := &model.Dataset{}
+	for _, f := range fs {
+		p := model.FromLonLat(f.Lon, f.Lat)
+		ds.Facilities = append(ds.Facilities, model.Facility{EmsNo: f.ID, Name: f.Name, Industry: f.Industry, Location: &p})
+	}
+	if err := ds.Index(); err != nil {
+		tb.Fatal(err)
+	}
+	e, err := airattr.NewWithField(ds, airattr.Events(screen, sc.Data), sc.Grid, sc.Measured, odour.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	res, err := e.Rank(ctx, sc.From, sc.To)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return res
+}
+
+// nulls runs the two null scenarios of seed. Missing source: the A-T4
+// scenario with the injected factory left out of the list, so that every
+// ranking that names a factory names an innocent one. No plume: the same
+// factories, sensors and wind, but the factories moved farSouth while the
+// readings are generated (MinAffected −1 accepts a scenario with no
+// affected sensor), so the sensors see background and noise only; the
+// ranking is then asked about the factories at their real places.
+func nulls(tb testing.TB, st atmos.Monitor, wind []atmos.Observation, seed uint64) (missing, none nullOutcome) {
+	tb.Helper()
+	ctx := context.Background()
+	cfg := sensorsynth.Config{Station: st, Wind: wind, Centre: odoursynth.TaichungCoast}
+	sc, err := sensorsynth.Generate(ctx, cfg, seed)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var others []odoursynth.Factory
+	for i, f := range sc.Factories {
+		if i != sc.Source {
+			others = append(others, f)
+		}
+	}
+	missing = nullOf(tb, attribute(tb, sc, others))
+	far := append([]odoursynth.Factory(nil), sc.Factories...)
+	for i := range far {
+		far[i].Lat -= farSouth
+	}
+	cfg.Factories, cfg.MinAffected = far, -1
+	quiet, err := sensorsynth.Generate(ctx, cfg, seed)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if len(quiet.Affected) != 0 {
+		tb.Fatalf("seed %d: the no-plume scenario has %d affected sensors", seed, len(quiet.Affected))
+	}
+	none = nullOf(tb, attribute(tb, quiet, sc.Factories))
+	if testing.Verbose() {
+		tb.Logf("null seed %d: missing source (%s left out): %s; no plume: %s", seed, sc.Factories[sc.Source].ID, missing.level, none.level)
+	}
+	return missing, none
+}
+
+// nullRates are the shares of null scenarios whose ranking named a
+// factory (did not abstain) and named one with medium or high confidence.
+type nullRates struct {
+	missingNamed, missingSure, noneNamed, noneSure float64
+}
+
+func evaluateNull(tb testing.TB, base uint64, n int) nullRates {
+	st, wind := odoursynth.WuqiWind(tb)
+	var r nullRates
+	for seed := base; seed < base+uint64(n); seed++ {
+		m, z := nulls(tb, st, wind, seed)
+		r.missingNamed += float64(b2i(m.named)) / float64(n)
+		r.missingSure += float64(b2i(m.sure)) / float64(n)
+		r.noneNamed += float64(b2i(z.named)) / float64(n)
+		r.noneSure += float64(b2i(z.sure)) / float64(n)
+	}
+	return r
+}
+
+// BenchmarkSyntheticPlumeNull runs the null scenarios (nulls) of the
+// seeds BenchmarkSyntheticPlume runs and reports how often a ranking
+// named a factory where none, or no listed one, emitted.
+func BenchmarkSyntheticPlumeNull(b *testing.B) {
+	for range b.N {
+		r := evaluateNull(b, *seedBase, *scenarios)
+		b.ReportMetric(r.missingNamed, "missing_source_named_rate")
+		b.ReportMetric(r.missingSure, "missing_source_medium_or_high_rate")
+		b.ReportMetric(r.noneNamed, "no_plume_named_rate")
+		b.ReportMetric(r.noneSure, "no_plume_medium_or_high_rate")
+		b.ReportMetric(float64(*scenarios), "scenarios")
+	}
+}
