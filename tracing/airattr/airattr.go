@@ -17,6 +17,17 @@
 // so only the wind and the facilities' compliance records order them.
 // Votes and evidence name the event by its id, "DEVICE@TIME".
 //
+// # Magnitudes
+//
+// Unlike a petition, an event measures how much arrived: its increment
+// over the slice's network median (the regional background; a plume
+// raises a few sensors of a network). Each event therefore enters as a
+// measured receptor (odour.Measured), and the odour engine's source-term
+// fit weighs each vote by how well one emission rate of the candidate
+// explains the increments of all the events its plume reaches: the source
+// explains near and far sensors with one rate, a facility behind or beside
+// it needs a different rate for each (tracing/odour, sourceterm.go).
+//
 // The data are public: sensors are not people, so the events and the
 // trajectory carry the devices' exact positions.
 package airattr
