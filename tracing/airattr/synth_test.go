@@ -302,6 +302,28 @@ func evaluateNull(tb testing.TB, base uint64, n int) nullRates {
 	return r
 }
 
+// TestSyntheticPlumeNull runs the null scenarios (nulls) of seeds 1–8.
+// With no plume at all, no ranking may name a factory with medium or high
+// confidence. With the injected factory missing from the list, the 200
+// scenarios of BenchmarkSyntheticPlumeNull name an innocent one with
+// medium or high confidence in about 10 % (docs/air.md); the test allows
+// 2 of 8, that rate plus twice its sampling error at 8 scenarios.
+func TestSyntheticPlumeNull(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the null scenarios run the puff model; skipped in -short")
+	}
+	const n = 8
+	r := evaluateNull(t, 1, n)
+	t.Logf("%d null scenarios: missing source named %.2f (medium or high %.2f); no plume named %.2f (medium or high %.2f)",
+		n, r.missingNamed, r.missingSure, r.noneNamed, r.noneSure)
+	if r.noneSure > 0 {
+		t.Errorf("with no plume, %.2f of the rankings name a factory with medium or high confidence", r.noneSure)
+	}
+	if r.missingSure*n > 2.5 {
+		t.Errorf("with the source missing, %.2f of the rankings name an innocent factory with medium or high confidence, above 2 of %d", r.missingSure, n)
+	}
+}
+
 // BenchmarkSyntheticPlumeNull runs the null scenarios (nulls) of the
 // seeds BenchmarkSyntheticPlume runs and reports how often a ranking
 // named a factory where none, or no listed one, emitted.
