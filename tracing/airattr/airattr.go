@@ -17,17 +17,6 @@
 // so only the wind and the facilities' compliance records order them.
 // Votes and evidence name the event by its id, "DEVICE@TIME".
 //
-// # Magnitudes
-//
-// Unlike a petition, an event measures how much arrived: its increment
-// over the slice's network median (the regional background; a plume
-// raises a few sensors of a network). Each event therefore enters as a
-// measured receptor (odour.Measured), and the odour engine's source-term
-// fit weighs each vote by how well one emission rate of the candidate
-// explains the increments of all the events its plume reaches: the source
-// explains near and far sensors with one rate, a facility behind or beside
-// it needs a different rate for each (tracing/odour, sourceterm.go).
-//
 // The data are public: sensors are not people, so the events and the
 // trajectory carry the devices' exact positions.
 package airattr
@@ -37,7 +26,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"time"
 
 	"github.com/envtrace/envtrace/atmos"
@@ -71,17 +59,8 @@ type Event struct {
 	Value  float64  `json:"value"`
 	Excess *float64 `json:"excess,omitempty"`
 	Rise   *float64 `json:"rise,omitempty"`
-	// Background is the median of every sensor's mean in the slice (the
-	// regional level), Increment value − background and Noise 1.4826 ×
-	// the median absolute deviation about it (a reading's spread off
-	// the plume); nil when too few sensors reported (see background).
-	// The source-term fit of the attribution compares Increment between
-	// events.
-	Background *float64 `json:"background,omitempty"`
-	Increment  *float64 `json:"increment,omitempty"`
-	Noise      *float64 `json:"noise,omitempty"`
-	Lon        float64  `json:"lon"`
-	Lat        float64  `json:"lat"`
+	Lon    float64  `json:"lon"`
+	Lat    float64  `json:"lat"`
 }
 
 // Result is the answer of `envtrace air attribute` and GET
@@ -100,7 +79,6 @@ type Result struct {
 // devices, in time order. Devices missing from d are skipped.
 func Events(res *adf.Result, d *sensor.Data) []Event {
 	out := []Event{}
-	bg := backgrounds(res, d)
 	for _, e := range res.Events() {
 		s, ok := d.Sensor(e.DeviceID)
 		if !ok {
@@ -122,82 +100,9 @@ func Events(res *adf.Result, d *sensor.Data) []Event {
 			v := round2(e.Value - e.Previous)
 			ev.Rise = &v
 		}
-		if b, ok := bg[e.Time.Unix()]; ok {
-			med, inc, sd := round2(b.median), round2(e.Value-b.median), round2(b.sd)
-			ev.Background, ev.Increment, ev.Noise = &med, &inc, &sd
-		}
 		out = append(out, ev)
 	}
 	return out
-}
-
-// level is one slice's regional background: the median of the sensors'
-// slice means and the robust spread about it.
-type level struct{ median, sd float64 }
-
-// backgrounds computes the level of every slice holding an event, from
-// the PM2.5 readings of d averaged per device on the screen's slice
-// boundaries. A plume raises a few sensors of a network, so the median
-// is the background and 1.4826 × the median absolute deviation the normal
-// spread of a reading about it (sensor offsets and noise). A slice needs
-// the screen's least neighbours plus the device itself to have a level.
-func backgrounds(res *adf.Result, d *sensor.Data) map[int64]level {
-	step := int64(math.Round(res.Parameters.SliceMinutes * 60))
-	want := map[int64]bool{}
-	for _, e := range res.Events() {
-		want[e.Time.Unix()] = true
-	}
-	if step <= 0 || len(want) == 0 {
-		return nil
-	}
-	type acc struct{ sum, n float64 }
-	sums := map[int64]map[string]*acc{}
-	for _, r := range d.Readings {
-		if r.Parameter != "PM2.5" {
-			continue
-		}
-		t := r.Time.Unix()
-		at := t - ((t%step)+step)%step
-		if !want[at] {
-			continue
-		}
-		if sums[at] == nil {
-			sums[at] = map[string]*acc{}
-		}
-		a := sums[at][r.Device]
-		if a == nil {
-			a = &acc{}
-			sums[at][r.Device] = a
-		}
-		a.sum += r.Value
-		a.n++
-	}
-	out := map[int64]level{}
-	for at, devs := range sums {
-		if len(devs) < res.Parameters.MinNeighbors+1 {
-			continue
-		}
-		v := make([]float64, 0, len(devs))
-		for _, a := range devs {
-			v = append(v, a.sum/a.n)
-		}
-		med := median(v)
-		for i := range v {
-			v[i] = math.Abs(v[i] - med)
-		}
-		out[at] = level{median: med, sd: 1.4826 * median(v)}
-	}
-	return out
-}
-
-// median sorts v and returns its median.
-func median(v []float64) float64 {
-	sort.Float64s(v)
-	n := len(v)
-	if n%2 == 1 {
-		return v[n/2]
-	}
-	return (v[n/2-1] + v[n/2]) / 2
 }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
@@ -246,9 +151,6 @@ func receptors(events []Event) []odour.Petition {
 	out := make([]odour.Petition, len(events))
 	for i, e := range events {
 		out[i] = odour.Petition{ID: e.ID, Time: e.Time, Lon: e.Lon, Lat: e.Lat, Category: receptorCategory, Intensity: 1, Channel: "sensor"}
-		if e.Increment != nil && e.Noise != nil {
-			out[i].Measured = &odour.Measured{ExcessUgm3: *e.Increment, NoiseUgm3: *e.Noise}
-		}
 	}
 	return out
 }

@@ -221,10 +221,6 @@ type coupling struct {
 	// ratio is the plume concentration at the petition over the reference
 	// centreline concentration at the detection range, capped at 1.
 	ratio float64
-	// perUnit is the plume concentration at the petition per unit
-	// emission, µg/m³ per g/s, uncapped: what the source-term fit divides
-	// a measured excess by.
-	perUnit float64
 	// wind is the wind used; ok is false when there was none.
 	wind atmos.Sample
 	ok   bool
@@ -247,11 +243,7 @@ func (e *Engine) couple(p *pet, sx, sy float64) coupling {
 	}
 	class := atmos.StabilityClass(w.Speed, p.sunUp)
 	r := e.plume.Ratio(dx, dy, w, class, p.spread, e.opt.DetectionRangeM)
-	c := coupling{ratio: math.Min(1, r), wind: w, ok: true}
-	if p.Measured != nil {
-		c.perUnit = e.plume.Concentration(gramsToMicrograms, dx, dy, w, class, p.spread)
-	}
-	return c
+	return coupling{ratio: math.Min(1, r), wind: w, ok: true}
 }
 
 // window returns the traceable petitions with from ≤ time < to.

@@ -299,12 +299,8 @@ func checkVotesAddUp(t *testing.T, res *Result) {
 			if v.PetitionID == "" || v.Time.IsZero() || v.WindSource == "" || v.WindClass == "" {
 				t.Errorf("%s: incomplete vote %+v", c.FacilityID, v)
 			}
-			fit := 1.0
-			if v.Source != nil {
-				fit = v.Source.Fit
-			}
-			if math.Abs(v.Vote-round(v.Plume*v.Profile*v.Compliance*fit, 4)) > 2e-4 {
-				t.Errorf("%s: vote %v is not plume × profile × compliance × fit (%v × %v × %v × %v)", c.FacilityID, v.Vote, v.Plume, v.Profile, v.Compliance, fit)
+			if math.Abs(v.Vote-round(v.Plume*v.Profile*v.Compliance, 4)) > 1e-4 {
+				t.Errorf("%s: vote %v is not plume × profile × compliance (%v × %v × %v)", c.FacilityID, v.Vote, v.Plume, v.Profile, v.Compliance)
 			}
 		}
 		if math.Abs(sum-c.Score) > 1e-9 {

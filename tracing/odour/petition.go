@@ -54,19 +54,6 @@ type Petition struct {
 	// Channel is how the petition came in (1999 hotline, web, app, ...).
 	Channel     string `json:"channel,omitempty"`
 	Description string `json:"description,omitempty"`
-	// Measured is set for an instrument receptor (a micro-sensor event of
-	// tracing/airattr): the concentration it measured above the regional
-	// background, which the source-term fit compares between receptors
-	// (sourceterm.go). Petitions measure nothing: nil.
-	Measured *Measured `json:"-"`
-}
-
-// Measured is what an instrument receptor read above the background.
-type Measured struct {
-	// ExcessUgm3 is the concentration above the regional background and
-	// NoiseUgm3 the standard deviation of a reading about that background
-	// (µg/m³).
-	ExcessUgm3, NoiseUgm3 float64
 }
 
 // Traceable reports whether the petition points at a source: a nuisance

@@ -125,12 +125,11 @@ func (e *Engine) attribute(ctx context.Context, ps []*pet, res *Result, single b
 	return nil
 }
 
-// candidate computes one facility's votes: plume × profile × compliance,
-// times the source-term fit for measured receptors (sourceterm.go).
+// candidate computes one facility's votes.
 func (e *Engine) candidate(ps []*pet, s *site) Candidate {
 	c := Candidate{FacilityID: s.f.EmsNo, Name: s.f.Name, Industry: s.f.Industry}
 	c.Evidence = Evidence{Votes: []Vote{}, NearestM: math.Inf(1), Compliance: s.compliance}
-	var links []link
+	var total float64
 	for _, p := range ps {
 		c.Evidence.NearestM = math.Min(c.Evidence.NearestM, math.Hypot(p.x-s.x, p.y-s.y))
 		m := MatchIndustry(p.Category, s.f.Industry)
@@ -138,14 +137,7 @@ func (e *Engine) candidate(ps []*pet, s *site) Candidate {
 			continue
 		}
 		k := e.couple(p, s.x, s.y)
-		if v := round(k.ratio*m.Weight*s.compliance.Multiplier, 4); v != 0 {
-			links = append(links, link{p: p, k: k, m: m, vote: v})
-		}
-	}
-	c.Evidence.Source = fitSource(links)
-	var total float64
-	for _, l := range links {
-		v := round(l.vote, 4)
+		v := round(k.ratio*m.Weight*s.compliance.Multiplier, 4)
 		if v == 0 {
 			continue
 		}
@@ -153,10 +145,7 @@ func (e *Engine) candidate(ps []*pet, s *site) Candidate {
 		if v >= e.opt.SupportVote {
 			c.Evidence.Supporting++
 		}
-		c.Evidence.Votes = append(c.Evidence.Votes, e.voteOf(l, s, v))
-	}
-	if st := c.Evidence.Source; st != nil {
-		st.RateGs, st.SpreadLn = round(st.RateGs, 4), round(st.SpreadLn, 3)
+		c.Evidence.Votes = append(c.Evidence.Votes, e.voteOf(p, k, m, s, v))
 	}
 	c.Evidence.NearestM = math.Round(c.Evidence.NearestM)
 	c.Score = round(total, 4)
@@ -165,18 +154,13 @@ func (e *Engine) candidate(ps []*pet, s *site) Candidate {
 
 // voteOf describes a vote: where the facility lies from the petition,
 // where the wind came from, and how long the air took.
-func (e *Engine) voteOf(l link, s *site, v float64) Vote {
-	p, k, m := l.p, l.k, l.m
+func (e *Engine) voteOf(p *pet, k coupling, m Match, s *site, v float64) Vote {
 	d := math.Hypot(s.x-p.x, s.y-p.y)
 	bearing := atmos.Bearing(s.x-p.x, s.y-p.y)
 	vt := Vote{PetitionID: p.ID, Time: p.Time, Category: p.Category.String(), Intensity: p.Intensity, Vote: v,
 		Plume: round(k.ratio, 4), Profile: m.Weight, ProfileReason: m.Reason, Compliance: s.compliance.Multiplier,
 		DistanceM: math.Round(d), BearingDeg: round(bearing, 1), TravelMinutes: round(d/math.Max(k.wind.Speed, atmos.MinPlumeSpeed)/60, 1),
 		WindSpeed: round(k.wind.Speed, 2), WindSource: k.wind.Source, WindClass: p.conf.Class}
-	if f := l.fit; f != nil {
-		vt.Source = &SourceFit{ExcessUgm3: round(f.ExcessUgm3, 2), NoiseUgm3: round(f.NoiseUgm3, 2), PerUnitUgm3: round(f.PerUnitUgm3, 4),
-			ImpliedGs: round(f.ImpliedGs, 4), SigmaLn: round(f.SigmaLn, 3), Fit: round(f.Fit, 4)}
-	}
 	if from := k.wind.FromDirection(); !math.IsNaN(from) {
 		up, off := round(from, 1), round(atmos.AngleDiff(bearing, from), 1)
 		vt.UpwindDeg, vt.OffsetDeg = &up, &off

@@ -78,16 +78,12 @@ type Evidence struct {
 	// Tier is its repeat tier (A, B, C) over the tier window; "" below C.
 	Tier       string     `json:"tier,omitempty"`
 	Compliance Compliance `json:"compliance"`
-	// Source is the emission rate fitted to the measured receptors
-	// (micro-sensor events; sourceterm.go); nil for petitions.
-	Source *SourceTerm `json:"source_term,omitempty"`
 	// Trajectory is set by traces: how close the back-trajectory passed.
 	Trajectory *TrajectoryEvidence `json:"trajectory,omitempty"`
 }
 
 // Vote is one petition's vote for one facility:
-// Vote = Plume × Profile × Compliance (× Source.Fit for a measured
-// receptor).
+// Vote = Plume × Profile × Compliance.
 type Vote struct {
 	PetitionID string    `json:"petition_id"`
 	Time       time.Time `json:"time"`
@@ -113,9 +109,6 @@ type Vote struct {
 	// wind confidence of the petition.
 	WindSource string      `json:"wind_source"`
 	WindClass  atmos.Class `json:"wind_class"`
-	// Source is the source-term fit of a measured receptor (a sensor
-	// event); nil for petitions.
-	Source *SourceFit `json:"source_term,omitempty"`
 }
 
 // TrajectoryEvidence is how a traced petition's back-trajectory passed a
