@@ -398,6 +398,15 @@ func TestTrace(t *testing.T) {
 	if _, err := e.Trace(context.Background(), "nope"); !errors.Is(err, ErrUnknownPetition) {
 		t.Errorf("unknown petition: %v", err)
 	}
+	// A ranking over a window holding P1 alone rests on one receptor as
+	// the trace does: A is named, but not with high confidence.
+	one, err := e.Rank(context.Background(), sc.start.Add(9*time.Hour), sc.start.Add(11*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.Petitions != 1 || one.Candidates[0].FacilityID != "A" || one.Confidence.Level != LevelMedium || one.Confidence.Code != ReasonSinglePetition {
+		t.Errorf("ranking of one petition: %v, confidence %+v", ids(one.Candidates), one.Confidence)
+	}
 }
 
 // TestRepeatTiers: with default thresholds (A 10, B 5, C 3 petitions in 30

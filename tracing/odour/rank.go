@@ -77,7 +77,9 @@ func (e *Engine) Trace(ctx context.Context, id string) (*Result, error) {
 	return res, e.trajectory(ctx, p, res)
 }
 
-// attribute fills candidates, surface, baseline and confidence.
+// attribute fills candidates, surface, baseline and confidence; single
+// marks a trace, which (like a window holding one petition) is judged as
+// one receptor.
 func (e *Engine) attribute(ctx context.Context, ps []*pet, res *Result, single bool) error {
 	res.Petitions = len(ps)
 	res.Grid = e.grid.String()
@@ -121,7 +123,9 @@ func (e *Engine) attribute(ctx context.Context, ps []*pet, res *Result, single b
 		c.Evidence.SurfaceRank = surf.rank[c.FacilityID]
 	}
 	res.Baseline = e.baseline(ps, sites)
-	e.judge(res, single)
+	// A ranking whose window holds one petition rests on one receptor,
+	// exactly as a trace does, and cannot triangulate either.
+	e.judge(res, single || len(ps) == 1)
 	return nil
 }
 
