@@ -78,8 +78,7 @@ func (e *Engine) Trace(ctx context.Context, id string) (*Result, error) {
 }
 
 // attribute fills candidates, surface, baseline and confidence; single
-// marks a trace, which (like a window holding one petition) is judged as
-// one receptor.
+// marks a trace.
 func (e *Engine) attribute(ctx context.Context, ps []*pet, res *Result, single bool) error {
 	res.Petitions = len(ps)
 	res.Grid = e.grid.String()
@@ -123,9 +122,7 @@ func (e *Engine) attribute(ctx context.Context, ps []*pet, res *Result, single b
 		c.Evidence.SurfaceRank = surf.rank[c.FacilityID]
 	}
 	res.Baseline = e.baseline(ps, sites)
-	// A ranking whose window holds one petition rests on one receptor,
-	// exactly as a trace does, and cannot triangulate either.
-	e.judge(res, single || len(ps) == 1)
+	e.judge(res, single)
 	return nil
 }
 
@@ -228,7 +225,10 @@ func (e *Engine) judge(res *Result, single bool) {
 	case !single && c.SurfaceToTopM > e.opt.SurfaceAgreementM:
 		c.Level = LevelLow
 		c.explain(ReasonSurfaceFar, map[string]any{"facility_id": top.FacilityID, "distance_km": round(c.SurfaceToTopM/1000, 1)})
-	case single:
+	case single || res.Petitions == 1:
+		// A trace, or a ranking whose window holds one petition: one
+		// receptor cannot triangulate, so medium at most. A ranking keeps
+		// the surface checks above, which a trace skips.
 		c.Level = LevelMedium
 		c.explain(ReasonSinglePetition, map[string]any{"facility_id": top.FacilityID})
 	case c.Wind.Class == atmos.High && c.Share >= 0.9 && c.Runner < 0.5:
