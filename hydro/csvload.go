@@ -20,6 +20,7 @@ func readCSVReaches(path string, opt LoadOptions) (*reachCols, *Source, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	defer c.Close()
 	cols, err := resolveColumns(c.Fields())
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)

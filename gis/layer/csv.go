@@ -20,6 +20,7 @@ func readCSV(path string, opt Options) (*Layer, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer c.Close()
 	l := &Layer{Name: c.Name(), Fields: c.Fields()}
 	sc := newSchema(l.Fields)
 	sc.col = make(map[string]int, len(c.header))

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -26,7 +25,9 @@ import (
 // *RowError values naming the file, the row and, for geometry, the column.
 type CSV struct {
 	path   string
-	data   []byte
+	file   *mappedFile
+	data   []byte // the file's bytes after a byte order mark, file.data[base:]
+	base   int
 	pos    int // offset of the next unread byte
 	line   int // line number of the next unread byte, 1-based
 	comma  byte
@@ -49,13 +50,32 @@ type CSV struct {
 // name (wkt, geometry, geom, the_geom) or, failing that, the first column
 // whose first non-empty value parses as WKT. Rows are then read with Next.
 // opt.Layer, when set, must match the file's base name; opt.Progress is
-// told the bytes read.
+// told the bytes read. The file is mapped, not read whole, and the pages
+// of the rows read are handed back as Next moves on, so that reading
+// holds little more than the current row; Close unmaps it.
 func OpenCSV(path string, opt Options) (*CSV, error) {
-	data, err := os.ReadFile(path)
+	m, err := mapFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("layer: %s: %w", filepath.Base(path), err)
+		return nil, err
 	}
-	return newCSV(path, trimBOM(data), opt)
+	data := trimBOM(m.data)
+	c, err := newCSV(path, data, opt)
+	if err != nil {
+		_ = m.close()
+		return nil, err
+	}
+	c.file, c.base = m, len(m.data)-len(data)
+	return c, nil
+}
+
+// Close releases the file. No cell may be used after it.
+func (c *CSV) Close() error {
+	if c.file == nil {
+		return nil
+	}
+	err := c.file.close()
+	c.file, c.data, c.cells = nil, nil, nil
+	return err
 }
 
 func newCSV(path string, data []byte, opt Options) (*CSV, error) {
@@ -109,6 +129,9 @@ func (c *CSV) GeometryField() string {
 // Next advances to the next row; false at the end or on an error (Err).
 // Lines holding nothing but one empty field are skipped.
 func (c *CSV) Next() bool {
+	if c.file != nil {
+		c.file.release(c.base + c.pos) // the rows before are read
+	}
 	for c.err == nil {
 		if !c.scanRow() {
 			if c.err == nil {
@@ -133,7 +156,17 @@ func (c *CSV) Next() bool {
 
 // MaxRows is an upper bound on the rows left to read (the line ends
 // left), so that a reader can size its output once.
-func (c *CSV) MaxRows() int { return bytes.Count(c.data[c.pos:], []byte{'\n'}) + 1 }
+func (c *CSV) MaxRows() int {
+	n := 1
+	for at := c.pos; at < len(c.data); at += releaseStep {
+		end := min(at+releaseStep, len(c.data))
+		n += bytes.Count(c.data[at:end], []byte{'\n'})
+		if c.file != nil {
+			c.file.drop(c.base+at, c.base+end) // read again when the rows are
+		}
+	}
+	return n
+}
 
 // Err is the error that stopped Next, nil at the end of the file.
 func (c *CSV) Err() error { return c.err }

@@ -61,13 +61,21 @@ func (m *mappedFile) release(upTo int) {
 	if !m.mapped || upTo-m.released < releaseStep {
 		return
 	}
-	page := os.Getpagesize()
-	end := upTo / page * page
-	if end <= m.released {
+	m.drop(m.released, upTo)
+	m.released = upTo
+}
+
+// drop hands back the whole pages within data[from:to].
+func (m *mappedFile) drop(from, to int) {
+	if !m.mapped {
 		return
 	}
-	_ = syscall.Madvise(m.data[m.released:end], syscall.MADV_DONTNEED)
-	m.released = end
+	page := os.Getpagesize()
+	from = (from + page - 1) / page * page
+	to = min(to, len(m.data)) / page * page
+	if to > from {
+		_ = syscall.Madvise(m.data[from:to], syscall.MADV_DONTNEED)
+	}
 }
 
 // close unmaps the file; no slice of its data may be used afterwards.
