@@ -42,8 +42,15 @@ func reachText(r Reach) string {
 // agree on path's reaches, rows, SRID and error.
 func checkSameAsGeneric(t *testing.T, path string) {
 	t.Helper()
+	checkReaderSameAsGeneric(t, path, readCSVReaches)
+}
+
+// checkReaderSameAsGeneric fails unless read and the generic path agree
+// on path's reaches, rows, SRID and error.
+func checkReaderSameAsGeneric(t *testing.T, path string, read func(string, LoadOptions) (*reachCols, *Source, error)) {
+	t.Helper()
 	want, wsrc, werr := genericReaches(path, LoadOptions{})
-	cols, gsrc, gerr := readCSVReaches(path, LoadOptions{})
+	cols, gsrc, gerr := read(path, LoadOptions{})
 	if fmt.Sprint(werr) != fmt.Sprint(gerr) {
 		t.Fatalf("%s: error %v, generic path %v", filepath.Base(path), gerr, werr)
 	}

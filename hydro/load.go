@@ -81,11 +81,21 @@ func rowOf(rows []int32, i int) int {
 }
 
 // readReaches reads a network file's reaches into the builder's input:
-// CSV straight from its cells, other formats through their generic layer.
+// CSV and GeoJSON streamed straight into it, other formats through their
+// generic layer.
 func readReaches(path string, opt LoadOptions) (*reachCols, *Source, error) {
-	if strings.EqualFold(filepath.Ext(path), ".csv") {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
 		return readCSVReaches(path, opt)
+	case ".geojson", ".json":
+		return readGeoJSONReaches(path, opt)
 	}
+	return readLayerReaches(path, opt)
+}
+
+// readLayerReaches reads a network file through its generic layer
+// (layer.Read, then FromLayer's column rules).
+func readLayerReaches(path string, opt LoadOptions) (*reachCols, *Source, error) {
 	l, err := layer.Read(path, layer.Options{Layer: opt.Layer, Progress: opt.ReadProgress})
 	if err != nil {
 		return nil, nil, err
