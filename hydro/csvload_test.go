@@ -55,6 +55,7 @@ func checkReaderSameAsGeneric(t *testing.T, path string, read func(string, LoadO
 		t.Fatalf("%s: error %v, generic path %v", filepath.Base(path), gerr, werr)
 	}
 	if werr != nil {
+		t.Logf("%s: both: %v", filepath.Base(path), werr)
 		return
 	}
 	got := cols.reaches()

@@ -53,7 +53,8 @@ func TestGeoJSONReaderMatchesGeneric(t *testing.T) {
 		{"velocity too fast", fc(line("1", "2", `,"velocity_ms":0.5`), line("2", "0", `,"velocity_ms":40`)), true},
 		{"routelink metres", fc(`{"type":"Feature","properties":{"link":1,"to":2,"length":1500}}`, `{"type":"Feature","properties":{"link":2,"to":0,"length":250}}`), true},
 		{"feature ids", fc(`{"type":"Feature","id":7,"properties":{"toid":8}}`, `{"type":"Feature","id":"8","properties":{"toid":0}}`,
-			`{"type":"Feature","id":9,"properties":{"id":10,"toid":8}}`, `{"type":"Feature","id":null,"properties":{"toid":8}}`), true},
+			`{"type":"Feature","id":9,"properties":{"id":10,"toid":8}}`, `{"type":"Feature","id":null,"properties":{"id":11,"toid":8}}`), true},
+		{"feature id null", fc(`{"type":"Feature","id":1,"properties":{"toid":0}}`, `{"type":"Feature","id":null,"properties":{"toid":1}}`), true},
 		{"id column first seen late", fc(`{"type":"Feature","properties":{"link":1,"toid":2}}`, `{"type":"Feature","properties":{"comid":2,"toid":0}}`), true},
 		{"members in any order", fc(`{"geometry":{"coordinates":[[0,0],[1,1]],"type":"LineString"},"properties":{"toid":2,"id":1},"type":"Feature"}`,
 			`{"properties":null,"properties":{"id":2},"geometry":{"type":"LineString","coordinates":[[1,1],[2,2,5]],"bbox":[1,1,2,2]}}`), true},
@@ -75,7 +76,11 @@ func TestGeoJSONReaderMatchesGeneric(t *testing.T) {
 		{"single feature", line("1", "0", ""), false},
 		{"trailing data", fc(line("1", "0", "")) + "x", false},
 		{"syntax error in a later feature", fc(line("1", "2", ""), `{"type":"Feature","properties":{"id":2,"toid":}}`), false},
-		{"properties not an object", fc(`{"type":"Feature","properties":[1]}`), false},
+		{"properties not an object", fc(`{"type":"Feature","properties":[1]}`), true},
+		{"bad number in a property", fc(line("1", "2", `,"lengthkm":1.5.5`)), true},
+		{"bad escape in a name", fc(line("1", "2", `,"name":"a\qb"`)), true},
+		{"bad literal as id", fc(`{"type":"Feature","id":nul,"properties":{"toid":0}}`), true},
+		{"unclosed feature", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":1}`, false},
 	}
 	dir := t.TempDir()
 	for _, c := range cases {

@@ -147,45 +147,35 @@ func (g *GeoJSON) check() error {
 	return nil
 }
 
-// checkFeature skips a feature, adding its property names to the fields
-// as Read does, and its id's when it has no "id" property.
+// checkFeature steps over a feature (skipLax), adding its property names
+// to the fields as Read does, and its id's when it has no "id" property.
+// What it does not check, Next reads exactly.
 func (g *GeoJSON) checkFeature(row int) error {
 	s, r := &g.s, &g.r
 	if s.peek() != '{' {
 		return r.rowErr(row, "", s.errf("feature is not an object"))
 	}
 	var hasID, idSet bool
-	err := s.object(func(k string) error {
-		switch k {
+	err := s.laxMembers(func(k []byte) error {
+		switch string(k) {
 		case "properties":
-			if s.peek() == 'n' {
-				hasID = false
-				return s.literal("null")
-			}
-			if s.peek() != '{' {
-				return r.rowErr(row, "properties", s.errf("properties is not an object"))
-			}
 			hasID = false
-			return s.object(func(k string) error {
-				if _, err := s.scalar(); err != nil {
-					return r.rowErr(row, k, err)
+			if s.peek() != '{' {
+				return s.skipLax()
+			}
+			return s.laxMembers(func(k []byte) error {
+				if !r.fieldSet[string(k)] {
+					r.addField(string(k))
 				}
-				r.addField(k)
-				hasID = hasID || k == "id"
-				return nil
+				hasID = hasID || string(k) == "id"
+				return s.skipLax()
 			})
 		case "id":
-			v, err := s.scalar()
-			idSet = v != nil
-			return err
+			idSet = s.peek() != 'n'
 		}
-		return s.skip()
+		return s.skipLax()
 	})
 	if err != nil {
-		var re *RowError
-		if errors.As(err, &re) {
-			return err
-		}
 		return r.rowErr(row, "", err)
 	}
 	if idSet && !hasID {
@@ -285,8 +275,8 @@ func (g *GeoJSON) feature(row int) error {
 	if s.peek() != '{' {
 		return r.rowErr(row, "", s.errf("feature is not an object"))
 	}
-	err := s.object(func(k string) error {
-		switch k {
+	err := s.members(func(k []byte) error {
+		switch string(k) {
 		case "properties":
 			for _, i := range g.set {
 				g.vals[i] = jsonSpan{}
@@ -295,15 +285,18 @@ func (g *GeoJSON) feature(row int) error {
 			if s.peek() == 'n' {
 				return s.literal("null")
 			}
-			return s.object(func(k string) error {
+			if s.peek() != '{' {
+				return r.rowErr(row, "properties", s.errf("properties is not an object"))
+			}
+			return s.members(func(k []byte) error {
 				s.ws()
 				start := s.i
-				if err := s.skip(); err != nil {
-					return r.rowErr(row, k, err)
+				if err := s.skipValue(); err != nil {
+					return r.rowErr(row, string(k), err)
 				}
-				i, ok := g.fieldAt[k]
+				i, ok := g.fieldAt[string(k)]
 				if !ok {
-					return r.rowErr(row, k, errors.New("property not seen when the file was checked: the file changed while read"))
+					return r.rowErr(row, string(k), errors.New("property not seen when the file was checked: the file changed while read"))
 				}
 				if g.vals[i].end == 0 {
 					g.set = append(g.set, i)
@@ -370,8 +363,8 @@ func (g *GeoJSON) geometry() (*rawGeometry, orb.LineString, bool, error) {
 	raw := &rawGeometry{}
 	var line orb.LineString
 	direct := false
-	err := s.object(func(k string) error {
-		switch k {
+	err := s.members(func(k []byte) error {
+		switch string(k) {
 		case "type":
 			t, err := s.str()
 			raw.typ = t
@@ -436,7 +429,7 @@ func (g *GeoJSON) lineCoords() (orb.LineString, bool) {
 		var p orb.Point
 		k := 0
 		for {
-			v, err := s.float()
+			v, err := s.fastFloat()
 			if err != nil {
 				return fail()
 			}
