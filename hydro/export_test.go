@@ -20,8 +20,9 @@ func (n *Network) Walk(q Query, g WalkGraph) map[int32]bool { return n.walk(q, g
 // IsCoast says whether reach i is a coastline.
 func (n *Network) IsCoast(i int32) bool { return n.flags[i]&flagCoast != 0 }
 
-// ReadNetwork exposes the reading half of Load (readReaches: the CSV
-// network reader for .csv, layer.Read and FromLayer's columns otherwise):
+// ReadNetwork exposes the reading half of Load (readReaches: the CSV and
+// GeoJSON network readers for .csv and .geojson, layer.Read and
+// FromLayer's columns otherwise):
 // the number of reaches it read into the builder's input.
 func ReadNetwork(path string) (int, *Source, error) {
 	reaches, src, err := readReaches(path, LoadOptions{})

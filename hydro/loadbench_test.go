@@ -240,9 +240,10 @@ func BenchmarkBuildSources(b *testing.B) {
 
 // BenchmarkReadNetworkGeoJSON measures reading a GeoJSON network (the
 // dendritic rows as LineString features with id, toid and lengthkm) into
-// the builder's input as Load does (layer.Read, then FromLayer's column
-// rules), against decoding the same bytes with orb's geojson package
-// alone (no reaches), in the same run:
+// the builder's input as Load does (the streaming reader), against the
+// generic path (layer.Read, then FromLayer) and against decoding the same
+// bytes with orb's geojson package alone (no reaches), each run once in
+// the same process on the same file:
 //
 //	ENVTRACE_BENCH_LOAD_REACHES=2700000 go test -run '^$' -bench ReadNetworkGeoJSON -benchtime 1x ./hydro/
 func BenchmarkReadNetworkGeoJSON(b *testing.B) {
@@ -277,6 +278,18 @@ func BenchmarkReadNetworkGeoJSON(b *testing.B) {
 	buf = bytes.Buffer{}
 	runtime.GC()
 
+	t0 = time.Now()
+	l, err := layer.Read(path, layer.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if got, _, err := hydro.FromLayer(l, hydro.LoadOptions{}); err != nil || len(got) != n {
+		b.Fatalf("generic path: %d reaches, %v", len(got), err)
+	}
+	generic := time.Since(t0)
+	l = nil
+	runtime.GC()
+
 	b.SetBytes(int64(mb * 1e6))
 	cpu0 := cpuTime()
 	b.ResetTimer()
@@ -291,8 +304,10 @@ func BenchmarkReadNetworkGeoJSON(b *testing.B) {
 	b.ReportMetric(mb/per.Seconds(), "geojson-MB/s")
 	b.ReportMetric(mb/cpu.Seconds(), "geojson-MB/cpu-s")
 	b.ReportMetric(orbTime.Seconds()/per.Seconds(), "x-vs-orb")
+	b.ReportMetric(generic.Seconds()/per.Seconds(), "x-vs-generic")
 	b.ReportMetric(float64(n), "reaches")
-	b.Logf("%d reaches (%.1f MB GeoJSON): read into reaches in %v (%.0f MB/s; %v of CPU, %.0f MB a CPU-second), %.2f× the speed of orb's decoding alone (%v, %.0f MB/s)",
+	b.Logf("%d reaches (%.1f MB GeoJSON): read into reaches in %v (%.0f MB/s; %v of CPU, %.0f MB a CPU-second), %.2f× the speed of layer.Read + FromLayer (%v, %.0f MB/s), %.2f× that of orb's decoding alone (%v, %.0f MB/s)",
 		n, mb, per.Round(time.Millisecond), mb/per.Seconds(), cpu.Round(time.Millisecond), mb/cpu.Seconds(),
+		generic.Seconds()/per.Seconds(), generic.Round(time.Millisecond), mb/generic.Seconds(),
 		orbTime.Seconds()/per.Seconds(), orbTime.Round(time.Millisecond), mb/orbTime.Seconds())
 }
