@@ -322,7 +322,7 @@ func (g *GeoJSON) feature(row int) error {
 			}
 			return nil
 		}
-		return s.skip()
+		return s.skipValue()
 	})
 	if err != nil {
 		var re *RowError
@@ -366,7 +366,7 @@ func (g *GeoJSON) geometry() (*rawGeometry, orb.LineString, bool, error) {
 	err := s.members(func(k []byte) error {
 		switch string(k) {
 		case "type":
-			t, err := s.str()
+			t, err := s.geometryType()
 			raw.typ = t
 			return err
 		case "coordinates":
@@ -386,7 +386,7 @@ func (g *GeoJSON) geometry() (*rawGeometry, orb.LineString, bool, error) {
 			raw.geoms = gs
 			return err
 		}
-		return s.skip()
+		return s.skipValue()
 	})
 	if err != nil {
 		return nil, nil, false, err

@@ -286,3 +286,21 @@ func (s *jsonScanner) laxMembers(member func(key []byte) error) error {
 		}
 	}
 }
+
+// geometryType reads a geometry's "type" as str does, without allocating
+// for the GeoJSON type names.
+func (s *jsonScanner) geometryType() (string, error) {
+	start := s.i
+	if b, ok := s.plainString(); ok {
+		for _, t := range geometryTypes {
+			if t == string(b) {
+				return t, nil
+			}
+		}
+	}
+	s.i = start
+	return s.str()
+}
+
+// geometryTypes are the GeoJSON geometry type names.
+var geometryTypes = [...]string{"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"}
