@@ -14,7 +14,9 @@ import (
 // release hands back the pages already read, which the kernel reads
 // again from the file should they be touched. Reading the file whole
 // would hold it all until the last row (docs/performance.md, "Peak memory
-// while loading").
+// while loading"). A file truncated by another process while mapped
+// faults on the pages past its new end (SIGBUS), which reading it whole
+// would not: network files are not rewritten in place while loaded.
 type mappedFile struct {
 	data     []byte
 	mapped   bool
