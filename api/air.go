@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -45,17 +47,24 @@ type AirBackend interface {
 // ADF's longest MD window (14 days) plus a day.
 const SensorWindow = 15 * 24 * time.Hour
 
-// airData is a MemoryBackend's air state: the sources read at start and
-// the recent window of sensor readings, which ingest extends.
+// airData is a MemoryBackend's air state: the sources read at start, the
+// recent window of sensor readings, which ingest extends, and the
+// air-permit data, which ApplyAirPermits extends.
 type airData struct {
 	src    airquery.Sources
 	window *sensor.Window
+	// permits is replaced whole, never changed in place, so a request
+	// keeps the data it started with.
+	permits atomic.Pointer[airpermit.Data]
+	// mu serialises the writers of permits.
+	mu sync.Mutex
 }
 
 func newAirData(src *airquery.Sources) (*airData, error) {
 	a := &airData{window: sensor.NewWindow(SensorWindow)}
 	if src != nil {
 		a.src = *src
+		a.permits.Store(src.Permits)
 		if src.Sensors != nil {
 			if _, err := a.window.Add(src.Sensors); err != nil {
 				return nil, fmt.Errorf("api: sensors: %w", err)
@@ -69,7 +78,27 @@ func newAirData(src *airquery.Sources) (*airData, error) {
 func (a *airData) sources() *airquery.Sources {
 	s := a.src
 	s.Sensors = a.window.Snapshot()
+	s.Permits = a.permits.Load()
 	return &s
+}
+
+// ApplyAirPermits adds the air permits, fuel declarations, CEMS records
+// and rainy hours another process stored (and its factor table, when a
+// factor changed): `serve --db` follows the store with it
+// (store.NewAirPermitFollower), so the permit checks, the air attribution's
+// candidates and the odour ranking's evidence answer from them at once.
+func (b *MemoryBackend) ApplyAirPermits(delta *airpermit.Data) {
+	a := b.air
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	held := a.permits.Load()
+	if held == nil {
+		held = &airpermit.Data{Rain: map[int64]bool{}, Factors: delta.Factors}
+		if held.Factors == nil {
+			held.Factors = airpermit.DefaultFactors()
+		}
+	}
+	a.permits.Store(held.Extend(delta))
 }
 
 // airSources are the air sources with the petitions the desk has taken in

@@ -9,6 +9,7 @@ import (
 
 	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/tracing/air"
+	"github.com/envtrace/envtrace/tracing/airpermit"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/odour"
@@ -31,6 +32,10 @@ type odourData struct {
 	opt    odour.Options
 	engine *odour.Engine
 	basin  *basin.Basin
+	// permits is the backend's current air-permit data (ApplyAirPermits
+	// replaces it); optOf is the data opt and the engines were built from.
+	permits func() *airpermit.Data
+	optOf   *airpermit.Data
 	// desk holds the petitions taken in over REST; withDesk is the
 	// engine over the directory's and the desk's petitions, rebuilt when
 	// the desk has taken more (it only grows), deskN how many it holds.
@@ -41,8 +46,21 @@ type odourData struct {
 }
 
 // current is the engine over every petition: the directory's and, when a
-// desk has taken some in, the desk's.
+// desk has taken some in, the desk's; rebuilt with the air permits when
+// the backend has applied new ones.
 func (o *odourData) current() (*odour.Engine, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if p := o.permits(); p != o.optOf {
+		dir := *o.dir
+		dir.AirPermits = p
+		opt := dir.OdourOptions(odour.Options{})
+		e, err := o.build(o.dir.Petitions, opt)
+		if err != nil {
+			return nil, err
+		}
+		o.opt, o.engine, o.optOf, o.withDesk = opt, e, p, nil
+	}
 	if o.desk == nil {
 		return o.engine, nil
 	}
@@ -50,27 +68,36 @@ func (o *odourData) current() (*odour.Engine, error) {
 	if len(ps) == 0 {
 		return o.engine, nil
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
 	if o.withDesk != nil && o.deskN == len(ps) {
 		return o.withDesk, nil
 	}
 	all := append(append([]odour.Petition(nil), o.dir.Petitions...), ps...)
-	e, err := odour.New(o.dir.Water, all, o.dir.Monitors, o.dir.Wind, o.opt)
+	e, err := o.build(all, o.opt)
 	if err != nil {
 		return nil, fmt.Errorf("api: odour data with the desk's petitions: %w", err)
-	}
-	if o.basin != nil && o.basin.Net != nil {
-		e = e.WithBasin(o.basin, odour.WaterOptions{})
 	}
 	o.withDesk, o.deskN = e, len(ps)
 	return e, nil
 }
 
+// build makes an engine over the directory's facilities and wind and the
+// petitions ps, linked to the river network when there is one.
+func (o *odourData) build(ps []odour.Petition, opt odour.Options) (*odour.Engine, error) {
+	e, err := odour.New(o.dir.Water, ps, o.dir.Monitors, o.dir.Wind, opt)
+	if err != nil {
+		return nil, err
+	}
+	if o.basin != nil && o.basin.Net != nil {
+		e = e.WithBasin(o.basin, odour.WaterOptions{})
+	}
+	return e, nil
+}
+
 // newOdourData builds the odour engine, linked to the river network of b
 // when there is one; nil without data or wind. Petitions the desk takes in
-// join the directory's (odourData.current).
-func newOdourData(d *datadir.Dir, b *basin.Basin, desk *petition.Desk) (*odourData, error) {
+// join the directory's, and the air permits follow permits
+// (odourData.current).
+func newOdourData(d *datadir.Dir, b *basin.Basin, desk *petition.Desk, permits func() *airpermit.Data) (*odourData, error) {
 	if d == nil {
 		return nil, nil
 	}
@@ -85,7 +112,7 @@ func newOdourData(d *datadir.Dir, b *basin.Basin, desk *petition.Desk) (*odourDa
 	if b != nil && b.Net != nil {
 		e = e.WithBasin(b, odour.WaterOptions{})
 	}
-	return &odourData{dir: d, opt: opt, engine: e, basin: b, desk: desk}, nil
+	return &odourData{dir: d, opt: opt, engine: e, basin: b, desk: desk, permits: permits, optOf: d.AirPermits}, nil
 }
 
 // petitions are the directory's petitions and the desk's, exact locations

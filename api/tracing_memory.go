@@ -186,7 +186,7 @@ func NewMemoryBackendWithBasin(b *basin.Basin, opts ...MemoryOption) (*MemoryBac
 	if mb.air, err = newAirData(air); err != nil {
 		return nil, err
 	}
-	if mb.od, err = newOdourData(td.opt.airData, b, desk); err != nil {
+	if mb.od, err = newOdourData(td.opt.airData, b, desk, mb.air.permits.Load); err != nil {
 		return nil, err
 	}
 	return mb, nil

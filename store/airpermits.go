@@ -25,6 +25,9 @@ type AirPermitStats struct {
 func ImportAirPermits(ctx context.Context, pool *pgxpool.Pool, d *airpermit.Data) (AirPermitStats, error) {
 	var st AirPermitStats
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if err := lockAirPermitWriters(ctx, tx); err != nil {
+			return err
+		}
 		var err error
 		if st.Permits, err = copyInto(ctx, tx, "air_permits", []string{"ems_no", "per_no", "process_id", "stack_id", "industry", "pollutant",
 			"permitted_kg_h", "capacity", "fuel", "sulphur_pct", "valid_from", "valid_to"}, len(d.Permits), func(i int) []any {
@@ -62,24 +65,34 @@ func ImportAirPermits(ctx context.Context, pool *pgxpool.Pool, d *airpermit.Data
 		}); err != nil {
 			return err
 		}
-		if d.Factors == nil {
-			return nil
-		}
-		for _, e := range d.Factors.Overrides() {
-			tag, err := tx.Exec(ctx, `insert into emission_factors (fuel, base_unit, pollutant, kg_per_base, per_sulphur_pct, source)
-				values ($1, $2, $3, $4, $5, $6) on conflict (fuel, pollutant) do update set base_unit = excluded.base_unit,
-				kg_per_base = excluded.kg_per_base, per_sulphur_pct = excluded.per_sulphur_pct, source = excluded.source
-				where (emission_factors.base_unit, emission_factors.kg_per_base, emission_factors.per_sulphur_pct, emission_factors.source)
-				is distinct from (excluded.base_unit, excluded.kg_per_base, excluded.per_sulphur_pct, excluded.source)`,
-				e.Fuel, e.BaseUnit, e.Pollutant, e.KgPerBase, e.PerSulphurPct, e.Source)
-			if err != nil {
-				return fmt.Errorf("store: emission factor %s %s: %w", e.Fuel, e.Pollutant, err)
+		if d.Factors != nil {
+			if st.Factors, err = storeFactors(ctx, tx, d.Factors); err != nil {
+				return err
 			}
-			st.Factors += int(tag.RowsAffected())
 		}
-		return nil
+		return notifyAirPermits(ctx, tx)
 	})
 	return st, err
+}
+
+// storeFactors stores the factors that differ from the built-in table; a
+// changed one takes a new seq, so the replicas rebuild their tables.
+func storeFactors(ctx context.Context, tx pgx.Tx, f *airpermit.Factors) (int, error) {
+	n := 0
+	for _, e := range f.Overrides() {
+		tag, err := tx.Exec(ctx, `insert into emission_factors (fuel, base_unit, pollutant, kg_per_base, per_sulphur_pct, source)
+				values ($1, $2, $3, $4, $5, $6) on conflict (fuel, pollutant) do update set base_unit = excluded.base_unit,
+				kg_per_base = excluded.kg_per_base, per_sulphur_pct = excluded.per_sulphur_pct, source = excluded.source,
+				seq = nextval('air_data_seq')
+				where (emission_factors.base_unit, emission_factors.kg_per_base, emission_factors.per_sulphur_pct, emission_factors.source)
+				is distinct from (excluded.base_unit, excluded.kg_per_base, excluded.per_sulphur_pct, excluded.source)`,
+			e.Fuel, e.BaseUnit, e.Pollutant, e.KgPerBase, e.PerSulphurPct, e.Source)
+		if err != nil {
+			return n, fmt.Errorf("store: emission factor %s %s: %w", e.Fuel, e.Pollutant, err)
+		}
+		n += int(tag.RowsAffected())
+	}
+	return n, nil
 }
 
 // optDate stores a zero time as NULL (an open-ended permit).
@@ -90,41 +103,96 @@ func optDate(t time.Time) any {
 	return t
 }
 
+// AirPermitsChannel is the LISTEN/NOTIFY channel on which every write of
+// the air-permit tables (ImportAirPermits, IngestCEMS) announces, at
+// COMMIT, the largest seq stored (AirPermitsHighWater), so that every
+// `serve --db` replica applies the new permits, declarations, CEMS
+// records, rainy hours and factors within a second, without a restart.
+const AirPermitsChannel = "envtrace_air_permits"
+
+// airHighWaterSQL is the largest seq of the air-permit tables: one
+// sequence (air_data_seq, migration 0017) numbers them all.
+const airHighWaterSQL = `select greatest(
+	(select coalesce(max(seq), 0) from air_permits), (select coalesce(max(seq), 0) from fuel_declarations),
+	(select coalesce(max(seq), 0) from cems_records), (select coalesce(max(seq), 0) from rainy_hours),
+	(select coalesce(max(seq), 0) from emission_factors))`
+
+// lockAirPermitWriters serialises the transactions that write the
+// air-permit tables, for the rest of tx: seq values are taken inside the
+// lock, so the rows commit in seq order and a follower never later meets
+// a row below its high-water mark.
+func lockAirPermitWriters(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtext('envtrace air permit writers'))`); err != nil {
+		return fmt.Errorf("store: air permit writer lock: %w", err)
+	}
+	return nil
+}
+
+// notifyAirPermits queues the notification of the new high-water mark;
+// the server delivers it only if tx commits.
+func notifyAirPermits(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `select pg_notify($1, (`+airHighWaterSQL+`)::text)`, AirPermitsChannel); err != nil {
+		return fmt.Errorf("store: notify %s: %w", AirPermitsChannel, err)
+	}
+	return nil
+}
+
 // LoadAirPermits reads what ImportAirPermits stored, in the files' order,
 // as airpermit.ReadDir reads a directory: dates at UTC midnight, CEMS
 // times in Taiwan time, the factor table rebuilt from the built-in one and
-// the stored entries.
-func LoadAirPermits(ctx context.Context, pool *pgxpool.Pool) (*airpermit.Data, error) {
+// the stored entries. It also returns the high-water mark of what it
+// read, from the same snapshot, from which NewAirPermitFollower follows.
+func LoadAirPermits(ctx context.Context, pool *pgxpool.Pool) (*airpermit.Data, int64, error) {
 	var d *airpermit.Data
+	var high int64
 	err := pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, airHighWaterSQL).Scan(&high); err != nil {
+			return err
+		}
 		var err error
-		d, err = loadAirPermits(ctx, tx)
+		d, _, err = airPermitsBetween(ctx, tx, 0, high)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: air permits: %w", err)
+		return nil, 0, fmt.Errorf("store: air permits: %w", err)
 	}
-	return d, nil
+	return d, high, nil
 }
 
-func loadAirPermits(ctx context.Context, pool pgx.Tx) (*airpermit.Data, error) {
+// airPermitsBetween reads the air-permit rows with seq in (after, upto],
+// each table in seq order, and how many there were. The factor table is
+// rebuilt (from every stored entry) when one of them is in the range, and
+// is nil otherwise: unchanged.
+func airPermitsBetween(ctx context.Context, q querier, after, upto int64) (*airpermit.Data, int, error) {
 	d := &airpermit.Data{Rain: map[int64]bool{}}
-	var entries []airpermit.FactorEntry
-	err := loadRows(ctx, pool, `select fuel, base_unit, pollutant, kg_per_base, per_sulphur_pct, source from emission_factors order by fuel, pollutant`,
-		func(rows pgx.Rows) error {
-			var e airpermit.FactorEntry
-			err := rows.Scan(&e.Fuel, &e.BaseUnit, &e.Pollutant, &e.KgPerBase, &e.PerSulphurPct, &e.Source)
-			entries = append(entries, e)
-			return err
-		})
-	if err != nil {
-		return nil, err
+	n := 0
+	rows := func(table, cols string, scan func(pgx.Rows) error) error {
+		r, err := q.Query(ctx, `select `+cols+` from `+table+` where seq > $1 and seq <= $2 order by seq`, after, upto)
+		if err != nil {
+			return fmt.Errorf("%s: %w", table, err)
+		}
+		defer r.Close()
+		for r.Next() {
+			if err := scan(r); err != nil {
+				return fmt.Errorf("%s: %w", table, err)
+			}
+			n++
+		}
+		return r.Err()
 	}
-	if d.Factors, err = airpermit.FactorsWith(entries); err != nil {
-		return nil, err
+	changed := false
+	if err := rows("emission_factors", "1", func(r pgx.Rows) error { changed = true; return r.Scan(new(int)) }); err != nil {
+		return nil, 0, err
 	}
-	err = loadRows(ctx, pool, `select ems_no, per_no, process_id, stack_id, industry, pollutant, permitted_kg_h, capacity, fuel, sulphur_pct,
-		valid_from, valid_to from air_permits order by seq`, func(rows pgx.Rows) error {
+	if changed || after == 0 {
+		f, err := loadFactors(ctx, q)
+		if err != nil {
+			return nil, 0, err
+		}
+		d.Factors = f
+	}
+	err := rows("air_permits", `ems_no, per_no, process_id, stack_id, industry, pollutant, permitted_kg_h, capacity, fuel, sulphur_pct,
+		valid_from, valid_to`, func(rows pgx.Rows) error {
 		var p airpermit.Permit
 		var from, to *time.Time
 		err := rows.Scan(&p.Facility, &p.PerNo, &p.Process, &p.Stack, &p.Industry, &p.Pollutant, &p.PermittedKgH, &p.Capacity, &p.Fuel,
@@ -134,10 +202,10 @@ func loadAirPermits(ctx context.Context, pool pgx.Tx) (*airpermit.Data, error) {
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	err = loadRows(ctx, pool, `select ems_no, stack_id, industry, period_start, period_end, fuel, fuel_amount, sulphur_pct, control_efficiency,
-		production, production_unit, declared_so2_kg from fuel_declarations order by seq`, func(rows pgx.Rows) error {
+	err = rows("fuel_declarations", `ems_no, stack_id, industry, period_start, period_end, fuel, fuel_amount, sulphur_pct, control_efficiency,
+		production, production_unit, declared_so2_kg`, func(rows pgx.Rows) error {
 		var dc airpermit.Declaration
 		var so2 *float64
 		err := rows.Scan(&dc.Facility, &dc.Stack, &dc.Industry, &dc.From, &dc.To, &dc.Fuel, &dc.FuelAmount, &dc.SulphurPct,
@@ -149,30 +217,91 @@ func loadAirPermits(ctx context.Context, pool pgx.Tx) (*airpermit.Data, error) {
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	err = loadRows(ctx, pool, `select ems_no, stack_id, time, parameter, value, unit, status, dry, o2_ref_pct from cems_records order by seq`,
-		func(rows pgx.Rows) error {
-			var c airpermit.CEMSRecord
-			var status int16
-			err := rows.Scan(&c.Facility, &c.Stack, &c.Time, &c.Parameter, &c.Value, &c.Unit, &status, &c.Dry, &c.O2Ref)
-			c.Time, c.Status = c.Time.In(atmos.TaipeiTime), airpermit.Status(status)
-			d.CEMS = append(d.CEMS, c)
-			return err
-		})
+	err = rows("cems_records", cemsColumns, func(rows pgx.Rows) error {
+		c, err := scanCEMS(rows)
+		d.CEMS = append(d.CEMS, c)
+		return err
+	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	err = loadRows(ctx, pool, `select hour from rainy_hours`, func(rows pgx.Rows) error {
+	err = rows("rainy_hours", "hour", func(rows pgx.Rows) error {
 		var h time.Time
 		err := rows.Scan(&h)
 		d.Rain[h.Unix()] = true
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return d, nil
+	return d, n, nil
+}
+
+// cemsColumns are the columns scanCEMS reads, in its order.
+const cemsColumns = `ems_no, stack_id, time, parameter, value, unit, status, dry, o2_ref_pct`
+
+// scanCEMS reads one row of cemsColumns, its time in Taiwan time.
+func scanCEMS(rows pgx.Rows) (airpermit.CEMSRecord, error) {
+	var c airpermit.CEMSRecord
+	var status int16
+	err := rows.Scan(&c.Facility, &c.Stack, &c.Time, &c.Parameter, &c.Value, &c.Unit, &status, &c.Dry, &c.O2Ref)
+	c.Time, c.Status = c.Time.In(atmos.TaipeiTime), airpermit.Status(status)
+	return c, err
+}
+
+// loadFactors rebuilds the factor table from the built-in one and every
+// stored entry.
+func loadFactors(ctx context.Context, q querier) (*airpermit.Factors, error) {
+	r, err := q.Query(ctx, `select fuel, base_unit, pollutant, kg_per_base, per_sulphur_pct, source from emission_factors order by fuel, pollutant`)
+	if err != nil {
+		return nil, fmt.Errorf("emission_factors: %w", err)
+	}
+	defer r.Close()
+	var entries []airpermit.FactorEntry
+	for r.Next() {
+		var e airpermit.FactorEntry
+		if err := r.Scan(&e.Fuel, &e.BaseUnit, &e.Pollutant, &e.KgPerBase, &e.PerSulphurPct, &e.Source); err != nil {
+			return nil, fmt.Errorf("emission_factors: %w", err)
+		}
+		entries = append(entries, e)
+	}
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("emission_factors: %w", err)
+	}
+	return airpermit.FactorsWith(entries)
+}
+
+// NewAirPermitFollower follows the air-permit tables from high-water mark
+// after (LoadAirPermits's): on every notification (and every Poll) it
+// reads the rows stored above the mark and hands them to apply as one
+// airpermit.Data holding only the new rows (Factors nil when no factor
+// changed, else the whole rebuilt table). The rows of one import arrive
+// together, since they commit together; there is no batch bound, because
+// the replica holds all air-permit data in memory anyway.
+func NewAirPermitFollower(pool *pgxpool.Pool, after int64, apply func(ctx context.Context, delta *airpermit.Data) error) *Follower {
+	f := &Follower{Pool: pool}
+	f.feed = feed{channel: AirPermitsChannel, next: func(ctx context.Context, q querier, after int64) (int, int64, error) {
+		var high int64
+		r, err := q.Query(ctx, airHighWaterSQL)
+		if err != nil {
+			return 0, after, err
+		}
+		if high, err = pgx.CollectExactlyOneRow(r, pgx.RowTo[int64]); err != nil || high <= after {
+			return 0, after, err
+		}
+		d, n, err := airPermitsBetween(ctx, q, after, high)
+		if err != nil {
+			return 0, after, err
+		}
+		if err := apply(ctx, d); err != nil {
+			return 0, after, &applyError{err: fmt.Errorf("apply air permits up to seq %d: %w", high, err)}
+		}
+		return n, high, nil
+	}}
+	f.high.Store(after)
+	return f
 }
 
 // derefTime reads a NULL date as the zero time.

@@ -18,6 +18,7 @@ import (
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/store"
+	"github.com/envtrace/envtrace/tracing/airpermit"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/model"
@@ -60,8 +61,9 @@ type dbBackend struct {
 	st   *store.PostGIS
 	area *api.DumpingArea
 	// follow applies the readings other replicas store, petitions the
-	// petitions they accept.
-	follow, petitions *store.Follower
+	// petitions they accept, airPermits the air permits, declarations and
+	// CEMS records stored after start-up.
+	follow, petitions, airPermits *store.Follower
 	// auditLog lets administrators read the audit trail; nil without
 	// authentication, which leaves the route unmounted.
 	auditLog api.AuditQuerier
@@ -118,6 +120,9 @@ func (d *dbBackend) Ready(ctx context.Context) error {
 	}
 	if d.petitions != nil && !d.petitions.Connected() {
 		return errors.New("the petitions follower is not connected to the database")
+	}
+	if d.airPermits != nil && !d.airPermits.Connected() {
+		return errors.New("the air permits follower is not connected to the database")
 	}
 	return nil
 }
@@ -221,7 +226,7 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		fmt.Fprintf(e.stderr, "warning: %s\n", u)
 	}
 	st := store.New(pool)
-	airData, err := loadDBAir(ctx, pool, hb.ds)
+	airData, airHigh, err := loadDBAir(ctx, pool, hb.ds)
 	if err != nil {
 		return err
 	}
@@ -271,6 +276,11 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		return err
 	}, func(ids []string) { pa.Desk.DropContacts(ids) })
 	db.petitions.Log = db.follow.Log
+	db.airPermits = store.NewAirPermitFollower(pool, airHigh, func(_ context.Context, d *airpermit.Data) error {
+		mb.ApplyAirPermits(d)
+		return nil
+	})
+	db.airPermits.Log = db.follow.Log
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	go func() {
@@ -281,6 +291,11 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	go func() {
 		if err := db.petitions.Run(ctx); !errors.Is(err, context.Canceled) {
 			stop(fmt.Errorf("petitions follower: %w", err))
+		}
+	}()
+	go func() {
+		if err := db.airPermits.Run(ctx); !errors.Is(err, context.Canceled) {
+			stop(fmt.Errorf("air permits follower: %w", err))
 		}
 	}()
 	if land != nil {
@@ -307,21 +322,22 @@ func serveDB(ctx context.Context, e *env, network string) error {
 // api.SensorWindow of sensor readings and the air permits, fuel
 // declarations and CEMS records (migration 0014) from PostGIS, as `serve
 // --data` reads them from a directory, so that `serve --db` answers the
-// odour, CPF, air and air-permit routes.
-func loadDBAir(ctx context.Context, pool *pgxpool.Pool, ds *model.Dataset) (*datadir.Dir, error) {
+// odour, CPF, air and air-permit routes. It also returns the air permits'
+// high-water mark, from which their follower applies what is stored later.
+func loadDBAir(ctx context.Context, pool *pgxpool.Pool, ds *model.Dataset) (*datadir.Dir, int64, error) {
 	oa, err := store.LoadOdourAir(ctx, pool)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	now := time.Now()
 	sd, err := store.LoadSensorReadings(ctx, pool, now.Add(-api.SensorWindow), now)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	ap, err := store.LoadAirPermits(ctx, pool)
+	ap, high, err := store.LoadAirPermits(ctx, pool)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	return &datadir.Dir{Water: ds, Monitors: oa.Monitors, Wind: oa.Wind, AirReadings: oa.AirReadings, Petitions: oa.Petitions,
-		Contacts: odour.Contacts{}, Sensors: sd, AirPermits: ap}, nil
+		Contacts: odour.Contacts{}, Sensors: sd, AirPermits: ap}, high, nil
 }

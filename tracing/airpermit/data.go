@@ -80,6 +80,28 @@ type Data struct {
 	Factors *Factors
 }
 
+// Extend returns the data with delta's rows added after d's (d is not
+// changed, so readers holding it keep a consistent view), its rainy hours
+// joined and, when delta has a factor table, that table in place of d's.
+// A replica that follows the store applies what other processes import
+// with it.
+func (d *Data) Extend(delta *Data) *Data {
+	out := &Data{Factors: d.Factors, Rain: make(map[int64]bool, len(d.Rain)+len(delta.Rain)),
+		Permits:      append(d.Permits[:len(d.Permits):len(d.Permits)], delta.Permits...),
+		Declarations: append(d.Declarations[:len(d.Declarations):len(d.Declarations)], delta.Declarations...),
+		CEMS:         append(d.CEMS[:len(d.CEMS):len(d.CEMS)], delta.CEMS...)}
+	for h := range d.Rain {
+		out.Rain[h] = true
+	}
+	for h := range delta.Rain {
+		out.Rain[h] = true
+	}
+	if delta.Factors != nil {
+		out.Factors = delta.Factors
+	}
+	return out
+}
+
 // RainyMM is the hourly rainfall from which an hour counts as rainy.
 const RainyMM = 0.5
 
