@@ -1,0 +1,150 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/envtrace/envtrace/gis/postgis"
+	"github.com/envtrace/envtrace/store"
+	"github.com/envtrace/envtrace/tracing/airpermit"
+)
+
+// heldAir is what an air-permit follower has applied: the data it
+// started from, extended by every delta, as a replica holds it.
+type heldAir struct {
+	mu     sync.Mutex
+	d      *airpermit.Data
+	deltas int
+}
+
+func (h *heldAir) apply(_ context.Context, delta *airpermit.Data) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.d = h.d.Extend(delta)
+	h.deltas++
+	return nil
+}
+
+func (h *heldAir) get() *airpermit.Data {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.d
+}
+
+// TestAirPermitFollowerAppliesAndCatchesUp follows the air-permit tables
+// from the mark LoadAirPermits returns: the declarations imported while
+// it listens arrive by notification, CEMS records, rainy hours and a
+// changed emission factor imported while its connection is down arrive
+// when it reconnects, and what it then holds is what a fresh load reads,
+// row for row and finding for finding (nothing applied twice, nothing
+// from before the mark applied again).
+func TestAirPermitFollowerAppliesAndCatchesUp(t *testing.T) {
+	pool := migrated(t, postgis.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sample, err := airpermit.ReadDir(filepath.Join("..", "tracing", "airpermit", "testdata", "sample"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sample.Permits) == 0 || len(sample.Declarations) == 0 {
+		t.Fatal("the hand-written sample has no permits or declarations")
+	}
+	if _, err := store.ImportAirPermits(ctx, pool, &airpermit.Data{Permits: sample.Permits}); err != nil {
+		t.Fatal(err)
+	}
+	start, high, err := store.LoadAirPermits(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if high == 0 || len(start.Permits) != len(sample.Permits) {
+		t.Fatalf("loaded %d permits at mark %d, want %d above 0", len(start.Permits), high, len(sample.Permits))
+	}
+	held := &heldAir{d: start}
+	f := store.NewAirPermitFollower(pool, high, held.apply)
+	f.Retry = time.Second
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx) }()
+	waitFor(t, "the follower to connect", f.Connected)
+
+	if _, err := store.ImportAirPermits(ctx, pool, &airpermit.Data{Declarations: sample.Declarations}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the declarations imported while listening", func() bool { return len(held.get().Declarations) == len(sample.Declarations) })
+
+	if _, err := pool.Exec(ctx, `select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1`, store.FollowerApplicationName); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the follower to notice the lost connection", func() bool { return !f.Connected() })
+	tw := time.FixedZone("+08", 8*3600)
+	var cems []airpermit.CEMSRecord
+	for k := range 8 {
+		cems = append(cems, airpermit.CEMSRecord{Facility: "E0001", Stack: "P001", Time: time.Date(2024, 5, 6, 0, 15*k, 0, 0, tw),
+			Parameter: "SO2", Value: 120 + float64(k), Unit: "mg/Nm3", Status: airpermit.Normal, Dry: true, O2Ref: 6})
+	}
+	factors, err := airpermit.FactorsWith([]airpermit.FactorEntry{{Fuel: "重油", BaseUnit: "m³", Pollutant: "SO2",
+		Factor: airpermit.Factor{KgPerBase: 20, PerSulphurPct: true, Source: "a bureau's table (test)"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rain := map[int64]bool{time.Date(2024, 5, 7, 14, 0, 0, 0, tw).Unix(): true}
+	st, err := store.ImportAirPermits(ctx, pool, &airpermit.Data{CEMS: cems, Rain: rain, Factors: factors})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.CEMS != len(cems) || st.RainyHours != 1 || st.Factors != 1 {
+		t.Fatalf("imported %+v while the follower was away", st)
+	}
+	waitFor(t, "the catch-up after reconnecting", func() bool { return len(held.get().CEMS) == len(cems) })
+	if !f.Connected() {
+		t.Error("caught up but not connected")
+	}
+	fresh, freshHigh, err := store.LoadAirPermits(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := held.get()
+	for name, pair := range map[string][2]any{
+		"permits": {got.Permits, fresh.Permits}, "declarations": {got.Declarations, fresh.Declarations},
+		"CEMS records": {got.CEMS, fresh.CEMS}, "rainy hours": {got.Rain, fresh.Rain},
+	} {
+		if !reflect.DeepEqual(pair[0], pair[1]) {
+			t.Errorf("the follower holds other %s than a fresh load:\n%v\n%v", name, pair[0], pair[1])
+		}
+	}
+	fc, _, _ := got.Factors.Lookup("重油", "SO2", 1)
+	if fc.Source != "a bureau's table (test)" {
+		t.Errorf("the follower's factor table cites %q for residual-oil SO2, want the bureau's", fc.Source)
+	}
+	if a, b := airpermit.Check(got), airpermit.Check(fresh); !reflect.DeepEqual(a, b) {
+		t.Errorf("the permit checks over what the follower holds differ from those over a fresh load:\n%+v\n%+v", a, b)
+	}
+	if f.HighWater() != freshHigh {
+		t.Errorf("follower at seq %d, database at %d", f.HighWater(), freshHigh)
+	}
+
+	// A second import of the same rows adds nothing and changes nothing.
+	held.mu.Lock()
+	before := held.deltas
+	held.mu.Unlock()
+	if st, err := store.ImportAirPermits(ctx, pool, &airpermit.Data{CEMS: cems, Rain: rain, Factors: factors}); err != nil || st != (store.AirPermitStats{}) {
+		t.Fatalf("re-import: %+v, %v", st, err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if len(held.get().CEMS) != len(cems) {
+		t.Errorf("a re-import made the follower hold %d CEMS records, want %d", len(held.get().CEMS), len(cems))
+	}
+	held.mu.Lock()
+	if held.deltas != before {
+		t.Errorf("a re-import that stored nothing was applied %d more times", held.deltas-before)
+	}
+	held.mu.Unlock()
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Run returned %v, want context.Canceled", err)
+	}
+}
