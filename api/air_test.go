@@ -6,14 +6,18 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/internal/realdata"
+	"github.com/envtrace/envtrace/tracing/airpermit"
 	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/model"
@@ -197,4 +201,96 @@ func TestSensorAnomaliesOGC(t *testing.T) {
 	}](t, rec.Body.Bytes()).Features); rec.Code != 200 || n != 6 {
 		t.Errorf("class=emission: %d, %d features", rec.Code, n)
 	}
+}
+
+// TestAirAttributionFollowsAppliedPermits: air permits a replica applies
+// after it started (MemoryBackend.ApplyAirPermits, which `serve --db`
+// calls as its follower reads them) show at once in the permit checks and
+// in the air attribution's candidate: the rendering plant under the
+// planted plume gains its permit and the capacity finding, and its
+// compliance multiplier rises with the finding.
+func TestAirAttributionFollowsAppliedPermits(t *testing.T) {
+	fx, err := centralData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	air := *fx.air
+	air.Sensors = plantedSensors(t, fx.air)
+	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithAirData(&air))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newServer(t, quietConfig(), mb).Handler()
+	from, to := air.Sensors.Readings[0].Time, air.Sensors.Readings[0].Time
+	for _, r := range air.Sensors.Readings {
+		from, to = minTime(from, r.Time), maxTime(to, r.Time)
+	}
+	target := "/api/v1/air/attribution?" + url.Values{"from": {from.Format(time.RFC3339)}, "to": {to.Add(time.Minute).Format(time.RFC3339)}}.Encode()
+	type compliance struct {
+		AirPermits []struct {
+			PerNo string `json:"per_no"`
+		} `json:"air_permits"`
+		AirFindings []struct{ Check string } `json:"air_findings"`
+		Multiplier  float64                  `json:"multiplier"`
+	}
+	plant := func() compliance {
+		t.Helper()
+		rec := get(t, h, target)
+		if rec.Code != 200 {
+			t.Fatalf("attribution: %d %s", rec.Code, rec.Body)
+		}
+		var res struct {
+			Attribution struct {
+				Candidates []struct {
+					FacilityID string `json:"facility_id"`
+					Evidence   struct{ Compliance compliance }
+				}
+			}
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range res.Attribution.Candidates {
+			if c.FacilityID == "Q7301001" {
+				return c.Evidence.Compliance
+			}
+		}
+		t.Fatalf("the rendering plant is not a candidate of %s", target)
+		return compliance{}
+	}
+	const perNo = "府環空操證字第9002號"
+	before := plant()
+	for _, p := range before.AirPermits {
+		if p.PerNo == perNo {
+			t.Fatal("the permit is there before it was applied")
+		}
+	}
+	mb.ApplyAirPermits(&airpermit.Data{Permits: []airpermit.Permit{{Facility: "Q7301001", PerNo: perNo, Process: "M01", Stack: "P001",
+		Industry: "rendering", Pollutant: "SO2", PermittedKgH: 500, Capacity: 1, Fuel: "重油", SulphurPct: 0.5}}})
+	after := plant()
+	hasPermit := slices.ContainsFunc(after.AirPermits, func(p struct {
+		PerNo string `json:"per_no"`
+	}) bool { return p.PerNo == perNo })
+	hasFinding := slices.ContainsFunc(after.AirFindings, func(f struct{ Check string }) bool { return f.Check == "permit-capacity" })
+	if !hasPermit || !hasFinding || after.Multiplier <= before.Multiplier {
+		t.Errorf("after the permit was applied the plant's compliance is %+v (before %+v)", after, before)
+	}
+	rec := get(t, h, "/api/v1/checks/air-permits")
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"facility":"Q7301001","permit":"`+perNo+`","check":"permit-capacity"`) {
+		t.Errorf("the permit checks do not name the plant after the permit was applied: %d %.500s", rec.Code, rec.Body)
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
