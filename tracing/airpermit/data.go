@@ -219,6 +219,12 @@ func readCEMS(r *csvtab.Row) CEMSRecord {
 		r.Fail("status", err)
 	}
 	c.Status = s
+	if !r.Bad() && s != Calibration {
+		// A calibration record is the reference gas, not a measurement.
+		if err := plausible(c); err != nil {
+			r.Fail("value", err)
+		}
+	}
 	switch b := strings.ToLower(r.Str("basis")); b {
 	case "", "dry", "乾基":
 	case "wet", "濕基":
