@@ -270,7 +270,9 @@ func TestAirAttributionFollowsAppliedPermits(t *testing.T) {
 	after := plant()
 	hasPermit := slices.ContainsFunc(after.AirPermits, func(p struct {
 		PerNo string `json:"per_no"`
-	}) bool { return p.PerNo == perNo })
+	}) bool {
+		return p.PerNo == perNo
+	})
 	hasFinding := slices.ContainsFunc(after.AirFindings, func(f struct{ Check string }) bool { return f.Check == "permit-capacity" })
 	if !hasPermit || !hasFinding || after.Multiplier <= before.Multiplier {
 		t.Errorf("after the permit was applied the plant's compliance is %+v (before %+v)", after, before)
