@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -146,5 +147,62 @@ func TestAirPermitFollowerAppliesAndCatchesUp(t *testing.T) {
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("Run returned %v, want context.Canceled", err)
+	}
+}
+
+// TestIngestCEMS stores posted CEMS batches whole or not at all: a new
+// batch is stored and notified (the follower's mark moves), the same batch
+// again counts as duplicates, a batch with one conflicting record or one
+// stack without a permit stores nothing and says which line.
+func TestIngestCEMS(t *testing.T) {
+	pool := migrated(t, postgis.Options{})
+	ctx := context.Background()
+	sample, err := airpermit.ReadDir(filepath.Join("..", "tracing", "airpermit", "testdata", "sample"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.ImportAirPermits(ctx, pool, &airpermit.Data{Permits: sample.Permits}); err != nil {
+		t.Fatal(err)
+	}
+	_, high, err := store.LoadAirPermits(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := func(rows string) *airpermit.CEMSBatch {
+		t.Helper()
+		b, err := airpermit.ReadCEMS("body", strings.NewReader("ems_no,stack_id,time,parameter,value,unit,status,basis,o2_ref_pct\n"+rows))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	count := func() int {
+		var n int
+		if err := pool.QueryRow(ctx, `select count(*) from cems_records`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	good := "E0001,P001,2024-05-06T00:00:00+08:00,SO2,120,mg/Nm3,10,dry,6\nE0001,P001,2024-05-06T00:00:00+08:00,O2,8,%vol,10,dry,\n"
+	st, err := store.IngestCEMS(ctx, pool, batch(good))
+	if err != nil || st != (airpermit.CEMSStats{Received: 2, Inserted: 2}) || count() != 2 {
+		t.Fatalf("a new batch: %+v, %v, %d stored", st, err, count())
+	}
+	fresh, after, err := store.LoadAirPermits(ctx, pool)
+	if err != nil || after <= high || len(fresh.CEMS) != 2 || fresh.CEMS[0].Value != 120 || fresh.CEMS[0].O2Ref != 6 {
+		t.Fatalf("after the batch: mark %d (was %d), records %+v, %v", after, high, fresh.CEMS, err)
+	}
+	st, err = store.IngestCEMS(ctx, pool, batch(good))
+	if err != nil || st != (airpermit.CEMSStats{Received: 2, Duplicates: 2}) || count() != 2 {
+		t.Fatalf("the same batch again: %+v, %v, %d stored", st, err, count())
+	}
+	var ce *airpermit.ConflictError
+	_, err = store.IngestCEMS(ctx, pool, batch("E0001,P001,2024-05-06T00:15:00+08:00,SO2,121,mg/Nm3,10,dry,6\nE0001,P001,2024-05-06T00:00:00+08:00,SO2,99,mg/Nm3,10,dry,6\n"))
+	if !errors.As(err, &ce) || len(ce.Conflicts) != 1 || ce.Conflicts[0].Line != 3 || count() != 2 {
+		t.Fatalf("a conflicting batch: %v, %d stored", err, count())
+	}
+	_, err = store.IngestCEMS(ctx, pool, batch("E0001,P001,2024-05-06T00:15:00+08:00,SO2,121,mg/Nm3,10,dry,6\nE0001,P404,2024-05-06T00:15:00+08:00,SO2,1,ppm,10,,\n"))
+	if err == nil || !strings.Contains(err.Error(), "body:3: column stack_id") || count() != 2 {
+		t.Fatalf("a stack without a permit: %v, %d stored", err, count())
 	}
 }

@@ -49,11 +49,7 @@ func ImportAirPermits(ctx context.Context, pool *pgxpool.Pool, d *airpermit.Data
 		}); err != nil {
 			return err
 		}
-		if st.CEMS, err = copyInto(ctx, tx, "cems_records", []string{"ems_no", "stack_id", "time", "parameter", "value", "unit", "status", "dry", "o2_ref_pct"},
-			len(d.CEMS), func(i int) []any {
-				c := d.CEMS[i]
-				return []any{c.Facility, c.Stack, c.Time, c.Parameter, c.Value, c.Unit, int16(c.Status), c.Dry, c.O2Ref}
-			}); err != nil {
+		if st.CEMS, err = copyCEMS(ctx, tx, d.CEMS); err != nil {
 			return err
 		}
 		hours := make([]int64, 0, len(d.Rain))
@@ -93,6 +89,16 @@ func storeFactors(ctx context.Context, tx pgx.Tx, f *airpermit.Factors) (int, er
 		n += int(tag.RowsAffected())
 	}
 	return n, nil
+}
+
+// copyCEMS adds CEMS records in their reported basis, keeping a record
+// already stored; it returns how many it added.
+func copyCEMS(ctx context.Context, tx pgx.Tx, cs []airpermit.CEMSRecord) (int, error) {
+	return copyInto(ctx, tx, "cems_records", []string{"ems_no", "stack_id", "time", "parameter", "value", "unit", "status", "dry", "o2_ref_pct"},
+		len(cs), func(i int) []any {
+			c := cs[i]
+			return []any{c.Facility, c.Stack, c.Time, c.Parameter, c.Value, c.Unit, int16(c.Status), c.Dry, c.O2Ref}
+		})
 }
 
 // optDate stores a zero time as NULL (an open-ended permit).
@@ -310,4 +316,64 @@ func derefTime(t *time.Time) time.Time {
 		return time.Time{}
 	}
 	return *t
+}
+
+// IngestCEMS stores a batch of CEMS records (POST /api/v1/air/cems,
+// `envtrace import cems`) in one transaction, under the air-permit
+// writers' lock: airpermit.CEMSBatch.Admit decides against the stacks
+// the air_permits table permits and the records stored at the batch's
+// keys, and a refused batch stores nothing. The replicas apply the new
+// records through their followers (AirPermitsChannel).
+func IngestCEMS(ctx context.Context, pool *pgxpool.Pool, b *airpermit.CEMSBatch) (airpermit.CEMSStats, error) {
+	var st airpermit.CEMSStats
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if err := lockAirPermitWriters(ctx, tx); err != nil {
+			return err
+		}
+		n := len(b.Records)
+		facs, stacks, times, params := make([]string, n), make([]string, n), make([]time.Time, n), make([]string, n)
+		for i, c := range b.Records {
+			facs[i], stacks[i], times[i], params[i] = c.Facility, c.Stack, c.Time, c.Parameter
+		}
+		permitted := map[string][]string{}
+		rows, err := tx.Query(ctx, `select distinct ems_no, stack_id from air_permits where ems_no = any($1) order by ems_no, stack_id`, facs)
+		if err != nil {
+			return fmt.Errorf("store: permitted stacks: %w", err)
+		}
+		var fac, stack string
+		if _, err := pgx.ForEachRow(rows, []any{&fac, &stack}, func() error {
+			permitted[fac] = append(permitted[fac], stack)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("store: permitted stacks: %w", err)
+		}
+		rows, err = tx.Query(ctx, `select `+cemsColumns+` from cems_records c
+			join unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[]) k(ems_no, stack_id, time, parameter)
+			using (ems_no, stack_id, time, parameter)`, facs, stacks, times, params)
+		if err != nil {
+			return fmt.Errorf("store: stored CEMS records: %w", err)
+		}
+		stored := map[airpermit.CEMSKey]*airpermit.CEMSRecord{}
+		for rows.Next() {
+			c, err := scanCEMS(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("store: stored CEMS records: %w", err)
+			}
+			stored[c.Key()] = &c
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: stored CEMS records: %w", err)
+		}
+		fresh, s, err := b.Admit(permitted, func(k airpermit.CEMSKey) *airpermit.CEMSRecord { return stored[k] })
+		if err != nil {
+			return err
+		}
+		if _, err := copyCEMS(ctx, tx, fresh); err != nil {
+			return err
+		}
+		st = s
+		return notifyAirPermits(ctx, tx)
+	})
+	return st, err
 }
