@@ -64,6 +64,9 @@ const (
 	// SelfReport is a facility's self-report or corrective action,
 	// submitted through its portal for the bureau to decide.
 	SelfReport Resource = "self_report"
+	// CEMSRecord is a stack's continuous emission monitoring record: the
+	// facility transmits its own stacks' records, the bureau loads them.
+	CEMSRecord Resource = "cems_record"
 )
 
 // Decision is the policy's answer for a role, action and resource.
@@ -124,6 +127,9 @@ var Policy = map[Permission]map[Role]Decision{
 	{Write, FacilityRecord}: {Admin: Allow, Officer: Scoped},
 	// A facility submits self-reports about itself only.
 	{Write, SelfReport}: {Facility: Scoped},
+	// A facility transmits its own stacks' CEMS records; the bureau (an
+	// officer, their county's facilities) loads them too.
+	{Write, CEMSRecord}: {Admin: Allow, Officer: Scoped, Facility: Scoped},
 	// Traces cross counties; out-of-county facilities keep only their
 	// public fields in an officer's answer (FacilityView).
 	{Trace, Analysis}: {Admin: Allow, Officer: Scoped},
@@ -171,7 +177,7 @@ func hasScope(p Principal, r Resource) bool {
 		return s.Agency != ""
 	case Readings:
 		return len(s.Stations) > 0
-	case FacilityRecord, Analysis:
+	case FacilityRecord, Analysis, CEMSRecord:
 		return p.Role != Officer || s.County != ""
 	}
 	return true

@@ -20,6 +20,7 @@ import (
 	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/calibrate"
 	"github.com/envtrace/envtrace/tracing/hotspot"
+	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/odour"
 	"github.com/envtrace/envtrace/tracing/sensor"
 	"github.com/envtrace/envtrace/tracing/signal"
@@ -41,6 +42,11 @@ type AirBackend interface {
 	Hotspots(ctx context.Context, q airquery.Hotspots) (*hotspot.Result, error)
 	AirPermitChecks(ctx context.Context) (*airpermit.Report, error)
 	IngestSensors(ctx context.Context, d *sensor.Data) (sensor.Stats, error)
+	// IngestCEMS stores a batch of CEMS records whole or not at all
+	// (airpermit.CEMSBatch.Admit decides); a refused batch's error holds
+	// *model.FieldError values naming line and column, or an
+	// *airpermit.ConflictError.
+	IngestCEMS(ctx context.Context, b *airpermit.CEMSBatch) (airpermit.CEMSStats, error)
 }
 
 // SensorWindow is how long a server keeps sensor readings in memory: the
@@ -91,14 +97,40 @@ func (b *MemoryBackend) ApplyAirPermits(delta *airpermit.Data) {
 	a := b.air
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	held := a.permits.Load()
-	if held == nil {
-		held = &airpermit.Data{Rain: map[int64]bool{}, Factors: delta.Factors}
-		if held.Factors == nil {
-			held.Factors = airpermit.DefaultFactors()
-		}
+	a.permits.Store(a.held().Extend(delta))
+}
+
+// held is the air-permit data held, empty (with the built-in factors)
+// when there is none; the caller holds mu.
+func (a *airData) held() *airpermit.Data {
+	if d := a.permits.Load(); d != nil {
+		return d
 	}
-	a.permits.Store(held.Extend(delta))
+	return &airpermit.Data{Rain: map[int64]bool{}, Factors: airpermit.DefaultFactors()}
+}
+
+// IngestCEMS implements AirBackend: the batch is admitted against the
+// permits and records held, and the new records join them (in memory:
+// `serve --data` keeps them until it stops; `serve --db` stores them
+// first).
+func (b *MemoryBackend) IngestCEMS(ctx context.Context, batch *airpermit.CEMSBatch) (airpermit.CEMSStats, error) {
+	if err := ctx.Err(); err != nil {
+		return airpermit.CEMSStats{}, err
+	}
+	a := b.air
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	held := a.held()
+	stored := make(map[airpermit.CEMSKey]*airpermit.CEMSRecord, len(held.CEMS))
+	for i := range held.CEMS {
+		stored[held.CEMS[i].Key()] = &held.CEMS[i]
+	}
+	fresh, st, err := batch.Admit(airpermit.PermittedStacks(held.Permits), func(k airpermit.CEMSKey) *airpermit.CEMSRecord { return stored[k] })
+	if err != nil {
+		return airpermit.CEMSStats{}, err
+	}
+	a.permits.Store(held.Extend(&airpermit.Data{CEMS: fresh}))
+	return st, nil
 }
 
 // airSources are the air sources with the petitions the desk has taken in
@@ -170,6 +202,7 @@ func (s *Server) registerAir(g *echo.Group, b AirBackend) {
 	g.GET("/hotspots", h.hotspots)
 	g.GET("/checks/air-permits", h.permitChecks)
 	g.POST("/air/readings", h.ingest)
+	g.POST("/air/cems", h.postCEMS)
 }
 
 type airHandlers struct{ b AirBackend }
@@ -356,3 +389,79 @@ func (h *airHandlers) ingest(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, st)
 }
+
+// maxCEMSUpload bounds one CEMS body: a day of 15-minute records of 100
+// stacks and six items is about 58,000 rows, some 5 MB.
+const maxCEMSUpload = 32 << 20
+
+// postCEMS answers POST /api/v1/air/cems, the REST twin of `envtrace
+// import cems`: the body is CEMS records in cems.csv's format, in their
+// reported basis; the answer is the batch's counts. The caller must see
+// every record's facility in full (its own for a facility, its county's
+// for an officer), and the whole batch is stored or none of it.
+func (h *airHandlers) postCEMS(c echo.Context) error {
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
+	body := http.MaxBytesReader(c.Response(), c.Request().Body, maxCEMSUpload)
+	b, err := airpermit.ReadCEMS("body", body)
+	if err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return &ParamError{Name: "body", Reason: fmt.Sprintf("at most %d bytes; split the batch", maxCEMSUpload), Err: err}
+		}
+		return cemsError(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range b.Records {
+		if !seen[r.Facility] && facilityView(c, r.Facility) != access.Full {
+			return access.Denied(principal(c), "write the CEMS records of facility "+r.Facility)
+		}
+		seen[r.Facility] = true
+	}
+	st, err := h.b.IngestCEMS(c.Request().Context(), b)
+	if err != nil {
+		return cemsError(err)
+	}
+	return c.JSON(http.StatusOK, st)
+}
+
+// cemsError turns a refused CEMS batch into problems: the rows at fault
+// as a 400 naming each "line N.column" (up to 50), a conflict with
+// stored records as a 409; anything else is the server's.
+func cemsError(err error) error {
+	var pes ParamErrors
+	eachError(err, func(e error) bool {
+		fe, ok := e.(*model.FieldError) //nolint:errorlint // eachError unwraps the tree itself
+		if !ok || len(pes) >= maxIngestErrors {
+			return ok
+		}
+		name := fmt.Sprintf("line %d", fe.Line)
+		if fe.Column != "" {
+			name += "." + fe.Column
+		}
+		reason := fe.Err.Error()
+		if fe.Value != "" {
+			reason = fmt.Sprintf("%q: %s", fe.Value, reason)
+		}
+		pes = append(pes, &ParamError{Name: name, Reason: reason, Err: fe})
+		return true
+	})
+	var ce *airpermit.ConflictError
+	switch {
+	case len(pes) > 0:
+		return pes
+	case errors.As(err, &ce):
+		return &cemsConflictError{ce}
+	}
+	return fmt.Errorf("ingest CEMS records: %w", err)
+}
+
+// cemsConflictError refuses a CEMS batch that contradicts stored records
+// (409, a conflict problem); its message names every line.
+type cemsConflictError struct{ err *airpermit.ConflictError }
+
+func (e *cemsConflictError) Error() string { return e.err.Error() + "; nothing was stored" }
+
+// Status is 409: the batch contradicts the stored records.
+func (e *cemsConflictError) Status() int { return http.StatusConflict }

@@ -55,6 +55,8 @@ type authzWorld struct {
 	petition string
 	// selfReport is facility A's self-report, awaiting the bureau.
 	selfReport string
+	// b is the backend, for tests that give it data the fixture lacks.
+	b *api.MemoryBackend
 }
 
 // newAuthzWorld builds the world: it saves two cases and two dumping
@@ -80,6 +82,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	air := *fx.air
 	air.Sensors = plantedSensors(t, fx.air)
 	b, _ := centralBackendWith(t, fx, &air)
+	w.b = b
 	d := newDumpingArea(t, fx.land, time.Now)
 	cfg := quietConfig()
 	cfg.Auth = access.Chain{Machines: access.Tokens{Store: w.tokens}, People: oidc}
@@ -215,6 +218,9 @@ func expectedMatrix() map[string]matrixRow {
 		"GET /api/v1/hotspots":                 {analysis, false},
 		"POST /api/v1/readings":                {"admin sensor", false},
 		"POST /api/v1/air/readings":            {"admin sensor", false},
+		// A facility transmits its own stacks' CEMS records, the bureau
+		// loads them (TestPostCEMS checks the object level).
+		"POST /api/v1/air/cems": {staff, false},
 		// Mounted only where a PostGIS audit log backs it (serve --db with
 		// authentication); this test server has none, so 404 for everyone.
 		"GET /api/v1/audit": {"admin", true},

@@ -83,12 +83,15 @@ var routePolicies = map[string]access.Permission{
 	"GET /api/v1/hotspots":                          analysis,
 	"POST /api/v1/readings":                         readingWrite,
 	"POST /api/v1/air/readings":                     readingWrite,
-	"GET /api/v1/audit":                             perm(access.Read, access.AuditLog),
-	"POST /api/v1/cases":                            perm(access.Write, access.Case),
-	"GET /api/v1/cases":                             perm(access.Read, access.Case),
-	"GET /api/v1/cases/:id":                         perm(access.Read, access.Case),
-	"GET /api/v1/cases/:id/report":                  perm(access.Export, access.Case),
-	"GET /api/v1/cases/:id/export":                  perm(access.Export, access.Case),
+	// A facility its own stacks, an officer their county's facilities
+	// (facilityView on every record's facility).
+	"POST /api/v1/air/cems":        perm(access.Write, access.CEMSRecord),
+	"GET /api/v1/audit":            perm(access.Read, access.AuditLog),
+	"POST /api/v1/cases":           perm(access.Write, access.Case),
+	"GET /api/v1/cases":            perm(access.Read, access.Case),
+	"GET /api/v1/cases/:id":        perm(access.Read, access.Case),
+	"GET /api/v1/cases/:id/report": perm(access.Export, access.Case),
+	"GET /api/v1/cases/:id/export": perm(access.Export, access.Case),
 	// Changing a case is its editors' (access.CanEditCase); a group
 	// reports into a case shared with it (access.CanReportToCase).
 	"POST /api/v1/cases/:id/items":     perm(access.Write, access.Case),
@@ -151,7 +154,7 @@ var auditedResources = map[access.Resource]bool{
 	access.Analysis: true, access.Case: true, access.DumpingReport: true,
 	access.DumpingContact: true, access.FacilityRecord: true, access.AuditLog: true,
 	access.Petition: true, access.PetitionContact: true, access.CaseReport: true,
-	access.SelfReport: true,
+	access.SelfReport: true, access.CEMSRecord: true,
 }
 
 // audited says whether a request with permission p and decision allowed

@@ -45,7 +45,8 @@ const (
 	ProblemInternal = "urn:envtrace:problem:internal"
 	// ProblemConflict: a posted reading has the station, time and
 	// parameter of a stored (or another posted) one but another value;
-	// conflicts lists both values. Nothing was stored.
+	// conflicts lists both values. A posted CEMS record likewise (the
+	// detail names each line and both reports). Nothing was stored.
 	ProblemConflict = "urn:envtrace:problem:conflict"
 	// ProblemUnauthenticated: the request carries no valid credentials
 	// for a route that needs them, or invalid ones (401).
@@ -289,6 +290,8 @@ func (s *Server) problemFor(err error) Problem {
 			p.InvalidParams = []InvalidParam{{Name: name, Reason: reason}}
 		case se.Status() == http.StatusNotFound:
 			p.Type, p.Title = ProblemNotFound, "Not found"
+		case se.Status() == http.StatusConflict:
+			p.Type, p.Title = ProblemConflict, "Conflict"
 		}
 		if p.Title == "" {
 			p.Title = "Error"

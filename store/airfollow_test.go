@@ -184,24 +184,24 @@ func TestIngestCEMS(t *testing.T) {
 		return n
 	}
 	good := "E0001,P001,2024-05-06T00:00:00+08:00,SO2,120,mg/Nm3,10,dry,6\nE0001,P001,2024-05-06T00:00:00+08:00,O2,8,%vol,10,dry,\n"
-	st, err := store.IngestCEMS(ctx, pool, batch(good))
+	st, mark, err := store.IngestCEMS(ctx, pool, batch(good))
 	if err != nil || st != (airpermit.CEMSStats{Received: 2, Inserted: 2}) || count() != 2 {
 		t.Fatalf("a new batch: %+v, %v, %d stored", st, err, count())
 	}
 	fresh, after, err := store.LoadAirPermits(ctx, pool)
-	if err != nil || after <= high || len(fresh.CEMS) != 2 || fresh.CEMS[0].Value != 120 || fresh.CEMS[0].O2Ref != 6 {
+	if err != nil || after <= high || mark != after || len(fresh.CEMS) != 2 || fresh.CEMS[0].Value != 120 || fresh.CEMS[0].O2Ref != 6 {
 		t.Fatalf("after the batch: mark %d (was %d), records %+v, %v", after, high, fresh.CEMS, err)
 	}
-	st, err = store.IngestCEMS(ctx, pool, batch(good))
+	st, _, err = store.IngestCEMS(ctx, pool, batch(good))
 	if err != nil || st != (airpermit.CEMSStats{Received: 2, Duplicates: 2}) || count() != 2 {
 		t.Fatalf("the same batch again: %+v, %v, %d stored", st, err, count())
 	}
 	var ce *airpermit.ConflictError
-	_, err = store.IngestCEMS(ctx, pool, batch("E0001,P001,2024-05-06T00:15:00+08:00,SO2,121,mg/Nm3,10,dry,6\nE0001,P001,2024-05-06T00:00:00+08:00,SO2,99,mg/Nm3,10,dry,6\n"))
+	_, _, err = store.IngestCEMS(ctx, pool, batch("E0001,P001,2024-05-06T00:15:00+08:00,SO2,121,mg/Nm3,10,dry,6\nE0001,P001,2024-05-06T00:00:00+08:00,SO2,99,mg/Nm3,10,dry,6\n"))
 	if !errors.As(err, &ce) || len(ce.Conflicts) != 1 || ce.Conflicts[0].Line != 3 || count() != 2 {
 		t.Fatalf("a conflicting batch: %v, %d stored", err, count())
 	}
-	_, err = store.IngestCEMS(ctx, pool, batch("E0001,P001,2024-05-06T00:15:00+08:00,SO2,121,mg/Nm3,10,dry,6\nE0001,P404,2024-05-06T00:15:00+08:00,SO2,1,ppm,10,,\n"))
+	_, _, err = store.IngestCEMS(ctx, pool, batch("E0001,P001,2024-05-06T00:15:00+08:00,SO2,121,mg/Nm3,10,dry,6\nE0001,P404,2024-05-06T00:15:00+08:00,SO2,1,ppm,10,,\n"))
 	if err == nil || !strings.Contains(err.Error(), "body:3: column stack_id") || count() != 2 {
 		t.Fatalf("a stack without a permit: %v, %d stored", err, count())
 	}

@@ -323,9 +323,11 @@ func derefTime(t *time.Time) time.Time {
 // writers' lock: airpermit.CEMSBatch.Admit decides against the stacks
 // the air_permits table permits and the records stored at the batch's
 // keys, and a refused batch stores nothing. The replicas apply the new
-// records through their followers (AirPermitsChannel).
-func IngestCEMS(ctx context.Context, pool *pgxpool.Pool, b *airpermit.CEMSBatch) (airpermit.CEMSStats, error) {
+// records through their followers (AirPermitsChannel); the high-water
+// mark returned is the one a follower holding the batch has reached.
+func IngestCEMS(ctx context.Context, pool *pgxpool.Pool, b *airpermit.CEMSBatch) (airpermit.CEMSStats, int64, error) {
 	var st airpermit.CEMSStats
+	var high int64
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if err := lockAirPermitWriters(ctx, tx); err != nil {
 			return err
@@ -372,8 +374,19 @@ func IngestCEMS(ctx context.Context, pool *pgxpool.Pool, b *airpermit.CEMSBatch)
 		if _, err := copyCEMS(ctx, tx, fresh); err != nil {
 			return err
 		}
+		if err := tx.QueryRow(ctx, airHighWaterSQL).Scan(&high); err != nil {
+			return fmt.Errorf("store: air permits high-water mark: %w", err)
+		}
 		st = s
 		return notifyAirPermits(ctx, tx)
 	})
-	return st, err
+	if err != nil {
+		return airpermit.CEMSStats{}, 0, err
+	}
+	return st, high, nil
+}
+
+// IngestCEMS stores a batch of CEMS records (the package's IngestCEMS).
+func (s *PostGIS) IngestCEMS(ctx context.Context, b *airpermit.CEMSBatch) (airpermit.CEMSStats, int64, error) {
+	return IngestCEMS(ctx, s.pool, b)
 }

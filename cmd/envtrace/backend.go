@@ -139,6 +139,30 @@ func durableIngest(st *store.PostGIS) api.IngestSink {
 	}
 }
 
+// IngestCEMS implements api.AirBackend: the batch is stored in PostGIS
+// before it is acknowledged (a lost connection is a 503 the client
+// retries), and the answer waits, a few seconds at most, for this
+// replica's follower to apply it, so the caller reads what it wrote; the
+// other replicas apply it through theirs.
+func (d *dbBackend) IngestCEMS(ctx context.Context, b *airpermit.CEMSBatch) (airpermit.CEMSStats, error) {
+	st, high, err := d.st.IngestCEMS(ctx, b)
+	if err != nil && postgis.Retryable(err) {
+		return st, api.Unavailable(err)
+	}
+	if err != nil {
+		return st, err
+	}
+	wait, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	for d.airPermits != nil && d.airPermits.HighWater() < high && wait.Err() == nil {
+		select {
+		case <-wait.Done():
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return st, nil
+}
+
 // persistPetitions makes PostGIS the petition desk's system of record:
 // the petitions accepted before (by any replica) are restored into the
 // desk, and each new one is stored before it is acknowledged (a lost
