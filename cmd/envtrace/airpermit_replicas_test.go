@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -59,7 +61,9 @@ type odourCandidate struct {
 // rainfall and a bureau's factor with the CLI while they run: both serve
 // GET /api/v1/checks/air-permits as `envtrace check air-permits --data`
 // answers on the directory, and the odour ranking's first candidate
-// carries its new air permit and finding, without a restart.
+// carries its new air permit and finding, without a restart. A CEMS day
+// posted to one replica (POST /api/v1/air/cems) reaches both, and its CLI
+// twin `envtrace import cems` answers the same JSON.
 func TestAirPermitsReachRunningReplicas(t *testing.T) {
 	dbURL := storetest.DatabaseURL(t)
 	dir := filepath.Join(t.TempDir(), "central")
@@ -151,5 +155,57 @@ func TestAirPermitsReachRunningReplicas(t *testing.T) {
 			}
 			return false
 		})
+	}
+
+	// A flat-lined day of the candidate's stack, posted to one replica,
+	// is stored and reaches both: the flat-line rule fires on it.
+	var day strings.Builder
+	day.WriteString("ems_no,stack_id,time,parameter,value,unit,status\n")
+	start := time.Date(2024, 5, 13, 0, 0, 0, 0, time.FixedZone("+08", 8*3600))
+	for k := range 96 {
+		fmt.Fprintf(&day, "%s,P001,%s,SO2,42,ppm,10\n", first.FacilityID, start.Add(time.Duration(k)*15*time.Minute).Format(time.RFC3339))
+	}
+	resp, err := http.Post(replicas[0].base+"/api/v1/air/cems", "text/csv", strings.NewReader(day.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	posted, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || string(posted) != `{"received":96,"inserted":96,"duplicates":0}`+"\n" {
+		t.Fatalf("POST /api/v1/air/cems: %d %s", resp.StatusCode, posted)
+	}
+	for _, r := range replicas {
+		waitUntil(t, "replica "+r.base+" to flag the posted flat line", func() bool {
+			var rep struct {
+				Findings []struct{ Facility, Check string }
+			}
+			getJSON(t, r.base+"/api/v1/checks/air-permits", &rep)
+			for _, f := range rep.Findings {
+				if f.Facility == first.FacilityID && f.Check == "cems-flat-line" {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	// The CLI twin answers the same JSON: the same day again is all
+	// duplicates; a changed value is refused with its line.
+	file := filepath.Join(t.TempDir(), "cems.csv")
+	if err := os.WriteFile(file, []byte(day.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCmd(t, "import", "cems", "--db", dbURL, "--json", file)
+	var got, wantDup any
+	json.Unmarshal([]byte(out), &got)
+	json.Unmarshal([]byte(`{"received":96,"inserted":0,"duplicates":96}`), &wantDup)
+	if code != 0 || !reflect.DeepEqual(got, wantDup) {
+		t.Fatalf("import cems: exit %d\n%s\n%s", code, out, errs)
+	}
+	changed := strings.Replace(day.String(), ",42,ppm", ",43,ppm", 1)
+	if err := os.WriteFile(file, []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCmd(t, "import", "cems", "--db", dbURL, file); code == 0 || !strings.Contains(errs, "cems.csv:2: "+first.FacilityID+" stack P001 SO2") {
+		t.Errorf("a conflicting file: exit %d: %s", code, errs)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -87,6 +88,8 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 			return cmdImportSensors(ctx, e, args[1:])
 		case "parcels":
 			return cmdImportParcels(ctx, e, args[1:])
+		case "cems":
+			return cmdImportCEMS(ctx, e, args[1:])
 		case "wind", "air":
 			return cmdImportData(ctx, e, args[0], args[1:])
 		}
@@ -206,6 +209,50 @@ func importAirPermits(ctx context.Context, e *env, pool *pgxpool.Pool) error {
 	}
 	fmt.Fprintf(e.stdout, "imported air permits: %d new permits, %d new fuel declarations, %d new CEMS records, %d new rainy hours, %d emission factors\n",
 		st.Permits, st.Declarations, st.CEMS, st.RainyHours, st.Factors)
+	return nil
+}
+
+// cmdImportCEMS is `envtrace import cems --db URL [--json] FILE`, the CLI
+// twin of POST /api/v1/air/cems: FILE is CEMS records in cems.csv's
+// format, stored whole or not at all (store.IngestCEMS); --json prints
+// the REST answer's JSON. Running servers apply the records through their
+// followers.
+func cmdImportCEMS(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("import cems")
+	e.cfg.Bind(fs, "db")
+	asJSON := fs.Bool("json", false, "print JSON")
+	var file string
+	if n := len(args); n > 0 && !strings.HasPrefix(args[n-1], "-") {
+		file, args = args[n-1], args[:n-1]
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if file == "" {
+		return usageErr("usage: envtrace import cems --db URL [--json] FILE")
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	b, err := airpermit.ReadCEMS(filepath.Base(file), f)
+	if err != nil {
+		return err
+	}
+	pool, err := e.openReadyDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	st, _, err := store.IngestCEMS(ctx, pool, b)
+	if err != nil {
+		return retryHint(err)
+	}
+	if *asJSON {
+		return printJSON(e, st)
+	}
+	fmt.Fprintf(e.stdout, "imported %s: %d CEMS records, %d new, %d already stored\n", file, st.Received, st.Inserted, st.Duplicates)
 	return nil
 }
 

@@ -40,6 +40,7 @@ Usage:
   envtrace import air  --format esdr --out DIR [--meta esdr_metadata.json] FILE...
   envtrace ingest   --db URL --readings FILE.csv
   envtrace import sensors --format civiliot --out DIR [--json] FILE
+  envtrace import cems --db URL [--json] FILE
   envtrace import parcels --db URL --manager-field NAME FILE
   envtrace route    [--data DIR] --point X,Y [--crs EPSG:N] [--boundary-m M] [--json]
   envtrace odour rank  [--data DIR] --from T --to T [--json]
