@@ -49,10 +49,10 @@ func TestPostCEMS(t *testing.T) {
 		{"nor the public", "public", cemsBody(a3), 401, ""},
 		{"a stored record with another value", "admin", cemsBody(facA+",P001,2026-08-20T10:45:00+08:00,SO2,1,ppm,10,,", facA+",P001,2026-08-20T10:00:00+08:00,SO2,125,mg/Nm3,10,dry,6"), 409,
 			"body:3: " + facA + " stack P001 SO2 at 2026-08-20T10:00:00+08:00 is stored as 120 mg/Nm³ (dry, status 10 normal, at 6 % O₂), sent as 125 mg/Nm³"},
-		{"a unit the parameter cannot be reported in", "admin", cemsBody(facA+",P001,2026-08-20T11:00:00+08:00,SO2,1,Nm3/h,10,,"), 400, `"name":"line 2.unit"`},
+		{"a unit the parameter cannot be reported in", "admin", cemsBody(facA + ",P001,2026-08-20T11:00:00+08:00,SO2,1,Nm3/h,10,,"), 400, `"name":"line 2.unit"`},
 		{"an unknown status code", "admin", cemsBody(a3, facA+",P001,2026-08-20T11:00:00+08:00,SO2,1,ppm,99,,"), 400, `"name":"line 3.status"`},
-		{"an implausible value", "admin", cemsBody(facA+",P001,2026-08-20T11:00:00+08:00,O2,130,%vol,10,,"), 400, `"name":"line 2.value"`},
-		{"a stack without an air permit", "admin", cemsBody(facA+",P404,2026-08-20T11:00:00+08:00,SO2,1,ppm,10,,"), 400, `"name":"line 2.stack_id"`},
+		{"an implausible value", "admin", cemsBody(facA + ",P001,2026-08-20T11:00:00+08:00,O2,130,%vol,10,,"), 400, `"name":"line 2.value"`},
+		{"a stack without an air permit", "admin", cemsBody(facA + ",P404,2026-08-20T11:00:00+08:00,SO2,1,ppm,10,,"), 400, `"name":"line 2.stack_id"`},
 		{"a facility without one", "admin", cemsBody("N0000000,P001,2026-08-20T11:00:00+08:00,SO2,1,ppm,10,,"), 400, `"name":"line 2.ems_no"`},
 		{"an empty batch", "admin", cemsBody(), 400, `"name":"line 2"`},
 	}

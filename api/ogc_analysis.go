@@ -10,10 +10,12 @@ import (
 
 	"github.com/envtrace/envtrace/api/ogc"
 	"github.com/envtrace/envtrace/tracing/adf"
+	"github.com/envtrace/envtrace/tracing/airpermit"
 	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/hotspot"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/odour"
+	"github.com/envtrace/envtrace/tracing/sensor"
 	"github.com/envtrace/envtrace/tracing/signal"
 )
 
@@ -42,51 +44,89 @@ const analysisHexEdge = 500
 // latest petition held.
 const surfaceDays = 30
 
-// hotspotSignals and hotspotMethods are the layers' combinations; the
-// scan answers clusters, not unit classes, and stays a REST analysis.
-var (
-	hotspotSignals = []string{signal.NamePetitions, signal.NameSensorExceedances, signal.NameViolations}
-	hotspotMethods = []string{hotspot.MethodGi, hotspot.MethodEHSA}
-)
+// hotspotMethods are the hot spot layers' methods, for each of the
+// petitions, sensor exceedances and violations; the scan answers
+// clusters, not unit classes, and stays a REST analysis.
+var hotspotMethods = []string{hotspot.MethodGi, hotspot.MethodEHSA}
 
-// analysisCollections computes the analysis layers of the backend's
-// current data; a layer whose data are missing (no petitions, sensors or
-// wind; fewer than three units) is left out.
-func (m *memoryOGC) analysisCollections(ctx context.Context, screen *adf.Result) ([]ogc.SourceOption, error) {
+// analysisCollections gives the analysis layers of the backend's current
+// data: the snapshot snap, npetitions petitions, the sensor window sd and
+// the air permits. A layer whose data are missing (no petitions, sensors
+// or wind; fewer than three units) is left out. Each group is recomputed
+// only when the data it reads changed (memoryOGC).
+func (m *memoryOGC) analysisCollections(ctx context.Context, snap *tracingSnapshot, npetitions int, sd *sensor.Data, permits *airpermit.Data) ([]ogc.SourceOption, error) {
 	src := m.b.airSources() // petitions shift to their public locations (src.Fuzz)
-	var opts []ogc.SourceOption
-	for _, sig := range hotspotSignals {
-		for _, method := range hotspotMethods {
-			res, err := airquery.RunHotspots(ctx, src, airquery.Hotspots{Signal: sig, Method: method, HexEdge: analysisHexEdge}, nil)
-			if errors.Is(err, signal.ErrUnavailable) || errors.Is(err, hotspot.ErrTooFew) {
-				continue
-			}
-			if err != nil {
+	var out []ogc.SourceOption
+	groups := []struct {
+		g     *layerGroup
+		key   any
+		build func() ([]ogc.SourceOption, error)
+	}{
+		{&m.screenLayer, sd, func() ([]ogc.SourceOption, error) {
+			screen, err := m.sensorScreen(sd)
+			if err != nil || screen == nil {
+				m.screen = nil
 				return nil, err
 			}
-			opts = append(opts, hotspotLayer(sig, method, res))
-		}
+			m.screen = screen
+			return []ogc.SourceOption{ogc.WithSensorAnomalies(screen, sd)}, nil
+		}},
+		{&m.petitionLayers, npetitions, func() ([]ogc.SourceOption, error) { return hotspotLayers(ctx, src, signal.NamePetitions) }},
+		{&m.sensorLayers, sd, func() ([]ogc.SourceOption, error) { return hotspotLayers(ctx, src, signal.NameSensorExceedances) }},
+		{&m.violationLayers, snap, func() ([]ogc.SourceOption, error) { return hotspotLayers(ctx, src, signal.NameViolations) }},
+		{&m.riskLayer, sd, func() ([]ogc.SourceOption, error) { return riskCollection(ctx, src, m.screen) }},
+		{&m.surface, [2]any{npetitions, permits}, func() ([]ogc.SourceOption, error) {
+			if m.b.od == nil {
+				return nil, nil
+			}
+			opt, err := m.surfaceLayer(ctx)
+			if err != nil || opt == nil {
+				return nil, err
+			}
+			return []ogc.SourceOption{opt}, nil
+		}},
 	}
-	if screen != nil {
-		risk, err := airquery.RunRisk(ctx, src, airquery.Risk{Anomalies: airquery.Anomalies{From: screen.From, To: screen.To}, HexEdge: analysisHexEdge})
-		switch {
-		case errors.Is(err, signal.ErrUnavailable) || errors.Is(err, hotspot.ErrTooFew):
-		case err != nil:
-			return nil, err
-		default:
-			opts = append(opts, riskLayer(risk, screen))
-		}
-	}
-	if m.b.od != nil {
-		opt, err := m.surfaceLayer(ctx)
+	for _, g := range groups {
+		opts, err := g.g.get(g.key, g.build)
 		if err != nil {
 			return nil, err
 		}
-		if opt != nil {
-			opts = append(opts, opt)
+		out = append(out, opts...)
+	}
+	return out, nil
+}
+
+// hotspotLayers computes the hot spot layers of one signal, one per
+// method; none when the signal's data are missing or too few.
+func hotspotLayers(ctx context.Context, src *airquery.Sources, sig string) ([]ogc.SourceOption, error) {
+	var opts []ogc.SourceOption
+	for _, method := range hotspotMethods {
+		res, err := airquery.RunHotspots(ctx, src, airquery.Hotspots{Signal: sig, Method: method, HexEdge: analysisHexEdge}, nil)
+		if errors.Is(err, signal.ErrUnavailable) || errors.Is(err, hotspot.ErrTooFew) {
+			continue
 		}
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, hotspotLayer(sig, method, res))
 	}
 	return opts, nil
+}
+
+// riskCollection computes the risk areas over the window of the sensor
+// screen; none without a screen or with too few units.
+func riskCollection(ctx context.Context, src *airquery.Sources, screen *adf.Result) ([]ogc.SourceOption, error) {
+	if screen == nil {
+		return nil, nil
+	}
+	risk, err := airquery.RunRisk(ctx, src, airquery.Risk{Anomalies: airquery.Anomalies{From: screen.From, To: screen.To}, HexEdge: analysisHexEdge})
+	switch {
+	case errors.Is(err, signal.ErrUnavailable) || errors.Is(err, hotspot.ErrTooFew):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return []ogc.SourceOption{riskLayer(risk, screen)}, nil
 }
 
 // optional turns an absent statistic into null.

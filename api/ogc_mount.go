@@ -11,6 +11,7 @@ import (
 	"github.com/envtrace/envtrace/api/ogc"
 	"github.com/envtrace/envtrace/api/webmap"
 	"github.com/envtrace/envtrace/tracing/adf"
+	"github.com/envtrace/envtrace/tracing/airpermit"
 	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/sensor"
 )
@@ -111,17 +112,49 @@ func (b *MemoryBackend) OGCSource() (ogc.Source, error) {
 	return &memoryOGC{b: b}, nil
 }
 
-// memoryOGC builds one ogc.MemorySource per data snapshot, lazily.
+// memoryOGC builds one ogc.MemorySource per data snapshot, lazily. The
+// analysis layers are cached by group, each with the data it was computed
+// from, so a change recomputes only the layers it touches: new petitions
+// the petition hot spots and the odour surface, new sensor readings the
+// sensor screen, its hot spots and the risk areas, new water readings the
+// violation hot spots.
 type memoryOGC struct {
 	b     *MemoryBackend
 	mu    sync.Mutex
 	snap  *tracingSnapshot
 	cache *ogc.MemorySource
-	// petitions is how many petitions the cache shows; the desk's
-	// arrivals rebuild it. sensors is the sensor window it screened;
-	// ingest replaces the window's snapshot, which rebuilds it.
+	// petitions is how many petitions the cache shows (the desk's
+	// arrivals rebuild it); sensors is the sensor window it screened
+	// (ingest replaces the window's snapshot); permits the air permits
+	// the odour surface was ranked with.
 	petitions int
 	sensors   *sensor.Data
+	permits   *airpermit.Data
+	// The analysis groups, and the sensor screen the risk areas read.
+	screenLayer, petitionLayers, sensorLayers, violationLayers, riskLayer, surface layerGroup
+	screen                                                                         *adf.Result
+}
+
+// layerGroup is a group of OGC layers and the data they were computed
+// from.
+type layerGroup struct {
+	key  any
+	done bool
+	opts []ogc.SourceOption
+}
+
+// get returns the group's layers, computing them with build when key
+// differs from the data they were computed from.
+func (g *layerGroup) get(key any, build func() ([]ogc.SourceOption, error)) ([]ogc.SourceOption, error) {
+	if g.done && g.key == key {
+		return g.opts, nil
+	}
+	opts, err := build()
+	if err != nil {
+		return nil, err
+	}
+	g.key, g.done, g.opts = key, true, opts
+	return opts, nil
 }
 
 // screenDays is the window of the sensor-anomalies layer: the ADF's
@@ -145,12 +178,13 @@ func (m *memoryOGC) current() (*ogc.MemorySource, error) {
 	}
 	ps := m.b.petitions()
 	var sd *sensor.Data
+	var permits *airpermit.Data
 	if m.b.air != nil {
-		sd = m.b.air.window.Snapshot()
+		sd, permits = m.b.air.window.Snapshot(), m.b.air.permits.Load()
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.snap != snap || m.cache == nil || m.petitions != len(ps) || m.sensors != sd {
+	if m.snap != snap || m.cache == nil || m.petitions != len(ps) || m.sensors != sd || m.permits != permits {
 		checks, err := m.b.PermitChecks(context.Background())
 		if err != nil {
 			return nil, err
@@ -162,14 +196,7 @@ func (m *memoryOGC) current() (*ogc.MemorySource, error) {
 		if fa := m.b.FarmlandArea(); fa != nil {
 			opts = append(opts, farmlandCollections(fa.Engine.D)...)
 		}
-		screen, err := m.sensorScreen(sd)
-		if err != nil {
-			return nil, err
-		}
-		if screen != nil {
-			opts = append(opts, ogc.WithSensorAnomalies(screen, sd))
-		}
-		analysis, err := m.analysisCollections(context.Background(), screen)
+		analysis, err := m.analysisCollections(context.Background(), snap, len(ps), sd, permits)
 		if err != nil {
 			return nil, err
 		}
@@ -178,7 +205,7 @@ func (m *memoryOGC) current() (*ogc.MemorySource, error) {
 		if err != nil {
 			return nil, err
 		}
-		m.snap, m.cache, m.petitions, m.sensors = snap, src, len(ps), sd
+		m.snap, m.cache, m.petitions, m.sensors, m.permits = snap, src, len(ps), sd, permits
 	}
 	return m.cache, nil
 }
