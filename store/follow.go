@@ -94,8 +94,9 @@ func readingsSince(ctx context.Context, q querier, after int64, limit int) ([]mo
 // readings in one slice.
 const FollowBatch = 20_000
 
-// Follower keeps a replica's in-memory readings (NewFollower) or petitions
-// (NewPetitionFollower) in step with the database: it LISTENs on the
+// Follower keeps a replica's in-memory readings (NewFollower), petitions
+// (NewPetitionFollower) or air permits, declarations and CEMS records
+// (NewAirPermitFollower) in step with the database: it LISTENs on the
 // feed's channel on a connection of its own and, on every notification
 // (and every Poll without one, in case a notification was lost), reads the
 // rows above its high-water mark in seq order and hands them to the
