@@ -310,6 +310,8 @@ func Requirements() postgis.Requirements {
 			"petitions_pkey", "petitions_time_idx", "petitions_geom_idx", "petitions_case_number_idx", "petitions_seq_idx",
 			"petitions_contact_subjects_idx", "petitions_erased_seq_idx", // an erasure request; the replicas follow erasures
 			"air_permits_pkey", "fuel_declarations_pkey", "cems_records_pkey", "rainy_hours_pkey", "emission_factors_pkey",
+			// the air-permit followers read the rows above their mark (migration 0017)
+			"air_permits_seq_idx", "fuel_declarations_seq_idx", "cems_records_seq_idx", "rainy_hours_seq_idx", "emission_factors_seq_idx",
 			"dumping_agencies_pkey", "dumping_jurisdictions_pkey", "dumping_parcels_pkey", "dumping_parcels_geom_gist",
 			"dumping_reports_pkey", "dumping_reports_geom_gist", "dumping_reports_agency_state", "dumping_reports_requested",
 			"dumping_report_seq_pkey", "dumping_audit_pkey", "dumping_audit_report", "dumping_photos_pkey",
