@@ -1,14 +1,18 @@
 package api_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/tracing/airpermit"
+	"github.com/envtrace/envtrace/tracing/sensor"
 )
 
 // cemsBody is a CEMS batch in cems.csv's format.
@@ -86,4 +90,42 @@ func TestPostCEMS(t *testing.T) {
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"inserted":1`) {
 		t.Errorf("the refused batch's first row was stored: %d %s", rec.Code, rec.Body)
 	}
+}
+
+// TestCEMSMatchesOpenAPI: the answers of POST /api/v1/air/cems (stored,
+// a row at fault, a conflict with a stored record) conform to the
+// document.
+func TestCEMSMatchesOpenAPI(t *testing.T) {
+	_, router := loadOpenAPI(t)
+	s, _ := airServer(t, &sensor.Data{})
+	stored := "E0001,P001,2024-05-06T00:00:00+08:00,SO2,120,mg/Nm3,10,dry,6"
+	for _, tc := range []struct {
+		name string
+		body []byte
+		code int
+	}{
+		{"stored", cemsBody(stored, "E0001,P001,2024-05-06T00:00:00+08:00,O2,8,%vol,10,,"), 200},
+		{"a row at fault", cemsBody("E0001,P001,2024-05-06T00:15:00+08:00,SO2,-3,ppm,10,,"), 400},
+		{"a conflict", cemsBody("E0001,P001,2024-05-06T00:00:00+08:00,SO2,121,mg/Nm3,10,dry,6"), 409},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/api/v1/air/cems", nil)
+			req.Header.Set("Content-Type", "text/csv")
+			rec := httptest.NewRecorder()
+			req.Body = io.NopCloser(bytes.NewReader(tc.body))
+			s.Handler().ServeHTTP(rec, req)
+			if rec.Code != tc.code {
+				t.Fatalf("%d %s, want %d", rec.Code, rec.Body, tc.code)
+			}
+			if tc.code == 200 {
+				return // a second post of the same batch is all duplicates: checked below
+			}
+			req = httptest.NewRequest(http.MethodPost, "/api/v1/air/cems", nil)
+			req.Header.Set("Content-Type", "text/csv")
+			checkOpenAPI(t, router, s.Handler(), req, tc.body, true)
+		})
+	}
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/air/cems", nil)
+	req.Header.Set("Content-Type", "text/csv")
+	checkOpenAPI(t, router, s.Handler(), req, cemsBody(stored), true)
 }
