@@ -27,16 +27,19 @@ func readCSVReaches(path string, opt LoadOptions) (*reachCols, *Source, error) {
 	}
 	rs := newReachSet(cols, c.MaxRows())
 	cr := csvRow{c: c}
-	for c.Next() {
-		g, err := c.Geometry()
-		if err != nil {
-			return nil, nil, err
+	err = layer.ReadMapped(path, func() error {
+		for c.Next() {
+			g, err := c.Geometry()
+			if err != nil {
+				return err
+			}
+			if err := rs.read(&cr, c.Row()-1, c.Row(), g); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
 		}
-		if err := rs.read(&cr, c.Row()-1, c.Row(), g); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", path, err)
-		}
-	}
-	if err := c.Err(); err != nil {
+		return c.Err()
+	})
+	if err != nil {
 		return nil, nil, err
 	}
 	if rs.out.n == 0 {

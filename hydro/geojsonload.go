@@ -32,13 +32,16 @@ func readGeoJSONReaches(path string, opt LoadOptions) (*reachCols, *Source, erro
 	// column rules see a row: after a row's error, the features left are
 	// still read for one.
 	var rowErr error
-	for g.Next() {
-		if rowErr != nil {
-			continue
+	err = layer.ReadMapped(path, func() error {
+		for g.Next() {
+			if rowErr != nil {
+				continue
+			}
+			rowErr = rs.read(&jr, g.Row()-1, g.Row(), g.Geometry())
 		}
-		rowErr = rs.read(&jr, g.Row()-1, g.Row(), g.Geometry())
-	}
-	if err := g.Err(); err != nil {
+		return g.Err()
+	})
+	if err != nil {
 		return nil, nil, err
 	}
 	if rowErr != nil {

@@ -31,30 +31,7 @@ func readCSV(path string, opt Options) (*Layer, error) {
 		// Let String() find the geometry text by its column name too.
 		sc.lower[strings.ToLower(c.header[c.geom])] = c.header[c.geom]
 	}
-	var text []byte
-	for c.Next() {
-		// One string a row holds every cell, as encoding/csv does.
-		text = text[:0]
-		for _, cell := range c.cells {
-			text = append(text, cell...)
-		}
-		all := string(text)
-		raw := make([]string, len(c.cells))
-		f := Feature{Row: c.Row(), Props: make(map[string]any, len(c.cells)), schema: sc, raw: raw}
-		at := 0
-		for i, cell := range c.cells {
-			raw[i] = all[at : at+len(cell)]
-			at += len(cell)
-			if i != c.geom {
-				f.Props[c.header[i]] = csvValue(raw[i])
-			}
-		}
-		if f.Geometry, err = c.Geometry(); err != nil {
-			return nil, err
-		}
-		l.Features = append(l.Features, f)
-	}
-	if err := c.Err(); err != nil {
+	if err := ReadMapped(path, func() error { return readCSVRows(c, l, sc) }); err != nil {
 		return nil, err
 	}
 	l.SRID = c.SRID()
@@ -172,4 +149,34 @@ func numberKind(s string) int {
 		return kindFloat
 	}
 	return kindInt
+}
+
+// readCSVRows reads every row of c into l's features, each cell a value
+// by its text (readCSV).
+func readCSVRows(c *CSV, l *Layer, sc *schema) error {
+	var text []byte
+	for c.Next() {
+		// One string a row holds every cell, as encoding/csv does.
+		text = text[:0]
+		for _, cell := range c.cells {
+			text = append(text, cell...)
+		}
+		all := string(text)
+		raw := make([]string, len(c.cells))
+		f := Feature{Row: c.Row(), Props: make(map[string]any, len(c.cells)), schema: sc, raw: raw}
+		at := 0
+		for i, cell := range c.cells {
+			raw[i] = all[at : at+len(cell)]
+			at += len(cell)
+			if i != c.geom {
+				f.Props[c.header[i]] = csvValue(raw[i])
+			}
+		}
+		var err error
+		if f.Geometry, err = c.Geometry(); err != nil {
+			return err
+		}
+		l.Features = append(l.Features, f)
+	}
+	return c.Err()
 }

@@ -59,7 +59,8 @@ func OpenCSV(path string, opt Options) (*CSV, error) {
 		return nil, err
 	}
 	data := trimBOM(m.data)
-	c, err := newCSV(path, data, opt)
+	var c *CSV
+	err = ReadMapped(path, func() (err error) { c, err = newCSV(path, data, opt); return err })
 	if err != nil {
 		_ = m.close()
 		return nil, err

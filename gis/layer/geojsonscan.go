@@ -64,7 +64,7 @@ func OpenGeoJSON(path string, opt Options) (*GeoJSON, error) {
 	l := &Layer{Name: baseName(path), SRID: 4326}
 	g := &GeoJSON{file: m, s: jsonScanner{b: b}, base: len(m.data) - len(b), fieldAt: map[string]int{}, idField: -1}
 	g.r = geojsonReader{s: &g.s, path: path, layer: l, fieldSet: map[string]bool{}, prog: newProgress(opt.Progress, len(b))}
-	if err := g.check(); err != nil {
+	if err := ReadMapped(path, g.check); err != nil {
 		_ = m.close()
 		var re *RowError
 		if errors.Is(err, ErrNotStreamable) || errors.As(err, &re) {

@@ -15,8 +15,8 @@ import (
 // again from the file should they be touched. Reading the file whole
 // would hold it all until the last row (docs/performance.md, "Peak memory
 // while loading"). A file truncated by another process while mapped
-// faults on the pages past its new end (SIGBUS), which reading it whole
-// would not: network files are not rewritten in place while loaded.
+// faults on the pages past its new end (SIGBUS); readers of a mapped file
+// run under ReadMapped, which turns that fault into an error.
 type mappedFile struct {
 	data     []byte
 	mapped   bool
