@@ -128,14 +128,34 @@ func (e *jsonw) time(t time.Time) {
 
 const hexDigits = "0123456789abcdef"
 
+// plainASCII marks the ASCII bytes a JSON string carries as they are with
+// HTML escaping on: every printable byte but '"', '\\', '<', '>' and '&'.
+// One table load per byte instead of six comparisons: strings are the
+// largest part of a trace answer.
+var plainASCII = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // str is encoding/json's string encoder with HTML escaping on (as
 // json.Encoder and echo's serializer use it).
 func (e *jsonw) str(s string) {
 	b := append(e.b, '"')
 	start := 0
+	// In valid UTF-8 the only multi-byte runes to escape are U+2028 and
+	// U+2029 (E2 80 A8 and E2 80 A9), so other non-ASCII bytes are skipped
+	// one at a time without decoding (Chinese names and reasons).
+	valid := utf8.ValidString(s)
 	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+		c := s[i]
+		if c >= utf8.RuneSelf && valid && (c != 0xE2 || i+2 >= len(s) || s[i+1] != 0x80 || s[i+2]&^1 != 0xA8) {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			if plainASCII[c] {
 				i++
 				continue
 			}

@@ -48,7 +48,7 @@ func tail(b []byte, i int) string {
 }
 
 var (
-	fillStrings = []string{"", "WQ-C1-01", "電鍍廠 <A&B> \"q\" \\", "tab\tnl\ncr\r\b\f\x01\x1f", "bad \xff utf8", "sep \u2028 \u2029 é 😀", "mg/L"}
+	fillStrings = []string{"", "WQ-C1-01", "電鍍廠 <A&B> \"q\" \\", "tab\tnl\ncr\r\b\f\x01\x1f", "bad \xff utf8", "sep \u2028 \u2029 é 😀", "mg/L", "\u2029", "cut \xe2\x80", "\xe2\x80\xa8x\xe2\x81\xa8"}
 	fillFloats  = []float64{0, 1, -2.5, 1.815, 1e-6, 9.99e-7, 1e-7, 1.5e-300, 1e21, 9.9e20, 123456789.125, -0.000123, 5e-324, 1e300}
 	fillZones   = []*time.Location{time.UTC, time.FixedZone("", 8*3600), time.FixedZone("", -5*3600-30*60)}
 )
@@ -108,4 +108,46 @@ func fill(rng *rand.Rand, v reflect.Value) {
 	default:
 		panic("fill: no case for " + v.Type().String())
 	}
+}
+
+// BenchmarkTraceJSON encodes 200 seeded results (the test's fill: escapes,
+// Chinese text, invalid UTF-8, numbers at the cut-offs) with
+// appendTraceJSON, against json.Encoder on the same results in the same
+// run as the baseline.
+func BenchmarkTraceJSON(b *testing.B) {
+	rng := rand.New(rand.NewPCG(16, 8))
+	results := make([]suspect.Result, 200)
+	for i := range results {
+		fill(rng, reflect.ValueOf(&results[i]).Elem())
+	}
+	var size int
+	for i := range results {
+		out, _ := appendTraceJSON(nil, &results[i])
+		size += len(out)
+	}
+	buf := make([]byte, 0, 64<<10)
+	for b.Loop() {
+		for i := range results {
+			buf, _ = appendTraceJSON(buf[:0], &results[i])
+		}
+	}
+	elapsed, n := b.Elapsed(), b.N // b.Loop stopped the timer
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	start := time.Now()
+	for range n {
+		for i := range results {
+			out.Reset()
+			if err := enc.Encode(&results[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	baseline := time.Since(start)
+	per := float64(elapsed.Nanoseconds()) / float64(n*len(results))
+	basePer := float64(baseline.Nanoseconds()) / float64(n*len(results))
+	b.ReportMetric(per, "ns/answer")
+	b.ReportMetric(float64(size)/float64(len(results)), "B/answer")
+	b.ReportMetric(basePer/per, "x-faster-than-encoding/json")
+	b.Logf("appendTraceJSON %.0f ns an answer of %d B on average; encoding/json %.0f ns (%.1fx)", per, size/len(results), basePer, basePer/per)
 }
