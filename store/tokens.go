@@ -79,15 +79,86 @@ func (t *Tokens) TokenByHash(ctx context.Context, hash []byte) (access.TokenReco
 	return rec, nil
 }
 
-// Revoke ends the token id now; revoking a revoked token keeps its first
-// revocation time.
+// TokensChannel is the LISTEN/NOTIFY channel on which Revoke announces,
+// at COMMIT, the id of the token it revoked, so that every server's
+// access.TokenCache forgets that token at once (TokenRevocations).
+const TokensChannel = "envtrace_tokens"
+
+// Revoke ends the token id now and announces it on TokensChannel;
+// revoking a revoked token keeps its first revocation time (and announces
+// it again, which is harmless).
 func (t *Tokens) Revoke(ctx context.Context, id string) error {
-	tag, err := t.pool.Exec(ctx, `update api_tokens set revoked_at = coalesce(revoked_at, now()) where id = $1`, id)
+	var n int
+	err := t.pool.QueryRow(ctx, `with r as (
+			update api_tokens set revoked_at = coalesce(revoked_at, now()) where id = $1 returning id)
+		select count(pg_notify($2, r.id)) from r`, id, TokensChannel).Scan(&n)
 	if err != nil {
 		return fmt.Errorf("store: revoke token: %w", err)
 	}
-	if tag.RowsAffected() == 0 {
+	if n == 0 {
 		return fmt.Errorf("%w: %s", ErrNoToken, id)
 	}
 	return nil
+}
+
+// TokenRevocations tells a server's token cache about revocations: it
+// LISTENs on TokensChannel on a connection of its own and calls Revoked
+// with every announced id. Live(true) is called once it listens and
+// Live(false) when the connection is lost, so the cache serves from memory
+// only while it hears revocations; it reconnects with backoff (100 ms,
+// doubling up to 10 s) until ctx ends.
+type TokenRevocations struct {
+	// Pool gives the connection settings.
+	Pool *pgxpool.Pool
+	// Revoked and Live are access.TokenCache's methods of the same names.
+	Revoked func(id string)
+	Live    func(live bool)
+	// Log reports connection losses; nil discards them.
+	Log func(msg string, args ...any)
+}
+
+// TokenListenerApplicationName tells the listener's connection apart in
+// pg_stat_activity.
+const TokenListenerApplicationName = "envtrace-tokens"
+
+// Run listens until ctx ends and returns ctx's error.
+func (r *TokenRevocations) Run(ctx context.Context) error {
+	backoff := 100 * time.Millisecond
+	for {
+		err := r.session(ctx)
+		r.Live(false)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if r.Log != nil {
+			r.Log("token revocation listener lost its connection; tokens are looked up in the database until it is back", "error", err, "retry_in", backoff)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 10*time.Second)
+	}
+}
+
+func (r *TokenRevocations) session(ctx context.Context) error {
+	cfg := r.Pool.Config().ConnConfig.Copy()
+	cfg.RuntimeParams["application_name"] = TokenListenerApplicationName
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "listen "+pgx.Identifier{TokensChannel}.Sanitize()); err != nil {
+		return err
+	}
+	r.Live(true)
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		r.Revoked(n.Payload)
+	}
 }

@@ -59,3 +59,102 @@ func TestTokens(t *testing.T) {
 		t.Fatal("a token without a lifetime was created")
 	}
 }
+
+// TestTokenRevocationsReachEveryCache runs two token caches, as two
+// servers would, each with its own revocation listener on one database,
+// with a TTL of an hour so that only the announcement can end a cached
+// token: a token revoked through one store is refused by both within a
+// generous wait, also after a listener lost its connection and came back.
+func TestTokenRevocationsReachEveryCache(t *testing.T) {
+	pool := migrated(t, postgis.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ts := store.NewTokens(pool)
+	type server struct {
+		cache *access.TokenCache
+		auth  access.Tokens
+		lives chan bool
+		done  chan error
+	}
+	servers := make([]*server, 2)
+	for i := range servers {
+		s := &server{cache: &access.TokenCache{Store: ts, TTL: time.Hour}, lives: make(chan bool, 16), done: make(chan error, 1)}
+		s.auth = access.Tokens{Store: s.cache}
+		l := &store.TokenRevocations{Pool: pool, Revoked: s.cache.Revoked, Live: func(live bool) {
+			s.cache.Live(live)
+			s.lives <- live
+		}}
+		go func() { s.done <- l.Run(ctx) }()
+		waitLive(t, s.lives, true)
+		servers[i] = s
+	}
+	p := access.Principal{Role: access.Sensor, Scope: access.Scope{Stations: []string{"WQ-1"}}}
+	revokeAndWait := func(t *testing.T) {
+		t.Helper()
+		rec, tok, err := ts.Create(ctx, p, time.Hour, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range servers {
+			for range 2 {
+				if _, err := s.auth.Authenticate(ctx, tok); err != nil {
+					t.Fatalf("fresh token refused: %v", err)
+				}
+			}
+			if s.cache.Len() == 0 {
+				t.Fatal("a live cache kept nothing")
+			}
+		}
+		if err := ts.Revoke(ctx, rec.ID); err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range servers {
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				_, err := s.auth.Authenticate(ctx, tok)
+				var ae *access.AuthError
+				if errors.As(err, &ae) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("server %d still accepts the revoked token after 10 s (%v)", i, err)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+	}
+	revokeAndWait(t)
+	// The second server's listener loses its connection: its cache stops
+	// serving from memory, and serves again once the listener is back.
+	if _, err := pool.Exec(ctx, `select pg_terminate_backend(pid) from pg_stat_activity
+		where application_name = $1 and datname = current_database() and pid in (
+			select pid from pg_stat_activity where application_name = $1 and datname = current_database() order by backend_start desc limit 1)`,
+		store.TokenListenerApplicationName); err != nil {
+		t.Fatal(err)
+	}
+	waitLive(t, servers[1].lives, false)
+	waitLive(t, servers[1].lives, true)
+	revokeAndWait(t)
+	cancel()
+	for _, s := range servers {
+		if err := <-s.done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("listener ended with %v", err)
+		}
+	}
+}
+
+// waitLive waits (generously) for the listener to report want.
+func waitLive(t *testing.T, lives chan bool, want bool) {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case live := <-lives:
+			if live == want {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("the listener did not report live=%v within 30 s", want)
+		}
+	}
+}
