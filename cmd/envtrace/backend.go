@@ -209,7 +209,15 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	}
 	defer pool.Close()
 	cfg := e.apiConfig()
-	if cfg.Auth, err = e.serverAuth(ctx, store.NewTokens(pool)); err != nil {
+	// API tokens are read through a short-lived cache, which a revocation
+	// announced by any server or CLI empties at once (the listener below).
+	var tokens access.TokenStore = store.NewTokens(pool)
+	var tokenCache *access.TokenCache
+	if ttl := e.cfg.Auth.TokenCacheTTL.Duration; ttl > 0 {
+		tokenCache = &access.TokenCache{Store: tokens, TTL: ttl}
+		tokens = tokenCache
+	}
+	if cfg.Auth, err = e.serverAuth(ctx, tokens); err != nil {
 		return err
 	}
 	if a := e.cfg.Auth; a.Mode == "oidc" {
@@ -322,6 +330,10 @@ func serveDB(ctx context.Context, e *env, network string) error {
 			stop(fmt.Errorf("air permits follower: %w", err))
 		}
 	}()
+	if tokenCache != nil && cfg.Auth != nil {
+		l := &store.TokenRevocations{Pool: pool, Revoked: tokenCache.Revoked, Live: tokenCache.Live, Log: db.follow.Log}
+		go func() { _ = l.Run(ctx) }() // ends with ctx; until it listens, tokens are read from the database
+	}
 	if land != nil {
 		if db.area, err = e.dumpingArea(ctx, land, store.NewDumpingRepo(pool), store.NewOutbox(pool), false); err != nil {
 			return err

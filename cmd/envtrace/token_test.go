@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/envtrace/envtrace/fixtures"
+	"github.com/envtrace/envtrace/gis/postgis"
+	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/store/storetest"
 )
 
@@ -65,26 +67,43 @@ func TestTokenCommandsAndServeAuth(t *testing.T) {
 		t.Fatalf("officer token by county name: exit %d %s", code, errs)
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	// Two servers on the database, as two replicas behind a load balancer.
+	// Their token caches keep records for an hour, so only the revocation
+	// notice can make them refuse a revoked token in time.
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
 	var serveErr bytes.Buffer
-	go func() {
-		done <- run(ctx, []string{"serve", "--db", url, "--auth", "tokens", "--addr", addr}, &bytes.Buffer{}, &serveErr)
-	}()
+	var bases []string
+	var dones []chan int
+	for range 2 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		done := make(chan int, 1)
+		errs := &bytes.Buffer{}
+		if len(bases) == 0 {
+			errs = &serveErr
+		}
+		go func() {
+			done <- run(ctx, []string{"serve", "--db", url, "--auth", "tokens", "--token-cache-ttl", "1h", "--addr", addr}, &bytes.Buffer{}, errs)
+		}()
+		bases, dones = append(bases, "http://"+addr), append(dones, done)
+	}
 	defer func() {
 		cancel()
-		<-done
+		for _, d := range dones {
+			<-d
+		}
 	}()
-	base := "http://" + addr
-	waitUp(t, base+"/healthz")
+	base := bases[0]
+	for _, b := range bases {
+		waitUp(t, b+"/healthz")
+	}
+	waitTokenListeners(t, url, len(bases))
 	reading := `[{"station":"WQ-C1-01","time":"2026-10-01T08:00:00+08:00","parameter":"Cu","value":0.02,"unit":"mg/L"}]`
-	post := func(token string) int {
+	postTo := func(base, token string) int {
 		req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/readings", strings.NewReader(reading))
 		req.Header.Set("Content-Type", "application/json")
 		if token != "" {
@@ -97,6 +116,19 @@ func TestTokenCommandsAndServeAuth(t *testing.T) {
 		res.Body.Close()
 		return res.StatusCode
 	}
+	// Every write is audited by the server that took it: count them for
+	// checkServedAudit.
+	wantAllowed, wantDenied := 0, 0
+	count := func(c int) int {
+		switch c {
+		case 200:
+			wantAllowed++
+		case 401:
+			wantDenied++
+		}
+		return c
+	}
+	post := func(token string) int { return count(postTo(base, token)) }
 	res, err := http.Get(base + "/api/v1/stations")
 	if err != nil {
 		t.Fatalf("public stations: %v", err)
@@ -108,25 +140,36 @@ func TestTokenCommandsAndServeAuth(t *testing.T) {
 	if c := post(""); c != 401 {
 		t.Fatalf("write without a token: %d", c)
 	}
-	if c := post(tok); c != 200 {
-		t.Fatalf("write with the sensor's token: %d (%s)", c, serveErr.String())
+	for _, b := range bases {
+		for range 2 { // the second is served from the token cache
+			if c := count(postTo(b, tok)); c != 200 {
+				t.Fatalf("write with the sensor's token to %s: %d (%s)", b, c, serveErr.String())
+			}
+		}
 	}
 	if code, out, errs := runCmd(t, "token", "revoke", "--db", url, tok); code != 0 || !strings.Contains(out, "revoked") {
 		t.Fatalf("revoke: exit %d %s %s", code, out, errs)
 	}
-	if c := post(tok); c != 401 {
-		t.Fatalf("write with a revoked token: %d", c)
+	for _, b := range bases {
+		deadline := time.Now().Add(10 * time.Second)
+		for c := count(postTo(b, tok)); c != 401; c = count(postTo(b, tok)) {
+			if c != 200 || time.Now().After(deadline) {
+				t.Fatalf("write with a revoked token to %s: %d, and not 401 within 10 s", b, c)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
 	}
 	if code, _, errs := runCmd(t, "token", "revoke", "--db", url, "ffffffffffff"); code != 1 || !strings.Contains(errs, "no such token") {
 		t.Fatalf("revoke unknown: exit %d %s", code, errs)
 	}
-	checkServedAudit(t, url, base)
+	checkServedAudit(t, url, base, wantAllowed, wantDenied)
 }
 
 // checkServedAudit checks that the server above kept its audit trail in
 // PostGIS: an administrator reads the denied and the allowed writes back
-// over the API, and `audit verify` finds the chain intact.
-func checkServedAudit(t *testing.T, url, base string) {
+// over the API (wantAllowed and wantDenied reading writes, as the test
+// counted them), and `audit verify` finds the chain intact.
+func checkServedAudit(t *testing.T, url, base string, wantAllowed, wantDenied int) {
 	t.Helper()
 	code, admin, errs := runCmd(t, "token", "create", "--db", url, "--role", "admin")
 	if code != 0 {
@@ -139,14 +182,14 @@ func checkServedAudit(t *testing.T, url, base string) {
 	var records any
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		allowed, denied, records = readingWritesAudited(t, base, strings.TrimSpace(admin))
-		if allowed+denied >= 3 || time.Now().After(deadline) {
+		if allowed+denied >= wantAllowed+wantDenied || time.Now().After(deadline) {
 			break
 		}
 	}
-	// The test posted three readings: without a token (denied), with the
+	// The test posted readings without a token (denied), with the
 	// sensor's token (allowed) and with the revoked token (denied).
-	if allowed != 1 || denied != 2 {
-		t.Errorf("audit log holds %d allowed and %d denied reading writes, want 1 and 2: %+v", allowed, denied, records)
+	if allowed != wantAllowed || denied != wantDenied {
+		t.Errorf("audit log holds %d allowed and %d denied reading writes, want %d and %d: %+v", allowed, denied, wantAllowed, wantDenied, records)
 	}
 	if code, out, errs := runCmd(t, "audit", "verify", "--db", url); code != 0 {
 		t.Errorf("audit verify: exit %d %s %s", code, out, errs)
@@ -195,4 +238,32 @@ func readingWritesAudited(t *testing.T, base, admin string) (allowed, denied int
 		}
 	}
 	return allowed, denied, page.Records
+}
+
+// waitTokenListeners waits until n servers listen for token revocations
+// (their LISTEN done), so that their token caches serve from memory.
+func waitTokenListeners(t *testing.T, url string, n int) {
+	t.Helper()
+	pool, err := postgis.Open(context.Background(), url, postgis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var got int
+		if err := pool.QueryRow(context.Background(), `select count(*) from pg_stat_activity
+			where datname = current_database() and application_name = $1 and state = 'idle' and query like 'listen %'`,
+			store.TokenListenerApplicationName).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got >= n {
+			time.Sleep(50 * time.Millisecond) // from LISTEN's return to the cache's Live(true)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d servers listen for token revocations after 30 s", got, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -73,6 +73,12 @@ type Auth struct {
 	// RateLimit is the requests per second each identity may sustain
 	// (default 20; 0 disables the limit).
 	RateLimit float64 `json:"rate_limit"`
+	// TokenCacheTTL is how long `serve --db` keeps an API token's record
+	// in memory instead of reading it from PostgreSQL on every request
+	// (default 10 s; 0 reads it every time). A revoked token stops working
+	// within milliseconds through the revocation notice, and within this
+	// TTL at worst (docs/access.md).
+	TokenCacheTTL Duration `json:"token_cache_ttl"`
 	// PublicBaseURL is the server's address as clients see it; links are
 	// built from it and its host is the default Host allowlist.
 	PublicBaseURL string `json:"public_base_url"`
@@ -212,7 +218,7 @@ func Default() Config {
 		Basemaps:         DefaultBasemaps(),
 		RequestTimeout:   Duration{30 * time.Second},
 		StatementTimeout: Duration{15 * time.Second},
-		Auth:             Auth{RateLimit: 20},
+		Auth:             Auth{RateLimit: 20, TokenCacheTTL: Duration{10 * time.Second}},
 		Audit:            Audit{CheckpointEvery: Duration{time.Minute}},
 	}
 }
@@ -235,6 +241,7 @@ func (c *Config) LoadFile(path string) error {
 // ApplyEnv overlays ENVTRACE_* variables (ENVTRACE_ADDR, ENVTRACE_DATA,
 // ENVTRACE_DB, ENVTRACE_NETWORK, ENVTRACE_LAYER, ENVTRACE_SNAP_TOLERANCE,
 // ENVTRACE_SNAPSHOT_DIR, ENVTRACE_REQUEST_TIMEOUT, ENVTRACE_STATEMENT_TIMEOUT,
+// ENVTRACE_TOKEN_CACHE_TTL,
 // ENVTRACE_BASEMAPS, ENVTRACE_AUDIT_* and ENVTRACE_PRIVACY_*) read through
 // lookup, so tests need not touch the process environment.
 func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
@@ -308,6 +315,7 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 	}
 	dur("REQUEST_TIMEOUT", &c.RequestTimeout)
 	dur("STATEMENT_TIMEOUT", &c.StatementTimeout)
+	dur("TOKEN_CACHE_TTL", &c.Auth.TokenCacheTTL)
 	if v, ok := lookup("ENVTRACE_BASEMAPS"); ok && v != "" {
 		var bs []Basemap
 		if err := json.Unmarshal([]byte(v), &bs); err != nil {
@@ -345,6 +353,7 @@ func (c *Config) Bind(fs *flag.FlagSet, names ...string) {
 			fs.StringVar(&c.Auth.OIDCAudience, "oidc-audience", c.Auth.OIDCAudience, "OIDC audience, the API's client id (with --auth oidc)")
 			fs.BoolVar(&c.Auth.InsecureDemo, "insecure-demo", c.Auth.InsecureDemo, "serve --db without authentication, everybody as the demo identity")
 			fs.Float64Var(&c.Auth.RateLimit, "rate-limit", c.Auth.RateLimit, "requests per second each identity may sustain (0 = unlimited)")
+			fs.DurationVar(&c.Auth.TokenCacheTTL.Duration, "token-cache-ttl", c.Auth.TokenCacheTTL.Duration, "how long an API token's record is kept in memory; the longest a revoked token can still work (0 = look it up on every request)")
 			fs.StringVar(&c.Auth.PublicBaseURL, "public-base-url", c.Auth.PublicBaseURL, "the server's public address (https://host); links use it, and only its host is served")
 			fs.Func("allowed-hosts", "Host headers served, comma-separated (default: public-base-url's host)", func(v string) error {
 				c.Auth.AllowedHosts = SplitList(v)
