@@ -58,6 +58,7 @@ import (
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/fixtures/synth"
 	"github.com/envtrace/envtrace/hydro"
+	"github.com/envtrace/envtrace/store/storetest"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/dmr"
 	"github.com/envtrace/envtrace/tracing/model"
@@ -347,6 +348,9 @@ type serverProc struct {
 	base   string
 	stderr string // path of its stderr (the access log)
 	ready  time.Duration
+	// stop interrupts the server and waits for it to exit (once; the
+	// benchmark's cleanup calls it too).
+	stop func()
 }
 
 // envtraceBinary builds envtrace once per test process, or takes the
@@ -405,7 +409,7 @@ func startServer(b *testing.B, env []string, args ...string) *serverProc {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- sp.cmd.Wait(); errf.Close() }()
-	b.Cleanup(func() {
+	sp.stop = sync.OnceFunc(func() {
 		_ = sp.cmd.Process.Signal(os.Interrupt)
 		select {
 		case <-exited:
@@ -414,6 +418,7 @@ func startServer(b *testing.B, env []string, args ...string) *serverProc {
 			<-exited
 		}
 	})
+	b.Cleanup(sp.stop)
 	for {
 		select {
 		case err := <-exited:
@@ -550,7 +555,16 @@ type loadClient struct {
 	// path is the endpoint the queries go to: /api/v1/trace unless set.
 	path string
 	reqs []loadRequest
-	next atomic.Uint64
+	// token, when set, is sent as the bearer of every request.
+	token string
+	next  atomic.Uint64
+}
+
+// authorize adds the client's bearer token, if it has one.
+func (c *loadClient) authorize(req *http.Request) {
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 }
 
 func newLoadClient(base string, reqs []loadRequest, conns int) *loadClient {
@@ -574,6 +588,7 @@ func (c *loadClient) do(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	c.authorize(req)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return 0, err
@@ -750,27 +765,70 @@ func msOfDur(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
 // BenchmarkTraceLoad serves the Taiwan-scale data directory from a child
 // `envtrace serve` process and measures the trace endpoint's latency and
 // throughput at fixed offered rates (open loop) and at saturation (closed
-// loop). Client and server share the machine.
+// loop). Client and server share the machine. Up to three servers run one
+// after the other, each stopped before the next starts:
+//
+//   - memory-audit: `serve --data DIR`, its audit entries kept in memory;
+//   - postgis-audit: when ENVTRACE_TEST_DATABASE_URL is set (required under
+//     REQUIRE_POSTGIS=1), the data directory imported into a database of
+//     its own (cloned from that one and dropped afterwards) and `serve --db
+//     --insecure-demo` with an audit key, every entry written to the
+//     hash-chained audit_log as production does;
+//   - postgis-audit-token: the same database served with `--auth tokens`,
+//     every request carrying an administrator's API token, which the
+//     server authenticates through its token cache.
 func BenchmarkTraceLoad(b *testing.B) {
 	t0 := time.Now()
 	data, err := loadDataOnce()
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := startServer(b, nil, "--data", data.dir)
-	pid := srv.cmd.Process.Pid
 	// The parent of sub-benchmarks prints no log of its own: set-up goes
 	// to stderr.
 	say := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "trace load: "+format+"\n", args...) }
 	say("load average before the phases: %s", loadAverage())
-	say("data: %d reaches (%d basins, %d divergences), %d facilities, %d reports, %d stations, %d readings (generated in %v); envtrace serve ready in %v, RSS %.0f MiB; set-up %v",
+	srv := startServer(b, nil, "--data", data.dir)
+	say("data: %d reaches (%d basins, %d divergences), %d facilities, %d reports, %d stations, %d readings (generated in %v); set-up %v",
 		data.reaches, data.basins, data.divergences, data.facilities, data.reports, data.stations, data.readgs, data.gen.Round(time.Millisecond),
-		srv.ready.Round(time.Millisecond), rssMiB(pid), time.Since(t0).Round(time.Millisecond))
+		time.Since(t0).Round(time.Millisecond))
+	runTaiwanLoad(b, "memory-audit", srv, data, "", say)
+	srv.stop()
 
+	if os.Getenv("ENVTRACE_TEST_DATABASE_URL") == "" {
+		if os.Getenv("REQUIRE_POSTGIS") == "1" {
+			b.Fatal("ENVTRACE_TEST_DATABASE_URL is not set (REQUIRE_POSTGIS=1)")
+		}
+		say("ENVTRACE_TEST_DATABASE_URL not set: no run with the audit written to PostGIS")
+		return
+	}
+	// A database of its own: the demo's benchmark imports its fixture
+	// into the named one, and two datasets must not mix.
+	dbURL := storetest.DatabaseURL(b)
+	t1 := time.Now()
+	importData(b, dbURL, data.dir)
+	say("data directory imported into PostGIS in %v", time.Since(t1).Round(time.Millisecond))
+	env := []string{"ENVTRACE_AUDIT_KEY=" + strings.Repeat("5e", 32), "ENVTRACE_PRIVACY_SECRET=" + strings.Repeat("c4", 32)}
+	before := auditRows(b, dbURL)
+	srv = startServer(b, env, "--db", dbURL, "--insecure-demo")
+	runTaiwanLoad(b, "postgis-audit", srv, data, "", say)
+	srv.stop()
+	token := createToken(b, dbURL, "--role", "admin")
+	srv = startServer(b, env, "--db", dbURL, "--auth", "tokens")
+	runTaiwanLoad(b, "postgis-audit-token", srv, data, token, say)
+	srv.stop() // the recorder commits what it holds before the server exits
+	say("postgis-audit: %d audit_log rows written by the two PostGIS servers", auditRows(b, dbURL)-before)
+}
+
+// runTaiwanLoad runs the phases of BenchmarkTraceLoad on one server;
+// token, when set, is sent as the bearer of every request.
+func runTaiwanLoad(b *testing.B, label string, srv *serverProc, data *loadData, token string, say func(string, ...any)) {
+	pid := srv.cmd.Process.Pid
+	say("%s: envtrace serve ready in %v, RSS %.0f MiB", label, srv.ready.Round(time.Millisecond), rssMiB(pid))
 	dur := time.Duration(envInt("ENVTRACE_BENCH_API_SECONDS", 10)) * time.Second
 	clients := envInt("ENVTRACE_BENCH_API_CLIENTS", 16)
 	const conns = 256
 	c := newLoadClient(srv.base, data.requests, conns)
+	c.token = token
 	defer c.http.CloseIdleConnections()
 
 	// Warm-up and validation: every distinct request once, one at a time
@@ -778,15 +836,14 @@ func BenchmarkTraceLoad(b *testing.B) {
 	// describe what the requests ask of the engine.
 	warm := closedLoopN(c, 1, len(data.requests))
 	if warm.errors > 0 {
-		b.Fatalf("warm-up: %d of %d trace requests failed%s", warm.errors, len(data.requests), firstErr(warm))
+		b.Fatalf("%s warm-up: %d of %d trace requests failed%s", label, warm.errors, len(data.requests), firstErr(warm))
 	}
-	say("unloaded (one request at a time, each distinct request once): p50 %v, p99 %v, max %v, %.1f KiB a response",
-		warm.pct(50), warm.pct(99), warm.lat[len(warm.lat)-1], float64(warm.bytes)/float64(len(warm.lat))/1024)
-	say("the requests: %s", describeAnswers(b, c, data.requests))
+	say("%s: unloaded (one request at a time, each distinct request once): p50 %v, p99 %v, max %v, %.1f KiB a response",
+		label, warm.pct(50), warm.pct(99), warm.lat[len(warm.lat)-1], float64(warm.bytes)/float64(len(warm.lat))/1024)
+	say("%s: the requests: %s", label, describeAnswers(b, c, data.requests))
 
 	measure := func(f func() *phaseResult) *phaseResult {
-		runtime.GC()
-		time.Sleep(500 * time.Millisecond)
+		settle()
 		s0, c0 := cpuSeconds(pid), cpuSeconds(os.Getpid())
 		r := f()
 		r.serverCPU, r.clientCPU = cpuSeconds(pid)-s0, cpuSeconds(os.Getpid())-c0
@@ -797,12 +854,12 @@ func BenchmarkTraceLoad(b *testing.B) {
 	}
 	rates := envInts("ENVTRACE_BENCH_API_RATES", []int{1000, 2000, loadTargetRPS})
 	for i, rate := range rates {
-		name := fmt.Sprintf("open-%d", rate)
+		name := fmt.Sprintf("%s/open-%d", label, rate)
 		b.Run(name, func(b *testing.B) {
 			reportPhase(b, name, measure(func() *phaseResult { return openLoop(c, rate, dur, conns) }))
 		})
 		if i == 0 {
-			name := fmt.Sprintf("closed-%d", clients)
+			name := fmt.Sprintf("%s/closed-%d", label, clients)
 			b.Run(name, func(b *testing.B) {
 				reportPhase(b, name, measure(func() *phaseResult { return closedLoop(c, clients, dur) }))
 			})
@@ -816,19 +873,20 @@ func BenchmarkTraceLoad(b *testing.B) {
 			name  string
 			paths []string
 		}{{"wrk-healthz", []string{"/healthz"}}, {"wrk-trace", tracePaths(data.requests)}} {
-			b.Run(w.name, func(b *testing.B) {
+			name := label + "/" + w.name
+			b.Run(name, func(b *testing.B) {
 				settle()
 				s0 := cpuSeconds(pid)
-				r := runWrk(b, srv.base, w.paths, dur)
+				r := runWrk(b, srv.base, w.paths, dur, token)
 				if wrkBase == 0 {
 					wrkBase = r.rps
 				}
-				reportWrk(b, w.name, r, cpuSeconds(pid)-s0, wrkBase)
+				reportWrk(b, name, r, cpuSeconds(pid)-s0, wrkBase)
 			})
 		}
 	}
 	log, _ := os.ReadFile(srv.stderr)
-	say("server access log: %.1f MiB; server RSS after the phases %.0f MiB", float64(len(log))/(1<<20), rssMiB(pid))
+	say("%s: server access log %.1f MiB; server RSS after the phases %.0f MiB", label, float64(len(log))/(1<<20), rssMiB(pid))
 }
 
 // describeAnswers fetches every distinct request once and summarises the
@@ -837,7 +895,12 @@ func BenchmarkTraceLoad(b *testing.B) {
 func describeAnswers(b *testing.B, c *loadClient, reqs []loadRequest) string {
 	var suspects, ruledOut, upstream, explained, maxSus int
 	for _, r := range reqs {
-		resp, err := c.http.Get(c.base + "/api/v1/trace?" + r.query)
+		req, err := http.NewRequest(http.MethodGet, c.base+"/api/v1/trace?"+r.query, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.authorize(req)
+		resp, err := c.http.Do(req)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -155,7 +155,7 @@ func runDemoLoad(b *testing.B, label string, srv *serverProc, rotation []loadReq
 		b.Run(name, func(b *testing.B) {
 			settle()
 			s0 := cpuSeconds(pid)
-			r := runWrk(b, srv.base, w.paths, dur)
+			r := runWrk(b, srv.base, w.paths, dur, "")
 			cpu := cpuSeconds(pid) - s0
 			if wrkBase == 0 {
 				wrkBase = r.rps
@@ -200,19 +200,40 @@ func tracePaths(reqs []loadRequest) []string {
 // importDemo migrates the database and imports the demo fixture into it
 // with the envtrace binary (idempotent: a second run stores nothing new).
 func importDemo(b *testing.B, dbURL string) {
-	bin, err := envtraceBinary()
-	if err != nil {
-		b.Fatal(err)
-	}
 	dir := b.TempDir()
 	if err := fixtures.WriteCentral(dir); err != nil {
 		b.Fatal(err)
 	}
+	importData(b, dbURL, dir)
+}
+
+// importData migrates the database and imports the data directory dir
+// into it with the envtrace binary.
+func importData(b *testing.B, dbURL, dir string) {
 	for _, args := range [][]string{{"db", "migrate", "--db", dbURL}, {"import", "--db", dbURL, "--data", dir}} {
-		if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
-			b.Fatalf("envtrace %s: %v\n%s", strings.Join(args[:2], " "), err, tailOf(string(out), 2000))
-		}
+		runEnvtrace(b, args...)
 	}
+}
+
+// createToken makes an API token in the database with `envtrace token
+// create --db dbURL args...` and returns it.
+func createToken(b *testing.B, dbURL string, args ...string) string {
+	return strings.TrimSpace(runEnvtrace(b, append([]string{"token", "create", "--db", dbURL}, args...)...))
+}
+
+// runEnvtrace runs the envtrace binary and returns its standard output.
+func runEnvtrace(b *testing.B, args ...string) string {
+	bin, err := envtraceBinary()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out, errs strings.Builder
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = &out, &errs
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("envtrace %s: %v\n%s", strings.Join(args[:min(2, len(args))], " "), err, tailOf(errs.String(), 2000))
+	}
+	return out.String()
 }
 
 // auditRows counts the rows of audit_log.
@@ -247,8 +268,8 @@ var (
 )
 
 // runWrk runs `wrk -t2 -c16 --latency` for dur over paths, cycled by a Lua
-// request function.
-func runWrk(b *testing.B, base string, paths []string, dur time.Duration) wrkResult {
+// request function, with token (when set) as every request's bearer.
+func runWrk(b *testing.B, base string, paths []string, dur time.Duration, token string) wrkResult {
 	script := filepath.Join(b.TempDir(), "paths.lua")
 	f, err := os.Create(script)
 	if err != nil {
@@ -264,7 +285,11 @@ func runWrk(b *testing.B, base string, paths []string, dur time.Duration) wrkRes
 		b.Fatal(err)
 	}
 	f.Close()
-	cmd := exec.Command("wrk", "-t2", "-c16", fmt.Sprintf("-d%ds", int(dur.Seconds())), "--latency", "-s", script, base)
+	args := []string{"-t2", "-c16", fmt.Sprintf("-d%ds", int(dur.Seconds())), "--latency", "-s", script}
+	if token != "" {
+		args = append(args, "-H", "Authorization: Bearer "+token)
+	}
+	cmd := exec.Command("wrk", append(args, base)...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		b.Fatalf("wrk: %v\n%s", err, out)
