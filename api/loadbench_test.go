@@ -774,9 +774,12 @@ func msOfDur(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
 //     its own (cloned from that one and dropped afterwards) and `serve --db
 //     --insecure-demo` with an audit key, every entry written to the
 //     hash-chained audit_log as production does;
-//   - postgis-audit-token: the same database served with `--auth tokens`,
-//     every request carrying an administrator's API token, which the
-//     server authenticates through its token cache.
+//   - postgis-audit-token-uncached and postgis-audit-token: the same
+//     database served with `--auth tokens`, every request carrying an
+//     administrator's API token, which the server looks up in PostgreSQL
+//     on every request (--token-cache-ttl 0, the baseline) and then through
+//     its token cache (the default); the log compares their server CPU a
+//     request.
 func BenchmarkTraceLoad(b *testing.B) {
 	t0 := time.Now()
 	data, err := loadDataOnce()
@@ -813,15 +816,25 @@ func BenchmarkTraceLoad(b *testing.B) {
 	runTaiwanLoad(b, "postgis-audit", srv, data, "", say)
 	srv.stop()
 	token := createToken(b, dbURL, "--role", "admin")
+	srv = startServer(b, env, "--db", dbURL, "--auth", "tokens", "--token-cache-ttl", "0")
+	uncached := runTaiwanLoad(b, "postgis-audit-token-uncached", srv, data, token, say)
+	srv.stop()
 	srv = startServer(b, env, "--db", dbURL, "--auth", "tokens")
-	runTaiwanLoad(b, "postgis-audit-token", srv, data, token, say)
+	cached := runTaiwanLoad(b, "postgis-audit-token", srv, data, token, say)
 	srv.stop() // the recorder commits what it holds before the server exits
-	say("postgis-audit: %d audit_log rows written by the two PostGIS servers", auditRows(b, dbURL)-before)
+	for phase, cpu := range cached {
+		if base := uncached[phase]; base > 0 {
+			say("token cache, %s: %.0f µs of server CPU a request, %.0f µs without the cache (%.2f×)", phase, cpu, base, base/cpu)
+		}
+	}
+	say("postgis-audit: %d audit_log rows written by the three PostGIS servers", auditRows(b, dbURL)-before)
 }
 
 // runTaiwanLoad runs the phases of BenchmarkTraceLoad on one server;
-// token, when set, is sent as the bearer of every request.
-func runTaiwanLoad(b *testing.B, label string, srv *serverProc, data *loadData, token string, say func(string, ...any)) {
+// token, when set, is sent as the bearer of every request. It returns the
+// server's CPU a request (µs) by phase.
+func runTaiwanLoad(b *testing.B, label string, srv *serverProc, data *loadData, token string, say func(string, ...any)) map[string]float64 {
+	cpu := map[string]float64{}
 	pid := srv.cmd.Process.Pid
 	say("%s: envtrace serve ready in %v, RSS %.0f MiB", label, srv.ready.Round(time.Millisecond), rssMiB(pid))
 	dur := time.Duration(envInt("ENVTRACE_BENCH_API_SECONDS", 10)) * time.Second
@@ -842,7 +855,7 @@ func runTaiwanLoad(b *testing.B, label string, srv *serverProc, data *loadData, 
 		label, warm.pct(50), warm.pct(99), warm.lat[len(warm.lat)-1], float64(warm.bytes)/float64(len(warm.lat))/1024)
 	say("%s: the requests: %s", label, describeAnswers(b, c, data.requests))
 
-	measure := func(f func() *phaseResult) *phaseResult {
+	measure := func(phase string, f func() *phaseResult) *phaseResult {
 		settle()
 		s0, c0 := cpuSeconds(pid), cpuSeconds(os.Getpid())
 		r := f()
@@ -850,18 +863,21 @@ func runTaiwanLoad(b *testing.B, label string, srv *serverProc, data *loadData, 
 		if len(r.lat) == 0 {
 			b.Fatalf("no request succeeded%s", firstErr(r))
 		}
+		cpu[phase] = r.serverCPU / float64(len(r.lat)) * 1e6
 		return r
 	}
 	rates := envInts("ENVTRACE_BENCH_API_RATES", []int{1000, 2000, loadTargetRPS})
 	for i, rate := range rates {
-		name := fmt.Sprintf("%s/open-%d", label, rate)
+		phase := fmt.Sprintf("open-%d", rate)
+		name := label + "/" + phase
 		b.Run(name, func(b *testing.B) {
-			reportPhase(b, name, measure(func() *phaseResult { return openLoop(c, rate, dur, conns) }))
+			reportPhase(b, name, measure(phase, func() *phaseResult { return openLoop(c, rate, dur, conns) }))
 		})
 		if i == 0 {
-			name := fmt.Sprintf("%s/closed-%d", label, clients)
+			phase := fmt.Sprintf("closed-%d", clients)
+			name := label + "/" + phase
 			b.Run(name, func(b *testing.B) {
-				reportPhase(b, name, measure(func() *phaseResult { return closedLoop(c, clients, dur) }))
+				reportPhase(b, name, measure(phase, func() *phaseResult { return closedLoop(c, clients, dur) }))
 			})
 		}
 	}
@@ -881,12 +897,15 @@ func runTaiwanLoad(b *testing.B, label string, srv *serverProc, data *loadData, 
 				if wrkBase == 0 {
 					wrkBase = r.rps
 				}
-				reportWrk(b, name, r, cpuSeconds(pid)-s0, wrkBase)
+				used := cpuSeconds(pid) - s0
+				cpu[w.name] = used / float64(r.requests) * 1e6
+				reportWrk(b, name, r, used, wrkBase)
 			})
 		}
 	}
 	log, _ := os.ReadFile(srv.stderr)
 	say("%s: server access log %.1f MiB; server RSS after the phases %.0f MiB", label, float64(len(log))/(1<<20), rssMiB(pid))
+	return cpu
 }
 
 // describeAnswers fetches every distinct request once and summarises the
