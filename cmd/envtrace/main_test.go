@@ -260,6 +260,13 @@ func TestUsage(t *testing.T) {
 	if code, _, errs := runCmd(t, "frobnicate"); code != 2 || !strings.Contains(errs, "unknown command") {
 		t.Fatalf("unknown command: %d %s", code, errs)
 	}
+	// Collector settings are checked before anything is loaded.
+	if code, _, errs := runCmd(t, "serve", "--gc-percent", "-1"); code != 2 || !strings.Contains(errs, "needs a memory limit") {
+		t.Fatalf("serve with the collector off and no limit: %d %s", code, errs)
+	}
+	if code, _, errs := runCmd(t, "serve", "--memory-limit", "lots"); code != 2 || !strings.Contains(errs, "lots") {
+		t.Fatalf("serve with an unreadable memory limit: %d %s", code, errs)
+	}
 }
 
 // TestBalanceCommand balances ammonia over the hour of the fixture's

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 
 	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/access/privacy"
@@ -12,11 +13,24 @@ import (
 	"github.com/envtrace/envtrace/casework/outbox"
 	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/fixtures"
+	"github.com/envtrace/envtrace/internal/config"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/model"
 )
+
+// applyGC sets the collector's target and memory limit where the
+// configuration names them, and leaves the runtime's own (GOGC, GOMEMLIMIT)
+// otherwise.
+func applyGC(g config.GC) {
+	if g.Percent != 0 {
+		debug.SetGCPercent(g.Percent)
+	}
+	if g.MemoryLimit > 0 {
+		debug.SetMemoryLimit(int64(g.MemoryLimit))
+	}
+}
 
 // storedBasin imports b's dataset into st and places what st gives back on
 // b's network, so that the server answers from the store's records.
@@ -36,11 +50,15 @@ func writeFixture(dir string) error { return fixtures.WriteCentral(dir) }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("serve")
-	e.cfg.Bind(fs, "addr", "data", "db", "auth", "snapshot-dir")
+	e.cfg.Bind(fs, "addr", "data", "db", "auth", "snapshot-dir", "gc")
 	network := fs.String("network-name", "", "with --db: the stored network to serve (default: the only one)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if err := e.cfg.GC.Check(); err != nil {
+		return usageErr("%v", err)
+	}
+	applyGC(e.cfg.GC)
 	if e.cfg.Data != "" && e.cfg.DB != "" {
 		return usageErr("give --data or --db, not both")
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -56,6 +57,94 @@ type Config struct {
 	Basemaps []Basemap `json:"basemaps"`
 	// Auth configures authentication and the network edge of `serve`.
 	Auth Auth `json:"auth"`
+	// GC tunes the garbage collector of `serve`.
+	GC GC `json:"gc"`
+}
+
+// GC tunes the Go garbage collector of a long-running server: a busy
+// server allocates for every answer, and how often the collector runs
+// against how much memory it may hold trades CPU and tail latency for
+// memory (docs/performance.md measures it on the trace endpoint). The zero
+// value keeps the runtime's own settings (the GOGC and GOMEMLIMIT
+// variables, else GOGC=100 and no limit).
+type GC struct {
+	// Percent is GOGC: the heap may grow by this percentage of the live
+	// heap before a collection; -1 collects only at MemoryLimit; 0 keeps
+	// the runtime's setting.
+	Percent int `json:"percent"`
+	// MemoryLimit is GOMEMLIMIT, the soft memory limit in bytes (JSON: a
+	// number of bytes, or a string such as "2GiB"); 0 keeps the runtime's.
+	MemoryLimit Bytes `json:"memory_limit"`
+}
+
+// Check refuses settings the runtime would misread.
+func (g GC) Check() error {
+	if g.Percent < -1 {
+		return fmt.Errorf("gc percent %d: want -1 (off until the memory limit), 0 (the runtime's) or a positive percentage", g.Percent)
+	}
+	if g.Percent == -1 && g.MemoryLimit == 0 {
+		return errors.New("gc percent -1 turns the collector off: it needs a memory limit")
+	}
+	if g.MemoryLimit < 0 {
+		return fmt.Errorf("memory limit %d: want bytes ≥ 0", g.MemoryLimit)
+	}
+	return nil
+}
+
+// Bytes is a size in bytes, written as a number or as a string with a
+// GOMEMLIMIT suffix (B, KiB, MiB, GiB, TiB).
+type Bytes int64
+
+// ParseBytes reads "2GiB", "512MiB", "1048576" or "1048576B".
+func ParseBytes(in string) (Bytes, error) {
+	v := strings.TrimSpace(in)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"B", 1}} {
+		if n, ok := strings.CutSuffix(v, u.suffix); ok {
+			v, mult = n, u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("size %q: want bytes like 2GiB, 512MiB or 1048576", in)
+	}
+	return Bytes(n * mult), nil
+}
+
+// UnmarshalJSON accepts a number of bytes or a string ParseBytes reads.
+func (b *Bytes) UnmarshalJSON(data []byte) error {
+	var n int64
+	if err := json.Unmarshal(data, &n); err == nil {
+		*b = Bytes(n)
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fmt.Errorf("size: want a number of bytes or a string like \"2GiB\": %w", err)
+	}
+	v, err := ParseBytes(s)
+	if err != nil {
+		return err
+	}
+	*b = v
+	return nil
+}
+
+// String writes the size as ParseBytes reads it.
+func (b Bytes) String() string { return strconv.FormatInt(int64(b), 10) + "B" }
+
+// Set makes Bytes a flag.Value.
+func (b *Bytes) Set(v string) error {
+	n, err := ParseBytes(v)
+	if err != nil {
+		return err
+	}
+	*b = n
+	return nil
 }
 
 // Auth configures who `serve` lets in (docs/access.md).
@@ -241,7 +330,7 @@ func (c *Config) LoadFile(path string) error {
 // ApplyEnv overlays ENVTRACE_* variables (ENVTRACE_ADDR, ENVTRACE_DATA,
 // ENVTRACE_DB, ENVTRACE_NETWORK, ENVTRACE_LAYER, ENVTRACE_SNAP_TOLERANCE,
 // ENVTRACE_SNAPSHOT_DIR, ENVTRACE_REQUEST_TIMEOUT, ENVTRACE_STATEMENT_TIMEOUT,
-// ENVTRACE_TOKEN_CACHE_TTL,
+// ENVTRACE_TOKEN_CACHE_TTL, ENVTRACE_GC_PERCENT, ENVTRACE_MEMORY_LIMIT,
 // ENVTRACE_BASEMAPS, ENVTRACE_AUDIT_* and ENVTRACE_PRIVACY_*) read through
 // lookup, so tests need not touch the process environment.
 func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
@@ -316,6 +405,19 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 	dur("REQUEST_TIMEOUT", &c.RequestTimeout)
 	dur("STATEMENT_TIMEOUT", &c.StatementTimeout)
 	dur("TOKEN_CACHE_TTL", &c.Auth.TokenCacheTTL)
+	if v, ok := lookup("ENVTRACE_GC_PERCENT"); ok && v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ENVTRACE_GC_PERCENT=%q: want an integer percentage (-1 = off until the memory limit)", v))
+		} else {
+			c.GC.Percent = n
+		}
+	}
+	if v, ok := lookup("ENVTRACE_MEMORY_LIMIT"); ok && v != "" {
+		if err := c.GC.MemoryLimit.Set(v); err != nil {
+			errs = append(errs, fmt.Errorf("ENVTRACE_MEMORY_LIMIT: %w", err))
+		}
+	}
 	if v, ok := lookup("ENVTRACE_BASEMAPS"); ok && v != "" {
 		var bs []Basemap
 		if err := json.Unmarshal([]byte(v), &bs); err != nil {
@@ -363,6 +465,9 @@ func (c *Config) Bind(fs *flag.FlagSet, names ...string) {
 				c.Auth.CORSOrigins = SplitList(v)
 				return nil
 			})
+		case "gc":
+			fs.IntVar(&c.GC.Percent, "gc-percent", c.GC.Percent, "GOGC for the server: heap growth (%) before a collection; -1 = only at --memory-limit; 0 = the runtime's")
+			fs.Var(&c.GC.MemoryLimit, "memory-limit", "GOMEMLIMIT for the server, e.g. 2GiB (0 = the runtime's)")
 		case "audit-key-file":
 			fs.StringVar(&c.Audit.KeyFile, "audit-key-file", c.Audit.KeyFile, "file holding the audit HMAC key in hex (or set ENVTRACE_AUDIT_KEY)")
 		case "checkpoint":

@@ -87,3 +87,63 @@ func TestDumpingSettings(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// The collector's settings and the token cache's TTL follow the same
+// precedence (flag > env > file > default), sizes take GOMEMLIMIT's
+// suffixes, and settings the runtime would misread are refused.
+func TestServeTuning(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "envtrace.json")
+	if err := os.WriteFile(file, []byte(`{"gc": {"percent": 150, "memory_limit": "3GiB"}, "auth": {"token_cache_ttl": "30s"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := Default()
+	if c.GC != (GC{}) || c.Auth.TokenCacheTTL.Duration != 10*time.Second {
+		t.Fatalf("defaults: gc %+v, token cache TTL %v", c.GC, c.Auth.TokenCacheTTL)
+	}
+	if err := c.LoadFile(file); err != nil {
+		t.Fatal(err)
+	}
+	if c.GC.Percent != 150 || c.GC.MemoryLimit != 3<<30 || c.Auth.TokenCacheTTL.Duration != 30*time.Second {
+		t.Fatalf("from the file: gc %+v, TTL %v", c.GC, c.Auth.TokenCacheTTL)
+	}
+	env := map[string]string{"ENVTRACE_GC_PERCENT": "400", "ENVTRACE_MEMORY_LIMIT": "512MiB", "ENVTRACE_TOKEN_CACHE_TTL": "2s"}
+	if err := c.ApplyEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+		t.Fatal(err)
+	}
+	if c.GC.Percent != 400 || c.GC.MemoryLimit != 512<<20 || c.Auth.TokenCacheTTL.Duration != 2*time.Second {
+		t.Fatalf("from the environment: gc %+v, TTL %v", c.GC, c.Auth.TokenCacheTTL)
+	}
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	c.Bind(fs, "gc", "auth")
+	if err := fs.Parse([]string{"--gc-percent", "-1", "--memory-limit", "1073741824", "--token-cache-ttl", "0"}); err != nil {
+		t.Fatal(err)
+	}
+	if c.GC.Percent != -1 || c.GC.MemoryLimit != 1<<30 || c.Auth.TokenCacheTTL.Duration != 0 || c.GC.Check() != nil {
+		t.Fatalf("from the flags: gc %+v (check %v), TTL %v", c.GC, c.GC.Check(), c.Auth.TokenCacheTTL)
+	}
+	for _, tc := range []struct {
+		name string
+		gc   GC
+		want string
+	}{
+		{"off without a limit", GC{Percent: -1}, "needs a memory limit"},
+		{"below -1", GC{Percent: -5}, "gc percent -5"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.gc.Check(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Check() = %v, want %q", err, tc.want)
+			}
+		})
+	}
+	for _, v := range []string{"2GB", "-1", "1.5GiB", "GiB", "9999999999TiB"} {
+		if _, err := ParseBytes(v); err == nil {
+			t.Errorf("ParseBytes(%q) accepted", v)
+		}
+	}
+	bad := Default()
+	if err := bad.ApplyEnv(func(k string) (string, bool) {
+		return map[string]string{"ENVTRACE_GC_PERCENT": "lots", "ENVTRACE_MEMORY_LIMIT": "2 gigs"}[k], true
+	}); err == nil || !strings.Contains(err.Error(), "ENVTRACE_GC_PERCENT") || !strings.Contains(err.Error(), "ENVTRACE_MEMORY_LIMIT") {
+		t.Fatalf("bad tuning from the environment: %v", err)
+	}
+}
