@@ -33,15 +33,19 @@ var readmeTrace = url.Values{"station": {"WQ-C1-01"}, "parameter": {"Cu"}, "valu
 // answer repeats within 2,000 requests, so nothing a cache could keep
 // helps). Every trace is audited, as the trace route always is.
 //
-// Two servers run one after the other:
+// Up to three servers run one after the other, each stopped before the next
+// starts:
 //
 //   - memory-audit: `serve` on the embedded fixture, its audit entries
 //     kept in memory (the demo's recorder);
 //   - postgis-audit: when ENVTRACE_TEST_DATABASE_URL is set (required
 //     under REQUIRE_POSTGIS=1), the fixture imported into that database and
-//     `serve --db` with an audit key, which writes every entry to the
-//     hash-chained audit_log in PostGIS as production does (group commits);
-//     the number of rows written is checked against the requests served.
+//     `serve --db --insecure-demo` with an audit key, which writes every
+//     entry to the hash-chained audit_log in PostGIS as production does
+//     (group commits); the number of rows written is logged;
+//   - postgis-audit-token: the same with `--auth tokens`, every request
+//     carrying an administrator's API token (authenticated through the
+//     server's token cache).
 //
 // On each: a closed loop of /healthz first (the baseline of what the HTTP
 // stack and this machine serve in the same run), then the README trace and
@@ -60,7 +64,9 @@ func BenchmarkTraceLoadDemo(b *testing.B) {
 	say := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "trace load demo: "+format+"\n", args...) }
 	say("load average before the phases: %s", loadAverage())
 	rotation := demoQueries(fx.basin.DS, demoQueryCount, loadSeed)
-	rotation = runDemoLoad(b, "memory-audit", startServer(b, nil), rotation, say)
+	mem := startServer(b, nil)
+	rotation = runDemoLoad(b, "memory-audit", mem, rotation, "", say)
+	mem.stop()
 
 	dbURL := os.Getenv("ENVTRACE_TEST_DATABASE_URL")
 	if dbURL == "" {
@@ -72,18 +78,25 @@ func BenchmarkTraceLoadDemo(b *testing.B) {
 	}
 	importDemo(b, dbURL)
 	before := auditRows(b, dbURL)
-	srv := startServer(b, []string{"ENVTRACE_AUDIT_KEY=" + strings.Repeat("5e", 32)}, "--db", dbURL, "--insecure-demo")
-	runDemoLoad(b, "postgis-audit", srv, rotation, say)
-	// The recorder commits in groups within milliseconds; give the last
-	// group a moment, then count.
-	time.Sleep(time.Second)
+	env := []string{"ENVTRACE_AUDIT_KEY=" + strings.Repeat("5e", 32), "ENVTRACE_PRIVACY_SECRET=" + strings.Repeat("c4", 32)}
+	srv := startServer(b, env, "--db", dbURL, "--insecure-demo")
+	runDemoLoad(b, "postgis-audit", srv, rotation, "", say)
+	srv.stop()
+	// The same with API-token authentication, as a deployment serves the
+	// map's and the agencies' clients: every request carries an
+	// administrator's token, authenticated through the token cache.
+	token := createToken(b, dbURL, "--role", "admin")
+	srv = startServer(b, env, "--db", dbURL, "--auth", "tokens")
+	runDemoLoad(b, "postgis-audit-token", srv, rotation, token, say)
+	srv.stop() // the recorder commits what it holds before the server exits
 	say("postgis-audit: %d audit_log rows written during the phases", auditRows(b, dbURL)-before)
 }
 
 // runDemoLoad runs the phases on one server and returns the rotation's
 // requests the server answers with 200 (a value raised out of its
-// physical range is refused as bad input, and is dropped).
-func runDemoLoad(b *testing.B, label string, srv *serverProc, rotation []loadRequest, say func(string, ...any)) []loadRequest {
+// physical range is refused as bad input, and is dropped); token, when
+// set, is the bearer of every request.
+func runDemoLoad(b *testing.B, label string, srv *serverProc, rotation []loadRequest, token string, say func(string, ...any)) []loadRequest {
 	pid := srv.cmd.Process.Pid
 	dur := time.Duration(envInt("ENVTRACE_BENCH_API_SECONDS", 10)) * time.Second
 	clients := envInt("ENVTRACE_BENCH_API_CLIENTS", 16)
@@ -92,16 +105,18 @@ func runDemoLoad(b *testing.B, label string, srv *serverProc, rotation []loadReq
 	health := newLoadClient(srv.base, []loadRequest{{}}, conns)
 	health.path = "/healthz"
 	readme := newLoadClient(srv.base, []loadRequest{{query: readmeTrace}}, conns)
+	health.token, readme.token = token, token
 	defer health.http.CloseIdleConnections()
 	defer readme.http.CloseIdleConnections()
 	if warm := closedLoopN(readme, 1, 50); warm.errors > 0 {
 		b.Fatalf("%s: the README trace fails%s", label, firstErr(warm))
 	}
-	rotation = answered(b, srv.base, rotation)
+	rotation = answered(b, readme, rotation)
 	if len(rotation) < demoQueryCount/2 {
 		b.Fatalf("%s: only %d of %d rotating queries answered", label, len(rotation), demoQueryCount)
 	}
 	rot := newLoadClient(srv.base, rotation, conns)
+	rot.token = token
 	defer rot.http.CloseIdleConnections()
 	say("%s: the rotation cycles through %d distinct traces", label, len(rotation))
 
@@ -155,7 +170,7 @@ func runDemoLoad(b *testing.B, label string, srv *serverProc, rotation []loadReq
 		b.Run(name, func(b *testing.B) {
 			settle()
 			s0 := cpuSeconds(pid)
-			r := runWrk(b, srv.base, w.paths, dur, "")
+			r := runWrk(b, srv.base, w.paths, dur, token)
 			cpu := cpuSeconds(pid) - s0
 			if wrkBase == 0 {
 				wrkBase = r.rps
@@ -173,11 +188,16 @@ func settle() {
 	time.Sleep(500 * time.Millisecond)
 }
 
-// answered keeps the requests the server answers with 200.
-func answered(b *testing.B, base string, reqs []loadRequest) []loadRequest {
+// answered keeps the requests the server answers c with 200.
+func answered(b *testing.B, c *loadClient, reqs []loadRequest) []loadRequest {
 	var out []loadRequest
 	for _, r := range reqs {
-		resp, err := http.Get(base + "/api/v1/trace?" + r.query)
+		req, err := http.NewRequest(http.MethodGet, c.base+"/api/v1/trace?"+r.query, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.authorize(req)
+		resp, err := c.http.Do(req)
 		if err != nil {
 			b.Fatal(err)
 		}
