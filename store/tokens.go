@@ -123,10 +123,14 @@ const TokenListenerApplicationName = "envtrace-tokens"
 
 // Run listens until ctx ends and returns ctx's error.
 func (r *TokenRevocations) Run(ctx context.Context) error {
-	backoff := 100 * time.Millisecond
+	const first = 100 * time.Millisecond
+	backoff := first
 	for {
-		err := r.session(ctx)
+		listened, err := r.session(ctx)
 		r.Live(false)
+		if listened {
+			backoff = first // a connection that worked starts the backoff afresh
+		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -142,22 +146,24 @@ func (r *TokenRevocations) Run(ctx context.Context) error {
 	}
 }
 
-func (r *TokenRevocations) session(ctx context.Context) error {
+// session connects, listens and passes revocations on until the
+// connection fails; listened says it got as far as listening.
+func (r *TokenRevocations) session(ctx context.Context) (listened bool, err error) {
 	cfg := r.Pool.Config().ConnConfig.Copy()
 	cfg.RuntimeParams["application_name"] = TokenListenerApplicationName
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer conn.Close(context.Background())
 	if _, err := conn.Exec(ctx, "listen "+pgx.Identifier{TokensChannel}.Sanitize()); err != nil {
-		return err
+		return false, err
 	}
 	r.Live(true)
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
-			return err
+			return true, err
 		}
 		r.Revoked(n.Payload)
 	}
