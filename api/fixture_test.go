@@ -147,11 +147,11 @@ func centralBackendWith(t testing.TB, fx *centralFixture, air *datadir.Dir) (*ap
 		t.Fatalf("farmland: %v", err)
 	}
 	fa := &api.FarmlandArea{Engine: eng, Alerts: farmalert.NewBook(outbox.NewMemory())}
-	insp := *fx.inspect // each backend keeps its own records
+	insp := fx.inspect.Fork() // each backend keeps its own records and new readings
 	mem := store.NewMemory()
 	insp.Repo, insp.SelfReports = mem, mem
 	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithScenarios(apiScenarios(fx.scenarios)), api.WithCases(store.NewMemory()),
-		api.WithAirData(air), api.WithFarmland(fa), api.WithInspections(&insp), api.WithPetitions(newPetitionArea(t)))
+		api.WithAirData(air), api.WithFarmland(fa), api.WithInspections(insp), api.WithPetitions(newPetitionArea(t)))
 	if err != nil {
 		t.Fatalf("NewMemoryBackendWithBasin: %v", err)
 	}

@@ -740,6 +740,12 @@ func (b *MemoryBackend) ingest(ctx context.Context, readings []model.Reading, du
 	for i := range fresh {
 		td.seen[model.KeyOf(&fresh[i])] = len(old.ds.Readings) + i
 	}
+	if td.opt.inspect != nil {
+		// The risk ranking's water-trace term follows the new readings
+		// (traced in the background), on every replica: followed readings
+		// come through here too.
+		td.opt.inspect.AddReadings(next.basin, fresh)
+	}
 	return len(fresh), duplicates, nil
 }
 

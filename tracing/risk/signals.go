@@ -104,6 +104,39 @@ func TraceReadings(ctx context.Context, eng *suspect.Engine, rs []model.Reading)
 	return t, nil
 }
 
+// With is t followed by more: the traces of readings that arrived after
+// t's were traced (a running server's new readings), so that the term
+// follows them without tracing every reading again. Neither t nor more is
+// changed, since rankings under way keep reading t; either may be nil (a
+// nil t is no reading traced yet).
+func (t *Traces) With(more *Traces) *Traces {
+	if t == nil {
+		t = &Traces{}
+	}
+	if more == nil {
+		return t
+	}
+	out := &Traces{
+		Named:   append(append(make([]TraceName, 0, len(t.Named)+len(more.Named)), t.Named...), more.Named...),
+		Traced:  make([]time.Time, 0, len(t.Traced)+len(more.Traced)),
+		Skipped: t.Skipped + more.Skipped,
+	}
+	// Both are sorted: merge them, so that a late reading (one dated
+	// before readings already traced) keeps Traced sorted.
+	i, j := 0, 0
+	for i < len(t.Traced) && j < len(more.Traced) {
+		if more.Traced[j].Before(t.Traced[i]) {
+			out.Traced = append(out.Traced, more.Traced[j])
+			j++
+		} else {
+			out.Traced = append(out.Traced, t.Traced[i])
+			i++
+		}
+	}
+	out.Traced = append(append(out.Traced, t.Traced[i:]...), more.Traced[j:]...)
+	return out
+}
+
 // waterTraces is every facility's water-trace suspicion as of asOf: the
 // explained traces of the readings of the TraceWindow before it naming
 // the facility, each Taiwan day counting once with the largest share that
