@@ -1,0 +1,131 @@
+package api_test
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/envtrace/envtrace/tracing/risk"
+)
+
+// rankedTerm is one term of one facility in GET /api/v1/inspect/rank.
+type rankedTerm struct {
+	Value    float64 `json:"value"`
+	DataDate *string `json:"data_date"`
+}
+
+// waterTraceTerms reads every facility's water-trace term (value and
+// data date) from the ranking.
+func waterTraceTerms(t *testing.T, h http.Handler, asOf string) map[string]rankedTerm {
+	t.Helper()
+	rec := do(t, h, http.MethodGet, "/api/v1/inspect/rank?as_of="+url.QueryEscape(asOf), "")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("rank: %d %s", rec.Code, rec.Body)
+	}
+	r := decode[struct {
+		Facilities []struct {
+			FacilityID string `json:"facility_id"`
+			Terms      []struct {
+				Name string `json:"name"`
+				rankedTerm
+			} `json:"terms"`
+		} `json:"facilities"`
+	}](t, rec.Body.Bytes())
+	out := map[string]rankedTerm{}
+	for _, f := range r.Facilities {
+		for _, tm := range f.Terms {
+			if tm.Name == risk.TermWaterTrace {
+				out[f.FacilityID] = tm.rankedTerm
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("the ranking has no water-trace term")
+	}
+	return out
+}
+
+// TestPostedReadingsFeedTheWaterTraceTerm: an abnormal reading posted to
+// a running server joins the ranking's water-trace term without a
+// restart. The expectation comes from the trace endpoint, not from the
+// ranking: the explained trace of the same reading names its suspects
+// with scores, and each suspect's term grows by its share of them (a day
+// none of its earlier traces counted), dated the reading's day; the
+// facilities it does not name keep their terms.
+func TestPostedReadingsFeedTheWaterTraceTerm(t *testing.T) {
+	s, fx := centralServer(t)
+	h := s.Echo()
+	sc := scenario(t, fx, "night-plating-canal")
+	// Six days after the planted dump, half past the hour (the station
+	// logs on the hour, so the reading is new), before the ranking's date.
+	at := sc.Time.AddDate(0, 0, 6).Add(30 * time.Minute)
+	const asOf = "2026-09-01"
+	q := url.Values{"station": {sc.Station}, "parameter": {sc.Parameter}, "value": {fmt.Sprint(sc.Value)},
+		"unit": {sc.Unit}, "time": {at.Format(time.RFC3339)}}
+	rec := do(t, h, http.MethodGet, "/api/v1/trace?"+q.Encode(), "")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("trace: %d %s", rec.Code, rec.Body)
+	}
+	tr := decode[struct {
+		Verdict  string `json:"verdict"`
+		Suspects []struct {
+			FacilityID string  `json:"facility_id"`
+			Score      float64 `json:"score"`
+		} `json:"suspects"`
+	}](t, rec.Body.Bytes())
+	if tr.Verdict != "explained" || len(tr.Suspects) == 0 {
+		t.Fatalf("the test needs an explained reading: %s", rec.Body)
+	}
+	var sum float64
+	for _, sp := range tr.Suspects {
+		sum += sp.Score
+	}
+	before := waterTraceTerms(t, h, asOf)
+	day := at.In(time.FixedZone("Asia/Taipei", 8*3600)).Format(time.DateOnly)
+	for _, sp := range tr.Suspects {
+		if d := before[sp.FacilityID].DataDate; d != nil && *d >= day {
+			t.Fatalf("%s's term already counts %s: %+v", sp.FacilityID, day, before[sp.FacilityID])
+		}
+	}
+	body := fmt.Sprintf(`[{"station":%q,"time":%q,"parameter":%q,"value":%g,"unit":%q}]`, sc.Station, at.Format(time.RFC3339),
+		sc.Parameter, sc.Value, sc.Unit)
+	if rec := do(t, h, http.MethodPost, "/api/v1/readings", body); rec.Code != http.StatusOK {
+		t.Fatalf("POST reading: %d %s", rec.Code, rec.Body)
+	}
+	first := tr.Suspects[0].FacilityID
+	var after map[string]rankedTerm
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		after = waterTraceTerms(t, h, asOf)
+		if after[first].Value != before[first].Value {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s's water-trace term is still %+v 60 s after the reading was posted", first, before[first])
+		}
+	}
+	named := map[string]bool{}
+	for _, sp := range tr.Suspects {
+		named[sp.FacilityID] = true
+		want := math.Min(before[sp.FacilityID].Value+sp.Score/sum, risk.TraceCap)
+		got := after[sp.FacilityID]
+		if math.Abs(got.Value-want) > 1e-9 || got.DataDate == nil || *got.DataDate != day {
+			t.Errorf("%s: term %v dated %v, want %v (before %v + share %v) dated %s", sp.FacilityID, got.Value,
+				deref(got.DataDate), want, before[sp.FacilityID].Value, sp.Score/sum, day)
+		}
+	}
+	for id, b := range before {
+		if !named[id] && after[id].Value != b.Value {
+			t.Errorf("%s, not named by the trace: term %v → %v", id, b.Value, after[id].Value)
+		}
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return *s
+}
