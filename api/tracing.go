@@ -239,9 +239,8 @@ type FacilityDetail struct {
 	Downstream []NearbyStation
 }
 
-// NearbyStation is a monitoring station below a facility, with the network
-// distance and travel time from the nearest outfall (the start reach's
-// downstream end, as hydro measures).
+// NearbyStation is a monitoring station below a facility, with the
+// distance and travel time along the river from the nearest outfall.
 type NearbyStation struct {
 	Station     string
 	DistanceKm  float64

@@ -16,7 +16,6 @@ import (
 	"github.com/envtrace/envtrace/casework"
 	"github.com/envtrace/envtrace/casework/inspection"
 	"github.com/envtrace/envtrace/casework/petition"
-	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/tracing/airquery"
 	"github.com/envtrace/envtrace/tracing/balance"
 	"github.com/envtrace/envtrace/tracing/basin"
@@ -518,48 +517,26 @@ func (b *MemoryBackend) Facility(ctx context.Context, id string) (FacilityDetail
 const downstreamKm = 25
 
 // downstreamStations lists the stations within downstreamKm below any of
-// outfalls along the main path, nearest first: the stations whose
-// readings a discharge there would reach.
+// outfalls along the main path, nearest first (basin.StationsBelow): the
+// stations whose readings a discharge there would reach.
 func (s *tracingSnapshot) downstreamStations(ctx context.Context, outfalls []OutfallInfo) ([]NearbyStation, error) {
-	onReach := map[int32][]string{}
-	for _, id := range s.basin.StationIDs() {
-		if p, ok := s.basin.Station(id); ok {
-			onReach[p.Reach] = append(onReach[p.Reach], id)
-		}
-	}
-	best := map[string]NearbyStation{}
-	n := s.basin.Net
+	var places []basin.Place
 	for _, o := range outfalls {
 		if o.Place == nil {
 			continue
 		}
-		start, ok := n.Index(o.Place.Reach)
-		if !ok {
-			continue
-		}
-		q := hydro.Query{Mode: hydro.DM, Start: start, DistanceKm: downstreamKm, HasDistance: true}
-		err := n.Navigate(ctx, q, func(h hydro.Hit) bool {
-			for _, st := range onReach[h.Reach] {
-				if cur, ok := best[st]; !ok || h.DistanceKm < cur.DistanceKm {
-					best[st] = NearbyStation{Station: st, DistanceKm: h.DistanceKm, TravelHours: h.TravelHours}
-				}
-			}
-			return true
-		})
-		if err != nil {
-			return nil, fmt.Errorf("stations below outfall %s: %w", o.Outfall.ID, err)
+		if r, ok := s.basin.Net.Index(o.Place.Reach); ok {
+			places = append(places, basin.Place{Reach: r, Measure: o.Place.Measure})
 		}
 	}
-	out := []NearbyStation{}
-	for _, v := range best {
-		out = append(out, v)
+	below, err := s.basin.StationsBelow(ctx, places, downstreamKm)
+	if err != nil {
+		return nil, err
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].DistanceKm != out[j].DistanceKm {
-			return out[i].DistanceKm < out[j].DistanceKm
-		}
-		return out[i].Station < out[j].Station
-	})
+	out := make([]NearbyStation, len(below))
+	for i, b := range below {
+		out[i] = NearbyStation{Station: b.Station, DistanceKm: b.DistanceKm, TravelHours: b.TravelHours}
+	}
 	return out, nil
 }
 

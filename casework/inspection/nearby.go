@@ -1,8 +1,12 @@
 package inspection
 
 import (
+	"context"
+	"fmt"
 	"sort"
 	"time"
+
+	"github.com/envtrace/envtrace/tracing/basin"
 
 	"github.com/envtrace/envtrace/tracing/risk"
 )
@@ -11,8 +15,14 @@ import (
 // the facility, reading by reading, never an analysis of it (no trace,
 // no attribution, no petition).
 const (
-	// NearbyStationRadiusM is how far from the facility's site or any of
-	// its outfalls a river station counts as nearby.
+	// NearbyDownstreamKm is how far down the river from any of the
+	// facility's outfalls a river station counts as nearby: the stations
+	// its discharge reaches (main path, basin.StationsBelow).
+	NearbyDownstreamKm = 12.0
+	// NearbyStationRadiusM is the fallback for a facility with no outfall
+	// on the river network (or data without a network): a river station
+	// within this straight-line distance of its site or outfalls counts,
+	// labelled BasisStraightLine.
 	NearbyStationRadiusM = 5000.0
 	// NearbyAirRadiusM is how far from the site a micro-sensor or an air
 	// monitor counts as nearby.
@@ -23,20 +33,26 @@ const (
 
 // Nearby is the monitoring near a facility.
 type Nearby struct {
-	StationRadiusM float64       `json:"station_radius_m"`
-	AirRadiusM     float64       `json:"air_radius_m"`
-	WindowDays     int           `json:"window_days"`
-	Places         []NearbyPlace `json:"places"`
+	StationDownstreamKm float64       `json:"station_downstream_km"`
+	StationRadiusM      float64       `json:"station_radius_m"`
+	AirRadiusM          float64       `json:"air_radius_m"`
+	WindowDays          int           `json:"window_days"`
+	Places              []NearbyPlace `json:"places"`
 }
 
 // NearbyPlace is a river station, micro-sensor or air monitor near the
 // facility with its latest reading of each parameter in the window.
 type NearbyPlace struct {
 	// Kind is "river_station", "sensor" or "air_monitor".
-	Kind      string          `json:"kind"`
-	ID        string          `json:"id"`
-	Name      string          `json:"name,omitempty"`
-	River     string          `json:"river,omitempty"`
+	Kind  string `json:"kind"`
+	ID    string `json:"id"`
+	Name  string `json:"name,omitempty"`
+	River string `json:"river,omitempty"`
+	// Basis says how a river station was chosen: BasisDownstream
+	// (DistanceM is along the river from the nearest outfall above it) or
+	// BasisStraightLine (the facility has no outfall on the network;
+	// DistanceM is straight-line).
+	Basis     string          `json:"basis,omitempty"`
 	DistanceM float64         `json:"distance_m"`
 	Readings  []NearbyReading `json:"readings"`
 }
@@ -56,6 +72,12 @@ const (
 	PlaceRiverStation = "river_station"
 	PlaceSensor       = "sensor"
 	PlaceAirMonitor   = "air_monitor"
+)
+
+// Bases of a river station in Nearby.
+const (
+	BasisDownstream   = "downstream"
+	BasisStraightLine = "straight_line"
 )
 
 // latest keeps the newest reading per parameter in (from, to).
@@ -80,48 +102,88 @@ func (l latest) list() []NearbyReading {
 	return out
 }
 
-// nearby finds the monitoring near facility id as of asOf. A facility
-// without a known site gets only the stations near its outfalls.
-func (s *Source) nearby(id string, asOf time.Time) Nearby {
+// nearby finds the monitoring near facility id as of asOf: the river
+// stations downstream of its outfalls (riverStations) and the air
+// monitoring around its site.
+func (s *Source) nearby(ctx context.Context, id string, asOf time.Time) (Nearby, error) {
 	ds := s.Dir.Water
-	n := Nearby{StationRadiusM: NearbyStationRadiusM, AirRadiusM: NearbyAirRadiusM, WindowDays: int(NearbyWindow / (24 * time.Hour)), Places: []NearbyPlace{}}
+	n := Nearby{StationDownstreamKm: NearbyDownstreamKm, StationRadiusM: NearbyStationRadiusM, AirRadiusM: NearbyAirRadiusM,
+		WindowDays: int(NearbyWindow / (24 * time.Hour)), Places: []NearbyPlace{}}
 	from := asOf.Add(-NearbyWindow)
+	stations, err := s.riverStations(ctx, id)
+	if err != nil {
+		return Nearby{}, err
+	}
+	for _, p := range stations {
+		if st, ok := ds.Station(p.ID); ok {
+			p.Name, p.River = st.Name, st.River
+		}
+		l := latest{}
+		for _, r := range ds.ReadingsAt(p.ID) {
+			l.add(r.Parameter, r.Time, r.Value, r.Unit, r.Censored, from, asOf)
+		}
+		p.Readings = l.list()
+		n.Places = append(n.Places, p)
+	}
+	f, _ := ds.Facility(id)
+	if lon, lat, sited := f.Position(); sited {
+		n.Places = append(n.Places, s.nearbyAir(lon, lat, from, asOf)...)
+	}
+	sort.SliceStable(n.Places, func(a, b int) bool { return n.Places[a].DistanceM < n.Places[b].DistanceM })
+	return n, nil
+}
+
+// riverStations are the river stations within NearbyDownstreamKm
+// downstream of facility id's outfalls on the network. A facility with no
+// outfall on the network (none known, none placed, or no network) falls
+// back to the stations within NearbyStationRadiusM in a straight line of
+// its site or outfalls, labelled so.
+func (s *Source) riverStations(ctx context.Context, id string) ([]NearbyPlace, error) {
+	b, err := s.network(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("inspection: stations below %s: %w", id, err)
+	}
+	if b != nil {
+		var places []basin.Place
+		for _, o := range b.OutfallsOf(id) {
+			places = append(places, o.Place)
+		}
+		if len(places) > 0 {
+			below, err := b.StationsBelow(ctx, places, NearbyDownstreamKm)
+			if err != nil {
+				return nil, fmt.Errorf("inspection: stations below %s: %w", id, err)
+			}
+			out := make([]NearbyPlace, len(below))
+			for i, sb := range below {
+				out[i] = NearbyPlace{Kind: PlaceRiverStation, ID: sb.Station, Basis: BasisDownstream, DistanceM: sb.DistanceKm * 1000}
+			}
+			return out, nil
+		}
+	}
+	ds := s.Dir.Water
 	var points [][2]float64
 	f, _ := ds.Facility(id)
-	lon, lat, sited := f.Position()
-	if sited {
+	if lon, lat, ok := f.Position(); ok {
 		points = append(points, [2]float64{lon, lat})
 	}
 	for _, o := range ds.OutfallsOf(id) {
 		olon, olat := o.Point.LonLat()
 		points = append(points, [2]float64{olon, olat})
 	}
-	closest := func(lon, lat float64) float64 {
+	var out []NearbyPlace
+	for _, st := range ds.Stations {
+		slon, slat := st.Point.LonLat()
 		best := -1.0
 		for _, p := range points {
-			if d := risk.Haversine(p[0], p[1], lon, lat); best < 0 || d < best {
+			if d := risk.Haversine(p[0], p[1], slon, slat); best < 0 || d < best {
 				best = d
 			}
 		}
-		return best
-	}
-	for _, st := range ds.Stations {
-		slon, slat := st.Point.LonLat()
-		d := closest(slon, slat)
-		if d < 0 || d > NearbyStationRadiusM {
-			continue
+		if best >= 0 && best <= NearbyStationRadiusM {
+			out = append(out, NearbyPlace{Kind: PlaceRiverStation, ID: st.ID, Basis: BasisStraightLine, DistanceM: best})
 		}
-		l := latest{}
-		for _, r := range ds.ReadingsAt(st.ID) {
-			l.add(r.Parameter, r.Time, r.Value, r.Unit, r.Censored, from, asOf)
-		}
-		n.Places = append(n.Places, NearbyPlace{Kind: PlaceRiverStation, ID: st.ID, Name: st.Name, River: st.River, DistanceM: d, Readings: l.list()})
 	}
-	if sited {
-		n.Places = append(n.Places, s.nearbyAir(lon, lat, from, asOf)...)
-	}
-	sort.SliceStable(n.Places, func(a, b int) bool { return n.Places[a].DistanceM < n.Places[b].DistanceM })
-	return n
+	return out, nil
 }
 
 // nearbyAir lists the micro-sensors and air monitors within

@@ -173,7 +173,9 @@ func FacilityPortal(ctx context.Context, s *Source, who Principal, asOf time.Tim
 			p.Why = append(p.Why, t)
 		}
 	}
-	p.Nearby = s.nearby(id, asOf)
+	if p.Nearby, err = s.nearby(ctx, id, asOf); err != nil {
+		return nil, err
+	}
 	p.SelfReports = []*SelfReport{}
 	if s.SelfReports != nil {
 		if p.SelfReports, err = s.SelfReports.SelfReportsOf(ctx, id); err != nil {

@@ -111,13 +111,13 @@ func TestPortalTimelineCountsItsOwnRecord(t *testing.T) {
 	}
 }
 
-// TestPortalNearbyReadings: the portal lists the river stations within
-// the radius of the site or an outfall and the sensors and monitors
+// TestPortalNearbyReadings: the portal lists the river stations down the
+// river from its outfalls and the sensors and monitors
 // within the air radius, each with its newest reading per parameter in
 // the 30 days before as-of, in Taipei time; farther places and older or
 // later readings are left out, and nothing names another facility.
 func TestPortalNearbyReadings(t *testing.T) {
-	s := centralSource(t)
+	s := *centralSource(t)
 	const id = "N1489153"
 	f, _ := s.Dir.Water.Facility(id)
 	lon, lat, _ := f.Position()
@@ -134,7 +134,10 @@ func TestPortalNearbyReadings(t *testing.T) {
 		{Device: "AB-FAR", Time: at(31, 10), Parameter: "PM2.5", Value: 80, Unit: "µg/m³"},
 	}}
 	s.Dir = &dir
-	n := s.nearby(id, asOf)
+	n, err := s.nearby(context.Background(), id, asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var sensors, stations int
 	for _, p := range n.Places {
 		switch p.Kind {
@@ -145,8 +148,8 @@ func TestPortalNearbyReadings(t *testing.T) {
 			}
 		case PlaceRiverStation:
 			stations++
-			if p.DistanceM > NearbyStationRadiusM {
-				t.Errorf("%s at %v m", p.ID, p.DistanceM)
+			if p.Basis != BasisDownstream || p.DistanceM > NearbyDownstreamKm*1000 {
+				t.Errorf("%s at %v m (%s)", p.ID, p.DistanceM, p.Basis)
 			}
 		}
 	}

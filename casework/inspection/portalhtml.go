@@ -119,6 +119,7 @@ var portalZH = map[string]string{
 	StatusSubmitted: "審查中", StatusAccepted: "已接受", StatusRejected: "已退回",
 	KindMonitoring: "自主監測申報", KindCorrective: "改善措施",
 	PlaceRiverStation: "河川水質測站", PlaceSensor: "微型感測器", PlaceAirMonitor: "空氣品質測站",
+	BasisDownstream: "放流口下游（沿河道）", BasisStraightLine: "直線距離（本廠放流口不在河川網路上）",
 	risk.TermIndustry: "行業風險等級", risk.TermWaterPermit: "水污許可查核發現", risk.TermAirPermit: "空污許可查核發現",
 	risk.TermCompliance: "未合規季數", risk.TermSinceInspection: "距上次稽查年數",
 	"compliant": "合格", "exceeded": "超標", "undecidable": "無法判定",
@@ -136,6 +137,7 @@ var portalPage = template.Must(template.New("portal").Funcs(template.FuncMap{
 		return *s
 	},
 	"km": func(m float64) string { return strconv.FormatFloat(m/1000, 'f', 1, 64) },
+	"m":  func(km float64) float64 { return km * 1000 },
 	"hm": func(s string) string {
 		if t, err := time.Parse(time.RFC3339, s); err == nil {
 			return t.In(Taipei).Format("2006-01-02 15:04")
@@ -182,12 +184,12 @@ th{background:#eef3f7}.scroll{overflow-x:auto}.note{font-size:10pt;color:#555}
 <div class="scroll"><table><tr><th>編號</th><th>日期</th><th>發現</th><th>違規</th><th>處分</th></tr>
 {{range .P.Inspections}}<tr><td>{{.ID}}</td><td>{{tw .Date}}</td><td>{{range .Findings}}{{.Description}}<br>{{end}}</td><td>{{range .Violations}}{{.Article}} {{.Description}}<br>{{end}}</td><td>{{range .Penalties}}{{.Article}} {{num .AmountTWD}} 元<br>{{end}}</td></tr>{{end}}</table></div>
 <h2 id="nearby-heading">鄰近監測</h2>
-<p class="note">河川水質測站：廠址或放流口 {{km .P.Nearby.StationRadiusM}} 公里內；微型感測器與空氣品質測站：廠址 {{km .P.Nearby.AirRadiusM}} 公里內；各項目為基準時間前 {{.P.Nearby.WindowDays}} 日內最新一筆（臺北時間）。</p>
+<p class="note">河川水質測站：放流口下游沿河道 {{km (m .P.Nearby.StationDownstreamKm)}} 公里內（距離沿河道計）；放流口不在河川網路上者，改列廠址或放流口直線 {{km .P.Nearby.StationRadiusM}} 公里內，並註明；微型感測器與空氣品質測站：廠址 {{km .P.Nearby.AirRadiusM}} 公里內；各項目為基準時間前 {{.P.Nearby.WindowDays}} 日內最新一筆（臺北時間）。</p>
 <div class="scroll"><table id="nearby"><tr><th>類別</th><th>測站</th><th>距離（公里）</th><th>最新讀值</th></tr>
-{{range .P.Nearby.Places}}<tr><td>{{zh .Kind}}</td><td>{{.ID}} {{.Name}}{{if .River}}（{{.River}}）{{end}}</td><td>{{km .DistanceM}}</td><td>{{range .Readings}}{{.Parameter}} {{if .Censored}}&lt;{{end}}{{num .Value}} {{.Unit}}（{{hm .Time}}）<br>{{else}}期間內無讀值{{end}}</td></tr>{{end}}</table></div>
+{{range .P.Nearby.Places}}<tr><td>{{zh .Kind}}{{if .Basis}}<br><span class="note basis">{{zh .Basis}}</span>{{end}}</td><td>{{.ID}} {{.Name}}{{if .River}}（{{.River}}）{{end}}</td><td>{{km .DistanceM}}</td><td>{{range .Readings}}{{.Parameter}} {{if .Censored}}&lt;{{end}}{{num .Value}} {{.Unit}}（{{hm .Time}}）<br>{{else}}期間內無讀值{{end}}</td></tr>{{end}}</table></div>
 <h2>自主申報與改善措施</h2>
 <div class="scroll"><table id="self-reports"><tr><th>編號</th><th>類別</th><th>內容</th><th>狀態</th><th>歷程</th></tr>
-{{range .P.SelfReports}}<tr><td>{{.ID}}</td><td>{{zh .Kind}}</td><td>{{with .Monitoring}}{{.Permit}} {{.Parameter}} {{num .Value}} {{.Unit}}（採樣 {{tw .SampledAt}}）{{range .Limits}}<br>限值 {{num .Value}} {{.Unit}}：{{zh .Status}}{{end}}{{end}}{{with .Corrective}}稽查 {{.InspectionID}}：{{.Action}}（{{.StartedOn}} 起{{if .CompletedOn}}，{{.CompletedOn}} 完成{{end}}）{{end}}</td>
+{{range .P.SelfReports}}<tr><td>{{.ID}}</td><td>{{zh .Kind}}{{if .Basis}}<br><span class="note basis">{{zh .Basis}}</span>{{end}}</td><td>{{with .Monitoring}}{{.Permit}} {{.Parameter}} {{num .Value}} {{.Unit}}（採樣 {{tw .SampledAt}}）{{range .Limits}}<br>限值 {{num .Value}} {{.Unit}}：{{zh .Status}}{{end}}{{end}}{{with .Corrective}}稽查 {{.InspectionID}}：{{.Action}}（{{.StartedOn}} 起{{if .CompletedOn}}，{{.CompletedOn}} 完成{{end}}）{{end}}</td>
 <td class="{{.Status}}">{{zh .Status}}</td><td>{{range .History}}{{tw .At}} {{zh .Status}}{{if .Reason}}：{{.Reason}}{{end}}<br>{{end}}</td></tr>{{end}}</table></div>
 </body></html>
 `))

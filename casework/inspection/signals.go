@@ -25,6 +25,9 @@ type traceCache struct {
 	// parent, when set, computes the directory's traces for this cache
 	// (a Fork's): c appends its own readings to them.
 	parent *traceCache
+	// bmu guards loaded, the directory's network when basin is nil.
+	bmu    sync.Mutex
+	loaded *basin.Basin
 	mu     sync.Mutex
 	done   bool
 	traces *risk.Traces
@@ -157,21 +160,54 @@ func (c *traceCache) compute(ctx context.Context, s *Source) (*risk.Traces, erro
 	if c.parent != nil {
 		return c.parent.get(ctx, s)
 	}
-	b := c.basin
+	b, err := c.network(ctx, s)
+	if err != nil {
+		return nil, fmt.Errorf("inspection: water traces: %w", err)
+	}
 	if b == nil {
-		ds := s.Dir.Water
-		if ds.NetworkPath == "" {
-			return nil, nil
-		}
-		net, _, err := hydro.Load(ctx, ds.NetworkPath, hydro.LoadOptions{})
-		if err != nil {
-			return nil, fmt.Errorf("inspection: water traces: %w", err)
-		}
-		if b, err = basin.New(net, ds, 0); err != nil {
-			return nil, fmt.Errorf("inspection: water traces: %w", err)
-		}
+		return nil, nil
 	}
 	return risk.TraceReadings(ctx, suspect.New(b, suspect.Options{}), b.DS.Readings)
+}
+
+// network is the directory's data placed on its river network: the basin
+// UseBasin gave, else the directory's network loaded once (nil without a
+// network file). A failed load is not kept.
+func (c *traceCache) network(ctx context.Context, s *Source) (*basin.Basin, error) {
+	if c.parent != nil {
+		return c.parent.network(ctx, s)
+	}
+	if c.basin != nil {
+		return c.basin, nil
+	}
+	c.bmu.Lock()
+	defer c.bmu.Unlock()
+	if c.loaded != nil {
+		return c.loaded, nil
+	}
+	ds := s.Dir.Water
+	if ds.NetworkPath == "" {
+		return nil, nil
+	}
+	net, _, err := hydro.Load(ctx, ds.NetworkPath, hydro.LoadOptions{})
+	if err != nil {
+		return nil, err
+	}
+	b, err := basin.New(net, ds, 0)
+	if err != nil {
+		return nil, err
+	}
+	c.loaded = b
+	return b, nil
+}
+
+// network is the basin of the directory's data (traceCache.network).
+func (s *Source) network(ctx context.Context) (*basin.Basin, error) {
+	c := s.traces
+	if c == nil {
+		return nil, nil
+	}
+	return c.network(ctx, s)
 }
 
 // dumpingReports reads the dumping desk's reports, one per dump: a report

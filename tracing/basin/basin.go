@@ -208,3 +208,85 @@ func (u *Upstream) Contains(r int32, m float64) bool {
 	_, ok := u.reaches[r]
 	return ok
 }
+
+// OutfallsOf lists facility's outfalls placed on the network, in the
+// dataset's order; an outfall too far from any reach is not among them.
+func (b *Basin) OutfallsOf(facility string) []PlacedOutfall {
+	var out []PlacedOutfall
+	for _, os := range b.outfalls {
+		for _, o := range os {
+			if o.Outfall.Facility == facility {
+				out = append(out, o)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Outfall.ID < out[j].Outfall.ID })
+	return out
+}
+
+// StationBelow is a monitoring station downstream of a place, with the
+// distance and travel time along the river from the place itself.
+type StationBelow struct {
+	Station     string
+	DistanceKm  float64
+	TravelHours float64
+}
+
+// StationsBelow lists the placed stations within km downstream of any of
+// places along the main path (hydro's DM navigation), nearest first: the
+// stations whose water a discharge at those places reaches. Distances run
+// from the place (its measure on its reach) to the station's place; a
+// station on the same reach counts only below the place. A station below
+// several places keeps its nearest.
+func (b *Basin) StationsBelow(ctx context.Context, places []Place, km float64) ([]StationBelow, error) {
+	onReach := map[int32][]string{}
+	for id, p := range b.stations {
+		onReach[p.Reach] = append(onReach[p.Reach], id)
+	}
+	best := map[string]StationBelow{}
+	n := b.Net
+	for _, pl := range places {
+		start := n.Attrs(pl.Reach)
+		// The part of the start reach below the place.
+		headKm, headH := pl.Measure/100*start.LengthKm, pl.Measure/100*start.TravelHours
+		q := hydro.Query{Mode: hydro.DM, Start: pl.Reach, DistanceKm: km, HasDistance: true}
+		err := n.Navigate(ctx, q, func(h hydro.Hit) bool {
+			for _, st := range onReach[h.Reach] {
+				sp := b.stations[st]
+				var d, t float64
+				if h.Reach == pl.Reach {
+					if sp.Measure > pl.Measure {
+						continue // above the place
+					}
+					d = (pl.Measure - sp.Measure) / 100 * start.LengthKm
+					t = (pl.Measure - sp.Measure) / 100 * start.TravelHours
+				} else {
+					a := n.Attrs(h.Reach)
+					d = headKm + h.DistanceKm + (100-sp.Measure)/100*a.LengthKm
+					t = headH + h.TravelHours + (100-sp.Measure)/100*a.TravelHours
+				}
+				if d > km {
+					continue
+				}
+				if cur, ok := best[st]; !ok || d < cur.DistanceKm {
+					best[st] = StationBelow{Station: st, DistanceKm: d, TravelHours: t}
+				}
+			}
+			return true
+		})
+		if err != nil {
+			return nil, fmt.Errorf("stations below reach %s: %w", n.ID(pl.Reach), err)
+		}
+	}
+	out := make([]StationBelow, 0, len(best))
+	for _, v := range best {
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].DistanceKm != out[j].DistanceKm {
+			return out[i].DistanceKm < out[j].DistanceKm
+		}
+		return out[i].Station < out[j].Station
+	})
+	return out, nil
+}
