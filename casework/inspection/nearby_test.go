@@ -224,6 +224,20 @@ func TestPortalStationsDownstream(t *testing.T) {
 	if !found {
 		t.Errorf("N1489153's stations %+v lack WQ-C1-01 about 3.6 km down the canal", n.Places)
 	}
+	// The page says how each river station was chosen.
+	for id, label := range map[string]string{"N1489153": "放流口下游（沿河道）", "Q7301003": "直線距離（本廠放流口不在河川網路上）"} {
+		p, err := FacilityPortal(context.Background(), &s, facilityPrincipal(id), asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := p.HTML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(page), label) {
+			t.Errorf("%s's portal page does not say %q", id, label)
+		}
+	}
 }
 
 func keys(m map[string]float64) []string {

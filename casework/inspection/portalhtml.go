@@ -189,7 +189,7 @@ th{background:#eef3f7}.scroll{overflow-x:auto}.note{font-size:10pt;color:#555}
 {{range .P.Nearby.Places}}<tr><td>{{zh .Kind}}{{if .Basis}}<br><span class="note basis">{{zh .Basis}}</span>{{end}}</td><td>{{.ID}} {{.Name}}{{if .River}}（{{.River}}）{{end}}</td><td>{{km .DistanceM}}</td><td>{{range .Readings}}{{.Parameter}} {{if .Censored}}&lt;{{end}}{{num .Value}} {{.Unit}}（{{hm .Time}}）<br>{{else}}期間內無讀值{{end}}</td></tr>{{end}}</table></div>
 <h2>自主申報與改善措施</h2>
 <div class="scroll"><table id="self-reports"><tr><th>編號</th><th>類別</th><th>內容</th><th>狀態</th><th>歷程</th></tr>
-{{range .P.SelfReports}}<tr><td>{{.ID}}</td><td>{{zh .Kind}}{{if .Basis}}<br><span class="note basis">{{zh .Basis}}</span>{{end}}</td><td>{{with .Monitoring}}{{.Permit}} {{.Parameter}} {{num .Value}} {{.Unit}}（採樣 {{tw .SampledAt}}）{{range .Limits}}<br>限值 {{num .Value}} {{.Unit}}：{{zh .Status}}{{end}}{{end}}{{with .Corrective}}稽查 {{.InspectionID}}：{{.Action}}（{{.StartedOn}} 起{{if .CompletedOn}}，{{.CompletedOn}} 完成{{end}}）{{end}}</td>
+{{range .P.SelfReports}}<tr><td>{{.ID}}</td><td>{{zh .Kind}}</td><td>{{with .Monitoring}}{{.Permit}} {{.Parameter}} {{num .Value}} {{.Unit}}（採樣 {{tw .SampledAt}}）{{range .Limits}}<br>限值 {{num .Value}} {{.Unit}}：{{zh .Status}}{{end}}{{end}}{{with .Corrective}}稽查 {{.InspectionID}}：{{.Action}}（{{.StartedOn}} 起{{if .CompletedOn}}，{{.CompletedOn}} 完成{{end}}）{{end}}</td>
 <td class="{{.Status}}">{{zh .Status}}</td><td>{{range .History}}{{tw .At}} {{zh .Status}}{{if .Reason}}：{{.Reason}}{{end}}<br>{{end}}</td></tr>{{end}}</table></div>
 </body></html>
 `))
