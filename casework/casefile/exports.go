@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -44,13 +45,42 @@ func suspectTable(v *view) table {
 			}
 			t.rows = append(t.rows, []any{role, s.Rank, s.FacilityID, s.Name, e.Industry, e.Outfall, s.Score, s.DistanceKm, s.TravelHours,
 				twTime(e.DischargeWindow.From), twTime(e.DischargeWindow.To), e.RequiredLoadKgDay, e.PermittedLoadKgDay, e.LoadRatio,
-				e.RequiredConcMgL, limit, e.PermitCovers, e.ProfileCovers, e.ExceedancesParam, periods, e.Bracketing})
+				e.RequiredConcMgL, limit, e.PermitCovers, e.ProfileCovers, e.ExceedancesParam, periods, bracketingZH(e)})
 		}
 	}
 	add("嫌疑", v.Res.Suspects)
 	add("不足以解釋", v.Res.Insufficient)
 	add("排除", v.Res.RuledOut)
 	return t
+}
+
+// bracketZH words each kind of bracketing note, as the map's catalogue
+// does (bracket.* in water.zh-TW.json): station, sample time, weight.
+var bracketZH = map[string]string{
+	suspect.BracketCleared:    "此排放口下游的 %[1]s 測站於 %[2]s（同一水體流經之時）量測正常（權重 %[3]s），予以排除",
+	suspect.BracketDirtyAbove: "超量於 %[2]s 已出現在此排放口上游的 %[1]s 測站",
+	suspect.BracketDirtyBelow: "此排放口與測值之間的 %[1]s 測站於 %[2]s 已受污染：嫌疑上移至該站",
+	suspect.BracketLowered:    "此排放口下游的 %[1]s 測站於 %[2]s（時窗邊緣）量測正常（權重 %[3]s）：分數調降，未排除",
+}
+
+// bracketingZH says in Traditional Chinese what the upstream stations
+// showed about a facility, from the evidence's notes (bracketing_by), in
+// their order. A case saved before the engine gave the notes, or a note
+// of a kind this version does not know, keeps the engine's English
+// sentence: it is the record, and nothing is worded from a guess.
+func bracketingZH(e suspect.Evidence) string {
+	if len(e.BracketingBy) == 0 {
+		return e.Bracketing
+	}
+	parts := make([]string, len(e.BracketingBy))
+	for i, n := range e.BracketingBy {
+		f, ok := bracketZH[n.Kind]
+		if !ok {
+			return e.Bracketing
+		}
+		parts[i] = fmt.Sprintf(f, n.Station, twTime(n.Time), strconv.FormatFloat(n.Weight, 'f', 2, 64))
+	}
+	return strings.Join(parts, "；")
 }
 
 // readingTable lists the readings the trace rests on, graded.
