@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/envtrace/envtrace/api/webmap"
+	"github.com/envtrace/envtrace/casework/inspection"
 )
 
 // Server is the envtrace HTTP API: an echo instance with its routes,
@@ -164,7 +165,8 @@ func (s *Server) routes() error {
 	if err := s.registerOGC(); err != nil {
 		return err
 	}
-	return webmap.Register(s.echo, webmap.Options{Basemaps: s.cfg.Basemaps, Login: s.cfg.WebLogin})
+	return webmap.Register(s.echo, webmap.Options{Basemaps: s.cfg.Basemaps, Login: s.cfg.WebLogin,
+		OpenedStyles: []string{inspection.PortalStyleHash()}})
 }
 
 // tracingEnabled asks a backend that may lack tracing data whether it has

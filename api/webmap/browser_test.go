@@ -28,6 +28,7 @@ import (
 	"github.com/envtrace/envtrace/access/privacy"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/farmalert"
+	"github.com/envtrace/envtrace/casework/inspection"
 	"github.com/envtrace/envtrace/casework/outbox"
 	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/fixtures"
@@ -118,8 +119,17 @@ func serveCentralWith(t *testing.T, extra func(dir string), adjust func(*api.Con
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The ranking's source, so that the facility portal is served (the
+	// map links a facility to it).
+	insp, err := inspection.NewSource(air)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insp.UseBasin(b)
+	mem := store.NewMemory()
+	insp.Repo, insp.SelfReports = mem, mem
 	mb, err := api.NewMemoryBackendWithBasin(b, api.WithScenarios(list), api.WithCases(store.NewMemory()), api.WithFarmland(fa), api.WithAirData(air),
-		api.WithPetitions(&api.PetitionArea{Desk: desk}))
+		api.WithPetitions(&api.PetitionArea{Desk: desk}), api.WithInspections(insp))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,6 +90,11 @@ type Options struct {
 	// OpenID Connect issuer with the authorization-code flow and PKCE
 	// (js/login.js); its ID token then goes with every API call.
 	Login *Login
+	// OpenedStyles are the CSP hash sources ('sha256-…') of the inline
+	// style sheets of the server's own pages that the map opens from a
+	// blob URL (the facility portal's): such a page keeps the map's
+	// policy, which lets these style sheets in and no other inline style.
+	OpenedStyles []string
 }
 
 // Login is the page's OpenID Connect client: the issuer and the public
@@ -151,7 +156,8 @@ func newSite(o Options) (*site, error) {
 		config: newAsset(cfg, "application/json"),
 		index:  map[string]asset{"zh-TW": zh, "en": newAsset(en, zh.contentType)},
 		csp: "default-src 'self'; img-src " + strings.Join(imgSrc, " ") +
-			"; style-src 'self'; script-src 'self'; connect-src " + connectSrc + "; frame-ancestors 'none'",
+			"; style-src " + strings.Join(append([]string{"'self'"}, o.OpenedStyles...), " ") +
+			"; script-src 'self'; connect-src " + connectSrc + "; frame-ancestors 'none'",
 	}, nil
 }
 

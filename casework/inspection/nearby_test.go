@@ -2,6 +2,8 @@ package inspection
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
 	"math"
@@ -247,4 +249,28 @@ func keys(m map[string]float64) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// TestPortalStyleHash: the hash the map's policy lets in is that of the
+// style sheet the page is rendered with, byte for byte (html/template
+// leaves it as written), so that the page opened from the map is styled.
+func TestPortalStyleHash(t *testing.T) {
+	s := *centralSource(t)
+	p, err := FacilityPortal(context.Background(), &s, facilityPrincipal("N1489153"), time.Date(2026, 9, 1, 0, 0, 0, 0, Taipei))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := p.HTML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(page), "<style>")
+	css, _, ok2 := strings.Cut(rest, "</style>")
+	if !ok || !ok2 {
+		t.Fatal("the page has no style sheet")
+	}
+	sum := sha256.Sum256([]byte(css))
+	if want := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; PortalStyleHash() != want {
+		t.Errorf("PortalStyleHash %s, the rendered style sheet's %s", PortalStyleHash(), want)
+	}
 }

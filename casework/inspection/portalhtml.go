@@ -2,6 +2,8 @@ package inspection
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"html/template"
 	"math"
@@ -125,6 +127,30 @@ var portalZH = map[string]string{
 	"compliant": "合格", "exceeded": "超標", "undecidable": "無法判定",
 }
 
+// portalStyle is the page's one style sheet, inline so that the page
+// stands alone (printed, saved, or opened from the map).
+const portalStyle = `
+body{font-family:"Noto Sans CJK TC","Noto Sans TC","Microsoft JhengHei",sans-serif;margin:1.5em;max-width:1100px;color:#222}
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.4em;border-bottom:2px solid #2a6f97}
+table{border-collapse:collapse;width:100%;margin-bottom:1em}th,td{border:1px solid #999;padding:4px 6px;vertical-align:top;font-size:11pt;text-align:left}
+th{background:#eef3f7}.scroll{overflow-x:auto}.note{font-size:10pt;color:#555}
+.status{display:inline-block;padding:4px 10px;border-radius:4px;background:#2e7d32;color:#fff}.status.bad{background:#c62828}.status.some{background:#ef6c00}
+.quarters{display:flex;flex-wrap:wrap;gap:3px}.q{flex:1 0 4.5em;text-align:center;font-size:9pt;padding:4px 0;background:#c8e6c9}.q.nc{background:#ef9a9a}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:12px}.chart{border:1px solid #ccc;padding:6px}
+.chart h3{font-size:10pt;margin:0 0 4px}svg{width:100%;height:auto}
+.accepted{color:#2e7d32}.rejected{color:#c62828}.submitted{color:#ef6c00}
+@media (max-width:700px){body{margin:.6em}th,td{font-size:10pt;padding:3px}}
+`
+
+// PortalStyleHash is the Content-Security-Policy hash source of the
+// page's style sheet ('sha256-…'): the map opens the page from a blob URL
+// that keeps the map's policy, which lets this style sheet in by its hash
+// and no other inline style.
+func PortalStyleHash() string {
+	sum := sha256.Sum256([]byte(portalStyle))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}
+
 var portalPage = template.Must(template.New("portal").Funcs(template.FuncMap{
 	"zh":         func(s string) string { return zhOr(s) },
 	"num":        num,
@@ -147,18 +173,7 @@ var portalPage = template.Must(template.New("portal").Funcs(template.FuncMap{
 }).Parse(`<!doctype html>
 <html lang="zh-Hant-TW"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>事業自主管理專區 {{.P.Name}}</title>
-<style>
-body{font-family:"Noto Sans CJK TC","Noto Sans TC","Microsoft JhengHei",sans-serif;margin:1.5em;max-width:1100px;color:#222}
-h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.4em;border-bottom:2px solid #2a6f97}
-table{border-collapse:collapse;width:100%;margin-bottom:1em}th,td{border:1px solid #999;padding:4px 6px;vertical-align:top;font-size:11pt;text-align:left}
-th{background:#eef3f7}.scroll{overflow-x:auto}.note{font-size:10pt;color:#555}
-.status{display:inline-block;padding:4px 10px;border-radius:4px;background:#2e7d32;color:#fff}.status.bad{background:#c62828}.status.some{background:#ef6c00}
-.quarters{display:flex;flex-wrap:wrap;gap:3px}.q{flex:1 0 4.5em;text-align:center;font-size:9pt;padding:4px 0;background:#c8e6c9}.q.nc{background:#ef9a9a}
-.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:12px}.chart{border:1px solid #ccc;padding:6px}
-.chart h3{font-size:10pt;margin:0 0 4px}svg{width:100%;height:auto}
-.accepted{color:#2e7d32}.rejected{color:#c62828}.submitted{color:#ef6c00}
-@media (max-width:700px){body{margin:.6em}th,td{font-size:10pt;padding:3px}}
-</style></head><body>
+<style>` + portalStyle + `</style></head><body>
 <h1>事業自主管理專區：{{.P.Name}}（{{.P.FacilityID}}）</h1>
 <p>行業：{{industryZH .P.Industry}}；資料基準時間 {{hm .P.AsOf}}（臺北時間）</p>
 <h2>合規狀態</h2>

@@ -71,6 +71,19 @@ export async function api(path, opts) {
   return body;
 }
 
+// apiPage fetches a page the API renders (HTML) with the signed-in
+// user's token; problems become ApiError.
+export async function apiPage(path) {
+  let res;
+  try {
+    res = await fetch(API + path, withBearer({ headers: { Accept: 'text/html, application/problem+json' } }));
+  } catch (e) {
+    throw new ApiError(0, { title: t('error.unreachable'), detail: String(e.message || e) });
+  }
+  if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => ({})));
+  return res.text();
+}
+
 export function postJSON(path, body) {
   return api(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 }

@@ -63,6 +63,14 @@ async function finish(login, q) {
   sessionStorage.setItem(TOKEN, body.id_token);
 }
 
+// signedIn is the signed-in user's claims (for display and for choosing
+// what to offer, never for access: the server decides), null when no one
+// is signed in.
+export function signedIn() {
+  const tok = sessionStorage.getItem(TOKEN);
+  return tok ? claims(tok) : null;
+}
+
 // claims reads the token's payload for display only; the server verifies it.
 function claims(tok) {
   try {

@@ -1,7 +1,8 @@
 // The water feature: stations coloured by RPI, facilities and outfalls,
 // the station and facility panels with their charts, the trace form, one
 // request per trace, Clear, save as case, and trace from my location.
-import { el, api, postJSON, cssID, showError, clearError, busy, busyNode, setPanel } from './core.js';
+import { el, api, apiPage, postJSON, cssID, showError, clearError, busy, busyNode, setPanel } from './core.js';
+import { signedIn } from './login.js';
 import { t, num, time, paramName, unit, industryName } from './i18n.js';
 import { label } from './map.js';
 import { drawTrace, traceResults, verdictOf } from './trace.js';
@@ -354,12 +355,39 @@ function facilityPanel(f, findings, values) {
   return el('div', { class: 'facility', dataset: { facility: f.id } },
     el('h2', { class: 'title', text: f.name }),
     el('p', { class: 'meta', text: [f.id, industryName(f.industry), f.receiving_water].filter(Boolean).join(' · ') }),
+    portalLink(f.id),
     el('h3', { text: t('facility.effluent') }), charts,
     el('h3', { text: t('facility.checks') }), checks,
     el('h3', { text: t('facility.downstream') }), near,
     el('h3', { text: t('facility.permits') }), permits.length ? permits : el('p', { class: 'hint', text: t('facility.no_permit') }),
     el('h3', { text: t('facility.outfalls') }),
     el('ul', { class: 'ruled' }, f.outfalls.map((o) => el('li', null, o.id + (o.place ? ' → ' + t('facility.reach', { id: o.place.reach }) : ' ' + t('facility.off_network'))))));
+}
+
+// portalLink offers a signed-in facility its own self-management portal
+// from its own facility's view; nobody else is offered it (the portal
+// answers only the facility itself).
+function portalLink(id) {
+  const c = signedIn();
+  if (!c || c.envtrace_role !== 'facility' || c.facility !== id) return null;
+  return el('p', { class: 'portal-link' }, el('a', { href: '#', id: 'portal-link', onclick: (e) => { e.preventDefault(); openPortal(); } }, t('facility.portal')));
+}
+
+// openPortal shows the portal page in place of the map (Back returns to
+// it). The page needs the user's token, which a plain link does not
+// send: it is fetched with it and shown from a blob URL, under the map's
+// policy, which lets the page's style sheet in by its hash.
+async function openPortal() {
+  clearError();
+  const done = busy(t('facility.portal_loading'));
+  try {
+    const page = await apiPage('/portal?format=html');
+    location.assign(URL.createObjectURL(new Blob([page], { type: 'text/html;charset=utf-8' })));
+  } catch (e) {
+    showError(e, t('facility.portal'));
+  } finally {
+    done();
+  }
 }
 
 // ---------- trace from my location ----------
