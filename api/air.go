@@ -333,6 +333,7 @@ func (h *airHandlers) hotspots(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
+	hq.Facilities = seesInFull(c) // a bureau's violations are its own county's
 	res, err := h.b.Hotspots(c.Request().Context(), hq)
 	if err != nil {
 		return airError(err)

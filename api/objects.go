@@ -31,6 +31,18 @@ func requireFacility(c echo.Context, id string) error {
 	return nil
 }
 
+// seesInFull is the county rule as a filter over facility ids: the
+// facilities whose records the caller sees in full (facilityView), nil
+// (every facility) for a role not limited by county. Analyses over many
+// facilities' records (the inspection ranking and plans, the violations
+// hot spots) count only these.
+func seesInFull(c echo.Context) func(facilityID string) bool {
+	if principal(c).Role == access.Admin {
+		return nil
+	}
+	return func(id string) bool { return facilityView(c, id) == access.Full }
+}
+
 // visibleFindings keeps the findings about facilities the caller sees in
 // full.
 func visibleFindings(c echo.Context, fs []permits.Finding) []permits.Finding {

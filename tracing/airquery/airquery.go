@@ -151,6 +151,10 @@ type Hotspots struct {
 	Seed       uint64
 	// Limit is the PM2.5 level of a sensor exceedance (µg/m³).
 	Limit float64
+	// Facilities, when set, limits the violations signal to the
+	// facilities it accepts: the API passes its county rule (a bureau
+	// counts its own county's records only); nil counts every facility.
+	Facilities func(facilityID string) bool
 }
 
 // Validate checks the query's fields, naming the first wrong one.
@@ -193,7 +197,7 @@ func RunHotspots(ctx context.Context, src *Sources, q Hotspots, areaPath func(st
 	if q.Replicates == 0 {
 		q.Replicates = hotspot.DefaultScan().Replicates
 	}
-	sig, err := signal.ByName(q.Signal, src.Water, src.Sensors, src.Petitions, src.Fuzz, q.Limit)
+	sig, err := signal.ByName(q.Signal, src.Water, src.Sensors, src.Petitions, src.Fuzz, q.Limit, q.Facilities)
 	if err != nil {
 		return nil, err
 	}

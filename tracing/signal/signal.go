@@ -100,10 +100,19 @@ func (e *exceedances) Input(from, to time.Time) (hotspot.Input, error) {
 
 // Violations are the permit-limit exceedances of the water checks
 // (permits.Check, check "limit"), one event per finding at the facility's
-// site (or its first outfall) on the report period's first day.
-func Violations(ds *model.Dataset) Signal { return &violations{ds: ds} }
+// site (or its first outfall) on the report period's first day. keep,
+// when set, limits the signal to the facilities it accepts, sites and
+// events alike: a bureau's analysis counts only the records it may see
+// (its own county's), and another county's facility is not a site of
+// zero violations either.
+func Violations(ds *model.Dataset, keep func(facility string) bool) Signal {
+	return &violations{ds: ds, keep: keep}
+}
 
-type violations struct{ ds *model.Dataset }
+type violations struct {
+	ds   *model.Dataset
+	keep func(string) bool
+}
 
 func (v *violations) Name() string { return NameViolations }
 
@@ -114,6 +123,9 @@ func (v *violations) Input(from, to time.Time) (hotspot.Input, error) {
 	}
 	site := map[string]orb.Point{}
 	for _, f := range v.ds.Facilities {
+		if v.keep != nil && !v.keep(f.EmsNo) {
+			continue
+		}
 		if p, ok := facilityPoint(v.ds, f); ok {
 			site[f.EmsNo] = p
 			in.Sites = append(in.Sites, p)
@@ -219,13 +231,14 @@ func (p *petitions) Input(from, to time.Time) (hotspot.Input, error) {
 
 // ByName returns the named signal over the data held. Petitions are
 // mapped at their public (fuzzed) locations only; without fuzz the
-// petition signal is unavailable.
-func ByName(name string, ds *model.Dataset, sensors *sensor.Data, ps []odour.Petition, fuzz Fuzz, limit float64) (Signal, error) {
+// petition signal is unavailable. facilities, when set, limits the
+// violations to the facilities it accepts (Violations).
+func ByName(name string, ds *model.Dataset, sensors *sensor.Data, ps []odour.Petition, fuzz Fuzz, limit float64, facilities func(string) bool) (Signal, error) {
 	switch name {
 	case NameSensorExceedances:
 		return SensorExceedances(sensors, limit), nil
 	case NameViolations:
-		return Violations(ds), nil
+		return Violations(ds, facilities), nil
 	case NamePetitions:
 		return Petitions(ps, fuzz), nil
 	}

@@ -36,17 +36,17 @@ func TestSensorExceedances(t *testing.T) {
 }
 
 func TestByName(t *testing.T) {
-	ps, err := ByName(NamePetitions, nil, nil, []odour.Petition{{ID: "P1", Time: time.Now(), Lon: 120.5, Lat: 24, Category: odour.Category{Group: "industrial"}, Intensity: 3}}, nil, 35)
+	ps, err := ByName(NamePetitions, nil, nil, []odour.Petition{{ID: "P1", Time: time.Now(), Lon: 120.5, Lat: 24, Category: odour.Category{Group: "industrial"}, Intensity: 3}}, nil, 35, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ps.Input(time.Time{}, time.Time{}); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("petitions without fuzzing: %v", err)
 	}
-	if _, err := ByName("smells", nil, nil, nil, nil, 35); err == nil {
+	if _, err := ByName("smells", nil, nil, nil, nil, 35, nil); err == nil {
 		t.Fatal("an unknown signal was accepted")
 	}
-	s, err := ByName(NameViolations, &model.Dataset{}, nil, nil, nil, 35)
+	s, err := ByName(NameViolations, &model.Dataset{}, nil, nil, nil, 35, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
