@@ -73,3 +73,40 @@ func TestAlong(t *testing.T) {
 		prev = km
 	}
 }
+
+// StationsBelow measures from the place itself: a place just above a
+// station on the station's own reach finds it a hair away, one just below
+// it does not find it at all, and a station farther down the main stem is
+// farther by the reaches between.
+func TestStationsBelow(t *testing.T) {
+	b := central(t)
+	ctx := context.Background()
+	p, _ := b.Station("WQ-M06")
+	l := b.Net.LengthKm(p.Reach)
+	below := func(pl basin.Place, km float64) map[string]basin.StationBelow {
+		t.Helper()
+		list, err := b.StationsBelow(ctx, []basin.Place{pl}, km)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]basin.StationBelow{}
+		for _, s := range list {
+			out[s.Station] = s
+		}
+		return out
+	}
+	above := below(basin.Place{Reach: p.Reach, Measure: p.Measure + 1}, 100)
+	if s, ok := above["WQ-M06"]; !ok || s.DistanceKm < l*0.009 || s.DistanceKm > l*0.011 || s.TravelHours <= 0 {
+		t.Errorf("1%% of the reach above WQ-M06: %+v (reach %.3f km)", s, l)
+	}
+	if _, ok := below(basin.Place{Reach: p.Reach, Measure: p.Measure - 1}, 100)["WQ-M06"]; ok {
+		t.Error("a place below WQ-M06 on its reach finds it downstream")
+	}
+	m7, ok := above["WQ-M07"]
+	if !ok || m7.DistanceKm <= above["WQ-M06"].DistanceKm {
+		t.Fatalf("WQ-M07 below WQ-M06: %+v", m7)
+	}
+	if _, ok := below(basin.Place{Reach: p.Reach, Measure: p.Measure + 1}, m7.DistanceKm-0.001)["WQ-M07"]; ok {
+		t.Error("a station beyond the distance limit is listed")
+	}
+}
