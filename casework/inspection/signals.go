@@ -117,9 +117,9 @@ func (s *Source) AddReadings(b *basin.Basin, rs []model.Reading) {
 	}
 }
 
-// drainAll traces the pending readings until none is left. It stops on an
-// error (the network failed to load): the readings stay pending, and the
-// next ranking tries again and reports it.
+// drainAll traces the pending readings until none is left. On an error
+// it stops, the readings stay pending, and the next ranking tries again
+// and reports it.
 func (c *traceCache) drainAll(s *Source) {
 	for {
 		_, err := s.WaterTraces(context.Background())
