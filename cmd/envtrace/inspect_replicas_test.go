@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -14,23 +13,6 @@ import (
 	"github.com/envtrace/envtrace/fixtures"
 	"github.com/envtrace/envtrace/tracing/risk"
 )
-
-// getJSON decodes GET base+path into v, failing the test on any status
-// but 200.
-func getJSON(t *testing.T, base, path string, v any) {
-	t.Helper()
-	resp, err := http.Get(base + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: status %d", path, resp.StatusCode)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatalf("GET %s: %v", path, err)
-	}
-}
 
 // TestReplicaRankingFollowsReadings runs two servers on one database: an
 // abnormal reading posted to the first raises, on the second, the
@@ -73,7 +55,7 @@ func TestReplicaRankingFollowsReadings(t *testing.T) {
 			Score      float64 `json:"score"`
 		} `json:"suspects"`
 	}
-	getJSON(t, a.base, "/api/v1/trace?"+q.Encode(), &tr)
+	getJSON(t, a.base+"/api/v1/trace?"+q.Encode(), &tr)
 	if tr.Verdict != "explained" || len(tr.Suspects) == 0 {
 		t.Fatalf("the test needs an explained reading: %+v", tr)
 	}
@@ -93,7 +75,7 @@ func TestReplicaRankingFollowsReadings(t *testing.T) {
 				} `json:"terms"`
 			} `json:"facilities"`
 		}
-		getJSON(t, r.base, "/api/v1/inspect/rank?as_of=2026-09-01", &rk)
+		getJSON(t, r.base+"/api/v1/inspect/rank?as_of=2026-09-01", &rk)
 		for _, f := range rk.Facilities {
 			for _, tm := range f.Terms {
 				if f.FacilityID == id && tm.Name == risk.TermWaterTrace {
