@@ -150,6 +150,10 @@ func TestBrowserPortalAndPlan(t *testing.T) {
 			if txt := b.text("#self-reports"); !strings.Contains(txt, "已退回") || !strings.Contains(txt, "檢驗報告未附認可實驗室證號") || !strings.Contains(txt, "已接受") || !strings.Contains(txt, "審查中") {
 				t.Errorf("self-reports without their decisions: %s", txt)
 			}
+			// Penalties as a notice states them, in whole dollars.
+			if txt := b.text("body"); !strings.Contains(txt, "水污法第7條 60,000 元") || strings.Contains(txt, "e+") {
+				t.Errorf("the inspection record's penalties are not written in whole dollars")
+			}
 			// The canal station below the shop's outfall, said to be chosen
 			// down the river, with its readings in Taiwan time.
 			if rows, txt := b.count("#nearby tr")-1, b.text("#nearby"); rows < 1 || !strings.Contains(txt, "WQ-C1-01") ||
