@@ -115,12 +115,20 @@ func drawChart(permit, outfall, parameter string, pts []EffluentPoint) chart {
 	return c
 }
 
-func num(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
+// num writes a reading or limit with four significant digits, and a
+// large one (conductivity in µS/cm, flows in CMD) in whole units rather
+// than with an exponent (12,345 would print 1.234e+04).
+func num(v float64) string {
+	if math.Abs(v) >= 1e4 {
+		return whole(v)
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
+}
 
-// twd writes a penalty in whole New Taiwan dollars with thousands
-// separators (60,000), as a penalty notice states it: num's four
-// significant digits would print 6e+04.
-func twd(v float64) string {
+// whole writes v rounded to a whole number with thousands separators:
+// penalties in New Taiwan dollars as a notice states them (60,000, where
+// four significant digits would print 6e+04), and large readings.
+func whole(v float64) string {
 	d := strconv.FormatFloat(math.Round(v), 'f', 0, 64)
 	var b strings.Builder
 	for i, c := range d {
@@ -170,7 +178,7 @@ func PortalStyleHash() string {
 var portalPage = template.Must(template.New("portal").Funcs(template.FuncMap{
 	"zh":         func(s string) string { return zhOr(s) },
 	"num":        num,
-	"twd":        twd,
+	"whole":      whole,
 	"industryZH": industryZH,
 	"tw":         func(t time.Time) string { return t.In(Taipei).Format("2006-01-02 15:04") },
 	"date": func(s *string) string {
@@ -214,7 +222,7 @@ var portalPage = template.Must(template.New("portal").Funcs(template.FuncMap{
 <p class="note">模型另有其他訊號計入，依規定不在此顯示。</p>
 <h2>稽查紀錄</h2>
 <div class="scroll"><table><tr><th>編號</th><th>日期</th><th>發現</th><th>違規</th><th>處分</th></tr>
-{{range .P.Inspections}}<tr><td>{{.ID}}</td><td>{{tw .Date}}</td><td>{{range .Findings}}{{.Description}}<br>{{end}}</td><td>{{range .Violations}}{{.Article}} {{.Description}}<br>{{end}}</td><td>{{range .Penalties}}{{.Article}} {{twd .AmountTWD}} 元<br>{{end}}</td></tr>{{end}}</table></div>
+{{range .P.Inspections}}<tr><td>{{.ID}}</td><td>{{tw .Date}}</td><td>{{range .Findings}}{{.Description}}<br>{{end}}</td><td>{{range .Violations}}{{.Article}} {{.Description}}<br>{{end}}</td><td>{{range .Penalties}}{{.Article}} {{whole .AmountTWD}} 元<br>{{end}}</td></tr>{{end}}</table></div>
 <h2 id="nearby-heading">鄰近監測</h2>
 <p class="note">河川水質測站：放流口下游沿河道 {{km (m .P.Nearby.StationDownstreamKm)}} 公里內（距離沿河道計）；放流口不在河川網路上者，改列廠址或放流口直線 {{km .P.Nearby.StationRadiusM}} 公里內，並註明；微型感測器與空氣品質測站：廠址 {{km .P.Nearby.AirRadiusM}} 公里內；各項目為基準時間前 {{.P.Nearby.WindowDays}} 日內最新一筆（臺北時間）。</p>
 <div class="scroll"><table id="nearby"><tr><th>類別</th><th>測站</th><th>距離（公里）</th><th>最新讀值</th></tr>
