@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/paulmach/orb"
+
+	"github.com/envtrace/envtrace/gis/spatial"
 )
 
 // segRun is an entry of the segment index: n consecutive segments of line
@@ -67,7 +69,7 @@ func newHilbertGrid(pts []orb.Point) hilbertGrid {
 func (g hilbertGrid) key(p orb.Point) uint64 {
 	hx := uint32(min(hilbertSide, max(0, (p[0]-g.x0)*g.sx)))
 	hy := uint32(min(hilbertSide, max(0, (p[1]-g.y0)*g.sy)))
-	return uint64(hilbertD(16, hx, hy))
+	return uint64(spatial.HilbertD(16, hx, hy))
 }
 
 // segTreeFanout is the number of children per node.
@@ -220,30 +222,6 @@ func segmentParts(boxes [][4]float64, a, b orb.Point, maxSpan float64) [][4]floa
 		prev = next
 	}
 	return boxes
-}
-
-// hilbertD maps (x, y) in a 2^order square to its distance along the
-// Hilbert curve.
-func hilbertD(order uint, x, y uint32) uint32 {
-	var d uint32
-	for s := uint32(1) << (order - 1); s > 0; s >>= 1 {
-		var rx, ry uint32
-		if x&s != 0 {
-			rx = 1
-		}
-		if y&s != 0 {
-			ry = 1
-		}
-		d += s * s * ((3 * rx) ^ ry)
-		if ry == 0 {
-			if rx == 1 {
-				x = s - 1 - x
-				y = s - 1 - y
-			}
-			x, y = y, x
-		}
-	}
-	return d
 }
 
 // search appends to out the runs whose box meets the closed box q, using

@@ -219,7 +219,7 @@ func NewLineIndex(lines []orb.LineString, geographic bool) *LineIndex {
 	for j, c := range chunks {
 		cx := uint32(((c.box[0]+c.box[2])/2 - bmin[0]) * sx)
 		cy := uint32(((c.box[1]+c.box[3])/2 - bmin[1]) * sy)
-		keys[j] = uint64(hilbertD(hilbertOrder, min(cx, side-1), min(cy, side-1)))<<32 | uint64(j)
+		keys[j] = uint64(HilbertD(hilbertOrder, min(cx, side-1), min(cy, side-1)))<<32 | uint64(j)
 	}
 	slices.Sort(keys)
 	ix.nseg = make([]uint8, len(chunks))
@@ -236,9 +236,11 @@ func NewLineIndex(lines []orb.LineString, geographic bool) *LineIndex {
 	return ix
 }
 
-// hilbertD maps (x, y) in a 2^order square to its distance along the
-// Hilbert curve.
-func hilbertD(order uint, x, y uint32) uint32 {
+// HilbertD maps (x, y) in a 2^order square to its distance along the
+// Hilbert curve: sorting boxes by it packs near boxes into the same
+// nodes of a bulk-loaded tree (this package's line index, and the
+// segment index of gis/linework's noding).
+func HilbertD(order uint, x, y uint32) uint32 {
 	var d uint32
 	for s := uint32(1) << (order - 1); s > 0; s >>= 1 {
 		var rx, ry uint32
