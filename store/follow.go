@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -124,6 +125,9 @@ type Follower struct {
 	feed      feed
 	high      atomic.Int64
 	connected atomic.Bool
+	// moved, when not nil, is closed the next time high moves (WaitFor).
+	mu    sync.Mutex
+	moved chan struct{}
 }
 
 // feed is what a Follower follows: the channel its writers notify, and
@@ -154,6 +158,40 @@ func NewFollower(pool *pgxpool.Pool, after int64, apply func(ctx context.Context
 
 // HighWater is the seq of the last row applied.
 func (f *Follower) HighWater() int64 { return f.high.Load() }
+
+// WaitFor waits until the follower has applied the row numbered seq, or
+// ctx ends: a replica that wrote rows answers its writer once it holds
+// them, so the writer reads what it wrote.
+func (f *Follower) WaitFor(ctx context.Context, seq int64) error {
+	for {
+		f.mu.Lock()
+		if f.high.Load() >= seq {
+			f.mu.Unlock()
+			return nil
+		}
+		if f.moved == nil {
+			f.moved = make(chan struct{})
+		}
+		moved := f.moved
+		f.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-moved:
+		}
+	}
+}
+
+// advance records seq as applied and wakes WaitFor.
+func (f *Follower) advance(seq int64) {
+	f.mu.Lock()
+	f.high.Store(seq)
+	if f.moved != nil {
+		close(f.moved)
+		f.moved = nil
+	}
+	f.mu.Unlock()
+}
 
 // Connected says the follower is listening and caught up with the
 // database as of its last notification: a replica not connected may
@@ -245,7 +283,7 @@ func (f *Follower) catchUp(ctx context.Context, conn *pgx.Conn) error {
 		if err != nil || n == 0 {
 			return err
 		}
-		f.high.Store(last)
+		f.advance(last)
 		if n < FollowBatch {
 			return nil
 		}

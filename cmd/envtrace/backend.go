@@ -152,13 +152,10 @@ func (d *dbBackend) IngestCEMS(ctx context.Context, b *airpermit.CEMSBatch) (air
 	if err != nil {
 		return st, err
 	}
-	wait, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	for d.airPermits != nil && d.airPermits.HighWater() < high && wait.Err() == nil {
-		select {
-		case <-wait.Done():
-		case <-time.After(5 * time.Millisecond):
-		}
+	if d.airPermits != nil {
+		wait, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		_ = d.airPermits.WaitFor(wait, high) // stored either way: past the wait, the reply only comes first
 	}
 	return st, nil
 }
