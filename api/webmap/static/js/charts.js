@@ -81,19 +81,49 @@ export function rpiChart(rpi) {
 }
 
 // effluentChart draws a facility's reported values of one parameter and
-// statistical base against the limit, exceedances marked.
+// statistical base against its limits, exceedances marked. A value held
+// to two limits (pH between 6 and 9) comes as one row per limit; the
+// chart draws it once a period and each bound as its own level line.
 export function effluentChart(values, parameter, statBase) {
-  const rows = values.filter((v) => v.parameter === parameter && v.stat_base === statBase && v.status !== 'no data')
-    .map((v) => ({ x: Date.parse(v.period_end + 'T12:00:00+08:00'), v })).sort((a, b) => a.x - b.x);
+  const rows = effluentPeriods(values, parameter, statBase);
   const x = rows.map((r) => r.x);
-  const unit = rows.length ? rows[0].v.unit : '';
+  const unit = rows.length ? rows[0].unit : '';
+  const bounds = ['lower', 'upper'].filter((b) => rows.some((r) => r.limits[b] != null));
   const series = [
-    { label: t('chart.reported'), values: rows.map((r) => r.v.reported), color: '#0b6aa2', size: 4 },
-    { label: t('chart.limit'), values: rows.map((r) => (r.v.limit > 0 ? r.v.limit : null)), color: '#b42318', points: 'none', dash: [8, 4], width: 1.5 },
-    { label: t('chart.exceeded'), values: rows.map((r) => (r.v.status === 'exceeded' ? r.v.reported : null)), color: '#d7301f', points: 'only', size: 10 },
+    { label: t('chart.reported'), values: rows.map((r) => r.reported), color: '#0b6aa2', size: 4 },
+    ...bounds.map((b) => ({ label: limitLabel(b, bounds.length === 1),
+      values: rows.map((r) => (r.limits[b] != null ? r.limits[b] : null)), color: '#b42318', points: 'none',
+      dash: b === 'lower' ? [3, 3] : [8, 4], width: 1.5 })),
+    { label: t('chart.exceeded'), values: rows.map((r) => (r.exceeded ? r.reported : null)), color: '#d7301f', points: 'only', size: 10 },
   ];
   const fig = chart({ id: 'effluent-' + parameter + '-' + statBase, className: 'effluent-chart',
     title: t('chart.effluent_title', { param: parameter, base: t('statbase.' + statBase) }), x, series, yLabel: unit });
-  fig.dataset.exceedances = String(rows.filter((r) => r.v.status === 'exceeded').length);
+  fig.dataset.exceedances = String(rows.filter((r) => r.exceeded).length);
   return fig;
+}
+
+// limitLabel names a limit line: a lone upper limit is the permit's limit;
+// a lower one, or either of a pair, says which bound it is.
+function limitLabel(bound, alone) {
+  if (bound === 'lower') return t('chart.limit_lower');
+  return alone ? t('chart.limit') : t('chart.limit_upper');
+}
+
+// effluentPeriods gathers the rows of one parameter and statistical base
+// into one per outfall and period: the reported value, its limits by
+// bound and whether any was exceeded; oldest first.
+function effluentPeriods(values, parameter, statBase) {
+  const byPeriod = new Map();
+  for (const v of values) {
+    if (v.parameter !== parameter || v.stat_base !== statBase || v.status === 'no data') continue;
+    const key = v.outfall + '|' + v.period_start + '|' + v.period_end;
+    let p = byPeriod.get(key);
+    if (!p) {
+      p = { x: Date.parse(v.period_end + 'T12:00:00+08:00'), reported: v.reported, unit: v.unit, limits: {}, exceeded: false };
+      byPeriod.set(key, p);
+    }
+    if (v.limit > 0) p.limits[v.bound] = v.limit;
+    if (v.status === 'exceeded') p.exceeded = true;
+  }
+  return [...byPeriod.values()].sort((a, b) => a.x - b.x);
 }
