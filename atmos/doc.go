@@ -21,7 +21,9 @@
 // the hour ending then; hour 24 is 00:00 of the next day. The markers are
 // `x`/`X` fault, `V` variable direction, `/` unknown and `...` not observed;
 // `T` (trace) and `&` (accumulated) occur only in precipitation, which is
-// not read.
+// not read. The CWA open-data product O-A0001-001 in JSON (ReadCWAObs)
+// gives each station's latest observation with its time and WGS84
+// position; its no-data values -99 and -990 become Missing hours.
 //
 // # Interpolation
 //

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -192,11 +193,15 @@ func cmdAirCPF(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// importFormats are the input formats of `import wind` and `import air`.
+var importFormats = map[string][]string{"wind": {"codis", "o-a0001-001"}, "air": {"esdr"}}
+
 // cmdImportData imports weather and air files into a data directory:
-// `import wind --format codis` and `import air --format esdr`.
+// `import wind --format codis|o-a0001-001` and `import air --format esdr`.
 func cmdImportData(ctx context.Context, e *env, kind string, args []string) error {
 	fs := e.flags("import " + kind)
-	format := fs.String("format", "", map[string]string{"wind": "input format: codis", "air": "input format: esdr"}[kind])
+	formats := strings.Join(importFormats[kind], " or ")
+	format := fs.String("format", "", "input format: "+formats)
 	out := fs.String("out", "", "data directory to write or extend")
 	meta := fs.String("meta", "", "station metadata (default: meta.csv or esdr_metadata.json beside the first file)")
 	if err := fs.Parse(args); err != nil {
@@ -206,10 +211,9 @@ func cmdImportData(ctx context.Context, e *env, kind string, args []string) erro
 		return &exitError{code: 2, err: err}
 	}
 	files := fs.Args()
-	want := map[string]string{"wind": "codis", "air": "esdr"}[kind]
 	switch {
-	case *format != want:
-		return usageErr("--format %q: import %s reads --format %s", *format, kind, want)
+	case !slices.Contains(importFormats[kind], *format):
+		return usageErr("--format %q: import %s reads --format %s", *format, kind, formats)
 	case *out == "":
 		return usageErr("--out DIR is required")
 	case len(files) == 0:
@@ -218,9 +222,15 @@ func cmdImportData(ctx context.Context, e *env, kind string, args []string) erro
 	progress := func(line string) { fmt.Fprintln(e.stderr, line) }
 	var got datadir.Imported
 	var err error
-	if kind == "wind" {
+	switch *format {
+	case "codis":
 		got, err = datadir.ImportCODiS(*out, *meta, files, progress)
-	} else {
+	case "o-a0001-001":
+		if *meta != "" {
+			return usageErr("--meta: O-A0001-001 files describe their own stations")
+		}
+		got, err = datadir.ImportCWAObs(*out, files, progress)
+	default:
 		got, err = datadir.ImportESDR(*out, *meta, files, progress)
 	}
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,6 +45,66 @@ func TestImportWindCODiS(t *testing.T) {
 	}
 	if len(d.Wind) != 15360 || flags[atmos.Fault] != 137 || flags[atmos.Variable] != 2 || d.Monitors[0].Name != "梧棲" {
 		t.Errorf("%d hours, flags %v, monitors %+v", len(d.Wind), flags, d.Monitors)
+	}
+}
+
+// TestImportWindCWAObs imports the hand-written O-A0001-001 samples (the
+// API form at 14:00 and the file-download form at 15:00, see
+// atmos/testdata/cwa/README.md): five stations placed by their WGS84
+// entries, seven station-hours, the -99 and -990 hours kept as gaps;
+// importing again adds nothing; a bad file is refused naming its station
+// and field, and nothing is written.
+func TestImportWindCWAObs(t *testing.T) {
+	dir := filepath.Join("..", "..", "atmos", "testdata", "cwa")
+	api, file := filepath.Join(dir, "O-A0001-001-api.json"), filepath.Join(dir, "O-A0001-001-file.json")
+	out := filepath.Join(t.TempDir(), "data")
+	code, stdout, stderr := runCmd(t, "import", "wind", "--format", "o-a0001-001", "--out", out, api, file)
+	if code != 0 || !strings.Contains(stdout, "5 new monitors, 7 new wind hours, 0 new readings") {
+		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "5 stations (2 missing, 1 calm)") {
+		t.Errorf("progress does not report the gaps: %s", stderr)
+	}
+	if code, stdout, _ := runCmd(t, "import", "wind", "--format", "o-a0001-001", "--out", out, file, api); code != 0 || !strings.Contains(stdout, "0 new monitors, 0 new wind hours") {
+		t.Errorf("a repeated import: exit %d %s", code, stdout)
+	}
+	d, err := datadir.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gaps := 0
+	for _, o := range d.Wind {
+		if o.Flag == atmos.Missing {
+			gaps++
+			if !math.IsNaN(o.Speed) || !math.IsNaN(o.Direction) {
+				t.Errorf("a missing hour has numbers: %+v", o)
+			}
+		}
+	}
+	var first atmos.Monitor
+	for _, m := range d.Monitors {
+		if m.ID == "C0XA01" {
+			first = m
+		}
+	}
+	if len(d.Wind) != 7 || gaps != 2 || len(d.Monitors) != 5 || first.Name != "測站甲" || math.Abs(first.Lon-120.52523) > 1e-6 || math.Abs(first.Lat-24.25617) > 1e-6 {
+		t.Errorf("%d hours (%d gaps), monitors %+v", len(d.Wind), gaps, d.Monitors)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"records": {"Station": [{"StationId": "C0XA09", "ObsTime": {"DateTime": "2026-03-02T16:00:00+08:00"},
+ "GeoInfo": {"Coordinates": [{"CoordinateName": "WGS84", "StationLatitude": 24.1, "StationLongitude": 120.6}]},
+ "WeatherElement": {"WindDirection": 90, "WindSpeed": "calm"}}]}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCmd(t, "import", "wind", "--format", "o-a0001-001", "--out", out, bad)
+	if code != 1 || !strings.Contains(stderr, "bad.json: station C0XA09: WeatherElement.WindSpeed") {
+		t.Errorf("a bad file: exit %d, %s", code, stderr)
+	}
+	if d, err := datadir.Read(out); err != nil || len(d.Wind) != 7 {
+		t.Errorf("the refused file changed the directory: %v", err)
+	}
+	if code, _, stderr := runCmd(t, "import", "wind", "--format", "o-a0001-001", "--meta", "meta.csv", "--out", out, api); code != 2 || !strings.Contains(stderr, "describe their own stations") {
+		t.Errorf("--meta with O-A0001-001: exit %d, %s", code, stderr)
 	}
 }
 

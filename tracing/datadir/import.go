@@ -81,6 +81,30 @@ func ImportCODiS(dir, meta string, files []string, progress Progress) (Imported,
 	return Extend(dir, ms, obs, nil)
 }
 
+// ImportCWAObs reads downloads of the CWA open-data product O-A0001-001
+// in JSON (atmos.ReadCWAObs), each one observation a station, and extends
+// dir's monitors.csv and wind.csv (see Extend): a bureau that keeps the
+// hourly downloads builds each station's hourly record from them. The
+// stations, named and placed (WGS84) by the files themselves, need no
+// separate list; a station met again in a later file is the same monitor.
+func ImportCWAObs(dir string, files []string, progress Progress) (Imported, error) {
+	var ms []atmos.Monitor
+	var obs []atmos.Observation
+	err := readFiles(files, func(path string, r io.Reader) error {
+		c, err := atmos.ReadCWAObs(r, filepath.Base(path))
+		if err != nil {
+			return err
+		}
+		ms, obs = append(ms, c.Monitors...), append(obs, c.Obs...)
+		progress.say("%s: %d stations (%d missing, %d calm)", path, len(c.Obs), c.Flags[atmos.Missing], c.Flags[atmos.Calm])
+		return nil
+	})
+	if err != nil {
+		return Imported{}, err
+	}
+	return Extend(dir, ms, obs, nil)
+}
+
 // ImportESDR reads ESDR monitor feeds and extends dir's monitors.csv,
 // wind.csv and air_readings.csv (see Extend), with the monitors from
 // ESDR's metadata at meta (default: esdr_metadata.json in the folder above
