@@ -31,7 +31,9 @@ export function chart(spec) {
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), TZ),
     series,
     scales: { x: { time: true } },
-    axes: [{ size: 34 }, { label: spec.yLabel || '', size: 56, values: (u, vals) => vals.map((v) => num(v, 3)) }],
+    // The time axis is tall enough for uPlot's second label row (the year under
+    // the first month of a year), which a shorter axis cuts off.
+    axes: [{ size: 48 }, { label: spec.yLabel || '', size: 56, values: (u, vals) => vals.map((v) => num(v, 3)) }],
     legend: { live: false },
     cursor: { drag: { x: false, y: false } },
   };
