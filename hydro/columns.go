@@ -135,11 +135,7 @@ func present(f float64) (float64, bool) {
 // then id → toid, then from/to nodes; with none of them the geometry
 // decides later (reachSet.finish). one makes the one-element ToIDs of a
 // toid.
-func (c *columns) fill(r *Reach, rw row, k, rowNum int, g orb.Geometry, one func(string) []string) error {
-	line, err := lineOf(g)
-	if err != nil {
-		return fmt.Errorf("row %d: %w", rowNum, err)
-	}
+func (c *columns) fill(r *Reach, rw row, k, rowNum int, line orb.LineString, one func(string) []string) error {
 	*r = Reach{
 		Name:        rw.text(c.name),
 		LengthKm:    Missing,
@@ -311,7 +307,17 @@ func newReachSet(c *columns, hint int) *reachSet {
 
 // read appends the reach of row k (1-based row number rowNum).
 func (s *reachSet) read(rw row, k, rowNum int, g orb.Geometry) error {
-	if err := s.cols.fill(&s.r, rw, k, rowNum, g, s.one); err != nil {
+	line, err := lineOf(g)
+	if err != nil {
+		return fmt.Errorf("row %d: %w", rowNum, err)
+	}
+	return s.readLine(rw, k, rowNum, line)
+}
+
+// readLine is read for a row whose geometry is a line (or none), which a
+// streaming reader hands over without an orb.Geometry around it.
+func (s *reachSet) readLine(rw row, k, rowNum int, line orb.LineString) error {
+	if err := s.cols.fill(&s.r, rw, k, rowNum, line, s.one); err != nil {
 		return err
 	}
 	s.out.add(&s.r)

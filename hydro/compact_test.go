@@ -99,3 +99,48 @@ func TestRadixOrderStable(t *testing.T) {
 		}
 	}
 }
+
+// TestPermuteInPlace checks the in-place reorderings the index stage uses
+// against definitions written out here: permuteInPlace puts old s[perm[k]]
+// at k, scatterInPlace puts old s[i] at inv[i]. The permutations include
+// the identity, one long cycle, fixed points among short cycles, and
+// random ones of sizes around a bitset word.
+func TestPermuteInPlace(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 3))
+	var perms [][]int32
+	for _, n := range []int{0, 1, 2, 63, 64, 65, 1000} {
+		random := make([]int32, n)
+		identity := make([]int32, n)
+		cycle := make([]int32, n)
+		for i := range n {
+			random[i], identity[i], cycle[i] = int32(i), int32(i), int32((i+1)%n)
+		}
+		rng.Shuffle(n, func(i, j int) { random[i], random[j] = random[j], random[i] })
+		perms = append(perms, random, identity, cycle)
+	}
+	for pi, perm := range perms {
+		n := len(perm)
+		src := make([]string, n)
+		for i := range src {
+			src[i] = "v" + strconv.Itoa(i)
+		}
+		got := slices.Clone(src)
+		permuteInPlace(got, perm)
+		for k := range n {
+			if got[k] != src[perm[k]] {
+				t.Fatalf("permutation %d (n %d): permuteInPlace put %s at %d, want %s", pi, n, got[k], k, src[perm[k]])
+			}
+		}
+		inv := make([]int32, n)
+		for k, old := range perm {
+			inv[old] = int32(k)
+		}
+		got = slices.Clone(src)
+		scatterInPlace(got, inv)
+		for i := range n {
+			if got[inv[i]] != src[i] {
+				t.Fatalf("permutation %d (n %d): scatterInPlace put %s at %d, want %s", pi, n, got[inv[i]], inv[i], src[i])
+			}
+		}
+	}
+}

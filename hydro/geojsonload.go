@@ -37,7 +37,11 @@ func readGeoJSONReaches(path string, opt LoadOptions) (*reachCols, *Source, erro
 			if rowErr != nil {
 				continue
 			}
-			rowErr = rs.read(&jr, g.Row()-1, g.Row(), g.Geometry())
+			if l, ok := g.Line(); ok {
+				rowErr = rs.readLine(&jr, g.Row()-1, g.Row(), l)
+			} else {
+				rowErr = rs.read(&jr, g.Row()-1, g.Row(), g.Geometry())
+			}
 		}
 		return g.Err()
 	})

@@ -106,10 +106,10 @@ func (n *Network) renumber(raw *rawAttrs, perm, inv []int32, size []int32) {
 		return remapRefs(s, perm, inv)
 	}
 	permF := func(s []float64) []float64 {
-		if perm == nil {
-			return s
+		if perm != nil {
+			permuteInPlace(s, perm)
 		}
-		return permute(s, perm)
+		return s
 	}
 	n.down = remap(n.down)
 	upMain := remap(raw.upMain)
@@ -129,19 +129,13 @@ func (n *Network) renumber(raw *rawAttrs, perm, inv []int32, size []int32) {
 	n.terminalPath = newI64col(raw.terminalPath, perm)
 	raw.hydroseq, raw.levelPath, raw.terminalPath = nil, nil, nil
 	if perm != nil {
-		n.order = permute(n.order, perm)
-		n.arbolate = permute(n.arbolate, perm)
-		n.velocity = permute(n.velocity, perm)
-		n.flags = permute(n.flags, perm)
-		if n.geom != nil {
-			n.geom = permute(n.geom, perm)
-		}
-		if n.names != nil {
-			n.names = permute(n.names, perm)
-		}
-		if n.codes != nil {
-			n.codes = permute(n.codes, perm)
-		}
+		permuteInPlace(n.order, perm)
+		permuteInPlace(n.arbolate, perm)
+		permuteInPlace(n.velocity, perm)
+		permuteInPlace(n.flags, perm)
+		permuteInPlace(n.geom, perm)
+		permuteInPlace(n.names, perm)
+		permuteInPlace(n.codes, perm)
 		n.ids = n.ids.permute(perm, inv)
 	}
 
@@ -194,6 +188,55 @@ func cmp2(a1, b1, a2, b2 int32) int {
 		return 1
 	}
 	return 0
+}
+
+// permuteInPlace reorders s as permute does (s[k] becomes the old
+// s[perm[k]]) without a second slice: it follows each cycle of perm,
+// holding one value, and marks visited positions in a bitset (n/8 bytes).
+// The columns the network keeps are permuted this way so that the index
+// stage does not hold each one twice.
+func permuteInPlace[T any](s []T, perm []int32) {
+	done := make([]uint64, (len(s)+63)/64)
+	for start := range s {
+		if done[start/64]&(1<<(start%64)) != 0 {
+			continue
+		}
+		tmp := s[start]
+		k := start
+		for {
+			done[k/64] |= 1 << (k % 64)
+			from := int(perm[k])
+			if from == start {
+				s[k] = tmp
+				break
+			}
+			s[k] = s[from]
+			k = from
+		}
+	}
+}
+
+// scatterInPlace reorders s so that the old s[i] ends at inv[i] (the
+// inverse of permuteInPlace's perm), without a second slice.
+func scatterInPlace[T any](s []T, inv []int32) {
+	done := make([]uint64, (len(s)+63)/64)
+	for start := range s {
+		if done[start/64]&(1<<(start%64)) != 0 {
+			continue
+		}
+		v := s[start]
+		k := start
+		for {
+			done[k/64] |= 1 << (k % 64)
+			to := int(inv[k])
+			if to == start {
+				s[start] = v
+				break
+			}
+			v, s[to] = s[to], v
+			k = to
+		}
+	}
 }
 
 func permute[T any](s []T, perm []int32) []T {

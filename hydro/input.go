@@ -229,7 +229,7 @@ func (t *textCol) add(i int, s string, hint int) {
 	if s == "" && len(t.num) == 0 && cap(t.num) == 0 {
 		return // still all "", nothing held
 	}
-	if len(t.num) < i {
+	if t.num == nil || len(t.num) < i {
 		t.num = growNoText(t.num, i, hint)
 	}
 	if s == "" {
@@ -247,7 +247,8 @@ func (t *textCol) add(i int, s string, hint int) {
 	t.num, t.str, t.isStr = nil, append(str, s), true
 }
 
-// growNoText extends num with "" up to length n.
+// growNoText extends num with "" up to length n, allocating it at the
+// expected size (hint) first, so that a column is not grown by doubling.
 func growNoText(num []int64, n, hint int) []int64 {
 	if num == nil {
 		num = make([]int64, 0, max(hint, n+1))

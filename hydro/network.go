@@ -451,15 +451,25 @@ func (b *builder) routing(topo []int32, hasChild []bool, net *Network, raw *rawA
 	}
 }
 
-// keepGeometryAndNames copies reach polylines (when Options.KeepGeometry)
-// and stream names (when any record has one) to their network positions.
+// keepGeometryAndNames moves reach polylines (when Options.KeepGeometry)
+// and copies stream names (when any record has one) to their network
+// positions. The network takes the input's column of lines itself,
+// permuted in place, instead of a copy: at the end of a build that column
+// is the largest left (24 bytes a reach besides the points), and a copy
+// doubled it at the peak (docs/performance.md, "Peak memory while
+// loading"). The builder owns its input, so nothing else sees the change.
 func (b *builder) keepGeometryAndNames(net *Network, inv []int32) {
 	in := b.in
 	if b.opt.KeepGeometry {
-		net.geom = make([]orb.LineString, b.n)
-		for i := range b.n {
-			net.geom[at(inv, i)] = in.geometry(i)
+		geom := in.geom
+		in.geom = nil
+		switch {
+		case geom == nil:
+			geom = make([]orb.LineString, b.n)
+		case inv != nil:
+			scatterInPlace(geom, inv)
 		}
+		net.geom = geom[:b.n:b.n]
 	}
 	for i := range b.n {
 		if in.name(i) == "" {

@@ -8,10 +8,24 @@ package hydro
 // id/toid build. Other spellings ("13293468.0", string ids) use lookup.
 func (b *builder) toIDTargets() []int32 {
 	ids, numeric := b.ids.(*numericIDs)
-	var queries []uint64
-	var qAt []int
-	var out []int32
 	in := b.in
+	// Sized once: grown by doubling, these three were the largest
+	// temporary memory of an id → toid build.
+	refs := 0
+	for i := range b.n {
+		for s := range in.toLen(i) {
+			if !in.toEmpty(i, s) {
+				refs++
+			}
+		}
+	}
+	out := make([]int32, 0, refs)
+	var queries []uint64
+	var qAt []int32
+	if numeric {
+		queries = make([]uint64, 0, refs)
+		qAt = make([]int32, 0, refs)
+	}
 	for i := range b.n {
 		for s := range in.toLen(i) {
 			if in.toEmpty(i, s) {
@@ -27,7 +41,7 @@ func (b *builder) toIDTargets() []int32 {
 				}
 				if ok {
 					queries = append(queries, orderKey(v))
-					qAt = append(qAt, len(out))
+					qAt = append(qAt, int32(len(out)))
 					out = append(out, -1)
 					continue
 				}

@@ -42,6 +42,7 @@ type CSV struct {
 	rowLine int      // line the current row starts on
 	srid    int
 	sridRow int
+	wkt     wktParser // its slab keeps the points of the lines read
 	err     error
 	prog    *progress
 }
@@ -80,7 +81,8 @@ func (c *CSV) Close() error {
 }
 
 func newCSV(path string, data []byte, opt Options) (*CSV, error) {
-	c := &CSV{path: path, data: data, line: 1, comma: byte(sniffComma(data)), geom: -1}
+	c := &CSV{path: path, data: data, line: 1, comma: byte(sniffComma(data)), geom: -1,
+		wkt: wktParser{slab: &pointSlab{}}}
 	if err := checkSingleLayer(path, c.Name(), opt); err != nil {
 		return nil, err
 	}
@@ -199,7 +201,7 @@ func (c *CSV) Geometry() (orb.Geometry, error) {
 	if len(bytes.TrimSpace(cell)) == 0 {
 		return nil, nil
 	}
-	g, srid, err := parseEWKT(string(cell))
+	g, srid, err := c.wkt.ewkt(string(cell))
 	if err != nil {
 		return nil, &RowError{File: c.path, Row: c.row, Field: c.header[c.geom], Err: err}
 	}

@@ -35,14 +35,16 @@ type GeoJSON struct {
 	count   int
 	start   int // offset of the features array
 
-	vals  []jsonSpan // the current feature's values, by field
-	set   []int      // fields set in the current feature
-	geom  orb.Geometry
+	vals  []jsonSpan     // the current feature's values, by field
+	set   []int          // fields set in the current feature
+	geom  orb.Geometry   // the current feature's geometry, but a line read directly
+	line  orb.LineString // the current feature's LineString, read directly
 	row   int
 	began bool
 	done  bool
 	err   error
 	pts   []orb.Point // scratch for a LineString's positions
+	slab  pointSlab   // where the lines' points are kept
 }
 
 // ErrNotStreamable says a GeoJSON file is not a FeatureCollection, which
@@ -206,7 +208,23 @@ func (g *GeoJSON) Row() int { return g.row }
 func (g *GeoJSON) Err() error { return g.err }
 
 // Geometry is the current feature's geometry, nil when it has none.
-func (g *GeoJSON) Geometry() orb.Geometry { return g.geom }
+func (g *GeoJSON) Geometry() orb.Geometry {
+	if g.line != nil {
+		return g.line
+	}
+	return g.geom
+}
+
+// Line is the current feature's geometry when it is a non-empty
+// LineString, without the allocation an orb.Geometry holding it costs a
+// feature. Its points share blocks with other features' (pointSlab).
+func (g *GeoJSON) Line() (orb.LineString, bool) {
+	if g.line != nil {
+		return g.line, true
+	}
+	l, ok := g.geom.(orb.LineString)
+	return l, ok && len(l) > 0
+}
 
 // Close releases the file.
 func (g *GeoJSON) Close() error {
@@ -267,7 +285,7 @@ func (g *GeoJSON) feature(row int) error {
 	for _, i := range g.set {
 		g.vals[i] = jsonSpan{}
 	}
-	g.set, g.geom = g.set[:0], nil
+	g.set, g.geom, g.line = g.set[:0], nil, nil
 	var id jsonSpan
 	var geom *rawGeometry
 	var line orb.LineString
@@ -337,7 +355,7 @@ func (g *GeoJSON) feature(row int) error {
 	}
 	if isLine {
 		if len(line) > 0 {
-			g.geom = line
+			g.line = line
 		}
 		return nil
 	}
@@ -360,7 +378,7 @@ func (g *GeoJSON) geometry() (*rawGeometry, orb.LineString, bool, error) {
 	if s.peek() != '{' {
 		return nil, nil, false, s.errf("geometry is not an object")
 	}
-	raw := &rawGeometry{}
+	var raw rawGeometry // on the stack: most features are direct lines
 	var line orb.LineString
 	direct := false
 	err := s.members(func(k []byte) error {
@@ -401,13 +419,15 @@ func (g *GeoJSON) geometry() (*rawGeometry, orb.LineString, bool, error) {
 			raw.coords.kids[i] = cnode{pt: p, isPos: true}
 		}
 	}
-	return raw, nil, false, nil
+	kept := raw
+	return &kept, nil, false, nil
 }
 
 // lineCoords decodes [[x, y, ...], ...] into a LineString of exactly its
-// length (nil when empty, as build makes an empty geometry). On anything
-// else it leaves the scanner where it was and says false, so that the
-// generic reader reads the value and reports what is wrong.
+// length, its points kept in the scan's slab (nil when empty, as build
+// makes an empty geometry). On anything else it leaves the scanner where
+// it was and says false, so that the generic reader reads the value and
+// reports what is wrong.
 func (g *GeoJSON) lineCoords() (orb.LineString, bool) {
 	s := &g.s
 	start := s.i
@@ -455,7 +475,7 @@ func (g *GeoJSON) lineCoords() (orb.LineString, bool) {
 		case ']':
 			s.i++
 			g.pts = pts
-			return append(orb.LineString(nil), pts...), true
+			return g.slab.line(pts), true
 		default:
 			return fail()
 		}

@@ -17,11 +17,21 @@ const maxWKTDepth = 32
 type wktParser struct {
 	s string
 	i int
+	// slab, when set, keeps the points of the geometries parsed (a
+	// streaming reader's), and pts is the scratch they are read into.
+	slab *pointSlab
+	pts  []orb.Point
 }
 
 // parseEWKT parses WKT with an optional "SRID=n;" prefix, returning the
 // SRID (0 when absent). EMPTY geometries parse as nil.
 func parseEWKT(s string) (orb.Geometry, int, error) {
+	var p wktParser
+	return p.ewkt(s)
+}
+
+// ewkt is parseEWKT with the parser's slab and scratch.
+func (p *wktParser) ewkt(s string) (orb.Geometry, int, error) {
 	s = strings.TrimSpace(s)
 	srid := 0
 	if len(s) >= 5 && strings.EqualFold(s[:5], "SRID=") {
@@ -36,7 +46,7 @@ func parseEWKT(s string) (orb.Geometry, int, error) {
 		srid = n
 		s = s[semi+1:]
 	}
-	p := &wktParser{s: s}
+	p.s, p.i = s, 0
 	g, err := p.geometry(0)
 	if err != nil {
 		return nil, 0, err
@@ -257,14 +267,18 @@ func (p *wktParser) polygon() (orb.Polygon, error) {
 
 // coords parses "( coord {, coord} )".
 func (p *wktParser) coords() ([]orb.Point, error) {
-	var ps []orb.Point
+	ps := p.pts[:0]
 	err := p.list(func() error {
 		pt, err := p.coord()
 		ps = append(ps, pt)
 		return err
 	})
+	p.pts = ps
 	// Held for as long as the network is: exactly its length, not the
 	// capacity append grew to (64 B instead of 48 for three points).
+	if p.slab != nil {
+		return p.slab.line(ps), err
+	}
 	return append([]orb.Point(nil), ps...), err
 }
 
