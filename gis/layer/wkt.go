@@ -48,12 +48,15 @@ func (p *wktParser) ewkt(s string) (orb.Geometry, int, error) {
 	}
 	p.s, p.i = s, 0
 	g, err := p.geometry(0)
+	if err == nil {
+		p.ws()
+		if p.i != len(p.s) {
+			err = fmt.Errorf("WKT: unexpected %q after geometry", clip(p.s[p.i:]))
+		}
+	}
+	p.s = "" // s may be a view of a row's bytes (CSV.Geometry): not kept
 	if err != nil {
 		return nil, 0, err
-	}
-	p.ws()
-	if p.i != len(p.s) {
-		return nil, 0, fmt.Errorf("WKT: unexpected %q after geometry", clip(p.s[p.i:]))
 	}
 	return g, srid, nil
 }
