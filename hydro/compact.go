@@ -48,6 +48,24 @@ func newI64col(src []int64, perm []int32) i64col {
 	return i64col{big: permute(src, perm)}
 }
 
+// rankCol is newI64col of a column of uint32 values (computed ranks),
+// the very column newI64col gives their int64s, made in place: v is
+// permuted (perm nil: as is) and offset from its minimum, and becomes the
+// column's storage.
+func rankCol(v []uint32, perm []int32) i64col {
+	if len(v) == 0 {
+		return i64col{small: []uint32{}}
+	}
+	if perm != nil {
+		permuteInPlace(v, perm)
+	}
+	lo := slices.Min(v)
+	for k := range v {
+		v[k] -= lo
+	}
+	return i64col{base: int64(lo), small: v}
+}
+
 func (c *i64col) at(i int32) int64 {
 	if c.big != nil {
 		return c.big[i]

@@ -144,3 +144,29 @@ func TestPermuteInPlace(t *testing.T) {
 		}
 	}
 }
+
+// TestRankColMatchesNewI64col checks that a column of computed ranks
+// compacted in place is the column newI64col makes of the same values as
+// int64s, permuted or not.
+func TestRankColMatchesNewI64col(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	for _, n := range []int{1, 2, 100, 1000} {
+		perm := make([]int32, n)
+		for i := range perm {
+			perm[i] = int32(i)
+		}
+		rng.Shuffle(n, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+		ranks := make([]uint32, n)
+		wide := make([]int64, n)
+		for i := range ranks {
+			ranks[i] = uint32(3 + rng.IntN(n))
+			wide[i] = int64(ranks[i])
+		}
+		for _, p := range [][]int32{nil, perm} {
+			got, want := rankCol(slices.Clone(ranks), p), newI64col(wide, p)
+			if got.base != want.base || !slices.Equal(got.small, want.small) || got.big != nil {
+				t.Fatalf("n %d, perm %v: rankCol gives base %d, newI64col base %d (or other offsets)", n, p != nil, got.base, want.base)
+			}
+		}
+	}
+}

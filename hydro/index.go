@@ -124,10 +124,17 @@ func (n *Network) renumber(raw *rawAttrs, perm, inv []int32, size []int32) {
 	}
 	raw.lenKm, raw.pathKm = nil, nil
 	n.cumHours = permF(n.cumHours)
-	n.hydroseq = newI64col(raw.hydroseq, perm)
-	n.levelPath = newI64col(raw.levelPath, perm)
-	n.terminalPath = newI64col(raw.terminalPath, perm)
+	if raw.rankSeq != nil {
+		n.hydroseq = rankCol(raw.rankSeq, perm)
+		n.levelPath = rankCol(raw.rankLevel, perm)
+		n.terminalPath = rankCol(raw.rankTerminal, perm)
+	} else {
+		n.hydroseq = newI64col(raw.hydroseq, perm)
+		n.levelPath = newI64col(raw.levelPath, perm)
+		n.terminalPath = newI64col(raw.terminalPath, perm)
+	}
 	raw.hydroseq, raw.levelPath, raw.terminalPath = nil, nil, nil
+	raw.rankSeq, raw.rankLevel, raw.rankTerminal = nil, nil, nil
 	if perm != nil {
 		permuteInPlace(n.order, perm)
 		permuteInPlace(n.arbolate, perm)

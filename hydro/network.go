@@ -225,9 +225,14 @@ func (n *Network) MemoryBytes() int {
 // rawAttrs are the per-reach columns in input order, before index()
 // renumbers and compacts them.
 type rawAttrs struct {
-	upMain                            []int32
-	lenKm, pathKm                     []float64
+	upMain        []int32
+	lenKm, pathKm []float64
+	// hydroseq, levelPath and terminalPath are an NHDPlus source's; a
+	// computed network's are topological ranks (1 to n), held as uint32
+	// (rankSeq, rankLevel, rankTerminal) and compacted in place, which
+	// saves 12 bytes a reach while the build's memory peaks.
 	hydroseq, levelPath, terminalPath []int64
+	rankSeq, rankLevel, rankTerminal  []uint32
 }
 
 // attributes computes what the source lacks and returns a network with its
@@ -271,15 +276,10 @@ func (b *builder) newColumns(lengths []float64) (*Network, *rawAttrs) {
 		velocity: make([]float32, n),
 		flags:    make([]uint8, n),
 	}
-	raw := &rawAttrs{
-		upMain:       make([]int32, n),
-		lenKm:        lengths,
-		hydroseq:     make([]int64, n),
-		levelPath:    make([]int64, n),
-		terminalPath: make([]int64, n),
-	}
+	raw := &rawAttrs{upMain: make([]int32, n), lenKm: lengths}
 	if net.hasNHD {
 		raw.pathKm = make([]float64, n)
+		raw.hydroseq, raw.levelPath, raw.terminalPath = make([]int64, n), make([]int64, n), make([]int64, n)
 	}
 	for _, e := range b.minor {
 		net.minorDown = append(net.minorDown, edge{e[0], e[1]})
@@ -421,25 +421,28 @@ func (b *builder) travel(topo []int32, lengths []float64, net *Network) {
 // stems, and the start and terminal flags.
 func (b *builder) routing(topo []int32, hasChild []bool, net *Network, raw *rawAttrs) {
 	raw.pathKm = net.cumKm
-	for k := len(topo) - 1; k >= 0; k-- {
-		raw.hydroseq[topo[k]] = int64(len(topo) - k)
+	n := len(topo) // < MaxInt32 (build): every rank fits a uint32
+	seq, level, terminal := make([]uint32, n), make([]uint32, n), make([]uint32, n)
+	for k := n - 1; k >= 0; k-- {
+		seq[topo[k]] = uint32(n - k)
 	}
-	for k := len(topo) - 1; k >= 0; k-- {
+	for k := n - 1; k >= 0; k-- {
 		u := topo[k]
 		d := b.down[u]
 		switch {
 		case d < 0:
-			raw.levelPath[u] = raw.hydroseq[u]
-			raw.terminalPath[u] = raw.hydroseq[u]
+			level[u] = seq[u]
+			terminal[u] = seq[u]
 			net.flags[u] |= flagTerminal
 			continue
 		case raw.upMain[d] == u:
-			raw.levelPath[u] = raw.levelPath[d]
+			level[u] = level[d]
 		default:
-			raw.levelPath[u] = raw.hydroseq[u]
+			level[u] = seq[u]
 		}
-		raw.terminalPath[u] = raw.terminalPath[d]
+		terminal[u] = terminal[d]
 	}
+	raw.rankSeq, raw.rankLevel, raw.rankTerminal = seq, level, terminal
 	hasMinorIn := make([]bool, b.n)
 	for _, e := range b.minor {
 		hasMinorIn[e[1]] = true

@@ -37,10 +37,11 @@ type CSV struct {
 	colOf  []int    // colOf[field index] = column in the row
 	geom   int      // column of the WKT geometry, -1 when none
 
-	cells   [][]byte // the current row, one cell a column
-	unq     []byte   // unquoted text of the current row's quoted cells
-	row     int      // 1-based number of the current row
-	rowLine int      // line the current row starts on
+	cells   [][]byte   // the current row, one cell a column
+	unq     []byte     // unquoted text of the current row's quoted cells
+	spans   []cellSpan // the current quoted row's cells in unq
+	row     int        // 1-based number of the current row
+	rowLine int        // line the current row starts on
 	srid    int
 	sridRow int
 	wkt     wktParser // its slab keeps the points of the lines read
@@ -315,14 +316,17 @@ func (c *CSV) scanRow() bool {
 	return true
 }
 
+// cellSpan is a cell of a quoted row as a range of CSV.unq.
+type cellSpan struct{ lo, hi int }
+
 // scanQuoted reads a record that holds quotes, by RFC 4180 as
 // encoding/csv does (LazyQuotes off); it may span lines.
 func (c *CSV) scanQuoted() bool {
 	data := c.data
 	c.cells = c.cells[:0]
 	c.unq = c.unq[:0]
-	type span struct{ lo, hi int }
-	var spans []span // cells as ranges of c.unq
+	spans := c.spans[:0] // cells as ranges of c.unq
+	defer func() { c.spans = spans }()
 	p := c.pos
 	fail := func(err error) bool {
 		c.err = &RowError{File: c.path, Row: c.row + 1, Err: fmt.Errorf("line %d: %w", c.line, err)}
@@ -349,7 +353,7 @@ func (c *CSV) scanQuoted() bool {
 				}
 				break
 			}
-			spans = append(spans, span{lo, len(c.unq)})
+			spans = append(spans, cellSpan{lo, len(c.unq)})
 			switch {
 			case p >= len(data):
 			case data[p] == c.comma:
@@ -379,7 +383,7 @@ func (c *CSV) scanQuoted() bool {
 			}
 		}
 		c.unq = append(c.unq, field...)
-		spans = append(spans, span{lo, len(c.unq)})
+		spans = append(spans, cellSpan{lo, len(c.unq)})
 		p = k
 		if p < len(data) && data[p] == c.comma {
 			p++
