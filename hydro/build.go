@@ -153,12 +153,17 @@ func (b *builder) build(ctx context.Context) (*Network, error) {
 	}
 	b.stage("topology")
 	b.edges()
+	// The downstream ids are resolved: let the collector have them before
+	// the attributes are allocated (docs/performance.md, "Peak memory
+	// while loading"). The builder owns its input.
+	b.in.to, b.in.toMore, b.in.toMoreOff = textCol{}, nil, nil
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	b.stage("validate")
 	b.minorCSR()
 	lengths := b.lengths()
+	b.in.fromNode, b.in.toNode, b.in.lenKm = textCol{}, textCol{}, nil // as above
 	topo := b.toposort()
 	if err := ctx.Err(); err != nil {
 		return nil, err
