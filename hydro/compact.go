@@ -48,16 +48,12 @@ func newI64col(src []int64, perm []int32) i64col {
 	return i64col{big: permute(src, perm)}
 }
 
-// rankCol is newI64col of a column of uint32 values (computed ranks),
-// the very column newI64col gives their int64s, made in place: v is
-// permuted (perm nil: as is) and offset from its minimum, and becomes the
-// column's storage.
-func rankCol(v []uint32, perm []int32) i64col {
+// rankCol is the column newI64col makes of uint32 values (computed
+// ranks) as int64s, made in place: v is offset from its minimum and
+// becomes the column's storage.
+func rankCol(v []uint32) i64col {
 	if len(v) == 0 {
 		return i64col{small: []uint32{}}
-	}
-	if perm != nil {
-		permuteInPlace(v, perm)
 	}
 	lo := slices.Min(v)
 	for k := range v {

@@ -101,10 +101,10 @@ func TestRadixOrderStable(t *testing.T) {
 }
 
 // TestPermuteInPlace checks the in-place reorderings the index stage uses
-// against definitions written out here: permuteInPlace puts old s[perm[k]]
-// at k, scatterInPlace puts old s[i] at inv[i]. The permutations include
-// the identity, one long cycle, fixed points among short cycles, and
-// random ones of sizes around a bitset word.
+// against definitions written out here: permuteColumns puts old s[perm[k]]
+// at k in every column (and leaves perm as it was), scatterInPlace puts
+// old s[i] at inv[i]. The permutations include the identity, one long
+// cycle, and random ones of sizes around a bitset word.
 func TestPermuteInPlace(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 3))
 	var perms [][]int32
@@ -121,14 +121,20 @@ func TestPermuteInPlace(t *testing.T) {
 	for pi, perm := range perms {
 		n := len(perm)
 		src := make([]string, n)
+		nums := make([]float64, n)
 		for i := range src {
 			src[i] = "v" + strconv.Itoa(i)
+			nums[i] = float64(i) / 4
 		}
-		got := slices.Clone(src)
-		permuteInPlace(got, perm)
+		got, gotNums, before := slices.Clone(src), slices.Clone(nums), slices.Clone(perm)
+		permuteColumns(perm, col(got), col([]int(nil)), col(gotNums))
+		if !slices.Equal(perm, before) {
+			t.Fatalf("permutation %d (n %d): permuteColumns changed perm", pi, n)
+		}
 		for k := range n {
-			if got[k] != src[perm[k]] {
-				t.Fatalf("permutation %d (n %d): permuteInPlace put %s at %d, want %s", pi, n, got[k], k, src[perm[k]])
+			if got[k] != src[perm[k]] || gotNums[k] != nums[perm[k]] {
+				t.Fatalf("permutation %d (n %d): permuteColumns put %s, %v at %d, want %s, %v",
+					pi, n, got[k], gotNums[k], k, src[perm[k]], nums[perm[k]])
 			}
 		}
 		inv := make([]int32, n)
@@ -145,9 +151,9 @@ func TestPermuteInPlace(t *testing.T) {
 	}
 }
 
-// TestRankColMatchesNewI64col checks that a column of computed ranks
-// compacted in place is the column newI64col makes of the same values as
-// int64s, permuted or not.
+// TestRankColMatchesNewI64col checks that a column of computed ranks,
+// permuted and compacted in place, is the column newI64col makes of the
+// same values as int64s, permuted or not.
 func TestRankColMatchesNewI64col(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 8))
 	for _, n := range []int{1, 2, 100, 1000} {
@@ -163,10 +169,45 @@ func TestRankColMatchesNewI64col(t *testing.T) {
 			wide[i] = int64(ranks[i])
 		}
 		for _, p := range [][]int32{nil, perm} {
-			got, want := rankCol(slices.Clone(ranks), p), newI64col(wide, p)
+			v := slices.Clone(ranks)
+			if p != nil {
+				permuteColumns(p, col(v))
+			}
+			got, want := rankCol(v), newI64col(wide, p)
 			if got.base != want.base || !slices.Equal(got.small, want.small) || got.big != nil {
 				t.Fatalf("n %d, perm %v: rankCol gives base %d, newI64col base %d (or other offsets)", n, p != nil, got.base, want.base)
 			}
 		}
 	}
+}
+
+// TestPermuteVia checks permuteVia against permute for each numeric
+// column type, reusing one scratch column as the index stage does.
+func TestPermuteVia(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 2))
+	const n = 777
+	perm := make([]int32, n)
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	rng.Shuffle(n, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+	scratch := make([]uint64, n)
+	f64, f32, u32, u8 := make([]float64, n), make([]float32, n), make([]uint32, n), make([]uint8, n)
+	for i := range n {
+		f64[i], f32[i], u32[i], u8[i] = rng.Float64(), rng.Float32(), rng.Uint32(), uint8(rng.IntN(256))
+	}
+	check := func(name string, ok bool) {
+		if !ok {
+			t.Errorf("permuteVia of %s differs from permute", name)
+		}
+	}
+	w64, w32, wu32, wu8 := permute(f64, perm), permute(f32, perm), permute(u32, perm), permute(u8, perm)
+	permuteVia(f64, perm, scratch)
+	permuteVia(f32, perm, scratch)
+	permuteVia(u32, perm, scratch)
+	permuteVia(u8, perm, scratch)
+	check("float64", slices.Equal(f64, w64))
+	check("float32", slices.Equal(f32, w32))
+	check("uint32", slices.Equal(u32, wu32))
+	check("uint8", slices.Equal(u8, wu8))
 }

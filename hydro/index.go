@@ -2,6 +2,9 @@ package hydro
 
 import (
 	"slices"
+	"unsafe"
+
+	"github.com/paulmach/orb"
 )
 
 // indexParents gives each reach's parent in the index tree (-1 at a root):
@@ -105,29 +108,42 @@ func (n *Network) renumber(raw *rawAttrs, perm, inv []int32, size []int32) {
 		}
 		return remapRefs(s, perm, inv)
 	}
-	permF := func(s []float64) []float64 {
-		if perm != nil {
-			permuteInPlace(s, perm)
-		}
-		return s
-	}
 	n.down = remap(n.down)
 	upMain := remap(raw.upMain)
 	raw.upMain = nil
 	n.size = size
 	n.lenKm = newKmCol(raw.lenKm, perm)
-	n.cumKm = permF(n.cumKm)
+	if perm != nil {
+		// The columns the network keeps as they are, without a second
+		// copy of each: numbers through one scratch column, the rest
+		// (which hold pointers) in one walk along perm's cycles.
+		scratch := make([]uint64, len(perm))
+		permuteVia(n.cumKm, perm, scratch)
+		permuteVia(n.cumHours, perm, scratch)
+		permuteVia(n.order, perm, scratch)
+		permuteVia(n.arbolate, perm, scratch)
+		permuteVia(n.velocity, perm, scratch)
+		permuteVia(n.flags, perm, scratch)
+		permuteVia(raw.rankSeq, perm, scratch)
+		permuteVia(raw.rankLevel, perm, scratch)
+		permuteVia(raw.rankTerminal, perm, scratch)
+		scratch = nil
+		geom := col(n.geom)
+		if !slices.ContainsFunc(n.geom, func(l orb.LineString) bool { return l != nil }) {
+			geom = nil // no lines (a topology-only source): nothing to move
+		}
+		permuteColumns(perm, geom, col(n.names), col(n.codes))
+	}
 	if n.hasNHD {
 		n.pathKm = newKmCol(raw.pathKm, perm)
 	} else {
 		n.pathKm = kmCol{f: n.cumKm}
 	}
 	raw.lenKm, raw.pathKm = nil, nil
-	n.cumHours = permF(n.cumHours)
-	if raw.rankSeq != nil {
-		n.hydroseq = rankCol(raw.rankSeq, perm)
-		n.levelPath = rankCol(raw.rankLevel, perm)
-		n.terminalPath = rankCol(raw.rankTerminal, perm)
+	if raw.rankSeq != nil { // permuted above
+		n.hydroseq = rankCol(raw.rankSeq)
+		n.levelPath = rankCol(raw.rankLevel)
+		n.terminalPath = rankCol(raw.rankTerminal)
 	} else {
 		n.hydroseq = newI64col(raw.hydroseq, perm)
 		n.levelPath = newI64col(raw.levelPath, perm)
@@ -136,13 +152,6 @@ func (n *Network) renumber(raw *rawAttrs, perm, inv []int32, size []int32) {
 	raw.hydroseq, raw.levelPath, raw.terminalPath = nil, nil, nil
 	raw.rankSeq, raw.rankLevel, raw.rankTerminal = nil, nil, nil
 	if perm != nil {
-		permuteInPlace(n.order, perm)
-		permuteInPlace(n.arbolate, perm)
-		permuteInPlace(n.velocity, perm)
-		permuteInPlace(n.flags, perm)
-		permuteInPlace(n.geom, perm)
-		permuteInPlace(n.names, perm)
-		permuteInPlace(n.codes, perm)
 		n.ids = n.ids.permute(perm, inv)
 	}
 
@@ -197,34 +206,100 @@ func cmp2(a1, b1, a2, b2 int32) int {
 	return 0
 }
 
-// permuteInPlace reorders s as permute does (s[k] becomes the old
-// s[perm[k]]) without a second slice: it follows each cycle of perm,
-// holding one value, and marks visited positions in a bitset (n/8 bytes).
-// The columns the network keeps are permuted this way so that the index
-// stage does not hold each one twice.
-func permuteInPlace[T any](s []T, perm []int32) {
-	done := make([]uint64, (len(s)+63)/64)
-	for start := range s {
-		if done[start/64]&(1<<(start%64)) != 0 {
+// permuteVia reorders s as permute does (s[k] becomes the old
+// s[perm[k]]) through scratch, a column of at least len(s) 8-byte words
+// that the caller reuses for every column: the index stage permutes
+// eight numeric columns with one extra column of memory instead of a copy
+// of each. The reads follow perm in sequence, so the processor overlaps
+// their cache misses, which a walk along the cycles cannot.
+func permuteVia[T ~float64 | ~float32 | ~uint32 | ~uint8](s []T, perm []int32, scratch []uint64) {
+	if s == nil {
+		return
+	}
+	// T holds no pointer and is at most 8 bytes: its values fit in the
+	// scratch words' memory.
+	tmp := unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(scratch))), len(s))
+	for k, old := range perm {
+		tmp[k] = s[old]
+	}
+	copy(s, tmp)
+}
+
+// permCol is a column permuteColumns moves: hold keeps one value aside,
+// move copies a value within the column, put writes the held value.
+type permCol interface {
+	hold(i int)
+	move(dst, src int)
+	put(dst int)
+}
+
+// colOf is a slice as a permCol.
+type colOf[T any] struct {
+	s    []T
+	held T
+}
+
+func (c *colOf[T]) hold(i int)        { c.held = c.s[i] }
+func (c *colOf[T]) move(dst, src int) { c.s[dst] = c.s[src] }
+func (c *colOf[T]) put(dst int)       { c.s[dst] = c.held }
+
+// col makes a permCol of s, nil when s is nil (a column the network does
+// not have).
+func col[T any](s []T) permCol {
+	if s == nil {
+		return nil
+	}
+	return &colOf[T]{s: s}
+}
+
+// permuteColumns reorders every column as permute does (value k becomes
+// the old value perm[k]) without a second slice: it follows each cycle of
+// perm once for all the columns, holding one value of each. The network's
+// columns that hold pointers (lines, names) are permuted this way so that
+// the index stage does not hold each one twice; each step waits for the
+// last (the next position is read from perm), so numeric columns take
+// permuteVia instead. A visited position is marked by complementing its perm entry,
+// and perm is restored before returning.
+func permuteColumns(perm []int32, cols ...permCol) {
+	live := cols[:0:0]
+	for _, c := range cols {
+		if c != nil {
+			live = append(live, c)
+		}
+	}
+	if len(live) == 0 {
+		return
+	}
+	for start := range perm {
+		if perm[start] < 0 {
 			continue
 		}
-		tmp := s[start]
+		for _, c := range live {
+			c.hold(start)
+		}
 		k := start
 		for {
-			done[k/64] |= 1 << (k % 64)
 			from := int(perm[k])
+			perm[k] = ^perm[k]
 			if from == start {
-				s[k] = tmp
+				for _, c := range live {
+					c.put(k)
+				}
 				break
 			}
-			s[k] = s[from]
+			for _, c := range live {
+				c.move(k, from)
+			}
 			k = from
 		}
+	}
+	for k, v := range perm {
+		perm[k] = ^v
 	}
 }
 
 // scatterInPlace reorders s so that the old s[i] ends at inv[i] (the
-// inverse of permuteInPlace's perm), without a second slice.
+// inverse of permuteColumns' perm), without a second slice.
 func scatterInPlace[T any](s []T, inv []int32) {
 	done := make([]uint64, (len(s)+63)/64)
 	for start := range s {
