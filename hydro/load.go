@@ -72,6 +72,21 @@ func Load(ctx context.Context, path string, opt LoadOptions) (*Network, *Source,
 	return net, src, nil
 }
 
+// ReadReaches reads a network file's reaches as Load does, CSV and
+// GeoJSON through the streaming readers (other formats, and files those
+// hand on, through layer.Read and FromLayer), for callers that store the
+// reaches rather than build them, such as the PostGIS import: the same
+// reaches, rows and errors as FromLayer over layer.Read
+// (TestCSVReaderMatchesGeneric, TestGeoJSONReaderMatchesGeneric) without
+// a whole-file layer of generic features.
+func ReadReaches(path string, opt LoadOptions) ([]Reach, *Source, error) {
+	cols, src, err := readReaches(path, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cols.reaches(), src, nil
+}
+
 // rowOf is the source row of reach i, i+1 when rows are not known.
 func rowOf(rows []int32, i int) int {
 	if i < len(rows) {

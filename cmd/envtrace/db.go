@@ -13,7 +13,6 @@ import (
 
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/casework/petition"
-	"github.com/envtrace/envtrace/gis/layer"
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/store"
@@ -288,13 +287,9 @@ func importNetwork(ctx context.Context, e *env, pool *pgxpool.Pool, path, name s
 		name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
 	fmt.Fprintf(e.stderr, "reading %s\n", path)
-	l, err := layer.Read(path, layer.Options{Layer: e.cfg.Layer, Progress: func(done, total int) {}})
+	reaches, src, err := hydro.ReadReaches(path, hydro.LoadOptions{Layer: e.cfg.Layer, SnapTolerance: e.cfg.SnapTolerance})
 	if err != nil {
 		return err
-	}
-	reaches, src, err := hydro.FromLayer(l, hydro.LoadOptions{Layer: e.cfg.Layer, SnapTolerance: e.cfg.SnapTolerance})
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
 	}
 	if err := store.ImportNetwork(ctx, pool, name, reaches, src.SRID, e.progressPrinter("reaches")); err != nil {
 		return err
