@@ -89,16 +89,10 @@ func (p Plume) at(q, x, y float64, w Sample, class Stability, spreadDeg float64)
 	if x <= 0 {
 		return 0
 	}
-	sy, sz := widened(class, x, spreadDeg)
+	sy, sz := BriggsSigmas(class, x)
+	sy = math.Hypot(sy, x*math.Sin(math.Min(spreadDeg, 89)*math.Pi/180))
 	u := math.Max(w.Speed, MinPlumeSpeed)
 	return q / (2 * math.Pi * u * sy * sz) * math.Exp(-y*y/(2*sy*sy)) * p.vertical(sz)
-}
-
-// widened returns Briggs' σy widened for the direction uncertainty
-// (see Concentration) and σz at downwind distance x.
-func widened(class Stability, x, spreadDeg float64) (sy, sz float64) {
-	sy, sz = BriggsSigmas(class, x)
-	return math.Hypot(sy, x*math.Sin(math.Min(spreadDeg, 89)*math.Pi/180)), sz
 }
 
 // vertical is the reflected vertical Gaussian term at the receptor height.
@@ -123,24 +117,4 @@ func (p Plume) Ratio(dx, dy float64, w Sample, class Stability, spreadDeg, refX 
 		return 0
 	}
 	return p.at(1, x, y, w, class, spreadDeg) / ref
-}
-
-// RatioParts splits Ratio into its two factors, Ratio = centre × cross:
-// centre is the centreline concentration at the receptor's downwind
-// distance over the reference centreline at refX (how strongly the plume
-// reaches that far), cross the crosswind Gaussian exp(−y²/2σy²) at the
-// receptor (0–1, whether the receptor lies in the plume's sector). Both are
-// 0 upwind of the source or in a calm. Attribution of sensor events caps
-// centre at 1 but not the product (tracing/odour, Options.CrosswindVotes).
-func (p Plume) RatioParts(dx, dy float64, w Sample, class Stability, spreadDeg, refX float64) (centre, cross float64) {
-	if w.Calm {
-		return 0, 0
-	}
-	x, y := Geometry(dx, dy, w.FromDirection())
-	ref := p.at(1, refX, 0, w, class, spreadDeg)
-	if x <= 0 || ref <= 0 {
-		return 0, 0
-	}
-	sy, _ := widened(class, x, spreadDeg)
-	return p.at(1, x, 0, w, class, spreadDeg) / ref, math.Exp(-y * y / (2 * sy * sy))
 }

@@ -140,35 +140,6 @@ func TestPlumeGeometry(t *testing.T) {
 	}
 }
 
-// TestPlumeRatioParts: the crosswind factor is exp(−y²/2σy²) with σy
-// from Briggs' table (class D at 1 km, σy = 80/√1.1 = 76.277 m, computed
-// by hand), 1 on the axis; the centreline factor is the on-axis Ratio; the
-// two multiply to Ratio off the axis; upwind and in a calm both are 0.
-func TestPlumeRatioParts(t *testing.T) {
-	p := Plume{HeightM: 10, ReceptorM: 1.5}
-	w := Sample{U: -3, V: 0, Speed: 3} // from the east: the plume goes west
-	centre, cross := p.RatioParts(-1000, 76.277, w, ClassD, 0, 4000)
-	if math.Abs(cross-math.Exp(-0.5)) > 1e-5 {
-		t.Errorf("one σy off the axis: crosswind %.6f, want e^−½ = %.6f", cross, math.Exp(-0.5))
-	}
-	onAxis := p.Ratio(-1000, 0, w, ClassD, 0, 4000)
-	if math.Abs(centre-onAxis) > 1e-12 || !(centre > 1) {
-		t.Errorf("centreline factor %g, on-axis ratio %g (1 km is nearer than the 4 km reference, so above 1)", centre, onAxis)
-	}
-	if r := p.Ratio(-1000, 76.277, w, ClassD, 0, 4000); math.Abs(r-centre*cross) > 1e-12 {
-		t.Errorf("ratio %g is not centreline × crosswind %g", r, centre*cross)
-	}
-	if c, x := p.RatioParts(-1000, 0, w, ClassD, 0, 4000); x != 1 || c != centre {
-		t.Errorf("on the axis: centreline %g, crosswind %g", c, x)
-	}
-	if c, x := p.RatioParts(1000, 0, w, ClassD, 0, 4000); c != 0 || x != 0 {
-		t.Errorf("upwind: %g, %g", c, x)
-	}
-	if c, x := p.RatioParts(-1000, 0, Sample{Calm: true, Speed: 0.2}, ClassD, 0, 4000); c != 0 || x != 0 {
-		t.Errorf("calm: %g, %g", c, x)
-	}
-}
-
 // TestPuffsApproachPlume checks the puff model against the plume in the
 // one case where both must agree, a steady uniform wind: after the puffs
 // have had time to arrive, the hourly mean on the plume's axis is within

@@ -17,12 +17,6 @@
 // so only the wind and the facilities' compliance records order them.
 // Votes and evidence name the event by its id, "DEVICE@TIME".
 //
-// A vote is the plume's crosswind factor at the sensor times its
-// centreline reach capped at 1 (odour.Options.CrosswindVotes), not the
-// capped coupling of petitions: a factory between the true source and the
-// sensors along the wind would otherwise explain fully a sector widened by
-// its nearness and win the tie (docs/air.md, A-T4).
-//
 // The data are public: sensors are not people, so the events and the
 // trajectory carry the devices' exact positions.
 package airattr
@@ -125,10 +119,8 @@ type Engine struct {
 var ErrUnknownEvent = errors.New("unknown sensor event")
 
 // New builds the engine over the facilities of ds and the wind of the
-// monitors, on the grid odour.New chooses, with crosswind votes (see the
-// package documentation).
+// monitors, on the grid odour.New chooses.
 func New(ds *model.Dataset, events []Event, monitors []atmos.Monitor, wind []atmos.Observation, opt odour.Options) (*Engine, error) {
-	opt.CrosswindVotes = true
 	e, err := odour.New(ds, receptors(events), monitors, wind, opt)
 	if err != nil {
 		return nil, err
@@ -138,7 +130,6 @@ func New(ds *model.Dataset, events []Event, monitors []atmos.Monitor, wind []atm
 
 // NewWithField is New with a grid and wind field built by the caller.
 func NewWithField(ds *model.Dataset, events []Event, grid *crs.Planar, field *atmos.IDW, opt odour.Options) (*Engine, error) {
-	opt.CrosswindVotes = true
 	e, err := odour.NewWithField(ds, receptors(events), grid, field, opt)
 	if err != nil {
 		return nil, err

@@ -61,18 +61,6 @@ type Options struct {
 	TierWindow          time.Duration
 	TierA, TierB, TierC int
 	AreaCellM           float64
-	// CrosswindVotes scores a receptor by the plume's crosswind factor
-	// times its centreline reach capped at 1, min(1, centre) × cross
-	// (atmos.Plume.RatioParts), instead of the capped coupling
-	// min(1, centre × cross) that the likelihood surface keeps (the
-	// confidence's share of the surface maximum). Capping the product lets a source close to the receptors,
-	// whose centreline is many times the reference, explain fully every
-	// receptor within a sector widened by that excess, so that a facility
-	// between the true source and the receptors along the wind wins the
-	// tie; capping the reach alone keeps every source's sector its plume's
-	// width. tracing/airattr sets it for sensor events (docs/air.md, A-T4);
-	// odour petitions keep the capped coupling.
-	CrosswindVotes bool
 	// AirPermits are the data directory's air-permit files: each
 	// candidate's evidence lists its air permit and the air-permit
 	// rationality findings (AirFindings, or airpermit.Check's when nil,
@@ -231,9 +219,8 @@ func (e *Engine) Grid() *crs.Planar { return e.grid }
 // coupling is the plume link between a source and a petition.
 type coupling struct {
 	// ratio is the plume concentration at the petition over the reference
-	// centreline concentration at the detection range, capped at 1; centre
-	// and cross are its factors (atmos.Plume.RatioParts), uncapped.
-	ratio, centre, cross float64
+	// centreline concentration at the detection range, capped at 1.
+	ratio float64
 	// wind is the wind used; ok is false when there was none.
 	wind atmos.Sample
 	ok   bool
@@ -255,17 +242,8 @@ func (e *Engine) couple(p *pet, sx, sy float64) coupling {
 		return coupling{}
 	}
 	class := atmos.StabilityClass(w.Speed, p.sunUp)
-	centre, cross := e.plume.RatioParts(dx, dy, w, class, p.spread, e.opt.DetectionRangeM)
-	return coupling{ratio: math.Min(1, centre*cross), centre: centre, cross: cross, wind: w, ok: true}
-}
-
-// scored is the coupling a vote counts: the capped coupling, or with
-// Options.CrosswindVotes the crosswind factor times the reach capped at 1.
-func (e *Engine) scored(k coupling) float64 {
-	if e.opt.CrosswindVotes {
-		return math.Min(1, k.centre) * k.cross
-	}
-	return k.ratio
+	r := e.plume.Ratio(dx, dy, w, class, p.spread, e.opt.DetectionRangeM)
+	return coupling{ratio: math.Min(1, r), wind: w, ok: true}
 }
 
 // window returns the traceable petitions with from ≤ time < to.

@@ -202,16 +202,11 @@ func (sc *scene) petition(id string, h float64, dx, dy float64, category string,
 
 func (sc *scene) engine(t *testing.T, fs []model.Facility, ps []Petition) *Engine {
 	t.Helper()
-	return sc.engineWith(t, fs, ps, Options{})
-}
-
-func (sc *scene) engineWith(t *testing.T, fs []model.Facility, ps []Petition, opt Options) *Engine {
-	t.Helper()
 	ds := &model.Dataset{Facilities: fs}
 	if err := ds.Index(); err != nil {
 		t.Fatal(err)
 	}
-	e, err := NewWithField(ds, ps, sc.grid, sc.field, opt)
+	e, err := NewWithField(ds, ps, sc.grid, sc.field, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,59 +276,6 @@ func TestRankWithTurningWind(t *testing.T) {
 	}
 	if res2.Confidence.Level == LevelAbstain && res2.Candidates[0].Rank != 0 {
 		t.Errorf("an abstaining result ranks %+v", res2.Candidates[0])
-	}
-}
-
-// TestCrosswindVotes: a steady north wind, factory F 4 km north of a row
-// of receptors spread 900 m either side of its axis (its plume is about
-// that wide there), factory N on the same axis 1.5 km north. N's
-// centreline at the receptors is several times the 4 km reference, so the
-// capped coupling min(1, centreline × crosswind) gives N a full vote far
-// off its narrow plume's axis and N wins; crosswind votes, min(1,
-// centreline) × crosswind, keep N to its plume's width and F wins. The
-// votes show both factors and still add up.
-func TestCrosswindVotes(t *testing.T) {
-	sc := newScene(t, 0, nil)
-	fs := []model.Facility{sc.facility("F", "chemical", 0, 4000), sc.facility("N", "chemical", 0, 1500)}
-	var ps []Petition
-	for i, x := range []float64{-900, -600, -300, 0, 300, 600, 900} {
-		ps = append(ps, sc.petition("R"+string(rune('1'+i)), 10+0.2*float64(i), x, 0, "industrial/chemical", 3))
-	}
-	for _, tc := range []struct {
-		name  string
-		opt   Options
-		first string
-		plume func(v Vote) float64
-	}{
-		{"capped coupling", Options{}, "N", func(v Vote) float64 { return math.Min(1, v.Centreline*v.Crosswind) }},
-		{"crosswind votes", Options{CrosswindVotes: true}, "F", func(v Vote) float64 { return math.Min(1, v.Centreline) * v.Crosswind }},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			res, err := sc.engineWith(t, fs, ps, tc.opt).Rank(context.Background(), sc.start, sc.start.Add(24*time.Hour))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(res.Candidates) != 2 || res.Candidates[0].FacilityID != tc.first {
-				t.Fatalf("ranking %v (scores %v, %v), want %s first", ids(res.Candidates), res.Candidates[0].Score, res.Candidates[len(res.Candidates)-1].Score, tc.first)
-			}
-			checkVotesAddUp(t, res)
-			for _, c := range res.Candidates {
-				for _, v := range c.Evidence.Votes {
-					// Both factors are rounded to 4 decimals; the
-					// crosswind's rounding grows with the centreline.
-					if math.Abs(v.Plume-tc.plume(v)) > 1e-4*(1+v.Centreline) || v.Crosswind <= 0 || v.Crosswind > 1 {
-						t.Errorf("%s, %s: plume %v from centreline %v and crosswind %v", c.FacilityID, v.PetitionID, v.Plume, v.Centreline, v.Crosswind)
-					}
-				}
-			}
-			near := res.Candidates[0]
-			if near.FacilityID != "N" {
-				near = res.Candidates[1]
-			}
-			if v := near.Evidence.Votes[0]; !(v.Centreline > 1) {
-				t.Errorf("N's centreline at %s is %v, not above the reference", v.PetitionID, v.Centreline)
-			}
-		})
 	}
 }
 

@@ -138,7 +138,7 @@ func (e *Engine) candidate(ps []*pet, s *site) Candidate {
 			continue
 		}
 		k := e.couple(p, s.x, s.y)
-		v := round(e.scored(k)*m.Weight*s.compliance.Multiplier, 4)
+		v := round(k.ratio*m.Weight*s.compliance.Multiplier, 4)
 		if v == 0 {
 			continue
 		}
@@ -159,7 +159,7 @@ func (e *Engine) voteOf(p *pet, k coupling, m Match, s *site, v float64) Vote {
 	d := math.Hypot(s.x-p.x, s.y-p.y)
 	bearing := atmos.Bearing(s.x-p.x, s.y-p.y)
 	vt := Vote{PetitionID: p.ID, Time: p.Time, Category: p.Category.String(), Intensity: p.Intensity, Vote: v,
-		Plume: round(e.scored(k), 4), Centreline: round(k.centre, 4), Crosswind: round(k.cross, 4), Profile: m.Weight, ProfileReason: m.Reason, Compliance: s.compliance.Multiplier,
+		Plume: round(k.ratio, 4), Profile: m.Weight, ProfileReason: m.Reason, Compliance: s.compliance.Multiplier,
 		DistanceM: math.Round(d), BearingDeg: round(bearing, 1), TravelMinutes: round(d/math.Max(k.wind.Speed, atmos.MinPlumeSpeed)/60, 1),
 		WindSpeed: round(k.wind.Speed, 2), WindSource: k.wind.Source, WindClass: p.conf.Class}
 	if from := k.wind.FromDirection(); !math.IsNaN(from) {

@@ -50,7 +50,7 @@ func (e *Engine) repeat(ctx context.Context, to time.Time) (*Repeat, []support, 
 			if m.Weight == 0 {
 				continue
 			}
-			if v := e.scored(e.couple(p, s.x, s.y)) * m.Weight * s.compliance.Multiplier; v >= e.opt.SupportVote {
+			if v := e.couple(p, s.x, s.y).ratio * m.Weight * s.compliance.Multiplier; v >= e.opt.SupportVote {
 				sup = append(sup, support{s.f.EmsNo, p.Time})
 				count(facs, s.f.EmsNo, p.Time)
 			}

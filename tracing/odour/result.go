@@ -91,15 +91,8 @@ type Vote struct {
 	Intensity  int       `json:"intensity"`
 	Vote       float64   `json:"vote"`
 	// Plume is the plume coupling (0–1), Profile the industry match and
-	// ProfileReason why, Compliance the record's multiplier. Centreline
-	// (the plume's centreline at the receptor's downwind distance over the
-	// reference at the detection range) and Crosswind (the crosswind
-	// Gaussian at the receptor, 0–1) are the coupling's factors: Plume is
-	// min(1, Centreline × Crosswind), or min(1, Centreline) × Crosswind
-	// for sensor events (Options.CrosswindVotes).
+	// ProfileReason why, Compliance the record's multiplier.
 	Plume         float64 `json:"plume"`
-	Centreline    float64 `json:"centreline"`
-	Crosswind     float64 `json:"crosswind"`
 	Profile       float64 `json:"profile"`
 	ProfileReason string  `json:"profile_reason"`
 	Compliance    float64 `json:"compliance"`
