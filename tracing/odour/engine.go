@@ -55,6 +55,13 @@ type Options struct {
 	// SurfaceAgreementM: a surface maximum farther than this from the top
 	// candidate makes the confidence low (default 1 km).
 	SurfaceAgreementM float64
+	// ExplainShare and ExplainZ are the explanation gate's limits
+	// (Explanation): a ranking that would be named with medium or high
+	// confidence becomes low when its top candidate explains less than
+	// ExplainShare of what a source at the surface maximum would (default
+	// 0.98), or when the petitions lie to one side of its plume by more
+	// than ExplainZ standard errors of the wind direction (default 1.96).
+	ExplainShare, ExplainZ float64
 	// TierWindow is the repeat-tier window (default 30 days); TierA,
 	// TierB, TierC the petition counts of tiers A, B and C (default 10, 5,
 	// 3); AreaCellM the size of a receptor area (default 1 km).
@@ -87,6 +94,8 @@ func (o Options) withDefaults() Options {
 	def(&o.MinShare, 0.7)
 	def(&o.AmbiguityRatio, 0.8)
 	def(&o.SurfaceAgreementM, 1000)
+	def(&o.ExplainShare, 0.98)
+	def(&o.ExplainZ, 1.96)
 	def(&o.AreaCellM, 1000)
 	if o.TierWindow <= 0 {
 		o.TierWindow = 30 * 24 * time.Hour

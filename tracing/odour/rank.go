@@ -123,6 +123,7 @@ func (e *Engine) attribute(ctx context.Context, ps []*pet, res *Result, single b
 	}
 	res.Baseline = e.baseline(ps, sites)
 	e.judge(res, single)
+	e.explain(res, single)
 	return nil
 }
 

@@ -22,6 +22,8 @@ const (
 	ReasonSinglePetition = "single_petition"
 	ReasonClearSource    = "clear_source"
 	ReasonSupported      = "supported"
+	ReasonNotExplained   = "not_explained"
+	ReasonBesidePlume    = "beside_plume"
 )
 
 // reasonText is each code's English text; {name} is a parameter.
@@ -37,6 +39,8 @@ var reasonText = map[string]string{
 	ReasonSinglePetition: "{facility_id} lies upwind of the petition; one petition cannot be triangulated",
 	ReasonClearSource:    "{facility_id} explains {share_pct} % of what the best point source would, well ahead of the runner-up, and the wind is well known",
 	ReasonSupported:      "{facility_id} explains {share_pct} % of what the best point source would and the surface peaks {distance_km} km from it",
+	ReasonNotExplained:   "{facility_id} is the best listed candidate but explains only {share_pct} % of what a source at the surface maximum would (a suspect must explain at least {min_share_pct} %): a source not in the list may be responsible",
+	ReasonBesidePlume:    "the petitions lie {offset_deg}° to one side of {facility_id}'s plume on average over {hours} hours (the wind's error allows {allowed_deg}°): a source not in the list may be responsible",
 }
 
 // ReasonCodes lists every confidence reason code, sorted (the map's

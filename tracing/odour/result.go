@@ -182,6 +182,9 @@ type Confidence struct {
 	Share         float64 `json:"share_of_surface_max"`
 	Runner        float64 `json:"runner_up_ratio"`
 	SurfaceToTopM float64 `json:"surface_to_top_m"`
+	// Explanation is the explanation gate's check of a ranking the other
+	// rules would name with medium or high confidence (absent otherwise).
+	Explanation *Explanation `json:"explanation,omitempty"`
 }
 
 // The confidence levels.

@@ -14,9 +14,13 @@ import (
 // outcome is one scenario's result.
 type outcome struct {
 	first, top2, absentOK, located, baselineFirst bool
-	locErrM                                       float64
-	petitions                                     int
-	level, absentLevel                            string
+	// lowered: the true source is first and the explanation gate lowered
+	// a medium or high confidence to low; absentSureBefore: without the
+	// true source, the ranking was medium or high before the gate.
+	lowered, absentSureBefore bool
+	locErrM                   float64
+	petitions                 int
+	level, absentLevel        string
 }
 
 // run generates the scenario of seed and ranks it twice: with every
@@ -67,13 +71,22 @@ func run(tb testing.TB, st atmos.Monitor, wind []atmos.Observation, seed uint64)
 	absent := rank(sc.Source)
 	o.absentOK = absent.Confidence.Level == odour.LevelAbstain || absent.Confidence.Level == odour.LevelLow
 	o.level, o.absentLevel = all.Confidence.Level, absent.Confidence.Level
+	if x := all.Confidence.Explanation; x != nil && o.first && !x.Passed {
+		o.lowered = true
+	}
+	if x := absent.Confidence.Explanation; x != nil {
+		o.absentSureBefore = true
+	}
 	return o
 }
 
 // rates runs seeds 1..n.
 type rates struct {
 	first, top2, absentOK, located, baselineFirst float64
-	n                                             int
+	// lowered and absentSureBefore are the shares of outcome's flags: the
+	// explanation gate's cost and the absent rankings it had to judge.
+	lowered, absentSureBefore float64
+	n                         int
 }
 
 func evaluate(tb testing.TB, n int) rates {
@@ -91,12 +104,15 @@ func evaluate(tb testing.TB, n int) rates {
 		add(&r.absentOK, o.absentOK)
 		add(&r.located, o.located)
 		add(&r.baselineFirst, o.baselineFirst)
+		add(&r.lowered, o.lowered)
+		add(&r.absentSureBefore, o.absentSureBefore)
 		if testing.Verbose() {
-			tb.Logf("seed %d: %d petitions, first %v top2 %v loc %.0f m baseline %v; confidence %s, without the source %s", seed, o.petitions, o.first, o.top2, o.locErrM, o.baselineFirst, o.level, o.absentLevel)
+			tb.Logf("seed %d: %d petitions, first %v top2 %v loc %.0f m baseline %v; confidence %s (lowered by the explanation gate %v), without the source %s (medium or high before the gate %v)",
+				seed, o.petitions, o.first, o.top2, o.locErrM, o.baselineFirst, o.level, o.lowered, o.absentLevel, o.absentSureBefore)
 		}
 	}
 	f := float64(n)
-	return rates{r.first / f, r.top2 / f, r.absentOK / f, r.located / f, r.baselineFirst / f, n}
+	return rates{r.first / f, r.top2 / f, r.absentOK / f, r.located / f, r.baselineFirst / f, r.lowered / f, r.absentSureBefore / f, n}
 }
 
 // TestSyntheticAcceptance is acceptance test O-T4 on a small seeded sample
@@ -140,6 +156,8 @@ func BenchmarkSyntheticAcceptance(b *testing.B) {
 		b.ReportMetric(r.absentOK, "absent_abstain_or_low_rate")
 		b.ReportMetric(r.located, "surface_within_1km_rate")
 		b.ReportMetric(r.baselineFirst, "baseline_first_rate")
+		b.ReportMetric(r.lowered, "first_lowered_by_gate_rate")
+		b.ReportMetric(r.absentSureBefore, "absent_medium_or_high_before_gate_rate")
 		b.ReportMetric(r.first/math.Max(r.baselineFirst, 1e-9), "first_vs_baseline")
 		b.ReportMetric(float64(r.n), "scenarios")
 	}
