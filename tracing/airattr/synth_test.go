@@ -352,8 +352,8 @@ func evaluateNull(tb testing.TB, base uint64, n int) nullRates {
 // confidence. With the injected factory missing from the list, the
 // explanation gate must bring the medium-or-high namings of an innocent
 // factory to at most 1 of 8 (the gate's 2 % target plus twice its sampling
-// error at 8 scenarios) and may not lower more of them than the other
-// rules gave (it only lowers).
+// error at 8 scenarios), must lower some of those the other rules gave,
+// and may never raise a level.
 func TestSyntheticPlumeNull(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the null scenarios run the puff model; skipped in -short")
@@ -370,6 +370,11 @@ func TestSyntheticPlumeNull(t *testing.T) {
 	}
 	if r.missingSure > r.missingSureBefore || r.noneSure > r.noneSureBefore {
 		t.Errorf("the explanation gate raised a confidence: %+v", r)
+	}
+	// Seeds 1–8 hold one innocent factory named with medium confidence by
+	// the other rules (seed 3: share of the surface maximum 0.74).
+	if r.missingSureBefore > 0 && r.missingSure >= r.missingSureBefore {
+		t.Errorf("the explanation gate lowered none of the %.0f medium or high namings of an innocent factory", r.missingSureBefore*n)
 	}
 }
 
