@@ -2,8 +2,10 @@
 // wind (issue 13 item 4, goal A4): an ADF emission or RED slice is a
 // receptor that smelt a source, and the odour attribution of tracing/odour
 // — Gaussian-plume votes through the interpolated wind, the likelihood
-// surface, the no-wind baseline, the confidence and its abstentions, and
-// the back-trajectory of one event — ranks the facilities upwind of it.
+// surface, the no-wind baseline, the confidence and its abstentions, the
+// explanation gate that withholds medium or high confidence from a top
+// candidate that does not explain the events (odour.Explanation), and the
+// back-trajectory of one event — ranks the facilities upwind of it.
 //
 // # Events as receptors
 //
