@@ -18,11 +18,9 @@ type segRun struct {
 	line, seg, n int32
 }
 
-// segTree is a static R-tree over the runs of segments of all lines, packed
-// in Hilbert order of the runs' box centres (in the style of flatbush):
-// entries are stored level by level in flat arrays, leaves first and the
-// root last, so building is a sort and queries touch contiguous memory.
-// It is read-only once built, so any number of goroutines may search it.
+// segTree indexes the runs of segments of all lines in a packed R-tree
+// (spatial.PackedTree), for the T-junction search's box queries. It is
+// read-only once built, so any number of goroutines may search it.
 //
 // A run is up to chunkSegs segments whose box spans at most maxSpan (four
 // times the median run's span). A longer run is indexed segment by segment,
@@ -31,49 +29,10 @@ type segRun struct {
 // covers a large empty area, and would otherwise be a candidate for every
 // line end in it (and make every tree node above it as large).
 type segTree struct {
-	boxes    [][4]float64 // minX, minY, maxX, maxY per entry
-	ref      []int32      // node entry: index of its first child entry
-	runs     []segRun     // leaf entry i: runs[i]
-	levelEnd []int32      // levelEnd[l] is one past the last entry of level l
-	curve    hilbertGrid  // the order of the leaves, for queries to follow
+	tree  spatial.PackedTree
+	runs  []segRun            // leaf i of the tree (its payload) is runs[i]
+	curve spatial.HilbertGrid // the order of the leaves, for queries to follow
 }
-
-// hilbertGrid maps points to their distance along a Hilbert curve through
-// a 2^16 by 2^16 grid over an extent: points near each other on the curve
-// are near each other in space.
-type hilbertGrid struct {
-	x0, y0, sx, sy float64
-}
-
-// hilbertSide is the largest cell index of a hilbertGrid.
-const hilbertSide = 1<<16 - 1
-
-// newHilbertGrid spans the extent of pts.
-func newHilbertGrid(pts []orb.Point) hilbertGrid {
-	if len(pts) == 0 {
-		return hilbertGrid{}
-	}
-	b := boxOf(pts)
-	g := hilbertGrid{x0: b[0], y0: b[1], sx: hilbertSide / (b[2] - b[0]), sy: hilbertSide / (b[3] - b[1])}
-	if math.IsInf(g.sx, 0) || math.IsNaN(g.sx) {
-		g.sx = 0
-	}
-	if math.IsInf(g.sy, 0) || math.IsNaN(g.sy) {
-		g.sy = 0
-	}
-	return g
-}
-
-// key is p's distance along the curve; points outside the extent are
-// clamped onto its edge.
-func (g hilbertGrid) key(p orb.Point) uint64 {
-	hx := uint32(min(hilbertSide, max(0, (p[0]-g.x0)*g.sx)))
-	hy := uint32(min(hilbertSide, max(0, (p[1]-g.y0)*g.sy)))
-	return uint64(spatial.HilbertD(16, hx, hy))
-}
-
-// segTreeFanout is the number of children per node.
-const segTreeFanout = 16
 
 // maxParts caps the parts of one long segment.
 const maxParts = 4096
@@ -131,11 +90,6 @@ func newSegTree(lines []orb.LineString, tol float64) *segTree {
 	if nRuns == 0 {
 		return t
 	}
-	total := nRuns
-	for m := nRuns; m > 1; {
-		m = (m + segTreeFanout - 1) / segTreeFanout
-		total += m
-	}
 	// Hilbert order of the box centres over their extent.
 	centre := func(b [4]float64) orb.Point { return orb.Point{b[0]/2 + b[2]/2, b[1]/2 + b[3]/2} }
 	ext := [4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}
@@ -143,37 +97,25 @@ func newSegTree(lines []orb.LineString, tol float64) *segTree {
 		c := centre(b)
 		ext = [4]float64{min(ext[0], c[0]), min(ext[1], c[1]), max(ext[2], c[0]), max(ext[3], c[1])}
 	}
-	t.curve = newHilbertGrid([]orb.Point{{ext[0], ext[1]}, {ext[2], ext[3]}})
+	t.curve = spatial.NewHilbertGrid(ext[0], ext[1], ext[2], ext[3])
 	keys := make([]uint64, nRuns)
 	order := make([]int32, nRuns)
 	parallel(nRuns, func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
-			keys[i] = t.curve.key(centre(boxes[i]))
+			keys[i] = uint64(t.curve.Key(centre(boxes[i])))
 			order[i] = int32(i)
 		}
 	})
 	radixSort(keys, order)
+	keys = nil
 
-	t.boxes = make([][4]float64, nRuns, total)
-	t.ref = make([]int32, nRuns, total)
 	t.runs = make([]segRun, nRuns)
 	for i, o := range order {
-		t.boxes[i], t.runs[i] = boxes[o], runs[o]
+		t.runs[i] = runs[o]
 	}
-	t.levelEnd = append(t.levelEnd, int32(nRuns))
-	start, end := 0, nRuns
-	for end-start > 1 {
-		for c := start; c < end; c += segTreeFanout {
-			b := t.boxes[c]
-			for _, cb := range t.boxes[c+1 : min(c+segTreeFanout, end)] {
-				b = [4]float64{min(b[0], cb[0]), min(b[1], cb[1]), max(b[2], cb[2]), max(b[3], cb[3])}
-			}
-			t.boxes = append(t.boxes, b)
-			t.ref = append(t.ref, int32(c))
-		}
-		start, end = end, len(t.boxes)
-		t.levelEnd = append(t.levelEnd, int32(end))
-	}
+	runs = nil
+	t.tree = spatial.NewPackedTree(nRuns, func(i int) [4]float64 { return boxes[order[i]] },
+		func(i int) uint32 { return uint32(i) })
 	return t
 }
 
@@ -224,47 +166,6 @@ func segmentParts(boxes [][4]float64, a, b orb.Point, maxSpan float64) [][4]floa
 	return boxes
 }
 
-// search appends to out the runs whose box meets the closed box q, using
-// stack as scratch space, and returns out and stack for reuse.
-func (t *segTree) search(q [4]float64, out []segRun, stack []int32) ([]segRun, []int32) {
-	if len(t.boxes) == 0 {
-		return out, stack
-	}
-	nRuns := t.levelEnd[0]
-	root := int32(len(t.boxes) - 1)
-	if !meets(&t.boxes[root], &q) {
-		return out, stack
-	}
-	stack = append(stack[:0], root)
-	for len(stack) > 0 {
-		e := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if e < nRuns {
-			out = append(out, t.runs[e])
-			continue
-		}
-		lo := t.ref[e]
-		hi := lo + segTreeFanout
-		for _, end := range t.levelEnd {
-			if lo < end {
-				hi = min(hi, end)
-				break
-			}
-		}
-		for c := lo; c < hi; c++ {
-			if meets(&t.boxes[c], &q) {
-				stack = append(stack, c)
-			}
-		}
-	}
-	return out, stack
-}
-
-// meets reports whether closed boxes a and b intersect.
-func meets(a, b *[4]float64) bool {
-	return a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
-}
-
 // findSplits finds, for every cluster of line ends, the lines whose interior
 // it touches, and where. root[e] must be the cluster (its smallest element)
 // of end e. The splits come in order of cluster, then line. Clusters are
@@ -278,7 +179,7 @@ func findSplits(lines []orb.LineString, ends []orb.Point, root unionFind, tol fl
 	parallel(len(ends), func(_, lo, hi int) {
 		for e := lo; e < hi; e++ {
 			if int(root[e]) == e {
-				keys[e] = tree.curve.key(ends[e])
+				keys[e] = uint64(tree.curve.Key(ends[e]))
 			}
 		}
 	})
@@ -369,8 +270,8 @@ type splitFinder struct {
 	out   []split
 	best  []touch
 	seen  []orb.Point
-	runs  []segRun
-	stack []int32
+	found []uint32 // leaves of one search
+	stack []uint32
 }
 
 // touch is the closest touch found so far of one cluster with one line.
@@ -396,8 +297,9 @@ func (f *splitFinder) cluster(r int, pos []orb.Point) {
 		if len(f.seen) < distinctEnds {
 			f.seen = append(f.seen, p)
 		}
-		f.runs, f.stack = f.tree.search([4]float64{p[0] - tol, p[1] - tol, p[0] + tol, p[1] + tol}, f.runs[:0], f.stack)
-		for _, k := range f.runs {
+		f.found, f.stack = f.tree.tree.Search([4]float64{p[0] - tol, p[1] - tol, p[0] + tol, p[1] + tol}, f.found[:0], f.stack)
+		for _, leaf := range f.found {
+			k := f.tree.runs[leaf]
 			li := int(k.line)
 			if int(f.root[2*li]) == r || int(f.root[2*li+1]) == r {
 				continue // the cluster holds an end of this line

@@ -45,7 +45,7 @@ func benchIndex1M(b *testing.B) ([]orb.LineString, *LineIndex) {
 		bench1M.heap = after.HeapAlloc - before.HeapAlloc
 	})
 	b.Logf("1M lines: build %v, index heap %.0f MiB, %d vertices, %d tree entries (runs of up to %d segments)",
-		bench1M.build, float64(bench1M.heap)/(1<<20), len(bench1M.ix.pts), bench1M.ix.tree.len(), chunkSegs)
+		bench1M.build, float64(bench1M.heap)/(1<<20), len(bench1M.ix.pts), bench1M.ix.tree.Len(), chunkSegs)
 	return bench1M.lines, bench1M.ix
 }
 

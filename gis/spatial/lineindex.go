@@ -43,7 +43,7 @@ import (
 // antimeridian is not supported.
 type LineIndex struct {
 	geographic bool
-	tree       packedTree
+	tree       PackedTree
 	// pts holds the vertices of all lines, concatenated. Segment s runs from
 	// pts[s] to pts[s+1], for every s that is not the last vertex of its
 	// line. A single-vertex line is stored with its vertex duplicated so that
@@ -104,24 +104,6 @@ func metresPerDegree(lat float64) (kx, ky float64) {
 
 func finitePoint(p orb.Point) bool {
 	return !math.IsNaN(p[0]) && !math.IsInf(p[0], 0) && !math.IsNaN(p[1]) && !math.IsInf(p[1], 0)
-}
-
-// down32 and up32 round a float64 to the nearest float32 that is not above
-// (respectively not below) it, so float32 boxes always contain the exact box.
-func down32(x float64) float32 {
-	f := float32(x)
-	if float64(f) > x {
-		f = math.Nextafter32(f, float32(math.Inf(-1)))
-	}
-	return f
-}
-
-func up32(x float64) float32 {
-	f := float32(x)
-	if float64(f) < x {
-		f = math.Nextafter32(f, float32(math.Inf(1)))
-	}
-	return f
 }
 
 // NewLineIndex builds an index over lines; item i of every Hit refers to
@@ -211,15 +193,10 @@ func NewLineIndex(lines []orb.LineString, geographic bool) *LineIndex {
 	if len(chunks) == 0 {
 		return ix
 	}
-	const hilbertOrder = 16
-	const side = 1 << hilbertOrder
-	sx := float64(side-1) / math.Max(bmax[0]-bmin[0], 1e-300)
-	sy := float64(side-1) / math.Max(bmax[1]-bmin[1], 1e-300)
+	curve := NewHilbertGrid(bmin[0], bmin[1], bmax[0], bmax[1])
 	keys := make([]uint64, len(chunks))
 	for j, c := range chunks {
-		cx := uint32(((c.box[0]+c.box[2])/2 - bmin[0]) * sx)
-		cy := uint32(((c.box[1]+c.box[3])/2 - bmin[1]) * sy)
-		keys[j] = uint64(HilbertD(hilbertOrder, min(cx, side-1), min(cy, side-1)))<<32 | uint64(j)
+		keys[j] = uint64(curve.Key(orb.Point{(c.box[0] + c.box[2]) / 2, (c.box[1] + c.box[3]) / 2}))<<32 | uint64(j)
 	}
 	slices.Sort(keys)
 	ix.nseg = make([]uint8, len(chunks))
@@ -229,37 +206,9 @@ func NewLineIndex(lines []orb.LineString, geographic bool) *LineIndex {
 		ix.nseg[i] = c.n
 		ix.line[i] = c.line
 	}
-	ix.tree = buildPackedTree(len(chunks), func(i int) [4]float32 {
-		b := chunks[uint32(keys[i])].box
-		return [4]float32{down32(b[0]), down32(b[1]), up32(b[2]), up32(b[3])}
-	}, func(i int) uint32 { return chunks[uint32(keys[i])].s })
+	ix.tree = NewPackedTree(len(chunks), func(i int) [4]float64 { return chunks[uint32(keys[i])].box },
+		func(i int) uint32 { return chunks[uint32(keys[i])].s })
 	return ix
-}
-
-// HilbertD maps (x, y) in a 2^order square to its distance along the
-// Hilbert curve: sorting boxes by it packs near boxes into the same
-// nodes of a bulk-loaded tree (this package's line index, and the
-// segment index of gis/linework's noding).
-func HilbertD(order uint, x, y uint32) uint32 {
-	var d uint32
-	for s := uint32(1) << (order - 1); s > 0; s >>= 1 {
-		var rx, ry uint32
-		if x&s != 0 {
-			rx = 1
-		}
-		if y&s != 0 {
-			ry = 1
-		}
-		d += s * s * ((3 * rx) ^ ry)
-		if ry == 0 {
-			if rx == 1 {
-				x = s - 1 - x
-				y = s - 1 - y
-			}
-			x, y = y, x
-		}
-	}
-	return d
 }
 
 // segLength is the length of segment a-b: Euclidean for projected input,
@@ -377,7 +326,7 @@ var heapPool = sync.Pool{New: func() any { h := make(minHeap, 0, 256); return &h
 // queued. Entries whose lower bound exceeds the current k-th best candidate
 // (or maxDistM) are never queued.
 func (ix *LineIndex) Nearest(p orb.Point, k int, maxDistM float64) []Hit {
-	if ix == nil || k <= 0 || !finitePoint(p) || ix.tree.len() == 0 {
+	if ix == nil || k <= 0 || !finitePoint(p) || ix.tree.Len() == 0 {
 		return nil
 	}
 	sr := search{q: ix.newQuery(p), k: k, maxD2: math.Inf(1)}

@@ -5,22 +5,27 @@ import (
 	"slices"
 )
 
-// packedTree is a static, bulk-loaded R-tree (Hilbert-packed, in the style
+// PackedTree is a static, bulk-loaded R-tree (Hilbert-packed, in the style
 // of flatbush). Entries are stored level by level in flat arrays, leaves
 // first and the root last, so the tree costs 20 bytes per entry, has no
 // pointers for the garbage collector to scan, and queries touch contiguous
-// memory.
+// memory. Boxes are float32, rounded outwards, so every box contains the
+// exact geometry of its entry and a search never misses it; callers then
+// test candidates exactly in float64.
 //
-// LineIndex uses it instead of a dynamic R-tree because the index is built
-// once and queried many times. An earlier version on tidwall/rtree's
-// RTreeGN[float32] with Nearby, where every child of every visited node goes
-// through a 40-byte priority-queue entry, took about 15 µs per query on only
-// 10k lines on the project machine; this tree takes about 7 µs on 1M lines.
-type packedTree struct {
+// It exists because both of envtrace's bulk indexes of line segments are
+// built once and queried millions of times: LineIndex (nearest lines) and
+// the T-junction search of gis/linework's noding (box search). An earlier
+// LineIndex on tidwall/rtree's RTreeGN[float32] with Nearby, where every
+// child of every visited node goes through a 40-byte priority-queue entry,
+// took about 15 µs per query on only 10k lines on the project machine;
+// this tree takes about 7 µs on 1M lines. It is read-only once built, so
+// any number of goroutines may search it.
+type PackedTree struct {
 	// boxes holds minX, minY, maxX, maxY per entry, rounded outwards.
 	boxes [][4]float32
-	// ref is, for a leaf entry (index < nItems), the item id; for a node
-	// entry, the index of its first child entry.
+	// ref is, for a leaf entry (index < nItems), the item's payload; for a
+	// node entry, the index of its first child entry.
 	ref []uint32
 	// levelEnd[l] is one past the last entry of level l (level 0 = items).
 	levelEnd []uint32
@@ -31,10 +36,12 @@ type packedTree struct {
 // four cache lines and the tree shallow (6 levels for 6M segments).
 const treeNodeSize = 16
 
-// buildPackedTree packs items, which must already be in spatial (Hilbert)
-// order. box(i) returns item i's outward-rounded box and id(i) its payload.
-func buildPackedTree(n int, box func(i int) [4]float32, id func(i int) uint32) packedTree {
-	t := packedTree{nItems: uint32(n)}
+// NewPackedTree packs n items, which must already be in spatial order
+// (HilbertGrid.Key of their box centres, sorted), into a tree: box(i) is
+// item i's exact box (minX, minY, maxX, maxY) and ref(i) its payload, the
+// value Search returns for it.
+func NewPackedTree(n int, box func(i int) [4]float64, ref func(i int) uint32) PackedTree {
+	t := PackedTree{nItems: uint32(n)}
 	if n == 0 {
 		return t
 	}
@@ -44,22 +51,19 @@ func buildPackedTree(n int, box func(i int) [4]float32, id func(i int) uint32) p
 		m = (m + treeNodeSize - 1) / treeNodeSize
 		total += m
 	}
-	t.boxes = make([][4]float32, 0, total)
-	t.ref = make([]uint32, 0, total)
-	for i := 0; i < n; i++ {
-		t.boxes = append(t.boxes, box(i))
-		t.ref = append(t.ref, id(i))
+	t.boxes = make([][4]float32, n, total)
+	t.ref = make([]uint32, n, total)
+	for i := range n {
+		t.boxes[i] = outward32(box(i))
+		t.ref[i] = ref(i)
 	}
 	t.levelEnd = append(t.levelEnd, uint32(n))
 	start, end := 0, n
 	for end-start > 1 {
 		for c := start; c < end; c += treeNodeSize {
 			ce := min(c+treeNodeSize, end)
-			b := [4]float32{
-				float32(math.Inf(1)), float32(math.Inf(1)),
-				float32(math.Inf(-1)), float32(math.Inf(-1)),
-			}
-			for j := c; j < ce; j++ {
+			b := t.boxes[c]
+			for j := c + 1; j < ce; j++ {
 				cb := &t.boxes[j]
 				b[0] = min(b[0], cb[0])
 				b[1] = min(b[1], cb[1])
@@ -77,14 +81,37 @@ func buildPackedTree(n int, box func(i int) [4]float32, id func(i int) uint32) p
 	return t
 }
 
-// len returns the number of items.
-func (t *packedTree) len() int { return int(t.nItems) }
+// outward32 rounds box b outwards to float32.
+func outward32(b [4]float64) [4]float32 {
+	return [4]float32{down32(b[0]), down32(b[1]), up32(b[2]), up32(b[3])}
+}
+
+// down32 and up32 round a float64 to the nearest float32 that is not above
+// (respectively not below) it, so float32 boxes always contain the exact box.
+func down32(x float64) float32 {
+	f := float32(x)
+	if float64(f) > x {
+		f = math.Nextafter32(f, float32(math.Inf(-1)))
+	}
+	return f
+}
+
+func up32(x float64) float32 {
+	f := float32(x)
+	if float64(f) < x {
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return f
+}
+
+// Len returns the number of items.
+func (t *PackedTree) Len() int { return int(t.nItems) }
 
 // root returns the index of the root entry.
-func (t *packedTree) root() uint32 { return uint32(len(t.ref) - 1) }
+func (t *PackedTree) root() uint32 { return uint32(len(t.ref) - 1) }
 
 // children returns the entry range [lo, hi) below node entry e.
-func (t *packedTree) children(e uint32) (lo, hi uint32) {
+func (t *PackedTree) children(e uint32) (lo, hi uint32) {
 	lo = t.ref[e]
 	// The children's level is the one containing lo.
 	for _, end := range t.levelEnd {
@@ -93,6 +120,43 @@ func (t *packedTree) children(e uint32) (lo, hi uint32) {
 		}
 	}
 	return lo, lo
+}
+
+// Search appends to out the payload of every item whose box meets the
+// closed box q (minX, minY, maxX, maxY), in no particular order, and
+// returns out and stack, which it uses as scratch space, for reuse by the
+// next search. An item whose box meets q only after rounding to float32 may
+// be returned too: the caller decides exactly.
+func (t *PackedTree) Search(q [4]float64, out, stack []uint32) ([]uint32, []uint32) {
+	if t.nItems == 0 {
+		return out, stack
+	}
+	q32 := outward32(q)
+	root := t.root()
+	if !meets32(&t.boxes[root], &q32) {
+		return out, stack
+	}
+	stack = append(stack[:0], root)
+	for len(stack) > 0 {
+		e := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if e < t.nItems {
+			out = append(out, t.ref[e])
+			continue
+		}
+		lo, hi := t.children(e)
+		for c := lo; c < hi; c++ {
+			if meets32(&t.boxes[c], &q32) {
+				stack = append(stack, c)
+			}
+		}
+	}
+	return out, stack
+}
+
+// meets32 reports whether closed boxes a and b intersect.
+func meets32(a, b *[4]float32) bool {
+	return a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
 }
 
 // heapEntry is a queued tree entry with its distance lower bound.
