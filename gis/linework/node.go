@@ -44,8 +44,9 @@ type Result struct {
 	// last vertex are moved onto the position of its node (by at most
 	// Tolerance, or a few times it where a chain of ends forms one node), so
 	// lines that share a node share the coordinate exactly. Lines are new
-	// slices of one shared array, each capped at its length so that
-	// appending to one copies it; the input is not modified.
+	// slices of two shared arrays (one for the unsplit lines, one for the
+	// pieces of split lines), each capped at its length so that appending
+	// to one copies it; the input is not modified.
 	Lines []orb.LineString
 	// Source[i] is the index of the input line that Lines[i] came from.
 	Source []int
@@ -123,24 +124,69 @@ func validate(i int, l orb.LineString, allowZero bool) error {
 	return nil
 }
 
-// validateAll validates every line, on all cores, and returns the error of
-// the first invalid line in input order, if any.
-func validateAll(lines []orb.LineString, allowZero bool) error {
+// prepared is the input after the one pass over its vertices (prepare):
+// every line copied into one array, its ends, and, when T-junctions are
+// split, the entries of the segment index.
+type prepared struct {
+	// verts holds the vertices of every line, line i at
+	// verts[start[i]:start[i+1]]. Unsplit lines are output as slices of it.
+	verts []orb.Point
+	start []int
+	// ends[2i] is line i's first vertex, ends[2i+1] its last.
+	ends []orb.Point
+	// segs are the segment index's entries, one set per range of lines
+	// (nil without T-junctions).
+	segs []segEntries
+}
+
+// line is input line i, from the copy.
+func (in *prepared) line(i int) orb.LineString {
+	return in.verts[in.start[i]:in.start[i+1]:in.start[i+1]]
+}
+
+// prepare validates every line, copies its vertices into one array, records
+// its ends and, with segs, the entries of its segments in the segment index
+// (maxSpan as in segEntries.add): one pass over the vertices, on all cores,
+// each line read once while it is in the cache. It returns the error of the
+// first invalid line in input order, if any.
+func prepare(lines []orb.LineString, allowZero, segs bool, maxSpan float64) (*prepared, error) {
+	in := &prepared{start: make([]int, len(lines)+1), ends: make([]orb.Point, 2*len(lines))}
+	for i, l := range lines {
+		in.start[i+1] = in.start[i] + len(l)
+	}
+	in.verts = make([]orb.Point, in.start[len(lines)])
+	if segs {
+		in.segs = make([]segEntries, parts(len(lines)))
+	}
 	var firstBad atomic.Int64
 	firstBad.Store(int64(len(lines)))
-	parallel(len(lines), func(_, lo, hi int) {
+	parallel(len(lines), func(p, lo, hi int) {
+		var es *segEntries
+		if segs {
+			es = &in.segs[p]
+			// One run a line, and room for some cut into parts.
+			es.boxes = make([][4]float64, 0, hi-lo+(hi-lo)/8)
+			es.runs = make([]segRun, 0, hi-lo+(hi-lo)/8)
+		}
 		for i := lo; i < hi; i++ {
-			if validate(i, lines[i], allowZero) != nil {
+			l := lines[i]
+			if validate(i, l, allowZero) != nil {
 				for old := firstBad.Load(); int64(i) < old && !firstBad.CompareAndSwap(old, int64(i)); old = firstBad.Load() {
 				}
 				return
 			}
+			c := in.verts[in.start[i]:in.start[i+1]]
+			copy(c, l)
+			in.ends[2*i], in.ends[2*i+1] = c[0], c[len(c)-1]
+			if es != nil {
+				es.add(i, c, maxSpan)
+			}
 		}
 	})
 	if i := int(firstBad.Load()); i < len(lines) {
-		return validate(i, lines[i], allowZero)
+		return nil, validate(i, lines[i], allowZero)
 	}
-	return nil
+	return in, nil
 }
 
 func finite(p orb.Point) bool {
@@ -244,9 +290,11 @@ const chunkSegs = 8
 // opt.AllowZeroLength), or a zero (or overflowing) length. A negative, NaN or
 // infinite tolerance is an error too. Node does not modify lines.
 //
-// Line ends are matched through a grid of cells at least Tolerance wide,
-// sorted by cell (snapEnds); T-junctions through a packed R-tree of segment
-// runs, searched on all cores (findSplits). The cost is O(n log n) in the
+// One pass over the vertices, on all cores, validates the lines, copies
+// them and collects their ends and segment boxes (prepare). Line ends are
+// matched through a grid of cells at least Tolerance wide, sorted by cell
+// (snapEnds); T-junctions through a packed R-tree of segment runs
+// (spatial.PackedTree), searched on all cores (findSplits). The cost is O(n log n) in the
 // number of vertices for networks without pathological pile-ups of ends.
 func Node(lines []orb.LineString, opt Options) (*Result, error) {
 	tol := opt.Tolerance
@@ -256,27 +304,26 @@ func Node(lines []orb.LineString, opt Options) (*Result, error) {
 	if len(lines) > math.MaxInt32/2 {
 		return nil, errors.New("linework: too many lines")
 	}
-	if err := validateAll(lines, opt.AllowZeroLength); err != nil {
+	maxSpan := 0.0
+	if opt.SplitTJunctions {
+		maxSpan = runSpanLimit(lines, tol)
+	}
+	in, err := prepare(lines, opt.AllowZeroLength, opt.SplitTJunctions, maxSpan)
+	if err != nil {
 		return nil, err
 	}
-	// Element 2i is line i's first vertex, 2i+1 its last.
-	ends := make([]orb.Point, 2*len(lines))
-	for i, l := range lines {
-		ends[2*i], ends[2*i+1] = l[0], l[len(l)-1]
-	}
-	uf := newUnionFind(len(ends))
-	snapEnds(ends, tol, uf)
+	uf := newUnionFind(len(in.ends))
+	snapEnds(in.ends, tol, uf)
 	var splits []split
 	if opt.SplitTJunctions {
 		uf.flatten()
-		splits = findSplits(lines, ends, uf, tol)
+		splits = findSplits(in, uf, tol)
 	}
-	return assemble(lines, ends, uf, splits, tol), nil
+	return assemble(in, uf, splits, tol), nil
 }
 
-// piece is one output line before its vertices are copied: vertices
-// verts (nil, until assemble numbers the nodes, for a whole, unsplit input
-// line src) from cluster element from to cluster element to.
+// piece is one output line cut from a split input line: vertices verts of
+// input line src, from cluster element from to cluster element to.
 type piece struct {
 	verts    orb.LineString
 	src      int
@@ -284,9 +331,11 @@ type piece struct {
 }
 
 // assemble cuts the lines at the splits, numbers the nodes in order of first
-// appearance and moves every output line's ends onto its nodes.
-func assemble(lines []orb.LineString, ends []orb.Point, uf unionFind, splits []split, tol float64) *Result {
-	n := len(lines)
+// appearance and moves every output line's ends onto its nodes. Unsplit
+// lines are output as slices of in.verts; the pieces of split lines are
+// copied into an array of their own.
+func assemble(in *prepared, uf unionFind, splits []split, tol float64) *Result {
+	n := len(in.ends) / 2
 	// Splits by line, in digitised order along it.
 	byLine := slices.Clone(splits)
 	slices.SortFunc(byLine, func(a, b split) int {
@@ -304,17 +353,20 @@ func assemble(lines []orb.LineString, ends []orb.Point, uf unionFind, splits []s
 		}
 		return a.elem - b.elem
 	})
-	pieces := make([]piece, 0, n+len(splits))
-	for i, l := range lines {
-		k := 0
+	// The split lines are cut first: cutting can merge clusters, and the
+	// nodes are numbered after. cut[cutAt[k]:cutAt[k+1]] are the pieces of
+	// input line splitLines[k].
+	var cut []piece
+	var splitLines []int
+	cutAt := []int{0}
+	for len(byLine) > 0 {
+		i, k := byLine[0].line, 1
 		for k < len(byLine) && byLine[k].line == i {
 			k++
 		}
-		if k == 0 {
-			pieces = append(pieces, piece{src: i, from: 2 * i, to: 2*i + 1})
-			continue
-		}
-		pieces = cutLine(pieces, i, l, byLine[:k], uf)
+		cut = cutLine(cut, i, in.line(i), byLine[:k], uf)
+		splitLines = append(splitLines, i)
+		cutAt = append(cutAt, len(cut))
 		byLine = byLine[k:]
 	}
 
@@ -331,7 +383,7 @@ func assemble(lines []orb.LineString, ends []orb.Point, uf unionFind, splits []s
 		}
 	}
 	res := &Result{}
-	nodeOf := make([]int32, len(ends))
+	nodeOf := make([]int32, len(in.ends))
 	for i := range nodeOf {
 		nodeOf[i] = -1
 	}
@@ -345,36 +397,43 @@ func assemble(lines []orb.LineString, ends []orb.Point, uf unionFind, splits []s
 		if p, ok := splitPos[r]; ok {
 			res.NodeXY = append(res.NodeXY, p)
 		} else {
-			res.NodeXY = append(res.NodeXY, ends[r])
+			res.NodeXY = append(res.NodeXY, in.ends[r])
 		}
 		return id
 	}
-	res.Source = make([]int, len(pieces))
-	res.FromNode = make([]int, len(pieces))
-	res.ToNode = make([]int, len(pieces))
-	start := make([]int, len(pieces)+1) // of each output line in one backing array
-	for i, pc := range pieces {
-		res.Source[i], res.FromNode[i], res.ToNode[i] = pc.src, nodeID(pc.from), nodeID(pc.to)
-		if pc.verts == nil {
-			pieces[i].verts = lines[pc.src]
-		}
-		start[i+1] = start[i] + len(pieces[i].verts)
+	nOut := n + len(cut) - len(splitLines)
+	res.Lines = make([]orb.LineString, nOut)
+	res.Source = make([]int, nOut)
+	res.FromNode = make([]int, nOut)
+	res.ToNode = make([]int, nOut)
+	cutVerts := 0
+	for _, pc := range cut {
+		cutVerts += len(pc.verts)
 	}
-	// One backing array for all output vertices, filled on all cores; each
-	// line is capped so that appending to it cannot overwrite the next.
-	buf := make([]orb.Point, start[len(pieces)])
-	res.Lines = make([]orb.LineString, len(pieces))
-	parallel(len(pieces), func(_, lo, hi int) {
-		for i := lo; i < hi; i++ {
-			line := orb.LineString(buf[start[i]:start[i+1]:start[i+1]])
-			copy(line, pieces[i].verts)
-			line[0] = res.NodeXY[res.FromNode[i]]
-			line[len(line)-1] = res.NodeXY[res.ToNode[i]]
-			res.Lines[i] = line
+	// One array for the pieces' vertices; each line is capped so that
+	// appending to it cannot overwrite the next.
+	buf := make([]orb.Point, 0, cutVerts)
+	k := 0
+	emit := func(src, from, to int, line orb.LineString) {
+		f, t := nodeID(from), nodeID(to)
+		line[0], line[len(line)-1] = res.NodeXY[f], res.NodeXY[t]
+		res.Lines[k], res.Source[k], res.FromNode[k], res.ToNode[k] = line, src, f, t
+		k++
+	}
+	sl := 0
+	for i := range n {
+		if sl < len(splitLines) && splitLines[sl] == i {
+			for _, pc := range cut[cutAt[sl]:cutAt[sl+1]] {
+				buf = append(buf, pc.verts...)
+				emit(pc.src, pc.from, pc.to, buf[len(buf)-len(pc.verts):len(buf):len(buf)])
+			}
+			sl++
+			continue
 		}
-	})
-	for i, l := range lines {
-		if dist(l[0], l[len(l)-1]) <= tol {
+		emit(i, 2*i, 2*i+1, in.line(i))
+	}
+	for i := range n {
+		if dist(in.ends[2*i], in.ends[2*i+1]) <= tol {
 			res.Rings = append(res.Rings, i)
 		}
 	}

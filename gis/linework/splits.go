@@ -52,13 +52,19 @@ func boxOf(ps []orb.Point) [4]float64 {
 
 // runSpanLimit returns the longest span a run may have before it is cut:
 // four times the median span of the chunkSegs-segment runs (from a sample
-// of up to 4,096 lines), and at least 16 tolerances.
+// of up to 4,096 lines), and at least 16 tolerances. It runs before the
+// lines are validated, so it skips empty lines and NaN spans.
 func runSpanLimit(lines []orb.LineString, tol float64) float64 {
 	step := max(1, len(lines)/4096)
 	var spans []float64
 	for i := 0; i < len(lines); i += step {
 		l := lines[i]
-		spans = append(spans, span(boxOf(l[:min(chunkSegs+1, len(l))])))
+		if len(l) == 0 {
+			continue
+		}
+		if sp := span(boxOf(l[:min(chunkSegs+1, len(l))])); !math.IsNaN(sp) {
+			spans = append(spans, sp)
+		}
 	}
 	if len(spans) == 0 {
 		return math.Inf(1)
@@ -67,25 +73,24 @@ func runSpanLimit(lines []orb.LineString, tol float64) float64 {
 	return max(4*spans[len(spans)/2], 16*tol, math.SmallestNonzeroFloat64)
 }
 
-// newSegTree indexes the segments of lines.
-func newSegTree(lines []orb.LineString, tol float64) *segTree {
+// newSegTree indexes the segment entries es, one set per range of lines in
+// line order (prepare makes them).
+func newSegTree(es []segEntries) *segTree {
 	t := &segTree{}
-	maxSpan := runSpanLimit(lines, tol)
-	// The entries of each range of lines, built on all cores and joined in
-	// line order.
-	ranges := make([]segEntries, parts(len(lines)))
-	parallel(len(lines), func(p, lo, hi int) {
-		for i := lo; i < hi; i++ {
-			ranges[p].add(i, lines[i], maxSpan)
-		}
-	})
 	var boxes [][4]float64
 	var runs []segRun
-	for _, es := range ranges {
-		boxes = append(boxes, es.boxes...)
-		runs = append(runs, es.runs...)
+	if len(es) == 1 {
+		boxes, runs = es[0].boxes, es[0].runs
+	} else {
+		for _, e := range es {
+			boxes = slices.Grow(boxes, len(e.boxes))
+			runs = slices.Grow(runs, len(e.runs))
+		}
+		for _, e := range es {
+			boxes = append(boxes, e.boxes...)
+			runs = append(runs, e.runs...)
+		}
 	}
-	ranges = nil
 	nRuns := len(boxes)
 	if nRuns == 0 {
 		return t
@@ -170,8 +175,10 @@ func segmentParts(boxes [][4]float64, a, b orb.Point, maxSpan float64) [][4]floa
 // it touches, and where. root[e] must be the cluster (its smallest element)
 // of end e. The splits come in order of cluster, then line. Clusters are
 // independent, so they are searched in parallel.
-func findSplits(lines []orb.LineString, ends []orb.Point, root unionFind, tol float64) []split {
-	tree := newSegTree(lines, tol)
+func findSplits(in *prepared, root unionFind, tol float64) []split {
+	ends := in.ends
+	tree := newSegTree(in.segs)
+	in.segs = nil
 	// Clusters are searched in the tree's own (Hilbert) order, so that
 	// consecutive searches walk the same paths of the tree and find them in
 	// the cache, and cut into one contiguous range per processor.
@@ -218,7 +225,7 @@ func findSplits(lines []orb.LineString, ends []orb.Point, root unionFind, tol fl
 
 	found := make([][]split, parts(len(roots)))
 	parallel(len(roots), func(p, lo, hi int) {
-		f := splitFinder{lines: lines, root: root, tol: tol, tree: tree}
+		f := splitFinder{in: in, root: root, tol: tol, tree: tree}
 		for k := lo; k < hi; k++ {
 			f.cluster(int(roots[k]), pos[first[k]:first[k+1]])
 		}
@@ -262,10 +269,10 @@ func parallel(n int, fn func(p, lo, hi int)) {
 
 // splitFinder holds one goroutine's scratch space for findSplits.
 type splitFinder struct {
-	lines []orb.LineString
-	root  unionFind
-	tol   float64
-	tree  *segTree
+	in   *prepared
+	root unionFind
+	tol  float64
+	tree *segTree
 
 	out   []split
 	best  []touch
@@ -304,7 +311,7 @@ func (f *splitFinder) cluster(r int, pos []orb.Point) {
 			if int(f.root[2*li]) == r || int(f.root[2*li+1]) == r {
 				continue // the cluster holds an end of this line
 			}
-			l := f.lines[li]
+			l := f.in.line(li)
 			for sj := int(k.seg); sj < int(k.seg+k.n); sj++ {
 				t, q, d := closest(p, l[sj], l[sj+1])
 				if d > tol {
@@ -317,7 +324,7 @@ func (f *splitFinder) cluster(r int, pos []orb.Point) {
 	slices.SortFunc(f.best, func(a, b touch) int { return a.line - b.line })
 	for _, b := range f.best {
 		s := b.split
-		l := f.lines[s.line]
+		l := f.in.line(s.line)
 		if dist(s.pt, l[0]) <= tol || dist(s.pt, l[len(l)-1]) <= tol {
 			continue // near the line's own end: that is an end-to-end node
 		}
