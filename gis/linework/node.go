@@ -317,7 +317,7 @@ func Node(lines []orb.LineString, opt Options) (*Result, error) {
 	var splits []split
 	if opt.SplitTJunctions {
 		uf.flatten()
-		splits = findSplits(in, uf, tol)
+		splits = findSplits(in, uf, tol, maxSpan)
 	}
 	return assemble(in, uf, splits, tol), nil
 }

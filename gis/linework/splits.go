@@ -29,9 +29,11 @@ type segRun struct {
 // covers a large empty area, and would otherwise be a candidate for every
 // line end in it (and make every tree node above it as large).
 type segTree struct {
-	tree  spatial.PackedTree
-	runs  []segRun            // leaf i of the tree (its payload) is runs[i]
-	curve spatial.HilbertGrid // the order of the leaves, for queries to follow
+	tree spatial.PackedTree
+	runs []segRun // item i of the tree is runs[i]
+	// maxSpan is the longest span of a run (runSpanLimit).
+	maxSpan float64
+	curve   spatial.HilbertGrid // the order of the leaves, for queries to follow
 }
 
 // maxParts caps the parts of one long segment.
@@ -75,8 +77,8 @@ func runSpanLimit(lines []orb.LineString, tol float64) float64 {
 
 // newSegTree indexes the segment entries es, one set per range of lines in
 // line order (prepare makes them).
-func newSegTree(es []segEntries) *segTree {
-	t := &segTree{}
+func newSegTree(es []segEntries, maxSpan float64) *segTree {
+	t := &segTree{maxSpan: maxSpan}
 	var boxes [][4]float64
 	var runs []segRun
 	if len(es) == 1 {
@@ -119,8 +121,7 @@ func newSegTree(es []segEntries) *segTree {
 		t.runs[i] = runs[o]
 	}
 	runs = nil
-	t.tree = spatial.NewPackedTree(nRuns, func(i int) [4]float64 { return boxes[order[i]] },
-		func(i int) uint32 { return uint32(i) })
+	t.tree = spatial.NewPackedTree(nRuns, func(i int) [4]float64 { return boxes[order[i]] }, nil)
 	return t
 }
 
@@ -175,9 +176,9 @@ func segmentParts(boxes [][4]float64, a, b orb.Point, maxSpan float64) [][4]floa
 // it touches, and where. root[e] must be the cluster (its smallest element)
 // of end e. The splits come in order of cluster, then line. Clusters are
 // independent, so they are searched in parallel.
-func findSplits(in *prepared, root unionFind, tol float64) []split {
+func findSplits(in *prepared, root unionFind, tol, maxSpan float64) []split {
 	ends := in.ends
-	tree := newSegTree(in.segs)
+	tree := newSegTree(in.segs, maxSpan)
 	in.segs = nil
 	// Clusters are searched in the tree's own (Hilbert) order, so that
 	// consecutive searches walk the same paths of the tree and find them in
@@ -226,8 +227,12 @@ func findSplits(in *prepared, root unionFind, tol float64) []split {
 	found := make([][]split, parts(len(roots)))
 	parallel(len(roots), func(p, lo, hi int) {
 		f := splitFinder{in: in, root: root, tol: tol, tree: tree}
-		for k := lo; k < hi; k++ {
-			f.cluster(int(roots[k]), pos[first[k]:first[k+1]])
+		for k := lo; k < hi; {
+			end := min(k+searchBlock, hi)
+			f.block(pos[first[k]:first[end]])
+			for ; k < end; k++ {
+				f.cluster(int(roots[k]), pos[first[k]:first[k+1]])
+			}
 		}
 		found[p] = f.out
 	})
@@ -277,8 +282,31 @@ type splitFinder struct {
 	out   []split
 	best  []touch
 	seen  []orb.Point
-	found []uint32 // leaves of one search
+	found []uint32 // items of one search
 	stack []uint32
+	// shared, when block set it, are the items meeting the box around a
+	// block of clusters, from one search; each of the block's searches
+	// refines them instead of descending the tree.
+	shared   []uint32
+	isShared bool
+}
+
+// searchBlock is the number of consecutive clusters (in the tree's Hilbert
+// order, so usually close together) that share one tree search.
+const searchBlock = 16
+
+// block prepares the searches of the next block of clusters, whose end
+// positions are pos: if the box around them all (widened by the tolerance)
+// spans no more than the longest run, one search finds the candidates of
+// every search in the block. Otherwise (the curve jumped, or a cluster is
+// spread out) each search descends the tree itself.
+func (f *splitFinder) block(pos []orb.Point) {
+	b := boxOf(pos)
+	b = [4]float64{b[0] - f.tol, b[1] - f.tol, b[2] + f.tol, b[3] + f.tol}
+	f.isShared = span(b) <= f.tree.maxSpan
+	if f.isShared {
+		f.shared, f.stack = f.tree.tree.Search(b, f.shared[:0], f.stack)
+	}
 }
 
 // touch is the closest touch found so far of one cluster with one line.
@@ -304,7 +332,12 @@ func (f *splitFinder) cluster(r int, pos []orb.Point) {
 		if len(f.seen) < distinctEnds {
 			f.seen = append(f.seen, p)
 		}
-		f.found, f.stack = f.tree.tree.Search([4]float64{p[0] - tol, p[1] - tol, p[0] + tol, p[1] + tol}, f.found[:0], f.stack)
+		q := [4]float64{p[0] - tol, p[1] - tol, p[0] + tol, p[1] + tol}
+		if f.isShared {
+			f.found = f.tree.tree.Refine(q, f.shared, f.found[:0])
+		} else {
+			f.found, f.stack = f.tree.tree.Search(q, f.found[:0], f.stack)
+		}
 		for _, leaf := range f.found {
 			k := f.tree.runs[leaf]
 			li := int(k.line)

@@ -24,8 +24,9 @@ import (
 type PackedTree struct {
 	// boxes holds minX, minY, maxX, maxY per entry, rounded outwards.
 	boxes [][4]float32
-	// ref is, for a leaf entry (index < nItems), the item's payload; for a
-	// node entry, the index of its first child entry.
+	// ref is, for a leaf entry (index < nItems), the item's payload (for
+	// LineIndex, the chunk's first vertex); for a node entry, the index of
+	// its first child entry.
 	ref []uint32
 	// levelEnd[l] is one past the last entry of level l (level 0 = items).
 	levelEnd []uint32
@@ -38,8 +39,9 @@ const treeNodeSize = 16
 
 // NewPackedTree packs n items, which must already be in spatial order
 // (HilbertGrid.Key of their box centres, sorted), into a tree: box(i) is
-// item i's exact box (minX, minY, maxX, maxY) and ref(i) its payload, the
-// value Search returns for it.
+// item i's exact box (minX, minY, maxX, maxY) and ref(i), if ref is not
+// nil, a payload kept beside it for the package's own searches. Search
+// answers with the items' indexes i.
 func NewPackedTree(n int, box func(i int) [4]float64, ref func(i int) uint32) PackedTree {
 	t := PackedTree{nItems: uint32(n)}
 	if n == 0 {
@@ -55,7 +57,9 @@ func NewPackedTree(n int, box func(i int) [4]float64, ref func(i int) uint32) Pa
 	t.ref = make([]uint32, n, total)
 	for i := range n {
 		t.boxes[i] = outward32(box(i))
-		t.ref[i] = ref(i)
+		if ref != nil {
+			t.ref[i] = ref(i)
+		}
 	}
 	t.levelEnd = append(t.levelEnd, uint32(n))
 	start, end := 0, n
@@ -122,11 +126,11 @@ func (t *PackedTree) children(e uint32) (lo, hi uint32) {
 	return lo, lo
 }
 
-// Search appends to out the payload of every item whose box meets the
-// closed box q (minX, minY, maxX, maxY), in no particular order, and
-// returns out and stack, which it uses as scratch space, for reuse by the
-// next search. An item whose box meets q only after rounding to float32 may
-// be returned too: the caller decides exactly.
+// Search appends to out the index (in the order given to NewPackedTree) of
+// every item whose box meets the closed box q (minX, minY, maxX, maxY), in
+// no particular order, and returns out and stack, which it uses as scratch
+// space, for reuse by the next search. An item whose box meets q only after
+// rounding to float32 may be returned too: the caller decides exactly.
 func (t *PackedTree) Search(q [4]float64, out, stack []uint32) ([]uint32, []uint32) {
 	if t.nItems == 0 {
 		return out, stack
@@ -141,7 +145,7 @@ func (t *PackedTree) Search(q [4]float64, out, stack []uint32) ([]uint32, []uint
 		e := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		if e < t.nItems {
-			out = append(out, t.ref[e])
+			out = append(out, e)
 			continue
 		}
 		lo, hi := t.children(e)
@@ -152,6 +156,21 @@ func (t *PackedTree) Search(q [4]float64, out, stack []uint32) ([]uint32, []uint
 		}
 	}
 	return out, stack
+}
+
+// Refine appends to out those of items (indexes Search returned) whose box
+// meets the closed box q, as Search(q) would find them. Searches of many
+// small boxes close together can share one Search of a box that covers them
+// all and refine its answer for each: a scan of a few candidates' boxes
+// costs less than a descent from the root.
+func (t *PackedTree) Refine(q [4]float64, items, out []uint32) []uint32 {
+	q32 := outward32(q)
+	for _, e := range items {
+		if meets32(&t.boxes[e], &q32) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // meets32 reports whether closed boxes a and b intersect.
