@@ -214,8 +214,8 @@ func nodeGeometry(in *reachCols, src *Source, haveIDs bool, opt LoadOptions) (*r
 	}
 	// Lines collapsed to a point with first vertex = last are DEM pits:
 	// they are kept as sinks and noded by position, not by linework.
-	var lines []orb.LineString
-	var lineOf []int // index into in
+	lines := make([]orb.LineString, 0, in.n)
+	lineOf := make([]int, 0, in.n) // index into in
 	var pits []int
 	for i := range in.n {
 		g := in.geometry(i)
@@ -272,6 +272,9 @@ func nodeGeometry(in *reachCols, src *Source, haveIDs bool, opt LoadOptions) (*r
 	rows := make([]int32, len(pieces))
 	out := newReachCols(len(pieces))
 	seq := make([]int32, in.n)
+	// Node ids go into their columns as the integers they are, not as
+	// text to be parsed back.
+	fromNode, toNode := make([]int64, len(pieces)), make([]int64, len(pieces))
 	for k, pc := range pieces {
 		r := in.reach(pc.in)
 		r.Geometry = pc.line
@@ -285,11 +288,12 @@ func nodeGeometry(in *reachCols, src *Source, haveIDs bool, opt LoadOptions) (*r
 		case count[pc.in] > 1:
 			r.ID = fmt.Sprintf("%s.%d", in.id(pc.in), seq[pc.in])
 		}
-		r.FromNode = strconv.Itoa(pc.from + 1)
-		r.ToNode = strconv.Itoa(pc.to + 1)
+		r.FromNode, r.ToNode = "", ""
+		fromNode[k], toNode[k] = int64(pc.from+1), int64(pc.to+1)
 		rows[k] = int32(rowOf(src.Rows, pc.in))
 		out.add(&r)
 	}
+	out.fromNode, out.toNode = textCol{num: fromNode}, textCol{num: toNode}
 	src.Rows = rows
 	return out, nil
 }
