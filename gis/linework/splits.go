@@ -228,8 +228,7 @@ func findSplits(in *prepared, root unionFind, tol, maxSpan float64) []split {
 	parallel(len(roots), func(p, lo, hi int) {
 		f := splitFinder{in: in, root: root, tol: tol, tree: tree}
 		for k := lo; k < hi; {
-			end := min(k+searchBlock, hi)
-			f.block(pos[first[k]:first[end]])
+			end := f.block(pos, first, k, hi)
 			for ; k < end; k++ {
 				f.cluster(int(roots[k]), pos[first[k]:first[k+1]])
 			}
@@ -291,22 +290,40 @@ type splitFinder struct {
 	isShared bool
 }
 
-// searchBlock is the number of consecutive clusters (in the tree's Hilbert
-// order, so usually close together) that share one tree search.
+// searchBlock is the largest number of consecutive clusters (in the tree's
+// Hilbert order, so usually close together) that share one tree search.
 const searchBlock = 16
 
-// block prepares the searches of the next block of clusters, whose end
-// positions are pos: if the box around them all (widened by the tolerance)
-// spans no more than the longest run, one search finds the candidates of
-// every search in the block. Otherwise (the curve jumped, or a cluster is
-// spread out) each search descends the tree itself.
-func (f *splitFinder) block(pos []orb.Point) {
-	b := boxOf(pos)
-	b = [4]float64{b[0] - f.tol, b[1] - f.tol, b[2] + f.tol, b[3] + f.tol}
-	f.isShared = span(b) <= f.tree.maxSpan
+// block prepares the searches of the next clusters from k (before hi),
+// whose end positions are pos[first[k]:first[k+1]] and so on, and returns
+// the end of the block: the clusters from k on are added while the box
+// around their positions, widened by the tolerance, spans no more than the
+// longest run, up to searchBlock of them. One search then finds the
+// candidates of every search in the block. A block of one cluster (the
+// curve jumped, or the cluster is spread out) descends the tree for each
+// of its searches.
+func (f *splitFinder) block(pos []orb.Point, first []int32, k, hi int) int {
+	tol := f.tol
+	grow := func(b [4]float64, k int) [4]float64 {
+		for _, p := range pos[first[k]:first[k+1]] {
+			b = [4]float64{min(b[0], p[0]-tol), min(b[1], p[1]-tol), max(b[2], p[0]+tol), max(b[3], p[1]+tol)}
+		}
+		return b
+	}
+	b := grow([4]float64{math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)}, k)
+	end := k + 1
+	for end < hi && end-k < searchBlock {
+		nb := grow(b, end)
+		if span(nb) > f.tree.maxSpan {
+			break
+		}
+		b, end = nb, end+1
+	}
+	f.isShared = end-k > 1
 	if f.isShared {
 		f.shared, f.stack = f.tree.tree.Search(b, f.shared[:0], f.stack)
 	}
+	return end
 }
 
 // touch is the closest touch found so far of one cluster with one line.
