@@ -2,29 +2,57 @@ package spatial
 
 import "math"
 
-// hilbertD maps (x, y) in a 2^order square to its distance along the
-// Hilbert curve: sorting boxes by it packs near boxes into the same
-// nodes of a bulk-loaded tree (see PackedTree).
-func hilbertD(order uint, x, y uint32) uint32 {
-	var d uint32
-	for s := uint32(1) << (order - 1); s > 0; s >>= 1 {
-		var rx, ry uint32
-		if x&s != 0 {
-			rx = 1
-		}
-		if y&s != 0 {
-			ry = 1
-		}
-		d += s * s * ((3 * rx) ^ ry)
-		if ry == 0 {
-			if rx == 1 {
-				x = s - 1 - x
-				y = s - 1 - y
-			}
-			x, y = y, x
-		}
-	}
-	return d
+// hilbert16 maps (x, y) in a 2^16 square to its distance along the
+// Hilbert curve: sorting boxes by it packs near boxes into the same nodes
+// of a bulk-loaded tree (see PackedTree). It is the branch-free
+// computation of "Fast Hilbert curve generation, sorting, and range
+// queries" (rawrunprotected, public domain; flatbush uses it too), the same
+// curve as the textbook bit-by-bit walk (TestHilbert16 compares them) at a
+// quarter of its cost.
+func hilbert16(x, y uint32) uint32 {
+	a := x ^ y
+	b := 0xFFFF ^ a
+	c := 0xFFFF ^ (x | y)
+	d := x & (y ^ 0xFFFF)
+
+	A := a | (b >> 1)
+	B := (a >> 1) ^ a
+	C := ((c >> 1) ^ (b & (d >> 1))) ^ c
+	D := ((a & (c >> 1)) ^ (d >> 1)) ^ d
+
+	a, b, c, d = A, B, C, D
+	A = (a & (a >> 2)) ^ (b & (b >> 2))
+	B = (a & (b >> 2)) ^ (b & ((a ^ b) >> 2))
+	C ^= (a & (c >> 2)) ^ (b & (d >> 2))
+	D ^= (b & (c >> 2)) ^ ((a ^ b) & (d >> 2))
+
+	a, b, c, d = A, B, C, D
+	A = (a & (a >> 4)) ^ (b & (b >> 4))
+	B = (a & (b >> 4)) ^ (b & ((a ^ b) >> 4))
+	C ^= (a & (c >> 4)) ^ (b & (d >> 4))
+	D ^= (b & (c >> 4)) ^ ((a ^ b) & (d >> 4))
+
+	a, b, c, d = A, B, C, D
+	C ^= (a & (c >> 8)) ^ (b & (d >> 8))
+	D ^= (b & (c >> 8)) ^ ((a ^ b) & (d >> 8))
+
+	a = C ^ (C >> 1)
+	b = D ^ (D >> 1)
+
+	i0 := x ^ y
+	i1 := b | (0xFFFF ^ (i0 | a))
+
+	i0 = (i0 | (i0 << 8)) & 0x00FF00FF
+	i0 = (i0 | (i0 << 4)) & 0x0F0F0F0F
+	i0 = (i0 | (i0 << 2)) & 0x33333333
+	i0 = (i0 | (i0 << 1)) & 0x55555555
+
+	i1 = (i1 | (i1 << 8)) & 0x00FF00FF
+	i1 = (i1 | (i1 << 4)) & 0x0F0F0F0F
+	i1 = (i1 | (i1 << 2)) & 0x33333333
+	i1 = (i1 | (i1 << 1)) & 0x55555555
+
+	return (i1 << 1) | i0
 }
 
 // HilbertGrid maps points to their distance along a Hilbert curve through
@@ -58,5 +86,5 @@ func NewHilbertGrid(minX, minY, maxX, maxY float64) HilbertGrid {
 func (g HilbertGrid) Key(p [2]float64) uint32 {
 	hx := uint32(min(hilbertSide, max(0, (p[0]-g.x0)*g.sx)))
 	hy := uint32(min(hilbertSide, max(0, (p[1]-g.y0)*g.sy)))
-	return hilbertD(16, hx, hy)
+	return hilbert16(hx, hy)
 }
