@@ -84,10 +84,11 @@ func newSegTree(es []segEntries, maxSpan float64) *segTree {
 	if len(es) == 1 {
 		boxes, runs = es[0].boxes, es[0].runs
 	} else {
+		n := 0
 		for _, e := range es {
-			boxes = slices.Grow(boxes, len(e.boxes))
-			runs = slices.Grow(runs, len(e.runs))
+			n += len(e.boxes)
 		}
+		boxes, runs = make([][4]float64, 0, n), make([]segRun, 0, n)
 		for _, e := range es {
 			boxes = append(boxes, e.boxes...)
 			runs = append(runs, e.runs...)
