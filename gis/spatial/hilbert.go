@@ -7,8 +7,8 @@ import "math"
 // of a bulk-loaded tree (see PackedTree). It is the branch-free
 // computation of "Fast Hilbert curve generation, sorting, and range
 // queries" (rawrunprotected, public domain; flatbush uses it too), the same
-// curve as the textbook bit-by-bit walk (TestHilbert16 compares them) at a
-// quarter of its cost.
+// curve as the textbook bit-by-bit walk (TestHilbert16 compares them)
+// without its sixteen data-dependent branches.
 func hilbert16(x, y uint32) uint32 {
 	a := x ^ y
 	b := 0xFFFF ^ a
