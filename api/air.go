@@ -133,10 +133,13 @@ func (b *MemoryBackend) IngestCEMS(ctx context.Context, batch *airpermit.CEMSBat
 	return st, nil
 }
 
-// airSources are the air sources with the petitions the desk has taken in
-// beside the directory's.
+// airSources are the air sources over the current water records, with the
+// petitions the desk has taken in beside the directory's.
 func (b *MemoryBackend) airSources() *airquery.Sources {
 	s := b.air.sources()
+	if snap, err := b.snapshot(); err == nil && s.Water != nil {
+		s.Water = snap.ds // with the records applied since start (ApplyRecords)
+	}
 	if ps := b.petitions(); ps != nil {
 		s.Petitions = ps
 	}

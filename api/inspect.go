@@ -53,7 +53,7 @@ func (b *MemoryBackend) InspectRank(ctx context.Context, asOf time.Time) (*risk.
 	if !b.InspectEnabled() {
 		return nil, ErrNoTracingData
 	}
-	return inspection.Rank(ctx, b.tr.opt.inspect, asOf)
+	return inspection.Rank(ctx, b.inspectSource(), asOf)
 }
 
 // InspectPlan implements InspectBackend.
@@ -61,7 +61,7 @@ func (b *MemoryBackend) InspectPlan(ctx context.Context, opt inspection.PlanOpti
 	if !b.InspectEnabled() {
 		return nil, ErrNoTracingData
 	}
-	return inspection.BuildPlan(ctx, b.tr.opt.inspect, opt)
+	return inspection.BuildPlan(ctx, b.inspectSource(), opt)
 }
 
 // registerInspect mounts the inspection endpoints under g.
@@ -279,7 +279,7 @@ func (b *MemoryBackend) InspectFacilityPortal(ctx context.Context, who inspectio
 	if !b.InspectEnabled() {
 		return nil, ErrNoTracingData
 	}
-	return inspection.FacilityPortal(ctx, b.tr.opt.inspect, who, asOf)
+	return inspection.FacilityPortal(ctx, b.inspectSource(), who, asOf)
 }
 
 // FacilityPortals is an optional method set of an InspectBackend that

@@ -100,11 +100,15 @@ type tracingData struct {
 	seen map[model.ReadingKey]int
 
 	opt memoryOptions
+}
 
-	// Permit checks read facilities, permits, limits and reports, which
-	// an ingest of readings never changes, so they are computed once.
-	checksOnce sync.Once
-	checks     *permits.Report
+// permitChecks are the permit checks of one version of the records:
+// they read facilities, permits, limits and reports, which an ingest of
+// readings never changes, so the snapshots an ingest makes share them and
+// only applied records (ApplyRecords) start new ones.
+type permitChecks struct {
+	once   sync.Once
+	report *permits.Report
 }
 
 // tracingSnapshot is one immutable state of the data.
@@ -120,6 +124,8 @@ type tracingSnapshot struct {
 
 	placedOnce sync.Once
 	placed     map[model.OutfallKey]basin.Place
+
+	checks *permitChecks
 
 	// engineOnce builds one suspect engine per snapshot: its caches (flow
 	// series, compliance histories) live as long as the data they were
@@ -166,7 +172,7 @@ func NewMemoryBackendWithBasin(b *basin.Basin, opts ...MemoryOption) (*MemoryBac
 	for i := range b.DS.Readings {
 		td.seen[model.KeyOf(&b.DS.Readings[i])] = i
 	}
-	td.cur = &tracingSnapshot{basin: b, ds: b.DS}
+	td.cur = &tracingSnapshot{basin: b, ds: b.DS, checks: &permitChecks{}}
 	mb.tr = td
 	air := &airquery.Sources{}
 	if td.opt.airData != nil {
@@ -566,8 +572,8 @@ func (b *MemoryBackend) PermitChecks(ctx context.Context) (*permits.Report, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	b.tr.checksOnce.Do(func() { b.tr.checks = permits.Check(s.ds) })
-	return b.tr.checks, nil
+	s.checks.once.Do(func() { s.checks.report = permits.Check(s.ds) })
+	return s.checks.report, nil
 }
 
 // FacilityChecks implements TracingBackend.
@@ -709,7 +715,7 @@ func (b *MemoryBackend) ingest(ctx context.Context, readings []model.Reading, du
 	}
 	bs := *old.basin
 	bs.DS = ds
-	next := &tracingSnapshot{basin: &bs, ds: ds}
+	next := &tracingSnapshot{basin: &bs, ds: ds, checks: old.checks}
 	extendLatest(old, next, len(old.ds.Readings))
 	td.mu.Lock()
 	td.cur = next

@@ -29,11 +29,22 @@ type kind struct {
 	cols  []col
 	n     int
 	row   func(i int) ([]any, error)
+	// bump is the assignment that numbers a changed row's new version
+	// ("rev = nextval('dataset_rev')"), so that replicas follow it.
+	bump string
 	// before and after, when set, run in the kind's transaction before
 	// its rows are staged and after they were written (readings take the
 	// writers' lock and their partitions, then notify followers).
 	before, after func(ctx context.Context, tx pgx.Tx) error
 }
+
+// recordRev numbers each version of a facility, outfall, permit, limit,
+// report or station (migration 0018), which NewRecordsFollower follows.
+const recordRev = "rev = nextval('dataset_rev')"
+
+// correctedRev numbers a reading whose value an import changed (migration
+// 0018), which the readings follower applies as a correction.
+const correctedRev = "corrected_rev = nextval('readings_corrected_rev')"
 
 func (k *kind) names() []string {
 	out := make([]string, len(k.cols))
@@ -82,6 +93,9 @@ func (k *kind) upsertSQL() string {
 			nw = append(nw, "excluded."+c.Name)
 		}
 	}
+	if k.bump != "" {
+		set = append(set, k.bump)
+	}
 	return "insert into " + k.table + " (" + strings.Join(ins, ", ") + ")\n" +
 		"select " + strings.Join(sel, ", ") + " from tmp_" + k.table + " t order by t.pos\n" +
 		"on conflict (" + strings.Join(k.key, ", ") + ") do update set " + strings.Join(set, ", ") + "\n" +
@@ -102,7 +116,7 @@ func kinds(ds *model.Dataset) []*kind {
 	text := func(n string) col { return col{n, "text"} }
 	float := func(n string) col { return col{n, "double precision"} }
 	return []*kind{
-		{file: model.FileFacilities, table: "facilities", key: []string{"ems_no"},
+		{file: model.FileFacilities, table: "facilities", key: []string{"ems_no"}, bump: recordRev,
 			cols: []col{text("ems_no"), text("name"), text("industry"), {"location", "point"}, text("receiving_water"), text("note")},
 			n:    len(ds.Facilities), row: func(i int) ([]any, error) {
 				f := &ds.Facilities[i]
@@ -116,14 +130,14 @@ func kinds(ds *model.Dataset) []*kind {
 				}
 				return []any{f.EmsNo, f.Name, f.Industry, loc, f.ReceivingWater, f.Note}, nil
 			}},
-		{file: model.FileOutfalls, table: "outfalls", key: []string{"ems_no", "let"},
+		{file: model.FileOutfalls, table: "outfalls", key: []string{"ems_no", "let"}, bump: recordRev,
 			cols: []col{text("ems_no"), text("let"), {"location", "point"}, text("receiving_water"), text("note")},
 			n:    len(ds.Outfalls), row: func(i int) ([]any, error) {
 				o := &ds.Outfalls[i]
 				b, err := pointEWKB(o.Point)
 				return []any{o.Facility, o.ID, b, o.ReceivingWater, o.Note}, err
 			}},
-		{file: model.FilePermits, table: "permits", key: []string{"per_no"},
+		{file: model.FilePermits, table: "permits", key: []string{"per_no"}, bump: recordRev,
 			cols: []col{text("per_no"), text("ems_no"), {"valid_from", "date"}, {"valid_to", "date"}, text("per_type"), float("max_daily_m3"),
 				text("intake_source"), float("intake_m3d"), float("treatment_capacity_m3d"), text("note")},
 			n: len(ds.Permits), row: func(i int) ([]any, error) {
@@ -131,7 +145,7 @@ func kinds(ds *model.Dataset) []*kind {
 				return []any{p.PerNo, p.Facility, date(p.ValidFrom), date(p.ValidTo), p.Type, p.MaxDailyM3,
 					p.IntakeSource, p.IntakeM3PerDay, p.TreatmentCapacityM3PerDay, p.Note}, nil
 			}},
-		{file: model.FileLimits, table: "permit_limits", key: []string{"per_no", "let", "parameter", "stat_base", "bound"},
+		{file: model.FileLimits, table: "permit_limits", key: []string{"per_no", "let", "parameter", "stat_base", "bound"}, bump: recordRev,
 			cols: []col{text("per_no"), text("let"), text("parameter"), float("value"), text("unit"), text("stat_base"), text("bound"),
 				{"report_only", "boolean"}, text("note")},
 			n: len(ds.Limits), row: func(i int) ([]any, error) {
@@ -139,7 +153,7 @@ func kinds(ds *model.Dataset) []*kind {
 				return []any{l.Permit, l.Outfall, l.Parameter, l.Value, l.Unit, string(l.StatBase), l.Bound.String(),
 					l.ReportOnly, l.Note}, err
 			}},
-		{file: model.FileReports, table: "reports", key: []string{"ems_no", "per_no", "let", "period_start", "period_end", "parameter", "stat_base"},
+		{file: model.FileReports, table: "reports", key: []string{"ems_no", "per_no", "let", "period_start", "period_end", "parameter", "stat_base"}, bump: recordRev,
 			cols: []col{text("ems_no"), text("per_no"), text("let"), {"period_start", "date"}, {"period_end", "date"}, text("parameter"),
 				float("value"), text("unit"), text("stat_base"), {"censored", "boolean"}, text("no_data"), float("flow"), text("flow_unit"), text("note")},
 			n: len(ds.Reports), row: func(i int) ([]any, error) {
@@ -147,7 +161,7 @@ func kinds(ds *model.Dataset) []*kind {
 				return []any{r.Facility, r.Permit, r.Outfall, date(r.Period.Start), date(r.Period.End), r.Parameter,
 					r.Value, canonUnit(r.Unit), string(r.StatBase), r.Censored, r.NoData, r.Flow, r.FlowUnit, r.Note}, err
 			}},
-		{file: model.FileStations, table: "stations", key: []string{"station_id"},
+		{file: model.FileStations, table: "stations", key: []string{"station_id"}, bump: recordRev,
 			cols: []col{text("station_id"), text("name"), text("kind"), {"location", "point"}, text("river"), text("water_class"),
 				{"tidal", "boolean"}, text("note")},
 			n: len(ds.Stations), row: func(i int) ([]any, error) {
@@ -155,7 +169,7 @@ func kinds(ds *model.Dataset) []*kind {
 				b, err := pointEWKB(s.Point)
 				return []any{s.ID, s.Name, string(s.Kind), b, s.River, string(s.WaterClass), s.Tidal, s.Note}, err
 			}},
-		{file: model.FileReadings, table: "readings", key: []string{"station_id", "time", "parameter"},
+		{file: model.FileReadings, table: "readings", key: []string{"station_id", "time", "parameter"}, bump: correctedRev,
 			cols: readingCols,
 			n:    len(ds.Readings), row: func(i int) ([]any, error) {
 				r, err := ds.Readings[i].Canonical()
@@ -164,9 +178,14 @@ func kinds(ds *model.Dataset) []*kind {
 			before: func(ctx context.Context, tx pgx.Tx) error {
 				return prepareReadingsWrite(ctx, tx, len(ds.Readings), func(i int) time.Time { return ds.Readings[i].Time })
 			},
-			after: notifyReadings},
+			after: notifyReadingsImport},
 	}
 }
+
+// recordKinds is how many of kinds' entries, from the first, are the
+// records ImportDataset writes in one transaction; readings follow in their
+// own.
+const recordKinds = 6
 
 var readingCols = []col{{"station_id", "text"}, {"time", "timestamptz"}, {"utc_offset", "integer"}, {"parameter", "text"},
 	{"value", "double precision"}, {"unit", "text"}, {"censored", "boolean"}, {"flow", "double precision"}, {"flow_unit", "text"}, {"note", "text"},
@@ -258,11 +277,13 @@ func (e *InvalidError) Error() string {
 // Unwrap exposes the problems.
 func (e *InvalidError) Unwrap() error { return e.Err }
 
-// ImportDataset merges a data directory's records into the store: each
-// kind (facilities, outfalls, permits, limits, reports, stations,
-// readings, in that order) is one transaction that inserts new records and
-// updates changed ones by key, leaving identical ones untouched, so a
-// re-import changes nothing. Records are never deleted by an import.
+// ImportDataset merges a data directory's records into the store: it
+// inserts new records and updates changed ones by key, leaving identical
+// ones untouched, so a re-import changes nothing. Records are never
+// deleted by an import. Facilities, outfalls, permits, limits, reports and
+// stations (in that order) are one transaction, so a running replica
+// (NewRecordsFollower) applies a facility with its outfalls, permits and
+// limits together or not at all; readings are a second transaction.
 //
 // Everything is validated before anything is written, with the data
 // directory's own rules (model.Dataset.Index) and with references
@@ -270,8 +291,8 @@ func (e *InvalidError) Unwrap() error { return e.Err }
 // stations imported last month). Records sharing a key (two readings of
 // one parameter at one station and instant) are rejected too, because the
 // store keeps one. A rejection is an *InvalidError and writes nothing; a
-// database failure in one kind rolls that kind back and leaves the kinds
-// before it committed, so the call can simply be repeated.
+// database failure in the readings rolls them back and leaves the records
+// before them committed, so the call can simply be repeated.
 //
 // Values are stored in their parameter's canonical unit (readings, reports
 // and limits; river flows in m³/s, reported discharges in m³/day), converted
@@ -294,46 +315,81 @@ func ImportDataset(ctx context.Context, pool *pgxpool.Pool, ds *model.Dataset, p
 		total += k.n
 	}
 	progress.report(0, total)
-	for _, k := range ks {
-		if k.n == 0 {
+	for _, unit := range [][]*kind{ks[:recordKinds], ks[recordKinds:]} {
+		n := 0
+		for _, k := range unit {
+			n += k.n
+		}
+		if n == 0 {
 			continue
 		}
-		base := done
+		stage := unit[0].file
 		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 			if err := setBulkTimeout(ctx, tx); err != nil {
 				return err
 			}
-			if k.before != nil {
-				if err := k.before(ctx, tx); err != nil {
+			records := unit[0].bump == recordRev
+			if records {
+				if err := lockRecordWriters(ctx, tx); err != nil {
 					return err
 				}
 			}
-			if _, err := tx.Exec(ctx, k.tempDDL()); err != nil {
-				return err
-			}
-			src := &copyRows{n: k.n, row: func(i int) ([]any, error) {
-				vals, err := k.row(i)
-				if err != nil {
-					return nil, &model.FieldError{File: k.file, Record: i, Err: err}
+			changed := false
+			for _, k := range unit {
+				if k.n == 0 {
+					continue
 				}
-				return append([]any{int32(i)}, vals...), nil
-			}, progress: func(d int) { progress.report(base+d, total) }}
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"tmp_" + k.table}, append([]string{"pos"}, k.names()...), src); err != nil {
-				return err
+				stage = k.file
+				base := done
+				c, err := k.write(ctx, tx, func(d int) { progress.report(base+d, total) })
+				if err != nil {
+					return err
+				}
+				changed = changed || c
+				done += k.n
+				progress.report(done, total)
 			}
-			tag, err := tx.Exec(ctx, k.upsertSQL())
-			if err != nil || k.after == nil || tag.RowsAffected() == 0 {
-				return err
+			if records && changed {
+				return notifyRecords(ctx, tx)
 			}
-			return k.after(ctx, tx)
+			return nil
 		})
 		if err != nil {
-			return wrap("import "+k.file, err)
+			return wrap("import "+stage, err)
 		}
-		done += k.n
-		progress.report(done, total)
 	}
 	return nil
+}
+
+// write stages the kind's rows in tx and upserts them, reporting progress
+// within the kind; it says whether a row was inserted or changed.
+func (k *kind) write(ctx context.Context, tx pgx.Tx, progress func(done int)) (bool, error) {
+	if k.before != nil {
+		if err := k.before(ctx, tx); err != nil {
+			return false, err
+		}
+	}
+	if _, err := tx.Exec(ctx, k.tempDDL()); err != nil {
+		return false, err
+	}
+	src := &copyRows{n: k.n, row: func(i int) ([]any, error) {
+		vals, err := k.row(i)
+		if err != nil {
+			return nil, &model.FieldError{File: k.file, Record: i, Err: err}
+		}
+		return append([]any{int32(i)}, vals...), nil
+	}, progress: progress}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"tmp_" + k.table}, append([]string{"pos"}, k.names()...), src); err != nil {
+		return false, err
+	}
+	tag, err := tx.Exec(ctx, k.upsertSQL())
+	if err != nil || tag.RowsAffected() == 0 {
+		return false, err
+	}
+	if k.after != nil {
+		return true, k.after(ctx, tx)
+	}
+	return true, nil
 }
 
 // LoadDataset reads every stored record back as a Dataset, each kind in
@@ -351,93 +407,7 @@ func LoadDataset(ctx context.Context, pool *pgxpool.Pool) (*model.Dataset, error
 		if err := setBulkTimeout(ctx, tx); err != nil {
 			return err
 		}
-		if err := loadRows(ctx, tx, "select ems_no, name, industry, st_asewkb(location), receiving_water, note from facilities order by seq", func(r pgx.Rows) error {
-			var f model.Facility
-			var loc []byte
-			if err := r.Scan(&f.EmsNo, &f.Name, &f.Industry, &loc, &f.ReceivingWater, &f.Note); err != nil {
-				return err
-			}
-			if loc != nil {
-				p, err := point(loc)
-				if err != nil {
-					return err
-				}
-				f.Location = &p
-			}
-			ds.Facilities = append(ds.Facilities, f)
-			return nil
-		}); err != nil {
-			return err
-		}
-		if err := loadRows(ctx, tx, "select ems_no, let, st_asewkb(location), receiving_water, note from outfalls order by seq", func(r pgx.Rows) error {
-			var o model.Outfall
-			var loc []byte
-			if err := r.Scan(&o.Facility, &o.ID, &loc, &o.ReceivingWater, &o.Note); err != nil {
-				return err
-			}
-			p, err := point(loc)
-			o.Point = p
-			ds.Outfalls = append(ds.Outfalls, o)
-			return err
-		}); err != nil {
-			return err
-		}
-		if err := loadRows(ctx, tx, `select per_no, ems_no, valid_from, valid_to, per_type, max_daily_m3, intake_source, intake_m3d,
-				treatment_capacity_m3d, note from permits order by seq`, func(r pgx.Rows) error {
-			var p model.Permit
-			if err := r.Scan(&p.PerNo, &p.Facility, &p.ValidFrom, &p.ValidTo, &p.Type, &p.MaxDailyM3, &p.IntakeSource,
-				&p.IntakeM3PerDay, &p.TreatmentCapacityM3PerDay, &p.Note); err != nil {
-				return err
-			}
-			p.ValidFrom, p.ValidTo = date(p.ValidFrom), date(p.ValidTo)
-			ds.Permits = append(ds.Permits, p)
-			return nil
-		}); err != nil {
-			return err
-		}
-		if err := loadRows(ctx, tx, "select per_no, let, parameter, value, unit, stat_base, bound, report_only, note from permit_limits order by seq", func(r pgx.Rows) error {
-			var l model.PermitLimit
-			var base, bound string
-			if err := r.Scan(&l.Permit, &l.Outfall, &l.Parameter, &l.Value, &l.Unit, &base, &bound, &l.ReportOnly, &l.Note); err != nil {
-				return err
-			}
-			l.StatBase = dmr.StatBase(base)
-			if bound == "lower" {
-				l.Bound = dmr.Lower
-			}
-			ds.Limits = append(ds.Limits, l)
-			return nil
-		}); err != nil {
-			return err
-		}
-		if err := loadRows(ctx, tx, `select ems_no, per_no, let, period_start, period_end, parameter, value, unit, stat_base, censored,
-				no_data, flow, flow_unit, note from reports order by seq`, func(r pgx.Rows) error {
-			var x model.Report
-			var base string
-			if err := r.Scan(&x.Facility, &x.Permit, &x.Outfall, &x.Period.Start, &x.Period.End, &x.Parameter, &x.Value, &x.Unit, &base,
-				&x.Censored, &x.NoData, &x.Flow, &x.FlowUnit, &x.Note); err != nil {
-				return err
-			}
-			x.Period.Start, x.Period.End = date(x.Period.Start), date(x.Period.End)
-			x.StatBase = dmr.StatBase(base)
-			ds.Reports = append(ds.Reports, x)
-			return nil
-		}); err != nil {
-			return err
-		}
-		if err := loadRows(ctx, tx, "select station_id, name, kind, st_asewkb(location), river, water_class, tidal, note from stations order by seq", func(r pgx.Rows) error {
-			var s model.Station
-			var kind, class string
-			var loc []byte
-			if err := r.Scan(&s.ID, &s.Name, &kind, &loc, &s.River, &class, &s.Tidal, &s.Note); err != nil {
-				return err
-			}
-			s.Kind, s.WaterClass = model.StationKind(kind), standard.Class(class)
-			p, err := point(loc)
-			s.Point = p
-			ds.Stations = append(ds.Stations, s)
-			return err
-		}); err != nil {
+		if err := loadRecords(ctx, tx, ds, "", "seq"); err != nil {
 			return err
 		}
 		return loadRows(ctx, tx, "select "+readingColumns+" from readings order by seq", func(r pgx.Rows) error {
@@ -458,6 +428,102 @@ func LoadDataset(ctx context.Context, pool *pgxpool.Pool) (*model.Dataset, error
 	return ds, nil
 }
 
+// loadRecords appends to ds the facilities, outfalls, permits, limits,
+// reports and stations that filter (an SQL "where" clause over args, or
+// "") selects, each kind in the given order.
+func loadRecords(ctx context.Context, tx pgx.Tx, ds *model.Dataset, filter, order string, args ...any) error {
+	if err := loadRows(ctx, tx, "select ems_no, name, industry, st_asewkb(location), receiving_water, note from facilities "+filter+" order by "+order, func(r pgx.Rows) error {
+		var f model.Facility
+		var loc []byte
+		if err := r.Scan(&f.EmsNo, &f.Name, &f.Industry, &loc, &f.ReceivingWater, &f.Note); err != nil {
+			return err
+		}
+		if loc != nil {
+			p, err := point(loc)
+			if err != nil {
+				return err
+			}
+			f.Location = &p
+		}
+		ds.Facilities = append(ds.Facilities, f)
+		return nil
+	}, args...); err != nil {
+		return err
+	}
+	if err := loadRows(ctx, tx, "select ems_no, let, st_asewkb(location), receiving_water, note from outfalls "+filter+" order by "+order, func(r pgx.Rows) error {
+		var o model.Outfall
+		var loc []byte
+		if err := r.Scan(&o.Facility, &o.ID, &loc, &o.ReceivingWater, &o.Note); err != nil {
+			return err
+		}
+		p, err := point(loc)
+		o.Point = p
+		ds.Outfalls = append(ds.Outfalls, o)
+		return err
+	}, args...); err != nil {
+		return err
+	}
+	if err := loadRows(ctx, tx, `select per_no, ems_no, valid_from, valid_to, per_type, max_daily_m3, intake_source, intake_m3d,
+			treatment_capacity_m3d, note from permits `+filter+` order by `+order, func(r pgx.Rows) error {
+		var p model.Permit
+		if err := r.Scan(&p.PerNo, &p.Facility, &p.ValidFrom, &p.ValidTo, &p.Type, &p.MaxDailyM3, &p.IntakeSource,
+			&p.IntakeM3PerDay, &p.TreatmentCapacityM3PerDay, &p.Note); err != nil {
+			return err
+		}
+		p.ValidFrom, p.ValidTo = date(p.ValidFrom), date(p.ValidTo)
+		ds.Permits = append(ds.Permits, p)
+		return nil
+	}, args...); err != nil {
+		return err
+	}
+	if err := loadRows(ctx, tx, "select per_no, let, parameter, value, unit, stat_base, bound, report_only, note from permit_limits "+filter+" order by "+order, func(r pgx.Rows) error {
+		var l model.PermitLimit
+		var base, bound string
+		if err := r.Scan(&l.Permit, &l.Outfall, &l.Parameter, &l.Value, &l.Unit, &base, &bound, &l.ReportOnly, &l.Note); err != nil {
+			return err
+		}
+		l.StatBase = dmr.StatBase(base)
+		if bound == "lower" {
+			l.Bound = dmr.Lower
+		}
+		ds.Limits = append(ds.Limits, l)
+		return nil
+	}, args...); err != nil {
+		return err
+	}
+	if err := loadRows(ctx, tx, `select ems_no, per_no, let, period_start, period_end, parameter, value, unit, stat_base, censored,
+			no_data, flow, flow_unit, note from reports `+filter+` order by `+order, func(r pgx.Rows) error {
+		var x model.Report
+		var base string
+		if err := r.Scan(&x.Facility, &x.Permit, &x.Outfall, &x.Period.Start, &x.Period.End, &x.Parameter, &x.Value, &x.Unit, &base,
+			&x.Censored, &x.NoData, &x.Flow, &x.FlowUnit, &x.Note); err != nil {
+			return err
+		}
+		x.Period.Start, x.Period.End = date(x.Period.Start), date(x.Period.End)
+		x.StatBase = dmr.StatBase(base)
+		ds.Reports = append(ds.Reports, x)
+		return nil
+	}, args...); err != nil {
+		return err
+	}
+	if err := loadRows(ctx, tx, "select station_id, name, kind, st_asewkb(location), river, water_class, tidal, note from stations "+filter+" order by "+order, func(r pgx.Rows) error {
+		var s model.Station
+		var kind, class string
+		var loc []byte
+		if err := r.Scan(&s.ID, &s.Name, &kind, &loc, &s.River, &class, &s.Tidal, &s.Note); err != nil {
+			return err
+		}
+		s.Kind, s.WaterClass = model.StationKind(kind), standard.Class(class)
+		p, err := point(loc)
+		s.Point = p
+		ds.Stations = append(ds.Stations, s)
+		return err
+	}, args...); err != nil {
+		return err
+	}
+	return nil
+}
+
 // inOffset shows an instant in the zone offset it was written with.
 func inOffset(t time.Time, off int) time.Time {
 	if off == 0 {
@@ -471,8 +537,8 @@ func point(b []byte) (model.Point, error) {
 	return model.Point{X: p[0], Y: p[1]}, err
 }
 
-func loadRows(ctx context.Context, tx pgx.Tx, sql string, scan func(pgx.Rows) error) error {
-	rows, err := tx.Query(ctx, sql)
+func loadRows(ctx context.Context, tx pgx.Tx, sql string, scan func(pgx.Rows) error, args ...any) error {
+	rows, err := tx.Query(ctx, sql, args...)
 	if err != nil {
 		return err
 	}

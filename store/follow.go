@@ -41,16 +41,34 @@ func notifyReadings(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-// ReadingsHighWater returns the largest seq of the stored readings (0 for
-// none). A replica reads it before LoadDataset and follows from it: what
-// arrives in between is loaded and then met again, and skipped as already
-// held.
-func ReadingsHighWater(ctx context.Context, pool *pgxpool.Pool) (int64, error) {
-	var hw int64
-	if err := pool.QueryRow(ctx, `select coalesce(max(seq), 0) from readings`).Scan(&hw); err != nil {
-		return 0, wrap("readings high-water mark", err)
+// notifyReadingsImport tells the readings followers that an import added
+// readings or changed stored values (corrected_rev): its payload is not a
+// seq, so every follower catches up, whatever its mark.
+func notifyReadingsImport(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `select pg_notify($1, 'import')`, ReadingsChannel); err != nil {
+		return fmt.Errorf("notify %s: %w", ReadingsChannel, err)
 	}
-	return hw, nil
+	return nil
+}
+
+// ReadingsMark is how far a replica holds the readings: every reading up
+// to Seq, and every value corrected by an import up to Corrected
+// (corrected_rev, migration 0018).
+type ReadingsMark struct {
+	Seq, Corrected int64
+}
+
+// ReadingsHighWater returns the largest seq and corrected_rev of the
+// stored readings (0 for none). A replica reads it before LoadDataset and
+// follows from it: what arrives in between is loaded and then met again,
+// and skipped as already held (a correction met again changes nothing).
+func ReadingsHighWater(ctx context.Context, pool *pgxpool.Pool) (ReadingsMark, error) {
+	var m ReadingsMark
+	if err := pool.QueryRow(ctx, `select (select coalesce(max(seq), 0) from readings),
+		(select coalesce(max(corrected_rev), 0) from readings where corrected_rev is not null)`).Scan(&m.Seq, &m.Corrected); err != nil {
+		return ReadingsMark{}, wrap("readings high-water mark", err)
+	}
+	return m, nil
 }
 
 // readingColumns are the columns scanReading reads, in its order.
@@ -90,14 +108,36 @@ func readingsSince(ctx context.Context, q querier, after int64, limit int) ([]mo
 	return out, last, rows.Err()
 }
 
+// correctedSince returns up to limit readings whose value an import
+// changed with corrected_rev above after, in that order, and the
+// corrected_rev of the last one (after when there are none).
+func correctedSince(ctx context.Context, q querier, after int64, limit int) ([]model.Reading, int64, error) {
+	rows, err := q.Query(ctx, `select `+readingColumns+`, corrected_rev from readings
+		where corrected_rev > $1 order by corrected_rev limit $2`, after, limit)
+	if err != nil {
+		return nil, after, err
+	}
+	defer rows.Close()
+	var out []model.Reading
+	last := after
+	for rows.Next() {
+		var x model.Reading
+		if err := scanReading(rows, &x, &last); err != nil {
+			return nil, after, err
+		}
+		out = append(out, x)
+	}
+	return out, last, rows.Err()
+}
+
 // FollowBatch bounds the readings a follower reads and applies at once,
 // so that catching up after a long disconnection does not hold a month of
 // readings in one slice.
 const FollowBatch = 20_000
 
-// Follower keeps a replica's in-memory readings (NewFollower), petitions
-// (NewPetitionFollower) or air permits, declarations and CEMS records
-// (NewAirPermitFollower) in step with the database: it LISTENs on the
+// Follower keeps a replica's in-memory readings (NewFollower), records
+// (NewRecordsFollower), petitions (NewPetitionFollower) or air permits,
+// declarations and CEMS records (NewAirPermitFollower) in step with the database: it LISTENs on the
 // feed's channel on a connection of its own and, on every notification
 // (and every Poll without one, in case a notification was lost), reads the
 // rows above its high-water mark in seq order and hands them to the
@@ -125,6 +165,8 @@ type Follower struct {
 	feed      feed
 	high      atomic.Int64
 	connected atomic.Bool
+	// catching serialises catch-ups: the follower's own, and CatchUp's.
+	catching sync.Mutex
 	// moved, when not nil, is closed the next time high moves (WaitFor).
 	mu    sync.Mutex
 	moved chan struct{}
@@ -138,21 +180,38 @@ type feed struct {
 	next    func(ctx context.Context, q querier, after int64) (int, int64, error)
 }
 
-// NewFollower follows the readings from high-water mark after
-// (ReadingsHighWater, read before the replica loaded its data).
-func NewFollower(pool *pgxpool.Pool, after int64, apply func(ctx context.Context, rs []model.Reading) error) *Follower {
+// NewFollower follows the readings from mark from (ReadingsHighWater,
+// read before the replica loaded its data): apply receives new readings in
+// seq order and correct, after them, the new values of readings an import
+// changed (which keep their seq). correct must skip readings the replica
+// does not hold: the replica meets them later among the new readings, with
+// their current value, since a batch is read after the corrections before
+// it were applied.
+func NewFollower(pool *pgxpool.Pool, from ReadingsMark, apply, correct func(ctx context.Context, rs []model.Reading) error) *Follower {
 	f := &Follower{Pool: pool, Apply: apply}
+	corrected := from.Corrected // guarded by f.catching
 	f.feed = feed{channel: ReadingsChannel, next: func(ctx context.Context, q querier, after int64) (int, int64, error) {
 		rs, last, err := readingsSince(ctx, q, after, FollowBatch)
-		if err != nil || len(rs) == 0 {
+		if err != nil {
 			return 0, after, err
 		}
-		if err := f.Apply(ctx, rs); err != nil {
-			return 0, after, &applyError{err: fmt.Errorf("apply readings up to seq %d: %w", last, err)}
+		if len(rs) > 0 {
+			if err := f.Apply(ctx, rs); err != nil {
+				return 0, after, &applyError{err: fmt.Errorf("apply readings up to seq %d: %w", last, err)}
+			}
 		}
-		return len(rs), last, nil
+		for {
+			cs, c, err := correctedSince(ctx, q, corrected, FollowBatch)
+			if err != nil || len(cs) == 0 {
+				return len(rs), last, err
+			}
+			if err := correct(ctx, cs); err != nil {
+				return 0, after, &applyError{err: fmt.Errorf("apply corrected readings up to %d: %w", c, err)}
+			}
+			corrected = c
+		}
 	}}
-	f.high.Store(after)
+	f.high.Store(from.Seq)
 	return f
 }
 
@@ -276,8 +335,30 @@ func (f *Follower) session(ctx context.Context) error {
 	}
 }
 
+// CatchUp applies now, on a connection from Pool, every row stored above
+// the high-water mark, without waiting for the notification: a replica
+// whose readings name a station it has not met yet catches up with the
+// records first (NewRecordsFollower).
+func (f *Follower) CatchUp(ctx context.Context) error {
+	conn, err := f.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if err := f.catchUp(ctx, conn); err != nil {
+		var apply *applyError
+		if errors.As(err, &apply) {
+			return apply.err
+		}
+		return err
+	}
+	return nil
+}
+
 // catchUp applies every row above the high-water mark, in batches.
-func (f *Follower) catchUp(ctx context.Context, conn *pgx.Conn) error {
+func (f *Follower) catchUp(ctx context.Context, conn querier) error {
+	f.catching.Lock()
+	defer f.catching.Unlock()
 	for {
 		n, last, err := f.feed.next(ctx, conn, f.HighWater())
 		if err != nil || n == 0 {

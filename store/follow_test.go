@@ -61,7 +61,7 @@ func TestFollowerAppliesAndCatchesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := &appliedLog{keys: map[model.ReadingKey]int{}}
-	f := store.NewFollower(pool, high, log.apply)
+	f := store.NewFollower(pool, high, log.apply, log.apply)
 	f.Retry = time.Second
 	done := make(chan error, 1)
 	go func() { done <- f.Run(ctx) }()
@@ -102,7 +102,7 @@ func TestFollowerAppliesAndCatchesUp(t *testing.T) {
 		}
 	}
 	log.mu.Unlock()
-	if hw, _ := store.ReadingsHighWater(ctx, pool); f.HighWater() != hw {
+	if hw, _ := store.ReadingsHighWater(ctx, pool); f.HighWater() != hw.Seq {
 		t.Errorf("follower at seq %d, database at %d", f.HighWater(), hw)
 	}
 	cancel()

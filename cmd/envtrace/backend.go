@@ -60,10 +60,12 @@ type dbBackend struct {
 	*api.MemoryBackend
 	st   *store.PostGIS
 	area *api.DumpingArea
-	// follow applies the readings other replicas store, petitions the
-	// petitions they accept, airPermits the air permits, declarations and
-	// CEMS records stored after start-up.
-	follow, petitions, airPermits *store.Follower
+	// follow applies the readings other replicas store (and the values
+	// imports correct), records the facilities, outfalls, permits, limits,
+	// reports and stations imported, petitions the petitions they accept,
+	// airPermits the air permits, declarations and CEMS records stored
+	// after start-up.
+	follow, records, petitions, airPermits *store.Follower
 	// auditLog lets administrators read the audit trail; nil without
 	// authentication, which leaves the route unmounted.
 	auditLog api.AuditQuerier
@@ -117,6 +119,9 @@ func (d *dbBackend) Ready(ctx context.Context) error {
 	}
 	if !d.follow.Connected() {
 		return errors.New("the readings follower is not connected to the database")
+	}
+	if d.records != nil && !d.records.Connected() {
+		return errors.New("the records follower is not connected to the database")
 	}
 	if d.petitions != nil && !d.petitions.Connected() {
 		return errors.New("the petitions follower is not connected to the database")
@@ -243,6 +248,10 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	if err != nil {
 		return err
 	}
+	recordsHigh, err := store.RecordsHighWater(ctx, pool)
+	if err != nil {
+		return err
+	}
 	hb, err := loadDBBasin(ctx, e, pool, network)
 	if err != nil {
 		return err
@@ -290,14 +299,22 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		// Only a server that knows who asks may show who asked.
 		db.auditLog = store.AuditLogReader{Pool: pool}
 	}
+	db.records = store.NewRecordsFollower(pool, recordsHigh, mb.ApplyRecords)
 	db.follow = store.NewFollower(pool, high, func(ctx context.Context, rs []model.Reading) error {
-		if _, err := mb.ApplyReadings(ctx, rs); err != nil {
-			// Readings of a station imported after start-up: this replica
-			// cannot hold them, so it stops (and its orchestrator restarts
-			// it with the new stations) rather than silently disagree.
-			return fmt.Errorf("%w; restart this server to load what was imported since it started", err)
+		if _, err := mb.ApplyReadings(ctx, rs); err == nil {
+			return nil
 		}
-		return nil
+		// Readings of a station imported after the records follower's
+		// last catch-up: the station is committed (a reading refers to a
+		// stored one), so catch up with the records now and try again.
+		if err := db.records.CatchUp(ctx); err != nil {
+			return fmt.Errorf("records follower: %w", err)
+		}
+		_, err := mb.ApplyReadings(ctx, rs)
+		return err
+	}, func(ctx context.Context, rs []model.Reading) error {
+		_, err := mb.CorrectReadings(ctx, rs)
+		return err
 	})
 	db.follow.Log = slog.New(slog.NewTextHandler(e.stderr, nil)).Warn
 	db.petitions = store.NewPetitionFollower(pool, petitionsHigh, erasedHigh, func(_ context.Context, ss []petition.Stored) error {
@@ -305,6 +322,7 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		return err
 	}, func(ids []string) { pa.Desk.DropContacts(ids) })
 	db.petitions.Log = db.follow.Log
+	db.records.Log = db.follow.Log
 	db.airPermits = store.NewAirPermitFollower(pool, airHigh, func(_ context.Context, d *airpermit.Data) error {
 		mb.ApplyAirPermits(d)
 		return nil
@@ -315,6 +333,11 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	go func() {
 		if err := db.follow.Run(ctx); !errors.Is(err, context.Canceled) {
 			stop(fmt.Errorf("readings follower: %w", err))
+		}
+	}()
+	go func() {
+		if err := db.records.Run(ctx); !errors.Is(err, context.Canceled) {
+			stop(fmt.Errorf("records follower: %w", err))
 		}
 	}()
 	go func() {

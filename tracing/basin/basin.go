@@ -7,8 +7,11 @@ package basin
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/paulmach/orb"
 
@@ -50,6 +53,8 @@ type Basin struct {
 	// Unplaced lists outfalls and stations too far from any reach, so a
 	// data steward can fix them.
 	Unplaced []string
+	// maxM is how far from a reach a point is placed (New's maxM).
+	maxM float64
 }
 
 // New places every outfall and station within maxM metres of a reach
@@ -58,24 +63,12 @@ func New(net *hydro.Network, ds *model.Dataset, maxM float64) (*Basin, error) {
 	if maxM <= 0 {
 		maxM = 200
 	}
-	b := &Basin{Net: net, DS: ds, outfalls: map[int32][]PlacedOutfall{}, stations: map[string]Place{}, placed: &placedIndex{}}
+	b := &Basin{Net: net, DS: ds, outfalls: map[int32][]PlacedOutfall{}, stations: map[string]Place{}, placed: &placedIndex{}, maxM: maxM}
 	for i := range ds.Outfalls {
-		o := &ds.Outfalls[i]
-		p, err := b.locate(o.Point, maxM)
-		if err != nil {
-			b.Unplaced = append(b.Unplaced, fmt.Sprintf("outfall %s/%s: %v", o.Facility, o.ID, err))
-			continue
-		}
-		b.outfalls[p.Reach] = append(b.outfalls[p.Reach], PlacedOutfall{o, p})
+		b.placeOutfall(&ds.Outfalls[i])
 	}
 	for i := range ds.Stations {
-		s := &ds.Stations[i]
-		p, err := b.locate(s.Point, maxM)
-		if err != nil {
-			b.Unplaced = append(b.Unplaced, fmt.Sprintf("station %s: %v", s.ID, err))
-			continue
-		}
-		b.stations[s.ID] = p
+		b.placeStation(&ds.Stations[i])
 	}
 	b.marked = make([]bool, net.Len())
 	for r := range b.outfalls {
@@ -85,6 +78,124 @@ func New(net *hydro.Network, ds *model.Dataset, maxM float64) (*Basin, error) {
 		b.marked[p.Reach] = true
 	}
 	return b, nil
+}
+
+// placeOutfall snaps o to its reach, or lists it as unplaced.
+func (b *Basin) placeOutfall(o *model.Outfall) {
+	p, err := b.locate(o.Point, b.maxM)
+	if err != nil {
+		b.Unplaced = append(b.Unplaced, unplacedOutfall(o.Facility)+fmt.Sprintf("%s: %v", o.ID, err))
+		return
+	}
+	b.outfalls[p.Reach] = append(b.outfalls[p.Reach], PlacedOutfall{o, p})
+}
+
+// placeStation snaps s to its reach, or lists it as unplaced.
+func (b *Basin) placeStation(s *model.Station) {
+	p, err := b.locate(s.Point, b.maxM)
+	if err != nil {
+		b.Unplaced = append(b.Unplaced, unplacedStation(s.ID)+fmt.Sprintf(" %v", err))
+		return
+	}
+	b.stations[s.ID] = p
+}
+
+// unplacedOutfall and unplacedStation begin the Unplaced entries of a
+// facility's outfalls and of a station.
+func unplacedOutfall(facility string) string { return "outfall " + facility + "/" }
+func unplacedStation(id string) string       { return "station " + id + ":" }
+
+// With returns the basin of ds, a later version of b.DS (model.Dataset.
+// WithRecords), on b's network: the outfalls of the facilities listed and
+// the stations listed are placed again, because they are new or may have
+// moved; every other placement is b's, so the cost grows with the changed
+// records, not with the network or the dataset's other facilities. The
+// placements come out as New would place ds. b is unchanged, and readers
+// holding it keep it.
+func (b *Basin) With(ds *model.Dataset, facilities, stations []string) *Basin {
+	redo := map[string]bool{}
+	for _, f := range facilities {
+		redo[f] = true
+	}
+	n := &Basin{Net: b.Net, DS: ds, outfalls: make(map[int32][]PlacedOutfall, len(b.outfalls)), stations: maps.Clone(b.stations),
+		marked: b.marked, placed: &placedIndex{}, maxM: b.maxM}
+	for r, os := range b.outfalls {
+		keep := make([]PlacedOutfall, 0, len(os))
+		for _, o := range os {
+			if redo[o.Outfall.Facility] {
+				continue
+			}
+			// ds holds its own copy of every record: point at it.
+			if no, ok := ds.Outfall(o.Outfall.Facility, o.Outfall.ID); ok {
+				keep = append(keep, PlacedOutfall{no, o.Place})
+			}
+		}
+		if len(keep) > 0 {
+			n.outfalls[r] = keep
+		}
+	}
+	again := map[string]bool{}
+	for _, id := range stations {
+		again[id] = true
+		delete(n.stations, id)
+	}
+	for _, u := range b.Unplaced {
+		if !slices.ContainsFunc(facilities, func(f string) bool { return strings.HasPrefix(u, unplacedOutfall(f)) }) &&
+			!slices.ContainsFunc(stations, func(s string) bool { return strings.HasPrefix(u, unplacedStation(s)) }) {
+			n.Unplaced = append(n.Unplaced, u)
+		}
+	}
+	touched := map[int32]bool{}
+	for _, f := range facilities {
+		for _, o := range ds.OutfallsOf(f) {
+			n.placeOutfall(o)
+		}
+	}
+	for r, os := range n.outfalls {
+		for _, o := range os {
+			if redo[o.Outfall.Facility] {
+				touched[r] = true
+			}
+		}
+	}
+	for _, id := range stations {
+		if s, ok := ds.Station(id); ok {
+			n.placeStation(s)
+		}
+	}
+	if len(touched) > 0 {
+		// New places the outfalls of a reach in the dataset's order.
+		pos := make(map[model.OutfallKey]int, len(ds.Outfalls))
+		for i, o := range ds.Outfalls {
+			pos[model.OutfallKey{Facility: o.Facility, ID: o.ID}] = i
+		}
+		for r := range touched {
+			slices.SortStableFunc(n.outfalls[r], func(a, c PlacedOutfall) int {
+				return pos[model.OutfallKey{Facility: a.Outfall.Facility, ID: a.Outfall.ID}] - pos[model.OutfallKey{Facility: c.Outfall.Facility, ID: c.Outfall.ID}]
+			})
+		}
+	}
+	// A reach keeps its mark when its outfall or station moved away: a
+	// mark only keeps a distance an upstream query may not need.
+	var marks []int32
+	for r := range touched {
+		marks = append(marks, r)
+	}
+	for id := range again {
+		if p, ok := n.stations[id]; ok {
+			marks = append(marks, p.Reach)
+		}
+	}
+	for _, r := range marks {
+		if !n.marked[r] {
+			n.marked = slices.Clone(b.marked)
+			for _, r := range marks {
+				n.marked[r] = true
+			}
+			break
+		}
+	}
+	return n
 }
 
 // ToNetwork converts a TWD97 point into the network's coordinates.

@@ -372,3 +372,11 @@ func buildIndexes(d *Dataset) *indexes {
 	}
 	return ix
 }
+
+// indexRecords indexes d's facilities, outfalls, permits, limits, reports
+// and stations, leaving readings and effluent to the caller.
+func indexRecords(d *Dataset) *indexes {
+	only := *d
+	only.Readings, only.Effluent = nil, nil
+	return buildIndexes(&only)
+}

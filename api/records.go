@@ -1,0 +1,125 @@
+package api
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/envtrace/envtrace/casework/inspection"
+	"github.com/envtrace/envtrace/tracing/model"
+)
+
+// ApplyRecords merges facilities, outfalls, permits, limits, reports and
+// stations another process stored (a `serve --db` replica follows the
+// store with it, store.NewRecordsFollower) into the data, whole: the next
+// request sees every record of changed or none of them, and a request
+// under way keeps the snapshot it started with. The network is not
+// rebuilt; only the outfalls of the facilities changed has (their
+// facility, outfalls, permits, limits or reports) and the stations
+// changed are placed again (basin.Basin.With), and the permit checks are
+// computed again on first use. A record that breaks the data directory's
+// rules is refused with the problems, and nothing changes.
+func (b *MemoryBackend) ApplyRecords(ctx context.Context, changed *model.Dataset) error {
+	if b.tr == nil {
+		return ErrNoTracingData
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	td := b.tr
+	td.ingestMu.Lock()
+	defer td.ingestMu.Unlock()
+	old, _ := b.snapshot()
+	ds, err := old.ds.WithRecords(changed)
+	if err != nil {
+		return fmt.Errorf("apply records: %w", err)
+	}
+	facilities := map[string]bool{}
+	for _, f := range changed.Facilities {
+		facilities[f.EmsNo] = true
+	}
+	for _, o := range changed.Outfalls {
+		facilities[o.Facility] = true
+	}
+	var fs, ss []string
+	for f := range facilities {
+		fs = append(fs, f)
+	}
+	for _, s := range changed.Stations {
+		ss = append(ss, s.ID)
+	}
+	next := &tracingSnapshot{basin: old.basin.With(ds, fs, ss), ds: ds, checks: &permitChecks{}}
+	// New stations have no readings yet, and no reading changed: the
+	// latest readings carry over.
+	next.latest.Store(old.latest.Load())
+	td.mu.Lock()
+	td.cur = next
+	td.mu.Unlock()
+	return nil
+}
+
+// CorrectReadings replaces the values of readings the backend holds with
+// the ones another process stored over them (a re-import that corrected
+// a laboratory value keeps the reading's seq, so a replica learns of it
+// through the readings follower's corrections). A reading the backend does
+// not hold yet is skipped: it arrives later among the new readings, with
+// its current value. It returns how many readings changed.
+func (b *MemoryBackend) CorrectReadings(ctx context.Context, readings []model.Reading) (int, error) {
+	if b.tr == nil {
+		return 0, ErrNoTracingData
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	td := b.tr
+	td.ingestMu.Lock()
+	defer td.ingestMu.Unlock()
+	old, _ := b.snapshot()
+	var at []int
+	var fresh []model.Reading
+	for i := range readings {
+		c, err := readings[i].Canonical()
+		if err != nil {
+			return 0, fmt.Errorf("correct readings: %w", err)
+		}
+		j, ok := td.seen[model.KeyOf(&c)]
+		if !ok || old.ds.Readings[j] == c {
+			continue
+		}
+		at, fresh = append(at, j), append(fresh, c)
+	}
+	if len(fresh) == 0 {
+		return 0, nil
+	}
+	ds, err := old.ds.WithCorrections(at, fresh)
+	if err != nil {
+		return 0, fmt.Errorf("correct readings: %w", err)
+	}
+	bs := *old.basin
+	bs.DS = ds
+	// The latest readings are computed again on first use.
+	next := &tracingSnapshot{basin: &bs, ds: ds, checks: old.checks}
+	td.mu.Lock()
+	td.cur = next
+	td.mu.Unlock()
+	return len(fresh), nil
+}
+
+// inspectSource is the ranking's source over the current data: the
+// records and readings of the current snapshot and the air permits held
+// now (ApplyRecords, ApplyAirPermits), with the source's water traces,
+// inspection records and repositories.
+func (b *MemoryBackend) inspectSource() *inspection.Source {
+	src := *b.tr.opt.inspect
+	if src.Dir == nil {
+		return &src
+	}
+	dir := *src.Dir
+	if s, err := b.snapshot(); err == nil {
+		dir.Water = s.ds
+	}
+	if p := b.air.permits.Load(); p != nil {
+		dir.AirPermits = p
+	}
+	src.Dir = &dir
+	return &src
+}
