@@ -59,15 +59,26 @@ func TestReadingsPartitionMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if err := store.Migrate(ctx, pool); err != nil {
-		t.Fatal(err)
+	// Up to the partitioning only: later migrations add columns, which
+	// change every row's text.
+	upto := fstest.MapFS{}
+	for _, m := range ms {
+		if m.Version <= readingsMonthsVersion {
+			upto["migrations/"+m.Name] = &fstest.MapFile{Data: []byte(m.SQL)}
+		}
 	}
-	if err := store.Ready(ctx, pool); err != nil {
+	if err := store.MigrateFrom(ctx, pool, upto); err != nil {
 		t.Fatal(err)
 	}
 	n1, content1, _ := tableChecksum(t, pool, "readings", "seq")
 	if n1 != n0 || content1 != content0 {
 		t.Fatalf("readings changed in the migration: %d rows (%s), then %d (%s)", n0, content0, n1, content1)
+	}
+	if err := store.Migrate(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Ready(ctx, pool); err != nil {
+		t.Fatal(err)
 	}
 	var kind string
 	var parts int64
