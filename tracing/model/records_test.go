@@ -1,0 +1,93 @@
+package model
+
+import (
+	"errors"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/envtrace/envtrace/tracing/dmr"
+)
+
+// TestWithRecords merges changed records into an indexed dataset: a
+// changed one replaces its key in place, a new one is appended, limits
+// come out in their canonical unit, the readings are shared, and a record
+// that breaks a rule is refused whole with d as it was.
+func TestWithRecords(t *testing.T) {
+	d := sample(t)
+	if err := d.Index(); err != nil {
+		t.Fatal(err)
+	}
+	facilities, limits := slices.Clone(d.Facilities), slices.Clone(d.Limits)
+	renamed := d.Facilities[1]
+	renamed.Name = "Plating, Ltd."
+	added := Facility{EmsNo: "N1", Name: "new plant"}
+	out := Outfall{Facility: "N1", ID: "D01", Point: d.Outfalls[1].Point}
+	pm := d.Permits[1]
+	pm.PerNo, pm.Facility = "P-N1", "N1"
+	lim := PermitLimit{Permit: "P-N1", Outfall: "D01", Limit: dmr.Limit{Parameter: "Cu", Value: 1500, Unit: "µg/L", StatBase: dmr.SingleSample}}
+	next, err := d.WithRecords(&Dataset{Facilities: []Facility{added, renamed}, Outfalls: []Outfall{out}, Permits: []Permit{pm}, Limits: []PermitLimit{lim}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(next.Facilities) != len(facilities)+1 || next.Facilities[1].Name != renamed.Name || next.Facilities[len(facilities)].EmsNo != "N1" {
+		t.Errorf("facilities %+v: want the second renamed in place and N1 appended", next.Facilities)
+	}
+	if got := next.LimitsOf("P-N1"); len(got) != 1 || got[0].Value != 1.5 || got[0].Unit != "mg/L" {
+		t.Errorf("the new permit's limits are %+v, want Cu 1.5 mg/L", got)
+	}
+	if os := next.OutfallsOf("N1"); len(os) != 1 || os[0].ID != "D01" {
+		t.Errorf("N1's outfalls are %+v", os)
+	}
+	if len(next.Readings) != len(d.Readings) || len(next.ReadingsAt("1001")) != len(d.ReadingsAt("1001")) {
+		t.Error("the readings changed")
+	}
+	if !reflect.DeepEqual(d.Facilities, facilities) || !reflect.DeepEqual(d.Limits, limits) {
+		t.Error("WithRecords changed the dataset it was called on")
+	}
+	if _, ok := d.Facility("N1"); ok {
+		t.Error("the old dataset finds the new facility")
+	}
+
+	orphan := Outfall{Facility: "NOBODY", ID: "D01", Point: out.Point}
+	_, err = next.WithRecords(&Dataset{Facilities: []Facility{{EmsNo: "N2", Name: "fine"}}, Outfalls: []Outfall{orphan}})
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.File != FileOutfalls {
+		t.Fatalf("an outfall of no facility: %v, want a FieldError of %s", err, FileOutfalls)
+	}
+	if _, ok := next.Facility("N2"); ok {
+		t.Error("a refused change left its facility behind")
+	}
+}
+
+// TestWithCorrections replaces a reading's value, converted to the
+// canonical unit, and refuses a correction whose key is not the reading's.
+func TestWithCorrections(t *testing.T) {
+	d := sample(t)
+	if err := d.Index(); err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(d.Readings, func(r Reading) bool { return r.Parameter == "Cu" })
+	if i < 0 {
+		t.Fatal("the sample has no Cu reading")
+	}
+	old := d.Readings[i]
+	fixed := old
+	fixed.Value, fixed.Unit = 500, "µg/L"
+	next, err := d.WithCorrections([]int{i}, []Reading{fixed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := next.Readings[i]; r.Value != 0.5 || r.Unit != "mg/L" {
+		t.Errorf("corrected to %g %s, want 0.5 mg/L", r.Value, r.Unit)
+	}
+	if d.Readings[i] != old {
+		t.Error("WithCorrections changed the dataset it was called on")
+	}
+	other := fixed
+	other.Time = other.Time.Add(time.Hour)
+	if _, err := d.WithCorrections([]int{i}, []Reading{other}); err == nil {
+		t.Error("a correction of another instant was accepted")
+	}
+}
