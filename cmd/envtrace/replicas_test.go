@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +17,6 @@ import (
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/store/storetest"
-	"github.com/envtrace/envtrace/tracing/model"
 )
 
 // replica is one `serve --db` running in this process.
@@ -215,37 +213,4 @@ func BenchmarkReplicaLatency(b *testing.B) {
 	b.ReportMetric(float64(worst.Microseconds())/1000, "ms-worst")
 	b.ReportMetric(float64(seen)/float64(post), "ratio-vs-post")
 	b.ReportMetric(1, "readings/op")
-}
-
-// TestReplicaStopsOnUnknownStation stores a new station and a reading of
-// it while a replica runs: the replica cannot hold the reading, so it
-// stops with an error naming the station and saying to restart it,
-// instead of serving without it.
-func TestReplicaStopsOnUnknownStation(t *testing.T) {
-	dbURL := replicaDB(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	r := startReplica(ctx, t, dbURL)
-	pool, err := postgis.Open(ctx, dbURL, postgis.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	st := model.Station{ID: "WQ-NEW", Name: "new", Kind: model.Fixed, Point: model.FromLonLat(120.68, 24.15)}
-	if err := store.ImportDataset(ctx, pool, &model.Dataset{Stations: []model.Station{st}}, nil); err != nil {
-		t.Fatal(err)
-	}
-	at := time.Date(2027, 2, 1, 8, 0, 0, 0, time.UTC)
-	if _, _, err := store.IngestReadings(ctx, pool, []model.Reading{{Station: "WQ-NEW", Time: at, Parameter: "NH3-N", Value: 0.3, Unit: "mg/L"}}); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case code := <-r.done:
-		errs := r.errs.String()
-		if code == 0 || !strings.Contains(errs, "WQ-NEW") || !strings.Contains(errs, "restart") {
-			t.Fatalf("serve exited with %d:\n%s", code, errs)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the replica kept serving without the new station's reading")
-	}
 }
