@@ -1,13 +1,16 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/envtrace/envtrace/tracing/airpermit"
 	"github.com/envtrace/envtrace/tracing/risk"
 )
 
@@ -128,4 +131,40 @@ func deref(s *string) string {
 		return "<nil>"
 	}
 	return *s
+}
+
+// TestRankingFollowsAppliedAirPermits: air permits applied to a running
+// server (as a `serve --db` replica applies those another process
+// imported) reach the inspection ranking's air-permit term at once, not
+// only the permit checks: a facility with no air permit on file before
+// has one after, and its term says so.
+func TestRankingFollowsAppliedAirPermits(t *testing.T) {
+	mb, _ := centralBackend(t)
+	asOf := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	airTerm := func(id string) string {
+		t.Helper()
+		rk, err := mb.InspectRank(context.Background(), asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range rk.Facilities {
+			for _, tm := range f.Terms {
+				if f.FacilityID == id && tm.Name == risk.TermAirPermit {
+					return tm.Note
+				}
+			}
+		}
+		t.Fatalf("the ranking has no air-permit term for %s", id)
+		return ""
+	}
+	const plant = "Q7301001"
+	before := airTerm(plant)
+	if strings.Contains(before, "CEMS") {
+		t.Fatalf("the test needs a facility without air permits: %s's term says %q", plant, before)
+	}
+	mb.ApplyAirPermits(&airpermit.Data{Permits: []airpermit.Permit{{Facility: plant, PerNo: "府環空操證字第9003號", Process: "M01", Stack: "P001",
+		Industry: "rendering", Pollutant: "SO2", PermittedKgH: 500, Capacity: 1, Fuel: "重油", SulphurPct: 0.5}}})
+	if after := airTerm(plant); !strings.Contains(after, "no CEMS or declarations") {
+		t.Errorf("after its permit was applied, %s's air-permit term says %q (before: %q)", plant, after, before)
+	}
 }
