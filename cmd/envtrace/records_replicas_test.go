@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/envtrace/envtrace/fixtures"
+	"github.com/envtrace/envtrace/gis/postgis"
+	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/model"
 )
 
@@ -238,4 +241,83 @@ func TestRecordsReachRunningReplicas(t *testing.T) {
 	for _, r := range []*replica{b, a} {
 		waitUntil(t, "the corrected value on "+r.base, func() bool { v, _ := servedAt(t, r, st.ID, "NH3-N", at); return v == 0.35 })
 	}
+}
+
+// BenchmarkRecordsReplicaLatency measures how long a record changed by an
+// import (a facility's note) and a reading value corrected by the same
+// import take to be served by a running replica (the goal is ≤ 1 s),
+// against the time the import itself takes (the baseline: its two
+// commits in PostGIS).
+func BenchmarkRecordsReplicaLatency(b *testing.B) {
+	dbURL := replicaDB(b)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := startReplica(ctx, b, dbURL)
+	pool, err := postgis.Open(ctx, dbURL, postgis.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pool.Close()
+	ds, err := store.LoadDataset(ctx, pool)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fac := ds.Facilities[0]
+	at := time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
+	reading := model.Reading{Station: "WQ-M06", Time: at, Parameter: "NH3-N", Value: 0.5, Unit: "mg/L"}
+	if _, _, err := store.IngestReadings(ctx, pool, []model.Reading{reading}); err != nil {
+		b.Fatal(err)
+	}
+	waitReading(b, r, at, 0.5)
+	var imp, toFacility, toCorrection, worst time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		fac.Note = fmt.Sprintf("benchmark %d", i)
+		reading.Value = 0.501 + float64(i)/1000
+		start := time.Now()
+		if err := store.ImportDataset(ctx, pool, &model.Dataset{Facilities: []model.Facility{fac}, Readings: []model.Reading{reading}}, nil); err != nil {
+			b.Fatal(err)
+		}
+		imported := time.Now()
+		imp += imported.Sub(start)
+		var seenFacility, seenCorrection time.Duration
+		for seenFacility == 0 || seenCorrection == 0 {
+			if seenFacility == 0 && strings.Contains(getBody(b, r.base+"/api/v1/facilities/"+url.PathEscape(fac.EmsNo)), fac.Note) {
+				seenFacility = time.Since(imported)
+			}
+			if v, ok := readingAt(b, r, at); seenCorrection == 0 && ok && v == reading.Value {
+				seenCorrection = time.Since(imported)
+			}
+			if time.Since(imported) > 30*time.Second {
+				b.Fatalf("the replica does not serve import %d after 30 s", i)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		toFacility += seenFacility
+		toCorrection += seenCorrection
+		worst = max(worst, seenFacility, seenCorrection)
+	}
+	b.StopTimer()
+	n := time.Duration(b.N)
+	b.ReportMetric(float64((imp/n).Microseconds())/1000, "ms-import")
+	b.ReportMetric(float64((toFacility/n).Microseconds())/1000, "ms-record-to-replica")
+	b.ReportMetric(float64((toCorrection/n).Microseconds())/1000, "ms-correction-to-replica")
+	b.ReportMetric(float64(worst.Microseconds())/1000, "ms-worst")
+	b.ReportMetric(float64(toFacility)/float64(imp), "ratio-record-vs-import")
+	b.ReportMetric(2, "records/op")
+}
+
+// getBody GETs url and returns its 200 body.
+func getBody(t testing.TB, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
+	}
+	return string(body)
 }
