@@ -21,8 +21,9 @@
 //   - Idempotent: importing the same data again changes nothing (rows are
 //     upserted and an unchanged row is not even rewritten), so any failed
 //     write can simply be retried; see postgis.Retryable.
-//   - All or nothing: a network import, a WriteLabels, each kind of a
-//     dataset import and each IngestReadings call is one transaction. A bad
+//   - All or nothing: a network import, a WriteLabels, the records and
+//     the readings of a dataset import (two transactions) and each
+//     IngestReadings call is one transaction. A bad
 //     record rejects its whole unit with a *model.FieldError naming the
 //     file, the record and the reason, and nothing of it is written.
 //   - Durable on return: a write returns nil only after COMMIT succeeded.
