@@ -137,8 +137,9 @@ const FollowBatch = 20_000
 
 // Follower keeps a replica's in-memory readings (NewFollower), records
 // (NewRecordsFollower), petitions (NewPetitionFollower) or air permits,
-// declarations and CEMS records (NewAirPermitFollower) in step with the database: it LISTENs on the
-// feed's channel on a connection of its own and, on every notification
+// declarations and CEMS records (NewAirPermitFollower) in step with the
+// database: it LISTENs on the feed's channel on a connection of its own
+// and, on every notification
 // (and every Poll without one, in case a notification was lost), reads the
 // rows above its high-water mark in seq order and hands them to the
 // replica. When the connection is lost it reconnects with backoff and
@@ -182,11 +183,10 @@ type feed struct {
 
 // NewFollower follows the readings from mark from (ReadingsHighWater,
 // read before the replica loaded its data): apply receives new readings in
-// seq order and correct, after them, the new values of readings an import
-// changed (which keep their seq). correct must skip readings the replica
-// does not hold: the replica meets them later among the new readings, with
-// their current value, since a batch is read after the corrections before
-// it were applied.
+// seq order and correct, after each batch of them, the new values of
+// readings an import changed (which keep their seq). correct must skip
+// readings the replica does not hold: such a reading lies beyond the batch
+// just applied, and a later batch brings it with its current value.
 func NewFollower(pool *pgxpool.Pool, from ReadingsMark, apply, correct func(ctx context.Context, rs []model.Reading) error) *Follower {
 	f := &Follower{Pool: pool, Apply: apply}
 	corrected := from.Corrected // guarded by f.catching

@@ -312,6 +312,10 @@ func Requirements() postgis.Requirements {
 			"air_permits_pkey", "fuel_declarations_pkey", "cems_records_pkey", "rainy_hours_pkey", "emission_factors_pkey",
 			// the air-permit followers read the rows above their mark (migration 0017)
 			"air_permits_seq_idx", "fuel_declarations_seq_idx", "cems_records_seq_idx", "rainy_hours_seq_idx", "emission_factors_seq_idx",
+			// the records followers read the versions above their mark, the
+			// readings followers the corrected readings (migration 0018)
+			"facilities_rev_idx", "outfalls_rev_idx", "permits_rev_idx", "permit_limits_rev_idx", "reports_rev_idx", "stations_rev_idx",
+			"readings_corrected_rev_idx",
 			"dumping_agencies_pkey", "dumping_jurisdictions_pkey", "dumping_parcels_pkey", "dumping_parcels_geom_gist",
 			"dumping_reports_pkey", "dumping_reports_geom_gist", "dumping_reports_agency_state", "dumping_reports_requested",
 			"dumping_report_seq_pkey", "dumping_audit_pkey", "dumping_audit_report", "dumping_photos_pkey",
