@@ -36,6 +36,11 @@ type odourData struct {
 	// replaces it); optOf is the data opt and the engines were built from.
 	permits func() *airpermit.Data
 	optOf   *airpermit.Data
+	// records is the backend's current basin and the version of its
+	// records (ApplyRecords raises it); recordsOf is the version the
+	// engines were built from.
+	records   func() (*basin.Basin, uint64)
+	recordsOf uint64
 	// desk holds the petitions taken in over REST; withDesk is the
 	// engine over the directory's and the desk's petitions, rebuilt when
 	// the desk has taken more (it only grows), deskN how many it holds.
@@ -46,12 +51,18 @@ type odourData struct {
 }
 
 // current is the engine over every petition: the directory's and, when a
-// desk has taken some in, the desk's; rebuilt with the air permits when
-// the backend has applied new ones.
+// desk has taken some in, the desk's; rebuilt with the air permits and the
+// facilities when the backend has applied new ones.
 func (o *odourData) current() (*odour.Engine, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if p := o.permits(); p != o.optOf {
+	b, rev := o.records()
+	if p := o.permits(); p != o.optOf || rev != o.recordsOf {
+		if rev != o.recordsOf {
+			dir := *o.dir
+			dir.Water = b.DS
+			o.dir, o.basin = &dir, b
+		}
 		dir := *o.dir
 		dir.AirPermits = p
 		opt := dir.OdourOptions(odour.Options{})
@@ -59,7 +70,7 @@ func (o *odourData) current() (*odour.Engine, error) {
 		if err != nil {
 			return nil, err
 		}
-		o.opt, o.engine, o.optOf, o.withDesk = opt, e, p, nil
+		o.opt, o.engine, o.optOf, o.recordsOf, o.withDesk = opt, e, p, rev, nil
 	}
 	if o.desk == nil {
 		return o.engine, nil
@@ -95,9 +106,10 @@ func (o *odourData) build(ps []odour.Petition, opt odour.Options) (*odour.Engine
 
 // newOdourData builds the odour engine, linked to the river network of b
 // when there is one; nil without data or wind. Petitions the desk takes in
-// join the directory's, and the air permits follow permits
-// (odourData.current).
-func newOdourData(d *datadir.Dir, b *basin.Basin, desk *petition.Desk, permits func() *airpermit.Data) (*odourData, error) {
+// join the directory's, the air permits follow permits and the facilities
+// follow records (odourData.current).
+func newOdourData(d *datadir.Dir, b *basin.Basin, desk *petition.Desk, permits func() *airpermit.Data,
+	records func() (*basin.Basin, uint64)) (*odourData, error) {
 	if d == nil {
 		return nil, nil
 	}
@@ -112,7 +124,8 @@ func newOdourData(d *datadir.Dir, b *basin.Basin, desk *petition.Desk, permits f
 	if b != nil && b.Net != nil {
 		e = e.WithBasin(b, odour.WaterOptions{})
 	}
-	return &odourData{dir: d, opt: opt, engine: e, basin: b, desk: desk, permits: permits, optOf: d.AirPermits}, nil
+	_, rev := records()
+	return &odourData{dir: d, opt: opt, engine: e, basin: b, desk: desk, permits: permits, optOf: d.AirPermits, records: records, recordsOf: rev}, nil
 }
 
 // petitions are the directory's petitions and the desk's, exact locations

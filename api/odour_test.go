@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/fixtures"
+	"github.com/envtrace/envtrace/tracing/model"
 )
 
 func odourScenario(t *testing.T, id string) fixtures.OdourScenario {
@@ -138,5 +140,42 @@ func TestOdourBadInput(t *testing.T) {
 			}
 			checkTracingProblem(t, rec, tc.typ, tc.param)
 		})
+	}
+}
+
+// TestOdourRankFollowsAppliedRecords: a facility applied to a running
+// server (as a `serve --db` replica applies one another process imported)
+// joins the odour ranking at once. A second plant of the rendering
+// episode's source, at its site and in its industry, is ranked beside it.
+func TestOdourRankFollowsAppliedRecords(t *testing.T) {
+	mb, _ := centralBackend(t)
+	h := newServer(t, quietConfig(), mb).Handler()
+	sc := odourScenario(t, "rendering-august")
+	ranked := func() map[string]bool {
+		t.Helper()
+		rec := get(t, h, "/api/v1/odour/rank?"+window(sc))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		out := map[string]bool{}
+		for _, c := range decode[rankOut](t, rec.Body.Bytes()).Candidates {
+			out[c.FacilityID] = true
+		}
+		return out
+	}
+	if before := ranked(); !before[sc.Source] || before["R0000001"] {
+		t.Fatalf("the test needs the source %s ranked and no R0000001: %v", sc.Source, before)
+	}
+	src, ok := mb.Basin().DS.Facility(sc.Source)
+	if !ok {
+		t.Fatalf("no facility %s", sc.Source)
+	}
+	twin := *src
+	twin.EmsNo, twin.Name = "R0000001", "同業新廠"
+	if err := mb.ApplyRecords(context.Background(), &model.Dataset{Facilities: []model.Facility{twin}}); err != nil {
+		t.Fatal(err)
+	}
+	if after := ranked(); !after["R0000001"] || !after[sc.Source] {
+		t.Errorf("after the twin was applied the ranking holds %v, want both %s and R0000001", after, sc.Source)
 	}
 }

@@ -15,9 +15,10 @@ import (
 // under way keeps the snapshot it started with. The network is not
 // rebuilt; only the outfalls of the facilities changed has (their
 // facility, outfalls, permits, limits or reports) and the stations
-// changed are placed again (basin.Basin.With), and the permit checks are
-// computed again on first use. A record that breaks the data directory's
-// rules is refused with the problems, and nothing changes.
+// changed are placed again (basin.Basin.With), and the permit checks and
+// the odour engine are built again on first use. A record that breaks the
+// data directory's rules is refused with the problems, and nothing
+// changes.
 func (b *MemoryBackend) ApplyRecords(ctx context.Context, changed *model.Dataset) error {
 	if b.tr == nil {
 		return ErrNoTracingData
@@ -47,7 +48,7 @@ func (b *MemoryBackend) ApplyRecords(ctx context.Context, changed *model.Dataset
 	for _, s := range changed.Stations {
 		ss = append(ss, s.ID)
 	}
-	next := &tracingSnapshot{basin: old.basin.With(ds, fs, ss), ds: ds, checks: &permitChecks{}}
+	next := &tracingSnapshot{basin: old.basin.With(ds, fs, ss), ds: ds, checks: &permitChecks{}, records: old.records + 1}
 	// New stations have no readings yet, and no reading changed: the
 	// latest readings carry over.
 	next.latest.Store(old.latest.Load())
@@ -97,7 +98,7 @@ func (b *MemoryBackend) CorrectReadings(ctx context.Context, readings []model.Re
 	bs := *old.basin
 	bs.DS = ds
 	// The latest readings are computed again on first use.
-	next := &tracingSnapshot{basin: &bs, ds: ds, checks: old.checks}
+	next := &tracingSnapshot{basin: &bs, ds: ds, checks: old.checks, records: old.records}
 	td.mu.Lock()
 	td.cur = next
 	td.mu.Unlock()

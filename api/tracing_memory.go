@@ -126,6 +126,9 @@ type tracingSnapshot struct {
 	placed     map[model.OutfallKey]basin.Place
 
 	checks *permitChecks
+	// records counts the ApplyRecords calls this snapshot's records have
+	// seen, so that engines built from the records know to rebuild.
+	records uint64
 
 	// engineOnce builds one suspect engine per snapshot: its caches (flow
 	// series, compliance histories) live as long as the data they were
@@ -191,10 +194,16 @@ func NewMemoryBackendWithBasin(b *basin.Basin, opts ...MemoryOption) (*MemoryBac
 	if mb.air, err = newAirData(air); err != nil {
 		return nil, err
 	}
-	if mb.od, err = newOdourData(td.opt.airData, b, desk, mb.air.permits.Load); err != nil {
+	if mb.od, err = newOdourData(td.opt.airData, b, desk, mb.air.permits.Load, mb.records); err != nil {
 		return nil, err
 	}
 	return mb, nil
+}
+
+// records returns the current basin and the version of its records.
+func (b *MemoryBackend) records() (*basin.Basin, uint64) {
+	s, _ := b.snapshot()
+	return s.basin, s.records
 }
 
 // TracingEnabled implements TracingAvailability: the tracing routes exist
@@ -715,7 +724,7 @@ func (b *MemoryBackend) ingest(ctx context.Context, readings []model.Reading, du
 	}
 	bs := *old.basin
 	bs.DS = ds
-	next := &tracingSnapshot{basin: &bs, ds: ds, checks: old.checks}
+	next := &tracingSnapshot{basin: &bs, ds: ds, checks: old.checks, records: old.records}
 	extendLatest(old, next, len(old.ds.Readings))
 	td.mu.Lock()
 	td.cur = next
