@@ -315,7 +315,7 @@ func ImportDataset(ctx context.Context, pool *pgxpool.Pool, ds *model.Dataset, p
 		total += k.n
 	}
 	progress.report(0, total)
-	for _, unit := range [][]*kind{ks[:recordKinds], ks[recordKinds:]} {
+	for u, unit := range [][]*kind{ks[:recordKinds], ks[recordKinds:]} {
 		n := 0
 		for _, k := range unit {
 			n += k.n
@@ -328,7 +328,7 @@ func ImportDataset(ctx context.Context, pool *pgxpool.Pool, ds *model.Dataset, p
 			if err := setBulkTimeout(ctx, tx); err != nil {
 				return err
 			}
-			records := unit[0].bump == recordRev
+			records := u == 0
 			if records {
 				if err := lockRecordWriters(ctx, tx); err != nil {
 					return err
