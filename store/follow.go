@@ -175,7 +175,8 @@ type Follower struct {
 
 // feed is what a Follower follows: the channel its writers notify, and
 // next, which reads the rows with seq above after (at most FollowBatch),
-// applies them and returns how many there were and the seq of the last.
+// applies them and returns how many there were and the seq of the last;
+// with an error, a count above 0 says those rows were applied.
 type feed struct {
 	channel string
 	next    func(ctx context.Context, q querier, after int64) (int, int64, error)
@@ -361,10 +362,14 @@ func (f *Follower) catchUp(ctx context.Context, conn querier) error {
 	defer f.catching.Unlock()
 	for {
 		n, last, err := f.feed.next(ctx, conn, f.HighWater())
+		if n > 0 {
+			// Applied, even when a later step failed (the readings'
+			// corrections): a reconnect starts after them.
+			f.advance(last)
+		}
 		if err != nil || n == 0 {
 			return err
 		}
-		f.advance(last)
 		if n < FollowBatch {
 			return nil
 		}

@@ -82,9 +82,9 @@ func TestFollowerAppliesAndCatchesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the catch-up after reconnecting", func() bool { return count() == len(during)+len(down) })
-	if !f.Connected() {
-		t.Error("caught up but not connected")
-	}
+	// The follower reports itself connected once its catch-up is done,
+	// which is just after the readings were applied.
+	waitFor(t, "the follower to report itself connected after catching up", f.Connected)
 
 	log.mu.Lock()
 	for _, part := range [][]model.Reading{during, down} {
