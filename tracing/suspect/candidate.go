@@ -44,24 +44,24 @@ func (c *candidate) limitOf(id string) (float64, bool) {
 }
 
 // newCandidate gathers a facility's records for one outfall and parameter.
-func (e *Engine) newCandidate(of basin.PlacedOutfall, p param.Parameter, t time.Time) (*candidate, bool) {
-	f, ok := e.ds.Facility(of.Outfall.Facility)
-	if !ok {
-		return nil, false
+func (e *Engine) newCandidate(of basin.PlacedOutfall, p param.Parameter, t time.Time) (candidate, bool) {
+	info := e.outfallInfo(of.Outfall)
+	if info.fac == nil {
+		return candidate{}, false
 	}
-	c := &candidate{fac: f, outfall: of}
-	c.profile, c.warning = industry.Resolve(f.Industry)
+	f := info.fac
+	c := candidate{fac: f, outfall: of, profile: info.profile, warning: info.warning}
 	c.sig, c.emits = c.profile.Emits(p.ID)
-	for _, pm := range e.ds.PermitsOf(f.EmsNo) {
+	for i, pm := range info.permits {
 		if pm.Valid(t) {
 			c.permit = pm
+			c.limits = info.limits[i]
 			break
 		}
 	}
 	if c.permit != nil {
 		c.perWater = c.permit.MaxDailyM3
 		c.maxVolume, c.volumeSource = maxVolume(c.permit)
-		c.limits = e.upperLimits(c.permit.PerNo, of.Outfall.ID)
 		if v, ok := c.limits[p.ID]; ok {
 			c.limit = &v
 		}
@@ -74,17 +74,42 @@ func (e *Engine) newCandidate(of basin.PlacedOutfall, p param.Parameter, t time.
 	return c, true
 }
 
-// limitKey names the upper limits of one permit at one outfall.
-type limitKey struct{ permit, outfall string }
+// outfallRecords is what a trace reads about an outfall that does not
+// depend on the trace: its facility (nil when the dataset lacks it), the
+// facility's industry profile, and its permits in the dataset's order with
+// the upper limits of each that apply to the outfall (upperLimits). Built
+// once per engine (one data snapshot) and shared read-only, so that
+// weighing an outfall costs no look-up by name.
+type outfallRecords struct {
+	fac     *model.Facility
+	profile industry.Profile
+	warning string
+	permits []*model.Permit
+	limits  []map[string]float64 // limits[i] are permits[i]'s
+}
+
+// outfallInfo returns an outfall's records, gathering them on first use.
+func (e *Engine) outfallInfo(o *model.Outfall) *outfallRecords {
+	if v, ok := e.outfalls.Load(o); ok {
+		return v.(*outfallRecords)
+	}
+	info := &outfallRecords{}
+	if f, ok := e.ds.Facility(o.Facility); ok {
+		info.fac = f
+		info.profile, info.warning = industry.Resolve(f.Industry)
+		info.permits = e.ds.PermitsOf(f.EmsNo)
+		info.limits = make([]map[string]float64, len(info.permits))
+		for i, pm := range info.permits {
+			info.limits[i] = e.upperLimits(pm.PerNo, o.ID)
+		}
+	}
+	v, _ := e.outfalls.LoadOrStore(o, info)
+	return v.(*outfallRecords)
+}
 
 // upperLimits are a permit's upper limits that apply to an outfall, by
-// parameter id, canonical: built once per engine (one data snapshot) and
-// shared, read-only, by every trace that weighs the outfall.
+// parameter id, canonical (outfallInfo keeps them per engine).
 func (e *Engine) upperLimits(perNo, outfall string) map[string]float64 {
-	k := limitKey{perNo, outfall}
-	if v, ok := e.limits.Load(k); ok {
-		return v.(map[string]float64)
-	}
 	m := map[string]float64{}
 	for _, l := range e.ds.LimitsOf(perNo) {
 		if l.ReportOnly || l.Bound != dmr.Upper || (l.Outfall != "" && l.Outfall != outfall) {
@@ -92,8 +117,7 @@ func (e *Engine) upperLimits(perNo, outfall string) map[string]float64 {
 		}
 		m[l.Parameter] = l.Value // canonical once the dataset is indexed
 	}
-	v, _ := e.limits.LoadOrStore(k, m)
-	return v.(map[string]float64)
+	return m
 }
 
 // maxVolume is the largest volume a facility can release in a day: the

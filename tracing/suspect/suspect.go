@@ -86,8 +86,9 @@ func (o *Options) defaults() {
 // Engine traces readings over one basin. It is safe for concurrent use,
 // and worth keeping for as long as the basin's data do not change (one
 // data snapshot): it sorts each station's readings into per-parameter
-// series and caches each facility's compliance history the first time a
-// trace needs them, so a trace never scans a station's readings.
+// series, caches each facility's compliance history and each outfall's
+// records (facility, profile, permits, limits) the first time a trace
+// needs them, so a trace never scans a station's readings.
 type Engine struct {
 	b   *basin.Basin
 	net *hydro.Network
@@ -96,7 +97,7 @@ type Engine struct {
 
 	stations   sync.Map // station id → *stationData
 	exceedance sync.Map // facility ems_no → []exceeded
-	limits     sync.Map // limitKey → map[string]float64
+	outfalls   sync.Map // *model.Outfall → *outfallRecords
 
 	placedOnce sync.Once
 	placed     []placedStation // the basin's placed stations, in id order
@@ -284,7 +285,10 @@ func (e *Engine) rank(ctx context.Context, req Request, place basin.Place, d *de
 		tr.checks = append(tr.checks, hit)
 	}
 	sort.Slice(res.Upstream, func(a, b int) bool { return res.Upstream[a].TravelHours < res.Upstream[b].TravelHours })
-	best := map[string]scored{}
+	// Each facility once, at its best outfall: found in the order the
+	// outfalls are met, best by facility id into found.
+	var found []scored
+	best := map[string]int{}
 	for _, r := range ups.Reaches() {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -298,35 +302,27 @@ func (e *Engine) rank(ctx context.Context, req Request, place basin.Place, d *de
 			if !ok {
 				continue
 			}
-			s, where := e.evaluate(c, d, tr, km, hrs)
-			if prev, seen := best[s.FacilityID]; !seen || better(s, where, prev) {
-				best[s.FacilityID] = scored{s, where}
+			s, where := e.evaluate(&c, d, tr, km, hrs)
+			switch i, seen := best[s.FacilityID]; {
+			case !seen:
+				best[s.FacilityID] = len(found)
+				found = append(found, scored{s, where})
+			case better(s, where, found[i]):
+				found[i] = scored{s, where}
 			}
 		}
 	}
-	var n [asRuledOut + 1]int
-	for _, b := range best {
-		n[b.where]++
-	}
-	res.Suspects = slices.Grow(res.Suspects, n[asSuspect])
-	res.Insufficient = slices.Grow(res.Insufficient, n[asInsufficient])
-	res.RuledOut = slices.Grow(res.RuledOut, n[asRuledOut])
-	for _, b := range best {
-		switch b.where {
-		case asSuspect:
-			res.Suspects = append(res.Suspects, b.s)
-		case asInsufficient:
-			res.Insufficient = append(res.Insufficient, b.s)
-		default:
-			res.RuledOut = append(res.RuledOut, b.s)
-		}
+	var lists [asRuledOut + 1][]*Suspect
+	for i := range found {
+		b := &found[i]
+		lists[b.where] = append(lists[b.where], &b.s)
 		if w := b.s.Evidence.IndustryWarning; w != "" && !contains(res.Warnings, w) {
 			res.Warnings = append(res.Warnings, w)
 		}
 	}
-	order(res.Suspects, true)
-	order(res.Insufficient, false)
-	order(res.RuledOut, false)
+	res.Suspects = order(res.Suspects, lists[asSuspect], true)
+	res.Insufficient = order(res.Insufficient, lists[asInsufficient], false)
+	res.RuledOut = order(res.RuledOut, lists[asRuledOut], false)
 	return nil
 }
 
@@ -367,11 +363,12 @@ func better(s Suspect, where placement, prev scored) bool {
 	return s.TravelHours < prev.s.TravelHours
 }
 
-// order sorts by score, then travel time, then id; ranked lists number
-// from 1, the others stay unranked. A list holds each facility once, so
-// the order is total and any sort gives it.
-func order(list []Suspect, ranked bool) {
-	slices.SortFunc(list, func(a, b Suspect) int {
+// order appends list to dst sorted by score, then travel time, then id;
+// ranked lists number from 1, the others stay unranked. A list holds each
+// facility once, so the order is total and any sort gives it. It sorts
+// pointers: a Suspect with its evidence is too large to swap.
+func order(dst []Suspect, list []*Suspect, ranked bool) []Suspect {
+	slices.SortFunc(list, func(a, b *Suspect) int {
 		if a.Score != b.Score {
 			return cmp.Compare(b.Score, a.Score)
 		}
@@ -380,12 +377,15 @@ func order(list []Suspect, ranked bool) {
 		}
 		return strings.Compare(a.FacilityID, b.FacilityID)
 	})
-	for i := range list {
-		list[i].Rank = 0
+	dst = slices.Grow(dst, len(list))
+	for i, s := range list {
+		s.Rank = 0
 		if ranked {
-			list[i].Rank = i + 1
+			s.Rank = i + 1
 		}
+		dst = append(dst, *s)
 	}
+	return dst
 }
 
 // conclude sets the verdict: explained when a suspect can carry the
