@@ -130,6 +130,10 @@ type tracingSnapshot struct {
 	// seen, so that engines built from the records know to rebuild.
 	records uint64
 
+	// positions holds the outfalls' positions in EPSG:4326 (OutfallKey →
+	// orb.Point), each projected the first time a trace names it.
+	positions sync.Map
+
 	// engineOnce builds one suspect engine per snapshot: its caches (flow
 	// series, compliance histories) live as long as the data they were
 	// built from.
@@ -628,16 +632,31 @@ func (b *MemoryBackend) Trace(ctx context.Context, req TraceRequest) (*TraceResu
 	case err != nil:
 		return nil, fmt.Errorf("trace %s %s: %w", req.Station, req.Parameter, err)
 	}
-	out := &TraceResult{Result: res, StationPosition: lonLat(st.Point), Outfalls: map[model.OutfallKey]orb.Point{}}
+	n := len(res.Suspects) + len(res.Insufficient) + len(res.RuledOut)
+	out := &TraceResult{Result: res, StationPosition: lonLat(st.Point), Outfalls: make(map[model.OutfallKey]orb.Point, n)}
 	for _, list := range [][]suspect.Suspect{res.Suspects, res.Insufficient, res.RuledOut} {
 		for _, sp := range list {
 			k := model.OutfallKey{Facility: sp.FacilityID, ID: sp.Evidence.Outfall}
-			if o, ok := s.ds.Outfall(k.Facility, k.ID); ok {
-				out.Outfalls[k] = lonLat(o.Point)
+			if p, ok := s.outfallPosition(k); ok {
+				out.Outfalls[k] = p
 			}
 		}
 	}
 	return out, nil
+}
+
+// outfallPosition is an outfall's position in EPSG:4326, false for an
+// outfall the dataset lacks.
+func (s *tracingSnapshot) outfallPosition(k model.OutfallKey) (orb.Point, bool) {
+	if p, ok := s.positions.Load(k); ok {
+		return p.(orb.Point), true
+	}
+	o, ok := s.ds.Outfall(k.Facility, k.ID)
+	if !ok {
+		return orb.Point{}, false
+	}
+	p, _ := s.positions.LoadOrStore(k, lonLat(o.Point))
+	return p.(orb.Point), true
 }
 
 // Balance implements TracingBackend.

@@ -149,7 +149,7 @@ type Query struct {
 func Compute(history []Point, q Query) Baseline {
 	t := q.Time
 	end := t.Add(-GuardHours * time.Hour)
-	keep := hourFilter{on: q.ByHour, of: t}
+	keep := newHourFilter(q.ByHour, t)
 	var s sample
 	seasonal(history, t, end, keep, &s)
 	win := Season
@@ -184,7 +184,7 @@ func Compute(history []Point, q Query) Baseline {
 
 // seasonal adds to s the points within ±SeasonDays of t's day of year in t's
 // year and every earlier year the history reaches, all before end.
-func seasonal(history []Point, t, end time.Time, keep hourFilter, s *sample) {
+func seasonal(history []Point, t, end time.Time, keep *hourFilter, s *sample) {
 	if len(history) == 0 {
 		return
 	}
@@ -217,11 +217,11 @@ func (s *sample) add(p Point) {
 // hour filter refuses tells how far ahead the next kept one can be at the
 // earliest (hourFilter.skip), and the scan jumps there by binary search:
 // an hourly monitor's history is read a few points a day, not 24.
-func between(history []Point, from, to time.Time, keep hourFilter, s *sample) {
+func between(history []Point, from, to time.Time, keep *hourFilter, s *sample) {
 	i := sort.Search(len(history), func(i int) bool { return !history[i].Time.Before(from) })
 	for i < len(history) && history[i].Time.Before(to) {
 		a := history[i].Time
-		if !keep.on || sameHour(a, keep.of) {
+		if !keep.on || keep.keeps(a) {
 			s.add(history[i])
 			i++
 			continue
@@ -237,41 +237,75 @@ func between(history []Point, from, to time.Time, keep hourFilter, s *sample) {
 }
 
 // hourFilter keeps, when on, the points within HourWindow hours of of's
-// time of day (sameHour).
+// time of day, in of's zone (midnight wraps). It remembers the zone offset
+// of the last point it placed and the instants that offset holds for
+// (time.Time.ZoneBounds), so that a point's time of day is arithmetic on
+// its Unix time instead of a conversion into the zone for every point.
 type hourFilter struct {
-	on bool
-	of time.Time
+	on  bool
+	loc *time.Location
+	mb  int // of's minute of the day
+	// off is loc's offset (s) from lo to hi (Unix seconds, hi excluded);
+	// lo > hi until the first point is placed.
+	off, lo, hi int64
 }
 
-// skip returns, for a point at a that sameHour refuses, an instant before
+func newHourFilter(on bool, of time.Time) *hourFilter {
+	return &hourFilter{on: on, loc: of.Location(), mb: of.Hour()*60 + of.Minute(), lo: 1, hi: 0}
+}
+
+// local returns a's seconds since midnight in the filter's zone, and the
+// end of the zone offset's span (Unix seconds; math.MaxInt64 for none).
+func (h *hourFilter) local(a time.Time) (int64, int64) {
+	sec := a.Unix()
+	if sec < h.lo || sec >= h.hi {
+		z := a.In(h.loc)
+		_, off := z.Zone()
+		start, end := z.ZoneBounds()
+		h.off, h.lo, h.hi = int64(off), math.MinInt64, math.MaxInt64
+		if !start.IsZero() {
+			h.lo = start.Unix()
+		}
+		if !end.IsZero() {
+			h.hi = end.Unix()
+		}
+	}
+	day := (sec + h.off) % 86400
+	if day < 0 {
+		day += 86400
+	}
+	return day, h.hi
+}
+
+// keeps reports whether a is within HourWindow hours of the filter's time
+// of day.
+func (h *hourFilter) keeps(a time.Time) bool {
+	day, _ := h.local(a)
+	d := int(day/60) - h.mb
+	if d < 0 {
+		d = -d
+	}
+	return min(d, 1440-d) <= HourWindow*60
+}
+
+// skip returns, for a point at a that keeps refuses, an instant before
 // which no later point can be kept: the start of the first minute of the
 // kept window of hours after a's time of day, less a minute (offsets with
-// seconds), in a's zone offset. It is false when the zone's offset
+// seconds), in the zone's offset at a. It is false when the zone's offset
 // changes before then (daylight saving), where the scan steps point by
 // point instead, so the points kept are exactly those of a full scan.
-func (h hourFilter) skip(a time.Time) (time.Time, bool) {
-	a = a.In(h.of.Location())
-	ma := a.Hour()*60 + a.Minute()
-	mb := h.of.Hour()*60 + h.of.Minute()
-	first := ((mb-HourWindow*60-ma)%1440 + 1440) % 1440 // minutes from ma to the window's first minute
+func (h *hourFilter) skip(a time.Time) (time.Time, bool) {
+	day, end := h.local(a)
+	ma := int(day / 60)
+	first := ((h.mb-HourWindow*60-ma)%1440 + 1440) % 1440 // minutes from ma to the window's first minute
 	if first <= 1 {
 		return time.Time{}, false
 	}
-	next := a.Add(time.Duration(first-1)*time.Minute - time.Duration(a.Second())*time.Second - time.Duration(a.Nanosecond()))
-	if _, end := a.ZoneBounds(); !end.IsZero() && !next.Before(end) {
+	next := a.Add(time.Duration(first-1)*time.Minute - time.Duration(day%60)*time.Second - time.Duration(a.Nanosecond()))
+	if end != math.MaxInt64 && next.Unix() >= end {
 		return time.Time{}, false
 	}
 	return next, true
-}
-
-// sameHour reports whether a is within HourWindow hours of b's time of day,
-// in b's zone (midnight wraps).
-func sameHour(a, b time.Time) bool {
-	a = a.In(b.Location())
-	ma := a.Hour()*60 + a.Minute()
-	mb := b.Hour()*60 + b.Minute()
-	d := math.Abs(float64(ma - mb))
-	return math.Min(d, 1440-d) <= HourWindow*60
 }
 
 // Median is the median of v (v is not changed): the middle value, or the

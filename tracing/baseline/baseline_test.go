@@ -182,7 +182,7 @@ func TestBetweenSkipsExactly(t *testing.T) {
 	full := func(history []Point, from, to, of time.Time) []Point {
 		var out []Point
 		for _, p := range history {
-			if !p.Time.Before(from) && p.Time.Before(to) && sameHour(p.Time, of) {
+			if !p.Time.Before(from) && p.Time.Before(to) && sameHourOfDay(p.Time, of) {
 				out = append(out, p)
 			}
 		}
@@ -200,7 +200,7 @@ func TestBetweenSkipsExactly(t *testing.T) {
 		from := history[rng.IntN(len(history)/2)].Time.Add(-time.Duration(rng.IntN(7200)) * time.Second)
 		to := from.Add(time.Duration(1+rng.IntN(2000)) * time.Hour)
 		var got sample // each point's value is its index in the history
-		between(history, from, to, hourFilter{on: true, of: of}, &got)
+		between(history, from, to, newHourFilter(true, of), &got)
 		want := full(history, from, to, of)
 		if len(got.vals) != len(want) {
 			t.Fatalf("case %d (%s series, traced at %v): %d points kept, a full scan keeps %d", k, series, of, len(got.vals), len(want))
@@ -211,4 +211,13 @@ func TestBetweenSkipsExactly(t *testing.T) {
 			}
 		}
 	}
+}
+
+// sameHourOfDay is the rule the hour filter applies, spelled out as the
+// package doc states it: a within HourWindow hours of b's time of day, in
+// b's zone, midnight wrapping.
+func sameHourOfDay(a, b time.Time) bool {
+	a = a.In(b.Location())
+	d := math.Abs(float64(a.Hour()*60 + a.Minute() - (b.Hour()*60 + b.Minute())))
+	return math.Min(d, 1440-d) <= HourWindow*60
 }
