@@ -287,9 +287,14 @@ func (e *Engine) rank(ctx context.Context, req Request, place basin.Place, d *de
 	sort.Slice(res.Upstream, func(a, b int) bool { return res.Upstream[a].TravelHours < res.Upstream[b].TravelHours })
 	// Each facility once, at its best outfall: found in the order the
 	// outfalls are met, best by facility id into found.
-	var found []scored
-	best := map[string]int{}
-	for _, r := range ups.Reaches() {
+	reaches := ups.Reaches()
+	var n int
+	for _, r := range reaches {
+		n += len(e.b.OutfallsOn(r))
+	}
+	found := make([]scored, 0, n)
+	best := make(map[string]int, n)
+	for _, r := range reaches {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
