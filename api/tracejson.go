@@ -95,6 +95,13 @@ func (e *jsonw) num(f float64) {
 		return
 	}
 	abs := math.Abs(f)
+	if abs < 1e15 && f == math.Trunc(f) && (f != 0 || !math.Signbit(f)) {
+		// A whole number (many of a trace's factors, counts and volumes):
+		// its digits, as 'f' with the shortest precision writes them, at a
+		// fraction of the cost; -0 keeps its sign below.
+		e.b = strconv.AppendInt(e.b, int64(f), 10)
+		return
+	}
 	format := byte('f')
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
@@ -139,6 +146,18 @@ var plainASCII = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
+// plainValid marks the bytes of valid UTF-8 that str copies as they are
+// without a second look: plainASCII's, and every byte of a multi-byte rune
+// but 0xE2, which starts U+2028 and U+2029. One table load a byte on the
+// common path.
+var plainValid = func() (t [256]bool) {
+	copy(t[:], plainASCII[:])
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = c != 0xE2
+	}
+	return t
+}()
+
 // str is encoding/json's string encoder with HTML escaping on (as
 // json.Encoder and echo's serializer use it).
 func (e *jsonw) str(s string) {
@@ -150,6 +169,10 @@ func (e *jsonw) str(s string) {
 	valid := utf8.ValidString(s)
 	for i := 0; i < len(s); {
 		c := s[i]
+		if valid && plainValid[c] {
+			i++
+			continue
+		}
 		if c >= utf8.RuneSelf && valid && (c != 0xE2 || i+2 >= len(s) || s[i+1] != 0x80 || s[i+2]&^1 != 0xA8) {
 			i++
 			continue

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -49,8 +50,9 @@ func tail(b []byte, i int) string {
 
 var (
 	fillStrings = []string{"", "WQ-C1-01", "電鍍廠 <A&B> \"q\" \\", "tab\tnl\ncr\r\b\f\x01\x1f", "bad \xff utf8", "sep \u2028 \u2029 é 😀", "mg/L", "\u2029", "cut \xe2\x80", "\xe2\x80\xa8x\xe2\x81\xa8"}
-	fillFloats  = []float64{0, 1, -2.5, 1.815, 1e-6, 9.99e-7, 1e-7, 1.5e-300, 1e21, 9.9e20, 123456789.125, -0.000123, 5e-324, 1e300}
-	fillZones   = []*time.Location{time.UTC, time.FixedZone("", 8*3600), time.FixedZone("", -5*3600-30*60)}
+	fillFloats  = []float64{0, 1, -2.5, 1.815, 1e-6, 9.99e-7, 1e-7, 1.5e-300, 1e21, 9.9e20, 123456789.125, -0.000123, 5e-324, 1e300,
+		-7, 530, 1e15, 1e15 - 1, 1 << 52, 1e20, -1e14, math.Copysign(0, -1)}
+	fillZones = []*time.Location{time.UTC, time.FixedZone("", 8*3600), time.FixedZone("", -5*3600-30*60)}
 )
 
 // fill sets v (and everything in it) from rng.
