@@ -285,7 +285,7 @@ func (u *Upstream) Reaches() []int32 {
 	for r := range u.reaches {
 		out = append(out, r)
 	}
-	sort.Slice(out, func(a, b int) bool { return out[a] < out[b] })
+	slices.Sort(out)
 	return out
 }
 

@@ -280,7 +280,7 @@ func (e *Engine) rank(ctx context.Context, req Request, place basin.Place, d *de
 			continue
 		}
 		c, hit := e.checkStation(id, hrs, km, d, tr)
-		hit.above = e.b.Above(q)
+		hit.above = ps.above
 		res.Upstream = append(res.Upstream, c)
 		tr.checks = append(tr.checks, hit)
 	}
@@ -331,19 +331,21 @@ func (e *Engine) rank(ctx context.Context, req Request, place basin.Place, d *de
 	return nil
 }
 
-// placedStation is a station placed on the network.
+// placedStation is a station placed on the network, with the reaches
+// above it (read only).
 type placedStation struct {
 	id    string
 	place basin.Place
+	above *basin.Upstream
 }
 
-// placedStations lists the basin's placed stations in id order, once per
-// engine.
+// placedStations lists the basin's placed stations in id order, with the
+// reaches above each, once per engine.
 func (e *Engine) placedStations() []placedStation {
 	e.placedOnce.Do(func() {
 		for _, id := range e.b.StationIDs() {
 			q, _ := e.b.Station(id)
-			e.placed = append(e.placed, placedStation{id, q})
+			e.placed = append(e.placed, placedStation{id, q, e.b.Above(q)})
 		}
 	})
 	return e.placed
