@@ -74,12 +74,6 @@ type Options struct {
 	// computed once per engine), which count in its compliance record.
 	AirPermits  *airpermit.Data
 	AirFindings []permits.Finding
-	// OnsetSlice, when positive, says the receptors are fixed sensors
-	// reporting in slices of this length: a ranking then times each
-	// sensor's first event against every candidate's arrival after the
-	// wind turned towards it, and multiplies the candidate's vote sum by
-	// the fit (OnsetEvidence). Petitions from people have no onset: zero.
-	OnsetSlice time.Duration
 }
 
 func (o Options) withDefaults() Options {

@@ -101,14 +101,7 @@ func (e *Engine) attribute(ctx context.Context, ps []*pet, res *Result, single b
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		c := e.candidate(ps, s)
-		if e.opt.OnsetSlice > 0 && !single && res.From != nil {
-			on := e.onset(ps, s, *res.From)
-			on.VoteSum = c.Score
-			c.Score = round(c.Score*on.Factor, 4)
-			c.Evidence.Onset = on
-		}
-		res.Candidates = append(res.Candidates, c)
+		res.Candidates = append(res.Candidates, e.candidate(ps, s))
 	}
 	sort.SliceStable(res.Candidates, func(i, j int) bool {
 		a, b := res.Candidates[i], res.Candidates[j]

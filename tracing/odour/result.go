@@ -80,9 +80,6 @@ type Evidence struct {
 	Compliance Compliance `json:"compliance"`
 	// Trajectory is set by traces: how close the back-trajectory passed.
 	Trajectory *TrajectoryEvidence `json:"trajectory,omitempty"`
-	// Onset is set when the receptors are sensors (Options.OnsetSlice):
-	// the onset checks whose fit multiplied the vote sum into the score.
-	Onset *OnsetEvidence `json:"onset,omitempty"`
 }
 
 // Vote is one petition's vote for one facility:
