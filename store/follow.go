@@ -88,32 +88,14 @@ func scanReading(r pgx.Rows, x *model.Reading, extra ...any) error {
 	return nil
 }
 
-// readingsSince returns up to limit readings with seq above after, in seq
-// order, and the seq of the last one (after when there are none).
-func readingsSince(ctx context.Context, q querier, after int64, limit int) ([]model.Reading, int64, error) {
-	rows, err := q.Query(ctx, `select `+readingColumns+`, seq from readings where seq > $1 order by seq limit $2`, after, limit)
-	if err != nil {
-		return nil, after, err
-	}
-	defer rows.Close()
-	var out []model.Reading
-	last := after
-	for rows.Next() {
-		var x model.Reading
-		if err := scanReading(rows, &x, &last); err != nil {
-			return nil, after, err
-		}
-		out = append(out, x)
-	}
-	return out, last, rows.Err()
-}
-
-// correctedSince returns up to limit readings whose value an import
-// changed with corrected_rev above after, in that order, and the
-// corrected_rev of the last one (after when there are none).
-func correctedSince(ctx context.Context, q querier, after int64, limit int) ([]model.Reading, int64, error) {
-	rows, err := q.Query(ctx, `select `+readingColumns+`, corrected_rev from readings
-		where corrected_rev > $1 order by corrected_rev limit $2`, after, limit)
+// readingsSince returns up to limit readings whose order column (seq for
+// new readings, corrected_rev for values an import changed) is above
+// after, in that order, and the column's value on the last one (after
+// when there are none). The column is one of those two constants, never
+// input.
+func readingsSince(ctx context.Context, q querier, column string, after int64, limit int) ([]model.Reading, int64, error) {
+	rows, err := q.Query(ctx, `select `+readingColumns+`, `+column+` from readings
+		where `+column+` > $1 order by `+column+` limit $2`, after, limit)
 	if err != nil {
 		return nil, after, err
 	}
@@ -192,7 +174,7 @@ func NewFollower(pool *pgxpool.Pool, from ReadingsMark, apply, correct func(ctx 
 	f := &Follower{Pool: pool, Apply: apply}
 	corrected := from.Corrected // guarded by f.catching
 	f.feed = feed{channel: ReadingsChannel, next: func(ctx context.Context, q querier, after int64) (int, int64, error) {
-		rs, last, err := readingsSince(ctx, q, after, FollowBatch)
+		rs, last, err := readingsSince(ctx, q, "seq", after, FollowBatch)
 		if err != nil {
 			return 0, after, err
 		}
@@ -202,7 +184,7 @@ func NewFollower(pool *pgxpool.Pool, from ReadingsMark, apply, correct func(ctx 
 			}
 		}
 		for {
-			cs, c, err := correctedSince(ctx, q, corrected, FollowBatch)
+			cs, c, err := readingsSince(ctx, q, "corrected_rev", corrected, FollowBatch)
 			if err != nil || len(cs) == 0 {
 				return len(rs), last, err
 			}
