@@ -18,6 +18,7 @@ import (
 
 	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/api"
+	"github.com/envtrace/envtrace/internal/threadcpu"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/suspect"
 )
@@ -114,7 +115,7 @@ func BenchmarkTraceHandlerDemo(b *testing.B) {
 			plain += serve(r, false)
 		}
 		// perReq reports a request's cost: wall time, and the CPU time the
-		// benchmark's thread spent since cpu0 (threadCPU, Linux only), which
+		// benchmark's thread spent since cpu0 (threadcpu.Now, Linux only), which
 		// other jobs on a shared machine do not inflate. The collector's
 		// background workers and the backend's own background work run on
 		// other threads: allocations are reported apart (-benchmem).
@@ -122,7 +123,7 @@ func BenchmarkTraceHandlerDemo(b *testing.B) {
 			reqs := max(b.N, 1) * len(set.reqs)
 			per := b.Elapsed() / time.Duration(reqs)
 			b.ReportMetric(float64(per.Nanoseconds()), "ns/op") // a request, not a pass
-			if cpu, ok := threadCPU(); ok {
+			if cpu, ok := threadcpu.Now(); ok {
 				b.ReportMetric(float64((cpu-cpu0)/time.Duration(reqs))/1e3, "cpu-µs/req")
 			}
 			b.ReportMetric(float64(bytes)/float64(len(set.reqs)), "B/answer")
@@ -132,7 +133,7 @@ func BenchmarkTraceHandlerDemo(b *testing.B) {
 			var n int
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			cpu0, _ := threadCPU()
+			cpu0, _ := threadcpu.Now()
 			for b.Loop() {
 				n = 0
 				for _, r := range set.reqs {
@@ -144,7 +145,7 @@ func BenchmarkTraceHandlerDemo(b *testing.B) {
 		b.Run(set.name+"/http-identity", func(b *testing.B) {
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			cpu0, _ := threadCPU()
+			cpu0, _ := threadcpu.Now()
 			for b.Loop() {
 				for _, r := range set.reqs {
 					serve(r, false)
@@ -155,7 +156,7 @@ func BenchmarkTraceHandlerDemo(b *testing.B) {
 		b.Run(set.name+"/engine", func(b *testing.B) {
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			cpu0, _ := threadCPU()
+			cpu0, _ := threadcpu.Now()
 			for b.Loop() {
 				for _, r := range set.reqs {
 					if _, err := mb.Trace(ctx, r.req); err != nil {

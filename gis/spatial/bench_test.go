@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/envtrace/envtrace/internal/threadcpu"
 	"github.com/paulmach/orb"
 	"github.com/tidwall/rtree"
 )
@@ -107,7 +108,7 @@ func BenchmarkNearest1M(b *testing.B) {
 			var total time.Duration
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			cpu0, cpuOK := threadCPU()
+			cpu0, cpuOK := threadcpu.Now()
 			for b.Loop() {
 				p := qs[i&(len(qs)-1)]
 				i++
@@ -120,7 +121,7 @@ func BenchmarkNearest1M(b *testing.B) {
 					b.Fatalf("got %d hits", len(hits))
 				}
 			}
-			cpu1, _ := threadCPU()
+			cpu1, _ := threadcpu.Now()
 			slices.Sort(lat)
 			mean := total / time.Duration(max(1, len(lat)))
 			b.ReportMetric(float64(percentile(lat, 0.50).Nanoseconds())/1e3, "p50-µs")
