@@ -206,3 +206,62 @@ func TestIngestCEMS(t *testing.T) {
 		t.Fatalf("a stack without a permit: %v, %d stored", err, count())
 	}
 }
+
+// TestAirPermitFollowerReadsOneSnapshot commits an import between the
+// moment the air-permit follower reads its high-water mark and the moment
+// it reads the rows: the rows read are those of the mark, nothing of the
+// import (neither its rainy hour, which the mark bounds, nor its emission
+// factor, which the rebuilt factor table would read whatever its seq), and
+// the next read brings the import whole.
+func TestAirPermitFollowerReadsOneSnapshot(t *testing.T) {
+	pool := migrated(t, postgis.Options{})
+	ctx := context.Background()
+	factor := func(kg float64, source string) *airpermit.Factors {
+		t.Helper()
+		f, err := airpermit.FactorsWith([]airpermit.FactorEntry{{Fuel: "重油", BaseUnit: "m³", Pollutant: "SO2",
+			Factor: airpermit.Factor{KgPerBase: kg, PerSulphurPct: true, Source: source}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	_, start, err := store.LoadAirPermits(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.ImportAirPermits(ctx, pool, &airpermit.Data{Factors: factor(20, "first table")}); err != nil {
+		t.Fatal(err)
+	}
+	_, mark, err := store.LoadAirPermits(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := time.FixedZone("+08", 8*3600)
+	hour := time.Date(2024, 5, 7, 14, 0, 0, 0, tw).Unix()
+	d, high, err := store.AirPermitsSinceWith(ctx, pool, start, func() error {
+		_, err := store.ImportAirPermits(ctx, pool, &airpermit.Data{Rain: map[int64]bool{hour: true}, Factors: factor(30, "second table")})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if high != mark {
+		t.Errorf("read up to seq %d, want the mark before the import, %d", high, mark)
+	}
+	if d.Factors == nil {
+		t.Fatal("the first table's change was not read")
+	}
+	if f, _, _ := d.Factors.Lookup("重油", "SO2", 1); f.Source != "first table" {
+		t.Errorf("the factor read cites %q, want the first table (the second committed after the mark)", f.Source)
+	}
+	if d.Rain[hour] {
+		t.Error("the rainy hour committed after the mark was read")
+	}
+	d, next, err := store.AirPermitsSinceWith(ctx, pool, high, func() error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, _, _ := d.Factors.Lookup("重油", "SO2", 1); next <= high || !d.Rain[hour] || f.Source != "second table" {
+		t.Errorf("the next read reached seq %d (from %d), rain %v, factor %q: want the import whole", next, high, d.Rain[hour], f.Source)
+	}
+}

@@ -281,7 +281,8 @@ func loadFactors(ctx context.Context, q querier) (*airpermit.Factors, error) {
 
 // NewAirPermitFollower follows the air-permit tables from high-water mark
 // after (LoadAirPermits's): on every notification (and every Poll) it
-// reads the rows stored above the mark and hands them to apply as one
+// reads, in one snapshot with the mark (sinceMark), the rows stored above
+// the mark and hands them to apply as one
 // airpermit.Data holding only the new rows (Factors nil when no factor
 // changed, else the whole rebuilt table). The rows of one import arrive
 // together, since they commit together; there is no batch bound, because
@@ -289,16 +290,8 @@ func loadFactors(ctx context.Context, q querier) (*airpermit.Factors, error) {
 func NewAirPermitFollower(pool *pgxpool.Pool, after int64, apply func(ctx context.Context, delta *airpermit.Data) error) *Follower {
 	f := &Follower{Pool: pool}
 	f.feed = feed{channel: AirPermitsChannel, next: func(ctx context.Context, q querier, after int64) (int, int64, error) {
-		var high int64
-		r, err := q.Query(ctx, airHighWaterSQL)
-		if err != nil {
-			return 0, after, err
-		}
-		if high, err = pgx.CollectExactlyOneRow(r, pgx.RowTo[int64]); err != nil || high <= after {
-			return 0, after, err
-		}
-		d, n, err := airPermitsBetween(ctx, q, after, high)
-		if err != nil {
+		d, n, high, err := airPermitsSince(ctx, q, after)
+		if err != nil || high <= after {
 			return 0, after, err
 		}
 		if err := apply(ctx, d); err != nil {
@@ -308,6 +301,23 @@ func NewAirPermitFollower(pool *pgxpool.Pool, after int64, apply func(ctx contex
 	}}
 	f.high.Store(after)
 	return f
+}
+
+// airPermitsSince reads (sinceMark) the air-permit rows with seq above
+// after, with how many there were and the mark they reach (after when
+// nothing is new).
+func airPermitsSince(ctx context.Context, q querier, after int64) (*airpermit.Data, int, int64, error) {
+	var d *airpermit.Data
+	var n int
+	high, err := sinceMark(ctx, q, airHighWaterSQL, after, func(tx pgx.Tx, high int64) error {
+		var err error
+		d, n, err = airPermitsBetween(ctx, tx, after, high)
+		return err
+	})
+	if err != nil {
+		return nil, 0, after, err
+	}
+	return d, n, high, nil
 }
 
 // derefTime reads a NULL date as the zero time.

@@ -62,17 +62,36 @@ type txStarter interface {
 	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
 }
 
-// recordsBetween reads, in one repeatable-read snapshot, the high-water
-// mark and the records whose current version has rev in (after, mark],
-// each kind in rev order, with how many there were. One snapshot, so an
-// import committed while it reads is met whole or not at all.
-func recordsBetween(ctx context.Context, q txStarter, after int64) (*model.Dataset, int, int64, error) {
-	ds := &model.Dataset{}
+// sinceMark reads, in one read-only repeatable-read snapshot, a
+// follower's high-water mark (markSQL) and, when it lies above after, the
+// rows numbered in (after, mark] (read, given the mark). One snapshot, so
+// the rows and the mark agree and a write committed while it reads is met
+// whole or not at all, even by a read that the mark does not bound (the
+// emission factors). It returns the mark, after when nothing is new.
+func sinceMark(ctx context.Context, q querier, markSQL string, after int64, read func(tx pgx.Tx, high int64) error) (int64, error) {
+	ts, ok := q.(txStarter)
+	if !ok {
+		return after, fmt.Errorf("follower: %T cannot start a transaction", q)
+	}
 	high := after
-	err := pgx.BeginTxFunc(ctx, q, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, recordsHighWaterSQL).Scan(&high); err != nil || high <= after {
+	err := pgx.BeginTxFunc(ctx, ts, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, markSQL).Scan(&high); err != nil || high <= after {
 			return err
 		}
+		return read(tx, high)
+	})
+	if err != nil || high <= after {
+		return after, err
+	}
+	return high, nil
+}
+
+// recordsBetween reads (sinceMark) the records whose current version has
+// rev above after, each kind in rev order, with how many there were and
+// the mark they reach.
+func recordsBetween(ctx context.Context, q querier, after int64) (*model.Dataset, int, int64, error) {
+	ds := &model.Dataset{}
+	high, err := sinceMark(ctx, q, recordsHighWaterSQL, after, func(tx pgx.Tx, high int64) error {
 		return loadRecords(ctx, tx, ds, "where rev > $1 and rev <= $2", "rev", after, high)
 	})
 	if err != nil {
@@ -94,11 +113,7 @@ func recordsBetween(ctx context.Context, q txStarter, after int64) (*model.Datas
 func NewRecordsFollower(pool *pgxpool.Pool, after int64, apply func(ctx context.Context, changed *model.Dataset) error) *Follower {
 	f := &Follower{Pool: pool}
 	f.feed = feed{channel: RecordsChannel, next: func(ctx context.Context, q querier, after int64) (int, int64, error) {
-		ts, ok := q.(txStarter)
-		if !ok {
-			return 0, after, fmt.Errorf("records follower: %T cannot start a transaction", q)
-		}
-		ds, n, high, err := recordsBetween(ctx, ts, after)
+		ds, n, high, err := recordsBetween(ctx, q, after)
 		if err != nil || n == 0 {
 			return 0, after, err
 		}
