@@ -133,8 +133,10 @@ func (b *MemoryBackend) IngestCEMS(ctx context.Context, batch *airpermit.CEMSBat
 	return st, nil
 }
 
-// airSources are the air sources over the current water records, with the
-// petitions the desk has taken in beside the directory's.
+// airSources are the air sources over the current water records (the
+// facilities the attribution, the risk areas and the hot spots weigh,
+// with those applied since start), with the petitions the desk has taken
+// in beside the directory's.
 func (b *MemoryBackend) airSources() *airquery.Sources {
 	s := b.air.sources()
 	if snap, err := b.snapshot(); err == nil && s.Water != nil {
@@ -158,12 +160,12 @@ func (b *MemoryBackend) AirAnomaly(ctx context.Context, id string) (*airquery.An
 
 // AirAttribution implements AirBackend.
 func (b *MemoryBackend) AirAttribution(ctx context.Context, q airquery.Attribution) (*airattr.Result, error) {
-	return airquery.RunAttribution(ctx, b.air.sources(), q)
+	return airquery.RunAttribution(ctx, b.airSources(), q)
 }
 
 // AirRisk implements AirBackend.
 func (b *MemoryBackend) AirRisk(ctx context.Context, q airquery.Risk) (*airquery.RiskResult, error) {
-	return airquery.RunRisk(ctx, b.air.sources(), q)
+	return airquery.RunRisk(ctx, b.airSources(), q)
 }
 
 // AirCalibration implements AirBackend.

@@ -210,53 +210,14 @@ func TestSensorAnomaliesOGC(t *testing.T) {
 // planted plume gains its permit and the capacity finding, and its
 // compliance multiplier rises with the finding.
 func TestAirAttributionFollowsAppliedPermits(t *testing.T) {
-	fx, err := centralData()
-	if err != nil {
-		t.Fatal(err)
-	}
-	air := *fx.air
-	air.Sensors = plantedSensors(t, fx.air)
-	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithAirData(&air))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := newServer(t, quietConfig(), mb).Handler()
-	from, to := air.Sensors.Readings[0].Time, air.Sensors.Readings[0].Time
-	for _, r := range air.Sensors.Readings {
-		from, to = minTime(from, r.Time), maxTime(to, r.Time)
-	}
-	target := "/api/v1/air/attribution?" + url.Values{"from": {from.Format(time.RFC3339)}, "to": {to.Add(time.Minute).Format(time.RFC3339)}}.Encode()
-	type compliance struct {
-		AirPermits []struct {
-			PerNo string `json:"per_no"`
-		} `json:"air_permits"`
-		AirFindings []struct{ Check string } `json:"air_findings"`
-		Multiplier  float64                  `json:"multiplier"`
-	}
-	plant := func() compliance {
+	mb, h, target := plantedAttribution(t)
+	plant := func() attributionCompliance {
 		t.Helper()
-		rec := get(t, h, target)
-		if rec.Code != 200 {
-			t.Fatalf("attribution: %d %s", rec.Code, rec.Body)
+		c, ok := attributionCandidates(t, h, target)["Q7301001"]
+		if !ok {
+			t.Fatalf("the rendering plant is not a candidate of %s", target)
 		}
-		var res struct {
-			Attribution struct {
-				Candidates []struct {
-					FacilityID string `json:"facility_id"`
-					Evidence   struct{ Compliance compliance }
-				}
-			}
-		}
-		if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range res.Attribution.Candidates {
-			if c.FacilityID == "Q7301001" {
-				return c.Evidence.Compliance
-			}
-		}
-		t.Fatalf("the rendering plant is not a candidate of %s", target)
-		return compliance{}
+		return c
 	}
 	const perNo = "府環空操證字第9002號"
 	before := plant()
@@ -281,6 +242,95 @@ func TestAirAttributionFollowsAppliedPermits(t *testing.T) {
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"facility":"Q7301001","permit":"`+perNo+`","check":"permit-capacity"`) {
 		t.Errorf("the permit checks do not name the plant after the permit was applied: %d %.500s", rec.Code, rec.Body)
 	}
+}
+
+// TestAirAttributionFollowsAppliedRecords: a facility applied to a
+// running server (as a `serve --db` replica applies one another process
+// imported, MemoryBackend.ApplyRecords) is a candidate of the air
+// attribution at once. A second plant at the rendering plant's site, under
+// the planted plume, is ranked beside it.
+func TestAirAttributionFollowsAppliedRecords(t *testing.T) {
+	mb, h, target := plantedAttribution(t)
+	before := attributionCandidates(t, h, target)
+	_, plant := before["Q7301001"]
+	_, added := before["R0000002"]
+	if !plant || added {
+		t.Fatalf("the test needs the rendering plant Q7301001 as a candidate and no R0000002: %v", before)
+	}
+	src, ok := mb.Basin().DS.Facility("Q7301001")
+	if !ok {
+		t.Fatal("no facility Q7301001")
+	}
+	twin := *src
+	twin.EmsNo, twin.Name = "R0000002", "同址新廠"
+	if err := mb.ApplyRecords(context.Background(), &model.Dataset{Facilities: []model.Facility{twin}}); err != nil {
+		t.Fatal(err)
+	}
+	after := attributionCandidates(t, h, target)
+	_, plant = after["Q7301001"]
+	_, added = after["R0000002"]
+	if !plant || !added {
+		t.Errorf("after the second plant was applied the candidates are %v, want Q7301001 and R0000002", after)
+	}
+}
+
+// plantedAttribution serves the central fixture with a plume planted
+// downwind of the rendering plant Q7301001, and returns the backend, the
+// handler and the attribution request over the sensors' whole window.
+func plantedAttribution(t *testing.T) (*api.MemoryBackend, http.Handler, string) {
+	t.Helper()
+	fx, err := centralData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	air := *fx.air
+	air.Sensors = plantedSensors(t, fx.air)
+	mb, err := api.NewMemoryBackendWithBasin(fx.basin, api.WithAirData(&air))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newServer(t, quietConfig(), mb).Handler()
+	from, to := air.Sensors.Readings[0].Time, air.Sensors.Readings[0].Time
+	for _, r := range air.Sensors.Readings {
+		from, to = minTime(from, r.Time), maxTime(to, r.Time)
+	}
+	return mb, h, "/api/v1/air/attribution?" + url.Values{"from": {from.Format(time.RFC3339)}, "to": {to.Add(time.Minute).Format(time.RFC3339)}}.Encode()
+}
+
+// attributionCompliance is the part of a candidate's evidence the air
+// attribution takes from the permits.
+type attributionCompliance struct {
+	AirPermits []struct {
+		PerNo string `json:"per_no"`
+	} `json:"air_permits"`
+	AirFindings []struct{ Check string } `json:"air_findings"`
+	Multiplier  float64                  `json:"multiplier"`
+}
+
+// attributionCandidates runs the attribution request and returns its
+// candidates by facility.
+func attributionCandidates(t *testing.T, h http.Handler, target string) map[string]attributionCompliance {
+	t.Helper()
+	rec := get(t, h, target)
+	if rec.Code != 200 {
+		t.Fatalf("attribution: %d %s", rec.Code, rec.Body)
+	}
+	var res struct {
+		Attribution struct {
+			Candidates []struct {
+				FacilityID string `json:"facility_id"`
+				Evidence   struct{ Compliance attributionCompliance }
+			}
+		}
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]attributionCompliance{}
+	for _, c := range res.Attribution.Candidates {
+		out[c.FacilityID] = c.Evidence.Compliance
+	}
+	return out
 }
 
 func minTime(a, b time.Time) time.Time {
