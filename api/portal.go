@@ -21,24 +21,28 @@ const maxSelfReportBody = 64 << 10
 type SelfReportDesk interface {
 	// SelfReportSource is the source self-reports are checked against
 	// (the facility's permits, limits and inspection records) and kept
-	// in; nil when the backend keeps none.
+	// in; nil when the backend keeps none. It is asked on every request,
+	// so a report is checked against the records held at the time.
 	SelfReportSource() *inspection.Source
 }
 
-// SelfReportSource implements SelfReportDesk.
+// SelfReportSource implements SelfReportDesk: the inspection ranking's
+// source over the current records (inspectSource), so a facility, permit
+// or limit applied since start (ApplyRecords) is the one a report is
+// checked against.
 func (b *MemoryBackend) SelfReportSource() *inspection.Source {
 	if !b.InspectEnabled() || b.tr.opt.inspect.SelfReports == nil {
 		return nil
 	}
-	return b.tr.opt.inspect
+	return b.inspectSource()
 }
 
 // AuditSubject names the principal in a self-report's history.
 func (p accessPrincipal) AuditSubject() string { return p.Subject }
 
 // registerSelfReports mounts the self-report endpoints under g.
-func (s *Server) registerSelfReports(g *echo.Group, src *inspection.Source) {
-	h := &selfReportHandlers{src: src, now: time.Now}
+func (s *Server) registerSelfReports(g *echo.Group, desk SelfReportDesk) {
+	h := &selfReportHandlers{desk: desk, now: time.Now}
 	g.POST("/portal/self-reports", h.submit)
 	g.GET("/portal/self-reports", h.list)
 	g.GET("/portal/self-reports/:id", h.get)
@@ -46,8 +50,8 @@ func (s *Server) registerSelfReports(g *echo.Group, src *inspection.Source) {
 }
 
 type selfReportHandlers struct {
-	src *inspection.Source
-	now func() time.Time
+	desk SelfReportDesk
+	now  func() time.Time
 }
 
 // submit answers POST /api/v1/portal/self-reports: the facility of the
@@ -61,7 +65,7 @@ func (h *selfReportHandlers) submit(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusUnauthorized, err.Error())
 	}
-	r, err := inspection.Submit(c.Request().Context(), h.src, who, &in, h.now())
+	r, err := inspection.Submit(c.Request().Context(), h.desk.SelfReportSource(), who, &in, h.now())
 	if err := selfReportError(c, err); err != nil {
 		return err
 	}
@@ -108,7 +112,7 @@ func (h *selfReportHandlers) list(c echo.Context) error {
 	if sq.Facility != "" && !visible(c, sq.Facility) {
 		return access.Denied(principal(c), "read the self-reports of facility "+sq.Facility)
 	}
-	l, err := inspection.ListSelfReports(c.Request().Context(), h.src.SelfReports, sq, func(f string) bool { return visible(c, f) })
+	l, err := inspection.ListSelfReports(c.Request().Context(), h.desk.SelfReportSource().SelfReports, sq, func(f string) bool { return visible(c, f) })
 	if err != nil {
 		return fmt.Errorf("self-reports: %w", err)
 	}
@@ -118,7 +122,7 @@ func (h *selfReportHandlers) list(c echo.Context) error {
 // get answers GET /api/v1/portal/self-reports/{id}; another facility's
 // or county's report reads as a missing one, so an id reveals nothing.
 func (h *selfReportHandlers) get(c echo.Context) error {
-	r, err := h.src.SelfReports.SelfReport(c.Request().Context(), c.Param("id"))
+	r, err := h.desk.SelfReportSource().SelfReports.SelfReport(c.Request().Context(), c.Param("id"))
 	if err == nil && !visible(c, r.Facility) {
 		err = inspection.ErrNotFound
 	}
@@ -137,7 +141,7 @@ func (h *selfReportHandlers) decide(c echo.Context) error {
 		return err
 	}
 	by := principal(c).Subject
-	r, err := h.src.SelfReports.DecideSelfReport(c.Request().Context(), c.Param("id"), func(r *inspection.SelfReport) error {
+	r, err := h.desk.SelfReportSource().SelfReports.DecideSelfReport(c.Request().Context(), c.Param("id"), func(r *inspection.SelfReport) error {
 		if !visible(c, r.Facility) {
 			return inspection.ErrNotFound
 		}

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/envtrace/envtrace/access"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/inspection"
+	"github.com/envtrace/envtrace/tracing/model"
 )
 
 // TestSelfReports follows self-reports through their lifecycle: facility
@@ -182,5 +184,58 @@ func TestSelfReports(t *testing.T) {
 			}
 			checkOpenAPI(t, router, h, req, body, tc.valid)
 		})
+	}
+}
+
+// TestSelfReportsFollowAppliedRecords: a permit applied to a running
+// server (as a `serve --db` replica applies one another process imported,
+// MemoryBackend.ApplyRecords) is one its facility reports against at once,
+// judged by the new permit's limits: refused before it was applied, taken
+// after, and 150 mg/L of COD is within the new permit's 200 mg/L while it
+// still exceeds the old permit's limit.
+func TestSelfReportsFollowAppliedRecords(t *testing.T) {
+	b, _ := centralBackend(t)
+	keys := access.StaticTokens{}
+	keys.Add("fac-A", access.Principal{Subject: "fac-A", Role: access.Facility, Scope: access.Scope{Facility: facA}})
+	cfg := quietConfig()
+	cfg.Auth = keys
+	h := newServer(t, cfg, b).Handler()
+	const live = "彰縣環水許字第99001號"
+	report := func(permit string) *httptest.ResponseRecorder {
+		return call(t, h, "POST", "/api/v1/portal/self-reports", "application/json", []byte(`{"kind":"monitoring","monitoring":{"permit":"`+permit+
+			`","parameter":"COD","value":150,"unit":"mg/L","sampled_at":"2026-08-20T09:30:00+08:00"}}`), "fac-A")
+	}
+	if rec := report(live); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), `"name":"monitoring.permit"`) {
+		t.Fatalf("a report against a permit not yet applied: %d %s", rec.Code, rec.Body)
+	}
+	ds := b.Basin().DS
+	old, ok := ds.Permit(permitA)
+	if !ok {
+		t.Fatalf("no permit %s", permitA)
+	}
+	pm := *old
+	pm.PerNo = live
+	var limits []model.PermitLimit
+	for _, l := range ds.LimitsOf(permitA) {
+		l2 := *l
+		l2.Permit = live
+		if l2.Parameter == "COD" {
+			l2.Value = 200
+		}
+		limits = append(limits, l2)
+	}
+	if err := b.ApplyRecords(context.Background(), &model.Dataset{Permits: []model.Permit{pm}, Limits: limits}); err != nil {
+		t.Fatal(err)
+	}
+	rec := report(live)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("a report against the applied permit: %d %s", rec.Code, rec.Body)
+	}
+	if m := decode[inspection.SelfReport](t, rec.Body.Bytes()).Monitoring; m.Exceeds || len(m.Limits) == 0 || m.Limits[0].Value != 200 {
+		t.Errorf("150 mg/L judged against the applied permit: %+v, want within its 200 mg/L limit", m)
+	}
+	rec = report(permitA)
+	if m := decode[inspection.SelfReport](t, rec.Body.Bytes()).Monitoring; rec.Code != http.StatusCreated || !m.Exceeds {
+		t.Errorf("150 mg/L against %s: %d %+v, want its limit exceeded", permitA, rec.Code, m)
 	}
 }

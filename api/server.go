@@ -153,7 +153,7 @@ func (s *Server) routes() error {
 			s.registerPortal(v1, fp)
 		}
 		if sd, ok := s.backend.(SelfReportDesk); ok && sd.SelfReportSource() != nil {
-			s.registerSelfReports(v1, sd.SelfReportSource())
+			s.registerSelfReports(v1, sd)
 		}
 	}
 	if ob, ok := s.backend.(OdourBackend); ok && odourEnabled(s.backend) {
