@@ -12,6 +12,7 @@ import (
 
 	"github.com/envtrace/envtrace/api/ogc"
 	"github.com/envtrace/envtrace/casework/farmalert"
+	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/farmland"
 )
 
@@ -24,6 +25,22 @@ type FarmlandArea struct {
 	// Now is the clock of alerts and of facility queries without a time
 	// (default time.Now).
 	Now func() time.Time
+
+	// basin, when set (MemoryBackend.FarmlandArea), is the basin served
+	// now, which the engine answers over.
+	basin func() *basin.Basin
+}
+
+// engine is the forward-impact engine over the basin served now, with the
+// records and readings applied since start (farmland.Engine.On).
+func (a *FarmlandArea) engine() (*farmland.Engine, error) {
+	if a.basin == nil {
+		return a.Engine, nil
+	}
+	if b := a.basin(); b != nil && b != a.Engine.B {
+		return a.Engine.On(b)
+	}
+	return a.Engine, nil
 }
 
 // FarmlandBackend is a backend with a farmland desk; nil disables the
@@ -38,12 +55,16 @@ func WithFarmland(a *FarmlandArea) MemoryOption {
 }
 
 // FarmlandArea implements FarmlandBackend; nil when built without
-// WithFarmland.
+// WithFarmland. Its engine answers over the current basin (Basin), so
+// facilities, outfalls, permits and readings applied since start
+// (ApplyRecords, the followers) reach the impact and accumulation.
 func (b *MemoryBackend) FarmlandArea() *FarmlandArea {
-	if b.tr == nil {
+	if b.tr == nil || b.tr.opt.farmland == nil {
 		return nil
 	}
-	return b.tr.opt.farmland
+	a := *b.tr.opt.farmland
+	a.basin = b.Basin
+	return &a
 }
 
 func (a *FarmlandArea) now() time.Time {
@@ -86,7 +107,11 @@ func (h *farmlandHandlers) impact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	im, err := h.a.Engine.Impact(c.Request().Context(), r)
+	eng, err := h.a.engine()
+	if err != nil {
+		return err
+	}
+	im, err := eng.Impact(c.Request().Context(), r)
 	if err != nil {
 		return farmlandError(r, err)
 	}
@@ -102,11 +127,15 @@ func (h *farmlandHandlers) alert(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	im, err := h.a.Engine.Impact(ctx, r)
+	eng, err := h.a.engine()
+	if err != nil {
+		return err
+	}
+	im, err := eng.Impact(ctx, r)
 	if err != nil {
 		return farmlandError(r, err)
 	}
-	a, ok := h.a.Engine.Alert(r, im, h.a.now())
+	a, ok := eng.Alert(r, im, h.a.now())
 	if !ok {
 		return c.JSON(http.StatusOK, map[string]any{"alert": nil})
 	}
@@ -138,7 +167,11 @@ func (h *farmlandHandlers) accumulation(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	res, err := h.a.Engine.Accumulate(c.Request().Context(), from, to)
+	eng, err := h.a.engine()
+	if err != nil {
+		return err
+	}
+	res, err := eng.Accumulate(c.Request().Context(), from, to)
 	if err != nil {
 		return err
 	}

@@ -81,6 +81,7 @@ type Engine struct {
 	B       *basin.Basin
 	D       *Data
 	intakes []placedIntake
+	maxM    float64
 }
 
 // New places every intake on its reach; an intake whose reach is not in
@@ -90,7 +91,7 @@ func New(b *basin.Basin, d *Data, maxM float64) (*Engine, error) {
 	if maxM <= 0 {
 		maxM = 300
 	}
-	e := &Engine{B: b, D: d}
+	e := &Engine{B: b, D: d, maxM: maxM}
 	var errs []error
 	for _, in := range d.Intakes {
 		p, err := e.place(in, maxM)
@@ -104,6 +105,20 @@ func New(b *basin.Basin, d *Data, maxM float64) (*Engine, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return e, nil
+}
+
+// On is the engine over b, a later version of the basin (basin.Basin.With
+// after records changed, or new readings), so that a running server
+// answers from the facilities, permits and readings it holds now. On the
+// same network the intakes keep their places and On costs a copy; on
+// another network they are placed again, as New places them.
+func (e *Engine) On(b *basin.Basin) (*Engine, error) {
+	if b.Net != e.B.Net {
+		return New(b, e.D, e.maxM)
+	}
+	n := *e
+	n.B = b
+	return &n, nil
 }
 
 // place finds an intake's measure on its own reach.
