@@ -195,3 +195,38 @@ func TestCentralAccumulationSuspects(t *testing.T) {
 		t.Errorf("%s: suspects %+v lack the plating shop with its canal permit", top.AreaID, top.Suspects)
 	}
 }
+
+// On over a later basin on the same network keeps the intakes' places;
+// over a basin on another network (loaded again) it places them on that
+// network, each on its own reach there.
+func TestOnKeepsOrPlacesIntakes(t *testing.T) {
+	e := centralEngine(t)
+	later := *e.B
+	same, err := e.On(&later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if same.B != &later || !slices.Equal(same.intakes, e.intakes) {
+		t.Errorf("On over the same network: basin %p (want %p), intakes changed", same.B, &later)
+	}
+	net, _, err := hydro.Load(context.Background(), e.B.DS.NetworkPath, hydro.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := basin.New(net, e.B.DS, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := e.On(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.B.Net != net || len(other.intakes) != len(e.intakes) || len(e.intakes) == 0 {
+		t.Fatalf("On over another network: %d intakes (want %d)", len(other.intakes), len(e.intakes))
+	}
+	for _, in := range other.intakes {
+		if got := net.ID(in.place.Reach); got != in.ReachID {
+			t.Errorf("intake %s placed on %s of the other network, want %s", in.ID, got, in.ReachID)
+		}
+	}
+}
