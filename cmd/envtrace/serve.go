@@ -42,7 +42,9 @@ func storedBasin(ctx context.Context, st store.Store, b *basin.Basin) (*basin.Ba
 	if err != nil {
 		return nil, err
 	}
-	return basin.New(b.Net, ds, 0)
+	// The store keeps no online effluent series: they stay the data
+	// directory's.
+	return basin.New(b.Net, ds.WithEffluent(b.DS.Effluent), 0)
 }
 
 // writeFixture writes the embedded central-Taiwan fixture to dir.

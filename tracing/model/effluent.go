@@ -95,3 +95,20 @@ func (d *Dataset) validateEffluent(ix *indexes, loc locator, p *problems) {
 		}
 	}
 }
+
+// WithEffluent returns a copy of d that holds e as its online effluent
+// readings, indexed by facility, and shares every other record with d.
+// The system of record keeps no effluent series, so a server that loads
+// its records from the store carries the data directory's series over;
+// without them the permit checks' anomaly screen, and the inspection
+// ranking built on it, would lose findings the CLI reports.
+func (d *Dataset) WithEffluent(e []EffluentReading) *Dataset {
+	next := *d
+	ix := *d.index()
+	ix.effluentOf = make(map[string][]int, len(ix.effluentOf))
+	for i := range e {
+		ix.effluentOf[e[i].Facility] = append(ix.effluentOf[e[i].Facility], i)
+	}
+	next.Effluent, next.idx = e, &ix
+	return &next
+}

@@ -91,3 +91,24 @@ func TestWithCorrections(t *testing.T) {
 		t.Error("a correction of another instant was accepted")
 	}
 }
+
+// A dataset loaded from the store has no effluent series; WithEffluent
+// gives a copy the data directory's, found by facility, and leaves the
+// original without them.
+func TestWithEffluent(t *testing.T) {
+	d := &Dataset{Facilities: []Facility{{EmsNo: "F1"}, {EmsNo: "F2"}}}
+	e := []EffluentReading{{Facility: "F2", Parameter: "pH", Value: 7.1}, {Facility: "F1", Parameter: "COD", Value: 40}, {Facility: "F2", Parameter: "pH", Value: 7.3}}
+	got := d.WithEffluent(e)
+	if f2 := got.EffluentOf("F2"); len(f2) != 2 || f2[0].Value != 7.1 || f2[1].Value != 7.3 {
+		t.Fatalf("F2's effluent = %+v, want the two pH values in file order", f2)
+	}
+	if f1 := got.EffluentOf("F1"); len(f1) != 1 || f1[0].Value != 40 {
+		t.Fatalf("F1's effluent = %+v, want COD 40", f1)
+	}
+	if n := len(d.EffluentOf("F2")); n != 0 || len(d.Effluent) != 0 {
+		t.Fatalf("the original dataset gained effluent: %d readings", n)
+	}
+	if _, ok := got.Facility("F1"); !ok {
+		t.Fatal("the copy lost its facilities")
+	}
+}
