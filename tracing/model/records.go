@@ -42,15 +42,21 @@ func (d *Dataset) WithRecords(changed *Dataset) (*Dataset, error) {
 	if err := v.p.err(); err != nil {
 		return nil, err
 	}
-	// The merged slices are copies, so converting them leaves d alone.
-	for i := range next.Reports {
-		if c, err := next.Reports[i].Canonical(); err == nil {
-			next.Reports[i] = c
+	// A kind with changes was merged into a copy, so converting it leaves
+	// d alone. A kind without changes shares d's array, which requests
+	// may be reading, and is left untouched.
+	if len(changed.Reports) > 0 {
+		for i := range next.Reports {
+			if c, err := next.Reports[i].Canonical(); err == nil {
+				next.Reports[i] = c
+			}
 		}
 	}
-	for i := range next.Limits {
-		if c, err := next.Limits[i].Canonical(); err == nil {
-			next.Limits[i] = c
+	if len(changed.Limits) > 0 {
+		for i := range next.Limits {
+			if c, err := next.Limits[i].Canonical(); err == nil {
+				next.Limits[i] = c
+			}
 		}
 	}
 	next.idx = ix

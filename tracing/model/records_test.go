@@ -112,3 +112,38 @@ func TestWithEffluent(t *testing.T) {
 		t.Fatal("the copy lost its facilities")
 	}
 }
+
+// A change without reports or limits shares d's arrays of them, which a
+// request may be reading while a replica applies the change: WithRecords
+// must not write to them (the race detector watches the reader).
+func TestWithRecordsLeavesSharedKindsAlone(t *testing.T) {
+	d := sample(t)
+	if err := d.Index(); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Reports) == 0 || len(d.Limits) == 0 {
+		t.Fatal("the sample needs reports and limits")
+	}
+	renamed := d.Facilities[0]
+	renamed.Name = "Renamed, Ltd."
+	done := make(chan struct{})
+	var seen float64
+	go func() {
+		defer close(done)
+		for range 200 {
+			seen += d.Reports[0].Value + d.Limits[0].Value
+		}
+	}()
+	next, err := d.WithRecords(&Dataset{Facilities: []Facility{renamed}})
+	<-done
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &next.Reports[0] != &d.Reports[0] || &next.Limits[0] != &d.Limits[0] {
+		t.Error("unchanged reports and limits were copied, want them shared")
+	}
+	if next.Facilities[0].Name != renamed.Name || d.Facilities[0].Name == renamed.Name {
+		t.Errorf("facility names: next %q, d %q", next.Facilities[0].Name, d.Facilities[0].Name)
+	}
+	_ = seen
+}
