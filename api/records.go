@@ -13,10 +13,10 @@ import (
 // store with it, store.NewRecordsFollower) into the data, whole: the next
 // request sees every record of changed or none of them, and a request
 // under way keeps the snapshot it started with. The network is not
-// rebuilt; only the outfalls of the facilities changed has (their
-// facility, outfalls, permits, limits or reports) and the stations
-// changed are placed again (basin.Basin.With), and the permit checks and
-// the odour engine are built again on first use. A record that breaks the
+// rebuilt; only the outfalls of the facilities whose record or outfalls
+// changed, and the stations changed, are placed again (basin.Basin.With);
+// permits, limits and reports move nothing on the network. The permit
+// checks and the odour engine are built again on first use. A record that breaks the
 // data directory's rules is refused with the problems, and nothing
 // changes.
 func (b *MemoryBackend) ApplyRecords(ctx context.Context, changed *model.Dataset) error {
