@@ -182,3 +182,35 @@ func TestCountyCode(t *testing.T) {
 		})
 	}
 }
+
+// TestViewKeyPartitionsFacilityView checks that ViewKey holds what
+// FacilityView reads: two principals with the same key see every facility
+// alike, and principals who see some facility differently get different
+// keys (an answer cached under one key never reaches a caller who would
+// see it redacted otherwise).
+func TestViewKeyPartitionsFacilityView(t *testing.T) {
+	var ps []access.Principal
+	for _, r := range access.Roles {
+		for _, sc := range []access.Scope{{}, {County: "CHA"}, {County: "TXG"}, {Facility: "N1489153"},
+			{Facility: "B7695416", County: "TXG"}, {Agency: "taichung-epb"}, {Cases: []string{"c1"}}, {Stations: []string{"s1"}}} {
+			ps = append(ps, access.Principal{Subject: "u:" + string(r), Role: r, Scope: sc})
+		}
+	}
+	facilities := []struct{ id, county string }{{"N1489153", "CHA"}, {"B7695416", "TXG"}, {"N7789799", "CHA"}, {"Y1234567", ""}}
+	for _, a := range ps {
+		for _, b := range ps {
+			same := true
+			for _, f := range facilities {
+				if access.FacilityView(a, f.id, f.county) != access.FacilityView(b, f.id, f.county) {
+					same = false
+				}
+			}
+			if keys := access.ViewKey(a) == access.ViewKey(b); keys && !same {
+				t.Errorf("%+v and %+v share key %q but see the facilities differently", a, b, access.ViewKey(a))
+			}
+		}
+	}
+	if access.ViewKey(ps[0]) == access.ViewKey(access.Principal{Role: access.Officer, Scope: access.Scope{County: "CHA"}}) {
+		t.Error("an administrator and a county officer share a view key")
+	}
+}

@@ -42,6 +42,22 @@ func FacilityView(p Principal, id, county string) View {
 	return PublicFields
 }
 
+// ViewKey is everything FacilityView reads of a principal, as one
+// string: principals with the same key see every facility alike, so an
+// answer redacted by FacilityView may be shared between them (the trace
+// answer cache keys on it). It changes with FacilityView.
+func ViewKey(p Principal) string {
+	switch p.Role {
+	case Admin:
+		return string(Admin)
+	case Officer:
+		return string(Officer) + ":" + p.Scope.County
+	case Facility:
+		return string(Facility) + ":" + p.Scope.Facility
+	}
+	return string(Public)
+}
+
 // CaseRef is what the case check needs to know of a case.
 type CaseRef struct {
 	ID        string

@@ -127,7 +127,7 @@ func (s *Server) runAudited(c echo.Context, next echo.HandlerFunc, p access.Prin
 	}
 	st := c.Response().Status
 	allowed := st != http.StatusUnauthorized && st != http.StatusForbidden
-	s.audit(c, p, perm, allowed, body.h.Sum(nil), hw.h.Sum(nil))
+	s.audit(c, p, perm, allowed, body.h.Sum(nil), hw.sum())
 }
 
 // audit writes one entry; a failure to record is logged, as the response
@@ -204,11 +204,25 @@ func (b *hashingBody) Read(p []byte) (int, error) {
 type hashingWriter struct {
 	http.ResponseWriter
 	h hash.Hash
+	// known is the digest of the body a handler sends whole and has
+	// hashed before (a kept trace answer, which it may send encoded):
+	// the body is then not hashed again.
+	known []byte
 }
 
 func (w *hashingWriter) Write(b []byte) (int, error) {
-	w.h.Write(b)
+	if w.known == nil {
+		w.h.Write(b)
+	}
 	return w.ResponseWriter.Write(b)
+}
+
+// sum is the result digest: of the body written, or the known one.
+func (w *hashingWriter) sum() []byte {
+	if w.known != nil {
+		return w.known
+	}
+	return w.h.Sum(nil)
 }
 
 // Flush keeps streamed responses streaming.

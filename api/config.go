@@ -50,6 +50,10 @@ type Config struct {
 	// gzip.BestSpeed: on a trace answer it costs a quarter of the CPU of
 	// the default level for an answer a fifth larger, BenchmarkGzipAnswer).
 	GzipLevel int
+	// TraceCacheBytes bounds the rendered trace answers kept for callers
+	// who ask the same trace of the same data again (see traceCache).
+	// Default 64 MiB; negative keeps none.
+	TraceCacheBytes int64
 	// Basemaps are the tile layers the web map offers; none means the map
 	// draws only its own context from the data (as tests run, offline).
 	Basemaps []config.Basemap
@@ -136,6 +140,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.GzipLevel == 0 {
 		c.GzipLevel = gzip.BestSpeed
+	}
+	if c.TraceCacheBytes == 0 {
+		c.TraceCacheBytes = 64 << 20
 	}
 }
 

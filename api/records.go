@@ -52,9 +52,7 @@ func (b *MemoryBackend) ApplyRecords(ctx context.Context, changed *model.Dataset
 	// New stations have no readings yet, and no reading changed: the
 	// latest readings carry over.
 	next.latest.Store(old.latest.Load())
-	td.mu.Lock()
-	td.cur = next
-	td.mu.Unlock()
+	td.publish(next)
 	return nil
 }
 
@@ -99,9 +97,7 @@ func (b *MemoryBackend) CorrectReadings(ctx context.Context, readings []model.Re
 	bs.DS = ds
 	// The latest readings are computed again on first use.
 	next := &tracingSnapshot{basin: &bs, ds: ds, checks: old.checks, records: old.records}
-	td.mu.Lock()
-	td.cur = next
-	td.mu.Unlock()
+	td.publish(next)
 	return len(fresh), nil
 }
 

@@ -45,6 +45,9 @@ type Server struct {
 	// auditSlots bounds the audit entries in flight (Config.AuditInFlight);
 	// nil records synchronously.
 	auditSlots chan struct{}
+	// traces keeps rendered trace answers (Config.TraceCacheBytes); nil
+	// keeps none.
+	traces *traceCache
 }
 
 // New builds the server. It validates cfg (after filling defaults) and
@@ -61,6 +64,10 @@ func New(cfg Config, backend Backend) (*Server, error) {
 	s := &Server{cfg: cfg, backend: backend, log: cfg.Logger, reg: cfg.Registry}
 	if cfg.AuditInFlight > 0 {
 		s.auditSlots = make(chan struct{}, cfg.AuditInFlight)
+	}
+	var err error
+	if s.traces, err = newTraceCache(cfg.TraceCacheBytes, cfg.GzipLevel); err != nil {
+		return nil, fmt.Errorf("api: trace cache: %w", err)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(os.Stderr, nil))

@@ -127,23 +127,35 @@ func (h *tracingHandlers) tracePost(c echo.Context) error {
 
 // trace runs a validated trace and writes it in format.
 func (h *tracingHandlers) trace(c echo.Context, req TraceRequest, format string) error {
-	ctx := c.Request().Context()
-	tr, err := h.b.Trace(ctx, req)
+	_, pretty := c.QueryParams()["pretty"]
+	pretty = pretty || c.Echo().Debug
+	key, keep := h.traceKey(c, req)
+	keep = keep && format == formatJSON && !pretty
+	if keep {
+		if e, ok := h.s.traces.get(key); ok {
+			return e.send(c)
+		}
+	}
+	tr, err := h.b.Trace(c.Request().Context(), req)
 	if err != nil {
 		return fmt.Errorf("trace: %w", err)
 	}
 	res := traceJSON(tr.Result)
 	redactTrace(c, &res)
-	if format != formatGeoJSON {
-		if _, pretty := c.QueryParams()["pretty"]; pretty || c.Echo().Debug {
-			return c.JSON(http.StatusOK, res) // indented, as echo does
-		}
-		if err := writeTraceJSON(c, &res); err != nil {
-			return fmt.Errorf("trace: %w", err)
-		}
-		return nil
+	switch {
+	case format == formatGeoJSON:
+		return h.traceGeoJSON(c, req, tr, &res)
+	case pretty:
+		return c.JSON(http.StatusOK, res) // indented, as echo does
 	}
-	return h.traceGeoJSON(c, req, tr, &res)
+	var kept func([]byte)
+	if keep {
+		kept = func(body []byte) { h.s.traces.put(key, body) }
+	}
+	if err := writeTraceJSON(c, &res, kept); err != nil {
+		return fmt.Errorf("trace: %w", err)
+	}
+	return nil
 }
 
 // traceFeature is one feature of a trace's GeoJSON: the station, a

@@ -73,7 +73,10 @@ func servable(h http.Handler, reqs []loadRequest) []loadRequest {
 // stack with the audit on (an in-memory recorder: the hashing of request
 // and answer and the entry are the server's work; where the entry goes is
 // BenchmarkTraceLoadDemo's business) and gzip as the load generator asks
-// for it, and through the engine alone. Each reports, besides wall time,
+// for it, the same through the server as deployed, whose answer cache
+// serves the traces asked again (kept-gzip, kept-identity, with the CPU
+// ratio to the uncached requests), and through the engine alone. Each
+// reports, besides wall time,
 // the CPU time of the thread that serves the requests (cpu-µs/req), the
 // figure to compare between builds on a shared machine. It needs no socket; run it with
 // -cpuprofile for the server's profile:
@@ -83,18 +86,23 @@ func BenchmarkTraceHandlerDemo(b *testing.B) {
 	mb, fx := centralBackend(b)
 	ctx := context.Background()
 	audited := &discardAudit{}
-	srv, err := api.New(api.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Audit: audited}, mb)
-	if err != nil {
-		b.Fatal(err)
+	server := func(cache int64) http.Handler {
+		srv, err := api.New(api.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Audit: audited, TraceCacheBytes: cache}, mb)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return srv.Handler()
 	}
-	h := srv.Handler()
+	// h computes every answer; kept is the server as deployed, with the
+	// answer cache, which serves a trace asked again from memory.
+	h, kept := server(-1), server(0)
 	readme := loadRequest{query: readmeTrace, req: api.TraceRequest{MaxHours: 72, Request: suspect.Request{Station: "WQ-C1-01", Parameter: "Cu",
 		Value: 1.815, Unit: "mg/L", Time: time.Date(2026, 8, 14, 4, 0, 0, 0, time.FixedZone("", 8*3600))}}}
 	rotation := servable(h, demoQueries(fx.basin.DS, demoQueryCount, loadSeed))
 	if len(rotation) < demoQueryCount/2 {
 		b.Fatalf("only %d of %d demo queries are answered", len(rotation), demoQueryCount)
 	}
-	serve := func(r loadRequest, gzip bool) int {
+	serveOn := func(h http.Handler, r loadRequest, gzip bool) int {
 		req := httptest.NewRequest(http.MethodGet, "/api/v1/trace?"+r.query, nil)
 		if gzip {
 			req.Header.Set("Accept-Encoding", "gzip")
@@ -106,6 +114,7 @@ func BenchmarkTraceHandlerDemo(b *testing.B) {
 		}
 		return rec.Body.Len()
 	}
+	serve := func(r loadRequest, gzip bool) int { return serveOn(h, r, gzip) }
 	for _, set := range []struct {
 		name string
 		reqs []loadRequest
@@ -119,16 +128,19 @@ func BenchmarkTraceHandlerDemo(b *testing.B) {
 		// other jobs on a shared machine do not inflate. The collector's
 		// background workers and the backend's own background work run on
 		// other threads: allocations are reported apart (-benchmem).
-		perReq := func(b *testing.B, bytes int, cpu0 time.Duration) {
+		perReq := func(b *testing.B, bytes int, cpu0 time.Duration) (cpuUs float64) {
 			reqs := max(b.N, 1) * len(set.reqs)
 			per := b.Elapsed() / time.Duration(reqs)
 			b.ReportMetric(float64(per.Nanoseconds()), "ns/op") // a request, not a pass
 			if cpu, ok := threadcpu.Now(); ok {
-				b.ReportMetric(float64((cpu-cpu0)/time.Duration(reqs))/1e3, "cpu-µs/req")
+				cpuUs = float64((cpu-cpu0)/time.Duration(reqs)) / 1e3
+				b.ReportMetric(cpuUs, "cpu-µs/req")
 			}
 			b.ReportMetric(float64(bytes)/float64(len(set.reqs)), "B/answer")
 			b.ReportMetric(float64(runtime.GOMAXPROCS(0))/per.Seconds(), "req/s-on-all-cores")
+			return cpuUs
 		}
+		var gzipCPU, identityCPU float64
 		b.Run(set.name+"/http-gzip", func(b *testing.B) {
 			var n int
 			runtime.LockOSThread()
@@ -140,7 +152,7 @@ func BenchmarkTraceHandlerDemo(b *testing.B) {
 					n += serve(r, true)
 				}
 			}
-			perReq(b, n, cpu0)
+			gzipCPU = perReq(b, n, cpu0)
 		})
 		b.Run(set.name+"/http-identity", func(b *testing.B) {
 			runtime.LockOSThread()
@@ -151,8 +163,36 @@ func BenchmarkTraceHandlerDemo(b *testing.B) {
 					serve(r, false)
 				}
 			}
-			perReq(b, plain, cpu0)
+			identityCPU = perReq(b, plain, cpu0)
 		})
+		// The same requests asked again of the server with the cache (the
+		// first pass fills it), against the CPU a request of the pass
+		// without it in this run.
+		for _, gz := range []bool{true, false} {
+			name, uncached := "kept-identity", identityCPU
+			if gz {
+				name, uncached = "kept-gzip", gzipCPU
+			}
+			for _, r := range set.reqs {
+				serveOn(kept, r, gz)
+			}
+			b.Run(set.name+"/"+name, func(b *testing.B) {
+				var n int
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				cpu0, _ := threadcpu.Now()
+				for b.Loop() {
+					n = 0
+					for _, r := range set.reqs {
+						n += serveOn(kept, r, gz)
+					}
+				}
+				cpu := perReq(b, n, cpu0)
+				if cpu > 0 && uncached > 0 {
+					b.ReportMetric(uncached/cpu, "x-less-cpu-than-uncached")
+				}
+			})
+		}
 		b.Run(set.name+"/engine", func(b *testing.B) {
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()

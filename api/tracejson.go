@@ -509,17 +509,21 @@ var traceBufs = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return
 
 // writeTraceJSON sends the trace answer as encoding/json would (an
 // application/json body ending in a newline): by appendTraceJSON, or by
-// encoding/json where that declines.
-func writeTraceJSON(c echo.Context, r *suspect.Result) error {
+// encoding/json where that declines. kept, when set, sees the body
+// before it is sent (the answer cache copies it).
+func writeTraceJSON(c echo.Context, r *suspect.Result, kept func([]byte)) error {
 	buf := traceBufs.Get().(*[]byte)
 	b, ok := appendTraceJSON((*buf)[:0], r)
 	if !ok {
-		traceBufs.Put(buf)
 		j, err := json.Marshal(r)
 		if err != nil {
+			traceBufs.Put(buf)
 			return err
 		}
-		return c.JSONBlob(http.StatusOK, append(j, '\n'))
+		b = append(append(b[:0], j...), '\n')
+	}
+	if kept != nil {
+		kept(b)
 	}
 	err := c.JSONBlob(http.StatusOK, b) // written through before it returns
 	if cap(b) <= 1<<20 {

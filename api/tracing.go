@@ -255,6 +255,14 @@ type TraceRequest struct {
 	MaxHours float64
 }
 
+// TraceVersioner is a TracingBackend whose trace answers are a function
+// of the request and a version of its data: the server keeps rendered
+// answers under the version (Config.TraceCacheBytes), and a change of the
+// data must change the version. A backend that is not one gets no cache.
+type TraceVersioner interface {
+	TraceVersion() uint64
+}
+
 // TraceResult is the engine's answer plus what a map needs to draw it.
 type TraceResult struct {
 	Result *suspect.Result

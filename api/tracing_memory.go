@@ -130,6 +130,11 @@ type tracingSnapshot struct {
 	// seen, so that engines built from the records know to rebuild.
 	records uint64
 
+	// version numbers the snapshots of one backend, 1 the first: every
+	// change of the data gives a new one (publish), so an answer computed
+	// from a snapshot may be kept under its version (TraceVersion).
+	version uint64
+
 	// positions holds the outfalls' positions in EPSG:4326 (OutfallKey →
 	// orb.Point), each projected the first time a trace names it.
 	positions sync.Map
@@ -179,7 +184,7 @@ func NewMemoryBackendWithBasin(b *basin.Basin, opts ...MemoryOption) (*MemoryBac
 	for i := range b.DS.Readings {
 		td.seen[model.KeyOf(&b.DS.Readings[i])] = i
 	}
-	td.cur = &tracingSnapshot{basin: b, ds: b.DS, checks: &permitChecks{}}
+	td.cur = &tracingSnapshot{basin: b, ds: b.DS, checks: &permitChecks{}, version: 1}
 	mb.tr = td
 	air := &airquery.Sources{}
 	if td.opt.airData != nil {
@@ -222,6 +227,26 @@ func (b *MemoryBackend) Basin() *basin.Basin {
 		return nil
 	}
 	return s.basin
+}
+
+// publish makes next the current data, numbered after the snapshot it
+// replaces. Callers hold ingestMu, so versions follow the order of the
+// changes.
+func (td *tracingData) publish(next *tracingSnapshot) {
+	td.mu.Lock()
+	next.version = td.cur.version + 1
+	td.cur = next
+	td.mu.Unlock()
+}
+
+// TraceVersion implements TraceVersioner: the version of the current
+// snapshot, which every ingest, correction and applied record changes.
+func (b *MemoryBackend) TraceVersion() uint64 {
+	s, err := b.snapshot()
+	if err != nil {
+		return 0
+	}
+	return s.version
 }
 
 // snapshot returns the current data.
@@ -745,9 +770,7 @@ func (b *MemoryBackend) ingest(ctx context.Context, readings []model.Reading, du
 	bs.DS = ds
 	next := &tracingSnapshot{basin: &bs, ds: ds, checks: old.checks, records: old.records}
 	extendLatest(old, next, len(old.ds.Readings))
-	td.mu.Lock()
-	td.cur = next
-	td.mu.Unlock()
+	td.publish(next)
 	for i := range fresh {
 		td.seen[model.KeyOf(&fresh[i])] = len(old.ds.Readings) + i
 	}

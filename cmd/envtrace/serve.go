@@ -52,7 +52,7 @@ func writeFixture(dir string) error { return fixtures.WriteCentral(dir) }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("serve")
-	e.cfg.Bind(fs, "addr", "data", "db", "auth", "snapshot-dir", "gc")
+	e.cfg.Bind(fs, "addr", "data", "db", "auth", "snapshot-dir", "gc", "trace-cache")
 	network := fs.String("network-name", "", "with --db: the stored network to serve (default: the only one)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -271,8 +271,12 @@ func locateCounties(e *env, pa *api.PetitionArea, land *dumping.Land, stations [
 // authentication is chosen.
 func (e *env) apiConfig() api.Config {
 	a := e.cfg.Auth
+	cache := int64(e.cfg.TraceCache)
+	if cache == 0 {
+		cache = -1 // api.Config's "none"; its 0 is the default
+	}
 	return api.Config{RequestTimeout: e.cfg.RequestTimeout.Duration, Basemaps: e.cfg.Basemaps, RateLimit: a.RateLimit,
-		PublicBaseURL: a.PublicBaseURL, AllowedHosts: a.AllowedHosts, CORSOrigins: a.CORSOrigins}
+		PublicBaseURL: a.PublicBaseURL, AllowedHosts: a.AllowedHosts, CORSOrigins: a.CORSOrigins, TraceCacheBytes: cache}
 }
 
 // checkAuth refuses `serve --db` without authentication (unless

@@ -59,6 +59,10 @@ type Config struct {
 	Auth Auth `json:"auth"`
 	// GC tunes the garbage collector of `serve`.
 	GC GC `json:"gc"`
+	// TraceCache bounds the rendered trace answers `serve` keeps for a
+	// trace asked again of the same data (JSON: bytes, or a string such
+	// as "64MiB"); 0 keeps none. Default 64 MiB.
+	TraceCache Bytes `json:"trace_cache"`
 }
 
 // GC tunes the Go garbage collector of a long-running server: a busy
@@ -309,6 +313,7 @@ func Default() Config {
 		StatementTimeout: Duration{15 * time.Second},
 		Auth:             Auth{RateLimit: 20, TokenCacheTTL: Duration{10 * time.Second}},
 		Audit:            Audit{CheckpointEvery: Duration{time.Minute}},
+		TraceCache:       64 << 20,
 	}
 }
 
@@ -331,7 +336,7 @@ func (c *Config) LoadFile(path string) error {
 // ENVTRACE_DB, ENVTRACE_NETWORK, ENVTRACE_LAYER, ENVTRACE_SNAP_TOLERANCE,
 // ENVTRACE_SNAPSHOT_DIR, ENVTRACE_REQUEST_TIMEOUT, ENVTRACE_STATEMENT_TIMEOUT,
 // ENVTRACE_TOKEN_CACHE_TTL, ENVTRACE_GC_PERCENT, ENVTRACE_MEMORY_LIMIT,
-// ENVTRACE_BASEMAPS, ENVTRACE_AUDIT_* and ENVTRACE_PRIVACY_*) read through
+// ENVTRACE_TRACE_CACHE, ENVTRACE_BASEMAPS, ENVTRACE_AUDIT_* and ENVTRACE_PRIVACY_*) read through
 // lookup, so tests need not touch the process environment.
 func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 	var errs []error
@@ -418,6 +423,11 @@ func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
 			errs = append(errs, fmt.Errorf("ENVTRACE_MEMORY_LIMIT: %w", err))
 		}
 	}
+	if v, ok := lookup("ENVTRACE_TRACE_CACHE"); ok && v != "" {
+		if err := c.TraceCache.Set(v); err != nil {
+			errs = append(errs, fmt.Errorf("ENVTRACE_TRACE_CACHE: %w", err))
+		}
+	}
 	if v, ok := lookup("ENVTRACE_BASEMAPS"); ok && v != "" {
 		var bs []Basemap
 		if err := json.Unmarshal([]byte(v), &bs); err != nil {
@@ -468,6 +478,8 @@ func (c *Config) Bind(fs *flag.FlagSet, names ...string) {
 		case "gc":
 			fs.IntVar(&c.GC.Percent, "gc-percent", c.GC.Percent, "GOGC for the server: heap growth (%) before a collection; -1 = only at --memory-limit; 0 = the runtime's")
 			fs.Var(&c.GC.MemoryLimit, "memory-limit", "GOMEMLIMIT for the server, e.g. 2GiB (0 = the runtime's)")
+		case "trace-cache":
+			fs.Var(&c.TraceCache, "trace-cache", "bytes of rendered trace answers kept for traces asked again, e.g. 64MiB (0 = none)")
 		case "audit-key-file":
 			fs.StringVar(&c.Audit.KeyFile, "audit-key-file", c.Audit.KeyFile, "file holding the audit HMAC key in hex (or set ENVTRACE_AUDIT_KEY)")
 		case "checkpoint":

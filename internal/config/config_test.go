@@ -93,33 +93,33 @@ func TestDumpingSettings(t *testing.T) {
 // suffixes, and settings the runtime would misread are refused.
 func TestServeTuning(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "envtrace.json")
-	if err := os.WriteFile(file, []byte(`{"gc": {"percent": 150, "memory_limit": "3GiB"}, "auth": {"token_cache_ttl": "30s"}}`), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte(`{"gc": {"percent": 150, "memory_limit": "3GiB"}, "auth": {"token_cache_ttl": "30s"}, "trace_cache": "16MiB"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	c := Default()
-	if c.GC != (GC{}) || c.Auth.TokenCacheTTL.Duration != 10*time.Second {
-		t.Fatalf("defaults: gc %+v, token cache TTL %v", c.GC, c.Auth.TokenCacheTTL)
+	if c.GC != (GC{}) || c.Auth.TokenCacheTTL.Duration != 10*time.Second || c.TraceCache != 64<<20 {
+		t.Fatalf("defaults: gc %+v, token cache TTL %v, trace cache %v", c.GC, c.Auth.TokenCacheTTL, c.TraceCache)
 	}
 	if err := c.LoadFile(file); err != nil {
 		t.Fatal(err)
 	}
-	if c.GC.Percent != 150 || c.GC.MemoryLimit != 3<<30 || c.Auth.TokenCacheTTL.Duration != 30*time.Second {
-		t.Fatalf("from the file: gc %+v, TTL %v", c.GC, c.Auth.TokenCacheTTL)
+	if c.GC.Percent != 150 || c.GC.MemoryLimit != 3<<30 || c.Auth.TokenCacheTTL.Duration != 30*time.Second || c.TraceCache != 16<<20 {
+		t.Fatalf("from the file: gc %+v, TTL %v, trace cache %v", c.GC, c.Auth.TokenCacheTTL, c.TraceCache)
 	}
-	env := map[string]string{"ENVTRACE_GC_PERCENT": "400", "ENVTRACE_MEMORY_LIMIT": "512MiB", "ENVTRACE_TOKEN_CACHE_TTL": "2s"}
+	env := map[string]string{"ENVTRACE_GC_PERCENT": "400", "ENVTRACE_MEMORY_LIMIT": "512MiB", "ENVTRACE_TOKEN_CACHE_TTL": "2s", "ENVTRACE_TRACE_CACHE": "8MiB"}
 	if err := c.ApplyEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
 		t.Fatal(err)
 	}
-	if c.GC.Percent != 400 || c.GC.MemoryLimit != 512<<20 || c.Auth.TokenCacheTTL.Duration != 2*time.Second {
-		t.Fatalf("from the environment: gc %+v, TTL %v", c.GC, c.Auth.TokenCacheTTL)
+	if c.GC.Percent != 400 || c.GC.MemoryLimit != 512<<20 || c.Auth.TokenCacheTTL.Duration != 2*time.Second || c.TraceCache != 8<<20 {
+		t.Fatalf("from the environment: gc %+v, TTL %v, trace cache %v", c.GC, c.Auth.TokenCacheTTL, c.TraceCache)
 	}
 	fs := flag.NewFlagSet("x", flag.ContinueOnError)
-	c.Bind(fs, "gc", "auth")
-	if err := fs.Parse([]string{"--gc-percent", "-1", "--memory-limit", "1073741824", "--token-cache-ttl", "0"}); err != nil {
+	c.Bind(fs, "gc", "auth", "trace-cache")
+	if err := fs.Parse([]string{"--gc-percent", "-1", "--memory-limit", "1073741824", "--token-cache-ttl", "0", "--trace-cache", "0"}); err != nil {
 		t.Fatal(err)
 	}
-	if c.GC.Percent != -1 || c.GC.MemoryLimit != 1<<30 || c.Auth.TokenCacheTTL.Duration != 0 || c.GC.Check() != nil {
-		t.Fatalf("from the flags: gc %+v (check %v), TTL %v", c.GC, c.GC.Check(), c.Auth.TokenCacheTTL)
+	if c.GC.Percent != -1 || c.GC.MemoryLimit != 1<<30 || c.Auth.TokenCacheTTL.Duration != 0 || c.GC.Check() != nil || c.TraceCache != 0 {
+		t.Fatalf("from the flags: gc %+v (check %v), TTL %v, trace cache %v", c.GC, c.GC.Check(), c.Auth.TokenCacheTTL, c.TraceCache)
 	}
 	for _, tc := range []struct {
 		name string
