@@ -30,14 +30,19 @@ var readmeTrace = url.Values{"station": {"WQ-C1-01"}, "parameter": {"Cu"}, "valu
 // the embedded demo fixture, a child process, from this process: the
 // README's plating trace over and over, and a rotation over 2,000 seeded
 // traces of the fixture's stations, parameters, values and times (no
-// answer repeats within 2,000 requests, so nothing a cache could keep
-// helps). Every trace is audited, as the trace route always is.
+// answer repeats within 2,000 requests). Every trace is audited, as the
+// trace route always is. The servers run with their answer cache as
+// deployed (64 MiB, which holds the whole rotation): the pass that checks
+// which rotating traces are answered fills it, so the phases measure
+// traces asked again; the first server keeps no answers and is the
+// baseline of computing each one.
 //
-// Up to three servers run one after the other, each stopped before the next
+// Up to four servers run one after the other, each stopped before the next
 // starts:
 //
-//   - memory-audit: `serve` on the embedded fixture, its audit entries
-//     kept in memory (the demo's recorder);
+//   - memory-audit-uncached: `serve --trace-cache 0` on the embedded
+//     fixture, its audit entries kept in memory (the demo's recorder);
+//   - memory-audit: the same with the answer cache;
 //   - postgis-audit: when ENVTRACE_TEST_DATABASE_URL is set (required
 //     under REQUIRE_POSTGIS=1), the fixture imported into that database and
 //     `serve --db --insecure-demo` with an audit key, which writes every
@@ -64,7 +69,11 @@ func BenchmarkTraceLoadDemo(b *testing.B) {
 	say := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "trace load demo: "+format+"\n", args...) }
 	say("load average before the phases: %s", loadAverage())
 	rotation := demoQueries(fx.basin.DS, demoQueryCount, loadSeed)
-	mem := startServer(b, nil)
+	// The baseline: every answer computed (no answer cache).
+	mem := startServer(b, nil, "--trace-cache", "0")
+	rotation = runDemoLoad(b, "memory-audit-uncached", mem, rotation, "", say)
+	mem.stop()
+	mem = startServer(b, nil)
 	rotation = runDemoLoad(b, "memory-audit", mem, rotation, "", say)
 	mem.stop()
 
