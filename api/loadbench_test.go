@@ -765,10 +765,15 @@ func msOfDur(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
 // BenchmarkTraceLoad serves the Taiwan-scale data directory from a child
 // `envtrace serve` process and measures the trace endpoint's latency and
 // throughput at fixed offered rates (open loop) and at saturation (closed
-// loop). Client and server share the machine. Up to three servers run one
-// after the other, each stopped before the next starts:
+// loop). Client and server share the machine. The servers keep trace
+// answers as deployed (the answer cache, filled by the warm-up pass), but
+// for the first, the baseline that computes every answer. Up to five
+// servers run one after the other, each stopped before the next starts:
 //
-//   - memory-audit: `serve --data DIR`, its audit entries kept in memory;
+//   - memory-audit-uncached: `serve --data DIR --trace-cache 0`, its audit
+//     entries kept in memory;
+//   - memory-audit: the same with the answer cache, the log comparing
+//     the server CPU a request of the two;
 //   - postgis-audit: when ENVTRACE_TEST_DATABASE_URL is set (required under
 //     REQUIRE_POSTGIS=1), the data directory imported into a database of
 //     its own (cloned from that one and dropped afterwards) and `serve --db
@@ -790,12 +795,20 @@ func BenchmarkTraceLoad(b *testing.B) {
 	// to stderr.
 	say := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "trace load: "+format+"\n", args...) }
 	say("load average before the phases: %s", loadAverage())
-	srv := startServer(b, nil, "--data", data.dir)
+	srv := startServer(b, nil, "--data", data.dir, "--trace-cache", "0")
 	say("data: %d reaches (%d basins, %d divergences), %d facilities, %d reports, %d stations, %d readings (generated in %v); set-up %v",
 		data.reaches, data.basins, data.divergences, data.facilities, data.reports, data.stations, data.readgs, data.gen.Round(time.Millisecond),
 		time.Since(t0).Round(time.Millisecond))
-	runTaiwanLoad(b, "memory-audit", srv, data, "", say)
+	computed := runTaiwanLoad(b, "memory-audit-uncached", srv, data, "", say)
 	srv.stop()
+	srv = startServer(b, nil, "--data", data.dir)
+	kept := runTaiwanLoad(b, "memory-audit", srv, data, "", say)
+	srv.stop()
+	for phase, cpu := range kept {
+		if base := computed[phase]; base > 0 {
+			say("answer cache, %s: %.0f µs of server CPU a request, %.0f µs without it (%.2f×)", phase, cpu, base, base/cpu)
+		}
+	}
 
 	if os.Getenv("ENVTRACE_TEST_DATABASE_URL") == "" {
 		if os.Getenv("REQUIRE_POSTGIS") == "1" {
