@@ -49,10 +49,19 @@ func TestBrowserOdour(t *testing.T) {
 				const out = [];
 				document.querySelectorAll('path.odour-marker').forEach((m) => { m.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})); });
 				document.querySelectorAll('.leaflet-tooltip').forEach((n) => out.push(n.textContent));
+				document.querySelectorAll('path.odour-marker').forEach((m) => { m.dispatchEvent(new MouseEvent('mouseout', {bubbles: true, relatedTarget: document.body})); });
 				return out.join('\n');
 			})()`)
 			if !strings.Contains(tips, tc.category) || !strings.Contains(tips, "(UTC+8)") {
 				t.Errorf("tooltips lack %q or the Taiwan time: %.300s", tc.category, tips)
+			}
+			// The tooltips close again as the pointer leaves (a user hovers
+			// one petition at a time), so the shot shows the map. They fade
+			// out before they leave the page.
+			_, _ = runStep(b.ctx, chromedp.Poll[bool](`document.querySelectorAll('.leaflet-tooltip .odour-tip').length === 0`,
+				chromedp.WithPollingTimeout(3*time.Second)))
+			if open := b.count(".leaflet-tooltip .odour-tip"); open != 0 {
+				t.Errorf("%d tooltips stay open after the pointer left the petitions", open)
 			}
 			b.shot("odour")
 			id := traceFirstPetition(b)
@@ -65,6 +74,19 @@ func TestBrowserOdour(t *testing.T) {
 			}
 			if popup := b.text(".odour-trace-popup"); !strings.Contains(popup, tc.traced) || !strings.Contains(popup, top) {
 				t.Errorf("trace popup %q lacks %q or the REST answer's top candidate %s", popup, tc.traced, top)
+			}
+			// The whole popup is in the map's view (the candidates on a
+			// phone's narrow map too).
+			popupOut := `(() => {
+				const p = document.querySelector('.odour-trace-popup .leaflet-popup-content-wrapper').getBoundingClientRect();
+				const m = document.querySelector('#map').getBoundingClientRect();
+				const inside = p.left >= m.left - 1 && p.right <= m.right + 1 && p.top >= m.top - 1 && p.bottom <= m.bottom + 1;
+				return inside ? '' : JSON.stringify({popup: p, map: m});
+			})()`
+			// The map pans the popup into view (animated): wait for it.
+			_, _ = runStep(b.ctx, chromedp.Poll[bool](popupOut+` === ''`, chromedp.WithPollingTimeout(3*time.Second)))
+			if out := js[string](b, popupOut); out != "" {
+				t.Errorf("the trace popup reaches outside the map: %s", out)
 			}
 			// The confidence reason in the page's language, from its code.
 			if got, want := b.text(".odour-trace-popup .odour-reason"), reasonIn(t, tc.lang, traceConfidence(t, base, id)); got != want {

@@ -71,9 +71,12 @@ async function traceUpwind(ctx, layer, id) {
     const res = await api('/odour/trace?petition=' + encodeURIComponent(id));
     ctx.map.closePopup();
     layer.clearLayers();
-    drawTrace(layer, res);
+    const popup = drawTrace(layer, res);
     const line = (res.trajectory || []).map((p) => [p.lat, p.lon]);
-    if (line.length >= 2) ctx.map.fitBounds(L.latLngBounds(line).pad(0.3));
+    if (line.length >= 2) ctx.map.fitBounds(L.latLngBounds(line).pad(0.3), { animate: false });
+    // Opened once the map has its new view, so that it pans the whole
+    // popup (the candidates) into sight, on a phone too.
+    if (popup) popup.addTo(layer);
     document.body.dataset.odourTrace = id;
   } catch (e) {
     showError(e, t('odour.trace_failed', { id }));
@@ -83,8 +86,9 @@ async function traceUpwind(ctx, layer, id) {
   }
 }
 
-// drawTrace draws a trace result: trajectory line, surface maximum and the
-// candidates' evidence at the petition (the trajectory's first point).
+// drawTrace draws a trace result: trajectory line and surface maximum.
+// It returns the popup of the candidates' evidence at the petition (the
+// trajectory's first point), for the caller to open, or null.
 function drawTrace(layer, res) {
   const line = (res.trajectory || []).map((p) => [p.lat, p.lon]);
   if (line.length >= 2) {
@@ -92,21 +96,21 @@ function drawTrace(layer, res) {
       .addTo(layer).bindTooltip(t('odour.trajectory_tip', { id: res.petition, hours: num(hoursSpanned(res.trajectory), 1) }));
   }
   if (res.surface_max) drawSurfaceMax(layer, res.surface_max);
-  if (!line.length) return;
+  if (!line.length) return null;
   const list = el('ol', { class: 'odour-candidates' }, (res.candidates || []).slice(0, 5).map((c) => el('li', {
     text: t('odour.candidate', {
       name: c.name, id: c.facility_id, score: num(c.score, 2), supporting: c.evidence.supporting_petitions,
       closest: c.evidence.trajectory ? num(c.evidence.trajectory.closest_m, 0) : '—',
     }),
   })));
-  L.popup({ className: 'odour-trace-popup', autoClose: false, closeOnClick: false, maxWidth: 280, autoPan: false })
+  return L.popup({ className: 'odour-trace-popup', autoClose: false, closeOnClick: false, maxWidth: 280,
+    autoPan: true, autoPanPadding: [12, 12] })
     .setLatLng(line[0])
     .setContent(el('div', {},
       el('strong', { text: t('odour.trace_title', { id: res.petition }) }),
       el('div', { class: 'small', text: t('odour.confidence', { level: t('odour.level.' + res.confidence.level) }) }),
       el('div', { class: 'small odour-reason', text: reasonText(res.confidence) }),
-      list))
-    .addTo(layer);
+      list));
 }
 
 // hoursSpanned is how many hours the trajectory goes back.
