@@ -140,8 +140,9 @@ func BenchmarkTraceHandlerDemo(b *testing.B) {
 			b.ReportMetric(float64(runtime.GOMAXPROCS(0))/per.Seconds(), "req/s-on-all-cores")
 			return cpuUs
 		}
-		var gzipCPU, identityCPU float64
-		b.Run(set.name+"/http-gzip", func(b *testing.B) {
+		// handler runs the set through h over and over on one thread and
+		// returns the serving thread's CPU a request (µs).
+		handler := func(b *testing.B, h http.Handler, gz bool) float64 {
 			var n int
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
@@ -149,47 +150,27 @@ func BenchmarkTraceHandlerDemo(b *testing.B) {
 			for b.Loop() {
 				n = 0
 				for _, r := range set.reqs {
-					n += serve(r, true)
+					n += serveOn(h, r, gz)
 				}
 			}
-			gzipCPU = perReq(b, n, cpu0)
-		})
-		b.Run(set.name+"/http-identity", func(b *testing.B) {
-			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
-			cpu0, _ := threadcpu.Now()
-			for b.Loop() {
-				for _, r := range set.reqs {
-					serve(r, false)
-				}
-			}
-			identityCPU = perReq(b, plain, cpu0)
-		})
+			return perReq(b, n, cpu0)
+		}
+		uncached := map[bool]float64{}
+		for _, gz := range []bool{true, false} {
+			name := map[bool]string{true: "gzip", false: "identity"}[gz]
+			b.Run(set.name+"/http-"+name, func(b *testing.B) { uncached[gz] = handler(b, h, gz) })
+		}
 		// The same requests asked again of the server with the cache (the
 		// first pass fills it), against the CPU a request of the pass
 		// without it in this run.
 		for _, gz := range []bool{true, false} {
-			name, uncached := "kept-identity", identityCPU
-			if gz {
-				name, uncached = "kept-gzip", gzipCPU
-			}
 			for _, r := range set.reqs {
 				serveOn(kept, r, gz)
 			}
-			b.Run(set.name+"/"+name, func(b *testing.B) {
-				var n int
-				runtime.LockOSThread()
-				defer runtime.UnlockOSThread()
-				cpu0, _ := threadcpu.Now()
-				for b.Loop() {
-					n = 0
-					for _, r := range set.reqs {
-						n += serveOn(kept, r, gz)
-					}
-				}
-				cpu := perReq(b, n, cpu0)
-				if cpu > 0 && uncached > 0 {
-					b.ReportMetric(uncached/cpu, "x-less-cpu-than-uncached")
+			name := map[bool]string{true: "gzip", false: "identity"}[gz]
+			b.Run(set.name+"/kept-"+name, func(b *testing.B) {
+				if cpu := handler(b, kept, gz); cpu > 0 && uncached[gz] > 0 {
+					b.ReportMetric(uncached[gz]/cpu, "x-less-cpu-than-uncached")
 				}
 			})
 		}
