@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -12,7 +13,6 @@ import (
 
 	"github.com/envtrace/envtrace/api/ogc"
 	"github.com/envtrace/envtrace/casework/farmalert"
-	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/farmland"
 )
 
@@ -26,21 +26,19 @@ type FarmlandArea struct {
 	// (default time.Now).
 	Now func() time.Time
 
-	// basin, when set (MemoryBackend.FarmlandArea), is the basin served
-	// now, which the engine answers over.
-	basin func() *basin.Basin
+	// current, when set (MemoryBackend.FarmlandArea), is the engine over
+	// the basin served now and the irrigation layers applied last.
+	current func() (*farmland.Engine, error)
 }
 
 // engine is the forward-impact engine over the basin served now, with the
-// records and readings applied since start (farmland.Engine.On).
+// records and readings applied since start (farmland.Engine.On), and the
+// irrigation layers applied last (MemoryBackend.ApplyFarmland).
 func (a *FarmlandArea) engine() (*farmland.Engine, error) {
-	if a.basin == nil {
+	if a.current == nil {
 		return a.Engine, nil
 	}
-	if b := a.basin(); b != nil && b != a.Engine.B {
-		return a.Engine.On(b)
-	}
-	return a.Engine, nil
+	return a.current()
 }
 
 // FarmlandBackend is a backend with a farmland desk; nil disables the
@@ -57,14 +55,66 @@ func WithFarmland(a *FarmlandArea) MemoryOption {
 // FarmlandArea implements FarmlandBackend; nil when built without
 // WithFarmland. Its engine answers over the current basin (Basin), so
 // facilities, outfalls, permits and readings applied since start
-// (ApplyRecords, the followers) reach the impact and accumulation.
+// (ApplyRecords, the followers) reach the impact and accumulation, and
+// over the irrigation layers applied last (ApplyFarmland).
 func (b *MemoryBackend) FarmlandArea() *FarmlandArea {
 	if b.tr == nil || b.tr.opt.farmland == nil {
 		return nil
 	}
 	a := *b.tr.opt.farmland
-	a.basin = b.Basin
+	a.Engine = b.tr.farm.Load()
+	a.current = b.farmlandEngine
 	return &a
+}
+
+// farmlandCache is the farmland engine of one snapshot, built from base
+// (the engine of the irrigation layers applied last).
+type farmlandCache struct {
+	base, eng *farmland.Engine
+}
+
+// farmlandEngine is the farmland engine over the current snapshot's basin
+// and the irrigation layers applied last, built once per snapshot and
+// layers (as Trace builds the suspect engine once per snapshot): a request
+// reuses it until an ingest, an applied record or applied layers change
+// what it answers over.
+func (b *MemoryBackend) farmlandEngine() (*farmland.Engine, error) {
+	s, err := b.snapshot()
+	if err != nil {
+		return nil, err
+	}
+	base := b.tr.farm.Load()
+	if c := s.farm.Load(); c != nil && c.base == base {
+		return c.eng, nil
+	}
+	eng := base
+	if s.basin != base.B {
+		if eng, err = base.On(s.basin); err != nil {
+			return nil, err
+		}
+	}
+	// Two requests that miss at once both build it; either result is the
+	// same engine.
+	s.farm.Store(&farmlandCache{base: base, eng: eng})
+	return eng, nil
+}
+
+// ApplyFarmland replaces the farmland desk's irrigation layers with d
+// (`serve --db` replicas follow the layers an import stores this way):
+// the intakes are placed on the current basin's network, and an intake
+// that cannot be placed is an error that leaves the layers served
+// unchanged. Requests already running finish on the layers they began
+// with.
+func (b *MemoryBackend) ApplyFarmland(d *farmland.Data) error {
+	if b.tr == nil || b.tr.opt.farmland == nil {
+		return errors.New("api: apply farmland: the backend has no farmland desk")
+	}
+	eng, err := farmland.New(b.Basin(), d, 0)
+	if err != nil {
+		return fmt.Errorf("api: apply farmland: %w", err)
+	}
+	b.tr.farm.Store(eng)
+	return nil
 }
 
 func (a *FarmlandArea) now() time.Time {

@@ -13,6 +13,7 @@ import (
 	"github.com/envtrace/envtrace/tracing/adf"
 	"github.com/envtrace/envtrace/tracing/airpermit"
 	"github.com/envtrace/envtrace/tracing/airquery"
+	"github.com/envtrace/envtrace/tracing/farmland"
 	"github.com/envtrace/envtrace/tracing/sensor"
 )
 
@@ -130,6 +131,9 @@ type memoryOGC struct {
 	petitions int
 	sensors   *sensor.Data
 	permits   *airpermit.Data
+	// farm is the irrigation system the farmland layers show (nil
+	// without a farmland desk; ApplyFarmland replaces it).
+	farm *farmland.Data
 	// The analysis groups, and the sensor screen the risk areas read.
 	screenLayer, petitionLayers, sensorLayers, violationLayers, riskLayer, surface layerGroup
 	screen                                                                         *adf.Result
@@ -182,9 +186,13 @@ func (m *memoryOGC) current() (*ogc.MemorySource, error) {
 	if m.b.air != nil {
 		sd, permits = m.b.air.window.Snapshot(), m.b.air.permits.Load()
 	}
+	var farm *farmland.Data
+	if m.b.tr.opt.farmland != nil {
+		farm = m.b.tr.farm.Load().D
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.snap != snap || m.cache == nil || m.petitions != len(ps) || m.sensors != sd || m.permits != permits {
+	if m.snap != snap || m.cache == nil || m.petitions != len(ps) || m.sensors != sd || m.permits != permits || m.farm != farm {
 		checks, err := m.b.PermitChecks(context.Background())
 		if err != nil {
 			return nil, err
@@ -193,8 +201,8 @@ func (m *memoryOGC) current() (*ogc.MemorySource, error) {
 		if pa := m.b.PetitionArea(); m.b.od != nil && pa != nil {
 			opts = append(opts, ogc.WithPetitions(ps, pa.Desk.PublicLocation))
 		}
-		if fa := m.b.FarmlandArea(); fa != nil {
-			opts = append(opts, farmlandCollections(fa.Engine.D)...)
+		if farm != nil {
+			opts = append(opts, farmlandCollections(farm)...)
 		}
 		analysis, err := m.analysisCollections(context.Background(), snap, len(ps), sd, permits)
 		if err != nil {
@@ -205,7 +213,7 @@ func (m *memoryOGC) current() (*ogc.MemorySource, error) {
 		if err != nil {
 			return nil, err
 		}
-		m.snap, m.cache, m.petitions, m.sensors, m.permits = snap, src, len(ps), sd, permits
+		m.snap, m.cache, m.petitions, m.sensors, m.permits, m.farm = snap, src, len(ps), sd, permits, farm
 	}
 	return m.cache, nil
 }

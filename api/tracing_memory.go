@@ -20,6 +20,7 @@ import (
 	"github.com/envtrace/envtrace/tracing/balance"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/datadir"
+	"github.com/envtrace/envtrace/tracing/farmland"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/permits"
 	"github.com/envtrace/envtrace/tracing/rpi"
@@ -100,6 +101,11 @@ type tracingData struct {
 	seen map[model.ReadingKey]int
 
 	opt memoryOptions
+
+	// farm is the farmland engine of the irrigation layers applied last
+	// (WithFarmland's, then ApplyFarmland's), over the basin it was built
+	// on; each snapshot caches its own engine over its basin (farm).
+	farm atomic.Pointer[farmland.Engine]
 }
 
 // permitChecks are the permit checks of one version of the records:
@@ -144,6 +150,10 @@ type tracingSnapshot struct {
 	// built from.
 	engineOnce sync.Once
 	engine     *suspect.Engine
+
+	// farm is the farmland engine over this snapshot's basin, built on
+	// first use (MemoryBackend.farmlandEngine).
+	farm atomic.Pointer[farmlandCache]
 }
 
 // stationLatest is what the station endpoints derive from all readings.
@@ -185,6 +195,9 @@ func NewMemoryBackendWithBasin(b *basin.Basin, opts ...MemoryOption) (*MemoryBac
 		td.seen[model.KeyOf(&b.DS.Readings[i])] = i
 	}
 	td.cur = &tracingSnapshot{basin: b, ds: b.DS, checks: &permitChecks{}, version: 1}
+	if td.opt.farmland != nil {
+		td.farm.Store(td.opt.farmland.Engine)
+	}
 	mb.tr = td
 	air := &airquery.Sources{}
 	if td.opt.airData != nil {

@@ -293,6 +293,7 @@ func Requirements() postgis.Requirements {
 			"api_tokens",
 			"inspections", "self_reports",
 			"audit_log", "personal_contacts", "personal_location_roles", "personal_locations", "public_locations",
+			"farmland_imports", "farmland_intakes", "farmland_areas", "farmland_reach_flows", "farmland_canal_permits",
 		},
 		Indexes: []string{
 			"schema_migrations_pkey", "networks_pkey", "networks_name_srid_key",
@@ -327,6 +328,9 @@ func Requirements() postgis.Requirements {
 			"audit_log_pkey", "audit_log_at", "audit_log_actor", "personal_contacts_pkey", "personal_contacts_subject",
 			"personal_contacts_collected", "personal_location_roles_pkey", "personal_locations_pkey", "personal_locations_geom",
 			"personal_locations_collected", "public_locations_pkey", "public_locations_geom", "dumping_reports_contact_subject",
+			// the farmland desk's layers (migration 0020)
+			"farmland_imports_pkey", "farmland_intakes_pkey", "farmland_intakes_geom_gist", "farmland_areas_pkey",
+			"farmland_areas_geom_gist", "farmland_reach_flows_pkey", "farmland_canal_permits_pkey",
 		},
 		Hint: "run envtrace db migrate",
 	}

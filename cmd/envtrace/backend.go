@@ -21,6 +21,7 @@ import (
 	"github.com/envtrace/envtrace/tracing/airpermit"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/datadir"
+	"github.com/envtrace/envtrace/tracing/farmland"
 	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/odour"
 )
@@ -64,8 +65,9 @@ type dbBackend struct {
 	// imports correct), records the facilities, outfalls, permits, limits,
 	// reports and stations imported, petitions the petitions they accept,
 	// airPermits the air permits, declarations and CEMS records stored
-	// after start-up.
-	follow, records, petitions, airPermits *store.Follower
+	// after start-up, farmland the irrigation systems imported (nil when
+	// none was stored at start-up: the desk is not served).
+	follow, records, petitions, airPermits, farmland *store.Follower
 	// auditLog lets administrators read the audit trail; nil without
 	// authentication, which leaves the route unmounted.
 	auditLog api.AuditQuerier
@@ -128,6 +130,9 @@ func (d *dbBackend) Ready(ctx context.Context) error {
 	}
 	if d.airPermits != nil && !d.airPermits.Connected() {
 		return errors.New("the air permits follower is not connected to the database")
+	}
+	if d.farmland != nil && !d.farmland.Connected() {
+		return errors.New("the farmland follower is not connected to the database")
 	}
 	return nil
 }
@@ -288,8 +293,20 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	// the dataset, whose readings are traced on the loaded network.
 	insp := &inspection.Source{Dir: airData, Repo: st, SelfReports: st, Dumps: store.NewDumpingRepo(pool)}
 	insp.UseBasin(b)
-	mb, err := api.NewMemoryBackendWithBasin(b, api.WithIngestSink(durableIngest(st)), api.WithCases(st), api.WithAirData(airData), api.WithPetitions(pa),
-		api.WithInspections(insp))
+	// The farmland desk answers over the irrigation system stored in
+	// PostGIS (migration 0020), and its follower applies what later
+	// imports store.
+	fa, farmRev, err := dbFarmland(ctx, pool, b)
+	if err != nil {
+		return err
+	}
+	opts := []api.MemoryOption{api.WithIngestSink(durableIngest(st)), api.WithCases(st), api.WithAirData(airData), api.WithPetitions(pa),
+		api.WithInspections(insp)}
+	if fa != nil {
+		opts = append(opts, api.WithFarmland(fa))
+		fmt.Fprintf(e.stdout, "envtrace: farmland desk over %d intakes and %d irrigated areas\n", len(fa.Engine.D.Intakes), len(fa.Engine.D.Areas))
+	}
+	mb, err := api.NewMemoryBackendWithBasin(b, opts...)
 	if err != nil {
 		return err
 	}
@@ -328,6 +345,12 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		return nil
 	})
 	db.airPermits.Log = db.follow.Log
+	if fa != nil {
+		db.farmland = store.NewFarmlandFollower(pool, farmRev, func(_ context.Context, d *farmland.Data) error {
+			return mb.ApplyFarmland(d)
+		})
+		db.farmland.Log = db.follow.Log
+	}
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	go func() {
@@ -350,6 +373,13 @@ func serveDB(ctx context.Context, e *env, network string) error {
 			stop(fmt.Errorf("air permits follower: %w", err))
 		}
 	}()
+	if db.farmland != nil {
+		go func() {
+			if err := db.farmland.Run(ctx); !errors.Is(err, context.Canceled) {
+				stop(fmt.Errorf("farmland follower: %w", err))
+			}
+		}()
+	}
 	if tokenCache != nil && cfg.Auth != nil {
 		l := &store.TokenRevocations{Pool: pool, Revoked: tokenCache.Revoked, Live: tokenCache.Live, Log: db.follow.Log}
 		go func() { _ = l.Run(ctx) }() // ends with ctx; until it listens, tokens are read from the database

@@ -87,6 +87,8 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 			return cmdImportSensors(ctx, e, args[1:])
 		case "parcels":
 			return cmdImportParcels(ctx, e, args[1:])
+		case "farmland":
+			return cmdImportFarmland(ctx, e, args[1:])
 		case "cems":
 			return cmdImportCEMS(ctx, e, args[1:])
 		case "wind", "air":
@@ -132,6 +134,9 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 				return retryHint(err)
 			}
 			fmt.Fprintf(e.stdout, "imported %s: %d agencies, %d jurisdictions, %d parcels\n", e.cfg.Data, len(land.Agencies), len(land.Jurisdictions), len(land.Parcels))
+		}
+		if err := importFarmland(ctx, e, pool, e.cfg.Data); err != nil {
+			return err
 		}
 	}
 	if ds != nil {

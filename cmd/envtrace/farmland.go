@@ -3,11 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/farmalert"
+	"github.com/envtrace/envtrace/casework/outbox"
+	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/farmland"
 )
@@ -19,14 +24,103 @@ var taipei = time.FixedZone("CST", 8*3600)
 // directory has no irrigation intakes.
 func farmlandArea(dir string, b *basin.Basin, ob farmalert.Enqueuer) (*api.FarmlandArea, error) {
 	d, err := farmland.ReadDir(dir)
-	if err != nil || len(d.Intakes) == 0 {
+	if err != nil {
 		return nil, err
+	}
+	return newFarmlandArea(b, d, ob)
+}
+
+// newFarmlandArea is the farmland desk over b with the irrigation system
+// d, from a directory or PostGIS; nil when d has no intakes.
+func newFarmlandArea(b *basin.Basin, d *farmland.Data, ob farmalert.Enqueuer) (*api.FarmlandArea, error) {
+	if d == nil || len(d.Intakes) == 0 {
+		return nil, nil
 	}
 	eng, err := farmland.New(b, d, 0)
 	if err != nil {
 		return nil, err
 	}
 	return &api.FarmlandArea{Engine: eng, Alerts: farmalert.NewBook(ob)}, nil
+}
+
+// dbFarmland is the farmland desk `serve --db` serves: the irrigation
+// system stored in PostGIS (migration 0020) over b, nil when none is
+// stored, and the rev its follower starts from. Alerts' e-mails go to
+// the PostGIS outbox, which the dumping desk's worker delivers.
+func dbFarmland(ctx context.Context, pool *pgxpool.Pool, b *basin.Basin) (*api.FarmlandArea, int64, error) {
+	d, rev, err := store.LoadFarmland(ctx, pool)
+	if err != nil {
+		return nil, 0, err
+	}
+	fa, err := newFarmlandArea(b, d, dbEnqueuer{store.NewOutbox(pool)})
+	if err != nil {
+		return nil, 0, fmt.Errorf("stored irrigation system: %w", err)
+	}
+	return fa, rev, nil
+}
+
+// dbEnqueuer takes a farmland alert's e-mails into the PostGIS outbox
+// (farmalert.Enqueuer has no context: the alert book records in memory).
+type dbEnqueuer struct{ o *store.Outbox }
+
+// enqueueTimeout bounds the write of an alert's e-mails.
+const enqueueTimeout = 10 * time.Second
+
+// Enqueue implements farmalert.Enqueuer.
+func (q dbEnqueuer) Enqueue(ms ...outbox.Message) error {
+	ctx, cancel := context.WithTimeout(context.Background(), enqueueTimeout)
+	defer cancel()
+	return q.o.Enqueue(ctx, ms...)
+}
+
+// importFarmland stores the directory's irrigation system in PostGIS
+// (store.ImportFarmland, replacing the stored one) when the directory has
+// irrigation intakes, the desk's condition.
+func importFarmland(ctx context.Context, e *env, pool *pgxpool.Pool, dir string) error {
+	d, err := farmland.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	if len(d.Intakes) == 0 {
+		if len(d.Areas) > 0 || len(d.FlowM3s) > 0 || len(d.Permits) > 0 {
+			fmt.Fprintf(e.stderr, "warning: %s: irrigation files without %s not imported (the farmland desk needs intakes)\n", dir, farmland.FileIntakes)
+		}
+		return nil
+	}
+	rev, err := store.ImportFarmland(ctx, pool, d, filepath.Base(dir))
+	if err != nil {
+		return retryHint(err)
+	}
+	fmt.Fprintf(e.stdout, "imported %s: irrigation system %d: %d intakes, %d irrigated areas, %d reach flows, %d canal permits\n",
+		dir, rev, len(d.Intakes), len(d.Areas), len(d.FlowM3s), len(d.Permits))
+	return nil
+}
+
+// cmdImportFarmland stores only the directory's irrigation files
+// (`envtrace import farmland`), to replace the layers without importing
+// the rest of the directory again.
+func cmdImportFarmland(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("import farmland")
+	e.cfg.Bind(fs, "db", "data")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if e.cfg.Data == "" {
+		return usageErr("usage: envtrace import farmland --db URL --data DIR")
+	}
+	d, err := farmland.ReadDir(e.cfg.Data)
+	if err != nil {
+		return err
+	}
+	if len(d.Intakes) == 0 {
+		return fmt.Errorf("%s: no %s: nothing to import", e.cfg.Data, farmland.FileIntakes)
+	}
+	pool, err := e.openReadyDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	return importFarmland(ctx, e, pool, e.cfg.Data)
 }
 
 // farmlandEngine loads --data (or the embedded fixture) with its

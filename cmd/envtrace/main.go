@@ -43,6 +43,7 @@ Usage:
   envtrace import sensors --format civiliot --out DIR [--json] FILE
   envtrace import cems --db URL [--json] FILE
   envtrace import parcels --db URL --manager-field NAME FILE
+  envtrace import farmland --db URL --data DIR
   envtrace route    [--data DIR] --point X,Y [--crs EPSG:N] [--boundary-m M] [--json]
   envtrace odour rank  [--data DIR] --from T --to T [--json]
   envtrace odour trace [--data DIR] --petition ID [--json]

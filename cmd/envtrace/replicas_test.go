@@ -73,8 +73,15 @@ func startReplica(ctx context.Context, t testing.TB, dbURL string) *replica {
 // replicaDB migrates a fresh database and imports the central fixture.
 func replicaDB(t testing.TB) string {
 	t.Helper()
-	dbURL := storetest.DatabaseURL(t)
-	dir := filepath.Join(t.TempDir(), "central")
+	dbURL, _ := replicaDBDir(t)
+	return dbURL
+}
+
+// replicaDBDir is replicaDB with the fixture's directory it imported.
+func replicaDBDir(t testing.TB) (dbURL, dir string) {
+	t.Helper()
+	dbURL = storetest.DatabaseURL(t)
+	dir = filepath.Join(t.TempDir(), "central")
 	if err := fixtures.WriteCentral(dir); err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +91,7 @@ func replicaDB(t testing.TB) string {
 			t.Fatalf("%v: exit %d: %s", args, code, errs.String())
 		}
 	}
-	return dbURL
+	return dbURL, dir
 }
 
 // postReading ingests one NH3-N reading at WQ-M06 through r's REST API.
@@ -145,7 +152,7 @@ func waitReading(t testing.TB, r *replica, at time.Time, want float64) time.Dura
 // replica's follower is disconnected reaches it when it reconnects; the
 // replica is not ready while disconnected.
 func TestReplicasAgree(t *testing.T) {
-	dbURL := replicaDB(t)
+	dbURL, dir := replicaDBDir(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	a, b := startReplica(ctx, t, dbURL), startReplica(ctx, t, dbURL)
 	defer func() {
@@ -182,6 +189,8 @@ func TestReplicasAgree(t *testing.T) {
 	}
 	waitReading(t, a, t2, 0.44)
 	waitReading(t, b, t2, 0.44)
+
+	farmlandFollows(t, pool, dir, dbURL, a, b)
 }
 
 // BenchmarkReplicaLatency measures how long a reading posted to one
