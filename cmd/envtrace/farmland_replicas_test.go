@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,26 +16,39 @@ import (
 	"github.com/envtrace/envtrace/tracing/farmland"
 )
 
+// farmlandImpactQuery is the impact farmlandFollows asks: the PCB plant
+// above every canal, the largest answer.
+var farmlandImpactQuery = []string{"--facility", "B7695416", "--parameter", "Cu", "--value", "3", "--unit", "mg/L", "--time", "2026-08-14T04:00:00+08:00"}
+
+// farmlandDirAnswer is the directory desk's answer to farmlandImpactQuery
+// (the CLI's JSON, which is its REST twin's: TestFarmlandImpactMatchesREST),
+// asked before the replicas start, so that it does not wait for them.
+func farmlandDirAnswer(t *testing.T, dir string) string {
+	t.Helper()
+	code, stdout, stderr := runCmd(t, append([]string{"farmland", "impact", "--data", dir, "--json"}, farmlandImpactQuery...)...)
+	if code != 0 {
+		t.Fatalf("farmland impact --data: exit %d: %s", code, stderr)
+	}
+	return stdout
+}
+
 // farmlandFollows checks the farmland desk of two `serve --db` replicas
 // over the central fixture that `import --data dir` stored (TestReplicasAgree
 // runs it on its replicas): the stored layers are the directory's, field
 // for field; a replica answers an impact with the JSON the directory's
-// desk gives (the CLI's, which is its REST twin's); an import with a
+// desk gives (dirAnswer, farmlandDirAnswer); an import with a
 // self-intersecting area is refused whole; and a valid import of changed
-// layers reaches the other replica without a restart.
-func farmlandFollows(t *testing.T, pool *pgxpool.Pool, dir, dbURL string, a, b *replica) {
+// layers reaches the running replica without a restart.
+func farmlandFollows(t *testing.T, pool *pgxpool.Pool, dir, dirAnswer string, b *replica) {
 	t.Helper()
 	ctx := t.Context()
-	const at = "2026-08-14T04:00:00+08:00"
-	// The PCB plant above every canal: the largest answer.
-	code, stdout, stderr := runCmd(t, "farmland", "impact", "--data", dir, "--json", "--facility", "B7695416", "--parameter", "Cu",
-		"--value", "3", "--unit", "mg/L", "--time", at)
-	if code != 0 {
-		t.Fatalf("farmland impact --data: exit %d: %s", code, stderr)
+	q := url.Values{}
+	for i := 0; i+1 < len(farmlandImpactQuery); i += 2 {
+		q.Set(strings.TrimPrefix(farmlandImpactQuery[i], "--"), farmlandImpactQuery[i+1])
 	}
-	rest := b.base + "/api/v1/farmland/impact?facility=B7695416&parameter=Cu&value=3&unit=mg/L&time=" + strings.ReplaceAll(at, "+", "%2B")
+	rest := b.base + "/api/v1/farmland/impact?" + q.Encode()
 	var want, got map[string]any
-	if err := json.Unmarshal([]byte(stdout), &want); err != nil {
+	if err := json.Unmarshal([]byte(dirAnswer), &want); err != nil {
 		t.Fatal(err)
 	}
 	getJSON(t, rest, &got)
@@ -96,11 +110,15 @@ func farmlandFollows(t *testing.T, pool *pgxpool.Pool, dir, dbURL string, a, b *
 	if err := os.WriteFile(areas, valid, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, stderr := runCmd(t, "import", "farmland", "--db", dbURL, "--data", next); code != 0 {
-		t.Fatalf("import farmland: exit %d: %s", code, stderr)
+	good, err := farmland.ReadDir(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.ImportFarmland(ctx, pool, good, "next"); err != nil {
+		t.Fatal(err)
 	}
 	var moved map[string]any
-	if err := json.Unmarshal([]byte(strings.ReplaceAll(stdout, office, renamed)), &moved); err != nil {
+	if err := json.Unmarshal([]byte(strings.ReplaceAll(dirAnswer, office, renamed)), &moved); err != nil {
 		t.Fatal(err)
 	}
 	if reflect.DeepEqual(moved, want) {
