@@ -19,17 +19,6 @@
 // so only the wind and the facilities' compliance records order them.
 // Votes and evidence name the event by its id, "DEVICE@TIME".
 //
-// # A variable wind
-//
-// A single station's wind is graded by persistence, its hour-to-hour
-// turning, which abstains for a wind of class Low. Events are timed to
-// the slice and spread over hours, so the engine runs with
-// odour.Options.CrossBearings: when the upwind directions of the hours
-// whose events the top candidate's plume reaches differ by more than
-// twice the direction error, the hours' upwind lines cross at a bounded
-// place and the ranking ranks, with low confidence at most
-// (odour.Crossing).
-//
 // The data are public: sensors are not people, so the events and the
 // trajectory carry the devices' exact positions.
 package airattr
@@ -132,8 +121,7 @@ type Engine struct {
 var ErrUnknownEvent = errors.New("unknown sensor event")
 
 // New builds the engine over the facilities of ds and the wind of the
-// monitors, on the grid odour.New chooses, with opt.CrossBearings set
-// (see the package documentation).
+// monitors, on the grid odour.New chooses.
 func New(ds *model.Dataset, events []Event, monitors []atmos.Monitor, wind []atmos.Observation, opt odour.Options) (*Engine, error) {
 	opt.CrossBearings = true
 	e, err := odour.New(ds, receptors(events), monitors, wind, opt)
@@ -143,8 +131,7 @@ func New(ds *model.Dataset, events []Event, monitors []atmos.Monitor, wind []atm
 	return wrap(events, e), nil
 }
 
-// NewWithField is New with a grid and wind field built by the caller
-// (opt.CrossBearings set as well).
+// NewWithField is New with a grid and wind field built by the caller.
 func NewWithField(ds *model.Dataset, events []Event, grid *crs.Planar, field *atmos.IDW, opt odour.Options) (*Engine, error) {
 	opt.CrossBearings = true
 	e, err := odour.NewWithField(ds, receptors(events), grid, field, opt)
