@@ -123,7 +123,6 @@ var ErrUnknownEvent = errors.New("unknown sensor event")
 // New builds the engine over the facilities of ds and the wind of the
 // monitors, on the grid odour.New chooses.
 func New(ds *model.Dataset, events []Event, monitors []atmos.Monitor, wind []atmos.Observation, opt odour.Options) (*Engine, error) {
-	opt.CrossBearings = true
 	e, err := odour.New(ds, receptors(events), monitors, wind, opt)
 	if err != nil {
 		return nil, err
@@ -133,7 +132,6 @@ func New(ds *model.Dataset, events []Event, monitors []atmos.Monitor, wind []atm
 
 // NewWithField is New with a grid and wind field built by the caller.
 func NewWithField(ds *model.Dataset, events []Event, grid *crs.Planar, field *atmos.IDW, opt odour.Options) (*Engine, error) {
-	opt.CrossBearings = true
 	e, err := odour.NewWithField(ds, receptors(events), grid, field, opt)
 	if err != nil {
 		return nil, err

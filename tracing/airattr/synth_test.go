@@ -86,12 +86,8 @@ func run(tb testing.TB, st atmos.Monitor, wind []atmos.Observation, seed uint64)
 				truthAt = i + 1
 			}
 		}
-		cross := ""
-		if x := a.Confidence.Crossing; x != nil {
-			cross = fmt.Sprintf(" [crossing %s: %d hours, spread %.0f° against %.0f°, passed %v]", x.FacilityID, x.Hours, x.SpreadDeg, x.MinSpreadDeg, x.Passed)
-		}
-		tb.Logf("seed %d: %d affected, %d flagged, %d events; top %s (truth %s, listed %d of %d) %s: %s%s", seed, o.affected, o.flagged, o.events,
-			top, sc.Factories[sc.Source].ID, truthAt, len(a.Candidates), a.Confidence.Level, a.Confidence.Reason, cross)
+		tb.Logf("seed %d: %d affected, %d flagged, %d events; top %s (truth %s, listed %d of %d) %s: %s", seed, o.affected, o.flagged, o.events,
+			top, sc.Factories[sc.Source].ID, truthAt, len(a.Candidates), a.Confidence.Level, a.Confidence.Reason)
 	}
 	return o
 }

@@ -62,12 +62,6 @@ type Options struct {
 	// 0.98), or when the petitions lie to one side of its plume by more
 	// than ExplainZ standard errors of the wind direction (default 1.96).
 	ExplainShare, ExplainZ float64
-	// CrossBearings lets a ranking whose wind is of class Low rank, with
-	// low confidence at most, when the upwind directions of the hours its
-	// top candidate explains differ by more than twice the direction
-	// error (Crossing). For receptors timed to minutes over several
-	// hours (sensor events); petitions keep the abstention.
-	CrossBearings bool
 	// TierWindow is the repeat-tier window (default 30 days); TierA,
 	// TierB, TierC the petition counts of tiers A, B and C (default 10, 5,
 	// 3); AreaCellM the size of a receptor area (default 1 km).

@@ -210,9 +210,8 @@ func (e *Engine) judge(res *Result, single bool) {
 	if s := res.SurfaceMax; s != nil {
 		c.SurfaceToTopM = e.distanceToFacility(s, top.FacilityID)
 	}
-	c.Crossing = e.crossing(res, single)
 	switch {
-	case c.Wind.Class == atmos.Low && (c.Crossing == nil || !c.Crossing.Passed):
+	case c.Wind.Class == atmos.Low:
 		c.Level = LevelAbstain
 		c.explain(ReasonWindUncertain, map[string]any{"direction_error_deg": round(c.Wind.DirectionErrorDeg, 0), "speed_error_ms": round(c.Wind.SpeedErrorMS, 1)})
 	case c.Support < e.opt.MinSupport:
@@ -227,13 +226,6 @@ func (e *Engine) judge(res *Result, single bool) {
 	case !single && c.SurfaceToTopM > e.opt.SurfaceAgreementM:
 		c.Level = LevelLow
 		c.explain(ReasonSurfaceFar, map[string]any{"facility_id": top.FacilityID, "distance_km": round(c.SurfaceToTopM/1000, 1)})
-	case c.Wind.Class == atmos.Low:
-		// The Crossing check passed: the hours' upwind lines cross, but
-		// the wind is still uncertain, so low at most.
-		c.Level = LevelLow
-		x := c.Crossing
-		c.explain(ReasonWindCrossed, map[string]any{"facility_id": top.FacilityID, "direction_error_deg": round(c.Wind.DirectionErrorDeg, 0),
-			"hours": x.Hours, "spread_deg": round(x.SpreadDeg, 0)})
 	case single || res.Petitions == 1:
 		// A trace, or a ranking whose window holds one petition: one
 		// receptor cannot triangulate, so medium at most. A ranking keeps

@@ -15,7 +15,6 @@ const (
 	ReasonNoPetition     = "no_traceable_petition"
 	ReasonNoMatch        = "no_matching_facility"
 	ReasonWindUncertain  = "wind_uncertain"
-	ReasonWindCrossed    = "wind_uncertain_crossed"
 	ReasonNothingUpwind  = "nothing_upwind"
 	ReasonNoStandout     = "no_candidate_stands_out"
 	ReasonAmbiguous      = "ambiguous"
@@ -33,7 +32,6 @@ var reasonText = map[string]string{
 	ReasonNoPetition:     "no traceable petition (a nuisance category with intensity above 0) in the window",
 	ReasonNoMatch:        "no facility within {range_km} km has an odour profile matching the petitions' categories",
 	ReasonWindUncertain:  "the wind is too uncertain (direction error {direction_error_deg}°, speed error {speed_error_ms} m/s: class Low)",
-	ReasonWindCrossed:    "the wind is uncertain (direction error {direction_error_deg}°: class Low), but the upwind directions of the {hours} hours whose events {facility_id}'s plume reaches span {spread_deg}°, more than twice the error, so their bearings cross: ranked with low confidence",
 	ReasonNothingUpwind:  "no candidate lies upwind of the petitions: the best, {facility_id}, scores {score} for {petitions} petitions",
 	ReasonNoStandout:     "no candidate stands out: the best, {facility_id}, explains {share_pct} % of what a source at the surface maximum would; the source may be missing from the list",
 	ReasonAmbiguous:      "{facility_id} and {runner_up_id} explain the petitions about equally (runner-up at {runner_up_pct} % of the top score)",

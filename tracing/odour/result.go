@@ -185,9 +185,6 @@ type Confidence struct {
 	// Explanation is the explanation gate's check of a ranking the other
 	// rules would name with medium or high confidence (absent otherwise).
 	Explanation *Explanation `json:"explanation,omitempty"`
-	// Crossing is the check that lets a ranking with a wind of class Low
-	// rank (Options.CrossBearings; absent when it did not apply).
-	Crossing *Crossing `json:"crossing,omitempty"`
 }
 
 // The confidence levels.
