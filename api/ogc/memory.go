@@ -431,7 +431,7 @@ func datasetCollections(ds *model.Dataset, findings *permits.Report) []*memColle
 		}
 	}
 	latest := latestReadings(ds)
-	rpis := rpi.LatestByStation(ds.Readings)
+	rpis := rpi.LatestByStation(ds.CurrentReadings())
 
 	// Stations, with the RPI of their latest complete sample.
 	stations := newPointCollection(Collection{
@@ -600,15 +600,16 @@ func (mc *memCollection) finish() {
 func latestReadings(ds *model.Dataset) []model.Reading {
 	type key struct{ station, param string }
 	latest := map[key]int{}
-	for i, r := range ds.Readings {
+	for i := range ds.Readings {
+		r := ds.Reading(i)
 		k := key{r.Station, r.Parameter}
-		if j, ok := latest[k]; !ok || !r.Time.Before(ds.Readings[j].Time) {
+		if j, ok := latest[k]; !ok || !r.Time.Before(ds.Reading(j).Time) {
 			latest[k] = i
 		}
 	}
 	out := make([]model.Reading, 0, len(latest))
 	for _, i := range latest {
-		out = append(out, ds.Readings[i])
+		out = append(out, *ds.Reading(i))
 	}
 	sort.Slice(out, func(a, b int) bool {
 		if out[a].Station != out[b].Station {

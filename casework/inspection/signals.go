@@ -167,7 +167,7 @@ func (c *traceCache) compute(ctx context.Context, s *Source) (*risk.Traces, erro
 	if b == nil {
 		return nil, nil
 	}
-	return risk.TraceReadings(ctx, suspect.New(b, suspect.Options{}), b.DS.Readings)
+	return risk.TraceReadings(ctx, suspect.New(b, suspect.Options{}), b.DS.CurrentReadings())
 }
 
 // network is the directory's data placed on its river network: the basin

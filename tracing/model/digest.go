@@ -55,7 +55,8 @@ func (d *Dataset) Digest() string {
 		w.s(s.ID, s.Name, string(s.Kind), s.River, string(s.WaterClass), strconv.FormatBool(s.Tidal), s.Note)
 		w.pt(&s.Point)
 	}
-	for _, r := range d.Readings {
+	for i := range d.Readings {
+		r := d.Reading(i)
 		w.kind("reading")
 		w.s(r.Station, r.Parameter, r.Unit, r.FlowUnit, r.Note, strconv.FormatBool(r.Censored))
 		w.s(r.Sample.ID, r.Sample.Method, r.Sample.Lab, r.Sample.Accreditation, r.Sample.QA)

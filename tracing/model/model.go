@@ -232,9 +232,52 @@ type Dataset struct {
 	Reports    []Report
 	Effluent   []EffluentReading
 	Stations   []Station
-	Readings   []Reading
+	// Readings are the river readings in file order. A Dataset made by
+	// WithCorrections shares them with the one it was made from and keeps
+	// the corrected values apart (fixed): read them through Reading,
+	// ReadingsAt or CurrentReadings, which see the corrections; the
+	// length and the stations are the same either way.
+	Readings []Reading
 
 	idx *indexes
+	// fixed holds, for each chunk of correctionChunk readings that
+	// WithCorrections changed, a copy of that chunk with the corrected
+	// values (nil for a chunk without corrections). A chunk copy covers
+	// the readings held when it was made; readings appended later
+	// (WithReadings) are read from Readings.
+	fixed [][]Reading
+}
+
+// correctionChunk is how many readings WithCorrections copies around a
+// corrected one: small enough that a batch costs little more than itself,
+// large enough that the table of chunks (one slice header per chunk) stays
+// a small fraction of the readings.
+const correctionChunk = 256
+
+// Reading returns reading i (0 <= i < len(d.Readings)) with the
+// corrections WithCorrections applied. It must not be modified.
+func (d *Dataset) Reading(i int) *Reading {
+	if c := i / correctionChunk; c < len(d.fixed) {
+		if chunk := d.fixed[c]; i-c*correctionChunk < len(chunk) {
+			return &chunk[i-c*correctionChunk]
+		}
+	}
+	return &d.Readings[i]
+}
+
+// CurrentReadings returns every reading in file order with the
+// corrections applied: d.Readings itself when there are none, else a new
+// slice (time in proportion to all readings, for the readers that visit
+// every reading anyway). It must not be modified.
+func (d *Dataset) CurrentReadings() []Reading {
+	if d.fixed == nil {
+		return d.Readings
+	}
+	out := make([]Reading, len(d.Readings))
+	for i := range out {
+		out[i] = *d.Reading(i)
+	}
+	return out
 }
 
 type indexes struct {
@@ -308,7 +351,23 @@ func (d *Dataset) Station(id string) (*Station, bool) {
 
 // ReadingsAt returns a station's readings in file order.
 func (d *Dataset) ReadingsAt(stationID string) []*Reading {
-	return pick(d.Readings, d.index().readingsAt[stationID])
+	idx := d.index().readingsAt[stationID]
+	if d.fixed == nil {
+		return pick(d.Readings, idx)
+	}
+	out := make([]*Reading, len(idx))
+	for k, i := range idx {
+		out[k] = d.Reading(i)
+	}
+	return out
+}
+
+// ReadingIndexesAt returns the indexes in d.Readings of a station's
+// readings, in file order: what a caller that keeps indexes (a server's
+// latest reading of each parameter) recomputes one station from. It must
+// not be modified.
+func (d *Dataset) ReadingIndexesAt(stationID string) []int {
+	return d.index().readingsAt[stationID]
 }
 
 func pick[T any](s []T, idx []int) []*T {

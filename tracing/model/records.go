@@ -67,10 +67,16 @@ func (d *Dataset) WithRecords(changed *Dataset) (*Dataset, error) {
 // d.Readings holds fresh[k] instead: a value an import corrected after the
 // reading was stored. Each fresh reading must have the key (station, time,
 // parameter) of the reading it replaces; it is checked by the rules of the
-// readings file and converted to its canonical unit. The readings are
-// copied (d and its readers keep the old values), so a correction costs
-// time in proportion to all readings held; the index is shared, since no
-// reading moves.
+// readings file and converted to its canonical unit.
+//
+// The readings are not copied: the result shares d.Readings and holds its
+// own copy of only the chunks of correctionChunk readings that a
+// correction touches (copy on write), so a batch costs time in proportion
+// to the batch, not to all readings held, while d and its readers keep the
+// old values. Read the result's readings through Reading, ReadingsAt or
+// CurrentReadings, never d.Readings[i] directly. The index is shared,
+// since no reading moves. Like WithReadings, it must be called on the
+// newest Dataset only.
 func (d *Dataset) WithCorrections(at []int, fresh []Reading) (*Dataset, error) {
 	old := d.index()
 	v := &validator{d: d, ix: old}
@@ -81,7 +87,7 @@ func (d *Dataset) WithCorrections(at []int, fresh []Reading) (*Dataset, error) {
 		if err != nil {
 			continue
 		}
-		if i := at[k]; i < 0 || i >= len(d.Readings) || KeyOf(&d.Readings[i]) != KeyOf(&c) {
+		if i := at[k]; i < 0 || i >= len(d.Readings) || KeyOf(d.Reading(i)) != KeyOf(&c) {
 			v.bad(FileReadings, k)("time", c.Time.String(), errors.New("not the station, time and parameter of the reading it corrects"))
 		}
 		canon[k] = c
@@ -90,9 +96,25 @@ func (d *Dataset) WithCorrections(at []int, fresh []Reading) (*Dataset, error) {
 		return nil, err
 	}
 	next := *d
-	next.Readings = slices.Clone(d.Readings)
+	next.fixed = make([][]Reading, (len(d.Readings)+correctionChunk-1)/correctionChunk)
+	copy(next.fixed, d.fixed)
+	copied := map[int]bool{}
 	for k, i := range at {
-		next.Readings[i] = canon[k]
+		c := i / correctionChunk
+		if !copied[c] {
+			copied[c] = true
+			lo, hi := c*correctionChunk, min((c+1)*correctionChunk, len(d.Readings))
+			chunk := make([]Reading, hi-lo)
+			// The chunk's earlier copy, then the readings appended since.
+			var prev []Reading
+			if c < len(d.fixed) {
+				prev = d.fixed[c]
+			}
+			n := copy(chunk, prev)
+			copy(chunk[n:], d.Readings[lo+n:hi])
+			next.fixed[c] = chunk
+		}
+		next.fixed[c][i-c*correctionChunk] = canon[k]
 	}
 	return &next, nil
 }

@@ -110,6 +110,11 @@ func (d *Dataset) Index() error {
 // validate runs every rule of the data directory, each kind in its own
 // function, and on success converts the dataset to canonical units.
 func (d *Dataset) validate(loc locator) error {
+	if d.fixed != nil {
+		// Corrections are folded into a new slice: the shared one stays
+		// as the Datasets holding it read it.
+		d.Readings, d.fixed = d.CurrentReadings(), nil
+	}
 	v := &validator{d: d, ix: buildIndexes(d), loc: loc}
 	v.facilities()
 	v.outfalls()
