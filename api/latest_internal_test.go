@@ -11,7 +11,7 @@ import (
 )
 
 // TestLatestCarriedOverByIngest checks the latest readings and RPI that an
-// ingest carries over to the next snapshot (extendLatest) against those
+// ingest carries over to the next snapshot (refreshLatest) against those
 // computed from scratch from the same data, batch after batch, including a
 // complete RPI sample that becomes a station's latest RPI.
 func TestLatestCarriedOverByIngest(t *testing.T) {

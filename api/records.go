@@ -81,7 +81,7 @@ func (b *MemoryBackend) CorrectReadings(ctx context.Context, readings []model.Re
 			return 0, fmt.Errorf("correct readings: %w", err)
 		}
 		j, ok := td.seen[model.KeyOf(&c)]
-		if !ok || old.ds.Readings[j] == c {
+		if !ok || *old.ds.Reading(j) == c {
 			continue
 		}
 		at, fresh = append(at, j), append(fresh, c)
@@ -95,8 +95,8 @@ func (b *MemoryBackend) CorrectReadings(ctx context.Context, readings []model.Re
 	}
 	bs := *old.basin
 	bs.DS = ds
-	// The latest readings are computed again on first use.
 	next := &tracingSnapshot{basin: &bs, ds: ds, checks: old.checks, records: old.records}
+	refreshLatest(old, next, stationsOf(fresh))
 	td.publish(next)
 	return len(fresh), nil
 }

@@ -123,7 +123,7 @@ type tracingSnapshot struct {
 	ds    *model.Dataset
 
 	// latest is computed on first use, or carried over from the previous
-	// snapshot by an ingest (extendLatest); latestMu serialises the
+	// snapshot by an ingest or a correction (refreshLatest); latestMu serialises the
 	// computation.
 	latestMu sync.Mutex
 	latest   atomic.Pointer[map[string]*stationLatest]
@@ -274,7 +274,8 @@ func (b *MemoryBackend) snapshot() (*tracingSnapshot, error) {
 
 // latestByStation returns every station's latest reading of each
 // parameter and its latest RPI (tracing/rpi), computed once per snapshot
-// from all readings unless an ingest carried it over (extendLatest).
+// from all readings unless an ingest or a correction carried it over
+// (refreshLatest).
 func (s *tracingSnapshot) latestByStation() map[string]*stationLatest {
 	if m := s.latest.Load(); m != nil {
 		return *m
@@ -286,26 +287,26 @@ func (s *tracingSnapshot) latestByStation() map[string]*stationLatest {
 	}
 	out := map[string]*stationLatest{}
 	for i := range s.ds.Readings {
-		addLatest(out, s.ds.Readings, i)
+		addLatest(out, s.ds, i)
 	}
-	for st, series := range rpi.SeriesByStation(s.ds.Readings) {
+	for st, series := range rpi.SeriesByStation(s.ds.CurrentReadings()) {
 		out[st].setRPI(series)
 	}
 	s.latest.Store(&out)
 	return out
 }
 
-// addLatest counts reading i of rs in its station's latest readings: the
-// latest of each parameter (of two at one instant, the later in rs) and
+// addLatest counts reading i of ds in its station's latest readings: the
+// latest of each parameter (of two at one instant, the later in ds) and
 // the station's latest time.
-func addLatest(out map[string]*stationLatest, rs []model.Reading, i int) {
-	r := &rs[i]
+func addLatest(out map[string]*stationLatest, ds *model.Dataset, i int) {
+	r := ds.Reading(i)
 	sl := out[r.Station]
 	if sl == nil {
 		sl = &stationLatest{byParam: map[string]int{}}
 		out[r.Station] = sl
 	}
-	if j, ok := sl.byParam[r.Parameter]; !ok || !r.Time.Before(rs[j].Time) {
+	if j, ok := sl.byParam[r.Parameter]; !ok || !r.Time.Before(ds.Reading(j).Time) {
 		sl.byParam[r.Parameter] = i
 	}
 	if r.Time.After(sl.time) {
@@ -327,35 +328,40 @@ func (sl *stationLatest) setRPI(series []rpi.Latest) {
 	sl.rpiSeries, sl.rpi = infos, &infos[len(infos)-1]
 }
 
-// extendLatest gives next (old's data with readings from index base on
-// appended) old's latest readings updated with the new ones, when old has
-// computed them: the stations without new readings keep their entries, and
-// each station with some is recomputed from its own readings only, so an
-// ingest costs the batch and its stations, not the whole dataset.
-func extendLatest(old, next *tracingSnapshot, base int) {
+// stationsOf is the set of the readings' stations.
+func stationsOf(rs []model.Reading) map[string]bool {
+	out := map[string]bool{}
+	for i := range rs {
+		out[rs[i].Station] = true
+	}
+	return out
+}
+
+// refreshLatest gives next (old's data with readings appended or
+// corrected, all of them at stations) old's latest readings with the
+// entries of those stations computed again from their own readings, when
+// old has computed them: the other stations keep their entries, so an
+// ingest or a correction costs the batch and its stations' series, not
+// the whole dataset.
+func refreshLatest(old, next *tracingSnapshot, stations map[string]bool) {
 	m := old.latest.Load()
 	if m == nil {
 		return
 	}
 	out := maps.Clone(*m)
-	touched := map[string]bool{}
-	for i := base; i < len(next.ds.Readings); i++ {
-		st := next.ds.Readings[i].Station
-		if !touched[st] {
-			touched[st] = true
-			if sl := out[st]; sl != nil {
-				out[st] = &stationLatest{byParam: maps.Clone(sl.byParam), time: sl.time}
-			}
-		}
-		addLatest(out, next.ds.Readings, i)
+	for st := range stations {
+		delete(out, st)
 	}
-	for st := range touched {
-		own := next.ds.ReadingsAt(st)
+	for st := range stations {
+		own := next.ds.ReadingIndexesAt(st)
 		rs := make([]model.Reading, len(own))
-		for i, r := range own {
-			rs[i] = *r
+		for k, i := range own {
+			addLatest(out, next.ds, i)
+			rs[k] = *next.ds.Reading(i)
 		}
-		out[st].setRPI(rpi.SeriesByStation(rs)[st])
+		if sl := out[st]; sl != nil {
+			sl.setRPI(rpi.SeriesByStation(rs)[st])
+		}
 	}
 	next.latest.Store(&out)
 }
@@ -414,7 +420,7 @@ func (b *MemoryBackend) Station(ctx context.Context, id string) (StationDetail, 
 	d := StationDetail{StationInfo: s.stationInfo(st), Latest: []model.Reading{}}
 	if sl := s.latestByStation()[id]; sl != nil {
 		for _, i := range sl.byParam {
-			d.Latest = append(d.Latest, s.ds.Readings[i])
+			d.Latest = append(d.Latest, *s.ds.Reading(i))
 		}
 	}
 	sort.Slice(d.Latest, func(i, j int) bool { return d.Latest[i].Parameter < d.Latest[j].Parameter })
@@ -761,7 +767,7 @@ func (b *MemoryBackend) ingest(ctx context.Context, readings []model.Reading, du
 	}
 	fresh, duplicates, err := model.SortNew(readings, func(k model.ReadingKey) (*model.Reading, bool) {
 		if j, ok := td.seen[k]; ok {
-			return &old.ds.Readings[j], true
+			return old.ds.Reading(j), true
 		}
 		return nil, false
 	})
@@ -782,7 +788,7 @@ func (b *MemoryBackend) ingest(ctx context.Context, readings []model.Reading, du
 	bs := *old.basin
 	bs.DS = ds
 	next := &tracingSnapshot{basin: &bs, ds: ds, checks: old.checks, records: old.records}
-	extendLatest(old, next, len(old.ds.Readings))
+	refreshLatest(old, next, stationsOf(fresh))
 	td.publish(next)
 	for i := range fresh {
 		td.seen[model.KeyOf(&fresh[i])] = len(old.ds.Readings) + i
