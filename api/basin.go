@@ -25,9 +25,9 @@ type BasinSummarizer interface {
 
 // totals builds the network's running length sum on first use, so a
 // server that never answers a basin summary pays nothing for it.
-func (b *MemoryBackend) totals() *hydro.TotalsIndex {
-	b.totalsOnce.Do(func() { b.totalsIdx = hydro.NewTotalsIndex(b.net) })
-	return b.totalsIdx
+func (v *netView) totals() *hydro.TotalsIndex {
+	v.totalsOnce.Do(func() { v.totalsIdx = hydro.NewTotalsIndex(v.net) })
+	return v.totalsIdx
 }
 
 // BasinSummary implements BasinSummarizer: the totals from the upstream
@@ -36,21 +36,23 @@ func (b *MemoryBackend) BasinSummary(ctx context.Context, start string, minor bo
 	if err := ctx.Err(); err != nil {
 		return basin.Summary{}, err
 	}
-	i, ok := b.net.Index(start)
+	// One snapshot gives the network and the objects placed on it.
+	v, snap := b.bare, (*tracingSnapshot)(nil)
+	if b.tr != nil {
+		snap, _ = b.snapshot()
+		v = snap.view
+	}
+	i, ok := v.net.Index(start)
 	if !ok {
 		return basin.Summary{}, unknownReach(start)
 	}
-	t, spans, err := b.totals().Upstream(i, !minor, nil)
+	t, spans, err := v.totals().Upstream(i, !minor, nil)
 	if err != nil {
 		return basin.Summary{}, err
 	}
 	t.LengthKm = roundTo(t.LengthKm, 3)
-	s := basin.Summary{Start: b.net.ID(i), Minor: minor, Totals: t}
-	if b.tr != nil {
-		snap, err := b.snapshot()
-		if err != nil {
-			return basin.Summary{}, err
-		}
+	s := basin.Summary{Start: v.net.ID(i), Minor: minor, Totals: t}
+	if snap != nil {
 		s.Upstream = snap.basin.PlacedIn(spans)
 	}
 	return s, nil

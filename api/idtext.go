@@ -56,19 +56,20 @@ const idRun = 1 << 16
 
 // ids renders the ids on first use, so a server that never serves
 // format=ids pays nothing.
-func (b *MemoryBackend) ids() *idText {
-	b.idsOnce.Do(func() { b.idText = newIDText(b.net) })
-	return b.idText
+func (v *netView) ids() *idText {
+	v.idsOnce.Do(func() { v.idText = newIDText(v.net) })
+	return v.idText
 }
 
 // NavigateIDs implements IDNavigator. Unlimited UT is answered from the
 // index spans; every other navigation copies each hit's pre-rendered line.
 func (b *MemoryBackend) NavigateIDs(ctx context.Context, req NavigateRequest, write func(lines []byte, count int) bool) error {
-	t := b.ids()
+	v := b.view()
+	t := v.ids()
 	if t == nil {
 		return b.Navigate(ctx, req, func(h NavigateHit) bool { return write([]byte(h.ReachID+"\n"), 1) })
 	}
-	n := b.net
+	n := v.net
 	s, ok := n.Index(req.Start)
 	if !ok {
 		return unknownReach(req.Start)

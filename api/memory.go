@@ -20,9 +20,27 @@ const maxOutletsListed = 20
 // with NewMemoryBackendWithBasin, the enforcement dataset placed on it. It
 // is what every server answers from: the demo, `serve --data`, and
 // `serve --db`, which loads PostGIS into it at start-up. It is safe for
-// concurrent use: the network is immutable, and the dataset is replaced,
-// never changed, when readings are ingested.
+// concurrent use: a network is immutable, and the dataset (and, with
+// ApplyNetwork, the network under it) is replaced, never changed, when
+// readings are ingested.
 type MemoryBackend struct {
+	// bare is the network of a backend without tracing data; with
+	// tracing data, each snapshot holds the network it was placed on.
+	bare *netView
+
+	// tr holds the tracing data; nil for a bare network.
+	tr *tracingData
+	// air holds the air sources and the sensor window; nil for a bare
+	// network.
+	air *airData
+	// od holds the odour and CPF data; nil without wind.
+	od *odourData
+}
+
+// netView is one network and what the backend derives from it, each
+// derived part built on first use: a network that replaces it
+// (ApplyNetwork) comes with a view of its own.
+type netView struct {
 	net *hydro.Network
 	// toWGS84 converts stored geometry for output; nil when the network's
 	// CRS is unknown and projected, in which case geometry is not output.
@@ -40,52 +58,64 @@ type MemoryBackend struct {
 	// summaries.
 	totalsOnce sync.Once
 	totalsIdx  *hydro.TotalsIndex
-
-	// tr holds the tracing data; nil for a bare network.
-	tr *tracingData
-	// air holds the air sources and the sensor window; nil for a bare
-	// network.
-	air *airData
-	// od holds the odour and CPF data; nil without wind.
-	od *odourData
 }
 
 // NewMemoryBackend wraps net. It fails when the network declares an SRID
 // this engine cannot transform, because every geometry it returns must be
 // in EPSG:4326.
 func NewMemoryBackend(net *hydro.Network) (*MemoryBackend, error) {
+	v, err := newNetView(net)
+	if err != nil {
+		return nil, err
+	}
+	return &MemoryBackend{bare: v}, nil
+}
+
+// newNetView checks net's CRS (see NewMemoryBackend) and wraps it.
+func newNetView(net *hydro.Network) (*netView, error) {
 	if net == nil {
 		return nil, errors.New("api: nil network")
 	}
-	b := &MemoryBackend{net: net}
+	v := &netView{net: net}
 	switch {
 	case net.SRID != 0:
-		b.netCRS = crs.Code(net.SRID)
+		v.netCRS = crs.Code(net.SRID)
 	case net.Geographic:
-		b.netCRS = crs.WGS84
+		v.netCRS = crs.WGS84
 	}
-	if b.netCRS != 0 {
-		t, err := crs.NewTransformer(b.netCRS, crs.WGS84)
+	if v.netCRS != 0 {
+		t, err := crs.NewTransformer(v.netCRS, crs.WGS84)
 		if err != nil {
 			return nil, fmt.Errorf("api: network SRID %d: %w", net.SRID, err)
 		}
-		b.toWGS84 = t
+		v.toWGS84 = t
 	}
-	return b, nil
+	return v, nil
 }
 
-// Network returns the wrapped network, for callers (the CLI, tests) that
+// view returns the current network: the current snapshot's, or the bare
+// one. A request takes it once, so it answers from one network even when
+// ApplyNetwork replaces it meanwhile.
+func (b *MemoryBackend) view() *netView {
+	if s, err := b.snapshot(); err == nil {
+		return s.view
+	}
+	return b.bare
+}
+
+// Network returns the current network, for callers (the CLI, tests) that
 // need the engine directly.
-func (b *MemoryBackend) Network() *hydro.Network { return b.net }
+func (b *MemoryBackend) Network() *hydro.Network { return b.view().net }
 
 // NetworkInfo implements NetworkBackend. The summary walks every reach, so
-// it is computed once; the network never changes.
+// it is computed once per network.
 func (b *MemoryBackend) NetworkInfo(ctx context.Context) (NetworkInfo, error) {
 	if err := ctx.Err(); err != nil {
 		return NetworkInfo{}, err
 	}
-	b.infoOnce.Do(func() {
-		n := b.net
+	v := b.view()
+	v.infoOnce.Do(func() {
+		n := v.net
 		s := hydro.Summarize(n)
 		info := NetworkInfo{
 			Reaches:     s.Reaches,
@@ -106,17 +136,17 @@ func (b *MemoryBackend) NetworkInfo(ctx context.Context) (NetworkInfo, error) {
 			}
 			oi := OutletInfo{ID: o.ID, Reaches: o.Reaches, UpstreamKm: o.UpstreamKm}
 			if r, ok := n.Index(o.ID); ok {
-				if g := n.Geometry(r); len(g) > 0 && b.toWGS84 != nil {
-					if p, err := b.toWGS84.Transform(g[len(g)-1]); err == nil {
+				if g := n.Geometry(r); len(g) > 0 && v.toWGS84 != nil {
+					if p, err := v.toWGS84.Transform(g[len(g)-1]); err == nil {
 						oi.End = &p
 					}
 				}
 			}
 			info.LargestOutlets = append(info.LargestOutlets, oi)
 		}
-		b.info = info
+		v.info = info
 	})
-	return b.info, nil
+	return v.info, nil
 }
 
 // Reach implements NetworkBackend.
@@ -124,31 +154,33 @@ func (b *MemoryBackend) Reach(ctx context.Context, id string) (ReachInfo, error)
 	if err := ctx.Err(); err != nil {
 		return ReachInfo{}, err
 	}
-	i, ok := b.net.Index(id)
+	v := b.view()
+	i, ok := v.net.Index(id)
 	if !ok {
 		return ReachInfo{}, unknownReach(id)
 	}
-	out := ReachInfo{Attrs: b.net.Attrs(i), UpstreamReaches: b.net.UpstreamCount(i)}
-	out.Geometry = b.geometry(i, nil)
+	out := ReachInfo{Attrs: v.net.Attrs(i), UpstreamReaches: v.net.UpstreamCount(i)}
+	out.Geometry = v.geometry(i, nil)
 	return out, nil
 }
 
 // geometry converts reach i's polyline to EPSG:4326 into buf's storage.
-func (b *MemoryBackend) geometry(i int32, buf orb.LineString) orb.LineString {
-	g := b.net.Geometry(i)
-	if g == nil || b.toWGS84 == nil {
+func (v *netView) geometry(i int32, buf orb.LineString) orb.LineString {
+	g := v.net.Geometry(i)
+	if g == nil || v.toWGS84 == nil {
 		return nil
 	}
 	buf = buf[:0]
 	for _, p := range g {
-		buf = append(buf, b.toWGS84.Point(p))
+		buf = append(buf, v.toWGS84.Point(p))
 	}
 	return buf
 }
 
 // Navigate implements NetworkBackend.
 func (b *MemoryBackend) Navigate(ctx context.Context, req NavigateRequest, yield func(NavigateHit) bool) error {
-	n := b.net
+	v := b.view()
+	n := v.net
 	s, ok := n.Index(req.Start)
 	if !ok {
 		return unknownReach(req.Start)
@@ -165,7 +197,7 @@ func (b *MemoryBackend) Navigate(ctx context.Context, req NavigateRequest, yield
 			StreamOrder: n.StreamOrder(h.Reach),
 		}
 		if req.Geometry {
-			buf = b.geometry(h.Reach, buf)
+			buf = v.geometry(h.Reach, buf)
 			hit.Geometry = buf
 		}
 		return yield(hit)
@@ -184,15 +216,16 @@ func (b *MemoryBackend) Snap(ctx context.Context, req SnapRequest) ([]SnapCandid
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	n := b.net
+	v := b.view()
+	n := v.net
 	if !n.HasGeometry() {
 		return nil, hydro.ErrNoGeometry
 	}
 	p := req.Point
-	if b.netCRS == 0 {
+	if v.netCRS == 0 {
 		return nil, ErrNoNetworkCRS
 	}
-	q, err := crs.Transform(req.CRS, b.netCRS, p)
+	q, err := crs.Transform(req.CRS, v.netCRS, p)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrPointOutOfRange, err)
 	}
@@ -204,7 +237,7 @@ func (b *MemoryBackend) Snap(ctx context.Context, req SnapRequest) ([]SnapCandid
 	for i, s := range snaps {
 		c := SnapCandidate{ReachID: n.ID(s.Reach), Measure: s.Measure, OffsetM: s.OffsetM, StreamOrder: s.StreamOrder,
 			ReachCode: s.ReachCode, ReachCodeMeasure: s.ReachCodeMeasure}
-		if w, err := b.toWGS84.Transform(s.Point); err == nil {
+		if w, err := v.toWGS84.Transform(s.Point); err == nil {
 			c.Point = &w
 		}
 		out[i] = c

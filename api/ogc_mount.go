@@ -104,11 +104,11 @@ func mergeOpenAPI(main []byte, other map[string]any) ([]byte, error) {
 // OGCSource implements OGCBackend. The collections follow the backend's
 // current data: after an ingest the next request sees the new readings.
 func (b *MemoryBackend) OGCSource() (ogc.Source, error) {
-	if !b.net.HasGeometry() {
+	if !b.view().net.HasGeometry() {
 		return nil, nil // nothing to draw: the OGC API is not mounted
 	}
 	if b.tr == nil {
-		return ogc.NewMemorySource(b.net, nil)
+		return ogc.NewMemorySource(b.bare.net, nil)
 	}
 	return &memoryOGC{b: b}, nil
 }
@@ -209,7 +209,7 @@ func (m *memoryOGC) current() (*ogc.MemorySource, error) {
 			return nil, err
 		}
 		opts = append(opts, analysis...)
-		src, err := ogc.NewMemorySource(m.b.net, snap.ds, opts...)
+		src, err := ogc.NewMemorySource(snap.view.net, snap.ds, opts...)
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/envtrace/envtrace/hydro"
+	"github.com/envtrace/envtrace/tracing/basin"
+
 	"github.com/envtrace/envtrace/casework/inspection"
 	"github.com/envtrace/envtrace/tracing/model"
 )
@@ -48,7 +51,7 @@ func (b *MemoryBackend) ApplyRecords(ctx context.Context, changed *model.Dataset
 	for _, s := range changed.Stations {
 		ss = append(ss, s.ID)
 	}
-	next := &tracingSnapshot{basin: old.basin.With(ds, fs, ss), ds: ds, checks: &permitChecks{}, records: old.records + 1}
+	next := &tracingSnapshot{basin: old.basin.With(ds, fs, ss), ds: ds, view: old.view, checks: &permitChecks{}, records: old.records + 1}
 	// New stations have no readings yet, and no reading changed: the
 	// latest readings carry over.
 	next.latest.Store(old.latest.Load())
@@ -93,12 +96,64 @@ func (b *MemoryBackend) CorrectReadings(ctx context.Context, readings []model.Re
 	if err != nil {
 		return 0, fmt.Errorf("correct readings: %w", err)
 	}
-	bs := *old.basin
-	bs.DS = ds
-	next := &tracingSnapshot{basin: &bs, ds: ds, checks: old.checks, records: old.records}
+	next := old.withData(ds)
 	refreshLatest(old, next, stationsOf(fresh))
 	td.publish(next)
 	return len(fresh), nil
+}
+
+// ApplyNetwork replaces the river network under the data with net (a
+// `serve --db` replica follows `envtrace import --network` with it,
+// store.NewNetworkFollower): the dataset is placed on net again
+// (basin.New), and the next request answers from net, with every outfall
+// and station placed on it, while a request under way finishes on the
+// network it started with. The readings, their latest values and the
+// permit checks carry over; the suspect and odour engines, the network
+// summary, the id text, the farmland engine and the OGC layers are built
+// again on first use.
+// It returns what could not be placed on net (outfalls and stations too
+// far from every reach), for the log.
+func (b *MemoryBackend) ApplyNetwork(ctx context.Context, net *hydro.Network) (unplaced []string, err error) {
+	if b.tr == nil {
+		return nil, ErrNoTracingData
+	}
+	v, err := newNetView(net)
+	if err != nil {
+		return nil, fmt.Errorf("apply network: %w", err)
+	}
+	td := b.tr
+	// Placing a national network takes seconds, so it is done before the
+	// ingest lock, and again under it only if records changed meanwhile;
+	// readings move nothing on the network.
+	first, _ := b.snapshot()
+	bs, err := basin.New(net, first.ds, 0)
+	if err != nil {
+		return nil, fmt.Errorf("apply network: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	td.ingestMu.Lock()
+	defer td.ingestMu.Unlock()
+	old, _ := b.snapshot()
+	if old.records != first.records {
+		if bs, err = basin.New(net, old.ds, 0); err != nil {
+			return nil, fmt.Errorf("apply network: %w", err)
+		}
+	}
+	bs.DS = old.ds
+	next := &tracingSnapshot{basin: bs, ds: old.ds, view: v, checks: old.checks, records: old.records + 1}
+	next.latest.Store(old.latest.Load())
+	if e := td.farm.Load(); e != nil {
+		// The farmland layers placed on net once, not again for every
+		// later snapshot (farmlandEngine); intakes that cannot be placed
+		// fail the farmland requests, as they would at start-up.
+		if moved, err := e.On(bs); err == nil {
+			td.farm.Store(moved)
+		}
+	}
+	td.publish(next)
+	return bs.Unplaced, nil
 }
 
 // inspectSource is the ranking's source over the current data: the

@@ -121,6 +121,8 @@ type permitChecks struct {
 type tracingSnapshot struct {
 	basin *basin.Basin
 	ds    *model.Dataset
+	// view is basin.Net with what the network routes derive from it.
+	view *netView
 
 	// latest is computed on first use, or carried over from the previous
 	// snapshot by an ingest or a correction (refreshLatest); latestMu serialises the
@@ -132,8 +134,9 @@ type tracingSnapshot struct {
 	placed     map[model.OutfallKey]basin.Place
 
 	checks *permitChecks
-	// records counts the ApplyRecords calls this snapshot's records have
-	// seen, so that engines built from the records know to rebuild.
+	// records counts the changes of records (ApplyRecords) and of the
+	// network (ApplyNetwork) this snapshot has seen, so that engines built
+	// from the records and the basin know to rebuild.
 	records uint64
 
 	// version numbers the snapshots of one backend, 1 the first: every
@@ -194,7 +197,7 @@ func NewMemoryBackendWithBasin(b *basin.Basin, opts ...MemoryOption) (*MemoryBac
 	for i := range b.DS.Readings {
 		td.seen[model.KeyOf(&b.DS.Readings[i])] = i
 	}
-	td.cur = &tracingSnapshot{basin: b, ds: b.DS, checks: &permitChecks{}, version: 1}
+	td.cur = &tracingSnapshot{basin: b, ds: b.DS, view: mb.bare, checks: &permitChecks{}, version: 1}
 	if td.opt.farmland != nil {
 		td.farm.Store(td.opt.farmland.Engine)
 	}
@@ -326,6 +329,15 @@ func (sl *stationLatest) setRPI(series []rpi.Latest) {
 		infos[i] = RPIInfo{Index: l.Index, Class: l.Class, Time: l.Time, Points: l.Points}
 	}
 	sl.rpiSeries, sl.rpi = infos, &infos[len(infos)-1]
+}
+
+// withData is the snapshot after old that holds ds, whose records are
+// old's (readings appended or corrected): the same network, placements,
+// permit checks and records version.
+func (old *tracingSnapshot) withData(ds *model.Dataset) *tracingSnapshot {
+	bs := *old.basin
+	bs.DS = ds
+	return &tracingSnapshot{basin: &bs, ds: ds, view: old.view, checks: old.checks, records: old.records}
 }
 
 // stationsOf is the set of the readings' stations.
@@ -785,9 +797,7 @@ func (b *MemoryBackend) ingest(ctx context.Context, readings []model.Reading, du
 		// rule the edge does not know, so nothing is stored.
 		return 0, 0, fmt.Errorf("ingest readings: %w", err)
 	}
-	bs := *old.basin
-	bs.DS = ds
-	next := &tracingSnapshot{basin: &bs, ds: ds, checks: old.checks, records: old.records}
+	next := old.withData(ds)
 	refreshLatest(old, next, stationsOf(fresh))
 	td.publish(next)
 	for i := range fresh {
@@ -817,7 +827,8 @@ func unknownStations(ds *model.Dataset, readings []model.Reading) error {
 
 // Reaches implements ReachLister.
 func (b *MemoryBackend) Reaches(ctx context.Context, yield func(NavigateHit) bool) error {
-	n := b.net
+	v := b.view()
+	n := v.net
 	var buf orb.LineString
 	for i := int32(0); i < int32(n.Len()); i++ {
 		if i%1024 == 0 {
@@ -825,7 +836,7 @@ func (b *MemoryBackend) Reaches(ctx context.Context, yield func(NavigateHit) boo
 				return err
 			}
 		}
-		buf = b.geometry(i, buf)
+		buf = v.geometry(i, buf)
 		if !yield(NavigateHit{ReachID: n.ID(i), Name: n.Name(i), StreamOrder: n.StreamOrder(i), Geometry: buf}) {
 			return nil
 		}

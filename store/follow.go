@@ -148,6 +148,8 @@ type Follower struct {
 	feed      feed
 	high      atomic.Int64
 	connected atomic.Bool
+	// failed is Failure's error, nil for none.
+	failed atomic.Pointer[error]
 	// catching serialises catch-ups: the follower's own, and CatchUp's.
 	catching sync.Mutex
 	// moved, when not nil, is closed the next time high moves (WaitFor).

@@ -174,7 +174,9 @@ func lockNetwork(ctx context.Context, tx pgx.Tx, network string) error {
 // left untouched, so re-importing the same data changes nothing. When
 // anything changed, the network's computed labels are cleared, because
 // the upstream numbering of every reach may have moved; run WriteLabels
-// again. Store the reaches hydro.FromLayer returns: for a geometry-only
+// again. A change is announced on NetworkChannel at COMMIT, so that
+// running `serve --db` replicas load the network again. Store the reaches
+// hydro.FromLayer returns: for a geometry-only
 // file they carry the fromnode/tonode it derived from line ends, which is
 // what lets LoadReaches rebuild the same topology.
 func ImportNetwork(ctx context.Context, pool *pgxpool.Pool, network string, reaches []hydro.Reach, srid int, progress Progress) error {
@@ -237,8 +239,10 @@ func ImportNetwork(ctx context.Context, pool *pgxpool.Pool, network string, reac
 		if err := clearLabels(ctx, tx, network); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, "update networks set topology = $2, reach_count = $3, imported_at = now() where name = $1", network, topo, total)
-		return err
+		if _, err := tx.Exec(ctx, "update networks set topology = $2, reach_count = $3, imported_at = now() where name = $1", network, topo, total); err != nil {
+			return err
+		}
+		return notifyNetwork(ctx, tx, network)
 	})
 	if err != nil {
 		return wrap("import network "+network, err)

@@ -66,8 +66,9 @@ type dbBackend struct {
 	// reports and stations imported, petitions the petitions they accept,
 	// airPermits the air permits, declarations and CEMS records stored
 	// after start-up, farmland the irrigation systems imported (nil when
-	// none was stored at start-up: the desk is not served).
-	follow, records, petitions, airPermits, farmland *store.Follower
+	// none was stored at start-up: the desk is not served), network the
+	// network imported again.
+	follow, records, petitions, airPermits, farmland, network *store.Follower
 	// auditLog lets administrators read the audit trail; nil without
 	// authentication, which leaves the route unmounted.
 	auditLog api.AuditQuerier
@@ -112,9 +113,10 @@ func (d *dbBackend) DumpingArea() *api.DumpingArea { return d.area }
 // Ping implements api.Pinger: /healthz fails while the database is down.
 func (d *dbBackend) Ping(ctx context.Context) error { return d.st.Ping(ctx) }
 
-// Ready implements api.Readier: the database answers and the readings and
-// petitions followers are listening, so this replica holds what the others
-// stored.
+// Ready implements api.Readier: the database answers and the followers
+// are listening, so this replica holds what the others stored, and the
+// last change of the network was loaded (a replica that failed to load it
+// answers from the old one).
 func (d *dbBackend) Ready(ctx context.Context) error {
 	if err := d.st.Ping(ctx); err != nil {
 		return err
@@ -133,6 +135,14 @@ func (d *dbBackend) Ready(ctx context.Context) error {
 	}
 	if d.farmland != nil && !d.farmland.Connected() {
 		return errors.New("the farmland follower is not connected to the database")
+	}
+	if d.network != nil && !d.network.Connected() {
+		return errors.New("the network follower is not connected to the database")
+	}
+	if d.network != nil {
+		if err := d.network.Failure(); err != nil {
+			return fmt.Errorf("serving the network loaded before: %w", err)
+		}
 	}
 	return nil
 }
@@ -351,6 +361,10 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		})
 		db.farmland.Log = db.follow.Log
 	}
+	db.network = store.NewNetworkFollower(pool, hb.name, hb.version, func(ctx context.Context) error {
+		return reloadDBNetwork(ctx, e, pool, mb, hb.name, db.follow.Log)
+	})
+	db.network.Log = db.follow.Log
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	go func() {
@@ -380,6 +394,11 @@ func serveDB(ctx context.Context, e *env, network string) error {
 			}
 		}()
 	}
+	go func() {
+		if err := db.network.Run(ctx); !errors.Is(err, context.Canceled) {
+			stop(fmt.Errorf("network follower: %w", err))
+		}
+	}()
 	if tokenCache != nil && cfg.Auth != nil {
 		l := &store.TokenRevocations{Pool: pool, Revoked: tokenCache.Revoked, Live: tokenCache.Live, Log: db.follow.Log}
 		go func() { _ = l.Run(ctx) }() // ends with ctx; until it listens, tokens are read from the database

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/casework/petition"
 	"github.com/envtrace/envtrace/gis/postgis"
@@ -347,6 +349,22 @@ func loadDBBasin(ctx context.Context, e *env, pool *pgxpool.Pool, network string
 		}
 		return nil, usageErr("the database holds %d networks (%s): choose one with --network-name", len(nets), strings.Join(names, ", "))
 	}
+	net, err := buildDBNetwork(ctx, e, pool, info)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := store.LoadDataset(ctx, pool)
+	if err != nil {
+		return nil, err
+	}
+	return &hydroBasin{name: info.Name, version: store.NetworkVersion(info.ImportedAt), net: net, ds: ds}, nil
+}
+
+// buildDBNetwork builds the stored network info describes and, when an
+// import has cleared its labels, writes them back for the SQL-side
+// upstream queries: at start-up, and whenever a replica loads a network
+// an import changed.
+func buildDBNetwork(ctx context.Context, e *env, pool *pgxpool.Pool, info store.NetworkInfo) (*hydro.Network, error) {
 	net, err := store.BuildNetwork(ctx, pool, info.Name, hydro.Options{SnapTolerance: e.cfg.SnapTolerance})
 	if err != nil {
 		return nil, err
@@ -356,17 +374,43 @@ func loadDBBasin(ctx context.Context, e *env, pool *pgxpool.Pool, network string
 			return nil, err
 		}
 	}
-	ds, err := store.LoadDataset(ctx, pool)
+	return net, nil
+}
+
+// reloadDBNetwork loads the stored network named name again (an import
+// changed it) and puts it under mb's data, logging what could not be
+// placed on it; a network no longer stored is an error.
+func reloadDBNetwork(ctx context.Context, e *env, pool *pgxpool.Pool, mb *api.MemoryBackend, name string, log func(msg string, args ...any)) error {
+	nets, err := store.Networks(ctx, pool)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &hydroBasin{name: info.Name, net: net, ds: ds}, nil
+	i := slices.IndexFunc(nets, func(n store.NetworkInfo) bool { return n.Name == name })
+	if i < 0 {
+		return fmt.Errorf("network %q is no longer stored", name)
+	}
+	net, err := buildDBNetwork(ctx, e, pool, nets[i])
+	if err != nil {
+		return err
+	}
+	unplaced, err := mb.ApplyNetwork(ctx, net)
+	if err != nil {
+		return err
+	}
+	for _, u := range unplaced {
+		log("not placed on the reloaded network", "network", name, "what", u)
+	}
+	log("network reloaded from the database", "network", name, "reaches", net.Len())
+	return nil
 }
 
 type hydroBasin struct {
 	name string
-	net  *hydro.Network
-	ds   *model.Dataset
+	// version is the network's store.NetworkVersion, read before it was
+	// loaded.
+	version int64
+	net     *hydro.Network
+	ds      *model.Dataset
 }
 
 func cmdIngest(ctx context.Context, e *env, args []string) error {
