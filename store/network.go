@@ -176,9 +176,9 @@ func lockNetwork(ctx context.Context, tx pgx.Tx, network string) error {
 // the upstream numbering of every reach may have moved; run WriteLabels
 // again. A change is announced on NetworkChannel at COMMIT, so that
 // running `serve --db` replicas load the network again. Store the reaches
-// hydro.FromLayer returns: for a geometry-only
-// file they carry the fromnode/tonode it derived from line ends, which is
-// what lets LoadReaches rebuild the same topology.
+// hydro.FromLayer returns: for a geometry-only file they carry the
+// fromnode/tonode it derived from line ends, which is what lets
+// LoadReaches rebuild the same topology.
 func ImportNetwork(ctx context.Context, pool *pgxpool.Pool, network string, reaches []hydro.Reach, srid int, progress Progress) error {
 	rows, err := reachRows(network, reaches, srid)
 	if err != nil {
