@@ -72,7 +72,9 @@ func TestNetworkReachesRunningReplicas(t *testing.T) {
 		}
 		return st.Place.Reach
 	}
-	reachCode := func(r *replica, id string) int { return httpJSON(t, http.MethodGet, r.base+"/api/v1/reaches/"+id, "", nil) }
+	reachCode := func(r *replica, id string) int {
+		return httpJSON(t, http.MethodGet, r.base+"/api/v1/reaches/"+id, "", nil)
+	}
 	for _, r := range []*replica{a, b} {
 		if code, place := reachCode(r, "4"), placeOf(r); code != http.StatusNotFound || place != "" {
 			t.Fatalf("%s before the import: reach 4 %d, station placed on %q; want 404 and unplaced", r.base, code, place)
