@@ -125,8 +125,8 @@ type tracingSnapshot struct {
 	view *netView
 
 	// latest is computed on first use, or carried over from the previous
-	// snapshot by an ingest or a correction (refreshLatest); latestMu serialises the
-	// computation.
+	// snapshot by an ingest or a correction (refreshLatest); latestMu
+	// serialises the computation.
 	latestMu sync.Mutex
 	latest   atomic.Pointer[map[string]*stationLatest]
 
