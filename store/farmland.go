@@ -18,7 +18,7 @@ import (
 
 // FarmlandChannel is the LISTEN/NOTIFY channel on which ImportFarmland
 // announces, at COMMIT, the rev of the irrigation system it stored
-// (migration 0020), so that every `serve --db` replica replaces its
+// (migration 0019), so that every `serve --db` replica replaces its
 // farmland layers within a second, without a restart.
 const FarmlandChannel = "envtrace_farmland"
 
@@ -27,7 +27,7 @@ const FarmlandChannel = "envtrace_farmland"
 const farmlandHighWaterSQL = `select coalesce(max(rev), 0) from farmland_imports`
 
 // ImportFarmland stores a data directory's irrigation system (intakes,
-// irrigated areas, reach flows, canal permits; migration 0020) in one
+// irrigated areas, reach flows, canal permits; migration 0019) in one
 // transaction, replacing the one stored: the layers refer to one another,
 // so they are kept together, as the directory keeps them. An irrigation
 // system that fails farmland.Data.Validate, or an area whose polygon

@@ -328,7 +328,7 @@ func Requirements() postgis.Requirements {
 			"audit_log_pkey", "audit_log_at", "audit_log_actor", "personal_contacts_pkey", "personal_contacts_subject",
 			"personal_contacts_collected", "personal_location_roles_pkey", "personal_locations_pkey", "personal_locations_geom",
 			"personal_locations_collected", "public_locations_pkey", "public_locations_geom", "dumping_reports_contact_subject",
-			// the farmland desk's layers (migration 0020)
+			// the farmland desk's layers (migration 0019)
 			"farmland_imports_pkey", "farmland_intakes_pkey", "farmland_intakes_geom_gist", "farmland_areas_pkey",
 			"farmland_areas_geom_gist", "farmland_reach_flows_pkey", "farmland_canal_permits_pkey",
 		},

@@ -304,7 +304,7 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	insp := &inspection.Source{Dir: airData, Repo: st, SelfReports: st, Dumps: store.NewDumpingRepo(pool)}
 	insp.UseBasin(b)
 	// The farmland desk answers over the irrigation system stored in
-	// PostGIS (migration 0020), and its follower applies what later
+	// PostGIS (migration 0019), and its follower applies what later
 	// imports store.
 	fa, farmRev, err := dbFarmland(ctx, pool, b)
 	if err != nil {

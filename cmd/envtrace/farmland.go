@@ -44,7 +44,7 @@ func newFarmlandArea(b *basin.Basin, d *farmland.Data, ob farmalert.Enqueuer) (*
 }
 
 // dbFarmland is the farmland desk `serve --db` serves: the irrigation
-// system stored in PostGIS (migration 0020) over b, nil when none is
+// system stored in PostGIS (migration 0019) over b, nil when none is
 // stored, and the rev its follower starts from. Alerts' e-mails go to
 // the PostGIS outbox, which the dumping desk's worker delivers.
 func dbFarmland(ctx context.Context, pool *pgxpool.Pool, b *basin.Basin) (*api.FarmlandArea, int64, error) {

@@ -189,6 +189,24 @@ func TestWithCorrectionsAgainstScratch(t *testing.T) {
 	if *base.Reading(3) != first || base.Readings[3] != first {
 		t.Errorf("the first dataset changed: %+v, was %+v", *base.Reading(3), first)
 	}
+	// A corrected dataset written out holds the corrected values.
+	last := seen[len(seen)-1]
+	dir := t.TempDir()
+	if err := WriteDir(dir, last.ds); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Readings) != len(last.want) {
+		t.Fatalf("%d readings written back, want %d", len(back.Readings), len(last.want))
+	}
+	for i := range last.want {
+		if back.Readings[i].Value != last.want[i].Value {
+			t.Fatalf("reading %d written as %v, want the corrected %v", i, back.Readings[i].Value, last.want[i].Value)
+		}
+	}
 }
 
 // A dataset loaded from the store has no effluent series; WithEffluent
