@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -41,6 +43,11 @@ func cmdInspect(ctx context.Context, e *env, args []string) error {
 		}
 		if at, err = inspection.ParseDate(*dateS); err != nil {
 			return usageErr("--date: %v", err)
+		}
+		// An unknown format is refused before the data is read and the
+		// plan built (seconds), as the REST twin refuses it.
+		if *format != "" && !slices.Contains(inspection.Formats, *format) {
+			return usageErr("--format: %q is not one of %s", *format, strings.Join(inspection.Formats, ", "))
 		}
 	}
 	dir, cleanup, err := e.dataDir()
