@@ -470,7 +470,7 @@ func TestObjectLevelAccess(t *testing.T) {
 // the permits.
 func TestOfficerTraceAcrossCounties(t *testing.T) {
 	w := newAuthzWorld(t)
-	_, fx := centralBackend(t)
+	fx := centralFixtureOf(t)
 	sc := scenario(t, fx, "night-plating-canal")
 	q := url.Values{"station": {sc.Station}, "parameter": {sc.Parameter}, "value": {strconvF(sc.Value)}, "unit": {sc.Unit},
 		"time": {sc.Time.Format(time.RFC3339)}}

@@ -25,7 +25,7 @@ type basinSummaryJSON struct {
 // reaches format=ids lists, their length, and the dischargers and stations
 // placed on them.
 func TestBasinSummary(t *testing.T) {
-	s, fx := centralServer(t)
+	s, fx := sharedServer(t)
 	b := fx.basin
 	net := b.Net
 	for _, st := range b.StationIDs() {

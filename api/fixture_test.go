@@ -167,6 +167,40 @@ func centralServer(t testing.TB) (*api.Server, *centralFixture) {
 	return newServer(t, quietConfig(), &withPetitions{withDumpingAndAudit: withDumpingAndAudit{withDumping{MemoryBackend: b, area: d.area}}, petitions: b.PetitionArea()}), fx
 }
 
+// shared is the one full server over the fixture that the tests which
+// only read share (sharedServer).
+var shared struct {
+	once sync.Once
+	srv  *api.Server
+	fx   *centralFixture
+}
+
+// sharedServer is centralServer built once per test binary, for tests that
+// only read: GETs, and POSTs that query (a trace) or are refused. Building
+// a server takes seconds under -race (the OGC analysis layers, the permit
+// checks, the odour engine), and one that no test changes answers each
+// reader as a fresh one would. A test that posts, ingests, records or
+// applies anything builds its own with centralServer.
+func sharedServer(t *testing.T) (*api.Server, *centralFixture) {
+	t.Helper()
+	shared.once.Do(func() { shared.srv, shared.fx = centralServer(t) })
+	if shared.srv == nil {
+		t.Fatal("the shared central server failed to build in an earlier test")
+	}
+	return shared.srv, shared.fx
+}
+
+// centralFixtureOf is the fixture itself, for tests that need its data
+// but no backend of their own.
+func centralFixtureOf(t testing.TB) *centralFixture {
+	t.Helper()
+	fx, err := centralData()
+	if err != nil {
+		t.Fatalf("central fixture: %v", err)
+	}
+	return fx
+}
+
 // withDumpingAndAudit adds an empty audit log to withDumping, so that
 // every route is registered; TestAuditRoute reads a real one.
 type withDumpingAndAudit struct{ withDumping }

@@ -16,7 +16,7 @@ import (
 // inspect rank --json` prints (both marshal inspection.Rank's result), in
 // exactly the contract's shape.
 func TestInspectRankTwin(t *testing.T) {
-	s, fx := centralServer(t)
+	s, fx := sharedServer(t)
 	rec := do(t, s.Echo(), http.MethodGet, "/api/v1/inspect/rank?as_of=2026-09-01T00:00:00%2B08:00", "")
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
@@ -65,7 +65,7 @@ func sorted(s []string) []string {
 }
 
 func TestInspectBadInput(t *testing.T) {
-	s, _ := centralServer(t)
+	s, _ := sharedServer(t)
 	for _, tc := range []struct{ name, target, param string }{
 		{"rank without as_of", "/api/v1/inspect/rank", "as_of"},
 		{"rank bad as_of", "/api/v1/inspect/rank?as_of=yesterday", "as_of"},
@@ -86,7 +86,7 @@ func TestInspectBadInput(t *testing.T) {
 }
 
 func TestInspectPlanFormats(t *testing.T) {
-	s, _ := centralServer(t)
+	s, _ := sharedServer(t)
 	for _, tc := range []struct{ format, ctype, contains string }{
 		{"json", "application/json", `"routes"`},
 		{"csv", "text/csv", "facility_id"},
@@ -106,7 +106,7 @@ func TestInspectPlanFormats(t *testing.T) {
 // bad, against the document.
 func TestInspectMatchesOpenAPI(t *testing.T) {
 	_, router := loadOpenAPI(t)
-	s, _ := centralServer(t)
+	s, _ := sharedServer(t)
 	for _, tc := range []struct {
 		target string
 		valid  bool

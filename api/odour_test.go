@@ -63,7 +63,7 @@ type rankOut struct {
 // scores, every response conforms to the OpenAPI document, and the trace
 // of one of its petitions runs upwind.
 func TestOdourEndpoints(t *testing.T) {
-	s, _ := centralServer(t)
+	s, _ := sharedServer(t)
 	_, router := loadOpenAPIFrom(t, s.OpenAPIDocument())
 	sc := odourScenario(t, "rendering-august")
 	rec := get(t, s.Handler(), "/api/v1/odour/rank?"+window(sc))
@@ -112,7 +112,7 @@ func TestOdourEndpoints(t *testing.T) {
 // TestOdourBadInput checks that every kind of bad input becomes a problem
 // naming the offending parameter.
 func TestOdourBadInput(t *testing.T) {
-	s, _ := centralServer(t)
+	s, _ := sharedServer(t)
 	tests := []struct {
 		name, target string
 		status       int

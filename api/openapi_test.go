@@ -59,7 +59,7 @@ var echoParam = regexp.MustCompile(`:([A-Za-z_][A-Za-z0-9_]*)`)
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	// The server over the central fixture registers every area,
 	// tracing and OGC API Features included.
-	s, _ := centralServer(t)
+	s, _ := sharedServer(t)
 	doc, _ := loadOpenAPIFrom(t, s.OpenAPIDocument())
 	registered := map[string]bool{}
 	for _, r := range s.Echo().Routes() {

@@ -195,7 +195,7 @@ func TestPetitionAuthorisationMatrix(t *testing.T) {
 // fixture holds every petition at its public location, within 0.1 mile of
 // the exact one per axis and never on it, with no text or contact.
 func TestPetitionsOGCCollection(t *testing.T) {
-	s, fx := centralServer(t)
+	s, fx := sharedServer(t)
 	rec := get(t, s.Handler(), "/ogc/collections/petitions/items?limit=1000")
 	if rec.Code != 200 {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)

@@ -32,8 +32,8 @@ const answersGolden = "testdata/trace_answers.golden"
 // the engine before its per-request work was cut: the speed work changes
 // how an answer is computed and encoded, never what it says.
 func TestTraceAnswersUnchanged(t *testing.T) {
-	mb, fx := centralBackend(t)
-	h := newServer(t, quietConfig(), mb).Handler()
+	s, fx := sharedServer(t)
+	h := s.Handler()
 	n := demoQueryCount
 	if testing.Short() {
 		n = 200
@@ -92,8 +92,8 @@ func TestTraceAnswersUnchanged(t *testing.T) {
 // TestTraceGzipSameAnswer checks that a gzip-encoded trace answer decodes
 // to the plain answer, byte for byte, and says it is gzip.
 func TestTraceGzipSameAnswer(t *testing.T) {
-	mb, fx := centralBackend(t)
-	h := newServer(t, quietConfig(), mb).Handler()
+	s, fx := sharedServer(t)
+	h := s.Handler()
 	queries := []string{readmeTrace}
 	for _, r := range demoQueries(fx.basin.DS, 40, loadSeed) {
 		queries = append(queries, r.query)

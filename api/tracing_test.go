@@ -189,7 +189,7 @@ func TestTracingResponsesMatchOpenAPI(t *testing.T) {
 }
 
 func TestStations(t *testing.T) {
-	s, _ := centralServer(t)
+	s, _ := sharedServer(t)
 	rec := get(t, s.Handler(), "/api/v1/stations")
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
@@ -223,7 +223,7 @@ func TestStations(t *testing.T) {
 }
 
 func TestStation(t *testing.T) {
-	s, _ := centralServer(t)
+	s, _ := sharedServer(t)
 	tests := []struct {
 		name, id   string
 		status     int
@@ -272,7 +272,7 @@ func TestStation(t *testing.T) {
 }
 
 func TestReadings(t *testing.T) {
-	s, _ := centralServer(t)
+	s, _ := sharedServer(t)
 	type page struct {
 		Readings  []readingOut `json:"readings"`
 		Count     int          `json:"count"`
@@ -360,7 +360,7 @@ func checkTracingProblem(t *testing.T, rec *httptest.ResponseRecorder, typ, para
 }
 
 func TestFacilities(t *testing.T) {
-	s, _ := centralServer(t)
+	s, _ := sharedServer(t)
 	rec := get(t, s.Handler(), "/api/v1/facilities")
 	if rec.Code != 200 {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
@@ -402,7 +402,7 @@ func TestFacilities(t *testing.T) {
 }
 
 func TestFacilityAndPermit(t *testing.T) {
-	s, _ := centralServer(t)
+	s, _ := sharedServer(t)
 	const perNo = "彰縣環水許字第10043號"
 	type limit struct {
 		Parameter string   `json:"parameter"`
@@ -463,7 +463,7 @@ func TestFacilityAndPermit(t *testing.T) {
 }
 
 func TestPermitChecks(t *testing.T) {
-	s, _ := centralServer(t)
+	s, _ := sharedServer(t)
 	checks, err := fixtures.DMRChecks()
 	if err != nil {
 		t.Fatal(err)
@@ -521,7 +521,7 @@ func TestPermitChecks(t *testing.T) {
 // checks the known answer: the culprit ranked first, or the unexplained
 // verdict between the right stations.
 func TestTraceScenarios(t *testing.T) {
-	s, fx := centralServer(t)
+	s, fx := sharedServer(t)
 	for _, sc := range fx.scenarios {
 		t.Run(sc.ID, func(t *testing.T) {
 			rec := get(t, s.Handler(), "/api/v1/trace?"+traceQuery(sc).Encode())
@@ -575,7 +575,7 @@ func TestTraceScenarios(t *testing.T) {
 }
 
 func TestTraceGeoJSON(t *testing.T) {
-	s, fx := centralServer(t)
+	s, fx := sharedServer(t)
 	sc := scenario(t, fx, "piggery-ammonia")
 	rec := get(t, s.Handler(), "/api/v1/trace?"+traceQuery(sc).Encode()+"&format=geojson&max_hours=24")
 	if rec.Code != 200 {
@@ -650,7 +650,7 @@ func TestTraceGeoJSON(t *testing.T) {
 }
 
 func TestTracePost(t *testing.T) {
-	s, fx := centralServer(t)
+	s, fx := sharedServer(t)
 	sc := scenario(t, fx, "dyeing-over-permit-cod")
 	body := fmt.Sprintf(`{"station":%q,"parameter":"化學需氧量","value":%g,"unit":"mg/l","time":%q,"flow":%g}`,
 		sc.Station, sc.Value, sc.Time.Format(time.RFC3339), sc.FlowM3s)
@@ -677,7 +677,7 @@ func TestTracePost(t *testing.T) {
 // TestTraceBadInput checks that every kind of bad input becomes a problem
 // document naming the offending parameter.
 func TestTraceBadInput(t *testing.T) {
-	s, _ := centralServer(t)
+	s, _ := sharedServer(t)
 	const good = "station=WQ-C1-01&parameter=Cu&value=1.8&unit=mg/L&time=2026-08-14T04:00:00%2B08:00"
 	tests := []struct {
 		name, method, target, body string
@@ -807,7 +807,7 @@ func TestTraceUntraceable(t *testing.T) {
 }
 
 func TestBalance(t *testing.T) {
-	s, _ := centralServer(t)
+	s, _ := sharedServer(t)
 	tests := []struct {
 		name, query string
 		status      int
@@ -855,7 +855,7 @@ func TestBalance(t *testing.T) {
 }
 
 func TestScenarios(t *testing.T) {
-	s, fx := centralServer(t)
+	s, fx := sharedServer(t)
 	rec := get(t, s.Handler(), "/api/v1/scenarios")
 	out := decode[struct {
 		Scenarios []api.Scenario `json:"scenarios"`
@@ -864,8 +864,7 @@ func TestScenarios(t *testing.T) {
 		t.Errorf("scenarios %+v", out.Scenarios)
 	}
 	// A backend without scenarios answers an empty list.
-	b, _ := centralBackend(t)
-	plain, err := api.NewMemoryBackendWithBasin(b.Basin())
+	plain, err := api.NewMemoryBackendWithBasin(fx.basin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -892,7 +891,7 @@ func TestTracingNeedsBasin(t *testing.T) {
 }
 
 func TestNetworkGeoJSON(t *testing.T) {
-	s, fx := centralServer(t)
+	s, fx := sharedServer(t)
 	rec := get(t, s.Handler(), "/api/v1/network.geojson")
 	if rec.Code != 200 || rec.Header().Get("Content-Type") != "application/geo+json" {
 		t.Fatalf("status %d, type %q", rec.Code, rec.Header().Get("Content-Type"))
