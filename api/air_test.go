@@ -45,7 +45,44 @@ func airServer(t *testing.T, sensors *sensor.Data) (*api.Server, *airquery.Sourc
 		}
 		sensors = d
 	}
-	dir := t.TempDir()
+	return airServerIn(t, t.TempDir(), sensors)
+}
+
+// sharedAir is the one air server over the course's sensors that the
+// tests which only read share (sharedAirServer).
+var sharedAir struct {
+	once sync.Once
+	srv  *api.Server
+	src  *airquery.Sources
+}
+
+// sharedAirServer is airServer(t, nil) built once per test binary, for
+// tests that only read: building it screens the course's sensors for the
+// OGC layers (seconds under -race), and a server no test changes answers
+// each reader as a fresh one would.
+func sharedAirServer(t *testing.T) (*api.Server, *airquery.Sources) {
+	t.Helper()
+	sharedAir.once.Do(func() {
+		realdata.Path(t, "air/civiliot_kaohsiung/allLoc.csv")
+		d, err := allLocData()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir, err := mkdirTemp()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sharedAir.srv, sharedAir.src = airServerIn(t, dir, d)
+	})
+	if sharedAir.srv == nil {
+		t.Fatal("the shared air server failed to build in an earlier test")
+	}
+	return sharedAir.srv, sharedAir.src
+}
+
+// airServerIn is airServer with the permit sample written into dir.
+func airServerIn(t *testing.T, dir string, sensors *sensor.Data) (*api.Server, *airquery.Sources) {
+	t.Helper()
 	for _, n := range []string{"air_permits.csv", "fuel_declarations.csv"} {
 		b, err := os.ReadFile(filepath.Join("..", "tracing", "airpermit", "testdata", "sample", n))
 		if err != nil {
@@ -77,7 +114,7 @@ func airServer(t *testing.T, sensors *sensor.Data) (*api.Server, *airquery.Sourc
 // as `envtrace air anomalies --json` (airquery.RunAnomalies on the same
 // data), and the classes are the reference's.
 func TestAirAnomaliesTwin(t *testing.T) {
-	s, src := airServer(t, nil)
+	s, src := sharedAirServer(t)
 	rec := get(t, s.Handler(), "/api/v1/air/anomalies?from=2022-10-15T00:00:00%2B08:00&to=2022-10-29T00:00:00%2B08:00")
 	if rec.Code != 200 {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
@@ -105,7 +142,7 @@ func TestAirAnomaliesTwin(t *testing.T) {
 // document.
 func TestAirRoutesMatchOpenAPI(t *testing.T) {
 	_, router := loadOpenAPI(t)
-	s, _ := airServer(t, nil)
+	s, _ := sharedAirServer(t)
 	tests := []struct {
 		target     string
 		validInput bool
@@ -178,7 +215,7 @@ func TestAirIngest(t *testing.T) {
 // so its classes are acceptance test A-T1's: 7 indoor and 6 emission
 // devices; class filters by equality.
 func TestSensorAnomaliesOGC(t *testing.T) {
-	s, _ := airServer(t, nil)
+	s, _ := sharedAirServer(t)
 	rec := get(t, s.Handler(), "/ogc/collections/sensor-anomalies/items?limit=100")
 	if rec.Code != 200 {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
