@@ -78,7 +78,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 		t.Fatal(err)
 	}
 	// Sensors under the rendering plant's plume, so that the OGC API
-	// serves the sensor and risk layers too (TestOGCCollectionMatrix).
+	// serves the sensor and risk layers too (ogcCollectionMatrix).
 	air := *fx.air
 	air.Sensors = plantedSensors(t, fx.air)
 	b, _ := centralBackendWith(t, fx, &air)
@@ -464,12 +464,31 @@ func TestObjectLevelAccess(t *testing.T) {
 	})
 }
 
-// TestOfficerTraceAcrossCounties: a trace crosses counties; a Taichung
+// TestAuthzWorldReaders runs the checks that only read the world (and
+// add tokens of their own) on one world: building one, a PostGIS
+// database, an OIDC issuer and a server over the fixture with its
+// sensors, takes seconds under -race. Each subtest keeps its claims.
+func TestAuthzWorldReaders(t *testing.T) {
+	w := newAuthzWorld(t)
+	for _, tc := range []struct {
+		name string
+		run  func(*testing.T, *authzWorld)
+	}{
+		{"OfficerTraceAcrossCounties", officerTraceAcrossCounties},
+		{"TokensDenied", tokensDenied},
+		{"OfficerOdourAcrossCounties", officerOdourAcrossCounties},
+		{"OGCCollectionMatrix", ogcCollectionMatrix},
+		{"GDALAnalysisLayers", gdalAnalysisLayers},
+	} {
+		t.Run(tc.name, func(t *testing.T) { tc.run(t, w) })
+	}
+}
+
+// officerTraceAcrossCounties: a trace crosses counties; a Taichung
 // officer's answer keeps the Changhua suspects with their public fields
 // only and says where to refer the case, while Changhua's officer sees
 // the permits.
-func TestOfficerTraceAcrossCounties(t *testing.T) {
-	w := newAuthzWorld(t)
+func officerTraceAcrossCounties(t *testing.T, w *authzWorld) {
 	fx := centralFixtureOf(t)
 	sc := scenario(t, fx, "night-plating-canal")
 	q := url.Values{"station": {sc.Station}, "parameter": {sc.Parameter}, "value": {strconvF(sc.Value)}, "unit": {sc.Unit},
@@ -507,10 +526,9 @@ func TestOfficerTraceAcrossCounties(t *testing.T) {
 	}
 }
 
-// TestTokensDenied: an expired, revoked or wrong-audience credential is
+// tokensDenied: an expired, revoked or wrong-audience credential is
 // a 401 problem; so is a malformed Authorization header.
-func TestTokensDenied(t *testing.T) {
-	w := newAuthzWorld(t)
+func tokensDenied(t *testing.T, w *authzWorld) {
 	ctx := context.Background()
 	admin := access.Principal{Role: access.Admin}
 	rec, revoked, err := w.tokens.Create(ctx, admin, time.Hour, "to revoke")
@@ -596,14 +614,13 @@ func serve(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
 
 func strconvF(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
-// TestOfficerOdourAcrossCounties: an odour ranking crosses counties, as
+// officerOdourAcrossCounties: an odour ranking crosses counties, as
 // the water trace does, under the same rule: a Changhua officer's answer
 // keeps every candidate, its votes and score, but another county's
 // candidate loses its permit record (water and air permits, findings)
 // and a warning names that county; Taichung's officer and the
 // administrator see the Taichung piggery's permits.
-func TestOfficerOdourAcrossCounties(t *testing.T) {
-	w := newAuthzWorld(t)
+func officerOdourAcrossCounties(t *testing.T, w *authzWorld) {
 	sc := odourScenario(t, "piggery-manure-summer-night")
 	type result struct {
 		Candidates []struct {
@@ -698,14 +715,13 @@ func expectedCollections() map[string]string {
 	}
 }
 
-// TestOGCCollectionMatrix reads every OGC collection as every role:
+// ogcCollectionMatrix reads every OGC collection as every role:
 // /ogc/collections lists exactly the collections the role may read, a
 // collection's page and items answer 200 to those roles and 401 (the
 // public) or 403 problem JSON to the others, and a collection served
 // without an expectation fails, as api.New fails for one without a
 // policy. The analysis layers must all be served here.
-func TestOGCCollectionMatrix(t *testing.T) {
-	w := newAuthzWorld(t)
+func ogcCollectionMatrix(t *testing.T, w *authzWorld) {
 	want := expectedCollections()
 	list := func(role string) []string {
 		rec := call(t, w.h, "GET", "/ogc/collections?f=json", "", nil, w.keys[role])

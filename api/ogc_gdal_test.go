@@ -41,14 +41,13 @@ func gdal(t *testing.T, header, tool string, args ...string) (string, bool) {
 	return string(out), err == nil
 }
 
-// TestGDALAnalysisLayers reads the analysis layers with GDAL's OAPIF
+// gdalAnalysisLayers reads the analysis layers with GDAL's OAPIF
 // driver, as a GIS analyst would: without credentials ogrinfo lists the
 // public layers (the public signals' hot spots among them) and not the
 // staff ones, and cannot open the odour surface; with an officer's token
 // (GDAL_HTTP_HEADER_FILE) it lists and opens the risk areas and the
 // surface, with as many features as the JSON answer matches.
-func TestGDALAnalysisLayers(t *testing.T) {
-	w := newAuthzWorld(t)
+func gdalAnalysisLayers(t *testing.T, w *authzWorld) {
 	srv := httptest.NewServer(w.h)
 	defer srv.Close()
 	root := "OAPIF:" + srv.URL + "/ogc"
