@@ -41,7 +41,7 @@ func plantSensors(t *testing.T, dir string) {
 // sizes in zh-TW.
 func TestBrowserAir(t *testing.T) {
 	exe := chromium(t)
-	base, _ := serveCentralWith(t, func(dir string) { plantSensors(t, dir) }, nil)
+	base, _ := serveCentralWith(t, true, nil)
 	for _, tc := range []struct {
 		name string
 		w, h int

@@ -32,7 +32,7 @@ var analysisLayerNames = map[string]string{
 // tooltips, at desktop and phone sizes.
 func TestBrowserAnalysisLayers(t *testing.T) {
 	exe := chromium(t)
-	base, _ := serveCentralWith(t, func(dir string) { plantSensors(t, dir) }, nil)
+	base, _ := serveCentralWith(t, true, nil)
 	matched := func(id string) int {
 		res, err := http.Get(base + "/ogc/collections/" + id + "/items?f=json&limit=1")
 		if err != nil {

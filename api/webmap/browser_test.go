@@ -64,53 +64,124 @@ func chromium(t *testing.T) string {
 // its base URL; the server stops when the test ends.
 func serveCentral(t *testing.T) (string, []fixtures.Scenario) {
 	t.Helper()
-	return serveCentralWith(t, nil, nil)
+	return serveCentralWith(t, false, nil)
 }
 
-// serveCentralWith is serveCentral with extra files written into the data
-// directory (by extra) before the server reads it, and the server's
-// configuration adjusted by adjust (nil: the demo's, agency keys and demo
-// identity).
-func serveCentralWith(t *testing.T, extra func(dir string), adjust func(*api.Config)) (string, []fixtures.Scenario) {
+// tempDirs are the fixture directories written outside a test's own
+// TempDir (they outlive the test that wrote them), removed by TestMain.
+var (
+	tempMu   sync.Mutex
+	tempDirs []string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, d := range tempDirs {
+		os.RemoveAll(d)
+	}
+	os.Exit(code)
+}
+
+// centralData is the central fixture written, read and placed on its
+// river network once per test binary and variant (with sensors planted
+// under the rendering plant's plume, or without): every browser test
+// serves the same data, and a server never changes the data it is given
+// (cases, reports and records go into each server's own stores, ingested
+// readings into its own copies). ok is false when an earlier test failed
+// to build it.
+type centralData struct {
+	once  sync.Once
+	ok    bool
+	dir   string
+	basin *basin.Basin
+	scen  []api.Scenario
+	fx    []fixtures.Scenario
+	air   *datadir.Dir
+	irr   *farmland.Data
+	// insp is the ranking's source; each server forks it, so the water
+	// traces of the readings are computed once for all.
+	insp *inspection.Source
+}
+
+// central holds the plain fixture ([0]) and the one with planted sensors
+// ([1]).
+var central [2]centralData
+
+// loadCentral builds c on the first call; planted adds the sensors.
+func loadCentral(t *testing.T, planted bool) *centralData {
 	t.Helper()
-	dir := t.TempDir()
-	if err := fixtures.WriteCentral(dir); err != nil {
-		t.Fatal(err)
+	c := &central[0]
+	if planted {
+		c = &central[1]
 	}
-	if extra != nil {
-		extra(dir)
+	c.once.Do(func() {
+		dir, err := os.MkdirTemp("", "envtrace-webmap-test-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tempMu.Lock()
+		tempDirs = append(tempDirs, dir)
+		tempMu.Unlock()
+		if err := fixtures.WriteCentral(dir); err != nil {
+			t.Fatal(err)
+		}
+		if planted {
+			plantSensors(t, dir)
+		}
+		ds, err := model.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		network, _, err := hydro.Load(context.Background(), ds.NetworkPath, hydro.LoadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := basin.New(network, ds, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scen, err := fixtures.Scenarios()
+		if err != nil {
+			t.Fatal(err)
+		}
+		list := make([]api.Scenario, len(scen))
+		for i, s := range scen {
+			list[i] = api.Scenario{ID: s.ID, Description: s.Description, Station: s.Station, Parameter: s.Parameter,
+				Value: s.Value, Unit: s.Unit, Time: s.Time, FlowM3s: s.FlowM3s, Culprit: s.Culprit,
+				UnexplainedBetween: s.UnexplainedBetween, TravelHours: s.TravelHours}
+		}
+		air, err := datadir.ReadWith(dir, ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		irr, err := farmland.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The ranking's source, so that the facility portal is served (the
+		// map links a facility to it).
+		insp, err := inspection.NewSource(air)
+		if err != nil {
+			t.Fatal(err)
+		}
+		insp.UseBasin(b)
+		c.dir, c.basin, c.scen, c.fx, c.air, c.irr, c.insp = dir, b, list, scen, air, irr, insp
+		c.ok = true
+	})
+	if !c.ok {
+		t.Fatal("the central fixture failed to load in an earlier test")
 	}
-	ds, err := model.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	network, _, err := hydro.Load(context.Background(), ds.NetworkPath, hydro.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := basin.New(network, ds, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	scen, err := fixtures.Scenarios()
-	if err != nil {
-		t.Fatal(err)
-	}
-	list := make([]api.Scenario, len(scen))
-	for i, s := range scen {
-		list[i] = api.Scenario{ID: s.ID, Description: s.Description, Station: s.Station, Parameter: s.Parameter,
-			Value: s.Value, Unit: s.Unit, Time: s.Time, FlowM3s: s.FlowM3s, Culprit: s.Culprit,
-			UnexplainedBetween: s.UnexplainedBetween, TravelHours: s.TravelHours}
-	}
-	air, err := datadir.ReadWith(dir, ds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	irr, err := farmland.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := farmland.New(b, irr, 0)
+	return c
+}
+
+// serveCentralWith is serveCentral over the fixture with sensors planted
+// under the rendering plant's plume (planted, see plantSensors) or
+// without, and the server's configuration adjusted by adjust (nil: the
+// demo's, agency keys and demo identity).
+func serveCentralWith(t *testing.T, planted bool, adjust func(*api.Config)) (string, []fixtures.Scenario) {
+	t.Helper()
+	c := loadCentral(t, planted)
+	eng, err := farmland.New(c.basin, c.irr, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,20 +190,15 @@ func serveCentralWith(t *testing.T, extra func(dir string), adjust func(*api.Con
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The ranking's source, so that the facility portal is served (the
-	// map links a facility to it).
-	insp, err := inspection.NewSource(air)
-	if err != nil {
-		t.Fatal(err)
-	}
-	insp.UseBasin(b)
+	insp := c.insp.Fork() // each server keeps its own records and new readings
 	mem := store.NewMemory()
 	insp.Repo, insp.SelfReports = mem, mem
-	mb, err := api.NewMemoryBackendWithBasin(b, api.WithScenarios(list), api.WithCases(store.NewMemory()), api.WithFarmland(fa), api.WithAirData(air),
+	mb, err := api.NewMemoryBackendWithBasin(c.basin, api.WithScenarios(c.scen), api.WithCases(store.NewMemory()), api.WithFarmland(fa), api.WithAirData(c.air),
 		api.WithPetitions(&api.PetitionArea{Desk: desk}), api.WithInspections(insp))
 	if err != nil {
 		t.Fatal(err)
 	}
+	dir, scen := c.dir, c.fx
 	backend := &withDumping{MemoryBackend: mb, area: dumpingArea(t, dir)}
 	// The basemap's tile server does not exist: the page must work with
 	// no tile server, as it does offline.

@@ -49,7 +49,7 @@ const visibleLegend = `Array.from(document.querySelectorAll('#legend .row')).fil
 // Taiwan time; the legend lists only the layers shown.
 func TestBrowserCaseRecords(t *testing.T) {
 	exe := chromium(t)
-	base, scen := serveCentralWith(t, func(dir string) { plantSensors(t, dir) }, nil)
+	base, scen := serveCentralWith(t, true, nil)
 	sc := scen[0]
 	var created struct{ ID string }
 	postJSON(t, base, "/api/v1/cases", map[string]any{"title": "福田圳聯合稽查", "trace": map[string]any{"station": sc.Station,
@@ -156,7 +156,7 @@ func TestBrowserCasePublic(t *testing.T) {
 	}
 	// Requests without a token are the demo's, which files the case; the
 	// map's are the group's.
-	base, scen := serveCentralWith(t, nil, func(c *api.Config) {
+	base, scen := serveCentralWith(t, false, func(c *api.Config) {
 		c.Auth = access.Chain{People: oidc}
 		c.WebLogin = &webmap.Login{Issuer: iss.URL, ClientID: client}
 	})

@@ -25,7 +25,7 @@ func TestBrowserLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base, _ := serveCentralWith(t, nil, func(c *api.Config) {
+	base, _ := serveCentralWith(t, false, func(c *api.Config) {
 		c.Auth, c.DemoIdentity = access.Chain{People: oidc}, false
 		c.WebLogin = &webmap.Login{Issuer: iss.URL, ClientID: client}
 	})

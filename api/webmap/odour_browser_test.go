@@ -441,7 +441,7 @@ func TestBrowserHotspots(t *testing.T) {
 // with its score in a zh-TW tooltip.
 func TestBrowserRiskAreas(t *testing.T) {
 	exe := chromium(t)
-	base, _ := serveCentralWith(t, func(dir string) { plantSensors(t, dir) }, nil)
+	base, _ := serveCentralWith(t, true, nil)
 	const from, to = "2026-01-01T00:00:00+08:00", "2027-01-01T00:00:00+08:00"
 	res, err := http.Get(base + "/api/v1/air/risk?" + url.Values{"from": {from}, "to": {to}, "hex_edge": {"500"}}.Encode())
 	if err != nil {

@@ -28,7 +28,7 @@ func TestBrowserPortalLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base, _ := serveCentralWith(t, nil, func(c *api.Config) {
+	base, _ := serveCentralWith(t, false, func(c *api.Config) {
 		c.Auth = access.Chain{People: oidc}
 		c.WebLogin = &webmap.Login{Issuer: iss.URL, ClientID: client}
 	})
