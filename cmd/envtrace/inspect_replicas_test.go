@@ -101,6 +101,14 @@ func TestReplicaRankingFollowsReadings(t *testing.T) {
 		t.Fatalf("POST reading: status %d", resp.StatusCode)
 	}
 	start := time.Now()
+	// The second server's ranking is asked for once it serves the
+	// reading: a ranking takes seconds, the station's readings do not.
+	rq := url.Values{"parameter": {sc.Parameter}, "from": {at.Format(time.RFC3339)}, "to": {at.Add(time.Second).Format(time.RFC3339)}}
+	waitUntil(t, "the second server to serve the reading", func() bool {
+		var page struct{ Readings []struct{ Value float64 } }
+		getJSON(t, b.base+"/api/v1/stations/"+sc.Station+"/readings?"+rq.Encode(), &page)
+		return len(page.Readings) > 0
+	})
 	for {
 		v, date := term(b)
 		if v != before {
