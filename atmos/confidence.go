@@ -65,8 +65,8 @@ type Confidence struct {
 // by persistence (the hour-to-hour change at the interpolated point) for
 // the others. See the package documentation.
 func (f *IDW) Confidence(x, y float64, from, to time.Time) Confidence {
-	var dirSum, speedSum float64
-	var n, calm, loo, persist int
+	var looDir, speedSum, turnSum, turnWeight float64
+	var n, calm, loo, persist, turns int
 	for h := from.Truncate(time.Hour); !h.After(to); h = h.Add(time.Hour) {
 		cur, err := f.At(x, y, h)
 		if err != nil {
@@ -77,7 +77,7 @@ func (f *IDW) Confidence(x, y float64, from, to time.Time) Confidence {
 		}
 		d, s, k := f.leaveOneOut(h)
 		if k > 0 {
-			dirSum += d / float64(k)
+			looDir += d / float64(k)
 			speedSum += s / float64(k)
 			n++
 			loo++
@@ -87,10 +87,14 @@ func (f *IDW) Confidence(x, y float64, from, to time.Time) Confidence {
 		if err != nil {
 			continue
 		}
-		dirSum += directionError(prev, cur)
 		speedSum += math.Abs(cur.Speed - prev.Speed)
 		n++
 		persist++
+		if d, w, ok := turn(prev, cur); ok {
+			turnSum += w * d
+			turnWeight += w
+			turns++
+		}
 	}
 	c := Confidence{Hours: n, CalmHours: calm, DirectionErrorDeg: math.NaN(), SpeedErrorMS: math.NaN()}
 	switch {
@@ -99,16 +103,45 @@ func (f *IDW) Confidence(x, y float64, from, to time.Time) Confidence {
 	case persist == 0:
 		c.Method = fmt.Sprintf("leave-one-out cross-validation over %d stations", len(f.series))
 	case loo == 0:
-		c.Method = "hour-to-hour persistence (one station reporting)"
+		c.Method = "hour-to-hour persistence weighted by wind speed (one station reporting)"
 	default:
-		c.Method = fmt.Sprintf("leave-one-out cross-validation for %d hours, hour-to-hour persistence for %d", loo, persist)
+		c.Method = fmt.Sprintf("leave-one-out cross-validation for %d hours, hour-to-hour persistence weighted by wind speed for %d", loo, persist)
 	}
 	if n > 0 {
-		c.DirectionErrorDeg = dirSum / float64(n)
+		// The persistence hours enter the mean as their speed-weighted
+		// turn, counted once for each hour that had one; with no turn to
+		// measure (every pair calm) the direction is a guess.
+		dirSum, dirN := looDir, loo
+		switch {
+		case turns > 0 && turnWeight > 0:
+			dirSum += float64(turns) * turnSum / turnWeight
+			dirN += turns
+		case persist > 0:
+			dirSum += float64(persist) * calmDirectionError
+			dirN += persist
+		}
+		c.DirectionErrorDeg = dirSum / float64(dirN)
 		c.SpeedErrorMS = speedSum / float64(n)
 	}
 	c.Class = ClassOf(c.DirectionErrorDeg, c.SpeedErrorMS)
 	return c
+}
+
+// turn is the persistence measure of one hour: how far the direction of
+// transport turned from the previous hour, weighted by the wind speed
+// (the mean of the two hours' vector speeds). A turn displaces the air
+// by about the speed times the angle, so a turn in a light wind moves the
+// trace little; the weighted mean is the direction error of the path, as
+// the steadiness of a wind (its vector mean over its mean speed) weighs
+// each hour by its speed. A pair with a calm hour has no turn (ok false):
+// a calm has no direction, and the field already carries the air as
+// standing still there.
+func turn(prev, cur Sample) (deg, weight float64, ok bool) {
+	if prev.Calm || cur.Calm {
+		return 0, 0, false
+	}
+	w := (math.Hypot(prev.U, prev.V) + math.Hypot(cur.U, cur.V)) / 2
+	return directionError(prev, cur), w, true
 }
 
 // leaveOneOut predicts each station reporting at t from the others and

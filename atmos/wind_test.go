@@ -172,6 +172,47 @@ func TestConfidenceClasses(t *testing.T) {
 	if c := one.Confidence(0, 0, t0.Add(-3*time.Hour), t0); c.Class != Medium || math.Abs(c.DirectionErrorDeg-40) > 1e-9 || !strings.HasPrefix(c.Method, "hour-to-hour") {
 		t.Errorf("turning wind: %+v, want Medium, 40° by persistence", c)
 	}
+	// Persistence weighs each hour's turn by the wind speed and leaves pairs
+	// with a calm hour out. A steady 4 m/s wind from 40° with one light or
+	// calm hour (hour −2) in the window of hours −3 to 0:
+	oneHour := func(speed, dir float64) []Observation {
+		var o []Observation
+		for h := -6; h <= 0; h++ {
+			if h == -2 {
+				o = append(o, obs("A", h, speed, dir))
+			} else {
+				o = append(o, obs("A", h, 4, 40))
+			}
+		}
+		return o
+	}
+	var calms []Observation
+	for h := -6; h <= 0; h++ {
+		calms = append(calms, obs("A", h, 0.2, float64(40*(h+6))))
+	}
+	for _, tc := range []struct {
+		name              string
+		obs               []Observation
+		wantDir, wantSpdE float64
+		want              Class
+	}{
+		// Turns of 90° into and out of the light hour, each weighted by the
+		// pair's mean speed 2.5 m/s against 4 m/s for the steady pairs:
+		// (2·2.5·90)/(2·4 + 2·2.5) = 450/13°, not the unweighted 45°.
+		{"light hour turned 90°", oneHour(1, 130), 450.0 / 13, 1.5, Low},
+		// The calm hour has no direction: its two pairs are left out and the
+		// steady ones turn 0°; charging 90° for each gave 45° and Low.
+		{"calm hour", oneHour(0.2, 130), 0, 1.9, Medium},
+		// No pair to measure a turn: the direction is a guess (90°), where a
+		// calm-to-calm pair used to cost nothing.
+		{"every hour calm", calms, 90, 0, Medium},
+	} {
+		f, _ := NewIDW(mustSeries(t, "A", 0, 0, tc.obs...))
+		c := f.Confidence(0, 0, t0.Add(-3*time.Hour), t0)
+		if math.Abs(c.DirectionErrorDeg-tc.wantDir) > 1e-9 || math.Abs(c.SpeedErrorMS-tc.wantSpdE) > 1e-9 || c.Class != tc.want {
+			t.Errorf("%s: %+v, want %.4g°, %.4g m/s, %s", tc.name, c, tc.wantDir, tc.wantSpdE, tc.want)
+		}
+	}
 }
 
 func TestFilesRoundTrip(t *testing.T) {
