@@ -44,11 +44,15 @@
 // each station is predicted from the others and compared with what it
 // measured (mean absolute direction and speed errors over the trace's
 // hours). With one station there is nothing to cross-validate, so the
-// errors are estimated from persistence: the mean absolute change of
-// direction and of speed from one hour to the next at the interpolated
-// point, i.e. the error of carrying the hourly wind across the hour. A
-// calm hour (measured or predicted) costs a 90° direction error: a
-// direction guessed at random is off by 90° on average.
+// errors are estimated from persistence: the change of direction and of
+// speed from one hour to the next at the interpolated point, i.e. the
+// error of carrying the hourly wind across the hour. The direction's
+// turns are weighted by the wind speed (a turn displaces the air by about
+// the speed times the angle, as a wind's steadiness weighs its hours), and
+// a pair with a calm hour has no turn to measure and is left out. A calm
+// hour of the cross-validation, or persistence with no turn at all to
+// measure, costs a 90° direction error: a direction guessed at random is
+// off by 90° on average.
 //
 // # Back-trajectories
 //
