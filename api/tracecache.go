@@ -49,7 +49,8 @@ type cachedTrace struct {
 	sum       [sha256.Size]byte
 }
 
-// newTraceCache holds up to maxBytes of answers; nil (no cache) for 0.
+// newTraceCache holds up to maxBytes of answers; nil (no cache) when
+// maxBytes is not above 0.
 // An answer larger than a sixty-fourth of the whole is not kept, so one
 // huge trace cannot push out hundreds of ordinary ones.
 func newTraceCache(maxBytes int64, level int) (*traceCache, error) {
@@ -68,8 +69,8 @@ func newTraceCache(maxBytes int64, level int) (*traceCache, error) {
 	return &traceCache{c: c, level: level, maxEntry: int(min(maxBytes/64, math.MaxUint32/2))}, nil
 }
 
-// key is the cache key of req for the caller of c, false when the
-// backend keeps no data version.
+// traceKey is the cache key of req for the caller of c, false when the
+// server keeps no answers or the backend keeps no data version.
 func (h *tracingHandlers) traceKey(c echo.Context, req TraceRequest) (traceKey, bool) {
 	v, ok := h.b.(TraceVersioner)
 	if !ok || h.s.traces == nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,7 +40,16 @@ func (p *Plan) Export(format string) ([]byte, string, error) {
 		b, err := p.html()
 		return b, "text/html; charset=utf-8", err
 	}
-	return nil, "", fmt.Errorf("%w: format %q is not one of %s", ErrPlan, format, strings.Join(Formats, ", "))
+	return nil, "", CheckFormat(format)
+}
+
+// CheckFormat refuses an export format Export does not write, so that a
+// caller can refuse it before building the plan.
+func CheckFormat(format string) error {
+	if slices.Contains(Formats, format) {
+		return nil
+	}
+	return fmt.Errorf("%w: format %q is not one of %s", ErrPlan, format, strings.Join(Formats, ", "))
 }
 
 // each visits the entries in route order.

@@ -136,10 +136,10 @@ func (d *dbBackend) Ready(ctx context.Context) error {
 	if d.farmland != nil && !d.farmland.Connected() {
 		return errors.New("the farmland follower is not connected to the database")
 	}
-	if d.network != nil && !d.network.Connected() {
-		return errors.New("the network follower is not connected to the database")
-	}
 	if d.network != nil {
+		if !d.network.Connected() {
+			return errors.New("the network follower is not connected to the database")
+		}
 		if err := d.network.Failure(); err != nil {
 			return fmt.Errorf("serving the network loaded before: %w", err)
 		}

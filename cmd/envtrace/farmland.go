@@ -81,6 +81,11 @@ func importFarmland(ctx context.Context, e *env, pool *pgxpool.Pool, dir string)
 	if err != nil {
 		return err
 	}
+	return storeFarmland(ctx, e, pool, dir, d)
+}
+
+// storeFarmland is importFarmland with dir's irrigation system d read.
+func storeFarmland(ctx context.Context, e *env, pool *pgxpool.Pool, dir string, d *farmland.Data) error {
 	if len(d.Intakes) == 0 {
 		if len(d.Areas) > 0 || len(d.FlowM3s) > 0 || len(d.Permits) > 0 {
 			fmt.Fprintf(e.stderr, "warning: %s: irrigation files without %s not imported (the farmland desk needs intakes)\n", dir, farmland.FileIntakes)
@@ -120,7 +125,7 @@ func cmdImportFarmland(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	return importFarmland(ctx, e, pool, e.cfg.Data)
+	return storeFarmland(ctx, e, pool, e.cfg.Data, d)
 }
 
 // farmlandEngine loads --data (or the embedded fixture) with its

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -46,8 +44,10 @@ func cmdInspect(ctx context.Context, e *env, args []string) error {
 		}
 		// An unknown format is refused before the data is read and the
 		// plan built (seconds), as the REST twin refuses it.
-		if *format != "" && !slices.Contains(inspection.Formats, *format) {
-			return usageErr("--format: %q is not one of %s", *format, strings.Join(inspection.Formats, ", "))
+		if *format != "" {
+			if err := inspection.CheckFormat(*format); err != nil {
+				return usageErr("--format: %v", err)
+			}
 		}
 	}
 	dir, cleanup, err := e.dataDir()
