@@ -13,7 +13,8 @@ package api_test
 // scheduled time, so a server that falls behind is charged for the queue)
 // and a closed loop of ENVTRACE_BENCH_API_CLIENTS clients (default 16),
 // each ENVTRACE_BENCH_API_SECONDS long (default 10), then, when wrk is
-// installed, `wrk -t2 -c16` on /healthz and over the same requests. Client
+// installed, `wrk -t2 -c16` on /healthz and over the same requests, and,
+// when wrk2 is too, the same at each rate in wrk2's open loop. Client
 // and server share the machine's cores. The server audits every trace
 // into its in-memory recorder (BenchmarkTraceLoadDemo also runs the audit
 // into PostGIS).
@@ -37,6 +38,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -895,26 +897,11 @@ func runTaiwanLoad(b *testing.B, label string, srv *serverProc, data *loadData, 
 		}
 	}
 	// The issue's own measurement, when wrk is installed: wrk -t2 -c16
-	// over the same requests, no gzip, against wrk on /healthz.
+	// over the same requests, no gzip, against wrk on /healthz; then, when
+	// wrk2 is there too, the same at each rate in wrk2's open loop.
 	if _, err := exec.LookPath("wrk"); err == nil {
-		var wrkBase float64
-		for _, w := range []struct {
-			name  string
-			paths []string
-		}{{"wrk-healthz", []string{"/healthz"}}, {"wrk-trace", tracePaths(data.requests)}} {
-			name := label + "/" + w.name
-			b.Run(name, func(b *testing.B) {
-				settle()
-				s0 := cpuSeconds(pid)
-				r := runWrk(b, srv.base, w.paths, dur, token)
-				if wrkBase == 0 {
-					wrkBase = r.rps
-				}
-				used := cpuSeconds(pid) - s0
-				cpu[w.name] = used / float64(r.requests) * 1e6
-				reportWrk(b, name, r, used, wrkBase)
-			})
-		}
+		sets := []wrkPhase{{name: "trace", paths: tracePaths(data.requests)}}
+		maps.Copy(cpu, runWrkPhases(b, label, pid, srv.base, token, dur, wrkPhases(sets, rates)))
 	}
 	log, _ := os.ReadFile(srv.stderr)
 	say("%s: server access log %.1f MiB; server RSS after the phases %.0f MiB", label, float64(len(log))/(1<<20), rssMiB(pid))

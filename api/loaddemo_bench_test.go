@@ -58,7 +58,11 @@ var readmeTrace = url.Values{"station": {"WQ-C1-01"}, "parameter": {"Cu"}, "valu
 // the open-loop rates of ENVTRACE_BENCH_API_RATES, with Go's client (gzip,
 // as a browser asks). When wrk is installed, the same three closed loops
 // again with `wrk -t2 -c16`, the issue's own measurement (no gzip; wrk is a
-// C program that costs the shared cores much less than Go's client).
+// C program that costs the shared cores much less than Go's client). When
+// wrk2 is there too (ENVTRACE_BENCH_WRK2 or wrk2 on the PATH; built from
+// github.com/giltene/wrk2), /healthz, the README trace (with and without
+// gzip) and the rotation at each rate of ENVTRACE_BENCH_API_RATES in wrk2's
+// open loop, each p99 against the /healthz p99 at the same rate.
 //
 //	go test -run '^$' -bench TraceLoadDemo -benchtime 1x ./api/
 func BenchmarkTraceLoadDemo(b *testing.B) {
@@ -157,7 +161,8 @@ func runDemoLoad(b *testing.B, label string, srv *serverProc, rotation []loadReq
 	phase(fmt.Sprintf("healthz-closed-%d", clients), health, closed)
 	phase(fmt.Sprintf("readme-closed-%d", clients), readme, closed)
 	phase(fmt.Sprintf("rotation-closed-%d", clients), rot, closed)
-	for _, rate := range envInts("ENVTRACE_BENCH_API_RATES", []int{1000, 2000, loadTargetRPS}) {
+	rates := envInts("ENVTRACE_BENCH_API_RATES", []int{1000, 2000, loadTargetRPS})
+	for _, rate := range rates {
 		open := func(c *loadClient) *phaseResult { return openLoop(c, rate, dur, conns) }
 		phase(fmt.Sprintf("readme-open-%d", rate), readme, open)
 		phase(fmt.Sprintf("rotation-open-%d", rate), rot, open)
@@ -166,27 +171,8 @@ func runDemoLoad(b *testing.B, label string, srv *serverProc, rotation []loadReq
 		say("%s: wrk not installed: no wrk phases", label)
 		return rotation
 	}
-	var wrkBase float64
-	for _, w := range []struct {
-		name  string
-		paths []string
-	}{
-		{"wrk-healthz", []string{"/healthz"}},
-		{"wrk-readme", []string{"/api/v1/trace?" + readmeTrace}},
-		{"wrk-rotation", tracePaths(rotation)},
-	} {
-		name := label + "/" + w.name
-		b.Run(name, func(b *testing.B) {
-			settle()
-			s0 := cpuSeconds(pid)
-			r := runWrk(b, srv.base, w.paths, dur, token)
-			cpu := cpuSeconds(pid) - s0
-			if wrkBase == 0 {
-				wrkBase = r.rps
-			}
-			reportWrk(b, name, r, cpu, wrkBase)
-		})
-	}
+	sets := []wrkPhase{{name: "readme", paths: []string{"/api/v1/trace?" + readmeTrace}}, {name: "rotation", paths: tracePaths(rotation)}}
+	runWrkPhases(b, label, pid, srv.base, token, dur, wrkPhases(sets, rates))
 	return rotation
 }
 
@@ -280,7 +266,39 @@ func auditRows(b *testing.B, dbURL string) int64 {
 	return n
 }
 
-// wrkResult is what wrk printed for one closed loop.
+// wrkLoad says how wrk drives a phase: a closed loop of 16 connections
+// (`wrk -t2 -c16`), or, when rate is set, an open loop at that fixed rate
+// with wrk2 (`wrk2 -R rate`), which measures each request's latency from
+// the time it was due, so a server that falls behind is charged for the
+// queue (no coordinated omission).
+type wrkLoad struct {
+	rate int  // requests a second; 0: closed loop
+	gzip bool // ask for gzip, as a browser does
+}
+
+func (l wrkLoad) String() string {
+	s := "wrk -t2 -c16"
+	if l.rate > 0 {
+		s = fmt.Sprintf("wrk2 -t2 -c16 -R%d", l.rate)
+	}
+	if l.gzip {
+		return s + ", gzip"
+	}
+	return s + ", no gzip"
+}
+
+// wrk2Binary is wrk2 (github.com/giltene/wrk2, built from source; Debian
+// does not package it): ENVTRACE_BENCH_WRK2, else wrk2 on the PATH; "" when
+// neither is there.
+func wrk2Binary() string {
+	if p := os.Getenv("ENVTRACE_BENCH_WRK2"); p != "" {
+		return p
+	}
+	p, _ := exec.LookPath("wrk2")
+	return p
+}
+
+// wrkResult is what wrk or wrk2 printed for one phase.
 type wrkResult struct {
 	rps, p50ms, p99ms float64
 	requests, non2xx  int
@@ -290,15 +308,17 @@ type wrkResult struct {
 }
 
 var (
-	wrkRPS     = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
-	wrkLatency = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
+	wrkRPS = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	// wrk prints "  99%  1.20ms", wrk2 "  99.000%    1.20ms".
+	wrkLatency = regexp.MustCompile(`(?m)^\s+(50|99)(?:\.0+)?%\s+([0-9.]+)(us|ms|s)\s*$`)
 	wrkCount   = regexp.MustCompile(`(\d+) requests in ([0-9.]+)(ms|s|m), ([0-9.]+)([KMG]?B) read`)
 	wrkNon2xx  = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
 )
 
-// runWrk runs `wrk -t2 -c16 --latency` for dur over paths, cycled by a Lua
-// request function, with token (when set) as every request's bearer.
-func runWrk(b *testing.B, base string, paths []string, dur time.Duration, token string) wrkResult {
+// runWrk runs wrk (or wrk2, see wrkLoad) with --latency for dur over
+// paths, cycled by a Lua request function, with token (when set) as every
+// request's bearer.
+func runWrk(b *testing.B, base string, paths []string, dur time.Duration, token string, load wrkLoad) wrkResult {
 	script := filepath.Join(b.TempDir(), "paths.lua")
 	f, err := os.Create(script)
 	if err != nil {
@@ -314,16 +334,30 @@ func runWrk(b *testing.B, base string, paths []string, dur time.Duration, token 
 		b.Fatal(err)
 	}
 	f.Close()
-	args := []string{"-t2", "-c16", fmt.Sprintf("-d%ds", int(dur.Seconds())), "--latency", "-s", script}
+	bin, args := "wrk", []string{"-t2", "-c16", fmt.Sprintf("-d%ds", int(dur.Seconds())), "--latency", "-s", script}
+	if load.rate > 0 {
+		bin = wrk2Binary()
+		args = append(args, "-R", strconv.Itoa(load.rate))
+	}
 	if token != "" {
 		args = append(args, "-H", "Authorization: Bearer "+token)
 	}
-	cmd := exec.Command("wrk", append(args, base)...)
+	if load.gzip {
+		args = append(args, "-H", "Accept-Encoding: gzip")
+	}
+	cmd := exec.Command(bin, append(args, base)...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		b.Fatalf("wrk: %v\n%s", err, out)
+		b.Fatalf("%s: %v\n%s", load, err, out)
 	}
-	s := string(out)
+	r := parseWrk(b, string(out))
+	r.clientCPU = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
+	return r
+}
+
+// parseWrk reads the rate, the median and 99th percentile, the count, the
+// bytes and the failures from wrk's or wrk2's report.
+func parseWrk(b *testing.B, s string) wrkResult {
 	var r wrkResult
 	if m := wrkRPS.FindStringSubmatch(s); m != nil {
 		r.rps, _ = strconv.ParseFloat(m[1], 64)
@@ -353,26 +387,89 @@ func runWrk(b *testing.B, base string, paths []string, dur time.Duration, token 
 	if r.rps == 0 || r.requests == 0 || r.p99ms == 0 {
 		b.Fatalf("cannot read wrk's output:\n%s", s)
 	}
-	r.clientCPU = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 	return r
 }
 
-// reportWrk reports a wrk phase against the wrk /healthz of the same run
-// and the target.
-func reportWrk(b *testing.B, name string, r wrkResult, serverCPU, base float64) {
+// wrkPhase is one path set driven by wrk in one way.
+type wrkPhase struct {
+	name  string
+	paths []string
+	load  wrkLoad
+}
+
+// wrkPhases says what the wrk phases are on a server: /healthz and each
+// path set in wrk's closed loop, then, when wrk2 is there, /healthz and
+// each path set (and the first with gzip) at each of rates in wrk2's open
+// loop. Each loop's /healthz comes first: it is the baseline of the run.
+func wrkPhases(sets []wrkPhase, rates []int) []wrkPhase {
+	health := []string{"/healthz"}
+	out := []wrkPhase{{"wrk-healthz", health, wrkLoad{}}}
+	for _, s := range sets {
+		out = append(out, wrkPhase{"wrk-" + s.name, s.paths, wrkLoad{}})
+	}
+	if wrk2Binary() == "" {
+		return out
+	}
+	for _, rate := range rates {
+		open := wrkLoad{rate: rate}
+		out = append(out, wrkPhase{fmt.Sprintf("wrk2-healthz-open-%d", rate), health, open})
+		for i, s := range sets {
+			out = append(out, wrkPhase{fmt.Sprintf("wrk2-%s-open-%d", s.name, rate), s.paths, open})
+			if i == 0 {
+				gz := wrkLoad{rate: rate, gzip: true}
+				out = append(out, wrkPhase{fmt.Sprintf("wrk2-%s-gzip-open-%d", s.name, rate), s.paths, gz})
+			}
+		}
+	}
+	return out
+}
+
+// runWrkPhases runs phases (see wrkPhases) on the server with process pid
+// at base, each a sub-benchmark of label, and returns the server's CPU a
+// request (µs) by phase name.
+func runWrkPhases(b *testing.B, label string, pid int, base, token string, dur time.Duration, phases []wrkPhase) map[string]float64 {
+	cpu := map[string]float64{}
+	var healthz wrkResult
+	for _, p := range phases {
+		name := label + "/" + p.name
+		b.Run(name, func(b *testing.B) {
+			settle()
+			s0 := cpuSeconds(pid)
+			r := runWrk(b, base, p.paths, dur, token, p.load)
+			used := cpuSeconds(pid) - s0
+			if p.paths[0] == "/healthz" {
+				healthz = r
+			}
+			cpu[p.name] = used / float64(r.requests) * 1e6
+			reportWrk(b, name, p.load, r, used, healthz)
+		})
+	}
+	return cpu
+}
+
+// reportWrk reports a wrk phase against the target and against the
+// /healthz of the same loop in the same run: its throughput in a closed
+// loop, its p99 at a fixed rate.
+func reportWrk(b *testing.B, name string, load wrkLoad, r wrkResult, serverCPU float64, healthz wrkResult) {
 	b.ReportMetric(r.rps, "req/s")
 	b.ReportMetric(r.p50ms, "p50-ms")
 	b.ReportMetric(r.p99ms, "p99-ms")
 	b.ReportMetric(float64(r.non2xx), "errors")
-	b.ReportMetric(r.rps/base, "ratio-vs-healthz")
+	against := fmt.Sprintf("%.2f× the /healthz throughput of this run", r.rps/healthz.rps)
+	if load.rate > 0 {
+		b.ReportMetric(r.p99ms/healthz.p99ms, "p99-ratio-vs-healthz")
+		against = fmt.Sprintf("p99 %.2f× the /healthz p99 at this rate in this run (%.2f ms)", r.p99ms/healthz.p99ms, healthz.p99ms)
+	} else {
+		b.ReportMetric(r.rps/healthz.rps, "ratio-vs-healthz")
+	}
 	secs := r.elapsed.Seconds()
 	if secs > 0 {
 		b.ReportMetric(serverCPU/secs, "server-cores")
 		b.ReportMetric(r.clientCPU/secs, "client-cores")
 		b.ReportMetric(serverCPU/float64(r.requests)*1e6, "server-cpu-µs/req")
 	}
-	b.Logf("%s (wrk -t2 -c16, no gzip): %d requests = %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d non-2xx, %.1f KiB an answer; "+
-		"server %.2f cores (%.0f µs a request), wrk %.2f cores; %.2f× the wrk /healthz of this run; against the target (≥ %d req/s, p99 ≤ %v): %.2f of the throughput, p99 %.2f of the bound",
-		name, r.requests, r.rps, r.p50ms, r.p99ms, r.non2xx, r.kib, serverCPU/secs, serverCPU/float64(r.requests)*1e6, r.clientCPU/secs,
-		r.rps/base, loadTargetRPS, loadTargetP99, r.rps/loadTargetRPS, r.p99ms/msOfDur(loadTargetP99))
+	b.Logf("%s (%s): %d requests = %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d non-2xx, %.1f KiB an answer; "+
+		"server %.2f cores (%.0f µs a request), wrk %.2f cores; %s; against the target (≥ %d req/s, p99 ≤ %v): %.2f of the throughput, p99 %.2f of the bound",
+		name, load, r.requests, r.rps, r.p50ms, r.p99ms, r.non2xx, r.kib, serverCPU/secs, serverCPU/float64(r.requests)*1e6, r.clientCPU/secs,
+		against, loadTargetRPS, loadTargetP99, r.rps/loadTargetRPS, r.p99ms/msOfDur(loadTargetP99))
 }
