@@ -80,9 +80,13 @@ type gzipWriter struct {
 	raw bool
 }
 
-// WriteHeader records the status; the length changes with compression.
+// WriteHeader records the status. The length changes with compression,
+// so it goes, unless the handler encoded the body itself (a kept trace
+// answer), whose length is that of the bytes it sends.
 func (w *gzipWriter) WriteHeader(code int) {
-	w.Header().Del(echo.HeaderContentLength)
+	if w.Header().Get(echo.HeaderContentEncoding) == "" {
+		w.Header().Del(echo.HeaderContentLength)
+	}
 	w.code = code
 }
 

@@ -6,6 +6,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"io"
+	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 
@@ -37,6 +39,12 @@ func TestTraceCache(t *testing.T) {
 	zipped := get(t, h, target, "Accept-Encoding", "gzip")
 	if zipped.Header().Get("Content-Encoding") != "gzip" {
 		t.Fatalf("a client accepting gzip got Content-Encoding %q", zipped.Header().Get("Content-Encoding"))
+	}
+	// A kept answer says its length, so it is not sent chunked.
+	for _, r := range []*httptest.ResponseRecorder{again, zipped} {
+		if got, want := r.Header().Get("Content-Length"), strconv.Itoa(r.Body.Len()); got != want {
+			t.Errorf("a kept answer (Content-Encoding %q) has Content-Length %q for %s bytes", r.Header().Get("Content-Encoding"), got, want)
+		}
 	}
 	zr, err := gzip.NewReader(zipped.Body)
 	if err != nil {
