@@ -44,7 +44,7 @@ func TestCorrectReadingsAgainstScratch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain := slices.Clone(ds.Readings)
+	plain := slices.Clone(ds.CurrentReadings())
 	at := map[model.ReadingKey]int{}
 	for i := range plain {
 		at[model.KeyOf(&plain[i])] = i
@@ -107,8 +107,8 @@ func TestCorrectReadingsAgainstScratch(t *testing.T) {
 	if again, err := mb.CorrectReadings(ctx, fixed); err != nil || again != 0 {
 		t.Errorf("the same corrections again changed %d readings (%v), want 0", again, err)
 	}
-	for i := range before.DS.Readings {
-		if *before.DS.Reading(i) != ds.Readings[i] {
+	for i := range before.DS.NumReadings() {
+		if *before.DS.Reading(i) != *ds.Reading(i) {
 			t.Fatalf("the snapshot taken before the correction changed at reading %d", i)
 		}
 	}
@@ -120,7 +120,8 @@ func TestCorrectReadingsAgainstScratch(t *testing.T) {
 	plain = append(plain, extra)
 
 	sds := &model.Dataset{NetworkPath: ds.NetworkPath, Facilities: ds.Facilities, Outfalls: ds.Outfalls, Permits: ds.Permits,
-		Limits: ds.Limits, Reports: ds.Reports, Effluent: ds.Effluent, Stations: ds.Stations, Readings: plain}
+		Limits: ds.Limits, Reports: ds.Reports, Effluent: ds.Effluent, Stations: ds.Stations}
+	sds.SetReadings(plain)
 	sb, err := basin.New(fx.net, sds, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -187,9 +188,9 @@ func fixtureSubset(t *testing.T, fx *centralFixture) *model.Dataset {
 	}
 	ds := &model.Dataset{NetworkPath: full.NetworkPath, Facilities: full.Facilities, Outfalls: full.Outfalls, Permits: full.Permits,
 		Limits: full.Limits, Reports: full.Reports, Effluent: full.Effluent, Stations: full.Stations}
-	for _, r := range full.Readings {
+	for _, r := range full.CurrentReadings() {
 		if keep[r.Station] {
-			ds.Readings = append(ds.Readings, r)
+			ds.AppendReadings(r)
 		}
 	}
 	if err := ds.Index(); err != nil {

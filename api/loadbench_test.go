@@ -288,7 +288,7 @@ func generateLoadData(n int) (*loadData, error) {
 			flow := math.Round(q*(0.7+0.6*rng.Float64())*100) / 100
 			for _, p := range params {
 				v := riverTypical[p] * math.Exp(0.3*rng.NormFloat64())
-				ds.Readings = append(ds.Readings, model.Reading{Station: st.ID, Time: t, Parameter: p,
+				ds.AppendReadings(model.Reading{Station: st.ID, Time: t, Parameter: p,
 					Value: math.Round(v*1e4) / 1e4, Unit: "mg/L", Flow: flow, FlowUnit: "m³/s"})
 			}
 		}
@@ -317,7 +317,7 @@ func generateLoadData(n int) (*loadData, error) {
 		return nil, err
 	}
 	os.Remove(netPath)
-	return &loadData{dir: data, reaches: n, basins: g.Basins(), divergences: g.Divergences(), facilities: len(ds.Facilities), stations: len(ds.Stations), readgs: len(ds.Readings),
+	return &loadData{dir: data, reaches: n, basins: g.Basins(), divergences: g.Divergences(), facilities: len(ds.Facilities), stations: len(ds.Stations), readgs: ds.NumReadings(),
 		reports: len(ds.Reports), gen: time.Since(t0), requests: reqs}, nil
 }
 

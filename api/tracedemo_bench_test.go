@@ -37,7 +37,7 @@ func demoQueries(ds *model.Dataset, n int, seed uint64) []loadRequest {
 	seen := map[string]bool{}
 	var out []loadRequest
 	for tries := 0; len(out) < n && tries < 50*n; tries++ {
-		r := ds.Readings[rng.IntN(len(ds.Readings))]
+		r := *ds.Reading(rng.IntN(ds.NumReadings()))
 		if r.Censored || r.Value <= 0 {
 			continue
 		}

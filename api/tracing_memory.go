@@ -161,8 +161,8 @@ type tracingSnapshot struct {
 
 // stationLatest is what the station endpoints derive from all readings.
 type stationLatest struct {
-	// byParam holds the index in ds.Readings of the latest reading of
-	// each parameter.
+	// byParam holds the index (model.Dataset.Reading) of the latest
+	// reading of each parameter.
 	byParam map[string]int
 	time    time.Time
 	rpi     *RPIInfo
@@ -190,12 +190,12 @@ func NewMemoryBackendWithBasin(b *basin.Basin, opts ...MemoryOption) (*MemoryBac
 	if err := b.DS.Index(); err != nil {
 		return nil, fmt.Errorf("api: dataset: %w", err)
 	}
-	td := &tracingData{seen: make(map[model.ReadingKey]int, len(b.DS.Readings))}
+	td := &tracingData{seen: make(map[model.ReadingKey]int, b.DS.NumReadings())}
 	for _, o := range opts {
 		o(&td.opt)
 	}
-	for i := range b.DS.Readings {
-		td.seen[model.KeyOf(&b.DS.Readings[i])] = i
+	for i := range b.DS.NumReadings() {
+		td.seen[model.KeyOf(b.DS.Reading(i))] = i
 	}
 	td.cur = &tracingSnapshot{basin: b, ds: b.DS, view: mb.bare, checks: &permitChecks{}, version: 1}
 	if td.opt.farmland != nil {
@@ -289,7 +289,7 @@ func (s *tracingSnapshot) latestByStation() map[string]*stationLatest {
 		return *m
 	}
 	out := map[string]*stationLatest{}
-	for i := range s.ds.Readings {
+	for i := range s.ds.NumReadings() {
 		addLatest(out, s.ds, i)
 	}
 	for st, series := range rpi.SeriesByStation(s.ds.CurrentReadings()) {
@@ -801,7 +801,7 @@ func (b *MemoryBackend) ingest(ctx context.Context, readings []model.Reading, du
 	refreshLatest(old, next, stationsOf(fresh))
 	td.publish(next)
 	for i := range fresh {
-		td.seen[model.KeyOf(&fresh[i])] = len(old.ds.Readings) + i
+		td.seen[model.KeyOf(&fresh[i])] = old.ds.NumReadings() + i
 	}
 	if td.opt.inspect != nil {
 		// The risk ranking's water-trace term follows the new readings

@@ -752,7 +752,7 @@ func smallBasin(t *testing.T) *api.MemoryBackend {
 	}
 	// Six months of copper history without a flow: enough for a baseline.
 	for m, v := range []float64{0.012, 0.01, 0.015, 0.011, 0.013, 0.02} {
-		ds.Readings = append(ds.Readings, model.Reading{Station: "S-ON", Time: time.Date(2026, time.Month(m+1), 1, 9, 0, 0, 0, tw),
+		ds.AppendReadings(model.Reading{Station: "S-ON", Time: time.Date(2026, time.Month(m+1), 1, 9, 0, 0, 0, tw),
 			Parameter: "Cu", Value: v, Unit: "mg/L"})
 	}
 	b, err := basin.New(testNetwork(t), ds, 0)

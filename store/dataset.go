@@ -171,12 +171,12 @@ func kinds(ds *model.Dataset) []*kind {
 			}},
 		{file: model.FileReadings, table: "readings", key: []string{"station_id", "time", "parameter"}, bump: correctedRev,
 			cols: readingCols,
-			n:    len(ds.Readings), row: func(i int) ([]any, error) {
-				r, err := ds.Readings[i].Canonical()
+			n:    ds.NumReadings(), row: func(i int) ([]any, error) {
+				r, err := ds.Reading(i).Canonical()
 				return readingRow(r), err
 			},
 			before: func(ctx context.Context, tx pgx.Tx) error {
-				return prepareReadingsWrite(ctx, tx, len(ds.Readings), func(i int) time.Time { return ds.Readings[i].Time })
+				return prepareReadingsWrite(ctx, tx, ds.NumReadings(), func(i int) time.Time { return ds.Reading(i).Time })
 			},
 			after: notifyReadingsImport},
 	}
@@ -401,6 +401,7 @@ func (k *kind) write(ctx context.Context, tx pgx.Tx, progress func(done int)) (b
 // It reads in one read-only snapshot under BulkStatementTimeout.
 func LoadDataset(ctx context.Context, pool *pgxpool.Pool) (*model.Dataset, error) {
 	ds := &model.Dataset{}
+	var rs []model.Reading
 	err := pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
 		// One snapshot for all kinds, so references agree with each other
 		// while imports and ingests run; reading a whole store is bulk work.
@@ -415,13 +416,14 @@ func LoadDataset(ctx context.Context, pool *pgxpool.Pool) (*model.Dataset, error
 			if err := scanReading(r, &x); err != nil {
 				return err
 			}
-			ds.Readings = append(ds.Readings, x)
+			rs = append(rs, x)
 			return nil
 		})
 	})
 	if err != nil {
 		return nil, wrap("load dataset", err)
 	}
+	ds.SetReadings(rs)
 	if err := ds.Index(); err != nil {
 		return nil, fmt.Errorf("store: load dataset: the stored records fail validation (edited outside envtrace?): %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,12 +30,12 @@ func TestDatasetRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	total := len(ds.Facilities) + len(ds.Outfalls) + len(ds.Permits) + len(ds.Limits) + len(ds.Reports) + len(ds.Stations) + len(ds.Readings)
+	total := len(ds.Facilities) + len(ds.Outfalls) + len(ds.Permits) + len(ds.Limits) + len(ds.Reports) + len(ds.Stations) + ds.NumReadings()
 	if last != [2]int{total, total} || calls < 10 {
 		t.Fatalf("progress ended at %v after %d calls, want %d/%d", last, calls, total, total)
 	}
 	t.Logf("imported %d facilities, %d outfalls, %d permits, %d limits, %d reports, %d stations, %d readings",
-		len(ds.Facilities), len(ds.Outfalls), len(ds.Permits), len(ds.Limits), len(ds.Reports), len(ds.Stations), len(ds.Readings))
+		len(ds.Facilities), len(ds.Outfalls), len(ds.Permits), len(ds.Limits), len(ds.Reports), len(ds.Stations), ds.NumReadings())
 
 	back, err := store.LoadDataset(ctx, pool)
 	if err != nil {
@@ -44,7 +45,7 @@ func TestDatasetRoundTrip(t *testing.T) {
 	assertSameDataset(t, want, got)
 
 	// Offsets survive: 09:00 Taiwan time, not 01:00 UTC.
-	if r := back.Readings[0]; r.Time.Hour() != 9 {
+	if r := back.Reading(0); r.Time.Hour() != 9 {
 		t.Fatalf("reading time came back as %v", r.Time)
 	}
 
@@ -72,7 +73,7 @@ func TestDatasetRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back.Stations[0].Note != "moved upstream of the weir" || len(back.Stations) != len(ds.Stations) || len(back.Readings) != len(ds.Readings) {
+	if back.Stations[0].Note != "moved upstream of the weir" || len(back.Stations) != len(ds.Stations) || back.NumReadings() != ds.NumReadings() {
 		t.Fatalf("after a correction: %d stations, first %+v", len(back.Stations), back.Stations[0])
 	}
 }
@@ -112,8 +113,9 @@ func TestBadRowRejected(t *testing.T) {
 	}
 	before := takeSnapshot(t, pool)
 
-	bad := &model.Dataset{Readings: append([]model.Reading(nil), ds.Readings[:5000]...)}
-	bad.Readings[1234].Unit = "furlongs"
+	badRs := slices.Clone(ds.CurrentReadings()[:5000])
+	badRs[1234].Unit = "furlongs"
+	bad := readingsOnly(badRs)
 	err := store.ImportDataset(ctx, pool, bad, nil)
 	var inv *store.InvalidError
 	var fe *model.FieldError
@@ -132,16 +134,18 @@ func TestBadRowRejected(t *testing.T) {
 	}
 
 	// Readings naming a station neither in the dataset nor in the store.
-	orphan := &model.Dataset{Readings: append([]model.Reading(nil), ds.Readings[:10]...)}
-	orphan.Readings[3].Station = "no such station"
+	orphanRs := slices.Clone(ds.CurrentReadings()[:10])
+	orphanRs[3].Station = "no such station"
+	orphan := readingsOnly(orphanRs)
 	err = store.ImportDataset(ctx, pool, orphan, nil)
 	if !errors.As(err, &fe) || fe.Record != 3 || fe.Column != "station_id" {
 		t.Fatalf("orphan reading: %v", err)
 	}
 	// Two values for one station, instant and parameter.
-	dup := &model.Dataset{Readings: append([]model.Reading(nil), ds.Readings[:10]...)}
-	dup.Readings[7] = dup.Readings[2]
-	dup.Readings[7].Value++
+	dupRs := slices.Clone(ds.CurrentReadings()[:10])
+	dupRs[7] = dupRs[2]
+	dupRs[7].Value++
+	dup := readingsOnly(dupRs)
 	err = store.ImportDataset(ctx, pool, dup, nil)
 	if !errors.As(err, &fe) || fe.Record != 7 || !strings.Contains(err.Error(), "record 2") {
 		t.Fatalf("duplicate reading: %v", err)
@@ -151,7 +155,7 @@ func TestBadRowRejected(t *testing.T) {
 	}
 	// The same readings without the bad row import, resolving their
 	// stations in the store.
-	good := &model.Dataset{Readings: ds.Readings[:5000]}
+	good := readingsOnly(ds.CurrentReadings()[:5000])
 	if err := store.ImportDataset(ctx, pool, good, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +172,7 @@ func TestIngestReadings(t *testing.T) {
 	if err := store.ImportDataset(ctx, pool, &model.Dataset{Stations: ds.Stations}, nil); err != nil {
 		t.Fatal(err)
 	}
-	batch := ds.Readings[:3000]
+	batch := ds.CurrentReadings()[:3000]
 	ins, dup, err := store.IngestReadings(ctx, pool, batch)
 	if err != nil || ins != 3000 || dup != 0 {
 		t.Fatalf("first ingest: %d inserted, %d duplicates, %v", ins, dup, err)
@@ -183,7 +187,7 @@ func TestIngestReadings(t *testing.T) {
 	}
 	// Overlapping batch with an alias spelling and a repeat inside the call:
 	// the alias keys the same row, the repeat counts as a duplicate.
-	more := append([]model.Reading(nil), ds.Readings[2990:3010]...)
+	more := append([]model.Reading(nil), ds.CurrentReadings()[2990:3010]...)
 	for i := range 10 {
 		if more[i].Parameter == "COND" {
 			more[i].Parameter = "conductivity" // an alias; this reading is stored already
@@ -197,19 +201,19 @@ func TestIngestReadings(t *testing.T) {
 	}
 
 	// All or nothing: one bad unit rejects the call.
-	bad := append([]model.Reading(nil), ds.Readings[5000:5100]...)
+	bad := append([]model.Reading(nil), ds.CurrentReadings()[5000:5100]...)
 	bad[42].Unit = "furlongs"
 	_, _, err = store.IngestReadings(ctx, pool, bad)
 	var fe *model.FieldError
 	if !errors.As(err, &fe) || fe.Record != 42 || fe.Value != "furlongs" {
 		t.Fatalf("bad unit: %v", err)
 	}
-	bad[42].Unit = ds.Readings[5042].Unit
+	bad[42].Unit = ds.CurrentReadings()[5042].Unit
 	bad[50].Station = "ghost"
 	if _, _, err = store.IngestReadings(ctx, pool, bad); !errors.As(err, &fe) || fe.Record != 50 || fe.Column != "station_id" {
 		t.Fatalf("unknown station: %v", err)
 	}
-	bad[50].Station = ds.Readings[5050].Station
+	bad[50].Station = ds.CurrentReadings()[5050].Station
 	bad[60].Time = bad[60].Time.Add(time.Nanosecond)
 	if _, _, err = store.IngestReadings(ctx, pool, bad); !errors.As(err, &fe) || fe.Record != 60 || fe.Column != "time" {
 		t.Fatalf("nanosecond time: %v", err)

@@ -108,7 +108,7 @@ func TestIngestSurvivesTerminatedBackend(t *testing.T) {
 	if err := store.ImportDataset(ctx, pool, &model.Dataset{Stations: ds.Stations}, nil); err != nil {
 		t.Fatal(err)
 	}
-	batch := ds.Readings[:2000]
+	batch := ds.CurrentReadings()[:2000]
 	err := blockAndKill(t, killer, "readings", "share", func(ctx context.Context) error {
 		_, _, err := store.IngestReadings(ctx, pool, batch)
 		return err
@@ -147,8 +147,8 @@ func TestQuerySurvivesTerminatedBackend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(back.Readings) != len(ds.Readings) {
-		t.Fatalf("retry loaded %d readings of %d", len(back.Readings), len(ds.Readings))
+	if back.NumReadings() != ds.NumReadings() {
+		t.Fatalf("retry loaded %d readings of %d", back.NumReadings(), ds.NumReadings())
 	}
 }
 
@@ -227,7 +227,7 @@ func TestAcknowledgedReadingsSurviveRepeatedTermination(t *testing.T) {
 	}()
 	acked, failures, dups := 0, 0, 0
 	for b := range batches {
-		batch := ds.Readings[b*size : (b+1)*size]
+		batch := ds.CurrentReadings()[b*size : (b+1)*size]
 		for attempt := 0; ; attempt++ {
 			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			ins, dup, err := store.IngestReadings(cctx, pool, batch)
@@ -271,7 +271,7 @@ func TestAcknowledgedReadingsSurviveRepeatedTermination(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := canonical(&model.Dataset{Readings: ds.Readings[:acked]})
+	want := canonical(readingsOnly(ds.CurrentReadings()[:acked]))
 	got := plain(back)
 	got.Stations, got.Facilities = nil, nil
 	assertSameDataset(t, want, got)
@@ -302,7 +302,7 @@ func TestStatementTimeoutBoundsBlockedCalls(t *testing.T) {
 	for name, call := range map[string]func() error{
 		"Upstream": func() error { _, err := store.Upstream(ctx, pool, newHope.name, reaches[0].ID, false); return err },
 		"IngestReadings": func() error {
-			_, _, err := store.IngestReadings(ctx, pool, ds.Readings[:100])
+			_, _, err := store.IngestReadings(ctx, pool, ds.CurrentReadings()[:100])
 			return err
 		},
 	} {

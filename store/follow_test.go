@@ -52,7 +52,7 @@ func TestFollowerAppliesAndCatchesUp(t *testing.T) {
 	if err := store.ImportDataset(ctx, pool, &model.Dataset{Stations: ds.Stations}, nil); err != nil {
 		t.Fatal(err)
 	}
-	before, during, down := ds.Readings[:500], ds.Readings[500:800], ds.Readings[800:1000]
+	before, during, down := ds.CurrentReadings()[:500], ds.CurrentReadings()[500:800], ds.CurrentReadings()[800:1000]
 	if _, _, err := store.IngestReadings(ctx, pool, before); err != nil {
 		t.Fatal(err)
 	}

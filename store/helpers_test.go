@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -299,7 +300,7 @@ func realDataset(t testing.TB) *model.Dataset {
 			if err != nil {
 				continue
 			}
-			ds.Readings = append(ds.Readings, model.Reading{Station: sid, Time: at, Parameter: params[c], Value: v, Unit: units[c]})
+			ds.AppendReadings(model.Reading{Station: sid, Time: at, Parameter: params[c], Value: v, Unit: units[c]})
 			k := month{f.EmsNo, params[c], time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC)}
 			if old, ok := maxima[k]; !ok || v > old {
 				if !ok {
@@ -318,8 +319,8 @@ func realDataset(t testing.TB) *model.Dataset {
 	if err := ds.Index(); err != nil {
 		t.Fatal(err)
 	}
-	if len(station) < 30 || len(ds.Readings) < 50000 {
-		t.Fatalf("only %d plants matched, %d readings", len(station), len(ds.Readings))
+	if len(station) < 30 || ds.NumReadings() < 50000 {
+		t.Fatalf("only %d plants matched, %d readings", len(station), ds.NumReadings())
 	}
 	return ds
 }
@@ -371,11 +372,13 @@ func plain(ds *model.Dataset) *model.Dataset {
 		Facilities: ds.Facilities, Outfalls: ds.Outfalls, Permits: ds.Permits, Limits: ds.Limits,
 		Reports: ds.Reports, Stations: ds.Stations,
 	}
-	for _, r := range ds.Readings {
+	var rs []model.Reading
+	for _, r := range ds.CurrentReadings() {
 		_, off := r.Time.Zone()
 		r.Time = time.Unix(0, r.Time.UnixNano()).In(time.FixedZone("", off))
-		out.Readings = append(out.Readings, r)
+		rs = append(rs, r)
 	}
+	out.SetReadings(rs)
 	return out
 }
 
@@ -383,11 +386,11 @@ func plain(ds *model.Dataset) *model.Dataset {
 // the store keeps them.
 func canonical(ds *model.Dataset) *model.Dataset {
 	out := *plain(ds)
-	out.Readings = append([]model.Reading(nil), out.Readings...)
-	for i := range out.Readings {
-		r := &out.Readings[i]
-		r.Unit = canonicalUnit(r.Parameter)
+	rs := slices.Clone(out.CurrentReadings())
+	for i := range rs {
+		rs[i].Unit = canonicalUnit(rs[i].Parameter)
 	}
+	out.SetReadings(rs)
 	return &out
 }
 
@@ -398,4 +401,12 @@ func sortedKeys[M ~map[string]V, V any](m M) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// readingsOnly is a dataset holding only rs, as an import of a readings
+// file alone sends it.
+func readingsOnly(rs []model.Reading) *model.Dataset {
+	ds := &model.Dataset{}
+	ds.SetReadings(rs)
+	return ds
 }

@@ -173,7 +173,7 @@ func (m *Memory) ImportDataset(ctx context.Context, ds *model.Dataset, progress 
 	if err := validateDataset(ds, k); err != nil {
 		return &InvalidError{Err: err}
 	}
-	total := len(ds.Facilities) + len(ds.Outfalls) + len(ds.Permits) + len(ds.Limits) + len(ds.Reports) + len(ds.Stations) + len(ds.Readings)
+	total := len(ds.Facilities) + len(ds.Outfalls) + len(ds.Permits) + len(ds.Limits) + len(ds.Reports) + len(ds.Stations) + ds.NumReadings()
 	progress.report(0, total)
 	for _, f := range ds.Facilities {
 		if f.Location != nil {
@@ -203,7 +203,7 @@ func (m *Memory) ImportDataset(ctx context.Context, ds *model.Dataset, progress 
 	for _, s := range ds.Stations {
 		m.stations.upsert(s.ID, s)
 	}
-	for _, r := range ds.Readings {
+	for _, r := range ds.CurrentReadings() {
 		r, _ = r.Canonical() // validated above
 		r = storedReading(r)
 		m.readings.upsert(readingKey(r), r)
@@ -268,8 +268,8 @@ func (m *Memory) LoadDataset(ctx context.Context) (*model.Dataset, error) {
 		Limits:     slices.Clone(m.limits.rows),
 		Reports:    slices.Clone(m.reports.rows),
 		Stations:   slices.Clone(m.stations.rows),
-		Readings:   slices.Clone(m.readings.rows),
 	}
+	ds.SetReadings(slices.Clone(m.readings.rows))
 	m.mu.Unlock()
 	for i := range ds.Facilities {
 		if p := ds.Facilities[i].Location; p != nil {

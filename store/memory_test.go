@@ -58,11 +58,11 @@ func scenario(t *testing.T, s store.Store) outcome {
 
 	ds := realDataset(t)
 	part := *ds
-	part.Readings = ds.Readings[:1000]
+	part.SetReadings(ds.CurrentReadings()[:1000])
 	if err := s.ImportDataset(ctx, &part, nil); err != nil {
 		t.Fatal(err)
 	}
-	for _, batch := range [][]model.Reading{ds.Readings[500:1500], ds.Readings[1000:2000], ds.Readings[2000:2001]} {
+	for _, batch := range [][]model.Reading{ds.CurrentReadings()[500:1500], ds.CurrentReadings()[1000:2000], ds.CurrentReadings()[2000:2001]} {
 		ins, dup, err := s.IngestReadings(ctx, batch)
 		if err != nil {
 			t.Fatal(err)
@@ -72,7 +72,7 @@ func scenario(t *testing.T, s store.Store) outcome {
 	// A stored reading sent again in mS/cm is a duplicate; with another
 	// value it is a conflict, naming both, and nothing of its batch stays.
 	for i := 1000; i < 2000; i++ {
-		if r := ds.Readings[i]; r.Unit == "µS/cm" && r.Value > 0 {
+		if r := ds.CurrentReadings()[i]; r.Unit == "µS/cm" && r.Value > 0 {
 			micro := r
 			micro.Value, micro.Unit = r.Value/1000, "mS/cm"
 			ins, dup, err := s.IngestReadings(ctx, []model.Reading{micro})
@@ -82,7 +82,7 @@ func scenario(t *testing.T, s store.Store) outcome {
 			o.Ingest = append(o.Ingest, [2]int{ins, dup})
 			other := r
 			other.Value *= 2
-			_, _, err = s.IngestReadings(ctx, []model.Reading{ds.Readings[2001], other})
+			_, _, err = s.IngestReadings(ctx, []model.Reading{ds.CurrentReadings()[2001], other})
 			var ce *model.ConflictError
 			if !errors.As(err, &ce) || ce.First.Value != r.Value || ce.Second.Value != other.Value {
 				t.Fatalf("conflict: %v", err)
@@ -91,11 +91,11 @@ func scenario(t *testing.T, s store.Store) outcome {
 			break
 		}
 	}
-	bad := append([]model.Reading(nil), ds.Readings[3000:3010]...)
+	bad := append([]model.Reading(nil), ds.CurrentReadings()[3000:3010]...)
 	bad[4].Unit = "furlongs"
 	_, _, err = s.IngestReadings(ctx, bad)
 	o.Errors = append(o.Errors, err.Error())
-	if err := s.ImportDataset(ctx, &model.Dataset{Readings: bad}, nil); err != nil {
+	if err := s.ImportDataset(ctx, readingsOnly(bad), nil); err != nil {
 		o.Errors = append(o.Errors, err.Error())
 	}
 	if _, _, err := s.LoadReaches(ctx, "nowhere"); !errors.Is(err, store.ErrUnknownNetwork) {
@@ -125,8 +125,8 @@ func TestMemoryMatchesPostGIS(t *testing.T) {
 		t.Fatalf("networks: memory %d reaches SRID %d, PostGIS %d SRID %d", mem.Reaches, mem.LoadedSRID, pg.Reaches, pg.LoadedSRID)
 	}
 	assertSameDataset(t, mem.Dataset, pg.Dataset)
-	if len(pg.Dataset.Readings) != 2001 {
-		t.Fatalf("%d readings stored", len(pg.Dataset.Readings))
+	if pg.Dataset.NumReadings() != 2001 {
+		t.Fatalf("%d readings stored", pg.Dataset.NumReadings())
 	}
 }
 
@@ -166,15 +166,15 @@ func TestSampleRecordsRoundTrip(t *testing.T) {
 			if err := s.ImportDataset(ctx, &model.Dataset{Stations: ds.Stations}, nil); err != nil {
 				t.Fatal(err)
 			}
-			plainBatch := append([]model.Reading(nil), ds.Readings[:3]...)
-			withLab := append([]model.Reading(nil), ds.Readings[3:5]...)
+			plainBatch := append([]model.Reading(nil), ds.CurrentReadings()[:3]...)
+			withLab := append([]model.Reading(nil), ds.CurrentReadings()[3:5]...)
 			withLab[0].Sample = lab
 			for _, b := range [][]model.Reading{plainBatch, withLab} {
 				if _, _, err := s.IngestReadings(ctx, b); err != nil {
 					t.Fatal(err)
 				}
 			}
-			bad := append([]model.Reading(nil), ds.Readings[5:6]...)
+			bad := append([]model.Reading(nil), ds.CurrentReadings()[5:6]...)
 			bad[0].Sample.QA = "ok"
 			if _, _, err := s.IngestReadings(ctx, bad); err == nil || !strings.Contains(err.Error(), "qa_flag") {
 				t.Errorf("QA flag %q accepted: %v", "ok", err)
@@ -183,8 +183,8 @@ func TestSampleRecordsRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(back.Readings) != 5 || back.Readings[3].Sample != lab || back.Readings[4].Sample != (model.Sample{}) || back.Readings[0].Sample != (model.Sample{}) {
-				t.Errorf("readings back: %d, samples %+v %+v", len(back.Readings), back.Readings[3].Sample, back.Readings[4].Sample)
+			if back.NumReadings() != 5 || back.Reading(3).Sample != lab || back.Reading(4).Sample != (model.Sample{}) || back.Reading(0).Sample != (model.Sample{}) {
+				t.Errorf("readings back: %d, samples %+v %+v", back.NumReadings(), back.Reading(3).Sample, back.Reading(4).Sample)
 			}
 		})
 	}

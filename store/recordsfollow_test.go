@@ -52,7 +52,8 @@ func centralRecords(t *testing.T) *model.Dataset {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds.Readings, ds.Effluent = nil, nil
+	ds.SetReadings(nil)
+	ds.Effluent = nil
 	return ds
 }
 
@@ -171,8 +172,10 @@ func TestFollowerAppliesCorrections(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ds := realDataset(t)
-	rs := ds.Readings[:20]
-	if err := store.ImportDataset(ctx, pool, &model.Dataset{Stations: ds.Stations, Readings: rs}, nil); err != nil {
+	rs := ds.CurrentReadings()[:20]
+	stations := &model.Dataset{Stations: ds.Stations}
+	stations.SetReadings(rs)
+	if err := store.ImportDataset(ctx, pool, stations, nil); err != nil {
 		t.Fatal(err)
 	}
 	mark, err := store.ReadingsHighWater(ctx, pool)
@@ -192,7 +195,7 @@ func TestFollowerAppliesCorrections(t *testing.T) {
 		return c, model.KeyOf(&c)
 	}
 	first, k1 := fix(rs[3])
-	if err := store.ImportDataset(ctx, pool, &model.Dataset{Readings: []model.Reading{first}}, nil); err != nil {
+	if err := store.ImportDataset(ctx, pool, readingsOnly([]model.Reading{first}), nil); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the correction while listening", func() bool { return corrected.get(k1) == first.Value })
@@ -201,7 +204,7 @@ func TestFollowerAppliesCorrections(t *testing.T) {
 	}
 	waitFor(t, "the follower to notice the lost connection", func() bool { return !f.Connected() })
 	second, k2 := fix(rs[7])
-	if err := store.ImportDataset(ctx, pool, &model.Dataset{Readings: []model.Reading{second}}, nil); err != nil {
+	if err := store.ImportDataset(ctx, pool, readingsOnly([]model.Reading{second}), nil); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the correction after reconnecting", func() bool { return corrected.get(k2) == second.Value })

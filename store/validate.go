@@ -60,7 +60,7 @@ func externalRefs(ds *model.Dataset) refs {
 	for _, x := range ds.Reports {
 		addP(x.Permit)
 	}
-	for _, x := range ds.Readings {
+	for _, x := range ds.CurrentReadings() {
 		if x.Station != "" && !st[x.Station] && !seen["s"+x.Station] {
 			seen["s"+x.Station] = true
 			r.stations = append(r.stations, x.Station)
@@ -129,8 +129,8 @@ func validateDataset(ds *model.Dataset, k *known) error {
 		Limits:     slices.Clone(ds.Limits),
 		Reports:    slices.Clone(ds.Reports),
 		Stations:   slices.Clip(ds.Stations),
-		Readings:   slices.Clone(ds.Readings),
 	}
+	v.SetReadings(slices.Clone(ds.CurrentReadings()))
 	if k != nil {
 		inDS := set(ds.Facilities, func(f model.Facility) string { return f.EmsNo })
 		stubF := func(id string) {
@@ -199,7 +199,7 @@ func keyErrors(ds *model.Dataset) []error {
 	}
 	// Two readings of one key are refused by model.Dataset.Index itself,
 	// naming both.
-	for i, r := range ds.Readings {
+	for i, r := range ds.CurrentReadings() {
 		if err := checkTime(r.Time); err != nil && len(errs) < 50 {
 			errs = append(errs, &model.FieldError{File: model.FileReadings, Record: i, Column: "time", Value: r.Time.Format(time.RFC3339Nano), Err: err})
 		}

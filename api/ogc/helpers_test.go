@@ -107,23 +107,23 @@ func testDataset() *model.Dataset {
 			{Facility: "L0000002", ID: "D01", Point: p(900, -8050), ReceivingWater: "大甲溪"},
 			{Facility: "L0000002", ID: "D02", Point: p(950, -8200), ReceivingWater: "大甲溪"},
 		},
-		Readings: []model.Reading{
-			// S1: an older complete sample (unpolluted) and a newer one
-			// (DO 5.2→3, BOD5 4.95→6, SS 18→1, NH3-N 1.2→6: RPI 4.0).
-			reading("S1", "2024-03-01T09:00:00+08:00", "DO", 7.5, "mg/L"),
-			reading("S1", "2024-03-01T09:00:00+08:00", "BOD5", 1, "mg/L"),
-			reading("S1", "2024-03-01T09:00:00+08:00", "SS", 5, "mg/L"),
-			reading("S1", "2024-03-01T09:00:00+08:00", "NH3-N", 0.1, "mg/L"),
-			reading("S1", "2024-05-01T09:30:00+08:00", "DO", 5.2, "mg/L"),
-			reading("S1", "2024-05-01T09:30:00+08:00", "BOD5", 4.95, "mg/L"),
-			reading("S1", "2024-05-01T09:30:00+08:00", "SS", 18, "mg/L"),
-			reading("S1", "2024-05-01T09:30:00+08:00", "NH3-N", 1200, "µg/L"),
-			reading("S1", "2024-05-02T10:00:00+08:00", "Cu", 5, "µg/L"),
-			// S2: only DO and SS in its latest sample.
-			reading("S2", "2024-06-10T00:00:00Z", "DO", 6.8, "mg/L"),
-			reading("S2", "2024-06-10T00:00:00Z", "SS", 30, "mg/L"),
-		},
 	}
+	ds.SetReadings([]model.Reading{
+		// S1: an older complete sample (unpolluted) and a newer one
+		// (DO 5.2→3, BOD5 4.95→6, SS 18→1, NH3-N 1.2→6: RPI 4.0).
+		reading("S1", "2024-03-01T09:00:00+08:00", "DO", 7.5, "mg/L"),
+		reading("S1", "2024-03-01T09:00:00+08:00", "BOD5", 1, "mg/L"),
+		reading("S1", "2024-03-01T09:00:00+08:00", "SS", 5, "mg/L"),
+		reading("S1", "2024-03-01T09:00:00+08:00", "NH3-N", 0.1, "mg/L"),
+		reading("S1", "2024-05-01T09:30:00+08:00", "DO", 5.2, "mg/L"),
+		reading("S1", "2024-05-01T09:30:00+08:00", "BOD5", 4.95, "mg/L"),
+		reading("S1", "2024-05-01T09:30:00+08:00", "SS", 18, "mg/L"),
+		reading("S1", "2024-05-01T09:30:00+08:00", "NH3-N", 1200, "µg/L"),
+		reading("S1", "2024-05-02T10:00:00+08:00", "Cu", 5, "µg/L"),
+		// S2: only DO and SS in its latest sample.
+		reading("S2", "2024-06-10T00:00:00Z", "DO", 6.8, "mg/L"),
+		reading("S2", "2024-06-10T00:00:00Z", "SS", 30, "mg/L"),
+	})
 	// Data enter through Index, which converts them to canonical units
 	// (1200 µg/L of ammonia is 1.2 mg/L), as ReadDir and the store do.
 	if err := ds.Index(); err != nil {

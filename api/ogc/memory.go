@@ -600,7 +600,7 @@ func (mc *memCollection) finish() {
 func latestReadings(ds *model.Dataset) []model.Reading {
 	type key struct{ station, param string }
 	latest := map[key]int{}
-	for i := range ds.Readings {
+	for i := range ds.NumReadings() {
 		r := ds.Reading(i)
 		k := key{r.Station, r.Parameter}
 		if j, ok := latest[k]; !ok || !r.Time.Before(ds.Reading(j).Time) {

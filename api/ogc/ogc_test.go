@@ -907,7 +907,7 @@ func TestReadingsLatestFilters(t *testing.T) {
 	src, _, ds := testSource(t)
 	srv := newTestServer(t, src, ogc.Config{})
 	latest := map[string]bool{}
-	for _, r := range ds.Readings {
+	for _, r := range ds.CurrentReadings() {
 		latest[r.Station+":"+r.Parameter] = true
 	}
 	tests := []struct {

@@ -146,7 +146,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 			return retryHint(err)
 		}
 		fmt.Fprintf(e.stdout, "imported %s: %d facilities, %d outfalls, %d permits, %d limits, %d reports, %d stations, %d readings\n",
-			e.cfg.Data, len(ds.Facilities), len(ds.Outfalls), len(ds.Permits), len(ds.Limits), len(ds.Reports), len(ds.Stations), len(ds.Readings))
+			e.cfg.Data, len(ds.Facilities), len(ds.Outfalls), len(ds.Permits), len(ds.Limits), len(ds.Reports), len(ds.Stations), ds.NumReadings())
 		if n := len(ds.Effluent); n > 0 {
 			// PostGIS has no table for the online monitoring series yet;
 			// say so rather than drop them silently.

@@ -109,6 +109,6 @@ func cmdInspect(ctx context.Context, e *env, args []string) error {
 // request's time limit. An error is not lost: the ranking that needs the
 // traces computes them again and reports it.
 func traceForRanking(ctx context.Context, e *env, src *inspection.Source) {
-	fmt.Fprintf(e.stderr, "inspection: tracing the %d readings for the risk ranking in the background\n", len(src.Dir.Water.Readings))
+	fmt.Fprintf(e.stderr, "inspection: tracing the %d readings for the risk ranking in the background\n", src.Dir.Water.NumReadings())
 	go func() { _, _ = src.WaterTraces(ctx) }()
 }

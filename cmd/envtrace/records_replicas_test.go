@@ -222,8 +222,8 @@ func TestRecordsReachRunningReplicas(t *testing.T) {
 	st := ds.Stations[0]
 	st.ID, st.Name = "WQ-LIVE", "新測站"
 	at := time.Date(2027, 2, 1, 8, 0, 0, 0, time.UTC)
-	importRecords(t, dbURL, &model.Dataset{Stations: []model.Station{st},
-		Readings: []model.Reading{{Station: st.ID, Time: at, Parameter: "NH3-N", Value: 0.3, Unit: "mg/L"}}})
+	importRecords(t, dbURL, withReadings(&model.Dataset{Stations: []model.Station{st}},
+		model.Reading{Station: st.ID, Time: at, Parameter: "NH3-N", Value: 0.3, Unit: "mg/L"}))
 	for _, r := range []*replica{b, a} {
 		waitUntil(t, "the new station's reading on "+r.base, func() bool { v, ok := servedAt(t, r, st.ID, "NH3-N", at); return ok && v == 0.3 })
 	}
@@ -236,8 +236,8 @@ func TestRecordsReachRunningReplicas(t *testing.T) {
 
 	// The laboratory corrects the first reading: re-imported, it keeps its
 	// seq, and both replicas serve the corrected value.
-	importRecords(t, dbURL, &model.Dataset{Stations: []model.Station{st},
-		Readings: []model.Reading{{Station: st.ID, Time: at, Parameter: "NH3-N", Value: 0.35, Unit: "mg/L"}}})
+	importRecords(t, dbURL, withReadings(&model.Dataset{Stations: []model.Station{st}},
+		model.Reading{Station: st.ID, Time: at, Parameter: "NH3-N", Value: 0.35, Unit: "mg/L"}))
 	for _, r := range []*replica{b, a} {
 		waitUntil(t, "the corrected value on "+r.base, func() bool { v, _ := servedAt(t, r, st.ID, "NH3-N", at); return v == 0.35 })
 	}
@@ -275,7 +275,7 @@ func BenchmarkRecordsReplicaLatency(b *testing.B) {
 		fac.Note = fmt.Sprintf("benchmark %d", i)
 		reading.Value = 0.501 + float64(i)/1000
 		start := time.Now()
-		if err := store.ImportDataset(ctx, pool, &model.Dataset{Facilities: []model.Facility{fac}, Readings: []model.Reading{reading}}, nil); err != nil {
+		if err := store.ImportDataset(ctx, pool, withReadings(&model.Dataset{Facilities: []model.Facility{fac}}, reading), nil); err != nil {
 			b.Fatal(err)
 		}
 		imported := time.Now()
@@ -320,4 +320,10 @@ func getBody(t testing.TB, url string) string {
 		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
 	}
 	return string(body)
+}
+
+// withReadings is ds, a literal of records, holding rs as its readings.
+func withReadings(ds *model.Dataset, rs ...model.Reading) *model.Dataset {
+	ds.SetReadings(rs)
+	return ds
 }

@@ -31,16 +31,16 @@ func accumulationEngine(t *testing.T) *Engine {
 			{ID: "S-K", Name: "canal", Kind: model.Continuous, Point: model.Point{X: 208000, Y: y0 - 300}}, // K1, above I-K1
 			{ID: "S-R", Name: "river", Kind: model.Fixed, Point: model.Point{X: 205500, Y: y0}},            // R3, above I-R3
 		},
-		Readings: []model.Reading{
-			// The seeded canal series: Cu 0.10, 0.20, 0.30 → 0.2 mg/L; Zn
-			// 1.0, <0.2 (0.1), 0.9 → 2/3 mg/L; the 5.0 of 1 April is outside
-			// the screened period.
-			rd("S-K", 1, "Cu", 0.10, false), rd("S-K", 2, "Cu", 0.20, false), rd("S-K", 3, "Cu", 0.30, false),
-			rd("S-K", 1, "Zn", 1.0, false), rd("S-K", 2, "Zn", 0.2, true), rd("S-K", 3, "Zn", 0.9, false),
-			{Station: "S-K", Time: time.Date(2026, 4, 1, 9, 0, 0, 0, tz), Parameter: "Cu", Value: 5, Unit: "mg/L"},
-			rd("S-R", 1, "Cu", 0.05, false), rd("S-R", 2, "Cu", 0.05, false),
-		},
 	}
+	ds.SetReadings([]model.Reading{
+		// The seeded canal series: Cu 0.10, 0.20, 0.30 → 0.2 mg/L; Zn
+		// 1.0, <0.2 (0.1), 0.9 → 2/3 mg/L; the 5.0 of 1 April is outside
+		// the screened period.
+		rd("S-K", 1, "Cu", 0.10, false), rd("S-K", 2, "Cu", 0.20, false), rd("S-K", 3, "Cu", 0.30, false),
+		rd("S-K", 1, "Zn", 1.0, false), rd("S-K", 2, "Zn", 0.2, true), rd("S-K", 3, "Zn", 0.9, false),
+		{Station: "S-K", Time: time.Date(2026, 4, 1, 9, 0, 0, 0, tz), Parameter: "Cu", Value: 5, Unit: "mg/L"},
+		rd("S-R", 1, "Cu", 0.05, false), rd("S-R", 2, "Cu", 0.05, false),
+	})
 	if err := ds.Index(); err != nil {
 		t.Fatal(err)
 	}

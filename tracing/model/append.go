@@ -34,14 +34,14 @@ func (d *Dataset) WithReadings(fresh []Reading) (*Dataset, error) {
 		return nil, err
 	}
 	next := *d
-	base := len(d.Readings)
-	next.Readings = append(d.Readings, canon...)
+	base := len(d.readings)
+	next.readings = append(d.readings, canon...)
 	ix := *old
 	ix.readingsAt = maps.Clone(old.readingsAt)
 	for i := range canon {
 		st := canon[i].Station
 		// Appending may write past the end of d's slice into spare
-		// capacity, which d never reads (the same holds for Readings).
+		// capacity, which d never reads (the same holds for readings).
 		ix.readingsAt[st] = append(ix.readingsAt[st], base+i)
 	}
 	next.idx = &ix

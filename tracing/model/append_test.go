@@ -35,7 +35,7 @@ func TestWithReadings(t *testing.T) {
 			if err := base.Index(); err != nil {
 				t.Fatal(err)
 			}
-			before := slices.Clone(base.Readings)
+			before := slices.Clone(base.readings)
 			beforeAt := len(base.ReadingsAt("1001"))
 			want := sample(t)
 			cur := base
@@ -45,13 +45,13 @@ func TestWithReadings(t *testing.T) {
 					t.Fatal(err)
 				}
 				cur = next
-				want.Readings = append(want.Readings, b...)
+				want.readings = append(want.readings, b...)
 			}
 			if err := want.Index(); err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(cur.Readings, want.Readings) {
-				t.Errorf("readings differ from a full index:\n got %v\nwant %v", cur.Readings, want.Readings)
+			if !slices.Equal(cur.readings, want.readings) {
+				t.Errorf("readings differ from a full index:\n got %v\nwant %v", cur.readings, want.readings)
 			}
 			for _, st := range want.Stations {
 				got, exp := cur.ReadingsAt(st.ID), want.ReadingsAt(st.ID)
@@ -64,7 +64,7 @@ func TestWithReadings(t *testing.T) {
 					}
 				}
 			}
-			if !slices.Equal(base.Readings, before) || len(base.ReadingsAt("1001")) != beforeAt {
+			if !slices.Equal(base.readings, before) || len(base.ReadingsAt("1001")) != beforeAt {
 				t.Error("the dataset before the append changed")
 			}
 		})
@@ -78,7 +78,7 @@ func TestWithReadingsRefuses(t *testing.T) {
 	if err := base.Index(); err != nil {
 		t.Fatal(err)
 	}
-	n := len(base.Readings)
+	n := len(base.readings)
 	_, err := base.WithReadings([]Reading{
 		{Station: "1001", Time: time.Date(2024, 6, 1, 9, 30, 0, 0, taipei), Parameter: "Cu", Value: 7, Unit: "µg/L"},
 		{Station: "NOPE", Time: time.Date(2024, 6, 1, 9, 30, 0, 0, taipei), Parameter: "Cu", Value: 7, Unit: "µg/L"},
@@ -96,7 +96,7 @@ func TestWithReadingsRefuses(t *testing.T) {
 	if strings.Contains(err.Error(), "record 0") {
 		t.Errorf("the good reading is blamed: %v", err)
 	}
-	if len(base.Readings) != n || len(base.ReadingsAt("1001")) != 2 {
+	if len(base.readings) != n || len(base.ReadingsAt("1001")) != 2 {
 		t.Error("a refused batch changed the dataset")
 	}
 }
@@ -111,7 +111,7 @@ func BenchmarkWithReadings(b *testing.B) {
 	t0 := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range stored {
 		st := []string{"1001", "C01"}[i%2]
-		base.Readings = append(base.Readings, Reading{Station: st, Time: t0.Add(time.Duration(i) * time.Hour), Parameter: "NH3-N", Value: 1, Unit: "mg/L"})
+		base.readings = append(base.readings, Reading{Station: st, Time: t0.Add(time.Duration(i) * time.Hour), Parameter: "NH3-N", Value: 1, Unit: "mg/L"})
 	}
 	if err := base.Index(); err != nil {
 		b.Fatal(err)
@@ -124,7 +124,7 @@ func BenchmarkWithReadings(b *testing.B) {
 	start := time.Now()
 	for range reps {
 		next := *base
-		next.Readings = slices.Concat(base.Readings, fresh)
+		next.readings = slices.Concat(base.readings, fresh)
 		if err := next.Index(); err != nil {
 			b.Fatal(err)
 		}
@@ -136,7 +136,7 @@ func BenchmarkWithReadings(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		n = len(next.Readings)
+		n = len(next.readings)
 	}
 	per := b.Elapsed() / time.Duration(b.N)
 	b.ReportMetric(float64(n), "readings")

@@ -55,7 +55,7 @@ func (d *Dataset) Digest() string {
 		w.s(s.ID, s.Name, string(s.Kind), s.River, string(s.WaterClass), strconv.FormatBool(s.Tidal), s.Note)
 		w.pt(&s.Point)
 	}
-	for i := range d.Readings {
+	for i := range d.readings {
 		r := d.Reading(i)
 		w.kind("reading")
 		w.s(r.Station, r.Parameter, r.Unit, r.FlowUnit, r.Note, strconv.FormatBool(r.Censored))

@@ -232,19 +232,20 @@ type Dataset struct {
 	Reports    []Report
 	Effluent   []EffluentReading
 	Stations   []Station
-	// Readings are the river readings in file order. A Dataset made by
-	// WithCorrections shares them with the one it was made from and keeps
-	// the corrected values apart (fixed): read them through Reading,
-	// ReadingsAt or CurrentReadings, which see the corrections; the
-	// length and the stations are the same either way.
-	Readings []Reading
+	// readings are the river readings in file order, unexported so that
+	// nothing outside the package reads a value a correction replaced: a
+	// Dataset made by WithCorrections shares them with the one it was
+	// made from and keeps the corrected values apart (fixed). Read them
+	// through Reading, ReadingsAt or CurrentReadings, which see the
+	// corrections, and count them with NumReadings.
+	readings []Reading
 
 	idx *indexes
 	// fixed holds, for each chunk of correctionChunk readings that
 	// WithCorrections changed, a copy of that chunk with the corrected
 	// values (nil for a chunk without corrections). A chunk copy covers
 	// the readings held when it was made; readings appended later
-	// (WithReadings) are read from Readings.
+	// (WithReadings) are read from readings.
 	fixed [][]Reading
 }
 
@@ -254,7 +255,11 @@ type Dataset struct {
 // a small fraction of the readings.
 const correctionChunk = 256
 
-// Reading returns reading i (0 <= i < len(d.Readings)) with the
+// NumReadings returns how many river readings d holds, corrected or not:
+// the bound of Reading's index, which corrections never change.
+func (d *Dataset) NumReadings() int { return len(d.readings) }
+
+// Reading returns reading i (0 <= i < NumReadings()) with the
 // corrections WithCorrections applied. It must not be modified.
 func (d *Dataset) Reading(i int) *Reading {
 	if c := i / correctionChunk; c < len(d.fixed) {
@@ -262,22 +267,40 @@ func (d *Dataset) Reading(i int) *Reading {
 			return &chunk[i-c*correctionChunk]
 		}
 	}
-	return &d.Readings[i]
+	return &d.readings[i]
 }
 
 // CurrentReadings returns every reading in file order with the
-// corrections applied: d.Readings itself when there are none, else a new
-// slice (time in proportion to all readings, for the readers that visit
-// every reading anyway). It must not be modified.
+// corrections applied: the held slice itself when there are none, else a
+// new slice (time in proportion to all readings, for the readers that
+// visit every reading anyway). It must not be modified.
 func (d *Dataset) CurrentReadings() []Reading {
 	if d.fixed == nil {
-		return d.Readings
+		return d.readings
 	}
-	out := make([]Reading, len(d.Readings))
+	out := make([]Reading, len(d.readings))
 	for i := range out {
 		out[i] = *d.Reading(i)
 	}
 	return out
+}
+
+// SetReadings makes rs (held, not copied) d's readings in file order, for
+// a Dataset built in code (a reader, a fixture, a test): it drops any
+// corrections d held and its lookup indexes, so no later read sees a
+// value from before. Call Index afterwards, as after any change, before
+// sharing d; the caller must not modify rs after.
+func (d *Dataset) SetReadings(rs []Reading) {
+	d.readings, d.fixed, d.idx = rs, nil, nil
+}
+
+// AppendReadings appends rs to d's readings, for a Dataset built in code
+// one reading at a time (a fixture generator): the corrections d held are
+// folded in first and its lookup indexes dropped, as SetReadings does.
+// Like any change, it is for a Dataset no other holds: d's slice may have
+// spare capacity a Dataset made from it by WithReadings reads.
+func (d *Dataset) AppendReadings(rs ...Reading) {
+	d.SetReadings(append(d.CurrentReadings(), rs...))
 }
 
 type indexes struct {
@@ -353,7 +376,7 @@ func (d *Dataset) Station(id string) (*Station, bool) {
 func (d *Dataset) ReadingsAt(stationID string) []*Reading {
 	idx := d.index().readingsAt[stationID]
 	if d.fixed == nil {
-		return pick(d.Readings, idx)
+		return pick(d.readings, idx)
 	}
 	out := make([]*Reading, len(idx))
 	for k, i := range idx {
@@ -362,7 +385,7 @@ func (d *Dataset) ReadingsAt(stationID string) []*Reading {
 	return out
 }
 
-// ReadingIndexesAt returns the indexes in d.Readings of a station's
+// ReadingIndexesAt returns the indexes (for Reading) of a station's
 // readings, in file order: what a caller that keeps indexes (a server's
 // latest reading of each parameter) recomputes one station from. It must
 // not be modified.
@@ -423,7 +446,7 @@ func buildIndexes(d *Dataset) *indexes {
 			ix.station[s.ID] = i
 		}
 	}
-	for i, r := range d.Readings {
+	for i, r := range d.readings {
 		ix.readingsAt[r.Station] = append(ix.readingsAt[r.Station], i)
 	}
 	for i, r := range d.Effluent {
@@ -436,6 +459,6 @@ func buildIndexes(d *Dataset) *indexes {
 // and stations, leaving readings and effluent to the caller.
 func indexRecords(d *Dataset) *indexes {
 	only := *d
-	only.Readings, only.Effluent = nil, nil
+	only.readings, only.Effluent = nil, nil
 	return buildIndexes(&only)
 }

@@ -59,7 +59,7 @@ func sample(t testing.TB) *Dataset {
 			{ID: "1001", Name: "大度橋", Kind: Fixed, Point: FromLonLat(120.55, 24.07), River: "烏溪"},
 			{ID: "C01", Name: "Auto monitor", Kind: Continuous, Point: Point{X: 212000, Y: 2670000}},
 		},
-		Readings: []Reading{
+		readings: []Reading{
 			{Station: "1001", Time: time.Date(2024, 5, 1, 9, 30, 0, 0, taipei), Parameter: "NH3-N", Value: 2.5, Unit: "mg/L", Flow: 12.5, FlowUnit: "m³/s"},
 			{Station: "1001", Time: time.Date(2024, 5, 1, 9, 30, 0, 0, taipei), Parameter: "Cu", Value: 5, Unit: "µg/L", Censored: true},
 			{Station: "C01", Time: time.Date(2024, 5, 1, 1, 0, 0, 0, time.UTC), Parameter: "TEMP", Value: -0.5, Unit: "°C"},
@@ -98,20 +98,20 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("facility locations %v %v", got.Facilities[0].Location, got.Facilities[1].Location)
 	}
 	got.Facilities[0].Location = ds.Facilities[0].Location
-	for i := range ds.Readings {
-		if !got.Readings[i].Time.Equal(ds.Readings[i].Time) {
-			t.Errorf("reading %d time %v != %v", i, got.Readings[i].Time, ds.Readings[i].Time)
+	for i := range ds.readings {
+		if !got.readings[i].Time.Equal(ds.readings[i].Time) {
+			t.Errorf("reading %d time %v != %v", i, got.readings[i].Time, ds.readings[i].Time)
 		}
-		_, off := got.Readings[i].Time.Zone()
-		_, want := ds.Readings[i].Time.Zone()
+		_, off := got.readings[i].Time.Zone()
+		_, want := ds.readings[i].Time.Zone()
 		if off != want {
 			t.Errorf("reading %d zone offset %d, want %d", i, off, want)
 		}
-		got.Readings[i].Time = ds.Readings[i].Time
+		got.readings[i].Time = ds.readings[i].Time
 	}
 	for name, pair := range map[string][2]any{
 		"facilities": {got.Facilities, ds.Facilities}, "outfalls": {got.Outfalls, ds.Outfalls}, "permits": {got.Permits, ds.Permits},
-		"limits": {got.Limits, ds.Limits}, "reports": {got.Reports, ds.Reports}, "stations": {got.Stations, ds.Stations}, "readings": {got.Readings, ds.Readings},
+		"limits": {got.Limits, ds.Limits}, "reports": {got.Reports, ds.Reports}, "stations": {got.Stations, ds.Stations}, "readings": {got.readings, ds.readings},
 	} {
 		if !reflect.DeepEqual(pair[0], pair[1]) {
 			t.Errorf("%s differ after round trip:\n got %+v\nwant %+v", name, pair[0], pair[1])
@@ -428,7 +428,7 @@ func TestWriteDirSafety(t *testing.T) {
 		}
 		before, _ := os.ReadFile(filepath.Join(dir, FileReadings))
 		bad := sample(t)
-		bad.Readings[0].Unit = "m3/s" // NH3-N in m³/s
+		bad.readings[0].Unit = "m3/s" // NH3-N in m³/s
 		err := WriteDir(dir, bad)
 		var fe *FieldError
 		if !errors.As(err, &fe) || fe.File != FileReadings || fe.Record != 0 || fe.Column != "unit" {
@@ -442,13 +442,13 @@ func TestWriteDirSafety(t *testing.T) {
 	t.Run("overwrite replaces and leaves no temporary files", func(t *testing.T) {
 		dir := filepath.Join(parent, "data")
 		ds := sample(t)
-		ds.Readings = ds.Readings[:1]
+		ds.readings = ds.readings[:1]
 		if err := WriteDir(dir, ds); err != nil {
 			t.Fatal(err)
 		}
 		got, err := ReadDir(dir)
-		if err != nil || len(got.Readings) != 1 {
-			t.Fatalf("%v, %d readings", err, len(got.Readings))
+		if err != nil || len(got.readings) != 1 {
+			t.Fatalf("%v, %d readings", err, len(got.readings))
 		}
 		// Rewriting a dataset read from the same directory keeps its network.
 		if err := WriteDir(dir, got); err != nil {
@@ -573,7 +573,7 @@ func TestIndexCopyWhileReading(t *testing.T) {
 		t.Fatal(err)
 	}
 	next := *ds
-	next.Readings = append(slices.Clone(ds.Readings),
+	next.readings = append(slices.Clone(ds.readings),
 		Reading{Station: "1001", Time: time.Date(2024, 6, 1, 9, 30, 0, 0, taipei), Parameter: "Cu", Value: 7, Unit: "µg/L"})
 	done := make(chan float64)
 	go func() {
@@ -585,8 +585,8 @@ func TestIndexCopyWhileReading(t *testing.T) {
 			for i := range ds.Reports {
 				sum += ds.Reports[i].Value
 			}
-			for i := range ds.Readings {
-				sum += ds.Readings[i].Value
+			for i := range ds.readings {
+				sum += ds.readings[i].Value
 			}
 		}
 		done <- sum
@@ -595,7 +595,7 @@ func TestIndexCopyWhileReading(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-done
-	if last := next.Readings[len(next.Readings)-1]; last.Value != 0.007 || last.Unit != "mg/L" {
+	if last := next.readings[len(next.readings)-1]; last.Value != 0.007 || last.Unit != "mg/L" {
 		t.Errorf("the appended reading was not converted: %+v", last)
 	}
 }

@@ -102,7 +102,7 @@ func ReadDir(dir string) (*Dataset, error) {
 		case FileStations:
 			ds.Stations = readRows(r, t, (*row).station)
 		case FileReadings:
-			ds.Readings = readRows(r, t, (*row).reading)
+			ds.readings = readRows(r, t, (*row).reading)
 		}
 	}
 	if err := p.err(); err != nil {

@@ -63,18 +63,18 @@ func (d *Dataset) WithRecords(changed *Dataset) (*Dataset, error) {
 	return &next, nil
 }
 
-// WithCorrections returns a Dataset whose reading at index at[k] of
-// d.Readings holds fresh[k] instead: a value an import corrected after the
+// WithCorrections returns a Dataset whose reading at index at[k] (as
+// Reading counts them) holds fresh[k] instead: a value an import corrected after the
 // reading was stored. Each fresh reading must have the key (station, time,
 // parameter) of the reading it replaces; it is checked by the rules of the
 // readings file and converted to its canonical unit.
 //
-// The readings are not copied: the result shares d.Readings and holds its
+// The readings are not copied: the result shares d's readings and holds its
 // own copy of only the chunks of correctionChunk readings that a
 // correction touches (copy on write), so a batch costs time in proportion
 // to the batch, not to all readings held, while d and its readers keep the
-// old values. Read the result's readings through Reading, ReadingsAt or
-// CurrentReadings, never d.Readings[i] directly. The index is shared,
+// old values; Reading, ReadingsAt and CurrentReadings, the only ways to
+// read them, see the corrections. The index is shared,
 // since no reading moves. Like WithReadings, it must be called on the
 // newest Dataset only.
 func (d *Dataset) WithCorrections(at []int, fresh []Reading) (*Dataset, error) {
@@ -87,7 +87,7 @@ func (d *Dataset) WithCorrections(at []int, fresh []Reading) (*Dataset, error) {
 		if err != nil {
 			continue
 		}
-		if i := at[k]; i < 0 || i >= len(d.Readings) || KeyOf(d.Reading(i)) != KeyOf(&c) {
+		if i := at[k]; i < 0 || i >= len(d.readings) || KeyOf(d.Reading(i)) != KeyOf(&c) {
 			v.bad(FileReadings, k)("time", c.Time.String(), errors.New("not the station, time and parameter of the reading it corrects"))
 		}
 		canon[k] = c
@@ -96,14 +96,14 @@ func (d *Dataset) WithCorrections(at []int, fresh []Reading) (*Dataset, error) {
 		return nil, err
 	}
 	next := *d
-	next.fixed = make([][]Reading, (len(d.Readings)+correctionChunk-1)/correctionChunk)
+	next.fixed = make([][]Reading, (len(d.readings)+correctionChunk-1)/correctionChunk)
 	copy(next.fixed, d.fixed)
 	copied := map[int]bool{}
 	for k, i := range at {
 		c := i / correctionChunk
 		if !copied[c] {
 			copied[c] = true
-			lo, hi := c*correctionChunk, min((c+1)*correctionChunk, len(d.Readings))
+			lo, hi := c*correctionChunk, min((c+1)*correctionChunk, len(d.readings))
 			chunk := make([]Reading, hi-lo)
 			// The chunk's earlier copy, then the readings appended since.
 			var prev []Reading
@@ -111,7 +111,7 @@ func (d *Dataset) WithCorrections(at []int, fresh []Reading) (*Dataset, error) {
 				prev = d.fixed[c]
 			}
 			n := copy(chunk, prev)
-			copy(chunk[n:], d.Readings[lo+n:hi])
+			copy(chunk[n:], d.readings[lo+n:hi])
 			next.fixed[c] = chunk
 		}
 		next.fixed[c][i-c*correctionChunk] = canon[k]

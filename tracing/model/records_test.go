@@ -40,7 +40,7 @@ func TestWithRecords(t *testing.T) {
 	if os := next.OutfallsOf("N1"); len(os) != 1 || os[0].ID != "D01" {
 		t.Errorf("N1's outfalls are %+v", os)
 	}
-	if len(next.Readings) != len(d.Readings) || len(next.ReadingsAt("1001")) != len(d.ReadingsAt("1001")) {
+	if len(next.readings) != len(d.readings) || len(next.ReadingsAt("1001")) != len(d.ReadingsAt("1001")) {
 		t.Error("the readings changed")
 	}
 	if !reflect.DeepEqual(d.Facilities, facilities) || !reflect.DeepEqual(d.Limits, limits) {
@@ -68,11 +68,11 @@ func TestWithCorrections(t *testing.T) {
 	if err := d.Index(); err != nil {
 		t.Fatal(err)
 	}
-	i := slices.IndexFunc(d.Readings, func(r Reading) bool { return r.Parameter == "Cu" })
+	i := slices.IndexFunc(d.readings, func(r Reading) bool { return r.Parameter == "Cu" })
 	if i < 0 {
 		t.Fatal("the sample has no Cu reading")
 	}
-	old := d.Readings[i]
+	old := d.readings[i]
 	fixed := old
 	fixed.Value, fixed.Unit = 500, "µg/L"
 	next, err := d.WithCorrections([]int{i}, []Reading{fixed})
@@ -82,7 +82,7 @@ func TestWithCorrections(t *testing.T) {
 	if r := next.Reading(i); r.Value != 0.5 || r.Unit != "mg/L" {
 		t.Errorf("corrected to %g %s, want 0.5 mg/L", r.Value, r.Unit)
 	}
-	if d.Readings[i] != old {
+	if d.readings[i] != old {
 		t.Error("WithCorrections changed the dataset it was called on")
 	}
 	other := fixed
@@ -105,16 +105,16 @@ func TestWithCorrectionsAgainstScratch(t *testing.T) {
 	start := time.Date(2025, 1, 1, 0, 0, 0, 0, taipei)
 	for h := range 2*correctionChunk + 300 {
 		st := []string{"1001", "C01"}[h%2]
-		base.Readings = append(base.Readings, Reading{Station: st, Time: start.Add(time.Duration(h) * time.Hour),
+		base.readings = append(base.readings, Reading{Station: st, Time: start.Add(time.Duration(h) * time.Hour),
 			Parameter: "NH3-N", Value: float64(h%50) / 10, Unit: "mg/L"})
 	}
 	if err := base.Index(); err != nil {
 		t.Fatal(err)
 	}
-	n := len(base.Readings)
+	n := len(base.readings)
 	// want is the test's own list: canonical readings, by plain index.
-	want := slices.Clone(base.Readings)
-	first := base.Readings[3]
+	want := slices.Clone(base.readings)
+	first := base.readings[3]
 	type step struct {
 		name    string
 		correct []int // indexes corrected to index/8 mg/L
@@ -159,7 +159,7 @@ func TestWithCorrectionsAgainstScratch(t *testing.T) {
 	}
 	for k, h := range seen {
 		scratch := records
-		scratch.Readings = slices.Clone(h.want)
+		scratch.readings = slices.Clone(h.want)
 		if err := scratch.Index(); err != nil {
 			t.Fatal(err)
 		}
@@ -186,7 +186,7 @@ func TestWithCorrectionsAgainstScratch(t *testing.T) {
 			t.Errorf("dataset %d: digest %s, want the from-scratch %s", k, got, exp)
 		}
 	}
-	if *base.Reading(3) != first || base.Readings[3] != first {
+	if *base.Reading(3) != first || base.readings[3] != first {
 		t.Errorf("the first dataset changed: %+v, was %+v", *base.Reading(3), first)
 	}
 	// A corrected dataset written out holds the corrected values.
@@ -199,12 +199,12 @@ func TestWithCorrectionsAgainstScratch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(back.Readings) != len(last.want) {
-		t.Fatalf("%d readings written back, want %d", len(back.Readings), len(last.want))
+	if len(back.readings) != len(last.want) {
+		t.Fatalf("%d readings written back, want %d", len(back.readings), len(last.want))
 	}
 	for i := range last.want {
-		if back.Readings[i].Value != last.want[i].Value {
-			t.Fatalf("reading %d written as %v, want the corrected %v", i, back.Readings[i].Value, last.want[i].Value)
+		if back.readings[i].Value != last.want[i].Value {
+			t.Fatalf("reading %d written as %v, want the corrected %v", i, back.readings[i].Value, last.want[i].Value)
 		}
 	}
 }
@@ -278,7 +278,7 @@ func BenchmarkCorrectReadings(b *testing.B) {
 	t0 := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range stored {
 		st := []string{"1001", "C01"}[i%2]
-		base.Readings = append(base.Readings, Reading{Station: st, Time: t0.Add(time.Duration(i) * time.Hour), Parameter: "NH3-N", Value: 1, Unit: "mg/L"})
+		base.readings = append(base.readings, Reading{Station: st, Time: t0.Add(time.Duration(i) * time.Hour), Parameter: "NH3-N", Value: 1, Unit: "mg/L"})
 	}
 	if err := base.Index(); err != nil {
 		b.Fatal(err)
@@ -292,15 +292,15 @@ func BenchmarkCorrectReadings(b *testing.B) {
 			fresh := make([]Reading, batch)
 			for k := range at {
 				at[k] = 1000 + k*tc.step
-				fresh[k] = base.Readings[at[k]]
+				fresh[k] = base.readings[at[k]]
 				fresh[k].Value = 2
 			}
 			fullCopy := func() time.Duration {
 				start := time.Now()
 				next := *base
-				next.Readings = slices.Clone(base.Readings)
+				next.readings = slices.Clone(base.readings)
 				for k, i := range at {
-					next.Readings[i] = fresh[k]
+					next.readings[i] = fresh[k]
 				}
 				return time.Since(start)
 			}
@@ -315,7 +315,7 @@ func BenchmarkCorrectReadings(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				n = len(next.Readings)
+				n = len(next.readings)
 			}
 			per := b.Elapsed() / time.Duration(b.N)
 			for range reps {

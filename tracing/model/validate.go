@@ -113,7 +113,7 @@ func (d *Dataset) validate(loc locator) error {
 	if d.fixed != nil {
 		// Corrections are folded into a new slice: the shared one stays
 		// as the Datasets holding it read it.
-		d.Readings, d.fixed = d.CurrentReadings(), nil
+		d.readings, d.fixed = d.CurrentReadings(), nil
 	}
 	v := &validator{d: d, ix: buildIndexes(d), loc: loc}
 	v.facilities()
@@ -325,8 +325,8 @@ func (v *validator) stations() {
 // readings: of a known station, at a time, a valid plausible value and
 // flow, and no two of one parameter at one station and instant.
 func (v *validator) readings() {
-	for i := range v.d.Readings {
-		v.reading(i, &v.d.Readings[i])
+	for i := range v.d.readings {
+		v.reading(i, &v.d.readings[i])
 	}
 	if v.p.err() == nil {
 		v.readingConflicts()
@@ -357,9 +357,9 @@ func (v *validator) reading(i int, r *Reading) {
 // station and instant, naming both rows: with another value it conflicts
 // (which is right?), with the same value it is a copy to remove.
 func (v *validator) readingConflicts() {
-	first := make(map[ReadingKey]int, len(v.d.Readings))
-	for i := range v.d.Readings {
-		r, err := v.d.Readings[i].Canonical()
+	first := make(map[ReadingKey]int, len(v.d.readings))
+	for i := range v.d.readings {
+		r, err := v.d.readings[i].Canonical()
 		if err != nil {
 			continue // reported by readings()
 		}
@@ -369,13 +369,13 @@ func (v *validator) readingConflicts() {
 			first[k] = i
 			continue
 		}
-		prev, _ := v.d.Readings[j].Canonical()
+		prev, _ := v.d.readings[j].Canonical()
 		where := v.loc.where(FileReadings, j)
 		if SameMeasurement(&prev, &r) {
 			v.bad(FileReadings, i)("time", r.Time.Format(time.RFC3339), fmt.Errorf("repeats %s (same station, time, parameter and value); remove the copy", where))
 			continue
 		}
-		v.bad(FileReadings, i)("value", fmtF(v.d.Readings[i].Value),
+		v.bad(FileReadings, i)("value", fmtF(v.d.readings[i].Value),
 			&ConflictError{Station: r.Station, Time: r.Time, Parameter: r.Parameter, First: prev, Second: r, FirstWhere: where})
 	}
 }
@@ -384,9 +384,9 @@ func (v *validator) readingConflicts() {
 // monitoring series too); validate has checked that each converts. It
 // writes only the records the conversion changes (see Index).
 func (d *Dataset) toCanonical() {
-	for i := range d.Readings {
-		if c, err := d.Readings[i].Canonical(); err == nil && c != d.Readings[i] {
-			d.Readings[i] = c
+	for i := range d.readings {
+		if c, err := d.readings[i].Canonical(); err == nil && c != d.readings[i] {
+			d.readings[i] = c
 		}
 	}
 	for i := range d.Reports {

@@ -306,11 +306,12 @@ func writeKind(w *csv.Writer, file string, ds *Dataset) error {
 		}
 	case FileReadings:
 		head = []string{"station_id", "time", "parameter", "value", "unit", "censored", "flow", "flow_unit", "note"}
-		withSamples := slices.ContainsFunc(ds.Readings, func(r Reading) bool { return r.Sample != (Sample{}) })
+		rs := ds.CurrentReadings()
+		withSamples := slices.ContainsFunc(rs, func(r Reading) bool { return r.Sample != (Sample{}) })
 		if withSamples {
 			head = append(head, "sample_id", "method", "lab", "accreditation", "qa_flag")
 		}
-		for _, r := range ds.Readings {
+		for _, r := range rs {
 			row := cat([]string{r.Station, r.Time.Format(time.RFC3339Nano), paramID(r.Parameter), ff(r.Value), unitSym(r.Unit),
 				strconv.FormatBool(r.Censored)}, flowCols(r.Flow, r.FlowUnit), []string{r.Note})
 			if withSamples {

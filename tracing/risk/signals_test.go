@@ -29,7 +29,7 @@ var centralTraces = sync.OnceValues(func() (*tracedDir, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr, err := TraceReadings(context.Background(), suspect.New(b, suspect.Options{}), d.Water.Readings)
+	tr, err := TraceReadings(context.Background(), suspect.New(b, suspect.Options{}), d.Water.CurrentReadings())
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +140,7 @@ func TestWaterTraceCountsDaysOnce(t *testing.T) {
 		}
 	}
 	var newest time.Time
-	for _, r := range td.dir.Water.Readings {
+	for _, r := range td.dir.Water.CurrentReadings() {
 		if r.Time.Before(asOf) && !r.Censored && r.Time.After(newest) {
 			newest = r.Time
 		}

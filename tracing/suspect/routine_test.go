@@ -44,8 +44,8 @@ func TestRoutineReadingsNameNobody(t *testing.T) {
 	ev := events(t)
 	verdicts := map[suspect.Verdict]int{}
 	start := time.Now()
-	for i := range b.DS.Readings {
-		r := &b.DS.Readings[i]
+	for i := range b.DS.NumReadings() {
+		r := b.DS.Reading(i)
 		if ev[eventKey{r.Station, r.Parameter, r.Time.UnixNano()}] || !traceable(b.DS, r) {
 			continue
 		}

@@ -59,8 +59,8 @@ func TestUnitsConvertOnce(t *testing.T) {
 		n++
 	}
 	// A sample of every kind of reading.
-	for i := 0; i < len(a.DS.Readings); i += 97 {
-		r := a.DS.Readings[i]
+	for i := 0; i < a.DS.NumReadings(); i += 97 {
+		r := a.DS.Reading(i)
 		v, unit := r.Value, r.Unit
 		if metals[r.Parameter] {
 			v, unit = r.Value*1000, "µg/L"

@@ -76,7 +76,11 @@ func TestContractShape(t *testing.T) {
 			t.Errorf("%s: the JSON changed on a round trip:\n%s\n%s", r.Verdict, raw, again)
 		}
 	}
-	other := withDataset(t, b, func(ds *model.Dataset) { ds.Readings[0].Value += 0.1 })
+	other := withDataset(t, b, func(ds *model.Dataset) {
+		rs := slices.Clone(ds.CurrentReadings())
+		rs[0].Value += 0.1
+		ds.SetReadings(rs)
+	})
 	if trace(t, suspect.New(other, suspect.Options{}), "WQ-M02", "COD", 7.2, "mg/L", time.Date(2026, 9, 9, 9, 15, 0, 0, taipei)).DataVersion == res.DataVersion {
 		t.Fatal("changed data kept the data version")
 	}
@@ -87,7 +91,6 @@ func withDataset(t *testing.T, b *basin.Basin, change func(*model.Dataset)) *bas
 	t.Helper()
 	ds := *b.DS
 	ds.Facilities = slices.Clone(ds.Facilities)
-	ds.Readings = slices.Clone(ds.Readings)
 	ds.Stations = slices.Clone(ds.Stations)
 	change(&ds)
 	if err := ds.Index(); err != nil {
