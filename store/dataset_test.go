@@ -78,8 +78,19 @@ func TestDatasetRoundTrip(t *testing.T) {
 	}
 }
 
+// assertSameDataset compares two datasets record by record: each exported
+// kind, and the readings through CurrentReadings.
 func assertSameDataset(t *testing.T, want, got *model.Dataset) {
 	t.Helper()
+	a, b := want.CurrentReadings(), got.CurrentReadings()
+	if len(a) != len(b) {
+		t.Fatalf("Readings: %d stored, %d loaded", len(a), len(b))
+	}
+	for k := range a {
+		if !reflect.DeepEqual(a[k], b[k]) {
+			t.Fatalf("Readings[%d]:\nimported %+v\nloaded   %+v", k, a[k], b[k])
+		}
+	}
 	v, g := reflect.ValueOf(*want), reflect.ValueOf(*got)
 	for i := 0; i < v.NumField(); i++ {
 		f := v.Type().Field(i)

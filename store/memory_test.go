@@ -5,8 +5,10 @@ import (
 	"errors"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/envtrace/envtrace/casework"
 	"github.com/envtrace/envtrace/casework/casetest"
@@ -185,6 +187,60 @@ func TestSampleRecordsRoundTrip(t *testing.T) {
 			}
 			if back.NumReadings() != 5 || back.Reading(3).Sample != lab || back.Reading(4).Sample != (model.Sample{}) || back.Reading(0).Sample != (model.Sample{}) {
 				t.Errorf("readings back: %d, samples %+v %+v", back.NumReadings(), back.Reading(3).Sample, back.Reading(4).Sample)
+			}
+		})
+	}
+}
+
+// TestImportCorrectedDataset imports a dataset that WithCorrections made
+// (its corrected values held apart from the readings it shares) into both
+// stores and loads it back: every reading must hold the corrected value of
+// the test's own list, none the value before.
+func TestImportCorrectedDataset(t *testing.T) {
+	taipei := time.FixedZone("", 8*3600)
+	stations := []model.Station{
+		{ID: "S-A", Name: "上游站", Kind: model.Fixed, Point: model.Point{X: 212000, Y: 2670000}},
+		{ID: "S-B", Name: "下游站", Kind: model.Fixed, Point: model.Point{X: 212500, Y: 2669000}},
+	}
+	start := time.Date(2025, 1, 1, 9, 0, 0, 0, taipei)
+	want := make([]model.Reading, 600)
+	for i := range want {
+		want[i] = model.Reading{Station: stations[i%2].ID, Time: start.Add(time.Duration(i) * time.Hour),
+			Parameter: "NH3-N", Value: float64(i%30) / 10, Unit: "mg/L"}
+	}
+	orig := &model.Dataset{Stations: stations}
+	orig.SetReadings(slices.Clone(want))
+	if err := orig.Index(); err != nil {
+		t.Fatal(err)
+	}
+	at := []int{0, 255, 256, 599} // three chunks of corrected copies
+	fresh := make([]model.Reading, len(at))
+	for k, i := range at {
+		want[i].Value = 50 + float64(i) // no reading held has such a value
+		fresh[k] = want[i]
+	}
+	corrected, err := orig.WithCorrections(at, fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]store.Store{"memory": store.NewMemory(), "postgis": store.New(migrated(t, postgis.Options{}))} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			if err := s.ImportDataset(ctx, corrected, nil); err != nil {
+				t.Fatal(err)
+			}
+			back, err := s.LoadDataset(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := back.CurrentReadings()
+			if len(got) != len(want) {
+				t.Fatalf("%d readings loaded, want %d", len(got), len(want))
+			}
+			for i := range want {
+				if model.KeyOf(&got[i]) != model.KeyOf(&want[i]) || got[i].Value != want[i].Value {
+					t.Fatalf("reading %d loaded as %s %v, want %s %v", i, got[i].Station, got[i].Value, want[i].Station, want[i].Value)
+				}
 			}
 		})
 	}
