@@ -139,13 +139,19 @@ async function drawPath(q, rows) {
   document.body.dataset.farmlandPath = String(n);
 }
 
+// COLUMNS are the impact table's columns, each labelled farmland.col.<key>.
+const COLUMNS = ['intake', 'arrival', 'hours', 'dilution', 'concentration', 'standard', 'area', 'office'];
+
+// table lists the reached intakes, one row each. Every cell carries its
+// column's label (data-label), which a phone shows beside the value when
+// the rows stack as cards (style.css).
 function table(rows) {
+  const cells = (r) => [nameOf(r.intake_id), time(r.arrival_time), num(r.travel_hours, 1), num(r.dilution, 1),
+    num(r.concentration, 4) + ' ' + unit(r.unit), r.standard === null ? '—' : num(r.standard, 4), num(r.area_ha, 1), r.office];
   return el('table', { class: 'farmland-impact', id: 'farmland-impact' },
-    el('thead', null, el('tr', null, ['intake', 'arrival', 'hours', 'dilution', 'concentration', 'standard', 'area', 'office'].map((k) => el('th', { text: t('farmland.col.' + k) })))),
+    el('thead', null, el('tr', null, COLUMNS.map((k) => el('th', { text: t('farmland.col.' + k) })))),
     el('tbody', null, rows.map((r) => el('tr', { class: r.exceeds ? 'exceeds' : '', dataset: { intake: r.intake_id } },
-      el('td', { text: nameOf(r.intake_id) }), el('td', { text: time(r.arrival_time) }), el('td', { text: num(r.travel_hours, 1) }),
-      el('td', { text: num(r.dilution, 1) }), el('td', { text: num(r.concentration, 4) + ' ' + unit(r.unit) }),
-      el('td', { text: r.standard === null ? '—' : num(r.standard, 4) }), el('td', { text: num(r.area_ha, 1) }), el('td', { text: r.office })))));
+      cells(r).map((text, i) => el('td', { text, dataset: { label: t('farmland.col.' + COLUMNS[i]) } }))))));
 }
 
 function nameOf(intakeID) {
