@@ -20,6 +20,9 @@ import (
 // served basin and its irrigation system, and the book of alerts that
 // sends them through the outbox.
 type FarmlandArea struct {
+	// Engine is nil while the desk waits for its first irrigation system
+	// (a `serve --db` replica started before any was stored): the routes
+	// answer 404 (errNoIrrigation) until ApplyFarmland gives it one.
 	Engine *farmland.Engine
 	Alerts *farmalert.Book
 	// Now is the clock of alerts and of facility queries without a time
@@ -35,11 +38,28 @@ type FarmlandArea struct {
 // records and readings applied since start (farmland.Engine.On), and the
 // irrigation layers applied last (MemoryBackend.ApplyFarmland).
 func (a *FarmlandArea) engine() (*farmland.Engine, error) {
-	if a.current == nil {
-		return a.Engine, nil
+	if a.current != nil {
+		return a.current()
 	}
-	return a.current()
+	if a.Engine == nil {
+		return nil, errNoIrrigation
+	}
+	return a.Engine, nil
 }
+
+// errNoIrrigation is what the farmland desk answers while it holds no
+// irrigation system: a client learns the desk exists and what it waits
+// for, as a 404 problem.
+var errNoIrrigation error = noIrrigationError{}
+
+type noIrrigationError struct{}
+
+func (noIrrigationError) Error() string {
+	return "no irrigation system is stored yet; the farmland desk answers once `envtrace import farmland` stores one"
+}
+
+// Status implements StatusError.
+func (noIrrigationError) Status() int { return http.StatusNotFound }
 
 // FarmlandBackend is a backend with a farmland desk; nil disables the
 // routes.
@@ -84,6 +104,9 @@ func (b *MemoryBackend) farmlandEngine() (*farmland.Engine, error) {
 		return nil, err
 	}
 	base := b.tr.farm.Load()
+	if base == nil {
+		return nil, errNoIrrigation
+	}
 	if c := s.farm.Load(); c != nil && c.base == base {
 		return c.eng, nil
 	}
@@ -104,7 +127,8 @@ func (b *MemoryBackend) farmlandEngine() (*farmland.Engine, error) {
 // the intakes are placed on the current basin's network, and an intake
 // that cannot be placed is an error that leaves the layers served
 // unchanged. Requests already running finish on the layers they began
-// with.
+// with. A desk that waited for its first irrigation system (WithFarmland
+// with a nil Engine) starts answering.
 func (b *MemoryBackend) ApplyFarmland(d *farmland.Data) error {
 	if b.tr == nil || b.tr.opt.farmland == nil {
 		return errors.New("api: apply farmland: the backend has no farmland desk")

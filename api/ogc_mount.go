@@ -132,7 +132,8 @@ type memoryOGC struct {
 	sensors   *sensor.Data
 	permits   *airpermit.Data
 	// farm is the irrigation system the farmland layers show (nil
-	// without a farmland desk; ApplyFarmland replaces it).
+	// without a farmland desk or before its first irrigation system;
+	// ApplyFarmland replaces it).
 	farm *farmland.Data
 	// The analysis groups, and the sensor screen the risk areas read.
 	screenLayer, petitionLayers, sensorLayers, violationLayers, riskLayer, surface layerGroup
@@ -187,8 +188,8 @@ func (m *memoryOGC) current() (*ogc.MemorySource, error) {
 		sd, permits = m.b.air.window.Snapshot(), m.b.air.permits.Load()
 	}
 	var farm *farmland.Data
-	if m.b.tr.opt.farmland != nil {
-		farm = m.b.tr.farm.Load().D
+	if e := m.b.tr.farm.Load(); e != nil {
+		farm = e.D
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -65,9 +65,9 @@ type dbBackend struct {
 	// imports correct), records the facilities, outfalls, permits, limits,
 	// reports and stations imported, petitions the petitions they accept,
 	// airPermits the air permits, declarations and CEMS records stored
-	// after start-up, farmland the irrigation systems imported (nil when
-	// none was stored at start-up: the desk is not served), network the
-	// network imported again.
+	// after start-up, farmland the irrigation systems imported (the first
+	// one too: the desk waits for it), network the network imported
+	// again.
 	follow, records, petitions, airPermits, farmland, network *store.Follower
 	// auditLog lets administrators read the audit trail; nil without
 	// authentication, which leaves the route unmounted.
@@ -133,7 +133,7 @@ func (d *dbBackend) Ready(ctx context.Context) error {
 	if d.airPermits != nil && !d.airPermits.Connected() {
 		return errors.New("the air permits follower is not connected to the database")
 	}
-	if d.farmland != nil && !d.farmland.Connected() {
+	if !d.farmland.Connected() {
 		return errors.New("the farmland follower is not connected to the database")
 	}
 	if d.network != nil {
@@ -311,10 +311,11 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		return err
 	}
 	opts := []api.MemoryOption{api.WithIngestSink(durableIngest(st)), api.WithCases(st), api.WithAirData(airData), api.WithPetitions(pa),
-		api.WithInspections(insp)}
-	if fa != nil {
-		opts = append(opts, api.WithFarmland(fa))
+		api.WithInspections(insp), api.WithFarmland(fa)}
+	if fa.Engine != nil {
 		fmt.Fprintf(e.stdout, "envtrace: farmland desk over %d intakes and %d irrigated areas\n", len(fa.Engine.D.Intakes), len(fa.Engine.D.Areas))
+	} else {
+		fmt.Fprintln(e.stdout, "envtrace: farmland desk waiting for an irrigation system (envtrace import farmland)")
 	}
 	mb, err := api.NewMemoryBackendWithBasin(b, opts...)
 	if err != nil {
@@ -355,12 +356,10 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		return nil
 	})
 	db.airPermits.Log = db.follow.Log
-	if fa != nil {
-		db.farmland = store.NewFarmlandFollower(pool, farmRev, func(_ context.Context, d *farmland.Data) error {
-			return mb.ApplyFarmland(d)
-		})
-		db.farmland.Log = db.follow.Log
-	}
+	db.farmland = store.NewFarmlandFollower(pool, farmRev, func(_ context.Context, d *farmland.Data) error {
+		return mb.ApplyFarmland(d)
+	})
+	db.farmland.Log = db.follow.Log
 	db.network = store.NewNetworkFollower(pool, hb.name, hb.version, func(ctx context.Context) error {
 		return reloadDBNetwork(ctx, e, pool, mb, hb.name, db.follow.Log)
 	})
@@ -387,13 +386,11 @@ func serveDB(ctx context.Context, e *env, network string) error {
 			stop(fmt.Errorf("air permits follower: %w", err))
 		}
 	}()
-	if db.farmland != nil {
-		go func() {
-			if err := db.farmland.Run(ctx); !errors.Is(err, context.Canceled) {
-				stop(fmt.Errorf("farmland follower: %w", err))
-			}
-		}()
-	}
+	go func() {
+		if err := db.farmland.Run(ctx); !errors.Is(err, context.Canceled) {
+			stop(fmt.Errorf("farmland follower: %w", err))
+		}
+	}()
 	go func() {
 		if err := db.network.Run(ctx); !errors.Is(err, context.Canceled) {
 			stop(fmt.Errorf("network follower: %w", err))

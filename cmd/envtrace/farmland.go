@@ -44,17 +44,23 @@ func newFarmlandArea(b *basin.Basin, d *farmland.Data, ob farmalert.Enqueuer) (*
 }
 
 // dbFarmland is the farmland desk `serve --db` serves: the irrigation
-// system stored in PostGIS (migration 0019) over b, nil when none is
-// stored, and the rev its follower starts from. Alerts' e-mails go to
-// the PostGIS outbox, which the dumping desk's worker delivers.
+// system stored in PostGIS (migration 0019) over b, and the rev its
+// follower starts from. When none is stored the desk has no engine and
+// waits for the first system an import stores (api.FarmlandArea.Engine),
+// so replicas need no restart for it. Alerts' e-mails go to the PostGIS
+// outbox, which the dumping desk's worker delivers.
 func dbFarmland(ctx context.Context, pool *pgxpool.Pool, b *basin.Basin) (*api.FarmlandArea, int64, error) {
 	d, rev, err := store.LoadFarmland(ctx, pool)
 	if err != nil {
 		return nil, 0, err
 	}
-	fa, err := newFarmlandArea(b, d, dbEnqueuer{store.NewOutbox(pool)})
+	ob := dbEnqueuer{store.NewOutbox(pool)}
+	fa, err := newFarmlandArea(b, d, ob)
 	if err != nil {
 		return nil, 0, fmt.Errorf("stored irrigation system: %w", err)
+	}
+	if fa == nil {
+		fa = &api.FarmlandArea{Alerts: farmalert.NewBook(ob)}
 	}
 	return fa, rev, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -33,13 +34,16 @@ func farmlandDirAnswer(t *testing.T, dir string) string {
 }
 
 // farmlandFollows checks the farmland desk of two `serve --db` replicas
-// over the central fixture that `import --data dir` stored (TestReplicasAgree
-// runs it on its replicas): the stored layers are the directory's, field
-// for field; a replica answers an impact with the JSON the directory's
-// desk gives (dirAnswer, farmlandDirAnswer); an import with a
-// self-intersecting area is refused whole; and a valid import of changed
-// layers reaches the running replica without a restart.
-func farmlandFollows(t *testing.T, pool *pgxpool.Pool, dir, dirAnswer string, b *replica) {
+// started on the central fixture imported without its irrigation system
+// (TestReplicasAgree runs it on its replicas): the desk answers 404 and
+// the map has no irrigation layers until `import farmland --data dir`
+// stores the first system, which both replicas then serve without a
+// restart; the stored layers are the directory's, field for field; a
+// replica answers an impact with the JSON the directory's desk gives
+// (dirAnswer, farmlandDirAnswer); an import with a self-intersecting area
+// is refused whole; and a valid import of changed layers reaches the
+// running replica without a restart.
+func farmlandFollows(t *testing.T, pool *pgxpool.Pool, dbURL, dir, dirAnswer string, a, b *replica) {
 	t.Helper()
 	ctx := t.Context()
 	q := url.Values{}
@@ -47,13 +51,36 @@ func farmlandFollows(t *testing.T, pool *pgxpool.Pool, dir, dirAnswer string, b 
 		q.Set(strings.TrimPrefix(farmlandImpactQuery[i], "--"), farmlandImpactQuery[i+1])
 	}
 	rest := b.base + "/api/v1/farmland/impact?" + q.Encode()
+	resp, err := http.Get(rest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var problem struct{ Detail string }
+	err = json.NewDecoder(resp.Body).Decode(&problem)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound || err != nil || !strings.Contains(problem.Detail, "import farmland") {
+		t.Fatalf("before any irrigation system is stored, the impact answers %d %q (%v)", resp.StatusCode, problem.Detail, err)
+	}
+	if code := httpJSON(t, http.MethodGet, b.base+"/ogc/collections/intakes", "", nil); code != http.StatusNotFound {
+		t.Fatalf("before any irrigation system is stored, the intakes layer answers %d", code)
+	}
+	if code, out, errs := runCmd(t, "import", "farmland", "--db", dbURL, "--data", dir); code != 0 {
+		t.Fatalf("import farmland: exit %d: %s %s", code, out, errs)
+	}
 	var want, got map[string]any
 	if err := json.Unmarshal([]byte(dirAnswer), &want); err != nil {
 		t.Fatal(err)
 	}
-	getJSON(t, rest, &got)
-	if ins, _ := want["intakes"].([]any); len(ins) == 0 || !reflect.DeepEqual(got, want) {
-		t.Fatalf("serve --db answers\n%.400v\nthe directory\n%.400v", got, want)
+	if ins, _ := want["intakes"].([]any); len(ins) == 0 {
+		t.Fatalf("the test needs an impact that reaches intakes: %.400v", want)
+	}
+	for _, r := range []*replica{a, b} {
+		waitUntil(t, "the first irrigation system served at "+r.base, func() bool {
+			return httpJSON(t, http.MethodGet, r.base+"/api/v1/farmland/impact?"+q.Encode(), "", &got) == http.StatusOK && reflect.DeepEqual(got, want)
+		})
+	}
+	if code := httpJSON(t, http.MethodGet, a.base+"/ogc/collections/intakes", "", nil); code != http.StatusOK {
+		t.Fatalf("after the first irrigation system was stored, the intakes layer answers %d", code)
 	}
 	dirData, err := farmland.ReadDir(dir)
 	if err != nil {

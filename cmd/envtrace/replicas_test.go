@@ -17,6 +17,7 @@ import (
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/store/storetest"
+	"github.com/envtrace/envtrace/tracing/farmland"
 )
 
 // replica is one `serve --db` running in this process.
@@ -77,15 +78,28 @@ func replicaDB(t testing.TB) string {
 	return dbURL
 }
 
-// replicaDBDir is replicaDB with the fixture's directory it imported.
-func replicaDBDir(t testing.TB) (dbURL, dir string) {
+// replicaDBDir is replicaDB with the fixture's directory, whole; the
+// import leaves out the files named in without.
+func replicaDBDir(t testing.TB, without ...string) (dbURL, dir string) {
 	t.Helper()
 	dbURL = storetest.DatabaseURL(t)
 	dir = filepath.Join(t.TempDir(), "central")
 	if err := fixtures.WriteCentral(dir); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{{"db", "migrate", "--db", dbURL}, {"import", "--db", dbURL, "--data", dir}} {
+	imported := dir
+	if len(without) > 0 {
+		imported = filepath.Join(t.TempDir(), "central")
+		if err := os.CopyFS(imported, os.DirFS(dir)); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range without {
+			if err := os.Remove(filepath.Join(imported, f)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, args := range [][]string{{"db", "migrate", "--db", dbURL}, {"import", "--db", dbURL, "--data", imported}} {
 		var out, errs bytes.Buffer
 		if code := run(context.Background(), args, &out, &errs); code != 0 {
 			t.Fatalf("%v: exit %d: %s", args, code, errs.String())
@@ -150,11 +164,11 @@ func waitReading(t testing.TB, r *replica, at time.Time, want float64) time.Dura
 // TestReplicasAgree runs two servers on one database: a reading posted to
 // either becomes visible on the other, and a reading stored while a
 // replica's follower is disconnected reaches it when it reconnects; the
-// replica is not ready while disconnected. The farmland desk is served
-// from the stored irrigation layers and follows their imports
-// (farmlandFollows).
+// replica is not ready while disconnected. The replicas start before
+// any irrigation system is stored; their farmland desk serves the first
+// one imported, and follows the imports after it (farmlandFollows).
 func TestReplicasAgree(t *testing.T) {
-	dbURL, dir := replicaDBDir(t)
+	dbURL, dir := replicaDBDir(t, farmland.FileIntakes)
 	farmAnswer := farmlandDirAnswer(t, dir)
 	ctx, cancel := context.WithCancel(context.Background())
 	a, b := startReplica(ctx, t, dbURL), startReplica(ctx, t, dbURL)
@@ -193,7 +207,7 @@ func TestReplicasAgree(t *testing.T) {
 	waitReading(t, a, t2, 0.44)
 	waitReading(t, b, t2, 0.44)
 
-	farmlandFollows(t, pool, dir, farmAnswer, b)
+	farmlandFollows(t, pool, dbURL, dir, farmAnswer, a, b)
 }
 
 // BenchmarkReplicaLatency measures how long a reading posted to one
