@@ -168,7 +168,7 @@ func waitReading(t testing.TB, r *replica, at time.Time, want float64) time.Dura
 // any irrigation system is stored; their farmland desk serves the first
 // one imported, and follows the imports after it (farmlandFollows).
 func TestReplicasAgree(t *testing.T) {
-	dbURL, dir := replicaDBDir(t, farmland.FileIntakes)
+	dbURL, dir := replicaDBDir(t, farmland.FileIntakes, farmland.FileAreas)
 	farmAnswer := farmlandDirAnswer(t, dir)
 	ctx, cancel := context.WithCancel(context.Background())
 	a, b := startReplica(ctx, t, dbURL), startReplica(ctx, t, dbURL)
