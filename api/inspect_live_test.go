@@ -2,15 +2,22 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/envtrace/envtrace/api"
+	"github.com/envtrace/envtrace/casework/inspection"
+	"github.com/envtrace/envtrace/store"
 	"github.com/envtrace/envtrace/tracing/airpermit"
+	"github.com/envtrace/envtrace/tracing/basin"
+	"github.com/envtrace/envtrace/tracing/model"
 	"github.com/envtrace/envtrace/tracing/risk"
 )
 
@@ -166,5 +173,75 @@ func TestRankingFollowsAppliedAirPermits(t *testing.T) {
 		Industry: "rendering", Pollutant: "SO2", PermittedKgH: 500, Capacity: 1, Fuel: "重油", SulphurPct: 0.5}}})
 	if after := airTerm(plant); !strings.Contains(after, "no CEMS or declarations") {
 		t.Errorf("after its permit was applied, %s's air-permit term says %q (before: %q)", plant, after, before)
+	}
+}
+
+// TestRankingRetracesAfterCorrections: a correction applied to a running
+// server (as a replica applies one another process imported) changes the
+// traces of a reading traced at start, and the ranking counts it traced
+// again: it equals, byte for byte, the ranking of a backend built from
+// scratch over the corrected data. A reading six days after a planted
+// dump the trace explains is corrected up to the dump's value, so the
+// ranking changes (as TestPostedReadingsFeedTheWaterTraceTerm's posted
+// reading changes it).
+func TestRankingRetracesAfterCorrections(t *testing.T) {
+	mb, fx := centralBackend(t)
+	ctx := context.Background()
+	asOf := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	sc := scenario(t, fx, "night-plating-canal")
+	ds := fx.basin.DS
+	key := model.ReadingKey{Station: sc.Station, UnixNano: sc.Time.AddDate(0, 0, 6).UnixNano(), Parameter: sc.Parameter}
+	plain := slices.Clone(ds.Readings)
+	i := slices.IndexFunc(plain, func(r model.Reading) bool { return model.KeyOf(&r) == key })
+	if i < 0 {
+		t.Fatalf("the fixture holds no reading %+v", key)
+	}
+	if plain[i].Value >= sc.Value/2 {
+		t.Fatalf("the test needs a normal reading: %+v", plain[i])
+	}
+	plain[i].Value = sc.Value
+	rankJSON := func(b *api.MemoryBackend) string {
+		t.Helper()
+		rk, err := b.InspectRank(ctx, asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := json.Marshal(rk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out)
+	}
+	before := rankJSON(mb)
+	if n, err := mb.CorrectReadings(ctx, []model.Reading{plain[i]}); err != nil || n != 1 {
+		t.Fatalf("corrected %d readings: %v", n, err)
+	}
+	got := rankJSON(mb)
+
+	sds := &model.Dataset{NetworkPath: ds.NetworkPath, Facilities: ds.Facilities, Outfalls: ds.Outfalls, Permits: ds.Permits,
+		Limits: ds.Limits, Reports: ds.Reports, Effluent: ds.Effluent, Stations: ds.Stations, Readings: plain}
+	sb, err := basin.New(fx.net, sds, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := *fx.air
+	dir.Water = sds
+	src, err := inspection.NewSource(&dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.UseBasin(sb)
+	mem := store.NewMemory()
+	src.Repo, src.SelfReports = mem, mem
+	fresh, err := api.NewMemoryBackendWithBasin(sb, api.WithAirData(fx.air), api.WithInspections(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := rankJSON(fresh)
+	if want == before {
+		t.Fatal("the test needs a correction that changes the ranking")
+	}
+	if got != want {
+		t.Errorf("after the correction the running server ranks\n%.600s\na server started on the corrected data\n%.600s", got, want)
 	}
 }

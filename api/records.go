@@ -19,7 +19,8 @@ import (
 // rebuilt; only the outfalls of the facilities whose record or outfalls
 // changed, and the stations changed, are placed again (basin.Basin.With);
 // permits, limits and reports move nothing on the network. The permit
-// checks and the odour engine are built again on first use. A record that breaks the
+// checks and the odour engine are built again on first use, and the
+// inspection ranking's water traces in the background (retrace). A record that breaks the
 // data directory's rules is refused with the problems, and nothing
 // changes.
 func (b *MemoryBackend) ApplyRecords(ctx context.Context, changed *model.Dataset) error {
@@ -56,6 +57,7 @@ func (b *MemoryBackend) ApplyRecords(ctx context.Context, changed *model.Dataset
 	// latest readings carry over.
 	next.latest.Store(old.latest.Load())
 	td.publish(next)
+	td.retrace(next)
 	return nil
 }
 
@@ -64,7 +66,9 @@ func (b *MemoryBackend) ApplyRecords(ctx context.Context, changed *model.Dataset
 // a laboratory value keeps the reading's seq, so a replica learns of it
 // through the readings follower's corrections). A reading the backend does
 // not hold yet is skipped: it arrives later among the new readings, with
-// its current value. It returns how many readings changed.
+// its current value. The inspection ranking's water traces are traced
+// again in the background (retrace). It returns how many readings
+// changed.
 func (b *MemoryBackend) CorrectReadings(ctx context.Context, readings []model.Reading) (int, error) {
 	if b.tr == nil {
 		return 0, ErrNoTracingData
@@ -99,6 +103,7 @@ func (b *MemoryBackend) CorrectReadings(ctx context.Context, readings []model.Re
 	next := old.withData(ds)
 	refreshLatest(old, next, stationsOf(fresh))
 	td.publish(next)
+	td.retrace(next)
 	return len(fresh), nil
 }
 
@@ -110,7 +115,8 @@ func (b *MemoryBackend) CorrectReadings(ctx context.Context, readings []model.Re
 // network it started with. The readings, their latest values and the
 // permit checks carry over; the suspect and odour engines, the network
 // summary, the id text, the farmland engine and the OGC layers are built
-// again on first use.
+// again on first use, and the inspection ranking's water traces in the
+// background (retrace).
 // It returns what could not be placed on net (outfalls and stations too
 // far from every reach), for the log.
 func (b *MemoryBackend) ApplyNetwork(ctx context.Context, net *hydro.Network) (unplaced []string, err error) {
@@ -153,7 +159,20 @@ func (b *MemoryBackend) ApplyNetwork(ctx context.Context, net *hydro.Network) (u
 		}
 	}
 	td.publish(next)
+	td.retrace(next)
 	return bs.Unplaced, nil
+}
+
+// retrace has the inspection ranking's water traces traced again on next
+// (inspection.Source.Retrace), in the background: a correction, applied
+// records or another network change the traces of readings already
+// traced, and a replica's ranking must count what a server started on
+// the data now would. Callers hold ingestMu, so every reading ingested
+// before is in next and every one after reaches the new traces.
+func (td *tracingData) retrace(next *tracingSnapshot) {
+	if td.opt.inspect != nil {
+		td.opt.inspect.Retrace(next.basin)
+	}
 }
 
 // inspectSource is the ranking's source over the current data: the

@@ -18,25 +18,34 @@ import (
 // reading takes seconds, and every ranking, plan and calibration
 // snapshot of the same data counts the same traces. Readings that reach
 // a running server afterwards (AddReadings) wait in pending and are
-// traced alone, then appended. A failed computation (a cancelled request
+// traced alone, then appended. A change that alters the traces of
+// readings already traced (a correction, other records, another network:
+// Retrace) starts a new generation, traced again from scratch on the
+// server's current basin. A failed computation (a cancelled request
 // among others) is not kept: the next ranking tries again.
 type traceCache struct {
+	// bmu guards loaded, the directory's network when basin is nil.
+	bmu    sync.Mutex
+	loaded *basin.Basin
+	// mu serialises the tracing; done says traces hold generation
+	// doneGen.
+	mu      sync.Mutex
+	done    bool
+	doneGen uint64
+	traces  *risk.Traces
+
+	// pmu guards what follows, apart from mu, so that a server ingesting
+	// readings or applying a change never waits for a trace.
+	pmu   sync.Mutex
 	basin *basin.Basin // nil: load the directory's network
 	// parent, when set, computes the directory's traces for this cache
 	// (a Fork's): c appends its own readings to them.
 	parent *traceCache
-	// bmu guards loaded, the directory's network when basin is nil.
-	bmu    sync.Mutex
-	loaded *basin.Basin
-	mu     sync.Mutex
-	done   bool
-	traces *risk.Traces
-
-	// pmu guards pending and draining, apart from mu, so that a server
-	// ingesting readings never waits for a trace.
-	pmu      sync.Mutex
-	pending  []readingBatch
-	draining bool
+	// gen counts the Retrace calls; tracedGen is the last generation
+	// traced with every pending batch appended.
+	gen, tracedGen uint64
+	pending        []readingBatch
+	draining       bool
 }
 
 // readingBatch is readings a server took in, with the basin snapshot
@@ -49,11 +58,11 @@ type readingBatch struct {
 // WaterTraces recomputes the water traces from the directory's readings
 // (risk.TraceReadings) on its river network, so `inspect rank` and its
 // REST twin count the same traces. It runs once per Source (and its
-// copies); a server calls it at startup so that its first ranking does
-// not trace every reading within a request's time limit. Readings added
-// since (AddReadings) are traced on their own and appended. Without a
-// network file there is nothing to trace on: nil, and the term says
-// "no data".
+// copies) and generation (Retrace); a server calls it at startup so that
+// its first ranking does not trace every reading within a request's time
+// limit. Readings added since (AddReadings) are traced on their own and
+// appended. Without a network file there is nothing to trace on: nil,
+// and the term says "no data".
 func (s *Source) WaterTraces(ctx context.Context) (*risk.Traces, error) {
 	c := s.traces
 	if c == nil {
@@ -71,27 +80,43 @@ func (s *Source) WaterTraces(ctx context.Context) (*risk.Traces, error) {
 func (s *Source) Fork() *Source {
 	f := *s
 	if s.traces != nil {
-		f.traces = &traceCache{basin: s.traces.basin, parent: s.traces}
+		b, _, _ := s.traces.state()
+		f.traces = &traceCache{basin: b, parent: s.traces}
 	}
 	return &f
 }
 
-// get is WaterTraces on c: computed once, then the pending readings
-// appended.
+// state is the basin, parent and generation the cache traces now.
+func (c *traceCache) state() (*basin.Basin, *traceCache, uint64) {
+	c.pmu.Lock()
+	defer c.pmu.Unlock()
+	return c.basin, c.parent, c.gen
+}
+
+// get is WaterTraces on c: computed once per generation, then the
+// pending readings appended. A Retrace meanwhile starts again on the new
+// generation, so what get returns is never older than the last Retrace
+// before it was called.
 func (c *traceCache) get(ctx context.Context, s *Source) (*risk.Traces, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.done {
-		t, err := c.compute(ctx, s)
+	for {
+		b, parent, gen := c.state()
+		if !c.done || c.doneGen != gen {
+			t, err := c.compute(ctx, s, b, parent)
+			if err != nil {
+				return nil, err
+			}
+			c.traces, c.done, c.doneGen = t, true, gen
+		}
+		current, err := c.drain(ctx, gen)
 		if err != nil {
 			return nil, err
 		}
-		c.traces, c.done = t, true
+		if current {
+			return c.traces, nil
+		}
 	}
-	if err := c.drain(ctx); err != nil {
-		return nil, err
-	}
-	return c.traces, nil
 }
 
 // AddReadings hands the ranking readings a running server has just taken
@@ -104,10 +129,14 @@ func (c *traceCache) get(ctx context.Context, s *Source) (*risk.Traces, error) {
 // serves no new readings and ignores them.
 func (s *Source) AddReadings(b *basin.Basin, rs []model.Reading) {
 	c := s.traces
-	if c == nil || c.basin == nil || b == nil || len(rs) == 0 {
+	if c == nil || b == nil || len(rs) == 0 {
 		return
 	}
 	c.pmu.Lock()
+	if c.basin == nil {
+		c.pmu.Unlock()
+		return
+	}
 	c.pending = append(c.pending, readingBatch{basin: b, readings: slices.Clone(rs)})
 	start := !c.draining
 	c.draining = true
@@ -117,14 +146,46 @@ func (s *Source) AddReadings(b *basin.Basin, rs []model.Reading) {
 	}
 }
 
-// drainAll traces the pending readings until none is left. On an error
-// it stops, the readings stay pending, and the next ranking tries again
-// and reports it.
+// Retrace has a running server's water traces traced again, every
+// reading, on b: the basin it serves after a change that alters the
+// traces of readings already traced (a corrected value, applied records,
+// another network), whose dataset holds every reading the server holds.
+// Readings added before are in b and leave pending; those added after
+// are appended as before. The tracing runs in the background, as at
+// start-up, and a ranking asked for before it ends waits for it rather
+// than count the old traces; one under way keeps the traces it holds.
+// It returns at once. A Source that loads its own network (without
+// UseBasin) ignores it.
+func (s *Source) Retrace(b *basin.Basin) {
+	c := s.traces
+	if c == nil || b == nil {
+		return
+	}
+	c.pmu.Lock()
+	if c.basin == nil {
+		c.pmu.Unlock()
+		return
+	}
+	// A fork traces on its own from now: the parent's traces are those of
+	// the data before the change.
+	c.basin, c.parent, c.pending = b, nil, nil
+	c.gen++
+	start := !c.draining
+	c.draining = true
+	c.pmu.Unlock()
+	if start {
+		go c.drainAll(s)
+	}
+}
+
+// drainAll traces until the current generation is traced and no reading
+// is left pending. On an error it stops, the readings stay pending, and
+// the next ranking tries again and reports it.
 func (c *traceCache) drainAll(s *Source) {
 	for {
 		_, err := s.WaterTraces(context.Background())
 		c.pmu.Lock()
-		if err != nil || len(c.pending) == 0 {
+		if err != nil || len(c.pending) == 0 && c.tracedGen == c.gen {
 			c.draining = false
 			c.pmu.Unlock()
 			return
@@ -133,34 +194,45 @@ func (c *traceCache) drainAll(s *Source) {
 	}
 }
 
-// drain traces the pending batches, in the order they arrived, and
-// appends them to c.traces (a new value: rankings under way keep the
-// old). A batch is dropped from pending only once traced. c.mu is held.
-func (c *traceCache) drain(ctx context.Context) error {
+// drain traces the pending batches of generation gen, in the order they
+// arrived, and appends them to c.traces (a new value: rankings under way
+// keep the old). A batch is dropped from pending only once traced. It
+// reports whether c.traces is current: false when a Retrace started
+// another generation meanwhile. c.mu is held.
+func (c *traceCache) drain(ctx context.Context, gen uint64) (bool, error) {
 	for {
 		c.pmu.Lock()
-		if len(c.pending) == 0 {
+		if c.gen != gen {
 			c.pmu.Unlock()
-			return nil
+			return false, nil
+		}
+		if len(c.pending) == 0 {
+			c.tracedGen = gen
+			c.pmu.Unlock()
+			return true, nil
 		}
 		batch := c.pending[0]
 		c.pmu.Unlock()
 		t, err := risk.TraceReadings(ctx, suspect.New(batch.basin, suspect.Options{}), batch.readings)
 		if err != nil {
-			return err
+			return false, err
 		}
-		c.traces = c.traces.With(t)
 		c.pmu.Lock()
-		c.pending = c.pending[1:]
+		if c.gen == gen {
+			c.traces = c.traces.With(t)
+			c.pending = c.pending[1:]
+		}
 		c.pmu.Unlock()
 	}
 }
 
-func (c *traceCache) compute(ctx context.Context, s *Source) (*risk.Traces, error) {
-	if c.parent != nil {
-		return c.parent.get(ctx, s)
+// compute traces every reading of the basin b (the directory's network
+// when nil), or has parent compute them.
+func (c *traceCache) compute(ctx context.Context, s *Source, b *basin.Basin, parent *traceCache) (*risk.Traces, error) {
+	if parent != nil {
+		return parent.get(ctx, s)
 	}
-	b, err := c.network(ctx, s)
+	b, err := c.network(ctx, s, b, nil)
 	if err != nil {
 		return nil, fmt.Errorf("inspection: water traces: %w", err)
 	}
@@ -170,15 +242,17 @@ func (c *traceCache) compute(ctx context.Context, s *Source) (*risk.Traces, erro
 	return risk.TraceReadings(ctx, suspect.New(b, suspect.Options{}), b.DS.CurrentReadings())
 }
 
-// network is the directory's data placed on its river network: the basin
-// UseBasin gave, else the directory's network loaded once (nil without a
-// network file). A failed load is not kept.
-func (c *traceCache) network(ctx context.Context, s *Source) (*basin.Basin, error) {
-	if c.parent != nil {
-		return c.parent.network(ctx, s)
+// network is the directory's data placed on its river network: the
+// basin the cache traces on (UseBasin's, or Retrace's), else the
+// directory's network loaded once (nil without a network file). A failed
+// load is not kept.
+func (c *traceCache) network(ctx context.Context, s *Source, b *basin.Basin, parent *traceCache) (*basin.Basin, error) {
+	if parent != nil {
+		pb, pp, _ := parent.state()
+		return parent.network(ctx, s, pb, pp)
 	}
-	if c.basin != nil {
-		return c.basin, nil
+	if b != nil {
+		return b, nil
 	}
 	c.bmu.Lock()
 	defer c.bmu.Unlock()
@@ -193,12 +267,12 @@ func (c *traceCache) network(ctx context.Context, s *Source) (*basin.Basin, erro
 	if err != nil {
 		return nil, err
 	}
-	b, err := basin.New(net, ds, 0)
+	loaded, err := basin.New(net, ds, 0)
 	if err != nil {
 		return nil, err
 	}
-	c.loaded = b
-	return b, nil
+	c.loaded = loaded
+	return loaded, nil
 }
 
 // network is the basin of the directory's data (traceCache.network).
@@ -207,7 +281,8 @@ func (s *Source) network(ctx context.Context) (*basin.Basin, error) {
 	if c == nil {
 		return nil, nil
 	}
-	return c.network(ctx, s)
+	b, parent, _ := c.state()
+	return c.network(ctx, s, b, parent)
 }
 
 // dumpingReports reads the dumping desk's reports, one per dump: a report
