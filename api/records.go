@@ -163,6 +163,54 @@ func (b *MemoryBackend) ApplyNetwork(ctx context.Context, net *hydro.Network) (u
 	return bs.Unplaced, nil
 }
 
+// ReplaceDataset puts ds, the whole dataset loaded again from the store,
+// in place of the one served (a `serve --db` replica does so when rows
+// were deleted from PostGIS by hand, store.NewDeletionsFollower): the
+// records and readings ds lacks are no longer served. It is placed on the
+// network served (basin.New) and the next request answers from it, as
+// one new snapshot; a request under way finishes on the old one. The
+// latest readings, the permit checks and the engines are built again on
+// first use, the inspection ranking's water traces in the background
+// (retrace). It returns what could not be placed on the network, for the
+// log; a dataset that fails validation changes nothing.
+func (b *MemoryBackend) ReplaceDataset(ctx context.Context, ds *model.Dataset) (unplaced []string, err error) {
+	if b.tr == nil {
+		return nil, ErrNoTracingData
+	}
+	if err := ds.Index(); err != nil {
+		return nil, fmt.Errorf("replace dataset: %w", err)
+	}
+	td := b.tr
+	// Placing takes seconds on a national network: done before the
+	// ingest lock, and again under it only if the network changed
+	// meanwhile.
+	first, _ := b.snapshot()
+	bs, err := basin.New(first.basin.Net, ds, 0)
+	if err != nil {
+		return nil, fmt.Errorf("replace dataset: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	td.ingestMu.Lock()
+	defer td.ingestMu.Unlock()
+	old, _ := b.snapshot()
+	if old.basin.Net != first.basin.Net {
+		if bs, err = basin.New(old.basin.Net, ds, 0); err != nil {
+			return nil, fmt.Errorf("replace dataset: %w", err)
+		}
+	}
+	seen := make(map[model.ReadingKey]int, ds.NumReadings())
+	for i := range ds.NumReadings() {
+		seen[model.KeyOf(ds.Reading(i))] = i
+	}
+	next := &tracingSnapshot{basin: bs, ds: ds, view: old.view, checks: &permitChecks{}, records: old.records + 1}
+	td.seen = seen
+	td.publish(next)
+	td.retrace(next)
+	return bs.Unplaced, nil
+}
+
 // retrace has the inspection ranking's water traces traced again on next
 // (inspection.Source.Retrace), in the background: a correction, applied
 // records or another network change the traces of readings already

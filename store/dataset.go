@@ -400,34 +400,52 @@ func (k *kind) write(ctx context.Context, tx pgx.Tx, progress func(done int)) (b
 // in another unit before this version, and safe for concurrent lookups.
 // It reads in one read-only snapshot under BulkStatementTimeout.
 func LoadDataset(ctx context.Context, pool *pgxpool.Pool) (*model.Dataset, error) {
-	ds := &model.Dataset{}
-	var rs []model.Reading
+	var ds *model.Dataset
 	err := pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{AccessMode: pgx.ReadOnly, IsoLevel: pgx.RepeatableRead}, func(tx pgx.Tx) error {
-		// One snapshot for all kinds, so references agree with each other
-		// while imports and ingests run; reading a whole store is bulk work.
-		if err := setBulkTimeout(ctx, tx); err != nil {
-			return err
-		}
-		if err := loadRecords(ctx, tx, ds, "", "seq"); err != nil {
-			return err
-		}
-		return loadRows(ctx, tx, "select "+readingColumns+" from readings order by seq", func(r pgx.Rows) error {
-			var x model.Reading
-			if err := scanReading(r, &x); err != nil {
-				return err
-			}
-			rs = append(rs, x)
-			return nil
-		})
+		var err error
+		ds, err = loadDataset(ctx, tx)
+		return err
 	})
 	if err != nil {
 		return nil, wrap("load dataset", err)
 	}
-	ds.SetReadings(rs)
-	if err := ds.Index(); err != nil {
-		return nil, fmt.Errorf("store: load dataset: the stored records fail validation (edited outside envtrace?): %w", err)
+	if err := indexLoaded(ds); err != nil {
+		return nil, err
 	}
 	return ds, nil
+}
+
+// loadDataset reads every stored record in tx, which must be one
+// snapshot for all kinds, so references agree with each other while
+// imports and ingests run; reading a whole store is bulk work.
+func loadDataset(ctx context.Context, tx pgx.Tx) (*model.Dataset, error) {
+	ds := &model.Dataset{}
+	if err := setBulkTimeout(ctx, tx); err != nil {
+		return nil, err
+	}
+	if err := loadRecords(ctx, tx, ds, "", "seq"); err != nil {
+		return nil, err
+	}
+	var rs []model.Reading
+	err := loadRows(ctx, tx, "select "+readingColumns+" from readings order by seq", func(r pgx.Rows) error {
+		var x model.Reading
+		if err := scanReading(r, &x); err != nil {
+			return err
+		}
+		rs = append(rs, x)
+		return nil
+	})
+	ds.SetReadings(rs)
+	return ds, err
+}
+
+// indexLoaded indexes a dataset read back from the store; one that fails
+// validation was edited outside envtrace.
+func indexLoaded(ds *model.Dataset) error {
+	if err := ds.Index(); err != nil {
+		return fmt.Errorf("store: load dataset: the stored records fail validation (edited outside envtrace?): %w", err)
+	}
+	return nil
 }
 
 // loadRecords appends to ds the facilities, outfalls, permits, limits,

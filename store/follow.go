@@ -120,8 +120,8 @@ const FollowBatch = 20_000
 // Follower keeps a replica's in-memory readings (NewFollower), records
 // (NewRecordsFollower), petitions (NewPetitionFollower), air permits,
 // declarations and CEMS records (NewAirPermitFollower), farmland layers
-// (NewFarmlandFollower) or network (NewNetworkFollower) in step with the
-// database: it LISTENs on the feed's channel on a connection of its own
+// (NewFarmlandFollower), network (NewNetworkFollower) or the rows deleted
+// by hand (NewDeletionsFollower) in step with the database: it LISTENs on the feed's channel on a connection of its own
 // and, on every notification
 // (and every Poll without one, in case a notification was lost), reads the
 // rows above its high-water mark in seq order and hands them to the

@@ -67,8 +67,8 @@ type dbBackend struct {
 	// airPermits the air permits, declarations and CEMS records stored
 	// after start-up, farmland the irrigation systems imported (the first
 	// one too: the desk waits for it), network the network imported
-	// again.
-	follow, records, petitions, airPermits, farmland, network *store.Follower
+	// again, deletions the readings and records deleted by hand.
+	follow, records, petitions, airPermits, farmland, network, deletions *store.Follower
 	// auditLog lets administrators read the audit trail; nil without
 	// authentication, which leaves the route unmounted.
 	auditLog api.AuditQuerier
@@ -143,6 +143,12 @@ func (d *dbBackend) Ready(ctx context.Context) error {
 		if err := d.network.Failure(); err != nil {
 			return fmt.Errorf("serving the network loaded before: %w", err)
 		}
+	}
+	if !d.deletions.Connected() {
+		return errors.New("the deletions follower is not connected to the database")
+	}
+	if err := d.deletions.Failure(); err != nil {
+		return fmt.Errorf("serving rows deleted from the database: %w", err)
 	}
 	return nil
 }
@@ -267,6 +273,10 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	if err != nil {
 		return err
 	}
+	deletionsHigh, err := store.DeletionsHighWater(ctx, pool)
+	if err != nil {
+		return err
+	}
 	hb, err := loadDBBasin(ctx, e, pool, network)
 	if err != nil {
 		return err
@@ -364,6 +374,17 @@ func serveDB(ctx context.Context, e *env, network string) error {
 		return reloadDBNetwork(ctx, e, pool, mb, hb.name, db.follow.Log)
 	})
 	db.network.Log = db.follow.Log
+	db.deletions = store.NewDeletionsFollower(pool, deletionsHigh, func(ctx context.Context, ds *model.Dataset) error {
+		unplaced, err := mb.ReplaceDataset(ctx, ds)
+		for _, u := range unplaced {
+			db.follow.Log("not placed on the network after the reload", "what", u)
+		}
+		if err == nil {
+			db.follow.Log("dataset reloaded from the database: rows were deleted", "readings", ds.NumReadings(), "stations", len(ds.Stations))
+		}
+		return err
+	}, db.follow, db.records)
+	db.deletions.Log = db.follow.Log
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	go func() {
@@ -394,6 +415,11 @@ func serveDB(ctx context.Context, e *env, network string) error {
 	go func() {
 		if err := db.network.Run(ctx); !errors.Is(err, context.Canceled) {
 			stop(fmt.Errorf("network follower: %w", err))
+		}
+	}()
+	go func() {
+		if err := db.deletions.Run(ctx); !errors.Is(err, context.Canceled) {
+			stop(fmt.Errorf("deletions follower: %w", err))
 		}
 	}()
 	if tokenCache != nil && cfg.Auth != nil {
