@@ -164,7 +164,8 @@ func waitReading(t testing.TB, r *replica, at time.Time, want float64) time.Dura
 // TestReplicasAgree runs two servers on one database: a reading posted to
 // either becomes visible on the other, and a reading stored while a
 // replica's follower is disconnected reaches it when it reconnects; the
-// replica is not ready while disconnected. The replicas start before
+// replica is not ready while disconnected. A reading deleted by hand
+// stops being served by both. The replicas start before
 // any irrigation system is stored; their farmland desk serves the first
 // one imported, and follows the imports after it (farmlandFollows).
 func TestReplicasAgree(t *testing.T) {
@@ -206,6 +207,21 @@ func TestReplicasAgree(t *testing.T) {
 	}
 	waitReading(t, a, t2, 0.44)
 	waitReading(t, b, t2, 0.44)
+
+	// The reading deleted by hand (an import never deletes): both
+	// replicas stop serving it, and keep the others.
+	if tag, err := pool.Exec(ctx, `delete from readings where station_id = 'WQ-M06' and time = $1 and parameter = 'NH3-N'`, t2); err != nil || tag.RowsAffected() != 1 {
+		t.Fatalf("delete the reading at %s: %v, %v", t2, tag, err)
+	}
+	for _, r := range []*replica{a, b} {
+		waitUntil(t, "the deleted reading gone from "+r.base, func() bool {
+			_, ok := readingAt(t, r, t2)
+			return !ok
+		})
+		if v, ok := readingAt(t, r, t0.Add(time.Hour)); !ok || v != 0.43 {
+			t.Errorf("after the deletion %s serves %g (%v) at %s, want 0.43", r.base, v, ok, t0.Add(time.Hour))
+		}
+	}
 
 	farmlandFollows(t, pool, dbURL, dir, farmAnswer, a, b)
 }
