@@ -115,8 +115,9 @@ func (d *dbBackend) Ping(ctx context.Context) error { return d.st.Ping(ctx) }
 
 // Ready implements api.Readier: the database answers and the followers
 // are listening, so this replica holds what the others stored, and the
-// last change of the network was loaded (a replica that failed to load it
-// answers from the old one).
+// last change of the network was loaded and the last reload after rows
+// were deleted succeeded (a replica that failed either answers from what
+// it held before).
 func (d *dbBackend) Ready(ctx context.Context) error {
 	if err := d.st.Ping(ctx); err != nil {
 		return err
