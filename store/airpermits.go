@@ -66,7 +66,7 @@ func ImportAirPermits(ctx context.Context, pool *pgxpool.Pool, d *airpermit.Data
 				return err
 			}
 		}
-		return notifyAirPermits(ctx, tx)
+		return notifyMark(ctx, tx, AirPermitsChannel, airHighWaterSQL)
 	})
 	return st, err
 }
@@ -130,15 +130,6 @@ const airHighWaterSQL = `select greatest(
 func lockAirPermitWriters(ctx context.Context, tx pgx.Tx) error {
 	if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtext('envtrace air permit writers'))`); err != nil {
 		return fmt.Errorf("store: air permit writer lock: %w", err)
-	}
-	return nil
-}
-
-// notifyAirPermits queues the notification of the new high-water mark;
-// the server delivers it only if tx commits.
-func notifyAirPermits(ctx context.Context, tx pgx.Tx) error {
-	if _, err := tx.Exec(ctx, `select pg_notify($1, (`+airHighWaterSQL+`)::text)`, AirPermitsChannel); err != nil {
-		return fmt.Errorf("store: notify %s: %w", AirPermitsChannel, err)
 	}
 	return nil
 }
@@ -388,7 +379,7 @@ func IngestCEMS(ctx context.Context, pool *pgxpool.Pool, b *airpermit.CEMSBatch)
 			return fmt.Errorf("store: air permits high-water mark: %w", err)
 		}
 		st = s
-		return notifyAirPermits(ctx, tx)
+		return notifyMark(ctx, tx, AirPermitsChannel, airHighWaterSQL)
 	})
 	if err != nil {
 		return airpermit.CEMSStats{}, 0, err

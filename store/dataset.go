@@ -178,7 +178,7 @@ func kinds(ds *model.Dataset) []*kind {
 			before: func(ctx context.Context, tx pgx.Tx) error {
 				return prepareReadingsWrite(ctx, tx, ds.NumReadings(), func(i int) time.Time { return ds.Reading(i).Time })
 			},
-			after: notifyReadingsImport},
+			after: func(ctx context.Context, tx pgx.Tx) error { return notify(ctx, tx, ReadingsChannel, importNotice) }},
 	}
 }
 
@@ -350,7 +350,7 @@ func ImportDataset(ctx context.Context, pool *pgxpool.Pool, ds *model.Dataset, p
 				progress.report(done, total)
 			}
 			if records && changed {
-				return notifyRecords(ctx, tx)
+				return notifyMark(ctx, tx, RecordsChannel, recordsHighWaterSQL)
 			}
 			return nil
 		})

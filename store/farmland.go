@@ -63,8 +63,7 @@ func ImportFarmland(ctx context.Context, pool *pgxpool.Pool, d *farmland.Data, s
 		if err := invalidAreas(ctx, tx); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `select pg_notify($1, $2)`, FarmlandChannel, strconv.FormatInt(rev, 10))
-		return err
+		return notify(ctx, tx, FarmlandChannel, strconv.FormatInt(rev, 10))
 	})
 	var inv *InvalidError
 	if errors.As(err, &inv) {

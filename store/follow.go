@@ -32,24 +32,15 @@ func lockReadingWriters(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-// notifyReadings queues the notification of the new high-water mark; the
-// server delivers it only if tx commits.
-func notifyReadings(ctx context.Context, tx pgx.Tx) error {
-	if _, err := tx.Exec(ctx, `select pg_notify($1, (select coalesce(max(seq), 0) from readings)::text)`, ReadingsChannel); err != nil {
-		return fmt.Errorf("notify %s: %w", ReadingsChannel, err)
-	}
-	return nil
-}
+// readingsSeqSQL is the largest seq of the stored readings (0 for none):
+// the payload of ReadingsChannel's notifications after an ingest.
+const readingsSeqSQL = `select coalesce(max(seq), 0) from readings`
 
-// notifyReadingsImport tells the readings followers that an import added
-// readings or changed stored values (corrected_rev): its payload is not a
-// seq, so every follower catches up, whatever its mark.
-func notifyReadingsImport(ctx context.Context, tx pgx.Tx) error {
-	if _, err := tx.Exec(ctx, `select pg_notify($1, 'import')`, ReadingsChannel); err != nil {
-		return fmt.Errorf("notify %s: %w", ReadingsChannel, err)
-	}
-	return nil
-}
+// importNotice is the payload of the notification an import sends on
+// ReadingsChannel when it added readings or changed stored values
+// (corrected_rev): not a seq, so every follower catches up, whatever its
+// mark.
+const importNotice = "import"
 
 // ReadingsMark is how far a replica holds the readings: every reading up
 // to Seq, and every value corrected by an import up to Corrected
@@ -64,7 +55,7 @@ type ReadingsMark struct {
 // and skipped as already held (a correction met again changes nothing).
 func ReadingsHighWater(ctx context.Context, pool *pgxpool.Pool) (ReadingsMark, error) {
 	var m ReadingsMark
-	if err := pool.QueryRow(ctx, `select (select coalesce(max(seq), 0) from readings),
+	if err := pool.QueryRow(ctx, `select (`+readingsSeqSQL+`),
 		(select coalesce(max(corrected_rev), 0) from readings where corrected_rev is not null)`).Scan(&m.Seq, &m.Corrected); err != nil {
 		return ReadingsMark{}, wrap("readings high-water mark", err)
 	}

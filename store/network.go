@@ -242,7 +242,7 @@ func ImportNetwork(ctx context.Context, pool *pgxpool.Pool, network string, reac
 		if _, err := tx.Exec(ctx, "update networks set topology = $2, reach_count = $3, imported_at = now() where name = $1", network, topo, total); err != nil {
 			return err
 		}
-		return notifyNetwork(ctx, tx, network)
+		return notify(ctx, tx, NetworkChannel, network)
 	})
 	if err != nil {
 		return wrap("import network "+network, err)

@@ -16,15 +16,6 @@ import (
 // it again without a restart.
 const NetworkChannel = "envtrace_network"
 
-// notifyNetwork queues the notification that network changed; the server
-// delivers it only if tx commits.
-func notifyNetwork(ctx context.Context, tx pgx.Tx, network string) error {
-	if _, err := tx.Exec(ctx, `select pg_notify($1, $2)`, NetworkChannel, network); err != nil {
-		return fmt.Errorf("notify %s: %w", NetworkChannel, err)
-	}
-	return nil
-}
-
 // NetworkVersion is the version of a stored network: when an import last
 // changed its reaches (networks.imported_at, which ImportNetwork sets
 // only then), in microseconds since 1970. A replica takes it from

@@ -53,8 +53,7 @@ func (r PetitionRepo) Accept(ctx context.Context, s petition.Stored) (string, er
 			s.Sealed, caseNumber, s.Received, subjectsOrNil(s.Subjects)).Scan(&id); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `select pg_notify($1, (select max(seq) from petitions where origin = 'intake')::text)`, PetitionsChannel)
-		return err
+		return notifyMark(ctx, tx, PetitionsChannel, `select max(seq) from petitions where origin = 'intake'`)
 	})
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "petitions_case_number_idx" {

@@ -206,7 +206,7 @@ func dropPetitionContacts(ctx context.Context, tx pgx.Tx, where string, arg any)
 		return 0, err
 	}
 	if tag.RowsAffected() > 0 {
-		if _, err := tx.Exec(ctx, `select pg_notify($1, $2)`, PetitionsChannel, erasedNotice); err != nil {
+		if err := notify(ctx, tx, PetitionsChannel, erasedNotice); err != nil {
 			return 0, err
 		}
 	}

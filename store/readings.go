@@ -83,7 +83,7 @@ func IngestReadings(ctx context.Context, pool *pgxpool.Pool, readings []model.Re
 			return err
 		}
 		inserted = n
-		return notifyReadings(ctx, tx)
+		return notifyMark(ctx, tx, ReadingsChannel, readingsSeqSQL)
 	})
 	if err != nil {
 		var inv *InvalidError

@@ -35,15 +35,6 @@ func lockRecordWriters(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
-// notifyRecords queues the notification of the new high-water mark; the
-// server delivers it only if tx commits.
-func notifyRecords(ctx context.Context, tx pgx.Tx) error {
-	if _, err := tx.Exec(ctx, `select pg_notify($1, (`+recordsHighWaterSQL+`)::text)`, RecordsChannel); err != nil {
-		return fmt.Errorf("notify %s: %w", RecordsChannel, err)
-	}
-	return nil
-}
-
 // RecordsHighWater returns the largest rev of the stored records (0 for
 // none). A replica reads it before LoadDataset and follows from it: a
 // change committed in between is loaded and then applied again, which

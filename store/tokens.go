@@ -89,6 +89,8 @@ const TokensChannel = "envtrace_tokens"
 // it again, which is harmless).
 func (t *Tokens) Revoke(ctx context.Context, id string) error {
 	var n int
+	// One statement, not notify in a transaction: it announces the token
+	// only when the update found it, and says whether it did.
 	err := t.pool.QueryRow(ctx, `with r as (
 			update api_tokens set revoked_at = coalesce(revoked_at, now()) where id = $1 returning id)
 		select count(pg_notify($2, r.id)) from r`, id, TokensChannel).Scan(&n)
