@@ -294,6 +294,7 @@ func Requirements() postgis.Requirements {
 			"inspections", "self_reports",
 			"audit_log", "personal_contacts", "personal_location_roles", "personal_locations", "public_locations",
 			"farmland_imports", "farmland_intakes", "farmland_areas", "farmland_reach_flows", "farmland_canal_permits",
+			"dataset_deletions",
 		},
 		Indexes: []string{
 			"schema_migrations_pkey", "networks_pkey", "networks_name_srid_key",
@@ -331,6 +332,8 @@ func Requirements() postgis.Requirements {
 			// the farmland desk's layers (migration 0019)
 			"farmland_imports_pkey", "farmland_intakes_pkey", "farmland_intakes_geom_gist", "farmland_areas_pkey",
 			"farmland_areas_geom_gist", "farmland_reach_flows_pkey", "farmland_canal_permits_pkey",
+			// the deletions followers read the last deletion (migration 0020)
+			"dataset_deletions_pkey",
 		},
 		Hint: "run envtrace db migrate",
 	}
