@@ -36,7 +36,9 @@ func DeletionsHighWater(ctx context.Context, pool *pgxpool.Pool) (int64, error) 
 // rev after (DeletionsHighWater). On every notification (and every Poll)
 // it reads the rev of the last deletion and, when it lies above the one
 // held, loads the whole dataset in the same snapshot and hands it to
-// apply, which replaces the replica's data as one new snapshot.
+// apply, which replaces the replica's data as one new snapshot. The
+// dataset is not indexed yet: apply indexes it (model.Dataset.Index),
+// which validates it, once.
 //
 // While it loads and applies, it holds off the catch-ups of the followers
 // in hold (the readings follower first, then the records follower: the
@@ -61,9 +63,6 @@ func NewDeletionsFollower(pool *pgxpool.Pool, after int64, apply func(ctx contex
 			ds, err = loadDataset(ctx, tx)
 			return err
 		})
-		if err == nil && high > after {
-			err = indexLoaded(ds)
-		}
 		if err == nil && high > after {
 			err = apply(ctx, ds)
 		}

@@ -62,7 +62,7 @@ func TestDeletionsFollowerReloads(t *testing.T) {
 			return errors.New("refused")
 		}
 		loaded = append(loaded, len(d.Readings))
-		return nil
+		return d.Index()
 	}, held)
 	f.Poll = 200 * time.Millisecond
 	done := make(chan error, 1)
