@@ -180,68 +180,89 @@ func TestRankingFollowsAppliedAirPermits(t *testing.T) {
 // server (as a replica applies one another process imported) changes the
 // traces of a reading traced at start, and the ranking counts it traced
 // again: it equals, byte for byte, the ranking of a backend built from
-// scratch over the corrected data. A reading six days after a planted
-// dump the trace explains is corrected up to the dump's value, so the
-// ranking changes (as TestPostedReadingsFeedTheWaterTraceTerm's posted
-// reading changes it).
+// scratch over the corrected data. The data of before put in place again
+// (ReplaceDataset, as a replica reloads after rows were deleted by hand)
+// give back the water traces of before. A reading six days after a
+// planted dump the trace explains is corrected up to the dump's value, so
+// the traces change (as TestPostedReadingsFeedTheWaterTraceTerm's posted
+// reading changes them). The data hold the readings of that station only,
+// and the ranking (seconds under -race) is asked for twice.
 func TestRankingRetracesAfterCorrections(t *testing.T) {
-	mb, fx := centralBackend(t)
+	fx := centralFixtureOf(t)
 	ctx := context.Background()
-	asOf := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
 	sc := scenario(t, fx, "night-plating-canal")
-	ds := fx.basin.DS
-	key := model.ReadingKey{Station: sc.Station, UnixNano: sc.Time.AddDate(0, 0, 6).UnixNano(), Parameter: sc.Parameter}
-	plain := slices.Clone(ds.Readings)
-	i := slices.IndexFunc(plain, func(r model.Reading) bool { return model.KeyOf(&r) == key })
-	if i < 0 {
-		t.Fatalf("the fixture holds no reading %+v", key)
+	full := fx.basin.DS
+	var own []model.Reading
+	for _, r := range full.Readings {
+		if r.Station == sc.Station {
+			own = append(own, r)
+		}
 	}
-	if plain[i].Value >= sc.Value/2 {
-		t.Fatalf("the test needs a normal reading: %+v", plain[i])
+	data := func(rs []model.Reading) *model.Dataset {
+		return &model.Dataset{NetworkPath: full.NetworkPath, Facilities: full.Facilities, Outfalls: full.Outfalls, Permits: full.Permits,
+			Limits: full.Limits, Reports: full.Reports, Effluent: full.Effluent, Stations: full.Stations, Readings: slices.Clone(rs)}
 	}
-	plain[i].Value = sc.Value
-	rankJSON := func(b *api.MemoryBackend) string {
+	// backend serves ds with the ranking's source, whose water traces are
+	// the backend's own.
+	backend := func(ds *model.Dataset) (*api.MemoryBackend, *inspection.Source) {
 		t.Helper()
-		rk, err := b.InspectRank(ctx, asOf)
+		b, err := basin.New(fx.net, ds, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := json.Marshal(rk)
+		dir := *fx.air
+		dir.Water = ds
+		src, err := inspection.NewSource(&dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.UseBasin(b)
+		mem := store.NewMemory()
+		src.Repo, src.SelfReports = mem, mem
+		mb, err := api.NewMemoryBackendWithBasin(b, api.WithAirData(fx.air), api.WithInspections(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return mb, src
+	}
+	asJSON := func(v any, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := json.Marshal(v)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return string(out)
 	}
-	before := rankJSON(mb)
-	if n, err := mb.CorrectReadings(ctx, []model.Reading{plain[i]}); err != nil || n != 1 {
+	asOf := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	key := model.ReadingKey{Station: sc.Station, UnixNano: sc.Time.AddDate(0, 0, 6).UnixNano(), Parameter: sc.Parameter}
+	i := slices.IndexFunc(own, func(r model.Reading) bool { return model.KeyOf(&r) == key })
+	if i < 0 || own[i].Value >= sc.Value/2 {
+		t.Fatalf("the test needs a normal reading %+v in the fixture (index %d)", key, i)
+	}
+	fixed := slices.Clone(own)
+	fixed[i].Value = sc.Value
+
+	mb, src := backend(data(own))
+	before := asJSON(src.WaterTraces(ctx))
+	if n, err := mb.CorrectReadings(ctx, []model.Reading{fixed[i]}); err != nil || n != 1 {
 		t.Fatalf("corrected %d readings: %v", n, err)
 	}
-	got := rankJSON(mb)
-
-	sds := &model.Dataset{NetworkPath: ds.NetworkPath, Facilities: ds.Facilities, Outfalls: ds.Outfalls, Permits: ds.Permits,
-		Limits: ds.Limits, Reports: ds.Reports, Effluent: ds.Effluent, Stations: ds.Stations, Readings: plain}
-	sb, err := basin.New(fx.net, sds, 0)
-	if err != nil {
-		t.Fatal(err)
+	fresh, freshSrc := backend(data(fixed))
+	if asJSON(freshSrc.WaterTraces(ctx)) == before {
+		t.Fatal("the test needs a correction that changes the water traces")
 	}
-	dir := *fx.air
-	dir.Water = sds
-	src, err := inspection.NewSource(&dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src.UseBasin(sb)
-	mem := store.NewMemory()
-	src.Repo, src.SelfReports = mem, mem
-	fresh, err := api.NewMemoryBackendWithBasin(sb, api.WithAirData(fx.air), api.WithInspections(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := rankJSON(fresh)
-	if want == before {
-		t.Fatal("the test needs a correction that changes the ranking")
-	}
+	got, want := asJSON(mb.InspectRank(ctx, asOf)), asJSON(fresh.InspectRank(ctx, asOf))
 	if got != want {
 		t.Errorf("after the correction the running server ranks\n%.600s\na server started on the corrected data\n%.600s", got, want)
+	}
+
+	if _, err := mb.ReplaceDataset(ctx, data(own)); err != nil {
+		t.Fatal(err)
+	}
+	if got := asJSON(src.WaterTraces(ctx)); got != before {
+		t.Errorf("after the data of before were put in place the running server's water traces are\n%.600s\nnot those of before\n%.600s", got, before)
 	}
 }
