@@ -193,14 +193,16 @@ func TestRankingRetracesAfterCorrections(t *testing.T) {
 	sc := scenario(t, fx, "night-plating-canal")
 	full := fx.basin.DS
 	var own []model.Reading
-	for _, r := range full.Readings {
+	for _, r := range full.CurrentReadings() {
 		if r.Station == sc.Station {
 			own = append(own, r)
 		}
 	}
 	data := func(rs []model.Reading) *model.Dataset {
-		return &model.Dataset{NetworkPath: full.NetworkPath, Facilities: full.Facilities, Outfalls: full.Outfalls, Permits: full.Permits,
-			Limits: full.Limits, Reports: full.Reports, Effluent: full.Effluent, Stations: full.Stations, Readings: slices.Clone(rs)}
+		ds := &model.Dataset{NetworkPath: full.NetworkPath, Facilities: full.Facilities, Outfalls: full.Outfalls, Permits: full.Permits,
+			Limits: full.Limits, Reports: full.Reports, Effluent: full.Effluent, Stations: full.Stations}
+		ds.SetReadings(slices.Clone(rs))
+		return ds
 	}
 	// backend serves ds with the ranking's source, whose water traces are
 	// the backend's own.

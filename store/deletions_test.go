@@ -27,7 +27,7 @@ func TestDeletionsFollowerReloads(t *testing.T) {
 	at := time.Date(2026, 3, 1, 8, 0, 0, 0, time.FixedZone("", 8*3600))
 	st := ds.Stations[0].ID
 	for i := range 3 {
-		ds.Readings = append(ds.Readings, model.Reading{Station: st, Time: at.Add(time.Duration(i) * time.Hour), Parameter: "NH3-N", Value: 0.1 * float64(i+1), Unit: "mg/L"})
+		ds.AppendReadings(model.Reading{Station: st, Time: at.Add(time.Duration(i) * time.Hour), Parameter: "NH3-N", Value: 0.1 * float64(i+1), Unit: "mg/L"})
 	}
 	if err := store.ImportDataset(ctx, pool, ds, nil); err != nil {
 		t.Fatal(err)
@@ -61,7 +61,7 @@ func TestDeletionsFollowerReloads(t *testing.T) {
 		if refuse {
 			return errors.New("refused")
 		}
-		loaded = append(loaded, len(d.Readings))
+		loaded = append(loaded, d.NumReadings())
 		return d.Index()
 	}, held)
 	f.Poll = 200 * time.Millisecond
