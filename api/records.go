@@ -20,7 +20,7 @@ import (
 // changed, and the stations changed, are placed again (basin.Basin.With);
 // permits, limits and reports move nothing on the network. The permit
 // checks and the odour engine are built again on first use, and the
-// inspection ranking's water traces in the background (retrace). A record that breaks the
+// inspection ranking's water traces from the next ranking on (retrace). A record that breaks the
 // data directory's rules is refused with the problems, and nothing
 // changes.
 func (b *MemoryBackend) ApplyRecords(ctx context.Context, changed *model.Dataset) error {
@@ -67,7 +67,7 @@ func (b *MemoryBackend) ApplyRecords(ctx context.Context, changed *model.Dataset
 // through the readings follower's corrections). A reading the backend does
 // not hold yet is skipped: it arrives later among the new readings, with
 // its current value. The inspection ranking's water traces are traced
-// again in the background (retrace). It returns how many readings
+// again from the next ranking on (retrace). It returns how many readings
 // changed.
 func (b *MemoryBackend) CorrectReadings(ctx context.Context, readings []model.Reading) (int, error) {
 	if b.tr == nil {
@@ -115,8 +115,8 @@ func (b *MemoryBackend) CorrectReadings(ctx context.Context, readings []model.Re
 // network it started with. The readings, their latest values and the
 // permit checks carry over; the suspect and odour engines, the network
 // summary, the id text, the farmland engine and the OGC layers are built
-// again on first use, and the inspection ranking's water traces in the
-// background (retrace).
+// again on first use, and the inspection ranking's water traces from the
+// next ranking on (retrace).
 // It returns what could not be placed on net (outfalls and stations too
 // far from every reach), for the log.
 func (b *MemoryBackend) ApplyNetwork(ctx context.Context, net *hydro.Network) (unplaced []string, err error) {
@@ -170,8 +170,8 @@ func (b *MemoryBackend) ApplyNetwork(ctx context.Context, net *hydro.Network) (u
 // network served (basin.New) and the next request answers from it, as
 // one new snapshot; a request under way finishes on the old one. The
 // latest readings, the permit checks and the engines are built again on
-// first use, the inspection ranking's water traces in the background
-// (retrace). It returns what could not be placed on the network, for the
+// first use, the inspection ranking's water traces from the next ranking
+// on (retrace). It returns what could not be placed on the network, for the
 // log; a dataset that fails validation changes nothing.
 func (b *MemoryBackend) ReplaceDataset(ctx context.Context, ds *model.Dataset) (unplaced []string, err error) {
 	if b.tr == nil {
@@ -212,7 +212,8 @@ func (b *MemoryBackend) ReplaceDataset(ctx context.Context, ds *model.Dataset) (
 }
 
 // retrace has the inspection ranking's water traces traced again on next
-// (inspection.Source.Retrace), in the background: a correction, applied
+// (inspection.Source.Retrace), in the background from the next ranking
+// (or readings added) on: a correction, applied
 // records or another network change the traces of readings already
 // traced, and a replica's ranking must count what a server started on
 // the data now would. Callers hold ingestMu, so every reading ingested

@@ -60,13 +60,21 @@ type readingBatch struct {
 // REST twin count the same traces. It runs once per Source (and its
 // copies) and generation (Retrace); a server calls it at startup so that
 // its first ranking does not trace every reading within a request's time
-// limit. Readings added since (AddReadings) are traced on their own and
-// appended. Without a network file there is nothing to trace on: nil,
-// and the term says "no data".
+// limit. After a Retrace, the first call starts the tracing in the
+// background, as at start-up, and waits for it. Readings added since
+// (AddReadings) are traced on their own and appended. Without a network
+// file there is nothing to trace on: nil, and the term says "no data".
 func (s *Source) WaterTraces(ctx context.Context) (*risk.Traces, error) {
 	c := s.traces
 	if c == nil {
 		c = &traceCache{}
+	}
+	c.pmu.Lock()
+	start := c.gen != c.tracedGen && !c.draining
+	c.draining = c.draining || start
+	c.pmu.Unlock()
+	if start {
+		go c.drainAll(s)
 	}
 	return c.get(ctx, s)
 }
@@ -151,10 +159,12 @@ func (s *Source) AddReadings(b *basin.Basin, rs []model.Reading) {
 // traces of readings already traced (a corrected value, applied records,
 // another network), whose dataset holds every reading the server holds.
 // Readings added before are in b and leave pending; those added after
-// are appended as before. The tracing runs in the background, as at
-// start-up, and a ranking asked for before it ends waits for it rather
-// than count the old traces; one under way keeps the traces it holds.
-// It returns at once. A Source that loads its own network (without
+// are appended as before. It returns at once and traces nothing: the
+// next ranking (WaterTraces), or the next readings added, start the
+// tracing in the background, as at start-up, so a burst of changes costs
+// one tracing and a server that ranks nothing meanwhile none. A ranking
+// waits for the new traces rather than count the old; one under way
+// keeps the traces it holds. A Source that loads its own network (without
 // UseBasin) ignores it.
 func (s *Source) Retrace(b *basin.Basin) {
 	c := s.traces
@@ -162,20 +172,14 @@ func (s *Source) Retrace(b *basin.Basin) {
 		return
 	}
 	c.pmu.Lock()
+	defer c.pmu.Unlock()
 	if c.basin == nil {
-		c.pmu.Unlock()
 		return
 	}
 	// A fork traces on its own from now: the parent's traces are those of
 	// the data before the change.
 	c.basin, c.parent, c.pending = b, nil, nil
 	c.gen++
-	start := !c.draining
-	c.draining = true
-	c.pmu.Unlock()
-	if start {
-		go c.drainAll(s)
-	}
 }
 
 // drainAll traces until the current generation is traced and no reading
