@@ -14,7 +14,6 @@ import (
 
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/store"
-	"github.com/envtrace/envtrace/store/storetest"
 	"github.com/envtrace/envtrace/tracing/model"
 )
 
@@ -23,16 +22,13 @@ import (
 // sessions.
 func faultDB(t *testing.T, opt postgis.Options) (*pgxpool.Pool, *pgx.Conn) {
 	t.Helper()
-	url := storetest.DatabaseURL(t)
+	url := migratedURL(t)
 	ctx := context.Background()
 	pool, err := postgis.Open(ctx, url, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	if err := store.Migrate(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
 	killer, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)

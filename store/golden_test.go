@@ -17,7 +17,6 @@ import (
 	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/store"
-	"github.com/envtrace/envtrace/store/storetest"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/suspect"
 )
@@ -86,10 +85,7 @@ func TestGoldenBothBackends(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	pool := storetest.Pool(t, postgis.Options{})
-	if err := store.Migrate(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
+	pool := migrated(t, postgis.Options{})
 	dir := t.TempDir()
 	if err := fixtures.WriteCentral(dir); err != nil {
 		t.Fatal(err)

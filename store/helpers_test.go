@@ -26,14 +26,19 @@ import (
 	"github.com/envtrace/envtrace/tracing/model"
 )
 
-// migrated returns a pool on a fresh, migrated test database.
+// migrated returns a pool on a fresh, migrated test database: a clone of
+// the one database this binary migrates (migrate_test.go and
+// partition_test.go test the migrating itself on databases of their own).
 func migrated(t testing.TB, opt postgis.Options) *pgxpool.Pool {
 	t.Helper()
-	pool := storetest.Pool(t, opt)
-	if err := store.Migrate(context.Background(), pool); err != nil {
-		t.Fatal(err)
-	}
-	return pool
+	return storetest.PreparedPool(t, opt, "migrated", store.Migrate)
+}
+
+// migratedURL is migrated's database by URL, for tests that open
+// connections of their own.
+func migratedURL(t testing.TB) string {
+	t.Helper()
+	return storetest.PreparedURL(t, "migrated", store.Migrate)
 }
 
 // networkFile is a real network used by the tests.
