@@ -11,9 +11,7 @@ import (
 
 	"github.com/envtrace/envtrace/access/audit"
 	"github.com/envtrace/envtrace/api"
-	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/store"
-	"github.com/envtrace/envtrace/store/storetest"
 )
 
 // withAudit adds an audit log to a memory backend.
@@ -28,11 +26,8 @@ func (w *withAudit) AuditLog() api.AuditQuerier { return w.q }
 // filters, paging, and problems for bad parameters. A server without an
 // audit log has no such route.
 func TestAuditRoute(t *testing.T) {
-	pool := storetest.Pool(t, postgis.Options{})
+	pool := migratedPool(t)
 	ctx := context.Background()
-	if err := store.Migrate(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
 	rec := store.NewAuditRecorder(pool, bytes.Repeat([]byte{1}, 32), store.AuditOptions{})
 	t0 := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
 	for i := range 12 {

@@ -19,9 +19,7 @@ import (
 	"github.com/envtrace/envtrace/casework/dumping"
 	"github.com/envtrace/envtrace/fixtures/odoursynth"
 	"github.com/envtrace/envtrace/fixtures/sensorsynth"
-	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/store"
-	"github.com/envtrace/envtrace/store/storetest"
 	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/sensor"
 )
@@ -63,11 +61,8 @@ type authzWorld struct {
 // reports as the administrator, then issues a token for each principal.
 func newAuthzWorld(t *testing.T) *authzWorld {
 	t.Helper()
-	pool := storetest.Pool(t, postgis.Options{})
+	pool := migratedPool(t)
 	ctx := context.Background()
-	if err := store.Migrate(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
 	w := &authzWorld{tokens: store.NewTokens(pool), iss: accesstest.NewIssuer(t), audit: &access.MemoryAudit{}, keys: map[string]string{}}
 	oidc, err := access.NewOIDC(ctx, w.iss.URL, audience)
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/envtrace/envtrace/access/audit"
 	"github.com/envtrace/envtrace/api"
 	"github.com/envtrace/envtrace/casework/dumping"
@@ -17,8 +19,10 @@ import (
 	"github.com/envtrace/envtrace/casework/inspection"
 	"github.com/envtrace/envtrace/casework/outbox"
 	"github.com/envtrace/envtrace/fixtures"
+	"github.com/envtrace/envtrace/gis/postgis"
 	"github.com/envtrace/envtrace/hydro"
 	"github.com/envtrace/envtrace/store"
+	"github.com/envtrace/envtrace/store/storetest"
 	"github.com/envtrace/envtrace/tracing/basin"
 	"github.com/envtrace/envtrace/tracing/datadir"
 	"github.com/envtrace/envtrace/tracing/farmland"
@@ -47,7 +51,15 @@ func TestMain(m *testing.M) {
 	for _, d := range tempDirs {
 		os.RemoveAll(d)
 	}
+	storetest.DropPrepared()
 	os.Exit(code)
+}
+
+// migratedPool is a pool on a fresh, migrated PostGIS database: a clone of
+// the one database this binary migrates (store's tests test the migrating).
+func migratedPool(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	return storetest.PreparedPool(t, postgis.Options{}, "migrated", store.Migrate)
 }
 
 // centralData loads the central-Taiwan fixture once per test binary: the
