@@ -403,37 +403,52 @@ var courseSensors = sync.OnceValues(func() (*sensor.Data, error) {
 	return sensor.ReadCivilIoTFile(filepath.Join(dir, "air/civiliot_kaohsiung/allLoc.csv"))
 })
 
-// sensorAnomaly resolves an emission device of the Civil IoT course's
-// two-week window by its anomaly id, as the server does, adds it to a
-// case and reads back the summary byte for byte with its numbers.
-func sensorAnomaly(t *testing.T, r casework.Repository) {
-	realdata.Path(t, "air/civiliot_kaohsiung/allLoc.csv")
+// courseAnomaly is an emission device of the Civil IoT course's two-week
+// window, its anomaly id and its summary as the server resolves that id:
+// the same input for every repository, so screened once per test binary.
+type courseAnomaly struct {
+	from time.Time
+	dev  adf.Device
+	id   string
+	sum  *airquery.AnomalySummary
+}
+
+var screenCourse = sync.OnceValues(func() (*courseAnomaly, error) {
 	d, err := courseSensors()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	ctx := context.Background()
 	from := time.Date(2022, 10, 15, 0, 0, 0, 0, sensor.Taipei)
 	src := &airquery.Sources{Sensors: d}
 	screen, err := airquery.RunAnomalies(ctx, src, airquery.Anomalies{From: from, To: from.AddDate(0, 0, 14)})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	var dev *adf.Device
 	for i := range screen.Devices {
-		if screen.Devices[i].Class == adf.ClassEmission {
-			dev = &screen.Devices[i]
-			break
+		if dev := screen.Devices[i]; dev.Class == adf.ClassEmission {
+			id := airquery.AnomalyID(dev.DeviceID, from, from.AddDate(0, 0, 14))
+			sum, err := airquery.Anomaly(ctx, src, id)
+			if err != nil {
+				return nil, err
+			}
+			return &courseAnomaly{from: from, dev: dev, id: id, sum: sum}, nil
 		}
 	}
-	if dev == nil {
-		t.Fatal("the course window has no emission device")
-	}
-	id := airquery.AnomalyID(dev.DeviceID, from, from.AddDate(0, 0, 14))
-	sum, err := airquery.Anomaly(ctx, src, id)
+	return nil, errors.New("the course window has no emission device")
+})
+
+// sensorAnomaly resolves an emission device of the Civil IoT course's
+// two-week window by its anomaly id, as the server does, adds it to a
+// case and reads back the summary byte for byte with its numbers.
+func sensorAnomaly(t *testing.T, r casework.Repository) {
+	realdata.Path(t, "air/civiliot_kaohsiung/allLoc.csv")
+	a, err := screenCourse()
 	if err != nil {
 		t.Fatal(err)
 	}
+	ctx := context.Background()
+	from, dev, id, sum := a.from, &a.dev, a.id, a.sum
 	at := time.Date(2026, 8, 14, 9, 0, 0, 0, time.UTC)
 	c := newCase(t, "微型感測器異常", "user:alice", at, Trace("WQ-M01", "explained"))
 	if err := r.CreateCase(ctx, c); err != nil {
