@@ -14,7 +14,7 @@ import (
 
 // The irrigation system is published as two OGC API layers.
 func TestFarmlandOGCCollections(t *testing.T) {
-	s, fx := centralServer(t)
+	s, fx := sharedServer(t)
 	for _, tc := range []struct {
 		collection, geometry string
 		want                 int
