@@ -14,7 +14,7 @@
 // Tests that need a prepared schema (the store's migrations, say) but do not
 // test the preparing itself call PreparedPool: the preparation runs once per
 // test binary into a template database, and each test gets its own clone of
-// that template, which PostgreSQL copies far faster than the migrations run.
+// that template, which PostgreSQL copies faster than the migrations run.
 // A TestMain that calls DropPrepared removes the templates when the binary
 // ends; a killed binary's templates go the way of its other leftovers.
 package storetest
@@ -191,7 +191,7 @@ func buildTemplate(ctx context.Context, base string, cfg *pgx.ConnConfig, prepar
 	return name, nil
 }
 
-// DropPrepared drops the template databases PreparedPool built in this
+// DropPrepared drops the template databases PreparedURL built in this
 // binary; a TestMain calls it after m.Run.
 func DropPrepared() {
 	prepared.mu.Lock()
