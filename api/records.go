@@ -200,15 +200,21 @@ func (b *MemoryBackend) ReplaceDataset(ctx context.Context, ds *model.Dataset) (
 			return nil, fmt.Errorf("replace dataset: %w", err)
 		}
 	}
+	next := &tracingSnapshot{basin: bs, ds: ds, view: old.view, checks: &permitChecks{}, records: old.records + 1}
+	td.seen = readingKeys(ds)
+	td.publish(next)
+	td.retrace(next)
+	return bs.Unplaced, nil
+}
+
+// readingKeys indexes ds's readings by their key (tracingData.seen), so
+// an ingest knows which readings it holds already.
+func readingKeys(ds *model.Dataset) map[model.ReadingKey]int {
 	seen := make(map[model.ReadingKey]int, ds.NumReadings())
 	for i := range ds.NumReadings() {
 		seen[model.KeyOf(ds.Reading(i))] = i
 	}
-	next := &tracingSnapshot{basin: bs, ds: ds, view: old.view, checks: &permitChecks{}, records: old.records + 1}
-	td.seen = seen
-	td.publish(next)
-	td.retrace(next)
-	return bs.Unplaced, nil
+	return seen
 }
 
 // retrace has the inspection ranking's water traces traced again on next

@@ -190,12 +190,9 @@ func NewMemoryBackendWithBasin(b *basin.Basin, opts ...MemoryOption) (*MemoryBac
 	if err := b.DS.Index(); err != nil {
 		return nil, fmt.Errorf("api: dataset: %w", err)
 	}
-	td := &tracingData{seen: make(map[model.ReadingKey]int, b.DS.NumReadings())}
+	td := &tracingData{seen: readingKeys(b.DS)}
 	for _, o := range opts {
 		o(&td.opt)
-	}
-	for i := range b.DS.NumReadings() {
-		td.seen[model.KeyOf(b.DS.Reading(i))] = i
 	}
 	td.cur = &tracingSnapshot{basin: b, ds: b.DS, view: mb.bare, checks: &permitChecks{}, version: 1}
 	if td.opt.farmland != nil {
